@@ -1,0 +1,29 @@
+import { expect, type Page } from "@playwright/test";
+
+export function uniqueEmail(tag: string) {
+  return `${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}@e2e.sluice.test`;
+}
+
+export const PASSWORD = "correct-horse-battery";
+
+export async function signUp(page: Page, email: string, name = "E2E User") {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+export async function signIn(page: Page, email: string) {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function createWorkspace(page: Page, name: string) {
+  await expect(page).toHaveURL(/\/onboarding/);
+  await page.getByLabel("Workspace name").fill(name);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(/\/w\/[^/]+$/);
+}

@@ -1,0 +1,28 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { Providers } from "@/lib/trpc";
+import { Toaster } from "@/components/Toaster";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Sluice", template: "%s · Sluice" },
+  description: "Design, deploy and watch real-time user-activity pipelines.",
+};
+
+// Applies the saved theme before first paint, so there is no light/dark flash.
+const themeScript = `try{var t=localStorage.getItem("sluice-theme");var d=t?t==="dark":matchMedia("(prefers-color-scheme: dark)").matches;document.documentElement.classList.toggle("dark",d)}catch(e){}`;
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: themeScript }} />
+      </head>
+      <body className="min-h-screen font-sans">
+        <Providers>
+          <Toaster>{children}</Toaster>
+        </Providers>
+      </body>
+    </html>
+  );
+}

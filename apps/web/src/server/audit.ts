@@ -1,0 +1,39 @@
+import "server-only";
+import type { PrismaClient } from "@sluice/db";
+import type { RequestInfo } from "./trpc/init";
+
+export type AuditActor = { type: "user" | "api_token" | "api_key" | "system"; id: string | null };
+
+export type AuditEntry = {
+  workspaceId: string | null;
+  actor: AuditActor;
+  /** What happened, e.g. `pipeline.create` (tRPC path) or `http:POST /api/v1/pipelines`. */
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  outcome: "success" | "denied" | "error";
+  request?: RequestInfo;
+  /** Before/after summary; never secrets or raw event payloads. */
+  summary?: Record<string, unknown>;
+};
+
+/** Appends one audit row. The table rejects UPDATE and DELETE (trigger in the first migration). */
+/** The client or an interactive transaction: audit rows commit with the change they describe. */
+export type AuditDb = PrismaClient | Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+export async function writeAudit(prisma: AuditDb, e: AuditEntry) {
+  await prisma.auditLog.create({
+    data: {
+      workspaceId: e.workspaceId,
+      actorId: e.actor.id,
+      actorType: e.actor.type,
+      action: e.action,
+      resourceType: e.resourceType,
+      resourceId: e.resourceId ?? null,
+      outcome: e.outcome,
+      ip: e.request?.ip ?? null,
+      userAgent: e.request?.userAgent?.slice(0, 512) ?? null,
+      summary: (e.summary ?? {}) as object,
+    },
+  });
+}

@@ -1,0 +1,24 @@
+import "server-only";
+import { router, userProcedure } from "../trpc/init";
+import { pipelineRouter } from "./pipeline";
+import { workspaceRouter } from "./workspace";
+import { memberRouter } from "./member";
+import { invitationRouter } from "./invitation";
+import { apiKeyRouter } from "./api-key";
+import { secretRouter } from "./secret";
+import { personalTokenRouter } from "./personal-token";
+import { auditRouter } from "./audit";
+
+export const appRouter = router({
+  me: userProcedure.query(({ ctx }) => ctx.user),
+  workspace: workspaceRouter,
+  member: memberRouter,
+  invitation: invitationRouter,
+  apiKey: apiKeyRouter,
+  secret: secretRouter,
+  personalToken: personalTokenRouter,
+  audit: auditRouter,
+  pipeline: pipelineRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,62 @@
+import "server-only";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { Role, assignableRoles, roleHasScope, type Role as RoleT } from "@sluice/shared";
+import { router, scopedProcedure } from "../trpc/init";
+
+const MemberId = z.object({ memberId: z.string().min(1).max(64) });
+
+/** Guards shared by role changes and removals: who may touch whom. */
+function assertMayManage(actorRole: RoleT, actorUserId: string, target: { role: RoleT; userId: string }, newRole?: RoleT) {
+  if (target.userId === actorUserId) throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot change your own membership here." });
+  const touchesOwner = target.role === "owner" || newRole === "owner";
+  if (touchesOwner && !roleHasScope(actorRole, "member:manage-owners")) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only owners can change owners." });
+  }
+  if (newRole && !assignableRoles(actorRole).includes(newRole)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `A ${actorRole} cannot grant the ${newRole} role.` });
+  }
+}
+
+export const memberRouter = router({
+  list: scopedProcedure("member:read").query(async ({ ctx }) => {
+    const rows = await ctx.prisma.member.findMany({
+      where: { workspaceId: ctx.workspace.id },
+      select: { id: true, role: true, createdAt: true, user: { select: { id: true, name: true, email: true } } },
+      orderBy: { createdAt: "asc" },
+    });
+    return rows.map((m) => ({ id: m.id, role: m.role as RoleT, joinedAt: m.createdAt, user: m.user, isYou: m.user.id === ctx.user.id }));
+  }),
+
+  updateRole: scopedProcedure("member:manage")
+    .input(MemberId.extend({ role: Role }))
+    .mutation(async ({ ctx, input }) => {
+      const target = await ctx.prisma.member.findFirst({ where: { id: input.memberId, workspaceId: ctx.workspace.id } });
+      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      assertMayManage(ctx.role, ctx.user.id, { role: target.role as RoleT, userId: target.userId }, input.role);
+      return ctx.prisma.$transaction(async (tx) => {
+        if (target.role === "owner" && input.role !== "owner") {
+          const owners = await tx.member.count({ where: { workspaceId: ctx.workspace.id, role: "owner" } });
+          if (owners <= 1) throw new TRPCError({ code: "BAD_REQUEST", message: "A workspace needs at least one owner." });
+        }
+        const m = await tx.member.update({ where: { id: target.id }, data: { role: input.role } });
+        await ctx.audit({ action: "member.updateRole", resourceType: "member", resourceId: m.id, summary: { userId: m.userId, before: target.role, after: m.role } }, tx);
+        return { id: m.id, role: m.role as RoleT };
+      });
+    }),
+
+  remove: scopedProcedure("member:manage")
+    .input(MemberId)
+    .mutation(async ({ ctx, input }) => {
+      const target = await ctx.prisma.member.findFirst({ where: { id: input.memberId, workspaceId: ctx.workspace.id } });
+      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      assertMayManage(ctx.role, ctx.user.id, { role: target.role as RoleT, userId: target.userId });
+      await ctx.prisma.$transaction(async (tx) => {
+        await tx.member.delete({ where: { id: target.id } });
+        // Their personal tokens for this workspace stop working with the membership.
+        await tx.personalAccessToken.updateMany({ where: { workspaceId: ctx.workspace.id, userId: target.userId, revokedAt: null }, data: { revokedAt: new Date() } });
+        await ctx.audit({ action: "member.remove", resourceType: "member", resourceId: target.id, summary: { userId: target.userId, role: target.role } }, tx);
+      });
+      return { ok: true };
+    }),
+});

@@ -1,0 +1,109 @@
+import "server-only";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import { roleHasScope, type Role, type Scope } from "@sluice/shared";
+import { getPrisma } from "@sluice/db";
+import { getSessionUser, type SessionUser } from "../auth";
+import { writeAudit, type AuditDb, type AuditEntry } from "../audit";
+
+/**
+ * Every procedure declares how it is protected, in its meta:
+ * - `{ access: "public" }`: anyone (only names on the allowlist in access.test may do this);
+ * - `{ access: "user" }`: any signed-in user, for their own data (profile, their workspaces);
+ * - `{ access: "scope", scope }`: a member of the workspace named in the input whose role grants
+ *   `scope`. A test walks the router and fails on any procedure without one of these.
+ */
+export type ProcedureMeta =
+  | { access: "public" }
+  | { access: "user" }
+  | { access: "scope"; scope: Scope };
+
+/** Zod issues by field, for forms. */
+export type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> };
+
+export type RequestInfo = { ip: string | null; userAgent: string | null; origin: string | null };
+
+export async function createContext(opts: { headers: Headers }) {
+  const session = await getSessionUser(opts.headers);
+  return {
+    headers: opts.headers,
+    prisma: getPrisma(),
+    user: session?.user ?? null,
+    sessionId: session?.sessionId ?? null,
+    request: {
+      ip: opts.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? opts.headers.get("x-real-ip"),
+      userAgent: opts.headers.get("user-agent"),
+      origin: opts.headers.get("origin"),
+    } satisfies RequestInfo,
+  };
+}
+export type Context = Awaited<ReturnType<typeof createContext>>;
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      // Flatten zod issues so forms can show them next to the field.
+      return {
+        ...shape,
+        data: {
+          ...shape.data,
+          zodError: error.cause instanceof ZodError ? (z.flattenError(error.cause) as FlatZodError) : null,
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.meta({ access: "public" });
+
+const requireUser = t.middleware(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, user: ctx.user as SessionUser } });
+});
+
+export const userProcedure = t.procedure.meta({ access: "user" }).use(requireUser);
+
+/** Input every workspace-scoped procedure carries; merged into the procedure's own input. */
+export const WorkspaceInput = z.object({ workspaceId: z.string().min(1).max(64) });
+
+/**
+ * Loads the caller's membership fresh on every call (so a role change or removal takes effect on
+ * the next request, SSE streams included) and checks the scope. A workspace the caller is not a
+ * member of is NOT_FOUND, never FORBIDDEN: its existence is not disclosed.
+ */
+export function scopedProcedure(scope: Scope) {
+  return t.procedure
+    .meta({ access: "scope", scope })
+    .use(requireUser)
+    .input(WorkspaceInput)
+    .use(async ({ ctx, input, next, path }) => {
+      const member = await ctx.prisma.member.findFirst({
+        where: { workspaceId: input.workspaceId, userId: ctx.user.id },
+        select: { role: true, workspace: { select: { id: true, name: true, slug: true } } },
+      });
+      if (!member) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
+      const role = member.role as Role;
+      if (!roleHasScope(role, scope)) {
+        await writeAudit(ctx.prisma, {
+          workspaceId: member.workspace.id,
+          actor: { type: "user", id: ctx.user.id },
+          action: path,
+          resourceType: "procedure",
+          outcome: "denied",
+          request: ctx.request,
+          summary: { scope, role },
+        });
+        throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${role}) does not allow ${scope}.` });
+      }
+      const workspace = member.workspace;
+      const audit = (e: Omit<AuditEntry, "workspaceId" | "actor" | "request" | "outcome"> & { outcome?: AuditEntry["outcome"] }, db: AuditDb = ctx.prisma) =>
+        writeAudit(db, { outcome: "success", ...e, workspaceId: workspace.id, actor: { type: "user", id: ctx.user.id }, request: ctx.request });
+      return next({ ctx: { ...ctx, workspace, role, audit } });
+    });
+}

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { join } from "node:path";
+import { repoRoot } from "./paths";
+
+export const node22 = join(repoRoot, "node_modules", ".bin", "node");
+export const bin = (name: string) => join(repoRoot, "node_modules", ".bin", name);
+
+/** Runs a command to completion with inherited output; resolves to its exit code. */
+export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: repoRoot, stdio: "inherit", ...opts });
+    p.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    p.on("error", () => resolve(127));
+  });
+}
+
+export type Managed = { name: string; proc: ChildProcess; stop(): Promise<void> };
+
+/** Starts a long-running child whose output lines are prefixed with its name. */
+export function startManaged(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Managed {
+  const proc = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split("\n")
+      .filter((l) => l.length > 0)
+      .map((l) => `${name.padEnd(6)}| ${l}\n`)
+      .join("");
+  proc.stdout?.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
+  proc.stderr?.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
+  return {
+    name,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const t = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+        proc.once("exit", () => {
+          clearTimeout(t);
+          resolve();
+        });
+        proc.kill("SIGTERM");
+      }),
+  };
+}
+
+export async function waitForHttp(url: string, timeoutMs: number, proc?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc && proc.exitCode !== null) throw new Error(`process for ${url} exited with ${proc.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+}

@@ -1,0 +1,87 @@
+// `npm start`: services up (or reused), database migrated and seeded, web + runner running.
+// Ctrl-C stops everything this script started, in reverse order.
+import { join } from "node:path";
+import { createPrismaClient, ensureDatabase, migrateDatabase } from "@sluice/db";
+import { localSecrets, serviceUrls } from "./lib/config";
+import { repoRoot } from "./lib/paths";
+import { bin, node22, startManaged, waitForHttp, type Managed } from "./lib/procs";
+import { DEMO_USER, seedDemo } from "./lib/seed";
+import { ServiceError, ensureServices, type Services } from "./lib/services";
+import { ensureWebBuild } from "./lib/web-build";
+
+const dev = process.env.SLUICE_MODE === "dev";
+const webPort = Number(process.env.PORT ?? 3000);
+const runnerPort = Number(process.env.RUNNER_PORT ?? 4100);
+const appUrl = process.env.APP_URL ?? `http://localhost:${webPort}`;
+
+const children: Managed[] = [];
+let services: Services | undefined;
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  console.log("\n[sluice] stopping ...");
+  for (const c of [...children].reverse()) await c.stop();
+  await services?.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+async function main() {
+  const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice", redis: "redis://127.0.0.1:6379" });
+  services = await ensureServices(urls);
+
+  await ensureDatabase(urls.databaseUrl);
+  await migrateDatabase(urls.databaseUrl, { log: (m) => console.log(`[sluice] ${m}`) });
+  const prisma = createPrismaClient(urls.databaseUrl);
+  if (process.env.SLUICE_SEED_DEMO !== "false") await seedDemo(prisma);
+  await prisma.$disconnect();
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...localSecrets(),
+    DATABASE_URL: urls.databaseUrl,
+    REDIS_URL: urls.redisUrl,
+    KAFKA_BROKERS: urls.kafkaBrokers,
+    RUNNER_PORT: String(runnerPort),
+    RUNNER_URL: `http://127.0.0.1:${runnerPort}`,
+    APP_URL: appUrl,
+    PORT: String(webPort),
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+
+  if (!dev) await ensureWebBuild({ ...env, NODE_ENV: "production" });
+
+  const runner = startManaged("runner", node22, ["--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], env);
+  children.push(runner);
+  const web = startManaged(
+    "web",
+    bin("next"),
+    dev ? ["dev", "-p", String(webPort)] : ["start", "-p", String(webPort)],
+    { ...env, NODE_ENV: dev ? "development" : "production" },
+    join(repoRoot, "apps", "web"),
+  );
+  children.push(web);
+  for (const c of children) c.proc.on("exit", (code) => !stopping && (console.error(`[sluice] ${c.name} exited (${code}); stopping.`), void shutdown(1)));
+
+  await waitForHttp(`http://127.0.0.1:${runnerPort}/healthz`, 60_000, runner.proc);
+  await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 120_000, web.proc);
+
+  console.log(`
+  Sluice is running.
+    App:        ${appUrl}
+    Sign in:    ${DEMO_USER.email} / ${DEMO_USER.password}   (demo account, local only)
+    Health:     ${appUrl}/api/health
+    Runner:     http://127.0.0.1:${runnerPort}  (/healthz, /metrics, POST /v1/ingest/<key>)
+    Kafka:      ${urls.kafkaBrokers}   Postgres: ${urls.databaseUrl}   Redis: ${urls.redisUrl}
+  Press Ctrl-C to stop.
+`);
+}
+
+main().catch(async (e: unknown) => {
+  const known = e instanceof ServiceError || (e instanceof Error && /unavailable|not reachable|Invalid/.test(e.message));
+  console.error(`\n[sluice] ${known ? "" : "start failed: "}${e instanceof Error ? (known ? e.message : e.stack) : String(e)}`);
+  await shutdown(1);
+});

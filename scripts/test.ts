@@ -1,0 +1,143 @@
+// `npm test`: the whole suite against real services, in the order that fails fastest:
+// typecheck, lint, unit, integration (Postgres/Redis/Kafka), browser (Chromium against the built app).
+// Ends with one summary line `sluice: N passed, N failed`. Stops whatever it started.
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { ensureDatabase, migrateDatabase } from "@sluice/db";
+import { ensureDebianPackages } from "./lib/apt";
+import { localSecrets, serviceUrls } from "./lib/config";
+import { repoRoot } from "./lib/paths";
+import { bin, node22, run, startManaged, waitForHttp, type Managed } from "./lib/procs";
+import { ensureServices, type Services } from "./lib/services";
+import { ensureWebBuild } from "./lib/web-build";
+
+const out = join(repoRoot, ".cache", "test");
+const only = new Set(process.argv.slice(2)); // e.g. `npm test -- unit e2e`
+const want = (step: string) => only.size === 0 || only.has(step);
+
+type StepResult = { step: string; passed: number; failed: number; skipped: number; seconds: number };
+const results: StepResult[] = [];
+let services: Services | undefined;
+const children: Managed[] = [];
+
+async function step(name: string, fn: () => Promise<Omit<StepResult, "step" | "seconds">>) {
+  if (!want(name)) return;
+  console.log(`\n[sluice] ── ${name} ${"─".repeat(60 - name.length)}`);
+  const t = Date.now();
+  let r: Omit<StepResult, "step" | "seconds">;
+  try {
+    r = await fn();
+  } catch (e) {
+    console.error(`[sluice] ${name} could not run: ${e instanceof Error ? e.message : String(e)}`);
+    r = { passed: 0, failed: 1, skipped: 0 };
+  }
+  results.push({ step: name, ...r, seconds: Math.round((Date.now() - t) / 1000) });
+}
+
+/** A command that passes or fails as a whole (typecheck, lint) counts as one check. */
+async function check(cmd: string, args: string[], opts = {}) {
+  const code = await run(cmd, args, opts);
+  return { passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 };
+}
+
+async function vitest(project: string, env: NodeJS.ProcessEnv) {
+  const file = join(out, `vitest-${project}.json`);
+  rmSync(file, { force: true });
+  await run(bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${file}`], { env });
+  if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
+  const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number };
+  // A file that fails to load has no tests but is a failure all the same.
+  return { passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0), skipped: r.numPendingTests + r.numTodoTests };
+}
+
+async function resetTestDatabase(url: string) {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = "/postgres";
+  const c = new pg.Client({ connectionString: u.toString() });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await c.end();
+  await ensureDatabase(url);
+  await migrateDatabase(url, { log: () => {} });
+}
+
+async function main() {
+  mkdirSync(out, { recursive: true });
+  const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...localSecrets(),
+    NODE_ENV: "test",
+    DATABASE_URL: urls.databaseUrl,
+    REDIS_URL: urls.redisUrl,
+    KAFKA_BROKERS: urls.kafkaBrokers,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+
+  await step("typecheck", async () => {
+    let failed = 0;
+    for (const p of ["packages/shared", "packages/db", "apps/runner", "apps/web", "scripts"]) {
+      const code = await run(bin("tsc"), ["-p", p, "--noEmit"]);
+      if (code !== 0) failed++;
+    }
+    return { passed: failed === 0 ? 1 : 0, failed, skipped: 0 };
+  });
+  await step("lint", () => check(bin("eslint"), ["--max-warnings=0", "."]));
+  await step("unit", () => vitest("unit", env));
+
+  const needServices = want("integration") || want("e2e");
+  if (needServices) {
+    services = await ensureServices(urls);
+    await resetTestDatabase(urls.databaseUrl);
+  }
+  await step("integration", async () => {
+    ensureDebianPackages({ "docker-compose": "docker-compose" });
+    return vitest("integration", env);
+  });
+
+  await step("e2e", async () => {
+    ensureDebianPackages({ chromium: "chromium" });
+    const webPort = 3100;
+    const runnerPort = 4200;
+    const e2eEnv: NodeJS.ProcessEnv = {
+      ...env,
+      NODE_ENV: "production",
+      PORT: String(webPort),
+      RUNNER_PORT: String(runnerPort),
+      RUNNER_URL: `http://127.0.0.1:${runnerPort}`,
+      APP_URL: `http://localhost:${webPort}`,
+      E2E_BASE_URL: `http://localhost:${webPort}`,
+    };
+    await ensureWebBuild(e2eEnv);
+    const runner = startManaged("runner", node22, ["--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], { ...e2eEnv, LOG_LEVEL: "warn" });
+    children.push(runner);
+    const web = startManaged("web", bin("next"), ["start", "-p", String(webPort)], e2eEnv, join(repoRoot, "apps", "web"));
+    children.push(web);
+    await waitForHttp(`http://127.0.0.1:${runnerPort}/healthz`, 60_000, runner.proc);
+    await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 90_000, web.proc);
+    const file = join(out, "playwright.json");
+    rmSync(file, { force: true });
+    await run(bin("playwright"), ["test", "-c", "apps/web/playwright.config.ts"], { env: { ...e2eEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: file } });
+    if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
+    const r = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+    return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped };
+  });
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(`\n[sluice] test run aborted: ${e instanceof Error ? e.message : String(e)}`);
+  results.push({ step: "setup", passed: 0, failed: 1, skipped: 0, seconds: 0 });
+} finally {
+  for (const c of children.reverse()) await c.stop();
+  await services?.stop();
+}
+const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+console.log("\n[sluice] summary");
+for (const r of results) console.log(`  ${r.step.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds}s`);
+const exitCode = total.failed > 0 || results.length === 0 ? 1 : 0;
+console.log(`\nsluice: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(exitCode);
