@@ -4,9 +4,9 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source; Next compiles them with the app.
-  transpilePackages: ["@sluice/shared", "@sluice/db"],
+  transpilePackages: ["@sluice/shared", "@sluice/db", "@sluice/kafka"],
   // Node-only libraries with dynamic requires or native-ish internals stay outside the bundle.
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@prisma/client", "ioredis", "bullmq", "@platformatic/kafka", "prom-client"],
+  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@prisma/client", "ioredis", "bullmq", "@platformatic/kafka", "prom-client", "pino"],
   output: "standalone",
   // Trace files from the monorepo root so the standalone server includes workspace packages.
   outputFileTracingRoot: join(dirname(fileURLToPath(import.meta.url)), "..", ".."),

@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 import type { ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
@@ -11,6 +11,7 @@ import { ThemeToggle } from "./ThemeToggle";
 export function AppShell({ workspaceId, children }: { workspaceId?: string; children: ReactNode }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const pathname = usePathname();
   const me = useQuery(trpc.me.queryOptions());
   const workspaces = useQuery(trpc.workspace.list.queryOptions());
   const current = workspaces.data?.find((w) => w.id === workspaceId);
@@ -34,7 +35,7 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
           id="workspace-switcher"
           className="input w-56"
           value={workspaceId ?? ""}
-          onChange={(e) => (e.target.value === "__new" ? router.push("/onboarding") : router.push(`/w/${e.target.value}`))}
+          onChange={(e) => (e.target.value === "__new" ? router.push("/onboarding") : router.push(switchTarget(pathname, workspaceId, e.target.value)))}
         >
           {!current && <option value="">Select a workspace</option>}
           {workspaces.data?.map((w) => (
@@ -44,11 +45,18 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
           ))}
           <option value="__new">+ New workspace</option>
         </select>
+        {workspaceId && <WorkspaceNav workspaceId={workspaceId} pathname={pathname} />}
         <div className="ml-auto flex items-center gap-2">
           <ThemeToggle />
-          <span className="text-sm text-slate-500 dark:text-slate-400" data-testid="user-email">
-            {me.data?.email}
-          </span>
+          <Link
+            href={workspaceId ? `/account?workspace=${encodeURIComponent(workspaceId)}` : "/account"}
+            aria-current={pathname === "/account" ? "page" : undefined}
+            className="rounded-md px-2 py-1 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:text-slate-900 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-slate-100 dark:aria-[current=page]:text-slate-100"
+            title="Your account and access tokens"
+          >
+            <span className="sr-only">Account: </span>
+            <span data-testid="user-email">{me.data?.email}</span>
+          </Link>
           <button type="button" className="btn-secondary" onClick={signOut}>
             Sign out
           </button>
@@ -57,4 +65,39 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
       <main className="flex-1">{children}</main>
     </div>
   );
+}
+
+/** Top-level sections of the current workspace. */
+function WorkspaceNav({ workspaceId, pathname }: { workspaceId: string; pathname: string }) {
+  const base = `/w/${workspaceId}`;
+  const inSettings = pathname === `${base}/settings` || pathname.startsWith(`${base}/settings/`);
+  const items = [
+    { href: base, label: "Pipelines", active: !inSettings && (pathname === base || pathname.startsWith(`${base}/`)) },
+    { href: `${base}/settings`, label: "Settings", active: inSettings },
+  ];
+  return (
+    <nav aria-label="Workspace" className="flex items-center gap-1">
+      {items.map((item) => (
+        <Link
+          key={item.href}
+          href={item.href}
+          aria-current={item.active ? "page" : undefined}
+          className={`rounded-md px-3 py-1.5 text-sm font-medium transition-colors ${
+            item.active
+              ? "bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-100"
+              : "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-slate-100"
+          }`}
+        >
+          {item.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+/** Switching workspace from a settings tab stays on that tab; anywhere else goes to the pipelines. */
+function switchTarget(pathname: string, from: string | undefined, to: string): string {
+  const settings = from ? `/w/${from}/settings` : null;
+  if (settings && (pathname === settings || pathname.startsWith(`${settings}/`))) return `/w/${to}/settings${pathname.slice(settings.length)}`;
+  return `/w/${to}`;
 }

@@ -29,7 +29,7 @@ export async function checkHealth(): Promise<Health> {
     timed(async () => {
       if ((await redis().ping()) !== "PONG") throw new Error("unexpected PING reply");
     }),
-    timed(() => kafkaPing(env().KAFKA_BROKERS)),
+    timed(() => kafkaPing()),
     timed(async () => {
       const res = await fetch(new URL("/healthz", env().RUNNER_URL), { cache: "no-store" });
       if (!res.ok) throw new Error(`runner answered ${res.status}`);

@@ -1,12 +1,17 @@
 import "server-only";
-import { Admin } from "@platformatic/kafka";
+import { createKafka, type Kafka, type Logger } from "@sluice/kafka";
+import { env } from "./env";
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+const g = globalThis as unknown as { sluiceKafka?: Kafka };
+
+/** One Kafka client per web process, for health checks, topic browsing and the live tap. */
+export function kafka(): Kafka {
+  g.sluiceKafka ??= createKafka({ brokers: env().KAFKA_BROKERS.split(","), clientId: "sluice-web", log: quiet, retries: 0, connectTimeoutMs: 2000 });
+  return g.sluiceKafka;
+}
 
 /** Asks the broker for cluster metadata: proves the Kafka protocol answers, not just the port. */
-export async function kafkaPing(brokers: string): Promise<void> {
-  const admin = new Admin({ clientId: "sluice-web-health", bootstrapBrokers: brokers.split(","), timeout: 2000, retries: 0 });
-  try {
-    await admin.metadata({ topics: [] });
-  } finally {
-    await admin.close().catch(() => {});
-  }
+export async function kafkaPing(): Promise<void> {
+  await kafka().admin.ping();
 }

@@ -1,0 +1,104 @@
+// The runner's configuration: the only module that reads process.env. Everything else receives the
+// parsed `RunnerEnv`, so tests can build one without touching the process.
+import { hostname } from "node:os";
+import { z } from "zod";
+
+/** Exit code for a configuration error (EX_CONFIG from sysexits.h): restarting will not help. */
+export const EXIT_CONFIG = 78;
+
+// An empty `FOO=` line in a shell or .env means "unset", not "the empty string".
+const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
+
+const Port = z
+  .string()
+  .regex(/^\d{1,5}$/, "must be a TCP port number (0-65535)")
+  .transform(Number)
+  .refine((port) => port <= 65_535, "must be a TCP port number (0-65535)");
+
+const BrokerAddress = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-_]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "must be a comma-separated list of host:port");
+
+const Brokers = z
+  .string()
+  .transform((list) => list.split(",").map((b) => b.trim()).filter((b) => b !== ""))
+  .pipe(z.array(BrokerAddress).min(1, "must list at least one host:port"));
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const LogLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` });
+
+// The local services every dev/CI machine has; production must say where its services are.
+const LOCAL_DEFAULTS = {
+  DATABASE_URL: "postgresql://root@127.0.0.1:5432/sluice",
+  REDIS_URL: "redis://127.0.0.1:6379",
+  KAFKA_BROKERS: "127.0.0.1:9092",
+} as const;
+
+function schema(production: boolean) {
+  const local = <T extends z.ZodType<unknown, string>>(type: T, name: keyof typeof LOCAL_DEFAULTS) =>
+    production ? type : z.string().default(LOCAL_DEFAULTS[name]).pipe(type);
+  return z.object({
+    /** HTTP port for ingest, /healthz and /metrics. Default 4100. */
+    RUNNER_PORT: z.string().default("4100").pipe(Port),
+    /** Interface to bind. Default 0.0.0.0. */
+    RUNNER_HOST: z.string().min(1).default("0.0.0.0"),
+    /** Control-plane Postgres. Default (outside production) postgresql://root@127.0.0.1:5432/sluice. */
+    DATABASE_URL: local(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL"), "DATABASE_URL"),
+    /** Redis for BullMQ and live metrics. Default (outside production) redis://127.0.0.1:6379. */
+    REDIS_URL: local(z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL"), "REDIS_URL"),
+    /** Kafka-API brokers, comma-separated host:port. Default (outside production) 127.0.0.1:9092. */
+    KAFKA_BROKERS: local(Brokers, "KAFKA_BROKERS"),
+    /** pino level. Default info. */
+    LOG_LEVEL: LogLevel.default("info"),
+    /** Names this process in logs, metrics and BullMQ worker names. Default <hostname>-<pid>. */
+    RUNNER_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/, "must be 1-128 characters of A-Z a-z 0-9 . _ -")
+      .default(`${hostname()}-${process.pid}`),
+    /** How long to wait at start for Postgres, Redis and Kafka (they may be starting too). Default 10000 ms. */
+    RUNNER_STARTUP_WAIT_MS: z
+      .string()
+      .regex(/^\d{1,6}$/, "must be a number of milliseconds (0-999999)")
+      .default("10000")
+      .transform(Number),
+    /** 32-byte key (base64) that decrypts connector secrets. Optional until connectors need it. */
+    SLUICE_SECRET_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded")
+      .optional(),
+  });
+}
+
+export type RunnerEnv = z.infer<ReturnType<typeof schema>>;
+
+// Values of these may be echoed in an error message; the others may carry credentials.
+const ECHOABLE = new Set(["RUNNER_PORT", "RUNNER_HOST", "LOG_LEVEL", "RUNNER_ID", "KAFKA_BROKERS", "RUNNER_STARTUP_WAIT_MS"]);
+
+/** The environment is unusable; `message` lists every bad variable, one per line. */
+export class EnvError extends Error {
+  override readonly name = "EnvError";
+
+  constructor(readonly problems: { variable: string; problem: string }[]) {
+    super(`invalid runner environment:\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join("\n")}`);
+    // The cause is the environment, not a code path: print the message, never a trace.
+    this.stack = this.message;
+  }
+}
+
+/** Parses and validates the runner's variables from `source` (default process.env). Throws EnvError. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
+  const production = source["NODE_ENV"] === "production";
+  const shape = schema(production);
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(shape.shape)) input[key] = unsetIfEmpty(source[key]);
+  const parsed = shape.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? "environment");
+    const value = input[variable];
+    const missing = value === undefined;
+    const shown = !missing && ECHOABLE.has(variable) ? ` (got "${String(value)}")` : "";
+    return { variable, problem: missing ? "is required" : `${issue.message}${shown}` };
+  });
+  throw new EnvError(problems);
+}

@@ -1,0 +1,94 @@
+// The runner process: validates its environment, waits for Postgres, Redis and Kafka, serves HTTP,
+// and shuts down in order on SIGINT/SIGTERM. Pipeline feeders and worker pools register with the
+// shutdown sequence when the engine starts them.
+//
+// Exit codes: 0 clean stop, 1 crash or unclean stop, 69 a service unreachable at start, 78 bad env.
+import { EXIT_CONFIG, EnvError, loadEnv, type RunnerEnv } from "./env";
+import { startHttpServer } from "./http/server";
+import { runnerRoutes } from "./http/routes";
+import { createKafka } from "@sluice/kafka";
+import { createShutdown } from "./lifecycle";
+import { createLogger, type Logger } from "./log";
+import { createMetrics } from "./metrics";
+import { createPostgres } from "./services/postgres";
+import { serviceProbes } from "./services/probes";
+import { closeRedis, createRedis } from "./services/redis";
+import { ServiceUnavailableError, waitForServices } from "./services/wait-for-services";
+import { RUNNER_VERSION } from "./version";
+
+/** EX_UNAVAILABLE (sysexits.h): a required service is down; a supervisor may retry later. */
+const EXIT_UNAVAILABLE = 69;
+/** Leaves room inside the usual 30 s grace period of orchestrators before SIGKILL. */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+function readEnvOrExit(): RunnerEnv {
+  try {
+    return loadEnv();
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    process.stderr.write(`runner: ${error.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+async function run(env: RunnerEnv, log: Logger) {
+  const shutdown = createShutdown(log);
+  const postgres = createPostgres(env.DATABASE_URL, log);
+  const redis = createRedis(env.REDIS_URL, log);
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `sluice-${env.RUNNER_ID}`, log });
+  shutdown.register("producers", "kafka", () => kafka.close());
+  shutdown.register("redis", "redis", () => closeRedis(redis));
+  shutdown.register("postgres", "postgres", () => postgres.close());
+
+  let stopping: Promise<never> | undefined;
+  const stop = (code: number, reason: string) => {
+    // A second signal while stopping means "now".
+    if (stopping) process.exit(1);
+    log.info({ reason }, "runner stopping");
+    stopping = shutdown.run(SHUTDOWN_TIMEOUT_MS).then((clean) => {
+      log.info({ clean }, "runner stopped");
+      process.exit(clean ? code : 1);
+    });
+  };
+  process.on("SIGINT", () => stop(0, "SIGINT"));
+  process.on("SIGTERM", () => stop(0, "SIGTERM"));
+  process.on("uncaughtException", (err) => {
+    log.fatal({ err }, "uncaught exception");
+    stop(1, "uncaught exception");
+  });
+  process.on("unhandledRejection", (err) => {
+    log.fatal({ err }, "unhandled promise rejection");
+    stop(1, "unhandled rejection");
+  });
+
+  const probes = serviceProbes(env, { postgres, redis, kafka: kafka.admin });
+  try {
+    await waitForServices(probes, { log, timeoutMs: env.RUNNER_STARTUP_WAIT_MS });
+  } catch (error) {
+    if (!(error instanceof ServiceUnavailableError)) throw error;
+    log.fatal({ failures: error.failures.map((f) => ({ dependency: f.probe.name, target: f.probe.target, reason: f.reason })) }, "services unavailable");
+    process.stderr.write(error.message.split("\n").map((line) => `runner: ${line}\n`).join(""));
+    await shutdown.run(2000);
+    process.exit(EXIT_UNAVAILABLE);
+  }
+
+  const metrics = createMetrics({ runnerId: env.RUNNER_ID, version: RUNNER_VERSION });
+  const server = await startHttpServer({ host: env.RUNNER_HOST, port: env.RUNNER_PORT, routes: runnerRoutes({ probes, metrics }), log }).catch(
+    async (error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
+      process.stderr.write(`runner: cannot listen on ${env.RUNNER_HOST}:${env.RUNNER_PORT} (${String(code)}): fix RUNNER_PORT or RUNNER_HOST\n`);
+      await shutdown.run(2000);
+      process.exit(EXIT_CONFIG);
+    },
+  );
+  shutdown.register("http", "http server", () => server.close());
+  log.info({ url: server.url, version: RUNNER_VERSION }, "runner listening");
+}
+
+const env = readEnvOrExit();
+const log = createLogger({ level: env.LOG_LEVEL, base: { runnerId: env.RUNNER_ID } });
+run(env, log).catch((err: unknown) => {
+  log.fatal({ err }, "runner failed to start");
+  process.exit(1);
+});

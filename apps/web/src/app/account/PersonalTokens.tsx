@@ -1,0 +1,239 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState, type FormEvent } from "react";
+import { ConfirmDialog } from "@/components/settings/ConfirmDialog";
+import { CopyOnce } from "@/components/settings/CopyOnce";
+import { errorMessage, fieldError } from "@/components/settings/errors";
+import { formatDate, formatDateTime, formatRelative } from "@/components/settings/format";
+import { StatusBadge } from "@/components/settings/RoleBadge";
+import { EmptyState, ListSkeleton, SettingsCard } from "@/components/settings/SettingsCard";
+import { useToast } from "@/components/Toaster";
+import { useTRPC } from "@/lib/trpc";
+
+type Token = { id: string; name: string; prefix: string };
+
+export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { toast } = useToast();
+  const tokens = useQuery(trpc.personalToken.list.queryOptions());
+  const [revoking, setRevoking] = useState<Token | null>(null);
+  const revoke = useMutation(
+    trpc.personalToken.revoke.mutationOptions({
+      onSuccess: async () => {
+        toast(`Revoked ${revoking?.name ?? "the token"}.`, "success");
+        setRevoking(null);
+        await qc.invalidateQueries(trpc.personalToken.list.queryFilter());
+      },
+      onError: (e) => toast(errorMessage(e), "error"),
+    }),
+  );
+  // Rendered on the client only after the list loads, so comparing with "now" can't mismatch hydration.
+  const now = Date.now();
+
+  return (
+    <>
+      <CreateToken defaultWorkspaceId={defaultWorkspaceId} />
+      <SettingsCard
+        title="Personal access tokens"
+        description="Tokens for scripts and CI calling the Sluice HTTP API as you. Each works in one workspace and can do only what your role there allows, now and after any role change."
+      >
+        {tokens.isLoading ? (
+          <ListSkeleton rows={3} label="Loading tokens" />
+        ) : tokens.error ? (
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+            {errorMessage(tokens.error)}
+          </p>
+        ) : tokens.data?.length ? (
+          <div className="-mx-5 -my-4 overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="token-table">
+              <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-5 py-2 font-medium">Name</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Workspace</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Expires</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Last used</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Status</th>
+                  <th scope="col" className="px-5 py-2">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+                {tokens.data.map((t) => {
+                  const expired = t.expiresAt.getTime() <= now;
+                  const inactive = Boolean(t.revokedAt) || expired;
+                  return (
+                    <tr key={t.id} className={inactive ? "text-slate-400 dark:text-slate-500" : ""}>
+                      <td className="px-5 py-3">
+                        <div className="font-medium">{t.name}</div>
+                        <div className="font-mono text-xs text-slate-500 dark:text-slate-400">{t.prefix}…</div>
+                      </td>
+                      <td className="px-3 py-3">{t.workspace.name}</td>
+                      <td className="px-3 py-3 whitespace-nowrap">
+                        <time dateTime={t.expiresAt.toISOString()} title={formatDateTime(t.expiresAt)}>
+                          {formatDate(t.expiresAt)}
+                        </time>
+                      </td>
+                      <td className="px-3 py-3 whitespace-nowrap">
+                        {t.lastUsedAt ? (
+                          <time dateTime={t.lastUsedAt.toISOString()} title={formatDateTime(t.lastUsedAt)}>
+                            {formatRelative(t.lastUsedAt)}
+                          </time>
+                        ) : (
+                          <span className="text-slate-400">Never</span>
+                        )}
+                      </td>
+                      <td className="px-3 py-3">
+                        {t.revokedAt ? <StatusBadge tone="muted">Revoked</StatusBadge> : expired ? <StatusBadge tone="warning">Expired</StatusBadge> : <StatusBadge tone="active">Active</StatusBadge>}
+                      </td>
+                      <td className="px-5 py-3 text-right">
+                        {!t.revokedAt && (
+                          <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>
+                            Revoke
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <EmptyState title="No personal access tokens" testId="no-tokens">
+            Create one to call the API from a script or a CI job.
+          </EmptyState>
+        )}
+      </SettingsCard>
+      {revoking && (
+        <ConfirmDialog
+          title={`Revoke ${revoking.name}?`}
+          confirmLabel="Revoke token"
+          pending={revoke.isPending}
+          onCancel={() => setRevoking(null)}
+          onConfirm={() => revoke.mutate({ tokenId: revoking.id })}
+        >
+          <p>
+            Scripts using <span className="font-mono">{revoking.prefix}…</span> are refused from their next request. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+const EXPIRY_CHOICES = [7, 30, 90, 180, 365];
+
+function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { toast } = useToast();
+  const workspaces = useQuery(trpc.workspace.list.queryOptions());
+  const nameId = useId();
+  const workspaceSelectId = useId();
+  const expiryId = useId();
+  const [name, setName] = useState("");
+  const [picked, setPicked] = useState<string | null>(null);
+  const [days, setDays] = useState("90");
+  const [issued, setIssued] = useState<{ name: string; token: string; expiresAt: Date; workspaceName: string } | null>(null);
+  const workspaceId = picked ?? (workspaces.data?.some((w) => w.id === defaultWorkspaceId) ? defaultWorkspaceId : workspaces.data?.[0]?.id) ?? "";
+  const create = useMutation(
+    trpc.personalToken.create.mutationOptions({
+      onSuccess: async (res, vars) => {
+        setIssued({ name: res.name, token: res.token, expiresAt: res.expiresAt, workspaceName: workspaces.data?.find((w) => w.id === vars.workspaceId)?.name ?? "" });
+        setName("");
+        toast(`Token ${res.name} created.`, "success");
+        await qc.invalidateQueries(trpc.personalToken.list.queryFilter());
+      },
+      onError: (e) => {
+        if (!fieldError(e, "name") && !fieldError(e, "expiresInDays")) toast(errorMessage(e), "error");
+      },
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setIssued(null);
+    create.mutate({ workspaceId, name: name.trim(), expiresInDays: Number(days) });
+  }
+
+  const daysNumber = Number(days);
+  const daysValid = Number.isInteger(daysNumber) && daysNumber >= 1 && daysNumber <= 365;
+  const nameError = fieldError(create.error, "name");
+  const noWorkspaces = workspaces.isSuccess && workspaces.data.length === 0;
+  return (
+    <SettingsCard title="Create a token" description="The token is shown once, right after you create it. Only a hash is stored.">
+      {workspaces.isLoading ? (
+        <ListSkeleton rows={1} label="Loading workspaces" />
+      ) : noWorkspaces ? (
+        <p className="text-sm text-slate-500 dark:text-slate-400">Join or create a workspace first: every token belongs to one.</p>
+      ) : (
+        <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_12rem_8rem_auto] sm:items-start" aria-label="Create a personal access token">
+          <div>
+            <label htmlFor={nameId} className="label">
+              Token name
+            </label>
+            <input id={nameId} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="CI deploys" maxLength={80} required />
+            {nameError && <p className="field-error">{nameError}</p>}
+          </div>
+          <div>
+            <label htmlFor={workspaceSelectId} className="label">
+              Workspace
+            </label>
+            <select id={workspaceSelectId} className="input" value={workspaceId} onChange={(e) => setPicked(e.target.value)}>
+              {workspaces.data?.map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name} ({w.role})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor={expiryId} className="label">
+              Expires in (days)
+            </label>
+            <input
+              id={expiryId}
+              className="input"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={365}
+              step={1}
+              list={`${expiryId}-choices`}
+              value={days}
+              onChange={(e) => setDays(e.target.value)}
+              aria-invalid={daysValid ? undefined : true}
+              aria-describedby={daysValid ? undefined : `${expiryId}-error`}
+              required
+            />
+            <datalist id={`${expiryId}-choices`}>
+              {EXPIRY_CHOICES.map((d) => (
+                <option key={d} value={d} />
+              ))}
+            </datalist>
+            {!daysValid && (
+              <p id={`${expiryId}-error`} className="field-error">
+                Between 1 and 365 days.
+              </p>
+            )}
+          </div>
+          <div className="sm:pt-6">
+            <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || !workspaceId || !daysValid}>
+              {create.isPending ? "Creating…" : "Create token"}
+            </button>
+          </div>
+        </form>
+      )}
+      {issued && (
+        <div className="mt-4">
+          <CopyOnce label={`Token ${issued.name}`} value={issued.token} onDone={() => setIssued(null)}>
+            <strong>Copy this token now.</strong> It will not be shown again. It acts as you in {issued.workspaceName || "its workspace"} until{" "}
+            <time dateTime={issued.expiresAt.toISOString()}>{formatDate(issued.expiresAt)}</time>.
+          </CopyOnce>
+        </div>
+      )}
+    </SettingsCard>
+  );
+}

@@ -1,0 +1,214 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState, type FormEvent } from "react";
+import { useToast } from "@/components/Toaster";
+import { useTRPC } from "@/lib/trpc";
+import { ConfirmDialog } from "./ConfirmDialog";
+import { CopyOnce } from "./CopyOnce";
+import { errorMessage, fieldError } from "./errors";
+import { formatDate, formatDateTime, formatRelative } from "./format";
+import { NeedRole } from "./NeedRole";
+import { StatusBadge } from "./RoleBadge";
+import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
+import { useWorkspaceAccess } from "./use-workspace-access";
+
+export function ApiKeysSettings({ workspaceId }: { workspaceId: string }) {
+  const { role, can, isLoading } = useWorkspaceAccess(workspaceId);
+  if (isLoading) return <ListSkeleton rows={4} label="Loading API keys" />;
+  if (!can("apikey:read")) return <NeedRole scope="apikey:read" action="view and manage API keys" role={role} />;
+  return <ApiKeys workspaceId={workspaceId} canManage={can("apikey:manage")} />;
+}
+
+type ApiKey = { id: string; name: string; prefix: string };
+
+function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: boolean }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { toast } = useToast();
+  const keys = useQuery(trpc.apiKey.list.queryOptions({ workspaceId }));
+  const pipelines = useQuery(trpc.pipeline.list.queryOptions({ workspaceId }));
+  const pipelineName = new Map(pipelines.data?.map((p) => [p.id, p.name]));
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const revoke = useMutation(
+    trpc.apiKey.revoke.mutationOptions({
+      onSuccess: async () => {
+        toast(`Revoked ${revoking?.name ?? "the key"}. Requests using it are refused from now on.`, "success");
+        setRevoking(null);
+        await qc.invalidateQueries(trpc.apiKey.list.queryFilter({ workspaceId }));
+      },
+      onError: (e) => toast(errorMessage(e), "error"),
+    }),
+  );
+
+  return (
+    <>
+      {canManage && <CreateApiKey workspaceId={workspaceId} pipelines={pipelines.data ?? []} />}
+      <SettingsCard
+        title="API keys"
+        description="Ingest keys let your apps and services send events to this workspace's HTTP sources. A key can be limited to one pipeline."
+      >
+        {keys.isLoading ? (
+          <ListSkeleton rows={3} label="Loading API keys" />
+        ) : keys.error ? (
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+            {errorMessage(keys.error)}
+          </p>
+        ) : keys.data?.length ? (
+          <div className="-mx-5 -my-4 overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="api-key-table">
+              <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-5 py-2 font-medium">Name</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Key</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Created</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Last used</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Status</th>
+                  {canManage && (
+                    <th scope="col" className="px-5 py-2">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  )}
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+                {keys.data.map((k) => (
+                  <tr key={k.id} className={k.revokedAt ? "text-slate-400 dark:text-slate-500" : ""}>
+                    <td className="px-5 py-3">
+                      <div className="font-medium">{k.name}</div>
+                      <div className="text-xs text-slate-500 dark:text-slate-400">
+                        {k.pipelineId ? `Only ${pipelineName.get(k.pipelineId) ?? "one pipeline"}` : "All pipelines"}
+                      </div>
+                    </td>
+                    <td className="px-3 py-3 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
+                    <td className="px-3 py-3 whitespace-nowrap">
+                      <time dateTime={k.createdAt.toISOString()} title={formatDateTime(k.createdAt)}>
+                        {formatDate(k.createdAt)}
+                      </time>
+                      <div className="text-xs text-slate-500 dark:text-slate-400">by {k.createdBy.name}</div>
+                    </td>
+                    <td className="px-3 py-3 whitespace-nowrap">
+                      {k.lastUsedAt ? (
+                        <time dateTime={k.lastUsedAt.toISOString()} title={formatDateTime(k.lastUsedAt)}>
+                          {formatRelative(k.lastUsedAt)}
+                        </time>
+                      ) : (
+                        <span className="text-slate-400">Never</span>
+                      )}
+                    </td>
+                    <td className="px-3 py-3">
+                      {k.revokedAt ? (
+                        <span title={`Revoked ${formatDateTime(k.revokedAt)}`}>
+                          <StatusBadge tone="muted">Revoked</StatusBadge>
+                        </span>
+                      ) : (
+                        <StatusBadge tone="active">Active</StatusBadge>
+                      )}
+                    </td>
+                    {canManage && (
+                      <td className="px-5 py-3 text-right">
+                        {!k.revokedAt && (
+                          <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
+                            Revoke
+                          </button>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <EmptyState title="No API keys yet" testId="no-api-keys">
+            {canManage ? "Create a key to start sending events from your product." : "An admin can create keys for sending events."}
+          </EmptyState>
+        )}
+      </SettingsCard>
+      {revoking && (
+        <ConfirmDialog
+          title={`Revoke ${revoking.name}?`}
+          confirmLabel="Revoke key"
+          pending={revoke.isPending}
+          onCancel={() => setRevoking(null)}
+          onConfirm={() => revoke.mutate({ workspaceId, apiKeyId: revoking.id })}
+        >
+          <p>
+            Anything sending events with <span className="font-mono">{revoking.prefix}…</span> is refused from now on. This cannot be undone; create a new
+            key to replace it.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelines: { id: string; name: string }[] }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { toast } = useToast();
+  const nameId = useId();
+  const pipelineId = useId();
+  const [name, setName] = useState("");
+  const [pipeline, setPipeline] = useState("");
+  const [issued, setIssued] = useState<{ name: string; token: string } | null>(null);
+  const create = useMutation(
+    trpc.apiKey.create.mutationOptions({
+      onSuccess: async (res) => {
+        setIssued({ name: res.name, token: res.token });
+        setName("");
+        setPipeline("");
+        toast(`API key ${res.name} created.`, "success");
+        await qc.invalidateQueries(trpc.apiKey.list.queryFilter({ workspaceId }));
+      },
+      onError: (e) => {
+        if (!fieldError(e, "name")) toast(errorMessage(e), "error");
+      },
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setIssued(null);
+    create.mutate({ workspaceId, name: name.trim(), ...(pipeline ? { pipelineId: pipeline } : {}) });
+  }
+
+  const nameError = fieldError(create.error, "name");
+  return (
+    <SettingsCard title="Create an API key" description="The full key is shown once, right after you create it. Only a hash is stored.">
+      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_14rem_auto] sm:items-start" aria-label="Create an API key">
+        <div>
+          <label htmlFor={nameId} className="label">
+            Key name
+          </label>
+          <input id={nameId} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="Website tracker" maxLength={80} required />
+          {nameError && <p className="field-error">{nameError}</p>}
+        </div>
+        <div>
+          <label htmlFor={pipelineId} className="label">
+            Pipelines
+          </label>
+          <select id={pipelineId} className="input" value={pipeline} onChange={(e) => setPipeline(e.target.value)}>
+            <option value="">All pipelines</option>
+            {pipelines.map((p) => (
+              <option key={p.id} value={p.id}>
+                Only {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="sm:pt-6">
+          <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === ""}>
+            {create.isPending ? "Creating…" : "Create key"}
+          </button>
+        </div>
+      </form>
+      {issued && (
+        <div className="mt-4">
+          <CopyOnce label={`API key ${issued.name}`} value={issued.token} onDone={() => setIssued(null)}>
+            <strong>Copy this key now.</strong> It will not be shown again; if you lose it, revoke it and create a new one. Keep it out of source control.
+          </CopyOnce>
+        </div>
+      )}
+    </SettingsCard>
+  );
+}

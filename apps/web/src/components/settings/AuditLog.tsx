@@ -1,0 +1,177 @@
+"use client";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useEffect, useId, useState } from "react";
+import { useTRPC, useTRPCClient } from "@/lib/trpc";
+import { errorMessage } from "./errors";
+import { capitalize, formatDateTime, formatRelative } from "./format";
+import { NeedRole } from "./NeedRole";
+import { StatusBadge } from "./RoleBadge";
+import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
+import { useWorkspaceAccess } from "./use-workspace-access";
+
+const PAGE_SIZE = 50;
+const OUTCOMES = ["success", "denied", "error"] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+const ACTOR_TYPES: Record<string, string> = { api_token: "Personal token", api_key: "API key", system: "Sluice", user: "Deleted user" };
+
+export function AuditLog({ workspaceId }: { workspaceId: string }) {
+  const { role, can, isLoading } = useWorkspaceAccess(workspaceId);
+  if (isLoading) return <ListSkeleton rows={6} label="Loading audit log" />;
+  if (!can("audit:read")) return <NeedRole scope="audit:read" action="view the audit log" role={role} />;
+  return <AuditTable workspaceId={workspaceId} />;
+}
+
+/** Waits until typing pauses so each keystroke doesn't start a query. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return debounced;
+}
+
+function AuditTable({ workspaceId }: { workspaceId: string }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const actionId = useId();
+  const outcomeId = useId();
+  const [actionText, setActionText] = useState("");
+  const [outcome, setOutcome] = useState<Outcome | "">("");
+  const action = useDebounced(actionText.trim(), 300);
+  const filters = { workspaceId, action: action || undefined, outcome: outcome || undefined };
+
+  // Keyset pagination: each page asks for rows older than the last id seen (ids are bigint).
+  const log = useInfiniteQuery({
+    queryKey: [...trpc.audit.list.pathKey(), { input: filters, type: "infinite" }],
+    queryFn: ({ pageParam, signal }) => client.audit.list.query({ ...filters, before: pageParam, limit: PAGE_SIZE }, { signal }),
+    initialPageParam: undefined as bigint | undefined,
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+  });
+  const rows = log.data?.pages.flatMap((p) => p.items) ?? [];
+  const filtered = Boolean(action || outcome);
+
+  return (
+    <SettingsCard title="Audit log" description="Every change and every refused attempt in this workspace, newest first. Entries cannot be edited or deleted.">
+      <form className="mb-4 flex flex-wrap items-end gap-3" role="search" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
+        <div className="min-w-48 flex-1">
+          <label htmlFor={actionId} className="label">
+            Action contains
+          </label>
+          <input id={actionId} className="input" type="search" value={actionText} onChange={(e) => setActionText(e.target.value)} placeholder="e.g. apiKey or member.updateRole" maxLength={80} />
+        </div>
+        <div className="w-40">
+          <label htmlFor={outcomeId} className="label">
+            Outcome
+          </label>
+          <select id={outcomeId} className="input" value={outcome} onChange={(e) => setOutcome(e.target.value as Outcome | "")}>
+            <option value="">Any</option>
+            {OUTCOMES.map((o) => (
+              <option key={o} value={o}>
+                {capitalize(o)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {filtered && (
+          <button
+            type="button"
+            className="btn-ghost"
+            onClick={() => {
+              setActionText("");
+              setOutcome("");
+            }}
+          >
+            Clear filters
+          </button>
+        )}
+      </form>
+
+      {log.isLoading ? (
+        <ListSkeleton rows={6} label="Loading audit log" />
+      ) : log.error ? (
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+          {errorMessage(log.error)}
+        </p>
+      ) : rows.length === 0 ? (
+        <EmptyState title={filtered ? "No entries match these filters" : "Nothing recorded yet"} testId="no-audit-entries">
+          {filtered ? "Try a shorter action text or another outcome." : "Changes to pipelines, members, keys and secrets show up here."}
+        </EmptyState>
+      ) : (
+        <>
+          <div className="-mx-5 overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="audit-table">
+              <thead className="border-y border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-5 py-2 font-medium">Time</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Actor</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Action</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Resource</th>
+                  <th scope="col" className="px-3 py-2 font-medium">Outcome</th>
+                  <th scope="col" className="px-5 py-2 font-medium">IP</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+                {rows.map((r) => (
+                  <tr key={r.id.toString()} className="align-top">
+                    <td className="px-5 py-2.5 whitespace-nowrap">
+                      <time dateTime={r.createdAt.toISOString()} title={formatDateTime(r.createdAt)}>
+                        {formatRelative(r.createdAt)}
+                      </time>
+                    </td>
+                    <td className="max-w-48 px-3 py-2.5">
+                      {r.actor ? (
+                        <span className="block truncate" title={r.actor.email}>
+                          {r.actor.name}
+                        </span>
+                      ) : (
+                        <span className="text-slate-500 dark:text-slate-400">{ACTOR_TYPES[r.actorType] ?? r.actorType}</span>
+                      )}
+                    </td>
+                    <td className="px-3 py-2.5">
+                      <code className="font-mono text-xs">{r.action}</code>
+                      <Summary value={r.summary} />
+                    </td>
+                    <td className="px-3 py-2.5 text-xs">
+                      <span className="text-slate-700 dark:text-slate-300">{r.resourceType}</span>
+                      {r.resourceId && <div className="max-w-40 truncate font-mono text-slate-500 dark:text-slate-400" title={r.resourceId}>{r.resourceId}</div>}
+                    </td>
+                    <td className="px-3 py-2.5">
+                      <StatusBadge tone={r.outcome === "success" ? "active" : r.outcome === "denied" ? "warning" : "danger"}>{r.outcome}</StatusBadge>
+                    </td>
+                    <td className="px-5 py-2.5 font-mono text-xs whitespace-nowrap text-slate-500 dark:text-slate-400">{r.ip ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="mt-4 flex items-center justify-between text-sm text-slate-500 dark:text-slate-400">
+            <span>
+              {rows.length} {rows.length === 1 ? "entry" : "entries"}
+              {log.hasNextPage ? " shown" : ""}
+            </span>
+            {log.hasNextPage ? (
+              <button type="button" className="btn-secondary" onClick={() => log.fetchNextPage()} disabled={log.isFetchingNextPage}>
+                {log.isFetchingNextPage ? "Loading…" : "Load more"}
+              </button>
+            ) : (
+              <span>End of the log</span>
+            )}
+          </div>
+        </>
+      )}
+    </SettingsCard>
+  );
+}
+
+/** The before/after details the server recorded, collapsed by default. */
+function Summary({ value }: { value: unknown }) {
+  if (!value || typeof value !== "object" || Object.keys(value).length === 0) return null;
+  return (
+    <details className="mt-1 text-xs">
+      <summary className="cursor-pointer text-slate-500 select-none hover:text-slate-700 dark:text-slate-400 dark:hover:text-slate-200">Details</summary>
+      <pre className="mt-1 max-w-md overflow-x-auto rounded bg-slate-100 p-2 font-mono whitespace-pre-wrap dark:bg-slate-800">{JSON.stringify(value, null, 2)}</pre>
+    </details>
+  );
+}

@@ -1,0 +1,178 @@
+import { Consumer, type MessagesStream } from "@platformatic/kafka";
+import type { Logger } from "./logger";
+import type { ClientBase } from "./client-base";
+import type { ConsumedMessage, ConsumerHandlers, KafkaConsumer, PartitionOffset, TopicPartition } from "./types";
+
+export type ConsumerOptions = {
+  groupId: string;
+  topics: string[];
+  /** Where a partition without a committed offset starts. Default "earliest": a new node sees all data. */
+  startFrom?: "earliest" | "latest";
+  fetch?: {
+    /** Default 1 byte: answer as soon as anything is there. */
+    minBytes?: number;
+    /** Per fetch response. Default 10 MiB. */
+    maxBytes?: number;
+    /** Default 1 MiB. */
+    maxBytesPerPartition?: number;
+    /** How long the broker may hold a fetch waiting for minBytes. Default 500 ms. */
+    maxWaitMs?: number;
+  };
+  /**
+   * Messages kept for a paused partition before fetching stops for the whole consumer. The client
+   * fetches all assigned partitions together, so per-partition pause is done here: a paused
+   * partition's messages wait in a bounded buffer. Default 1000.
+   */
+  maxHeldPerPartition?: number;
+  /** Messages buffered between the fetch loop and delivery. Default 1024. */
+  highWaterMark?: number;
+  /** Default 30 s. */
+  sessionTimeoutMs?: number;
+  /** Default 3 s. */
+  heartbeatIntervalMs?: number;
+  /** Default 60 s. */
+  rebalanceTimeoutMs?: number;
+};
+
+type PlatformaticMessage = {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key?: Buffer;
+  value?: Buffer;
+  headers: Map<Buffer, Buffer>;
+  timestamp: bigint;
+};
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+function toConsumed(m: PlatformaticMessage): ConsumedMessage {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of m.headers) headers[k.toString()] = v?.toString() ?? "";
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers,
+    timestamp: m.timestamp,
+  };
+}
+
+export function createConsumer(base: ClientBase, options: ConsumerOptions, log: Logger): KafkaConsumer {
+  const fetch = options.fetch ?? {};
+  const maxHeld = options.maxHeldPerPartition ?? 1000;
+  const consumer = new Consumer({
+    ...base.clientOptions,
+    clientId: `${base.clientOptions.clientId}-consumer`,
+    groupId: options.groupId,
+    autocommit: false,
+    minBytes: fetch.minBytes ?? 1,
+    maxBytes: fetch.maxBytes ?? 10 * 2 ** 20,
+    maxWaitTime: fetch.maxWaitMs ?? 500,
+    highWaterMark: options.highWaterMark ?? 1024,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+    rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+  });
+
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let handlers: ConsumerHandlers | undefined;
+  let assigned: TopicPartition[] = [];
+  const paused = new Set<string>();
+  const held = new Map<string, ConsumedMessage[]>();
+  // Highest offset seen per partition during this ownership. The client rewinds to the committed
+  // offset after a rebalance; offsets at or below this were already delivered (or are held).
+  const lastSeen = new Map<string, bigint>();
+  // Partitions whose full buffer stopped the fetch loop.
+  const blocking = new Set<string>();
+
+  function deliver(raw: PlatformaticMessage) {
+    const key = keyOf(raw.topic, raw.partition);
+    const seen = lastSeen.get(key);
+    if (seen !== undefined && raw.offset <= seen) return;
+    lastSeen.set(key, raw.offset);
+    const message = toConsumed(raw);
+    const queue = held.get(key);
+    if (paused.has(key) || queue) {
+      if (queue) queue.push(message);
+      else held.set(key, [message]);
+      if ((queue?.length ?? 1) >= maxHeld && !blocking.has(key)) {
+        blocking.add(key);
+        stream?.pause();
+      }
+      return;
+    }
+    handlers?.onMessage(message);
+  }
+
+  function releaseHeld(key: string) {
+    const queue = held.get(key);
+    while (queue && queue.length > 0 && !paused.has(key)) handlers?.onMessage(queue.shift()!);
+    if (queue && queue.length === 0) held.delete(key);
+    if ((queue?.length ?? 0) < maxHeld) blocking.delete(key);
+  }
+
+  function onJoin(payload: { assignments?: { topic: string; partitions: number[] }[] }) {
+    const next = (payload.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+    const keep = new Set(next.map((tp) => keyOf(tp.topic, tp.partition)));
+    for (const key of [...lastSeen.keys(), ...held.keys(), ...paused]) {
+      if (keep.has(key)) continue;
+      lastSeen.delete(key);
+      held.delete(key);
+      blocking.delete(key);
+      paused.delete(key);
+    }
+    assigned = next;
+    if (blocking.size === 0) stream?.resume();
+    log.info({ groupId: options.groupId, partitions: next.length }, "consumer group assignment");
+    handlers?.onAssignment?.(next);
+  }
+
+  return {
+    async start(h: ConsumerHandlers) {
+      if (stream) throw new Error("consumer already started");
+      handlers = h;
+      consumer.on("consumer:group:join", onJoin);
+      consumer.on("consumer:heartbeat:error", (e) => log.warn({ err: e.error, groupId: options.groupId }, "consumer heartbeat failed"));
+      stream = await consumer.consume({
+        topics: options.topics,
+        // Resume from the group's committed offsets; new partitions start at `startFrom`.
+        mode: "committed",
+        fallbackMode: options.startFrom ?? "earliest",
+        autocommit: false,
+        maxBytesPerPartition: fetch.maxBytesPerPartition ?? 2 ** 20,
+      });
+      stream.on("data", deliver);
+      stream.on("error", (error: Error) => h.onError(error));
+    },
+
+    pause(partitions: TopicPartition[]) {
+      for (const tp of partitions) paused.add(keyOf(tp.topic, tp.partition));
+    },
+
+    resume(partitions: TopicPartition[]) {
+      for (const tp of partitions) {
+        const key = keyOf(tp.topic, tp.partition);
+        paused.delete(key);
+        releaseHeld(key);
+      }
+      if (blocking.size === 0) stream?.resume();
+    },
+
+    async commit(offsets: PartitionOffset[]) {
+      if (offsets.length === 0) return;
+      // leaderEpoch -1: "unknown"; the broker then skips its fencing check for this commit.
+      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
+    },
+
+    assignments: () => assigned.map((tp) => ({ ...tp })),
+
+    async close() {
+      consumer.off("consumer:group:join", onJoin);
+      if (stream) await stream.close();
+      await consumer.close();
+    },
+  };
+}

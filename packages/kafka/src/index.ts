@@ -1,0 +1,9 @@
+// The runner's only door to Kafka. Import from here, never from a client library.
+export { createKafka, type Kafka, type KafkaOptions } from "./client";
+export type { ConsumerOptions } from "./consumer";
+export { KafkaUnavailableError } from "./errors";
+export { partitionForKey } from "./partitioner";
+export type { ProducerOptions } from "./producer";
+export type * from "./types";
+export { describeError } from "./describe-error";
+export type { Logger } from "./logger";
