@@ -7,7 +7,8 @@ const config: NextConfig = {
   transpilePackages: ["@sluice/shared", "@sluice/db", "@sluice/kafka"],
   // Node-only libraries with dynamic requires or native-ish internals stay outside the bundle.
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "@prisma/client", "ioredis", "bullmq", "@platformatic/kafka", "prom-client", "pino"],
-  output: "standalone",
+  // The Docker image runs the self-contained server; `npm start` uses `next start` on the normal build.
+  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   // Trace files from the monorepo root so the standalone server includes workspace packages.
   outputFileTracingRoot: join(dirname(fileURLToPath(import.meta.url)), "..", ".."),
   // `npm test` type-checks every workspace with tsc (strict); doing it again inside `next build`

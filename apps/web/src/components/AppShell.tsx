@@ -24,7 +24,7 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
 
   return (
     <div className="flex min-h-screen flex-col">
-      <header className="flex h-14 items-center gap-4 border-b border-slate-200 bg-white px-4 dark:border-slate-800 dark:bg-slate-900">
+      <header className="flex min-h-14 flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-200 bg-white px-4 py-2 dark:border-slate-800 dark:bg-slate-900">
         <Link href="/" aria-label="Sluice home">
           <Logo />
         </Link>
@@ -33,7 +33,7 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
         </label>
         <select
           id="workspace-switcher"
-          className="input w-56"
+          className="input w-44 sm:w-56"
           value={workspaceId ?? ""}
           onChange={(e) => (e.target.value === "__new" ? router.push("/onboarding") : router.push(switchTarget(pathname, workspaceId, e.target.value)))}
         >
@@ -54,8 +54,13 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
             className="rounded-md px-2 py-1 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:text-slate-900 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-slate-100 dark:aria-[current=page]:text-slate-100"
             title="Your account and access tokens"
           >
-            <span className="sr-only">Account: </span>
-            <span data-testid="user-email">{me.data?.email}</span>
+            <span className="sr-only md:not-sr-only">
+              <span className="sr-only">Account: </span>
+              <span data-testid="user-email">{me.data?.email}</span>
+            </span>
+            <span aria-hidden="true" className="md:hidden">
+              Account
+            </span>
           </Link>
           <button type="button" className="btn-secondary" onClick={signOut}>
             Sign out

@@ -3,7 +3,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/lib/trpc";
 import { errorMessage } from "./errors";
-import { capitalize, formatDateTime, formatRelative } from "./format";
+import { capitalize, formatRelative, formatTimestamp } from "./format";
 import { NeedRole } from "./NeedRole";
 import { StatusBadge } from "./RoleBadge";
 import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
@@ -116,9 +116,10 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
                 {rows.map((r) => (
                   <tr key={r.id.toString()} className="align-top">
                     <td className="px-5 py-2.5 whitespace-nowrap">
-                      <time dateTime={r.createdAt.toISOString()} title={formatDateTime(r.createdAt)}>
-                        {formatRelative(r.createdAt)}
+                      <time dateTime={r.createdAt.toISOString()} title={r.createdAt.toISOString()}>
+                        {formatTimestamp(r.createdAt)}
                       </time>
+                      <div className="text-xs text-slate-500 dark:text-slate-400">{formatRelative(r.createdAt)}</div>
                     </td>
                     <td className="max-w-48 px-3 py-2.5">
                       {r.actor ? (

@@ -1,6 +1,7 @@
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const timestamp = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 86_400_000],
@@ -22,6 +23,11 @@ export function formatRelative(date: Date, now = Date.now()): string {
 
 export function formatDateTime(date: Date): string {
   return dateTime.format(date);
+}
+
+/** To the second, for logs: "Nov 29, 20:01:22". */
+export function formatTimestamp(date: Date): string {
+  return timestamp.format(date);
 }
 
 export function formatDate(date: Date): string {

@@ -1,0 +1,50 @@
+import { getPath } from "../events/field-path";
+import type { EventRecord } from "../events/json-value";
+import { toEpochMs } from "../events/event-time";
+
+/**
+ * Event-time bookkeeping shared by windows and sessions. `maxEventTime` is this partition's newest
+ * event time; `watermark` is the effective watermark that fired windows (monotonic, possibly the
+ * cross-partition minimum fed back by the runner). Null means "nothing seen yet" (JSON has no -Infinity).
+ */
+export type ClockState = { maxEventTime: number | null; watermark: number | null };
+
+export function eventTimeOf(event: EventRecord, field: string): number | undefined {
+  return toEpochMs(getPath(event, field));
+}
+
+export function observe(clock: ClockState, eventTime: number): void {
+  clock.maxEventTime = clock.maxEventTime === null ? eventTime : Math.max(clock.maxEventTime, eventTime);
+}
+
+/** This partition's candidate watermark: newest event time minus the out-of-order delay. */
+export function partitionWatermark(clock: ClockState, delayMs: number): number | null {
+  return clock.maxEventTime === null ? null : clock.maxEventTime - delayMs;
+}
+
+/**
+ * Advances the effective watermark after a batch. With a combined watermark from the runner that one
+ * is used (a partition must not fire windows other partitions still feed); otherwise this partition's
+ * own. Never moves backwards, so fired windows stay fired after a restart or rebalance.
+ */
+export function advanceWatermark(clock: ClockState, delayMs: number, combined: number | null | undefined): number | null {
+  const candidate = combined === undefined ? partitionWatermark(clock, delayMs) : combined;
+  if (candidate !== null && (clock.watermark === null || candidate > clock.watermark)) clock.watermark = candidate;
+  return clock.watermark;
+}
+
+/** True when `end` (a window or session end) plus allowed lateness is already behind the watermark. */
+export function isTooLate(end: number, allowedLatenessMs: number, watermark: number | null): boolean {
+  return watermark !== null && end + allowedLatenessMs <= watermark;
+}
+
+export function tooLateError(eventTime: number, watermark: number | null): { code: string; message: string } {
+  return {
+    code: "event.too-late",
+    message: `Event time ${new Date(eventTime).toISOString()} is beyond the allowed lateness (watermark ${watermark === null ? "none" : new Date(watermark).toISOString()})`,
+  };
+}
+
+export function missingEventTimeError(field: string): { code: string; message: string } {
+  return { code: "event-time.missing", message: `Field "${field}" is missing or is not an ISO timestamp or epoch milliseconds` };
+}

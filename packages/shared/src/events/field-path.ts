@@ -1,0 +1,75 @@
+import { z } from "zod";
+import type { JsonObject, JsonValue } from "./json-value";
+import { isJsonObject } from "./json-value";
+
+/**
+ * A dotted path into an event, e.g. `props.amount` or `context.page.path`. Numeric segments index
+ * arrays (`props.items.0.sku`). No wildcards or escaping: field names with dots are not addressable,
+ * which keeps paths readable in forms and unambiguous in design-time field inference.
+ */
+export const FieldPath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z_$][\w$-]*(\.[\w$-]+)*$/, "Use a dotted field path such as props.amount");
+export type FieldPath = z.infer<typeof FieldPath>;
+
+export function splitPath(path: string): string[] {
+  return path.split(".");
+}
+
+/** Reads a value by path; `undefined` when any segment is missing. */
+export function getPath(record: JsonValue | undefined, path: string): JsonValue | undefined {
+  let current: JsonValue | undefined = record;
+  for (const segment of splitPath(path)) {
+    if (Array.isArray(current)) {
+      const index = Number(segment);
+      current = Number.isInteger(index) ? current[index] : undefined;
+    } else if (isJsonObject(current)) {
+      current = Object.hasOwn(current, segment) ? current[segment] : undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+/**
+ * Returns a copy of `record` with `value` at `path`, copying only the objects along the path so
+ * untouched sub-trees stay shared (cores must never mutate their input batch). Missing or
+ * non-object intermediate values are replaced by objects.
+ */
+export function setPath(record: JsonObject, path: string, value: JsonValue): JsonObject {
+  return setSegments(record, splitPath(path), value);
+}
+
+function setSegments(target: JsonObject, segments: string[], value: JsonValue): JsonObject {
+  const [head, ...rest] = segments;
+  if (head === undefined) return target;
+  const copy: JsonObject = { ...target };
+  if (rest.length === 0) {
+    copy[head] = value;
+    return copy;
+  }
+  const child = target[head];
+  copy[head] = setSegments(isJsonObject(child) ? child : {}, rest, value);
+  return copy;
+}
+
+/** Returns a copy of `record` without `path`; the same object when the path does not exist. */
+export function deletePath(record: JsonObject, path: string): JsonObject {
+  return deleteSegments(record, splitPath(path));
+}
+
+function deleteSegments(target: JsonObject, segments: string[]): JsonObject {
+  const [head, ...rest] = segments;
+  if (head === undefined || !Object.hasOwn(target, head)) return target;
+  if (rest.length === 0) {
+    const { [head]: _removed, ...remaining } = target;
+    return remaining;
+  }
+  const child = target[head];
+  if (!isJsonObject(child)) return target;
+  const updated = deleteSegments(child, rest);
+  return updated === child ? target : { ...target, [head]: updated };
+}

@@ -1,0 +1,40 @@
+import { checkExpressions } from "./check-expressions";
+import { checkPortKinds } from "./check-port-kinds";
+import { checkEdges, checkNodes } from "./check-structure";
+import { checkTopology } from "./check-topology";
+import type { GraphContext } from "./graph-context";
+import { formatPath, type GraphProblem, problem } from "./graph-problem";
+import { PipelineGraph } from "./pipeline-graph";
+
+/**
+ * Every problem in a pipeline graph, each with a stable code, severity and the node/edge/field it
+ * concerns. Called by the canvas on every edit, by the API on save and deploy, and by the runner before
+ * it materialises anything, so all three agree on what is deployable (no problem of severity "error").
+ *
+ * Accepts unknown input (e.g. an imported JSON file): if it is not even shaped like a graph, only
+ * `graph.invalid` problems are returned.
+ */
+export function validateGraph(input: unknown): GraphProblem[] {
+  const parsed = PipelineGraph.safeParse(input);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => {
+      const [collection, index] = issue.path;
+      const nodeId = collection === "nodes" && typeof index === "number" ? nodeIdAt(input, index) : undefined;
+      return problem("graph.invalid", issue.message, { field: formatPath(issue.path), ...(nodeId ? { nodeId } : {}) });
+    });
+  }
+  const ctx: GraphContext = { graph: parsed.data, nodes: new Map(), linkedEdges: [], typedEdges: [], problems: [] };
+  checkNodes(ctx);
+  checkEdges(ctx);
+  checkTopology(ctx);
+  checkPortKinds(ctx);
+  checkExpressions(ctx);
+  return ctx.problems;
+}
+
+function nodeIdAt(input: unknown, index: number): string | undefined {
+  const nodes = (input as { nodes?: unknown }).nodes;
+  const node: unknown = Array.isArray(nodes) ? nodes[index] : undefined;
+  const id = (node as { id?: unknown } | undefined)?.id;
+  return typeof id === "string" ? id : undefined;
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { checkRegexSafety } from "../expr/regex-safety";
+import { JsonValue } from "../events/json-value";
+
+export const JsonSchemaType = z.enum(["string", "number", "integer", "boolean", "object", "array", "null"]);
+export type JsonSchemaType = z.infer<typeof JsonSchemaType>;
+
+export const JsonSchemaFormat = z.enum(["date-time", "date", "email", "uri", "uuid", "ipv4", "ipv6"]);
+export type JsonSchemaFormat = z.infer<typeof JsonSchemaFormat>;
+
+/**
+ * The JSON Schema subset the validate node supports. Anything else (`$ref`, `oneOf`, `if`...) is
+ * rejected when the node is configured rather than silently ignored, so "valid" always means what
+ * the user wrote.
+ */
+export type JsonSchemaSubset = {
+  $schema?: string;
+  $id?: string;
+  $comment?: string;
+  title?: string;
+  description?: string;
+  default?: JsonValue;
+  examples?: JsonValue[];
+  type?: JsonSchemaType | JsonSchemaType[];
+  enum?: JsonValue[];
+  const?: JsonValue;
+  properties?: { [name: string]: JsonSchemaSubset };
+  required?: string[];
+  additionalProperties?: boolean | JsonSchemaSubset;
+  minProperties?: number;
+  maxProperties?: number;
+  items?: JsonSchemaSubset;
+  minItems?: number;
+  maxItems?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: JsonSchemaFormat;
+};
+
+const count = z.number().int().nonnegative();
+
+export const JsonSchemaSubset: z.ZodType<JsonSchemaSubset> = z.lazy(() =>
+  z.strictObject(
+    {
+      $schema: z.string().optional(),
+      $id: z.string().optional(),
+      $comment: z.string().optional(),
+      title: z.string().optional(),
+      description: z.string().optional(),
+      default: JsonValue.optional(),
+      examples: z.array(JsonValue).optional(),
+      type: z.union([JsonSchemaType, z.array(JsonSchemaType).min(1)]).optional(),
+      enum: z.array(JsonValue).min(1).optional(),
+      const: JsonValue.optional(),
+      properties: z.record(z.string(), JsonSchemaSubset).optional(),
+      required: z.array(z.string()).optional(),
+      additionalProperties: z.union([z.boolean(), JsonSchemaSubset]).optional(),
+      minProperties: count.optional(),
+      maxProperties: count.optional(),
+      items: JsonSchemaSubset.optional(),
+      minItems: count.optional(),
+      maxItems: count.optional(),
+      minimum: z.number().optional(),
+      maximum: z.number().optional(),
+      exclusiveMinimum: z.number().optional(),
+      exclusiveMaximum: z.number().optional(),
+      multipleOf: z.number().positive().optional(),
+      minLength: count.optional(),
+      maxLength: count.optional(),
+      pattern: z
+        .string()
+        .superRefine((pattern, ctx) => {
+          const check = checkRegexSafety(pattern);
+          if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
+        })
+        .optional(),
+      format: JsonSchemaFormat.optional(),
+    },
+    {
+      error: (iss) =>
+        iss.code === "unrecognized_keys"
+          ? `Unsupported JSON Schema keyword${iss.keys.length > 1 ? "s" : ""}: ${iss.keys.join(", ")}`
+          : undefined,
+    },
+  ),
+);
+
+/**
+ * Dotted paths of every declared property, e.g. `props.amount`, for design-time field inference.
+ * Paths start at the validated record's root.
+ */
+export function schemaFieldPaths(schema: JsonSchemaSubset, prefix = ""): string[] {
+  const paths: string[] = [];
+  for (const [name, child] of Object.entries(schema.properties ?? {})) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    paths.push(path, ...schemaFieldPaths(child, path));
+  }
+  return paths;
+}

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { FieldPath } from "../events/field-path";
+import { type ExpressionKind, MAX_EXPRESSION_LENGTH } from "../expr/compile-expression";
+import { type FieldUi, ui } from "./field-ui";
+
+/** A CEL expression in a config. Syntax and types are checked by validateGraph (with positions). */
+export function expression(kind: ExpressionKind, meta: Omit<FieldUi, "widget" | "expressionKind">) {
+  return z.string().min(1).max(MAX_EXPRESSION_LENGTH).meta(ui({ ...meta, widget: "expression", expressionKind: kind }));
+}
+
+/** A reference to a workspace secret by id: the value itself never appears in a graph. */
+export function secretRef(secretKind: NonNullable<FieldUi["secretKind"]>, meta: Omit<FieldUi, "widget" | "secretKind">) {
+  return z.string().min(1).max(128).meta(ui({ ...meta, widget: "secret", secretKind }));
+}
+
+export function fieldPath(meta: Omit<FieldUi, "widget">) {
+  return FieldPath.meta(ui({ ...meta, widget: "field-path" }));
+}
+
+/** An output field name produced by a node (group-by and aggregation names). */
+export const OutputFieldName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "Letters, digits and _, starting with a letter or _");
+
+/** A SQL identifier we can quote safely: no quoting tricks, Postgres' 63-byte limit. */
+export const SqlIdentifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "Letters, digits and _, starting with a letter or _ (max 63)");
+
+/** Kafka's legal topic characters and length. */
+export const KafkaTopicName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, "Letters, digits, '.', '_' and '-' (max 249)")
+  .refine((topic) => topic !== "." && topic !== "..", "Not a valid topic name");
+
+/** Adds an issue at `path` inside a superRefine. */
+export function issue(ctx: z.RefinementCtx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: "custom", path, message });
+}

@@ -1,0 +1,78 @@
+import type { z } from "zod";
+import type { NodeDescriptor } from "./node-descriptor";
+import { postgresSinkNode } from "./sinks/postgres-sink";
+import { redisSinkNode } from "./sinks/redis-sink";
+import { webhookSinkNode } from "./sinks/webhook-sink";
+import { kafkaSinkNode } from "./sinks/kafka-sink";
+import { generatorNode } from "./sources/generator";
+import { httpIngestNode } from "./sources/http-ingest";
+import { kafkaSourceNode } from "./sources/kafka-source";
+import { dedupNode } from "./transforms/dedup";
+import { enrichNode } from "./transforms/enrich";
+import { filterNode } from "./transforms/filter";
+import { keyByNode } from "./transforms/key-by";
+import { mapNode } from "./transforms/map";
+import { maskPiiNode } from "./transforms/mask-pii";
+import { routeNode } from "./transforms/route";
+import { sessionizeNode } from "./transforms/sessionize";
+import { validateNode } from "./transforms/validate";
+import { windowNode } from "./transforms/window";
+
+/**
+ * Every node type, keyed by its id. The runner defines `{ [K in NodeTypeId]: Executor<K> }` over this
+ * map, so adding a descriptor without an executor fails to compile. The palette lists them in this
+ * order.
+ */
+export const nodeRegistry = {
+  "http-ingest": httpIngestNode,
+  generator: generatorNode,
+  "kafka-source": kafkaSourceNode,
+  filter: filterNode,
+  map: mapNode,
+  validate: validateNode,
+  dedup: dedupNode,
+  "mask-pii": maskPiiNode,
+  enrich: enrichNode,
+  "key-by": keyByNode,
+  route: routeNode,
+  window: windowNode,
+  sessionize: sessionizeNode,
+  "postgres-sink": postgresSinkNode,
+  "redis-sink": redisSinkNode,
+  "webhook-sink": webhookSinkNode,
+  "kafka-sink": kafkaSinkNode,
+} as const satisfies { [K in string]: NodeDescriptor<K, z.ZodType> };
+
+export type NodeRegistry = typeof nodeRegistry;
+export type NodeTypeId = keyof NodeRegistry;
+export type NodeDescriptorOf<K extends NodeTypeId> = NodeRegistry[K];
+/** A node's config after parsing (defaults applied): what executors and cores receive. */
+export type NodeConfig<K extends NodeTypeId> = z.output<NodeRegistry[K]["configSchema"]>;
+/** A node's config as stored in a graph (defaults may be omitted). */
+export type NodeConfigInput<K extends NodeTypeId> = z.input<NodeRegistry[K]["configSchema"]>;
+
+export const NODE_TYPE_IDS = Object.keys(nodeRegistry) as NodeTypeId[];
+
+export function isNodeTypeId(type: string): type is NodeTypeId {
+  return Object.hasOwn(nodeRegistry, type);
+}
+
+/** Ids of one category, as a type: e.g. `NodeTypeIdIn<"transform">`. */
+export type NodeTypeIdIn<C extends NodeDescriptor["category"]> = {
+  [K in NodeTypeId]: NodeRegistry[K]["category"] extends C ? K : never;
+}[NodeTypeId];
+
+/**
+ * The descriptor for a saved node, or undefined when the type or version is unknown. Only the current
+ * version of each type exists today; when a breaking change lands, the old descriptor moves to a
+ * per-type list of previous versions consulted here, so old graphs stay loadable.
+ */
+export function getNodeDescriptor(type: string, typeVersion: number): NodeDescriptor | undefined {
+  if (!isNodeTypeId(type)) return undefined;
+  const descriptor: NodeDescriptor = nodeRegistry[type];
+  return descriptor.typeVersion === typeVersion ? descriptor : undefined;
+}
+
+export type SourceTypeId = NodeTypeIdIn<"source">;
+export type TransformTypeId = NodeTypeIdIn<"transform">;
+export type SinkTypeId = NodeTypeIdIn<"sink">;

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { expression, KafkaTopicName } from "../config-fields";
+import { ui } from "../field-ui";
+import { defineNode } from "../node-descriptor";
+import { ERROR_PORT, EVENTS_IN } from "../port";
+
+export const KafkaSinkConfig = z.strictObject({
+  topic: KafkaTopicName.meta(ui({
+    title: "Topic",
+    description: "Created with the pipeline's partition count if it does not exist.",
+    widget: "text",
+    placeholder: "analytics.purchases",
+  })),
+  key: expression("key", {
+    title: "Message key",
+    description: "Empty: keep the incoming key (the user id after key-by).",
+  }).optional(),
+});
+export type KafkaSinkConfig = z.infer<typeof KafkaSinkConfig>;
+
+export const kafkaSinkNode = defineNode({
+  type: "kafka-sink",
+  typeVersion: 1,
+  category: "sink",
+  label: "Kafka topic",
+  description: "Publishes records as JSON to a Kafka or Redpanda topic for other systems.",
+  icon: "kafka",
+  stateful: false,
+  inputs: [EVENTS_IN],
+  outputs: [ERROR_PORT],
+  configSchema: KafkaSinkConfig,
+  example: { topic: "analytics.purchases" },
+  expressions: (config) => (config.key ? [{ path: ["key"], source: config.key, kind: "key" as const }] : []),
+});

@@ -1,0 +1,142 @@
+import { deadLetterRecord } from "../events/dead-letter-record";
+import { toIso } from "../events/event-time";
+import type { EventRecord, JsonValue } from "../events/json-value";
+import { graphOrder } from "../graph/graph-order";
+import type { PipelineGraph } from "../graph/pipeline-graph";
+import { getNodeDescriptor, isNodeTypeId, type NodeConfig, type TransformTypeId } from "../nodes/registry";
+import type { CoreFailure, CoreResult } from "../cores/core-types";
+import { createTransformCore } from "../cores/create-core";
+import type { EnrichLookup } from "../cores/enrich-core";
+import { generateEvents } from "../cores/generator-core";
+import { normalizeIngestPayload } from "../cores/http-ingest-core";
+import { kafkaSinkKeys } from "../cores/kafka-sink-keys";
+import { createPostgresRowMapper } from "../cores/postgres-rows";
+import { createRedisCommandMapper } from "../cores/redis-commands";
+
+export type PreviewOptions = {
+  /** Processing time of the preview (epoch ms); generators start their event time here too. */
+  now: number;
+  /** Input for sources fed from outside (http-ingest bodies, kafka-source records), by node id. */
+  sampleEvents?: Record<string, unknown[]>;
+  /** Events each generator synthesises. Default 50. */
+  generatorCount?: number;
+  secret?: (secretId: string) => string | undefined;
+  /** Lookup for an enrich node, by node id (e.g. over a sample table). */
+  lookup?: (nodeId: string) => EnrichLookup | undefined;
+  /** Fire all open windows and sessions at the end, as if the stream ended. Default true. */
+  flush?: boolean;
+};
+
+export type NodePreview = {
+  status: "ran" | "skipped";
+  /** Why a node was skipped (invalid config, missing dependency, upstream skipped). */
+  reason?: string;
+  inputCount: number;
+  outputs: Record<string, EventRecord[]>;
+  errors: CoreFailure[];
+  /** What a sink would write: Postgres rows, Redis commands, Kafka records, webhook bodies. */
+  writes?: JsonValue[];
+};
+
+/** Far-future watermark that closes every window when flushing. */
+const END_OF_STREAM = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Runs a draft graph on sample or generated events through the same cores the runner uses, without
+ * Kafka, Redis or Postgres: the designer's "preview" of every node's output. Nodes that cannot run
+ * (unknown type, invalid config, on a cycle, downstream of a skipped node) are reported as skipped
+ * and the rest still runs, so a half-built pipeline can be previewed.
+ */
+export async function runPreview(graph: PipelineGraph, options: PreviewOptions): Promise<Record<string, NodePreview>> {
+  const results: Record<string, NodePreview> = {};
+  const ctx = { now: options.now };
+  for (const node of graphOrder(graph)) {
+    const incoming = graph.edges.filter((edge) => edge.target === node.id);
+    const skippedUpstream = incoming.find((edge) => results[edge.source]?.status !== "ran");
+    const descriptor = getNodeDescriptor(node.type, node.typeVersion);
+    const parsed = descriptor?.configSchema.safeParse(node.config);
+    if (!descriptor || !parsed?.success || !isNodeTypeId(node.type) || skippedUpstream) {
+      const reason = !descriptor ? "Unknown node type" : !parsed?.success ? "Invalid config" : `Upstream node "${skippedUpstream?.source}" did not run`;
+      results[node.id] = { status: "skipped", reason, inputCount: 0, outputs: {}, errors: [] };
+      continue;
+    }
+    const input: EventRecord[] = incoming.flatMap((edge) => {
+      const upstream = results[edge.source]!;
+      if (edge.sourcePort !== "error") return upstream.outputs[edge.sourcePort] ?? [];
+      return upstream.errors.map((failure) => deadLetterRecord(failure.event, failure.error, edge.source, toIso(options.now)));
+    });
+    try {
+      results[node.id] = await runNode(node.id, node.type, parsed.data, input, options, ctx);
+    } catch (error) {
+      results[node.id] = { status: "skipped", reason: (error as Error).message, inputCount: input.length, outputs: {}, errors: [] };
+    }
+  }
+  return results;
+}
+
+async function runNode(nodeId: string, type: string, config: unknown, input: EventRecord[], options: PreviewOptions, ctx: { now: number }): Promise<NodePreview> {
+  const ran = (result: CoreResult, writes?: JsonValue[]): NodePreview => ({
+    status: "ran",
+    inputCount: input.length,
+    outputs: result.outputs,
+    errors: result.errors,
+    ...(writes ? { writes } : {}),
+  });
+  switch (type) {
+    case "generator":
+      return ran({ outputs: { out: generateEvents(config as NodeConfig<"generator">, { startTimeMs: options.now, fromIndex: 0, count: options.generatorCount ?? 50 }) }, errors: [] });
+    case "http-ingest": {
+      let index = 0;
+      const ingest = normalizeIngestPayload(options.sampleEvents?.[nodeId] ?? [], config as NodeConfig<"http-ingest">, {
+        receivedAt: options.now,
+        newId: () => `preview-${nodeId}-${index++}`,
+      });
+      if (!ingest.ok) throw new Error(ingest.message);
+      return ran({
+        outputs: { out: ingest.accepted },
+        errors: ingest.rejected.map((r) => ({ event: r.event, error: { code: "ingest.invalid", message: r.issues.map((i) => `${i.path}: ${i.message}`).join("; ") } })),
+      });
+    }
+    case "kafka-source":
+      return ran({ outputs: { out: (options.sampleEvents?.[nodeId] ?? []) as EventRecord[] }, errors: [] });
+    case "postgres-sink": {
+      const mapper = createPostgresRowMapper(config as NodeConfig<"postgres-sink">);
+      const { rows, errors } = mapper.map(input, ctx);
+      return ran({ outputs: {}, errors }, rows.map((row) => Object.fromEntries(mapper.columns.map((column, i) => [column, row.values[i] ?? null]))));
+    }
+    case "redis-sink": {
+      const { commands, errors } = createRedisCommandMapper(config as NodeConfig<"redis-sink">).map(input, ctx);
+      return ran({ outputs: {}, errors }, commands);
+    }
+    case "kafka-sink": {
+      const result = kafkaSinkKeys(config as NodeConfig<"kafka-sink">)(input, ctx);
+      const keys = result.keys?.out;
+      return ran({ outputs: {}, errors: result.errors }, (result.outputs.out ?? []).map((value, i) => ({ key: keys?.[i] ?? null, value })));
+    }
+    case "webhook-sink":
+      return ran({ outputs: {}, errors: [] }, input);
+    default:
+      return runTransform(nodeId, type as TransformTypeId, config, input, options, ctx, ran);
+  }
+}
+
+async function runTransform(
+  nodeId: string,
+  type: TransformTypeId,
+  config: unknown,
+  input: EventRecord[],
+  options: PreviewOptions,
+  ctx: { now: number },
+  ran: (result: CoreResult) => NodePreview,
+): Promise<NodePreview> {
+  const lookup = options.lookup?.(nodeId);
+  const created = createTransformCore(type, config as NodeConfig<typeof type>, { ...(options.secret ? { secret: options.secret } : {}), ...(lookup ? { lookup } : {}) });
+  if (created.kind === "stateless") return ran(created.core.process(input, ctx));
+  if (created.kind === "async") return ran(await created.core.process(input, ctx));
+  const result = created.core.process(input, ctx);
+  if (options.flush === false) return ran(result);
+  const flushed = created.core.process([], { ...ctx, watermark: END_OF_STREAM });
+  const outputs = { ...result.outputs };
+  for (const [port, records] of Object.entries(flushed.outputs)) outputs[port] = [...(outputs[port] ?? []), ...records];
+  return ran({ outputs, errors: [...result.errors, ...flushed.errors] });
+}
