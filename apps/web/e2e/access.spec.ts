@@ -1,16 +1,24 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createWorkspace, PASSWORD, signUp, uniqueEmail } from "./helpers";
+import { expect, test as base, type BrowserContext, type Page } from "@playwright/test";
+import { createWorkspace, PASSWORD, signIn, signUp, uniqueEmail } from "./helpers";
 
 /**
- * A browser context for one simulated person, arriving from their own client address as a reverse
- * proxy would report it. The auth rate limits are per client IP, so without this every test in the
- * suite would share one sign-up and one sign-in budget (5 a minute) and fail each other.
+ * `newPerson()` opens a browser context for one simulated person, arriving from their own client
+ * address as a reverse proxy would report it. The auth rate limits are per client IP, so without
+ * this every test in the suite would share one sign-up and one sign-in budget (5 a minute).
  */
-async function newPerson(browser: Browser, baseURL: string | undefined): Promise<Page> {
-  const ip = `198.51.100.${1 + Math.floor(Math.random() * 254)}`; // TEST-NET-2, never routable
-  const context = await browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": ip } });
-  return context.newPage();
-}
+const test = base.extend<{ newPerson: () => Promise<Page> }>({
+  newPerson: async ({ browser, baseURL }, provide) => {
+    const contexts: BrowserContext[] = [];
+    await provide(async () => {
+      const octet = () => 1 + Math.floor(Math.random() * 254);
+      const ip = `10.${octet()}.${octet()}.${octet()}`; // private range: distinct per person, never routable
+      const context = await browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": ip } });
+      contexts.push(context);
+      return context.newPage();
+    });
+    await Promise.all(contexts.map((c) => c.close()));
+  },
+});
 
 function workspaceIdOf(page: Page): string {
   const id = new URL(page.url()).pathname.split("/")[2];
@@ -18,10 +26,10 @@ function workspaceIdOf(page: Page): string {
   return id;
 }
 
-test("an owner invites a viewer, who gets read-only access until promoted", async ({ browser, baseURL }) => {
+test("an owner invites a viewer, who gets read-only access until promoted", async ({ newPerson, baseURL }) => {
   test.setTimeout(120_000);
-  const a = await newPerson(browser, baseURL);
-  const b = await newPerson(browser, baseURL);
+  const a = await newPerson();
+  const b = await newPerson();
   const bEmail = uniqueEmail("access-b");
 
   // A signs up, creates a workspace and reaches Members through the top and settings navigation.
@@ -152,8 +160,47 @@ test("an owner invites a viewer, who gets read-only access until promoted", asyn
   await expect(b.getByTestId("member-list").getByTestId("role-badge")).toHaveText(["owner", "admin"]);
 });
 
-test("sign-in is rate limited after five failed attempts in a minute", async ({ browser, baseURL }) => {
-  const page = await newPerson(browser, baseURL);
+test("a personal access token is shown once, and signing out everywhere ends every session", async ({ newPerson }) => {
+  const email = uniqueEmail("account");
+  const laptop = await newPerson();
+  await signUp(laptop, email, "Tess Tokens");
+  await createWorkspace(laptop, "Token team");
+  const workspaceId = workspaceIdOf(laptop);
+  const phone = await newPerson();
+  await signIn(phone, email);
+  await expect(phone).toHaveURL(new RegExp(`/w/${workspaceId}$`));
+
+  // The account page is one click from the shell; tokens default to the workspace you came from.
+  await laptop.getByRole("link", { name: /Account/ }).click();
+  await expect(laptop).toHaveURL(/\/account/);
+  const form = laptop.getByRole("form", { name: "Create a personal access token" });
+  await form.getByLabel("Token name").fill("CI deploys");
+  await expect(form.getByLabel("Workspace")).toHaveValue(workspaceId);
+  await form.getByLabel("Expires in (days)").fill("30");
+  await form.getByRole("button", { name: "Create token" }).click();
+  const tokenField = laptop.getByRole("textbox", { name: "Token CI deploys" });
+  await expect(tokenField).toHaveValue(/^slp_[A-Za-z0-9_-]{40,}$/);
+  const token = await tokenField.inputValue();
+  const tokens = laptop.getByTestId("token-table");
+  await expect(tokens).toContainText("CI deploys");
+  await expect(tokens).toContainText("Token team");
+  await laptop.reload();
+  await expect(laptop.getByTestId("token-table")).toContainText("CI deploys");
+  expect(await laptop.content()).not.toContain(token);
+  await laptop.getByRole("button", { name: "Revoke CI deploys" }).click();
+  await laptop.getByRole("dialog").getByRole("button", { name: "Revoke token" }).click();
+  await expect(laptop.getByTestId("token-table")).toContainText("Revoked");
+
+  // Signing out everywhere ends this session and the one on the other device.
+  await laptop.getByRole("button", { name: "Sign out everywhere…" }).click();
+  await laptop.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(laptop).toHaveURL(/\/sign-in/);
+  await phone.reload();
+  await expect(phone).toHaveURL(/\/sign-in\?next=/);
+});
+
+test("sign-in is rate limited after five failed attempts in a minute", async ({ newPerson }) => {
+  const page = await newPerson();
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(uniqueEmail("rate-limit"));
   await page.getByLabel("Password").fill("not-the-password");

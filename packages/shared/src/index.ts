@@ -58,6 +58,8 @@ export * from "./graph/pipeline-graph";
 export * from "./graph/graph-problem";
 export * from "./graph/validate-graph";
 export * from "./graph/graph-order";
+export * from "./graph/graph-diff";
+export * from "./graph/pipeline-document";
 export { cyclicComponents, reachableFrom, topologicalOrder } from "./graph/graph-topology";
 
 // Cores: per-node logic shared by preview and runner

@@ -55,33 +55,36 @@ function RenameWorkspace({ workspaceId, currentName, canRename }: { workspaceId:
   const unchanged = name.trim() === currentName;
   return (
     <SettingsCard title="Workspace name" description={canRename ? "Shown in the workspace switcher and in invitations." : `Only an ${minimumRole("workspace:update")} or owner can rename the workspace.`}>
-      <form onSubmit={onSubmit} className="flex flex-col gap-3 sm:flex-row sm:items-start">
-        <div className="flex-1">
-          <label htmlFor={inputId} className="sr-only">
-            Workspace name
-          </label>
-          <input
-            id={inputId}
-            className="input"
-            value={name}
-            onChange={(e) => setDraft(e.target.value)}
-            disabled={!canRename}
-            maxLength={60}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${inputId}-error` : undefined}
-          />
-          {error && (
-            <p id={`${inputId}-error`} className="field-error">
-              {error}
-            </p>
-          )}
-        </div>
-        {canRename && (
+      {!canRename ? (
+        <p className="text-sm font-medium" data-testid="workspace-name">
+          {currentName}
+        </p>
+      ) : (
+        <form onSubmit={onSubmit} className="flex flex-col gap-3 sm:flex-row sm:items-start">
+          <div className="flex-1">
+            <label htmlFor={inputId} className="sr-only">
+              Workspace name
+            </label>
+            <input
+              id={inputId}
+              className="input"
+              value={name}
+              onChange={(e) => setDraft(e.target.value)}
+              maxLength={60}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? `${inputId}-error` : undefined}
+            />
+            {error && (
+              <p id={`${inputId}-error`} className="field-error">
+                {error}
+              </p>
+            )}
+          </div>
           <button type="submit" className="btn-primary" disabled={unchanged || rename.isPending}>
             {rename.isPending ? "Saving…" : "Save"}
           </button>
-        )}
-      </form>
+        </form>
+      )}
     </SettingsCard>
   );
 }
@@ -185,16 +188,16 @@ function DeleteWorkspace({ workspaceId, name }: { workspaceId: string; name: str
 
   return (
     <>
-    <SettingsCard
-      tone="danger"
-      title="Delete workspace"
-      description="Deletes every pipeline, version, key, secret and alert in it. Running pipelines must be stopped first. This cannot be undone."
-      actions={
-        <button type="button" className="btn-danger" onClick={() => setOpen(true)}>
-          Delete workspace…
-        </button>
-      }
-    />
+      <SettingsCard
+        tone="danger"
+        title="Delete workspace"
+        description="Deletes every pipeline, version, key, secret and alert in it. Running pipelines must be stopped first. This cannot be undone."
+        actions={
+          <button type="button" className="btn-danger" onClick={() => setOpen(true)}>
+            Delete workspace…
+          </button>
+        }
+      />
       {open && (
         <ConfirmDialog
           title={`Delete ${name}?`}

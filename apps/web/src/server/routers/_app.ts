@@ -8,6 +8,8 @@ import { apiKeyRouter } from "./api-key";
 import { secretRouter } from "./secret";
 import { personalTokenRouter } from "./personal-token";
 import { auditRouter } from "./audit";
+import { versionRouter } from "./version";
+import { deploymentRouter } from "./deployment";
 
 export const appRouter = router({
   me: userProcedure.query(({ ctx }) => ctx.user),
@@ -19,6 +21,8 @@ export const appRouter = router({
   personalToken: personalTokenRouter,
   audit: auditRouter,
   pipeline: pipelineRouter,
+  version: versionRouter,
+  deployment: deploymentRouter,
 });
 
 export type AppRouter = typeof appRouter;

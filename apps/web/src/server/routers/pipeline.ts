@@ -1,12 +1,206 @@
 import "server-only";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { Prisma } from "@sluice/db";
+import { PipelineDocument, PipelineGraph, pipelineTemplates, runPreview, validateGraph } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
 
+const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
+const Name = z.string().trim().min(1, "Name is required").max(120);
+const EMPTY_GRAPH: PipelineGraph = { nodes: [], edges: [] };
+
+const summarySelect = {
+  id: true,
+  name: true,
+  description: true,
+  updatedAt: true,
+  draftRevision: true,
+  createdBy: { select: { name: true } },
+  updatedBy: { select: { name: true } },
+  versions: { select: { id: true, number: true, createdAt: true }, orderBy: { number: "desc" }, take: 1 },
+  deployments: {
+    select: { status: true, desiredState: true, updatedAt: true, statusReason: true, version: { select: { number: true } } },
+    orderBy: { createdAt: "desc" },
+    take: 1,
+  },
+} satisfies Prisma.PipelineSelect;
+
+type SummaryRow = Prisma.PipelineGetPayload<{ select: typeof summarySelect }>;
+
+function summary(p: SummaryRow) {
+  const d = p.deployments[0];
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    updatedAt: p.updatedAt,
+    createdBy: p.createdBy,
+    latestVersion: p.versions[0] ?? null,
+    deployment: d ? { status: d.status, desiredState: d.desiredState, statusReason: d.statusReason, versionNumber: d.version.number, updatedAt: d.updatedAt } : null,
+  };
+}
+
+/** Parses a stored draft; a draft from an older format that no longer parses opens empty, with a problem. */
+export function parseDraft(json: unknown): PipelineGraph {
+  const r = PipelineGraph.safeParse(json);
+  return r.success ? r.data : EMPTY_GRAPH;
+}
+
 export const pipelineRouter = router({
-  list: scopedProcedure("pipeline:read").query(async ({ ctx }) => {
-    return ctx.prisma.pipeline.findMany({
-      where: { workspaceId: ctx.workspace.id, deletedAt: null },
-      select: { id: true, name: true, description: true, updatedAt: true, createdById: true },
-      orderBy: { updatedAt: "desc" },
-    });
-  }),
+  list: scopedProcedure("pipeline:read")
+    .input(z.object({ search: z.string().trim().max(120).optional() }))
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.prisma.pipeline.findMany({
+        where: { workspaceId: ctx.workspace.id, deletedAt: null, ...(input.search ? { name: { contains: input.search, mode: "insensitive" } } : {}) },
+        select: summarySelect,
+        orderBy: { updatedAt: "desc" },
+        take: 500,
+      });
+      return rows.map(summary);
+    }),
+
+  get: scopedProcedure("pipeline:read")
+    .input(PipelineId)
+    .query(async ({ ctx, input }) => {
+      const p = await ctx.prisma.pipeline.findFirst({
+        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+        select: { ...summarySelect, draft: true },
+      });
+      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      return { ...summary(p), draft: parseDraft(p.draft), draftRevision: p.draftRevision, updatedBy: p.updatedBy };
+    }),
+
+  create: scopedProcedure("pipeline:create")
+    .input(z.object({ name: Name, description: z.string().max(2000).default(""), templateId: z.string().max(64).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const template = input.templateId ? pipelineTemplates.find((t) => t.id === input.templateId) : undefined;
+      if (input.templateId && !template) throw new TRPCError({ code: "BAD_REQUEST", message: `Unknown template ${input.templateId}.` });
+      const p = await ctx.prisma.$transaction(async (tx) => {
+        const created = await tx.pipeline.create({
+          data: { workspaceId: ctx.workspace.id, name: input.name, description: input.description, draft: (template?.graph ?? EMPTY_GRAPH) as object, createdById: ctx.user.id },
+        });
+        await ctx.audit({ action: "pipeline.create", resourceType: "pipeline", resourceId: created.id, summary: { name: created.name, template: input.templateId ?? null } }, tx);
+        return created;
+      });
+      return { id: p.id };
+    }),
+
+  rename: scopedProcedure("pipeline:update")
+    .input(PipelineId.extend({ name: Name, description: z.string().max(2000).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const before = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      await ctx.prisma.pipeline.update({ where: { id: before.id }, data: { name: input.name, description: input.description ?? before.description, updatedById: ctx.user.id } });
+      await ctx.audit({ action: "pipeline.rename", resourceType: "pipeline", resourceId: before.id, summary: { before: before.name, after: input.name } });
+      return { ok: true };
+    }),
+
+  delete: scopedProcedure("pipeline:delete")
+    .input(PipelineId)
+    .mutation(async ({ ctx, input }) => {
+      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      const running = await ctx.prisma.deployment.count({ where: { pipelineId: p.id, desiredState: "running" } });
+      if (running > 0) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Stop the pipeline before deleting it." });
+      // Soft delete: versions and the audit trail stay for the record.
+      await ctx.prisma.pipeline.update({ where: { id: p.id }, data: { deletedAt: new Date(), updatedById: ctx.user.id } });
+      await ctx.audit({ action: "pipeline.delete", resourceType: "pipeline", resourceId: p.id, summary: { name: p.name } });
+      return { ok: true };
+    }),
+
+  duplicate: scopedProcedure("pipeline:create")
+    .input(PipelineId.extend({ name: Name.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      const copy = await ctx.prisma.pipeline.create({
+        data: { workspaceId: ctx.workspace.id, name: input.name ?? `${p.name} (copy)`, description: p.description, draft: p.draft as object, createdById: ctx.user.id },
+      });
+      await ctx.audit({ action: "pipeline.duplicate", resourceType: "pipeline", resourceId: copy.id, summary: { from: p.id, name: copy.name } });
+      return { id: copy.id };
+    }),
+
+  /**
+   * Saves the draft if nobody saved since `baseRevision` (optimistic concurrency). Drafts may be
+   * invalid; the problems come back so the canvas can show them. Publishing requires none.
+   */
+  saveDraft: scopedProcedure("pipeline:update")
+    .input(PipelineId.extend({ graph: PipelineGraph, baseRevision: z.number().int().min(0) }))
+    .mutation(async ({ ctx, input }) => {
+      const res = await ctx.prisma.pipeline.updateMany({
+        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null, draftRevision: input.baseRevision },
+        data: { draft: input.graph as object, draftRevision: { increment: 1 }, updatedById: ctx.user.id },
+      });
+      if (res.count === 0) {
+        const current = await ctx.prisma.pipeline.findFirst({
+          where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+          select: { draftRevision: true, updatedAt: true, updatedBy: { select: { name: true } } },
+        });
+        if (!current) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+        const who = current.updatedBy?.name ?? "Someone";
+        throw new TRPCError({
+          code: "CONFLICT",
+          message: `${who} saved a newer draft (revision ${current.draftRevision}) at ${current.updatedAt.toISOString()}. Reload to see it; your changes were not saved.`,
+        });
+      }
+      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph) };
+    }),
+
+  exportDocument: scopedProcedure("pipeline:read")
+    .input(PipelineId.extend({ versionId: z.string().min(1).max(64).optional() }))
+    .query(async ({ ctx, input }) => {
+      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      let graph = parseDraft(p.draft);
+      if (input.versionId) {
+        const v = await ctx.prisma.pipelineVersion.findFirst({ where: { id: input.versionId, pipelineId: p.id, workspaceId: ctx.workspace.id } });
+        if (!v) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
+        graph = parseDraft(v.graph);
+      }
+      const doc: PipelineDocument = { format: "sluice.pipeline", formatVersion: 1, name: p.name, description: p.description, graph };
+      return doc;
+    }),
+
+  importDocument: scopedProcedure("pipeline:create")
+    .input(z.object({ document: z.unknown(), name: Name.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const parsed = PipelineDocument.safeParse(input.document);
+      if (!parsed.success) {
+        const lines = parsed.error.issues.slice(0, 20).map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`);
+        throw new TRPCError({ code: "BAD_REQUEST", message: `Not a valid Sluice pipeline document:\n${lines.join("\n")}` });
+      }
+      const errors = validateGraph(parsed.data.graph).filter((p) => p.severity === "error");
+      // Unknown node types or broken structure can't be edited on the canvas; refuse those outright.
+      const fatal = errors.filter((p) => ["node.unknown-type", "node.unknown-type-version", "node.duplicate-id", "edge.duplicate-id", "graph.invalid"].includes(p.code));
+      if (fatal.length > 0) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `The pipeline cannot be imported:\n${fatal.map((p) => p.message).join("\n")}` });
+      }
+      const p = await ctx.prisma.$transaction(async (tx) => {
+        const created = await tx.pipeline.create({
+          data: { workspaceId: ctx.workspace.id, name: input.name ?? parsed.data.name, description: parsed.data.description, draft: parsed.data.graph as object, createdById: ctx.user.id },
+        });
+        await ctx.audit({ action: "pipeline.import", resourceType: "pipeline", resourceId: created.id, summary: { name: created.name, nodes: parsed.data.graph.nodes.length } }, tx);
+        return created;
+      });
+      return { id: p.id, problems: errors.length };
+    }),
+
+  /** Runs a (possibly unsaved) graph on sample events with the same cores as the runner. */
+  preview: scopedProcedure("pipeline:preview")
+    .input(
+      z.object({
+        graph: PipelineGraph,
+        sampleEvents: z.record(z.string(), z.array(z.unknown()).max(1000)).optional(),
+        generate: z.object({ count: z.number().int().min(1).max(1000) }).optional(),
+      }),
+    )
+    .mutation(async ({ input }) => {
+      const results = await runPreview(input.graph, {
+        now: Date.now(),
+        sampleEvents: input.sampleEvents,
+        generatorCount: input.generate?.count ?? 50,
+        flush: true,
+      });
+      return { results, problems: validateGraph(input.graph) };
+    }),
 });

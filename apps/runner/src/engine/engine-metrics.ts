@@ -1,0 +1,43 @@
+// Per-node counters and per-partition lag on the runner's Prometheus registry. Labels stay bounded:
+// pipeline and node ids (a handful per deployment), topics and partitions of deployed pipelines.
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export type EngineMetrics = {
+  eventsIn: Counter<"pipeline" | "node">;
+  eventsOut: Counter<"pipeline" | "node">;
+  errors: Counter<"pipeline" | "node">;
+  dlq: Counter<"pipeline" | "node">;
+  batchSeconds: Histogram<"pipeline" | "node">;
+  lag: Gauge<"pipeline" | "topic" | "partition">;
+};
+
+const cache = new WeakMap<Registry, EngineMetrics>();
+
+/** One set per registry (several engines in one test process share it). */
+export function engineMetrics(registry: Registry): EngineMetrics {
+  const existing = cache.get(registry);
+  if (existing) return existing;
+  const registers = [registry];
+  const labelNames = ["pipeline", "node"] as const;
+  const metrics: EngineMetrics = {
+    eventsIn: new Counter({ name: "sluice_node_events_in_total", help: "Events that entered a node.", labelNames, registers }),
+    eventsOut: new Counter({ name: "sluice_node_events_out_total", help: "Events a node emitted on its outputs (not errors).", labelNames, registers }),
+    errors: new Counter({ name: "sluice_node_errors_total", help: "Events a node failed on (each also goes to its dead-letter topic).", labelNames, registers }),
+    dlq: new Counter({ name: "sluice_node_dlq_total", help: "Records written to a node's dead-letter topic.", labelNames, registers }),
+    batchSeconds: new Histogram({
+      name: "sluice_node_batch_seconds",
+      help: "Time to run one micro-batch through a stage, outputs acknowledged; labelled by the stage's head node.",
+      labelNames,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    lag: new Gauge({
+      name: "sluice_edge_lag_messages",
+      help: "End offset minus the consuming group's committed offset, per partition.",
+      labelNames: ["pipeline", "topic", "partition"] as const,
+      registers,
+    }),
+  };
+  cache.set(registry, metrics);
+  return metrics;
+}

@@ -1,0 +1,277 @@
+// One executor per node type, as a mapped type over the registry: a descriptor without an executor
+// does not compile. Executors wrap the shared cores (the same code preview runs) and add the I/O the
+// cores leave out: connections from secrets, lookups, sink writes.
+import { lookup as dnsLookup } from "node:dns/promises";
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { OutgoingMessage } from "@sluice/kafka";
+import {
+  type CoreContext,
+  type CoreResult,
+  createPostgresRowMapper,
+  createRedisCommandMapper,
+  createTransformCore,
+  durationMs,
+  type EventRecord,
+  isPrivateAddress,
+  isPrivateHost,
+  type JsonObject,
+  kafkaSinkKeys,
+  type NodeConfig,
+  type NodeTypeId,
+  postgresWriteStatement,
+  type StatefulCore,
+  type TransformTypeId,
+  webhookSignature,
+} from "@sluice/shared";
+import type { Logger } from "../log";
+
+export type ExecutorContext = {
+  workspaceId: string;
+  pipelineId: string;
+  nodeId: string;
+  /** A connector secret's plaintext (decrypted with SLUICE_SECRET_KEY); throws when it is missing. */
+  secret(secretId: string): Promise<string>;
+  log: Logger;
+};
+
+/** A sink's result: records it rejected, and Kafka messages to send with the batch (kafka-sink). */
+export type SinkResult = Pick<CoreResult, "errors"> & { produce?: OutgoingMessage[] };
+
+export type NodeRuntime =
+  /** Driven outside stages (HTTP ingest, the generator loop). */
+  | { kind: "source" }
+  | { kind: "transform"; process(batch: readonly EventRecord[], ctx: CoreContext): Promise<CoreResult>; close?(): Promise<void> }
+  /** One core per partition, rebuilt from its checkpointed snapshot. */
+  | { kind: "stateful"; restore(state: unknown): StatefulCore<unknown>; groupKeyOf?(event: EventRecord): string }
+  /** Throws on transient failure (the batch is retried, then dead-lettered). */
+  | { kind: "sink"; write(batch: readonly EventRecord[], ctx: CoreContext): Promise<SinkResult>; close?(): Promise<void> };
+
+export type Executor<K extends NodeTypeId> = (config: NodeConfig<K>, ctx: ExecutorContext) => Promise<NodeRuntime>;
+
+const transform =
+  <K extends TransformTypeId>(type: K): Executor<K> =>
+  async (config, ctx) => {
+    const created = createTransformCore(type, config, type === "enrich" ? { lookup: await enrichLookup(config as NodeConfig<"enrich">, ctx) } : {});
+    if (created.kind === "stateful") {
+      const probe = created.core as { groupKeyOf?: (event: EventRecord) => string };
+      return {
+        kind: "stateful",
+        restore: (state) => {
+          const restored = createTransformCore(type, config, { state: state ?? undefined });
+          if (restored.kind !== "stateful") throw new Error(`${type} is not stateful`);
+          return restored.core;
+        },
+        ...(probe.groupKeyOf ? { groupKeyOf: (event: EventRecord) => probe.groupKeyOf!.call(created.core, event) } : {}),
+      };
+    }
+    const core = created.core;
+    return { kind: "transform", process: async (batch, c) => core.process(batch, c) };
+  };
+
+export const executors: { [K in NodeTypeId]: Executor<K> } = {
+  "http-ingest": async () => ({ kind: "source" }),
+  generator: async () => ({ kind: "source" }),
+  // The stage head decodes the external topic's JSON values; the node itself passes them on.
+  "kafka-source": async () => ({ kind: "transform", process: async (batch) => ({ outputs: { out: [...batch] }, errors: [] }) }),
+  filter: transform("filter"),
+  map: transform("map"),
+  validate: transform("validate"),
+  dedup: transform("dedup"),
+  "mask-pii": async (config, ctx) => {
+    const salt = config.saltSecretId ? await ctx.secret(config.saltSecretId) : undefined;
+    const created = createTransformCore("mask-pii", config, { secret: () => salt });
+    if (created.kind !== "stateless") throw new Error("mask-pii core is stateless");
+    return { kind: "transform", process: async (batch, c) => created.core.process(batch, c) };
+  },
+  enrich: transform("enrich"),
+  "key-by": transform("key-by"),
+  route: transform("route"),
+  window: transform("window"),
+  sessionize: transform("sessionize"),
+  "postgres-sink": postgresSink,
+  "redis-sink": redisSink,
+  "webhook-sink": webhookSink,
+  "kafka-sink": async (config) => {
+    const keys = kafkaSinkKeys(config);
+    return {
+      kind: "sink",
+      async write(batch, ctx) {
+        const result = keys(batch, ctx);
+        const out = result.outputs["out"] ?? [];
+        const produce = out.map((event, i) => ({ topic: config.topic, key: result.keys?.["out"]?.[i] ?? null, value: JSON.stringify(event) }));
+        return { errors: result.errors, produce };
+      },
+    };
+  },
+};
+
+/** The executor for a node, typed by its type id. */
+export function createNodeRuntime<K extends NodeTypeId>(type: K, config: NodeConfig<K>, ctx: ExecutorContext): Promise<NodeRuntime> {
+  return (executors[type] as Executor<K>)(config, ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sinks
+// ---------------------------------------------------------------------------------------------
+
+async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
+  const pool = new pg.Pool({ connectionString: await ctx.secret(config.connectionSecretId), max: 2, connectionTimeoutMillis: 5000, application_name: "sluice-sink" });
+  pool.on("error", (err) => ctx.log.warn({ err }, "postgres sink connection failed"));
+  const mapper = createPostgresRowMapper(config);
+  return {
+    kind: "sink",
+    async write(batch, c) {
+      const { rows, errors } = mapper.map(batch, c);
+      // Parameter count is capped at 65535 per statement.
+      const perStatement = Math.max(1, Math.floor(60_000 / mapper.columns.length));
+      for (let i = 0; i < rows.length; i += perStatement) {
+        const chunk = rows.slice(i, i + perStatement);
+        await pool.query(postgresWriteStatement(config, chunk.length), chunk.flatMap((row) => row.values));
+      }
+      return { errors };
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function redisSink(config: NodeConfig<"redis-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
+  const redis = new Redis(await ctx.secret(config.connectionSecretId), { lazyConnect: true, maxRetriesPerRequest: 2 });
+  redis.on("error", (err) => ctx.log.warn({ err }, "redis sink connection failed"));
+  const mapper = createRedisCommandMapper(config);
+  return {
+    kind: "sink",
+    async write(batch, c) {
+      const { commands, errors } = mapper.map(batch, c);
+      if (commands.length === 0) return { errors };
+      const multi = redis.multi();
+      for (const command of commands) {
+        if (command.op === "hset") multi.hset(command.key, command.field, command.value);
+        else if (command.op === "zadd") multi.zadd(command.key, command.score, command.member);
+        else if (command.op === "incrby") multi.incrby(command.key, command.by);
+        else multi.incrbyfloat(command.key, command.by);
+        if (command.ttlSeconds) multi.expire(command.key, command.ttlSeconds);
+      }
+      const replies = await multi.exec();
+      const failed = replies?.find(([err]) => err);
+      if (failed?.[0]) throw failed[0];
+      return { errors };
+    },
+    close: async () => void redis.disconnect(),
+  };
+}
+
+async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
+  const url = new URL(config.url);
+  const secret = config.signingSecretId ? await ctx.secret(config.signingSecretId) : undefined;
+  const timeoutMs = durationMs(config.timeout);
+  // Per process: requests are spaced so this runner stays under the node's rate.
+  const spacingMs = 1000 / config.rateLimitPerSecond;
+  let nextSlot = 0;
+  const slot = async () => {
+    const now = Date.now();
+    const at = Math.max(now, nextSlot);
+    nextSlot = at + spacingMs;
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  };
+  const checkAddress = async () => {
+    if (config.allowPrivateAddresses) return;
+    if (isPrivateHost(url.hostname)) throw new WebhookRefused(`${url.hostname} is a private or loopback address`);
+    // A public name may resolve to a private address.
+    const addresses = await dnsLookup(url.hostname, { all: true });
+    if (addresses.some((a) => isPrivateAddress(a.address))) throw new WebhookRefused(`${url.hostname} resolves to a private address`);
+  };
+  return {
+    kind: "sink",
+    async write(batch) {
+      const errors: CoreResult["errors"] = [];
+      try {
+        await checkAddress();
+      } catch (error) {
+        if (!(error instanceof WebhookRefused)) throw error;
+        return { errors: batch.map((event) => ({ event, error: { code: "webhook.refused", message: error.message } })) };
+      }
+      for (const event of batch) {
+        const body = JSON.stringify(event);
+        for (let attempt = 0; ; attempt++) {
+          await slot();
+          const headers: Record<string, string> = { "content-type": "application/json" };
+          for (const header of config.headers) headers[header.name] = header.value;
+          if (secret) headers["x-sluice-signature"] = webhookSignature(secret, Math.floor(Date.now() / 1000), body);
+          let status = 0;
+          try {
+            const response = await fetch(url, { method: "POST", body, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+            status = response.status;
+            await response.body?.cancel();
+          } catch {
+            // Network error or timeout: status stays 0, retried below.
+          }
+          if (status >= 200 && status < 300) break;
+          const retryable = status === 0 || status === 429 || status >= 500;
+          if (!retryable || attempt >= config.maxRetries) {
+            errors.push({ event, error: { code: retryable ? "webhook.failed" : "webhook.rejected", message: `webhook answered ${status || "no response"}` } });
+            break;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 10_000)));
+        }
+      }
+      return { errors };
+    },
+  };
+}
+
+class WebhookRefused extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Enrich lookups, cached for the node's cacheTtl
+// ---------------------------------------------------------------------------------------------
+
+async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) {
+  const ttlMs = durationMs(config.cacheTtl);
+  const cache = new Map<string, { row: JsonObject | null; until: number }>();
+  const source = config.lookup;
+  const connection = await ctx.secret(source.connectionSecretId);
+  let fetchRows: (keys: string[]) => Promise<Map<string, JsonObject | null>>;
+  if (source.kind === "redis") {
+    const redis = new Redis(connection, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    redis.on("error", (err) => ctx.log.warn({ err }, "enrich redis connection failed"));
+    fetchRows = async (keys) => {
+      const multi = redis.multi();
+      for (const key of keys) multi.hgetall(source.keyPrefix + key);
+      const replies = (await multi.exec()) ?? [];
+      return new Map(keys.map((key, i) => {
+        const hash = replies[i]?.[1] as Record<string, string> | undefined;
+        return [key, hash && Object.keys(hash).length > 0 ? hash : null];
+      }));
+    };
+  } else {
+    const pool = new pg.Pool({ connectionString: connection, max: 2 });
+    pool.on("error", (err) => ctx.log.warn({ err }, "enrich postgres connection failed"));
+    const table = source.table.split(".").map((part) => `"${part}"`).join(".");
+    fetchRows = async (keys) => {
+      // The lookup table's key column is named "key" (documented in ENGINE.md).
+      const result = await pool.query<JsonObject & { key: string }>(`SELECT * FROM ${table} WHERE "key" = ANY($1)`, [keys]);
+      const found = new Map<string, JsonObject | null>(keys.map((key) => [key, null]));
+      for (const row of result.rows) found.set(String(row.key), row);
+      return found;
+    };
+  }
+  return async (keys: readonly string[]) => {
+    const now = Date.now();
+    const result = new Map<string, JsonObject | null>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const hit = cache.get(key);
+      if (hit && hit.until > now) result.set(key, hit.row);
+      else missing.push(key);
+    }
+    if (missing.length > 0) {
+      for (const [key, row] of await fetchRows(missing)) {
+        cache.set(key, { row, until: now + ttlMs });
+        result.set(key, row);
+      }
+    }
+    if (cache.size > 100_000) cache.clear();
+    return result;
+  };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { graph, sinkColumns } from "../../test/graphs";
+import { compilePlan, type Plan } from "./plan";
+
+const ws = "ws1";
+const pid = "p1";
+const t = (node: string, port: string) => `sluice.${ws}.${pid}.${node}.${port}`;
+
+function plan(g: unknown): Plan {
+  const result = compilePlan({ workspaceId: ws, pipelineId: pid, graph: g });
+  if (!result.ok) throw new Error(result.reason);
+  return result.plan;
+}
+
+const ingest = { id: "ingest", type: "http-ingest", config: { pathKey: "web-events", apiKeyId: "k1" } } as const;
+
+describe("compilePlan", () => {
+  it("fuses a stateless chain into its sink, with a topic after the source and one DLQ per node", () => {
+    const p = plan(
+      graph(
+        [ingest, { id: "validate", type: "validate" }, { id: "filter", type: "filter", config: { condition: 'event.type != "bot"' } }, { id: "map", type: "map" }, { id: "sink", type: "postgres-sink", config: sinkColumns }],
+        [["ingest", "validate"], ["validate", "filter"], ["filter", "map"], ["map", "sink"]],
+      ),
+    );
+    expect(p.stages).toHaveLength(1);
+    const [stage] = p.stages;
+    expect(stage?.id).toBe("validate");
+    expect(stage?.groupId).toBe("sluice.p1.validate");
+    expect(stage?.nodes.map((n) => n.id)).toEqual(["validate", "filter", "map", "sink"]);
+    expect(stage?.inputTopics).toEqual([t("ingest", "out")]);
+    expect(stage?.routes["validate"]).toEqual({ out: { next: "filter" }, error: { topic: t("validate", "dlq") } });
+    expect(p.topics.map((x) => x.name)).toEqual(
+      [t("filter", "dlq"), t("ingest", "dlq"), t("ingest", "out"), t("map", "dlq"), t("sink", "dlq"), t("validate", "dlq")].sort(),
+    );
+    expect(p.ingest).toMatchObject([{ nodeId: "ingest", pathKey: "web-events", topic: t("ingest", "out") }]);
+  });
+
+  it("puts a topic after key-by, before windows (keyed by the window's group), at fan-out and fan-in, and on forced edges", () => {
+    const p = plan(
+      graph(
+        [
+          ingest,
+          { id: "filter", type: "filter", config: { condition: "true" } },
+          { id: "keyby", type: "key-by", config: { key: "event.userId" } },
+          { id: "win", type: "window", config: { groupBy: [{ name: "t", expression: "event.type" }], aggregations: [{ name: "n", function: "count" }] } },
+          { id: "map", type: "map" },
+          { id: "sinkA", type: "kafka-sink", config: { topic: "out.a" } },
+          { id: "sinkB", type: "kafka-sink", config: { topic: "out.b" } },
+        ],
+        [["ingest", "filter"], ["filter", "keyby"], ["keyby", "win"], ["win", "map", { forceTopic: true }], ["map", "sinkA"], ["map", "sinkB"]],
+      ),
+    );
+    expect(p.stages.map((s) => [s.id, s.nodes.map((n) => n.id)])).toEqual([
+      ["filter", ["filter", "keyby"]],
+      ["map", ["map"]],
+      ["sinkA", ["sinkA"]],
+      ["sinkB", ["sinkB"]],
+      ["win", ["win"]],
+    ]);
+    expect(p.keying[t("keyby", "out")]).toEqual({ kind: "window-group", nodeId: "win" });
+    expect(p.stages.find((s) => s.id === "win")?.stateful).toBe(true);
+    // Fan-out: one topic, two consumer groups.
+    expect(p.stages.filter((s) => s.inputTopics.includes(t("map", "out"))).map((s) => s.groupId)).toEqual(["sluice.p1.sinkA", "sluice.p1.sinkB"]);
+  });
+
+  it("wires an error port to the node's DLQ topic", () => {
+    const p = plan(
+      graph(
+        [ingest, { id: "map", type: "map" }, { id: "sink", type: "kafka-sink", config: { topic: "ok" } }, { id: "errs", type: "kafka-sink", config: { topic: "errs" } }],
+        [["ingest", "map"], ["map", "sink"], ["map", "errs", { port: "error" }]],
+      ),
+    );
+    const errs = p.stages.find((s) => s.id === "errs");
+    expect(errs?.inputTopics).toEqual([t("map", "dlq")]);
+    expect(errs?.deadLetterInputs).toEqual([t("map", "dlq")]);
+    // map's only non-error output still fuses into its sink.
+    expect(p.stages.find((s) => s.id === "map")?.nodes.map((n) => n.id)).toEqual(["map", "sink"]);
+  });
+
+  it("keeps stage ids (and consumer groups) stable when a later version changes a node's config", () => {
+    const v1 = plan(graph([ingest, { id: "map", type: "map" }, { id: "sink", type: "postgres-sink", config: sinkColumns }], [["ingest", "map"], ["map", "sink"]]));
+    const v2 = plan(
+      graph(
+        [ingest, { id: "map", type: "map", config: { assignments: [{ target: "x", expression: "1" }] } }, { id: "sink", type: "postgres-sink", config: sinkColumns }],
+        [["ingest", "map"], ["map", "sink"]],
+      ),
+    );
+    expect(v2.stages.map((s) => s.groupId)).toEqual(v1.stages.map((s) => s.groupId));
+  });
+
+  it("refuses an invalid graph with the validator's reason", () => {
+    const result = compilePlan({ workspaceId: ws, pipelineId: pid, graph: graph([{ id: "map", type: "map" }], []) });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(/invalid graph/);
+  });
+});

@@ -1,0 +1,230 @@
+// Compiles a deployed PipelineGraph into what the runner materialises: topics and stages. A stage is a
+// chain of nodes fused into one worker step (operator chaining); every edge that is not fused is a
+// topic. The plan is pure data, so it is unit-tested and identical on every runner process.
+import {
+  deadLetterTopicName,
+  getNodeDescriptor,
+  hasErrors,
+  isNodeTypeId,
+  type NodeConfig,
+  type NodeTypeId,
+  type PipelineEdge,
+  PipelineGraph,
+  portTopicName,
+  validateGraph,
+} from "@sluice/shared";
+
+export type TopicSettings = {
+  /** Default 6. */
+  partitions: number;
+  /** Default 1 (one local broker); 3 in production. */
+  replicationFactor: number;
+  /** Default 7 days. */
+  retentionMs: number;
+};
+
+export const DEFAULT_TOPIC_SETTINGS: TopicSettings = { partitions: 6, replicationFactor: 1, retentionMs: 7 * 24 * 3600 * 1000 };
+
+export type PlanTopic = {
+  name: string;
+  /** The node and port that write it. */
+  nodeId: string;
+  port: string;
+  kind: "edge" | "dlq";
+  /** Owned by the pipeline (created by the runner); kafka-source topics are external. */
+  managed: boolean;
+};
+
+/** How records written to a topic are keyed, decided by the topic's consumers. */
+export type TopicKeying =
+  | { kind: "default" }
+  /** The window reading this topic needs each group in one partition: key = WindowCore.groupKeyOf. */
+  | { kind: "window-group"; nodeId: string }
+  /** Sessionize reads per user: key = its userKey expression. */
+  | { kind: "session-user"; nodeId: string };
+
+export type PlanNode = { id: string; type: NodeTypeId; config: NodeConfig<NodeTypeId> };
+
+/** Where one output port of a node in a stage goes. */
+export type PortRoute = {
+  /** Fused: handed to the next node of the same stage in memory. */
+  next?: string;
+  /** Written to this topic (edges across a stage boundary, and every error port: the DLQ). */
+  topic?: string;
+};
+
+export type Stage = {
+  /** The head node's id: stable across versions, so a redeploy resumes in the same consumer group. */
+  id: string;
+  groupId: string;
+  /** Fused nodes in processing order; nodes[0] consumes the input topics. */
+  nodes: PlanNode[];
+  /** Topics the head consumes. For kafka-source this is the external topic. */
+  inputTopics: string[];
+  /** Input topics that are dead-letter topics (an `error` port wired to this stage). */
+  deadLetterInputs: string[];
+  /** Per node id, per output port. Ports without a route are dropped (nothing wired). */
+  routes: Record<string, Record<string, PortRoute>>;
+  stateful: boolean;
+};
+
+export type Plan = {
+  pipelineId: string;
+  workspaceId: string;
+  topics: PlanTopic[];
+  keying: Record<string, TopicKeying>;
+  stages: Stage[];
+  /** Sources the runner drives itself (no input topic). */
+  ingest: { nodeId: string; pathKey: string; topic: string; dlq: string; config: NodeConfig<"http-ingest"> }[];
+  generators: { nodeId: string; topic: string; config: NodeConfig<"generator"> }[];
+  settings: TopicSettings;
+};
+
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; reason: string };
+
+/** The `pipelineId` argument of portTopicName: topic names carry both workspace and pipeline. */
+export const topicScope = (workspaceId: string, pipelineId: string) => `${workspaceId}.${pipelineId}`;
+
+export const consumerGroupId = (pipelineId: string, stageId: string) => `sluice.${pipelineId}.${stageId}`;
+
+export function compilePlan(input: {
+  workspaceId: string;
+  pipelineId: string;
+  graph: unknown;
+  settings?: Partial<TopicSettings>;
+}): PlanResult {
+  const problems = validateGraph(input.graph).filter((p) => p.severity === "error");
+  if (hasErrors(problems)) {
+    return { ok: false, reason: `invalid graph: ${problems.slice(0, 5).map((p) => p.message).join("; ")}` };
+  }
+  const graph = PipelineGraph.parse(input.graph);
+  const scope = topicScope(input.workspaceId, input.pipelineId);
+  const settings = { ...DEFAULT_TOPIC_SETTINGS, ...input.settings };
+
+  const nodes = new Map<string, PlanNode & { category: string; stateful: boolean }>();
+  for (const node of graph.nodes) {
+    const descriptor = getNodeDescriptor(node.type, node.typeVersion);
+    if (!descriptor || !isNodeTypeId(node.type)) return { ok: false, reason: `unknown node type ${node.type}@${node.typeVersion}` };
+    const config = descriptor.configSchema.parse(node.config) as NodeConfig<NodeTypeId>;
+    nodes.set(node.id, { id: node.id, type: node.type, config, category: descriptor.category, stateful: descriptor.stateful });
+  }
+  const outgoing = new Map<string, PipelineEdge[]>();
+  const incoming = new Map<string, PipelineEdge[]>();
+  for (const edge of graph.edges) {
+    outgoing.set(edge.source, [...(outgoing.get(edge.source) ?? []), edge]);
+    incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edge]);
+  }
+  const node = (id: string) => {
+    const found = nodes.get(id);
+    if (!found) throw new Error(`edge refers to unknown node ${id}`);
+    return found;
+  };
+
+  // An edge is fused when it is the only way out of a stateless, non-source, key-preserving node
+  // and the only way into a stateless node (transform or sink). Everything else is a topic.
+  const fused = (edge: PipelineEdge): boolean => {
+    if (edge.forceTopic || edge.sourcePort === "error") return false;
+    const from = node(edge.source);
+    const to = node(edge.target);
+    if (from.category === "source" || from.stateful || from.type === "key-by") return false;
+    if (to.category === "source" || to.stateful) return false;
+    const outs = (outgoing.get(edge.source) ?? []).filter((e) => e.sourcePort !== "error");
+    if (outs.length !== 1) return false;
+    return (incoming.get(edge.target) ?? []).length === 1;
+  };
+
+  const topics = new Map<string, PlanTopic>();
+  const addTopic = (topic: PlanTopic) => void topics.set(topic.name, topic);
+  const topicOf = (edge: PipelineEdge) => portTopicName(scope, edge.source, edge.sourcePort);
+
+  // Every node with an error port gets its dead-letter topic, wired or not: the inbox reads them all.
+  for (const n of nodes.values()) {
+    const descriptor = getNodeDescriptor(n.type, graph.nodes.find((g) => g.id === n.id)!.typeVersion)!;
+    const hasErrorPort = (descriptor.dynamicOutputs ? descriptor.dynamicOutputs(n.config as never) : descriptor.outputs).some((p) => p.name === "error");
+    if (hasErrorPort) addTopic({ name: deadLetterTopicName(scope, n.id), nodeId: n.id, port: "error", kind: "dlq", managed: true });
+  }
+  for (const edge of graph.edges) {
+    if (!fused(edge)) addTopic({ name: topicOf(edge), nodeId: edge.source, port: edge.sourcePort, kind: edge.sourcePort === "error" ? "dlq" : "edge", managed: true });
+  }
+
+  // Keying per topic, from its consumers.
+  const keying: Record<string, TopicKeying> = {};
+  for (const edge of graph.edges) {
+    if (fused(edge)) continue;
+    const to = node(edge.target);
+    const name = topicOf(edge);
+    const wanted: TopicKeying =
+      to.type === "window" ? { kind: "window-group", nodeId: to.id } : to.type === "sessionize" ? { kind: "session-user", nodeId: to.id } : { kind: "default" };
+    const existing = keying[name];
+    if (existing && existing.kind !== "default" && wanted.kind !== "default") {
+      return { ok: false, reason: `topic ${name} feeds several windows/sessions that key differently: add a key-by before each` };
+    }
+    if (!existing || existing.kind === "default") keying[name] = wanted;
+  }
+
+  // Stages: each head is a node entered through a topic (or a kafka-source); follow fused edges.
+  const stages: Stage[] = [];
+  const ingest: Plan["ingest"] = [];
+  const generators: Plan["generators"] = [];
+  const routesOf = (n: PlanNode): Record<string, PortRoute> => {
+    const routes: Record<string, PortRoute> = {};
+    const errorTopic = deadLetterTopicName(scope, n.id);
+    if (topics.has(errorTopic)) routes["error"] = { topic: errorTopic };
+    for (const edge of outgoing.get(n.id) ?? []) {
+      if (edge.sourcePort === "error") continue;
+      routes[edge.sourcePort] = fused(edge) ? { next: edge.target } : { topic: topicOf(edge) };
+    }
+    return routes;
+  };
+  for (const n of nodes.values()) {
+    if (n.type === "http-ingest") {
+      const config = n.config as NodeConfig<"http-ingest">;
+      ingest.push({ nodeId: n.id, pathKey: config.pathKey, topic: portTopicName(scope, n.id, "out"), dlq: deadLetterTopicName(scope, n.id), config });
+      continue;
+    }
+    if (n.type === "generator") {
+      generators.push({ nodeId: n.id, topic: portTopicName(scope, n.id, "out"), config: n.config as NodeConfig<"generator"> });
+      continue;
+    }
+    const ins = incoming.get(n.id) ?? [];
+    const isHead = n.type === "kafka-source" || ins.some((e) => !fused(e));
+    if (!isHead) continue;
+    const chain: PlanNode[] = [];
+    const routes: Stage["routes"] = {};
+    let current: (typeof n) | undefined = n;
+    while (current) {
+      chain.push({ id: current.id, type: current.type, config: current.config });
+      routes[current.id] = routesOf(current);
+      const next: string | undefined = Object.values(routes[current.id]!).find((r) => r.next)?.next;
+      current = next ? node(next) : undefined;
+    }
+    const inputTopics = n.type === "kafka-source" ? [(n.config as NodeConfig<"kafka-source">).topic] : [...new Set(ins.map(topicOf))];
+    if (n.type === "kafka-source") addTopic({ name: inputTopics[0]!, nodeId: n.id, port: "in", kind: "edge", managed: false });
+    stages.push({
+      id: n.id,
+      groupId: consumerGroupId(input.pipelineId, n.id),
+      nodes: chain,
+      inputTopics,
+      deadLetterInputs: [...new Set(ins.filter((e) => e.sourcePort === "error").map(topicOf))],
+      routes,
+      stateful: n.stateful,
+    });
+  }
+  for (const source of [...ingest, ...generators]) {
+    if (!topics.has(source.topic)) addTopic({ name: source.topic, nodeId: source.nodeId, port: "out", kind: "edge", managed: true });
+  }
+  stages.sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    ok: true,
+    plan: {
+      pipelineId: input.pipelineId,
+      workspaceId: input.workspaceId,
+      topics: [...topics.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      keying,
+      stages,
+      ingest,
+      generators,
+      settings,
+    },
+  };
+}

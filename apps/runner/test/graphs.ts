@@ -1,0 +1,36 @@
+// Small graph builders for engine tests: nodes get the descriptor's example config unless given one.
+import { nodeRegistry, type NodeTypeId, type PipelineGraph } from "@sluice/shared";
+
+export type NodeSpec = { id: string; type: NodeTypeId; config?: Record<string, unknown> };
+export type EdgeSpec = [from: string, to: string, options?: { port?: string; forceTopic?: boolean }];
+
+export function graph(nodes: NodeSpec[], edges: EdgeSpec[]): PipelineGraph {
+  return {
+    nodes: nodes.map((n, i) => ({
+      id: n.id,
+      type: n.type,
+      typeVersion: nodeRegistry[n.type].typeVersion,
+      config: (n.config ?? nodeRegistry[n.type].example) as PipelineGraph["nodes"][number]["config"],
+      position: { x: i * 200, y: 0 },
+    })),
+    edges: edges.map(([from, to, options], i) => ({
+      id: `e${i}`,
+      source: from,
+      sourcePort: options?.port ?? "out",
+      target: to,
+      targetPort: "in",
+      ...(options?.forceTopic ? { forceTopic: true } : {}),
+    })),
+  };
+}
+
+export const sinkColumns = {
+  connectionSecretId: "sec_sink",
+  table: "events_sink",
+  mode: "insert",
+  keyColumns: ["event_id"],
+  columns: [
+    { column: "event_id", expression: "event.id" },
+    { column: "event_type", expression: "event.type" },
+  ],
+};

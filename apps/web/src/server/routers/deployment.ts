@@ -1,0 +1,91 @@
+import "server-only";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { PipelineGraph } from "@sluice/shared";
+import { router, scopedProcedure } from "../trpc/init";
+import { credentialReferences } from "../pipelines/credentials";
+import { redis } from "../redis";
+
+/** Runners subscribe here and reconcile the named pipeline at once (they also poll). */
+export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
+
+const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
+
+const statusSelect = {
+  id: true,
+  status: true,
+  desiredState: true,
+  statusReason: true,
+  nodeStatus: true,
+  startPosition: true,
+  startedAt: true,
+  stoppedAt: true,
+  updatedAt: true,
+  version: { select: { id: true, number: true } },
+} as const;
+
+export const deploymentRouter = router({
+  status: scopedProcedure("deployment:read")
+    .input(PipelineId)
+    .query(async ({ ctx, input }) => {
+      const d = await ctx.prisma.deployment.findFirst({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id }, orderBy: { createdAt: "desc" }, select: statusSelect });
+      return d ? { ...d, versionNumber: d.version.number } : null;
+    }),
+
+  /**
+   * Deploys (or redeploys) a published version: the previous desired deployment is stopped and the
+   * new one started in one transaction; the runner hands over at the committed offsets.
+   */
+  deploy: scopedProcedure("deployment:create")
+    .input(PipelineId.extend({ versionId: z.string().min(1).max(64), startPosition: z.enum(["resume", "earliest", "latest"]).default("resume") }))
+    .mutation(async ({ ctx, input }) => {
+      const v = await ctx.prisma.pipelineVersion.findFirst({
+        where: { id: input.versionId, pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, pipeline: { deletedAt: null } },
+        select: { id: true, number: true, graph: true },
+      });
+      if (!v) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
+      const graph = PipelineGraph.parse(v.graph);
+      // Every secret and API key the graph names must exist here (templates carry placeholders).
+      const refs = credentialReferences(graph);
+      const secretIds = refs.filter((r) => r.kind === "secret").map((r) => r.id);
+      const keyIds = refs.filter((r) => r.kind === "api-key").map((r) => r.id);
+      const [secrets, keys] = await Promise.all([
+        ctx.prisma.secret.findMany({ where: { workspaceId: ctx.workspace.id, id: { in: secretIds } }, select: { id: true } }),
+        ctx.prisma.apiKey.findMany({ where: { workspaceId: ctx.workspace.id, id: { in: keyIds }, revokedAt: null }, select: { id: true } }),
+      ]);
+      const known = new Set([...secrets, ...keys].map((x) => x.id));
+      const missing = refs.filter((r) => !known.has(r.id));
+      if (missing.length > 0) {
+        throw new TRPCError({
+          code: "PRECONDITION_FAILED",
+          message: `Pick real credentials before deploying: ${missing.map((m) => `${m.nodeId}.${m.field} (${m.kind} "${m.id}" not found)`).join(", ")}`,
+        });
+      }
+      const d = await ctx.prisma.$transaction(async (tx) => {
+        const previous = await tx.deployment.findMany({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, desiredState: "running" }, select: { id: true, version: { select: { number: true } } } });
+        await tx.deployment.updateMany({ where: { id: { in: previous.map((p) => p.id) } }, data: { desiredState: "stopped" } });
+        const created = await tx.deployment.create({
+          data: { workspaceId: ctx.workspace.id, pipelineId: input.pipelineId, versionId: v.id, desiredState: "running", status: "pending", startPosition: input.startPosition, createdById: ctx.user.id },
+          select: statusSelect,
+        });
+        await ctx.audit(
+          { action: previous.length ? "deployment.redeploy" : "deployment.create", resourceType: "deployment", resourceId: created.id, summary: { pipelineId: input.pipelineId, version: v.number, from: previous[0]?.version.number ?? null, startPosition: input.startPosition } },
+          tx,
+        );
+        return created;
+      });
+      await redis().publish(DEPLOYMENTS_CHANNEL, input.pipelineId);
+      return { ...d, versionNumber: d.version.number };
+    }),
+
+  /** Stops the pipeline; consumer offsets are kept so a later deploy resumes where it left off. */
+  stop: scopedProcedure("deployment:stop")
+    .input(PipelineId)
+    .mutation(async ({ ctx, input }) => {
+      const res = await ctx.prisma.deployment.updateMany({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, desiredState: "running" }, data: { desiredState: "stopped" } });
+      if (res.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "The pipeline is not deployed." });
+      await ctx.audit({ action: "deployment.stop", resourceType: "pipeline", resourceId: input.pipelineId });
+      await redis().publish(DEPLOYMENTS_CHANNEL, input.pipelineId);
+      return { ok: true };
+    }),
+});
