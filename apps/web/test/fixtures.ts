@@ -34,6 +34,7 @@ export function callerFor(user: TestUser | null) {
     prisma,
     user,
     sessionId: user ? `test-session-${user.id}` : null,
+    token: null,
     request: { ip: "127.0.0.1", userAgent: "vitest", origin: null },
   });
 }

@@ -24,13 +24,18 @@ export type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, s
 
 export type RequestInfo = { ip: string | null; userAgent: string | null; origin: string | null };
 
-export async function createContext(opts: { headers: Headers }) {
-  const session = await getSessionUser(opts.headers);
+/**
+ * `token` is set when the caller authenticated with a personal access token (public HTTP API): the
+ * token is bound to one workspace and acts with the user's current role there, never more.
+ */
+export async function createContext(opts: { headers: Headers; token?: { id: string; workspaceId: string; user: SessionUser } }) {
+  const session = opts.token ? null : await getSessionUser(opts.headers);
   return {
     headers: opts.headers,
     prisma: getPrisma(),
-    user: session?.user ?? null,
+    user: opts.token?.user ?? session?.user ?? null,
     sessionId: session?.sessionId ?? null,
+    token: opts.token ? { id: opts.token.id, workspaceId: opts.token.workspaceId } : null,
     request: {
       ip: opts.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? opts.headers.get("x-real-ip"),
       userAgent: opts.headers.get("user-agent"),
@@ -67,7 +72,15 @@ const requireUser = t.middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user as SessionUser } });
 });
 
-export const userProcedure = t.procedure.meta({ access: "user" }).use(requireUser);
+// Account-level procedures (invitations, tokens, workspaces list) are for signed-in sessions only,
+// never for API tokens, which are bound to one workspace.
+export const userProcedure = t.procedure
+  .meta({ access: "user" })
+  .use(requireUser)
+  .use(({ ctx, next }) => {
+    if (ctx.token) throw new TRPCError({ code: "FORBIDDEN", message: "Not available to API tokens." });
+    return next();
+  });
 
 /** Input every workspace-scoped procedure carries; merged into the procedure's own input. */
 export const WorkspaceInput = z.object({ workspaceId: z.string().min(1).max(64) });
@@ -83,6 +96,8 @@ export function scopedProcedure(scope: Scope) {
     .use(requireUser)
     .input(WorkspaceInput)
     .use(async ({ ctx, input, next, path }) => {
+      // A personal access token only ever reaches the workspace it was created for.
+      if (ctx.token && ctx.token.workspaceId !== input.workspaceId) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
       const member = await ctx.prisma.member.findFirst({
         where: { workspaceId: input.workspaceId, userId: ctx.user.id },
         select: { role: true, workspace: { select: { id: true, name: true, slug: true } } },
@@ -92,7 +107,7 @@ export function scopedProcedure(scope: Scope) {
       if (!roleHasScope(role, scope)) {
         await writeAudit(ctx.prisma, {
           workspaceId: member.workspace.id,
-          actor: { type: "user", id: ctx.user.id },
+          actor: { type: ctx.token ? "api_token" : "user", id: ctx.user.id },
           action: path,
           resourceType: "procedure",
           outcome: "denied",
@@ -103,7 +118,7 @@ export function scopedProcedure(scope: Scope) {
       }
       const workspace = member.workspace;
       const audit = (e: Omit<AuditEntry, "workspaceId" | "actor" | "request" | "outcome"> & { outcome?: AuditEntry["outcome"] }, db: AuditDb = ctx.prisma) =>
-        writeAudit(db, { outcome: "success", ...e, workspaceId: workspace.id, actor: { type: "user", id: ctx.user.id }, request: ctx.request });
+        writeAudit(db, { outcome: "success", ...e, workspaceId: workspace.id, actor: { type: ctx.token ? "api_token" : "user", id: ctx.user.id }, request: ctx.request });
       return next({ ctx: { ...ctx, workspace, role, audit } });
     });
 }
