@@ -13,6 +13,9 @@ import { ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
 
 const out = join(repoRoot, ".cache", "test");
+const serviceLog = join(out, "services.log");
+/** Must match SECRET_CANARY in apps/web/e2e/helpers.ts. */
+const SECRET_CANARY = "canary-3f9a";
 const only = new Set(process.argv.slice(2)); // e.g. `npm test -- unit e2e`
 const want = (step: string) => only.size === 0 || only.has(step);
 
@@ -111,9 +114,10 @@ async function main() {
       E2E_BASE_URL: `http://localhost:${webPort}`,
     };
     await ensureWebBuild(e2eEnv);
-    const runner = startManaged("runner", node22, ["--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], { ...e2eEnv, LOG_LEVEL: "warn" });
+    rmSync(serviceLog, { force: true });
+    const runner = startManaged("runner", node22, ["--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], { ...e2eEnv, LOG_LEVEL: "info" }, repoRoot, serviceLog);
     children.push(runner);
-    const web = startManaged("web", bin("next"), ["start", "-p", String(webPort)], e2eEnv, join(repoRoot, "apps", "web"));
+    const web = startManaged("web", bin("next"), ["start", "-p", String(webPort)], e2eEnv, join(repoRoot, "apps", "web"), serviceLog);
     children.push(web);
     await waitForHttp(`http://127.0.0.1:${runnerPort}/healthz`, 60_000, runner.proc);
     await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 90_000, web.proc);
@@ -123,6 +127,15 @@ async function main() {
     if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
     const r = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
     return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped };
+  });
+
+  // Browser tests submit secrets, passwords and tokens containing this marker; none may be logged.
+  await step("log-scan", async () => {
+    if (!want("e2e")) return { passed: 0, failed: 0, skipped: 1 };
+    const text = existsSync(serviceLog) ? readFileSync(serviceLog, "utf8") : "";
+    const leaks = text.split("\n").filter((l) => l.includes(SECRET_CANARY));
+    for (const l of leaks.slice(0, 5)) console.error(`[sluice] secret canary found in a service log: ${l.slice(0, 200)}`);
+    return { passed: text.length > 0 && leaks.length === 0 ? 1 : 0, failed: text.length === 0 || leaks.length > 0 ? 1 : 0, skipped: 0 };
   });
 }
 

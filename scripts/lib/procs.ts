@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./paths";
 
@@ -17,8 +18,14 @@ export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promi
 export type Managed = { name: string; proc: ChildProcess; stop(): Promise<void> };
 
 /** Starts a long-running child whose output lines are prefixed with its name. */
-export function startManaged(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Managed {
+export function startManaged(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, logFile?: string): Managed {
   const proc = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Tests keep a copy of every line, e.g. to prove no secret ever reached a log.
+  const copy = logFile ? createWriteStream(logFile, { flags: "a" }) : null;
+  if (copy) {
+    proc.stdout?.pipe(copy, { end: false });
+    proc.stderr?.pipe(copy, { end: false });
+  }
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()

@@ -4,7 +4,7 @@ export function uniqueEmail(tag: string) {
   return `${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}@e2e.sluice.test`;
 }
 
-export const PASSWORD = "correct-horse-battery";
+export const PASSWORD = "correct-horse-canary-3f9a";
 
 export async function signUp(page: Page, email: string, name = "E2E User") {
   await page.goto("/sign-up");
@@ -27,3 +27,9 @@ export async function createWorkspace(page: Page, name: string) {
   await page.getByRole("button", { name: "Create workspace" }).click();
   await expect(page).toHaveURL(/\/w\/[^/]+$/);
 }
+
+/**
+ * Marker put into every secret, password and token value the browser tests submit. `npm test`
+ * scans the web and runner logs for it afterwards: it must never appear (scripts/test.ts).
+ */
+export const SECRET_CANARY = "canary-3f9a";

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createWorkspace, signIn, signUp, uniqueEmail } from "./helpers";
+import { createWorkspace, SECRET_CANARY, signIn, signUp, uniqueEmail } from "./helpers";
 
 test("a new user signs up, creates a workspace and sees the empty pipeline list", async ({ page }) => {
   const email = uniqueEmail("skeleton");
@@ -36,4 +36,28 @@ test("signed-out visitors are sent to sign in", async ({ page }) => {
   await expect(page).toHaveURL(/\/sign-in/);
   const api = await page.request.get("/api/trpc/workspace.list");
   expect(api.status()).toBe(401);
+});
+
+test("state-changing API calls from a foreign origin are refused (CSRF)", async ({ page, baseURL }) => {
+  await signUp(page, uniqueEmail("csrf"));
+  await createWorkspace(page, "CSRF team");
+  const body = { json: { name: "Evil team" } };
+  const foreign = await page.request.post("/api/trpc/workspace.create", { data: body, headers: { origin: "https://evil.example" } });
+  expect(foreign.status()).toBe(403);
+  const own = await page.request.post("/api/trpc/workspace.create", { data: body, headers: { origin: new URL(baseURL!).origin } });
+  expect(own.status()).toBe(200);
+});
+
+test("secret values submitted through the app are never echoed back", async ({ page, baseURL }) => {
+  await signUp(page, uniqueEmail("secret"));
+  await createWorkspace(page, "Secret team");
+  const workspaceId = new URL(page.url()).pathname.split("/")[2]!;
+  const value = `postgres://app:${SECRET_CANARY}-${Date.now()}@db.internal/prod`;
+  const headers = { origin: new URL(baseURL!).origin };
+  const created = await page.request.post("/api/trpc/secret.create", { data: { json: { workspaceId, name: "warehouse", value } }, headers });
+  expect(created.status()).toBe(200);
+  expect(await created.text()).not.toContain(SECRET_CANARY);
+  const listed = await page.request.get(`/api/trpc/secret.list?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId } }))}`);
+  expect(listed.status()).toBe(200);
+  expect(await listed.text()).not.toContain(SECRET_CANARY);
 });
