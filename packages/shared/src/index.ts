@@ -89,3 +89,6 @@ export type { Accumulator } from "./cores/aggregations";
 // Preview and templates
 export * from "./preview/run-preview";
 export * from "./templates/index";
+
+// Live metrics contract (runner -> Redis -> web)
+export * from "./metrics/metrics-snapshot";

@@ -10,6 +10,7 @@ import { personalTokenRouter } from "./personal-token";
 import { auditRouter } from "./audit";
 import { versionRouter } from "./version";
 import { deploymentRouter } from "./deployment";
+import { metricsRouter } from "./metrics";
 
 export const appRouter = router({
   me: userProcedure.query(({ ctx }) => ctx.user),
@@ -23,6 +24,7 @@ export const appRouter = router({
   pipeline: pipelineRouter,
   version: versionRouter,
   deployment: deploymentRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;

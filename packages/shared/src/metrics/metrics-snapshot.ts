@@ -1,0 +1,107 @@
+import { z } from "zod";
+
+/**
+ * What a runner publishes about one deployed pipeline, once a second, on Redis channel
+ * `metricsChannel(pipelineId)`. Rates are per second over the last interval; totals are since the
+ * runner process started (Prometheus-style counters). Several runners may publish for the same
+ * pipeline: consumers sum node rates across runners and take the newest edge gauges.
+ */
+export const NodeMetricsV1 = z.object({
+  inPerSec: z.number().nonnegative(),
+  outPerSec: z.number().nonnegative(),
+  errorsPerSec: z.number().nonnegative(),
+  dlqPerSec: z.number().nonnegative(),
+  inTotal: z.number().nonnegative(),
+  outTotal: z.number().nonnegative(),
+  errorsTotal: z.number().nonnegative(),
+  dlqTotal: z.number().nonnegative(),
+  retriesTotal: z.number().nonnegative().default(0),
+  bytesInPerSec: z.number().nonnegative().default(0),
+  /** Batch processing latency percentiles over the last interval, in ms (null when idle). */
+  latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  pool: z
+    .object({ waiting: z.number(), active: z.number(), delayed: z.number(), failed: z.number(), workers: z.number(), concurrency: z.number() })
+    .optional(),
+  status: z.enum(["starting", "running", "failing", "stopped"]).default("running"),
+  lastError: z.string().nullable().default(null),
+  /** Event-time nodes: watermark (epoch ms) and late-event counters. */
+  watermark: z.number().nullable().optional(),
+  lateUpdatedTotal: z.number().optional(),
+  lateDroppedTotal: z.number().optional(),
+  /** Sinks: now minus the event time of the latest event written, in seconds. */
+  freshnessSeconds: z.number().nullable().optional(),
+});
+export type NodeMetricsV1 = z.infer<typeof NodeMetricsV1>;
+
+export const PartitionLagV1 = z.object({ partition: z.number().int(), lagMessages: z.number().nonnegative(), lagSeconds: z.number().nonnegative().nullable() });
+export type PartitionLagV1 = z.infer<typeof PartitionLagV1>;
+
+export const EdgeMetricsV1 = z.object({
+  topic: z.string(),
+  /** Graph edge ids this topic carries (one topic can feed several edges: fan-out). */
+  edgeIds: z.array(z.string()),
+  producePerSec: z.number().nonnegative(),
+  lagMessages: z.number().nonnegative(),
+  /** Age of the oldest unprocessed event, in seconds. */
+  lagSeconds: z.number().nonnegative().nullable(),
+  partitions: z.array(PartitionLagV1),
+  /** Share of the last interval's messages that went to the busiest partition (0..1). */
+  hottestPartitionShare: z.number().min(0).max(1).nullable().default(null),
+});
+export type EdgeMetricsV1 = z.infer<typeof EdgeMetricsV1>;
+
+export const MetricsSnapshotV1 = z.object({
+  version: z.literal("v1"),
+  pipelineId: z.string(),
+  deploymentId: z.string(),
+  runnerId: z.string(),
+  /** Epoch ms when the runner took the snapshot. */
+  at: z.number(),
+  uptimeSeconds: z.number().nonnegative(),
+  nodes: z.record(z.string(), NodeMetricsV1),
+  edges: z.array(EdgeMetricsV1),
+  /** Edges fused inside one worker step (no topic); the canvas draws them differently. */
+  fusedEdgeIds: z.array(z.string()).default([]),
+});
+export type MetricsSnapshotV1 = z.infer<typeof MetricsSnapshotV1>;
+
+export function metricsChannel(pipelineId: string): string {
+  return `sluice:metrics:${pipelineId}`;
+}
+
+/**
+ * Merges the latest snapshot of each runner into one view: node rates and totals add up (each
+ * runner processes its own partitions), gauges computed from the broker (lag) come from the newest.
+ */
+export function mergeSnapshots(snapshots: MetricsSnapshotV1[]): MetricsSnapshotV1 | null {
+  if (snapshots.length === 0) return null;
+  const newest = snapshots.reduce((a, b) => (b.at > a.at ? b : a));
+  const nodes: Record<string, NodeMetricsV1> = {};
+  for (const s of snapshots) {
+    for (const [id, n] of Object.entries(s.nodes)) {
+      const acc = nodes[id];
+      if (!acc) {
+        nodes[id] = { ...n };
+        continue;
+      }
+      for (const k of ["inPerSec", "outPerSec", "errorsPerSec", "dlqPerSec", "inTotal", "outTotal", "errorsTotal", "dlqTotal", "retriesTotal", "bytesInPerSec"] as const) {
+        acc[k] += n[k];
+      }
+      // Percentiles don't add; the slowest runner's is the honest upper bound.
+      acc.latencyMs = {
+        p50: maxOrNull(acc.latencyMs.p50, n.latencyMs.p50),
+        p95: maxOrNull(acc.latencyMs.p95, n.latencyMs.p95),
+        p99: maxOrNull(acc.latencyMs.p99, n.latencyMs.p99),
+      };
+      if (n.status === "failing") acc.status = "failing";
+      acc.lastError = acc.lastError ?? n.lastError;
+    }
+  }
+  return { ...newest, runnerId: snapshots.map((s) => s.runnerId).sort().join(","), nodes };
+}
+
+function maxOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
