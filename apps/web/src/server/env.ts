@@ -14,6 +14,8 @@ const Env = z.object({
   /** Signs session cookies. At least 32 characters; `npm start` generates one per checkout. */
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** 32-byte key (base64) that encrypts connector secrets at rest. */
+  /** Allow alert webhooks to private/loopback addresses (local development and tests only). */
+  ALLOW_PRIVATE_WEBHOOKS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   SLUICE_SECRET_KEY: z.string().refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded"),
 });
 export type Env = z.infer<typeof Env>;

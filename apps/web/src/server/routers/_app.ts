@@ -11,6 +11,7 @@ import { auditRouter } from "./audit";
 import { versionRouter } from "./version";
 import { deploymentRouter } from "./deployment";
 import { metricsRouter } from "./metrics";
+import { alertRouter } from "./alert";
 
 export const appRouter = router({
   me: userProcedure.query(({ ctx }) => ctx.user),
@@ -25,6 +26,7 @@ export const appRouter = router({
   version: versionRouter,
   deployment: deploymentRouter,
   metrics: metricsRouter,
+  alert: alertRouter,
 });
 
 export type AppRouter = typeof appRouter;
