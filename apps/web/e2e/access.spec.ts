@@ -134,7 +134,7 @@ test("an owner invites a viewer, who gets read-only access until promoted", asyn
   await expect(a.getByTestId("secret-list")).toContainText("WAREHOUSE_PASSWORD");
   expect(await a.content()).not.toContain(value);
 
-  // A sees B's refused call in the audit log, with the address it came from.
+  // A sees B's refused call in the audit log, filtered by outcome.
   await a.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Audit log" }).click();
   await a.getByLabel("Outcome").selectOption("denied");
   const audit = a.getByTestId("audit-table");
@@ -160,7 +160,7 @@ test("an owner invites a viewer, who gets read-only access until promoted", asyn
   await expect(b.getByTestId("member-list").getByTestId("role-badge")).toHaveText(["owner", "admin"]);
 });
 
-test("a personal access token is shown once, and signing out everywhere ends every session", async ({ newPerson }) => {
+test("an owner manages tokens, renames and deletes the workspace, then signs out everywhere", async ({ newPerson }) => {
   const email = uniqueEmail("account");
   const laptop = await newPerson();
   await signUp(laptop, email, "Tess Tokens");
@@ -191,7 +191,21 @@ test("a personal access token is shown once, and signing out everywhere ends eve
   await laptop.getByRole("dialog").getByRole("button", { name: "Revoke token" }).click();
   await expect(laptop.getByTestId("token-table")).toContainText("Revoked");
 
+  // The owner renames the workspace, then deletes it by typing its (new) name.
+  await laptop.goto(`/w/${workspaceId}/settings`);
+  await laptop.getByRole("textbox", { name: "Workspace name" }).fill("Token crew");
+  await laptop.getByRole("button", { name: "Save" }).click();
+  await expect(laptop.getByRole("combobox", { name: "Workspace" })).toContainText("Token crew (owner)");
+  await laptop.getByRole("button", { name: "Delete workspace…" }).click();
+  const confirm = laptop.getByRole("dialog", { name: "Delete Token crew?" });
+  await confirm.getByLabel("Type Token crew to confirm").fill("Token team");
+  await expect(confirm.getByRole("button", { name: "Delete this workspace" })).toBeDisabled();
+  await confirm.getByLabel("Type Token crew to confirm").fill("Token crew");
+  await confirm.getByRole("button", { name: "Delete this workspace" }).click();
+  await expect(laptop).toHaveURL(/\/onboarding/);
+
   // Signing out everywhere ends this session and the one on the other device.
+  await laptop.goto("/account");
   await laptop.getByRole("button", { name: "Sign out everywhere…" }).click();
   await laptop.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();
   await expect(laptop).toHaveURL(/\/sign-in/);

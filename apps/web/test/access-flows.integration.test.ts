@@ -151,3 +151,29 @@ describe("audit log", () => {
     expect(await codeOf(callerFor(f.users.editor).audit.list({ workspaceId: f.ws.id }))).toBe("FORBIDDEN");
   });
 });
+
+describe("leaving and concurrency", () => {
+  it("a member can leave; the last owner cannot", async () => {
+    const u = await createUser("leaver");
+    await addMember(f.ws.id, u, "editor");
+    await callerFor(u).member.leave({ workspaceId: f.ws.id, confirm: true });
+    expect(await codeOf(callerFor(u).workspace.get({ workspaceId: f.ws.id }))).toBe("NOT_FOUND");
+    expect(await codeOf(callerFor(f.users.owner).member.leave({ workspaceId: f.ws.id, confirm: true }))).toBe("BAD_REQUEST");
+  });
+
+  it("two concurrent creates of the same secret name: one wins, the other is a conflict", async () => {
+    const admin = callerFor(f.users.admin);
+    const results = await Promise.all([0, 1].map(() => codeOf(admin.secret.create({ workspaceId: f.ws.id, name: "race", value: "value-long-enough-1" }))));
+    expect(results.sort()).toEqual(["CONFLICT", "OK"]);
+  });
+
+  it("a new invitation to the same address revokes the earlier link", async () => {
+    const admin = callerFor(f.users.admin);
+    const first = await admin.invitation.create({ workspaceId: f.ws.id, email: "again@x.dev", role: "viewer" });
+    await admin.invitation.create({ workspaceId: f.ws.id, email: "again@x.dev", role: "editor" });
+    const open = await admin.invitation.list({ workspaceId: f.ws.id });
+    expect(open.filter((i) => i.email === "again@x.dev").map((i) => i.role)).toEqual(["editor"]);
+    const token = first.link.split("/invite/")[1]!;
+    expect((await prisma.invitation.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } })).revokedAt).not.toBeNull();
+  });
+});

@@ -2,8 +2,15 @@ import "server-only";
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { nextCookies } from "better-auth/next-js";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import { getPrisma } from "@sluice/db";
 import { env } from "./env";
+import { redis } from "./redis";
+
+/** Sign-in attempts allowed per account per window, whatever address they come from. */
+const ACCOUNT_ATTEMPTS = 10;
+const ACCOUNT_WINDOW_S = 15 * 60;
+const attemptsKey = (email: string) => `sluice:auth:signin:${email.trim().toLowerCase()}`;
 
 function createAuth() {
   const e = env();
@@ -42,7 +49,26 @@ function createAuth() {
     advanced: {
       useSecureCookies: e.APP_URL.startsWith("https://"),
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
-      ipAddress: { ipAddressHeaders: ["x-forwarded-for", "x-real-ip"] },
+      // Per-address limits key on X-Forwarded-For, which only a trusted reverse proxy can vouch for
+      // (see README "Production"); the per-account limit below holds even if it is forged.
+      ipAddress: { ipAddressHeaders: ["x-forwarded-for"] },
+    },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/sign-in/email") return;
+        const email = typeof ctx.body?.email === "string" ? ctx.body.email : "";
+        if (!email) return;
+        const key = attemptsKey(email);
+        const n = await redis().incr(key);
+        if (n === 1) await redis().expire(key, ACCOUNT_WINDOW_S);
+        if (n > ACCOUNT_ATTEMPTS) throw new APIError("TOO_MANY_REQUESTS", { message: "Too many sign-in attempts for this account. Try again later." });
+      }),
+      after: createAuthMiddleware(async (ctx) => {
+        // A successful sign-in clears the account's counter.
+        if (ctx.path === "/sign-in/email" && ctx.context.newSession) {
+          await redis().del(attemptsKey(ctx.context.newSession.user.email));
+        }
+      }),
     },
     plugins: [nextCookies()],
   });

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
 import { ConfirmDialog } from "@/components/settings/ConfirmDialog";
 import { CopyOnce } from "@/components/settings/CopyOnce";
@@ -36,7 +37,16 @@ export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: st
       <CreateToken defaultWorkspaceId={defaultWorkspaceId} />
       <SettingsCard
         title="Personal access tokens"
-        description="Tokens for scripts and CI calling the Sluice HTTP API as you. Each works in one workspace and can do only what your role there allows, now and after any role change."
+        description={
+          <>
+            For scripts and CI calling the{" "}
+            <Link href="/docs/api" className="text-brand-600 hover:underline dark:text-brand-400">
+              Sluice HTTP API
+            </Link>{" "}
+            as you, with <code className="font-mono text-xs">Authorization: Bearer slp_…</code>. Each token works in one workspace and can do only what your
+            role there allows, now and after any role change.
+          </>
+        }
       >
         {tokens.isLoading ? (
           <ListSkeleton rows={3} label="Loading tokens" />

@@ -125,6 +125,7 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
                       {r.actor ? (
                         <span className="block truncate" title={r.actor.email}>
                           {r.actor.name}
+                          {r.actorType === "api_token" && <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">via token</span>}
                         </span>
                       ) : (
                         <span className="text-slate-500 dark:text-slate-400">{ACTOR_TYPES[r.actorType] ?? r.actorType}</span>

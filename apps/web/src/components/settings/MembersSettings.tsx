@@ -289,8 +289,8 @@ function PendingInvitations({ workspaceId }: { workspaceId: string }) {
                   </time>
                 </div>
               </div>
-              <RoleBadge role={inv.role as Role} />
-              <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRevoking(inv as Invitation)} aria-label={`Revoke invitation for ${inv.email}`}>
+              <RoleBadge role={inv.role} />
+              <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRevoking(inv)} aria-label={`Revoke invitation for ${inv.email}`}>
                 Revoke
               </button>
             </li>

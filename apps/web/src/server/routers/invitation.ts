@@ -43,6 +43,8 @@ export const invitationRouter = router({
       if (existing) throw new TRPCError({ code: "CONFLICT", message: `${input.email} is already a member.` });
       const token = randomBytes(32).toString("base64url");
       const inv = await ctx.prisma.$transaction(async (tx) => {
+        // One live invitation per address: a new one replaces (revokes) the earlier links.
+        await tx.invitation.updateMany({ where: { workspaceId: ctx.workspace.id, email: input.email, acceptedAt: null, revokedAt: null }, data: { revokedAt: new Date() } });
         const created = await tx.invitation.create({
           data: { workspaceId: ctx.workspace.id, email: input.email, role: input.role, tokenHash: hashToken(token), invitedById: ctx.user.id, expiresAt: new Date(Date.now() + INVITE_TTL_MS) },
         });

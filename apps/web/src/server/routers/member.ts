@@ -45,6 +45,23 @@ export const memberRouter = router({
       });
     }),
 
+  /** Leaves the workspace. The last owner must transfer ownership (or delete the workspace) first. */
+  leave: scopedProcedure("workspace:read")
+    // An explicit confirmation keeps a stray call (or a test probing scopes) from removing you.
+    .input(z.object({ confirm: z.literal(true) }))
+    .mutation(async ({ ctx }) => {
+    await ctx.prisma.$transaction(async (tx) => {
+      if (ctx.role === "owner") {
+        const owners = await tx.member.count({ where: { workspaceId: ctx.workspace.id, role: "owner" } });
+        if (owners <= 1) throw new TRPCError({ code: "BAD_REQUEST", message: "You are the last owner: transfer ownership or delete the workspace instead." });
+      }
+      await tx.member.deleteMany({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id } });
+      await tx.personalAccessToken.updateMany({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id, revokedAt: null }, data: { revokedAt: new Date() } });
+      await ctx.audit({ action: "member.leave", resourceType: "member", summary: { role: ctx.role } }, tx);
+    });
+    return { ok: true };
+  }),
+
   remove: scopedProcedure("member:manage")
     .input(MemberId)
     .mutation(async ({ ctx, input }) => {

@@ -12,6 +12,10 @@ const SecretName = z
   .max(80)
   .regex(/^[A-Za-z0-9_.-]+$/, "Letters, digits, '_', '.' and '-' only");
 const SecretValue = z.string().min(1).max(8192);
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: string }).code === "P2002";
+}
+
 const masked = { id: true, name: true, hint: true, createdAt: true, updatedAt: true, createdBy: { select: { name: true } } } as const;
 
 /** Secrets go in encrypted and never come back out to the browser: only name and masked hint. */
@@ -23,8 +27,10 @@ export const secretRouter = router({
   create: scopedProcedure("secret:manage")
     .input(z.object({ name: SecretName, value: SecretValue }))
     .mutation(async ({ ctx, input }) => {
+      const conflict = () => new TRPCError({ code: "CONFLICT", message: `A secret named ${input.name} already exists.` });
       const exists = await ctx.prisma.secret.findFirst({ where: { workspaceId: ctx.workspace.id, name: input.name }, select: { id: true } });
-      if (exists) throw new TRPCError({ code: "CONFLICT", message: `A secret named ${input.name} already exists.` });
+      if (exists) throw conflict();
+      // The unique (workspace, name) index settles a race between two creates.
       return ctx.prisma.$transaction(async (tx) => {
         const s = await tx.secret.create({
           data: { workspaceId: ctx.workspace.id, name: input.name, ciphertext: sealSecret(input.value, env().SLUICE_SECRET_KEY, ctx.workspace.id), hint: secretHint(input.value), createdById: ctx.user.id },
@@ -32,6 +38,8 @@ export const secretRouter = router({
         });
         await ctx.audit({ action: "secret.create", resourceType: "secret", resourceId: s.id, summary: { name: s.name } }, tx);
         return s;
+      }).catch((e: unknown) => {
+        throw isUniqueViolation(e) ? conflict() : e;
       });
     }),
 

@@ -71,8 +71,12 @@ export const workspaceRouter = router({
       }
       const running = await ctx.prisma.deployment.count({ where: { workspaceId: ctx.workspace.id, desiredState: "running" } });
       if (running > 0) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Stop the ${running} running pipeline(s) first.` });
-      await ctx.audit({ action: "workspace.delete", resourceType: "workspace", resourceId: ctx.workspace.id, summary: { name: ctx.workspace.name } });
-      await ctx.prisma.workspace.delete({ where: { id: ctx.workspace.id } });
+      // The audit row outlives the workspace (audit_log has no foreign keys), and is written only if
+      // the delete commits.
+      await ctx.prisma.$transaction(async (tx) => {
+        await ctx.audit({ action: "workspace.delete", resourceType: "workspace", resourceId: ctx.workspace.id, summary: { name: ctx.workspace.name } }, tx);
+        await tx.workspace.delete({ where: { id: ctx.workspace.id } });
+      });
       return { ok: true };
     }),
 
@@ -80,17 +84,10 @@ export const workspaceRouter = router({
     .input(z.object({ name: WorkspaceName }))
     .mutation(async ({ ctx, input }) => {
       const before = ctx.workspace.name;
-      const ws = await ctx.prisma.workspace.update({ where: { id: ctx.workspace.id }, data: { name: input.name } });
-      await writeAudit(ctx.prisma, {
-        workspaceId: ws.id,
-        actor: { type: "user", id: ctx.user.id },
-        action: "workspace.rename",
-        resourceType: "workspace",
-        resourceId: ws.id,
-        outcome: "success",
-        request: ctx.request,
-        summary: { before, after: ws.name },
+      return ctx.prisma.$transaction(async (tx) => {
+        const ws = await tx.workspace.update({ where: { id: ctx.workspace.id }, data: { name: input.name } });
+        await ctx.audit({ action: "workspace.rename", resourceType: "workspace", resourceId: ws.id, summary: { before, after: ws.name } }, tx);
+        return { id: ws.id, name: ws.name, slug: ws.slug };
       });
-      return { id: ws.id, name: ws.name, slug: ws.slug };
     }),
 });

@@ -37,7 +37,8 @@ export async function createContext(opts: { headers: Headers; token?: { id: stri
     sessionId: session?.sessionId ?? null,
     token: opts.token ? { id: opts.token.id, workspaceId: opts.token.workspaceId } : null,
     request: {
-      ip: opts.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? opts.headers.get("x-real-ip"),
+      // The address the nearest proxy saw (rightmost entry); Next sets it from the socket when absent.
+      ip: opts.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || null,
       userAgent: opts.headers.get("user-agent"),
       origin: opts.headers.get("origin"),
     } satisfies RequestInfo,

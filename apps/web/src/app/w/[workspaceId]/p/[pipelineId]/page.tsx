@@ -1,0 +1,11 @@
+import { requireUser } from "@/server/require-user";
+import { PipelineEditor } from "./PipelineEditor";
+
+export const metadata = { title: "Pipeline editor" };
+export const dynamic = "force-dynamic";
+
+export default async function PipelinePage({ params }: { params: Promise<{ workspaceId: string; pipelineId: string }> }) {
+  const { workspaceId, pipelineId } = await params;
+  await requireUser(`/w/${workspaceId}/p/${pipelineId}`);
+  return <PipelineEditor workspaceId={workspaceId} pipelineId={pipelineId} />;
+}
