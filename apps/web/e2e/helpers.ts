@@ -1,4 +1,19 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
+
+/**
+ * Each test's browser arrives from its own client address, as a reverse proxy would report it.
+ * The auth rate limits are per address, so without this every test would share one budget of
+ * five sign-ups and five sign-ins a minute.
+ */
+export const test = base.extend({
+  context: async ({ browser, baseURL }, use) => {
+    const octet = () => 1 + Math.floor(Math.random() * 254);
+    const context = await browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` } });
+    await use(context);
+    await context.close();
+  },
+});
+export { expect };
 
 export function uniqueEmail(tag: string) {
   return `${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}@e2e.sluice.test`;

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { createWorkspace, SECRET_CANARY, signIn, signUp, uniqueEmail } from "./helpers";
+import { createWorkspace, expect, SECRET_CANARY, signIn, signUp, test, uniqueEmail } from "./helpers";
 
 test("a new user signs up, creates a workspace and sees the empty pipeline list", async ({ page }) => {
   const email = uniqueEmail("skeleton");
