@@ -2,9 +2,9 @@ import { durationMs } from "../events/duration";
 import type { EventRecord } from "../events/json-value";
 import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
-import { mustCompile, toRecordError } from "./core-helpers";
+import { mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { eventTimeOf, missingEventTimeError } from "./event-time-clock";
+import { timedAndKeyed } from "./event-time-clock";
 
 export type DedupState = {
   version: 1;
@@ -48,19 +48,7 @@ export class DedupCore implements StatefulCore<DedupState> {
     const out: EventRecord[] = [];
     const duplicates: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const event of batch) {
-      const eventTime = eventTimeOf(event, this.config.eventTimeField);
-      if (eventTime === undefined) {
-        errors.push({ event, error: missingEventTimeError(this.config.eventTimeField) });
-        continue;
-      }
-      let key: string;
-      try {
-        key = this.key.evaluate({ event, now: ctx.now });
-      } catch (error) {
-        errors.push({ event, error: toRecordError(error) });
-        continue;
-      }
+    for (const { event, eventTime, key } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.key.evaluate({ event, now: ctx.now }), errors)) {
       const newest = this.state.maxEventTime === null ? eventTime : Math.max(this.state.maxEventTime, eventTime);
       this.state.maxEventTime = newest;
       const expiresAt = this.state.seen[key];

@@ -1,3 +1,4 @@
+import { toRecordError } from "./core-helpers";
 import { getPath } from "../events/field-path";
 import type { EventRecord } from "../events/json-value";
 import { toEpochMs } from "../events/event-time";
@@ -47,4 +48,31 @@ export function tooLateError(eventTime: number, watermark: number | null): { cod
 
 export function missingEventTimeError(field: string): { code: string; message: string } {
   return { code: "event-time.missing", message: `Field "${field}" is missing or is not an ISO timestamp or epoch milliseconds` };
+}
+
+/**
+ * The events of a batch that have an event time and a computable key, in order. An event without
+ * either becomes a failure in `errors` (its error output) instead; the batch goes on.
+ */
+export function* timedAndKeyed<K>(
+  batch: readonly EventRecord[],
+  eventTimeField: string,
+  keyOf: (event: EventRecord) => K,
+  errors: { event: EventRecord; error: { code: string; message: string } }[],
+): Generator<{ event: EventRecord; eventTime: number; key: K }> {
+  for (const event of batch) {
+    const eventTime = eventTimeOf(event, eventTimeField);
+    if (eventTime === undefined) {
+      errors.push({ event, error: missingEventTimeError(eventTimeField) });
+      continue;
+    }
+    let key: K;
+    try {
+      key = keyOf(event);
+    } catch (error) {
+      errors.push({ event, error: toRecordError(error) });
+      continue;
+    }
+    yield { event, eventTime, key };
+  }
 }

@@ -4,9 +4,9 @@ import { getPath } from "../events/field-path";
 import type { EventRecord, JsonValue } from "../events/json-value";
 import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
-import { mustCompile, toRecordError } from "./core-helpers";
+import { mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, eventTimeOf, missingEventTimeError, observe, partitionWatermark, tooLateError } from "./event-time-clock";
+import { advanceWatermark, type ClockState, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions } from "./event-time-slot";
 
 type SessionizeConfig = NodeConfig<"sessionize">;
@@ -62,19 +62,7 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const event of batch) {
-      const eventTime = eventTimeOf(event, this.config.eventTimeField);
-      if (eventTime === undefined) {
-        errors.push({ event, error: missingEventTimeError(this.config.eventTimeField) });
-        continue;
-      }
-      let user: string;
-      try {
-        user = this.userKey.evaluate({ event, now: ctx.now });
-      } catch (error) {
-        errors.push({ event, error: toRecordError(error) });
-        continue;
-      }
+    for (const { event, eventTime, key: user } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.userKey.evaluate({ event, now: ctx.now }), errors)) {
       const slots = mergeIntoSessions(this.state.users[user] ?? [], eventTime, this.summarise(event, eventTime), {
         gapMs: this.gapMs,
         maxDurationMs: this.maxDurationMs,

@@ -4,9 +4,9 @@ import type { EventRecord, JsonValue } from "../events/json-value";
 import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
 import { type Accumulator, accumulate, aggregateResult, emptyAccumulator, mergeAccumulators } from "./aggregations";
-import { mustCompile, toRecordError } from "./core-helpers";
+import { mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, eventTimeOf, isTooLate, missingEventTimeError, observe, partitionWatermark, tooLateError } from "./event-time-clock";
+import { advanceWatermark, type ClockState, isTooLate, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions, newSlot } from "./event-time-slot";
 
 type WindowConfig = NodeConfig<"window">;
@@ -67,19 +67,7 @@ export class WindowCore implements StatefulCore<WindowState> {
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const event of batch) {
-      const eventTime = eventTimeOf(event, this.config.eventTimeField);
-      if (eventTime === undefined) {
-        errors.push({ event, error: missingEventTimeError(this.config.eventTimeField) });
-        continue;
-      }
-      let values: JsonValue[];
-      try {
-        values = this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now }));
-      } catch (error) {
-        errors.push({ event, error: toRecordError(error) });
-        continue;
-      }
+    for (const { event, eventTime, key: values } of timedAndKeyed(batch, this.config.eventTimeField, (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })), errors)) {
       const accepted = this.config.kind === "session"
         ? this.addToSession(JSON.stringify(values), values, eventTime, event, watermark)
         : this.addToFixedWindows(JSON.stringify(values), values, eventTime, event, watermark);
