@@ -34,6 +34,14 @@ const LOCAL_DEFAULTS = {
   KAFKA_BROKERS: "127.0.0.1:9092",
 } as const;
 
+const count = (fallback: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,14}$/, "must be a whole number")
+    .default(fallback)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
 function schema(production: boolean) {
   const local = <T extends z.ZodType<unknown, string>>(type: T, name: keyof typeof LOCAL_DEFAULTS) =>
     production ? type : z.string().default(LOCAL_DEFAULTS[name]).pipe(type);
@@ -61,6 +69,27 @@ function schema(production: boolean) {
       .regex(/^\d{1,6}$/, "must be a number of milliseconds (0-999999)")
       .default("10000")
       .transform(Number),
+    /** Partitions of new pipeline topics. Default 6. */
+    RUNNER_TOPIC_PARTITIONS: count("6", 1, 10_000),
+    /** Replication factor of new pipeline topics. Default 1 (one local broker); use 3 in production. */
+    RUNNER_TOPIC_REPLICATION: count("1", 1, 16),
+    /** retention.ms of new pipeline topics. Default 604800000 (7 days). */
+    RUNNER_TOPIC_RETENTION_MS: count("604800000", 60_000, 10 ** 13),
+    /** Records per micro-batch. Default 500. */
+    RUNNER_BATCH_MAX_RECORDS: count("500", 1, 100_000),
+    /** Value bytes per micro-batch. Default 1048576. */
+    RUNNER_BATCH_MAX_BYTES: count("1048576", 1024, 64 * 2 ** 20),
+    /** How long a partial batch waits for more records. Default 20 ms. */
+    RUNNER_BATCH_LINGER_MS: count("20", 0, 60_000),
+    /** Batch jobs each stage's pool runs at once in this process. Default 2. */
+    RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
+    /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
+    RUNNER_INGEST_LAG_THRESHOLD: count("100000", 1, 10 ** 12),
+    /** Comma-separated workspace ids: this runner only runs their deployments (sharding). Default: all. */
+    RUNNER_WORKSPACE_IDS: z
+      .string()
+      .transform((list) => list.split(",").map((id) => id.trim()).filter((id) => id !== ""))
+      .optional(),
     /** 32-byte key (base64) that decrypts connector secrets. Optional until connectors need it. */
     SLUICE_SECRET_KEY: z
       .string()
@@ -72,7 +101,22 @@ function schema(production: boolean) {
 export type RunnerEnv = z.infer<ReturnType<typeof schema>>;
 
 // Values of these may be echoed in an error message; the others may carry credentials.
-const ECHOABLE = new Set(["RUNNER_PORT", "RUNNER_HOST", "LOG_LEVEL", "RUNNER_ID", "KAFKA_BROKERS", "RUNNER_STARTUP_WAIT_MS"]);
+const ECHOABLE = new Set([
+  "RUNNER_PORT",
+  "RUNNER_HOST",
+  "LOG_LEVEL",
+  "RUNNER_ID",
+  "KAFKA_BROKERS",
+  "RUNNER_STARTUP_WAIT_MS",
+  "RUNNER_TOPIC_PARTITIONS",
+  "RUNNER_TOPIC_REPLICATION",
+  "RUNNER_TOPIC_RETENTION_MS",
+  "RUNNER_BATCH_MAX_RECORDS",
+  "RUNNER_BATCH_MAX_BYTES",
+  "RUNNER_BATCH_LINGER_MS",
+  "RUNNER_POOL_CONCURRENCY",
+  "RUNNER_INGEST_LAG_THRESHOLD",
+]);
 
 /** The environment is unusable; `message` lists every bad variable, one per line. */
 export class EnvError extends Error {

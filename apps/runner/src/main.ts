@@ -73,7 +73,35 @@ async function run(env: RunnerEnv, log: Logger) {
   }
 
   const metrics = createMetrics({ runnerId: env.RUNNER_ID, version: RUNNER_VERSION });
-  const server = await startHttpServer({ host: env.RUNNER_HOST, port: env.RUNNER_PORT, routes: runnerRoutes({ probes, metrics }), log }).catch(
+  // Loaded after the environment is validated: Prisma and the CEL evaluator take seconds to import,
+  // and a bad variable must be reported at once.
+  const [{ createPrismaClient }, { createEngine }, { DEFAULT_FEEDER_SETTINGS }, { DEFAULT_POOL_SETTINGS }] = await Promise.all([
+    import("@sluice/db"),
+    import("./engine/engine"),
+    import("./engine/feeder"),
+    import("./engine/pool"),
+  ]);
+  const prisma = createPrismaClient(env.DATABASE_URL);
+  shutdown.register("postgres", "prisma", () => prisma.$disconnect());
+  const engine = createEngine({
+    prisma,
+    kafka,
+    redis,
+    registry: metrics.registry,
+    log,
+    runnerId: env.RUNNER_ID,
+    ...(env.SLUICE_SECRET_KEY ? { secretKey: env.SLUICE_SECRET_KEY } : {}),
+    settings: {
+      topics: { partitions: env.RUNNER_TOPIC_PARTITIONS, replicationFactor: env.RUNNER_TOPIC_REPLICATION, retentionMs: env.RUNNER_TOPIC_RETENTION_MS },
+      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: env.RUNNER_BATCH_MAX_RECORDS, maxBatchBytes: env.RUNNER_BATCH_MAX_BYTES, lingerMs: env.RUNNER_BATCH_LINGER_MS },
+      pool: { ...DEFAULT_POOL_SETTINGS, concurrency: env.RUNNER_POOL_CONCURRENCY },
+      ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
+      ...(env.RUNNER_WORKSPACE_IDS ? { workspaceIds: env.RUNNER_WORKSPACE_IDS } : {}),
+    },
+  });
+  // Feeders drain (finish and commit their batches) while workers still run.
+  shutdown.register("workers", "engine", () => engine.stop("drain"));
+  const server = await startHttpServer({ host: env.RUNNER_HOST, port: env.RUNNER_PORT, routes: [...runnerRoutes({ probes, metrics }), ...engine.routes], log }).catch(
     async (error: unknown) => {
       const code = (error as { code?: unknown }).code;
       if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
@@ -83,6 +111,7 @@ async function run(env: RunnerEnv, log: Logger) {
     },
   );
   shutdown.register("http", "http server", () => server.close());
+  await engine.start();
   log.info({ url: server.url, version: RUNNER_VERSION }, "runner listening");
 }
 

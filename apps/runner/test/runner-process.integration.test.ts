@@ -19,6 +19,8 @@ function startRunner(env: Record<string, string>): Started {
       RUNNER_HOST: "127.0.0.1",
       RUNNER_PORT: "0",
       DATABASE_URL: testServices.databaseUrl,
+      // This test is about the process, not deployments: run none of the test database's.
+      RUNNER_WORKSPACE_IDS: "runner-process-test-none",
       REDIS_URL: testServices.redisUrl,
       KAFKA_BROKERS: testServices.kafkaBrokers,
       LOG_LEVEL: "info",

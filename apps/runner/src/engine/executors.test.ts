@@ -16,7 +16,7 @@ const log = pino({ level: "silent" });
 describe("runner executors on the shared golden fixtures", () => {
   for (const file of files) {
     const fixture = CoreFixture.parse(JSON.parse(readFileSync(join(fixturesDir, file), "utf8")));
-    // enrich needs a live lookup source (Redis/Postgres): covered by integration tests.
+    // enrich needs a live lookup source: test/executors-enrich.integration.test.ts runs it on Postgres.
     const run = fixture.node.type === "enrich" ? it.skip : it;
     run(`${file}: ${fixture.description}`, async () => {
       const { type, typeVersion, config } = fixture.node;

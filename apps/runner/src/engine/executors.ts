@@ -52,7 +52,8 @@ export type Executor<K extends NodeTypeId> = (config: NodeConfig<K>, ctx: Execut
 const transform =
   <K extends TransformTypeId>(type: K): Executor<K> =>
   async (config, ctx) => {
-    const created = createTransformCore(type, config, type === "enrich" ? { lookup: await enrichLookup(config as NodeConfig<"enrich">, ctx) } : {});
+    const enrich = type === "enrich" ? await enrichLookup(config as NodeConfig<"enrich">, ctx) : undefined;
+    const created = createTransformCore(type, config, enrich ? { lookup: enrich.lookup } : {});
     if (created.kind === "stateful") {
       const probe = created.core as { groupKeyOf?: (event: EventRecord) => string };
       return {
@@ -66,7 +67,7 @@ const transform =
       };
     }
     const core = created.core;
-    return { kind: "transform", process: async (batch, c) => core.process(batch, c) };
+    return { kind: "transform", process: async (batch, c) => core.process(batch, c), ...(enrich ? { close: enrich.close } : {}) };
   };
 
 export const executors: { [K in NodeTypeId]: Executor<K> } = {
@@ -232,9 +233,11 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
   const source = config.lookup;
   const connection = await ctx.secret(source.connectionSecretId);
   let fetchRows: (keys: string[]) => Promise<Map<string, JsonObject | null>>;
+  let close: () => Promise<void>;
   if (source.kind === "redis") {
     const redis = new Redis(connection, { lazyConnect: true, maxRetriesPerRequest: 2 });
     redis.on("error", (err) => ctx.log.warn({ err }, "enrich redis connection failed"));
+    close = async () => void redis.disconnect();
     fetchRows = async (keys) => {
       const multi = redis.multi();
       for (const key of keys) multi.hgetall(source.keyPrefix + key);
@@ -247,16 +250,19 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
   } else {
     const pool = new pg.Pool({ connectionString: connection, max: 2 });
     pool.on("error", (err) => ctx.log.warn({ err }, "enrich postgres connection failed"));
-    const table = source.table.split(".").map((part) => `"${part}"`).join(".");
+    close = () => pool.end();
+    const quote = (identifier: string) => `"${identifier}"`;
+    const table = source.table.split(".").map(quote).join(".");
+    // Identifiers are restricted to [A-Za-z0-9_] by the config schema; values are parameters.
+    const statement = `SELECT ${quote(source.keyColumn)}::text AS "__key", ${source.columns.map(quote).join(", ")} FROM ${table} WHERE ${quote(source.keyColumn)}::text = ANY($1)`;
     fetchRows = async (keys) => {
-      // The lookup table's key column is named "key" (documented in ENGINE.md).
-      const result = await pool.query<JsonObject & { key: string }>(`SELECT * FROM ${table} WHERE "key" = ANY($1)`, [keys]);
+      const result = await pool.query<JsonObject & { __key: string }>(statement, [keys]);
       const found = new Map<string, JsonObject | null>(keys.map((key) => [key, null]));
-      for (const row of result.rows) found.set(String(row.key), row);
+      for (const { __key, ...row } of result.rows) found.set(__key, row);
       return found;
     };
   }
-  return async (keys: readonly string[]) => {
+  const lookup = async (keys: readonly string[]) => {
     const now = Date.now();
     const result = new Map<string, JsonObject | null>();
     const missing: string[] = [];
@@ -274,4 +280,5 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
     if (cache.size > 100_000) cache.clear();
     return result;
   };
+  return { lookup, close };
 }

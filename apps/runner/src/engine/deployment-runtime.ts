@@ -1,0 +1,182 @@
+// Everything one deployment runs in this process: its topics (created if missing), a queue, worker
+// pool and feeder per stage, and its generator loops. HTTP ingest looks its entries up by path key.
+import type { Redis } from "ioredis";
+import type { Kafka, KafkaProducer } from "@sluice/kafka";
+import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId } from "@sluice/shared";
+import type { Logger } from "../log";
+import type { EngineMetrics } from "./engine-metrics";
+import { createNodeRuntime, type NodeRuntime } from "./executors";
+import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
+import type { Plan } from "./plan";
+import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
+import { buildTopicKeys } from "./stage-step";
+
+export type DeploymentSpec = {
+  deploymentId: string;
+  workspaceId: string;
+  pipelineId: string;
+  versionId: string;
+  startPosition: "resume" | "earliest" | "latest";
+  plan: Plan;
+};
+
+export type RuntimeDeps = {
+  kafka: Kafka;
+  producer: KafkaProducer;
+  redis: Redis;
+  metrics: EngineMetrics;
+  log: Logger;
+  runnerId: string;
+  feeder: FeederSettings;
+  pool: PoolSettings;
+  idlePartitionMs: number;
+  /** Empty batches for idle partitions of stateful stages, so windows fire. */
+  tickMs: number;
+  secret(workspaceId: string, secretId: string): Promise<string>;
+};
+
+export type DeploymentRuntime = {
+  spec: DeploymentSpec;
+  nodeStatus: Record<string, { state: "running" | "failing"; reason?: string }>;
+  /** The message key for an event written to one of this plan's topics (window inputs need their group key). */
+  keyFor(topic: string, event: EventRecord): string | null;
+  /** drain: finish and commit what was read; abort: leave at once (tests simulate a crash with it). */
+  stop(mode: "drain" | "abort"): Promise<void>;
+};
+
+export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): Promise<DeploymentRuntime> {
+  const { plan } = spec;
+  const log = deps.log.child({ deploymentId: spec.deploymentId, pipelineId: spec.pipelineId });
+  await deps.kafka.admin.createTopics(
+    plan.topics
+      .filter((t) => t.managed)
+      .map((t) => ({
+        topic: t.name,
+        partitions: plan.settings.partitions,
+        replicationFactor: plan.settings.replicationFactor,
+        config: { "retention.ms": String(plan.settings.retentionMs) },
+      })),
+  );
+
+  const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = { queues: [], pools: [], feeders: [], runtimes: [] };
+  const stopGenerators: (() => Promise<void>)[] = [];
+  const nodeStatus: DeploymentRuntime["nodeStatus"] = {};
+  const topicKey = buildTopicKeys(plan);
+  const startFrom = spec.startPosition === "latest" ? "latest" : "earliest";
+
+  const stopAll = async (mode: "drain" | "abort") => {
+    await Promise.all(stopGenerators.map((stop) => stop()));
+    // Feeders first (drain waits for their jobs), then pools, then the queues' event streams.
+    await Promise.allSettled(closers.feeders.map((f) => (mode === "drain" ? f.drain() : f.abort())));
+    await Promise.allSettled(closers.pools.map((p) => p.close(mode === "abort")));
+    await Promise.allSettled(closers.queues.map((q) => q.close()));
+    await Promise.allSettled(closers.runtimes.map((r) => ("close" in r && r.close ? r.close() : Promise.resolve())));
+  };
+
+  try {
+    for (const stage of plan.stages) {
+      const runtimes = new Map<string, NodeRuntime>();
+      for (const node of stage.nodes) {
+        const runtime = await createNodeRuntime(node.type, node.config as NodeConfig<NodeTypeId>, {
+          workspaceId: spec.workspaceId,
+          pipelineId: spec.pipelineId,
+          nodeId: node.id,
+          log: log.child({ node: node.id }),
+          secret: (id) => deps.secret(spec.workspaceId, id),
+        });
+        runtimes.set(node.id, runtime);
+        closers.runtimes.push(runtime);
+      }
+      const name = stageQueueName(spec.deploymentId, stage.id);
+      const queue = await createStageQueue(name, deps.redis, deps.pool, log);
+      closers.queues.push(queue);
+      closers.pools.push(
+        createStagePool(name, { plan, stage, runtimes, topicKey }, {
+          producer: deps.producer,
+          redis: deps.redis,
+          metrics: deps.metrics,
+          log,
+          idlePartitionMs: deps.idlePartitionMs,
+          connection: deps.redis,
+          settings: { ...deps.pool, concurrency: stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency },
+          workerName: deps.runnerId,
+        }),
+      );
+      const feeder = createFeeder({
+        kafka: deps.kafka,
+        groupId: stage.groupId,
+        topics: stage.inputTopics,
+        startFrom,
+        queue,
+        // Stateful stages keep one batch per partition in flight so state is applied in offset order.
+        settings: stage.stateful ? { ...deps.feeder, maxInFlightPerPartition: 1 } : deps.feeder,
+        ...(stage.stateful ? { tickMs: deps.tickMs } : {}),
+        log,
+      });
+      await feeder.start();
+      closers.feeders.push(feeder);
+      for (const node of stage.nodes) nodeStatus[node.id] = { state: "running" };
+    }
+    for (const generator of plan.generators) {
+      stopGenerators.push(startGenerator(spec, generator, deps, log, (event) => topicKey.get(generator.topic)?.(event) ?? defaultPartitionKey(event)));
+      nodeStatus[generator.nodeId] = { state: "running" };
+    }
+    for (const entry of plan.ingest) nodeStatus[entry.nodeId] = { state: "running" };
+  } catch (error) {
+    await stopAll("abort");
+    throw error;
+  }
+  log.info({ stages: plan.stages.length, topics: plan.topics.length }, "deployment started");
+  const keyFor = (topic: string, event: EventRecord) => topicKey.get(topic)?.(event) ?? defaultPartitionKey(event);
+  return { spec, nodeStatus, keyFor, stop: stopAll };
+}
+
+/**
+ * Produces the generator's deterministic stream at its configured rate. The next index is kept in
+ * Redis (written after Kafka acknowledged the events), so a restart resumes without gaps; a crash
+ * between the ack and the write repeats at most one batch, with the same event ids.
+ */
+function startGenerator(
+  spec: DeploymentSpec,
+  generator: Plan["generators"][number],
+  deps: RuntimeDeps,
+  log: Logger,
+  keyOf: (event: EventRecord) => string | null,
+): () => Promise<void> {
+  const key = `sluice:generator:${spec.pipelineId}:${generator.nodeId}`;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    await deps.redis.hsetnx(key, "start", String(Date.now()));
+    const startTimeMs = Number(await deps.redis.hget(key, "start"));
+    while (!stopped) {
+      // One producer at a time across runner processes: a lease renewed while this one holds it.
+      const lease = `${key}:lease`;
+      const owned =
+        (await deps.redis.set(lease, deps.runnerId, "PX", 5000, "NX")) === "OK" ||
+        ((await deps.redis.get(lease)) === deps.runnerId && (await deps.redis.pexpire(lease, 5000)) === 1);
+      const next = Number((await deps.redis.hget(key, "next")) ?? 0);
+      const due = Math.floor(((Date.now() - startTimeMs) * generator.config.eventsPerSecond) / 1000);
+      const count = owned ? Math.min(due - next, 1000) : 0;
+      if (count > 0) {
+        try {
+          const events = generateEvents(generator.config, { startTimeMs, fromIndex: next, count });
+          await deps.producer.send(events.map((event) => ({ topic: generator.topic, key: keyOf(event), value: JSON.stringify(event) })));
+          await deps.redis.hset(key, "next", String(next + count));
+          deps.metrics.eventsOut.inc({ pipeline: spec.pipelineId, node: generator.nodeId }, count);
+        } catch (err) {
+          log.warn({ err }, "generator produce failed; retrying");
+        }
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 200);
+      });
+    }
+  })();
+  return async () => {
+    stopped = true;
+    wake?.();
+    await loop;
+  };
+}

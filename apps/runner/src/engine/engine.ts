@@ -1,0 +1,128 @@
+// The data-plane engine of one runner process: reconciler (deployments → stages), lag monitor,
+// HTTP ingest routes and metrics. main.ts starts one; integration tests start several in-process.
+import type { Redis } from "ioredis";
+import { openSecret, type PrismaClient } from "@sluice/db";
+import type { Kafka } from "@sluice/kafka";
+import type { Registry } from "prom-client";
+import type { Route } from "../http/router";
+import { createIngest } from "../ingest/ingest-route";
+import type { Logger } from "../log";
+import { engineMetrics } from "./engine-metrics";
+import { DEFAULT_FEEDER_SETTINGS, type FeederSettings } from "./feeder";
+import { type LagMonitor, startLagMonitor } from "./lag-monitor";
+import { DEFAULT_TOPIC_SETTINGS, type TopicSettings } from "./plan";
+import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool";
+import { createReconciler, type Reconciler } from "./reconciler";
+
+export type EngineSettings = {
+  topics: TopicSettings;
+  feeder: FeederSettings;
+  pool: PoolSettings;
+  /** Ingest answers 429 above this many messages of lag on its topic. Default 100000. */
+  ingestLagThreshold: number;
+  /** Partitions without a watermark update for this long do not hold back windows. Default 30 s. */
+  idlePartitionMs: number;
+  /** Idle partitions of stateful stages get an empty batch this often, so due windows fire. Default 1000 ms. */
+  tickMs: number;
+  /** Default 5000 ms. */
+  reconcileIntervalMs: number;
+  /** Default 2000 ms. */
+  lagIntervalMs: number;
+  /** Only run deployments of these workspaces. Default: all. */
+  workspaceIds?: string[];
+};
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  topics: DEFAULT_TOPIC_SETTINGS,
+  feeder: DEFAULT_FEEDER_SETTINGS,
+  pool: DEFAULT_POOL_SETTINGS,
+  ingestLagThreshold: 100_000,
+  idlePartitionMs: 30_000,
+  tickMs: 1000,
+  reconcileIntervalMs: 5000,
+  lagIntervalMs: 2000,
+};
+
+export type Engine = {
+  /** POST /v1/ingest/:key, to add to the HTTP route table. */
+  routes: Route[];
+  reconciler: Reconciler;
+  lag: LagMonitor;
+  start(): Promise<void>;
+  /** drain (default): finish and commit in-flight batches; abort: simulate a crash. */
+  stop(mode?: "drain" | "abort"): Promise<void>;
+};
+
+export function createEngine(options: {
+  prisma: PrismaClient;
+  kafka: Kafka;
+  redis: Redis;
+  registry: Registry;
+  log: Logger;
+  runnerId: string;
+  secretKey?: string;
+  settings?: Partial<EngineSettings>;
+}): Engine {
+  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
+  const log = options.log.child({ module: "engine" });
+  const metrics = engineMetrics(options.registry);
+  const producer = options.kafka.producer({ name: "engine" });
+  const subscriber = options.redis.duplicate();
+  subscriber.on("error", (err: Error) => log.warn({ err }, "redis subscriber error"));
+
+  const secret = async (workspaceId: string, secretId: string) => {
+    if (!options.secretKey) throw new Error("SLUICE_SECRET_KEY is not set: connector secrets cannot be decrypted");
+    const row = await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { ciphertext: true } });
+    if (!row) throw new Error(`secret ${secretId} not found in the workspace`);
+    return openSecret(row.ciphertext, options.secretKey, workspaceId);
+  };
+
+  const reconciler = createReconciler({
+    prisma: options.prisma,
+    kafka: options.kafka,
+    producer,
+    redis: options.redis,
+    subscriber,
+    metrics,
+    log,
+    runnerId: options.runnerId,
+    topics: settings.topics,
+    feeder: settings.feeder,
+    pool: settings.pool,
+    idlePartitionMs: settings.idlePartitionMs,
+    tickMs: settings.tickMs,
+    intervalMs: settings.reconcileIntervalMs,
+    ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
+    secret,
+  });
+  const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
+  const ingest = createIngest({
+    prisma: options.prisma,
+    producer,
+    subscriber,
+    targets: (pathKey) =>
+      reconciler.ingestSources().flatMap((r) =>
+        r.spec.plan.ingest.filter((entry) => entry.pathKey === pathKey).map((entry) => ({ workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, entry, keyFor: r.keyFor })),
+      ),
+    lagOf: (topic) => lag.lagOf(topic),
+    lagThreshold: settings.ingestLagThreshold,
+    metrics,
+    log,
+  });
+
+  return {
+    routes: ingest.routes,
+    reconciler,
+    lag,
+    async start() {
+      await ingest.start();
+      await reconciler.start();
+    },
+    async stop(mode = "drain") {
+      lag.stop();
+      await reconciler.stop(mode);
+      await subscriber.quit().catch(() => subscriber.disconnect());
+      await producer.close();
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// Converges what this process runs with the desired state in Postgres: on start, on every
+// `sluice:deployments:changed` message and every few seconds (messages can be missed). Stops come
+// before starts, so a redeploy drains the old version's stages (committing what they finished)
+// before the new version joins the same consumer groups: each offset is processed by exactly one of
+// them. Every runner process runs every deployment; Kafka's group protocol splits the partitions.
+import type { Redis } from "ioredis";
+import type { PrismaClient } from "@sluice/db";
+import type { Kafka, KafkaProducer } from "@sluice/kafka";
+import type { Logger } from "../log";
+import type { EngineMetrics } from "./engine-metrics";
+import type { FeederSettings } from "./feeder";
+import { compilePlan, type Plan, type TopicSettings } from "./plan";
+import type { PoolSettings } from "./pool";
+import { type DeploymentRuntime, startDeployment } from "./deployment-runtime";
+
+export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
+
+export type ReconcilerOptions = {
+  prisma: PrismaClient;
+  kafka: Kafka;
+  producer: KafkaProducer;
+  redis: Redis;
+  /** A second connection for SUBSCRIBE (a subscribed connection cannot run commands). */
+  subscriber: Redis;
+  metrics: EngineMetrics;
+  log: Logger;
+  runnerId: string;
+  topics: TopicSettings;
+  feeder: FeederSettings;
+  pool: PoolSettings;
+  idlePartitionMs: number;
+  tickMs: number;
+  /** Default 5000 ms. */
+  intervalMs?: number;
+  /** Only run deployments of these workspaces (sharding, tests). Default: all. */
+  workspaceIds?: string[];
+  secret(workspaceId: string, secretId: string): Promise<string>;
+};
+
+export type Reconciler = {
+  start(): Promise<void>;
+  /** Runs one pass now (and waits for it). */
+  reconcile(): Promise<void>;
+  running(): DeploymentRuntime[];
+  /**
+   * Where HTTP ingest may write: running deployments plus, during a redeploy, the old version of a
+   * pipeline until the new one started (its ingest topic is the same), so clients see no 404 gap.
+   */
+  ingestSources(): DeploymentRuntime[];
+  /** drain: stop deployments cleanly; abort: drop everything uncommitted (crash simulation). */
+  stop(mode?: "drain" | "abort"): Promise<void>;
+};
+
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const log = options.log.child({ module: "reconciler" });
+  const runtimes = new Map<string, DeploymentRuntime>();
+  const handover = new Map<string, DeploymentRuntime>();
+  /** Deployments whose graph cannot be planned: not retried until their row changes. */
+  const unplannable = new Map<string, Date>();
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+  let queued = false;
+  let stopped = false;
+
+  const setStatus = (id: string, data: Parameters<PrismaClient["deployment"]["updateMany"]>[0]["data"]) =>
+    options.prisma.deployment.updateMany({ where: { id }, data }).catch((err: unknown) => log.warn({ err, deploymentId: id }, "status write failed"));
+
+  async function pass() {
+    const desired = await options.prisma.deployment.findMany({
+      where: { desiredState: "running", ...(options.workspaceIds ? { workspaceId: { in: options.workspaceIds } } : {}) },
+      include: { version: { select: { graph: true } } },
+      orderBy: { createdAt: "asc" },
+    });
+    const wanted = new Map(desired.map((d) => [d.id, d]));
+
+    // 1. Stop what is no longer wanted, and wait: the new version must not start before the old drained.
+    const stopping = [...runtimes.values()].filter((r) => !wanted.has(r.spec.deploymentId));
+    const wantedPipelines = new Set(desired.map((d) => d.pipelineId));
+    for (const pipelineId of handover.keys()) if (!wantedPipelines.has(pipelineId)) handover.delete(pipelineId);
+    for (const runtime of stopping) if (wantedPipelines.has(runtime.spec.pipelineId)) handover.set(runtime.spec.pipelineId, runtime);
+    await Promise.all(
+      stopping.map(async (runtime) => {
+        const id = runtime.spec.deploymentId;
+        await setStatus(id, { status: "stopping" });
+        await runtime.stop("drain");
+        runtimes.delete(id);
+        await setStatus(id, { status: "stopped", stoppedAt: new Date(), statusReason: null });
+        log.info({ deploymentId: id }, "deployment stopped");
+      }),
+    );
+
+    // 2. Start what is wanted and not running here.
+    for (const row of desired) {
+      if (stopped) return;
+      if (runtimes.has(row.id)) continue;
+      if (unplannable.get(row.id)?.getTime() === row.updatedAt.getTime()) continue;
+      // Another row of the same pipeline still running here (a redeploy seen half-way): skip this pass.
+      if ([...runtimes.values()].some((r) => r.spec.pipelineId === row.pipelineId)) continue;
+      const planned = compilePlan({ workspaceId: row.workspaceId, pipelineId: row.pipelineId, graph: row.version.graph, settings: options.topics });
+      if (!planned.ok) {
+        log.warn({ deploymentId: row.id, reason: planned.reason }, "deployment cannot be planned");
+        await setStatus(row.id, { status: "failing", statusReason: planned.reason });
+        const fresh = await options.prisma.deployment.findUnique({ where: { id: row.id }, select: { updatedAt: true } });
+        if (fresh) unplannable.set(row.id, fresh.updatedAt);
+        continue;
+      }
+      await start(row, planned.plan);
+    }
+  }
+
+  async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: "resume" | "earliest" | "latest"; status: string }, plan: Plan) {
+    if (row.status !== "running") await setStatus(row.id, { status: "starting", statusReason: null });
+    try {
+      const runtime = await startDeployment(
+        { deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan },
+        options,
+      );
+      runtimes.set(row.id, runtime);
+      handover.delete(row.pipelineId);
+      await setStatus(row.id, { status: "running", statusReason: null, startedAt: new Date(), stoppedAt: null, nodeStatus: runtime.nodeStatus });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      log.error({ err, deploymentId: row.id }, "deployment failed to start; retrying on the next pass");
+      await setStatus(row.id, { status: "failing", statusReason: reason.slice(0, 1000) });
+    }
+  }
+
+  // Passes never overlap; a request during a pass runs one more pass after it.
+  function reconcile(): Promise<void> {
+    if (queued) return current;
+    queued = true;
+    current = current.then(async () => {
+      queued = false;
+      if (stopped) return;
+      try {
+        await pass();
+      } catch (err) {
+        log.error({ err }, "reconcile pass failed");
+      }
+    });
+    return current;
+  }
+
+  return {
+    async start() {
+      await options.subscriber.subscribe(DEPLOYMENTS_CHANNEL);
+      options.subscriber.on("message", (channel: string) => {
+        if (channel === DEPLOYMENTS_CHANNEL) void reconcile();
+      });
+      await reconcile();
+      timer = setInterval(() => void reconcile(), options.intervalMs ?? 5000);
+    },
+    reconcile,
+    running: () => [...runtimes.values()],
+    ingestSources: () => {
+      const live = [...runtimes.values()];
+      const pipelines = new Set(live.map((r) => r.spec.pipelineId));
+      return [...live, ...[...handover.values()].filter((r) => !pipelines.has(r.spec.pipelineId))];
+    },
+    async stop(mode = "drain") {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await current;
+      await Promise.all([...runtimes.values()].map((r) => r.stop(mode)));
+      runtimes.clear();
+      handover.clear();
+    },
+  };
+}

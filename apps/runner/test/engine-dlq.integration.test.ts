@@ -1,0 +1,116 @@
+// Poison events go to the failing node's dead-letter topic with the error and their source in
+// headers while the rest flow on; a sink that stays down has its batch dead-lettered after bounded
+// retries instead of blocking the partition.
+import { decodeDeadLetterHeaders } from "@sluice/shared";
+import type { ConsumedMessage } from "@sluice/kafka";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { graph, sinkColumns } from "./graphs";
+import { eventually, uniqueName } from "./services";
+
+async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
+  const received: ConsumedMessage[] = [];
+  const consumer = world.kafka.consumer({ groupId: uniqueName("dlq-reader"), topics: [topic], fetch: { maxWaitMs: 100 } });
+  await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+  try {
+    await eventually(() => expect(received.length).toBeGreaterThanOrEqual(count), { timeoutMs: 30_000 });
+  } finally {
+    await consumer.close();
+  }
+  return received;
+}
+
+describe("engine: dead letters", () => {
+  let world: World;
+  let running: RunningEngine;
+
+  beforeAll(async () => {
+    world = await createWorld();
+    running = await startEngine(world, {
+      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+      pool: { concurrency: 2, attempts: 3, backoffMs: 100 },
+    });
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await world?.close();
+  });
+
+  const post = (url: string, pathKey: string, token: string, events: unknown[]) =>
+    fetch(`${url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": token } });
+
+  it("dead-letters poison events with error, node, source and attempt headers; the rest flow", async () => {
+    const pipeline = await createPipeline(world, "poison");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("poison").toLowerCase();
+    const outTopic = uniqueName("sluice-test-out");
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "filter", type: "filter", config: { condition: "event.props.amount > 10" } },
+          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+        ],
+        [["ingest", "filter"], ["filter", "out"]],
+      ),
+    );
+    await waitRunning(world, deploymentId);
+    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
+    const events = Array.from({ length: 40 }, (_, i) => ({
+      id: `ev-${i}`,
+      type: "purchase",
+      userId: `u-${i % 5}`,
+      // Every 8th event is poison: a string where the filter compares a number.
+      props: { amount: i % 8 === 0 ? "lots" : 20 + i },
+    }));
+    expect((await post(running.http.url, pathKey, key.token, events)).status).toBe(202);
+
+    const poison = events.filter((_, i) => i % 8 === 0).map((e) => e.id).sort();
+    const dlqTopic = `sluice.${world.workspaceId}.${pipeline.id}.filter.dlq`;
+    const dead = await readAll(world, dlqTopic, poison.length);
+    expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(poison);
+    for (const message of dead) {
+      const headers = decodeDeadLetterHeaders(message.headers);
+      expect(headers.success).toBe(true);
+      if (!headers.success) continue;
+      expect(headers.data).toMatchObject({ nodeId: "filter", pipelineId: pipeline.id, attempt: 1, sourceTopic: `sluice.${world.workspaceId}.${pipeline.id}.ingest.out` });
+      expect(headers.data.errorCode).toMatch(/^expression\./);
+      expect(headers.data.sourcePartition).toBeGreaterThanOrEqual(0);
+      expect(headers.data.sourceOffset).toMatch(/^\d+$/);
+    }
+    const passed = await readAll(world, outTopic, events.length - poison.length);
+    expect(passed.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(
+      events.filter((_, i) => i % 8 !== 0).map((e) => e.id).sort(),
+    );
+    await world.kafka.admin.deleteTopics([outTopic]);
+  });
+
+  it("retries a batch while its sink is down, then dead-letters it with the attempt count", async () => {
+    const pipeline = await createPipeline(world, "sink-down");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("down").toLowerCase();
+    // Nothing listens on port 1: every write fails.
+    const secretId = await createSecret(world, "postgresql://root@127.0.0.1:1/none");
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "sink", type: "postgres-sink", config: { ...sinkColumns, connectionSecretId: secretId } },
+        ],
+        [["ingest", "sink"]],
+      ),
+    );
+    await waitRunning(world, deploymentId);
+    const events = Array.from({ length: 5 }, (_, i) => ({ id: `down-${i}`, type: "click", userId: "u-1" }));
+    expect((await post(running.http.url, pathKey, key.token, events)).status).toBe(202);
+    const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`, events.length);
+    expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(events.map((e) => e.id));
+    const headers = decodeDeadLetterHeaders(dead[0]!.headers);
+    expect(headers.success && headers.data).toMatchObject({ nodeId: "sink", errorCode: "node.failed", attempt: 3 });
+  });
+});

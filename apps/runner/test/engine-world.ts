@@ -1,0 +1,132 @@
+// A workspace of its own per test file, with real rows (user, pipeline, versions, deployments, API
+// keys, secrets) and an in-process engine + HTTP server against the real services.
+import { randomBytes } from "node:crypto";
+import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
+import { createKafka, type Kafka } from "@sluice/kafka";
+import type { PipelineGraph } from "@sluice/shared";
+import type { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { createEngine, type Engine, type EngineSettings } from "../src/engine/engine";
+import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
+import { startHttpServer, type HttpServer } from "../src/http/server";
+import { closeRedis, createRedis } from "../src/services/redis";
+import { testLogger, testServices, uniqueName } from "./services";
+
+export type World = {
+  prisma: PrismaClient;
+  redis: Redis;
+  kafka: Kafka;
+  workspaceId: string;
+  userId: string;
+  secretKey: string;
+  close(): Promise<void>;
+};
+
+export async function createWorld(): Promise<World> {
+  const prisma = createPrismaClient(testServices.databaseUrl);
+  const redis = createRedis(testServices.redisUrl, testLogger, "engine-test");
+  await redis.connect();
+  const kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clientId: "engine-test", log: testLogger });
+  const slug = uniqueName("ws").toLowerCase();
+  const user = await prisma.user.create({ data: { name: "Engine Test", email: `${slug}@example.test` } });
+  const workspace = await prisma.workspace.create({ data: { name: slug, slug } });
+  return {
+    prisma,
+    redis,
+    kafka,
+    workspaceId: workspace.id,
+    userId: user.id,
+    secretKey: randomBytes(32).toString("base64"),
+    async close() {
+      // Leave no queues, state or topics of this workspace behind.
+      const deployments = await prisma.deployment.findMany({ where: { workspaceId: workspace.id }, select: { id: true, pipelineId: true } });
+      const patterns = deployments.flatMap((d) => [`sluice:stage.${d.id}.*`, `sluice:state:${d.pipelineId}:*`, `sluice:watermarks:${d.pipelineId}:*`, `sluice:generator:${d.pipelineId}:*`]);
+      for (const pattern of new Set(patterns)) {
+        const keys = await redis.keys(pattern);
+        if (keys.length > 0) await redis.del(...keys);
+      }
+      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${workspace.id}.`));
+      if (topics.length > 0) await kafka.admin.deleteTopics(topics).catch(() => undefined);
+      await prisma.workspace.delete({ where: { id: workspace.id } }).catch(() => undefined);
+      await prisma.user.delete({ where: { id: user.id } }).catch(() => undefined);
+      await prisma.$disconnect();
+      await closeRedis(redis);
+      await kafka.close();
+    },
+  };
+}
+
+export async function createPipeline(world: World, name: string) {
+  return world.prisma.pipeline.create({ data: { workspaceId: world.workspaceId, name, draft: {}, createdById: world.userId } });
+}
+
+/** A new version plus a running deployment (the old running one, if any, flipped to stopped), then the Redis notice. */
+export async function deploy(world: World, pipelineId: string, graph: PipelineGraph): Promise<{ deploymentId: string; versionId: string }> {
+  const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
+  const result = await world.prisma.$transaction(async (tx) => {
+    const version = await tx.pipelineVersion.create({
+      data: { pipelineId, workspaceId: world.workspaceId, number: count + 1, graph, message: "test", authorId: world.userId },
+    });
+    await tx.deployment.updateMany({ where: { pipelineId, desiredState: "running" }, data: { desiredState: "stopped" } });
+    const deployment = await tx.deployment.create({
+      data: { workspaceId: world.workspaceId, pipelineId, versionId: version.id, desiredState: "running", createdById: world.userId },
+    });
+    return { deploymentId: deployment.id, versionId: version.id };
+  });
+  await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
+  return result;
+}
+
+export async function createApiKey(world: World, pipelineId?: string) {
+  const issued = issueToken("ingest");
+  const row = await world.prisma.apiKey.create({
+    data: { workspaceId: world.workspaceId, pipelineId: pipelineId ?? null, name: "test", prefix: issued.prefix, hash: issued.hash, createdById: world.userId },
+  });
+  return { token: issued.token, id: row.id, hash: issued.hash };
+}
+
+export async function createSecret(world: World, value: string) {
+  const row = await world.prisma.secret.create({
+    data: { workspaceId: world.workspaceId, name: uniqueName("secret"), ciphertext: sealSecret(value, world.secretKey, world.workspaceId), hint: "…", createdById: world.userId },
+  });
+  return row.id;
+}
+
+export type RunningEngine = { engine: Engine; http: HttpServer; registry: Registry; stop(mode?: "drain" | "abort"): Promise<void> };
+
+export async function startEngine(world: World, settings: Partial<EngineSettings> = {}): Promise<RunningEngine> {
+  const registry = new Registry();
+  const engine = createEngine({
+    prisma: world.prisma,
+    kafka: world.kafka,
+    redis: world.redis,
+    registry,
+    log: testLogger,
+    runnerId: uniqueName("runner"),
+    secretKey: world.secretKey,
+    settings: { workspaceIds: [world.workspaceId], reconcileIntervalMs: 1000, lagIntervalMs: 500, ...settings },
+  });
+  await engine.start();
+  const http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: engine.routes, log: testLogger });
+  return {
+    engine,
+    http,
+    registry,
+    async stop(mode = "drain") {
+      await http.close(100);
+      await engine.stop(mode);
+    },
+  };
+}
+
+/** Resolves once the deployment row says running (or throws with its reason when failing). */
+export async function waitRunning(world: World, deploymentId: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const row = await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+    if (row.status === "running") return;
+    if (row.status === "failing" && row.statusReason?.startsWith("invalid graph")) throw new Error(row.statusReason);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`deployment ${deploymentId} did not start within ${timeoutMs} ms`);
+}
