@@ -102,6 +102,9 @@ async function main() {
 
   await step("e2e", async () => {
     ensureDebianPackages({ chromium: "chromium" });
+    // Start the browser tests from an empty database: deployments left by integration tests would
+    // otherwise be picked up by the runner and compete for the two cores.
+    await resetTestDatabase(urls.databaseUrl);
     const webPort = 3100;
     const runnerPort = 4200;
     const e2eEnv: NodeJS.ProcessEnv = {
