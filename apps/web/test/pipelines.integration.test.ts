@@ -148,6 +148,35 @@ describe("pipelines", () => {
     expect(refused?.message).toMatch(/not found/);
   });
 
+  it("refuses to deploy a second running pipeline on the same ingest path key", async () => {
+    const admin = callerFor(f.users.admin);
+    const key = await admin.apiKey.create({ workspaceId: f.ws.id, name: "ingest" });
+    const pathKey = `path-${Date.now().toString(36)}`;
+    const ingestGraph: PipelineGraph = {
+      nodes: [
+        { id: "in", type: "http-ingest", typeVersion: 1, config: { pathKey, apiKeyId: key.id }, position: { x: 0, y: 0 } },
+        { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "ingested" }, position: { x: 300, y: 0 } },
+      ],
+      edges: [{ id: "e", source: "in", sourcePort: "out", target: "out", targetPort: "in" }],
+    };
+    const deployNew = async (name: string) => {
+      const { id } = await admin.pipeline.create({ workspaceId: f.ws.id, name });
+      await admin.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: ingestGraph, baseRevision: 0 });
+      const v = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "", baseRevision: 1 });
+      return { id, deploy: () => admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: id, versionId: v.id }) };
+    };
+    const first = await deployNew("Ingest A");
+    await first.deploy();
+    const second = await deployNew("Ingest B");
+    const err = await errorOf(second.deploy());
+    expect(err?.code).toBe("CONFLICT");
+    expect(err?.message).toMatch(pathKey);
+    await first.deploy(); // redeploying the same pipeline is fine
+    await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: first.id });
+    await second.deploy(); // free again once the first stopped
+    await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: second.id });
+  });
+
   it("IDOR: another team's pipelines, versions and deployments are not found", async () => {
     const theirs = callerFor(f.stranger);
     const { id } = await theirs.pipeline.create({ workspaceId: f.other.id, name: "Theirs" });

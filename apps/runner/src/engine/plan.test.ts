@@ -93,4 +93,9 @@ describe("compilePlan", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(/invalid graph/);
   });
+
+  it("creates a kafka-sink's destination topic (brokers may refuse to auto-create it)", () => {
+    const p = plan(graph([ingest, { id: "out", type: "kafka-sink", config: { topic: "analytics.clicks" } }], [["ingest", "out"]]));
+    expect(p.topics.find((x) => x.name === "analytics.clicks")).toMatchObject({ kind: "sink", managed: true, nodeId: "out" });
+  });
 });

@@ -30,8 +30,9 @@ export type PlanTopic = {
   /** The node and port that write it. */
   nodeId: string;
   port: string;
-  kind: "edge" | "dlq";
-  /** Owned by the pipeline (created by the runner); kafka-source topics are external. */
+  /** `sink`: a kafka-sink's destination, created if missing (brokers may refuse auto-creation). */
+  kind: "edge" | "dlq" | "sink";
+  /** Created by the runner when missing; kafka-source topics are external and never created. */
   managed: boolean;
 };
 
@@ -209,6 +210,10 @@ export function compilePlan(input: {
       routes,
       stateful: n.stateful,
     });
+  }
+  for (const n of graph.nodes.filter((x) => x.type === "kafka-sink")) {
+    const topic = (n.config as NodeConfig<"kafka-sink">).topic;
+    if (!topics.has(topic)) addTopic({ name: topic, nodeId: n.id, port: "in", kind: "sink", managed: true });
   }
   for (const source of [...ingest, ...generators]) {
     if (!topics.has(source.topic)) addTopic({ name: source.topic, nodeId: source.nodeId, port: "out", kind: "edge", managed: true });

@@ -68,7 +68,10 @@ export function createIngest(deps: {
       const header = req.headers["x-api-key"];
       const token = Array.isArray(header) ? header[0] : header;
       const key = token ? await lookupKey(token) : null;
-      const target = key && candidates.find((c) => c.workspaceId === key.workspaceId && (key.pipelineId === null || key.pipelineId === c.pipelineId));
+      // The endpoint accepts exactly the API key its http-ingest node names (same workspace, and if
+      // the key is pipeline-scoped, this pipeline).
+      const target =
+        key && candidates.find((c) => c.workspaceId === key.workspaceId && c.entry.config.apiKeyId === key.id && (key.pipelineId === null || key.pipelineId === c.pipelineId));
       if (!key || !target) throw new HttpError(401, "unauthorized", "missing, unknown or revoked API key for this endpoint", { "www-authenticate": "ApiKey" });
       touch(key.id);
 

@@ -61,6 +61,17 @@ export const deploymentRouter = router({
           message: `Pick real credentials before deploying: ${missing.map((m) => `${m.nodeId}.${m.field} (${m.kind} "${m.id}" not found)`).join(", ")}`,
         });
       }
+      // Ingest URLs carry only the path key, so a key may serve one running pipeline at a time.
+      for (const n of graph.nodes.filter((x) => x.type === "http-ingest")) {
+        const pathKey = String(n.config.pathKey ?? "");
+        const probe = JSON.stringify([{ type: "http-ingest", config: { pathKey } }]);
+        const taken = await ctx.prisma.$queryRaw<{ n: bigint }[]>`
+          SELECT count(*) AS n FROM deployment d JOIN pipeline_version v ON v.id = d.version_id
+          WHERE d.desired_state = 'running' AND d.pipeline_id <> ${input.pipelineId} AND v.graph->'nodes' @> ${probe}::jsonb`;
+        if (Number(taken[0]?.n ?? 0) > 0) {
+          throw new TRPCError({ code: "CONFLICT", message: `The ingest path key "${pathKey}" (node ${n.id}) is already used by another running pipeline. Choose another.` });
+        }
+      }
       const d = await ctx.prisma.$transaction(async (tx) => {
         const previous = await tx.deployment.findMany({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, desiredState: "running" }, select: { id: true, version: { select: { number: true } } } });
         await tx.deployment.updateMany({ where: { id: { in: previous.map((p) => p.id) } }, data: { desiredState: "stopped" } });

@@ -11,13 +11,13 @@ export const HttpIngestConfig = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "3-63 lowercase letters, digits and -")
     .meta(ui({
       title: "Path key",
-      description: "Events are POSTed to /ingest/<path key>. Unique per workspace.",
+      description: "Clients POST JSON arrays or NDJSON to the runner at /v1/ingest/<path key>. Unique among running pipelines.",
       widget: "text",
       placeholder: "web-clickstream",
     })),
   apiKeyId: z.string().min(1).max(128).meta(ui({
     title: "API key",
-    description: "The workspace API key clients must send as a Bearer token.",
+    description: "The API key clients must send in the x-api-key header; other keys are refused.",
     widget: "api-key",
   })),
   maxBatch: z.number().int().min(1).max(5_000).default(500).meta(ui({
