@@ -3,12 +3,22 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { MetricsSnapshotV1 } from "@sluice/shared";
 import { metricsHub } from "../metrics-hub";
+import { HistoryRange, readHistory } from "../metrics-history";
 import { router, scopedProcedure } from "../trpc/init";
 
 /** How often an open stream re-checks that its viewer still may see the pipeline. */
 const ACCESS_RECHECK_MS = 10_000;
 
 export const metricsRouter = router({
+  /** Time series for the dashboard charts (15 min and 1 h at 1 s resolution, 24 h at 10 s). */
+  history: scopedProcedure("metrics:read")
+    .input(z.object({ pipelineId: z.string().min(1).max(64), range: HistoryRange.default("15m") }))
+    .query(async ({ ctx, input }) => {
+      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
+      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      return { range: input.range, points: await readHistory(p.id, input.range) };
+    }),
+
   /**
    * Live metrics of one pipeline over SSE. Yields the current merged snapshot at once (if any
    * runner reports), then each new one. Ends when the viewer loses access or the client leaves.
