@@ -38,7 +38,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/web/**/*.tsx", "apps/web/**/*.ts"],
+    files: ["apps/web/src/**/*.tsx", "apps/web/src/**/*.ts"],
     plugins: { "react-hooks": reactHooks },
     rules: {
       "react-hooks/rules-of-hooks": "error",

@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type RefObject } from "react";
 import {
   Background,
   BackgroundVariant,
@@ -7,6 +7,7 @@ import {
   MarkerType,
   MiniMap,
   ReactFlow,
+  useNodesInitialized,
   useReactFlow,
   type Connection,
   type Edge,
@@ -15,7 +16,7 @@ import {
   type OnDelete,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { getNodeDescriptor, outputPortsFor, type PipelineGraph } from "@sluice/shared";
+import { isNodeTypeId, nodeRegistry, outputPortsFor, type NodeDescriptor, type PipelineGraph } from "@sluice/shared";
 import { connectionProblem, createNode, edgeId, removeFromGraph, type ProblemIndex } from "./graph-model";
 import { PALETTE_MIME } from "./Palette";
 import { PipelineNodeView, type PipelineFlowNode } from "./PipelineNodeView";
@@ -37,7 +38,7 @@ type Props = {
   onSelectionChange: (selection: Selection) => void;
   onEdit: (update: (graph: PipelineGraph) => PipelineGraph, coalesceKey?: string) => void;
   /** Node sizes as measured by xyflow, for auto-layout. */
-  sizes: React.MutableRefObject<Map<string, { width: number; height: number }>>;
+  sizes: RefObject<Map<string, { width: number; height: number }>>;
   diff?: DiffMarks;
   onRefused?: (reason: string) => void;
 };
@@ -50,6 +51,15 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
   graphRef.current = graph;
   const selectionRef = useRef(selection);
   selectionRef.current = selection;
+  // Fit once to a loaded graph; on an empty canvas xyflow would otherwise fit to the first dropped node.
+  const [fitOnLoad] = useState(() => graph.nodes.length > 0);
+  const initialized = useNodesInitialized();
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (!fitOnLoad || !initialized || fitted.current) return;
+    fitted.current = true;
+    void flow.fitView({ padding: 0.25, maxZoom: 1.2 });
+  }, [fitOnLoad, flow, initialized]);
   const [measured, setMeasured] = useState<ReadonlyMap<string, { width: number; height: number }>>(new Map());
 
   const nodes = useMemo<PipelineFlowNode[]>(
@@ -76,17 +86,18 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
         const deadLetter = from ? outputPortsFor(from)?.find((p) => p.name === edge.sourcePort)?.kind === "dead-letter" : false;
         const broken = problems.byEdge.has(edge.id);
         const mark = diff?.edges.get(edge.id);
-        const color = mark === "added" ? "#10b981" : mark === "removed" ? "#ef4444" : broken ? "#dc2626" : deadLetter ? "#f87171" : "#64748b";
+        const selected = selection.edges.has(edge.id);
+        const color = mark === "added" ? "#10b981" : mark === "removed" ? "#ef4444" : selected ? "#1d6ef1" : broken ? "#dc2626" : deadLetter ? "#f87171" : "#64748b";
         return {
           id: edge.id,
           source: edge.source,
           target: edge.target,
           sourceHandle: edge.sourcePort,
           targetHandle: edge.targetPort,
-          selected: selection.edges.has(edge.id),
+          selected,
           ariaLabel: `Edge from ${edge.source} ${edge.sourcePort} to ${edge.target} ${edge.targetPort}`,
           label: broken ? `⚠ ${problems.byEdge.get(edge.id)!.length}` : undefined,
-          style: { stroke: color, strokeWidth: 2, strokeDasharray: deadLetter || mark === "removed" ? "6 4" : undefined },
+          style: { stroke: color, strokeWidth: selected ? 3 : 2, strokeDasharray: deadLetter || mark === "removed" ? "6 4" : undefined },
           markerEnd: { type: MarkerType.ArrowClosed, color },
         };
       }),
@@ -173,7 +184,7 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
   const onDrop = useCallback(
     (event: DragEvent) => {
       const type = event.dataTransfer.getData(PALETTE_MIME);
-      const descriptor = type ? getNodeDescriptor(type, getLatestVersion(type)) : undefined;
+      const descriptor: NodeDescriptor | undefined = isNodeTypeId(type) ? nodeRegistry[type] : undefined;
       if (!descriptor || readOnly) return;
       event.preventDefault();
       const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
@@ -185,7 +196,7 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
   );
 
   return (
-    <div className="h-full w-full" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div className="h-full w-full bg-slate-50 dark:bg-slate-950" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
       <ReactFlow<PipelineFlowNode, Edge>
         nodes={nodes}
         edges={edges}
@@ -204,15 +215,16 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
         selectionOnDrag={false}
         snapToGrid
         snapGrid={[10, 10]}
-        fitView
+        fitView={fitOnLoad}
         fitViewOptions={{ padding: 0.25, maxZoom: 1.2 }}
         minZoom={0.2}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
         connectionRadius={28}
         aria-label="Pipeline canvas"
+        style={{ background: "transparent" }}
       >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} bgColor="transparent" />
         <Controls showInteractive={false} position="bottom-left" />
         <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap" nodeStrokeWidth={3} />
       </ReactFlow>
@@ -230,8 +242,4 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
 
 function roundPosition(p: { x: number; y: number }) {
   return { x: Math.round(p.x), y: Math.round(p.y) };
-}
-
-function getLatestVersion(type: string): number {
-  return (getNodeDescriptor(type, 1) ?? { typeVersion: 1 }).typeVersion;
 }

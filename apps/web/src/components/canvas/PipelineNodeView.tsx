@@ -58,6 +58,7 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
         {problems.length > 0 && (
           <span
             data-testid={`node-problems-${id}`}
+            data-severity={errors > 0 ? "error" : "warning"}
             title={problems.map((p) => p.message).join("\n")}
             className={`rounded-full px-1.5 py-0.5 text-[10px] font-bold text-white ${errors > 0 ? "bg-red-600" : "bg-amber-500"}`}
           >

@@ -133,3 +133,8 @@ export function indexProblems(problems: readonly GraphProblem[]): ProblemIndex {
   }
   return { byNode, byEdge };
 }
+
+/** zod's wording for a missing value reads like a type error; users just need to fill the field. */
+export function problemText(message: string): string {
+  return /received undefined$/.test(message) ? "Required" : message;
+}

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { useQuery } from "@tanstack/react-query";
 import type { GraphProblem, JsonValue, NodeDescriptor } from "@sluice/shared";
 import { useTRPC } from "@/lib/trpc";
+import { problemText } from "@/components/canvas/graph-model";
 import { ExpressionField } from "./ExpressionField";
 import { enumOf, typeOf, type FieldSchema } from "./json-schema-types";
 
@@ -142,7 +143,7 @@ function Field({ ctx, schema, path, value, required, compact }: { ctx: FormConte
       )}
       {errors.map((m) => (
         <p key={m} className="field-error" data-testid="field-error">
-          {m}
+          {problemText(m)}
         </p>
       ))}
     </div>

@@ -24,6 +24,12 @@ function highlight(source: string): ReactNode[] {
   return out;
 }
 
+/** Grows with the expression (wrapped lines included) so the highlight overlay never needs scrolling. */
+function visualRows(value: string): number {
+  const lines = value.split("\n").reduce((n, line) => n + Math.max(1, Math.ceil(line.length / 42)), 0);
+  return Math.min(12, Math.max(2, lines));
+}
+
 const KIND_HINT: Record<ExpressionKind, string> = {
   predicate: "CEL condition on `event`, must be true or false.",
   value: "CEL expression on `event`, any JSON value.",
@@ -64,7 +70,7 @@ export function ExpressionField({
         <textarea
           id={id}
           spellCheck={false}
-          rows={Math.min(8, Math.max(2, value.split("\n").length))}
+          rows={visualRows(value)}
           value={value}
           placeholder={placeholder}
           disabled={disabled}

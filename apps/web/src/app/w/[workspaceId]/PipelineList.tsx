@@ -7,18 +7,7 @@ import { pipelineTemplates } from "@sluice/shared";
 import { useTRPC } from "@/lib/trpc";
 import { useToast } from "@/components/Toaster";
 import { Dialog } from "@/components/forms/Dialog";
-
-type Deployment = { status: string; desiredState: string; versionNumber: number; updatedAt: Date | string } | null;
-
-/** One badge per pipeline: draft (never deployed), running, failing, stopped, or a transition. */
-function statusOf(deployment: Deployment): { label: string; className: string } {
-  if (!deployment) return { label: "draft", className: "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300" };
-  const s = deployment.status.toLowerCase();
-  if (s === "failed" || s === "failing" || s === "error" || s === "degraded") return { label: "failing", className: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300" };
-  if (s === "running") return { label: "running", className: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300" };
-  if (s === "stopped") return { label: "stopped", className: "bg-slate-200 text-slate-700 dark:bg-slate-800 dark:text-slate-300" };
-  return { label: s, className: "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300" };
-}
+import { deploymentBadge } from "@/components/canvas/deployment-badge";
 
 function ago(value: Date | string): string {
   const seconds = Math.round((Date.now() - new Date(value).getTime()) / 1000);
@@ -122,7 +111,7 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {rows.map((p) => {
-                const status = statusOf(p.deployment);
+                const status = deploymentBadge(p.deployment);
                 return (
                   <tr key={p.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/40" data-testid="pipeline-row">
                     <td className="px-4 py-3">

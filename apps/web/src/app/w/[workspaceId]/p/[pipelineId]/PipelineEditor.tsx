@@ -18,6 +18,7 @@ import { ThemeToggle } from "@/components/ThemeToggle";
 import { Dialog } from "@/components/forms/Dialog";
 import { fieldDomId } from "@/components/forms/ConfigForm";
 import { autoLayout } from "@/components/canvas/auto-layout";
+import { deploymentBadge } from "@/components/canvas/deployment-badge";
 import { cloneSubgraph, createNode, EMPTY_GRAPH, indexProblems, updateNode } from "@/components/canvas/graph-model";
 import { InspectorPanel } from "@/components/canvas/InspectorPanel";
 import { Palette } from "@/components/canvas/Palette";
@@ -114,14 +115,15 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const [overlay, setOverlay] = useState<CanvasOverlay | null>(null);
   const [bottom, setBottom] = useState<"problems" | "preview" | null>(null);
   const [drawer, setDrawer] = useState<"versions" | null>(null);
-  const [dialog, setDialog] = useState<"publish" | "deploy" | "help" | "import" | null>(null);
+  const [dialog, setDialog] = useState<"publish" | "deploy" | "help" | "import" | "rename" | null>(null);
   const [focusField, setFocusField] = useState<string | null>(null);
   const sizes = useRef(new Map<string, { width: number; height: number }>());
   const readOnly = !canEdit || overlay !== null;
 
-  const autosave = useAutosave({ workspaceId, pipelineId, graph, enabled: canEdit });
+  // Later refetches of the pipeline must not move the save base: that would hide others' saves.
+  const [loaded] = useState(() => ({ graph: history.graph, revision: initial.draftRevision }));
+  const autosave = useAutosave({ workspaceId, pipelineId, graph, saved: loaded, enabled: canEdit });
   const { adopt } = autosave;
-  useEffect(() => adopt(initial.draft ?? EMPTY_GRAPH, initial.draftRevision), [adopt, initial.draft, initial.draftRevision]);
 
   const shown = overlay?.graph ?? graph;
   const problems = useMemo(() => validateGraph(graph), [graph]);
@@ -132,6 +134,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
 
   const pipeline = useQuery({ ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }), refetchOnWindowFocus: false });
   const latestVersion = pipeline.data?.latestVersion ?? initial.latestVersion;
+  const name = pipeline.data?.name ?? initial.name;
   const status = useQuery({
     ...trpc.deployment.status.queryOptions({ workspaceId, pipelineId }),
     enabled: canSeeDeployments,
@@ -268,6 +271,15 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
       onError: (e) => toast(e.message, "error"),
     }),
   );
+  const rename = useMutation(
+    trpc.pipeline.rename.mutationOptions({
+      onSuccess: () => {
+        setDialog(null);
+        void queryClient.invalidateQueries({ queryKey: trpc.pipeline.get.queryKey({ workspaceId, pipelineId }) });
+      },
+      onError: (e) => toast(e.message, "error"),
+    }),
+  );
   const deploy = useMutation(
     trpc.deployment.deploy.mutationOptions({
       onSuccess: () => {
@@ -288,8 +300,10 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
     }),
   );
 
+  /** Exports what the canvas shows: the draft (saved or not), or the version being viewed. */
   function exportDraft() {
-    download(fileName(initial.name), { format: "sluice.pipeline", formatVersion: 1, name: initial.name, description: initial.description ?? "", graph });
+    const graphToExport = overlay && !overlay.diff ? overlay.graph : graph;
+    download(fileName(name), { format: "sluice.pipeline", formatVersion: 1, name, description: pipeline.data?.description ?? initial.description ?? "", graph: graphToExport });
   }
 
   function importInto(text: string): string | null {
@@ -316,16 +330,21 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           ←
         </Link>
         <div className="min-w-0">
-          <h1 className="truncate text-base font-semibold" data-testid="pipeline-name">
-            {initial.name}
+          <h1 className="flex items-center gap-1 truncate text-base font-semibold">
+            <span data-testid="pipeline-name">{name}</span>
+            {canEdit && (
+              <button type="button" className="btn-ghost px-1 py-0 text-xs text-slate-400" aria-label="Rename pipeline" title="Rename" onClick={() => setDialog("rename")}>
+                ✎
+              </button>
+            )}
           </h1>
           <p className="text-xs text-slate-500 dark:text-slate-400">
             {latestVersion ? `Latest version v${latestVersion.number}` : "Never published"}
             {deployment && (
               <>
                 {" · "}
-                <span data-testid="deployment-status">
-                  {deployment.status} (v{deployment.versionNumber})
+                <span data-testid="deployment-status" title={deployment.statusReason ?? undefined} className={`rounded-full px-1.5 py-px font-medium ${deploymentBadge(deployment).className}`}>
+                  {deploymentBadge(deployment).label} v{deployment.versionNumber}
                 </span>
               </>
             )}
@@ -515,6 +534,15 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
       </div>
 
       {dialog === "help" && <ShortcutsHelp onClose={() => setDialog(null)} />}
+      {dialog === "rename" && (
+        <RenameDialog
+          name={name}
+          description={pipeline.data?.description ?? initial.description ?? ""}
+          pending={rename.isPending}
+          onClose={() => setDialog(null)}
+          onRename={(next, description) => rename.mutate({ workspaceId, pipelineId, name: next, description })}
+        />
+      )}
       {dialog === "import" && <ImportDialog onImport={importInto} onClose={() => setDialog(null)} />}
       {dialog === "publish" && (
         <PublishDialog
@@ -574,6 +602,43 @@ function ChangesList({ changes }: { changes: NonNullable<CanvasOverlay["changes"
         ))}
       </ul>
     </section>
+  );
+}
+
+function RenameDialog({ name, description, pending, onClose, onRename }: { name: string; description: string; pending: boolean; onClose: () => void; onRename: (name: string, description: string) => void }) {
+  const [nextName, setNextName] = useState(name);
+  const [nextDescription, setNextDescription] = useState(description);
+  return (
+    <Dialog title="Rename pipeline" onClose={onClose}>
+      <form
+        className="space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onRename(nextName.trim(), nextDescription);
+        }}
+      >
+        <div>
+          <label htmlFor="rename-name" className="label">
+            Name
+          </label>
+          <input id="rename-name" className="input" required maxLength={120} value={nextName} onChange={(e) => setNextName(e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor="rename-description" className="label">
+            Description
+          </label>
+          <textarea id="rename-description" className="input min-h-16" maxLength={2000} value={nextDescription} onChange={(e) => setNextDescription(e.target.value)} />
+        </div>
+        <div className="flex justify-end gap-2">
+          <button type="button" className="btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn-primary" disabled={pending || !nextName.trim()}>
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 
