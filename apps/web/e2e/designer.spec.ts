@@ -226,6 +226,15 @@ test("a viewer sees the pipeline and its config read-only", async ({ page, brows
   await expect(inspector.getByLabel("Node label")).toBeDisabled();
   await viewer.keyboard.press("Delete");
   await expect(viewer.locator(".react-flow__node").first()).toBeVisible();
+
+  // The server refuses the viewer's direct deploy call, whatever the UI shows.
+  const workspaceId = pipelinePath.split("/")[2]!;
+  const pipelineId = pipelinePath.split("/")[4]!;
+  const deploy = await viewer.request.post("/api/trpc/deployment.deploy", {
+    data: { json: { workspaceId, pipelineId, versionId: "any-version" } },
+    headers: { origin: new URL(baseURL!).origin },
+  });
+  expect(deploy.status()).toBe(403);
   await viewer.context().close();
 });
 
