@@ -393,6 +393,9 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           <button type="button" className="btn-ghost" aria-pressed={drawer === "versions"} onClick={() => setDrawer((d) => (d === "versions" ? null : "versions"))}>
             Versions
           </button>
+          <Link className="btn-ghost" href={`/w/${workspaceId}/monitor/${pipelineId}`}>
+            Dashboard
+          </Link>
           {canPublish && (
             <button
               type="button"
