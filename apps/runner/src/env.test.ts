@@ -26,6 +26,12 @@ describe("loadEnv", () => {
     expect(env.SLUICE_SECRET_KEY).toBeUndefined();
   });
 
+  it("refuses private alert webhooks unless ALLOW_PRIVATE_WEBHOOKS=true", () => {
+    expect(loadEnv({}).ALLOW_PRIVATE_WEBHOOKS).toBe(false);
+    expect(loadEnv({ ALLOW_PRIVATE_WEBHOOKS: "true" }).ALLOW_PRIVATE_WEBHOOKS).toBe(true);
+    expect(expectEnvError({ ALLOW_PRIVATE_WEBHOOKS: "yes" }).message).toContain('ALLOW_PRIVATE_WEBHOOKS: must be true or false (got "yes")');
+  });
+
   it("parses a broker list and treats empty variables as unset", () => {
     const env = loadEnv({ KAFKA_BROKERS: " a:9092, b.example:19092 ,", RUNNER_PORT: "", RUNNER_ID: "runner-1" });
     expect(env.KAFKA_BROKERS).toEqual(["a:9092", "b.example:19092"]);

@@ -90,6 +90,8 @@ function schema(production: boolean) {
       .string()
       .transform((list) => list.split(",").map((id) => id.trim()).filter((id) => id !== ""))
       .optional(),
+    /** Alert webhooks may target private/loopback addresses (local development, tests). Default false. */
+    ALLOW_PRIVATE_WEBHOOKS: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
     /** 32-byte key (base64) that decrypts connector secrets. Optional until connectors need it. */
     SLUICE_SECRET_KEY: z
       .string()
@@ -116,6 +118,7 @@ const ECHOABLE = new Set([
   "RUNNER_BATCH_LINGER_MS",
   "RUNNER_POOL_CONCURRENCY",
   "RUNNER_INGEST_LAG_THRESHOLD",
+  "ALLOW_PRIVATE_WEBHOOKS",
 ]);
 
 /** The environment is unusable; `message` lists every bad variable, one per line. */

@@ -96,6 +96,7 @@ async function run(env: RunnerEnv, log: Logger) {
       feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: env.RUNNER_BATCH_MAX_RECORDS, maxBatchBytes: env.RUNNER_BATCH_MAX_BYTES, lingerMs: env.RUNNER_BATCH_LINGER_MS },
       pool: { ...DEFAULT_POOL_SETTINGS, concurrency: env.RUNNER_POOL_CONCURRENCY },
       ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
+      allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,
       ...(env.RUNNER_WORKSPACE_IDS ? { workspaceIds: env.RUNNER_WORKSPACE_IDS } : {}),
     },
   });

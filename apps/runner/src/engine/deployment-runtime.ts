@@ -40,6 +40,8 @@ export type DeploymentRuntime = {
   nodeStatus: Record<string, { state: "running" | "failing"; reason?: string }>;
   /** The message key for an event written to one of this plan's topics (window inputs need their group key). */
   keyFor(topic: string, event: EventRecord): string | null;
+  /** Per stage in this process: its queue (job counts), feeder (oldest unprocessed record) and pool size. */
+  stages: { stageId: string; queue: StageQueue; feeder: Feeder; concurrency: number }[];
   /** drain: finish and commit what was read; abort: leave at once (tests simulate a crash with it). */
   stop(mode: "drain" | "abort"): Promise<void>;
 };
@@ -61,6 +63,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = { queues: [], pools: [], feeders: [], runtimes: [] };
   const stopGenerators: (() => Promise<void>)[] = [];
   const nodeStatus: DeploymentRuntime["nodeStatus"] = {};
+  const stages: DeploymentRuntime["stages"] = [];
   const topicKey = buildTopicKeys(plan);
   const startFrom = spec.startPosition === "latest" ? "latest" : "earliest";
 
@@ -88,6 +91,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         closers.runtimes.push(runtime);
       }
       const name = stageQueueName(spec.deploymentId, stage.id);
+      const concurrency = stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency;
       const queue = await createStageQueue(name, deps.redis, deps.pool, log);
       closers.queues.push(queue);
       closers.pools.push(
@@ -98,7 +102,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
           log,
           idlePartitionMs: deps.idlePartitionMs,
           connection: deps.redis,
-          settings: { ...deps.pool, concurrency: stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency },
+          settings: { ...deps.pool, concurrency },
           workerName: deps.runnerId,
         }),
       );
@@ -115,6 +119,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
       });
       await feeder.start();
       closers.feeders.push(feeder);
+      stages.push({ stageId: stage.id, queue, feeder, concurrency });
       for (const node of stage.nodes) nodeStatus[node.id] = { state: "running" };
     }
     for (const generator of plan.generators) {
@@ -128,7 +133,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   }
   log.info({ stages: plan.stages.length, topics: plan.topics.length }, "deployment started");
   const keyFor = (topic: string, event: EventRecord) => topicKey.get(topic)?.(event) ?? defaultPartitionKey(event);
-  return { spec, nodeStatus, keyFor, stop: stopAll };
+  return { spec, nodeStatus, keyFor, stages, stop: stopAll };
 }
 
 /**
@@ -164,6 +169,8 @@ function startGenerator(
           await deps.producer.send(events.map((event) => ({ topic: generator.topic, key: keyOf(event), value: JSON.stringify(event) })));
           await deps.redis.hset(key, "next", String(next + count));
           deps.metrics.eventsOut.inc({ pipeline: spec.pipelineId, node: generator.nodeId }, count);
+          deps.metrics.stats.add(spec.pipelineId, generator.nodeId, "in", count);
+          deps.metrics.stats.add(spec.pipelineId, generator.nodeId, "out", count);
         } catch (err) {
           log.warn({ err }, "generator produce failed; retrying");
         }

@@ -1,6 +1,7 @@
 // Per-node counters and per-partition lag on the runner's Prometheus registry. Labels stay bounded:
 // pipeline and node ids (a handful per deployment), topics and partitions of deployed pipelines.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { createNodeStats, type NodeStats } from "./node-stats";
 
 export type EngineMetrics = {
   eventsIn: Counter<"pipeline" | "node">;
@@ -9,6 +10,12 @@ export type EngineMetrics = {
   dlq: Counter<"pipeline" | "node">;
   batchSeconds: Histogram<"pipeline" | "node">;
   lag: Gauge<"pipeline" | "topic" | "partition">;
+  /** Age of the oldest unprocessed event per partition (set by the live-metrics publisher). */
+  lagSeconds: Gauge<"pipeline" | "topic" | "partition">;
+  /** Now minus the event time of the newest event a sink wrote (set by the live-metrics publisher). */
+  sinkFreshness: Gauge<"pipeline" | "node">;
+  /** The same per-node counts in process memory, for the live-metrics snapshots. */
+  stats: NodeStats;
 };
 
 const cache = new WeakMap<Registry, EngineMetrics>();
@@ -37,6 +44,19 @@ export function engineMetrics(registry: Registry): EngineMetrics {
       labelNames: ["pipeline", "topic", "partition"] as const,
       registers,
     }),
+    lagSeconds: new Gauge({
+      name: "sluice_edge_lag_seconds",
+      help: "Age of the oldest unprocessed event per partition (event at the committed offset), in seconds.",
+      labelNames: ["pipeline", "topic", "partition"] as const,
+      registers,
+    }),
+    sinkFreshness: new Gauge({
+      name: "sluice_sink_freshness_seconds",
+      help: "Now minus the event time of the newest event a sink wrote, in seconds.",
+      labelNames,
+      registers,
+    }),
+    stats: createNodeStats(),
   };
   cache.set(registry, metrics);
   return metrics;

@@ -13,6 +13,8 @@ import { type LagMonitor, startLagMonitor } from "./lag-monitor";
 import { DEFAULT_TOPIC_SETTINGS, type TopicSettings } from "./plan";
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool";
 import { createReconciler, type Reconciler } from "./reconciler";
+import { type AlertEvaluator, startAlertEvaluator } from "../monitoring/alerts";
+import { type SnapshotPublisher, startSnapshotPublisher } from "../monitoring/snapshot-publisher";
 
 export type EngineSettings = {
   topics: TopicSettings;
@@ -30,6 +32,14 @@ export type EngineSettings = {
   lagIntervalMs: number;
   /** Only run deployments of these workspaces. Default: all. */
   workspaceIds?: string[];
+  /** Live metrics snapshots (pub/sub + 1 s history). Default 1000 ms. */
+  metricsIntervalMs: number;
+  /** Alert rule evaluation. Default 2000 ms. */
+  alertIntervalMs: number;
+  /** Alert rules reloaded from Postgres. Default 10000 ms. */
+  alertReloadMs: number;
+  /** Alert webhooks may target private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). Default false. */
+  allowPrivateWebhooks: boolean;
 };
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -41,6 +51,10 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   tickMs: 1000,
   reconcileIntervalMs: 5000,
   lagIntervalMs: 2000,
+  metricsIntervalMs: 1000,
+  alertIntervalMs: 2000,
+  alertReloadMs: 10_000,
+  allowPrivateWebhooks: false,
 };
 
 export type Engine = {
@@ -48,6 +62,8 @@ export type Engine = {
   routes: Route[];
   reconciler: Reconciler;
   lag: LagMonitor;
+  /** Live metrics publisher and alert evaluator (started with the engine). */
+  monitoring(): { publisher?: SnapshotPublisher; alerts?: AlertEvaluator };
   start(): Promise<void>;
   /** drain (default): finish and commit in-flight batches; abort: simulate a crash. */
   stop(mode?: "drain" | "abort"): Promise<void>;
@@ -110,16 +126,41 @@ export function createEngine(options: {
     log,
   });
 
+  let publisher: SnapshotPublisher | undefined;
+  let alerts: AlertEvaluator | undefined;
   return {
     routes: ingest.routes,
     reconciler,
     lag,
+    monitoring: () => ({ ...(publisher ? { publisher } : {}), ...(alerts ? { alerts } : {}) }),
     async start() {
       await ingest.start();
       await reconciler.start();
+      publisher = startSnapshotPublisher({
+        reconciler,
+        kafka: options.kafka,
+        redis: options.redis,
+        metrics,
+        runnerId: options.runnerId,
+        log,
+        intervalMs: settings.metricsIntervalMs,
+        idlePartitionMs: settings.idlePartitionMs,
+      });
+      alerts = startAlertEvaluator({
+        prisma: options.prisma,
+        redis: options.redis,
+        reconciler,
+        log,
+        secret,
+        allowPrivateWebhooks: settings.allowPrivateWebhooks,
+        intervalMs: settings.alertIntervalMs,
+        reloadMs: settings.alertReloadMs,
+      });
     },
     async stop(mode = "drain") {
       lag.stop();
+      await alerts?.stop();
+      await publisher?.stop();
       await reconciler.stop(mode);
       await subscriber.quit().catch(() => subscriber.disconnect());
       await producer.close();

@@ -25,11 +25,13 @@ export type FeederSettings = {
 export const DEFAULT_FEEDER_SETTINGS: FeederSettings = { maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 2, maxInFlightTotal: 32 };
 
 type Record_ = StageBatchV1["records"][number];
-type InFlight = { last: bigint; done: boolean };
+type InFlight = { last: bigint; done: boolean; /** Broker timestamp (ms) of the batch's first record. */ firstTs?: number };
 type PartitionState = {
   topic: string;
   partition: number;
   pending: Record_[];
+  /** Broker timestamp (ms) of the first pending record. */
+  pendingTs?: number;
   bytes: number;
   timer?: NodeJS.Timeout;
   inflight: InFlight[];
@@ -45,6 +47,12 @@ export type Feeder = {
   drain(): Promise<void>;
   /** Leaves the group at once without committing anything more (a crash, as far as offsets go). */
   abort(): Promise<void>;
+  /**
+   * Per partition this process owns with work read but not committed: the broker timestamp (ms) of
+   * the oldest such record. Batches commit in offset order, so that is the record at the committed
+   * offset: the age of the oldest unprocessed event.
+   */
+  oldestUnprocessed(): { topic: string; partition: number; timestampMs: number }[];
 };
 
 export function createFeeder(options: {
@@ -109,9 +117,11 @@ export function createFeeder(options: {
     if (p.timer) clearTimeout(p.timer);
     p.timer = undefined;
     const records = p.pending;
+    const firstTs = p.pendingTs;
     p.pending = [];
+    p.pendingTs = undefined;
     p.bytes = 0;
-    const entry: InFlight = { last: BigInt(records[records.length - 1]!.o), done: false };
+    const entry: InFlight = { last: BigInt(records[records.length - 1]!.o), done: false, ...(firstTs === undefined ? {} : { firstTs }) };
     p.inflight.push(entry);
     total++;
     if (!stopping) setPaused(p, false);
@@ -172,6 +182,15 @@ export function createFeeder(options: {
   }
 
   return {
+    oldestUnprocessed() {
+      const result: { topic: string; partition: number; timestampMs: number }[] = [];
+      for (const p of partitions.values()) {
+        if (!p.live) continue;
+        const ts = p.inflight.find((e) => e.firstTs !== undefined)?.firstTs ?? p.pendingTs;
+        if (ts !== undefined) result.push({ topic: p.topic, partition: p.partition, timestampMs: ts });
+      }
+      return result;
+    },
     async start() {
       if (options.tickMs) ticker = setInterval(tick, options.tickMs);
       await consumer.start({
@@ -179,6 +198,7 @@ export function createFeeder(options: {
           if (stopping) return;
           const p = stateOf(m.topic, m.partition);
           const value = m.value?.toString() ?? "";
+          if (p.pending.length === 0) p.pendingTs = Number(m.timestamp);
           p.pending.push({ o: m.offset.toString(), k: m.key?.toString() ?? null, v: value, ...(Object.keys(m.headers).length > 0 ? { h: m.headers } : {}) });
           p.bytes += value.length;
           if (full(p)) tryFlush(p, true);

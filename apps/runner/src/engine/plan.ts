@@ -78,6 +78,8 @@ export type Plan = {
   /** Sources the runner drives itself (no input topic). */
   ingest: { nodeId: string; pathKey: string; topic: string; dlq: string; config: NodeConfig<"http-ingest"> }[];
   generators: { nodeId: string; topic: string; config: NodeConfig<"generator"> }[];
+  /** Every graph edge with the topic that carries it, or null when it is fused (live metrics, canvas). */
+  edges: { id: string; source: string; target: string; topic: string | null }[];
   settings: TopicSettings;
 };
 
@@ -229,6 +231,7 @@ export function compilePlan(input: {
       stages,
       ingest,
       generators,
+      edges: graph.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, topic: fused(e) ? null : topicOf(e) })),
       settings,
     },
   };

@@ -25,6 +25,8 @@ export type StageQueue = {
   name: string;
   /** Enqueues a batch and resolves when its job completed; rejects when it finally failed. */
   run(batch: StageBatchV1, jobId: string): Promise<void>;
+  /** BullMQ job counts of the queue (all processes). */
+  counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
   close(): Promise<void>;
 };
 
@@ -78,6 +80,10 @@ export async function createStageQueue(name: string, connection: Redis, settings
         removeOnFail: { age: 600, count: 1000 },
       });
       return done;
+    },
+    async counts() {
+      const c = await queue.getJobCounts("waiting", "active", "delayed", "failed");
+      return { waiting: c["waiting"] ?? 0, active: c["active"] ?? 0, delayed: c["delayed"] ?? 0, failed: c["failed"] ?? 0 };
     },
     async close() {
       clearInterval(sweep);

@@ -112,8 +112,10 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     const errorTopic = stage.routes[nodeId]?.["error"]?.topic;
     if (failures.length === 0) return;
     deps.metrics.errors.inc(label(nodeId), failures.length);
+    deps.metrics.stats.add(plan.pipelineId, nodeId, "err", failures.length);
     if (!errorTopic) return;
     deps.metrics.dlq.inc(label(nodeId), failures.length);
+    deps.metrics.stats.add(plan.pipelineId, nodeId, "dlq", failures.length);
     for (const failure of failures) {
       const from = origin.get(failure.event);
       out.push({
@@ -184,12 +186,14 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     const node = runtime.runtimes.get(nodeId);
     if (!node) throw new Error(`no runtime for node ${nodeId}`);
     deps.metrics.eventsIn.inc(label(nodeId), events.length);
+    deps.metrics.stats.add(plan.pipelineId, nodeId, "in", events.length);
     const ctx: CoreContext = { now };
     let result: CoreResult & { produce?: OutgoingMessage[] };
     try {
       if (node.kind === "transform") result = await node.process(events, ctx);
       else if (node.kind === "sink") {
         const written = await node.write(events, ctx);
+        deps.metrics.stats.written(plan.pipelineId, nodeId, events);
         result = { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
       } else if (node.kind === "stateful") {
         const core = node.restore(checkpoint?.state);
@@ -224,6 +228,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     for (const [port, records] of Object.entries(result.outputs)) {
       if (records.length === 0 || port === "error") continue;
       deps.metrics.eventsOut.inc(label(nodeId), records.length);
+      deps.metrics.stats.add(plan.pipelineId, nodeId, "out", records.length);
       const route = stage.routes[nodeId]?.[port];
       if (route?.next) {
         // Keep keys and provenance across fused nodes that build new records (map, mask-pii are 1:1).
@@ -268,7 +273,9 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
       if (applied !== 1) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
     }
   }
-  deps.metrics.batchSeconds.observe(label(head.id), (performance.now() - started) / 1000);
+  const elapsedMs = performance.now() - started;
+  deps.metrics.batchSeconds.observe(label(head.id), elapsedMs / 1000);
+  deps.metrics.stats.latency(plan.pipelineId, head.id, elapsedMs);
 }
 
 /**

@@ -118,6 +118,11 @@ export function createIngest(deps: {
       deps.metrics.eventsOut.inc(labels, result.accepted.length);
       deps.metrics.errors.inc(labels, result.rejected.length);
       deps.metrics.dlq.inc(labels, result.rejected.length);
+      // A source's "in" is what it received; "out" what it accepted.
+      deps.metrics.stats.add(target.pipelineId, entry.nodeId, "in", result.accepted.length + result.rejected.length);
+      deps.metrics.stats.add(target.pipelineId, entry.nodeId, "out", result.accepted.length);
+      deps.metrics.stats.add(target.pipelineId, entry.nodeId, "err", result.rejected.length);
+      deps.metrics.stats.add(target.pipelineId, entry.nodeId, "dlq", result.rejected.length);
       sendJson(res, 202, {
         accepted: result.accepted.length,
         rejected: result.rejected.length,

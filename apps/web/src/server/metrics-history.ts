@@ -33,7 +33,8 @@ export type HistoryPoint = {
   sinks: Record<string, number | null>;
 };
 
-export const historyStreamKey = (pipelineId: string, res: "1s" | "10s") => `sluice:hist:{${pipelineId}}:${res}`;
+/** Must match apps/runner/src/monitoring/snapshot-publisher.ts. */
+export const historyStreamKey = (pipelineId: string, res: "1s" | "10s") => `sluice:hist:${pipelineId}:${res}`;
 
 const max = (a: number | null | undefined, b: number | null | undefined) => (a == null ? (b ?? null) : b == null ? a : Math.max(a, b));
 
