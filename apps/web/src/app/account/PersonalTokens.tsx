@@ -2,11 +2,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
-import { ConfirmDialog } from "@/components/settings/ConfirmDialog";
+import { ConfirmDialog } from "@/components/forms/Dialog";
 import { CopyOnce } from "@/components/settings/CopyOnce";
 import { errorMessage, fieldError } from "@/components/settings/errors";
-import { formatDate, formatDateTime, formatRelative } from "@/components/settings/format";
+import { formatDate, formatDateTime } from "@/components/settings/format";
+import { QueryTable } from "@/components/settings/QueryTable";
 import { StatusBadge } from "@/components/settings/RoleBadge";
+import { LastUsed, RevokeButton } from "@/components/settings/RowParts";
 import { EmptyState, ListSkeleton, SettingsCard } from "@/components/settings/SettingsCard";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
@@ -48,73 +50,44 @@ export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: st
           </>
         }
       >
-        {tokens.isLoading ? (
-          <ListSkeleton rows={3} label="Loading tokens" />
-        ) : tokens.error ? (
-          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-            {errorMessage(tokens.error)}
-          </p>
-        ) : tokens.data?.length ? (
-          <div className="-mx-5 -my-4 overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="token-table">
-              <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-5 py-2 font-medium">Name</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Workspace</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Expires</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Last used</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Status</th>
-                  <th scope="col" className="px-5 py-2">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-                {tokens.data.map((t) => {
-                  const expired = t.expiresAt.getTime() <= now;
-                  const inactive = Boolean(t.revokedAt) || expired;
-                  return (
-                    <tr key={t.id} className={inactive ? "text-slate-400 dark:text-slate-500" : ""}>
-                      <td className="px-5 py-3">
-                        <div className="font-medium">{t.name}</div>
-                        <div className="font-mono text-xs text-slate-500 dark:text-slate-400">{t.prefix}…</div>
-                      </td>
-                      <td className="px-3 py-3">{t.workspace.name}</td>
-                      <td className="px-3 py-3 whitespace-nowrap">
-                        <time dateTime={t.expiresAt.toISOString()} title={formatDateTime(t.expiresAt)}>
-                          {formatDate(t.expiresAt)}
-                        </time>
-                      </td>
-                      <td className="px-3 py-3 whitespace-nowrap">
-                        {t.lastUsedAt ? (
-                          <time dateTime={t.lastUsedAt.toISOString()} title={formatDateTime(t.lastUsedAt)}>
-                            {formatRelative(t.lastUsedAt)}
-                          </time>
-                        ) : (
-                          <span className="text-slate-400">Never</span>
-                        )}
-                      </td>
-                      <td className="px-3 py-3">
-                        {t.revokedAt ? <StatusBadge tone="muted">Revoked</StatusBadge> : expired ? <StatusBadge tone="warning">Expired</StatusBadge> : <StatusBadge tone="active">Active</StatusBadge>}
-                      </td>
-                      <td className="px-5 py-3 text-right">
-                        {!t.revokedAt && (
-                          <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>
-                            Revoke
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <EmptyState title="No personal access tokens" testId="no-tokens">
-            Create one to call the API from a script or a CI job.
-          </EmptyState>
-        )}
+        <QueryTable
+          query={tokens}
+          items={tokens.data}
+          loading={{ rows: 3, label: "Loading tokens" }}
+          testId="token-table"
+          columns={["Name", "Workspace", "Expires", "Last used", "Status"]}
+          actions
+          empty={
+            <EmptyState title="No personal access tokens" testId="no-tokens">
+              Create one to call the API from a script or a CI job.
+            </EmptyState>
+          }
+          renderRow={(t) => {
+            const expired = t.expiresAt.getTime() <= now;
+            const inactive = Boolean(t.revokedAt) || expired;
+            return (
+              <tr key={t.id} className={inactive ? "text-slate-400 dark:text-slate-500" : ""}>
+                <td className="px-5 py-3">
+                  <div className="font-medium">{t.name}</div>
+                  <div className="font-mono text-xs text-slate-500 dark:text-slate-400">{t.prefix}…</div>
+                </td>
+                <td className="px-3 py-3">{t.workspace.name}</td>
+                <td className="px-3 py-3 whitespace-nowrap">
+                  <time dateTime={t.expiresAt.toISOString()} title={formatDateTime(t.expiresAt)}>
+                    {formatDate(t.expiresAt)}
+                  </time>
+                </td>
+                <td className="px-3 py-3 whitespace-nowrap">
+                  <LastUsed at={t.lastUsedAt} />
+                </td>
+                <td className="px-3 py-3">
+                  {t.revokedAt ? <StatusBadge tone="muted">Revoked</StatusBadge> : expired ? <StatusBadge tone="warning">Expired</StatusBadge> : <StatusBadge tone="active">Active</StatusBadge>}
+                </td>
+                <td className="px-5 py-3 text-right">{!t.revokedAt && <RevokeButton name={t.name} onClick={() => setRevoking(t)} />}</td>
+              </tr>
+            );
+          }}
+        />
       </SettingsCard>
       {revoking && (
         <ConfirmDialog

@@ -2,7 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { ConfirmDialog } from "@/components/settings/ConfirmDialog";
+import { ConfirmDialog } from "@/components/forms/Dialog";
 import { SettingsCard } from "@/components/settings/SettingsCard";
 import { useToast } from "@/components/Toaster";
 import { authClient } from "@/lib/auth-client";

@@ -3,12 +3,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
-import { ConfirmDialog } from "./ConfirmDialog";
+import { ConfirmDialog } from "@/components/forms/Dialog";
 import { CopyOnce } from "./CopyOnce";
 import { errorMessage, fieldError } from "./errors";
-import { formatDate, formatDateTime, formatRelative } from "./format";
+import { formatDate, formatDateTime } from "./format";
 import { NeedRole } from "./NeedRole";
 import { StatusBadge } from "./RoleBadge";
+import { QueryTable } from "./QueryTable";
+import { LastUsed, RevokeButton } from "./RowParts";
 import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
 import { useWorkspaceAccess } from "./use-workspace-access";
 
@@ -47,82 +49,53 @@ function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: b
         title="API keys"
         description="Ingest keys let your apps and services send events to this workspace's HTTP sources. A key can be limited to one pipeline."
       >
-        {keys.isLoading ? (
-          <ListSkeleton rows={3} label="Loading API keys" />
-        ) : keys.error ? (
-          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-            {errorMessage(keys.error)}
-          </p>
-        ) : keys.data?.length ? (
-          <div className="-mx-5 -my-4 overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="api-key-table">
-              <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-5 py-2 font-medium">Name</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Key</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Created</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Last used</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Status</th>
-                  {canManage && (
-                    <th scope="col" className="px-5 py-2">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-                {keys.data.map((k) => (
-                  <tr key={k.id} className={k.revokedAt ? "text-slate-400 dark:text-slate-500" : ""}>
-                    <td className="px-5 py-3">
-                      <div className="font-medium">{k.name}</div>
-                      <div className="text-xs text-slate-500 dark:text-slate-400">
-                        {k.pipelineId ? `Only ${pipelineName.get(k.pipelineId) ?? "one pipeline"}` : "All pipelines"}
-                      </div>
-                    </td>
-                    <td className="px-3 py-3 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
-                    <td className="px-3 py-3 whitespace-nowrap">
-                      <time dateTime={k.createdAt.toISOString()} title={formatDateTime(k.createdAt)}>
-                        {formatDate(k.createdAt)}
-                      </time>
-                      <div className="text-xs text-slate-500 dark:text-slate-400">by {k.createdBy.name}</div>
-                    </td>
-                    <td className="px-3 py-3 whitespace-nowrap">
-                      {k.lastUsedAt ? (
-                        <time dateTime={k.lastUsedAt.toISOString()} title={formatDateTime(k.lastUsedAt)}>
-                          {formatRelative(k.lastUsedAt)}
-                        </time>
-                      ) : (
-                        <span className="text-slate-400">Never</span>
-                      )}
-                    </td>
-                    <td className="px-3 py-3">
-                      {k.revokedAt ? (
-                        <span title={`Revoked ${formatDateTime(k.revokedAt)}`}>
-                          <StatusBadge tone="muted">Revoked</StatusBadge>
-                        </span>
-                      ) : (
-                        <StatusBadge tone="active">Active</StatusBadge>
-                      )}
-                    </td>
-                    {canManage && (
-                      <td className="px-5 py-3 text-right">
-                        {!k.revokedAt && (
-                          <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
-                            Revoke
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <EmptyState title="No API keys yet" testId="no-api-keys">
-            {canManage ? "Create a key to start sending events from your product." : "An admin can create keys for sending events."}
-          </EmptyState>
-        )}
+        <QueryTable
+          query={keys}
+          items={keys.data}
+          loading={{ rows: 3, label: "Loading API keys" }}
+          testId="api-key-table"
+          columns={["Name", "Key", "Created", "Last used", "Status"]}
+          actions={canManage}
+          empty={
+            <EmptyState title="No API keys yet" testId="no-api-keys">
+              {canManage ? "Create a key to start sending events from your product." : "An admin can create keys for sending events."}
+            </EmptyState>
+          }
+          renderRow={(k) => (
+            <tr key={k.id} className={k.revokedAt ? "text-slate-400 dark:text-slate-500" : ""}>
+              <td className="px-5 py-3">
+                <div className="font-medium">{k.name}</div>
+                <div className="text-xs text-slate-500 dark:text-slate-400">
+                  {k.pipelineId ? `Only ${pipelineName.get(k.pipelineId) ?? "one pipeline"}` : "All pipelines"}
+                </div>
+              </td>
+              <td className="px-3 py-3 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
+              <td className="px-3 py-3 whitespace-nowrap">
+                <time dateTime={k.createdAt.toISOString()} title={formatDateTime(k.createdAt)}>
+                  {formatDate(k.createdAt)}
+                </time>
+                <div className="text-xs text-slate-500 dark:text-slate-400">by {k.createdBy.name}</div>
+              </td>
+              <td className="px-3 py-3 whitespace-nowrap">
+                <LastUsed at={k.lastUsedAt} />
+              </td>
+              <td className="px-3 py-3">
+                {k.revokedAt ? (
+                  <span title={`Revoked ${formatDateTime(k.revokedAt)}`}>
+                    <StatusBadge tone="muted">Revoked</StatusBadge>
+                  </span>
+                ) : (
+                  <StatusBadge tone="active">Active</StatusBadge>
+                )}
+              </td>
+              {canManage && (
+                <td className="px-5 py-3 text-right">
+                  {!k.revokedAt && <RevokeButton name={k.name} onClick={() => setRevoking(k)} />}
+                </td>
+              )}
+            </tr>
+          )}
+        />
       </SettingsCard>
       {revoking && (
         <ConfirmDialog

@@ -2,9 +2,9 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/lib/trpc";
-import { errorMessage } from "./errors";
 import { capitalize, formatRelative, formatTimestamp } from "./format";
 import { NeedRole } from "./NeedRole";
+import { QueryTable } from "./QueryTable";
 import { StatusBadge } from "./RoleBadge";
 import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
 import { useWorkspaceAccess } from "./use-workspace-access";
@@ -88,66 +88,52 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
         )}
       </form>
 
-      {log.isLoading ? (
-        <ListSkeleton rows={6} label="Loading audit log" />
-      ) : log.error ? (
-        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-          {errorMessage(log.error)}
-        </p>
-      ) : rows.length === 0 ? (
-        <EmptyState title={filtered ? "No entries match these filters" : "Nothing recorded yet"} testId="no-audit-entries">
-          {filtered ? "Try a shorter action text or another outcome." : "Changes to pipelines, members, keys and secrets show up here."}
-        </EmptyState>
-      ) : (
-        <>
-          <div className="-mx-5 overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="audit-table">
-              <thead className="border-y border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
-                <tr>
-                  <th scope="col" className="px-5 py-2 font-medium">Time</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Actor</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Action</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Resource</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Outcome</th>
-                  <th scope="col" className="px-5 py-2 font-medium">IP</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-                {rows.map((r) => (
-                  <tr key={r.id.toString()} className="align-top">
-                    <td className="px-5 py-2.5 whitespace-nowrap">
-                      <time dateTime={r.createdAt.toISOString()} title={r.createdAt.toISOString()}>
-                        {formatTimestamp(r.createdAt)}
-                      </time>
-                      <div className="text-xs text-slate-500 dark:text-slate-400">{formatRelative(r.createdAt)}</div>
-                    </td>
-                    <td className="max-w-48 px-3 py-2.5">
-                      {r.actor ? (
-                        <span className="block truncate" title={r.actor.email}>
-                          {r.actor.name}
-                          {r.actorType === "api_token" && <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">via token</span>}
-                        </span>
-                      ) : (
-                        <span className="text-slate-500 dark:text-slate-400">{ACTOR_TYPES[r.actorType] ?? r.actorType}</span>
-                      )}
-                    </td>
-                    <td className="px-3 py-2.5">
-                      <code className="font-mono text-xs">{r.action}</code>
-                      <Summary value={r.summary} />
-                    </td>
-                    <td className="px-3 py-2.5 text-xs">
-                      <span className="text-slate-700 dark:text-slate-300">{r.resourceType}</span>
-                      {r.resourceId && <div className="max-w-40 truncate font-mono text-slate-500 dark:text-slate-400" title={r.resourceId}>{r.resourceId}</div>}
-                    </td>
-                    <td className="px-3 py-2.5">
-                      <StatusBadge tone={r.outcome === "success" ? "active" : r.outcome === "denied" ? "warning" : "danger"}>{r.outcome}</StatusBadge>
-                    </td>
-                    <td className="px-5 py-2.5 font-mono text-xs whitespace-nowrap text-slate-500 dark:text-slate-400">{r.ip ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+      <QueryTable
+        query={log}
+        items={rows}
+        loading={{ rows: 6, label: "Loading audit log" }}
+        testId="audit-table"
+        columns={["Time", "Actor", "Action", "Resource", "Outcome", "IP"]}
+        edgeLast
+        fillCard={false}
+        empty={
+          <EmptyState title={filtered ? "No entries match these filters" : "Nothing recorded yet"} testId="no-audit-entries">
+            {filtered ? "Try a shorter action text or another outcome." : "Changes to pipelines, members, keys and secrets show up here."}
+          </EmptyState>
+        }
+        renderRow={(r) => (
+          <tr key={r.id.toString()} className="align-top">
+            <td className="px-5 py-2.5 whitespace-nowrap">
+              <time dateTime={r.createdAt.toISOString()} title={r.createdAt.toISOString()}>
+                {formatTimestamp(r.createdAt)}
+              </time>
+              <div className="text-xs text-slate-500 dark:text-slate-400">{formatRelative(r.createdAt)}</div>
+            </td>
+            <td className="max-w-48 px-3 py-2.5">
+              {r.actor ? (
+                <span className="block truncate" title={r.actor.email}>
+                  {r.actor.name}
+                  {r.actorType === "api_token" && <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">via token</span>}
+                </span>
+              ) : (
+                <span className="text-slate-500 dark:text-slate-400">{ACTOR_TYPES[r.actorType] ?? r.actorType}</span>
+              )}
+            </td>
+            <td className="px-3 py-2.5">
+              <code className="font-mono text-xs">{r.action}</code>
+              <Summary value={r.summary} />
+            </td>
+            <td className="px-3 py-2.5 text-xs">
+              <span className="text-slate-700 dark:text-slate-300">{r.resourceType}</span>
+              {r.resourceId && <div className="max-w-40 truncate font-mono text-slate-500 dark:text-slate-400" title={r.resourceId}>{r.resourceId}</div>}
+            </td>
+            <td className="px-3 py-2.5">
+              <StatusBadge tone={r.outcome === "success" ? "active" : r.outcome === "denied" ? "warning" : "danger"}>{r.outcome}</StatusBadge>
+            </td>
+            <td className="px-5 py-2.5 font-mono text-xs whitespace-nowrap text-slate-500 dark:text-slate-400">{r.ip ?? "—"}</td>
+          </tr>
+        )}
+        footer={
           <div className="mt-4 flex items-center justify-between text-sm text-slate-500 dark:text-slate-400">
             <span>
               {rows.length} {rows.length === 1 ? "entry" : "entries"}
@@ -161,8 +147,8 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
               <span>End of the log</span>
             )}
           </div>
-        </>
-      )}
+        }
+      />
     </SettingsCard>
   );
 }

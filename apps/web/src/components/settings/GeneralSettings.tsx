@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
-import { ConfirmDialog } from "./ConfirmDialog";
+import { ConfirmDialog } from "@/components/forms/Dialog";
 import { errorMessage, fieldError } from "./errors";
 import { ListSkeleton, SettingsCard } from "./SettingsCard";
 import { minimumRole, useWorkspaceAccess } from "./use-workspace-access";

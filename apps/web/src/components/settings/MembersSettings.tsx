@@ -4,11 +4,13 @@ import { useId, useState, type FormEvent } from "react";
 import { assignableRoles, roleHasScope, type Role } from "@sluice/shared";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
-import { ConfirmDialog } from "./ConfirmDialog";
+import { ConfirmDialog } from "@/components/forms/Dialog";
 import { CopyOnce } from "./CopyOnce";
 import { errorMessage, fieldError } from "./errors";
-import { capitalize, formatDate, formatDateTime, formatRelative, withArticle } from "./format";
+import { capitalize, formatDate, formatDateTime, withArticle } from "./format";
 import { RoleBadge } from "./RoleBadge";
+import { QueryState } from "./QueryTable";
+import { RelativeTime, RevokeButton, SettingsList } from "./RowParts";
 import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
 import { minimumRole, useWorkspaceAccess } from "./use-workspace-access";
 
@@ -79,55 +81,51 @@ function MemberList({ workspaceId, myRole, canManage }: { workspaceId: string; m
           : `Everyone with access to this workspace. Only an ${minimumRole("member:manage")} or owner can invite people or change roles.`
       }
     >
-      {members.isLoading ? (
-        <ListSkeleton rows={3} label="Loading members" />
-      ) : members.error ? (
-        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-          {errorMessage(members.error)}
-        </p>
-      ) : (
-        <ul className="-my-2 divide-y divide-slate-200 dark:divide-slate-800" data-testid="member-list">
-          {members.data?.map((m) => (
-            <li key={m.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="member-row">
-              <Avatar name={m.user.name} />
-              <div className="min-w-0 flex-1">
-                <div className="truncate text-sm font-medium">
-                  {m.user.name}
-                  {m.isYou && <span className="ml-1.5 text-xs font-normal text-slate-500">(you)</span>}
+      <QueryState query={members} items={members.data} loading={{ rows: 3, label: "Loading members" }}>
+        {(list) => (
+          <SettingsList testId="member-list">
+            {list.map((m) => (
+              <li key={m.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="member-row">
+                <Avatar name={m.user.name} />
+                <div className="min-w-0 flex-1">
+                  <div className="truncate text-sm font-medium">
+                    {m.user.name}
+                    {m.isYou && <span className="ml-1.5 text-xs font-normal text-slate-500">(you)</span>}
+                  </div>
+                  <div className="truncate text-xs text-slate-500 dark:text-slate-400">
+                    {m.user.email} · joined <time dateTime={m.joinedAt.toISOString()} title={formatDateTime(m.joinedAt)}>{formatDate(m.joinedAt)}</time>
+                  </div>
                 </div>
-                <div className="truncate text-xs text-slate-500 dark:text-slate-400">
-                  {m.user.email} · joined <time dateTime={m.joinedAt.toISOString()} title={formatDateTime(m.joinedAt)}>{formatDate(m.joinedAt)}</time>
-                </div>
-              </div>
-              {mayManage(m) ? (
-                <div className="flex items-center gap-2">
-                  <label htmlFor={`role-${m.id}`} className="sr-only">
-                    Role for {m.user.name}
-                  </label>
-                  <select
-                    id={`role-${m.id}`}
-                    className="input w-32 py-1"
-                    value={m.role}
-                    disabled={updateRole.isPending && updateRole.variables?.memberId === m.id}
-                    onChange={(e) => updateRole.mutate({ workspaceId, memberId: m.id, role: e.target.value as Role })}
-                  >
-                    {(options.includes(m.role) ? options : [m.role, ...options]).map((r) => (
-                      <option key={r} value={r}>
-                        {capitalize(r)}
-                      </option>
-                    ))}
-                  </select>
-                  <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user.name}`}>
-                    Remove
-                  </button>
-                </div>
-              ) : (
-                <RoleBadge role={m.role} />
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+                {mayManage(m) ? (
+                  <div className="flex items-center gap-2">
+                    <label htmlFor={`role-${m.id}`} className="sr-only">
+                      Role for {m.user.name}
+                    </label>
+                    <select
+                      id={`role-${m.id}`}
+                      className="input w-32 py-1"
+                      value={m.role}
+                      disabled={updateRole.isPending && updateRole.variables?.memberId === m.id}
+                      onChange={(e) => updateRole.mutate({ workspaceId, memberId: m.id, role: e.target.value as Role })}
+                    >
+                      {(options.includes(m.role) ? options : [m.role, ...options]).map((r) => (
+                        <option key={r} value={r}>
+                          {capitalize(r)}
+                        </option>
+                      ))}
+                    </select>
+                    <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user.name}`}>
+                      Remove
+                    </button>
+                  </div>
+                ) : (
+                  <RoleBadge role={m.role} />
+                )}
+              </li>
+            ))}
+          </SettingsList>
+        )}
+      </QueryState>
       {removing && (
         <ConfirmDialog
           title={`Remove ${removing.user.name}?`}
@@ -270,37 +268,34 @@ function PendingInvitations({ workspaceId }: { workspaceId: string }) {
 
   return (
     <SettingsCard title="Pending invitations" description="Links that have not been used yet. Revoke one to make its link stop working.">
-      {invitations.isLoading ? (
-        <ListSkeleton rows={2} label="Loading invitations" />
-      ) : invitations.error ? (
-        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-          {errorMessage(invitations.error)}
-        </p>
-      ) : invitations.data?.length ? (
-        <ul className="-my-2 divide-y divide-slate-200 dark:divide-slate-800" data-testid="invitation-list">
-          {invitations.data.map((inv) => (
-            <li key={inv.id} className="flex flex-wrap items-center gap-3 py-3">
-              <div className="min-w-0 flex-1">
-                <div className="truncate text-sm font-medium">{inv.email}</div>
-                <div className="text-xs text-slate-500 dark:text-slate-400">
-                  Invited by {inv.invitedBy.name} · expires{" "}
-                  <time dateTime={inv.expiresAt.toISOString()} title={formatDateTime(inv.expiresAt)}>
-                    {formatRelative(inv.expiresAt)}
-                  </time>
+      <QueryState
+        query={invitations}
+        items={invitations.data}
+        loading={{ rows: 2, label: "Loading invitations" }}
+        empty={
+          <EmptyState title="No pending invitations" testId="no-invitations">
+            Invitations you create appear here until they are accepted, revoked or expire.
+          </EmptyState>
+        }
+      >
+        {(list) => (
+          <SettingsList testId="invitation-list">
+            {list.map((inv) => (
+              <li key={inv.id} className="flex flex-wrap items-center gap-3 py-3">
+                <div className="min-w-0 flex-1">
+                  <div className="truncate text-sm font-medium">{inv.email}</div>
+                  <div className="text-xs text-slate-500 dark:text-slate-400">
+                    Invited by {inv.invitedBy.name} · expires{" "}
+                    <RelativeTime at={inv.expiresAt} />
+                  </div>
                 </div>
-              </div>
-              <RoleBadge role={inv.role} />
-              <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRevoking(inv)} aria-label={`Revoke invitation for ${inv.email}`}>
-                Revoke
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <EmptyState title="No pending invitations" testId="no-invitations">
-          Invitations you create appear here until they are accepted, revoked or expire.
-        </EmptyState>
-      )}
+                <RoleBadge role={inv.role} />
+                <RevokeButton name={inv.email} label={`Revoke invitation for ${inv.email}`} onClick={() => setRevoking(inv)} />
+              </li>
+            ))}
+          </SettingsList>
+        )}
+      </QueryState>
       {revoking && (
         <ConfirmDialog
           title={`Revoke the invitation for ${revoking.email}?`}

@@ -3,10 +3,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
-import { ConfirmDialog } from "./ConfirmDialog";
+import { ConfirmDialog } from "@/components/forms/Dialog";
 import { errorMessage, fieldError } from "./errors";
-import { formatDateTime, formatRelative } from "./format";
 import { NeedRole } from "./NeedRole";
+import { QueryState } from "./QueryTable";
+import { RelativeTime, SettingsList } from "./RowParts";
 import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
 import { useWorkspaceAccess } from "./use-workspace-access";
 
@@ -45,46 +46,45 @@ function Secrets({ workspaceId, canManage }: { workspaceId: string; canManage: b
         title="Secrets"
         description="Passwords, connection strings and signing keys for pipeline nodes. Values are encrypted at rest and never shown again after you save them; nodes pick a secret by name."
       >
-        {secrets.isLoading ? (
-          <ListSkeleton rows={3} label="Loading secrets" />
-        ) : secrets.error ? (
-          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-            {errorMessage(secrets.error)}
-          </p>
-        ) : secrets.data?.length ? (
-          <ul className="-my-2 divide-y divide-slate-200 dark:divide-slate-800" data-testid="secret-list">
-            {secrets.data.map((s) => (
-              <li key={s.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="secret-row">
-                <div className="min-w-0 flex-1">
-                  <div className="truncate font-mono text-sm font-medium">{s.name}</div>
-                  <div className="text-xs text-slate-500 dark:text-slate-400">
-                    Created by {s.createdBy.name} · updated{" "}
-                    <time dateTime={s.updatedAt.toISOString()} title={formatDateTime(s.updatedAt)}>
-                      {formatRelative(s.updatedAt)}
-                    </time>
+        <QueryState
+          query={secrets}
+          items={secrets.data}
+          loading={{ rows: 3, label: "Loading secrets" }}
+          empty={
+            <EmptyState title="No secrets yet" testId="no-secrets">
+              {canManage ? "Add the credentials your sources and sinks need, such as a database password." : "An admin can add credentials for pipeline nodes."}
+            </EmptyState>
+          }
+        >
+          {(list) => (
+            <SettingsList testId="secret-list">
+              {list.map((s) => (
+                <li key={s.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="secret-row">
+                  <div className="min-w-0 flex-1">
+                    <div className="truncate font-mono text-sm font-medium">{s.name}</div>
+                    <div className="text-xs text-slate-500 dark:text-slate-400">
+                      Created by {s.createdBy.name} · updated{" "}
+                      <RelativeTime at={s.updatedAt} />
+                    </div>
                   </div>
-                </div>
-                <span className="font-mono text-sm text-slate-500 dark:text-slate-400" aria-label="Value hidden">
-                  {s.hint}
-                </span>
-                {canManage && (
-                  <div className="flex gap-1">
-                    <button type="button" className="btn-ghost" onClick={() => setRotating(s)} aria-label={`Rotate ${s.name}`}>
-                      Rotate
-                    </button>
-                    <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
-                      Delete
-                    </button>
-                  </div>
-                )}
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <EmptyState title="No secrets yet" testId="no-secrets">
-            {canManage ? "Add the credentials your sources and sinks need, such as a database password." : "An admin can add credentials for pipeline nodes."}
-          </EmptyState>
-        )}
+                  <span className="font-mono text-sm text-slate-500 dark:text-slate-400" aria-label="Value hidden">
+                    {s.hint}
+                  </span>
+                  {canManage && (
+                    <div className="flex gap-1">
+                      <button type="button" className="btn-ghost" onClick={() => setRotating(s)} aria-label={`Rotate ${s.name}`}>
+                        Rotate
+                      </button>
+                      <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                        Delete
+                      </button>
+                    </div>
+                  )}
+                </li>
+              ))}
+            </SettingsList>
+          )}
+        </QueryState>
       </SettingsCard>
       {rotating && <RotateSecret workspaceId={workspaceId} secret={rotating} onClose={() => setRotating(null)} onRotated={invalidate} />}
       {deleting && (
