@@ -5,9 +5,8 @@ import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
-import { ensureDatabase, migrateDatabase } from "@sluice/db";
 import { localSecrets, serviceUrls } from "./lib/config";
+import { recreateDatabase } from "./lib/database";
 import { repoRoot } from "./lib/paths";
 import { node22 } from "./lib/procs";
 import { ensureServices } from "./lib/services";
@@ -35,22 +34,10 @@ function runJson<T>(script: string, args: string[], env: NodeJS.ProcessEnv): Pro
   });
 }
 
-async function resetDatabase(url: string) {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = "/postgres";
-  const c = new pg.Client({ connectionString: u.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await c.end();
-  await ensureDatabase(url);
-  await migrateDatabase(url, { log: () => {} });
-}
-
 const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_bench", redis: "redis://127.0.0.1:6379/2" });
 const services = await ensureServices(urls);
 try {
-  await resetDatabase(urls.databaseUrl);
+  await recreateDatabase(urls.databaseUrl);
   const env = { ...process.env, ...localSecrets(), DATABASE_URL: urls.databaseUrl, REDIS_URL: urls.redisUrl, KAFKA_BROKERS: urls.kafkaBrokers, TEST_LOG_LEVEL: "silent" };
 
   type EngineRun = { events: number; eventsPerSecond: number; cpuMicrosPerEvent: number; endToEndSeconds: number };

@@ -3,9 +3,8 @@
 // Ends with one summary line `sluice: N passed, N failed`. Stops whatever it started.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
-import { ensureDatabase, migrateDatabase } from "@sluice/db";
 import { ensureDebianPackages } from "./lib/apt";
+import { recreateDatabase } from "./lib/database";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
 import { bin, node22, run, startManaged, waitForHttp, type Managed } from "./lib/procs";
@@ -54,18 +53,6 @@ async function vitest(project: string, env: NodeJS.ProcessEnv) {
   return { passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0), skipped: r.numPendingTests + r.numTodoTests };
 }
 
-async function resetTestDatabase(url: string) {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = "/postgres";
-  const c = new pg.Client({ connectionString: u.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await c.end();
-  await ensureDatabase(url);
-  await migrateDatabase(url, { log: () => {} });
-}
-
 async function main() {
   mkdirSync(out, { recursive: true });
   const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" });
@@ -93,7 +80,7 @@ async function main() {
   const needServices = want("integration") || want("e2e");
   if (needServices) {
     services = await ensureServices(urls);
-    await resetTestDatabase(urls.databaseUrl);
+    await recreateDatabase(urls.databaseUrl);
   }
   await step("integration", async () => {
     ensureDebianPackages({ "docker-compose": "docker-compose" });
@@ -104,7 +91,7 @@ async function main() {
     ensureDebianPackages({ chromium: "chromium" });
     // Start the browser tests from an empty database: deployments left by integration tests would
     // otherwise be picked up by the runner and compete for the two cores.
-    await resetTestDatabase(urls.databaseUrl);
+    await recreateDatabase(urls.databaseUrl);
     const webPort = 3100;
     const runnerPort = 4200;
     const e2eEnv: NodeJS.ProcessEnv = {
