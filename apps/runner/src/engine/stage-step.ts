@@ -1,6 +1,6 @@
 // Runs one micro-batch (one job) through a stage's fused chain: decode the input records, run each
 // node on what reaches it, write sinks, send every output and dead-letter record to Kafka and wait
-// for the acks, then (stateful stages) checkpoint state and the last applied offset in one MULTI.
+// for the acks, then (stateful stages) checkpoint state and the last applied offset in one Lua script.
 // Only after that does the job complete, and only then does the feeder commit the offsets.
 import type { Redis } from "ioredis";
 import { z } from "zod";
@@ -21,6 +21,7 @@ import {
   WindowCore,
 } from "@sluice/shared";
 import type { Logger } from "../log";
+import { runRedisScript } from "../services/redis";
 import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
 import type { Plan, Stage } from "./plan";
@@ -258,17 +259,17 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     if (BigInt(last) > skipThrough || batch.records.length === 0) {
       // State, marker and watermark in one atomic step, and only if no other run (a stalled job of a
       // crashed runner) checkpointed this partition since we read it; otherwise retry from the new one.
-      const applied = await deps.redis.eval(
+      const applied = await runRedisScript(
+        deps.redis,
         CHECKPOINT_SCRIPT,
-        3,
-        keys.marker,
-        keys.state,
-        watermarkKey(plan.pipelineId, head.id),
-        checkpoint?.offset ?? "",
-        last,
-        JSON.stringify(snapshot ?? checkpoint?.state ?? null),
-        String(batch.partition),
-        watermark === undefined || watermark === null ? "" : `${watermark}:${now}`,
+        [keys.marker, keys.state, watermarkKey(plan.pipelineId, head.id)],
+        [
+          checkpoint?.offset ?? "",
+          last,
+          JSON.stringify(snapshot ?? checkpoint?.state ?? null),
+          String(batch.partition),
+          watermark === undefined || watermark === null ? "" : `${watermark}:${now}`,
+        ],
       );
       if (applied !== 1) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
     }

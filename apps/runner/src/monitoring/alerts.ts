@@ -15,6 +15,7 @@ import { isPrivateAddress, isPrivateHost, mergeSnapshots, metricsChannel, Metric
 import type { Reconciler } from "../engine/reconciler";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
+import { runRedisScript } from "../services/redis";
 
 export const ALERT_WEBHOOK_QUEUE = "alert-webhooks";
 export const alertStateKey = (ruleId: string) => `sluice:alert:${ruleId}`;
@@ -141,7 +142,7 @@ export function startAlertEvaluator(options: {
   }
 
   async function transition(rule: Rule, state: "firing" | "resolved", value: number, message: string) {
-    const claimed = await options.redis.eval(TRANSITION_SCRIPT, 1, alertStateKey(rule.id), state);
+    const claimed = await runRedisScript(options.redis, TRANSITION_SCRIPT, [alertStateKey(rule.id)], [state]);
     if (claimed !== 1) return;
     let event: AlertEvent;
     try {

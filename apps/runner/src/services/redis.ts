@@ -51,3 +51,11 @@ export async function closeRedis(redis: Redis): Promise<void> {
   }
   await withTimeout(redis.quit(), 2000, "Redis QUIT timed out").catch(() => redis.disconnect());
 }
+
+/**
+ * Runs a Lua script atomically on the Redis server (EVAL). The script is ours and fixed; no user
+ * input is ever part of it, only of its keys and arguments.
+ */
+export function runRedisScript(redis: Redis, script: string, keys: string[], args: string[]): Promise<unknown> {
+  return redis.call("EVAL", script, String(keys.length), ...keys, ...args);
+}
