@@ -3,7 +3,7 @@
 // Retry-After once it passes the threshold.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
-import { graph, sinkColumns } from "./graphs";
+import { ingestToPostgres } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 describe("engine: back-pressure", () => {
@@ -32,13 +32,7 @@ describe("engine: back-pressure", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "sink", type: "postgres-sink", config: { ...sinkColumns, connectionSecretId: secretId } },
-        ],
-        [["ingest", "sink"]],
-      ),
+      ingestToPostgres(pathKey, key.id, secretId),
     );
     await waitRunning(world, deploymentId);
     const post = () =>

@@ -5,7 +5,7 @@ import { decodeDeadLetterHeaders } from "@sluice/shared";
 import type { ConsumedMessage } from "@sluice/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
-import { graph, sinkColumns } from "./graphs";
+import { graph, ingestToPostgres } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
@@ -97,13 +97,7 @@ describe("engine: dead letters", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "sink", type: "postgres-sink", config: { ...sinkColumns, connectionSecretId: secretId } },
-        ],
-        [["ingest", "sink"]],
-      ),
+      ingestToPostgres(pathKey, key.id, secretId),
     );
     await waitRunning(world, deploymentId);
     const events = Array.from({ length: 5 }, (_, i) => ({ id: `down-${i}`, type: "click", userId: "u-1" }));

@@ -8,6 +8,44 @@ import { createApiKey, createPipeline, createSecret, createWorld, deploy, startE
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
+/** Ingest -> 1-minute tumbling counts per event type -> Postgres upsert by window id. */
+function windowCountGraph(table: string, pathKey: string, apiKeyId: string, connectionSecretId: string) {
+  return graph(
+    [
+      { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId } },
+      {
+        id: "win",
+        type: "window",
+        config: {
+          kind: "tumbling",
+          size: "1m",
+          watermarkDelay: "1s",
+          allowedLateness: "1m",
+          groupBy: [{ name: "eventType", expression: "event.type" }],
+          aggregations: [{ name: "events", function: "count" }],
+        },
+      },
+      {
+        id: "sink",
+        type: "postgres-sink",
+        config: {
+          connectionSecretId,
+          table,
+          mode: "upsert",
+          keyColumns: ["window_id"],
+          columns: [
+            { column: "window_id", expression: "event.windowId" },
+            { column: "event_type", expression: "event.eventType" },
+            { column: "events", expression: "event.events" },
+            { column: "revision", expression: "event.revision" },
+          ],
+        },
+      },
+    ],
+    [["ingest", "win"], ["win", "sink"]],
+  );
+}
+
 describe("engine: windows across partitions and crashes", () => {
   let world: World;
   let sinkDb: pg.Client;
@@ -39,40 +77,7 @@ describe("engine: windows across partitions and crashes", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          {
-            id: "win",
-            type: "window",
-            config: {
-              kind: "tumbling",
-              size: "1m",
-              watermarkDelay: "1s",
-              allowedLateness: "1m",
-              groupBy: [{ name: "eventType", expression: "event.type" }],
-              aggregations: [{ name: "events", function: "count" }],
-            },
-          },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "upsert",
-              keyColumns: ["window_id"],
-              columns: [
-                { column: "window_id", expression: "event.windowId" },
-                { column: "event_type", expression: "event.eventType" },
-                { column: "events", expression: "event.events" },
-                { column: "revision", expression: "event.revision" },
-              ],
-            },
-          },
-        ],
-        [["ingest", "win"], ["win", "sink"]],
-      ),
+      windowCountGraph(table, pathKey, key.id, secretId),
     );
     await waitRunning(world, deploymentId);
 
@@ -125,33 +130,7 @@ describe("engine: windows across partitions and crashes", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          {
-            id: "win",
-            type: "window",
-            config: { kind: "tumbling", size: "1m", watermarkDelay: "1s", allowedLateness: "1m", groupBy: [{ name: "eventType", expression: "event.type" }], aggregations: [{ name: "events", function: "count" }] },
-          },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "upsert",
-              keyColumns: ["window_id"],
-              columns: [
-                { column: "window_id", expression: "event.windowId" },
-                { column: "event_type", expression: "event.eventType" },
-                { column: "events", expression: "event.events" },
-                { column: "revision", expression: "event.revision" },
-              ],
-            },
-          },
-        ],
-        [["ingest", "win"], ["win", "sink"]],
-      ),
+      windowCountGraph(table, pathKey, key.id, secretId),
     );
     await waitRunning(world, deploymentId);
     // The first test's engine also runs this workspace and may have set the status: wait for ours.

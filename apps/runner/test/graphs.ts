@@ -34,3 +34,14 @@ export const sinkColumns = {
     { column: "event_type", expression: "event.type" },
   ],
 };
+
+/** http-ingest straight into a Postgres sink (the sink config from `sinkColumns`). */
+export function ingestToPostgres(pathKey: string, apiKeyId: string, connectionSecretId: string): PipelineGraph {
+  return graph(
+    [
+      { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId } },
+      { id: "sink", type: "postgres-sink", config: { ...sinkColumns, connectionSecretId } },
+    ],
+    [["ingest", "sink"]],
+  );
+}
