@@ -3,7 +3,7 @@
 import pg from "pg";
 import { GeneratorConfig, generateEvents } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type World } from "./engine-world";
+import { closeSinkTable, createPipeline, createSecret, createWorld, deploy, openSinkTable, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -14,14 +14,11 @@ describe("engine: generator source", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    sinkDb = new pg.Client({ connectionString: testServices.databaseUrl });
-    await sinkDb.connect();
-    await sinkDb.query(`CREATE TABLE ${table} (event_id text NOT NULL)`);
+    sinkDb = await openSinkTable(table, "event_id text NOT NULL");
   });
 
   afterAll(async () => {
-    await sinkDb?.query(`DROP TABLE IF EXISTS ${table}`);
-    await sinkDb?.end();
+    await closeSinkTable(sinkDb, table);
     await world?.close();
   });
 

@@ -2,7 +2,7 @@
 // notice like the web app does; events POSTed with a real API key land exactly once.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { API_KEY_REVOKED_CHANNEL } from "../src/ingest/ingest-route";
@@ -18,9 +18,7 @@ describe("engine: HTTP ingest to Postgres", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    sinkDb = new pg.Client({ connectionString: testServices.databaseUrl });
-    await sinkDb.connect();
-    await sinkDb.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text NOT NULL, tag text)`);
+    sinkDb = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text NOT NULL, tag text");
     const secretId = await createSecret(world, testServices.databaseUrl);
     const pipeline = await createPipeline(world, "ingest-to-postgres");
     pipelineId = pipeline.id;
@@ -61,8 +59,7 @@ describe("engine: HTTP ingest to Postgres", () => {
 
   afterAll(async () => {
     await running?.stop();
-    await sinkDb?.query(`DROP TABLE IF EXISTS ${table}`);
-    await sinkDb?.end();
+    await closeSinkTable(sinkDb, table);
     await world?.close();
   });
 

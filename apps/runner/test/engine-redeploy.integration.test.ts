@@ -3,7 +3,7 @@
 // processed by version 1 and the rest by version 2.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -15,9 +15,7 @@ describe("engine: redeploy handover", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    sinkDb = new pg.Client({ connectionString: testServices.databaseUrl });
-    await sinkDb.connect();
-    await sinkDb.query(`CREATE TABLE ${table} (event_id text NOT NULL, version text NOT NULL)`);
+    sinkDb = await openSinkTable(table, "event_id text NOT NULL, version text NOT NULL");
     running = await startEngine(world, {
       topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 },
       feeder: { maxBatchRecords: 20, maxBatchBytes: 2 ** 20, lingerMs: 10, maxInFlightPerPartition: 2, maxInFlightTotal: 16 },
@@ -26,8 +24,7 @@ describe("engine: redeploy handover", () => {
 
   afterAll(async () => {
     await running?.stop();
-    await sinkDb?.query(`DROP TABLE IF EXISTS ${table}`);
-    await sinkDb?.end();
+    await closeSinkTable(sinkDb, table);
     await world?.close();
   });
 

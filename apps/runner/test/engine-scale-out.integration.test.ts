@@ -4,7 +4,7 @@
 // makes the result exactly once, which is the guarantee asserted here.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -16,15 +16,12 @@ describe("engine: two runners", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    sinkDb = new pg.Client({ connectionString: testServices.databaseUrl });
-    await sinkDb.connect();
-    await sinkDb.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY)`);
+    sinkDb = await openSinkTable(table, "event_id text PRIMARY KEY");
   });
 
   afterAll(async () => {
     for (const e of engines) await e.stop().catch(() => undefined);
-    await sinkDb?.query(`DROP TABLE IF EXISTS ${table}`);
-    await sinkDb?.end();
+    await closeSinkTable(sinkDb, table);
     await world?.close();
   });
 

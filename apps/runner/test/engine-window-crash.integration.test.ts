@@ -4,7 +4,7 @@
 import pg from "pg";
 import { partitionForKey } from "@sluice/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -54,15 +54,12 @@ describe("engine: windows across partitions and crashes", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    sinkDb = new pg.Client({ connectionString: testServices.databaseUrl });
-    await sinkDb.connect();
-    await sinkDb.query(`CREATE TABLE ${table} (window_id text PRIMARY KEY, event_type text, events bigint, revision int)`);
+    sinkDb = await openSinkTable(table, "window_id text PRIMARY KEY, event_type text, events bigint, revision int");
   });
 
   afterAll(async () => {
     for (const e of engines) await e.stop().catch(() => undefined);
-    await sinkDb?.query(`DROP TABLE IF EXISTS ${table}`);
-    await sinkDb?.end();
+    await closeSinkTable(sinkDb, table);
     await world?.close();
   });
 

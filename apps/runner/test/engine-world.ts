@@ -1,6 +1,7 @@
 // A workspace of its own per test file, with real rows (user, pipeline, versions, deployments, API
 // keys, secrets) and an in-process engine + HTTP server against the real services.
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
 import { createKafka, type Kafka } from "@sluice/kafka";
 import type { PipelineGraph } from "@sluice/shared";
@@ -129,4 +130,18 @@ export async function waitRunning(world: World, deploymentId: string, timeoutMs 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`deployment ${deploymentId} did not start within ${timeoutMs} ms`);
+}
+
+/** Creates a scratch sink table (`columns` is its column SQL) and returns a client for assertions. */
+export async function openSinkTable(table: string, columns: string): Promise<pg.Client> {
+  const db = new pg.Client({ connectionString: testServices.databaseUrl });
+  await db.connect();
+  await db.query(`CREATE TABLE ${table} (${columns})`);
+  return db;
+}
+
+/** Drops the table made by `openSinkTable` and closes its client; safe if setup failed half-way. */
+export async function closeSinkTable(db: pg.Client | undefined, table: string): Promise<void> {
+  await db?.query(`DROP TABLE IF EXISTS ${table}`);
+  await db?.end();
 }
