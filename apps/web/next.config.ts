@@ -14,6 +14,8 @@ const config: NextConfig = {
   // `npm test` type-checks every workspace with tsc (strict); doing it again inside `next build`
   // would double the slowest step on a 2-core machine.
   typescript: { ignoreBuildErrors: true },
+  // Parallel local builds (e.g. two browser-test runs on one checkout) can each use their own folder.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   reactStrictMode: true,
 };

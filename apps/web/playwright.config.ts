@@ -10,7 +10,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [["list"], ["json"]],
-  outputDir: "../../.cache/test/playwright-results",
+  outputDir: process.env.PLAYWRIGHT_OUTPUT_DIR ?? "../../.cache/test/playwright-results",
   use: {
     baseURL: process.env.E2E_BASE_URL ?? "http://localhost:3000",
     trace: "retain-on-failure",
