@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
+import { Field } from "@/components/forms/Field";
 import { ConfirmDialog } from "@/components/forms/Dialog";
 import { CopyOnce } from "@/components/settings/CopyOnce";
 import { errorMessage, fieldError } from "@/components/settings/errors";
@@ -113,7 +114,6 @@ function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
   const qc = useQueryClient();
   const { toast } = useToast();
   const workspaces = useQuery(trpc.workspace.list.queryOptions());
-  const nameId = useId();
   const workspaceSelectId = useId();
   const expiryId = useId();
   const [name, setName] = useState("");
@@ -153,13 +153,9 @@ function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
         <p className="text-sm text-slate-500 dark:text-slate-400">Join or create a workspace first: every token belongs to one.</p>
       ) : (
         <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_12rem_8rem_auto] sm:items-start" aria-label="Create a personal access token">
-          <div>
-            <label htmlFor={nameId} className="label">
-              Token name
-            </label>
-            <input id={nameId} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="CI deploys" maxLength={80} required />
-            {nameError && <p className="field-error">{nameError}</p>}
-          </div>
+          <Field label="Token name" error={nameError}>
+            {(control) => <input {...control} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="CI deploys" maxLength={80} required />}
+          </Field>
           <div>
             <label htmlFor={workspaceSelectId} className="label">
               Workspace

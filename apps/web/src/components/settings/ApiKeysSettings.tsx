@@ -1,6 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
+import { Field } from "@/components/forms/Field";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
 import { ConfirmDialog } from "@/components/forms/Dialog";
@@ -119,7 +120,6 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { toast } = useToast();
-  const nameId = useId();
   const pipelineId = useId();
   const [name, setName] = useState("");
   const [pipeline, setPipeline] = useState("");
@@ -149,13 +149,9 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
   return (
     <SettingsCard title="Create an API key" description="The full key is shown once, right after you create it. Only a hash is stored.">
       <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_14rem_auto] sm:items-start" aria-label="Create an API key">
-        <div>
-          <label htmlFor={nameId} className="label">
-            Key name
-          </label>
-          <input id={nameId} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="Website tracker" maxLength={80} required />
-          {nameError && <p className="field-error">{nameError}</p>}
-        </div>
+        <Field label="Key name" error={nameError}>
+          {(control) => <input {...control} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="Website tracker" maxLength={80} required />}
+        </Field>
         <div>
           <label htmlFor={pipelineId} className="label">
             Pipelines

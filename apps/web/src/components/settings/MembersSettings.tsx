@@ -4,6 +4,7 @@ import { useId, useState, type FormEvent } from "react";
 import { assignableRoles, roleHasScope, type Role } from "@sluice/shared";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
+import { Field } from "@/components/forms/Field";
 import { ConfirmDialog } from "@/components/forms/Dialog";
 import { CopyOnce } from "./CopyOnce";
 import { errorMessage, fieldError } from "./errors";
@@ -162,8 +163,7 @@ function InviteMember({ workspaceId, myRole }: { workspaceId: string; myRole: Ro
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { toast } = useToast();
-  const emailId = useId();
-  const roleId = useId();
+  const roleHelpId = useId();
   const roles = assignableRoles(myRole);
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("viewer");
@@ -192,46 +192,37 @@ function InviteMember({ workspaceId, myRole }: { workspaceId: string; myRole: Ro
   return (
     <SettingsCard title="Invite someone" description="They get a link to join with the role you choose. Send it to them yourself; Sluice does not email it.">
       <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_10rem_auto] sm:items-start" noValidate aria-label="Invite a member">
-        <div>
-          <label htmlFor={emailId} className="label">
-            Email
-          </label>
-          <input
-            id={emailId}
-            type="email"
-            className="input"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            placeholder="teammate@company.com"
-            autoComplete="off"
-            required
-            aria-invalid={emailError ? true : undefined}
-            aria-describedby={emailError ? `${emailId}-error` : undefined}
-          />
-          {emailError && (
-            <p id={`${emailId}-error`} className="field-error">
-              {emailError === "Invalid email address" ? "Enter a valid email address." : emailError}
-            </p>
+        <Field label="Email" error={emailError === "Invalid email address" ? "Enter a valid email address." : emailError}>
+          {(control) => (
+            <input
+              {...control}
+              type="email"
+              className="input"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              placeholder="teammate@company.com"
+              autoComplete="off"
+              required
+            />
           )}
-        </div>
-        <div>
-          <label htmlFor={roleId} className="label">
-            Role
-          </label>
-          <select id={roleId} className="input" value={role} onChange={(e) => setRole(e.target.value as Role)} aria-describedby={`${roleId}-help`}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {capitalize(r)}
-              </option>
-            ))}
-          </select>
-        </div>
+        </Field>
+        <Field label="Role">
+          {(control) => (
+            <select {...control} className="input" value={role} onChange={(e) => setRole(e.target.value as Role)} aria-describedby={roleHelpId}>
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {capitalize(r)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <div className="sm:pt-6">
           <button type="submit" className="btn-primary w-full" disabled={invite.isPending || email.trim() === ""}>
             {invite.isPending ? "Inviting…" : "Create invitation"}
           </button>
         </div>
-        <p id={`${roleId}-help`} className="text-xs text-slate-500 sm:col-span-3 dark:text-slate-400">
+        <p id={roleHelpId} className="text-xs text-slate-500 sm:col-span-3 dark:text-slate-400">
           <span className="capitalize">{role}</span>: {ROLE_HELP[role]}.
         </p>
       </form>

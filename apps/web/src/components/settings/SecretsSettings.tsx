@@ -1,9 +1,10 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
 import { ConfirmDialog } from "@/components/forms/Dialog";
+import { Field } from "@/components/forms/Field";
 import { errorMessage, fieldError } from "./errors";
 import { NeedRole } from "./NeedRole";
 import { QueryState } from "./QueryTable";
@@ -106,8 +107,6 @@ function CreateSecret({ workspaceId }: { workspaceId: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { toast } = useToast();
-  const nameId = useId();
-  const valueId = useId();
   const [name, setName] = useState("");
   const [value, setValue] = useState("");
   const create = useMutation(
@@ -134,47 +133,36 @@ function CreateSecret({ workspaceId }: { workspaceId: string }) {
   return (
     <SettingsCard title="Add a secret" description="Write-only: after saving, only the name and a masked hint are visible, to everyone including you.">
       <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_minmax(0,1fr)_auto] sm:items-start" aria-label="Add a secret">
-        <div>
-          <label htmlFor={nameId} className="label">
-            Name
-          </label>
-          <input
-            id={nameId}
-            className="input font-mono"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="WAREHOUSE_PASSWORD"
-            maxLength={80}
-            pattern="[A-Za-z0-9_.\-]+"
-            autoComplete="off"
-            spellCheck={false}
-            required
-            aria-describedby={`${nameId}-help`}
-          />
-          {nameError ? (
-            <p className="field-error">{nameError}</p>
-          ) : (
-            <p id={`${nameId}-help`} className="mt-1 text-xs text-slate-500 dark:text-slate-400">
-              Letters, digits, _ . and -
-            </p>
+        <Field label="Name" error={nameError} help="Letters, digits, _ . and -">
+          {(control) => (
+            <input
+              {...control}
+              className="input font-mono"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="WAREHOUSE_PASSWORD"
+              maxLength={80}
+              pattern="[A-Za-z0-9_.\-]+"
+              autoComplete="off"
+              spellCheck={false}
+              required
+            />
           )}
-        </div>
-        <div>
-          <label htmlFor={valueId} className="label">
-            Value
-          </label>
-          <input
-            id={valueId}
-            type="password"
-            className="input font-mono"
-            value={value}
-            onChange={(e) => setValue(e.target.value)}
-            autoComplete="new-password"
-            maxLength={8192}
-            required
-          />
-          {valueError && <p className="field-error">{valueError}</p>}
-        </div>
+        </Field>
+        <Field label="Value" error={valueError}>
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              className="input font-mono"
+              value={value}
+              onChange={(e) => setValue(e.target.value)}
+              autoComplete="new-password"
+              maxLength={8192}
+              required
+            />
+          )}
+        </Field>
         <div className="sm:pt-6">
           <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || value === ""}>
             {create.isPending ? "Saving…" : "Save secret"}
@@ -188,7 +176,6 @@ function CreateSecret({ workspaceId }: { workspaceId: string }) {
 function RotateSecret({ workspaceId, secret, onClose, onRotated }: { workspaceId: string; secret: Secret; onClose: () => void; onRotated: () => Promise<unknown> }) {
   const trpc = useTRPC();
   const { toast } = useToast();
-  const valueId = useId();
   const [value, setValue] = useState("");
   const rotate = useMutation(
     trpc.secret.update.mutationOptions({
@@ -211,12 +198,9 @@ function RotateSecret({ workspaceId, secret, onClose, onRotated }: { workspaceId
       onConfirm={() => rotate.mutate({ workspaceId, secretId: secret.id, value })}
     >
       <p>The new value replaces the old one, which cannot be recovered.</p>
-      <div>
-        <label htmlFor={valueId} className="label">
-          New value
-        </label>
-        <input id={valueId} type="password" className="input font-mono" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" maxLength={8192} />
-      </div>
+      <Field label="New value">
+        {(control) => <input {...control} type="password" className="input font-mono" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" maxLength={8192} />}
+      </Field>
     </ConfirmDialog>
   );
 }
