@@ -1,4 +1,4 @@
-import { at, type PipelineTemplate } from "./pipeline-template";
+import { at, wire, type PipelineTemplate } from "./pipeline-template";
 
 export const clickstreamAnalyticsTemplate: PipelineTemplate = {
   id: "clickstream-analytics",
@@ -139,14 +139,14 @@ export const clickstreamAnalyticsTemplate: PipelineTemplate = {
       },
     ],
     edges: [
-      { id: "e-ingest-validate", source: "ingest", sourcePort: "out", target: "validate", targetPort: "in" },
-      { id: "e-validate-dedup", source: "validate", sourcePort: "out", target: "dedup", targetPort: "in" },
-      { id: "e-dedup-mask", source: "dedup", sourcePort: "out", target: "mask", targetPort: "in" },
-      { id: "e-mask-key", source: "mask", sourcePort: "out", target: "by-user", targetPort: "in" },
-      { id: "e-key-counts", source: "by-user", sourcePort: "out", target: "counts", targetPort: "in" },
-      { id: "e-counts-table", source: "counts", sourcePort: "out", target: "counts-table", targetPort: "in" },
-      { id: "e-key-sessions", source: "by-user", sourcePort: "out", target: "sessions", targetPort: "in" },
-      { id: "e-sessions-table", source: "sessions", sourcePort: "sessions", target: "sessions-table", targetPort: "in" },
+      wire("ingest", "validate"),
+      wire("validate", "dedup"),
+      wire("dedup", "mask"),
+      wire("mask", "by-user"),
+      wire("by-user", "counts"),
+      wire("counts", "counts-table"),
+      wire("by-user", "sessions"),
+      wire("sessions", "sessions-table", "sessions"),
     ],
   },
 };

@@ -1,4 +1,4 @@
-import type { PipelineGraph } from "../graph/pipeline-graph";
+import type { PipelineEdge, PipelineGraph } from "../graph/pipeline-graph";
 
 /**
  * A starting point offered when creating a pipeline. Secret and API-key ids in templates are
@@ -14,4 +14,9 @@ export type PipelineTemplate = {
 /** Grid placement so template graphs open tidy on the canvas. */
 export function at(column: number, row: number): { x: number; y: number } {
   return { x: column * 280, y: row * 160 };
+}
+
+/** An edge of a template graph: `source.sourcePort -> target.in`, named after its ends. */
+export function wire(source: string, target: string, sourcePort = "out"): PipelineEdge {
+  return { id: `e-${source}-${target}`, source, sourcePort, target, targetPort: "in" };
 }

@@ -1,4 +1,4 @@
-import { at, type PipelineTemplate } from "./pipeline-template";
+import { at, wire, type PipelineTemplate } from "./pipeline-template";
 
 export const realtimeAlertingTemplate: PipelineTemplate = {
   id: "realtime-alerting",
@@ -96,13 +96,13 @@ export const realtimeAlertingTemplate: PipelineTemplate = {
       },
     ],
     edges: [
-      { id: "e-ingest-route", source: "ingest", sourcePort: "out", target: "route", targetPort: "in" },
-      { id: "e-route-key", source: "route", sourcePort: "payment-failures", target: "by-user", targetPort: "in" },
-      { id: "e-key-window", source: "by-user", sourcePort: "out", target: "failures", targetPort: "in" },
-      { id: "e-window-threshold", source: "failures", sourcePort: "out", target: "threshold", targetPort: "in" },
-      { id: "e-threshold-hook", source: "threshold", sourcePort: "out", target: "alert-hook", targetPort: "in" },
-      { id: "e-threshold-state", source: "threshold", sourcePort: "out", target: "alert-state", targetPort: "in" },
-      { id: "e-route-sales", source: "route", sourcePort: "big-purchases", target: "sales-hook", targetPort: "in" },
+      wire("ingest", "route"),
+      wire("route", "by-user", "payment-failures"),
+      wire("by-user", "failures"),
+      wire("failures", "threshold"),
+      wire("threshold", "alert-hook"),
+      wire("threshold", "alert-state"),
+      wire("route", "sales-hook", "big-purchases"),
     ],
   },
 };
