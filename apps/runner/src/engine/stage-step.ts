@@ -21,6 +21,7 @@ import {
   WindowCore,
 } from "@sluice/shared";
 import type { Logger } from "../log";
+import { tapOutputs } from "../monitoring/tap";
 import { runRedisScript } from "../services/redis";
 import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
@@ -55,6 +56,8 @@ export type StepDeps = {
 /** Stable machine codes for failures the runner itself detects. */
 const INVALID_VALUE = "record.invalid-json";
 const NODE_FAILED = "node.failed";
+/** Set by the dead-letter inbox's replay: the record re-enters this stage's chain at that node. */
+export const REPLAY_NODE_HEADER = "x-sluice-replay-node";
 
 /** Redis keys of a stateful node's checkpoint (per partition) and watermarks (per input topic). */
 export function checkpointKeys(pipelineId: string, nodeId: string, topic: string, partition: number) {
@@ -151,6 +154,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
   const input: EventRecord[] = [];
   const undecodable: CoreFailure[] = [];
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
+  const replays = new Map<string, EventRecord[]>();
   for (const record of batch.records) {
     if (BigInt(record.o) <= skipThrough) continue;
     let value: JsonValue | undefined;
@@ -172,6 +176,13 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
       event = deadLetterRecord(value, error, headers.success ? headers.data.nodeId : "", headers.success ? headers.data.failedAt : failedAt);
     }
     origin.set(event, { offset: record.o, key: record.k });
+    const replayAt = record.h?.[REPLAY_NODE_HEADER];
+    if (replayAt && replayAt !== head.id && stage.nodes.some((n) => n.id === replayAt)) {
+      const list = replays.get(replayAt);
+      if (list) list.push(event);
+      else replays.set(replayAt, [event]);
+      continue;
+    }
     input.push(event);
   }
   deadLetter(head.id, undecodable);
@@ -181,8 +192,15 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
   let watermark: number | null | undefined;
   let snapshot: unknown;
   let pending: { nodeId: string; events: EventRecord[] } | undefined = input.length > 0 || stage.stateful ? { nodeId: head.id, events: input } : undefined;
-  while (pending) {
-    const { nodeId, events } = pending;
+  // Replayed records join the chain at their node (the chain is linear: earliest node first).
+  const nextReplay = () => {
+    const nodeId = stage.nodes.find((n) => replays.has(n.id))?.id;
+    return nodeId ? { nodeId, events: [] } : undefined;
+  };
+  while ((pending ??= nextReplay())) {
+    const nodeId = pending.nodeId;
+    const events = replays.has(nodeId) ? [...pending.events, ...replays.get(nodeId)!] : pending.events;
+    replays.delete(nodeId);
     pending = undefined;
     const node = runtime.runtimes.get(nodeId);
     if (!node) throw new Error(`no runtime for node ${nodeId}`);
@@ -222,12 +240,13 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
       const message = error instanceof Error ? error.message : String(error);
       deps.log.warn({ err: error, node: nodeId, attempt }, "node failed on its last attempt: dead-lettering the batch");
       deadLetter(nodeId, events.map((event) => ({ event, error: { code: NODE_FAILED, message } })));
-      break;
+      continue;
     }
     deadLetter(nodeId, result.errors);
     if (result.produce) out.push(...result.produce);
     for (const [port, records] of Object.entries(result.outputs)) {
       if (records.length === 0 || port === "error") continue;
+      tapOutputs(deps.redis, plan.pipelineId, nodeId, port, records);
       deps.metrics.eventsOut.inc(label(nodeId), records.length);
       deps.metrics.stats.add(plan.pipelineId, nodeId, "out", records.length);
       const route = stage.routes[nodeId]?.[port];

@@ -11,6 +11,7 @@ import type { Logger } from "../log";
 import type { EngineMetrics } from "../engine/engine-metrics";
 import type { Plan } from "../engine/plan";
 import { HttpError, sendJson } from "../http/respond";
+import { tapOutputs } from "../monitoring/tap";
 import type { Route } from "../http/router";
 
 export const API_KEY_REVOKED_CHANNEL = "sluice:apikey:revoked";
@@ -114,6 +115,7 @@ export function createIngest(deps: {
       }
       // Acknowledged by Kafka (acks=all) before we say "accepted".
       if (messages.length > 0) await deps.producer.send(messages);
+      tapOutputs(undefined, target.pipelineId, entry.nodeId, "out", result.accepted);
       const labels = { pipeline: target.pipelineId, node: entry.nodeId };
       deps.metrics.eventsOut.inc(labels, result.accepted.length);
       deps.metrics.errors.inc(labels, result.rejected.length);
