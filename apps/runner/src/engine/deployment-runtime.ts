@@ -8,7 +8,8 @@ import { tapOutputs } from "../monitoring/tap";
 import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
-import type { Plan } from "./plan";
+import { createNodeHealth, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
+import { planNodeIds, type Plan } from "./plan";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys } from "./stage-step";
 
@@ -38,7 +39,8 @@ export type RuntimeDeps = {
 
 export type DeploymentRuntime = {
   spec: DeploymentSpec;
-  nodeStatus: Record<string, { state: "running" | "failing"; reason?: string }>;
+  /** Live per-node health in this process (see node-health.ts). */
+  readonly nodeStatus: Record<string, NodeStatus>;
   /** The message key for an event written to one of this plan's topics (window inputs need their group key). */
   keyFor(topic: string, event: EventRecord): string | null;
   /** Per stage in this process: its queue (job counts), feeder (oldest unprocessed record) and pool size. */
@@ -63,7 +65,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
 
   const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = { queues: [], pools: [], feeders: [], runtimes: [] };
   const stopGenerators: (() => Promise<void>)[] = [];
-  const nodeStatus: DeploymentRuntime["nodeStatus"] = {};
+  const health = createNodeHealth(planNodeIds(plan));
   const stages: DeploymentRuntime["stages"] = [];
   const topicKey = buildTopicKeys(plan);
   const startFrom = spec.startPosition === "latest" ? "latest" : "earliest";
@@ -88,7 +90,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
           log: log.child({ node: node.id }),
           secret: (id) => deps.secret(spec.workspaceId, id),
         });
-        runtimes.set(node.id, runtime);
+        runtimes.set(node.id, observeNode(node.id, runtime, health));
         closers.runtimes.push(runtime);
       }
       const name = stageQueueName(spec.deploymentId, stage.id);
@@ -121,20 +123,25 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
       await feeder.start();
       closers.feeders.push(feeder);
       stages.push({ stageId: stage.id, queue, feeder, concurrency });
-      for (const node of stage.nodes) nodeStatus[node.id] = { state: "running" };
     }
     for (const generator of plan.generators) {
-      stopGenerators.push(startGenerator(spec, generator, deps, log, (event) => topicKey.get(generator.topic)?.(event) ?? defaultPartitionKey(event)));
-      nodeStatus[generator.nodeId] = { state: "running" };
+      stopGenerators.push(startGenerator(spec, generator, deps, log, health, (event) => topicKey.get(generator.topic)?.(event) ?? defaultPartitionKey(event)));
     }
-    for (const entry of plan.ingest) nodeStatus[entry.nodeId] = { state: "running" };
   } catch (error) {
     await stopAll("abort");
     throw error;
   }
   log.info({ stages: plan.stages.length, topics: plan.topics.length }, "deployment started");
   const keyFor = (topic: string, event: EventRecord) => topicKey.get(topic)?.(event) ?? defaultPartitionKey(event);
-  return { spec, nodeStatus, keyFor, stages, stop: stopAll };
+  return {
+    spec,
+    get nodeStatus() {
+      return health.status();
+    },
+    keyFor,
+    stages,
+    stop: stopAll,
+  };
 }
 
 /**
@@ -147,6 +154,7 @@ function startGenerator(
   generator: Plan["generators"][number],
   deps: RuntimeDeps,
   log: Logger,
+  health: NodeHealth,
   keyOf: (event: EventRecord) => string | null,
 ): () => Promise<void> {
   const key = `sluice:generator:${spec.pipelineId}:${generator.nodeId}`;
@@ -173,7 +181,9 @@ function startGenerator(
           deps.metrics.eventsOut.inc({ pipeline: spec.pipelineId, node: generator.nodeId }, count);
           deps.metrics.stats.add(spec.pipelineId, generator.nodeId, "in", count);
           deps.metrics.stats.add(spec.pipelineId, generator.nodeId, "out", count);
+          health.processed(generator.nodeId, count, []);
         } catch (err) {
+          health.failed(generator.nodeId, err);
           log.warn({ err }, "generator produce failed; retrying");
         }
       }

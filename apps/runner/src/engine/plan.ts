@@ -83,6 +83,11 @@ export type Plan = {
   settings: TopicSettings;
 };
 
+/** Every node of the plan: stage members and the sources the runner drives itself. */
+export function planNodeIds(plan: Plan): string[] {
+  return [...plan.stages.flatMap((s) => s.nodes.map((n) => n.id)), ...plan.ingest.map((i) => i.nodeId), ...plan.generators.map((g) => g.nodeId)];
+}
+
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; reason: string };
 
 /** The `pipelineId` argument of portTopicName: topic names carry both workspace and pipeline. */

@@ -9,7 +9,8 @@ import type { Kafka, KafkaProducer } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
-import { compilePlan, type Plan, type TopicSettings } from "./plan";
+import { pipelineHealth } from "./node-health";
+import { compilePlan, type Plan, planNodeIds, type TopicSettings } from "./plan";
 import type { PoolSettings } from "./pool";
 import { type DeploymentRuntime, startDeployment } from "./deployment-runtime";
 
@@ -32,6 +33,8 @@ export type ReconcilerOptions = {
   tickMs: number;
   /** Default 5000 ms. */
   intervalMs?: number;
+  /** How often node health is compared with what was written to Postgres (written on change). Default 2000 ms. */
+  healthIntervalMs?: number;
   /** Only run deployments of these workspaces (sharding, tests). Default: all. */
   workspaceIds?: string[];
   secret(workspaceId: string, secretId: string): Promise<string>;
@@ -51,6 +54,8 @@ export type Reconciler = {
   stop(mode?: "drain" | "abort"): Promise<void>;
 };
 
+const allNodes = (plan: Plan, state: "starting" | "stopped") => Object.fromEntries(planNodeIds(plan).map((id) => [id, { state }]));
+
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const log = options.log.child({ module: "reconciler" });
   const runtimes = new Map<string, DeploymentRuntime>();
@@ -58,6 +63,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   /** Deployments whose graph cannot be planned: not retried until their row changes. */
   const unplannable = new Map<string, Date>();
   let timer: NodeJS.Timeout | undefined;
+  let healthTimer: NodeJS.Timeout | undefined;
+  /** The node status last written per deployment, so only changes are written. */
+  const written = new Map<string, string>();
   let current: Promise<void> = Promise.resolve();
   let queued = false;
   let stopped = false;
@@ -84,7 +92,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         await setStatus(id, { status: "stopping" });
         await runtime.stop("drain");
         runtimes.delete(id);
-        await setStatus(id, { status: "stopped", stoppedAt: new Date(), statusReason: null });
+        written.delete(id);
+        await setStatus(id, { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: allNodes(runtime.spec.plan, "stopped") });
         log.info({ deploymentId: id }, "deployment stopped");
       }),
     );
@@ -109,7 +118,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: "resume" | "earliest" | "latest"; status: string }, plan: Plan) {
-    if (row.status !== "running") await setStatus(row.id, { status: "starting", statusReason: null });
+    if (row.status !== "running") await setStatus(row.id, { status: "starting", statusReason: null, nodeStatus: allNodes(plan, "starting") });
     try {
       const runtime = await startDeployment(
         { deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan },
@@ -117,11 +126,33 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       );
       runtimes.set(row.id, runtime);
       handover.delete(row.pipelineId);
-      await setStatus(row.id, { status: "running", statusReason: null, startedAt: new Date(), stoppedAt: null, nodeStatus: runtime.nodeStatus });
+      const nodeStatus = runtime.nodeStatus;
+      written.set(row.id, JSON.stringify(nodeStatus));
+      await setStatus(row.id, { status: "running", statusReason: null, startedAt: new Date(), stoppedAt: null, nodeStatus });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       log.error({ err, deploymentId: row.id }, "deployment failed to start; retrying on the next pass");
       await setStatus(row.id, { status: "failing", statusReason: reason.slice(0, 1000) });
+    }
+  }
+
+  // Node health changes (a sink goes down, recovers) become the row's status and per-node status.
+  // Only rows this process considers running or failing are touched, so a stop in progress wins.
+  async function writeHealth() {
+    for (const runtime of runtimes.values()) {
+      const id = runtime.spec.deploymentId;
+      const nodeStatus = runtime.nodeStatus;
+      const json = JSON.stringify(nodeStatus);
+      if (written.get(id) === json) continue;
+      written.set(id, json);
+      const pipeline = pipelineHealth(nodeStatus);
+      await options.prisma.deployment
+        .updateMany({ where: { id, status: { in: ["running", "failing"] } }, data: { status: pipeline.state, statusReason: pipeline.reason, nodeStatus } })
+        .catch((err: unknown) => {
+          written.delete(id);
+          log.warn({ err, deploymentId: id }, "node status write failed");
+        });
+      if (pipeline.state === "failing") log.warn({ deploymentId: id, reason: pipeline.reason }, "deployment failing");
     }
   }
 
@@ -149,6 +180,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       });
       await reconcile();
       timer = setInterval(() => void reconcile(), options.intervalMs ?? 5000);
+      let writing: Promise<void> | undefined;
+      healthTimer = setInterval(() => {
+        writing ??= writeHealth().finally(() => (writing = undefined));
+      }, options.healthIntervalMs ?? 2000);
     },
     reconcile,
     running: () => [...runtimes.values()],
@@ -160,6 +195,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     async stop(mode = "drain") {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (healthTimer) clearInterval(healthTimer);
       await current;
       await Promise.all([...runtimes.values()].map((r) => r.stop(mode)));
       runtimes.clear();
