@@ -1,9 +1,11 @@
 // Everything one deployment runs in this process: its topics (created if missing), a queue, worker
 // pool and feeder per stage, and its generator loops. HTTP ingest looks its entries up by path key.
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
 import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId } from "@sluice/shared";
 import type { Logger } from "../log";
+import { QUEUE_PREFIX } from "../queue";
 import { tapOutputs } from "../monitoring/tap";
 import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
@@ -142,6 +144,29 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     stages,
     stop: stopAll,
   };
+}
+
+/**
+ * Deletes a stopped deployment's stage queues (jobs, events stream, meta) once no worker of any
+ * process is attached any more: the last process to drain cleans up. Stateful checkpoints, watermarks
+ * and generator positions belong to the pipeline and stay for the next deployment. Returns the
+ * queues that were removed.
+ */
+export async function removeStageQueues(deploymentId: string, plan: Plan, redis: Redis): Promise<string[]> {
+  const removed: string[] = [];
+  for (const stage of plan.stages) {
+    const name = stageQueueName(deploymentId, stage.id);
+    const queue = new Queue(name, { connection: redis, prefix: QUEUE_PREFIX });
+    try {
+      if ((await queue.getWorkers()).length > 0) continue;
+      // No worker is left, so an "active" job can only be a crashed runner's stalled one.
+      await queue.obliterate({ force: true });
+      removed.push(name);
+    } finally {
+      await queue.close();
+    }
+  }
+  return removed;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { FeederSettings } from "./feeder";
 import { pipelineHealth } from "./node-health";
 import { compilePlan, type Plan, planNodeIds, type TopicSettings } from "./plan";
 import type { PoolSettings } from "./pool";
-import { type DeploymentRuntime, startDeployment } from "./deployment-runtime";
+import { type DeploymentRuntime, removeStageQueues, startDeployment } from "./deployment-runtime";
 
 export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
@@ -92,6 +92,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         await setStatus(id, { status: "stopping" });
         await runtime.stop("drain");
         runtimes.delete(id);
+        await removeStageQueues(id, runtime.spec.plan, options.redis).catch((err: unknown) => log.warn({ err, deploymentId: id }, "stage queue cleanup failed"));
         written.delete(id);
         await setStatus(id, { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: allNodes(runtime.spec.plan, "stopped") });
         log.info({ deploymentId: id }, "deployment stopped");

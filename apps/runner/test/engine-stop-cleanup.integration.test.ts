@@ -1,0 +1,78 @@
+// Stopping a deployment removes its BullMQ stage queues from Redis (jobs, events streams, meta), while
+// the pipeline's stateful checkpoints stay for the next deployment.
+import type { ConsumedMessage } from "@sluice/kafka";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey, createPipeline, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { graph } from "./graphs";
+import { eventually, uniqueName } from "./services";
+
+async function scan(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== "0");
+  return keys;
+}
+
+describe("engine: stop cleanup", () => {
+  let world: World;
+  let running: RunningEngine;
+
+  beforeAll(async () => {
+    world = await createWorld();
+    running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await world?.close();
+  });
+
+  it("leaves no key of the stopped deployment's queues, and keeps the pipeline's checkpoints", async () => {
+    const pipeline = await createPipeline(world, "cleanup");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("cleanup").toLowerCase();
+    const outTopic = uniqueName("sluice-test-cleanup");
+    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
+          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+        ],
+        [["ingest", "dedup"], ["dedup", "out"]],
+      ),
+    );
+    await waitRunning(world, deploymentId);
+    const events = Array.from({ length: 30 }, (_, i) => ({ id: `c-${i % 20}`, type: "click", userId: `u-${i % 4}` }));
+    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    expect(res.status).toBe(202);
+
+    const received: ConsumedMessage[] = [];
+    const consumer = world.kafka.consumer({ groupId: uniqueName("cleanup-reader"), topics: [outTopic], fetch: { maxWaitMs: 100 } });
+    await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+    try {
+      await eventually(() => expect(received.length).toBe(20), { timeoutMs: 30_000 });
+    } finally {
+      await consumer.close();
+    }
+    const queuePattern = `sluice:stage.${deploymentId}.*`;
+    expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
+
+    await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
+    await running.engine.reconciler.reconcile();
+    expect((await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } })).status).toBe("stopped");
+    expect(await scan(world.redis, queuePattern)).toEqual([]);
+    expect(await scan(world.redis, `*${deploymentId}*`)).toEqual([]);
+    const checkpoints = await scan(world.redis, `sluice:state:${pipeline.id}:dedup:*`);
+    expect(checkpoints.length).toBeGreaterThan(0);
+    await world.kafka.admin.deleteTopics([outTopic]);
+  });
+});
