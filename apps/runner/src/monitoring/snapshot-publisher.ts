@@ -14,7 +14,7 @@
 //    stuck at its current value with lag > 0. Good enough to alert on a stall; not exact.
 import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
-import { type EdgeMetricsV1, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1 } from "@sluice/shared";
+import { type EdgeMetricsV1, LAST_ERRORS_MAX, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1 } from "@sluice/shared";
 import type { DeploymentRuntime } from "../engine/deployment-runtime";
 import type { EngineMetrics } from "../engine/engine-metrics";
 import type { NodeCounters } from "../engine/node-stats";
@@ -56,6 +56,8 @@ type PipelineState = {
   bucket: number;
   tenCounts: Map<string, NodeCounters>;
   tenLatency: Map<string, number[]>;
+  /** Per node, its recent distinct status reasons (newest first), for the canvas drawer. */
+  errors: Map<string, { at: number; message: string }[]>;
   latest?: MetricsSnapshotV1;
 };
 
@@ -201,6 +203,11 @@ export function startSnapshotPublisher(options: {
       const stage = runtime.stages.find((s) => s.stageId === stageId);
       const type = nodeType.get(nodeId) ?? "";
       const status = runtime.nodeStatus[nodeId];
+      const recent = state.errors.get(nodeId) ?? [];
+      if (status?.reason && recent[0]?.message !== status.reason.slice(0, 500)) {
+        state.errors.set(nodeId, [{ at: now, message: status.reason.slice(0, 500) }, ...recent].slice(0, LAST_ERRORS_MAX));
+      }
+      const lastErrors = state.errors.get(nodeId);
       const node: NodeMetricsV1 = {
         inPerSec: round(delta.in / dt),
         outPerSec: round(delta.out / dt),
@@ -215,6 +222,7 @@ export function startSnapshotPublisher(options: {
         latencyMs,
         status: status?.state ?? "running",
         lastError: status?.reason ?? null,
+        ...(lastErrors ? { lastErrors } : {}),
         ...(counts && stage ? { pool: { ...counts, workers: 1, concurrency: stage.concurrency } } : {}),
       };
       if (type === "window" || type === "sessionize") node.watermark = watermarks.get(nodeId) ?? null;
@@ -303,7 +311,7 @@ export function startSnapshotPublisher(options: {
         const { pipelineId, deploymentId } = runtime.spec;
         let state = states.get(pipelineId);
         if (!state) {
-          state = { deploymentId, startedAt: now, lastAt: now - intervalMs, prev: new Map(), prevEnds: new Map(), stuck: new Map(), bucket: -1, tenCounts: new Map(), tenLatency: new Map() };
+          state = { deploymentId, startedAt: now, lastAt: now - intervalMs, prev: new Map(), prevEnds: new Map(), stuck: new Map(), bucket: -1, tenCounts: new Map(), tenLatency: new Map(), errors: new Map() };
           states.set(pipelineId, state);
         }
         state.deploymentId = deploymentId;

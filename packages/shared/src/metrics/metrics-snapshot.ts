@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+export * from "./health";
+
 /**
  * What a runner publishes about one deployed pipeline, once a second, on Redis channel
  * `metricsChannel(pipelineId)`. Rates are per second over the last interval; totals are since the
@@ -24,6 +26,8 @@ export const NodeMetricsV1 = z.object({
     .optional(),
   status: z.enum(["starting", "running", "failing", "stopped"]).default("running"),
   lastError: z.string().nullable().default(null),
+  /** The node's most recent distinct errors, newest first (at most LAST_ERRORS_MAX; absent from older runners). */
+  lastErrors: z.array(z.object({ at: z.number(), message: z.string().max(500) })).max(5).optional(),
   /** Event-time nodes: watermark (epoch ms) and late-event counters. */
   watermark: z.number().nullable().optional(),
   lateUpdatedTotal: z.number().optional(),
@@ -65,6 +69,8 @@ export const MetricsSnapshotV1 = z.object({
 });
 export type MetricsSnapshotV1 = z.infer<typeof MetricsSnapshotV1>;
 
+export const LAST_ERRORS_MAX = 5;
+
 export function metricsChannel(pipelineId: string): string {
   return `sluice:metrics:${pipelineId}`;
 }
@@ -95,6 +101,7 @@ export function mergeSnapshots(snapshots: MetricsSnapshotV1[]): MetricsSnapshotV
       };
       if (n.status === "failing") acc.status = "failing";
       acc.lastError = acc.lastError ?? n.lastError;
+      if (n.lastErrors) acc.lastErrors = [...(acc.lastErrors ?? []), ...n.lastErrors].sort((a, b) => b.at - a.at).slice(0, LAST_ERRORS_MAX);
     }
   }
   return { ...newest, runnerId: snapshots.map((s) => s.runnerId).sort().join(","), nodes };

@@ -2,7 +2,10 @@ import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isPrivateHost } from "@sluice/shared";
+import { alertHub, type AlertTransition } from "../alert-hub";
+import { firingAlerts } from "../alerts-firing";
 import { env } from "../env";
+import { liveStream } from "../live-stream";
 import { router, scopedProcedure } from "../trpc/init";
 
 export const AlertKind = z.enum(["lag_seconds", "error_rate", "throughput_below", "freshness", "node_failing"]);
@@ -90,6 +93,25 @@ export const alertRouter = router({
         take: input.limit,
       }),
     ),
+
+  /** Alerts firing now in the workspace (or one pipeline): the bell and the banners. */
+  firing: scopedProcedure("alert:read")
+    .input(z.object({ pipelineId: z.string().min(1).max(64).optional() }))
+    .query(({ ctx, input }) => firingAlerts(ctx.prisma, ctx.workspace.id, input.pipelineId)),
+
+  /**
+   * Alert transitions (firing/resolved) of the workspace over SSE, as the runners record them. One
+   * Redis subscription per workspace per web process, shared by every open tab.
+   */
+  live: scopedProcedure("alert:read")
+    .input(z.object({}))
+    .subscription(async function* ({ ctx, signal }) {
+      yield* liveStream<AlertTransition>({
+        subscribe: (listener) => alertHub().subscribe(ctx.workspace.id, listener),
+        signal,
+        access: { prisma: ctx.prisma, workspaceId: ctx.workspace.id, userId: ctx.user.id },
+      });
+    }),
 });
 
 async function checkWebhook(prisma: import("@sluice/db").PrismaClient, workspaceId: string, url: string | null | undefined, secretId: string | null | undefined) {

@@ -5,9 +5,10 @@ import type { MetricsSnapshotV1 } from "@sluice/shared";
 import { metricsHub } from "../metrics-hub";
 import { HistoryRange, readHistory } from "../metrics-history";
 import { router, scopedProcedure } from "../trpc/init";
+import { firingAlerts } from "../alerts-firing";
+import { liveStream } from "../live-stream";
+import { latestHealth } from "../metrics-overview";
 
-/** How often an open stream re-checks that its viewer still may see the pipeline. */
-const ACCESS_RECHECK_MS = 10_000;
 
 export const metricsRouter = router({
   /** Time series for the dashboard charts (15 min and 1 h at 1 s resolution, 24 h at 10 s). */
@@ -20,6 +21,43 @@ export const metricsRouter = router({
     }),
 
   /**
+   * Every pipeline of the workspace at a glance: deployment status, the newest per-second figures
+   * (see metrics-overview.ts for why this is a polled query, not a subscription) and firing alerts.
+   */
+  overview: scopedProcedure("metrics:read")
+    .input(z.object({}))
+    .query(async ({ ctx }) => {
+      const pipelines = await ctx.prisma.pipeline.findMany({
+        where: { workspaceId: ctx.workspace.id, deletedAt: null },
+        orderBy: { name: "asc" },
+        select: {
+          id: true,
+          name: true,
+          deployments: {
+            orderBy: { createdAt: "desc" },
+            take: 1,
+            select: { status: true, desiredState: true, statusReason: true, startedAt: true, version: { select: { number: true, graph: true } } },
+          },
+        },
+      });
+      const live = pipelines.flatMap((p) => {
+        const d = p.deployments[0];
+        return d && d.desiredState === "running" ? [{ id: p.id, graph: d.version.graph }] : [];
+      });
+      const [health, firing] = await Promise.all([latestHealth(live), firingAlerts(ctx.prisma, ctx.workspace.id)]);
+      return pipelines.map((p) => {
+        const d = p.deployments[0];
+        return {
+          id: p.id,
+          name: p.name,
+          deployment: d ? { status: d.status, desiredState: d.desiredState, statusReason: d.statusReason, startedAt: d.startedAt, versionNumber: d.version.number } : null,
+          health: health.get(p.id) ?? null,
+          firing: firing.filter((a) => a.pipelineId === p.id).map((a) => ({ ruleId: a.ruleId, name: a.name, message: a.message })),
+        };
+      });
+    }),
+
+  /**
    * Live metrics of one pipeline over SSE. Yields the current merged snapshot at once (if any
    * runner reports), then each new one. Ends when the viewer loses access or the client leaves.
    */
@@ -29,38 +67,12 @@ export const metricsRouter = router({
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
       if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
 
-      const queue: MetricsSnapshotV1[] = [];
-      let wake: (() => void) | null = null;
-      const unsubscribe = await metricsHub().subscribe(p.id, (s) => {
-        queue.length = 0; // only the newest matters to a live view
-        queue.push(s);
-        wake?.();
+      yield* liveStream<MetricsSnapshotV1>({
+        subscribe: (listener) => metricsHub().subscribe(p.id, listener),
+        first: () => metricsHub().current(p.id),
+        signal,
+        access: { prisma: ctx.prisma, workspaceId: ctx.workspace.id, userId: ctx.user.id },
+        latestOnly: true,
       });
-      const onAbort = () => wake?.();
-      signal?.addEventListener("abort", onAbort);
-      let lastCheck = Date.now();
-      try {
-        const first = metricsHub().current(p.id);
-        if (first) yield first;
-        while (!signal?.aborted) {
-          if (queue.length === 0) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, ACCESS_RECHECK_MS);
-            });
-            wake = null;
-          }
-          if (Date.now() - lastCheck >= ACCESS_RECHECK_MS) {
-            lastCheck = Date.now();
-            const still = await ctx.prisma.member.count({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id } });
-            if (still === 0) return;
-          }
-          const next = queue.shift();
-          if (next) yield next;
-        }
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-        await unsubscribe();
-      }
     }),
 });
