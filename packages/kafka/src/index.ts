@@ -4,6 +4,7 @@ export type { ConsumerOptions } from "./consumer";
 export { KafkaUnavailableError } from "./errors";
 export { partitionForKey } from "./partitioner";
 export type { ProducerOptions } from "./producer";
+export { createKafkaReader, type KafkaReader, type PartitionRange, type ReadRequest } from "./reader";
 export type * from "./types";
 export { describeError } from "./describe-error";
 export type { Logger } from "./logger";
