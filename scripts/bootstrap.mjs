@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const stamps = join(root, "node_modules", ".sluice");
-const commands = { start: "start.ts", test: "test.ts", bench: "bench.ts", generate: null, dev: "start.ts" };
+const commands = { start: "start.ts", test: "test.ts", bench: "bench.ts", chaos: "chaos.ts", generate: null, dev: "start.ts" };
 
 const cmd = process.argv[2] ?? "";
 if (!(cmd in commands)) {

@@ -1,0 +1,163 @@
+// What the chaos scenarios measure and assert, read from the real broker and the real sink tables:
+// consumer lag of every stage group, the events table (exactly once, per-user order), the window
+// counts (exact per window), and the dead-letter topics (exactly the poison events, with reasons).
+import type pg from "pg";
+import type { Kafka } from "@sluice/kafka";
+import { decodeDeadLetterHeaders } from "@sluice/shared";
+import type { Plan } from "../src/engine/plan";
+import type { ChaosEvent } from "./load-client";
+import { WINDOW_MS } from "./pipeline";
+
+/** Total lag (messages) over every stage group of the plan: end offsets minus committed offsets. */
+export async function pipelineLag(kafka: Kafka, plan: Plan): Promise<number> {
+  let total = 0;
+  for (const stage of plan.stages) {
+    const [ends, committed] = await Promise.all([kafka.admin.endOffsets(stage.inputTopics), kafka.admin.committedOffsets(stage.groupId, stage.inputTopics)]);
+    const done = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]));
+    for (const end of ends) total += Number(end.offset - (done.get(`${end.topic}/${end.partition}`) ?? 0n));
+  }
+  return total;
+}
+
+export type LagSampler = { max(): number; last(): number; samples(): { at: number; lag: number }[]; stop(): void };
+
+/** Samples the lag every `everyMs` (measurement errors, e.g. while the broker restarts, are skipped). */
+export function sampleLag(kafka: Kafka, plan: Plan, everyMs = 1000): LagSampler {
+  const samples: { at: number; lag: number }[] = [];
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    pipelineLag(kafka, plan)
+      .then((lag) => samples.push({ at: Date.now(), lag }))
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, everyMs);
+  return {
+    max: () => samples.reduce((m, s) => Math.max(m, s.lag), 0),
+    last: () => samples.at(-1)?.lag ?? 0,
+    samples: () => samples,
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Waits until every stage group has committed everything; resolves to the time it took (ms). */
+export async function waitLagZero(kafka: Kafka, plan: Plan, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  let last = -1;
+  while (Date.now() - started < timeoutMs) {
+    last = await pipelineLag(kafka, plan).catch(() => -1);
+    if (last === 0) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`lag did not reach 0 within ${timeoutMs / 1000} s (last ${last})`);
+}
+
+export type Check = { name: string; ok: boolean; detail: string };
+
+const preview = (xs: string[]) => `${xs.slice(0, 5).join(", ")}${xs.length > 5 ? ` … (+${xs.length - 5})` : ""}`;
+
+/**
+ * Every accepted valid event is in the events table exactly once (the primary key makes a second row
+ * impossible, so "once" = no id missing and none that was never accepted), and per user the rows
+ * were first inserted in the order of their sequence numbers.
+ */
+export async function checkEventsTable(db: pg.Client, table: string, expected: ChaosEvent[], ignore: Set<string>): Promise<{ checks: Check[]; redelivered: number }> {
+  const rows = await db.query<{ event_id: string; user_id: string; seq: number; deliveries: number }>(`SELECT event_id, user_id, seq, deliveries FROM ${table} ORDER BY ord`);
+  const want = new Set(expected.map((e) => e.id));
+  const seen = new Set<string>();
+  const unexpected: string[] = [];
+  let redelivered = 0;
+  const lastSeq = new Map<string, number>();
+  const outOfOrder: string[] = [];
+  for (const row of rows.rows) {
+    if (ignore.has(row.event_id)) continue;
+    seen.add(row.event_id);
+    if (!want.has(row.event_id)) unexpected.push(row.event_id);
+    redelivered += row.deliveries - 1;
+    const previous = lastSeq.get(row.user_id) ?? -1;
+    if (row.seq <= previous) outOfOrder.push(`${row.user_id}#${row.seq} after #${previous}`);
+    lastSeq.set(row.user_id, Math.max(previous, row.seq));
+  }
+  const missing = [...want].filter((id) => !seen.has(id));
+  return {
+    redelivered,
+    checks: [
+      { name: "every accepted event in the sink exactly once", ok: missing.length === 0 && unexpected.length === 0, detail: `${seen.size} rows for ${want.size} accepted; missing ${missing.length}${missing.length ? ` (${preview(missing)})` : ""}; unexpected ${unexpected.length}${unexpected.length ? ` (${preview(unexpected)})` : ""}` },
+      { name: "per-user order (first insertion follows the sequence)", ok: outOfOrder.length === 0, detail: `${outOfOrder.length} rows inserted before an earlier event of the same user${outOfOrder.length ? `: ${preview(outOfOrder)}` : ""}` },
+    ],
+  };
+}
+
+export type WindowResult = { eventType: string; windowStart: string; events: number };
+
+/**
+ * Each (type, 10 s window) row holds exactly the number of accepted valid events in it. `deadLettered`:
+ * window results a sink dead-lettered instead of writing (they count when the table lacks the window).
+ */
+export async function checkWindowCounts(db: pg.Client, table: string, expected: ChaosEvent[], deadLettered: WindowResult[] = []): Promise<Check> {
+  const want = new Map<string, number>();
+  for (const e of expected) {
+    const start = Math.floor(Date.parse(e.timestamp) / WINDOW_MS) * WINDOW_MS;
+    const key = `${e.type}@${new Date(start).toISOString()}`;
+    want.set(key, (want.get(key) ?? 0) + 1);
+  }
+  const rows = await db.query<{ event_type: string; window_start: Date; events: string }>(`SELECT event_type, window_start, events FROM ${table}`);
+  const got = new Map(rows.rows.map((r) => [`${r.event_type}@${r.window_start.toISOString()}`, Number(r.events)]));
+  for (const d of deadLettered) {
+    const key = `${d.eventType}@${new Date(d.windowStart).toISOString()}`;
+    // Results of one window only grow (late updates): the largest dead-lettered one is the latest.
+    if (!rows.rows.some((r) => `${r.event_type}@${r.window_start.toISOString()}` === key)) got.set(key, Math.max(got.get(key) ?? 0, d.events));
+  }
+  const wrong: string[] = [];
+  for (const [key, count] of want) if (got.get(key) !== count) wrong.push(`${key}: ${got.get(key) ?? "missing"} != ${count}`);
+  const total = [...got.entries()].filter(([key]) => want.has(key)).reduce((sum, [, n]) => sum + n, 0);
+  return { name: "window counts exact (every window, every type)", ok: wrong.length === 0, detail: `${want.size} windows, ${total} events counted for ${expected.length} accepted; wrong ${wrong.length}${wrong.length ? `: ${preview(wrong)}` : ""}` };
+}
+
+export type DeadLetter = { id: string; nodeId: string; errorCode: string; errorMessage: string; attempt: number; value: Record<string, unknown> };
+
+/** Every message of the plan's dead-letter topics (read from the start until the end offsets). */
+export async function readDeadLetters(kafka: Kafka, plan: Plan, timeoutMs = 30_000): Promise<DeadLetter[]> {
+  const topics = plan.topics.filter((t) => t.kind === "dlq").map((t) => t.name);
+  const ends = await kafka.admin.endOffsets(topics);
+  const total = ends.reduce((sum, e) => sum + Number(e.offset), 0);
+  if (total === 0) return [];
+  const letters: DeadLetter[] = [];
+  const consumer = kafka.consumer({ groupId: `chaos-dlq-reader-${Date.now()}`, topics, startFrom: "earliest", fetch: { maxWaitMs: 100 } });
+  let failed: Error | undefined;
+  await consumer.start({
+    onMessage(m) {
+      const headers = decodeDeadLetterHeaders(m.headers);
+      const value = JSON.parse(m.value?.toString() ?? "{}") as Record<string, unknown>;
+      const id = typeof value["id"] === "string" ? value["id"] : "?";
+      letters.push(
+        headers.success
+          ? { id, nodeId: headers.data.nodeId, errorCode: headers.data.errorCode, errorMessage: headers.data.errorMessage, attempt: headers.data.attempt, value }
+          : { id, nodeId: "?", errorCode: "headers missing", errorMessage: "", attempt: 0, value },
+      );
+    },
+    onError: (e) => (failed = e),
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (letters.length < total && !failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await consumer.close();
+  if (letters.length < total) throw new Error(`read ${letters.length} of ${total} dead letters${failed ? `: ${failed.message}` : ""}`);
+  return letters;
+}
+
+/** Dead letters are exactly the poison events, each with the validate node, an error code and a message. */
+export function checkDeadLetters(letters: DeadLetter[], poison: ChaosEvent[]): Check {
+  const want = new Set(poison.map((e) => e.id));
+  const got = new Map<string, number>();
+  for (const l of letters) got.set(l.id, (got.get(l.id) ?? 0) + 1);
+  const missing = [...want].filter((id) => !got.has(id));
+  const extra = letters.filter((l) => !want.has(l.id)).map((l) => `${l.id} at ${l.nodeId} (${l.errorCode})`);
+  const repeated = [...got].filter(([, n]) => n > 1).map(([id]) => id);
+  const unexplained = letters.filter((l) => l.nodeId !== "validate" || !l.errorCode || !l.errorMessage).map((l) => l.id);
+  return {
+    name: "exactly the poison events dead-lettered, with reasons",
+    ok: missing.length === 0 && extra.length === 0 && unexplained.length === 0,
+    detail: `${letters.length} dead letters for ${want.size} poison events; missing ${missing.length}; others ${extra.length}${extra.length ? ` (${preview(extra)})` : ""}; repeated ${repeated.length}; without node/reason ${unexplained.length}${letters[0] ? `; e.g. ${letters[0].errorCode}: ${letters[0].errorMessage.slice(0, 80)}` : ""}`,
+  };
+}
