@@ -38,6 +38,18 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
     });
   }
 
+  async function listOffsets(topics: string[], timestamp: bigint): Promise<PartitionOffset[]> {
+    if (topics.length === 0) return [];
+    const described = await partitionsOf(topics);
+    const listed = await admin.listOffsets({
+      topics: described.map(({ topic, meta }) => ({
+        name: topic,
+        partitions: Array.from({ length: meta.partitionsCount }, (_, partitionIndex) => ({ partitionIndex, timestamp })),
+      })),
+    });
+    return listed.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.offset }))).sort(byTopicPartition);
+  }
+
   return {
     async createTopics(specs: TopicSpec[]) {
       const existing = new Set(await listTopics());
@@ -96,19 +108,25 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
       });
     },
 
-    async endOffsets(topics: string[]): Promise<PartitionOffset[]> {
-      if (topics.length === 0) return [];
-      const described = await partitionsOf(topics);
-      const listed = await admin.listOffsets({
-        topics: described.map(({ topic, meta }) => ({
-          name: topic,
-          // timestamp -1 = "latest": the offset the next message will get.
-          partitions: Array.from({ length: meta.partitionsCount }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })),
-        })),
-      });
-      return listed
-        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.offset })))
-        .sort(byTopicPartition);
+    // timestamp -1 = "latest": the offset the next message will get.
+    endOffsets: (topics: string[]) => listOffsets(topics, -1n),
+    // timestamp -2 = "earliest": the first offset still retained.
+    startOffsets: (topics: string[]) => listOffsets(topics, -2n),
+
+    async groupMembers(groupId: string): Promise<string[]> {
+      const groups = await admin.describeGroups({ groups: [groupId] });
+      return [...(groups.get(groupId)?.members.keys() ?? [])];
+    },
+
+    async setCommittedOffsets(groupId: string, offsets: PartitionOffset[]) {
+      if (offsets.length === 0) return;
+      const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
+      for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+      await admin.alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
+    },
+
+    async addPartitions(topic: string, count: number) {
+      await admin.createPartitions({ topics: [{ name: topic, count }] });
     },
 
     async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffset[]> {

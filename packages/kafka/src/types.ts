@@ -98,6 +98,14 @@ export type KafkaAdmin = {
   endOffsets(topics: string[]): Promise<PartitionOffset[]>;
   /** The group's committed offsets (next offset to read); partitions without a commit are left out. */
   committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffset[]>;
+  /** First offset still retained per partition (the log start). */
+  startOffsets(topics: string[]): Promise<PartitionOffset[]>;
+  /** Member ids currently in the group (empty when the group is empty or unknown). */
+  groupMembers(groupId: string): Promise<string[]>;
+  /** Overwrites the group's committed offsets. The broker refuses while the group has members. */
+  setCommittedOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void>;
+  /** Grows a topic to `count` partitions (never shrinks; keys map to new partitions afterwards). */
+  addPartitions(topic: string, count: number): Promise<void>;
   /** One fresh metadata round trip to the cluster; throws when no broker answers. */
   ping(): Promise<void>;
 };

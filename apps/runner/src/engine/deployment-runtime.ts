@@ -14,13 +14,15 @@ import { createNodeHealth, type NodeHealth, type NodeStatus, observeNode } from 
 import { planNodeIds, type Plan } from "./plan";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys } from "./stage-step";
+import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
 
 export type DeploymentSpec = {
   deploymentId: string;
   workspaceId: string;
   pipelineId: string;
   versionId: string;
-  startPosition: "resume" | "earliest" | "latest";
+  /** earliest/latest: the stage groups' offsets (and stateful checkpoints) are reset once, at the first start. */
+  startPosition: StartPosition;
   plan: Plan;
 };
 
@@ -64,6 +66,8 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         config: { "retention.ms": String(plan.settings.retentionMs) },
       })),
   );
+
+  await applyStartPosition(spec.deploymentId, spec.startPosition, plan, { kafka: deps.kafka, redis: deps.redis, runnerId: deps.runnerId, log });
 
   const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = { queues: [], pools: [], feeders: [], runtimes: [] };
   const stopGenerators: (() => Promise<void>)[] = [];
@@ -147,12 +151,12 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
 }
 
 /**
- * Deletes a stopped deployment's stage queues (jobs, events stream, meta) once no worker of any
- * process is attached any more: the last process to drain cleans up. Stateful checkpoints, watermarks
- * and generator positions belong to the pipeline and stay for the next deployment. Returns the
- * queues that were removed.
+ * Deletes a stopped deployment's Redis keys — its stage queues (jobs, events stream, meta) and its
+ * offset-reset marker — once no worker of any process is attached any more: the last process to drain
+ * cleans up. Stateful checkpoints, watermarks and generator positions belong to the pipeline and stay
+ * for the next deployment. Returns the queues that were removed.
  */
-export async function removeStageQueues(deploymentId: string, plan: Plan, redis: Redis): Promise<string[]> {
+export async function removeDeploymentKeys(deploymentId: string, plan: Plan, redis: Redis): Promise<string[]> {
   const removed: string[] = [];
   for (const stage of plan.stages) {
     const name = stageQueueName(deploymentId, stage.id);
@@ -166,6 +170,7 @@ export async function removeStageQueues(deploymentId: string, plan: Plan, redis:
       await queue.close();
     }
   }
+  if (removed.length === plan.stages.length) await redis.del(resetKeys(deploymentId).done);
   return removed;
 }
 

@@ -10,9 +10,10 @@ import type { Logger } from "../log";
 import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
 import { pipelineHealth } from "./node-health";
+import type { StartPosition } from "./start-position";
 import { compilePlan, type Plan, planNodeIds, type TopicSettings } from "./plan";
 import type { PoolSettings } from "./pool";
-import { type DeploymentRuntime, removeStageQueues, startDeployment } from "./deployment-runtime";
+import { type DeploymentRuntime, removeDeploymentKeys, startDeployment } from "./deployment-runtime";
 
 export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
@@ -92,7 +93,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         await setStatus(id, { status: "stopping" });
         await runtime.stop("drain");
         runtimes.delete(id);
-        await removeStageQueues(id, runtime.spec.plan, options.redis).catch((err: unknown) => log.warn({ err, deploymentId: id }, "stage queue cleanup failed"));
+        await removeDeploymentKeys(id, runtime.spec.plan, options.redis).catch((err: unknown) => log.warn({ err, deploymentId: id }, "stage queue cleanup failed"));
         written.delete(id);
         await setStatus(id, { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: allNodes(runtime.spec.plan, "stopped") });
         log.info({ deploymentId: id }, "deployment stopped");
@@ -118,7 +119,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
-  async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: "resume" | "earliest" | "latest"; status: string }, plan: Plan) {
+  async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: StartPosition; status: string }, plan: Plan) {
     if (row.status !== "running") await setStatus(row.id, { status: "starting", statusReason: null, nodeStatus: allNodes(plan, "starting") });
     try {
       const runtime = await startDeployment(
