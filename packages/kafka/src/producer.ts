@@ -9,6 +9,11 @@ export type ProducerOptions = {
   name?: string;
   /** "none" | "gzip" | "snappy" | "lz4" | "zstd". Default "none": events are small and CPU is scarce. */
   compression?: "none" | "gzip" | "snappy" | "lz4" | "zstd";
+  /**
+   * Upper bound of value bytes in one produce request made of coalesced sends. Default 768 KiB: under
+   * the broker's default 1 MiB per record batch even if every message goes to one partition.
+   */
+  maxRequestBytes?: number;
 };
 
 const toBuffer = (v: string | Buffer | null | undefined) => (v == null ? undefined : typeof v === "string" ? Buffer.from(v) : v);
@@ -17,6 +22,15 @@ function toHeaderMap(headers: MessageHeaders | undefined): Map<Buffer, Buffer> |
   if (!headers) return undefined;
   return new Map(Object.entries(headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]));
 }
+
+type Queued = {
+  messages: OutgoingMessage[];
+  bytes: number;
+  /** Set after a coalesced request failed: sent on its own, so one bad send fails only its caller. */
+  alone?: boolean;
+  resolve(offsets: PartitionOffset[]): void;
+  reject(error: unknown): void;
+};
 
 export function createProducer(base: ClientBase, options: ProducerOptions, log: Logger): KafkaProducer {
   const producer = new Producer({
@@ -32,11 +46,28 @@ export function createProducer(base: ClientBase, options: ProducerOptions, log: 
     ...(options.compression && options.compression !== "none" ? { compression: options.compression } : {}),
   });
   producer.on("client:broker:disconnect", (e) => log.debug({ broker: e.broker }, "producer lost a broker connection"));
+  const maxRequestBytes = options.maxRequestBytes ?? 768 * 1024;
 
-  return {
-    async send(messages: OutgoingMessage[]): Promise<PartitionOffset[]> {
-      if (messages.length === 0) return [];
-      const result = await producer.send({
+  // The idempotent client allows one request in flight per broker, so concurrent sends would wait
+  // for each other's acks one by one. Instead, sends made while a request is in flight are queued
+  // and go out together as the next request (what the Java client's accumulator does, without a
+  // linger: an idle producer sends at once). Order per partition is call order.
+  const queue: Queued[] = [];
+  let inFlight = false;
+
+  function pump() {
+    if (inFlight || queue.length === 0) return;
+    const taken: Queued[] = [];
+    let bytes = 0;
+    while (queue.length > 0 && (taken.length === 0 || (!taken[0]!.alone && !queue[0]!.alone && bytes + queue[0]!.bytes <= maxRequestBytes))) {
+      const next = queue.shift()!;
+      bytes += next.bytes;
+      taken.push(next);
+    }
+    inFlight = true;
+    const messages = taken.length === 1 ? taken[0]!.messages : taken.flatMap((q) => q.messages);
+    producer
+      .send({
         messages: messages.map((m) => ({
           topic: m.topic,
           key: toBuffer(m.key),
@@ -45,8 +76,36 @@ export function createProducer(base: ClientBase, options: ProducerOptions, log: 
           ...(m.partition === undefined ? {} : { partition: m.partition }),
           ...(m.timestamp === undefined ? {} : { timestamp: m.timestamp }),
         })),
+      })
+      .then(
+        (result) => {
+          const offsets = (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) }));
+          for (const q of taken) {
+            const topics = new Set(q.messages.map((m) => m.topic));
+            q.resolve(taken.length === 1 ? offsets : offsets.filter((o) => topics.has(o.topic)));
+          }
+        },
+        (error: unknown) => {
+          if (taken.length === 1) return taken[0]!.reject(error);
+          log.debug({ err: error, sends: taken.length }, "coalesced produce request failed; sending its parts one by one");
+          queue.unshift(...taken.map((q) => ({ ...q, alone: true })));
+        },
+      )
+      .finally(() => {
+        inFlight = false;
+        pump();
       });
-      return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) }));
+  }
+
+  return {
+    send(messages: OutgoingMessage[]): Promise<PartitionOffset[]> {
+      if (messages.length === 0) return Promise.resolve([]);
+      let bytes = 0;
+      for (const m of messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
+      return new Promise((resolve, reject) => {
+        queue.push({ messages, bytes, resolve, reject });
+        pump();
+      });
     },
     async close() {
       await producer.close();

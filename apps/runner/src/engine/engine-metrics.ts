@@ -9,6 +9,8 @@ export type EngineMetrics = {
   errors: Counter<"pipeline" | "node">;
   dlq: Counter<"pipeline" | "node">;
   batchSeconds: Histogram<"pipeline" | "node">;
+  /** From ingest (the event's receivedAt) to the end of the stage batch that processed it; sampled. */
+  eventLatency: Histogram<"pipeline" | "node">;
   lag: Gauge<"pipeline" | "topic" | "partition">;
   /** Age of the oldest unprocessed event per partition (set by the live-metrics publisher). */
   lagSeconds: Gauge<"pipeline" | "topic" | "partition">;
@@ -36,6 +38,13 @@ export function engineMetrics(registry: Registry): EngineMetrics {
       help: "Time to run one micro-batch through a stage, outputs acknowledged; labelled by the stage's head node.",
       labelNames,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    eventLatency: new Histogram({
+      name: "sluice_stage_event_latency_seconds",
+      help: "Ingest (the event's receivedAt) to the end of the stage batch that processed it (outputs acknowledged, sink writes and checkpoint done); every 8th event; labelled by the stage's head node.",
+      labelNames,
+      buckets: [0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60],
       registers,
     }),
     lag: new Gauge({

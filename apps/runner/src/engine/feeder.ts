@@ -37,6 +37,9 @@ type PartitionState = {
   inflight: InFlight[];
   paused: boolean;
   commits: Promise<void>;
+  /** Next offset to commit (last completed + 1) and the last one the broker accepted. */
+  wanted?: bigint;
+  committed?: bigint;
   /** Dropped on revocation: completions of an old ownership must not commit. */
   live: boolean;
 };
@@ -154,8 +157,12 @@ export function createFeeder(options: {
     // Ticks carry no records (last = -1): nothing to commit for them.
     if (commitTo !== undefined && commitTo >= 0n) {
       const offset = commitTo + 1n;
+      p.wanted = offset;
       p.commits = p.commits.then(() =>
-        consumer.commit([{ topic: p.topic, partition: p.partition, offset }]).catch((err: unknown) => log.warn({ err, partition: p.partition }, "offset commit failed; a later commit covers it")),
+        consumer.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
+          () => void (p.committed = offset),
+          (err: unknown) => log.warn({ err, partition: p.partition }, "offset commit failed; a later commit covers it"),
+        ),
       );
     }
     for (const other of partitions.values()) tryFlush(other, stopping || !other.timer);
@@ -235,6 +242,18 @@ export function createFeeder(options: {
       checkIdle();
       await done;
       await Promise.all([...partitions.values()].map((p) => p.commits));
+      // No later commit will cover a failed one (e.g. refused during a rebalance): retry before leaving,
+      // or the next owner would run those batches again.
+      for (const p of partitions.values()) {
+        for (let attempt = 0; p.live && p.wanted !== undefined && p.wanted !== p.committed && attempt < 5; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+          const offset = p.wanted;
+          await consumer.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
+            () => void (p.committed = offset),
+            (err: unknown) => log.warn({ err, partition: p.partition, attempt }, "final offset commit failed"),
+          );
+        }
+      }
       await consumer.close();
     },
     async abort() {

@@ -293,9 +293,26 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
       if (applied !== 1) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
     }
   }
+  observeIngestLatency(deps.metrics, label(head.id), input);
   const elapsedMs = performance.now() - started;
   deps.metrics.batchSeconds.observe(label(head.id), elapsedMs / 1000);
   deps.metrics.stats.latency(plan.pipelineId, head.id, elapsedMs);
+}
+
+const LATENCY_SAMPLE_EVERY = 8;
+let latencySampled = 0;
+
+/** Every 8th event (a stride across batches, so big and small batches weigh per event) that carries ingest's receivedAt. */
+function observeIngestLatency(metrics: EngineMetrics, labels: { pipeline: string; node: string }, events: readonly EventRecord[]) {
+  const doneAt = Date.now();
+  let i = (LATENCY_SAMPLE_EVERY - (latencySampled % LATENCY_SAMPLE_EVERY)) % LATENCY_SAMPLE_EVERY;
+  latencySampled += events.length;
+  for (; i < events.length; i += LATENCY_SAMPLE_EVERY) {
+    const receivedAt = events[i]!["receivedAt"];
+    if (typeof receivedAt !== "string") continue;
+    const at = Date.parse(receivedAt);
+    if (!Number.isNaN(at)) metrics.eventLatency.observe(labels, Math.max(0, doneAt - at) / 1000);
+  }
 }
 
 /**
