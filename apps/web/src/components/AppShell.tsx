@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
 import { authClient } from "@/lib/auth-client";
 import { Logo } from "./Logo";
+import { AlertBell } from "./monitoring/alerts";
 import { ThemeToggle } from "./ThemeToggle";
 
 export function AppShell({ workspaceId, children }: { workspaceId?: string; children: ReactNode }) {
@@ -47,6 +48,7 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
         </select>
         {workspaceId && <WorkspaceNav workspaceId={workspaceId} pathname={pathname} />}
         <div className="ml-auto flex items-center gap-2">
+          {workspaceId && current && <AlertBell workspaceId={workspaceId} />}
           <ThemeToggle />
           <Link
             href={workspaceId ? `/account?workspace=${encodeURIComponent(workspaceId)}` : "/account"}
@@ -76,8 +78,10 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
 function WorkspaceNav({ workspaceId, pathname }: { workspaceId: string; pathname: string }) {
   const base = `/w/${workspaceId}`;
   const inSettings = pathname === `${base}/settings` || pathname.startsWith(`${base}/settings/`);
+  const inMonitor = pathname === `${base}/monitor`;
   const items = [
-    { href: base, label: "Pipelines", active: !inSettings && (pathname === base || pathname.startsWith(`${base}/`)) },
+    { href: base, label: "Pipelines", active: !inSettings && !inMonitor && (pathname === base || pathname.startsWith(`${base}/`)) },
+    { href: `${base}/monitor`, label: "Health", active: inMonitor },
     { href: `${base}/settings`, label: "Settings", active: inSettings },
   ];
   return (

@@ -18,12 +18,14 @@ import {
 import "@xyflow/react/dist/style.css";
 import { isNodeTypeId, nodeRegistry, outputPortsFor, type NodeDescriptor, type PipelineGraph } from "@sluice/shared";
 import { connectionProblem, createNode, edgeId, removeFromGraph, type ProblemIndex } from "./graph-model";
+import { LiveEdge } from "./LiveEdge";
 import { PALETTE_MIME } from "./Palette";
 import { PipelineNodeView, type PipelineFlowNode } from "./PipelineNodeView";
 import { useColorMode } from "./use-color-mode";
 
 /** Module scope: a new object per render would make xyflow remount every node. */
 const nodeTypes = { pipeline: PipelineNodeView };
+const edgeTypes = { live: LiveEdge };
 
 export type Selection = { nodes: ReadonlySet<string>; edges: ReadonlySet<string> };
 export const EMPTY_SELECTION: Selection = { nodes: new Set(), edges: new Set() };
@@ -41,10 +43,14 @@ type Props = {
   sizes: RefObject<Map<string, { width: number; height: number }>>;
   diff?: DiffMarks;
   onRefused?: (reason: string) => void;
+  /** The pipeline runs: edges become live edges (rate, lag, health), figures from the LiveStore context. */
+  live?: boolean;
+  /** Monitoring mode: a click on a node calls this instead of only selecting it. */
+  onNodeOpen?: (nodeId: string) => void;
 };
 
 /** The pipeline canvas: a controlled xyflow view over the PipelineGraph, which stays the one source of truth. */
-export function PipelineCanvas({ graph, problems, readOnly, selection, onSelectionChange, onEdit, sizes, diff, onRefused }: Props) {
+export function PipelineCanvas({ graph, problems, readOnly, selection, onSelectionChange, onEdit, sizes, diff, onRefused, live, onNodeOpen }: Props) {
   const flow = useReactFlow();
   const colorMode = useColorMode();
   const graphRef = useRef(graph);
@@ -87,6 +93,7 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
         const broken = problems.byEdge.has(edge.id);
         const mark = diff?.edges.get(edge.id);
         const selected = selection.edges.has(edge.id);
+        const problemLabel = broken ? `⚠ ${problems.byEdge.get(edge.id)!.length}` : undefined;
         const color = mark === "added" ? "#10b981" : mark === "removed" ? "#ef4444" : selected ? "#1d6ef1" : broken ? "#dc2626" : deadLetter ? "#f87171" : "#64748b";
         return {
           id: edge.id,
@@ -96,13 +103,17 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
           targetHandle: edge.targetPort,
           selected,
           ariaLabel: `Edge from ${edge.source} ${edge.sourcePort} to ${edge.target} ${edge.targetPort}`,
-          label: broken ? `⚠ ${problems.byEdge.get(edge.id)!.length}` : undefined,
+          ...(live && !mark
+            ? { type: "live", data: { ...(problemLabel ? { problemLabel } : {}), emphasized: selected || broken || deadLetter } }
+            : { label: problemLabel }),
           style: { stroke: color, strokeWidth: selected ? 3 : 2, strokeDasharray: deadLetter || mark === "removed" ? "6 4" : undefined },
           markerEnd: { type: MarkerType.ArrowClosed, color },
         };
       }),
-    [graph, problems, selection.edges, diff],
+    [graph, problems, selection.edges, diff, live],
   );
+
+  const onNodeClick = useCallback((_: unknown, node: PipelineFlowNode) => onNodeOpen?.(node.id), [onNodeOpen]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<PipelineFlowNode>[]) => {
@@ -201,6 +212,8 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodeClick={onNodeOpen ? onNodeClick : undefined}
         colorMode={colorMode}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}

@@ -1,7 +1,10 @@
 "use client";
-import { memo, useEffect } from "react";
+import { memo, useContext, useEffect, useState } from "react";
 import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from "@xyflow/react";
 import { getNodeDescriptor, inputPortsFor, outputPortsFor, type GraphProblem, type PipelineNode } from "@sluice/shared";
+import { compact, perSec, STATUS_DOT } from "@/components/monitoring/format";
+import { OpenNodeContext, useLiveNode } from "./live-store";
+import { NodeMiniChart } from "./NodeMiniChart";
 import { CATEGORY_STYLE, NodeIcon } from "./NodeIcon";
 
 export type PipelineNodeData = {
@@ -31,6 +34,10 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
   // Route's outputs follow its config: xyflow must re-measure handles when they change.
   useEffect(() => updateNodeInternals(id), [id, portKey, updateNodeInternals]);
 
+  const live = useLiveNode(id);
+  const openNode = useContext(OpenNodeContext);
+  const [hovered, setHovered] = useState(false);
+
   const outline = errors > 0 ? "border-red-500 dark:border-red-500" : warnings > 0 ? "border-amber-400 dark:border-amber-500" : "border-slate-300 dark:border-slate-700";
   const rows = Math.max(inputs.length, outputs.length, 1);
 
@@ -41,6 +48,8 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
       className={`relative w-60 rounded-lg border-2 bg-white text-slate-900 shadow-sm transition-shadow dark:bg-slate-900 dark:text-slate-100 ${outline} ${
         selected ? "shadow-lg ring-2 ring-brand-500/60" : ""
       } ${diff ? DIFF_RING[diff] : ""}`}
+      onMouseEnter={live ? () => setHovered(true) : undefined}
+      onMouseLeave={live ? () => setHovered(false) : undefined}
     >
       <div className={`absolute inset-y-0 left-0 w-1 rounded-l-md ${category?.accent ?? "bg-slate-400"}`} aria-hidden="true" />
       <div className="flex items-center gap-2 px-3 pt-2 pb-1.5">
@@ -102,6 +111,28 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
           );
         })}
       </div>
+      {live && (
+        <div data-testid={`node-live-${id}`} data-status={live.status} className="flex items-center gap-1.5 border-t border-slate-100 px-3 py-1 font-mono text-[10px] dark:border-slate-800">
+          <span className={`h-2 w-2 shrink-0 rounded-full ${STATUS_DOT[live.status]}`} title={live.status} aria-label={`Status ${live.status}`} />
+          <span title="Events in per second">
+            in <span data-testid="node-rate-in">{perSec(live.inPerSec)}</span>
+          </span>
+          <span title="Events out per second">out {perSec(live.outPerSec)}</span>
+          <span title="Errors since the runner started" className={live.errorsTotal > 0 ? "text-red-600 dark:text-red-400" : "text-slate-500"}>
+            err {compact(live.errorsTotal)}
+          </span>
+          {openNode && (
+            <button type="button" className="nodrag ml-auto rounded px-1 text-brand-600 hover:bg-slate-100 dark:text-brand-400 dark:hover:bg-slate-800" aria-label={`Details of ${node.label ?? id}`} onClick={(e) => { e.stopPropagation(); openNode(id); }}>
+              ⤢
+            </button>
+          )}
+        </div>
+      )}
+      {live && hovered && (
+        <div className="pointer-events-none absolute bottom-full left-0 z-10 mb-2">
+          <NodeMiniChart nodeId={id} />
+        </div>
+      )}
     </div>
   );
 }

@@ -5,6 +5,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import type { MetricsSnapshotV1 } from "@sluice/shared";
 import { useTRPC } from "@/lib/trpc";
+import { AlertBanner } from "./alerts";
+import { AlertRulesPanel } from "./AlertRulesPanel";
 import { compact, lagTone, seconds, toneClass } from "./format";
 import { TimeSeriesChart, type Series } from "./TimeSeriesChart";
 
@@ -17,7 +19,6 @@ export function PipelineDashboard({ workspaceId, pipelineId }: { workspaceId: st
   const pipeline = useQuery(trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }));
   const status = useQuery(trpc.deployment.status.queryOptions({ workspaceId, pipelineId }, { refetchInterval: 5000 }));
   const history = useQuery(trpc.metrics.history.queryOptions({ workspaceId, pipelineId, range }, { refetchInterval: range === "24h" ? 60_000 : 5_000 }));
-  const alerts = useQuery(trpc.alert.events.queryOptions({ workspaceId, pipelineId, limit: 20 }, { refetchInterval: 10_000 }));
   const live = useSubscription(trpc.metrics.live.subscriptionOptions({ workspaceId, pipelineId }));
   const snapshot = live.data as MetricsSnapshotV1 | undefined;
 
@@ -42,6 +43,8 @@ export function PipelineDashboard({ workspaceId, pipelineId }: { workspaceId: st
   const nodeSeries = (suffix?: string): Series[] => nodeIds.map((id) => ({ key: suffix ? `${id}:${suffix}` : id, label: `${labelOf(id)}${suffix ? ` ${suffix}` : ""}` }));
 
   return (
+    <>
+    <AlertBanner workspaceId={workspaceId} pipelineId={pipelineId} />
     <div className="mx-auto max-w-7xl p-6">
       <div className="mb-6 flex flex-wrap items-center gap-3">
         <div>
@@ -116,23 +119,8 @@ export function PipelineDashboard({ workspaceId, pipelineId }: { workspaceId: st
         <TimeSeriesChart title="Sink freshness (seconds)" data={freshness} series={sinkIds.map((id) => ({ key: id, label: labelOf(id) }))} unit="s" />
       </div>
 
-      <section className="card mt-6 p-4">
-        <h2 className="mb-2 text-sm font-medium">Alerts</h2>
-        {alerts.data && alerts.data.length > 0 ? (
-          <ul className="divide-y divide-slate-200 text-sm dark:divide-slate-800">
-            {alerts.data.map((a) => (
-              <li key={a.id} className="flex items-center gap-3 py-2">
-                <span className={`rounded px-2 py-0.5 text-xs font-medium ${a.state === "firing" ? toneClass.bad : toneClass.ok}`}>{a.state}</span>
-                <span className="font-medium">{a.rule.name}</span>
-                <span className="text-slate-500">{a.message}</span>
-                <span className="ml-auto text-xs text-slate-500">{a.createdAt.toLocaleString()}</span>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="text-sm text-slate-500">No alerts have fired for this pipeline.</p>
-        )}
-      </section>
+      <AlertRulesPanel workspaceId={workspaceId} pipelineId={pipelineId} graph={pipeline.data?.draft} />
     </div>
+    </>
   );
 }

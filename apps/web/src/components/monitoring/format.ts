@@ -1,3 +1,5 @@
+import { lagSecondsHealth, type Health, type NodeState } from "@sluice/shared";
+
 /** Compact numbers for dense monitoring views: 950, 1.2k, 3.4M. */
 export function compact(n: number | null | undefined, digits = 1): string {
   if (n == null || !Number.isFinite(n)) return "–";
@@ -16,16 +18,36 @@ export function seconds(s: number | null | undefined): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-/** Health colour for a lag in seconds: the NiFi-style back-pressure signal. */
+/** Health colour for a lag in seconds: the NiFi-style back-pressure signal (thresholds in @sluice/shared health.ts). */
 export function lagTone(lagSec: number | null | undefined): "ok" | "warn" | "bad" {
-  if (lagSec == null) return "ok";
-  if (lagSec > 60) return "bad";
-  if (lagSec > 5) return "warn";
-  return "ok";
+  const h = lagSecondsHealth(lagSec);
+  return h === "idle" ? "ok" : h;
 }
+
+/** Events per second, compact: "1.2k/s". */
+export function perSec(n: number | null | undefined): string {
+  return `${compact(n)}/s`;
+}
+
+/** Edge stroke and status-dot colours per health (SVG needs raw colours, not classes). */
+export const HEALTH_STROKE: Record<Health, string> = { ok: "#10b981", warn: "#f59e0b", bad: "#ef4444", idle: "#94a3b8" };
+
+export const STATUS_DOT: Record<NodeState, string> = {
+  running: "bg-emerald-500",
+  starting: "bg-amber-400 animate-pulse",
+  failing: "bg-red-500",
+  stopped: "bg-slate-400",
+};
 
 export const toneClass = {
   ok: "text-emerald-700 bg-emerald-50 border-emerald-200 dark:text-emerald-300 dark:bg-emerald-950 dark:border-emerald-900",
   warn: "text-amber-800 bg-amber-50 border-amber-200 dark:text-amber-300 dark:bg-amber-950 dark:border-amber-900",
   bad: "text-red-700 bg-red-50 border-red-200 dark:text-red-300 dark:bg-red-950 dark:border-red-900",
+  idle: "text-slate-600 bg-slate-50 border-slate-200 dark:text-slate-400 dark:bg-slate-900 dark:border-slate-800",
 } as const;
+
+/** "3 s ago" style freshness of a timestamp. */
+export function ago(at: number | null | undefined, now = Date.now()): string {
+  if (at == null) return "–";
+  return `${seconds(Math.max(0, (now - at) / 1000))} ago`;
+}

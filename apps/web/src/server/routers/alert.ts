@@ -104,7 +104,6 @@ export const alertRouter = router({
    * Redis subscription per workspace per web process, shared by every open tab.
    */
   live: scopedProcedure("alert:read")
-    .input(z.object({}))
     .subscription(async function* ({ ctx, signal }) {
       yield* liveStream<AlertTransition>({
         subscribe: (listener) => alertHub().subscribe(ctx.workspace.id, listener),

@@ -25,7 +25,6 @@ export const metricsRouter = router({
    * (see metrics-overview.ts for why this is a polled query, not a subscription) and firing alerts.
    */
   overview: scopedProcedure("metrics:read")
-    .input(z.object({}))
     .query(async ({ ctx }) => {
       const pipelines = await ctx.prisma.pipeline.findMany({
         where: { workspaceId: ctx.workspace.id, deletedAt: null },

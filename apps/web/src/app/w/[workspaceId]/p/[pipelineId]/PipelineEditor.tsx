@@ -29,6 +29,11 @@ import { ShortcutsHelp } from "@/components/canvas/ShortcutsHelp";
 import { useAutosave, type SaveState } from "@/components/canvas/use-autosave";
 import { useGraphHistory } from "@/components/canvas/use-graph-history";
 import { VersionsDrawer, type CanvasOverlay } from "@/components/canvas/VersionsDrawer";
+import { LiveFeed } from "@/components/canvas/LiveFeed";
+import { statusFromDeployment } from "@/components/canvas/live-overlay";
+import { LiveStore, LiveStoreContext, OpenNodeContext } from "@/components/canvas/live-store";
+import { NodeDetailDrawer } from "@/components/canvas/NodeDetailDrawer";
+import { AlertBanner, AlertBell } from "@/components/monitoring/alerts";
 
 export function PipelineEditor(props: { workspaceId: string; pipelineId: string }) {
   return (
@@ -108,6 +113,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const canPreview = scopes.has("pipeline:preview");
   const canReadSecrets = scopes.has("secret:read");
   const canSeeDeployments = scopes.has("deployment:read");
+  const canSeeMetrics = scopes.has("metrics:read");
 
   const history = useGraphHistory(initial.draft ?? EMPTY_GRAPH);
   const { graph, edit, undo, redo, reset } = history;
@@ -118,7 +124,11 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const [dialog, setDialog] = useState<"publish" | "deploy" | "help" | "import" | "rename" | null>(null);
   const [focusField, setFocusField] = useState<string | null>(null);
   const sizes = useRef(new Map<string, { width: number; height: number }>());
-  const readOnly = !canEdit || overlay !== null;
+  // Monitoring mode: the canvas is read-only and a node click opens its live detail drawer.
+  const [monitoring, setMonitoring] = useState(false);
+  const [liveNodeId, setLiveNodeId] = useState<string | null>(null);
+  const [liveStore] = useState(() => new LiveStore(workspaceId, pipelineId));
+  const readOnly = !canEdit || overlay !== null || monitoring;
 
   // Later refetches of the pipeline must not move the save base: that would hide others' saves.
   const [loaded] = useState(() => ({ graph: history.graph, revision: initial.draftRevision }));
@@ -142,6 +152,13 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   });
   const deployment = status.data;
   const running = deployment?.desiredState === "running";
+  // Live figures on the canvas while a deployment runs (not over a versions overlay).
+  const live = running && canSeeMetrics && !overlay;
+  const openLiveNode = useCallback((nodeId: string) => {
+    setLiveNodeId(nodeId);
+    setDrawer(null);
+  }, []);
+  const liveNode = live && liveNodeId ? shown.nodes.find((n) => n.id === liveNodeId) : undefined;
 
   const selectedNode = selection.nodes.size === 1 ? shown.nodes.find((n) => selection.nodes.has(n.id)) : undefined;
 
@@ -396,6 +413,21 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           <Link className="btn-ghost" href={`/w/${workspaceId}/monitor/${pipelineId}`}>
             Dashboard
           </Link>
+          {live && (
+            <button
+              type="button"
+              className="btn-ghost"
+              aria-pressed={monitoring}
+              title="Monitor mode: the canvas is read-only and clicking a node opens its live details"
+              onClick={() => {
+                setMonitoring((m) => !m);
+                setSelection(EMPTY_SELECTION);
+              }}
+            >
+              <span className={`mr-1 inline-block h-2 w-2 rounded-full ${monitoring ? "animate-pulse bg-emerald-500" : "bg-slate-400"}`} aria-hidden="true" />
+              Monitor
+            </button>
+          )}
           {canPublish && (
             <button
               type="button"
@@ -417,9 +449,12 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
                 Deploy
               </button>
             ))}
+          {scopes.has("alert:read") && <AlertBell workspaceId={workspaceId} />}
           <ThemeToggle />
         </div>
       </header>
+      {scopes.has("alert:read") && <AlertBanner workspaceId={workspaceId} pipelineId={pipelineId} />}
+      {live && <LiveFeed workspaceId={workspaceId} pipelineId={pipelineId} graph={graph} fallback={statusFromDeployment(deployment?.status)} store={liveStore} />}
 
       {autosave.conflict && (
         <div role="alert" data-testid="conflict-banner" className="flex flex-wrap items-center gap-3 border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
@@ -451,8 +486,10 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
         </div>
       )}
 
+      <LiveStoreContext.Provider value={live ? liveStore : null}>
+      <OpenNodeContext.Provider value={live ? openLiveNode : null}>
       <div className="flex min-h-0 flex-1">
-        {canEdit && !overlay && <Palette onAdd={addFromPalette} />}
+        {canEdit && !overlay && !monitoring && <Palette onAdd={addFromPalette} />}
         <div className="flex min-w-0 flex-1 flex-col">
           <div className="relative min-h-0 flex-1">
             <PipelineCanvas
@@ -465,6 +502,8 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
               sizes={sizes}
               diff={overlay?.diff}
               onRefused={(reason) => toast(reason, "error")}
+              live={live}
+              onNodeOpen={live && monitoring ? openLiveNode : undefined}
             />
           </div>
           <div className={`flex flex-col border-t border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 ${bottom ? "h-72" : ""}`}>
@@ -498,7 +537,9 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
             )}
           </div>
         </div>
-        {drawer === "versions" ? (
+        {liveNode ? (
+          <NodeDetailDrawer key={liveNode.id} node={liveNode} onClose={() => setLiveNodeId(null)} />
+        ) : drawer === "versions" ? (
           <div className="flex">
             {overlay?.changes && <ChangesList changes={overlay.changes} />}
             <VersionsDrawer
@@ -520,7 +561,8 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
             />
           </div>
         ) : (
-          selectedNode && (
+          selectedNode &&
+          !monitoring && (
             <InspectorPanel
               key={selectedNode.id}
               node={selectedNode}
@@ -535,6 +577,8 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           )
         )}
       </div>
+      </OpenNodeContext.Provider>
+      </LiveStoreContext.Provider>
 
       {dialog === "help" && <ShortcutsHelp onClose={() => setDialog(null)} />}
       {dialog === "rename" && (

@@ -1,0 +1,89 @@
+"use client";
+import Link from "next/link";
+import { outputPortsFor, type PipelineNode } from "@sluice/shared";
+import { compact, perSec, seconds, STATUS_DOT } from "@/components/monitoring/format";
+import { TimeSeriesChart } from "@/components/monitoring/TimeSeriesChart";
+import { nodeTitle } from "./graph-model";
+import { useLiveNode, useLiveSamples, useLiveStore } from "./live-store";
+
+/** A running node in detail: rates, errors, latency percentiles and pool state over the recent samples, its last errors, and links to its tap and dead letters. */
+export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClose: () => void }) {
+  const live = useLiveNode(node.id);
+  const samples = useLiveSamples(node.id) ?? [];
+  const store = useLiveStore();
+  const ports = (outputPortsFor(node) ?? []).filter((p) => p.kind !== "dead-letter");
+  const data = samples as unknown as Record<string, number | null>[];
+  return (
+    <aside aria-label={`Live details of ${nodeTitle(node)}`} data-testid="node-drawer" className="flex w-96 shrink-0 flex-col overflow-y-auto border-l border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-950">
+      <div className="flex items-center gap-2 border-b border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
+        {live && <span className={`h-2.5 w-2.5 rounded-full ${STATUS_DOT[live.status]}`} title={live.status} />}
+        <div className="min-w-0">
+          <h2 className="truncate font-semibold">{nodeTitle(node)}</h2>
+          <p className="font-mono text-[11px] text-slate-500">
+            {node.type} · {node.id} · <span data-testid="node-drawer-status">{live?.status ?? "no data"}</span>
+          </p>
+        </div>
+        <button type="button" className="btn-ghost ml-auto px-2" aria-label="Close details" onClick={onClose}>
+          ✕
+        </button>
+      </div>
+      <div className="space-y-3 p-3">
+        <dl className="grid grid-cols-3 gap-2 text-xs">
+          {[
+            ["in", perSec(live?.inPerSec)],
+            ["out", perSec(live?.outPerSec)],
+            ["errors", perSec(live?.errorsPerSec)],
+            ["errors total", compact(live?.errorsTotal)],
+            ["DLQ total", compact(live?.dlqTotal)],
+            ["freshness", seconds(live?.freshnessSeconds)],
+          ].map(([label, value]) => (
+            <div key={label} className="card p-2">
+              <dt className="text-slate-500">{label}</dt>
+              <dd className="font-mono text-sm">{value}</dd>
+            </div>
+          ))}
+        </dl>
+        <TimeSeriesChart testId="drawer-chart-rates" title="Events per second" data={data} series={[{ key: "in", label: "in" }, { key: "out", label: "out" }, { key: "err", label: "errors" }]} unit="/s" />
+        <TimeSeriesChart testId="drawer-chart-latency" title="Batch latency (ms)" data={data} series={[{ key: "p50", label: "p50" }, { key: "p95", label: "p95" }, { key: "p99", label: "p99" }]} unit="ms" />
+        <TimeSeriesChart testId="drawer-chart-pool" title="Worker pool (batches)" data={data} series={[{ key: "waiting", label: "waiting" }, { key: "active", label: "active" }]} />
+        {live?.pool && (
+          <dl className="card grid grid-cols-3 gap-2 p-3 text-xs" aria-label="Pool state">
+            {Object.entries(live.pool).map(([k, v]) => (
+              <div key={k}>
+                <dt className="text-slate-500">{k}</dt>
+                <dd className="font-mono">{compact(v)}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+        <section className="card p-3">
+          <h3 className="mb-1 text-sm font-medium">Last errors</h3>
+          {live && live.lastErrors.length > 0 ? (
+            <ul className="space-y-1 text-xs" data-testid="node-last-errors">
+              {live.lastErrors.map((e, i) => (
+                <li key={`${e.at}-${i}`} className="rounded bg-red-50 p-1.5 font-mono break-words text-red-800 dark:bg-red-950 dark:text-red-200">
+                  {e.at > 0 && <span className="mr-1 text-slate-500">{new Date(e.at).toLocaleTimeString()}</span>}
+                  {e.message}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="text-xs text-slate-500">No node error reported. Rejected events are in the dead letters.</p>
+          )}
+        </section>
+        {store && (
+          <div className="flex flex-wrap gap-2">
+            <Link className="btn-secondary text-xs" href={store.deadLettersHref(node.id)}>
+              Dead letters ({compact(live?.dlqTotal ?? 0)})
+            </Link>
+            {ports.map((p) => (
+              <Link key={p.name} className="btn-secondary text-xs" href={store.tapHref(node.id, p.name)}>
+                Live tap: {p.label}
+              </Link>
+            ))}
+          </div>
+        )}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { ago, compact, lagTone, perSec, seconds } from "./format";
+
+describe("monitoring formats", () => {
+  it("formats rates, durations and ages compactly", () => {
+    expect(compact(0)).toBe("0");
+    expect(compact(2.345)).toBe("2.3");
+    expect(compact(1234)).toBe("1.2k");
+    expect(compact(null)).toBe("–");
+    expect(perSec(40)).toBe("40/s");
+    expect(seconds(0.25)).toBe("250 ms");
+    expect(seconds(75)).toBe("75 s");
+    expect(seconds(600)).toBe("10 min");
+    expect(ago(1000, 4000)).toBe("3.0 s ago");
+    expect(ago(null)).toBe("–");
+  });
+
+  it("colours lag by the shared thresholds", () => {
+    expect(lagTone(null)).toBe("ok");
+    expect(lagTone(5)).toBe("ok");
+    expect(lagTone(6)).toBe("warn");
+    expect(lagTone(61)).toBe("bad");
+  });
+});
