@@ -12,6 +12,8 @@ import { versionRouter } from "./version";
 import { deploymentRouter } from "./deployment";
 import { metricsRouter } from "./metrics";
 import { alertRouter } from "./alert";
+import { tapRouter } from "./tap";
+import { dlqRouter } from "./dlq";
 
 export const appRouter = router({
   me: userProcedure.query(({ ctx }) => ctx.user),
@@ -27,6 +29,8 @@ export const appRouter = router({
   deployment: deploymentRouter,
   metrics: metricsRouter,
   alert: alertRouter,
+  tap: tapRouter,
+  dlq: dlqRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,118 @@
+import "server-only";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { type JsonValue, type Role, roleHasScope } from "@sluice/shared";
+import { liveStream } from "../live-stream";
+import { observedPipeline, piiMasker } from "../pipelines/observed";
+import { redis } from "../redis";
+import { ChannelHub } from "../redis-fanout";
+import { router, scopedProcedure } from "../trpc/init";
+
+/** Must match apps/runner/src/monitoring/tap.ts (the runner samples watched ports listed here). */
+const TAP_INDEX_KEY = "sluice:taps";
+const tapChannel = (pipelineId: string) => `sluice:tap:${pipelineId}`;
+const tapMember = (pipelineId: string, nodeId: string, port: string) => `${pipelineId}:${nodeId}:${port}`;
+
+/** A watched port stays announced this long after the last refresh (a closed tab stops costing). */
+const TAP_TTL_MS = 10_000;
+const TAP_REFRESH_MS = 3_000;
+/** Server-enforced per viewer: at most this many events per second reach one stream. */
+export const TAP_VIEWER_MAX_PER_SECOND = 20;
+
+type TapMessage = { nodeId: string; port: string; at: number; events: string[] };
+
+const tapHub = new ChannelHub<TapMessage>(tapChannel, (_pipelineId, message) => {
+  try {
+    const parsed = JSON.parse(message) as Partial<TapMessage> & { v?: number };
+    if (parsed.v !== 1 || typeof parsed.nodeId !== "string" || typeof parsed.port !== "string" || !Array.isArray(parsed.events)) return null;
+    return { nodeId: parsed.nodeId, port: parsed.port, at: Number(parsed.at) || Date.now(), events: parsed.events.filter((e): e is string => typeof e === "string") };
+  } catch {
+    return null;
+  }
+});
+
+async function announce(pipelineId: string, nodeId: string, port: string) {
+  const now = Date.now();
+  await redis().multi().zadd(TAP_INDEX_KEY, now + TAP_TTL_MS, tapMember(pipelineId, nodeId, port)).zremrangebyscore(TAP_INDEX_KEY, "-inf", now).exec();
+}
+
+export type TapEvent = { at: number; event: JsonValue };
+
+const PortRef = z.object({
+  pipelineId: z.string().min(1).max(64),
+  nodeId: z.string().min(1).max(64),
+  port: z.string().min(1).max(64),
+});
+
+export const tapRouter = router({
+  /** Every edge of the deployed version that can be tapped (its source node's output port), and whether the caller sees raw data. */
+  edges: scopedProcedure("tap:read")
+    .input(z.object({ pipelineId: z.string().min(1).max(64) }))
+    .query(async ({ ctx, input }) => {
+      const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
+      const label = new Map(observed.graph?.nodes.map((n) => [n.id, n.label ?? n.id]) ?? []);
+      const edges = (observed.graph?.edges ?? [])
+        .filter((e) => e.sourcePort !== "error")
+        .map((e) => ({ id: e.id, nodeId: e.source, port: e.sourcePort, target: e.target, label: `${label.get(e.source) ?? e.source}.${e.sourcePort} → ${label.get(e.target) ?? e.target}` }));
+      return { deployment: observed.deployment, edges, raw: roleHasScope(ctx.role as Role, "tap:read-raw") };
+    }),
+
+  /**
+   * A live sample of the events leaving one output port, over SSE: newest batches as they come, at
+   * most TAP_VIEWER_MAX_PER_SECOND events per second for this stream, PII masked unless the role
+   * has tap:read-raw (checked again every 10 s, like membership).
+   */
+  live: scopedProcedure("tap:read")
+    .input(PortRef)
+    .subscription(async function* ({ ctx, input, signal }) {
+      const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
+      if (!observed.graph?.nodes.some((n) => n.id === input.nodeId)) throw new TRPCError({ code: "NOT_FOUND", message: "Node not found in the deployed version." });
+      const mask = piiMasker(observed.graph);
+      let raw = roleHasScope(ctx.role as Role, "tap:read-raw");
+      let windowSecond = 0;
+      let sent = 0;
+
+      await announce(input.pipelineId, input.nodeId, input.port);
+      const refresh = setInterval(() => {
+        void announce(input.pipelineId, input.nodeId, input.port).catch(() => undefined);
+        void ctx.prisma.member
+          .findFirst({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id }, select: { role: true } })
+          .then((m) => {
+            raw = m ? roleHasScope(m.role as Role, "tap:read-raw") : false;
+          })
+          .catch(() => undefined);
+      }, TAP_REFRESH_MS);
+      try {
+        yield* liveStream<TapEvent[]>({
+          signal,
+          access: { prisma: ctx.prisma, workspaceId: ctx.workspace.id, userId: ctx.user.id },
+          maxQueued: TAP_VIEWER_MAX_PER_SECOND,
+          subscribe: (listener) =>
+            tapHub.subscribe(input.pipelineId, (message) => {
+              if (message.nodeId !== input.nodeId || message.port !== input.port) return;
+              const second = Math.floor(Date.now() / 1000);
+              if (second !== windowSecond) {
+                windowSecond = second;
+                sent = 0;
+              }
+              const take = Math.min(TAP_VIEWER_MAX_PER_SECOND - sent, message.events.length);
+              if (take <= 0) return;
+              sent += take;
+              const events: TapEvent[] = [];
+              for (const text of message.events.slice(message.events.length - take)) {
+                let value: JsonValue;
+                try {
+                  value = JSON.parse(text) as JsonValue;
+                } catch {
+                  continue;
+                }
+                events.push({ at: message.at, event: raw ? value : mask(value) });
+              }
+              if (events.length > 0) listener(events);
+            }),
+        });
+      } finally {
+        clearInterval(refresh);
+      }
+    }),
+});
