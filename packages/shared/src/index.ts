@@ -60,6 +60,7 @@ export * from "./graph/validate-graph";
 export * from "./graph/graph-order";
 export * from "./graph/graph-diff";
 export * from "./graph/pipeline-document";
+export * from "./graph/pipeline-settings";
 export { cyclicComponents, reachableFrom, topologicalOrder } from "./graph/graph-topology";
 
 // Cores: per-node logic shared by preview and runner

@@ -3,7 +3,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
-import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId } from "@sluice/shared";
+import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId, type PipelineBatchSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
 import { tapOutputs } from "../monitoring/tap";
@@ -24,6 +24,8 @@ export type DeploymentSpec = {
   /** earliest/latest: the stage groups' offsets (and stateful checkpoints) are reset once, at the first start. */
   startPosition: StartPosition;
   plan: Plan;
+  /** The pipeline's own micro-batch bounds over the runner's (RUNNER_BATCH_*). */
+  batch?: PipelineBatchSettings;
 };
 
 export type RuntimeDeps = {
@@ -56,17 +58,13 @@ export type DeploymentRuntime = {
 export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): Promise<DeploymentRuntime> {
   const { plan } = spec;
   const log = deps.log.child({ deploymentId: spec.deploymentId, pipelineId: spec.pipelineId });
-  await deps.kafka.admin.createTopics(
-    plan.topics
-      .filter((t) => t.managed)
-      .map((t) => ({
-        topic: t.name,
-        partitions: plan.settings.partitions,
-        replicationFactor: plan.settings.replicationFactor,
-        config: { "retention.ms": String(plan.settings.retentionMs) },
-      })),
-  );
-
+  await ensureTopics(plan, deps.kafka, log);
+  const feederSettings: FeederSettings = {
+    ...deps.feeder,
+    ...(spec.batch?.maxRecords !== undefined ? { maxBatchRecords: spec.batch.maxRecords } : {}),
+    ...(spec.batch?.maxBytes !== undefined ? { maxBatchBytes: spec.batch.maxBytes } : {}),
+    ...(spec.batch?.lingerMs !== undefined ? { lingerMs: spec.batch.lingerMs } : {}),
+  };
   await applyStartPosition(spec.deploymentId, spec.startPosition, plan, { kafka: deps.kafka, redis: deps.redis, runnerId: deps.runnerId, log });
 
   const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = { queues: [], pools: [], feeders: [], runtimes: [] };
@@ -122,7 +120,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         startFrom,
         queue,
         // Stateful stages keep one batch per partition in flight so state is applied in offset order.
-        settings: stage.stateful ? { ...deps.feeder, maxInFlightPerPartition: 1 } : deps.feeder,
+        settings: stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings,
         ...(stage.stateful ? { tickMs: deps.tickMs } : {}),
         log,
       });
@@ -148,6 +146,37 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     stages,
     stop: stopAll,
   };
+}
+
+/**
+ * Creates the plan's missing topics with its settings. Existing topics keep their retention and
+ * replication; one with fewer partitions than the settings ask for is grown only when no stage keeps
+ * keyed state (growing moves keys to other partitions, which would split a window's or dedup's state),
+ * otherwise it is left as it is and a warning logged. Kafka cannot shrink a topic.
+ */
+async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger): Promise<void> {
+  const managed = plan.topics.filter((t) => t.managed);
+  const { existing } = await kafka.admin.createTopics(
+    managed.map((t) => ({
+      topic: t.name,
+      partitions: plan.settings.partitions,
+      replicationFactor: plan.settings.replicationFactor,
+      config: { "retention.ms": String(plan.settings.retentionMs) },
+    })),
+  );
+  // A kafka-sink's destination may be someone else's topic: never resized.
+  const ours = new Set(managed.filter((t) => t.kind !== "sink").map((t) => t.name));
+  const small = (await kafka.admin.describeTopics(existing.filter((t) => ours.has(t)))).filter((t) => t.partitions.length < plan.settings.partitions);
+  if (small.length === 0) return;
+  const keyed = plan.stages.some((s) => s.stateful);
+  for (const topic of small) {
+    if (keyed) {
+      log.warn({ topic: topic.topic, partitions: topic.partitions.length, wanted: plan.settings.partitions }, "topic not grown: the pipeline keeps keyed state per partition");
+      continue;
+    }
+    await kafka.admin.addPartitions(topic.topic, plan.settings.partitions);
+    log.info({ topic: topic.topic, from: topic.partitions.length, to: plan.settings.partitions }, "topic partitions increased");
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { graph, sinkColumns } from "../../test/graphs";
-import { compilePlan, type Plan } from "./plan";
+import { parsePipelineSettings } from "@sluice/shared";
+import { compilePlan, DEFAULT_TOPIC_SETTINGS, type Plan, planNodeIds, topicOverrides } from "./plan";
 
 const ws = "ws1";
 const pid = "p1";
@@ -97,5 +98,15 @@ describe("compilePlan", () => {
   it("creates a kafka-sink's destination topic (brokers may refuse to auto-create it)", () => {
     const p = plan(graph([ingest, { id: "out", type: "kafka-sink", config: { topic: "analytics.clicks" } }], [["ingest", "out"]]));
     expect(p.topics.find((x) => x.name === "analytics.clicks")).toMatchObject({ kind: "sink", managed: true, nodeId: "out" });
+  });
+
+  it("applies a pipeline's topic settings over the runner's, field by field", () => {
+    const settings = parsePipelineSettings({ topics: { partitions: 12, retentionHours: 1.5 } });
+    expect(topicOverrides(settings)).toEqual({ partitions: 12, retentionMs: 5_400_000 });
+    const g = graph([ingest, { id: "sink", type: "kafka-sink", config: { topic: "out" } }], [["ingest", "sink"]]);
+    const result = compilePlan({ workspaceId: ws, pipelineId: pid, graph: g, settings: { ...DEFAULT_TOPIC_SETTINGS, replicationFactor: 3, ...topicOverrides(settings) } });
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.plan.settings).toEqual({ partitions: 12, replicationFactor: 3, retentionMs: 5_400_000 });
+    expect(planNodeIds(result.plan).sort()).toEqual(["ingest", "sink"]);
   });
 });

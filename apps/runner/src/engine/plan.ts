@@ -10,6 +10,7 @@ import {
   type NodeTypeId,
   type PipelineEdge,
   PipelineGraph,
+  type PipelineSettings,
   portTopicName,
   validateGraph,
 } from "@sluice/shared";
@@ -24,6 +25,16 @@ export type TopicSettings = {
 };
 
 export const DEFAULT_TOPIC_SETTINGS: TopicSettings = { partitions: 6, replicationFactor: 1, retentionMs: 7 * 24 * 3600 * 1000 };
+
+/** A pipeline's own topic settings over the runner's defaults (fields it leaves out are not overridden). */
+export function topicOverrides(settings: PipelineSettings): Partial<TopicSettings> {
+  const { partitions, replicationFactor, retentionHours } = settings.topics;
+  return {
+    ...(partitions !== undefined ? { partitions } : {}),
+    ...(replicationFactor !== undefined ? { replicationFactor } : {}),
+    ...(retentionHours !== undefined ? { retentionMs: Math.round(retentionHours * 3600 * 1000) } : {}),
+  };
+}
 
 export type PlanTopic = {
   name: string;

@@ -11,7 +11,8 @@ import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
 import { pipelineHealth } from "./node-health";
 import type { StartPosition } from "./start-position";
-import { compilePlan, type Plan, planNodeIds, type TopicSettings } from "./plan";
+import { type PipelineBatchSettings, parsePipelineSettings } from "@sluice/shared";
+import { compilePlan, type Plan, planNodeIds, topicOverrides, type TopicSettings } from "./plan";
 import type { PoolSettings } from "./pool";
 import { type DeploymentRuntime, removeDeploymentKeys, startDeployment } from "./deployment-runtime";
 
@@ -107,7 +108,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (unplannable.get(row.id)?.getTime() === row.updatedAt.getTime()) continue;
       // Another row of the same pipeline still running here (a redeploy seen half-way): skip this pass.
       if ([...runtimes.values()].some((r) => r.spec.pipelineId === row.pipelineId)) continue;
-      const planned = compilePlan({ workspaceId: row.workspaceId, pipelineId: row.pipelineId, graph: row.version.graph, settings: options.topics });
+      const settings = parsePipelineSettings(row.settings);
+      const planned = compilePlan({ workspaceId: row.workspaceId, pipelineId: row.pipelineId, graph: row.version.graph, settings: { ...options.topics, ...topicOverrides(settings) } });
       if (!planned.ok) {
         log.warn({ deploymentId: row.id, reason: planned.reason }, "deployment cannot be planned");
         await setStatus(row.id, { status: "failing", statusReason: planned.reason });
@@ -115,15 +117,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         if (fresh) unplannable.set(row.id, fresh.updatedAt);
         continue;
       }
-      await start(row, planned.plan);
+      await start(row, planned.plan, settings.batch);
     }
   }
 
-  async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: StartPosition; status: string }, plan: Plan) {
+  async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: StartPosition; status: string }, plan: Plan, batch: PipelineBatchSettings) {
     if (row.status !== "running") await setStatus(row.id, { status: "starting", statusReason: null, nodeStatus: allNodes(plan, "starting") });
     try {
       const runtime = await startDeployment(
-        { deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan },
+        { deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan, batch },
         options,
       );
       runtimes.set(row.id, runtime);

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { PipelineDocument, PipelineGraph } from "@sluice/shared";
+import { PipelineDocument, PipelineGraph, PipelineSettings } from "@sluice/shared";
 
 /**
  * The public HTTP API (for CI/GitOps) is a thin map onto the same tRPC procedures the app uses, so
@@ -21,7 +21,8 @@ export type PublicRoute = {
 
 const Draft = z.object({ graph: PipelineGraph, baseRevision: z.number().int().min(0) });
 const Publish = z.object({ message: z.string().max(500).default(""), baseRevision: z.number().int().min(0) });
-const Deploy = z.object({ versionId: z.string(), startPosition: z.enum(["resume", "earliest", "latest"]).default("resume") });
+const StartFrom = z.enum(["resume", "earliest", "latest"]);
+const Deploy = z.object({ versionId: z.string(), startFrom: StartFrom.optional(), /** Older name of startFrom. */ startPosition: StartFrom.optional() });
 
 const obj = (b: unknown) => (typeof b === "object" && b !== null ? (b as Record<string, unknown>) : {});
 
@@ -43,6 +44,14 @@ export const publicRoutes: PublicRoute[] = [
     summary: "Replace the draft (optimistic concurrency on baseRevision)",
     body: Draft,
     input: (p, body) => ({ ...obj(body), pipelineId: p.pipelineId }),
+  },
+  {
+    method: "PUT",
+    path: "/pipelines/{pipelineId}/settings",
+    procedure: "pipeline.updateSettings",
+    summary: "Replace the pipeline's topic and batch settings (used by the next deploy)",
+    body: PipelineSettings,
+    input: (p, body) => ({ settings: body, pipelineId: p.pipelineId }),
   },
   { method: "GET", path: "/pipelines/{pipelineId}/export", procedure: "pipeline.exportDocument", summary: "Export the draft as a document", input: (p) => ({ pipelineId: p.pipelineId }) },
   { method: "GET", path: "/pipelines/{pipelineId}/versions", procedure: "version.list", summary: "List published versions", input: (p) => ({ pipelineId: p.pipelineId }) },

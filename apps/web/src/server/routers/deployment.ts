@@ -1,7 +1,7 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { PipelineGraph } from "@sluice/shared";
+import { parsePipelineSettings, PipelineGraph } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
 import { credentialReferences } from "../pipelines/credentials";
 import { redis } from "../redis";
@@ -10,6 +10,8 @@ import { redis } from "../redis";
 export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
 const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
+/** resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first. */
+const StartFrom = z.enum(["resume", "earliest", "latest"]);
 
 const statusSelect = {
   id: true,
@@ -18,6 +20,7 @@ const statusSelect = {
   statusReason: true,
   nodeStatus: true,
   startPosition: true,
+  settings: true,
   startedAt: true,
   stoppedAt: true,
   updatedAt: true,
@@ -29,7 +32,7 @@ export const deploymentRouter = router({
     .input(PipelineId)
     .query(async ({ ctx, input }) => {
       const d = await ctx.prisma.deployment.findFirst({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id }, orderBy: { createdAt: "desc" }, select: statusSelect });
-      return d ? { ...d, versionNumber: d.version.number } : null;
+      return d ? { ...d, startFrom: d.startPosition, versionNumber: d.version.number } : null;
     }),
 
   /**
@@ -37,11 +40,12 @@ export const deploymentRouter = router({
    * new one started in one transaction; the runner hands over at the committed offsets.
    */
   deploy: scopedProcedure("deployment:create")
-    .input(PipelineId.extend({ versionId: z.string().min(1).max(64), startPosition: z.enum(["resume", "earliest", "latest"]).default("resume") }))
+    .input(PipelineId.extend({ versionId: z.string().min(1).max(64), startFrom: StartFrom.optional(), /** Older name of startFrom. */ startPosition: StartFrom.optional() }))
     .mutation(async ({ ctx, input }) => {
+      const startFrom = input.startFrom ?? input.startPosition ?? "resume";
       const v = await ctx.prisma.pipelineVersion.findFirst({
         where: { id: input.versionId, pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, pipeline: { deletedAt: null } },
-        select: { id: true, number: true, graph: true },
+        select: { id: true, number: true, graph: true, pipeline: { select: { settings: true } } },
       });
       if (!v) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
       const graph = PipelineGraph.parse(v.graph);
@@ -76,17 +80,27 @@ export const deploymentRouter = router({
         const previous = await tx.deployment.findMany({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, desiredState: "running" }, select: { id: true, version: { select: { number: true } } } });
         await tx.deployment.updateMany({ where: { id: { in: previous.map((p) => p.id) } }, data: { desiredState: "stopped" } });
         const created = await tx.deployment.create({
-          data: { workspaceId: ctx.workspace.id, pipelineId: input.pipelineId, versionId: v.id, desiredState: "running", status: "pending", startPosition: input.startPosition, createdById: ctx.user.id },
+          data: {
+            workspaceId: ctx.workspace.id,
+            pipelineId: input.pipelineId,
+            versionId: v.id,
+            desiredState: "running",
+            status: "pending",
+            startPosition: startFrom,
+            // The runner applies the settings as they were at deploy time.
+            settings: parsePipelineSettings(v.pipeline.settings),
+            createdById: ctx.user.id,
+          },
           select: statusSelect,
         });
         await ctx.audit(
-          { action: previous.length ? "deployment.redeploy" : "deployment.create", resourceType: "deployment", resourceId: created.id, summary: { pipelineId: input.pipelineId, version: v.number, from: previous[0]?.version.number ?? null, startPosition: input.startPosition } },
+          { action: previous.length ? "deployment.redeploy" : "deployment.create", resourceType: "deployment", resourceId: created.id, summary: { pipelineId: input.pipelineId, version: v.number, from: previous[0]?.version.number ?? null, startFrom } },
           tx,
         );
         return created;
       });
       await redis().publish(DEPLOYMENTS_CHANNEL, input.pipelineId);
-      return { ...d, versionNumber: d.version.number };
+      return { ...d, startFrom: d.startPosition, versionNumber: d.version.number };
     }),
 
   /** Stops the pipeline; consumer offsets are kept so a later deploy resumes where it left off. */

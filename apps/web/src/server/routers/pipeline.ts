@@ -2,8 +2,9 @@ import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@sluice/db";
-import { PipelineDocument, PipelineGraph, pipelineTemplates, runPreview, validateGraph } from "@sluice/shared";
+import { parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, runPreview, validateGraph } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
+import { settingsProblem } from "../pipelines/settings-check";
 
 const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
 const Name = z.string().trim().min(1, "Name is required").max(120);
@@ -64,10 +65,10 @@ export const pipelineRouter = router({
     .query(async ({ ctx, input }) => {
       const p = await ctx.prisma.pipeline.findFirst({
         where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
-        select: { ...summarySelect, draft: true },
+        select: { ...summarySelect, draft: true, settings: true },
       });
       if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
-      return { ...summary(p), draft: parseDraft(p.draft), draftRevision: p.draftRevision, updatedBy: p.updatedBy };
+      return { ...summary(p), draft: parseDraft(p.draft), draftRevision: p.draftRevision, updatedBy: p.updatedBy, settings: parsePipelineSettings(p.settings) };
     }),
 
   create: scopedProcedure("pipeline:create")
@@ -114,7 +115,7 @@ export const pipelineRouter = router({
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
       if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
       const copy = await ctx.prisma.pipeline.create({
-        data: { workspaceId: ctx.workspace.id, name: input.name ?? `${p.name} (copy)`, description: p.description, draft: p.draft as object, createdById: ctx.user.id },
+        data: { workspaceId: ctx.workspace.id, name: input.name ?? `${p.name} (copy)`, description: p.description, draft: p.draft as object, settings: p.settings as object, createdById: ctx.user.id },
       });
       await ctx.audit({ action: "pipeline.duplicate", resourceType: "pipeline", resourceId: copy.id, summary: { from: p.id, name: copy.name } });
       return { id: copy.id };
@@ -146,6 +147,30 @@ export const pipelineRouter = router({
       return { revision: input.baseRevision + 1, problems: validateGraph(input.graph) };
     }),
 
+  /**
+   * Partitions, retention, replication and batching of the pipeline; used by the next deploy. A change
+   * the pipeline's existing topics cannot take (fewer partitions; more for a graph with keyed state)
+   * is refused with the reason, and nothing is saved.
+   */
+  updateSettings: scopedProcedure("pipeline:update")
+    .input(PipelineId.extend({ settings: PipelineSettings }))
+    .mutation(async ({ ctx, input }) => {
+      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true, draft: true, settings: true } });
+      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      const deployed = await ctx.prisma.deployment.findMany({
+        where: { pipelineId: p.id, workspaceId: ctx.workspace.id },
+        select: { version: { select: { graph: true } } },
+        orderBy: { createdAt: "desc" },
+        take: 1,
+      });
+      const graphs = [parseDraft(p.draft), ...deployed.map((d) => parseDraft(d.version.graph))];
+      const problem = await settingsProblem({ workspaceId: ctx.workspace.id, pipelineId: p.id, graphs, settings: input.settings });
+      if (problem) throw new TRPCError({ code: "PRECONDITION_FAILED", message: problem });
+      await ctx.prisma.pipeline.update({ where: { id: p.id }, data: { settings: input.settings, updatedById: ctx.user.id } });
+      await ctx.audit({ action: "pipeline.settings", resourceType: "pipeline", resourceId: p.id, summary: { before: parsePipelineSettings(p.settings), after: input.settings } });
+      return { settings: input.settings };
+    }),
+
   exportDocument: scopedProcedure("pipeline:read")
     .input(PipelineId.extend({ versionId: z.string().min(1).max(64).optional() }))
     .query(async ({ ctx, input }) => {
@@ -157,7 +182,7 @@ export const pipelineRouter = router({
         if (!v) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
         graph = parseDraft(v.graph);
       }
-      const doc: PipelineDocument = { format: "sluice.pipeline", formatVersion: 1, name: p.name, description: p.description, graph };
+      const doc: PipelineDocument = { format: "sluice.pipeline", formatVersion: 1, name: p.name, description: p.description, graph, settings: parsePipelineSettings(p.settings) };
       return doc;
     }),
 
@@ -177,7 +202,14 @@ export const pipelineRouter = router({
       }
       const p = await ctx.prisma.$transaction(async (tx) => {
         const created = await tx.pipeline.create({
-          data: { workspaceId: ctx.workspace.id, name: input.name ?? parsed.data.name, description: parsed.data.description, draft: parsed.data.graph as object, createdById: ctx.user.id },
+          data: {
+            workspaceId: ctx.workspace.id,
+            name: input.name ?? parsed.data.name,
+            description: parsed.data.description,
+            draft: parsed.data.graph as object,
+            settings: parsed.data.settings,
+            createdById: ctx.user.id,
+          },
         });
         await ctx.audit({ action: "pipeline.import", resourceType: "pipeline", resourceId: created.id, summary: { name: created.name, nodes: parsed.data.graph.nodes.length } }, tx);
         return created;

@@ -1,0 +1,81 @@
+// A pipeline's own topic settings (snapshotted on its deployment) are what the runner creates topics
+// with; a later deploy grows existing topics only for pipelines without keyed state.
+import type { PipelineGraph, PipelineSettings } from "@sluice/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
+import { createApiKey, createPipeline, createWorld, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { graph } from "./graphs";
+import { uniqueName } from "./services";
+
+describe("engine: per-pipeline topic settings", () => {
+  let world: World;
+  let running: RunningEngine;
+  const outTopic = uniqueName("sluice-test-settings");
+
+  beforeAll(async () => {
+    world = await createWorld();
+    // The runner's defaults; the pipelines below override them.
+    running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
+    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await world?.kafka.admin.deleteTopics([outTopic]);
+    await world?.close();
+  });
+
+  async function deployWith(pipelineId: string, g: PipelineGraph, settings: PipelineSettings) {
+    const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
+    const d = await world.prisma.$transaction(async (tx) => {
+      const version = await tx.pipelineVersion.create({ data: { pipelineId, workspaceId: world.workspaceId, number: count + 1, graph: g, message: "test", authorId: world.userId } });
+      await tx.deployment.updateMany({ where: { pipelineId, desiredState: "running" }, data: { desiredState: "stopped" } });
+      return tx.deployment.create({ data: { workspaceId: world.workspaceId, pipelineId, versionId: version.id, desiredState: "running", settings, createdById: world.userId } });
+    });
+    await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
+    await waitRunning(world, d.id);
+  }
+
+  const describeTopic = async (topic: string) => (await world.kafka.admin.describeTopics([topic]))[0]!;
+
+  it("creates topics with the pipeline's partitions and retention, and grows them for a stateless pipeline", async () => {
+    const pipeline = await createPipeline(world, "settings");
+    const key = await createApiKey(world);
+    const g = graph(
+      [
+        { id: "ingest", type: "http-ingest", config: { pathKey: uniqueName("settings").toLowerCase(), apiKeyId: key.id } },
+        { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+      ],
+      [["ingest", "out"]],
+    );
+    await deployWith(pipeline.id, g, { topics: { partitions: 3, retentionHours: 2 }, batch: { maxRecords: 50 } });
+    const ingestTopic = `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`;
+    const created = await describeTopic(ingestTopic);
+    expect(created.partitions).toHaveLength(3);
+    expect(created.config["retention.ms"]).toBe(String(2 * 3600 * 1000));
+    // The kafka-sink's destination is not ours to resize.
+    expect((await describeTopic(outTopic)).partitions).toHaveLength(1);
+
+    await deployWith(pipeline.id, g, { topics: { partitions: 5, retentionHours: 2 }, batch: {} });
+    expect((await describeTopic(ingestTopic)).partitions).toHaveLength(5);
+    expect((await describeTopic(outTopic)).partitions).toHaveLength(1);
+  });
+
+  it("leaves the topics of a pipeline with keyed state as they are", async () => {
+    const pipeline = await createPipeline(world, "keyed");
+    const key = await createApiKey(world);
+    const g = graph(
+      [
+        { id: "ingest", type: "http-ingest", config: { pathKey: uniqueName("keyed").toLowerCase(), apiKeyId: key.id } },
+        { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
+        { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+      ],
+      [["ingest", "dedup"], ["dedup", "out"]],
+    );
+    await deployWith(pipeline.id, g, { topics: {}, batch: {} });
+    const ingestTopic = `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`;
+    expect((await describeTopic(ingestTopic)).partitions).toHaveLength(2);
+    await deployWith(pipeline.id, g, { topics: { partitions: 4 }, batch: {} });
+    expect((await describeTopic(ingestTopic)).partitions).toHaveLength(2);
+  });
+});
