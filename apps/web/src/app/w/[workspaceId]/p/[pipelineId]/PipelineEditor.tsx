@@ -23,6 +23,7 @@ import { cloneSubgraph, createNode, EMPTY_GRAPH, indexProblems, updateNode } fro
 import { InspectorPanel } from "@/components/canvas/InspectorPanel";
 import { Palette } from "@/components/canvas/Palette";
 import { EMPTY_SELECTION, PipelineCanvas, type Selection } from "@/components/canvas/PipelineCanvas";
+import { PipelineSettingsDialog } from "@/components/canvas/PipelineSettingsDialog";
 import { PreviewPanel } from "@/components/canvas/PreviewPanel";
 import { ProblemsPanel } from "@/components/canvas/ProblemsPanel";
 import { ShortcutsHelp } from "@/components/canvas/ShortcutsHelp";
@@ -121,7 +122,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const [overlay, setOverlay] = useState<CanvasOverlay | null>(null);
   const [bottom, setBottom] = useState<"problems" | "preview" | null>(null);
   const [drawer, setDrawer] = useState<"versions" | null>(null);
-  const [dialog, setDialog] = useState<"publish" | "deploy" | "help" | "import" | "rename" | null>(null);
+  const [dialog, setDialog] = useState<"publish" | "deploy" | "help" | "import" | "rename" | "settings" | null>(null);
   const [focusField, setFocusField] = useState<string | null>(null);
   const sizes = useRef(new Map<string, { width: number; height: number }>());
   // Monitoring mode: the canvas is read-only and a node click opens its live detail drawer.
@@ -410,6 +411,9 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           <button type="button" className="btn-ghost" aria-pressed={drawer === "versions"} onClick={() => setDrawer((d) => (d === "versions" ? null : "versions"))}>
             Versions
           </button>
+          <button type="button" className="btn-ghost" title="Partitions, retention, replication and batching" onClick={() => setDialog("settings")}>
+            Settings
+          </button>
           <Link className="btn-ghost" href={`/w/${workspaceId}/monitor/${pipelineId}`}>
             Dashboard
           </Link>
@@ -590,6 +594,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           onRename={(next, description) => rename.mutate({ workspaceId, pipelineId, name: next, description })}
         />
       )}
+      {dialog === "settings" && <PipelineSettingsDialog workspaceId={workspaceId} pipelineId={pipelineId} canEdit={canEdit} onClose={() => setDialog(null)} />}
       {dialog === "import" && <ImportDialog onImport={importInto} onClose={() => setDialog(null)} />}
       {dialog === "publish" && (
         <PublishDialog
@@ -610,7 +615,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           versionNumber={latestVersion.number}
           pending={deploy.isPending}
           onClose={() => setDialog(null)}
-          onDeploy={(startPosition) => deploy.mutate({ workspaceId, pipelineId, versionId: latestVersion.id, startPosition })}
+          onDeploy={(startFrom) => deploy.mutate({ workspaceId, pipelineId, versionId: latestVersion.id, startFrom })}
         />
       )}
     </div>
@@ -724,8 +729,8 @@ function DeployDialog({ versionNumber, pending, onClose, onDeploy }: { versionNu
   const [start, setStart] = useState<"resume" | "earliest" | "latest">("resume");
   const options = {
     resume: "Resume where the previous deployment stopped (default)",
-    earliest: "Reprocess everything still retained in the source topics",
-    latest: "Only new events from now on",
+    earliest: "Reprocess everything still retained in the source topics (window and dedup state start over)",
+    latest: "Skip what is waiting; only new events from now on",
   } as const;
   return (
     <Dialog title={`Deploy version ${versionNumber}`} onClose={onClose}>
