@@ -40,6 +40,8 @@ export type RuntimeDeps = {
   idlePartitionMs: number;
   /** Empty batches for idle partitions of stateful stages, so windows fire. */
   tickMs: number;
+  /** The operator allows webhook sinks to reach private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). */
+  allowPrivateWebhooks: boolean;
   secret(workspaceId: string, secretId: string): Promise<string>;
 };
 
@@ -87,7 +89,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     for (const stage of plan.stages) {
       const runtimes = new Map<string, NodeRuntime>();
       for (const node of stage.nodes) {
-        const runtime = await createNodeRuntime(node.type, node.config as NodeConfig<NodeTypeId>, {
+        const runtime = await createNodeRuntime(node.type, nodeConfig(node, deps), {
           workspaceId: spec.workspaceId,
           pipelineId: spec.pipelineId,
           nodeId: node.id,
@@ -146,6 +148,16 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     stages,
     stop: stopAll,
   };
+}
+
+/**
+ * A node's config as the runner applies it. A webhook sink's "allow private addresses" is the pipeline
+ * author's wish; it takes effect only where the operator allows it too, so a workspace editor cannot
+ * make the runner call internal services.
+ */
+function nodeConfig(node: Plan["stages"][number]["nodes"][number], deps: RuntimeDeps): NodeConfig<NodeTypeId> {
+  if (node.type === "webhook-sink" && !deps.allowPrivateWebhooks) return { ...(node.config as NodeConfig<"webhook-sink">), allowPrivateAddresses: false };
+  return node.config;
 }
 
 /**

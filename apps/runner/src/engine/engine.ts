@@ -38,7 +38,7 @@ export type EngineSettings = {
   alertIntervalMs: number;
   /** Alert rules reloaded from Postgres. Default 10000 ms. */
   alertReloadMs: number;
-  /** Alert webhooks may target private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). Default false. */
+  /** Alert webhooks and webhook sinks (with their node's toggle on) may target private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). Default false. */
   allowPrivateWebhooks: boolean;
 };
 
@@ -107,6 +107,7 @@ export function createEngine(options: {
     pool: settings.pool,
     idlePartitionMs: settings.idlePartitionMs,
     tickMs: settings.tickMs,
+    allowPrivateWebhooks: settings.allowPrivateWebhooks,
     intervalMs: settings.reconcileIntervalMs,
     ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
     secret,

@@ -192,7 +192,14 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
         if (!(error instanceof WebhookRefused)) throw error;
         return { errors: batch.map((event) => ({ event, error: { code: "webhook.refused", message: error.message } })) };
       }
+      // Once one event ran out of retries on a down endpoint, the rest of the batch is dead-lettered
+      // at once: retrying each of them in turn would hold the partition for minutes per batch.
+      let down: string | undefined;
       for (const event of batch) {
+        if (down) {
+          errors.push({ event, error: { code: "webhook.failed", message: `not sent: the endpoint was unavailable (${down})` } });
+          continue;
+        }
         const body = JSON.stringify(event);
         for (let attempt = 0; ; attempt++) {
           await slot();
@@ -211,6 +218,7 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
           const retryable = status === 0 || status === 429 || status >= 500;
           if (!retryable || attempt >= config.maxRetries) {
             errors.push({ event, error: { code: retryable ? "webhook.failed" : "webhook.rejected", message: `webhook answered ${status || "no response"}` } });
+            if (retryable) down = `webhook answered ${status || "no response"}`;
             break;
           }
           await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 10_000)));

@@ -33,6 +33,7 @@ export type ReconcilerOptions = {
   pool: PoolSettings;
   idlePartitionMs: number;
   tickMs: number;
+  allowPrivateWebhooks: boolean;
   /** Default 5000 ms. */
   intervalMs?: number;
   /** How often node health is compared with what was written to Postgres (written on change). Default 2000 ms. */
