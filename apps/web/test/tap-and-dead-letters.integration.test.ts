@@ -219,3 +219,72 @@ describe("dead-letter inbox", () => {
     expect(await prisma.auditLog.count({ where: { workspaceId: f.ws.id, action: "dlq.replay", resourceId: pipeline.id } })).toBe(3);
   });
 });
+
+describe("dead-letter replay at the edges of a pipeline", () => {
+  const table = `h2_dlq_sink_${randomBytes(4).toString("hex")}`;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    db = new pg.Client({ connectionString: testServices.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.query(`DROP TABLE IF EXISTS ${table}`);
+    await db?.end();
+  });
+
+  it("re-attempts a failed sink write once the table exists, and re-validates ingest rejects with the endpoint's current rules", async () => {
+    const pipeline = await createPipeline(world, "edges");
+    const key = await createApiKey(world);
+    const secretId = await createSecret(world, testServices.databaseUrl);
+    const pathKey = uniqueName("dlq-edges").toLowerCase();
+    const build = (requireEventId: boolean) =>
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, requireEventId } },
+          { id: "sink", type: "postgres-sink", config: { connectionSecretId: secretId, table, mode: "insert", keyColumns: ["event_id"], columns: [{ column: "event_id", expression: "event.id" }] } },
+        ],
+        [["ingest", "sink"]],
+      );
+    const v1 = await deploy(world, pipeline.id, build(true));
+    await waitRunning(world, v1.deploymentId);
+    // Two events with ids reach the sink, whose table does not exist yet; one without an id is refused at ingest.
+    const body = [{ id: "a", type: "signup", userId: "u1" }, { id: "b", type: "signup", userId: "u2" }, { type: "signup", userId: "u3" }];
+    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(body), headers: { "x-api-key": key.token } });
+    expect(response.status).toBe(202);
+
+    const admin = callerFor(f.users.admin);
+    const list = () => admin.dlq.list({ workspaceId: f.ws.id, pipelineId: pipeline.id });
+    const listed = await eventually(async () => {
+      const l = await list();
+      expect(l.items.length).toBe(3);
+      return l;
+    }, { timeoutMs: 30_000 });
+    expect(listed.groups.map((g) => [g.nodeId, g.code, g.count]).sort()).toEqual([
+      ["ingest", "schema.invalid", 1],
+      ["sink", "node.failed", 2],
+    ]);
+
+    // Still invalid for v1's endpoint: not replayed, stays waiting with the reason.
+    const early = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: { nodeId: "ingest" } });
+    expect(early.replayed).toEqual([]);
+    expect(early.failed).toEqual([expect.objectContaining({ reason: expect.stringMatching(/id/) })]);
+    expect((await list()).items).toHaveLength(3);
+
+    await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY)`);
+    const sinkReplay = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: { nodeId: "sink" } });
+    expect(sinkReplay.replayed).toHaveLength(2);
+    await eventually(async () => expect((await db.query(`SELECT event_id FROM ${table} ORDER BY event_id`)).rows).toEqual([{ event_id: "a" }, { event_id: "b" }]), { timeoutMs: 30_000 });
+
+    const v2 = await deploy(world, pipeline.id, build(false));
+    await waitRunning(world, v2.deploymentId);
+    const ingestReplay = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: { nodeId: "ingest" } });
+    expect(ingestReplay.replayed).toHaveLength(1);
+    await eventually(async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(3), { timeoutMs: 30_000 });
+    expect((await list()).items).toEqual([]);
+
+    // Stopped pipeline: replay is allowed, with a warning (nothing is left here to replay, so nothing is sent).
+    await prisma.deployment.updateMany({ where: { pipelineId: pipeline.id }, data: { desiredState: "stopped" } });
+    expect((await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).warning).toMatch(/not running/);
+  });
+});
