@@ -206,7 +206,12 @@ export function createFeeder(options: {
           const p = stateOf(m.topic, m.partition);
           const value = m.value?.toString() ?? "";
           if (p.pending.length === 0) p.pendingTs = Number(m.timestamp);
-          p.pending.push({ o: m.offset.toString(), k: m.key?.toString() ?? null, v: value, ...(Object.keys(m.headers).length > 0 ? { h: m.headers } : {}) });
+          const record: Record_ = { o: m.offset.toString(), k: m.key?.toString() ?? null, v: value };
+          for (const _ in m.headers) {
+            record.h = m.headers;
+            break;
+          }
+          p.pending.push(record);
           p.bytes += value.length;
           if (full(p)) tryFlush(p, true);
           else if (!p.timer) p.timer = setTimeout(() => {

@@ -1,11 +1,14 @@
 // A stage's BullMQ queue and worker pool. One job = one micro-batch of one partition. Jobs are
 // removed when they complete (finally failed ones after 10 min, at most 1000), so Redis stays flat; attempts and backoff retry
 // transient failures, and the last attempt dead-letters instead of failing (see runStageBatch).
+// The records travel beside the job, as one raw string under a key the job names (a claim check); a
+// worker of the submitting process takes them from memory, any other reads the key.
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
+import { decodeBatchPayload, encodeBatchPayload } from "../queue/batch-payload";
 import { runStageBatch, StageBatchV1, type StageRuntime, type StepDeps } from "./stage-step";
 
 export type PoolSettings = {
@@ -35,19 +38,30 @@ type Waiter = { resolve(): void; reject(error: Error): void; since: number };
 type Outcome = { ok: true } | { ok: false; reason: string };
 
 /**
- * Feeders waiting for their jobs, by job id, in this process. A worker of this process settles a
- * waiter directly; a worker of another process publishes the outcome on the submitting queue's
- * channel (job data `r`). Job ids are unique per submission, so one map serves every queue.
+ * Feeders waiting for their jobs in this process, and those jobs' batches, by job id. A worker of
+ * this process settles a waiter directly and runs the batch from memory; a worker of another process
+ * reads the payload key and publishes the outcome on the submitting queue's channel (job data `r`).
+ * Job ids are unique per submission, so one registry serves every queue of the process (tests give a
+ * queue and a pool registries of their own to play two processes).
  */
-const localWaiters = new Map<string, Waiter>();
+export type JobRegistry = { waiters: Map<string, Waiter>; batches: Map<string, StageBatchV1> };
+const processRegistry: JobRegistry = { waiters: new Map(), batches: new Map() };
 const DONE_CHANNEL = "sluice:stage-done:";
+/** A payload outlives any sane queueing delay; if it expires anyway, the job fails and the feeder re-submits the batch. */
+const PAYLOAD_TTL_MS = 3_600_000;
+const payloadKey = (queueName: string, jobId: string) => `${QUEUE_PREFIX}:${queueName}:payload:${jobId}`;
+
+function forget(registry: JobRegistry, jobId: string) {
+  registry.waiters.delete(jobId);
+  registry.batches.delete(jobId);
+}
 
 function settle(waiter: Waiter, outcome: Outcome) {
   if (outcome.ok) waiter.resolve();
   else waiter.reject(new Error(outcome.reason));
 }
 
-export async function createStageQueue(name: string, connection: Redis, settings: PoolSettings, log: Logger): Promise<StageQueue> {
+export async function createStageQueue(name: string, connection: Redis, settings: PoolSettings, log: Logger, registry = processRegistry): Promise<StageQueue> {
   // Finished jobs are removed, so the events stream only needs to be short.
   const queue = new Queue(name, { connection, prefix: QUEUE_PREFIX, streams: { events: { maxLen: 1000 } } });
   const origin = randomUUID();
@@ -59,7 +73,7 @@ export async function createStageQueue(name: string, connection: Redis, settings
     const waiter = jobId ? waiters.get(jobId) : undefined;
     if (!jobId || !waiter) return;
     waiters.delete(jobId);
-    localWaiters.delete(jobId);
+    forget(registry, jobId);
     settle(waiter, status === "ok" ? { ok: true } : { ok: false, reason: reason.join(" ") || "job failed" });
   });
   await subscriber.subscribe(`${DONE_CHANNEL}${origin}`);
@@ -73,7 +87,7 @@ export async function createStageQueue(name: string, connection: Redis, settings
         const state = job ? await job.getState() : "gone";
         if (state !== "gone" && state !== "failed") return;
         if (!waiters.delete(jobId)) return;
-        localWaiters.delete(jobId);
+        forget(registry, jobId);
         settle(waiter, state === "gone" ? { ok: true } : { ok: false, reason: job?.failedReason ?? "job failed" });
       });
     }
@@ -88,10 +102,13 @@ export async function createStageQueue(name: string, connection: Redis, settings
           since: Date.now(),
         };
         waiters.set(jobId, waiter);
-        localWaiters.set(jobId, waiter);
+        registry.waiters.set(jobId, waiter);
       });
-      const data: StageJobData = { ...batch, r: origin };
+      registry.batches.set(jobId, batch);
+      const p = payloadKey(name, jobId);
+      const data: StageJobData = { version: "v2", topic: batch.topic, partition: batch.partition, n: batch.records.length, p, r: origin };
       try {
+        await connection.set(p, encodeBatchPayload(batch), "PX", PAYLOAD_TTL_MS);
         await queue.add("batch", data, {
           jobId,
           attempts: settings.attempts,
@@ -102,7 +119,7 @@ export async function createStageQueue(name: string, connection: Redis, settings
         });
       } catch (error) {
         waiters.delete(jobId);
-        localWaiters.delete(jobId);
+        forget(registry, jobId);
         throw error;
       }
       return done;
@@ -114,7 +131,7 @@ export async function createStageQueue(name: string, connection: Redis, settings
     async close() {
       clearInterval(sweep);
       for (const [jobId, waiter] of waiters) {
-        localWaiters.delete(jobId);
+        forget(registry, jobId);
         waiter.reject(new Error("queue closed"));
       }
       waiters.clear();
@@ -124,21 +141,37 @@ export async function createStageQueue(name: string, connection: Redis, settings
   };
 }
 
-/** A batch as enqueued: the feeder's queue instance (`r`) hears the outcome. */
-type StageJobData = StageBatchV1 & { r?: string };
+/**
+ * A job as enqueued: where its records are (`p`, see batch-payload.ts) and which queue instance
+ * hears the outcome (`r`). v1 jobs (records inline) from an older runner are still run.
+ */
+type StageJobData = { version: "v2"; topic: string; partition: number; n: number; p: string; r: string } | (StageBatchV1 & { r?: string });
 
 /** The job's outcome to its feeder: directly in this process, else on the feeder queue's channel. */
-function report(connection: Redis, jobId: string | undefined, data: StageJobData | undefined, outcome: Outcome, log: Logger) {
+function report(registry: JobRegistry, connection: Redis, jobId: string | undefined, data: StageJobData | undefined, outcome: Outcome, log: Logger) {
   if (!jobId) return;
-  const waiter = localWaiters.get(jobId);
+  if (data?.version === "v2") connection.del(data.p).catch((err: unknown) => log.warn({ err, jobId }, "could not delete a batch payload; it expires"));
+  const waiter = registry.waiters.get(jobId);
   if (waiter) {
-    localWaiters.delete(jobId);
+    forget(registry, jobId);
     settle(waiter, outcome);
     return;
   }
   if (!data?.r) return;
   const message = outcome.ok ? `${jobId} ok` : `${jobId} failed ${outcome.reason}`;
   connection.publish(`${DONE_CHANNEL}${data.r}`, message).catch((err: unknown) => log.warn({ err, jobId }, "could not report a job outcome; the feeder's sweep will find it"));
+}
+
+/** The job's records: from this process's memory when it submitted the job, else from its payload key. */
+async function batchOf(registry: JobRegistry, connection: Redis, jobId: string | undefined, data: StageJobData): Promise<StageBatchV1> {
+  if (data.version !== "v2") return asBatch(data);
+  const local = jobId ? registry.batches.get(jobId) : undefined;
+  if (local) return local;
+  const text = await connection.get(data.p);
+  if (text === null) throw new Error(`the records of job ${jobId} are gone (payload expired)`);
+  const batch = decodeBatchPayload(text);
+  if (batch.records.length !== data.n) throw new Error(`job ${jobId} names ${data.n} records, its payload has ${batch.records.length}`);
+  return batch;
 }
 
 /** Our own payload, written by a feeder of this code base: a structural check, not a schema walk per record. */
@@ -153,12 +186,17 @@ function asBatch(data: unknown): StageBatchV1 {
 
 export type StagePool = { close(force?: boolean): Promise<void> };
 
-export function createStagePool(name: string, runtime: StageRuntime, deps: StepDeps & { connection: Redis; settings: PoolSettings; workerName: string }): StagePool {
+export function createStagePool(
+  name: string,
+  runtime: StageRuntime,
+  deps: StepDeps & { connection: Redis; settings: PoolSettings; workerName: string; registry?: JobRegistry },
+): StagePool {
   const log = deps.log.child({ pool: name });
+  const registry = deps.registry ?? processRegistry;
   const worker = new Worker(
     name,
     async (job) => {
-      const batch = asBatch(job.data);
+      const batch = await batchOf(registry, deps.connection, job.id, job.data as StageJobData);
       const attempt = job.attemptsMade + 1;
       await runStageBatch(runtime, batch, attempt, attempt >= (job.opts.attempts ?? 1), { ...deps, log });
     },
@@ -166,10 +204,10 @@ export function createStagePool(name: string, runtime: StageRuntime, deps: StepD
   );
   worker.on("error", (err) => log.error({ err }, "worker error"));
   // Reported once the job's final state is written (completed and removed, or finally failed).
-  worker.on("completed", (job) => report(deps.connection, job.id, job.data as StageJobData, { ok: true }, log));
+  worker.on("completed", (job) => report(registry, deps.connection, job.id, job.data as StageJobData, { ok: true }, log));
   worker.on("failed", (job, err) => {
     log.warn({ err, jobId: job?.id, attempt: job?.attemptsMade }, "batch failed");
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) report(deps.connection, job.id, job.data as StageJobData, { ok: false, reason: err.message }, log);
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) report(registry, deps.connection, job.id, job.data as StageJobData, { ok: false, reason: err.message }, log);
   });
   return { close: (force = false) => worker.close(force) };
 }

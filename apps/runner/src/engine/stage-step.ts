@@ -156,7 +156,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
   const replays = new Map<string, EventRecord[]>();
   for (const record of batch.records) {
-    if (BigInt(record.o) <= skipThrough) continue;
+    if (checkpoint && BigInt(record.o) <= skipThrough) continue;
     let value: JsonValue | undefined;
     try {
       value = JSON.parse(record.v) as JsonValue;
@@ -256,7 +256,8 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
           if (origin.has(record)) return;
           const explicit = result.keys?.[port]?.[i];
           const from = records.length === events.length ? origin.get(events[i]!) : undefined;
-          origin.set(record, { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record) });
+          // Same provenance object when the key does not change: no allocation per record per fused hop.
+          origin.set(record, from && explicit === undefined ? from : { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record) });
         });
         pending = { nodeId: route.next, events: records };
       } else if (route?.topic) {

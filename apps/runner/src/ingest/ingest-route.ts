@@ -146,6 +146,14 @@ export function createIngest(deps: {
 
 /** A JSON document (array, object, `{ batch }`) or NDJSON (one event per line). */
 export function parseBody(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  // The common case parses the body as it came (JSON allows the surrounding whitespace); trimming
+  // first would copy every body.
+  if (!/\S/.test(text)) return { ok: false, reason: "empty body" };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    // Not plain JSON (or wrapped in whitespace JSON does not allow): the trimmed text decides.
+  }
   const trimmed = text.trim();
   if (trimmed === "") return { ok: false, reason: "empty body" };
   try {

@@ -1,4 +1,5 @@
 import { IncomingEvent } from "../events/activity-event";
+import { fastIncomingEvent } from "../events/incoming-event-fast";
 import { toIso } from "../events/event-time";
 import { type EventRecord, isJsonObject, type JsonObject, JsonValue } from "../events/json-value";
 import type { NodeConfig } from "../nodes/registry";
@@ -36,8 +37,10 @@ export function normalizeIngestPayload(body: unknown, config: NodeConfig<"http-i
 
   const accepted: EventRecord[] = [];
   const rejected: IngestRejection[] = [];
+  const receivedAtIso = toIso(options.receivedAt);
   items.forEach((item, index) => {
-    const parsed = IncomingEvent.safeParse(item);
+    const fast = fastIncomingEvent(item);
+    const parsed = fast ? { success: true as const, data: fast } : IncomingEvent.safeParse(item);
     if (!parsed.success || (config.requireEventId && parsed.data.id === undefined)) {
       rejected.push({
         index,
@@ -48,7 +51,7 @@ export function normalizeIngestPayload(body: unknown, config: NodeConfig<"http-i
       });
       return;
     }
-    accepted.push(canonicalEvent(parsed.data, options));
+    accepted.push(canonicalEvent(parsed.data, options, receivedAtIso));
   });
   return { ok: true, accepted, rejected };
 }
@@ -61,7 +64,7 @@ function extractItems(body: unknown): unknown[] | undefined {
   return [body];
 }
 
-function canonicalEvent(incoming: IncomingEvent, options: IngestOptions): EventRecord {
+function canonicalEvent(incoming: IncomingEvent, options: IngestOptions, receivedAtIso: string): EventRecord {
   const context: JsonObject = { ...(incoming.context as JsonObject | undefined) };
   if (context.ip === undefined && options.clientIp) context.ip = options.clientIp;
   if (context.userAgent === undefined && options.userAgent) context.userAgent = options.userAgent;
@@ -69,8 +72,8 @@ function canonicalEvent(incoming: IncomingEvent, options: IngestOptions): EventR
     id: incoming.id ?? options.newId(),
     type: incoming.type,
     userId: incoming.userId ?? null,
-    timestamp: incoming.timestamp ?? toIso(options.receivedAt),
-    receivedAt: toIso(options.receivedAt),
+    timestamp: incoming.timestamp ?? receivedAtIso,
+    receivedAt: receivedAtIso,
     props: incoming.props ?? {},
     context,
   };
