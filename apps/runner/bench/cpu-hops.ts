@@ -1,0 +1,70 @@
+// Splits a runner CPU profile (node --cpu-prof) into the pipeline's hops. Every sample is charged to
+// the first rule (in the order below) that matches a frame anywhere on its stack, so a JSON.parse
+// under the map core counts as "map", and Kafka client code under a stage batch counts as Kafka.
+// Asynchronous continuations lose their caller's frames: client code then falls to its library's rule.
+//   node --import tsx apps/runner/bench/cpu-hops.ts <file.cpuprofile> [--events N]
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+type Frame = { functionName: string; url: string };
+type ProfileNode = { id: number; callFrame: Frame; children?: number[] };
+type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+
+/** Hop name and a test on one frame. Order matters: the first hop with a matching frame wins. */
+const RULES: [hop: string, test: (f: Frame) => boolean][] = [
+  ["gc", (f) => f.functionName === "(garbage collector)"],
+  ["idle", (f) => f.functionName === "(idle)"],
+  ["startup (module loading)", (f) => /node:internal\/modules|\/tsx\/dist|esbuild|cjs-module-lexer/.test(f.url) || f.functionName === "compileSourceTextModule"],
+  ["ingest: parse body, envelope, serialise", (f) => /ingest\/ingest-route\.ts|http-ingest-core\.ts/.test(f.url)],
+  ["stage: validate", (f) => /validate-core\.ts|json-schema\//.test(f.url)],
+  ["stage: filter", (f) => /filter-core\.ts/.test(f.url)],
+  ["stage: map", (f) => /map-core\.ts/.test(f.url)],
+  ["stage: key-by", (f) => /key-by-core\.ts/.test(f.url)],
+  ["stage: window", (f) => /window-core\.ts|aggregations\.ts|event-time-(clock|slot)\.ts/.test(f.url)],
+  ["stage: postgres sink", (f) => /postgres-rows\.ts|\/pg\/lib|\/pg-protocol\//.test(f.url)],
+  ["kafka produce", (f) => /@platformatic\/kafka\/dist\/clients\/producer|kafka\/src\/producer\.ts/.test(f.url)],
+  ["kafka consume", (f) => /@platformatic\/kafka\/dist\/clients\/consumer|kafka\/src\/consumer\.ts/.test(f.url)],
+  ["stage: decode/encode, routing (stage-step)", (f) => /engine\/stage-step\.ts/.test(f.url)],
+  ["feeder (batching, commits)", (f) => /engine\/feeder\.ts/.test(f.url)],
+  ["bullmq + redis client", (f) => /\/bullmq\/|\/ioredis\/|engine\/pool\.ts/.test(f.url)],
+  ["kafka protocol/network (unattributed)", (f) => /@platformatic\/kafka|dynamic-buffer/.test(f.url)],
+  ["http server", (f) => /_http_|node:http|runner\/src\/http\//.test(f.url)],
+  ["metrics + monitoring", (f) => /prom-client|monitoring\/|node-stats\.ts|engine-metrics\.ts/.test(f.url)],
+  ["prisma / control plane", (f) => /@prisma|prisma/.test(f.url)],
+];
+
+export function cpuByHop(profile: Profile): { hop: string; ms: number }[] {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  const hopOf = new Map<number, string>();
+  const classify = (id: number): string => {
+    const cached = hopOf.get(id);
+    if (cached) return cached;
+    const frames: Frame[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) frames.push(byId.get(at)!.callFrame);
+    const hop = RULES.find(([, test]) => frames.some(test))?.[0] ?? "other";
+    hopOf.set(id, hop);
+    return hop;
+  };
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => totals.set(classify(id), (totals.get(classify(id)) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  return [...totals].map(([hop, ms]) => ({ hop, ms: +ms.toFixed(1) })).sort((a, b) => b.ms - a.ms);
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: "string" }, json: { type: "boolean", default: false } } });
+  const hops = cpuByHop(JSON.parse(readFileSync(positionals[0]!, "utf8")) as Profile);
+  const events = values.events ? Number(values.events) : undefined;
+  if (values.json) {
+    // Shares of the busy time: idle and start-up are not the pipeline's.
+    const busy = hops.filter((h) => h.hop !== "idle" && !h.hop.startsWith("startup")).reduce((sum, h) => sum + h.ms, 0);
+    const rows = hops.map((h) => ({ ...h, share: +(h.ms / busy).toFixed(3), ...(events ? { microsPerEvent: +((h.ms * 1000) / events).toFixed(1) } : {}) }));
+    process.stdout.write(`${JSON.stringify({ busyMs: +busy.toFixed(0), hops: rows })}\n`);
+    process.exit(0);
+  }
+  for (const { hop, ms } of hops) process.stdout.write(`${ms.toFixed(0).padStart(8)} ms${events ? `${((ms * 1000) / events).toFixed(1).padStart(8)} µs/event` : ""}  ${hop}\n`);
+}
