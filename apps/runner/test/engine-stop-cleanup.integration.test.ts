@@ -75,4 +75,28 @@ describe("engine: stop cleanup", () => {
     expect(checkpoints.length).toBeGreaterThan(0);
     await world.kafka.admin.deleteTopics([outTopic]);
   });
+
+  it("removes the queues of a deployment stopped while no runner ran it, when a runner starts", async () => {
+    const pipeline = await createPipeline(world, "cleanup-crash");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("crash").toLowerCase();
+    const outTopic = uniqueName("sluice-test-cleanup");
+    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outTopic } }], [["ingest", "out"]]),
+    );
+    await waitRunning(world, deploymentId);
+    const queuePattern = `sluice:stage.${deploymentId}.*`;
+    expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
+    // The runner dies; the deployment is stopped meanwhile.
+    await running.stop("abort");
+    await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
+    expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
+    running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
+    await eventually(async () => expect(await scan(world.redis, queuePattern)).toEqual([]));
+    expect((await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } })).status).toBe("stopped");
+    await world.kafka.admin.deleteTopics([outTopic]);
+  });
 });

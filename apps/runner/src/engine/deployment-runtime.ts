@@ -14,6 +14,7 @@ import { createNodeHealth, type NodeHealth, type NodeStatus, observeNode } from 
 import { planNodeIds, type Plan } from "./plan";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys } from "./stage-step";
+import { healthKey } from "./node-health";
 import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
 
 export type DeploymentSpec = {
@@ -197,10 +198,10 @@ async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger): Promise<void
  * cleans up. Stateful checkpoints, watermarks and generator positions belong to the pipeline and stay
  * for the next deployment. Returns the queues that were removed.
  */
-export async function removeDeploymentKeys(deploymentId: string, plan: Plan, redis: Redis): Promise<string[]> {
+export async function removeDeploymentKeys(deploymentId: string, stageIds: readonly string[], redis: Redis): Promise<string[]> {
   const removed: string[] = [];
-  for (const stage of plan.stages) {
-    const name = stageQueueName(deploymentId, stage.id);
+  for (const stageId of stageIds) {
+    const name = stageQueueName(deploymentId, stageId);
     const queue = new Queue(name, { connection: redis, prefix: QUEUE_PREFIX });
     try {
       if ((await queue.getWorkers()).length > 0) continue;
@@ -211,8 +212,28 @@ export async function removeDeploymentKeys(deploymentId: string, plan: Plan, red
       await queue.close();
     }
   }
-  if (removed.length === plan.stages.length) await redis.del(resetKeys(deploymentId).done);
+  if (removed.length === stageIds.length) await redis.del(resetKeys(deploymentId).done, healthKey(deploymentId));
   return removed;
+}
+
+/**
+ * Stage queues in Redis whose deployment is not running here, by deployment id (from the queues' meta
+ * keys, which BullMQ writes for every queue): what a sweep may clean when the deployment is stopped.
+ */
+export async function stageQueuesInRedis(redis: Redis): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  // Queue names are stageQueueName(): stage.<deploymentId>.<stageId>; ids contain no dots.
+  const prefix = `${QUEUE_PREFIX}:stage.`;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*:meta`, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) {
+      const [deploymentId, stageId] = key.slice(prefix.length, -":meta".length).split(".");
+      if (deploymentId && stageId) found.set(deploymentId, [...(found.get(deploymentId) ?? []), stageId]);
+    }
+  } while (cursor !== "0");
+  return found;
 }
 
 /**

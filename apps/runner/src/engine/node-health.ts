@@ -36,6 +36,24 @@ export function createNodeHealth(nodeIds: readonly string[]): NodeHealth {
   };
 }
 
+/**
+ * Where each runner process publishes its view of a deployment's nodes (hash field = runner id,
+ * value = { at, nodes }), so the status written to Postgres is the merge of all processes' views.
+ */
+export const healthKey = (deploymentId: string) => `sluice:deployment:${deploymentId}:health`;
+
+/** Several processes' views of the same nodes: a node failing anywhere is failing (first reason wins). */
+export function mergeNodeStatus(views: readonly Record<string, NodeStatus>[]): Record<string, NodeStatus> {
+  const merged: Record<string, NodeStatus> = {};
+  for (const view of views) {
+    for (const [id, status] of Object.entries(view)) {
+      const seen = merged[id];
+      if (!seen || (status.state === "failing" && seen.state !== "failing") || (status.state === "running" && seen.state !== "failing")) merged[id] = status;
+    }
+  }
+  return Object.fromEntries(Object.keys(merged).sort().map((id) => [id, merged[id]!]));
+}
+
 /** The pipeline-level view: failing while any node fails, with the failing nodes named. */
 export function pipelineHealth(status: Record<string, NodeStatus>): { state: "running" | "failing"; reason: string | null } {
   const failing = Object.entries(status).filter(([, s]) => s.state === "failing");

@@ -9,12 +9,12 @@ import type { Kafka, KafkaProducer } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
-import { pipelineHealth } from "./node-health";
+import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
 import type { StartPosition } from "./start-position";
 import { type PipelineBatchSettings, parsePipelineSettings } from "@sluice/shared";
 import { compilePlan, type Plan, planNodeIds, topicOverrides, type TopicSettings } from "./plan";
 import type { PoolSettings } from "./pool";
-import { type DeploymentRuntime, removeDeploymentKeys, startDeployment } from "./deployment-runtime";
+import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
 
 export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
@@ -67,6 +67,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const unplannable = new Map<string, Date>();
   let timer: NodeJS.Timeout | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const healthInterval = options.healthIntervalMs ?? 2000;
   /** The node status last written per deployment, so only changes are written. */
   const written = new Map<string, string>();
   let current: Promise<void> = Promise.resolve();
@@ -95,7 +97,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         await setStatus(id, { status: "stopping" });
         await runtime.stop("drain");
         runtimes.delete(id);
-        await removeDeploymentKeys(id, runtime.spec.plan, options.redis).catch((err: unknown) => log.warn({ err, deploymentId: id }, "stage queue cleanup failed"));
+        await removeDeploymentKeys(id, runtime.spec.plan.stages.map((s) => s.id), options.redis).catch((err: unknown) => log.warn({ err, deploymentId: id }, "stage queue cleanup failed"));
         written.delete(id);
         await setStatus(id, { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: allNodes(runtime.spec.plan, "stopped") });
         log.info({ deploymentId: id }, "deployment stopped");
@@ -141,12 +143,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
-  // Node health changes (a sink goes down, recovers) become the row's status and per-node status.
-  // Only rows this process considers running or failing are touched, so a stop in progress wins.
+  // Node health changes (a sink goes down, recovers) become the row's status and per-node status: the
+  // merge of every process's view (each publishes its own in Redis), written when it changes. Only
+  // rows this process considers running or failing are touched, so a stop in progress wins.
   async function writeHealth() {
-    for (const runtime of runtimes.values()) {
+    for (const runtime of [...runtimes.values()]) {
       const id = runtime.spec.deploymentId;
-      const nodeStatus = runtime.nodeStatus;
+      const nodeStatus = await mergedHealth(id, runtime.nodeStatus);
+      if (!runtimes.has(id)) {
+        await options.redis.hdel(healthKey(id), options.runnerId);
+        continue;
+      }
       const json = JSON.stringify(nodeStatus);
       if (written.get(id) === json) continue;
       written.set(id, json);
@@ -158,6 +165,40 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           log.warn({ err, deploymentId: id }, "node status write failed");
         });
       if (pipeline.state === "failing") log.warn({ deploymentId: id, reason: pipeline.reason }, "deployment failing");
+    }
+  }
+
+  async function mergedHealth(deploymentId: string, local: Record<string, NodeStatus>): Promise<Record<string, NodeStatus>> {
+    const key = healthKey(deploymentId);
+    const now = Date.now();
+    const replies = await options.redis.multi().hset(key, options.runnerId, JSON.stringify({ at: now, nodes: local })).pexpire(key, 60_000).hgetall(key).exec();
+    const all = (replies?.[2]?.[1] ?? {}) as Record<string, string>;
+    // A process that stopped reporting (crashed, or no longer runs this deployment) is left out.
+    const fresh = Object.keys(all)
+      .sort()
+      .map((runner) => JSON.parse(all[runner]!) as { at: number; nodes: Record<string, NodeStatus> })
+      .filter((view) => now - view.at <= 5 * healthInterval);
+    return mergeNodeStatus(fresh.map((view) => view.nodes));
+  }
+
+  /** Stage queues of stopped deployments nobody drained here (e.g. stopped while their runner was down). */
+  async function sweepStoppedQueues() {
+    const found = await stageQueuesInRedis(options.redis);
+    const ids = [...found.keys()].filter((id) => !runtimes.has(id));
+    if (ids.length === 0) return;
+    const alive = await options.prisma.deployment.findMany({ where: { id: { in: ids }, desiredState: "running" }, select: { id: true } });
+    const keep = new Set(alive.map((d) => d.id));
+    for (const id of ids) {
+      if (keep.has(id)) continue;
+      // Refused (left for later) while any process still has a worker on the queue.
+      const stageIds = found.get(id)!;
+      const removed = await removeDeploymentKeys(id, stageIds, options.redis);
+      if (removed.length === 0) continue;
+      log.info({ deploymentId: id, queues: removed.length }, "removed stage queues of a stopped deployment");
+      // No process runs it any more: a row its crashed runner left as running is stopped now.
+      if (removed.length === stageIds.length) {
+        await options.prisma.deployment.updateMany({ where: { id, desiredState: "stopped", status: { not: "stopped" } }, data: { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: {} } });
+      }
     }
   }
 
@@ -187,8 +228,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       timer = setInterval(() => void reconcile(), options.intervalMs ?? 5000);
       let writing: Promise<void> | undefined;
       healthTimer = setInterval(() => {
-        writing ??= writeHealth().finally(() => (writing = undefined));
-      }, options.healthIntervalMs ?? 2000);
+        writing ??= writeHealth()
+          .catch((err: unknown) => log.warn({ err }, "node status update failed"))
+          .finally(() => (writing = undefined));
+      }, healthInterval);
+      let sweeping: Promise<void> | undefined;
+      const sweep = () => {
+        sweeping ??= sweepStoppedQueues()
+          .catch((err: unknown) => log.warn({ err }, "stage queue sweep failed"))
+          .finally(() => (sweeping = undefined));
+      };
+      sweep();
+      sweepTimer = setInterval(sweep, 60_000);
     },
     reconcile,
     running: () => [...runtimes.values()],
@@ -201,6 +252,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       stopped = true;
       if (timer) clearInterval(timer);
       if (healthTimer) clearInterval(healthTimer);
+      if (sweepTimer) clearInterval(sweepTimer);
       await current;
       await Promise.all([...runtimes.values()].map((r) => r.stop(mode)));
       runtimes.clear();
