@@ -116,6 +116,37 @@ describe("live tap", () => {
   });
 });
 
+describe("live tap of an ingest endpoint", () => {
+  it("shows the events accepted at ingest, as normalised", async () => {
+    const pipeline = await createPipeline(world, "ingest-tap");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("tap-ingest").toLowerCase();
+    const outTopic = uniqueName("sluice-test-tap-ingest-out");
+    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outTopic } }], [["ingest", "out"]]),
+    );
+    await waitRunning(world, deploymentId);
+    const ac = new AbortController();
+    const stream = await callerFor(f.users.admin).tap.live({ workspaceId: f.ws.id, pipelineId: pipeline.id, nodeId: "ingest", port: "out" }, { signal: ac.signal });
+    const first = stream[Symbol.asyncIterator]().next();
+    let done = false;
+    void first.finally(() => (done = true));
+    // The runner learns of the tap within a second: keep posting until a sample arrives.
+    for (let i = 0; !done && i < 100; i++) {
+      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify({ id: `t-${i}`, type: "click", userId: "u1" }), headers: { "x-api-key": key.token } });
+      expect(res.status).toBe(202);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const batch = (await first).value as { event: { id: string; receivedAt?: string } }[];
+    expect(batch[0]!.event.id).toMatch(/^t-\d+$/);
+    expect(batch[0]!.event.receivedAt).toEqual(expect.any(String));
+    ac.abort();
+  });
+});
+
 describe("dead-letter inbox", () => {
   const table = `h2_dlq_${randomBytes(4).toString("hex")}`;
   let db: pg.Client;
