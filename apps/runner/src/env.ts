@@ -90,7 +90,7 @@ function schema(production: boolean) {
       .string()
       .transform((list) => list.split(",").map((id) => id.trim()).filter((id) => id !== ""))
       .optional(),
-    /** Alert webhooks may target private/loopback addresses (local development, tests). Default false. */
+    /** Alert webhooks, and webhook sinks whose node allows it, may target private/loopback addresses (local development, tests). Default false. */
     ALLOW_PRIVATE_WEBHOOKS: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
     /** 32-byte key (base64) that decrypts connector secrets. Optional until connectors need it. */
     SLUICE_SECRET_KEY: z
