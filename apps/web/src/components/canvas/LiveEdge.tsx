@@ -41,7 +41,7 @@ function LiveEdgeImpl({ id, source, sourceHandleId, sourceX, sourceY, targetX, t
                   <span className="text-slate-500">fused</span>
                 )}
                 {store && sourceHandleId && (
-                  <Link href={store.tapHref(source, sourceHandleId)} className="ml-1 text-brand-600 hover:underline dark:text-brand-400" aria-label={`Live tap of ${source} ${sourceHandleId}`}>
+                  <Link prefetch={false} href={store.tapHref(source, sourceHandleId)} className="ml-1 text-brand-600 hover:underline dark:text-brand-400" aria-label={`Live tap of ${source} ${sourceHandleId}`}>
                     tap
                   </Link>
                 )}

@@ -73,11 +73,11 @@ export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClos
         </section>
         {store && (
           <div className="flex flex-wrap gap-2">
-            <Link className="btn-secondary text-xs" href={store.deadLettersHref(node.id)}>
+            <Link prefetch={false} className="btn-secondary text-xs" href={store.deadLettersHref(node.id)}>
               Dead letters ({compact(live?.dlqTotal ?? 0)})
             </Link>
             {ports.map((p) => (
-              <Link key={p.name} className="btn-secondary text-xs" href={store.tapHref(node.id, p.name)}>
+              <Link key={p.name} prefetch={false} className="btn-secondary text-xs" href={store.tapHref(node.id, p.name)}>
                 Live tap: {p.label}
               </Link>
             ))}

@@ -1,6 +1,7 @@
 "use client";
 import { Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { compact } from "@/components/monitoring/format";
+import { formatTime } from "@/components/monitoring/TimeSeriesChart";
 import { useLiveSamples } from "./live-store";
 
 /** The hover chart of a node: its in/out rate over the last ~60 samples kept in the browser. */
@@ -19,7 +20,7 @@ export function NodeMiniChart({ nodeId }: { nodeId: string }) {
         <LineChart width={224} height={80} data={samples} margin={{ top: 2, right: 2, bottom: 0, left: 0 }}>
           <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} hide />
           <YAxis width={32} fontSize={9} tickFormatter={(v: number) => compact(v)} />
-          <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleTimeString()} formatter={(v) => `${compact(Number(v), 2)}/s`} />
+          <Tooltip labelFormatter={(t) => formatTime(Number(t))} formatter={(v) => `${compact(Number(v), 2)}/s`} />
           <Line type="monotone" dataKey="in" name="in" stroke="#1d6ef1" dot={false} strokeWidth={1.5} isAnimationActive={false} />
           <Line type="monotone" dataKey="out" name="out" stroke="#10b981" dot={false} strokeWidth={1.5} isAnimationActive={false} />
         </LineChart>

@@ -4,6 +4,12 @@ import { compact } from "./format";
 
 const PALETTE = ["#1d6ef1", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16"];
 
+// One formatter for every tick: toLocaleTimeString builds a new one per call, which shows in profiles.
+const HOUR_MINUTE = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+const FULL_TIME = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+export const formatTick = (t: number) => HOUR_MINUTE.format(t);
+export const formatTime = (t: number) => FULL_TIME.format(t);
+
 export type Series = { key: string; label: string };
 
 /** One recharts line chart over time with a shared look (axes, grid, tooltip, legend). */
@@ -18,9 +24,9 @@ export function TimeSeriesChart({ title, data, series, unit, testId }: { title: 
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="currentColor" className="text-slate-200 dark:text-slate-800" />
-              <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(t: number) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} fontSize={11} />
+              <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={formatTick} fontSize={11} />
               <YAxis width={44} fontSize={11} tickFormatter={(v: number) => compact(v)} />
-              <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleTimeString()} formatter={(v) => `${compact(Number(v), 2)}${unit ? ` ${unit}` : ""}`} />
+              <Tooltip labelFormatter={(t) => formatTime(Number(t))} formatter={(v) => `${compact(Number(v), 2)}${unit ? ` ${unit}` : ""}`} />
               <Legend wrapperStyle={{ fontSize: 11 }} />
               {series.map((s, i) => (
                 <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={PALETTE[i % PALETTE.length]} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls />
