@@ -160,6 +160,10 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
     setDrawer(null);
   }, []);
   const liveNode = live && liveNodeId ? shown.nodes.find((n) => n.id === liveNodeId) : undefined;
+  // A deployment that stops ends monitoring mode, or the canvas would stay read-only without its toggle.
+  useEffect(() => {
+    if (!live) setMonitoring(false);
+  }, [live]);
 
   const selectedNode = selection.nodes.size === 1 ? shown.nodes.find((n) => selection.nodes.has(n.id)) : undefined;
 
