@@ -60,11 +60,17 @@ function toConsumed(m: PlatformaticMessage): ConsumedMessage {
   };
 }
 
+const CONSUMER_RETRIES = 40;
+
 export function createConsumer(base: ClientBase, options: ConsumerOptions, log: Logger): KafkaConsumer {
   const fetch = options.fetch ?? {};
   const maxHeld = options.maxHeldPerPartition ?? 1000;
   const consumer = new Consumer({
     ...base.clientOptions,
+    // A consumer whose fetch, heartbeat or join runs out of retries stops for good (its stage with it),
+    // so it rides out a broker restart or a rebalance storm: about a minute of retries with backoff.
+    retries: Math.max(base.clientOptions.retries, CONSUMER_RETRIES),
+    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(base.clientOptions.retryDelay * 2 ** attempt, 2000),
     clientId: `${base.clientOptions.clientId}-consumer`,
     groupId: options.groupId,
     autocommit: false,
