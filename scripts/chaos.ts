@@ -35,7 +35,14 @@ async function stopRedis(save: boolean) {
 
 let kafka: Services | undefined;
 async function startKafka() {
-  kafka = await ensureServices({ databaseUrl, redisUrl, kafkaBrokers });
+  // ensureServices only starts a broker when KAFKA_BROKERS is unset (set later for the runner helpers).
+  const saved = process.env.KAFKA_BROKERS;
+  delete process.env.KAFKA_BROKERS;
+  try {
+    kafka = await ensureServices({ databaseUrl, redisUrl, kafkaBrokers });
+  } finally {
+    if (saved !== undefined) process.env.KAFKA_BROKERS = saved;
+  }
 }
 async function stopKafka() {
   await kafka?.stop();
@@ -45,7 +52,6 @@ async function stopKafka() {
 async function main(): Promise<number> {
   mkdirSync(logDir, { recursive: true });
   // This suite's own services: never the shared broker/Redis, which it would have to restart.
-  delete process.env.KAFKA_BROKERS;
   if (await canConnect("127.0.0.1", REDIS_PORT)) await stopRedis(false);
   rmSync(join(dir, `redis-${REDIS_PORT}.rdb`), { force: true });
   await startRedis();
@@ -96,6 +102,15 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
+async function cleanUp() {
+  await kafka?.stop().catch(() => undefined);
+  if (await canConnect("127.0.0.1", REDIS_PORT)) await stopRedis(false).catch(() => undefined);
+}
+// Ctrl-C: stop what this run started (runner processes are killed on exit by their module).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
+
 let code = 1;
 try {
   code = await main();
@@ -103,7 +118,6 @@ try {
   console.error(`[chaos] ${error instanceof Error ? error.message : String(error)}`);
   console.log("chaos: 0 passed, 1 failed");
 } finally {
-  await kafka?.stop().catch(() => undefined);
-  if (await canConnect("127.0.0.1", REDIS_PORT)) await stopRedis(false).catch(() => undefined);
+  await cleanUp();
 }
 process.exit(code);

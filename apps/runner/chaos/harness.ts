@@ -41,8 +41,8 @@ export type RunContext = {
   infra: ChaosInfra;
   /** Time (ms since epoch) of the latest accepted request. */
   lastAccepted(): number;
-  /** Resolves at the first accepted request after `since`; the time it took. */
-  nextAccepted(since: number): Promise<number>;
+  /** Resolves at the first accepted request after `since` with the time it took; undefined if the stream ended first. */
+  nextAccepted(since: number): Promise<number | undefined>;
   note(key: string, value: string | number): void;
 };
 
@@ -82,14 +82,22 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     RUNNER_INGEST_LAG_THRESHOLD: String(options.ingestLagThreshold ?? 100_000),
     LOG_LEVEL: "info",
   };
-  const runners = infra.runnerPorts.map((port, i) => runnerProcess({ name: `${options.name}-r${i + 1}`, port, env, repoRoot: infra.repoRoot, logDir: infra.logDir }));
+  // A supervisor's job: a runner that dies on its own is recorded (a check fails) and started again.
+  const crashes: string[] = [];
+  let finished = false;
+  const onCrash = (runner: RunnerProcess, exit: string, lastError: string) => {
+    crashes.push(`${runner.name} exit ${exit}: ${lastError.replace(/.*"msg":"([^"]*)".*/, "$1") || "no error logged"} ${/"message":"([^"]{0,120})/.exec(lastError)?.[1] ?? ""}`);
+    console.log(`[chaos] ${options.name}: ${runner.name} crashed (${exit}); restarting it`);
+    if (!finished) setTimeout(() => void runner.start().catch((e: unknown) => console.error(`[chaos] restart failed: ${String(e)}`)), 1000);
+  };
+  const runners = infra.runnerPorts.map((port, i) => runnerProcess({ name: `${options.name}-r${i + 1}`, port, env, repoRoot: infra.repoRoot, logDir: infra.logDir, onCrash }));
   const sampler = sampleLag(kafka, pipeline.plan);
   try {
     await Promise.all(runners.map((r) => r.start()));
     await waitRunning(pipeline.world, pipeline.deploymentId, 60_000);
 
     let last = 0;
-    const waiting: { since: number; resolve(ms: number): void }[] = [];
+    const waiting: { since: number; resolve(ms: number | undefined): void }[] = [];
     const ctx: RunContext = {
       runners,
       pipeline,
@@ -100,6 +108,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     };
     const pending = [...options.faults].sort((a, b) => a.atAccepted - b.atAccepted);
     const faultRuns: Promise<void>[] = [];
+    const faultErrors: string[] = [];
     const spec: StreamSpec = { ...options.stream, baseTime: Date.UTC(2026, 0, 1) };
     const started = Date.now();
     const load = await sendStream(spec, { from: 0, to: spec.events }, {
@@ -120,21 +129,31 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
         while (pending[0] && accepted >= pending[0].atAccepted) {
           const fault = pending.shift()!;
           console.log(`[chaos] ${options.name}: ${fault.name} at ${accepted} accepted`);
-          faultRuns.push(fault.run(ctx));
+          faultRuns.push(fault.run(ctx).catch((e: unknown) => void faultErrors.push(`${fault.name}: ${e instanceof Error ? e.message : String(e)}`)));
         }
       },
     });
+    for (const w of waiting.splice(0)) w.resolve(undefined);
     await Promise.all(faultRuns);
     const streamSeconds = (Date.now() - started) / 1000;
     // Every runner up for the drain (a fault may have left one down).
     for (const r of runners) if (!r.alive()) await r.start();
-    const drainMs = await waitLagZero(kafka, pipeline.plan, options.drainTimeoutMs ?? 240_000);
+    const drain = await waitLagZero(kafka, pipeline.plan, { timeoutMs: options.drainTimeoutMs ?? 240_000, stuckMs: 60_000 });
+    const drainMs = drain.ms;
 
     // Close every window: one event per type far past the stream's event time (excluded from checks).
     const closing = { ...spec, events: spec.users, baseTime: spec.baseTime + spec.events * spec.msPerEvent + 20 * 60_000, seed: spec.seed + 1 };
     const flush = await sendStream({ ...closing, poisonEvery: undefined }, { from: 0, to: closing.users }, { urls: () => runners.map((r) => r.url), pathKey: pipeline.pathKey, apiKey: pipeline.apiKey, concurrency: 8, batch: 100 });
-    await waitLagZero(kafka, pipeline.plan, 120_000);
+    const afterFlush = await waitLagZero(kafka, pipeline.plan, { timeoutMs: 120_000, stuckMs: 45_000 });
     sampler.stop();
+    finished = true;
+    const lagCheck: Check = {
+      name: "lag drains to 0 after the stream",
+      ok: drain.stuckAt === undefined && afterFlush.stuckAt === undefined,
+      detail: drain.stuckAt === undefined ? `drained in ${(drain.ms / 1000).toFixed(1)} s` : `stuck at ${drain.stuckAt} after the stream${afterFlush.stuckAt === undefined ? ", drained once the closing events arrived" : `, still ${afterFlush.stuckAt} after the closing events`}`,
+    };
+    const faultCheck: Check = { name: "every fault injected and undone", ok: faultErrors.length === 0 && pending.length === 0, detail: faultErrors.join("; ") || `${options.faults.length - pending.length} of ${options.faults.length}` };
+    const crashCheck: Check = { name: "no runner process died on its own", ok: crashes.length === 0, detail: crashes.length === 0 ? "none" : crashes.join("; ") };
 
     const accepted = [...load.accepted.values()];
     const valid = accepted.filter((e) => !isPoison(spec, Number(e.id.split("-").at(-1))));
@@ -160,15 +179,16 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     figures["responses"] = Object.entries(load.statuses).map(([s, n]) => `${s}:${n}`).join(" ");
     figures["stream seconds"] = +streamSeconds.toFixed(1);
     figures["accepted events/s"] = Math.round(load.accepted.size / streamSeconds);
-    figures["drain after stream (s)"] = +(drainMs / 1000).toFixed(1);
-    figures["end-to-end events/s (accepted / (stream + drain))"] = Math.round(load.accepted.size / (streamSeconds + drainMs / 1000));
+    figures["drain after stream (s)"] = drain.stuckAt === undefined ? +(drainMs / 1000).toFixed(1) : `stuck at lag ${drain.stuckAt}`;
+    if (drain.stuckAt === undefined) figures["end-to-end events/s (accepted / (stream + drain))"] = Math.round(load.accepted.size / (streamSeconds + drainMs / 1000));
     figures["max lag (messages, all stages)"] = sampler.max();
     figures["longest single request incl. retries (s)"] = +(load.longestRetryMs / 1000).toFixed(1);
     figures["re-deliveries absorbed by the events upsert"] = events.redelivered;
     if (options.allowSinkDeadLetters) figures["sink dead letters (events / window results)"] = `${sinkDeadIds.size} / ${sinkDead.length - sinkDeadIds.size}`;
     const extra = options.extraChecks?.({ pipeline, load, deadLetters, samples: sampler.samples() }) ?? [];
-    return { name: options.name, figures, checks: [...events.checks, windows, poisonCheck, ...extra] };
+    return { name: options.name, figures, checks: [...(options.faults.length > 0 ? [faultCheck] : []), lagCheck, ...events.checks, windows, poisonCheck, crashCheck, ...extra] };
   } finally {
+    finished = true;
     sampler.stop();
     await Promise.all(runners.map((r) => r.stop()));
     await pipeline.close().catch((e: unknown) => console.error(`[chaos] cleanup failed: ${String(e)}`));

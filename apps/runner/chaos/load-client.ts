@@ -89,8 +89,9 @@ export async function sendStream(spec: StreamSpec, range: { from: number; to: nu
 
   const post = async (events: ChaosEvent[]) => {
     const first = Date.now();
+    let lastAnswer = "";
     for (let attempt = 0; ; attempt++) {
-      if (Date.now() - first > (options.giveUpMs ?? 180_000)) throw new Error(`ingest did not accept a request within ${options.giveUpMs ?? 180_000} ms`);
+      if (Date.now() - first > (options.giveUpMs ?? 180_000)) throw new Error(`ingest did not accept a request within ${options.giveUpMs ?? 180_000} ms (last answer: ${lastAnswer})`);
       const urls = options.urls();
       const url = urls[(next++ + attempt) % urls.length]!;
       result.requests++;
@@ -110,12 +111,13 @@ export async function sendStream(spec: StreamSpec, range: { from: number; to: nu
           result.longestRetryMs = Math.max(result.longestRetryMs, Date.now() - first);
           return;
         }
-        await response.body?.cancel();
+        lastAnswer = `${response.status} ${(await response.text()).slice(0, 200)}`;
         const retryAfter = Number(response.headers.get("retry-after"));
         // Retry-After is the server's upper bound; a chaos client probes sooner to measure recovery.
         if (response.status === 429 && retryAfter > 0) wait = Math.min(retryAfter * 1000, 1000);
       } catch (error) {
         if (error instanceof Error && error.message.startsWith("ingest rejected")) throw error;
+        lastAnswer = error instanceof Error ? `${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? "")}` : String(error);
         count("error");
       }
       await new Promise((r) => setTimeout(r, wait));

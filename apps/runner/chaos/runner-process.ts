@@ -4,7 +4,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 
-export type RunnerSpec = { name: string; port: number; env: NodeJS.ProcessEnv; repoRoot: string; logDir: string };
+export type RunnerSpec = {
+  name: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  repoRoot: string;
+  logDir: string;
+  /** A process that exits without being told to (a crash). `lastError`: its last error/fatal log line. */
+  onCrash?(runner: RunnerProcess, exit: string, lastError: string): void;
+};
 
 export type RunnerProcess = {
   name: string;
@@ -20,57 +28,81 @@ export type RunnerProcess = {
   starts(): number;
 };
 
+// Whatever way the suite ends, no runner it started outlives it.
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
 export function runnerProcess(spec: RunnerSpec): RunnerProcess {
   let child: ChildProcess | undefined;
   let starts = 0;
+  let lastError = "";
+  // Set before we signal the process ourselves: only other exits are crashes.
+  let expectExit = false;
+  let starting: Promise<void> | undefined;
   const log = createWriteStream(join(spec.logDir, `${spec.name}.log`), { flags: "a" });
   const alive = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once("exit", () => resolve())));
 
-  return {
+  async function launch(): Promise<void> {
+    starts++;
+    expectExit = false;
+    log.write(`--- start ${starts} at ${new Date().toISOString()}\n`);
+    const c = spawn(process.execPath, ["--import", "tsx", "apps/runner/src/main.ts"], {
+      cwd: spec.repoRoot,
+      env: { ...spec.env, RUNNER_ID: `${spec.name}-${starts}`, RUNNER_HOST: "127.0.0.1", RUNNER_PORT: String(spec.port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = c;
+    children.add(c);
+    c.once("exit", () => children.delete(c));
+    let ready = false;
+    let buffered = "";
+    const ready$ = new Promise<void>((resolve, reject) => {
+      c.stdout?.on("data", (chunk: Buffer) => {
+        log.write(chunk);
+        for (const line of chunk.toString().split("\n")) if (/"level":"(error|fatal)"/.test(line)) lastError = line.slice(0, 400);
+        if (ready) return;
+        buffered += chunk.toString();
+        // main.ts logs "runner listening" after the engine started.
+        if (buffered.includes('"runner listening"')) {
+          ready = true;
+          buffered = "";
+          resolve();
+        }
+      });
+      c.once("exit", (code, signal) => {
+        if (!ready) reject(new Error(`${spec.name} exited during start (${code ?? signal}); see ${spec.logDir}/${spec.name}.log`));
+        else if (!expectExit) {
+          log.write(`--- crashed (${code ?? signal}) at ${new Date().toISOString()}\n`);
+          spec.onCrash?.(self, String(code ?? signal), lastError);
+        }
+      });
+    });
+    c.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
+    const timeout = setTimeout(() => c.kill("SIGKILL"), 60_000);
+    try {
+      await ready$;
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  const self: RunnerProcess = {
     name: spec.name,
     url: `http://127.0.0.1:${spec.port}`,
     alive,
     starts: () => starts,
-    async start() {
-      if (alive()) throw new Error(`${spec.name} is already running`);
-      starts++;
-      log.write(`--- start ${starts} at ${new Date().toISOString()}\n`);
-      const c = spawn(process.execPath, ["--import", "tsx", "apps/runner/src/main.ts"], {
-        cwd: spec.repoRoot,
-        env: { ...spec.env, RUNNER_ID: `${spec.name}-${starts}`, RUNNER_HOST: "127.0.0.1", RUNNER_PORT: String(spec.port) },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      child = c;
-      let ready = false;
-      let buffered = "";
-      const ready$ = new Promise<void>((resolve, reject) => {
-        c.stdout?.on("data", (chunk: Buffer) => {
-          log.write(chunk);
-          if (ready) return;
-          buffered += chunk.toString();
-          // main.ts logs "runner listening" after the engine started.
-          if (buffered.includes('"runner listening"')) {
-            ready = true;
-            buffered = "";
-            resolve();
-          }
-        });
-        c.once("exit", (code, signal) => {
-          if (!ready) reject(new Error(`${spec.name} exited during start (${code ?? signal}); see ${spec.logDir}/${spec.name}.log`));
-        });
-      });
-      c.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
-      const timeout = setTimeout(() => c.kill("SIGKILL"), 60_000);
-      try {
-        await ready$;
-      } finally {
-        clearTimeout(timeout);
-      }
+    start() {
+      // One start at a time (a kill and the crash supervisor may both ask); a running process stays.
+      starting ??= (alive() ? Promise.resolve() : launch()).finally(() => (starting = undefined));
+      return starting;
     },
     async kill9() {
       if (!child || !alive()) return;
       const c = child;
+      expectExit = true;
       c.kill("SIGKILL");
       await exited(c);
       log.write(`--- SIGKILL at ${new Date().toISOString()}\n`);
@@ -78,10 +110,12 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
     async stop(timeoutMs = 25_000) {
       if (!child || !alive()) return;
       const c = child;
+      expectExit = true;
       const timer = setTimeout(() => c.kill("SIGKILL"), timeoutMs);
       c.kill("SIGTERM");
       await exited(c);
       clearTimeout(timer);
     },
   };
+  return self;
 }

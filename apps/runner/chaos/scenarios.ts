@@ -30,7 +30,7 @@ export async function kill9(infra: ChaosInfra): Promise<ScenarioResult> {
       const recovered = ctx.nextAccepted(t0);
       await victim.start();
       restarts.push(Date.now() - t0);
-      recoveries.push(await recovered);
+      recoveries.push((await recovered) ?? Number.NaN);
       ctx.note("victims", `${ctx.runners.filter((r) => r.starts() > 1).map((r) => `${r.name}x${r.starts() - 1}`).join(" ")}`);
     },
   }));
@@ -54,7 +54,7 @@ export async function restarts(infra: ChaosInfra): Promise<ScenarioResult> {
     const upAt = Date.now();
     const resumed = await ctx.nextAccepted(upAt);
     ctx.note(`${what} down (s)`, +((upAt - t0) / 1000).toFixed(1));
-    ctx.note(`ingest answering again after ${what} is back (s)`, +(resumed / 1000).toFixed(1));
+    ctx.note(`ingest answering again after ${what} is back (s)`, resumed === undefined ? "stream had ended" : +(resumed / 1000).toFixed(1));
   };
   const faults: Fault[] = [
     { atAccepted: kafkaAt, name: "Kafka broker restart", run: (ctx) => outage(ctx, "Kafka", infra.stopKafka, infra.startKafka) },
