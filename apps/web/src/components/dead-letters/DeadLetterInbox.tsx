@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ConfirmDialog } from "@/components/forms/Dialog";
@@ -18,7 +18,6 @@ export function DeadLetterInbox({ workspaceId, pipelineId }: { workspaceId: stri
   const qc = useQueryClient();
   const { toast } = useToast();
   const { can } = useWorkspaceAccess(workspaceId);
-  const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const nodeId = params.get("node") ?? undefined;
@@ -56,7 +55,7 @@ export function DeadLetterInbox({ workspaceId, pipelineId }: { workspaceId: stri
     if (value) next.set("node", value);
     else next.delete("node");
     setPicked(new Set());
-    router.replace(`${pathname}?${next.toString()}`);
+    window.history.replaceState(null, "", `${pathname}?${next.toString()}`);
   };
   const toggle = (id: string) =>
     setPicked((prev) => {
@@ -105,7 +104,7 @@ export function DeadLetterInbox({ workspaceId, pipelineId }: { workspaceId: stri
         </p>
       )}
 
-      <div className="mb-4 grid gap-3 md:grid-cols-[16rem_1fr]">
+      <div className="mb-4 grid gap-3 md:grid-cols-[16rem_minmax(0,1fr)]">
         <aside className="card p-3">
           <h2 className="mb-2 text-sm font-medium">Nodes</h2>
           <ul className="space-y-1 text-sm">
@@ -139,7 +138,7 @@ export function DeadLetterInbox({ workspaceId, pipelineId }: { workspaceId: stri
           </ul>
         </aside>
 
-        <section>
+        <section className="min-w-0">
           <div className="card mb-3 flex flex-wrap items-center gap-2 p-2">
             <label className="flex items-center gap-2 text-sm">
               <input type="checkbox" checked={items.length > 0 && items.every((i) => picked.has(i.id) || i.handled)} onChange={(e) => setPicked(new Set(e.target.checked ? items.filter((i) => !i.handled).map((i) => i.id) : []))} aria-label="Select all on this page" />

@@ -12,7 +12,7 @@ export function JsonView({ value, defaultOpen = false }: { value: unknown; defau
     setTimeout(() => setCopied(false), 1200);
   };
   return (
-    <div className="group relative">
+    <div className="group relative min-w-0">
       <div className="absolute right-1 top-1 flex gap-1">
         <button type="button" className="btn-ghost px-2 py-0.5 text-xs" onClick={() => setOpen(!open)} aria-expanded={open}>
           {open ? "Collapse" : "Expand"}

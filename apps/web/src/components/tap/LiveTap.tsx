@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
@@ -15,7 +15,6 @@ type Row = { seq: number; at: number; event: unknown };
 /** Live sample of the events on one edge of a running pipeline (server-sampled, rate-limited, PII-masked per role). */
 export function LiveTap({ workspaceId, pipelineId }: { workspaceId: string; pipelineId: string }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const edges = useQuery(trpc.tap.edges.queryOptions({ workspaceId, pipelineId }));
@@ -51,7 +50,8 @@ export function LiveTap({ workspaceId, pipelineId }: { workspaceId: string; pipe
     const next = new URLSearchParams(params.toString());
     next.set("node", edge.nodeId);
     next.set("port", edge.port);
-    router.replace(`${pathname}?${next.toString()}`);
+    // Native history: Next syncs useSearchParams with it, without a server round trip.
+    window.history.replaceState(null, "", `${pathname}?${next.toString()}`);
   };
 
   const deployment = edges.data?.deployment;
