@@ -29,6 +29,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "8" },
     "profile-dir": { type: "string" },
     phases: { type: "string", default: "max,latency,overload" },
+    /** V8 flags for the runner process only, e.g. "--max-old-space-size=256". */
+    "runner-node-flags": { type: "string", default: "" },
   },
 });
 const port = Number(values.port);
@@ -48,7 +50,8 @@ try {
   const secretId = await createSecret(world, testServices.databaseUrl);
   const pathKey = uniqueName("bench").toLowerCase();
 
-  runner = spawn(node, [...(values["profile-dir"] ? ["--cpu-prof", `--cpu-prof-dir=${values["profile-dir"]}`] : []), "--import", "tsx", join(root, "apps/runner/src/main.ts")], {
+  const runnerFlags = values["runner-node-flags"].split(" ").filter((f) => f !== "");
+  runner = spawn(node, [...runnerFlags, ...(values["profile-dir"] ? ["--cpu-prof", `--cpu-prof-dir=${values["profile-dir"]}`] : []), "--import", "tsx", join(root, "apps/runner/src/main.ts")], {
     cwd: root,
     env: {
       ...process.env,
@@ -112,13 +115,16 @@ try {
   log(`deployed ${deploymentId}; runner on ${base}`);
 
   // Runner RSS and Redis memory, sampled every 500 ms for the whole run.
-  const peaks = { rssBytes: 0, redisBytes: 0, overloadRssBytes: 0 };
+  const peaks = { rssBytes: 0, redisBytes: 0, overloadRssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   let inOverload = false;
   const redisMemory = async () => Number(/used_memory:(\d+)/.exec(await world.redis.info("memory"))?.[1] ?? 0);
   const sampler = setInterval(() => {
     void scrape().then((m) => {
       const rss = m.value("process_resident_memory_bytes");
       peaks.rssBytes = Math.max(peaks.rssBytes, rss);
+      peaks.heapUsedBytes = Math.max(peaks.heapUsedBytes, m.value("nodejs_heap_size_used_bytes"));
+      peaks.heapTotalBytes = Math.max(peaks.heapTotalBytes, m.value("nodejs_heap_size_total_bytes"));
+      peaks.externalBytes = Math.max(peaks.externalBytes, m.value("nodejs_external_memory_bytes"));
       if (inOverload) peaks.overloadRssBytes = Math.max(peaks.overloadRssBytes, rss);
     }, () => undefined);
     void redisMemory().then((b) => (peaks.redisBytes = Math.max(peaks.redisBytes, b)), () => undefined);
@@ -192,9 +198,9 @@ try {
 
   if (phases.has("latency")) {
     const seconds = Number(values["latency-seconds"]);
-    const rates = sustained > 0 ? { "50%": Math.round(sustained * 0.5), "80%": Math.round(sustained * 0.8), "15000": 15_000 } : { "15000": 15_000 };
+    const rates: [string, number][] = sustained > 0 ? [["50%", Math.round(sustained * 0.5)], ["80%", Math.round(sustained * 0.8)], ["15000", 15_000]] : [["15000", 15_000]];
     const latency: Record<string, unknown> = {};
-    for (const [name, rate] of Object.entries(rates)) {
+    for (const [name, rate] of rates) {
       const before = await scrape();
       const generated = await load(rate, seconds, Number(values.connections) * 2);
       await drained(120_000);
@@ -236,6 +242,7 @@ try {
   const windows = await sinkDb.query<{ n: string; total: string }>(`SELECT count(*) AS n, coalesce(sum(events), 0) AS total FROM ${table}`);
   result["sink"] = { windowRows: Number(windows.rows[0]?.n ?? 0), countedEvents: Number(windows.rows[0]?.total ?? 0) };
   result["runnerMaxRssMiB"] = Math.round(peaks.rssBytes / 2 ** 20);
+  result["runnerMaxHeapMiB"] = { used: Math.round(peaks.heapUsedBytes / 2 ** 20), total: Math.round(peaks.heapTotalBytes / 2 ** 20), external: Math.round(peaks.externalBytes / 2 ** 20) };
   // Every event the runner took in its life (warm-up included): the denominator of a whole-process CPU profile.
   result["totalIngested"] = counts(await scrape()).ingested;
   result["redisMaxUsedMemoryMiB"] = +(peaks.redisBytes / 2 ** 20).toFixed(1);

@@ -46,9 +46,15 @@ type PlatformaticMessage = {
 
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** Shared by every message without headers (the common case): one object less per message. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 function toConsumed(m: PlatformaticMessage): ConsumedMessage {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of m.headers) headers[k.toString()] = v?.toString() ?? "";
+  let headers = NO_HEADERS as Record<string, string>;
+  if (m.headers.size > 0) {
+    headers = {};
+    for (const [k, v] of m.headers) headers[k.toString()] = v?.toString() ?? "";
+  }
   return {
     topic: m.topic,
     partition: m.partition,

@@ -78,7 +78,9 @@ export function createFeeder(options: {
     groupId: options.groupId,
     topics: options.topics,
     startFrom: options.startFrom,
-    fetch: { maxWaitMs: 100 },
+    // Under load a fetch waits for 128 KiB (a few hundred records) instead of returning per message,
+    // which saves client and broker CPU; when quiet it returns within 25 ms.
+    fetch: { maxWaitMs: 25, minBytes: 128 * 1024 },
     maxHeldPerPartition: settings.maxBatchRecords,
     sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 1000,
