@@ -314,7 +314,22 @@ describe("dead-letter replay at the edges of a pipeline", () => {
     await eventually(async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(3), { timeoutMs: 30_000 });
     expect((await list()).items).toEqual([]);
 
-    // Stopped pipeline: replay is allowed, with a warning (nothing is left here to replay, so nothing is sent).
+    // A record that was not JSON (written to the topic by something else) is dead-lettered as { raw }: never replayed.
+    const producer = world.kafka.producer({ name: "h2-test" });
+    await producer.send([{ topic: `sluice.${f.ws.id}.${pipeline.id}.ingest.out`, key: null, value: "not json" }]);
+    await producer.close();
+    const garbage = await eventually(async () => {
+      const l = await list();
+      expect(l.items).toHaveLength(1);
+      return l.items[0]!;
+    }, { timeoutMs: 30_000 });
+    expect(garbage.code).toBe("record.invalid-json");
+    const refused = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, ids: [garbage.id] });
+    expect(refused.replayed).toEqual([]);
+    expect(refused.failed).toEqual([{ id: garbage.id, reason: expect.stringMatching(/not a JSON object/) }]);
+    expect((await list()).items).toHaveLength(1);
+
+    // Stopped pipeline: replay is allowed, with a warning (only the unreplayable record is left, so nothing is sent).
     await prisma.deployment.updateMany({ where: { pipelineId: pipeline.id }, data: { desiredState: "stopped" } });
     expect((await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).warning).toMatch(/not running/);
   });

@@ -14,6 +14,8 @@ import { router, scopedProcedure } from "../trpc/init";
 const REPLAY_NODE_HEADER = "x-sluice-replay-node";
 /** The inbox reads at most this many of the newest records per DLQ partition (bounded reads). */
 const WINDOW_PER_PARTITION = 200;
+/** Must match INVALID_VALUE in apps/runner/src/engine/stage-step.ts. */
+const UNDECODABLE = "record.invalid-json";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const g = globalThis as unknown as { sluiceDlqReader?: KafkaReader; sluiceDlqProducer?: KafkaProducer };
@@ -136,6 +138,8 @@ function replayMessage(observed: ObservedPipeline, r: DeadLetter): { ok: true; m
   if (!plan) return { ok: false, reason: "the deployed version does not compile" };
   const value = r.record.value;
   if (!value) return { ok: false, reason: "the record has no value" };
+  // The runner wraps a value that was not a JSON object as { raw }: replaying it would inject that wrapper.
+  if (r.code === UNDECODABLE) return { ok: false, reason: "the original value was not a JSON object; fix the producer instead" };
   const ingest = plan.ingest.find((i) => i.nodeId === r.nodeId);
   if (ingest) {
     let body: unknown;
