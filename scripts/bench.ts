@@ -19,6 +19,11 @@ const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
 const EVENTS = Number(process.env["BENCH_EVENTS"] ?? 100_000);
 const RUNNER_PORT = process.env["BENCH_RUNNER_PORT"] ?? "4205";
 const REDIS_PORT = Number(process.env["BENCH_REDIS_PORT"] ?? 6391);
+/**
+ * The runner's V8 heap cap, as a deployment sets it (NODE_OPTIONS): without one V8 lets the heap grow
+ * far past the live set (~100 MiB under load) before collecting, and RSS follows.
+ */
+const RUNNER_NODE_FLAGS = process.env["BENCH_RUNNER_NODE_FLAGS"] ?? "--max-old-space-size=256";
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 function median(xs: number[]): number {
@@ -72,14 +77,14 @@ try {
   };
   const runs: PipelineRun[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT], env);
+    const r = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`], env);
     log(`pipeline run ${i + 1}: ${r.max.eventsPerSecond} events/s, ${r.max.runnerCpuMicrosPerEvent} µs runner CPU/event, p99 ${r.latency["15000"].p99Ms} ms at 15000/s, overload RSS ${r.overload.runnerMaxRssMiB} MiB`);
     runs.push(r);
   }
 
   // Where the runner's CPU goes: one more (shorter) run under the profiler, split into hops.
   log("profiled run (per-hop CPU)");
-  const profiled = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, "--phases", "max", "--max-seconds", "15", "--profile-dir", profileDir], env);
+  const profiled = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--phases", "max", "--max-seconds", "15", "--profile-dir", profileDir], env);
   const profile = readdirSync(profileDir)
     .map((f) => join(profileDir, f))
     .sort((a, b) => statSync(b).size - statSync(a).size)[0];
@@ -118,6 +123,7 @@ try {
     workload: "load generator process (8 keep-alive connections, 100 events/request, ~300-byte events) -> runner process: HTTP ingest -> validate -> filter -> map -> key-by user -> [topic] -> 10 s tumbling count per type -> Postgres upsert",
     latencyDefinition: "ingest receivedAt -> end of the window stage's batch that counted the event (outputs acknowledged, fired windows upserted, state checkpointed); every 8th event; window wait excluded",
     runs: RUNS,
+    runnerNodeFlags: RUNNER_NODE_FLAGS,
     pipeline: {
       sustainedEventsPerSecondMedian: sustained,
       runnerCpuMicrosPerEventMedian: medianOf(runs, (r) => r.max.runnerCpuMicrosPerEvent),

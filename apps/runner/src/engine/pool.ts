@@ -193,12 +193,23 @@ export function createStagePool(
 ): StagePool {
   const log = deps.log.child({ pool: name });
   const registry = deps.registry ?? processRegistry;
+  // Set by close(force), i.e. a simulated crash: a batch still running then never reports, as if its
+  // process had died. (Reporting it would race the queue's removal: "Missing key for job" errors, or
+  // finishing a job the stalled-job check already gave to another worker.)
+  let crashed = false;
+  const never = () => new Promise<never>(() => undefined);
   const worker = new Worker(
     name,
     async (job) => {
       const batch = await batchOf(registry, deps.connection, job.id, job.data as StageJobData);
       const attempt = job.attemptsMade + 1;
-      await runStageBatch(runtime, batch, attempt, attempt >= (job.opts.attempts ?? 1), { ...deps, log });
+      try {
+        await runStageBatch(runtime, batch, attempt, attempt >= (job.opts.attempts ?? 1), { ...deps, log });
+      } catch (error) {
+        if (crashed) return never();
+        throw error;
+      }
+      if (crashed) return never();
     },
     { connection: deps.connection, prefix: QUEUE_PREFIX, concurrency: deps.settings.concurrency, name: deps.workerName },
   );
@@ -209,5 +220,10 @@ export function createStagePool(
     log.warn({ err, jobId: job?.id, attempt: job?.attemptsMade }, "batch failed");
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) report(registry, deps.connection, job.id, job.data as StageJobData, { ok: false, reason: err.message }, log);
   });
-  return { close: (force = false) => worker.close(force) };
+  return {
+    close: (force = false) => {
+      crashed = force;
+      return worker.close(force);
+    },
+  };
 }
