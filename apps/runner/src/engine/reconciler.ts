@@ -6,12 +6,12 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
+import { type PipelineBatchSettings, parsePipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
 import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
 import type { StartPosition } from "./start-position";
-import { type PipelineBatchSettings, parsePipelineSettings } from "@sluice/shared";
 import { compilePlan, type Plan, planNodeIds, topicOverrides, type TopicSettings } from "./plan";
 import type { PoolSettings } from "./pool";
 import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
