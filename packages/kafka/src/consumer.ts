@@ -67,6 +67,7 @@ function toConsumed(m: PlatformaticMessage): ConsumedMessage {
 }
 
 const CONSUMER_RETRIES = 40;
+const COMMIT_TIMEOUT_MS = 15_000;
 
 export function createConsumer(base: ClientBase, options: ConsumerOptions, log: Logger): KafkaConsumer {
   const fetch = options.fetch ?? {};
@@ -126,15 +127,47 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
     if ((queue?.length ?? 0) < maxHeld) blocking.delete(key);
   }
 
+  // Commits run one at a time (a retried old offset never lands after a newer one) and time out: a
+  // commit caught in a rebalance can otherwise hang, and with it every later commit of the caller.
+  let commits: Promise<unknown> = Promise.resolve();
+  const commitNow = (offsets: PartitionOffset[]) => {
+    const run = commits.then(() =>
+      Promise.race([
+        // leaderEpoch -1: "unknown"; the broker then skips its fencing check for this commit.
+        consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) }),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("offset commit timed out")), COMMIT_TIMEOUT_MS).unref()),
+      ]),
+    );
+    commits = run.catch(() => undefined);
+    return run;
+  };
+  // Offsets whose commit failed, per partition this member still owns. Callers commit when work
+  // completes, so at the end of a stream (or while ingest refuses events because of this very lag)
+  // no later commit would cover them: they are retried until they land or the partition moves.
+  const failedCommits = new Map<string, PartitionOffset>();
+  let retryTimer: NodeJS.Timeout | undefined;
+  function retryFailedCommits() {
+    if (retryTimer || failedCommits.size === 0) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      const offsets = [...failedCommits.values()];
+      commitNow(offsets)
+        .then(() => offsets.forEach((o) => failedCommits.get(keyOf(o.topic, o.partition)) === o && failedCommits.delete(keyOf(o.topic, o.partition))))
+        .catch((err: unknown) => log.warn({ err, groupId: options.groupId }, "offset commit retry failed"))
+        .finally(retryFailedCommits);
+    }, 2000);
+  }
+
   function onJoin(payload: { assignments?: { topic: string; partitions: number[] }[] }) {
     const next = (payload.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
     const keep = new Set(next.map((tp) => keyOf(tp.topic, tp.partition)));
-    for (const key of [...lastSeen.keys(), ...held.keys(), ...paused]) {
+    for (const key of [...lastSeen.keys(), ...held.keys(), ...paused, ...failedCommits.keys()]) {
       if (keep.has(key)) continue;
       lastSeen.delete(key);
       held.delete(key);
       blocking.delete(key);
       paused.delete(key);
+      failedCommits.delete(key);
     }
     assigned = next;
     if (blocking.size === 0) stream?.resume();
@@ -175,13 +208,21 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
 
     async commit(offsets: PartitionOffset[]) {
       if (offsets.length === 0) return;
-      // leaderEpoch -1: "unknown"; the broker then skips its fencing check for this commit.
-      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
+      try {
+        await commitNow(offsets);
+        for (const o of offsets) if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) <= o.offset) failedCommits.delete(keyOf(o.topic, o.partition));
+      } catch (error) {
+        for (const o of offsets) if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) < o.offset) failedCommits.set(keyOf(o.topic, o.partition), o);
+        retryFailedCommits();
+        throw error;
+      }
     },
 
     assignments: () => assigned.map((tp) => ({ ...tp })),
 
     async close() {
+      clearTimeout(retryTimer);
+      failedCommits.clear();
       consumer.off("consumer:group:join", onJoin);
       if (stream) await stream.close();
       await consumer.close();
