@@ -63,6 +63,17 @@ export type RunOptions = {
 
 const PARTITIONS = 4;
 
+async function untilIngestServes(url: string, pathKey: string, apiKey: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${url}/v1/ingest/${pathKey}`, { method: "POST", body: "[]", headers: { "x-api-key": apiKey } });
+    await response.body?.cancel();
+    if (response.status !== 404) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} does not serve the ingest path after 60 s`);
+}
+
 export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
   const { infra } = options;
   const figures: Figures = {};
@@ -95,6 +106,8 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
   try {
     await Promise.all(runners.map((r) => r.start()));
     await waitRunning(pipeline.world, pipeline.deploymentId, 60_000);
+    // Both processes serve the ingest path (the row says running once the first one does).
+    for (const r of runners) await untilIngestServes(r.url, pipeline.pathKey, pipeline.apiKey);
 
     let last = 0;
     const waiting: { since: number; resolve(ms: number | undefined): void }[] = [];
@@ -184,6 +197,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     figures["max lag (messages, all stages)"] = sampler.max();
     figures["longest single request incl. retries (s)"] = +(load.longestRetryMs / 1000).toFixed(1);
     figures["re-deliveries absorbed by the events upsert"] = events.redelivered;
+    figures["consumer-group assignments logged (rebalances x members)"] = runners.reduce((sum, r) => sum + r.assignments(), 0);
     if (options.allowSinkDeadLetters) figures["sink dead letters (events / window results)"] = `${sinkDeadIds.size} / ${sinkDead.length - sinkDeadIds.size}`;
     const extra = options.extraChecks?.({ pipeline, load, deadLetters, samples: sampler.samples() }) ?? [];
     return { name: options.name, figures, checks: [...(options.faults.length > 0 ? [faultCheck] : []), lagCheck, ...events.checks, windows, poisonCheck, crashCheck, ...extra] };

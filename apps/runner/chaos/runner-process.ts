@@ -26,6 +26,8 @@ export type RunnerProcess = {
   alive(): boolean;
   /** Times this process was started. */
   starts(): number;
+  /** Consumer-group assignments its stage consumers logged (one per member per rebalance), all starts. */
+  assignments(): number;
 };
 
 // Whatever way the suite ends, no runner it started outlives it.
@@ -38,6 +40,7 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
   let child: ChildProcess | undefined;
   let starts = 0;
   let lastError = "";
+  let assignments = 0;
   // Set before we signal the process ourselves: only other exits are crashes.
   let expectExit = false;
   let starting: Promise<void> | undefined;
@@ -62,7 +65,10 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
     const ready$ = new Promise<void>((resolve, reject) => {
       c.stdout?.on("data", (chunk: Buffer) => {
         log.write(chunk);
-        for (const line of chunk.toString().split("\n")) if (/"level":"(error|fatal)"/.test(line)) lastError = line.slice(0, 400);
+        for (const line of chunk.toString().split("\n")) {
+          if (/"level":"(error|fatal)"/.test(line)) lastError = line.slice(0, 400);
+          if (line.includes('"consumer group assignment"')) assignments++;
+        }
         if (ready) return;
         buffered += chunk.toString();
         // main.ts logs "runner listening" after the engine started.
@@ -94,6 +100,7 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
     url: `http://127.0.0.1:${spec.port}`,
     alive,
     starts: () => starts,
+    assignments: () => assignments,
     start() {
       // One start at a time (a kill and the crash supervisor may both ask); a running process stays.
       starting ??= (alive() ? Promise.resolve() : launch()).finally(() => (starting = undefined));
