@@ -10,11 +10,10 @@ import { tapOutputs } from "../monitoring/tap";
 import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
-import { createNodeHealth, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
+import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
 import { planNodeIds, type Plan } from "./plan";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys } from "./stage-step";
-import { healthKey } from "./node-health";
 import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
 
 export type DeploymentSpec = {
