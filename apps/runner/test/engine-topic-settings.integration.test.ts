@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
 import { createApiKey, createPipeline, createWorld, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
-import { uniqueName } from "./services";
+import { eventually, uniqueName } from "./services";
 
 describe("engine: per-pipeline topic settings", () => {
   let world: World;
@@ -41,20 +41,36 @@ describe("engine: per-pipeline topic settings", () => {
   it("creates topics with the pipeline's partitions and retention, and grows them for a stateless pipeline", async () => {
     const pipeline = await createPipeline(world, "settings");
     const key = await createApiKey(world);
+    const pathKey = uniqueName("settings").toLowerCase();
     const g = graph(
       [
-        { id: "ingest", type: "http-ingest", config: { pathKey: uniqueName("settings").toLowerCase(), apiKeyId: key.id } },
+        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
         { id: "out", type: "kafka-sink", config: { topic: outTopic } },
       ],
       [["ingest", "out"]],
     );
-    await deployWith(pipeline.id, g, { topics: { partitions: 3, retentionHours: 2 }, batch: { maxRecords: 50 } });
+    await deployWith(pipeline.id, g, { topics: { partitions: 3, retentionHours: 2 }, batch: { maxRecords: 5 } });
     const ingestTopic = `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`;
     const created = await describeTopic(ingestTopic);
     expect(created.partitions).toHaveLength(3);
     expect(created.config["retention.ms"]).toBe(String(2 * 3600 * 1000));
     // The kafka-sink's destination is not ours to resize.
     expect((await describeTopic(outTopic)).partitions).toHaveLength(1);
+
+    // The pipeline's batch bound: 20 events of one user (one partition) need at least 4 batches of 5.
+    const events = Array.from({ length: 20 }, (_, i) => ({ id: `b-${i}`, type: "click", userId: "u-1" }));
+    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    expect(res.status).toBe(202);
+    const batches = async () => {
+      const metric = await running.registry.getSingleMetric("sluice_node_batch_seconds")?.get();
+      return metric?.values.find((v) => (v as { metricName?: string }).metricName === "sluice_node_batch_seconds_count" && v.labels["pipeline"] === pipeline.id && v.labels["node"] === "out")?.value ?? 0;
+    };
+    const inOut = async () => {
+      const metric = await running.registry.getSingleMetric("sluice_node_events_in_total")?.get();
+      return metric?.values.find((v) => v.labels["pipeline"] === pipeline.id && v.labels["node"] === "out")?.value ?? 0;
+    };
+    await eventually(async () => expect(await inOut()).toBe(20));
+    await eventually(async () => expect(await batches()).toBeGreaterThanOrEqual(4));
 
     await deployWith(pipeline.id, g, { topics: { partitions: 5, retentionHours: 2 }, batch: {} });
     expect((await describeTopic(ingestTopic)).partitions).toHaveLength(5);
