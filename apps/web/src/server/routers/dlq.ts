@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import type { PrismaClient } from "@sluice/db";
 import { createKafkaReader, type ConsumedMessage, type KafkaProducer, type KafkaReader, type Logger, type OutgoingMessage } from "@sluice/kafka";
 import { decodeDeadLetterHeaders, type JsonValue, normalizeIngestPayload, type Role, roleHasScope } from "@sluice/shared";
 import { env } from "../env";
@@ -53,7 +54,7 @@ function deadLetterTopics(observed: ObservedPipeline): { nodeId: string; topic: 
 }
 
 /** The newest WINDOW_PER_PARTITION records of each DLQ topic of the pipeline, marked with their inbox actions. */
-async function readDeadLetters(prisma: Parameters<typeof observedPipeline>[0], observed: ObservedPipeline, nodeId?: string) {
+async function readDeadLetters(prisma: PrismaClient, observed: ObservedPipeline, nodeId?: string) {
   const topics = deadLetterTopics(observed).filter((t) => !nodeId || t.nodeId === nodeId);
   const totals: Record<string, number> = {};
   const records: DeadLetter[] = [];
@@ -105,7 +106,7 @@ const Selection = z.object({
 });
 
 /** The unhandled dead letters a replay/discard request names (ids, or every one matching the filter). */
-async function selected(prisma: Parameters<typeof observedPipeline>[0], observed: ObservedPipeline, input: z.infer<typeof Selection>) {
+async function selected(prisma: PrismaClient, observed: ObservedPipeline, input: z.infer<typeof Selection>) {
   if (!input.ids && !input.all) throw new TRPCError({ code: "BAD_REQUEST", message: "Select dead letters, or all." });
   const { records } = await readDeadLetters(prisma, observed, input.all?.nodeId);
   const ids = input.ids ? new Set(input.ids) : null;
@@ -124,7 +125,7 @@ async function claim(prisma: AuditDb, workspaceId: string, pipelineId: string, u
   return records.filter((r) => claimed.has(r.id));
 }
 
-async function unclaim(prisma: Parameters<typeof observedPipeline>[0], records: DeadLetter[]) {
+async function unclaim(prisma: PrismaClient, records: DeadLetter[]) {
   for (const r of records) await prisma.deadLetterAction.deleteMany({ where: { topic: r.topic, partition: r.partition, offset: BigInt(r.offset) } });
 }
 
