@@ -22,6 +22,7 @@ function buildInputs(): string[] {
     ...listFiles(join(webDir, "src")),
     ...listFiles(join(repoRoot, "packages", "shared", "src")),
     ...listFiles(join(repoRoot, "packages", "db", "src")),
+    ...listFiles(join(repoRoot, "packages", "kafka", "src")),
     join(webDir, "next.config.ts"),
     join(webDir, "postcss.config.mjs"),
     join(webDir, "package.json"),
