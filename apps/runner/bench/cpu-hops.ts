@@ -28,8 +28,9 @@ const RULES: [hop: string, test: (f: Frame) => boolean][] = [
   ["feeder (batching, commits)", (f) => /engine\/feeder\.ts/.test(f.url)],
   ["bullmq + redis client", (f) => /\/bullmq\/|\/ioredis\/|engine\/pool\.ts/.test(f.url)],
   ["kafka protocol/network (unattributed)", (f) => /@platformatic\/kafka|dynamic-buffer/.test(f.url)],
-  ["http server", (f) => /_http_|node:http|runner\/src\/http\//.test(f.url)],
+  // Includes serving the benchmark's own /metrics scrapes (about one a second).
   ["metrics + monitoring", (f) => /prom-client|monitoring\/|node-stats\.ts|engine-metrics\.ts/.test(f.url)],
+  ["http server", (f) => /_http_|node:http|runner\/src\/http\//.test(f.url)],
   ["prisma / control plane", (f) => /@prisma|prisma/.test(f.url)],
 ];
 

@@ -114,7 +114,7 @@ try {
   await waitRunning(world, deploymentId, 60_000);
   log(`deployed ${deploymentId}; runner on ${base}`);
 
-  // Runner RSS and Redis memory, sampled every 500 ms for the whole run.
+  // Runner RSS and Redis memory, sampled every second for the whole run (a scrape costs the runner CPU too).
   const peaks = { rssBytes: 0, redisBytes: 0, overloadRssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   let inOverload = false;
   const redisMemory = async () => Number(/used_memory:(\d+)/.exec(await world.redis.info("memory"))?.[1] ?? 0);
@@ -128,7 +128,7 @@ try {
       if (inOverload) peaks.overloadRssBytes = Math.max(peaks.overloadRssBytes, rss);
     }, () => undefined);
     void redisMemory().then((b) => (peaks.redisBytes = Math.max(peaks.redisBytes, b)), () => undefined);
-  }, 500);
+  }, 1000);
 
   type LoadResult = { accepted: number; rejected: number; tooMany: number; errors: number; notOffered: number; seconds: number; acceptedPerSecond: number; requestP50Ms: number | null; requestP99Ms: number | null; avgEventBytes: number };
   let runIndex = 0;
@@ -157,7 +157,7 @@ try {
       const c = counts(m);
       if (c.windowIn >= c.filtered && c.filtered > 0) return { at: performance.now(), scrape: m };
       if (Date.now() > deadline) throw new Error(`pipeline did not drain: window has ${c.windowIn} of ${c.filtered}`);
-      await sleep(50);
+      await sleep(100);
     }
   };
 

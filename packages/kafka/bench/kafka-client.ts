@@ -35,6 +35,7 @@ type BenchOptions = {
   partitions: number;
   size: number;
   platformaticModule: string | undefined;
+  compression: string;
 };
 
 const { values: args } = parseArgs({
@@ -48,6 +49,8 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "platformatic,kafkajs" },
     brokers: { type: "string", default: "127.0.0.1:9092" },
     "platformatic-module": { type: "string" },
+    /** @platformatic/kafka only: "none" (default) or "lz4" etc., to compare CPU per message. */
+    compression: { type: "string", default: "none" },
   },
 });
 
@@ -58,6 +61,7 @@ const options: BenchOptions = {
   partitions: Number(args.partitions),
   size: Number(args.size),
   platformaticModule: args["platformatic-module"],
+  compression: args.compression,
 };
 
 // 10k distinct users, like user-activity traffic; the key is the user id.
@@ -98,6 +102,7 @@ async function benchPlatformatic(o: BenchOptions): Promise<RunResult> {
     acks: ProduceAcks.ALL,
     // Java-compatible murmur2 placement (the default differs from Java's for negative hashes).
     partitioner: compatibilityPartitioner,
+    ...(o.compression === "none" ? {} : { compression: o.compression as "lz4" }),
   });
   const p0 = performance.now();
   const c0 = cpuUs();
