@@ -136,6 +136,9 @@ describe("pipeline settings", () => {
     const redeployed = await call("POST", `/pipelines/${id}/deploy`, { versionId: v.id, startFrom: "latest" });
     expect(redeployed.status).toBe(201);
     expect(((await redeployed.json()) as { startFrom: string; settings: unknown }).settings).toEqual({ topics: { partitions: 3, retentionHours: 24 }, batch: {} });
+    const redeployedId = ((await prisma.deployment.findFirstOrThrow({ where: { pipelineId: id, desiredState: "running" } })).id);
     await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: id });
+    // No runner ever picked it up: nothing to drain, so it is stopped at once rather than pending forever.
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { id: redeployedId } })).status).toBe("stopped");
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import type { PrismaClient } from "@sluice/db";
 import { parsePipelineSettings, PipelineGraph } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
 import { credentialReferences } from "../pipelines/credentials";
@@ -26,6 +27,15 @@ const statusSelect = {
   updatedAt: true,
   version: { select: { id: true, number: true } },
 } as const;
+
+/**
+ * A stopped deployment that no runner ever picked up (still `pending`) has nothing to drain: it is
+ * stopped at once, or it would say pending forever. A runner starting it meanwhile stops it on its
+ * next pass, since it is no longer desired.
+ */
+function settleNeverStarted(db: Pick<PrismaClient, "deployment">, pipelineId: string, workspaceId: string) {
+  return db.deployment.updateMany({ where: { pipelineId, workspaceId, desiredState: "stopped", status: "pending" }, data: { status: "stopped", stoppedAt: new Date() } });
+}
 
 export const deploymentRouter = router({
   status: scopedProcedure("deployment:read")
@@ -79,6 +89,7 @@ export const deploymentRouter = router({
       const d = await ctx.prisma.$transaction(async (tx) => {
         const previous = await tx.deployment.findMany({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, desiredState: "running" }, select: { id: true, version: { select: { number: true } } } });
         await tx.deployment.updateMany({ where: { id: { in: previous.map((p) => p.id) } }, data: { desiredState: "stopped" } });
+        await settleNeverStarted(tx, input.pipelineId, ctx.workspace.id);
         const created = await tx.deployment.create({
           data: {
             workspaceId: ctx.workspace.id,
@@ -109,6 +120,7 @@ export const deploymentRouter = router({
     .mutation(async ({ ctx, input }) => {
       const res = await ctx.prisma.deployment.updateMany({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id, desiredState: "running" }, data: { desiredState: "stopped" } });
       if (res.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "The pipeline is not deployed." });
+      await settleNeverStarted(ctx.prisma, input.pipelineId, ctx.workspace.id);
       await ctx.audit({ action: "deployment.stop", resourceType: "pipeline", resourceId: input.pipelineId });
       await redis().publish(DEPLOYMENTS_CHANNEL, input.pipelineId);
       return { ok: true };
