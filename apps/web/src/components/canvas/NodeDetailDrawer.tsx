@@ -1,5 +1,6 @@
 "use client";
 import Link from "next/link";
+import { memo } from "react";
 import { outputPortsFor, type PipelineNode } from "@sluice/shared";
 import { compact, perSec, seconds, STATUS_DOT } from "@/components/monitoring/format";
 import { TimeSeriesChart } from "@/components/monitoring/TimeSeriesChart";
@@ -9,10 +10,8 @@ import { useLiveNode, useLiveSamples, useLiveStore } from "./live-store";
 /** A running node in detail: rates, errors, latency percentiles and pool state over the recent samples, its last errors, and links to its tap and dead letters. */
 export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClose: () => void }) {
   const live = useLiveNode(node.id);
-  const samples = useLiveSamples(node.id) ?? [];
   const store = useLiveStore();
   const ports = (outputPortsFor(node) ?? []).filter((p) => p.kind !== "dead-letter");
-  const data = samples as unknown as Record<string, number | null>[];
   return (
     <aside aria-label={`Live details of ${nodeTitle(node)}`} data-testid="node-drawer" className="flex w-96 shrink-0 flex-col overflow-y-auto border-l border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-950">
       <div className="flex items-center gap-2 border-b border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
@@ -43,9 +42,7 @@ export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClos
             </div>
           ))}
         </dl>
-        <TimeSeriesChart testId="drawer-chart-rates" title="Events per second" data={data} series={[{ key: "in", label: "in" }, { key: "out", label: "out" }, { key: "err", label: "errors" }]} unit="/s" />
-        <TimeSeriesChart testId="drawer-chart-latency" title="Batch latency (ms)" data={data} series={[{ key: "p50", label: "p50" }, { key: "p95", label: "p95" }, { key: "p99", label: "p99" }]} unit="ms" />
-        <TimeSeriesChart testId="drawer-chart-pool" title="Worker pool (batches)" data={data} series={[{ key: "waiting", label: "waiting" }, { key: "active", label: "active" }]} />
+        <DrawerCharts nodeId={node.id} />
         {live?.pool && (
           <dl className="card grid grid-cols-3 gap-2 p-3 text-xs" aria-label="Pool state">
             {Object.entries(live.pool).map(([k, v]) => (
@@ -87,3 +84,31 @@ export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClos
     </aside>
   );
 }
+
+const RATES = [
+  { key: "in", label: "in" },
+  { key: "out", label: "out" },
+  { key: "err", label: "errors" },
+];
+const LATENCY = [
+  { key: "p50", label: "p50" },
+  { key: "p95", label: "p95" },
+  { key: "p99", label: "p99" },
+];
+const POOL = [
+  { key: "waiting", label: "waiting" },
+  { key: "active", label: "active" },
+];
+
+/** The drawer's charts redraw only when the store refreshes its chart view, not with every snapshot. */
+const DrawerCharts = memo(function DrawerCharts({ nodeId }: { nodeId: string }) {
+  const samples = useLiveSamples(nodeId) ?? [];
+  const data = samples as unknown as Record<string, number | null>[];
+  return (
+    <>
+      <TimeSeriesChart testId="drawer-chart-rates" title="Events per second" data={data} series={RATES} unit="/s" />
+      <TimeSeriesChart testId="drawer-chart-latency" title="Batch latency (ms)" data={data} series={LATENCY} unit="ms" />
+      <TimeSeriesChart testId="drawer-chart-pool" title="Worker pool (batches)" data={data} series={POOL} />
+    </>
+  );
+});

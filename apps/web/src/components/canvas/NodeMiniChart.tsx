@@ -1,11 +1,14 @@
 "use client";
+import { memo } from "react";
 import { Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { compact } from "@/components/monitoring/format";
 import { formatTime } from "@/components/monitoring/TimeSeriesChart";
 import { useLiveSamples } from "./live-store";
 
 /** The hover chart of a node: its in/out rate over the last ~60 samples kept in the browser. */
-export function NodeMiniChart({ nodeId }: { nodeId: string }) {
+export const NodeMiniChart = memo(NodeMiniChartImpl);
+
+function NodeMiniChartImpl({ nodeId }: { nodeId: string }) {
   const samples = useLiveSamples(nodeId) ?? [];
   return (
     <div data-testid={`node-minichart-${nodeId}`} className="rounded-md border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900">

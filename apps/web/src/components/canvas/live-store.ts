@@ -4,6 +4,12 @@ import type { MetricsSnapshotV1, NodeState, PipelineGraph } from "@sluice/shared
 import { appendSample, mapSnapshot, sampleOf, seedSeries, type LiveEdge, type LiveNode, type LiveSample } from "./live-overlay";
 
 /**
+ * Charts (hover chart, drawer) redraw at most this often; numbers update with every snapshot. A
+ * recharts redraw costs tens of ms, which a loaded machine turns into a sluggish page at 1 Hz.
+ */
+export const CHART_REFRESH_MS = 5_000;
+
+/**
  * Live figures for the canvas, outside React state: each node and edge component subscribes to its
  * own entry, so a snapshot re-renders the nodes and edge labels whose figures it carries and nothing
  * else (the graph, xyflow's node list and the editor stay untouched).
@@ -13,6 +19,9 @@ export class LiveStore {
   private nodes = new Map<string, LiveNode>();
   private edges = new Map<string, LiveEdge>();
   private series = new Map<string, LiveSample[]>();
+  /** What charts see: the series as of the last chart refresh (charts cost far more than numbers). */
+  private chartView = new Map<string, LiveSample[]>();
+  private chartAt = -Infinity;
   private seeded = false;
   at: number | null = null;
 
@@ -37,7 +46,7 @@ export class LiveStore {
 
   node = (id: string) => this.nodes.get(id);
   edge = (id: string) => this.edges.get(id);
-  samples = (id: string) => this.series.get(id);
+  samples = (id: string) => this.chartView.get(id);
 
   push(snapshot: MetricsSnapshotV1, graph: PipelineGraph, fallback: NodeState) {
     const mapped = mapSnapshot(snapshot, graph, fallback);
@@ -48,6 +57,10 @@ export class LiveStore {
       if (sample) this.series.set(id, appendSample(this.series.get(id) ?? [], sample));
     }
     this.at = snapshot.at;
+    if (snapshot.at - this.chartAt >= CHART_REFRESH_MS) {
+      this.chartView = new Map(this.series);
+      this.chartAt = snapshot.at;
+    }
     this.emit();
   }
 
@@ -60,6 +73,7 @@ export class LiveStore {
       const older = history.filter((s) => live.length === 0 || s.t < live[0]!.t);
       this.series.set(id, [...older, ...live].slice(-60));
     }
+    this.chartView = new Map(this.series);
     this.emit();
   }
 
