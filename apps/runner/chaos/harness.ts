@@ -4,7 +4,7 @@
 import { createKafka, type Kafka } from "@sluice/kafka";
 import { testLogger } from "../test/services";
 import { waitRunning } from "../test/engine-world";
-import { checkDeadLetters, checkEventsTable, checkWindowCounts, readDeadLetters, sampleLag, waitLagZero, type Check, type DeadLetter, type WindowResult } from "./checks";
+import { checkDeadLetters, checkEventsTable, checkWindowCounts, countRepeatedIds, readDeadLetters, sampleLag, waitLagZero, type Check, type DeadLetter, type WindowResult } from "./checks";
 import { isPoison, sendStream, type LoadResult, type StreamSpec } from "./load-client";
 import { deployChaosPipeline, type ChaosPipeline } from "./pipeline";
 import { runnerProcess, type RunnerProcess } from "./runner-process";
@@ -197,6 +197,12 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     figures["max lag (messages, all stages)"] = sampler.max();
     figures["longest single request incl. retries (s)"] = +(load.longestRetryMs / 1000).toFixed(1);
     figures["re-deliveries absorbed by the events upsert"] = events.redelivered;
+    // The window counts what dedup emits: a dedup batch replayed after its outputs were sent re-emits them.
+    const dedupOut = pipeline.plan.topics.find((t) => t.nodeId === "dedup" && t.port === "out")?.name;
+    if (dedupOut) {
+      const r = await countRepeatedIds(kafka, dedupOut);
+      figures["dedup output: messages / repeated ids (window input)"] = `${r.messages} / ${r.repeated}`;
+    }
     figures["consumer-group assignments logged (rebalances x members)"] = runners.reduce((sum, r) => sum + r.assignments(), 0);
     if (options.allowSinkDeadLetters) figures["sink dead letters (events / window results)"] = `${sinkDeadIds.size} / ${sinkDead.length - sinkDeadIds.size}`;
     const extra = options.extraChecks?.({ pipeline, load, deadLetters, samples: sampler.samples() }) ?? [];
