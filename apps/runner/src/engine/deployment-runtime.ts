@@ -14,6 +14,7 @@ import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeN
 import { planNodeIds, type Plan } from "./plan";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys } from "./stage-step";
+import { deleteMatching } from "./redis-keys";
 import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
 
 export type DeploymentSpec = {
@@ -206,6 +207,8 @@ export async function removeDeploymentKeys(deploymentId: string, stageIds: reado
       if ((await queue.getWorkers()).length > 0) continue;
       // No worker is left, so an "active" job can only be a crashed runner's stalled one.
       await queue.obliterate({ force: true });
+      // Keys BullMQ does not know of (batch payloads stored beside their jobs) go too.
+      await deleteMatching(redis, `${QUEUE_PREFIX}:${name}:*`);
       removed.push(name);
     } finally {
       await queue.close();

@@ -12,6 +12,7 @@ import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { Plan } from "./plan";
+import { deleteMatching } from "./redis-keys";
 import { watermarkKey } from "./stage-step";
 
 export type StartPosition = "resume" | "earliest" | "latest";
@@ -69,14 +70,9 @@ async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: {
 export async function resetState(plan: Plan, redis: Redis): Promise<void> {
   for (const stage of plan.stages.filter((s) => s.stateful)) {
     const head = stage.nodes[0]!.id;
-    const doomed = [watermarkKey(plan.pipelineId, head)];
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `sluice:state:${plan.pipelineId}:${head}:*`, "COUNT", 1000);
-      cursor = next;
-      doomed.push(...keys);
-    } while (cursor !== "0");
-    await redis.del(...doomed);
+    // checkpointKeys(): sluice:state:<pipeline>:<node>:<topic>:<partition>[:offset]
+    await deleteMatching(redis, `sluice:state:${plan.pipelineId}:${head}:*`);
+    await redis.del(watermarkKey(plan.pipelineId, head));
   }
 }
 
