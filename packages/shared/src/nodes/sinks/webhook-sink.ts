@@ -32,7 +32,7 @@ export const WebhookSinkConfig = z
     timeout: Duration.default("10s").meta(ui({ title: "Timeout", description: "Default 10s.", widget: "duration", advanced: true })),
     allowPrivateAddresses: z.boolean().default(false).meta(ui({
       title: "Allow private addresses",
-      description: "Off: URLs resolving to localhost, private or link-local addresses are refused (protects internal services). Default off.",
+      description: "Off: URLs resolving to localhost, private or link-local addresses are refused (protects internal services). On takes effect only where the operator also allows it (runner ALLOW_PRIVATE_WEBHOOKS=true). Default off.",
       widget: "toggle",
       advanced: true,
     })),
