@@ -41,7 +41,7 @@ export async function createWorld(): Promise<World> {
     async close() {
       // Leave no queues, state or topics of this workspace behind.
       const deployments = await prisma.deployment.findMany({ where: { workspaceId: workspace.id }, select: { id: true, pipelineId: true } });
-      const patterns = deployments.flatMap((d) => [`sluice:stage.${d.id}.*`, `sluice:state:${d.pipelineId}:*`, `sluice:watermarks:${d.pipelineId}:*`, `sluice:generator:${d.pipelineId}:*`, `sluice:hist:${d.pipelineId}:*`]);
+      const patterns = deployments.flatMap((d) => [`sluice:stage.${d.id}.*`, `sluice:state:${d.pipelineId}:*`, `sluice:watermarks:${d.pipelineId}:*`, `sluice:generator:${d.pipelineId}:*`, `sluice:hist:${d.pipelineId}:*`, `sluice:deployment:${d.id}:*`]);
       for (const pattern of new Set(patterns)) {
         const keys = await redis.keys(pattern);
         if (keys.length > 0) await redis.del(...keys);
