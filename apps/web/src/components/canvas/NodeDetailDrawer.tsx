@@ -85,6 +85,9 @@ export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClos
   );
 }
 
+/** The drawer is w-96 (384 px) with 12 px padding and the card's 8 px: charts get a fixed width. */
+const DRAWER_CHART_WIDTH = 340;
+
 const RATES = [
   { key: "in", label: "in" },
   { key: "out", label: "out" },
@@ -106,9 +109,9 @@ const DrawerCharts = memo(function DrawerCharts({ nodeId }: { nodeId: string }) 
   const data = samples as unknown as Record<string, number | null>[];
   return (
     <>
-      <TimeSeriesChart testId="drawer-chart-rates" title="Events per second" data={data} series={RATES} unit="/s" />
-      <TimeSeriesChart testId="drawer-chart-latency" title="Batch latency (ms)" data={data} series={LATENCY} unit="ms" />
-      <TimeSeriesChart testId="drawer-chart-pool" title="Worker pool (batches)" data={data} series={POOL} />
+      <TimeSeriesChart testId="drawer-chart-rates" title="Events per second" data={data} series={RATES} unit="/s" fixedWidth={DRAWER_CHART_WIDTH} />
+      <TimeSeriesChart testId="drawer-chart-latency" title="Batch latency (ms)" data={data} series={LATENCY} unit="ms" fixedWidth={DRAWER_CHART_WIDTH} />
+      <TimeSeriesChart testId="drawer-chart-pool" title="Worker pool (batches)" data={data} series={POOL} fixedWidth={DRAWER_CHART_WIDTH} />
     </>
   );
 });
