@@ -57,6 +57,8 @@ async function main(): Promise<number> {
   await startRedis();
   await startKafka();
   await stopKafka(); // fails fast when the broker on the port is not ours
+  // A fresh log directory: old runs' partitions only slow the broker restarts down.
+  rmSync(join(repoRoot, ".cache", "kafka", `data-${KAFKA_PORT}`), { recursive: true, force: true });
   await startKafka();
   await recreateDatabase(databaseUrl);
   // The runner test helpers read these when first imported.
@@ -94,8 +96,14 @@ async function main(): Promise<number> {
       failed++;
     }
     // A scenario that failed half-way may have left a service down.
-    if (!(await canConnect("127.0.0.1", REDIS_PORT))) await startRedis();
-    if (!(await canConnect("127.0.0.1", KAFKA_PORT))) await startKafka();
+    try {
+      if (!(await canConnect("127.0.0.1", REDIS_PORT))) await startRedis();
+      if (!(await canConnect("127.0.0.1", KAFKA_PORT))) await startKafka();
+    } catch (error) {
+      console.error(`[chaos] services could not be restored after ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      failed++;
+      break;
+    }
   }
   console.log(`\n[chaos] runner logs: ${logDir}; total ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`chaos: ${passed} passed, ${failed} failed`);
@@ -104,6 +112,9 @@ async function main(): Promise<number> {
 
 async function cleanUp() {
   await kafka?.stop().catch(() => undefined);
+  // A broker whose start timed out has no handle: find it by this suite's own config file.
+  const leftover = spawnSync("pgrep", ["-f", `server-${KAFKA_PORT}.properties`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  for (const pid of leftover) process.kill(Number(pid), "SIGKILL");
   if (await canConnect("127.0.0.1", REDIS_PORT)) await stopRedis(false).catch(() => undefined);
 }
 // Ctrl-C: stop what this run started (runner processes are killed on exit by their module).

@@ -108,7 +108,8 @@ export async function checkWindowCounts(db: pg.Client, table: string, expected: 
     const key = `${e.type}@${new Date(start).toISOString()}`;
     want.set(key, (want.get(key) ?? 0) + 1);
   }
-  const rows = await db.query<{ event_type: string; window_start: Date; events: string }>(`SELECT event_type, window_start, events FROM ${table}`);
+  const rows = await db.query<{ event_type: string; window_start: Date; events: string; revision: number }>(`SELECT event_type, window_start, events, revision FROM ${table}`);
+  const revision = new Map(rows.rows.map((r) => [`${r.event_type}@${r.window_start.toISOString()}`, r.revision]));
   const got = new Map(rows.rows.map((r) => [`${r.event_type}@${r.window_start.toISOString()}`, Number(r.events)]));
   for (const d of deadLettered) {
     const key = `${d.eventType}@${new Date(d.windowStart).toISOString()}`;
@@ -121,7 +122,7 @@ export async function checkWindowCounts(db: pg.Client, table: string, expected: 
   for (const [key, count] of want) {
     const n = got.get(key);
     if (n === count) continue;
-    wrong.push(`${key}: ${n ?? "missing"} != ${count}`);
+    wrong.push(`${key}: ${n ?? "missing"} != ${count} (revision ${revision.get(key) ?? "-"})`);
     if ((n ?? 0) > count) over += (n ?? 0) - count;
     else under += count - (n ?? 0);
   }
