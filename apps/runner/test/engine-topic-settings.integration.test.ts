@@ -1,5 +1,6 @@
 // A pipeline's own topic settings (snapshotted on its deployment) are what the runner creates topics
-// with; a later deploy grows existing topics only for pipelines without keyed state.
+// with; a later deploy applies its retention to existing topics and grows them only for pipelines
+// without keyed state.
 import type { PipelineGraph, PipelineSettings } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
@@ -75,6 +76,13 @@ describe("engine: per-pipeline topic settings", () => {
     await deployWith(pipeline.id, g, { topics: { partitions: 5, retentionHours: 2 }, batch: {} });
     expect((await describeTopic(ingestTopic)).partitions).toHaveLength(5);
     expect((await describeTopic(outTopic)).partitions).toHaveLength(1);
+
+    // A retention the pipeline sets is applied to its existing topics; with none set they keep theirs.
+    await deployWith(pipeline.id, g, { topics: { partitions: 5, retentionHours: 5 }, batch: {} });
+    expect((await describeTopic(ingestTopic)).config["retention.ms"]).toBe(String(5 * 3600 * 1000));
+    await deployWith(pipeline.id, g, { topics: { partitions: 5 }, batch: {} });
+    expect((await describeTopic(ingestTopic)).config["retention.ms"]).toBe(String(5 * 3600 * 1000));
+    expect((await describeTopic(outTopic)).config["retention.ms"]).toBeUndefined();
   });
 
   it("leaves the topics of a pipeline with keyed state as they are", async () => {

@@ -1,4 +1,4 @@
-import { Admin, ConfigResourceTypes, ConfigSources } from "@platformatic/kafka";
+import { Admin, ConfigResourceTypes, ConfigSources, IncrementalAlterConfigOperationTypes } from "@platformatic/kafka";
 import type { ClientBase } from "./client-base";
 import { KafkaUnavailableError } from "./errors";
 import type { KafkaAdmin, PartitionOffset, TopicDescription, TopicSpec } from "./types";
@@ -127,6 +127,18 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
 
     async addPartitions(topic: string, count: number) {
       await admin.createPartitions({ topics: [{ name: topic, count }] });
+    },
+
+    async setTopicConfig(topic: string, config: Record<string, string>) {
+      await admin.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: topic,
+            configs: Object.entries(config).map(([name, value]) => ({ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET })),
+          },
+        ],
+      });
     },
 
     async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffset[]> {

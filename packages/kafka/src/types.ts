@@ -106,6 +106,8 @@ export type KafkaAdmin = {
   setCommittedOffsets(groupId: string, offsets: PartitionOffset[]): Promise<void>;
   /** Grows a topic to `count` partitions (never shrinks; keys map to new partitions afterwards). */
   addPartitions(topic: string, count: number): Promise<void>;
+  /** Sets topic-level configs (e.g. retention.ms), leaving the others as they are. */
+  setTopicConfig(topic: string, config: Record<string, string>): Promise<void>;
   /** One fresh metadata round trip to the cluster; throws when no broker answers. */
   ping(): Promise<void>;
 };

@@ -3,7 +3,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
-import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId, type PipelineBatchSettings } from "@sluice/shared";
+import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
 import { tapOutputs } from "../monitoring/tap";
@@ -25,8 +25,8 @@ export type DeploymentSpec = {
   /** earliest/latest: the stage groups' offsets (and stateful checkpoints) are reset once, at the first start. */
   startPosition: StartPosition;
   plan: Plan;
-  /** The pipeline's own micro-batch bounds over the runner's (RUNNER_BATCH_*). */
-  batch?: PipelineBatchSettings;
+  /** The pipeline's own settings (its topic settings are already merged into the plan's). */
+  settings?: PipelineSettings;
 };
 
 export type RuntimeDeps = {
@@ -61,12 +61,13 @@ export type DeploymentRuntime = {
 export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): Promise<DeploymentRuntime> {
   const { plan } = spec;
   const log = deps.log.child({ deploymentId: spec.deploymentId, pipelineId: spec.pipelineId });
-  await ensureTopics(plan, deps.kafka, log);
+  await ensureTopics(plan, deps.kafka, log, spec.settings?.topics.retentionHours !== undefined);
+  const batch = spec.settings?.batch;
   const feederSettings: FeederSettings = {
     ...deps.feeder,
-    ...(spec.batch?.maxRecords !== undefined ? { maxBatchRecords: spec.batch.maxRecords } : {}),
-    ...(spec.batch?.maxBytes !== undefined ? { maxBatchBytes: spec.batch.maxBytes } : {}),
-    ...(spec.batch?.lingerMs !== undefined ? { lingerMs: spec.batch.lingerMs } : {}),
+    ...(batch?.maxRecords !== undefined ? { maxBatchRecords: batch.maxRecords } : {}),
+    ...(batch?.maxBytes !== undefined ? { maxBatchBytes: batch.maxBytes } : {}),
+    ...(batch?.lingerMs !== undefined ? { lingerMs: batch.lingerMs } : {}),
   };
   await applyStartPosition(spec.deploymentId, spec.startPosition, plan, { kafka: deps.kafka, redis: deps.redis, runnerId: deps.runnerId, log });
 
@@ -162,12 +163,13 @@ function nodeConfig(node: Plan["stages"][number]["nodes"][number], deps: Runtime
 }
 
 /**
- * Creates the plan's missing topics with its settings. Existing topics keep their retention and
- * replication; one with fewer partitions than the settings ask for is grown only when no stage keeps
- * keyed state (growing moves keys to other partitions, which would split a window's or dedup's state),
- * otherwise it is left as it is and a warning logged. Kafka cannot shrink a topic.
+ * Creates the plan's missing topics with its settings. Existing topics keep their replication, and
+ * their retention unless the pipeline sets its own (then it is applied, and logged); one with fewer
+ * partitions than the settings ask for is grown only when no stage keeps keyed state (growing moves
+ * keys to other partitions, which would split a window's or dedup's state), otherwise it is left as
+ * it is and a warning logged. Kafka cannot shrink a topic.
  */
-async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger): Promise<void> {
+async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger, ownRetention: boolean): Promise<void> {
   const managed = plan.topics.filter((t) => t.managed);
   const { existing } = await kafka.admin.createTopics(
     managed.map((t) => ({
@@ -179,7 +181,13 @@ async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger): Promise<void
   );
   // A kafka-sink's destination may be someone else's topic: never resized.
   const ours = new Set(managed.filter((t) => t.kind !== "sink").map((t) => t.name));
-  const small = (await kafka.admin.describeTopics(existing.filter((t) => ours.has(t)))).filter((t) => t.partitions.length < plan.settings.partitions);
+  const described = await kafka.admin.describeTopics(existing.filter((t) => ours.has(t)));
+  const retention = String(plan.settings.retentionMs);
+  for (const topic of ownRetention ? described.filter((t) => t.config["retention.ms"] !== retention) : []) {
+    await kafka.admin.setTopicConfig(topic.topic, { "retention.ms": retention });
+    log.info({ topic: topic.topic, from: topic.config["retention.ms"] ?? "broker default", to: retention }, "topic retention changed to the pipeline's setting");
+  }
+  const small = described.filter((t) => t.partitions.length < plan.settings.partitions);
   if (small.length === 0) return;
   const keyed = plan.stages.some((s) => s.stateful);
   for (const topic of small) {

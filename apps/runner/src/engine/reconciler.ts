@@ -6,7 +6,7 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
-import { type PipelineBatchSettings, parsePipelineSettings } from "@sluice/shared";
+import { parsePipelineSettings, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
@@ -120,15 +120,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         if (fresh) unplannable.set(row.id, fresh.updatedAt);
         continue;
       }
-      await start(row, planned.plan, settings.batch);
+      await start(row, planned.plan, settings);
     }
   }
 
-  async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: StartPosition; status: string }, plan: Plan, batch: PipelineBatchSettings) {
+  async function start(row: { id: string; workspaceId: string; pipelineId: string; versionId: string; startPosition: StartPosition; status: string }, plan: Plan, settings: PipelineSettings) {
     if (row.status !== "running") await setStatus(row.id, { status: "starting", statusReason: null, nodeStatus: allNodes(plan, "starting") });
     try {
       const runtime = await startDeployment(
-        { deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan, batch },
+        { deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan, settings },
         options,
       );
       runtimes.set(row.id, runtime);

@@ -6,8 +6,8 @@ import type { PipelineGraph } from "./pipeline-graph";
  * Per-pipeline runtime settings. Every field is optional: what is left out comes from the runner's
  * environment (RUNNER_TOPIC_* / RUNNER_BATCH_*: 6 partitions, 7 days, replication 1 locally and 3 in
  * production, batches of 500 records / 1 MiB / 20 ms). Topic settings apply when the runner creates a
- * topic; existing topics are never changed, except that partitions can grow for pipelines without
- * keyed state (see `partitionIncreaseProblem`).
+ * topic; on existing topics the runner applies a retention the pipeline sets, never changes replication,
+ * and grows partitions only for pipelines without keyed state (see `partitionChangeProblem`).
  */
 export const PipelineTopicSettings = z
   .object({

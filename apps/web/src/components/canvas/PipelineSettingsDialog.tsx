@@ -21,7 +21,7 @@ const FIELDS: { key: FieldKey; group: "topics" | "batch"; label: string; help: s
 /**
  * Topic and batch settings of a pipeline. Empty fields use the runner's defaults (6 partitions, 7 days,
  * replication 1 locally / 3 in production, 500 records, 1 MiB, 20 ms). Settings apply on the next deploy;
- * retention and replication only to topics created from then on.
+ * replication only to topics created from then on.
  */
 export function PipelineSettingsDialog({ workspaceId, pipelineId, canEdit, onClose }: { workspaceId: string; pipelineId: string; canEdit: boolean; onClose: () => void }) {
   const trpc = useTRPC();
@@ -73,7 +73,7 @@ export function PipelineSettingsDialog({ workspaceId, pipelineId, canEdit, onClo
           submit();
         }}
       >
-        <p className="text-sm text-slate-600 dark:text-slate-400">Empty fields use the runner&apos;s defaults. Changes apply on the next deploy; existing topics keep their retention and replication.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">Empty fields use the runner&apos;s defaults. Changes apply on the next deploy, retention to existing topics too; replication only to new topics.</p>
         {(["topics", "batch"] as const).map((group) => (
           <fieldset key={group} className="grid grid-cols-1 gap-3 sm:grid-cols-3" disabled={!canEdit || !pipeline.data}>
             <legend className="label mb-1">{group === "topics" ? "Topics" : "Micro-batches"}</legend>

@@ -4,7 +4,7 @@ import { kafka } from "../kafka";
 
 /**
  * Why the pipeline's existing topics cannot take these settings, or null. Only partitions matter:
- * retention and replication apply to topics created from now on, and batching to the next deploy.
+ * retention can always be changed, replication applies to new topics, batching to the next deploy.
  * `graphs` are every graph whose state could live in those topics (draft and deployed version).
  */
 export async function settingsProblem(input: { workspaceId: string; pipelineId: string; graphs: PipelineGraph[]; settings: PipelineSettings }): Promise<string | null> {
