@@ -131,12 +131,16 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
   // commit caught in a rebalance can otherwise hang, and with it every later commit of the caller.
   let commits: Promise<unknown> = Promise.resolve();
   const commitNow = (offsets: PartitionOffset[]) => {
-    const run = commits.then(() =>
-      Promise.race([
-        // leaderEpoch -1: "unknown"; the broker then skips its fencing check for this commit.
-        consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) }),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("offset commit timed out")), COMMIT_TIMEOUT_MS).unref()),
-      ]),
+    const run = commits.then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error("offset commit timed out")), COMMIT_TIMEOUT_MS);
+          // leaderEpoch -1: "unknown"; the broker then skips its fencing check for this commit.
+          consumer
+            .commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) })
+            .then(() => resolve(), reject)
+            .finally(() => clearTimeout(timer));
+        }),
     );
     commits = run.catch(() => undefined);
     return run;
