@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createPrismaClient, ensureDatabase, migrateDatabase } from "@sluice/db";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
-import { bin, node22, startManaged, waitForHttp, type Managed } from "./lib/procs";
+import { bin, node22, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
 import { DEMO_USER, seedDemo } from "./lib/seed";
 import { ServiceError, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
@@ -54,7 +54,7 @@ async function main() {
 
   if (!dev) await ensureWebBuild({ ...env, NODE_ENV: "production" });
 
-  const runner = startManaged("runner", node22, ["--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], env);
+  const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], env);
   children.push(runner);
   const web = startManaged(
     "web",

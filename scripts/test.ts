@@ -7,7 +7,7 @@ import { ensureDebianPackages } from "./lib/apt";
 import { recreateDatabase } from "./lib/database";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
-import { bin, node22, run, startManaged, waitForHttp, type Managed } from "./lib/procs";
+import { bin, node22, run, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
 import { ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
 
@@ -105,7 +105,7 @@ async function main() {
     };
     await ensureWebBuild(e2eEnv);
     rmSync(serviceLog, { force: true });
-    const runner = startManaged("runner", node22, ["--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], { ...e2eEnv, LOG_LEVEL: "info" }, repoRoot, serviceLog);
+    const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], { ...e2eEnv, LOG_LEVEL: "info" }, repoRoot, serviceLog);
     children.push(runner);
     const web = startManaged("web", bin("next"), ["start", "-p", String(webPort)], e2eEnv, join(repoRoot, "apps", "web"), serviceLog);
     children.push(web);

@@ -4,6 +4,11 @@ import { join } from "node:path";
 import { repoRoot } from "./paths";
 
 export const node22 = join(repoRoot, "node_modules", ".bin", "node");
+/**
+ * The runner's V8 heap cap. Its live heap stays near 100 MiB even at 5x overload (BENCHMARKS.md), but
+ * without a cap V8 lets the heap grow towards 500 MiB before collecting; the cap keeps RSS bounded.
+ */
+export const RUNNER_HEAP_FLAG = "--max-old-space-size=384";
 export const bin = (name: string) => join(repoRoot, "node_modules", ".bin", name);
 
 /** Runs a command to completion with inherited output; resolves to its exit code. */
