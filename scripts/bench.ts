@@ -12,7 +12,7 @@ import { localSecrets, serviceUrls } from "./lib/config";
 import { recreateDatabase } from "./lib/database";
 import { canConnect, waitFor } from "./lib/net";
 import { repoRoot } from "./lib/paths";
-import { node22, startManaged, type Managed } from "./lib/procs";
+import { node22, RUNNER_HEAP_FLAG, startManaged, type Managed } from "./lib/procs";
 import { ensureServices } from "./lib/services";
 
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
@@ -23,7 +23,8 @@ const REDIS_PORT = Number(process.env["BENCH_REDIS_PORT"] ?? 6391);
  * The runner's V8 heap cap, as a deployment sets it (NODE_OPTIONS): without one V8 lets the heap grow
  * far past the live set (~100 MiB under load) before collecting, and RSS follows.
  */
-const RUNNER_NODE_FLAGS = process.env["BENCH_RUNNER_NODE_FLAGS"] ?? "--max-old-space-size=256";
+// The runner runs as `npm start` runs it (same heap cap) unless BENCH_RUNNER_NODE_FLAGS says otherwise.
+const RUNNER_NODE_FLAGS = process.env["BENCH_RUNNER_NODE_FLAGS"] ?? RUNNER_HEAP_FLAG;
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 function median(xs: number[]): number {
