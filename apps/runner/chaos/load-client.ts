@@ -74,7 +74,7 @@ export type LoadOptions = {
   batch: number;
   /** Called after each accepted request with the number of events accepted so far. */
   onProgress?: (accepted: number) => void | Promise<void>;
-  /** Stop retrying one request after this long (the scenario then fails). Default 180 s. */
+  /** Stop retrying one request after this long (the scenario then fails). Default 300 s. */
   giveUpMs?: number;
 };
 
@@ -91,7 +91,7 @@ export async function sendStream(spec: StreamSpec, range: { from: number; to: nu
     const first = Date.now();
     let lastAnswer = "";
     for (let attempt = 0; ; attempt++) {
-      if (Date.now() - first > (options.giveUpMs ?? 180_000)) throw new Error(`ingest did not accept a request within ${options.giveUpMs ?? 180_000} ms (last answer: ${lastAnswer})`);
+      if (Date.now() - first > (options.giveUpMs ?? 300_000)) throw new Error(`ingest did not accept a request within ${options.giveUpMs ?? 300_000} ms (last answer: ${lastAnswer})`);
       const urls = options.urls();
       const url = urls[(next++ + attempt) % urls.length]!;
       result.requests++;

@@ -87,7 +87,8 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
       });
     });
     c.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
-    const timeout = setTimeout(() => c.kill("SIGKILL"), 60_000);
+    // Generous: on a machine shared with builds, tsx + Prisma + the first reconcile pass take a while.
+    const timeout = setTimeout(() => c.kill("SIGKILL"), 180_000);
     try {
       await ready$;
     } finally {
