@@ -104,6 +104,9 @@ export async function createStageQueue(name: string, connection: Redis, settings
         waiters.set(jobId, waiter);
         registry.waiters.set(jobId, waiter);
       });
+      // close() may reject `done` while the enqueue below is still pending (and then fails): that
+      // rejection must not surface as unhandled. Callers that await `done` still see it.
+      done.catch(() => {});
       registry.batches.set(jobId, batch);
       const p = payloadKey(name, jobId);
       const data: StageJobData = { version: "v2", topic: batch.topic, partition: batch.partition, n: batch.records.length, p, r: origin };
