@@ -1,12 +1,13 @@
 // Poison events go to the failing node's dead-letter topic with the error and their source in
 // headers while the rest flow on; a sink that stays down has its batch dead-lettered after bounded
 // retries instead of blocking the partition.
-import { decodeDeadLetterHeaders } from "@sluice/shared";
+import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
 import type { ConsumedMessage } from "@sluice/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
-import { eventually, uniqueName } from "./services";
+import { createRedis, closeRedis } from "../src/services/redis";
+import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
   const received: ConsumedMessage[] = [];
@@ -85,6 +86,21 @@ describe("engine: dead letters", () => {
     expect(passed.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(
       events.filter((_, i) => i % 8 !== 0).map((e) => e.id).sort(),
     );
+
+    // The filter's error reaches the live snapshot (the node drawer's "last errors"), and the stage
+    // head reports the bytes it read.
+    const firstHeaders = decodeDeadLetterHeaders(dead[0]!.headers);
+    const snapshots: MetricsSnapshotV1[] = [];
+    const sub = createRedis(testServices.redisUrl, testLogger, "dlq-test-sub");
+    await sub.connect();
+    sub.on("message", (_channel: string, message: string) => snapshots.push(JSON.parse(message) as MetricsSnapshotV1));
+    await sub.subscribe(metricsChannel(pipeline.id));
+    try {
+      await eventually(() => expect(snapshots.at(-1)?.nodes["filter"]?.lastErrors?.map((e) => e.message)).toContain(firstHeaders.success ? firstHeaders.data.errorMessage : "?"), { timeoutMs: 5000 });
+      expect(snapshots.at(-1)!.nodes["ingest"]!.lastErrors).toBeUndefined();
+    } finally {
+      await closeRedis(sub);
+    }
     await world.kafka.admin.deleteTopics([outTopic]);
   });
 

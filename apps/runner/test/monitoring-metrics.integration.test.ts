@@ -127,6 +127,8 @@ describe("monitoring: live metrics snapshots", () => {
       expect(last.nodes["sink"]!.pool).toMatchObject({ concurrency: expect.any(Number) as number });
       expect(last.nodes["sink"]!.freshnessSeconds).not.toBeNull();
       expect(steady.some((s) => s.nodes["sink"]!.latencyMs.p50 !== null)).toBe(true);
+      // The stage head ("clicks" reads the ingest topic) reports the bytes it read: ~80 B per event here.
+      expect(steady.some((s) => s.nodes["clicks"]!.bytesInPerSec > rate * 50)).toBe(true);
       expect(steady.some((s) => (s.edges.find((e) => e.topic === topic)?.producePerSec ?? 0) > rate * 0.8)).toBe(true);
 
       // 2. Block the sink (table lock): lag and lag seconds grow; release: they drain back to 0.

@@ -4,7 +4,19 @@
 import type { EventRecord } from "@sluice/shared";
 
 export type NodeCounters = { in: number; out: number; err: number; dlq: number };
-export type NodeStatsEntry = NodeCounters & { latencyMs: number[]; maxEventTimeMs: number | null };
+export type NodeError = { at: number; message: string };
+export type NodeStatsEntry = NodeCounters & {
+  latencyMs: number[];
+  maxEventTimeMs: number | null;
+  /** Records re-run because their batch failed an attempt (BullMQ retry). */
+  retries: number;
+  /** UTF-8 bytes of the record values a stage head read from its topic. */
+  bytesIn: number;
+  /** Newest first, at most LAST_ERRORS, one per failing batch (not per event). */
+  errors: NodeError[];
+};
+
+const LAST_ERRORS = 5;
 
 /** Samples kept per node between two drains (a uniform reservoir beyond this). */
 const RESERVOIR = 512;
@@ -12,6 +24,10 @@ const RESERVOIR = 512;
 export type NodeStats = {
   add(pipelineId: string, nodeId: string, field: keyof NodeCounters, n: number): void;
   latency(pipelineId: string, nodeId: string, ms: number): void;
+  retried(pipelineId: string, nodeId: string, records: number): void;
+  bytesIn(pipelineId: string, nodeId: string, bytes: number): void;
+  /** A batch of this node failed or dead-lettered events with this message. */
+  error(pipelineId: string, nodeId: string, message: string): void;
   /** A sink wrote these events: remember the newest event time (for freshness). */
   written(pipelineId: string, nodeId: string, events: readonly EventRecord[]): void;
   /** Totals and newest event time of one node (zeros when unseen). */
@@ -38,7 +54,7 @@ export function createNodeStats(): NodeStats {
     let nodes = byPipeline.get(pipelineId);
     if (!nodes) byPipeline.set(pipelineId, (nodes = new Map()));
     let e = nodes.get(nodeId);
-    if (!e) nodes.set(nodeId, (e = { in: 0, out: 0, err: 0, dlq: 0, latencyMs: [], maxEventTimeMs: null, seen: 0 }));
+    if (!e) nodes.set(nodeId, (e = { in: 0, out: 0, err: 0, dlq: 0, latencyMs: [], maxEventTimeMs: null, retries: 0, bytesIn: 0, errors: [], seen: 0 }));
     return e;
   };
   return {
@@ -53,6 +69,18 @@ export function createNodeStats(): NodeStats {
         const slot = Math.floor(Math.random() * e.seen);
         if (slot < RESERVOIR) e.latencyMs[slot] = ms;
       }
+    },
+    retried(pipelineId, nodeId, records) {
+      entry(pipelineId, nodeId).retries += records;
+    },
+    bytesIn(pipelineId, nodeId, bytes) {
+      entry(pipelineId, nodeId).bytesIn += bytes;
+    },
+    error(pipelineId, nodeId, message) {
+      const e = entry(pipelineId, nodeId);
+      const text = message.slice(0, 500);
+      if (e.errors[0]?.message === text) e.errors[0] = { at: Date.now(), message: text };
+      else e.errors = [{ at: Date.now(), message: text }, ...e.errors].slice(0, LAST_ERRORS);
     },
     written(pipelineId, nodeId, events) {
       let max: number | null = null;

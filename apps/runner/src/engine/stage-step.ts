@@ -117,6 +117,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     if (failures.length === 0) return;
     deps.metrics.errors.inc(label(nodeId), failures.length);
     deps.metrics.stats.add(plan.pipelineId, nodeId, "err", failures.length);
+    deps.metrics.stats.error(plan.pipelineId, nodeId, failures[0]!.error.message);
     if (!errorTopic) return;
     deps.metrics.dlq.inc(label(nodeId), failures.length);
     deps.metrics.stats.add(plan.pipelineId, nodeId, "dlq", failures.length);
@@ -155,7 +156,9 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
   const undecodable: CoreFailure[] = [];
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
   const replays = new Map<string, EventRecord[]>();
+  let bytesIn = 0;
   for (const record of batch.records) {
+    bytesIn += Buffer.byteLength(record.v);
     if (checkpoint && BigInt(record.o) <= skipThrough) continue;
     let value: JsonValue | undefined;
     try {
@@ -186,6 +189,8 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     input.push(event);
   }
   deadLetter(head.id, undecodable);
+  deps.metrics.stats.bytesIn(plan.pipelineId, head.id, bytesIn);
+  if (attempt > 1) deps.metrics.stats.retried(plan.pipelineId, head.id, batch.records.length);
 
   // Run the chain. Key of an output: the core's (key-by), else the record's own input key.
   const keyOf = (event: EventRecord, explicit: string | undefined) => explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
@@ -236,8 +241,9 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     } catch (error) {
       // Transient until the last attempt; then the batch's events at this node are dead-lettered, so a
       // sink outage never blocks the partition forever.
-      if (!finalAttempt) throw error;
       const message = error instanceof Error ? error.message : String(error);
+      deps.metrics.stats.error(plan.pipelineId, nodeId, message);
+      if (!finalAttempt) throw error;
       deps.log.warn({ err: error, node: nodeId, attempt }, "node failed on its last attempt: dead-lettering the batch");
       deadLetter(nodeId, events.map((event) => ({ event, error: { code: NODE_FAILED, message } })));
       continue;

@@ -58,6 +58,7 @@ type PipelineState = {
   tenLatency: Map<string, number[]>;
   /** Per node, its recent distinct status reasons (newest first), for the canvas drawer. */
   errors: Map<string, { at: number; message: string }[]>;
+  prevExtra: Map<string, { retries: number; bytesIn: number }>;
   latest?: MetricsSnapshotV1;
 };
 
@@ -207,7 +208,11 @@ export function startSnapshotPublisher(options: {
       if (status?.reason && recent[0]?.message !== status.reason.slice(0, 500)) {
         state.errors.set(nodeId, [{ at: now, message: status.reason.slice(0, 500) }, ...recent].slice(0, LAST_ERRORS_MAX));
       }
-      const lastErrors = state.errors.get(nodeId);
+      // Status reasons (node failing) and the errors batches reported (dead-lettered events, failed attempts).
+      const merged = [...(state.errors.get(nodeId) ?? []), ...totals.errors].sort((a, b) => b.at - a.at);
+      const lastErrors = merged.filter((e, i) => i === 0 || e.message !== merged[i - 1]!.message).slice(0, LAST_ERRORS_MAX);
+      const prevExtra = state.prevExtra.get(nodeId) ?? { retries: 0, bytesIn: 0 };
+      state.prevExtra.set(nodeId, { retries: totals.retries, bytesIn: totals.bytesIn });
       const node: NodeMetricsV1 = {
         inPerSec: round(delta.in / dt),
         outPerSec: round(delta.out / dt),
@@ -217,12 +222,12 @@ export function startSnapshotPublisher(options: {
         outTotal: totals.out,
         errorsTotal: totals.err,
         dlqTotal: totals.dlq,
-        retriesTotal: 0,
-        bytesInPerSec: 0,
+        retriesTotal: totals.retries,
+        bytesInPerSec: round((totals.bytesIn - prevExtra.bytesIn) / dt),
         latencyMs,
         status: status?.state ?? "running",
         lastError: status?.reason ?? null,
-        ...(lastErrors ? { lastErrors } : {}),
+        ...(lastErrors.length > 0 ? { lastErrors } : {}),
         ...(counts && stage ? { pool: { ...counts, workers: 1, concurrency: stage.concurrency } } : {}),
       };
       if (type === "window" || type === "sessionize") node.watermark = watermarks.get(nodeId) ?? null;
@@ -311,7 +316,7 @@ export function startSnapshotPublisher(options: {
         const { pipelineId, deploymentId } = runtime.spec;
         let state = states.get(pipelineId);
         if (!state) {
-          state = { deploymentId, startedAt: now, lastAt: now - intervalMs, prev: new Map(), prevEnds: new Map(), stuck: new Map(), bucket: -1, tenCounts: new Map(), tenLatency: new Map(), errors: new Map() };
+          state = { deploymentId, startedAt: now, lastAt: now - intervalMs, prev: new Map(), prevEnds: new Map(), stuck: new Map(), bucket: -1, tenCounts: new Map(), tenLatency: new Map(), errors: new Map(), prevExtra: new Map() };
           states.set(pipelineId, state);
         }
         state.deploymentId = deploymentId;

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { memo } from "react";
 import { outputPortsFor, type PipelineNode } from "@sluice/shared";
-import { compact, perSec, seconds, STATUS_DOT } from "@/components/monitoring/format";
+import { bytesPerSec, compact, perSec, seconds, STATUS_DOT } from "@/components/monitoring/format";
 import { TimeSeriesChart } from "@/components/monitoring/TimeSeriesChart";
 import { nodeTitle } from "./graph-model";
 import { useLiveNode, useLiveSamples, useLiveStore } from "./live-store";
@@ -35,6 +35,8 @@ export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClos
             ["errors total", compact(live?.errorsTotal)],
             ["DLQ total", compact(live?.dlqTotal)],
             ["freshness", seconds(live?.freshnessSeconds)],
+            ["retried", compact(live?.retriesTotal)],
+            ["read", bytesPerSec(live?.bytesInPerSec)],
           ].map(([label, value]) => (
             <div key={label} className="card p-2">
               <dt className="text-slate-500">{label}</dt>

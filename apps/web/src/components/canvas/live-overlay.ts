@@ -11,6 +11,8 @@ export type LiveNode = {
   errorsPerSec: number;
   errorsTotal: number;
   dlqTotal: number;
+  retriesTotal: number;
+  bytesInPerSec: number;
   latencyMs: NodeMetricsV1["latencyMs"];
   pool: NodeMetricsV1["pool"] | null;
   freshnessSeconds: number | null;
@@ -49,7 +51,7 @@ export function statusFromDeployment(status: string | null | undefined): NodeSta
 
 export function liveNode(metrics: NodeMetricsV1 | undefined, fallback: NodeState): LiveNode {
   if (!metrics) {
-    return { status: fallback, health: nodeHealth({ status: fallback, inPerSec: 0, errorsPerSec: 0 }), inPerSec: 0, outPerSec: 0, errorsPerSec: 0, errorsTotal: 0, dlqTotal: 0, latencyMs: { p50: null, p95: null, p99: null }, pool: null, freshnessSeconds: null, lastErrors: [] };
+    return { status: fallback, health: nodeHealth({ status: fallback, inPerSec: 0, errorsPerSec: 0 }), inPerSec: 0, outPerSec: 0, errorsPerSec: 0, errorsTotal: 0, dlqTotal: 0, retriesTotal: 0, bytesInPerSec: 0, latencyMs: { p50: null, p95: null, p99: null }, pool: null, freshnessSeconds: null, lastErrors: [] };
   }
   const lastErrors = metrics.lastErrors ?? (metrics.lastError ? [{ at: 0, message: metrics.lastError }] : []);
   return {
@@ -60,6 +62,8 @@ export function liveNode(metrics: NodeMetricsV1 | undefined, fallback: NodeState
     errorsPerSec: metrics.errorsPerSec,
     errorsTotal: metrics.errorsTotal,
     dlqTotal: metrics.dlqTotal,
+    retriesTotal: metrics.retriesTotal,
+    bytesInPerSec: metrics.bytesInPerSec,
     latencyMs: metrics.latencyMs,
     pool: metrics.pool ?? null,
     freshnessSeconds: metrics.freshnessSeconds ?? null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, compact, lagTone, perSec, seconds } from "./format";
+import { ago, bytesPerSec, compact, lagTone, perSec, seconds } from "./format";
 
 describe("monitoring formats", () => {
   it("formats rates, durations and ages compactly", () => {
@@ -13,6 +13,9 @@ describe("monitoring formats", () => {
     expect(seconds(600)).toBe("10 min");
     expect(ago(1000, 4000)).toBe("3.0 s ago");
     expect(ago(null)).toBe("–");
+    expect(bytesPerSec(300)).toBe("300 B/s");
+    expect(bytesPerSec(1536)).toBe("1.5 KiB/s");
+    expect(bytesPerSec(3 * 1024 * 1024)).toBe("3.0 MiB/s");
   });
 
   it("colours lag by the shared thresholds", () => {

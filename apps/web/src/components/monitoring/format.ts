@@ -29,6 +29,14 @@ export function perSec(n: number | null | undefined): string {
   return `${compact(n)}/s`;
 }
 
+/** Bytes per second, binary units: "512 B/s", "1.4 KiB/s", "3.2 MiB/s". */
+export function bytesPerSec(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n)) return "–";
+  if (n < 1024) return `${Math.round(n)} B/s`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB/s`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB/s`;
+}
+
 /** Edge stroke and status-dot colours per health (SVG needs raw colours, not classes). */
 export const HEALTH_STROKE: Record<Health, string> = { ok: "#10b981", warn: "#f59e0b", bad: "#ef4444", idle: "#94a3b8" };
 
