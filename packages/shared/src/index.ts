@@ -93,3 +93,4 @@ export * from "./templates/index";
 
 // Live metrics contract (runner -> Redis -> web)
 export * from "./metrics/metrics-snapshot";
+export * from "./runtime-contract";

@@ -26,6 +26,7 @@ import { runRedisScript } from "../services/redis";
 import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
 import type { Plan, Stage } from "./plan";
+import { REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
 
 /** A job's payload: consecutive records of one partition. Values stay raw text (decoded by the worker). */
 export const StageBatchV1 = z.object({
@@ -54,10 +55,7 @@ export type StepDeps = {
 };
 
 /** Stable machine codes for failures the runner itself detects. */
-const INVALID_VALUE = "record.invalid-json";
 const NODE_FAILED = "node.failed";
-/** Set by the dead-letter inbox's replay: the record re-enters this stage's chain at that node. */
-export const REPLAY_NODE_HEADER = "x-sluice-replay-node";
 
 /** Redis keys of a stateful node's checkpoint (per partition) and watermarks (per input topic). */
 export function checkpointKeys(pipelineId: string, nodeId: string, topic: string, partition: number) {
@@ -169,7 +167,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     if (value === undefined || !isJsonObject(value)) {
       const event: EventRecord = { raw: record.v.slice(0, 100_000) };
       origin.set(event, { offset: record.o, key: record.k });
-      undecodable.push({ event, error: { code: INVALID_VALUE, message: "record value is not a JSON object" } });
+      undecodable.push({ event, error: { code: UNDECODABLE_RECORD_CODE, message: "record value is not a JSON object" } });
       continue;
     }
     let event: EventRecord = value;

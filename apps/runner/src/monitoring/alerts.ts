@@ -16,10 +16,11 @@ import type { Reconciler } from "../engine/reconciler";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
 import { runRedisScript } from "../services/redis";
+import { alertsChannel } from "@sluice/shared";
+export { alertsChannel };
 
 export const ALERT_WEBHOOK_QUEUE = "alert-webhooks";
 export const alertStateKey = (ruleId: string) => `sluice:alert:${ruleId}`;
-export const alertsChannel = (workspaceId: string) => `sluice:alerts:${workspaceId}`;
 
 /** KEYS: the rule's state key. ARGV: the new state. 1 when this caller made the transition. */
 const TRANSITION_SCRIPT = `

@@ -21,8 +21,9 @@ import type { NodeCounters } from "../engine/node-stats";
 import type { Reconciler } from "../engine/reconciler";
 import { watermarkKey } from "../engine/stage-step";
 import type { Logger } from "../log";
+import { historyStreamKey } from "@sluice/shared";
+export { historyStreamKey };
 
-export const historyStreamKey = (pipelineId: string, resolution: "1s" | "10s") => `sluice:hist:${pipelineId}:${resolution}`;
 
 /** One history entry (field `d` of a stream entry). in/out/err/dlq are counts over the entry's interval. */
 export type HistoryEntryV1 = {

@@ -6,11 +6,9 @@
 // PUBLISHed on `sluice:tap:<pipeline>` (raw: masking is the web's job, per viewer role).
 import type { Redis } from "ioredis";
 import type { EventRecord } from "@sluice/shared";
+import { TAP_INDEX_KEY, tapChannel, tapMember } from "@sluice/shared";
+export { TAP_INDEX_KEY, tapChannel, tapMember };
 
-/** Must match apps/web/src/server/routers/tap.ts. */
-export const TAP_INDEX_KEY = "sluice:taps";
-export const tapChannel = (pipelineId: string) => `sluice:tap:${pipelineId}`;
-export const tapMember = (pipelineId: string, nodeId: string, port: string) => `${pipelineId}:${nodeId}:${port}`;
 
 export const TAP_MAX_PER_SECOND = 20;
 const REFRESH_MS = 1000;

@@ -1,9 +1,9 @@
 import "server-only";
 import { z } from "zod";
 import { ChannelHub } from "./redis-fanout";
+import { alertsChannel } from "@sluice/shared";
+export { alertsChannel };
 
-/** Must match apps/runner/src/monitoring/alerts.ts (`alertsChannel`). */
-export const alertsChannel = (workspaceId: string) => `sluice:alerts:${workspaceId}`;
 
 /** An alert transition as the runner publishes it (the AlertEvent row). */
 export const AlertTransition = z.object({

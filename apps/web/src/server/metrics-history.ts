@@ -1,6 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { redis } from "./redis";
+import { historyStreamKey } from "@sluice/shared";
+export { historyStreamKey };
 
 /**
  * Metric history written by runners (apps/runner/src/monitoring): one Redis stream per pipeline and
@@ -33,8 +35,6 @@ export type HistoryPoint = {
   sinks: Record<string, number | null>;
 };
 
-/** Must match apps/runner/src/monitoring/snapshot-publisher.ts. */
-export const historyStreamKey = (pipelineId: string, res: "1s" | "10s") => `sluice:hist:${pipelineId}:${res}`;
 
 const max = (a: number | null | undefined, b: number | null | undefined) => (a == null ? (b ?? null) : b == null ? a : Math.max(a, b));
 

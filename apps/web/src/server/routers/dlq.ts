@@ -10,13 +10,10 @@ import { kafka } from "../kafka";
 import { type ObservedPipeline, observedPipeline, piiMasker } from "../pipelines/observed";
 import type { AuditDb } from "../audit";
 import { router, scopedProcedure } from "../trpc/init";
+import { REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
 
-/** Must match REPLAY_NODE_HEADER in apps/runner/src/engine/stage-step.ts. */
-const REPLAY_NODE_HEADER = "x-sluice-replay-node";
 /** The inbox reads at most this many of the newest records per DLQ partition (bounded reads). */
 const WINDOW_PER_PARTITION = 200;
-/** Must match INVALID_VALUE in apps/runner/src/engine/stage-step.ts. */
-const UNDECODABLE = "record.invalid-json";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const g = globalThis as unknown as { sluiceDlqReader?: KafkaReader; sluiceDlqProducer?: KafkaProducer };
@@ -140,7 +137,7 @@ function replayMessage(observed: ObservedPipeline, r: DeadLetter): { ok: true; m
   const value = r.record.value;
   if (!value) return { ok: false, reason: "the record has no value" };
   // The runner wraps a value that was not a JSON object as { raw }: replaying it would inject that wrapper.
-  if (r.code === UNDECODABLE) return { ok: false, reason: "the original value was not a JSON object; fix the producer instead" };
+  if (r.code === UNDECODABLE_RECORD_CODE) return { ok: false, reason: "the original value was not a JSON object; fix the producer instead" };
   const ingest = plan.ingest.find((i) => i.nodeId === r.nodeId);
   if (ingest) {
     let body: unknown;

@@ -7,11 +7,8 @@ import { observedPipeline, piiMasker } from "../pipelines/observed";
 import { redis } from "../redis";
 import { ChannelHub } from "../redis-fanout";
 import { router, scopedProcedure } from "../trpc/init";
+import { TAP_INDEX_KEY, tapChannel, tapMember } from "@sluice/shared";
 
-/** Must match apps/runner/src/monitoring/tap.ts (the runner samples watched ports listed here). */
-const TAP_INDEX_KEY = "sluice:taps";
-const tapChannel = (pipelineId: string) => `sluice:tap:${pipelineId}`;
-const tapMember = (pipelineId: string, nodeId: string, port: string) => `${pipelineId}:${nodeId}:${port}`;
 
 /** A watched port stays announced this long after the last refresh (a closed tab stops costing). */
 const TAP_TTL_MS = 10_000;
