@@ -2,24 +2,12 @@
 // headers while the rest flow on; a sink that stays down has its batch dead-lettered after bounded
 // retries instead of blocking the partition.
 import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
-import type { ConsumedMessage } from "@sluice/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { createApiKey, createPipeline, createSecret, createWorld, readAll, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
-async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
-  const received: ConsumedMessage[] = [];
-  const consumer = world.kafka.consumer({ groupId: uniqueName("dlq-reader"), topics: [topic], fetch: { maxWaitMs: 100 } });
-  await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
-  try {
-    await eventually(() => expect(received.length).toBeGreaterThanOrEqual(count), { timeoutMs: 30_000 });
-  } finally {
-    await consumer.close();
-  }
-  return received;
-}
 
 describe("engine: dead letters", () => {
   let world: World;

@@ -4,9 +4,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeDeadLetterHeaders, verifyWebhookSignature } from "@sluice/shared";
-import type { ConsumedMessage } from "@sluice/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { createApiKey, createPipeline, createSecret, createWorld, readAll, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -32,17 +31,6 @@ async function startReceiver(secret: string): Promise<{ url: string; hits: Hit[]
   return { url: `http://127.0.0.1:${port}/hook`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
-  const received: ConsumedMessage[] = [];
-  const consumer = world.kafka.consumer({ groupId: uniqueName("webhook-dlq"), topics: [topic], fetch: { maxWaitMs: 100 } });
-  await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
-  try {
-    await eventually(() => expect(received.length).toBeGreaterThanOrEqual(count), { timeoutMs: 30_000 });
-  } finally {
-    await consumer.close();
-  }
-  return received;
-}
 
 const signingSecret = "whsec-test-0123456789";
 

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
-import { createKafka, type Kafka } from "@sluice/kafka";
+import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
 import type { PipelineGraph } from "@sluice/shared";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
@@ -11,7 +11,7 @@ import { createEngine, type Engine, type EngineSettings } from "../src/engine/en
 import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { closeRedis, createRedis } from "../src/services/redis";
-import { testLogger, testServices, uniqueName } from "./services";
+import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 export type World = {
   prisma: PrismaClient;
@@ -144,4 +144,19 @@ export async function openSinkTable(table: string, columns: string): Promise<pg.
 export async function closeSinkTable(db: pg.Client | undefined, table: string): Promise<void> {
   await db?.query(`DROP TABLE IF EXISTS ${table}`);
   await db?.end();
+}
+
+/** Reads a topic from the start (a fresh group) until `count` records arrived (30 s at most). */
+export async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
+  const received: ConsumedMessage[] = [];
+  const consumer = world.kafka.consumer({ groupId: uniqueName("test-reader"), topics: [topic], fetch: { maxWaitMs: 100 } });
+  await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+  try {
+    await eventually(() => {
+      if (received.length < count) throw new Error(`${topic}: ${received.length} of ${count} records`);
+    }, { timeoutMs: 30_000 });
+  } finally {
+    await consumer.close();
+  }
+  return received;
 }
