@@ -1,8 +1,9 @@
 // A stage's feeder: a Kafka consumer in the stage's group that cuts micro-batches per partition
 // (bounded by count, bytes and linger), hands each to the pool as one job, and commits a partition's
 // offset only when every batch up to it has completed, strictly in offset order. In-flight batches
-// are bounded per partition and per stage; at the bound the partition is paused, so memory stays
-// bounded and a slow pool slows its consumer rather than the other way round.
+// are bounded per partition (one by default, so a key's events keep their order) and per stage; at
+// the bound the partition is paused, so memory stays bounded and a slow pool slows its consumer
+// rather than the other way round.
 import { randomUUID } from "node:crypto";
 import type { Kafka, KafkaConsumer } from "@sluice/kafka";
 import type { Logger } from "../log";
@@ -16,13 +17,17 @@ export type FeederSettings = {
   maxBatchBytes: number;
   /** How long a partial batch waits for more records. Default 20 ms. */
   lingerMs: number;
-  /** Batches in flight per partition. Default 2 (stateful stages: always 1, to keep state order). */
+  /**
+   * Batches in flight per partition. Default 1 for every stage: a partition's batches then run (send
+   * their outputs, write their sinks) strictly one after another, so a key's events keep their order;
+   * parallelism comes from partitions. More than 1 lets a later batch overtake an earlier one.
+   */
   maxInFlightPerPartition: number;
   /** Batches in flight for the whole stage in this process. Default 32. */
   maxInFlightTotal: number;
 };
 
-export const DEFAULT_FEEDER_SETTINGS: FeederSettings = { maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 2, maxInFlightTotal: 32 };
+export const DEFAULT_FEEDER_SETTINGS: FeederSettings = { maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 1, maxInFlightTotal: 32 };
 
 type Record_ = StageBatchV1["records"][number];
 type InFlight = { last: bigint; done: boolean; /** Broker timestamp (ms) of the batch's first record. */ firstTs?: number };
