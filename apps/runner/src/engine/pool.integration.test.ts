@@ -12,6 +12,7 @@ import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import { compilePlan } from "./plan";
+import { deleteMatching } from "./redis-keys";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys, type StageRuntime } from "./stage-step";
 
@@ -103,5 +104,23 @@ describe("stage queue and pool", () => {
     expect(await written()).toBe(before + 4n);
     expect(shared.waiters.size).toBe(0);
     expect(shared.batches.size).toBe(0);
+  });
+
+  it("fails (does not complete) a job that vanished from Redis before any worker ran it", async () => {
+    // A queue no pool serves yet, with a quick sweep; Redis then loses the queue's keys (a restart
+    // without persistence): the job was never run, so its offsets must not be committed.
+    const lostQueue = uniqueName("stage.pool-lost");
+    const registry: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const queue = await createStageQueue(lostQueue, redis, DEFAULT_POOL_SETTINGS, testLogger, registry, { sweepMs: 200, outcomeWaitMs: 300 });
+    closers.push(queue);
+    const outcome = queue.run(batch(20, 2), "lost-1").then(
+      () => "completed",
+      (error: Error) => error.message,
+    );
+    await eventually(async () => expect(await redis.exists(`${QUEUE_PREFIX}:${lostQueue}:lost-1`)).toBe(1));
+    await deleteMatching(redis, `${QUEUE_PREFIX}:${lostQueue}:*`);
+    expect(await outcome).toMatch(/lost-1 vanished/);
+    expect(registry.waiters.size).toBe(0);
+    expect(registry.batches.size).toBe(0);
   });
 });

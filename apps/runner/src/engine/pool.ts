@@ -27,14 +27,17 @@ export const stageQueueName = (deploymentId: string, stageId: string) => `stage.
 
 export type StageQueue = {
   name: string;
-  /** Enqueues a batch and resolves when its job completed; rejects when it finally failed. */
+  /**
+   * Enqueues a batch and resolves when its job completed; rejects when it finally failed, or when it
+   * vanished from Redis without an outcome (the caller runs the batch again: at-least-once).
+   */
   run(batch: StageBatchV1, jobId: string): Promise<void>;
   /** BullMQ job counts of the queue (all processes). */
   counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
   close(): Promise<void>;
 };
 
-type Waiter = { resolve(): void; reject(error: Error): void; since: number };
+type Waiter = { resolve(): void; reject(error: Error): void; since: number; /** Sweeps in a row that found its job gone. */ goneSweeps?: number };
 type Outcome = { ok: true } | { ok: false; reason: string };
 
 /**
@@ -61,7 +64,18 @@ function settle(waiter: Waiter, outcome: Outcome) {
   else waiter.reject(new Error(outcome.reason));
 }
 
-export async function createStageQueue(name: string, connection: Redis, settings: PoolSettings, log: Logger, registry = processRegistry): Promise<StageQueue> {
+/** How often the sweep looks for lost outcomes, and how old a waiter must be first (tests shorten both). */
+export type SweepTiming = { sweepMs: number; outcomeWaitMs: number };
+const DEFAULT_SWEEP: SweepTiming = { sweepMs: 5000, outcomeWaitMs: 10_000 };
+
+export async function createStageQueue(
+  name: string,
+  connection: Redis,
+  settings: PoolSettings,
+  log: Logger,
+  registry = processRegistry,
+  timing: SweepTiming = DEFAULT_SWEEP,
+): Promise<StageQueue> {
   // Finished jobs are removed, so the events stream only needs to be short.
   const queue = new Queue(name, { connection, prefix: QUEUE_PREFIX, streams: { events: { maxLen: 1000 } } });
   const origin = randomUUID();
@@ -77,21 +91,36 @@ export async function createStageQueue(name: string, connection: Redis, settings
     settle(waiter, status === "ok" ? { ok: true } : { ok: false, reason: reason.join(" ") || "job failed" });
   });
   await subscriber.subscribe(`${DONE_CHANNEL}${origin}`);
-  // Safety net for an outcome that never arrived (pub/sub is not durable: a reconnect can lose one):
-  // a job that no longer exists completed (finally failed jobs are kept for a while, so they can be told apart).
+  // Safety net for an outcome that never arrived (pub/sub is not durable: a reconnect can lose one).
+  // Finally failed jobs are kept for a while: their waiter is rejected. A job that no longer exists
+  // either completed (and was removed) or vanished without running: Redis lost its data (restarted
+  // without persistence, failed over), and with it the job. Its outcome is unknown, so it counts as
+  // failed and the feeder runs the batch again (at-least-once; a completed one whose message was lost
+  // runs twice, which idempotent sinks absorb). Resolving it would commit offsets of a batch that
+  // may never have run. It must be gone on two sweeps in a row: an outcome published the moment the
+  // job was removed is still on its way on the first.
   const sweep = setInterval(() => {
     const now = Date.now();
     for (const [jobId, waiter] of waiters) {
-      if (now - waiter.since < 10_000) continue;
-      void queue.getJob(jobId).then(async (job) => {
-        const state = job ? await job.getState() : "gone";
-        if (state !== "gone" && state !== "failed") return;
-        if (!waiters.delete(jobId)) return;
-        forget(registry, jobId);
-        settle(waiter, state === "gone" ? { ok: true } : { ok: false, reason: job?.failedReason ?? "job failed" });
-      });
+      if (now - waiter.since < timing.outcomeWaitMs) continue;
+      queue
+        .getJob(jobId)
+        .then(async (job) => {
+          const state = job ? await job.getState() : "gone";
+          if (state !== "gone" && state !== "unknown" && state !== "failed") {
+            waiter.goneSweeps = 0;
+            return;
+          }
+          if (state !== "failed" && (waiter.goneSweeps = (waiter.goneSweeps ?? 0) + 1) < 2) return;
+          if (!waiters.delete(jobId)) return;
+          forget(registry, jobId);
+          if (state !== "failed") log.warn({ jobId }, "a batch job vanished from Redis without an outcome; its batch runs again");
+          settle(waiter, state === "failed" ? { ok: false, reason: job?.failedReason ?? "job failed" } : { ok: false, reason: `job ${jobId} vanished (no outcome)` });
+        })
+        // Redis down: the next sweep tries again.
+        .catch((err: unknown) => log.warn({ err, jobId }, "could not look up a batch job"));
     }
-  }, 5000);
+  }, timing.sweepMs);
   return {
     name,
     async run(batch, jobId) {
