@@ -2,6 +2,7 @@
 // worker reads the batch from its payload key, runs the stage, and the feeder side hears the outcome
 // over Redis pub/sub. In one process the batch is taken from memory; both paths must give the same result.
 import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { engineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import { compilePlan } from "./plan";
 import { deleteMatching } from "./redis-keys";
-import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, type StagePool, type StageQueue } from "./pool";
+import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys, type StageRuntime } from "./stage-step";
 
 describe("stage queue and pool", () => {
@@ -23,7 +24,7 @@ describe("stage queue and pool", () => {
   let runtime: StageRuntime;
   const outTopic = uniqueName("pool-out");
   const queueName = uniqueName("stage.pool-test");
-  const closers: (StageQueue | StagePool)[] = [];
+  const closers: (StageQueue | StagePool | { close(): Promise<void> })[] = [];
 
   beforeAll(async () => {
     kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clientId: "pool-test", log: testLogger });
@@ -122,5 +123,83 @@ describe("stage queue and pool", () => {
     expect(await outcome).toMatch(/lost-1 vanished/);
     expect(registry.waiters.size).toBe(0);
     expect(registry.batches.size).toBe(0);
+  });
+
+  /** A queue name of its own (no other test's worker takes its jobs) and a way to read its jobs. */
+  async function ownQueue(prefix: string) {
+    const name = uniqueName(prefix);
+    const jobs = new Queue(name, { connection: redis, prefix: QUEUE_PREFIX });
+    closers.push({ close: () => jobs.close() });
+    const job = async (id: string) => {
+      const found = await jobs.getJob(id);
+      if (!found) throw new Error(`job ${id} not found`);
+      return found;
+    };
+    return { name, job };
+  }
+  const poolOf = (name: string, registry: JobRegistry) =>
+    createStagePool(name, runtime, { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger, connection: redis, settings: DEFAULT_POOL_SETTINGS, workerName: "pool-test", registry });
+
+  it("does not run a job whose submitter is gone, and fails it at once without retries", async () => {
+    const { name, job } = await ownQueue("stage.pool-orphan");
+    const deadSide: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const queue = await createStageQueue(name, redis, DEFAULT_POOL_SETTINGS, testLogger, deadSide);
+    const outcome = queue.run(batch(40, 2), "orphan-1").catch((error: Error) => error.message);
+    const origin = await eventually(async () => ((await job("orphan-1")).data as { r: string }).r);
+    expect(await redis.exists(originKey(origin))).toBe(1);
+    // The submitting "process" goes away: its liveness key is gone (close deletes it; after kill -9 it expires).
+    await queue.close();
+    expect(await outcome).toBe("queue closed");
+    expect(await redis.exists(originKey(origin))).toBe(0);
+
+    const before = await written();
+    closers.push(poolOf(name, { waiters: new Map(), batches: new Map() }));
+    const failed = await eventually(async () => {
+      const found = await job("orphan-1");
+      expect(await found.getState()).toBe("failed");
+      return found;
+    });
+    expect(failed.failedReason).toMatch(/^submitter gone/);
+    expect(failed.attemptsMade).toBe(1);
+    expect(await written()).toBe(before);
+    expect(await redis.exists(`${QUEUE_PREFIX}:${name}:payload:orphan-1`)).toBe(0);
+  });
+
+  it("fails, never completes, a job whose live submitter's key expired; the batch runs when re-submitted", async () => {
+    const { name, job } = await ownQueue("stage.pool-hiccup");
+    const feederSide: JobRegistry = { waiters: new Map(), batches: new Map() };
+    // The key is refreshed every 2 s: deleted right after being set, it stays away long enough for the worker below.
+    const queue = await createStageQueue(name, redis, DEFAULT_POOL_SETTINGS, testLogger, feederSide, { originRefreshMs: 2000 });
+    closers.push(queue);
+    const outcome = queue.run(batch(50, 2), "hiccup-1").then(
+      () => "completed",
+      (error: Error) => error.message,
+    );
+    const origin = await eventually(async () => ((await job("hiccup-1")).data as { r: string }).r);
+    // A Redis hiccup: the key of a live submitter expired.
+    await redis.del(originKey(origin));
+    const before = await written();
+    closers.push(poolOf(name, { waiters: new Map(), batches: new Map() }));
+    expect(await outcome).toMatch(/^submitter gone/);
+    expect(await written()).toBe(before);
+    // The refresh puts the key back; the feeder's re-submission then runs.
+    await eventually(async () => expect(await redis.exists(originKey(origin))).toBe(1), { timeoutMs: 5000 });
+    await queue.run(batch(50, 2), "hiccup-2");
+    expect(await written()).toBe(before + 2n);
+  });
+
+  it("runs a job of its own process without looking at the liveness key", async () => {
+    const { name, job } = await ownQueue("stage.pool-own");
+    const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
+    // No refresh during the test: the deleted key stays deleted.
+    const queue = await createStageQueue(name, redis, DEFAULT_POOL_SETTINGS, testLogger, shared, { originRefreshMs: 60_000 });
+    closers.push(queue);
+    const before = await written();
+    const done = queue.run(batch(60, 2), "own-1");
+    const origin = await eventually(async () => ((await job("own-1")).data as { r: string }).r);
+    await redis.del(originKey(origin));
+    closers.push(poolOf(name, shared));
+    await done;
+    expect(await written()).toBe(before + 2n);
   });
 });

@@ -2,9 +2,12 @@
 // removed when they complete (finally failed ones after 10 min, at most 1000), so Redis stays flat; attempts and backoff retry
 // transient failures, and the last attempt dead-letters instead of failing (see runStageBatch).
 // The records travel beside the job, as one raw string under a key the job names (a claim check); a
-// worker of the submitting process takes them from memory, any other reads the key.
+// worker of the submitting process takes them from memory, any other reads the key. Each queue
+// instance keeps a liveness key in Redis; another process's worker does not run a job whose submitter
+// is gone (a killed runner's partitions are re-read by their new owner: running its jobs would only
+// race that owner).
 import { randomUUID } from "node:crypto";
-import { Queue, Worker } from "bullmq";
+import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
@@ -53,6 +56,14 @@ const DONE_CHANNEL = "sluice:stage-done:";
 /** A payload outlives any sane queueing delay; if it expires anyway, the job fails and the feeder re-submits the batch. */
 const PAYLOAD_TTL_MS = 3_600_000;
 const payloadKey = (queueName: string, jobId: string) => `${QUEUE_PREFIX}:${queueName}:payload:${jobId}`;
+/**
+ * A queue instance's liveness key (`r` of its jobs): set on creation, refreshed while it lives,
+ * deleted on close. A process killed with -9 stops refreshing it and it expires.
+ */
+export const originKey = (origin: string) => `${QUEUE_PREFIX}:stage-origin:${origin}`;
+const ORIGIN_TTL_MS = 15_000;
+/** The failure reason of a job whose submitter was gone; its feeder, if it is alive after all, runs the batch again. */
+export const SUBMITTER_GONE = "submitter gone";
 
 function forget(registry: JobRegistry, jobId: string) {
   registry.waiters.delete(jobId);
@@ -64,9 +75,12 @@ function settle(waiter: Waiter, outcome: Outcome) {
   else waiter.reject(new Error(outcome.reason));
 }
 
-/** How often the sweep looks for lost outcomes, and how old a waiter must be first (tests shorten both). */
-export type SweepTiming = { sweepMs: number; outcomeWaitMs: number };
-const DEFAULT_SWEEP: SweepTiming = { sweepMs: 5000, outcomeWaitMs: 10_000 };
+/**
+ * How often the sweep looks for lost outcomes, how old a waiter must be first, and how often the
+ * liveness key is refreshed (it lives 15 s). Tests change them.
+ */
+export type QueueTiming = { sweepMs: number; outcomeWaitMs: number; originRefreshMs: number };
+const DEFAULT_TIMING: QueueTiming = { sweepMs: 5000, outcomeWaitMs: 10_000, originRefreshMs: 5000 };
 
 export async function createStageQueue(
   name: string,
@@ -74,8 +88,9 @@ export async function createStageQueue(
   settings: PoolSettings,
   log: Logger,
   registry = processRegistry,
-  timing: SweepTiming = DEFAULT_SWEEP,
+  timingOverrides: Partial<QueueTiming> = {},
 ): Promise<StageQueue> {
+  const timing = { ...DEFAULT_TIMING, ...timingOverrides };
   // Finished jobs are removed, so the events stream only needs to be short.
   const queue = new Queue(name, { connection, prefix: QUEUE_PREFIX, streams: { events: { maxLen: 1000 } } });
   const origin = randomUUID();
@@ -91,6 +106,9 @@ export async function createStageQueue(
     settle(waiter, status === "ok" ? { ok: true } : { ok: false, reason: reason.join(" ") || "job failed" });
   });
   await subscriber.subscribe(`${DONE_CHANNEL}${origin}`);
+  const alive = () => connection.set(originKey(origin), name, "PX", ORIGIN_TTL_MS);
+  await alive();
+  const heartbeat = setInterval(() => void alive().catch((err: unknown) => log.warn({ err }, "could not refresh the stage queue's liveness key")), timing.originRefreshMs);
   // Safety net for an outcome that never arrived (pub/sub is not durable: a reconnect can lose one).
   // Finally failed jobs are kept for a while: their waiter is rejected. A job that no longer exists
   // either completed (and was removed) or vanished without running: Redis lost its data (restarted
@@ -138,7 +156,7 @@ export async function createStageQueue(
       done.catch(() => {});
       registry.batches.set(jobId, batch);
       const p = payloadKey(name, jobId);
-      const data: StageJobData = { version: "v2", topic: batch.topic, partition: batch.partition, n: batch.records.length, p, r: origin };
+      const data: StageJobData = { version: "v2", topic: batch.topic, partition: batch.partition, n: batch.records.length, p, r: origin, l: 1 };
       try {
         await connection.set(p, encodeBatchPayload(batch), "PX", PAYLOAD_TTL_MS);
         await queue.add("batch", data, {
@@ -162,6 +180,9 @@ export async function createStageQueue(
     },
     async close() {
       clearInterval(sweep);
+      clearInterval(heartbeat);
+      // Our jobs still waiting are not run by other processes' workers from now on.
+      await connection.del(originKey(origin)).catch((err: unknown) => log.warn({ err }, "could not delete the stage queue's liveness key; it expires"));
       for (const [jobId, waiter] of waiters) {
         forget(registry, jobId);
         waiter.reject(new Error("queue closed"));
@@ -174,10 +195,12 @@ export async function createStageQueue(
 }
 
 /**
- * A job as enqueued: where its records are (`p`, see batch-payload.ts) and which queue instance
- * hears the outcome (`r`). v1 jobs (records inline) from an older runner are still run.
+ * A job as enqueued: where its records are (`p`, see batch-payload.ts), which queue instance hears the
+ * outcome (`r`) and, with `l`, that this instance keeps the liveness key `originKey(r)` (jobs of older
+ * runners have none and are run without the check). v1 jobs (records inline) from an older runner are
+ * still run.
  */
-type StageJobData = { version: "v2"; topic: string; partition: number; n: number; p: string; r: string } | (StageBatchV1 & { r?: string });
+type StageJobData = { version: "v2"; topic: string; partition: number; n: number; p: string; r: string; l?: 1 } | (StageBatchV1 & { r?: string });
 
 /** The job's outcome to its feeder: directly in this process, else on the feeder queue's channel. */
 function report(registry: JobRegistry, connection: Redis, jobId: string | undefined, data: StageJobData | undefined, outcome: Outcome, log: Logger) {
@@ -194,13 +217,20 @@ function report(registry: JobRegistry, connection: Redis, jobId: string | undefi
   connection.publish(`${DONE_CHANNEL}${data.r}`, message).catch((err: unknown) => log.warn({ err, jobId }, "could not report a job outcome; the feeder's sweep will find it"));
 }
 
-/** The job's records: from this process's memory when it submitted the job, else from its payload key. */
+/**
+ * The job's records: from this process's memory when it submitted the job (its waiter is alive by
+ * definition), else from its payload key, read in one round trip with the submitter's liveness key.
+ * A job whose submitter is gone is not run and fails at once (UnrecoverableError: no retries); it must
+ * not complete either, or a live submitter whose key merely expired (a Redis hiccup) would commit
+ * offsets of a batch that never ran. A live one hears the failure and runs the batch again.
+ */
 async function batchOf(registry: JobRegistry, connection: Redis, jobId: string | undefined, data: StageJobData): Promise<StageBatchV1> {
   if (data.version !== "v2") return asBatch(data);
   const local = jobId ? registry.batches.get(jobId) : undefined;
   if (local) return local;
-  const text = await connection.get(data.p);
-  if (text === null) throw new Error(`the records of job ${jobId} are gone (payload expired)`);
+  const [text, alive] = data.l ? await connection.mget(data.p, originKey(data.r)) : [await connection.get(data.p), "1"];
+  if (alive === null) throw new UnrecoverableError(`${SUBMITTER_GONE}: queue instance ${data.r} of job ${jobId} no longer runs; its partition's new owner reads these records again`);
+  if (text == null) throw new Error(`the records of job ${jobId} are gone (payload expired)`);
   const batch = decodeBatchPayload(text);
   if (batch.records.length !== data.n) throw new Error(`job ${jobId} names ${data.n} records, its payload has ${batch.records.length}`);
   return batch;
@@ -249,8 +279,11 @@ export function createStagePool(
   // Reported once the job's final state is written (completed and removed, or finally failed).
   worker.on("completed", (job) => report(registry, deps.connection, job.id, job.data as StageJobData, { ok: true }, log));
   worker.on("failed", (job, err) => {
-    log.warn({ err, jobId: job?.id, attempt: job?.attemptsMade }, "batch failed");
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) report(registry, deps.connection, job.id, job.data as StageJobData, { ok: false, reason: err.message }, log);
+    // Not retried: a job of a gone submitter, or another unrecoverable error.
+    const unrecoverable = err instanceof UnrecoverableError || err.name === "UnrecoverableError";
+    if (unrecoverable && err.message.startsWith(SUBMITTER_GONE)) log.info({ jobId: job?.id, reason: err.message }, "batch job of a gone submitter not run");
+    else log.warn({ err, jobId: job?.id, attempt: job?.attemptsMade }, "batch failed");
+    if (job && (unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) report(registry, deps.connection, job.id, job.data as StageJobData, { ok: false, reason: err.message }, log);
   });
   return {
     close: (force = false) => {
