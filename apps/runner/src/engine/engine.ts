@@ -121,6 +121,7 @@ export function createEngine(options: {
       reconciler.ingestSources().flatMap((r) =>
         r.spec.plan.ingest.filter((entry) => entry.pathKey === pathKey).map((entry) => ({ workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, entry, keyFor: r.keyFor })),
       ),
+    ready: () => reconciler.ready(),
     lagOf: (topic) => lag.lagOf(topic),
     lagThreshold: settings.ingestLagThreshold,
     metrics,

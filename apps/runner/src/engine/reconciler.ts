@@ -49,6 +49,11 @@ export type Reconciler = {
   reconcile(): Promise<void>;
   running(): DeploymentRuntime[];
   /**
+   * True once a pass has completed (without failing as a whole): until then a deployment that should
+   * run here may not be started yet, so "not running" is not an answer (HTTP ingest says 503).
+   */
+  ready(): boolean;
+  /**
    * Where HTTP ingest may write: running deployments plus, during a redeploy, the old version of a
    * pipeline until the new one started (its ingest topic is the same), so clients see no 404 gap.
    */
@@ -74,6 +79,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let current: Promise<void> = Promise.resolve();
   let queued = false;
   let stopped = false;
+  let passed = false;
 
   const setStatus = (id: string, data: Parameters<PrismaClient["deployment"]["updateMany"]>[0]["data"]) =>
     options.prisma.deployment.updateMany({ where: { id }, data }).catch((err: unknown) => log.warn({ err, deploymentId: id }, "status write failed"));
@@ -211,6 +217,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (stopped) return;
       try {
         await pass();
+        passed = true;
       } catch (err) {
         log.error({ err }, "reconcile pass failed");
       }
@@ -243,6 +250,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
     reconcile,
     running: () => [...runtimes.values()],
+    ready: () => passed,
     ingestSources: () => {
       const live = [...runtimes.values()];
       const pipelines = new Set(live.map((r) => r.spec.pipelineId));

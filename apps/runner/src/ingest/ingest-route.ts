@@ -2,6 +2,8 @@
 // rules, and answers 202 only after Kafka acknowledged every accepted event (and the dead-letter
 // records of the rejected ones). A malformed body writes nothing. When the first topic's consumers
 // fall behind past the threshold, clients get 429 with Retry-After instead of growing the backlog.
+// A path key no running pipeline uses gets 404, or 503 + Retry-After while the engine's first
+// reconcile pass has not completed (a restarted runner that has not started its deployments yet).
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { hashToken, type PrismaClient } from "@sluice/db";
@@ -33,6 +35,8 @@ export function createIngest(deps: {
   subscriber: Redis;
   /** Running ingest endpoints with this path key (one per workspace at most). */
   targets(pathKey: string): IngestTarget[];
+  /** False until the engine's first reconcile pass completed: an unknown path key may be a deployment not started yet. */
+  ready(): boolean;
   lagOf(topic: string): number;
   lagThreshold: number;
   metrics: EngineMetrics;
@@ -65,7 +69,11 @@ export function createIngest(deps: {
     maxBodyBytes: MAX_BODY_BYTES,
     async handler({ req, res, params, body }) {
       const candidates = deps.targets(params["key"] ?? "");
-      if (candidates.length === 0) throw new HttpError(404, "not_found", "no running pipeline receives events at this path");
+      if (candidates.length === 0) {
+        // A restarted runner has not started its deployments yet: a 404 would tell clients to give up.
+        if (!deps.ready()) throw new HttpError(503, "starting", "the runner is starting and does not know this path yet; retry shortly", { "retry-after": "1" });
+        throw new HttpError(404, "not_found", "no running pipeline receives events at this path");
+      }
       const header = req.headers["x-api-key"];
       const token = Array.isArray(header) ? header[0] : header;
       const key = token ? await lookupKey(token) : null;

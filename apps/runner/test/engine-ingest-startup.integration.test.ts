@@ -1,0 +1,75 @@
+// A (re)starting runner serves HTTP before its reconciler has started the running deployments (as
+// main.ts does): until the first reconcile pass completed, a path key it does not know yet gets 503 +
+// Retry-After (clients retry), not 404 (clients give up); afterwards 202 for a running pipeline's
+// path and 404 for an unknown one.
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEngine, type Engine } from "../src/engine/engine";
+import { startHttpServer, type HttpServer } from "../src/http/server";
+import { createApiKey, createPipeline, createWorld, deploy, waitRunning, type World } from "./engine-world";
+import { graph } from "./graphs";
+import { testLogger, uniqueName } from "./services";
+
+describe("engine: ingest while the runner starts", () => {
+  let world: World;
+  let engine: Engine | undefined;
+  let http: HttpServer | undefined;
+
+  beforeAll(async () => {
+    world = await createWorld();
+  });
+
+  afterAll(async () => {
+    await http?.close(100);
+    await engine?.stop();
+    await world?.close();
+  });
+
+  it("answers 503 + Retry-After for unknown paths until the first reconcile pass completed, then 202 / 404", async () => {
+    const pipeline = await createPipeline(world, "startup");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("startup").toLowerCase();
+    // Deployed while no runner runs.
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "map", type: "map", config: { assignments: [{ target: "props.seen", expression: "true" }] } },
+          { id: "out", type: "kafka-sink", config: { topic: `sluice.${world.workspaceId}.${pipeline.id}.external` } },
+        ],
+        [["ingest", "map"], ["map", "out"]],
+      ),
+    );
+
+    engine = createEngine({
+      prisma: world.prisma,
+      kafka: world.kafka,
+      redis: world.redis,
+      registry: new Registry(),
+      log: testLogger,
+      runnerId: uniqueName("runner"),
+      secretKey: world.secretKey,
+      settings: { workspaceIds: [world.workspaceId], reconcileIntervalMs: 1000, lagIntervalMs: 500, topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 } },
+    });
+    // HTTP first, like main.ts (health checks answer while the engine starts).
+    http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: engine.routes, log: testLogger });
+    const post = (path: string) =>
+      fetch(`${http!.url}/v1/ingest/${path}`, { method: "POST", body: JSON.stringify([{ id: uniqueName("e"), type: "click", userId: "u-1" }]), headers: { "x-api-key": key.token } });
+
+    for (const path of [pathKey, uniqueName("nowhere").toLowerCase()]) {
+      const early = await post(path);
+      expect(early.status).toBe(503);
+      expect(early.headers.get("retry-after")).toBe("1");
+      expect(await early.json()).toEqual({ error: "starting", message: expect.stringContaining("starting") as unknown });
+    }
+
+    await engine.start();
+    await waitRunning(world, deploymentId);
+    expect((await post(pathKey)).status).toBe(202);
+    const unknown = await post(uniqueName("nowhere").toLowerCase());
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("retry-after")).toBeNull();
+  });
+});
