@@ -1,9 +1,10 @@
 // Poison events go to the failing node's dead-letter topic with the error and their source in
-// headers while the rest flow on; a sink that stays down has its batch dead-lettered after bounded
-// retries instead of blocking the partition.
+// headers while the rest flow on. A sink that cannot be reached is waited out (its events did nothing
+// wrong); a batch the sink rejects is dead-lettered after bounded retries instead of blocking the partition.
 import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, readAll, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { startTcpProxy } from "../chaos/tcp-proxy";
+import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, readAll, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
@@ -92,23 +93,67 @@ describe("engine: dead letters", () => {
     await world.kafka.admin.deleteTopics([outTopic]);
   });
 
-  it("retries a batch while its sink is down, then dead-letters it with the attempt count", async () => {
+  it("waits out a sink it cannot reach (nothing dead-lettered), then writes every event", async () => {
     const pipeline = await createPipeline(world, "sink-down");
     const key = await createApiKey(world);
     const pathKey = uniqueName("down").toLowerCase();
-    // Nothing listens on port 1: every write fails.
-    const secretId = await createSecret(world, "postgresql://root@127.0.0.1:1/none");
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
-      ingestToPostgres(pathKey, key.id, secretId),
-    );
-    await waitRunning(world, deploymentId);
-    const events = Array.from({ length: 5 }, (_, i) => ({ id: `down-${i}`, type: "click", userId: "u-1" }));
-    expect((await post(running.http.url, pathKey, key.token, events)).status).toBe(202);
-    const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`, events.length);
-    expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(events.map((e) => e.id));
-    const headers = decodeDeadLetterHeaders(dead[0]!.headers);
-    expect(headers.success && headers.data).toMatchObject({ nodeId: "sink", errorCode: "node.failed", attempt: 3 });
+    const table = uniqueName("down_sink").replace(/-/g, "_");
+    const db = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text");
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(testServices.databaseUrl).port || 5432) });
+    try {
+      proxy.down();
+      const url = new URL(testServices.databaseUrl);
+      url.host = `127.0.0.1:${proxy.port}`;
+      const secretId = await createSecret(world, url.toString());
+      const graph = ingestToPostgres(pathKey, key.id, secretId);
+      graph.nodes[1]!.config["table"] = table;
+      const { deploymentId } = await deploy(world, pipeline.id, graph);
+      await waitRunning(world, deploymentId);
+      const events = Array.from({ length: 5 }, (_, i) => ({ id: `down-${i}`, type: "click", userId: "u-1" }));
+      expect((await post(running.http.url, pathKey, key.token, events)).status).toBe(202);
+      // Far more than the pool's 3 attempts (100 ms backoff) pass: the node is failing, nothing is
+      // dead-lettered, nothing written, the records wait in their partition.
+      await eventually(async () => {
+        const row = await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+        expect((row.nodeStatus as Record<string, { state: string; reason?: string }>)["sink"]?.state).toBe("failing");
+      });
+      await new Promise((r) => setTimeout(r, 3000));
+      const dlq = `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`;
+      const ends = await world.kafka.admin.endOffsets([dlq]);
+      expect(ends.reduce((sum, p) => sum + Number(p.offset), 0)).toBe(0);
+      expect((await db.query(`SELECT 1 FROM ${table}`)).rowCount).toBe(0);
+
+      proxy.heal();
+      await eventually(async () => expect((await db.query(`SELECT event_id FROM ${table}`)).rowCount).toBe(events.length), { timeoutMs: 60_000 });
+      expect((await world.kafka.admin.endOffsets([dlq])).reduce((sum, p) => sum + Number(p.offset), 0)).toBe(0);
+    } finally {
+      await proxy.close();
+      await closeSinkTable(db, table);
+    }
+  });
+
+  it("dead-letters a batch the sink rejects (a data error) after bounded attempts, with the attempt count", async () => {
+    const pipeline = await createPipeline(world, "sink-reject");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("reject").toLowerCase();
+    const table = uniqueName("reject_sink").replace(/-/g, "_");
+    // The table refuses these rows (check violation, SQLSTATE 23514) however often they are written.
+    const db = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text CHECK (event_type <> 'refused')");
+    try {
+      const secretId = await createSecret(world, testServices.databaseUrl);
+      const graph = ingestToPostgres(pathKey, key.id, secretId);
+      graph.nodes[1]!.config["table"] = table;
+      const { deploymentId } = await deploy(world, pipeline.id, graph);
+      await waitRunning(world, deploymentId);
+      const events = Array.from({ length: 5 }, (_, i) => ({ id: `reject-${i}`, type: "refused", userId: "u-1" }));
+      expect((await post(running.http.url, pathKey, key.token, events)).status).toBe(202);
+      const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`, events.length);
+      expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(events.map((e) => e.id));
+      const headers = decodeDeadLetterHeaders(dead[0]!.headers);
+      expect(headers.success && headers.data).toMatchObject({ nodeId: "sink", errorCode: "node.failed", attempt: 3 });
+      expect(headers.success && headers.data.errorMessage).toContain("check constraint");
+    } finally {
+      await closeSinkTable(db, table);
+    }
   });
 });

@@ -13,7 +13,7 @@ import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
 import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
 import { planNodeIds, type Plan } from "./plan";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
-import { buildTopicKeys } from "./stage-step";
+import { buildFencedTopics, buildTopicKeys } from "./stage-step";
 import { deleteMatching } from "./redis-keys";
 import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
 
@@ -76,6 +76,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const health = createNodeHealth(planNodeIds(plan));
   const stages: DeploymentRuntime["stages"] = [];
   const topicKey = buildTopicKeys(plan);
+  const fencedTopics = buildFencedTopics(plan);
   const startFrom = spec.startPosition === "latest" ? "latest" : "earliest";
 
   const stopAll = async (mode: "drain" | "abort") => {
@@ -106,7 +107,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
       const queue = await createStageQueue(name, deps.redis, deps.pool, log);
       closers.queues.push(queue);
       closers.pools.push(
-        createStagePool(name, { plan, stage, runtimes, topicKey }, {
+        createStagePool(name, { plan, stage, runtimes, topicKey, fencedTopics }, {
           producer: deps.producer,
           redis: deps.redis,
           metrics: deps.metrics,

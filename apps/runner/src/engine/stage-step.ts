@@ -1,7 +1,9 @@
 // Runs one micro-batch (one job) through a stage's fused chain: decode the input records, run each
 // node on what reaches it, write sinks, send every output and dead-letter record to Kafka and wait
-// for the acks, then (stateful stages) checkpoint state and the last applied offset in one Lua script.
-// Only after that does the job complete, and only then does the feeder commit the offsets.
+// for the acks. Stateful stages checkpoint state, the last applied offset and what the head emitted
+// (an outbox) in one Lua script before the rest of the chain runs. Only after all that does the job
+// complete, and only then does the feeder commit the offsets.
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
@@ -26,6 +28,7 @@ import { runRedisScript } from "../services/redis";
 import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
 import type { Plan, Stage } from "./plan";
+import { isConnectionError } from "./transient-errors";
 import { REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
 
 /** A job's payload: consecutive records of one partition. Values stay raw text (decoded by the worker). */
@@ -43,6 +46,8 @@ export type StageRuntime = {
   runtimes: Map<string, NodeRuntime>;
   /** Message key for a record written to a topic, when the topic's consumer needs a specific one. */
   topicKey: Map<string, (event: EventRecord) => string>;
+  /** Topics a stateful stage reads: records written to them carry a fence number (FENCE_HEADER). */
+  fencedTopics?: ReadonlySet<string>;
 };
 
 export type StepDeps = {
@@ -60,21 +65,85 @@ const NODE_FAILED = "node.failed";
 /** Redis keys of a stateful node's checkpoint (per partition) and watermarks (per input topic). */
 export function checkpointKeys(pipelineId: string, nodeId: string, topic: string, partition: number) {
   const base = `sluice:state:${pipelineId}:${nodeId}:${topic}:${partition}`;
-  return { state: base, marker: `${base}:offset` };
+  return { state: base, marker: `${base}:offset`, outbox: `${base}:outbox` };
 }
 
-/** KEYS: marker, state, watermarks. ARGV: expected marker ("" = none), new marker, state, partition, watermark ("" = none). */
+/**
+ * KEYS: marker, state, watermarks, outbox. ARGV: expected marker ("" = none), new marker, state,
+ * partition, watermark ("" = none), outbox ("" = none). Markers are "<last applied offset>/<run id>",
+ * so two runs never expect the same marker, not even two ticks (which keep the offset).
+ */
 const CHECKPOINT_SCRIPT = `
 local current = redis.call('GET', KEYS[1]) or ''
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6]) else redis.call('DEL', KEYS[4]) end
 return 1
+`;
+/** KEYS: outbox. ARGV: its id. Deletes the outbox only if it is still that one ("<id>\n<json>"). */
+const CLEAR_OUTBOX_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '\\n' then redis.call('DEL', KEYS[1]) return 1 end
+return 0
 `;
 export const watermarkKey = (pipelineId: string, nodeId: string) => `sluice:watermarks:${pipelineId}:${nodeId}`;
 
-type Checkpoint = { offset: string; state: unknown };
+/**
+ * Exactly-once into stateful stages. A record a stage writes to a topic that a stateful stage reads
+ * carries "<stream> <n>": stream = the writing stage's input topic (hashed) and partition, n = source
+ * offset × 1024 + the output's index among that offset's outputs. The writer handles a partition one
+ * batch at a time in offset order, so each stream reaches every partition of the topic in increasing
+ * n; when the writer runs records again (after a crash or a rebalance: at-least-once), the copies
+ * carry the same numbers, and the stateful reader skips every n at or below the highest it applied
+ * from that stream (kept in its checkpoint, atomically with its state). Records whose source offset is
+ * not known exactly (outputs of a node that builds a different number of new records) get no number
+ * and are always applied.
+ */
+const FENCE_HEADER = "x-sluice-src";
+const FENCE_FANOUT = 1024;
+
+/** Where a record came from: its input offset and key. `exact`: the offset is its own, not the batch's first. */
+type Origin = { offset: string; key: string | null; exact: boolean };
+type Pending = { nodeId: string; events: EventRecord[] };
+/** What the head of a stateful stage emitted, checkpointed with its state (see runStageBatch). */
+type SavedOutbox = {
+  out: OutgoingMessage[];
+  pending?: { nodeId: string; events: EventRecord[]; origins: Origin[] };
+  replays: [string, EventRecord[], Origin[]][];
+};
+/** The checkpoint's state value: the core's snapshot and the highest fence number applied per stream. */
+type StoredState = { core: unknown; seen: Record<string, number> };
+const STATE_TAG = "sluice.checkpoint";
+type Checkpoint = StoredState & { marker: string; offset: bigint };
+
+function readStoredState(text: string | null): StoredState {
+  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  if (parsed && typeof parsed === "object" && (parsed as Record<string, unknown>)[STATE_TAG] === 2) {
+    const stored = parsed as Partial<StoredState>;
+    return { core: stored.core ?? undefined, seen: stored.seen ?? {} };
+  }
+  // Written before fences existed: the bare snapshot.
+  return { core: parsed ?? undefined, seen: {} };
+}
+
+const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
+
+/** 32-bit FNV-1a, base 36: a short stable name for a topic in fence numbers. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(36);
+}
+
+/** Topics read by a stateful stage (their writers add fence numbers). */
+export function buildFencedTopics(plan: Plan): Set<string> {
+  return new Set(plan.stages.filter((s) => s.stateful).flatMap((s) => s.inputTopics));
+}
 
 export function buildTopicKeys(plan: Plan): Map<string, (event: EventRecord) => string> {
   const keys = new Map<string, (event: EventRecord) => string>();
@@ -106,9 +175,10 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
   const failedAt = new Date(now).toISOString();
   const head = stage.nodes[0]!;
   const out: OutgoingMessage[] = [];
-  const origin = new WeakMap<EventRecord, { offset: string; key: string | null }>();
+  const origin = new WeakMap<EventRecord, Origin>();
   const firstOffset = batch.records[0]?.o ?? "0";
   const label = (nodeId: string) => ({ pipeline: plan.pipelineId, node: nodeId });
+  const fenceStream = `${fnv1a(batch.topic)}.${batch.partition}`;
 
   const deadLetter = (nodeId: string, failures: readonly CoreFailure[]) => {
     const errorTopic = stage.routes[nodeId]?.["error"]?.topic;
@@ -141,23 +211,51 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     }
   };
 
-  // Decode. Records at or below a stateful node's checkpoint were applied before a crash: skip them.
+  // Key of an output: the core's (key-by), else the record's own input key.
+  const keyOf = (event: EventRecord, explicit: string | undefined) => explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
+  // Fence numbers: per topic and source offset, the outputs in order (see FENCE_HEADER).
+  const fenceIndex = new Map<string, number>();
+  let watermark: number | null | undefined;
+  let snapshot: unknown;
+
+  // Stateful stages: the checkpoint, and an outbox an earlier run checkpointed but may not have
+  // finished emitting (it crashed, or lost the race to this run): emit it first, exactly as it was.
   let checkpoint: Checkpoint | undefined;
-  const stateful = head && stage.stateful ? runtime.runtimes.get(head.id) : undefined;
+  const stateful = stage.stateful && runtime.runtimes.get(head.id)?.kind === "stateful";
   const keys = checkpointKeys(plan.pipelineId, head.id, batch.topic, batch.partition);
-  if (stateful?.kind === "stateful") {
-    const [marker, state] = await deps.redis.mget(keys.marker, keys.state);
-    checkpoint = marker ? { offset: marker, state: state ? (JSON.parse(state) as unknown) : undefined } : undefined;
+  if (stateful) {
+    const [marker, state, outbox] = await deps.redis.mget(keys.marker, keys.state, keys.outbox);
+    checkpoint = marker ? { marker, offset: markerOffset(marker), ...readStoredState(state ?? null) } : undefined;
+    if (outbox) {
+      await emitOutbox(outbox);
+      fenceIndex.clear();
+    }
   }
-  const skipThrough = checkpoint ? BigInt(checkpoint.offset) : -1n;
+  const skipThrough = checkpoint ? checkpoint.offset : -1n;
+  const seen = stateful ? { ...checkpoint?.seen } : undefined;
   const input: EventRecord[] = [];
   const undecodable: CoreFailure[] = [];
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
   const replays = new Map<string, EventRecord[]>();
   let bytesIn = 0;
+  let fencedOut = 0;
   for (const record of batch.records) {
     bytesIn += Buffer.byteLength(record.v);
+    // Records at or below the checkpoint were applied before a crash: skip them.
     if (checkpoint && BigInt(record.o) <= skipThrough) continue;
+    // A record an upstream stage emitted again (its replay after a crash or rebalance) was applied already.
+    const fence = seen ? record.h?.[FENCE_HEADER] : undefined;
+    if (fence !== undefined && seen) {
+      const space = fence.indexOf(" ");
+      const stream = fence.slice(0, space);
+      const n = Number(fence.slice(space + 1));
+      const applied = seen[stream];
+      if (applied !== undefined && n <= applied) {
+        fencedOut++;
+        continue;
+      }
+      if (Number.isFinite(n)) seen[stream] = n;
+    }
     let value: JsonValue | undefined;
     try {
       value = JSON.parse(record.v) as JsonValue;
@@ -166,7 +264,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     }
     if (value === undefined || !isJsonObject(value)) {
       const event: EventRecord = { raw: record.v.slice(0, 100_000) };
-      origin.set(event, { offset: record.o, key: record.k });
+      origin.set(event, { offset: record.o, key: record.k, exact: true });
       undecodable.push({ event, error: { code: UNDECODABLE_RECORD_CODE, message: "record value is not a JSON object" } });
       continue;
     }
@@ -176,7 +274,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
       const error = headers.success ? { code: headers.data.errorCode, message: headers.data.errorMessage } : { code: "unknown", message: "" };
       event = deadLetterRecord(value, error, headers.success ? headers.data.nodeId : "", headers.success ? headers.data.failedAt : failedAt);
     }
-    origin.set(event, { offset: record.o, key: record.k });
+    origin.set(event, { offset: record.o, key: record.k, exact: true });
     const replayAt = record.h?.[REPLAY_NODE_HEADER];
     if (replayAt && replayAt !== head.id && stage.nodes.some((n) => n.id === replayAt)) {
       const list = replays.get(replayAt);
@@ -186,25 +284,14 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     }
     input.push(event);
   }
+  if (fencedOut > 0) deps.log.debug({ topic: batch.topic, partition: batch.partition, skipped: fencedOut }, "skipped records an upstream stage emitted again");
   deadLetter(head.id, undecodable);
   deps.metrics.stats.bytesIn(plan.pipelineId, head.id, bytesIn);
   if (attempt > 1) deps.metrics.stats.retried(plan.pipelineId, head.id, batch.records.length);
 
-  // Run the chain. Key of an output: the core's (key-by), else the record's own input key.
-  const keyOf = (event: EventRecord, explicit: string | undefined) => explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
-  let watermark: number | null | undefined;
-  let snapshot: unknown;
-  let pending: { nodeId: string; events: EventRecord[] } | undefined = input.length > 0 || stage.stateful ? { nodeId: head.id, events: input } : undefined;
-  // Replayed records join the chain at their node (the chain is linear: earliest node first).
-  const nextReplay = () => {
-    const nodeId = stage.nodes.find((n) => replays.has(n.id))?.id;
-    return nodeId ? { nodeId, events: [] } : undefined;
-  };
-  while ((pending ??= nextReplay())) {
-    const nodeId = pending.nodeId;
-    const events = replays.has(nodeId) ? [...pending.events, ...replays.get(nodeId)!] : pending.events;
-    replays.delete(nodeId);
-    pending = undefined;
+
+  /** Runs one node on what reached it; topic outputs go to `out`, the fused next node's input is returned. */
+  async function step(nodeId: string, events: EventRecord[]): Promise<Pending | undefined> {
     const node = runtime.runtimes.get(nodeId);
     if (!node) throw new Error(`no runtime for node ${nodeId}`);
     deps.metrics.eventsIn.inc(label(nodeId), events.length);
@@ -218,7 +305,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
         deps.metrics.stats.written(plan.pipelineId, nodeId, events);
         result = { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
       } else if (node.kind === "stateful") {
-        const core = node.restore(checkpoint?.state);
+        const core = node.restore(checkpoint?.core);
         const { own, others } = await partitionWatermarks(deps, plan.pipelineId, nodeId, batch.partition);
         // Pass 1 with what is known before the batch; the batch then reports this partition's new
         // watermark, and pass 2 (an empty batch, per the core protocol) fires what the new minimum allows.
@@ -237,65 +324,136 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
         result = processed;
       } else throw new Error(`node ${nodeId} is a source and cannot run in a stage`);
     } catch (error) {
-      // Transient until the last attempt; then the batch's events at this node are dead-lettered, so a
-      // sink outage never blocks the partition forever.
+      // Retried with backoff; on the last attempt the batch's events at this node are dead-lettered,
+      // so a bad batch never blocks the partition. A lost connection (sink or lookup down) is not the
+      // events' fault: it is retried without limit (the partition waits, lag and ingest's 429 push back).
       const message = error instanceof Error ? error.message : String(error);
       deps.metrics.stats.error(plan.pipelineId, nodeId, message);
-      if (!finalAttempt) throw error;
+      if (!finalAttempt || isConnectionError(error)) throw error;
       deps.log.warn({ err: error, node: nodeId, attempt }, "node failed on its last attempt: dead-lettering the batch");
       deadLetter(nodeId, events.map((event) => ({ event, error: { code: NODE_FAILED, message } })));
-      continue;
+      return undefined;
     }
     deadLetter(nodeId, result.errors);
     if (result.produce) out.push(...result.produce);
+    let next: Pending | undefined;
     for (const [port, records] of Object.entries(result.outputs)) {
       if (records.length === 0 || port === "error") continue;
       tapOutputs(deps.redis, plan.pipelineId, nodeId, port, records);
       deps.metrics.eventsOut.inc(label(nodeId), records.length);
       deps.metrics.stats.add(plan.pipelineId, nodeId, "out", records.length);
       const route = stage.routes[nodeId]?.[port];
+      const sameCount = records.length === events.length;
       if (route?.next) {
         // Keep keys and provenance across fused nodes that build new records (map, mask-pii are 1:1).
         records.forEach((record, i) => {
           if (origin.has(record)) return;
           const explicit = result.keys?.[port]?.[i];
-          const from = records.length === events.length ? origin.get(events[i]!) : undefined;
+          const from = sameCount ? origin.get(events[i]!) : undefined;
           // Same provenance object when the key does not change: no allocation per record per fused hop.
-          origin.set(record, from && explicit === undefined ? from : { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record) });
+          origin.set(
+            record,
+            from && explicit === undefined ? from : { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record), exact: from?.exact ?? false },
+          );
         });
-        pending = { nodeId: route.next, events: records };
+        next = { nodeId: route.next, events: records };
       } else if (route?.topic) {
-        const topicKey = runtime.topicKey.get(route.topic);
+        const topic = route.topic;
+        const topicKey = runtime.topicKey.get(topic);
+        const fenced = runtime.fencedTopics?.has(topic) ?? false;
         records.forEach((record, i) => {
           const explicit = result.keys?.[port]?.[i];
-          const fallback = records.length === events.length && !origin.has(record) ? origin.get(events[i]!)?.key ?? undefined : undefined;
-          out.push({ topic: route.topic!, key: topicKey ? topicKey(record) : keyOf(record, explicit ?? fallback), value: JSON.stringify(record) });
+          const own = origin.get(record);
+          const from = own ?? (sameCount ? origin.get(events[i]!) : undefined);
+          const fallback = sameCount && !own ? from?.key ?? undefined : undefined;
+          const message: OutgoingMessage = { topic, key: topicKey ? topicKey(record) : keyOf(record, explicit ?? fallback), value: JSON.stringify(record) };
+          if (fenced && from?.exact) {
+            const at = `${topic}\u0000${from.offset}`;
+            const index = fenceIndex.get(at) ?? 0;
+            fenceIndex.set(at, index + 1);
+            if (index < FENCE_FANOUT) message.headers = { [FENCE_HEADER]: `${fenceStream} ${Number(from.offset) * FENCE_FANOUT + index}` };
+          }
+          out.push(message);
         });
       }
     }
+    return next;
   }
 
-  if (out.length > 0) await deps.producer.send(out);
+  /** Runs the fused chain from `first`; replayed records join it at their node (the chain is linear: earliest node first). */
+  async function drive(first: Pending | undefined, waiting: Map<string, EventRecord[]>): Promise<void> {
+    let pending = first;
+    const nextReplay = () => {
+      const nodeId = stage.nodes.find((n) => waiting.has(n.id))?.id;
+      return nodeId ? { nodeId, events: [] } : undefined;
+    };
+    while ((pending ??= nextReplay())) {
+      const nodeId = pending.nodeId;
+      const events = waiting.has(nodeId) ? [...pending.events, ...waiting.get(nodeId)!] : pending.events;
+      waiting.delete(nodeId);
+      pending = await step(nodeId, events);
+    }
+  }
 
-  // A tick (no records) checkpoints only when it fired something; the marker then stays where it was.
-  const last = batch.records.at(-1)?.o ?? (out.length > 0 ? checkpoint?.offset : undefined);
-  if (stateful?.kind === "stateful" && last !== undefined) {
-    if (BigInt(last) > skipThrough || batch.records.length === 0) {
-      // State, marker and watermark in one atomic step, and only if no other run (a stalled job of a
-      // crashed runner) checkpointed this partition since we read it; otherwise retry from the new one.
+  /** Emits what an earlier run checkpointed: its topic records as they were, its fused remainder run again. */
+  async function emitOutbox(text: string): Promise<void> {
+    const newline = text.indexOf("\n");
+    const id = text.slice(0, newline);
+    const saved = JSON.parse(text.slice(newline + 1)) as SavedOutbox;
+    const revive = (events: EventRecord[], origins: Origin[]) => {
+      events.forEach((event, i) => origin.set(event, origins[i] ?? { offset: firstOffset, key: null, exact: false }));
+      return events;
+    };
+    out.push(...saved.out);
+    const waiting = new Map(saved.replays.map(([nodeId, events, origins]) => [nodeId, revive(events, origins)] as const));
+    await drive(saved.pending ? { nodeId: saved.pending.nodeId, events: revive(saved.pending.events, saved.pending.origins) } : undefined, waiting);
+    if (out.length > 0) await deps.producer.send(out.splice(0));
+    await runRedisScript(deps.redis, CLEAR_OUTBOX_SCRIPT, [keys.outbox], [id]);
+    deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
+  }
+
+  if (!stateful) {
+    await drive(input.length > 0 ? { nodeId: head.id, events: input } : undefined, replays);
+    if (out.length > 0) await deps.producer.send(out);
+  } else {
+    // The head first; its state, the offset marker, the watermark and everything the head emitted (the
+    // outbox) are checkpointed in one atomic step, and only if no other run checkpointed this partition
+    // since we read it (a crashed runner's job, a revoked owner's batch): the loser emits nothing of its
+    // own. Then the rest of the chain runs and everything is sent; a crash in between leaves the outbox
+    // for the next run to emit again (same window ids and fence numbers: sinks upsert, consumers skip).
+    const afterHead = await step(head.id, input);
+    const emitted = out.length > 0 || (afterHead?.events.length ?? 0) > 0 || replays.size > 0;
+    // A tick (no records) checkpoints only when it fired something; the marker's offset then stays.
+    const last = batch.records.at(-1)?.o ?? (emitted && checkpoint ? checkpoint.offset.toString() : undefined);
+    let outboxId: string | undefined;
+    if (last !== undefined && (BigInt(last) > skipThrough || batch.records.length === 0)) {
+      const marker = `${last}/${randomUUID().slice(0, 8)}`;
+      const saved: SavedOutbox = {
+        out,
+        replays: [...replays].map(([nodeId, events]) => [nodeId, events, events.map((e) => origin.get(e) ?? { offset: firstOffset, key: null, exact: false })]),
+        ...(afterHead ? { pending: { nodeId: afterHead.nodeId, events: afterHead.events, origins: afterHead.events.map((e) => origin.get(e) ?? { offset: firstOffset, key: null, exact: false }) } } : {}),
+      };
+      const stored: StoredState = { core: snapshot ?? checkpoint?.core ?? null, seen: seen ?? {} };
       const applied = await runRedisScript(
         deps.redis,
         CHECKPOINT_SCRIPT,
-        [keys.marker, keys.state, watermarkKey(plan.pipelineId, head.id)],
+        [keys.marker, keys.state, watermarkKey(plan.pipelineId, head.id), keys.outbox],
         [
-          checkpoint?.offset ?? "",
-          last,
-          JSON.stringify(snapshot ?? checkpoint?.state ?? null),
+          checkpoint?.marker ?? "",
+          marker,
+          JSON.stringify({ [STATE_TAG]: 2, ...stored }),
           String(batch.partition),
           watermark === undefined || watermark === null ? "" : `${watermark}:${now}`,
+          emitted ? `${marker}\n${JSON.stringify(saved)}` : "",
         ],
       );
       if (applied !== 1) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
+      if (emitted) outboxId = marker;
+    }
+    if (outboxId) {
+      await drive(afterHead, replays);
+      if (out.length > 0) await deps.producer.send(out);
+      await runRedisScript(deps.redis, CLEAR_OUTBOX_SCRIPT, [keys.outbox], [outboxId]);
     }
   }
   observeIngestLatency(deps.metrics, label(head.id), input);

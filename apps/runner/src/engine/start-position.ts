@@ -70,7 +70,7 @@ async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: {
 export async function resetState(plan: Plan, redis: Redis): Promise<void> {
   for (const stage of plan.stages.filter((s) => s.stateful)) {
     const head = stage.nodes[0]!.id;
-    // checkpointKeys(): sluice:state:<pipeline>:<node>:<topic>:<partition>[:offset]
+    // checkpointKeys(): sluice:state:<pipeline>:<node>:<topic>:<partition>[:offset|:outbox]
     await deleteMatching(redis, `sluice:state:${plan.pipelineId}:${head}:*`);
     await redis.del(watermarkKey(plan.pipelineId, head));
   }
