@@ -19,9 +19,19 @@ if (!(cmd in commands)) {
   process.exit(2);
 }
 
+/** A file's bytes, or for a package.json only the fields that decide what `npm ci` installs (not scripts). */
+function installInput(file) {
+  if (!existsSync(file)) return "missing:" + file;
+  const text = readFileSync(file, "utf8");
+  if (!file.endsWith("package.json")) return text;
+  const pkg = JSON.parse(text);
+  const fields = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "overrides", "workspaces", "engines"];
+  return JSON.stringify(fields.map((f) => [f, pkg[f] ?? null]));
+}
+
 function hashFiles(files) {
   const h = createHash("sha256");
-  for (const f of files) h.update(existsSync(f) ? readFileSync(f) : "missing:" + f);
+  for (const f of files) h.update(installInput(f));
   return h.digest("hex");
 }
 
