@@ -48,3 +48,50 @@ export async function createWorkspace(page: Page, name: string) {
  * scans the web and runner logs for it afterwards: it must never appear (scripts/test.ts).
  */
 export const SECRET_CANARY = "canary-3f9a";
+
+/** tRPC over the page's session (mutations need the Origin header, like the browser sends). */
+export function trpc(page: Page, baseURL: string) {
+  const headers = { origin: new URL(baseURL).origin };
+  const unwrap = async <T>(path: string, res: Awaited<ReturnType<Page["request"]["get"]>>): Promise<T> => {
+    expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
+    return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
+  };
+  return {
+    call: async <T>(path: string, input: unknown): Promise<T> => unwrap<T>(path, await page.request.post(`/api/trpc/${path}`, { data: { json: input }, headers })),
+    query: async <T>(path: string, input: unknown): Promise<T> =>
+      unwrap<T>(path, await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`)),
+  };
+}
+
+/**
+ * Creates, publishes and deploys `generator (gen) -> <middle> -> kafka-sink (out)` through tRPC, with
+ * edges e1 (gen -> middle) and e2 (middle -> out). Returns the pipeline's id.
+ */
+export async function deployGeneratorPipeline(
+  api: ReturnType<typeof trpc>,
+  workspaceId: string,
+  options: { name: string; eventsPerSecond: number; middle: { id: string; type: string; config: Record<string, unknown> }; topic: string },
+): Promise<string> {
+  const { call } = api;
+  const { id: pipelineId } = await call<{ id: string }>("pipeline.create", { workspaceId, name: options.name });
+  const { middle } = options;
+  await call("pipeline.saveDraft", {
+    workspaceId,
+    pipelineId,
+    baseRevision: 0,
+    graph: {
+      nodes: [
+        { id: "gen", type: "generator", typeVersion: 1, config: { eventsPerSecond: options.eventsPerSecond, users: 50 }, position: { x: 0, y: 0 } },
+        { id: middle.id, type: middle.type, typeVersion: 1, config: middle.config, position: { x: 350, y: 0 } },
+        { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: options.topic }, position: { x: 700, y: 0 } },
+      ],
+      edges: [
+        { id: "e1", source: "gen", sourcePort: "out", target: middle.id, targetPort: "in" },
+        { id: "e2", source: middle.id, sourcePort: "out", target: "out", targetPort: "in" },
+      ],
+    },
+  });
+  const version = await call<{ id: string }>("version.publish", { workspaceId, pipelineId, message: "e2e", baseRevision: 1 });
+  await call("deployment.deploy", { workspaceId, pipelineId, versionId: version.id });
+  return pipelineId;
+}

@@ -1,4 +1,4 @@
-import { createWorkspace, expect, signUp, test, uniqueEmail } from "./helpers";
+import { createWorkspace, deployGeneratorPipeline, expect, signUp, test, trpc, uniqueEmail } from "./helpers";
 
 // The live tap of a running generator pipeline shows sampled events (pause holds the list, the edge
 // picker switches to a fused edge), and a dead letter replayed from the inbox leaves the waiting list
@@ -8,38 +8,16 @@ test("live tap shows events of a running pipeline; a dead letter is replayed fro
   await signUp(page, uniqueEmail("tap"));
   await createWorkspace(page, "Tap team");
   const workspaceId = new URL(page.url()).pathname.split("/")[2]!;
-  const headers = { origin: new URL(baseURL!).origin };
-  const call = async <T>(path: string, input: unknown): Promise<T> => {
-    const res = await page.request.post(`/api/trpc/${path}`, { data: { json: input }, headers });
-    expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
-    return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-  };
-  const query = async <T>(path: string, input: unknown): Promise<T> => {
-    const res = await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
-    expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
-    return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-  };
+  const api = trpc(page, baseURL!);
+  const { call, query } = api;
   const topic = `e2e-tap-${Date.now().toString(36)}`;
-  const { id: pipelineId } = await call<{ id: string }>("pipeline.create", { workspaceId, name: "Tapped clicks" });
-  await call("pipeline.saveDraft", {
-    workspaceId,
-    pipelineId,
-    baseRevision: 0,
-    graph: {
-      nodes: [
-        { id: "gen", type: "generator", typeVersion: 1, config: { eventsPerSecond: 20, users: 50 }, position: { x: 0, y: 0 } },
-        // Events without props.amount (page views, clicks) make this condition fail: dead letters.
-        { id: "big", type: "filter", typeVersion: 1, config: { condition: "event.props.amount > 10" }, position: { x: 300, y: 0 } },
-        { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic }, position: { x: 600, y: 0 } },
-      ],
-      edges: [
-        { id: "e1", source: "gen", sourcePort: "out", target: "big", targetPort: "in" },
-        { id: "e2", source: "big", sourcePort: "out", target: "out", targetPort: "in" },
-      ],
-    },
+  // Events without props.amount (page views, clicks) make this condition fail: dead letters.
+  const pipelineId = await deployGeneratorPipeline(api, workspaceId, {
+    name: "Tapped clicks",
+    eventsPerSecond: 20,
+    middle: { id: "big", type: "filter", config: { condition: "event.props.amount > 10" } },
+    topic,
   });
-  const version = await call<{ id: string }>("version.publish", { workspaceId, pipelineId, message: "e2e", baseRevision: 1 });
-  await call("deployment.deploy", { workspaceId, pipelineId, versionId: version.id });
 
   try {
     await page.goto(`/w/${workspaceId}/monitor/${pipelineId}/tap?node=gen&port=out`);
