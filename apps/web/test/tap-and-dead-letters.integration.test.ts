@@ -218,10 +218,21 @@ describe("dead-letter inbox", () => {
     await expect(callerFor(f.users.viewer).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).rejects.toSatisfy(isCode("FORBIDDEN"));
     await expect(callerFor(f.users.viewer).dlq.discard({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).rejects.toSatisfy(isCode("FORBIDDEN"));
 
-    // Discard one (audited), then fix the filter in a new version and replay the rest, twice.
+    // Replayed while the filter still fails, one comes back with its earlier attempts counted on.
     const idOf = (eventId: string) => listed.items.find((i) => (i.payload as { id: string }).id === eventId)!.id;
-    const discarded = await callerFor(f.users.admin).dlq.discard({ workspaceId: f.ws.id, pipelineId: pipeline.id, ids: [idOf("ev-8")] });
-    expect(discarded.discarded).toEqual([idOf("ev-8")]);
+    const again = await callerFor(f.users.admin).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, ids: [idOf("ev-8")] });
+    expect(again.replayed).toEqual([idOf("ev-8")]);
+    const refailed = await eventually(async () => {
+      const item = (await list("viewer")).items.find((i) => (i.payload as { id: string }).id === "ev-8");
+      expect(item).toBeDefined();
+      return item!;
+    });
+    const firstAttempt = listed.items.find((i) => i.id === idOf("ev-8"))!.attempt!;
+    expect(refailed.attempt).toBe(firstAttempt + 1);
+
+    // Discard it (audited), then fix the filter in a new version and replay the rest, twice.
+    const discarded = await callerFor(f.users.admin).dlq.discard({ workspaceId: f.ws.id, pipelineId: pipeline.id, ids: [refailed.id] });
+    expect(discarded.discarded).toEqual([refailed.id]);
     const audit = await prisma.auditLog.findMany({ where: { workspaceId: f.ws.id, action: "dlq.discard", resourceId: pipeline.id } });
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actorId).toBe(f.users.admin.id);
@@ -244,10 +255,10 @@ describe("dead-letter inbox", () => {
     const after = await list("viewer");
     expect(after.items).toEqual([]);
     const labelled = await list("viewer", true);
-    expect(labelled.items.map((i) => i.handled?.action).sort()).toEqual(["discarded", "replayed", "replayed"]);
+    expect(labelled.items.map((i) => i.handled?.action).sort()).toEqual(["discarded", "replayed", "replayed", "replayed"]);
     // A third replay finds nothing to do.
     expect((await callerFor(f.users.admin).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).replayed).toEqual([]);
-    expect(await prisma.auditLog.count({ where: { workspaceId: f.ws.id, action: "dlq.replay", resourceId: pipeline.id } })).toBe(3);
+    expect(await prisma.auditLog.count({ where: { workspaceId: f.ws.id, action: "dlq.replay", resourceId: pipeline.id } })).toBe(4);
   });
 });
 

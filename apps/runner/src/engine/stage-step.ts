@@ -29,7 +29,7 @@ import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
 import type { Plan, Stage } from "./plan";
 import { isConnectionError } from "./transient-errors";
-import { REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
+import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
 
 /** A job's payload: consecutive records of one partition. Values stay raw text (decoded by the worker). */
 export const StageBatchV1 = z.object({
@@ -104,8 +104,11 @@ export const watermarkKey = (pipelineId: string, nodeId: string) => `sluice:wate
 const FENCE_HEADER = "x-sluice-src";
 const FENCE_FANOUT = 1024;
 
-/** Where a record came from: its input offset and key. `exact`: the offset is its own, not the batch's first. */
-type Origin = { offset: string; key: string | null; exact: boolean };
+/**
+ * Where a record came from: its input offset and key. `exact`: the offset is its own, not the batch's
+ * first. `prior`: attempts a replayed dead letter already had.
+ */
+type Origin = { offset: string; key: string | null; exact: boolean; prior?: number };
 type Pending = { nodeId: string; events: EventRecord[] };
 /** What the head of a stateful stage emitted, checkpointed with its state (see runStageBatch). */
 type SavedOutbox = {
@@ -204,7 +207,7 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
           sourceTopic: batch.topic,
           sourcePartition: batch.partition,
           sourceOffset: from?.offset ?? firstOffset,
-          attempt,
+          attempt: attempt + (from?.prior ?? 0),
           failedAt,
         }),
       });
@@ -274,8 +277,9 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
       const error = headers.success ? { code: headers.data.errorCode, message: headers.data.errorMessage } : { code: "unknown", message: "" };
       event = deadLetterRecord(value, error, headers.success ? headers.data.nodeId : "", headers.success ? headers.data.failedAt : failedAt);
     }
-    origin.set(event, { offset: record.o, key: record.k, exact: true });
     const replayAt = record.h?.[REPLAY_NODE_HEADER];
+    const prior = replayAt ? Number(record.h?.[REPLAY_ATTEMPTS_HEADER] ?? 0) : 0;
+    origin.set(event, prior > 0 ? { offset: record.o, key: record.k, exact: true, prior } : { offset: record.o, key: record.k, exact: true });
     if (replayAt && replayAt !== head.id && stage.nodes.some((n) => n.id === replayAt)) {
       const list = replays.get(replayAt);
       if (list) list.push(event);
@@ -353,7 +357,9 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
           // Same provenance object when the key does not change: no allocation per record per fused hop.
           origin.set(
             record,
-            from && explicit === undefined ? from : { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record), exact: from?.exact ?? false },
+            from && explicit === undefined
+              ? from
+              : { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record), exact: from?.exact ?? false, ...(from?.prior ? { prior: from.prior } : {}) },
           );
         });
         next = { nodeId: route.next, events: records };

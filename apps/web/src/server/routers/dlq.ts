@@ -10,7 +10,7 @@ import { kafka } from "../kafka";
 import { type ObservedPipeline, observedPipeline, piiMasker } from "../pipelines/observed";
 import type { AuditDb } from "../audit";
 import { router, scopedProcedure } from "../trpc/init";
-import { REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
+import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
 
 /** The inbox reads at most this many of the newest records per DLQ partition (bounded reads). */
 const WINDOW_PER_PARTITION = 200;
@@ -156,7 +156,8 @@ function replayMessage(observed: ObservedPipeline, r: DeadLetter): { ok: true; m
   if (!stage) return { ok: false, reason: `node ${r.nodeId} is not in the deployed version` };
   const topic = stage.inputTopics.find((t) => !stage.deadLetterInputs.includes(t));
   if (!topic || !plan.topics.some((t) => t.name === topic && t.managed)) return { ok: false, reason: "its stage reads an external topic, which the inbox never writes to" };
-  return { ok: true, message: { topic, key: r.key, value, headers: { [REPLAY_NODE_HEADER]: r.nodeId } } };
+  const headers = { [REPLAY_NODE_HEADER]: r.nodeId, ...(r.attempt ? { [REPLAY_ATTEMPTS_HEADER]: String(r.attempt) } : {}) };
+  return { ok: true, message: { topic, key: r.key, value, headers } };
 }
 
 export const dlqRouter = router({
