@@ -92,6 +92,16 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
 
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   let handlers: ConsumerHandlers | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  // The client also emits `error` on the Consumer itself, e.g. when a rejoin after a failed heartbeat
+  // runs out of retries ("joinGroup failed N times") or is refused. Unheard, Node throws it as an
+  // uncaught exception and the process dies; heard, the caller restarts its consumer. The listener
+  // stays after close: a late error of a closed consumer is only logged.
+  consumer.on("error", (error: Error) => {
+    if (handlers && !closed) handlers.onError(error);
+    else log.warn({ err: error, groupId: options.groupId }, "kafka consumer error (consumer not running)");
+  });
   let assigned: TopicPartition[] = [];
   const paused = new Set<string>();
   const held = new Map<string, ConsumedMessage[]>();
@@ -194,7 +204,10 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
         maxBytesPerPartition: fetch.maxBytesPerPartition ?? 2 ** 20,
       });
       stream.on("data", deliver);
-      stream.on("error", (error: Error) => h.onError(error));
+      stream.on("error", (error: Error) => {
+        if (!closed) h.onError(error);
+        else log.warn({ err: error, groupId: options.groupId }, "kafka consumer stream error after close");
+      });
     },
 
     pause(partitions: TopicPartition[]) {
@@ -224,12 +237,17 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
 
     assignments: () => assigned.map((tp) => ({ ...tp })),
 
-    async close() {
-      clearTimeout(retryTimer);
-      failedCommits.clear();
-      consumer.off("consumer:group:join", onJoin);
-      if (stream) await stream.close();
-      await consumer.close();
+    close() {
+      // Idempotent: a caller replacing a failed consumer may close it while it is still closing.
+      closing ??= (async () => {
+        closed = true;
+        clearTimeout(retryTimer);
+        failedCommits.clear();
+        consumer.off("consumer:group:join", onJoin);
+        if (stream) await stream.close();
+        await consumer.close();
+      })();
+      return closing;
     },
   };
 }

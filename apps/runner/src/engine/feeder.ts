@@ -3,9 +3,11 @@
 // offset only when every batch up to it has completed, strictly in offset order. In-flight batches
 // are bounded per partition (one by default, so a key's events keep their order) and per stage; at
 // the bound the partition is paused, so memory stays bounded and a slow pool slows its consumer
-// rather than the other way round.
+// rather than the other way round. A consumer that fails (an error it could not recover from, e.g.
+// a refused group join) is replaced by a new one in the same group after a backoff; the new one
+// reads again from the committed offsets.
 import { randomUUID } from "node:crypto";
-import type { Kafka, KafkaConsumer } from "@sluice/kafka";
+import type { ConsumerHandlers, Kafka, KafkaConsumer } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { StageQueue } from "./pool";
 import type { StageBatchV1 } from "./stage-step";
@@ -47,7 +49,15 @@ type PartitionState = {
   committed?: bigint;
   /** Dropped on revocation: completions of an old ownership must not commit. */
   live: boolean;
+  /** The consumer that owns it (pause, resume and commits go through that one only). */
+  owner: KafkaConsumer;
 };
+
+/** Backoff before a failed consumer is replaced: doubled per failed start, reset once one started. */
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+/** A failed consumer's close (leaving the group) is not waited for longer than this before its replacement starts. */
+const CLOSE_WAIT_MS = 10_000;
 
 export type Feeder = {
   start(): Promise<void>;
@@ -79,17 +89,26 @@ export function createFeeder(options: {
 }): Feeder {
   const { settings, queue } = options;
   const log = options.log.child({ groupId: options.groupId });
-  const consumer: KafkaConsumer = options.kafka.consumer({
-    groupId: options.groupId,
-    topics: options.topics,
-    startFrom: options.startFrom,
-    // Under load a fetch waits for 128 KiB (a few hundred records) instead of returning per message,
-    // which saves client and broker CPU; when quiet it returns within 25 ms.
-    fetch: { maxWaitMs: 25, minBytes: 128 * 1024 },
-    maxHeldPerPartition: settings.maxBatchRecords,
-    sessionTimeoutMs: 10_000,
-    heartbeatIntervalMs: 1000,
-  });
+  const newConsumer = (): KafkaConsumer =>
+    options.kafka.consumer({
+      groupId: options.groupId,
+      topics: options.topics,
+      startFrom: options.startFrom,
+      // Under load a fetch waits for 128 KiB (a few hundred records) instead of returning per message,
+      // which saves client and broker CPU; when quiet it returns within 25 ms.
+      fetch: { maxWaitMs: 25, minBytes: 128 * 1024 },
+      maxHeldPerPartition: settings.maxBatchRecords,
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1000,
+    });
+  /** The running consumer; undefined while a failed one is being replaced. */
+  let consumer: KafkaConsumer | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /** A replacement being started (awaited by drain/abort). */
+  let restarting: Promise<void> | undefined;
+  let restartDelayMs = RESTART_MIN_MS;
+  /** Failed consumers still closing (leaving the group). */
+  const closing = new Set<Promise<void>>();
   const partitions = new Map<string, PartitionState>();
   let total = 0;
   let stopping = false;
@@ -97,23 +116,31 @@ export function createFeeder(options: {
   let idle: (() => void) | undefined;
   const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-  const stateOf = (topic: string, partition: number) => {
+  const stateOf = (owner: KafkaConsumer, topic: string, partition: number) => {
     const key = keyOf(topic, partition);
     let state = partitions.get(key);
     if (!state) {
-      state = { topic, partition, pending: [], bytes: 0, inflight: [], paused: false, commits: Promise.resolve(), live: true };
+      state = { topic, partition, pending: [], bytes: 0, inflight: [], paused: false, commits: Promise.resolve(), live: true, owner };
       partitions.set(key, state);
     }
     return state;
   };
+
+  /** Revoked (or its consumer failed): its next owner reads from the last commit; our in-flight work is dropped. */
+  function drop(key: string, p: PartitionState) {
+    p.live = false;
+    if (p.timer) clearTimeout(p.timer);
+    total -= p.inflight.filter((e) => !e.done).length;
+    partitions.delete(key);
+  }
 
   const full = (p: PartitionState) => p.pending.length >= settings.maxBatchRecords || p.bytes >= settings.maxBatchBytes;
 
   function setPaused(p: PartitionState, paused: boolean) {
     if (p.paused === paused || aborted) return;
     p.paused = paused;
-    if (paused) consumer.pause([{ topic: p.topic, partition: p.partition }]);
-    else consumer.resume([{ topic: p.topic, partition: p.partition }]);
+    if (paused) p.owner.pause([{ topic: p.topic, partition: p.partition }]);
+    else p.owner.resume([{ topic: p.topic, partition: p.partition }]);
   }
 
   function tryFlush(p: PartitionState, force: boolean) {
@@ -166,7 +193,7 @@ export function createFeeder(options: {
       const offset = commitTo + 1n;
       p.wanted = offset;
       p.commits = p.commits.then(() =>
-        consumer.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
+        p.owner.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
           () => void (p.committed = offset),
           (err: unknown) => log.warn({ err, partition: p.partition }, "offset commit failed; a later commit covers it"),
         ),
@@ -185,14 +212,105 @@ export function createFeeder(options: {
   let ticker: NodeJS.Timeout | undefined;
   function tick() {
     if (stopping || aborted) return;
-    for (const tp of consumer.assignments()) {
-      const p = stateOf(tp.topic, tp.partition);
+    const current = consumer;
+    for (const tp of current?.assignments() ?? []) {
+      const p = stateOf(current!, tp.topic, tp.partition);
       if (p.pending.length > 0 || p.inflight.length > 0 || total >= settings.maxInFlightTotal) continue;
       const entry: InFlight = { last: -1n, done: false };
       p.inflight.push(entry);
       total++;
       void submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records: [] });
     }
+  }
+
+  function handlersFor(c: KafkaConsumer): ConsumerHandlers {
+    return {
+      onMessage(m) {
+        // A replaced consumer's late deliveries belong to dropped state.
+        if (stopping || c !== consumer) return;
+        const p = stateOf(c, m.topic, m.partition);
+        const value = m.value?.toString() ?? "";
+        if (p.pending.length === 0) p.pendingTs = Number(m.timestamp);
+        const record: Record_ = { o: m.offset.toString(), k: m.key?.toString() ?? null, v: value };
+        for (const _ in m.headers) {
+          record.h = m.headers;
+          break;
+        }
+        p.pending.push(record);
+        p.bytes += value.length;
+        if (full(p)) tryFlush(p, true);
+        else if (!p.timer) p.timer = setTimeout(() => {
+          p.timer = undefined;
+          tryFlush(p, true);
+        }, settings.lingerMs);
+      },
+      onAssignment(assigned) {
+        if (c !== consumer) return;
+        const keep = new Set(assigned.map((tp) => keyOf(tp.topic, tp.partition)));
+        for (const [key, p] of partitions) if (!keep.has(key)) drop(key, p);
+        checkIdle();
+      },
+      onError: (error) => failed(c, error),
+    };
+  }
+
+  function closeQuietly(c: KafkaConsumer): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const closed = c.close().catch((err: unknown) => log.warn({ err }, "closing the failed stage consumer failed"));
+    const bounded = Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]).finally(() => {
+      clearTimeout(timer);
+      closing.delete(bounded);
+    });
+    closing.add(bounded);
+    return bounded;
+  }
+
+  /**
+   * The consumer hit an error it could not recover from (a fetch, heartbeat or join that ran out of
+   * retries, a refused rejoin): it may not deliver or commit any more, and leaving it would stop the
+   * stage for good. Drop its partitions like a revocation (batches in flight finish but commit
+   * nothing; the new consumer reads again from the committed offsets: at-least-once), close it and
+   * start a new one in the same group after a backoff. While stopping, the drain/abort in progress
+   * closes it instead.
+   */
+  function failed(c: KafkaConsumer, error: Error) {
+    if (c !== consumer || stopping || aborted) {
+      log.warn({ err: error }, "stage consumer error (consumer already replaced or stopping)");
+      return;
+    }
+    consumer = undefined;
+    for (const [key, p] of partitions) drop(key, p);
+    checkIdle();
+    scheduleRestart(closeQuietly(c), error);
+  }
+
+  function scheduleRestart(after: Promise<void>, error: unknown) {
+    const delayMs = restartDelayMs;
+    restartDelayMs = Math.min(restartDelayMs * 2, RESTART_MAX_MS);
+    log.error({ err: error, retryInMs: delayMs }, "stage consumer failed; starting a new one in the same group (uncommitted records are read again)");
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      restarting = after.then(replace).finally(() => (restarting = undefined));
+    }, delayMs);
+  }
+
+  async function replace() {
+    if (stopping || aborted) return;
+    const c = newConsumer();
+    consumer = c;
+    try {
+      await c.start(handlersFor(c));
+    } catch (error) {
+      // Already handled if its onError fired during the start.
+      if (consumer !== c) return;
+      consumer = undefined;
+      await closeQuietly(c);
+      if (!stopping && !aborted) scheduleRestart(Promise.resolve(), error);
+      return;
+    }
+    if (consumer !== c) return;
+    restartDelayMs = RESTART_MIN_MS;
+    log.info("stage consumer restarted");
   }
 
   return {
@@ -207,45 +325,29 @@ export function createFeeder(options: {
     },
     async start() {
       if (options.tickMs) ticker = setInterval(tick, options.tickMs);
-      await consumer.start({
-        onMessage(m) {
-          if (stopping) return;
-          const p = stateOf(m.topic, m.partition);
-          const value = m.value?.toString() ?? "";
-          if (p.pending.length === 0) p.pendingTs = Number(m.timestamp);
-          const record: Record_ = { o: m.offset.toString(), k: m.key?.toString() ?? null, v: value };
-          for (const _ in m.headers) {
-            record.h = m.headers;
-            break;
-          }
-          p.pending.push(record);
-          p.bytes += value.length;
-          if (full(p)) tryFlush(p, true);
-          else if (!p.timer) p.timer = setTimeout(() => {
-            p.timer = undefined;
-            tryFlush(p, true);
-          }, settings.lingerMs);
-        },
-        onAssignment(assigned) {
-          const keep = new Set(assigned.map((tp) => keyOf(tp.topic, tp.partition)));
-          for (const [key, p] of partitions) {
-            if (keep.has(key)) continue;
-            // Revoked: its new owner reads from the last commit; our in-flight work is dropped.
-            p.live = false;
-            if (p.timer) clearTimeout(p.timer);
-            total -= p.inflight.filter((e) => !e.done).length;
-            partitions.delete(key);
-          }
-          checkIdle();
-        },
-        onError(error) {
-          log.error({ err: error }, "stage consumer stopped");
-        },
-      });
+      const c = newConsumer();
+      consumer = c;
+      try {
+        await c.start(handlersFor(c));
+      } catch (error) {
+        // Not started: the caller gives up on this feeder (and retries the deployment), so nothing here
+        // may keep running or restart.
+        aborted = true;
+        stopping = true;
+        if (ticker) clearInterval(ticker);
+        clearTimeout(restartTimer);
+        await restarting;
+        const replacement = consumer;
+        consumer = undefined;
+        await Promise.all([closeQuietly(c), ...(replacement && replacement !== c ? [closeQuietly(replacement)] : []), ...closing]);
+        throw error;
+      }
     },
     async drain() {
       stopping = true;
       if (ticker) clearInterval(ticker);
+      clearTimeout(restartTimer);
+      await restarting;
       const done = new Promise<void>((resolve) => (idle = resolve));
       for (const p of partitions.values()) {
         setPaused(p, true);
@@ -260,20 +362,24 @@ export function createFeeder(options: {
         for (let attempt = 0; p.live && p.wanted !== undefined && p.wanted !== p.committed && attempt < 5; attempt++) {
           if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
           const offset = p.wanted;
-          await consumer.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
+          await p.owner.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
             () => void (p.committed = offset),
             (err: unknown) => log.warn({ err, partition: p.partition, attempt }, "final offset commit failed"),
           );
         }
       }
-      await consumer.close();
+      await consumer?.close();
+      await Promise.all(closing);
     },
     async abort() {
       aborted = true;
       stopping = true;
       if (ticker) clearInterval(ticker);
+      clearTimeout(restartTimer);
       for (const p of partitions.values()) if (p.timer) clearTimeout(p.timer);
-      await consumer.close();
+      await restarting;
+      await consumer?.close();
+      await Promise.all(closing);
     },
   };
 }
