@@ -262,6 +262,63 @@ describe("dead-letter inbox", () => {
   });
 });
 
+describe("replay all", () => {
+  const table = `h2_dlq_all_${randomBytes(4).toString("hex")}`;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    db = new pg.Client({ connectionString: testServices.databaseUrl });
+    await db.connect();
+    await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text)`);
+  });
+  afterAll(async () => {
+    await db?.query(`DROP TABLE IF EXISTS ${table}`);
+    await db?.end();
+  });
+
+  it("acts on every retained dead letter, not only the newest the inbox lists", async () => {
+    const pipeline = await createPipeline(world, "replay-all");
+    const key = await createApiKey(world);
+    const secretId = await createSecret(world, testServices.databaseUrl);
+    const pathKey = uniqueName("dlq-all").toLowerCase();
+    const sink = { connectionSecretId: secretId, table, mode: "upsert", keyColumns: ["event_id"], columns: [{ column: "event_id", expression: "event.id" }, { column: "event_type", expression: "event.type" }] };
+    const build = (condition: string) =>
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "filter", type: "filter", config: { condition } },
+          { id: "sink", type: "postgres-sink", config: sink },
+        ],
+        [["ingest", "filter"], ["filter", "sink"]],
+      );
+    const v1 = await deploy(world, pipeline.id, build("event.props.amount > 10"));
+    await waitRunning(world, v1.deploymentId);
+    // 600 poison events over 2 partitions: more than the 200 per partition the inbox lists.
+    const total = 600;
+    for (let start = 0; start < total; start += 200) {
+      const events = Array.from({ length: 200 }, (_, i) => ({ id: `all-${start + i}`, type: "purchase", userId: `u-${(start + i) % 40}`, props: { amount: "lots" } }));
+      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+      expect(response.status).toBe(202);
+    }
+    const admin = callerFor(f.users.admin);
+    const listed = await eventually(async () => {
+      const l = await admin.dlq.list({ workspaceId: f.ws.id, pipelineId: pipeline.id, limit: 200 });
+      expect(l.nodes.find((n) => n.nodeId === "filter")?.total).toBe(total);
+      return l;
+    });
+    expect(listed.groups[0]?.count).toBeLessThan(total);
+
+    const v2 = await deploy(world, pipeline.id, build('event.type == "purchase"'));
+    await waitRunning(world, v2.deploymentId);
+    const result = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: { nodeId: "filter" } });
+    expect(result.replayed).toHaveLength(total);
+    expect(result.more).toBe(false);
+    await eventually(async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(total), { timeoutMs: 30_000 });
+    // Nothing is left to replay.
+    expect((await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).replayed).toEqual([]);
+  });
+});
+
 describe("dead-letter replay at the edges of a pipeline", () => {
   const table = `h2_dlq_sink_${randomBytes(4).toString("hex")}`;
   let db: pg.Client;

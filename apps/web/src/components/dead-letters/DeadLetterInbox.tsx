@@ -13,6 +13,9 @@ import { useTRPC } from "@/lib/trpc";
 const PAGE = 50;
 
 /** Dead letters of a pipeline grouped by node and error, with replay (after a fix) and discard. */
+/** "All" acts on up to 10,000 retained dead letters per partition per click (server: ALL_PER_PARTITION). */
+const MORE_LEFT = "More are retained than one pass handles: run it again for the rest.";
+
 export function DeadLetterInbox({ workspaceId, pipelineId }: { workspaceId: string; pipelineId: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -38,14 +41,18 @@ export function DeadLetterInbox({ workspaceId, pipelineId }: { workspaceId: stri
   const replay = useMutation(
     trpc.dlq.replay.mutationOptions({
       onSuccess: (r) => {
-        done("replayed", r.replayed.length, [r.warning, r.failed.length > 0 ? `${r.failed.length} could not be replayed: ${r.failed[0]!.reason}` : null].filter(Boolean).join(" "));
+        done(
+          "replayed",
+          r.replayed.length,
+          [r.warning, r.failed.length > 0 ? `${r.failed.length} could not be replayed: ${r.failed[0]!.reason}` : null, r.more ? MORE_LEFT : null].filter(Boolean).join(" "),
+        );
       },
       onError: (e) => toast(errorMessage(e), "error"),
     }),
   );
   const discard = useMutation(
     trpc.dlq.discard.mutationOptions({
-      onSuccess: (r) => done("discarded", r.discarded.length),
+      onSuccess: (r) => done("discarded", r.discarded.length, r.more ? MORE_LEFT : null),
       onError: (e) => toast(errorMessage(e), "error"),
     }),
   );

@@ -14,6 +14,13 @@ import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } f
 
 /** The inbox reads at most this many of the newest records per DLQ partition (bounded reads). */
 const WINDOW_PER_PARTITION = 200;
+/**
+ * "Replay all" / "discard all" act on every retained dead letter, read from the start of each DLQ
+ * partition, up to this many per partition per call (the answer says when more are left: call again).
+ */
+const ALL_PER_PARTITION = 10_000;
+/** Marks are inserted in chunks (Postgres allows 65,535 parameters per statement). */
+const CLAIM_CHUNK = 1000;
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const g = globalThis as unknown as { sluiceDlqReader?: KafkaReader; sluiceDlqProducer?: KafkaProducer };
@@ -50,19 +57,27 @@ function deadLetterTopics(observed: ObservedPipeline): { nodeId: string; topic: 
   return observed.plan?.topics.filter((t) => t.kind === "dlq").map((t) => ({ nodeId: t.nodeId, topic: t.name })) ?? [];
 }
 
-/** The newest WINDOW_PER_PARTITION records of each DLQ topic of the pipeline, marked with their inbox actions. */
-async function readDeadLetters(prisma: PrismaClient, observed: ObservedPipeline, nodeId?: string) {
+/**
+ * Dead letters of each DLQ topic of the pipeline, marked with their inbox actions: the newest
+ * WINDOW_PER_PARTITION per partition, or with `scope: "all"` the oldest ALL_PER_PARTITION (`more`:
+ * some partition holds more than that).
+ */
+async function readDeadLetters(prisma: PrismaClient, observed: ObservedPipeline, nodeId?: string, scope: "newest" | "all" = "newest") {
   const topics = deadLetterTopics(observed).filter((t) => !nodeId || t.nodeId === nodeId);
   const totals: Record<string, number> = {};
   const records: DeadLetter[] = [];
+  const perPartition = scope === "all" ? ALL_PER_PARTITION : WINDOW_PER_PARTITION;
+  let more = false;
   for (const { nodeId: owner, topic } of topics) {
     const ranges = await reader().ranges(topic);
     totals[owner] = ranges.reduce((sum, r) => sum + Number(r.end - r.earliest), 0);
+    const window = BigInt(perPartition);
+    if (ranges.some((r) => r.end - r.earliest > window)) more = scope === "all" || more;
     const from = ranges
       .filter((r) => r.end > r.earliest)
-      .map((r) => ({ partition: r.partition, offset: r.end - BigInt(WINDOW_PER_PARTITION) > r.earliest ? r.end - BigInt(WINDOW_PER_PARTITION) : r.earliest }));
+      .map((r) => ({ partition: r.partition, offset: scope === "newest" && r.end - window > r.earliest ? r.end - window : r.earliest }));
     if (from.length === 0) continue;
-    for (const m of await reader().read({ topic, from, maxPerPartition: WINDOW_PER_PARTITION })) {
+    for (const m of await reader().read({ topic, from, maxPerPartition: perPartition })) {
       const headers = decodeDeadLetterHeaders(m.headers);
       const h = headers.success ? headers.data : null;
       records.push({
@@ -92,7 +107,7 @@ async function readDeadLetters(prisma: PrismaClient, observed: ObservedPipeline,
     for (const r of records) r.handled = byId.get(r.id) ?? null;
   }
   records.sort((a, b) => b.time - a.time || a.id.localeCompare(b.id));
-  return { records, totals };
+  return { records, totals, more };
 }
 
 const Selection = z.object({
@@ -105,25 +120,31 @@ const Selection = z.object({
 /** The unhandled dead letters a replay/discard request names (ids, or every one matching the filter). */
 async function selected(prisma: PrismaClient, observed: ObservedPipeline, input: z.infer<typeof Selection>) {
   if (!input.ids && !input.all) throw new TRPCError({ code: "BAD_REQUEST", message: "Select dead letters, or all." });
-  const { records } = await readDeadLetters(prisma, observed, input.all?.nodeId);
+  // Ids come from the inbox's list (the newest records); "all" means every retained one.
+  const { records, more } = await readDeadLetters(prisma, observed, input.all?.nodeId, input.ids ? "newest" : "all");
   const ids = input.ids ? new Set(input.ids) : null;
-  return records.filter((r) => !r.handled && (ids ? ids.has(r.id) : !input.all?.code || r.code === input.all.code));
+  return { records: records.filter((r) => !r.handled && (ids ? ids.has(r.id) : !input.all?.code || r.code === input.all.code)), more: !ids && more };
 }
 
 /** Claims records for an action; returns the ones this call claimed (a second click claims nothing). */
 async function claim(prisma: AuditDb, workspaceId: string, pipelineId: string, userId: string, action: "replayed" | "discarded", records: DeadLetter[]) {
-  if (records.length === 0) return [];
-  const rows = await prisma.deadLetterAction.createManyAndReturn({
-    data: records.map((r) => ({ workspaceId, pipelineId, nodeId: r.nodeId, topic: r.topic, partition: r.partition, offset: BigInt(r.offset), action, userId })),
-    skipDuplicates: true,
-    select: { topic: true, partition: true, offset: true },
-  });
-  const claimed = new Set(rows.map((r) => recordId(r.topic, r.partition, r.offset)));
+  const claimed = new Set<string>();
+  for (let i = 0; i < records.length; i += CLAIM_CHUNK) {
+    const rows = await prisma.deadLetterAction.createManyAndReturn({
+      data: records.slice(i, i + CLAIM_CHUNK).map((r) => ({ workspaceId, pipelineId, nodeId: r.nodeId, topic: r.topic, partition: r.partition, offset: BigInt(r.offset), action, userId })),
+      skipDuplicates: true,
+      select: { topic: true, partition: true, offset: true },
+    });
+    for (const r of rows) claimed.add(recordId(r.topic, r.partition, r.offset));
+  }
   return records.filter((r) => claimed.has(r.id));
 }
 
 async function unclaim(prisma: PrismaClient, records: DeadLetter[]) {
-  for (const r of records) await prisma.deadLetterAction.deleteMany({ where: { topic: r.topic, partition: r.partition, offset: BigInt(r.offset) } });
+  for (let i = 0; i < records.length; i += CLAIM_CHUNK) {
+    const chunk = records.slice(i, i + CLAIM_CHUNK);
+    await prisma.deadLetterAction.deleteMany({ where: { OR: chunk.map((r) => ({ topic: r.topic, partition: r.partition, offset: BigInt(r.offset) })) } });
+  }
 }
 
 /**
@@ -217,7 +238,7 @@ export const dlqRouter = router({
     .mutation(async ({ ctx, input }) => {
       const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
       if (!observed.plan) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Deploy the pipeline (with the fix) before replaying." });
-      const candidates = await selected(ctx.prisma, observed, input);
+      const { records: candidates, more } = await selected(ctx.prisma, observed, input);
       const claimed = await claim(ctx.prisma, ctx.workspace.id, input.pipelineId, ctx.user.id, "replayed", candidates);
       const messages: OutgoingMessage[] = [];
       const replayed: DeadLetter[] = [];
@@ -246,6 +267,7 @@ export const dlqRouter = router({
       return {
         replayed: replayed.map((r) => r.id),
         failed,
+        more,
         warning: running ? null : "The pipeline is not running: replayed events wait in its topic until it is deployed again.",
       };
     }),
@@ -255,7 +277,7 @@ export const dlqRouter = router({
     .input(Selection)
     .mutation(async ({ ctx, input }) => {
       const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
-      const candidates = await selected(ctx.prisma, observed, input);
+      const { records: candidates, more } = await selected(ctx.prisma, observed, input);
       // The marks and their audit row commit together.
       const claimed = await ctx.prisma.$transaction(async (tx) => {
         const rows = await claim(tx, ctx.workspace.id, input.pipelineId, ctx.user.id, "discarded", candidates);
@@ -270,6 +292,6 @@ export const dlqRouter = router({
         );
         return rows;
       });
-      return { discarded: claimed.map((r) => r.id) };
+      return { discarded: claimed.map((r) => r.id), more };
     }),
 });
