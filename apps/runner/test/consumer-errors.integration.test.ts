@@ -1,50 +1,16 @@
-// Consumer errors against the real broker (CHAOS.md finding 5): an `error` the Kafka client emits on
-// its Consumer object after a refused rejoin reaches `onError` instead of crashing the process, and a
-// stage's feeder then replaces its consumer and goes on processing once joining works again.
-// The error is provoked for real (a process stall + a foreign group member, see foreign-group-member.ts).
-import { createKafka, type Kafka } from "@sluice/kafka";
+// A stage whose Kafka consumer fails for real (CHAOS.md finding 5: a refused rejoin, provoked by a
+// process stall and a foreign group member, see packages/kafka/src/test-support/foreign-group-member.ts;
+// packages/kafka/src/consumer.integration.test.ts checks that the wrapper reports it): the feeder
+// replaces the consumer after a backoff and the stage goes on processing once joining works again.
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/engine/engine";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { createApiKey, createPipeline, createWorld, deploy, readAll, waitRunning, type World } from "./engine-world";
-import { startForeignMember } from "./foreign-group-member";
+import { startForeignMember } from "../../../packages/kafka/src/test-support/foreign-group-member";
 import { graph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
-
-describe("kafka consumer: client errors", () => {
-  let kafka: Kafka;
-  const topic = uniqueName("sluice.test.consumer-errors");
-
-  beforeAll(async () => {
-    kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clientId: "consumer-errors-test", log: testLogger });
-    await kafka.admin.createTopics([{ topic, partitions: 1 }]);
-  });
-
-  afterAll(async () => {
-    await kafka.admin.deleteTopics([topic]).catch(() => undefined);
-    await kafka.close();
-  });
-
-  it("forwards an error the client emits on its Consumer (a refused rejoin) to onError", async () => {
-    const groupId = uniqueName("sluice.test.errors");
-    const errors: Error[] = [];
-    const consumer = kafka.consumer({ groupId, topics: [topic], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, fetch: { maxWaitMs: 100 } });
-    await consumer.start({ onMessage: () => undefined, onError: (error) => errors.push(error) });
-    await eventually(() => expect(consumer.assignments()).toHaveLength(1));
-    const foreign = await startForeignMember(testServices.kafkaBrokers, groupId, topic);
-    try {
-      // Our member misses its session; the foreign client takes the group over.
-      expect(foreign.stall(30_000)).toBe(true);
-      await eventually(() => expect(errors.length).toBeGreaterThan(0), { timeoutMs: 20_000 });
-      expect(errors.map((e) => `${e.message} ${JSON.stringify(e)}`).join("\n")).toMatch(/INCONSISTENT_GROUP_PROTOCOL|incompatible|joinGroup/i);
-    } finally {
-      await consumer.close().catch(() => undefined);
-      await foreign.stop();
-    }
-  }, 90_000);
-});
 
 describe("engine: a stage whose consumer fails", () => {
   let world: World;

@@ -9,11 +9,17 @@
 // in the group, any new consumer of ours fails to join as well; once it leaves, joining works again.
 //
 // The foreign client runs in a child process (it must act while this process is stalled); `stall()`
-// blocks this process's event loop until the child has joined.
+// blocks this process's event loop until the child has joined. It speaks to the broker with the
+// client library directly, so it lives in this package (the only one allowed to import it); tests of
+// other packages import this file by path, it is not part of the package's API.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Where the child resolves the client library from: this package. */
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const CHILD = `
 import { writeFileSync } from "node:fs";
@@ -69,7 +75,7 @@ export async function startForeignMember(brokers: string, groupId: string, topic
   const dir = mkdtempSync(join(tmpdir(), "sluice-foreign-"));
   const flag = join(dir, "joined");
   const child: ChildProcess = spawn(process.execPath, ["--input-type=module", "-e", CHILD, brokers, groupId, topic, flag], {
-    cwd: process.cwd(),
+    cwd: packageDir,
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
