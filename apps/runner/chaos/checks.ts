@@ -131,26 +131,60 @@ export async function checkWindowCounts(db: pg.Client, table: string, expected: 
 }
 
 /** Messages of `topic` (start to current end) whose event id appeared before: duplicates a stage emitted. */
-export async function countRepeatedIds(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<{ messages: number; repeated: number }> {
+/**
+ * Reads a stateful stage's input topic from the start and replays what its fence does (see
+ * stage-step.ts, FENCE_HEADER): per partition, in offset order, a record whose fence number is at or
+ * below the highest applied from its stream is skipped. `repeated`: messages whose id came before in
+ * the topic; `skippedNeverApplied`: skipped records whose id was never applied in that partition
+ * before (a broken fence: events the stateful stage would never count); `unnumbered`: no fence header.
+ */
+export async function auditFencedTopic(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 60_000,
+): Promise<{ messages: number; repeated: number; skipped: number; skippedNeverApplied: number; unnumbered: number; examples: string[] }> {
   const ends = await kafka.admin.endOffsets([topic]);
   const total = ends.reduce((sum, e) => sum + Number(e.offset), 0);
   const seen = new Set<string>();
-  let messages = 0;
-  let repeated = 0;
+  const applied = new Map<number, Set<string>>();
+  const highest = new Map<string, number>();
+  const examples: string[] = [];
+  const result = { messages: 0, repeated: 0, skipped: 0, skippedNeverApplied: 0, unnumbered: 0 };
   const consumer = kafka.consumer({ groupId: `chaos-reader-${Date.now()}`, topics: [topic], startFrom: "earliest", fetch: { maxWaitMs: 100 } });
   await consumer.start({
     onMessage(m) {
-      messages++;
+      result.messages++;
       const id = (JSON.parse(m.value?.toString() ?? "{}") as { id?: string }).id ?? "";
-      if (seen.has(id)) repeated++;
+      if (seen.has(id)) result.repeated++;
       seen.add(id);
+      const ids = applied.get(m.partition) ?? new Set<string>();
+      applied.set(m.partition, ids);
+      const fence = m.headers["x-sluice-src"];
+      if (!fence) {
+        result.unnumbered++;
+        ids.add(id);
+        return;
+      }
+      const [stream, n] = [fence.slice(0, fence.indexOf(" ")), Number(fence.slice(fence.indexOf(" ") + 1))];
+      const key = `${m.partition}/${stream}`;
+      const max = highest.get(key);
+      if (max !== undefined && n <= max) {
+        result.skipped++;
+        if (!ids.has(id)) {
+          result.skippedNeverApplied++;
+          if (examples.length < 5) examples.push(`${id} p${m.partition}@${m.offset} n=${n} <= ${max} (${stream})`);
+        }
+        return;
+      }
+      highest.set(key, n);
+      ids.add(id);
     },
     onError: () => undefined,
   });
   const deadline = Date.now() + timeoutMs;
-  while (messages < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (result.messages < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await consumer.close();
-  return { messages, repeated };
+  return { ...result, examples };
 }
 
 export type DeadLetter = { id: string; nodeId: string; errorCode: string; errorMessage: string; attempt: number; value: Record<string, unknown> };

@@ -4,7 +4,7 @@
 import { createKafka, type Kafka } from "@sluice/kafka";
 import { testLogger } from "../test/services";
 import { waitRunning } from "../test/engine-world";
-import { checkDeadLetters, checkEventsTable, checkWindowCounts, countRepeatedIds, readDeadLetters, sampleLag, waitLagZero, type Check, type DeadLetter, type WindowResult } from "./checks";
+import { checkDeadLetters, checkEventsTable, checkWindowCounts, auditFencedTopic, readDeadLetters, sampleLag, waitLagZero, type Check, type DeadLetter, type WindowResult } from "./checks";
 import { isPoison, sendStream, type LoadResult, type StreamSpec } from "./load-client";
 import { deployChaosPipeline, type ChaosPipeline } from "./pipeline";
 import { runnerProcess, type RunnerProcess } from "./runner-process";
@@ -111,12 +111,15 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
 
     let last = 0;
     const waiting: { since: number; resolve(ms: number | undefined): void }[] = [];
+    // Set when the stream is fully accepted: a fault that asks for the next accepted event after
+    // that (its service came back after the last request) gets "none" instead of waiting forever.
+    let streamDone = false;
     const ctx: RunContext = {
       runners,
       pipeline,
       infra,
       lastAccepted: () => last,
-      nextAccepted: (since) => new Promise((resolve) => waiting.push({ since, resolve })),
+      nextAccepted: (since) => new Promise((resolve) => (streamDone ? resolve(undefined) : waiting.push({ since, resolve }))),
       note: (key, value) => (figures[key] = value),
     };
     const pending = [...options.faults].sort((a, b) => a.atAccepted - b.atAccepted);
@@ -146,6 +149,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
         }
       },
     });
+    streamDone = true;
     for (const w of waiting.splice(0)) w.resolve(undefined);
     await Promise.all(faultRuns);
     const streamSeconds = (Date.now() - started) / 1000;
@@ -200,8 +204,9 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     // The window counts what dedup emits: a dedup batch replayed after its outputs were sent re-emits them.
     const dedupOut = pipeline.plan.topics.find((t) => t.nodeId === "dedup" && t.port === "out")?.name;
     if (dedupOut) {
-      const r = await countRepeatedIds(kafka, dedupOut);
+      const r = await auditFencedTopic(kafka, dedupOut);
       figures["dedup output: messages / repeated ids (window input)"] = `${r.messages} / ${r.repeated}`;
+      figures["window input fence: skipped / skipped never applied / unnumbered"] = `${r.skipped} / ${r.skippedNeverApplied} / ${r.unnumbered}${r.examples.length ? ` (${r.examples.join("; ")})` : ""}`;
     }
     figures["consumer-group assignments logged (rebalances x members)"] = runners.reduce((sum, r) => sum + r.assignments(), 0);
     if (options.allowSinkDeadLetters) figures["sink dead letters (events / window results)"] = `${sinkDeadIds.size} / ${sinkDead.length - sinkDeadIds.size}`;
@@ -211,7 +216,8 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     finished = true;
     sampler.stop();
     await Promise.all(runners.map((r) => r.stop()));
-    await pipeline.close().catch((e: unknown) => console.error(`[chaos] cleanup failed: ${String(e)}`));
+    // CHAOS_KEEP=1 leaves the tables and topics for a post-mortem.
+    if (process.env["CHAOS_KEEP"] !== "1") await pipeline.close().catch((e: unknown) => console.error(`[chaos] cleanup failed: ${String(e)}`));
     await kafka.close();
   }
 }
