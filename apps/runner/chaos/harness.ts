@@ -91,7 +91,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     RUNNER_TOPIC_RETENTION_MS: "3600000",
     RUNNER_STARTUP_WAIT_MS: "60000",
     RUNNER_INGEST_LAG_THRESHOLD: String(options.ingestLagThreshold ?? 100_000),
-    LOG_LEVEL: "info",
+    LOG_LEVEL: process.env["CHAOS_RUNNER_LOG_LEVEL"] ?? "info",
   };
   // A supervisor's job: a runner that dies on its own is recorded (a check fails) and started again.
   const crashes: string[] = [];
