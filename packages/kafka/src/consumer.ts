@@ -103,6 +103,9 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
     else log.warn({ err: error, groupId: options.groupId }, "kafka consumer error (consumer not running)");
   });
   let assigned: TopicPartition[] = [];
+  /** Keys of `assigned`; `joined` once the first assignment arrived. */
+  let owned = new Set<string>();
+  let joined = false;
   const paused = new Set<string>();
   const held = new Map<string, ConsumedMessage[]>();
   // Highest offset seen per partition during this ownership. The client rewinds to the committed
@@ -113,6 +116,10 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
 
   function deliver(raw: PlatformaticMessage) {
     const key = keyOf(raw.topic, raw.partition);
+    // A fetch answered after a rebalance took the partition away: its new owner reads it from the
+    // committed offset. Delivering it would let the caller process (and commit!) a partition it no
+    // longer owns, racing the owner (found by the chaos suite: a stale commit moved a group's offset).
+    if (joined && !owned.has(key)) return;
     const seen = lastSeen.get(key);
     if (seen !== undefined && raw.offset <= seen) return;
     lastSeen.set(key, raw.offset);
@@ -184,6 +191,8 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
       failedCommits.delete(key);
     }
     assigned = next;
+    owned = keep;
+    joined = true;
     if (blocking.size === 0) stream?.resume();
     log.info({ groupId: options.groupId, partitions: next.length }, "consumer group assignment");
     handlers?.onAssignment?.(next);

@@ -49,6 +49,8 @@ type PartitionState = {
   committed?: bigint;
   /** Dropped on revocation: completions of an old ownership must not commit. */
   live: boolean;
+  /** The offset expected next from the consumer (diagnostics). */
+  next?: bigint;
   /** The consumer that owns it (pause, resume and commits go through that one only). */
   owner: KafkaConsumer;
 };
@@ -110,6 +112,8 @@ export function createFeeder(options: {
   /** Failed consumers still closing (leaving the group). */
   const closing = new Set<Promise<void>>();
   const partitions = new Map<string, PartitionState>();
+  /** The current consumer's assignment (undefined until its first). */
+  let owned: Set<string> | undefined;
   let total = 0;
   let stopping = false;
   let aborted = false;
@@ -128,6 +132,7 @@ export function createFeeder(options: {
 
   /** Revoked (or its consumer failed): its next owner reads from the last commit; our in-flight work is dropped. */
   function drop(key: string, p: PartitionState) {
+    log.debug({ topic: p.topic, partition: p.partition, inflight: p.inflight.filter((e) => !e.done).length }, "partition dropped");
     p.live = false;
     if (p.timer) clearTimeout(p.timer);
     total -= p.inflight.filter((e) => !e.done).length;
@@ -170,7 +175,10 @@ export function createFeeder(options: {
     // offsets can never be committed without it.
     for (let attempt = 0; !aborted && p.live; attempt++) {
       try {
-        await queue.run(batch, `${batch.partition}-${batch.records[0]?.o ?? "tick"}-${randomUUID().slice(0, 8)}`);
+        const jobId = `${batch.partition}-${batch.records[0]?.o ?? "tick"}-${randomUUID().slice(0, 8)}`;
+        if (batch.records.length > 0) log.debug({ topic: p.topic, partition: p.partition, first: batch.records[0]!.o, last: batch.records.at(-1)!.o, jobId }, "batch submitted");
+        await queue.run(batch, jobId);
+        if (batch.records.length > 0) log.debug({ partition: p.partition, jobId, live: p.live }, "batch completed");
         break;
       } catch (error) {
         if (aborted || !p.live) return;
@@ -192,6 +200,7 @@ export function createFeeder(options: {
     if (commitTo !== undefined && commitTo >= 0n) {
       const offset = commitTo + 1n;
       p.wanted = offset;
+      log.debug({ topic: p.topic, partition: p.partition, offset: offset.toString() }, "commit");
       p.commits = p.commits.then(() =>
         p.owner.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
           () => void (p.committed = offset),
@@ -228,7 +237,13 @@ export function createFeeder(options: {
       onMessage(m) {
         // A replaced consumer's late deliveries belong to dropped state.
         if (stopping || c !== consumer) return;
+        // Never (re)create state for a partition this member was not assigned: a late delivery of a
+        // revoked partition would be processed and committed behind its new owner's back.
+        if (owned && !owned.has(keyOf(m.topic, m.partition))) return;
         const p = stateOf(c, m.topic, m.partition);
+        // Diagnostics: within one ownership a partition's offsets arrive without gaps (no transactions here).
+        if (p.next !== undefined && m.offset !== p.next) log.debug({ topic: m.topic, partition: m.partition, expected: p.next.toString(), got: m.offset.toString() }, "offset jump in delivery");
+        p.next = m.offset + 1n;
         const value = m.value?.toString() ?? "";
         if (p.pending.length === 0) p.pendingTs = Number(m.timestamp);
         const record: Record_ = { o: m.offset.toString(), k: m.key?.toString() ?? null, v: value };
@@ -247,6 +262,7 @@ export function createFeeder(options: {
       onAssignment(assigned) {
         if (c !== consumer) return;
         const keep = new Set(assigned.map((tp) => keyOf(tp.topic, tp.partition)));
+        owned = keep;
         for (const [key, p] of partitions) if (!keep.has(key)) drop(key, p);
         checkIdle();
       },
@@ -298,6 +314,7 @@ export function createFeeder(options: {
     if (stopping || aborted) return;
     const c = newConsumer();
     consumer = c;
+    owned = undefined;
     try {
       await c.start(handlersFor(c));
     } catch (error) {
@@ -327,6 +344,7 @@ export function createFeeder(options: {
       if (options.tickMs) ticker = setInterval(tick, options.tickMs);
       const c = newConsumer();
       consumer = c;
+      owned = undefined;
       try {
         await c.start(handlersFor(c));
       } catch (error) {
