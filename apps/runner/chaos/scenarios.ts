@@ -20,20 +20,34 @@ export async function kill9(infra: ChaosInfra): Promise<ScenarioResult> {
   const random = seededRandom(seed * 31);
   const recoveries: number[] = [];
   const restarts: number[] = [];
+  // One kill at a time: a kill point reached while the previous victim is still starting waits for it
+  // (killing a process during its start would test the harness, not the runner).
+  let previous: Promise<void> = Promise.resolve();
   const faults: Fault[] = faultPoints(seed, events, 3).map((at, k) => ({
     atAccepted: at,
     name: `kill -9 #${k + 1}`,
     async run(ctx: RunContext) {
-      const victim = ctx.runners[Math.floor(random() * ctx.runners.length)]!;
-      const t0 = Date.now();
-      await victim.kill9();
-      const recovered = ctx.nextAccepted(t0);
-      await victim.start();
-      restarts.push(Date.now() - t0);
-      recoveries.push((await recovered) ?? Number.NaN);
-      ctx.note("victims", `${ctx.runners.filter((r) => r.starts() > 1).map((r) => `${r.name}x${r.starts() - 1}`).join(" ")}`);
+      const turn = previous;
+      let done!: () => void;
+      previous = new Promise<void>((resolve) => (done = resolve));
+      await turn;
+      try {
+        await killOne(ctx);
+      } finally {
+        done();
+      }
     },
   }));
+  async function killOne(ctx: RunContext) {
+    const victim = ctx.runners[Math.floor(random() * ctx.runners.length)]!;
+    const t0 = Date.now();
+    await victim.kill9();
+    const recovered = ctx.nextAccepted(t0);
+    await victim.start();
+    restarts.push(Date.now() - t0);
+    recoveries.push((await recovered) ?? Number.NaN);
+    ctx.note("victims", `${ctx.runners.filter((r) => r.starts() > 1).map((r) => `${r.name}x${r.starts() - 1}`).join(" ")}`);
+  }
   const result = await runChaos({ name: "kill9", infra, stream: { events, users: 400, msPerEvent: 2, seed }, faults });
   result.figures["kill points (accepted events)"] = faults.map((f) => f.atAccepted).join(", ");
   result.figures["runner restart after kill (s)"] = restarts.map((ms) => (ms / 1000).toFixed(1)).join(", ");
