@@ -81,6 +81,11 @@ function schema(production: boolean) {
     RUNNER_BATCH_MAX_BYTES: count("1048576", 1024, 64 * 2 ** 20),
     /** How long a partial batch waits for more records. Default 20 ms. */
     RUNNER_BATCH_LINGER_MS: count("20", 0, 60_000),
+    /**
+     * How long a batch waits for a sink or lookup it cannot reach (retried with backoff, the partition
+     * paused) before its events are dead-lettered after all. Default 600000 (10 minutes).
+     */
+    RUNNER_SINK_OUTAGE_MAX_MS: count("600000", 0, 7 * 24 * 3600 * 1000),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
@@ -116,6 +121,7 @@ const ECHOABLE = new Set([
   "RUNNER_BATCH_MAX_RECORDS",
   "RUNNER_BATCH_MAX_BYTES",
   "RUNNER_BATCH_LINGER_MS",
+  "RUNNER_SINK_OUTAGE_MAX_MS",
   "RUNNER_POOL_CONCURRENCY",
   "RUNNER_INGEST_LAG_THRESHOLD",
   "ALLOW_PRIVATE_WEBHOOKS",

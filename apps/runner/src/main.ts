@@ -93,7 +93,7 @@ async function run(env: RunnerEnv, log: Logger) {
     ...(env.SLUICE_SECRET_KEY ? { secretKey: env.SLUICE_SECRET_KEY } : {}),
     settings: {
       topics: { partitions: env.RUNNER_TOPIC_PARTITIONS, replicationFactor: env.RUNNER_TOPIC_REPLICATION, retentionMs: env.RUNNER_TOPIC_RETENTION_MS },
-      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: env.RUNNER_BATCH_MAX_RECORDS, maxBatchBytes: env.RUNNER_BATCH_MAX_BYTES, lingerMs: env.RUNNER_BATCH_LINGER_MS },
+      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: env.RUNNER_BATCH_MAX_RECORDS, maxBatchBytes: env.RUNNER_BATCH_MAX_BYTES, lingerMs: env.RUNNER_BATCH_LINGER_MS, maxOutageMs: env.RUNNER_SINK_OUTAGE_MAX_MS },
       pool: { ...DEFAULT_POOL_SETTINGS, concurrency: env.RUNNER_POOL_CONCURRENCY },
       ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
       allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,

@@ -1,9 +1,11 @@
 // Poison events go to the failing node's dead-letter topic with the error and their source in
 // headers while the rest flow on. A sink that cannot be reached is waited out (its events did nothing
-// wrong); a batch the sink rejects is dead-lettered after bounded retries instead of blocking the partition.
+// wrong) for up to the outage budget, then dead-lettered; a batch the sink rejects is dead-lettered
+// after bounded retries instead of blocking the partition.
 import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy } from "../chaos/tcp-proxy";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, readAll, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";
@@ -154,6 +156,52 @@ describe("engine: dead letters", () => {
       expect(headers.success && headers.data.errorMessage).toContain("check constraint");
     } finally {
       await closeSinkTable(db, table);
+    }
+  });
+});
+
+describe("engine: a sink outage longer than the outage budget", () => {
+  let world: World;
+  let running: RunningEngine;
+
+  beforeAll(async () => {
+    world = await createWorld();
+    running = await startEngine(world, {
+      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
+      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxOutageMs: 1500 },
+    });
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await world?.close();
+  });
+
+  it("dead-letters the waiting events once the budget ran out, so the partition moves on", async () => {
+    const pipeline = await createPipeline(world, "sink-gone");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("gone").toLowerCase();
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(testServices.databaseUrl).port || 5432) });
+    try {
+      proxy.down();
+      const url = new URL(testServices.databaseUrl);
+      url.host = `127.0.0.1:${proxy.port}`;
+      const secretId = await createSecret(world, url.toString());
+      const { deploymentId } = await deploy(world, pipeline.id, ingestToPostgres(pathKey, key.id, secretId));
+      await waitRunning(world, deploymentId);
+      const events = Array.from({ length: 4 }, (_, i) => ({ id: `gone-${i}`, type: "click", userId: "u-1" }));
+      const started = Date.now();
+      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+      expect(response.status).toBe(202);
+      const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`, events.length);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(events.map((e) => e.id));
+      const headers = decodeDeadLetterHeaders(dead[0]!.headers);
+      expect(headers.success && headers.data).toMatchObject({ nodeId: "sink", errorCode: "node.failed" });
+      expect(headers.success && headers.data.errorMessage).toContain("unreachable for longer than the outage budget");
+    } finally {
+      await proxy.close();
     }
   });
 });

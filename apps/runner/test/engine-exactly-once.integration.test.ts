@@ -5,6 +5,7 @@
 // skips numbers it has applied, keeping the highest per stream in its checkpoint.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
@@ -65,7 +66,7 @@ describe("engine: exactly-once into a window", () => {
   });
 
   it("does not count records twice when the stage before the window runs them again", async () => {
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { maxBatchRecords: 16, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightPerPartition: 1, maxInFlightTotal: 8 } };
+    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 16, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
     const first = await startEngine(world, settings);
     engines.push(first);
     const pipeline = await createPipeline(world, "exactly-once");

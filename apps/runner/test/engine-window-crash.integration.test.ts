@@ -4,6 +4,7 @@
 import pg from "pg";
 import { partitionForKey } from "@sluice/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
@@ -64,7 +65,7 @@ describe("engine: windows across partitions and crashes", () => {
   });
 
   it("counts every event exactly once after a crash mid-stream", async () => {
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightPerPartition: 2, maxInFlightTotal: 8 } };
+    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
     const first = await startEngine(world, settings);
     engines.push(first);
     const pipeline = await createPipeline(world, "window-crash");

@@ -27,9 +27,14 @@ export type FeederSettings = {
   maxInFlightPerPartition: number;
   /** Batches in flight for the whole stage in this process. Default 32. */
   maxInFlightTotal: number;
+  /**
+   * How long a batch keeps being run again while a sink or lookup cannot be reached (the partition
+   * waits) before its events are dead-lettered after all. Default 10 minutes.
+   */
+  maxOutageMs: number;
 };
 
-export const DEFAULT_FEEDER_SETTINGS: FeederSettings = { maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 1, maxInFlightTotal: 32 };
+export const DEFAULT_FEEDER_SETTINGS: FeederSettings = { maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 1, maxInFlightTotal: 32, maxOutageMs: 600_000 };
 
 type Record_ = StageBatchV1["records"][number];
 type InFlight = { last: bigint; done: boolean; /** Broker timestamp (ms) of the batch's first record. */ firstTs?: number };
@@ -173,15 +178,20 @@ export function createFeeder(options: {
   async function submit(p: PartitionState, entry: InFlight, batch: StageBatchV1) {
     // A job that finally failed (even its dead-lettering did not reach Kafka) is run again: its
     // offsets can never be committed without it.
+    let failingSince: number | undefined;
     for (let attempt = 0; !aborted && p.live; attempt++) {
       try {
         const jobId = `${batch.partition}-${batch.records[0]?.o ?? "tick"}-${randomUUID().slice(0, 8)}`;
         if (batch.records.length > 0) log.debug({ topic: p.topic, partition: p.partition, first: batch.records[0]!.o, last: batch.records.at(-1)!.o, jobId }, "batch submitted");
-        await queue.run(batch, jobId);
+        // Past the outage budget, a sink or lookup that still cannot be reached no longer holds the
+        // partition: this run dead-letters the batch's events at that node (visible, replayable).
+        const outageOver = failingSince !== undefined && Date.now() - failingSince >= (settings.maxOutageMs ?? DEFAULT_FEEDER_SETTINGS.maxOutageMs);
+        await queue.run(batch, jobId, outageOver ? { deadLetterUnreachable: true } : undefined);
         if (batch.records.length > 0) log.debug({ partition: p.partition, jobId, live: p.live }, "batch completed");
         break;
       } catch (error) {
         if (aborted || !p.live) return;
+        failingSince ??= Date.now();
         log.error({ err: error, topic: p.topic, partition: p.partition }, "batch failed after all attempts; running it again");
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 30_000)));
       }

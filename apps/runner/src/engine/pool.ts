@@ -34,7 +34,12 @@ export type StageQueue = {
    * Enqueues a batch and resolves when its job completed; rejects when it finally failed, or when it
    * vanished from Redis without an outcome (the caller runs the batch again: at-least-once).
    */
-  run(batch: StageBatchV1, jobId: string): Promise<void>;
+  /**
+   * Enqueues a batch and resolves when its job completed; rejects when it finally failed.
+   * `deadLetterUnreachable`: on its last attempt, dead-letter events at a node whose sink or lookup
+   * cannot be reached instead of failing (the feeder's outage budget ran out).
+   */
+  run(batch: StageBatchV1, jobId: string, options?: { deadLetterUnreachable?: boolean }): Promise<void>;
   /** BullMQ job counts of the queue (all processes). */
   counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
   close(): Promise<void>;
@@ -141,7 +146,7 @@ export async function createStageQueue(
   }, timing.sweepMs);
   return {
     name,
-    async run(batch, jobId) {
+    async run(batch, jobId, options) {
       const done = new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {
           resolve: () => (waiters.delete(jobId), resolve()),
@@ -156,7 +161,7 @@ export async function createStageQueue(
       done.catch(() => {});
       registry.batches.set(jobId, batch);
       const p = payloadKey(name, jobId);
-      const data: StageJobData = { version: "v2", topic: batch.topic, partition: batch.partition, n: batch.records.length, p, r: origin, l: 1 };
+      const data: StageJobData = { version: "v2", topic: batch.topic, partition: batch.partition, n: batch.records.length, p, r: origin, l: 1, ...(options?.deadLetterUnreachable ? { u: 1 as const } : {}) };
       try {
         await connection.set(p, encodeBatchPayload(batch), "PX", PAYLOAD_TTL_MS);
         await queue.add("batch", data, {
@@ -200,7 +205,7 @@ export async function createStageQueue(
  * runners have none and are run without the check). v1 jobs (records inline) from an older runner are
  * still run.
  */
-type StageJobData = { version: "v2"; topic: string; partition: number; n: number; p: string; r: string; l?: 1 } | (StageBatchV1 & { r?: string });
+type StageJobData = { version: "v2"; topic: string; partition: number; n: number; p: string; r: string; l?: 1; u?: 1 } | (StageBatchV1 & { r?: string });
 
 /** The job's outcome to its feeder: directly in this process, else on the feeder queue's channel. */
 function report(registry: JobRegistry, connection: Redis, jobId: string | undefined, data: StageJobData | undefined, outcome: Outcome, log: Logger) {
@@ -266,7 +271,9 @@ export function createStagePool(
       const batch = await batchOf(registry, deps.connection, job.id, job.data as StageJobData);
       const attempt = job.attemptsMade + 1;
       try {
-        await runStageBatch(runtime, batch, attempt, attempt >= (job.opts.attempts ?? 1), { ...deps, log });
+        const data = job.data as StageJobData;
+        const deadLetterUnreachable = data.version === "v2" && data.u === 1;
+        await runStageBatch(runtime, batch, attempt, attempt >= (job.opts.attempts ?? 1), { ...deps, log }, { deadLetterUnreachable });
       } catch (error) {
         if (crashed) return never();
         throw error;

@@ -171,7 +171,18 @@ export function buildTopicKeys(plan: Plan): Map<string, (event: EventRecord) => 
   return keys;
 }
 
-export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, attempt: number, finalAttempt: boolean, deps: StepDeps): Promise<void> {
+/**
+ * `deadLetterUnreachable`: the feeder's outage budget for this batch ran out, so on the last attempt a
+ * node whose sink or lookup still cannot be reached dead-letters the batch's events there too.
+ */
+export async function runStageBatch(
+  runtime: StageRuntime,
+  batch: StageBatchV1,
+  attempt: number,
+  finalAttempt: boolean,
+  deps: StepDeps,
+  options: { deadLetterUnreachable?: boolean } = {},
+): Promise<void> {
   const { plan, stage } = runtime;
   const started = performance.now();
   const now = Date.now();
@@ -330,12 +341,15 @@ export async function runStageBatch(runtime: StageRuntime, batch: StageBatchV1, 
     } catch (error) {
       // Retried with backoff; on the last attempt the batch's events at this node are dead-lettered,
       // so a bad batch never blocks the partition. A lost connection (sink or lookup down) is not the
-      // events' fault: it is retried without limit (the partition waits, lag and ingest's 429 push back).
+      // events' fault: the batch is run again (the partition waits, lag and ingest's 429 push back)
+      // until the feeder's outage budget (RUNNER_SINK_OUTAGE_MAX_MS) runs out.
+      const unreachable = isConnectionError(error);
       const message = error instanceof Error ? error.message : String(error);
       deps.metrics.stats.error(plan.pipelineId, nodeId, message);
-      if (!finalAttempt || isConnectionError(error)) throw error;
+      if (!finalAttempt || (unreachable && !options.deadLetterUnreachable)) throw error;
       deps.log.warn({ err: error, node: nodeId, attempt }, "node failed on its last attempt: dead-lettering the batch");
-      deadLetter(nodeId, events.map((event) => ({ event, error: { code: NODE_FAILED, message } })));
+      const reason = unreachable ? `unreachable for longer than the outage budget: ${message}` : message;
+      deadLetter(nodeId, events.map((event) => ({ event, error: { code: NODE_FAILED, message: reason } })));
       return undefined;
     }
     deadLetter(nodeId, result.errors);
