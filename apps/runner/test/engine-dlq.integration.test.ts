@@ -11,6 +11,14 @@ import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
+/** A Secret whose connection string reaches the test Postgres through a proxy that refuses connections until healed. */
+async function sinkBehindDownProxy(world: World) {
+  const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(testServices.databaseUrl).port || 5432) });
+  proxy.down();
+  const url = new URL(testServices.databaseUrl);
+  url.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, secretId: await createSecret(world, url.toString()) };
+}
 
 describe("engine: dead letters", () => {
   let world: World;
@@ -101,12 +109,8 @@ describe("engine: dead letters", () => {
     const pathKey = uniqueName("down").toLowerCase();
     const table = uniqueName("down_sink").replace(/-/g, "_");
     const db = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text");
-    const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(testServices.databaseUrl).port || 5432) });
+    const { proxy, secretId } = await sinkBehindDownProxy(world);
     try {
-      proxy.down();
-      const url = new URL(testServices.databaseUrl);
-      url.host = `127.0.0.1:${proxy.port}`;
-      const secretId = await createSecret(world, url.toString());
       const graph = ingestToPostgres(pathKey, key.id, secretId);
       graph.nodes[1]!.config["table"] = table;
       const { deploymentId } = await deploy(world, pipeline.id, graph);
@@ -182,12 +186,8 @@ describe("engine: a sink outage longer than the outage budget", () => {
     const pipeline = await createPipeline(world, "sink-gone");
     const key = await createApiKey(world);
     const pathKey = uniqueName("gone").toLowerCase();
-    const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(testServices.databaseUrl).port || 5432) });
+    const { proxy, secretId } = await sinkBehindDownProxy(world);
     try {
-      proxy.down();
-      const url = new URL(testServices.databaseUrl);
-      url.host = `127.0.0.1:${proxy.port}`;
-      const secretId = await createSecret(world, url.toString());
       const { deploymentId } = await deploy(world, pipeline.id, ingestToPostgres(pathKey, key.id, secretId));
       await waitRunning(world, deploymentId);
       const events = Array.from({ length: 4 }, (_, i) => ({ id: `gone-${i}`, type: "click", userId: "u-1" }));

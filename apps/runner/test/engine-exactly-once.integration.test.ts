@@ -7,46 +7,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
-import { graph } from "./graphs";
+import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
-
-/** Ingest -> map (its own stage: a topic follows every source) -> 1-minute counts per type -> Postgres. */
-function mapThenWindow(table: string, pathKey: string, apiKeyId: string, connectionSecretId: string) {
-  return graph(
-    [
-      { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId } },
-      { id: "tag", type: "map", config: { assignments: [{ target: "tagged", expression: "true" }], drop: [] } },
-      {
-        id: "win",
-        type: "window",
-        config: {
-          kind: "tumbling",
-          size: "1m",
-          watermarkDelay: "1s",
-          allowedLateness: "0s",
-          groupBy: [{ name: "eventType", expression: "event.type" }],
-          aggregations: [{ name: "events", function: "count" }],
-        },
-      },
-      {
-        id: "sink",
-        type: "postgres-sink",
-        config: {
-          connectionSecretId,
-          table,
-          mode: "upsert",
-          keyColumns: ["window_id"],
-          columns: [
-            { column: "window_id", expression: "event.windowId" },
-            { column: "event_type", expression: "event.eventType" },
-            { column: "events", expression: "event.events" },
-          ],
-        },
-      },
-    ],
-    [["ingest", "tag"], ["tag", "win"], ["win", "sink"]],
-  );
-}
 
 describe("engine: exactly-once into a window", () => {
   let world: World;
@@ -56,7 +18,7 @@ describe("engine: exactly-once into a window", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    sinkDb = await openSinkTable(table, "window_id text PRIMARY KEY, event_type text, events bigint");
+    sinkDb = await openSinkTable(table, "window_id text PRIMARY KEY, event_type text, events bigint, revision int");
   });
 
   afterAll(async () => {
@@ -73,7 +35,9 @@ describe("engine: exactly-once into a window", () => {
     const key = await createApiKey(world);
     const pathKey = uniqueName("eo").toLowerCase();
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const { deploymentId } = await deploy(world, pipeline.id, mapThenWindow(table, pathKey, key.id, secretId));
+    // ingest -> map (its own stage: a topic follows every source) -> [topic] -> window -> Postgres.
+    const tag = { id: "tag", type: "map" as const, config: { assignments: [{ target: "tagged", expression: "true" }], drop: [] } };
+    const { deploymentId } = await deploy(world, pipeline.id, windowCountGraph({ table, pathKey, apiKeyId: key.id, connectionSecretId: secretId, allowedLateness: "0s", before: tag }));
     await waitRunning(world, deploymentId);
 
     const base = Date.parse("2026-01-01T00:00:00Z");

@@ -6,46 +6,8 @@ import { partitionForKey } from "@sluice/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
-import { graph } from "./graphs";
+import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
-
-/** Ingest -> 1-minute tumbling counts per event type -> Postgres upsert by window id. */
-function windowCountGraph(table: string, pathKey: string, apiKeyId: string, connectionSecretId: string) {
-  return graph(
-    [
-      { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId } },
-      {
-        id: "win",
-        type: "window",
-        config: {
-          kind: "tumbling",
-          size: "1m",
-          watermarkDelay: "1s",
-          allowedLateness: "1m",
-          groupBy: [{ name: "eventType", expression: "event.type" }],
-          aggregations: [{ name: "events", function: "count" }],
-        },
-      },
-      {
-        id: "sink",
-        type: "postgres-sink",
-        config: {
-          connectionSecretId,
-          table,
-          mode: "upsert",
-          keyColumns: ["window_id"],
-          columns: [
-            { column: "window_id", expression: "event.windowId" },
-            { column: "event_type", expression: "event.eventType" },
-            { column: "events", expression: "event.events" },
-            { column: "revision", expression: "event.revision" },
-          ],
-        },
-      },
-    ],
-    [["ingest", "win"], ["win", "sink"]],
-  );
-}
 
 describe("engine: windows across partitions and crashes", () => {
   let world: World;
@@ -75,7 +37,7 @@ describe("engine: windows across partitions and crashes", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      windowCountGraph(table, pathKey, key.id, secretId),
+      windowCountGraph({ table, pathKey, apiKeyId: key.id, connectionSecretId: secretId, allowedLateness: "1m" }),
     );
     await waitRunning(world, deploymentId);
 
@@ -128,7 +90,7 @@ describe("engine: windows across partitions and crashes", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      windowCountGraph(table, pathKey, key.id, secretId),
+      windowCountGraph({ table, pathKey, apiKeyId: key.id, connectionSecretId: secretId, allowedLateness: "1m" }),
     );
     await waitRunning(world, deploymentId);
     // The first test's engine also runs this workspace and may have set the status: wait for ours.

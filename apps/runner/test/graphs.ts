@@ -45,3 +45,46 @@ export function ingestToPostgres(pathKey: string, apiKeyId: string, connectionSe
     [["ingest", "sink"]],
   );
 }
+
+/**
+ * Ingest -> [optional stateless node] -> 1-minute tumbling counts per event type (`win`) -> Postgres upsert
+ * by window id (`sink`; columns window_id, event_type, events, revision).
+ */
+export function windowCountGraph(options: { table: string; pathKey: string; apiKeyId: string; connectionSecretId: string; allowedLateness: string; before?: NodeSpec }): PipelineGraph {
+  const { before } = options;
+  return graph(
+    [
+      { id: "ingest", type: "http-ingest", config: { pathKey: options.pathKey, apiKeyId: options.apiKeyId } },
+      ...(before ? [before] : []),
+      {
+        id: "win",
+        type: "window",
+        config: {
+          kind: "tumbling",
+          size: "1m",
+          watermarkDelay: "1s",
+          allowedLateness: options.allowedLateness,
+          groupBy: [{ name: "eventType", expression: "event.type" }],
+          aggregations: [{ name: "events", function: "count" }],
+        },
+      },
+      {
+        id: "sink",
+        type: "postgres-sink",
+        config: {
+          connectionSecretId: options.connectionSecretId,
+          table: options.table,
+          mode: "upsert",
+          keyColumns: ["window_id"],
+          columns: [
+            { column: "window_id", expression: "event.windowId" },
+            { column: "event_type", expression: "event.eventType" },
+            { column: "events", expression: "event.events" },
+            { column: "revision", expression: "event.revision" },
+          ],
+        },
+      },
+    ],
+    before ? [["ingest", before.id], [before.id, "win"], ["win", "sink"]] : [["ingest", "win"], ["win", "sink"]],
+  );
+}

@@ -156,7 +156,9 @@ describe("dead-letter inbox", () => {
     await db.connect();
     await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text)`);
   });
+  const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
     await db?.query(`DROP TABLE IF EXISTS ${table}`);
     await db?.end();
   });
@@ -260,23 +262,11 @@ describe("dead-letter inbox", () => {
     expect((await callerFor(f.users.admin).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).replayed).toEqual([]);
     expect(await prisma.auditLog.count({ where: { workspaceId: f.ws.id, action: "dlq.replay", resourceId: pipeline.id } })).toBe(4);
   });
-});
-
-describe("replay all", () => {
-  const table = `h2_dlq_all_${randomBytes(4).toString("hex")}`;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    db = new pg.Client({ connectionString: testServices.databaseUrl });
-    await db.connect();
-    await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text)`);
-  });
-  afterAll(async () => {
-    await db?.query(`DROP TABLE IF EXISTS ${table}`);
-    await db?.end();
-  });
 
   it("acts on every retained dead letter, not only the newest the inbox lists", async () => {
+    const table = `h2_dlq_all_${randomBytes(4).toString("hex")}`;
+    await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text)`);
+    cleanups.push(() => db.query(`DROP TABLE IF EXISTS ${table}`));
     const pipeline = await createPipeline(world, "replay-all");
     const key = await createApiKey(world);
     const secretId = await createSecret(world, testServices.databaseUrl);

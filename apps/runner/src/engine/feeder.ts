@@ -320,11 +320,17 @@ export function createFeeder(options: {
     }, delayMs);
   }
 
-  async function replace() {
-    if (stopping || aborted) return;
+  /** A new consumer becomes the current one; its first assignment says what it owns. */
+  function takeNewConsumer(): KafkaConsumer {
     const c = newConsumer();
     consumer = c;
     owned = undefined;
+    return c;
+  }
+
+  async function replace() {
+    if (stopping || aborted) return;
+    const c = takeNewConsumer();
     try {
       await c.start(handlersFor(c));
     } catch (error) {
@@ -352,9 +358,7 @@ export function createFeeder(options: {
     },
     async start() {
       if (options.tickMs) ticker = setInterval(tick, options.tickMs);
-      const c = newConsumer();
-      consumer = c;
-      owned = undefined;
+      const c = takeNewConsumer();
       try {
         await c.start(handlersFor(c));
       } catch (error) {
