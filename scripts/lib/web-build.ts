@@ -23,8 +23,6 @@ function buildInputs(): string[] {
     ...listFiles(join(repoRoot, "packages", "shared", "src")),
     ...listFiles(join(repoRoot, "packages", "db", "src")),
     ...listFiles(join(repoRoot, "packages", "kafka", "src")),
-    // The dead-letter inbox replays through the deployed version's plan (pure, shared with the runner).
-    join(repoRoot, "apps", "runner", "src", "engine", "plan.ts"),
     join(webDir, "next.config.ts"),
     join(webDir, "postcss.config.mjs"),
     join(webDir, "package.json"),

@@ -13,7 +13,7 @@ import { QUEUE_PREFIX } from "../src/queue";
 import { closeRedis, createRedis } from "../src/services/redis";
 import { engineMetrics } from "../src/engine/engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
-import { compilePlan } from "../src/engine/plan";
+import { compilePlan } from "@sluice/shared";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry } from "../src/engine/pool";
 import { buildTopicKeys, runStageBatch, type StageBatchV1, type StageRuntime } from "../src/engine/stage-step";
 

@@ -4,7 +4,7 @@
 import type pg from "pg";
 import type { Kafka } from "@sluice/kafka";
 import { decodeDeadLetterHeaders } from "@sluice/shared";
-import type { Plan } from "../src/engine/plan";
+import type { Plan } from "@sluice/shared";
 import type { ChaosEvent } from "./load-client";
 import { WINDOW_MS } from "./pipeline";
 

@@ -8,7 +8,7 @@
 // again (`deliveries`, counted by a trigger): replays are visible, and must be absorbed.
 import pg from "pg";
 import type { PipelineGraph } from "@sluice/shared";
-import { compilePlan, type Plan } from "../src/engine/plan";
+import { compilePlan, type Plan } from "@sluice/shared";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, closeSinkTable, type World } from "../test/engine-world";
 import { graph } from "../test/graphs";
 import { uniqueName } from "../test/services";

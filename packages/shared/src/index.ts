@@ -61,6 +61,7 @@ export * from "./graph/graph-order";
 export * from "./graph/graph-diff";
 export * from "./graph/pipeline-document";
 export * from "./graph/pipeline-settings";
+export * from "./graph/deployment-plan";
 export { cyclicComponents, reachableFrom, topologicalOrder } from "./graph/graph-topology";
 
 // Cores: per-node logic shared by preview and runner

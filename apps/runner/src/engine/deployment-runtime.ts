@@ -11,7 +11,7 @@ import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
 import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
-import { planNodeIds, type Plan } from "./plan";
+import { planNodeIds, type Plan } from "@sluice/shared";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
 import { buildFencedTopics, buildTopicKeys } from "./stage-step";
 import { deleteMatching } from "./redis-keys";

@@ -10,7 +10,7 @@ import type { Logger } from "../log";
 import { engineMetrics } from "./engine-metrics";
 import { DEFAULT_FEEDER_SETTINGS, type FeederSettings } from "./feeder";
 import { type LagMonitor, startLagMonitor } from "./lag-monitor";
-import { DEFAULT_TOPIC_SETTINGS, type TopicSettings } from "./plan";
+import { DEFAULT_TOPIC_SETTINGS, type TopicSettings } from "@sluice/shared";
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool";
 import { createReconciler, type Reconciler } from "./reconciler";
 import { type AlertEvaluator, startAlertEvaluator } from "../monitoring/alerts";

@@ -10,7 +10,7 @@ import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import { createFeeder, DEFAULT_FEEDER_SETTINGS, type Feeder } from "./feeder";
-import { compilePlan } from "./plan";
+import { compilePlan } from "@sluice/shared";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, type StagePool, type StageQueue } from "./pool";
 import { deleteMatching } from "./redis-keys";
 import { buildTopicKeys, type StageRuntime } from "./stage-step";

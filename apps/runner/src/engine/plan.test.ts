@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { graph, sinkColumns } from "../../test/graphs";
-import { parsePipelineSettings } from "@sluice/shared";
-import { compilePlan, DEFAULT_TOPIC_SETTINGS, type Plan, planNodeIds, topicOverrides } from "./plan";
+import { compilePlan, DEFAULT_TOPIC_SETTINGS, parsePipelineSettings, type Plan, planNodeIds, topicOverrides } from "@sluice/shared";
 
 const ws = "ws1";
 const pid = "p1";

@@ -12,7 +12,7 @@ import { QUEUE_PREFIX } from "../queue";
 import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
-import { compilePlan } from "./plan";
+import { compilePlan } from "@sluice/shared";
 import { deleteMatching } from "./redis-keys";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "./pool";
 import { buildTopicKeys, type StageRuntime } from "./stage-step";

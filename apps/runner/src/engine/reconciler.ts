@@ -12,7 +12,7 @@ import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
 import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
 import type { StartPosition } from "./start-position";
-import { compilePlan, type Plan, planNodeIds, topicOverrides, type TopicSettings } from "./plan";
+import { compilePlan, type Plan, planNodeIds, topicOverrides, type TopicSettings } from "@sluice/shared";
 import type { PoolSettings } from "./pool";
 import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
 

@@ -27,7 +27,7 @@ import { tapOutputs } from "../monitoring/tap";
 import { runRedisScript } from "../services/redis";
 import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
-import type { Plan, Stage } from "./plan";
+import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
 import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
 

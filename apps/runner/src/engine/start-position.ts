@@ -11,7 +11,7 @@
 import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
-import type { Plan } from "./plan";
+import type { Plan } from "@sluice/shared";
 import { deleteMatching } from "./redis-keys";
 import { watermarkKey } from "./stage-step";
 

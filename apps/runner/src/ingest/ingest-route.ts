@@ -11,7 +11,7 @@ import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import { defaultPartitionKey, encodeDeadLetterHeaders, type EventRecord, normalizeIngestPayload } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../engine/engine-metrics";
-import type { Plan } from "../engine/plan";
+import type { Plan } from "@sluice/shared";
 import { HttpError, sendJson } from "../http/respond";
 import { tapOutputs } from "../monitoring/tap";
 import type { Route } from "../http/router";

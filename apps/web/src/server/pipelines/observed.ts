@@ -4,7 +4,7 @@ import type { PrismaClient } from "@sluice/db";
 import { createMaskPiiCore, type EventRecord, type JsonValue, type MaskRule, type NodeConfig, PipelineGraph } from "@sluice/shared";
 // The runner's plan compiler is pure (imports only @sluice/shared): the web compiles the same plan
 // to know which topics a deployed version reads and writes, instead of re-deriving topic names.
-import { compilePlan, DEFAULT_TOPIC_SETTINGS, type Plan } from "../../../../runner/src/engine/plan";
+import { compilePlan, DEFAULT_TOPIC_SETTINGS, type Plan } from "@sluice/shared";
 
 /** The deployed (latest deployment's) version of a pipeline of this workspace, with its plan. */
 export type ObservedPipeline = {

@@ -1,19 +1,13 @@
-// Compiles a deployed PipelineGraph into what the runner materialises: topics and stages. A stage is a
+// Compiles a deployed PipelineGraph into what the runner materialises: topics and stages (shared
+// with the web app, which reads the deployed plan for live edges, the tap and dead-letter replay). A stage is a
 // chain of nodes fused into one worker step (operator chaining); every edge that is not fused is a
 // topic. The plan is pure data, so it is unit-tested and identical on every runner process.
-import {
-  deadLetterTopicName,
-  getNodeDescriptor,
-  hasErrors,
-  isNodeTypeId,
-  type NodeConfig,
-  type NodeTypeId,
-  type PipelineEdge,
-  PipelineGraph,
-  type PipelineSettings,
-  portTopicName,
-  validateGraph,
-} from "@sluice/shared";
+import { deadLetterTopicName, portTopicName } from "../events/topic-message";
+import { getNodeDescriptor, isNodeTypeId, type NodeConfig, type NodeTypeId } from "../nodes/registry";
+import { hasErrors } from "./graph-problem";
+import { type PipelineEdge, PipelineGraph } from "./pipeline-graph";
+import type { PipelineSettings } from "./pipeline-settings";
+import { validateGraph } from "./validate-graph";
 
 export type TopicSettings = {
   /** Default 6. */
