@@ -233,6 +233,8 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
     },
 
     async commit(offsets: PartitionOffset[]) {
+      // A commit queued before a rebalance took the partition away would move its new owner's offset.
+      if (joined) offsets = offsets.filter((o) => owned.has(keyOf(o.topic, o.partition)));
       if (offsets.length === 0) return;
       try {
         await commitNow(offsets);

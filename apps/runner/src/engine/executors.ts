@@ -117,7 +117,9 @@ export function createNodeRuntime<K extends NodeTypeId>(type: K, config: NodeCon
 // ---------------------------------------------------------------------------------------------
 
 async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
-  const pool = new pg.Pool({ connectionString: await ctx.secret(config.connectionSecretId), max: 2, connectionTimeoutMillis: 5000, application_name: "sluice-sink" });
+  // A query that hangs (a stalled server or network) fails after a minute, so it counts against the
+  // outage budget like a refused connection instead of holding the partition forever.
+  const pool = new pg.Pool({ connectionString: await ctx.secret(config.connectionSecretId), max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000, application_name: "sluice-sink" });
   pool.on("error", (err) => ctx.log.warn({ err }, "postgres sink connection failed"));
   const mapper = createPostgresRowMapper(config);
   return {
@@ -256,7 +258,7 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
       }));
     };
   } else {
-    const pool = new pg.Pool({ connectionString: connection, max: 2 });
+    const pool = new pg.Pool({ connectionString: connection, max: 2, connectionTimeoutMillis: 5000, query_timeout: 30_000 });
     pool.on("error", (err) => ctx.log.warn({ err }, "enrich postgres connection failed"));
     close = () => pool.end();
     const quote = (identifier: string) => `"${identifier}"`;

@@ -56,6 +56,8 @@ type PartitionState = {
   live: boolean;
   /** The offset expected next from the consumer (diagnostics). */
   next?: bigint;
+  /** When the partition's current run of finally failed batches began (the outage budget's clock). */
+  failingSince?: number;
   /** The consumer that owns it (pause, resume and commits go through that one only). */
   owner: KafkaConsumer;
 };
@@ -178,20 +180,21 @@ export function createFeeder(options: {
   async function submit(p: PartitionState, entry: InFlight, batch: StageBatchV1) {
     // A job that finally failed (even its dead-lettering did not reach Kafka) is run again: its
     // offsets can never be committed without it.
-    let failingSince: number | undefined;
     for (let attempt = 0; !aborted && p.live; attempt++) {
       try {
         const jobId = `${batch.partition}-${batch.records[0]?.o ?? "tick"}-${randomUUID().slice(0, 8)}`;
         if (batch.records.length > 0) log.debug({ topic: p.topic, partition: p.partition, first: batch.records[0]!.o, last: batch.records.at(-1)!.o, jobId }, "batch submitted");
-        // Past the outage budget, a sink or lookup that still cannot be reached no longer holds the
-        // partition: this run dead-letters the batch's events at that node (visible, replayable).
-        const outageOver = failingSince !== undefined && Date.now() - failingSince >= (settings.maxOutageMs ?? DEFAULT_FEEDER_SETTINGS.maxOutageMs);
+        // Past the outage budget (counted per partition, from its first failing batch until a batch
+        // succeeds), a sink or lookup that still cannot be reached no longer holds the partition: this
+        // and every following run dead-letter their events at that node (visible, replayable).
+        const outageOver = p.failingSince !== undefined && Date.now() - p.failingSince >= (settings.maxOutageMs ?? DEFAULT_FEEDER_SETTINGS.maxOutageMs);
         await queue.run(batch, jobId, outageOver ? { deadLetterUnreachable: true } : undefined);
+        p.failingSince = undefined;
         if (batch.records.length > 0) log.debug({ partition: p.partition, jobId, live: p.live }, "batch completed");
         break;
       } catch (error) {
         if (aborted || !p.live) return;
-        failingSince ??= Date.now();
+        p.failingSince ??= Date.now();
         log.error({ err: error, topic: p.topic, partition: p.partition }, "batch failed after all attempts; running it again");
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 30_000)));
       }

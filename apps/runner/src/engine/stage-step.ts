@@ -361,7 +361,9 @@ export async function runStageBatch(
       deps.metrics.eventsOut.inc(label(nodeId), records.length);
       deps.metrics.stats.add(plan.pipelineId, nodeId, "out", records.length);
       const route = stage.routes[nodeId]?.[port];
-      const sameCount = records.length === events.length;
+      // Same count as the input: a 1:1 node (map, mask-pii), so position gives provenance. Not for a
+      // stateful core: N window results from N inputs are unrelated to them.
+      const sameCount = records.length === events.length && node.kind !== "stateful";
       if (route?.next) {
         // Keep keys and provenance across fused nodes that build new records (map, mask-pii are 1:1).
         records.forEach((record, i) => {

@@ -9,6 +9,7 @@ describe("isConnectionError", () => {
     expect(isConnectionError(new Error("Connection terminated unexpectedly"))).toBe(true);
     expect(isConnectionError(new Error("timeout exceeded when trying to connect"))).toBe(true);
     expect(isConnectionError(new Error("Connection is closed."))).toBe(true);
+    expect(isConnectionError(new Error("Query read timeout"))).toBe(true);
   });
 
   it("treats server-side connection SQLSTATEs as transient", () => {

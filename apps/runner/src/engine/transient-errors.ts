@@ -34,6 +34,7 @@ function isTransientSqlState(code: string): boolean {
 const NETWORK_MESSAGES = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
+  /query read timeout/i,
   /connection is closed/i,
   /reached the max retries per request limit/i,
   /client has encountered a connection error/i,
