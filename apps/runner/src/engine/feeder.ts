@@ -37,7 +37,14 @@ export type FeederSettings = {
 export const DEFAULT_FEEDER_SETTINGS: FeederSettings = { maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 1, maxInFlightTotal: 32, maxOutageMs: 600_000 };
 
 type Record_ = StageBatchV1["records"][number];
-type InFlight = { last: bigint; done: boolean; /** Broker timestamp (ms) of the batch's first record. */ firstTs?: number };
+type InFlight = {
+  last: bigint;
+  done: boolean;
+  /** Broker timestamp (ms) of the batch's first record. */
+  firstTs?: number;
+  /** Settles when the job is finished with (done, or dropped with its partition). */
+  settled?: Promise<void>;
+};
 type PartitionState = {
   topic: string;
   partition: number;
@@ -119,6 +126,8 @@ export function createFeeder(options: {
   /** Failed consumers still closing (leaving the group). */
   const closing = new Set<Promise<void>>();
   const partitions = new Map<string, PartitionState>();
+  /** Partitions dropped with batches still running: a new state for them waits for those (see drop). */
+  const orphans = new Map<string, Promise<unknown>>();
   /** The current consumer's assignment (undefined until its first). */
   let owned: Set<string> | undefined;
   let total = 0;
@@ -139,7 +148,19 @@ export function createFeeder(options: {
 
   /** Revoked (or its consumer failed): its next owner reads from the last commit; our in-flight work is dropped. */
   function drop(key: string, p: PartitionState) {
-    log.debug({ topic: p.topic, partition: p.partition, inflight: p.inflight.filter((e) => !e.done).length }, "partition dropped");
+    const running = p.inflight.filter((e) => !e.done);
+    log.debug({ topic: p.topic, partition: p.partition, inflight: running.length }, "partition dropped");
+    // If the partition comes back to this process, its batches still running from before must finish
+    // first, or two batches of one partition would run at once (and a key's events overtake).
+    if (running.length > 0) {
+      const finished = Promise.all(running.map((e) => e.settled)).then(() => {
+        if (orphans.get(key) !== finished) return;
+        orphans.delete(key);
+        const back = partitions.get(key);
+        if (back) tryFlush(back, true);
+      });
+      orphans.set(key, finished);
+    }
     p.live = false;
     if (p.timer) clearTimeout(p.timer);
     total -= p.inflight.filter((e) => !e.done).length;
@@ -158,7 +179,8 @@ export function createFeeder(options: {
   function tryFlush(p: PartitionState, force: boolean) {
     if (p.pending.length === 0 || aborted) return;
     if (!force && !full(p)) return;
-    if (p.inflight.length >= settings.maxInFlightPerPartition || total >= settings.maxInFlightTotal) {
+    const held = orphans.has(keyOf(p.topic, p.partition));
+    if (held || p.inflight.length >= settings.maxInFlightPerPartition || total >= settings.maxInFlightTotal) {
       // At the bound: hold what we have and stop reading this partition once the batch is full.
       if (full(p) || stopping) setPaused(p, true);
       return;
@@ -174,7 +196,7 @@ export function createFeeder(options: {
     p.inflight.push(entry);
     total++;
     if (!stopping) setPaused(p, false);
-    void submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records });
+    entry.settled = submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records });
   }
 
   async function submit(p: PartitionState, entry: InFlight, batch: StageBatchV1) {
@@ -237,11 +259,11 @@ export function createFeeder(options: {
     const current = consumer;
     for (const tp of current?.assignments() ?? []) {
       const p = stateOf(current!, tp.topic, tp.partition);
-      if (p.pending.length > 0 || p.inflight.length > 0 || total >= settings.maxInFlightTotal) continue;
+      if (p.pending.length > 0 || p.inflight.length > 0 || total >= settings.maxInFlightTotal || orphans.has(keyOf(tp.topic, tp.partition))) continue;
       const entry: InFlight = { last: -1n, done: false };
       p.inflight.push(entry);
       total++;
-      void submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records: [] });
+      entry.settled = submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records: [] });
     }
   }
 
