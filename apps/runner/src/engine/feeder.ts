@@ -296,6 +296,9 @@ export function createFeeder(options: {
       },
       onAssignment(assigned) {
         if (c !== consumer) return;
+        // The group took this consumer in: only now is a replacement known to work (a start can
+        // resolve and the join still be refused), so only now does the restart backoff start over.
+        restartDelayMs = RESTART_MIN_MS;
         const keep = new Set(assigned.map((tp) => keyOf(tp.topic, tp.partition)));
         owned = keep;
         for (const [key, p] of partitions) if (!keep.has(key)) drop(key, p);
@@ -367,7 +370,6 @@ export function createFeeder(options: {
       return;
     }
     if (consumer !== c) return;
-    restartDelayMs = RESTART_MIN_MS;
     log.info("stage consumer restarted");
   }
 
