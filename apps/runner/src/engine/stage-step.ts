@@ -1,7 +1,7 @@
 // Runs one micro-batch (one job) through a stage's fused chain: decode the input records, run each
 // node on what reaches it, write sinks, send every output and dead-letter record to Kafka and wait
 // for the acks. Stateful stages checkpoint state, the last applied offset and what the head emitted
-// (an outbox) in one Lua script before the rest of the chain runs. Only after all that does the job
+// (an outbox) in one Lua script before sending it. Only after all that does the job
 // complete, and only then does the feeder commit the offsets.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -110,12 +110,6 @@ const FENCE_FANOUT = 1024;
  */
 type Origin = { offset: string; key: string | null; exact: boolean; prior?: number };
 type Pending = { nodeId: string; events: EventRecord[] };
-/** What the head of a stateful stage emitted, checkpointed with its state (see runStageBatch). */
-type SavedOutbox = {
-  out: OutgoingMessage[];
-  pending?: { nodeId: string; events: EventRecord[]; origins: Origin[] };
-  replays: [string, EventRecord[], Origin[]][];
-};
 /** The checkpoint's state value: the core's snapshot and the highest fence number applied per stream. */
 type StoredState = { core: unknown; seen: Record<string, number> };
 const STATE_TAG = "sluice.checkpoint";
@@ -241,8 +235,10 @@ export async function runStageBatch(
     const [marker, state, outbox] = await deps.redis.mget(keys.marker, keys.state, keys.outbox);
     checkpoint = marker ? { marker, offset: markerOffset(marker), ...readStoredState(state ?? null) } : undefined;
     if (outbox) {
-      await emitOutbox(outbox);
-      fenceIndex.clear();
+      // "<id>\n<the messages as JSON>"
+      const newline = outbox.indexOf("\n");
+      await sendOutbox(JSON.parse(outbox.slice(newline + 1)) as OutgoingMessage[], outbox.slice(0, newline));
+      deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
     }
   }
   const skipThrough = checkpoint ? checkpoint.offset : -1n;
@@ -417,44 +413,27 @@ export async function runStageBatch(
     }
   }
 
-  /** Emits what an earlier run checkpointed: its topic records as they were, its fused remainder run again. */
-  async function emitOutbox(text: string): Promise<void> {
-    const newline = text.indexOf("\n");
-    const id = text.slice(0, newline);
-    const saved = JSON.parse(text.slice(newline + 1)) as SavedOutbox;
-    const revive = (events: EventRecord[], origins: Origin[]) => {
-      events.forEach((event, i) => origin.set(event, origins[i] ?? { offset: firstOffset, key: null, exact: false }));
-      return events;
-    };
-    out.push(...saved.out);
-    const waiting = new Map(saved.replays.map(([nodeId, events, origins]) => [nodeId, revive(events, origins)] as const));
-    await drive(saved.pending ? { nodeId: saved.pending.nodeId, events: revive(saved.pending.events, saved.pending.origins) } : undefined, waiting);
-    if (out.length > 0) await deps.producer.send(out.splice(0));
+  /** Sends checkpointed messages, then deletes their outbox (if it is still this one). */
+  async function sendOutbox(messages: OutgoingMessage[], id: string): Promise<void> {
+    if (messages.length > 0) await deps.producer.send(messages);
     await runRedisScript(deps.redis, CLEAR_OUTBOX_SCRIPT, [keys.outbox], [id]);
-    deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
   }
 
   if (!stateful) {
     await drive(input.length > 0 ? { nodeId: head.id, events: input } : undefined, replays);
     if (out.length > 0) await deps.producer.send(out);
   } else {
-    // The head first; its state, the offset marker, the watermark and everything the head emitted (the
-    // outbox) are checkpointed in one atomic step, and only if no other run checkpointed this partition
-    // since we read it (a crashed runner's job, a revoked owner's batch): the loser emits nothing of its
-    // own. Then the rest of the chain runs and everything is sent; a crash in between leaves the outbox
-    // for the next run to emit again (same window ids and fence numbers: sinks upsert, consumers skip).
-    const afterHead = await step(head.id, input);
-    const emitted = out.length > 0 || (afterHead?.events.length ?? 0) > 0 || replays.size > 0;
+    // The plan keeps a stateful node alone in its stage: all it emits are topic records and dead
+    // letters in `out`. Its state, the offset marker, the watermark and `out` (the outbox) are
+    // checkpointed in one atomic step, and only if no other run checkpointed this partition since we
+    // read it (a crashed runner's job, a revoked owner's batch): the loser emits nothing of its own.
+    // Then `out` is sent; a crash in between leaves the outbox for the next run to send again (same
+    // window ids and fence numbers: sinks upsert, readers skip).
+    if ((await step(head.id, input)) || replays.size > 0) throw new Error(`stateful node ${head.id} must be alone in its stage`);
     // A tick (no records) checkpoints only when it fired something; the marker's offset then stays.
-    const last = batch.records.at(-1)?.o ?? (emitted && checkpoint ? checkpoint.offset.toString() : undefined);
-    let outboxId: string | undefined;
+    const last = batch.records.at(-1)?.o ?? (out.length > 0 && checkpoint ? checkpoint.offset.toString() : undefined);
     if (last !== undefined && (BigInt(last) > skipThrough || batch.records.length === 0)) {
       const marker = `${last}/${randomUUID().slice(0, 8)}`;
-      const saved: SavedOutbox = {
-        out,
-        replays: [...replays].map(([nodeId, events]) => [nodeId, events, events.map((e) => origin.get(e) ?? { offset: firstOffset, key: null, exact: false })]),
-        ...(afterHead ? { pending: { nodeId: afterHead.nodeId, events: afterHead.events, origins: afterHead.events.map((e) => origin.get(e) ?? { offset: firstOffset, key: null, exact: false }) } } : {}),
-      };
       const stored: StoredState = { core: snapshot ?? checkpoint?.core ?? null, seen: seen ?? {} };
       const applied = await runRedisScript(
         deps.redis,
@@ -466,16 +445,11 @@ export async function runStageBatch(
           JSON.stringify({ [STATE_TAG]: 2, ...stored }),
           String(batch.partition),
           watermark === undefined || watermark === null ? "" : `${watermark}:${now}`,
-          emitted ? `${marker}\n${JSON.stringify(saved)}` : "",
+          out.length > 0 ? `${marker}\n${JSON.stringify(out)}` : "",
         ],
       );
       if (applied !== 1) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
-      if (emitted) outboxId = marker;
-    }
-    if (outboxId) {
-      await drive(afterHead, replays);
-      if (out.length > 0) await deps.producer.send(out);
-      await runRedisScript(deps.redis, CLEAR_OUTBOX_SCRIPT, [keys.outbox], [outboxId]);
+      if (out.length > 0) await sendOutbox(out, marker);
     }
   }
   observeIngestLatency(deps.metrics, label(head.id), input);
