@@ -69,7 +69,7 @@ type PartitionState = {
   owner: KafkaConsumer;
 };
 
-/** Backoff before a failed consumer is replaced: doubled per failed start, reset once one started. */
+/** Backoff before a failed consumer is replaced: doubled per failed start, reset once the group assigned one. */
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
 /** A failed consumer's close (leaving the group) is not waited for longer than this before its replacement starts. */
@@ -209,7 +209,7 @@ export function createFeeder(options: {
         // Past the outage budget (counted per partition, from its first failing batch until a batch
         // succeeds), a sink or lookup that still cannot be reached no longer holds the partition: this
         // and every following run dead-letter their events at that node (visible, replayable).
-        const outageOver = p.failingSince !== undefined && Date.now() - p.failingSince >= (settings.maxOutageMs ?? DEFAULT_FEEDER_SETTINGS.maxOutageMs);
+        const outageOver = p.failingSince !== undefined && Date.now() - p.failingSince >= settings.maxOutageMs;
         await queue.run(batch, jobId, outageOver ? { deadLetterUnreachable: true } : undefined);
         p.failingSince = undefined;
         if (batch.records.length > 0) log.debug({ partition: p.partition, jobId, live: p.live }, "batch completed");

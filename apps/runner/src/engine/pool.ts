@@ -33,9 +33,6 @@ export type StageQueue = {
   /**
    * Enqueues a batch and resolves when its job completed; rejects when it finally failed, or when it
    * vanished from Redis without an outcome (the caller runs the batch again: at-least-once).
-   */
-  /**
-   * Enqueues a batch and resolves when its job completed; rejects when it finally failed.
    * `deadLetterUnreachable`: on its last attempt, dead-letter events at a node whose sink or lookup
    * cannot be reached instead of failing (the feeder's outage budget ran out).
    */
@@ -268,10 +265,10 @@ export function createStagePool(
   const worker = new Worker(
     name,
     async (job) => {
-      const batch = await batchOf(registry, deps.connection, job.id, job.data as StageJobData);
+      const data = job.data as StageJobData;
+      const batch = await batchOf(registry, deps.connection, job.id, data);
       const attempt = job.attemptsMade + 1;
       try {
-        const data = job.data as StageJobData;
         const deadLetterUnreachable = data.version === "v2" && data.u === 1;
         await runStageBatch(runtime, batch, attempt, attempt >= (job.opts.attempts ?? 1), { ...deps, log }, { deadLetterUnreachable });
       } catch (error) {
