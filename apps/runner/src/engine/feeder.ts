@@ -128,8 +128,6 @@ export function createFeeder(options: {
   const partitions = new Map<string, PartitionState>();
   /** Partitions dropped with batches still running: a new state for them waits for those (see drop). */
   const orphans = new Map<string, Promise<unknown>>();
-  /** The current consumer's assignment (undefined until its first). */
-  let owned: Set<string> | undefined;
   let total = 0;
   let stopping = false;
   let aborted = false;
@@ -272,9 +270,6 @@ export function createFeeder(options: {
       onMessage(m) {
         // A replaced consumer's late deliveries belong to dropped state.
         if (stopping || c !== consumer) return;
-        // Never (re)create state for a partition this member was not assigned: a late delivery of a
-        // revoked partition would be processed and committed behind its new owner's back.
-        if (owned && !owned.has(keyOf(m.topic, m.partition))) return;
         const p = stateOf(c, m.topic, m.partition);
         // Diagnostics: within one ownership a partition's offsets arrive without gaps (no transactions here).
         if (p.next !== undefined && m.offset !== p.next) log.debug({ topic: m.topic, partition: m.partition, expected: p.next.toString(), got: m.offset.toString() }, "offset jump in delivery");
@@ -300,7 +295,6 @@ export function createFeeder(options: {
         // resolve and the join still be refused), so only now does the restart backoff start over.
         restartDelayMs = RESTART_MIN_MS;
         const keep = new Set(assigned.map((tp) => keyOf(tp.topic, tp.partition)));
-        owned = keep;
         for (const [key, p] of partitions) if (!keep.has(key)) drop(key, p);
         checkIdle();
       },
@@ -348,11 +342,10 @@ export function createFeeder(options: {
     }, delayMs);
   }
 
-  /** A new consumer becomes the current one; its first assignment says what it owns. */
+  /** A new consumer becomes the current one. (It delivers only partitions it owns: see consumer.ts.) */
   function takeNewConsumer(): KafkaConsumer {
     const c = newConsumer();
     consumer = c;
-    owned = undefined;
     return c;
   }
 
