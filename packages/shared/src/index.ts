@@ -95,3 +95,4 @@ export * from "./templates/index";
 // Live metrics contract (runner -> Redis -> web)
 export * from "./metrics/metrics-snapshot";
 export * from "./runtime-contract";
+export { chunks } from "./chunks";

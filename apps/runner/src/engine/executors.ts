@@ -7,6 +7,7 @@ import pg from "pg";
 import type { OutgoingMessage } from "@sluice/kafka";
 import {
   type CoreContext,
+  chunks,
   type CoreResult,
   createPostgresRowMapper,
   createRedisCommandMapper,
@@ -128,8 +129,7 @@ async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorCo
       const { rows, errors } = mapper.map(batch, c);
       // Parameter count is capped at 65535 per statement.
       const perStatement = Math.max(1, Math.floor(60_000 / mapper.columns.length));
-      for (let i = 0; i < rows.length; i += perStatement) {
-        const chunk = rows.slice(i, i + perStatement);
+      for (const chunk of chunks(rows, perStatement)) {
         await pool.query(postgresWriteStatement(config, chunk.length), chunk.flatMap((row) => row.values));
       }
       return { errors };

@@ -10,7 +10,7 @@ import { kafka } from "../kafka";
 import { type ObservedPipeline, observedPipeline, piiMasker } from "../pipelines/observed";
 import type { AuditDb } from "../audit";
 import { router, scopedProcedure } from "../trpc/init";
-import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
+import { chunks, REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
 
 /** The inbox reads at most this many of the newest records per DLQ partition (bounded reads). */
 const WINDOW_PER_PARTITION = 200;
@@ -52,9 +52,6 @@ type DeadLetter = {
   record: ConsumedMessage;
 };
 
-function* chunks<T>(items: T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
 
 const recordId = (topic: string, partition: number, offset: bigint | string) => `${topic}:${partition}:${offset}`;
 
