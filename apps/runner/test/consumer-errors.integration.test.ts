@@ -9,7 +9,7 @@ import { createEngine, type Engine } from "../src/engine/engine";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { createApiKey, createPipeline, createWorld, deploy, readAll, waitRunning, type World } from "./engine-world";
 import { startForeignMember } from "../../../packages/kafka/src/test-support/foreign-group-member";
-import { graph } from "./graphs";
+import { ingestMapTo } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 describe("engine: a stage whose consumer fails", () => {
@@ -49,14 +49,7 @@ describe("engine: a stage whose consumer fails", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "map", type: "map", config: { assignments: [{ target: "props.seen", expression: "true" }] } },
-          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
-        ],
-        [["ingest", "map"], ["map", "out"]],
-      ),
+      ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: outTopic } }),
     );
     await waitRunning(world, deploymentId);
     const stage = engine.reconciler.running().find((d) => d.spec.deploymentId === deploymentId)!.spec.plan.stages[0]!;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/engine/engine";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { createApiKey, createPipeline, createWorld, deploy, waitRunning, type World } from "./engine-world";
-import { graph } from "./graphs";
+import { ingestMapTo } from "./graphs";
 import { testLogger, uniqueName } from "./services";
 
 describe("engine: ingest while the runner starts", () => {
@@ -33,14 +33,7 @@ describe("engine: ingest while the runner starts", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "map", type: "map", config: { assignments: [{ target: "props.seen", expression: "true" }] } },
-          { id: "out", type: "kafka-sink", config: { topic: `sluice.${world.workspaceId}.${pipeline.id}.external` } },
-        ],
-        [["ingest", "map"], ["map", "out"]],
-      ),
+      ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: `sluice.${world.workspaceId}.${pipeline.id}.external` } }),
     );
 
     engine = createEngine({

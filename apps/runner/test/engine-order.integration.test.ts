@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { createApiKey, createPipeline, createWorld, deploy, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
-import { graph } from "./graphs";
+import { ingestMapTo } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 type Hit = { userId: string; seq: number };
@@ -58,14 +58,7 @@ describe("engine: per-key order through a stateless stage", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "map", type: "map", config: { assignments: [{ target: "props.seen", expression: "true" }] } },
-          { id: "hook", type: "webhook-sink", config: { url: receiver.url, rateLimitPerSecond: 1000, maxRetries: 3, allowPrivateAddresses: true } },
-        ],
-        [["ingest", "map"], ["map", "hook"]],
-      ),
+      ingestMapTo(pathKey, key.id, { id: "hook", type: "webhook-sink", config: { url: receiver.url, rateLimitPerSecond: 1000, maxRetries: 3, allowPrivateAddresses: true } }),
     );
     await waitRunning(world, deploymentId);
 

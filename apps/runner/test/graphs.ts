@@ -88,3 +88,15 @@ export function windowCountGraph(options: { table: string; pathKey: string; apiK
     before ? [["ingest", before.id], [before.id, "win"], ["win", "sink"]] : [["ingest", "win"], ["win", "sink"]],
   );
 }
+
+/** http-ingest -> map (sets props.seen, a stage of its own after the ingest topic) -> the given sink. */
+export function ingestMapTo(pathKey: string, apiKeyId: string, sink: NodeSpec): PipelineGraph {
+  return graph(
+    [
+      { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId } },
+      { id: "map", type: "map", config: { assignments: [{ target: "props.seen", expression: "true" }] } },
+      sink,
+    ],
+    [["ingest", "map"], ["map", sink.id]],
+  );
+}

@@ -3,17 +3,15 @@ import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graph } from "../../test/graphs";
 import { eventually, testLogger, testServices, uniqueName } from "../../test/services";
 import { QUEUE_PREFIX } from "../queue";
 import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "./engine-metrics";
-import { createNodeRuntime, type NodeRuntime } from "./executors";
 import { createFeeder, DEFAULT_FEEDER_SETTINGS, type Feeder } from "./feeder";
-import { compilePlan } from "@sluice/shared";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, type StagePool, type StageQueue } from "./pool";
 import { deleteMatching } from "./redis-keys";
-import { buildTopicKeys, type StageRuntime } from "./stage-step";
+import type { StageRuntime } from "./stage-step";
+import { mapToTopicStage } from "../../test/stage-runtime";
 
 describe("feeder", () => {
   let kafka: Kafka;
@@ -31,31 +29,12 @@ describe("feeder", () => {
     redis = createRedis(testServices.redisUrl, testLogger, "feeder-test");
     await redis.connect();
     producer = kafka.producer({ name: "feeder-test" });
-    const compiled = compilePlan({
-      workspaceId: "ws",
-      pipelineId,
-      graph: graph(
-        [
-          { id: "ingest", type: "http-ingest" },
-          { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
-        ],
-        [["ingest", "map"], ["map", "out"]],
-      ),
-    });
-    if (!compiled.ok) throw new Error(compiled.reason);
-    const plan = compiled.plan;
-    const stage = plan.stages[0]!;
-    inTopic = stage.inputTopics[0]!;
+    runtime = await mapToTopicStage(pipelineId, outTopic);
+    inTopic = runtime.stage.inputTopics[0]!;
     await kafka.admin.createTopics([
       { topic: inTopic, partitions: 1 },
       { topic: outTopic, partitions: 1 },
     ]);
-    const runtimes = new Map<string, NodeRuntime>();
-    for (const node of stage.nodes) {
-      runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "ws", pipelineId, nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("no secrets")) }));
-    }
-    runtime = { plan, stage, runtimes, topicKey: buildTopicKeys(plan) };
   });
 
   afterAll(async () => {

@@ -6,16 +6,14 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graph } from "../../test/graphs";
 import { eventually, testLogger, testServices, uniqueName } from "../../test/services";
 import { QUEUE_PREFIX } from "../queue";
 import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "./engine-metrics";
-import { createNodeRuntime, type NodeRuntime } from "./executors";
-import { compilePlan } from "@sluice/shared";
 import { deleteMatching } from "./redis-keys";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "./pool";
-import { buildTopicKeys, type StageRuntime } from "./stage-step";
+import type { StageRuntime } from "./stage-step";
+import { mapToTopicStage } from "../../test/stage-runtime";
 
 describe("stage queue and pool", () => {
   let kafka: Kafka;
@@ -32,26 +30,7 @@ describe("stage queue and pool", () => {
     await redis.connect();
     producer = kafka.producer({ name: "pool-test" });
     await kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-    const compiled = compilePlan({
-      workspaceId: "ws",
-      pipelineId: "pool-test",
-      graph: graph(
-        [
-          { id: "ingest", type: "http-ingest" },
-          { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
-        ],
-        [["ingest", "map"], ["map", "out"]],
-      ),
-    });
-    if (!compiled.ok) throw new Error(compiled.reason);
-    const plan = compiled.plan;
-    const stage = plan.stages[0]!;
-    const runtimes = new Map<string, NodeRuntime>();
-    for (const node of stage.nodes) {
-      runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "ws", pipelineId: plan.pipelineId, nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("no secrets")) }));
-    }
-    runtime = { plan, stage, runtimes, topicKey: buildTopicKeys(plan) };
+    runtime = await mapToTopicStage("pool-test", outTopic);
   });
 
   afterAll(async () => {
