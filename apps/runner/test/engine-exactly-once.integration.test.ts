@@ -3,31 +3,17 @@
 // commit), the window downstream receives every record a second time and must not count it twice.
 // The writer stamps each record with a fence number (source partition, offset, index); the window
 // skips numbers it has applied, keeping the highest per stream in its checkpoint.
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 describe("engine: exactly-once into a window", () => {
-  let world: World;
-  let sinkDb: pg.Client;
-  const engines: RunningEngine[] = [];
-  const table = uniqueName("eo").replace(/-/g, "_");
-
-  beforeAll(async () => {
-    world = await createWorld();
-    sinkDb = await openSinkTable(table, "window_id text PRIMARY KEY, event_type text, events bigint, revision int");
-  });
-
-  afterAll(async () => {
-    for (const e of engines) await e.stop().catch(() => undefined);
-    await closeSinkTable(sinkDb, table);
-    await world?.close();
-  });
+  const setup = useWindowSinkWorld("eo");
 
   it("does not count records twice when the stage before the window runs them again", async () => {
+    const { world, sinkDb, engines, table } = setup;
     const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 16, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
     const first = await startEngine(world, settings);
     engines.push(first);

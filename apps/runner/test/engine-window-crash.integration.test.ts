@@ -1,32 +1,18 @@
 // A window count survives a crash: the engine is stopped without draining mid-stream (nothing more
 // committed, in-flight work dropped), a new engine takes over, and the window's count is exact: the
 // state checkpoint and its offset marker make replayed records count once.
-import pg from "pg";
 import { partitionForKey } from "@sluice/kafka";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 describe("engine: windows across partitions and crashes", () => {
-  let world: World;
-  let sinkDb: pg.Client;
-  const engines: RunningEngine[] = [];
-  const table = uniqueName("win").replace(/-/g, "_");
-
-  beforeAll(async () => {
-    world = await createWorld();
-    sinkDb = await openSinkTable(table, "window_id text PRIMARY KEY, event_type text, events bigint, revision int");
-  });
-
-  afterAll(async () => {
-    for (const e of engines) await e.stop().catch(() => undefined);
-    await closeSinkTable(sinkDb, table);
-    await world?.close();
-  });
+  const setup = useWindowSinkWorld("win");
 
   it("counts every event exactly once after a crash mid-stream", async () => {
+    const { world, sinkDb, engines, table } = setup;
     const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
     const first = await startEngine(world, settings);
     engines.push(first);
@@ -75,6 +61,7 @@ describe("engine: windows across partitions and crashes", () => {
     );
   });
   it("fires a window only when every active partition's watermark passed it, idle partitions by tick", async () => {
+    const { world, sinkDb, engines, table } = setup;
     const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } };
     const running = await startEngine(world, settings);
     engines.push(running);

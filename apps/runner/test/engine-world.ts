@@ -7,6 +7,7 @@ import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
 import type { PipelineGraph } from "@sluice/shared";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
+import { afterAll, beforeAll } from "vitest";
 import { createEngine, type Engine, type EngineSettings } from "../src/engine/engine";
 import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
 import { startHttpServer, type HttpServer } from "../src/http/server";
@@ -159,4 +160,22 @@ export async function readAll(world: World, topic: string, count: number): Promi
     await consumer.close();
   }
   return received;
+}
+
+/**
+ * For a test file about windows: a world of its own, a sink table for `windowCountGraph` (graphs.ts)
+ * and the engines its tests start, all created before and closed after the file's tests.
+ */
+export function useWindowSinkWorld(prefix: string): { world: World; sinkDb: pg.Client; table: string; engines: RunningEngine[] } {
+  const t = { table: uniqueName(prefix).replace(/-/g, "_"), engines: [] as RunningEngine[] } as { world: World; sinkDb: pg.Client; table: string; engines: RunningEngine[] };
+  beforeAll(async () => {
+    t.world = await createWorld();
+    t.sinkDb = await openSinkTable(t.table, "window_id text PRIMARY KEY, event_type text, events bigint, revision int");
+  });
+  afterAll(async () => {
+    for (const e of t.engines) await e.stop().catch(() => undefined);
+    await closeSinkTable(t.sinkDb, t.table);
+    await t.world?.close();
+  });
+  return t;
 }
