@@ -16,6 +16,8 @@ const serviceLog = join(out, "services.log");
 /** Must match SECRET_CANARY in apps/web/e2e/helpers.ts. */
 const SECRET_CANARY = "canary-3f9a";
 const only = new Set(process.argv.slice(2)); // e.g. `npm test -- unit e2e`
+/** `SLUICE_TEST_FILES="ingest window"`: only test files whose path contains one of these (vitest and Playwright filters). */
+const fileFilters = (process.env.SLUICE_TEST_FILES ?? "").split(/\s+/).filter(Boolean);
 const want = (step: string) => only.size === 0 || only.has(step);
 
 type StepResult = { step: string; passed: number; failed: number; skipped: number; seconds: number };
@@ -46,7 +48,7 @@ async function check(cmd: string, args: string[], opts = {}) {
 async function vitest(project: string, env: NodeJS.ProcessEnv) {
   const file = join(out, `vitest-${project}.json`);
   rmSync(file, { force: true });
-  await run(bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${file}`], { env });
+  await run(bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${file}`, ...fileFilters], { env });
   if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
   const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number };
   // A file that fails to load has no tests but is a failure all the same.
@@ -92,8 +94,9 @@ async function main() {
     // Start the browser tests from an empty database: deployments left by integration tests would
     // otherwise be picked up by the runner and compete for the two cores.
     await recreateDatabase(urls.databaseUrl);
-    const webPort = 3100;
-    const runnerPort = 4200;
+    // Overridable so several checkouts on one machine can run browser tests at once.
+    const webPort = Number(process.env.E2E_WEB_PORT ?? 3100);
+    const runnerPort = Number(process.env.E2E_RUNNER_PORT ?? 4200);
     const e2eEnv: NodeJS.ProcessEnv = {
       ...env,
       NODE_ENV: "production",
@@ -113,7 +116,7 @@ async function main() {
     await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 90_000, web.proc);
     const file = join(out, "playwright.json");
     rmSync(file, { force: true });
-    await run(bin("playwright"), ["test", "-c", "apps/web/playwright.config.ts"], { env: { ...e2eEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: file } });
+    await run(bin("playwright"), ["test", "-c", "apps/web/playwright.config.ts", ...fileFilters], { env: { ...e2eEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: file } });
     if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
     const r = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
     return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped };
