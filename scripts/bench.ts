@@ -4,7 +4,7 @@
 // uses a scratch database, runs each scenario 3 times and reports medians. Scenarios: `pipeline`
 // (HTTP ingest → Postgres, apps/runner/bench/pipeline-bench.ts) and `catchup` (pre-filled topic →
 // kafka-sink, apps/runner/bench/catchup-bench.ts); default both. Each writes
-// bench/results/<time>-<scenario>.json (committed, one per run) and bench/results/latest-<scenario>.json,
+// bench/results/<time>-<scenario>.json (committed, one per run) and, at full size, bench/results/latest-<scenario>.json,
 // and the output ends with the summary lines BENCHMARKS.md quotes:
 //   bench: <N> events/s sustained; p99 <M> ms at 15000 events/s; <R>x of broker limit
 //   bench-catchup: <N> events/s; <C> µs CPU/event machine-wide; <E> emissions/window
@@ -118,15 +118,15 @@ try {
     loadAverage1m: { before: +loadBefore[0]!.toFixed(2), after: +loadavg()[0]!.toFixed(2) },
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kafka: "4.4.0 (scripts/kafka/pom.xml)", redis: redisVersion ?? "unknown", postgres: postgresVersion ?? "unknown", privateRedis: Boolean(redis.managed) },
   });
-  /** One committed artifact per run of a scenario, plus latest-<scenario>.json. */
+  /** One committed artifact per run of a scenario, plus latest-<scenario>.json for full-size runs only. */
   const keep = (scenario: Scenario, startedAt: Date, result: object) => {
     const dir = join(repoRoot, "bench", "results");
     mkdirSync(dir, { recursive: true });
     const text = `${JSON.stringify(result, null, 2)}\n`;
     const file = join(dir, `${startedAt.toISOString().slice(0, 16).replace(":", "-")}-${scenario}.json`);
     writeFileSync(file, text);
-    writeFileSync(join(dir, `latest-${scenario}.json`), text);
-    log(`${scenario}: wrote ${file}`);
+    if (!reducedSize) writeFileSync(join(dir, `latest-${scenario}.json`), text);
+    log(`${scenario}: wrote ${file}${reducedSize ? " (reduced sizes: latest-" + scenario + ".json left as it was)" : ""}`);
   };
 
   if (scenarios.has("pipeline")) {
@@ -222,7 +222,7 @@ try {
       ratioOfBrokerLimit: brokerLimit === null ? null : +(sustained / brokerLimit).toFixed(2),
     };
     keep("pipeline", startedAt, result);
-    summaries.push(`bench: ${sustained} events/s sustained; p99 ${p99At15k ?? "n/a"} ms at 15000 events/s; ${result.ratioOfBrokerLimit ?? "n/a"}x of broker limit`);
+    summaries.push(`bench: ${sustained} events/s sustained; p99 ${p99At15k ?? "n/a"} ms at 15000 events/s; ${result.ratioOfBrokerLimit ?? "n/a "}x of broker limit`);
     }
 
   if (scenarios.has("catchup")) {
