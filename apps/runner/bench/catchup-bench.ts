@@ -232,6 +232,8 @@ try {
   const endAt = Math.max(zeroLagAt, lastResultAt);
   const seconds = (endAt - deployedAt) / 1000;
   const cpu = cpuMicrosPerEvent(cpuBefore, cpuAtZeroLag, filled.records);
+  /** CPU seconds ÷ wall seconds from deploy to zero lag. */
+  const cores = (cpuSeconds: number) => (Number.isNaN(cpuSeconds) ? null : +(cpuSeconds / ((zeroLagAt - deployedAt) / 1000)).toFixed(2));
   const windows = new Set(emissions.map((e) => windowKey(e.windowStart, e.type))).size;
   const perWindow = new Map<string, number>();
   for (const e of emissions) perWindow.set(windowKey(e.windowStart, e.type), (perWindow.get(windowKey(e.windowStart, e.type)) ?? 0) + 1);
@@ -246,7 +248,7 @@ try {
     secondsToZeroLag: +((zeroLagAt - deployedAt) / 1000).toFixed(2),
     eventsPerSecond: Math.round(filled.records / seconds),
     cpuMicrosPerEvent: { machine: cpu.machine, ...cpu.processes },
-    coresUsed: { machine: +((cpuAtZeroLag.machine - cpuBefore.machine) / ((zeroLagAt - deployedAt) / 1000)).toFixed(2), runner: cpu.processes["runner"] === null ? null : +(((cpu.processes["runner"] ?? 0) * filled.records) / 1e6 / ((zeroLagAt - deployedAt) / 1000)).toFixed(2) },
+    coresUsed: { machine: cores(cpuAtZeroLag.machine - cpuBefore.machine), runner: cores((cpuAtZeroLag.processes["runner"] ?? NaN) - (cpuBefore.processes["runner"] ?? NaN)) },
     pids,
     emissions: {
       records: emissions.length,
