@@ -134,7 +134,7 @@ try {
     const loadBefore = loadavg();
     type Latency = { offeredEventsPerSecond: number; acceptedPerSecond: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null; windows: number; responses429: number };
     type PipelineRun = {
-      max: { eventsPerSecond: number; runnerCpuMicrosPerEvent: number; avgBatchFirstStage: number; avgBatchWindowStage: number; avgEventBytes: number };
+      max: { eventsPerSecond: number; runnerCpuMicrosPerEvent: number; cpuMicrosPerEvent: { machine: number; broker: number | null; redis: number | null }; avgBatchFirstStage: number; avgBatchWindowStage: number; avgEventBytes: number };
       latency: Record<"50%" | "80%" | "15000", Latency>;
       overload: { offeredEventsPerSecond: number; acceptedPerSecond: number; responses429: number; runnerMaxRssMiB: number };
       runnerMaxRssMiB: number;
@@ -193,6 +193,11 @@ try {
       pipeline: {
         sustainedEventsPerSecondMedian: sustained,
         runnerCpuMicrosPerEventMedian: medianOf(runs, (r) => r.max.runnerCpuMicrosPerEvent),
+        cpuMicrosPerEventMedian: {
+          machine: medianOf(runs, (r) => r.max.cpuMicrosPerEvent.machine),
+          broker: medianOf(runs, (r) => r.max.cpuMicrosPerEvent.broker),
+          redis: medianOf(runs, (r) => r.max.cpuMicrosPerEvent.redis),
+        },
         avgBatchFirstStage: medianOf(runs, (r) => r.max.avgBatchFirstStage),
         avgBatchWindowStage: medianOf(runs, (r) => r.max.avgBatchWindowStage),
         latency: { "50%": latencyAt("50%"), "80%": latencyAt("80%"), "15000": latencyAt("15000") },

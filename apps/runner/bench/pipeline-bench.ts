@@ -27,6 +27,7 @@ import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld
 import { graph } from "../test/graphs";
 import { testServices, uniqueName } from "../test/services";
 import { histogramQuantile, type Scrape } from "./metrics-text";
+import { cpuMicrosPerEvent, findBrokerPid, sampleCpu } from "./proc-cpu";
 import { startRunnerProcess, type RunnerProcess } from "./runner-process";
 import { addCounts, closedUpTo, compareWindowCounts, describeWindowCheck, weightedQuantile, windowKey, type WindowCheck, type WindowCounts } from "./window-counts";
 
@@ -247,10 +248,14 @@ try {
   let sustained = 0;
   if (phases.has("max")) {
     const seconds = Number(values["max-seconds"]);
+    const redisPid = Number(/process_id:(\d+)/.exec(await world.redis.info("server"))?.[1] ?? NaN);
+    const pids = { runner: runner.pid, broker: findBrokerPid(), redis: Number.isNaN(redisPid) ? null : redisPid };
     const before = await scrape();
+    const cpuBefore = sampleCpu(pids);
     const startedAt = Date.now();
     const generated = await load(0, seconds, Number(values.connections));
     const end = await landed(180_000);
+    const cpuAfter = sampleCpu(pids);
     const after = await scrape();
     const b = counts(before);
     const a = counts(after);
@@ -265,6 +270,8 @@ try {
       responses429: generated.tooMany,
       errors: generated.errors,
       runnerCpuMicrosPerEvent: +(((a.cpuSeconds - b.cpuSeconds) * 1e6) / events).toFixed(1),
+      // From /proc over the same span; machine-wide includes the load generator and Postgres.
+      cpuMicrosPerEvent: (({ machine, processes }) => ({ machine, ...processes }))(cpuMicrosPerEvent(cpuBefore, cpuAfter, events)),
       requestP50Ms: generated.requestP50Ms,
       requestP99Ms: generated.requestP99Ms,
       avgEventBytes: generated.avgEventBytes,
