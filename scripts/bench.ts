@@ -1,11 +1,23 @@
-// `npm run bench`: measured figures on this machine, never asserted in tests. Brings up the same
-// services as `npm start` plus a private Redis (so its memory and CPU are the pipeline's alone), uses
-// a scratch database, runs each benchmark 3 times and reports medians. Writes
-// bench/results/latest.json and ends with the one-line summary BENCHMARKS.md quotes.
+// `npm run bench`: measured figures on this machine, never asserted in tests (but every run checks its
+// own results: window counts in the sink must equal the generator's, or the run fails). Brings up the
+// same services as `npm start` plus a private Redis (so its memory and CPU are the pipeline's alone),
+// uses a scratch database, runs each scenario 3 times and reports medians. Scenarios: `pipeline`
+// (HTTP ingest → Postgres, apps/runner/bench/pipeline-bench.ts) and `catchup` (pre-filled topic →
+// kafka-sink, apps/runner/bench/catchup-bench.ts); default both. Each writes
+// bench/results/<time>-<scenario>.json (committed, one per run) and, at full size, bench/results/latest-<scenario>.json,
+// and the output ends with the summary lines BENCHMARKS.md quotes:
+//   bench: <N> events/s sustained; p99 <M> ms at 15000 events/s; <R>x of broker limit
+//   bench-catchup: <N> events/s; <C> µs CPU/event machine-wide; <E> emissions/window
+//
+//   npm run bench [-- pipeline|catchup ...]
 //   BENCH_RUNS=3 BENCH_EVENTS=100000 BENCH_RUNNER_PORT=4205 BENCH_REDIS_PORT=6391 npm run bench
+// Smaller runs for development (the artifact then says `"reducedSize": true`):
+//   BENCH_RUNS=1 BENCH_CATCHUP_EVENTS=50000 BENCH_MAX_SECONDS=6 BENCH_LATENCY_SECONDS=12
+//   BENCH_OVERLOAD_SECONDS=10 BENCH_EXTRAS=0 (no profiled run, BullMQ overhead or broker limit)
+//   BENCH_PRIVATE_REDIS=0 (use REDIS_URL instead of a private redis-server) BENCH_LABEL="why this run"
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { localSecrets, serviceUrls } from "./lib/config";
@@ -15,8 +27,27 @@ import { repoRoot } from "./lib/paths";
 import { node22, RUNNER_HEAP_FLAG, startManaged, type Managed } from "./lib/procs";
 import { ensureServices } from "./lib/services";
 
-const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
-const EVENTS = Number(process.env["BENCH_EVENTS"] ?? 100_000);
+const SCENARIOS = ["pipeline", "catchup"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const asked = process.argv.slice(2);
+for (const a of asked) if (!(SCENARIOS as readonly string[]).includes(a)) throw new Error(`unknown scenario "${a}" (expected ${SCENARIOS.join(", ")})`);
+const scenarios = new Set<Scenario>(asked.length > 0 ? (asked as Scenario[]) : SCENARIOS);
+
+/** Sizes, each with its full-run default; a run with any of them changed is marked reducedSize. */
+const SIZES = {
+  runs: ["BENCH_RUNS", 3],
+  brokerLimitEvents: ["BENCH_EVENTS", 100_000],
+  maxSeconds: ["BENCH_MAX_SECONDS", 20],
+  latencySeconds: ["BENCH_LATENCY_SECONDS", 30],
+  overloadSeconds: ["BENCH_OVERLOAD_SECONDS", 30],
+  extras: ["BENCH_EXTRAS", 1],
+  catchupEvents: ["BENCH_CATCHUP_EVENTS", 1_000_000],
+} as const;
+const size = (name: keyof typeof SIZES) => Number(process.env[SIZES[name][0]] ?? SIZES[name][1]);
+const sizes = Object.fromEntries(Object.keys(SIZES).map((k) => [k, size(k as keyof typeof SIZES)]));
+const reducedSize = Object.entries(SIZES).some(([k, [, full]]) => sizes[k] !== full);
+const RUNS = size("runs");
+const EVENTS = size("brokerLimitEvents");
 const RUNNER_PORT = process.env["BENCH_RUNNER_PORT"] ?? "4205";
 const REDIS_PORT = Number(process.env["BENCH_REDIS_PORT"] ?? 6391);
 /**
@@ -53,6 +84,7 @@ function runJson<T>(script: string, args: string[], env: NodeJS.ProcessEnv): Pro
 
 /** A Redis of the benchmark's own when redis-server is installed; otherwise the shared one. */
 async function privateRedis(fallback: string): Promise<{ url: string; managed?: Managed }> {
+  if (process.env["BENCH_PRIVATE_REDIS"] === "0") return { url: fallback };
   if (spawnSync("redis-server", ["--version"]).status !== 0 || (await canConnect("127.0.0.1", REDIS_PORT))) return { url: fallback };
   const managed = startManaged("redis", "redis-server", ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], process.env);
   await waitFor("bench redis", () => canConnect("127.0.0.1", REDIS_PORT), 10_000);
@@ -63,101 +95,182 @@ const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_be
 const services = await ensureServices(urls);
 const redis = await privateRedis(urls.redisUrl);
 const profileDir = mkdtempSync(join(tmpdir(), "sluice-bench-prof-"));
+const summaries: string[] = [];
 try {
   await recreateDatabase(urls.databaseUrl);
   const env = { ...process.env, ...localSecrets(), DATABASE_URL: urls.databaseUrl, REDIS_URL: redis.url, KAFKA_BROKERS: urls.kafkaBrokers, TEST_LOG_LEVEL: "silent" };
-
-  type Latency = { offeredEventsPerSecond: number; acceptedPerSecond: number; p50Ms: number | null; p99Ms: number | null; responses429: number };
-  type PipelineRun = {
-    max: { eventsPerSecond: number; runnerCpuMicrosPerEvent: number; avgBatchFirstStage: number; avgBatchWindowStage: number; avgEventBytes: number };
-    latency: Record<"50%" | "80%" | "15000", Latency>;
-    overload: { offeredEventsPerSecond: number; acceptedPerSecond: number; responses429: number; runnerMaxRssMiB: number };
-    runnerMaxRssMiB: number;
-    redisMaxUsedMemoryMiB: number;
-    totalIngested: number;
-  };
-  const runs: PipelineRun[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`], env);
-    log(`pipeline run ${i + 1}: ${r.max.eventsPerSecond} events/s, ${r.max.runnerCpuMicrosPerEvent} µs runner CPU/event, p99 ${r.latency["15000"].p99Ms} ms at 15000/s, overload RSS ${r.overload.runnerMaxRssMiB} MiB`);
-    runs.push(r);
-  }
-
-  // Where the runner's CPU goes: one more (shorter) run under the profiler, split into hops.
-  log("profiled run (per-hop CPU)");
-  const profiled = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--phases", "max", "--max-seconds", "15", "--profile-dir", profileDir], env);
-  const profile = readdirSync(profileDir)
-    .map((f) => join(profileDir, f))
-    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
-  const hops = profile ? await runJson<{ busyMs: number; hops: { hop: string; ms: number; share: number; microsPerEvent?: number }[] }>("apps/runner/bench/cpu-hops.ts", [profile, "--json", "--events", String(profiled.totalIngested)], env) : null;
-
-  log("BullMQ overhead");
-  type QueueRun = { overheadMicrosPerEvent: { inProcess: number; crossProcess: number } };
-  const queue: QueueRun[] = [];
-  for (let i = 0; i < RUNS; i++) queue.push(await runJson<QueueRun>("apps/runner/bench/queue-overhead.ts", [], env));
-
-  // The broker's own limit with the same client: produce then consume the same number of 300-byte
-  // events, no processing. One event through this pipeline costs two of each (ingest and key-by topics).
-  log("broker limit");
-  type ClientRuns = { results: { produceMs: number; consumeMs: number; produceCpuUs: number; consumeCpuUs: number }[] };
-  const raw = await runJson<ClientRuns>("packages/kafka/bench/kafka-client.ts", ["--clients", "platformatic", "--runs", String(RUNS), "--messages", String(EVENTS)], env);
-  const brokerLimit = Math.round(median(raw.results.map((r) => EVENTS / ((r.produceMs + r.consumeMs) / 1000))));
 
   const db = new pg.Client({ connectionString: urls.databaseUrl });
   await db.connect();
   const postgresVersion = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version;
   await db.end();
   const redisVersion = /redis_version:(\S+)/.exec(spawnSync("redis-cli", ["-u", redis.url, "INFO", "server"]).stdout?.toString() ?? "")?.[1];
-
-  const sustained = Math.round(median(runs.map((r) => r.max.eventsPerSecond)));
-  const p99At15k = medianOf(runs, (r) => r.latency["15000"].p99Ms);
-  const latencyAt = (name: "50%" | "80%" | "15000") => ({
-    offeredEventsPerSecond: medianOf(runs, (r) => r.latency[name].offeredEventsPerSecond),
-    acceptedPerSecond: medianOf(runs, (r) => r.latency[name].acceptedPerSecond),
-    p50Ms: medianOf(runs, (r) => r.latency[name].p50Ms),
-    p99Ms: medianOf(runs, (r) => r.latency[name].p99Ms),
-  });
-  const result = {
-    at: new Date().toISOString(),
-    command: "npm run bench",
+  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot }).stdout?.toString().trim() || "unknown";
+  const dirty = (spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot }).stdout?.toString().trim() ?? "") !== "";
+  /** What every artifact says about the run: where, on what code, at which sizes, how busy the machine was. */
+  const context = (startedAt: Date, loadBefore: number[]) => ({
+    at: startedAt.toISOString(),
+    command: `npm run bench${asked.length > 0 ? ` -- ${asked.join(" ")}` : ""}`,
+    label: process.env["BENCH_LABEL"] ?? null,
+    code: { commit, uncommittedChanges: dirty },
+    sizes,
+    reducedSize,
+    loadAverage1m: { before: +loadBefore[0]!.toFixed(2), after: +loadavg()[0]!.toFixed(2) },
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kafka: "4.4.0 (scripts/kafka/pom.xml)", redis: redisVersion ?? "unknown", postgres: postgresVersion ?? "unknown", privateRedis: Boolean(redis.managed) },
-    workload: "load generator process (8 keep-alive connections, 100 events/request, ~300-byte events) -> runner process: HTTP ingest -> validate -> filter -> map -> key-by user -> [topic] -> 10 s tumbling count per type -> Postgres upsert",
-    latencyDefinition: "ingest receivedAt -> end of the window stage's batch that counted the event (outputs acknowledged, fired windows upserted, state checkpointed); every 8th event; window wait excluded",
-    runs: RUNS,
-    runnerNodeFlags: RUNNER_NODE_FLAGS,
-    pipeline: {
-      sustainedEventsPerSecondMedian: sustained,
-      runnerCpuMicrosPerEventMedian: medianOf(runs, (r) => r.max.runnerCpuMicrosPerEvent),
-      avgBatchFirstStage: medianOf(runs, (r) => r.max.avgBatchFirstStage),
-      avgBatchWindowStage: medianOf(runs, (r) => r.max.avgBatchWindowStage),
-      latency: { "50%": latencyAt("50%"), "80%": latencyAt("80%"), "15000": latencyAt("15000") },
-      runnerMaxRssMiBMedian: medianOf(runs, (r) => r.runnerMaxRssMiB),
-      overload: {
-        offeredEventsPerSecond: medianOf(runs, (r) => r.overload.offeredEventsPerSecond),
-        acceptedPerSecond: medianOf(runs, (r) => r.overload.acceptedPerSecond),
-        responses429: medianOf(runs, (r) => r.overload.responses429),
-        runnerMaxRssMiB: medianOf(runs, (r) => r.overload.runnerMaxRssMiB),
-      },
-      redisMaxUsedMemoryMiBMedian: medianOf(runs, (r) => r.redisMaxUsedMemoryMiB),
-      runs,
-    },
-    cpuByHop: hops ? { ...hops, events: profiled.totalIngested, note: "one profiled run (warm-up + 15 s at max); whole runner process; µs/event include profiler overhead" } : null,
-    bullmqOverheadMicrosPerEvent: {
-      inProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.inProcess),
-      crossProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.crossProcess),
-      runs: queue,
-    },
-    broker: {
-      produceThenConsumeEventsPerSecondMedian: brokerLimit,
-      produceCpuMicrosPerEventMedian: medianOf(raw.results, (r) => r.produceCpuUs / EVENTS),
-      consumeCpuMicrosPerEventMedian: medianOf(raw.results, (r) => r.consumeCpuUs / EVENTS),
-      runs: raw.results,
-    },
-    ratioOfBrokerLimit: +(sustained / brokerLimit).toFixed(2),
+  });
+  /** One committed artifact per run of a scenario, plus latest-<scenario>.json for full-size runs only. */
+  const keep = (scenario: Scenario, startedAt: Date, result: object) => {
+    const dir = join(repoRoot, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    const file = join(dir, `${startedAt.toISOString().slice(0, 16).replace(":", "-")}-${scenario}.json`);
+    writeFileSync(file, text);
+    if (!reducedSize) writeFileSync(join(dir, `latest-${scenario}.json`), text);
+    log(`${scenario}: wrote ${file}${reducedSize ? " (reduced sizes: latest-" + scenario + ".json left as it was)" : ""}`);
   };
-  mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
-  writeFileSync(join(repoRoot, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`bench: ${sustained} events/s sustained; p99 ${p99At15k ?? "n/a"} ms at 15000 events/s; ${result.ratioOfBrokerLimit}x of broker limit`);
+
+  if (scenarios.has("pipeline")) {
+    const startedAt = new Date();
+    const loadBefore = loadavg();
+    type Latency = { offeredEventsPerSecond: number; acceptedPerSecond: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null; windows: number; responses429: number };
+    type PipelineRun = {
+      max: { eventsPerSecond: number; runnerCpuMicrosPerEvent: number; cpuMicrosPerEvent: { machine: number; broker: number | null; redis: number | null }; avgBatchFirstStage: number; avgBatchWindowStage: number; avgEventBytes: number };
+      latency: Record<"50%" | "80%" | "15000", Latency>;
+      overload: { offeredEventsPerSecond: number; acceptedPerSecond: number; responses429: number; runnerMaxRssMiB: number };
+      runnerMaxRssMiB: number;
+      redisMaxUsedMemoryMiB: number;
+      totalIngested: number;
+      sink: { check: { ok: boolean; closedWindows: number; exact: number }; emissionsPerWindow: number; maxEmissionsPerWindow: number };
+    };
+    const runs: PipelineRun[] = [];
+    const phaseArgs = ["--max-seconds", String(size("maxSeconds")), "--latency-seconds", String(size("latencySeconds")), "--overload-seconds", String(size("overloadSeconds"))];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, ...phaseArgs], env);
+      log(`pipeline run ${i + 1}: ${r.max.eventsPerSecond} events/s, ${r.max.runnerCpuMicrosPerEvent} µs runner CPU/event, p99 ${r.latency["15000"].p99Ms} ms at 15000/s, overload RSS ${r.overload.runnerMaxRssMiB} MiB`);
+      runs.push(r);
+    }
+
+    const extras = size("extras") !== 0;
+    // Where the runner's CPU goes: one more (shorter) run under the profiler, split into hops.
+    if (extras) log("profiled run (per-hop CPU)");
+    const profiled = !extras ? null : await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--phases", "max", "--max-seconds", "15", "--profile-dir", profileDir], env);
+    const profile = readdirSync(profileDir)
+      .map((f) => join(profileDir, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+    const hops = profile && profiled ? await runJson<{ busyMs: number; hops: { hop: string; ms: number; share: number; microsPerEvent?: number }[] }>("apps/runner/bench/cpu-hops.ts", [profile, "--json", "--events", String(profiled?.totalIngested)], env) : null;
+
+    type QueueRun = { overheadMicrosPerEvent: { inProcess: number; crossProcess: number } };
+    const queue: QueueRun[] = [];
+    if (extras) log("BullMQ overhead");
+    for (let i = 0; extras && i < RUNS; i++) queue.push(await runJson<QueueRun>("apps/runner/bench/queue-overhead.ts", [], env));
+
+    // The broker's own limit with the same client: produce then consume the same number of 300-byte
+    // events, no processing. One event through this pipeline costs two of each (ingest and key-by topics).
+    type ClientRuns = { results: { produceMs: number; consumeMs: number; produceCpuUs: number; consumeCpuUs: number }[] };
+    if (extras) log("broker limit");
+    const raw = extras ? await runJson<ClientRuns>("packages/kafka/bench/kafka-client.ts", ["--clients", "platformatic", "--runs", String(RUNS), "--messages", String(EVENTS)], env) : { results: [] };
+    const brokerLimit = raw.results.length > 0 ? Math.round(median(raw.results.map((r) => EVENTS / ((r.produceMs + r.consumeMs) / 1000)))) : null;
+
+    const sustained = Math.round(median(runs.map((r) => r.max.eventsPerSecond)));
+    const p99At15k = medianOf(runs, (r) => r.latency["15000"].p99Ms);
+    const latencyAt = (name: "50%" | "80%" | "15000") => ({
+      offeredEventsPerSecond: medianOf(runs, (r) => r.latency[name].offeredEventsPerSecond),
+      acceptedPerSecond: medianOf(runs, (r) => r.latency[name].acceptedPerSecond),
+      p50Ms: medianOf(runs, (r) => r.latency[name].p50Ms),
+      p99Ms: medianOf(runs, (r) => r.latency[name].p99Ms),
+      maxMs: medianOf(runs, (r) => r.latency[name].maxMs),
+      windowsSampled: medianOf(runs, (r) => r.latency[name].windows),
+    });
+    const result = {
+      scenario: "pipeline",
+      ...context(startedAt, loadBefore),
+      workload: "load generator process (8 keep-alive connections, 100 events/request, ~300-byte events) -> runner process: HTTP ingest -> validate -> filter -> map -> key-by user -> [topic] -> 10 s tumbling count per type -> Postgres upsert",
+      sustainedDefinition: "events accepted (202) in the max phase / (phase start -> the sink's write of the last window holding them; the load ends with a closing request so every window closes)",
+      latencyDefinition: "per window: the 202 of the first request that let it close (an event past its end + watermark delay) -> the sink's write of its final count (trigger clock_timestamp()); one sample per window weighted by its events; window wait excluded",
+      correctness: "after every phase the Postgres rows must equal the generator's exact count per window and type for every closed window (else the run fails with the difference)",
+      runs: RUNS,
+      runnerNodeFlags: RUNNER_NODE_FLAGS,
+      pipeline: {
+        sustainedEventsPerSecondMedian: sustained,
+        runnerCpuMicrosPerEventMedian: medianOf(runs, (r) => r.max.runnerCpuMicrosPerEvent),
+        cpuMicrosPerEventMedian: {
+          machine: medianOf(runs, (r) => r.max.cpuMicrosPerEvent.machine),
+          broker: medianOf(runs, (r) => r.max.cpuMicrosPerEvent.broker),
+          redis: medianOf(runs, (r) => r.max.cpuMicrosPerEvent.redis),
+        },
+        avgBatchFirstStage: medianOf(runs, (r) => r.max.avgBatchFirstStage),
+        avgBatchWindowStage: medianOf(runs, (r) => r.max.avgBatchWindowStage),
+        latency: { "50%": latencyAt("50%"), "80%": latencyAt("80%"), "15000": latencyAt("15000") },
+        runnerMaxRssMiBMedian: medianOf(runs, (r) => r.runnerMaxRssMiB),
+        overload: {
+          offeredEventsPerSecond: medianOf(runs, (r) => r.overload.offeredEventsPerSecond),
+          acceptedPerSecond: medianOf(runs, (r) => r.overload.acceptedPerSecond),
+          responses429: medianOf(runs, (r) => r.overload.responses429),
+          runnerMaxRssMiB: medianOf(runs, (r) => r.overload.runnerMaxRssMiB),
+        },
+        redisMaxUsedMemoryMiBMedian: medianOf(runs, (r) => r.redisMaxUsedMemoryMiB),
+        emissionsPerWindowMedian: medianOf(runs, (r) => r.sink.emissionsPerWindow),
+        runs,
+      },
+      cpuByHop: hops ? { ...hops, events: profiled?.totalIngested, note: "one profiled run (warm-up + 15 s at max); whole runner process; µs/event include profiler overhead" } : null,
+      bullmqOverheadMicrosPerEvent: {
+        inProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.inProcess),
+        crossProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.crossProcess),
+        runs: queue,
+      },
+      broker: {
+        produceThenConsumeEventsPerSecondMedian: brokerLimit,
+        produceCpuMicrosPerEventMedian: medianOf(raw.results, (r) => r.produceCpuUs / EVENTS),
+        consumeCpuMicrosPerEventMedian: medianOf(raw.results, (r) => r.consumeCpuUs / EVENTS),
+        runs: raw.results,
+      },
+      ratioOfBrokerLimit: brokerLimit === null ? null : +(sustained / brokerLimit).toFixed(2),
+    };
+    keep("pipeline", startedAt, result);
+    summaries.push(`bench: ${sustained} events/s sustained; p99 ${p99At15k ?? "n/a"} ms at 15000 events/s; ${result.ratioOfBrokerLimit ?? "n/a "}x of broker limit`);
+    }
+
+  if (scenarios.has("catchup")) {
+    const startedAt = new Date();
+    const loadBefore = loadavg();
+    type CatchupRun = {
+      events: number;
+      seconds: number;
+      eventsPerSecond: number;
+      cpuMicrosPerEvent: { machine: number; runner: number | null; broker: number | null; redis: number | null };
+      coresUsed: { machine: number; runner: number | null };
+      emissions: { perWindow: number; maxPerWindow: number; windows: number };
+      check: { ok: boolean };
+    };
+    const runs: CatchupRun[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await runJson<CatchupRun>("apps/runner/bench/catchup-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--events", String(size("catchupEvents"))], env);
+      log(`catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}), ${r.emissions.perWindow} emissions/window`);
+      runs.push(r);
+    }
+    const result = {
+      scenario: "catchup",
+      ...context(startedAt, loadBefore),
+      workload: `${size("catchupEvents")} events of ~300 bytes pre-filled in a 6-partition topic; runner process: kafka-source (earliest, fresh groups) -> filter (type != heartbeat) -> map (keep user_id, type, ts) -> key-by type -> 10 s tumbling count per type -> kafka-sink`,
+      definition: "deploy -> every consumer group of the pipeline at zero lag and the output topic holding every window's final count; CPU from /proc (utime+stime per process, busy time of /proc/stat) over deploy -> zero lag, divided by the input events; emissions = output records per window",
+      correctness: "the final (highest-revision) count of every window in the output topic must equal the count computed from the generated input (else the run fails with the difference)",
+      runs: RUNS,
+      runnerNodeFlags: RUNNER_NODE_FLAGS,
+      eventsPerSecondMedian: Math.round(median(runs.map((r) => r.eventsPerSecond))),
+      cpuMicrosPerEventMedian: {
+        machine: medianOf(runs, (r) => r.cpuMicrosPerEvent.machine),
+        runner: medianOf(runs, (r) => r.cpuMicrosPerEvent.runner),
+        broker: medianOf(runs, (r) => r.cpuMicrosPerEvent.broker),
+        redis: medianOf(runs, (r) => r.cpuMicrosPerEvent.redis),
+      },
+      coresUsedMedian: { machine: medianOf(runs, (r) => r.coresUsed.machine), runner: medianOf(runs, (r) => r.coresUsed.runner) },
+      emissionsPerWindowMedian: medianOf(runs, (r) => r.emissions.perWindow),
+      perRun: runs,
+    };
+    keep("catchup", startedAt, result);
+    summaries.push(`bench-catchup: ${result.eventsPerSecondMedian} events/s; ${result.cpuMicrosPerEventMedian.machine ?? "n/a"} µs CPU/event machine-wide; ${result.emissionsPerWindowMedian ?? "n/a"} emissions/window`);
+  }
+  for (const line of summaries) console.log(line);
 } finally {
   rmSync(profileDir, { recursive: true, force: true });
   await redis.managed?.stop();

@@ -1,0 +1,63 @@
+// CPU time per process and for the whole machine from /proc (Linux), for CPU-per-event figures that
+// include the broker and Redis, which run on the same cores as the runner.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Kernel clock ticks per second (USER_HZ); 100 on every Linux architecture we run on. */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds a process has used so far; null when it is gone or unreadable. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU seconds of the whole machine (every core: all time but idle and iowait) so far. */
+export function machineCpuSeconds(): number {
+  const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const ticks = values.map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0);
+  return busy / TICKS_PER_SECOND;
+}
+
+/** The local Kafka broker's process: a JVM running kafka.Kafka. Null when there is none or more than one. */
+export function findBrokerPid(): number | null {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (cmdline.includes("kafka.Kafka")) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found.length === 1 ? found[0]! : null;
+}
+
+export type CpuSample = { at: number; machine: number; processes: Record<string, number | null> };
+
+/** CPU seconds so far of the named processes and the machine. */
+export function sampleCpu(pids: Record<string, number | null>): CpuSample {
+  const processes: Record<string, number | null> = {};
+  for (const [name, pid] of Object.entries(pids)) processes[name] = pid === null ? null : processCpuSeconds(pid);
+  return { at: performance.now(), machine: machineCpuSeconds(), processes };
+}
+
+/** µs of CPU per event between two samples, per process and machine-wide (null for a process that could not be read). */
+export function cpuMicrosPerEvent(before: CpuSample, after: CpuSample, events: number): { machine: number; processes: Record<string, number | null> } {
+  const per = (seconds: number) => +((seconds * 1e6) / Math.max(1, events)).toFixed(1);
+  const processes: Record<string, number | null> = {};
+  for (const [name, b] of Object.entries(before.processes)) {
+    const a = after.processes[name];
+    processes[name] = b === null || a === null || a === undefined ? null : per(a - b);
+  }
+  return { machine: per(after.machine - before.machine), processes };
+}

@@ -1,0 +1,62 @@
+// The real runner process (apps/runner/src/main.ts) as the benchmarks start it: its own process, its
+// own port, only the benchmark's workspace, optionally under the CPU profiler.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import type { World } from "../test/engine-world";
+import { testServices, uniqueName } from "../test/services";
+import { parseMetrics, type Scrape } from "./metrics-text";
+
+export type RunnerProcess = {
+  proc: ChildProcess;
+  pid: number;
+  base: string;
+  scrape(): Promise<Scrape>;
+  stop(): Promise<void>;
+};
+
+const root = join(import.meta.dirname, "..", "..", "..");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the runner and resolves once its /metrics answers. `nodeFlags`: V8 flags, e.g. "--max-old-space-size=384". */
+export async function startRunnerProcess(world: World, options: { port: number; nodeFlags?: string; profileDir?: string | undefined }): Promise<RunnerProcess> {
+  const flags = (options.nodeFlags ?? "").split(" ").filter((f) => f !== "");
+  const proc = spawn(process.execPath, [...flags, ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []), "--import", "tsx", join(root, "apps/runner/src/main.ts")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      RUNNER_PORT: String(options.port),
+      RUNNER_HOST: "127.0.0.1",
+      RUNNER_ID: uniqueName("bench-runner"),
+      RUNNER_WORKSPACE_IDS: world.workspaceId,
+      SLUICE_SECRET_KEY: world.secretKey,
+      LOG_LEVEL: process.env["BENCH_RUNNER_LOG_LEVEL"] ?? "warn",
+      DATABASE_URL: testServices.databaseUrl,
+      REDIS_URL: testServices.redisUrl,
+      KAFKA_BROKERS: testServices.kafkaBrokers,
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const base = `http://127.0.0.1:${options.port}`;
+  const runner: RunnerProcess = {
+    proc,
+    pid: proc.pid!,
+    base,
+    scrape: async () => parseMetrics(await (await fetch(`${base}/metrics`)).text()),
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      await Promise.race([exited, sleep(25_000)]);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    },
+  };
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`runner exited with ${proc.exitCode}`);
+    if (await fetch(`${base}/metrics`).then((r) => r.ok, () => false)) return runner;
+    if (i > 300) {
+      await runner.stop();
+      throw new Error("runner did not start");
+    }
+    await sleep(200);
+  }
+}
