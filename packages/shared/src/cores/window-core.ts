@@ -67,7 +67,7 @@ export class WindowCore implements StatefulCore<WindowState> {
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const { event, eventTime, key: values } of timedAndKeyed(batch, this.config.eventTimeField, (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })), errors)) {
+    for (const { event, eventTime, key: values } of timedAndKeyed(batch, this.config.eventTimeField, (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })), errors, ctx.now)) {
       const accepted = this.config.kind === "session"
         ? this.addToSession(JSON.stringify(values), values, eventTime, event, watermark)
         : this.addToFixedWindows(JSON.stringify(values), values, eventTime, event, watermark);
