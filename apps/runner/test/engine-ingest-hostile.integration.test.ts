@@ -4,6 +4,7 @@
 // prototype-named ids included (their repeats, sent with the same user so they share a partition,
 // are dropped), and a row Postgres refuses is dead-lettered alone at the sink.
 import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "@sluice/db";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, readAll, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
@@ -178,19 +179,45 @@ describe("engine: hostile ingest bodies", () => {
   }, 120_000);
 });
 
-describe("engine: ingest rate limit per API key", () => {
+describe("engine: ingest rate limit per API key, and what unknown keys cost", () => {
   let world: World;
   let running: RunningEngine;
   let sinkDb: pg.Client;
+  let pathKey: string;
+  let token: string;
   const table = uniqueName("rate").replace(/-/g, "_");
+  // The engine's real client, observed: how often ingest looks an API key up in Postgres.
+  let keyLookups = 0;
 
   beforeAll(async () => {
     world = await createWorld();
     sinkDb = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text");
-    running = await startEngine(world, {
-      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-      ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },
-    });
+    const observed = world.prisma.$extends({
+      query: {
+        apiKey: {
+          findFirst({ args, query }) {
+            keyLookups++;
+            return query(args);
+          },
+        },
+      },
+    }) as unknown as PrismaClient;
+    running = await startEngine(
+      world,
+      {
+        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+        ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },
+      },
+      observed,
+    );
+    const pipeline = await createPipeline(world, "rate");
+    const key = await createApiKey(world);
+    token = key.token;
+    pathKey = uniqueName("rate").toLowerCase();
+    const sink = ingestToPostgres(pathKey, key.id, await createSecret(world, testServices.databaseUrl));
+    sink.nodes[1]!.config["table"] = table;
+    const { deploymentId } = await deploy(world, pipeline.id, sink);
+    await waitRunning(world, deploymentId);
   });
 
   afterAll(async () => {
@@ -199,17 +226,29 @@ describe("engine: ingest rate limit per API key", () => {
     await world?.close();
   });
 
-  it("answers 429 + Retry-After past the bucket, and accepts again after the wait; a made-up key gets 401", async () => {
-    const pipeline = await createPipeline(world, "rate");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("rate").toLowerCase();
-    const sink = ingestToPostgres(pathKey, key.id, await createSecret(world, testServices.databaseUrl));
-    sink.nodes[1]!.config["table"] = table;
-    const { deploymentId } = await deploy(world, pipeline.id, sink);
-    await waitRunning(world, deploymentId);
-    const post = (token: string) => fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: json([ok(randomUUID())]), headers: { "x-api-key": token } });
+  const post = (apiKey: string, path = pathKey) => fetch(`${running.http.url}/v1/ingest/${path}`, { method: "POST", body: json([ok(randomUUID())]), headers: { "x-api-key": apiKey } });
 
-    const answers = await Promise.all(Array.from({ length: 20 }, () => post(key.token)));
+  it("costs no key query per made-up key or unknown path: 401 for all of them", async () => {
+    expect((await post(token)).status).toBe(202);
+    // The observer sees the endpoint's key being loaded for that first request.
+    expect(keyLookups).toBeGreaterThanOrEqual(1);
+    keyLookups = 0;
+    const started = Date.now();
+    for (let round = 0; round < 10; round++) {
+      const answers = await Promise.all([
+        ...Array.from({ length: 30 }, () => post(`slk_${randomUUID()}`)),
+        ...Array.from({ length: 10 }, () => post(`slk_${randomUUID()}`, uniqueName("nowhere").toLowerCase())),
+      ]);
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 401));
+    }
+    const seconds = Math.ceil((Date.now() - started) / 1000);
+    // 400 refusals; at most the endpoint's own key row is reloaded once per second (its cache time).
+    expect(keyLookups).toBeLessThanOrEqual(seconds + 1);
+    await new Promise((r) => setTimeout(r, 1100));
+  });
+
+  it("answers 429 + Retry-After past the bucket, and accepts again after the wait; a made-up key gets 401", async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(token)));
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(5);
     expect(statuses.filter((s) => s === 202).length).toBeLessThan(10);
@@ -220,6 +259,6 @@ describe("engine: ingest rate limit per API key", () => {
     // Buckets belong to authenticated keys: a made-up one is refused before any bucket.
     expect((await post("slk_made-up")).status).toBe(401);
     await new Promise((r) => setTimeout(r, Number(limited[0]!.headers.get("retry-after")) * 1000));
-    expect((await post(key.token)).status).toBe(202);
+    expect((await post(token)).status).toBe(202);
   });
 });
