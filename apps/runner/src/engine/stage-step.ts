@@ -19,6 +19,7 @@ import {
   type EventRecord,
   isJsonObject,
   type JsonValue,
+  MAX_EVENT_TIME_SKEW_MS,
   type NodeConfig,
   type StatefulCoreResult,
   WindowCore,
@@ -565,7 +566,8 @@ async function partitionWatermarks(deps: StepDeps, pipelineId: string, nodeId: s
   const result: { own?: number; others?: number } = {};
   for (const [field, value] of Object.entries(all)) {
     const [wm, at] = value.split(":").map(Number);
-    if (wm === undefined || at === undefined || Number.isNaN(wm)) continue;
+    // A watermark stored before event times were bounded may lie far ahead: it would make every event late.
+    if (wm === undefined || at === undefined || Number.isNaN(wm) || wm > now + MAX_EVENT_TIME_SKEW_MS) continue;
     if (field === String(partition)) result.own = wm;
     else if (now - at <= idleMs) result.others = result.others === undefined ? wm : Math.min(result.others, wm);
   }

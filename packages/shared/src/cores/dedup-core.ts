@@ -1,4 +1,5 @@
 import { durationMs } from "../events/duration";
+import { MAX_EVENT_TIME_SKEW_MS } from "../events/event-time";
 import type { EventRecord } from "../events/json-value";
 import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
@@ -50,6 +51,8 @@ export class DedupCore implements StatefulCore<DedupState> {
   }
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
+    // A clock a far-future event moved before event times were bounded: every key would expire at once.
+    if (this.state.maxEventTime !== null && this.state.maxEventTime > ctx.now + MAX_EVENT_TIME_SKEW_MS) this.state.maxEventTime = null;
     const out: EventRecord[] = [];
     const duplicates: EventRecord[] = [];
     const errors: CoreFailure[] = [];

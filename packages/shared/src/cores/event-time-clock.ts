@@ -18,6 +18,18 @@ export function observe(clock: ClockState, eventTime: number): void {
   clock.maxEventTime = clock.maxEventTime === null ? eventTime : Math.max(clock.maxEventTime, eventTime);
 }
 
+/**
+ * Checkpoints written before event times were bounded (outOfRangeError) may hold a clock a
+ * far-future event moved: it is forgotten, or every later event would stay late. A clock that
+ * only followed accepted events is never that far ahead of processing time.
+ */
+export function forgetFutureClock(clock: ClockState, now: number): void {
+  const latest = now + MAX_EVENT_TIME_SKEW_MS;
+  if (clock.maxEventTime === null || clock.maxEventTime <= latest) return;
+  clock.maxEventTime = null;
+  if (clock.watermark !== null && clock.watermark > latest) clock.watermark = null;
+}
+
 /** This partition's candidate watermark: newest event time minus the out-of-order delay. */
 export function partitionWatermark(clock: ClockState, delayMs: number): number | null {
   return clock.maxEventTime === null ? null : clock.maxEventTime - delayMs;

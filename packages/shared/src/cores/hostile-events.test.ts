@@ -107,6 +107,21 @@ describe("event times no watermark may follow", () => {
     expect([first.outputs.out!.length, repeat.outputs.duplicates!.length]).toEqual([1, 1]);
   });
 
+  it("recovers a checkpoint a far-future event poisoned before event times were bounded", () => {
+    const poisoned = { maxEventTime: Date.parse("9999-12-31T23:59:59Z"), watermark: Date.parse("9999-12-31T23:59:59Z") };
+    const window = new WindowCore(windowConfig, { version: 1, clock: { ...poisoned }, groups: {}, nextDueAt: null });
+    const counted = window.process([event("a", "u", 0), event("b", "u", 2)], ctx);
+    expect([counted.errors, counted.outputs.late]).toEqual([[], []]);
+    expect(counted.outputs.out).toEqual([expect.objectContaining({ events: 1, windowStart: "2024-05-01T10:00:00.000Z" })]);
+
+    const sessions = new SessionizeCore(SessionizeConfig.parse({ inactivityGap: "10m", maxDuration: "1h", watermarkDelay: "0s", allowedLateness: "0s" }), { version: 1, clock: { ...poisoned }, users: {}, nextDueAt: null });
+    const sessioned = sessions.process([event("a", "u", 0), event("b", "u", 30)], ctx);
+    expect([sessioned.errors, sessioned.outputs.late, sessioned.outputs.sessions!.length]).toEqual([[], [], 1]);
+
+    const dedup = new DedupCore(DedupConfig.parse({ window: "5m", key: "event.userId" }), { version: 1, maxEventTime: poisoned.maxEventTime, seen: {}, buckets: {} });
+    expect(dedup.process([event("a", "u", 0), event("b", "u", 1)], ctx).outputs.duplicates).toHaveLength(1);
+  });
+
   it("never throws Invalid time value, whatever the combined watermark or event time", () => {
     const core = new WindowCore({ ...windowConfig, lateEvents: "error-port" });
     core.process([event("a", "u", 0)], { now: NOW, watermark: Number.MAX_SAFE_INTEGER });

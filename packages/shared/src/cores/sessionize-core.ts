@@ -6,7 +6,7 @@ import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
 import { dictionary, mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
+import { advanceWatermark, type ClockState, forgetFutureClock, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions } from "./event-time-slot";
 
 type SessionizeConfig = NodeConfig<"sessionize">;
@@ -63,6 +63,7 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
   }
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
+    forgetFutureClock(this.state.clock, ctx.now);
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];

@@ -6,7 +6,7 @@ import type { NodeConfig } from "../nodes/registry";
 import { type Accumulator, accumulate, aggregateResult, emptyAccumulator, mergeAccumulators } from "./aggregations";
 import { mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, isTooLate, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
+import { advanceWatermark, type ClockState, forgetFutureClock, isTooLate, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions, newSlot } from "./event-time-slot";
 
 type WindowConfig = NodeConfig<"window">;
@@ -64,6 +64,7 @@ export class WindowCore implements StatefulCore<WindowState> {
   }
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
+    forgetFutureClock(this.state.clock, ctx.now);
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
