@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
 import { authClient } from "@/lib/auth-client";
+import { pendingSavesSettled } from "@/lib/pending-saves";
 import { Logo } from "./Logo";
 import { AlertBell } from "./monitoring/alerts";
 import { ThemeToggle } from "./ThemeToggle";
@@ -18,6 +19,8 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
   const current = workspaces.data?.find((w) => w.id === workspaceId);
 
   async function signOut() {
+    // A draft save sent while leaving the editor must land before the session ends.
+    await pendingSavesSettled();
     await authClient.signOut();
     router.push("/sign-in");
     router.refresh();
