@@ -81,6 +81,17 @@ test("leaving with edits that cannot be saved (a conflict) asks first", async ({
   await call("pipeline.saveDraft", { workspaceId, pipelineId: id, baseRevision: 0, graph: { nodes: [], edges: [] } });
   await drop(page, "generator", 200, 200);
   await expect(page.getByTestId("conflict-banner")).toBeVisible({ timeout: 15_000 });
+  // The back arrow asks before dropping the edit; staying keeps it.
+  const confirmed = page.waitForEvent("dialog");
+  // The click returns only once the dialog is answered.
+  const clicked = page.getByRole("link", { name: "Back to pipelines" }).click();
+  const confirm = await confirmed;
+  expect(confirm.type()).toBe("confirm");
+  await confirm.dismiss();
+  await clicked;
+  await expect(node(page, "generator-1")).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`/p/${id}$`));
+  // So does closing the tab.
   const asked = page.waitForEvent("dialog");
   await page.close({ runBeforeUnload: true });
   const dialog = await asked;

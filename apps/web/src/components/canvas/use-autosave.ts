@@ -21,7 +21,8 @@ function errorCode(error: unknown): string | undefined {
  * editor (in-app navigation) save at once. Saves are keepalive requests, so they complete after the page
  * is gone; an unmounted editor's save is tracked in `pending-saves` for whoever reads the draft next.
  * `beforeunload` asks the user only when the pending edits cannot be sent that way (conflict, a failed
- * save, a save still waiting for the previous one's answer, or a draft too big for keepalive).
+ * save, a save still waiting for the previous one's answer, or a draft too big for keepalive); in-app
+ * links ask when edits cannot be saved (conflict, failed save).
  */
 export function useAutosave({
   workspaceId,
@@ -132,6 +133,17 @@ export function useAutosave({
   }, []);
 
   useEffect(() => {
+    // In-app links would unmount the editor; with edits that cannot be saved the user decides first.
+    const onLinkClick = (event: MouseEvent) => {
+      const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+      if (!(link instanceof HTMLAnchorElement) || link.target === "_blank" || link.origin !== window.location.origin) return;
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      const { enabled: on, conflict: blocked } = latest.current;
+      if (!on || current.current === saved.current || !(blocked || failed.current)) return;
+      if (window.confirm("Your latest changes are not saved. Leave this pipeline anyway and lose them?")) return;
+      event.preventDefault();
+      event.stopPropagation();
+    };
     const onHide = () => {
       if (document.visibilityState === "hidden") saveOnLeave();
     };
@@ -139,10 +151,12 @@ export function useAutosave({
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
       if (!saveOnLeave()) event.preventDefault();
     };
+    document.addEventListener("click", onLinkClick, true);
     document.addEventListener("visibilitychange", onHide);
     window.addEventListener("pagehide", onPageHide);
     window.addEventListener("beforeunload", onBeforeUnload);
     return () => {
+      document.removeEventListener("click", onLinkClick, true);
       document.removeEventListener("visibilitychange", onHide);
       window.removeEventListener("pagehide", onPageHide);
       window.removeEventListener("beforeunload", onBeforeUnload);
