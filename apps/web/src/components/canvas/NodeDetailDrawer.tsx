@@ -49,10 +49,10 @@ export function NodeDetailDrawer({ node, inputs, onClose }: { node: PipelineNode
             </div>
           ))}
         </dl>
-        <DrawerCharts nodeId={node.id} />
         {inputs.map((edge) => (
           <InputPartitions key={edge.id} edge={edge} />
         ))}
+        <DrawerCharts nodeId={node.id} />
         {live?.pool && (
           <dl className="card grid grid-cols-3 gap-2 p-3 text-xs" aria-label="Pool state">
             {Object.entries(live.pool).map(([k, v]) => (
