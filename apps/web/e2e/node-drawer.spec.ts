@@ -2,7 +2,7 @@ import { createWorkspace, deployGeneratorPipeline, expect, signUp, test, trpc, u
 
 // The node drawer of a running pipeline shows its inputs' lag per partition and how evenly events
 // spread over them; the edge labels stay readable (above the nodes) and the minimap leaves the nodes.
-test("the node drawer shows per-partition lag and the hot-partition share of its input", async ({ page, baseURL }) => {
+test("the node drawer shows per-partition lag and flags the hot partition of a skewed key", async ({ page, baseURL }) => {
   test.setTimeout(150_000);
   await page.setViewportSize({ width: 1400, height: 900 });
   await signUp(page, uniqueEmail("drawer"));
@@ -14,6 +14,8 @@ test("the node drawer shows per-partition lag and the hot-partition share of its
     eventsPerSecond: 40,
     middle: { id: "clicks", type: "filter", config: { condition: 'event.type != ""' } },
     topic: `e2e-drawer-${Date.now().toString(36)}`,
+    // One user: every event has the same key, so one partition takes them all.
+    users: 1,
   });
 
   try {
@@ -37,7 +39,9 @@ test("the node drawer shows per-partition lag and the hot-partition share of its
     const rows = input.getByTestId("partition-row");
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await expect(rows.first()).toContainText(/^\s*0/);
-    await expect(input.getByTestId("hot-partition-share")).toHaveText(/Busiest partition: \d+% of the last second's events \(even spread: \d+%\)/, { timeout: 20_000 });
+    const share = input.getByTestId("hot-partition-share");
+    await expect(share).toHaveText(/Busiest partition: \d+% of the last second's events \(even spread: \d+%\): a hot key/, { timeout: 20_000 });
+    await expect(share).toHaveAttribute("data-skewed", "true");
 
     // The minimap moved off to the top corner, clear of every node.
     const minimap = (await page.locator(".react-flow__minimap").boundingBox())!;
