@@ -65,12 +65,13 @@ export function trpc(page: Page, baseURL: string) {
 
 /**
  * Creates, publishes and deploys `generator (gen) -> <middle> -> kafka-sink (out)` through tRPC, with
- * edges e1 (gen -> middle) and e2 (middle -> out). Returns the pipeline's id.
+ * edges e1 (gen -> middle) and e2 (middle -> out); the generator simulates `users` users (default 50).
+ * Returns the pipeline's id.
  */
 export async function deployGeneratorPipeline(
   api: ReturnType<typeof trpc>,
   workspaceId: string,
-  options: { name: string; eventsPerSecond: number; middle: { id: string; type: string; config: Record<string, unknown> }; topic: string },
+  options: { name: string; eventsPerSecond: number; middle: { id: string; type: string; config: Record<string, unknown> }; topic: string; users?: number },
 ): Promise<string> {
   const { call } = api;
   const { id: pipelineId } = await call<{ id: string }>("pipeline.create", { workspaceId, name: options.name });
@@ -81,7 +82,7 @@ export async function deployGeneratorPipeline(
     baseRevision: 0,
     graph: {
       nodes: [
-        { id: "gen", type: "generator", typeVersion: 1, config: { eventsPerSecond: options.eventsPerSecond, users: 50 }, position: { x: 0, y: 0 } },
+        { id: "gen", type: "generator", typeVersion: 1, config: { eventsPerSecond: options.eventsPerSecond, users: options.users ?? 50 }, position: { x: 0, y: 0 } },
         { id: middle.id, type: middle.type, typeVersion: 1, config: middle.config, position: { x: 350, y: 0 } },
         { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: options.topic }, position: { x: 700, y: 0 } },
       ],

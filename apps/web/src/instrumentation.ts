@@ -1,12 +1,8 @@
-// Runs once when the Next.js server starts: refuse to serve with a broken configuration, and say
-// exactly which variable is wrong instead of failing on the first request with a stack trace.
+// Runs once when the Next.js server starts. The checks need Node (process.exit), so they live in their
+// own module, imported only in the Node.js runtime: the Edge bundle of this file stays free of them.
 export async function register() {
-  if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { env } = await import("./server/env");
-  try {
-    env();
-  } catch (e) {
-    console.error(`\n${e instanceof Error ? e.message : String(e)}\nSet these variables (see README.md) and start again.\n`);
-    process.exit(78);
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { checkConfiguration } = await import("./instrumentation-node");
+    checkConfiguration();
   }
 }

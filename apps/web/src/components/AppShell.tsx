@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/lib/trpc";
 import { authClient } from "@/lib/auth-client";
+import { pendingSavesSettled } from "@/lib/pending-saves";
 import { Logo } from "./Logo";
 import { AlertBell } from "./monitoring/alerts";
 import { ThemeToggle } from "./ThemeToggle";
@@ -16,8 +17,13 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
   const me = useQuery(trpc.me.queryOptions());
   const workspaces = useQuery(trpc.workspace.list.queryOptions());
   const current = workspaces.data?.find((w) => w.id === workspaceId);
+  // Until the list has it (first load, a list cached before the workspace existed), name the workspace
+  // from its own query, which the page's content shares.
+  const shown = useQuery({ ...trpc.workspace.get.queryOptions({ workspaceId: workspaceId ?? "" }), enabled: workspaceId !== undefined && !current });
 
   async function signOut() {
+    // A draft save sent while leaving the editor must land before the session ends.
+    await pendingSavesSettled();
     await authClient.signOut();
     router.push("/sign-in");
     router.refresh();
@@ -38,7 +44,8 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
           value={workspaceId ?? ""}
           onChange={(e) => (e.target.value === "__new" ? router.push("/onboarding") : router.push(switchTarget(pathname, workspaceId, e.target.value)))}
         >
-          {!current && <option value="">Select a workspace</option>}
+          {!workspaceId && <option value="">Select a workspace</option>}
+          {workspaceId && !current && <option value={workspaceId}>{shown.data ? `${shown.data.name} (${shown.data.role})` : shown.isError ? "Select a workspace" : "Loading workspace…"}</option>}
           {workspaces.data?.map((w) => (
             <option key={w.id} value={w.id}>
               {w.name} ({w.role})

@@ -6,6 +6,7 @@ import { ConfirmDialog } from "@/components/forms/Dialog";
 import { SettingsCard } from "@/components/settings/SettingsCard";
 import { useToast } from "@/components/Toaster";
 import { authClient } from "@/lib/auth-client";
+import { pendingSavesSettled } from "@/lib/pending-saves";
 
 /** Ends every session of this user (this browser included); personal access tokens are not affected. */
 export function SignOutEverywhere() {
@@ -17,6 +18,7 @@ export function SignOutEverywhere() {
 
   async function signOutEverywhere() {
     setPending(true);
+    await pendingSavesSettled();
     const res = await authClient.revokeSessions();
     if (res.error) {
       setPending(false);

@@ -1,14 +1,19 @@
 "use client";
 import Link from "next/link";
 import { memo } from "react";
-import { outputPortsFor, type PipelineNode } from "@sluice/shared";
-import { bytesPerSec, compact, perSec, seconds, STATUS_DOT } from "@/components/monitoring/format";
+import { outputPortsFor, type PipelineEdge, type PipelineNode } from "@sluice/shared";
+import { bytesPerSec, compact, HEALTH_STROKE, perSec, seconds, STATUS_DOT } from "@/components/monitoring/format";
 import { TimeSeriesChart } from "@/components/monitoring/TimeSeriesChart";
 import { nodeTitle } from "./graph-model";
-import { useLiveNode, useLiveSamples, useLiveStore } from "./live-store";
+import { partitionSkew } from "./live-overlay";
+import { useLiveEdge, useLiveNode, useLiveSamples, useLiveStore } from "./live-store";
 
-/** A running node in detail: rates, errors, latency percentiles and pool state over the recent samples, its last errors, and links to its tap and dead letters. */
-export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClose: () => void }) {
+/**
+ * A running node in detail: rates, errors, latency percentiles and pool state over the recent samples,
+ * lag per partition of its inputs (a hot key shows as one partition taking most events), its last
+ * errors, and links to its tap and dead letters.
+ */
+export function NodeDetailDrawer({ node, inputs, onClose }: { node: PipelineNode; inputs: readonly PipelineEdge[]; onClose: () => void }) {
   const live = useLiveNode(node.id);
   const store = useLiveStore();
   const ports = (outputPortsFor(node) ?? []).filter((p) => p.kind !== "dead-letter");
@@ -44,6 +49,9 @@ export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClos
             </div>
           ))}
         </dl>
+        {inputs.map((edge) => (
+          <InputPartitions key={edge.id} edge={edge} />
+        ))}
         <DrawerCharts nodeId={node.id} />
         {live?.pool && (
           <dl className="card grid grid-cols-3 gap-2 p-3 text-xs" aria-label="Pool state">
@@ -84,6 +92,61 @@ export function NodeDetailDrawer({ node, onClose }: { node: PipelineNode; onClos
         )}
       </div>
     </aside>
+  );
+}
+
+/** One input edge of the node: its topic's lag per partition and how evenly events spread over them. */
+function InputPartitions({ edge }: { edge: PipelineEdge }) {
+  const live = useLiveEdge(edge.id);
+  if (!live) return null;
+  const from = `${edge.source}.${edge.sourcePort}`;
+  if (!live.topic) {
+    return (
+      <section className="card p-3 text-xs text-slate-500" data-testid={`input-fused-${edge.id}`}>
+        Input from <span className="font-mono">{from}</span> is fused: it runs in the same worker step, with no topic and no partitions.
+      </section>
+    );
+  }
+  const skew = partitionSkew(live.hottestShare, live.partitions.length);
+  const maxLag = Math.max(1, ...live.partitions.map((p) => p.lagMessages));
+  return (
+    <section className="card p-3" aria-label={`Partitions of the input from ${from}`} data-testid={`input-partitions-${edge.id}`}>
+      <h3 className="text-sm font-medium">
+        Input from <span className="font-mono text-xs">{from}</span>
+      </h3>
+      <p className="mb-2 truncate font-mono text-[10px] text-slate-500" title={live.topic}>
+        {live.topic}
+      </p>
+      <p data-testid="hot-partition-share" data-skewed={skew?.skewed ? "true" : "false"} className={`mb-2 text-xs ${skew?.skewed ? "font-medium text-amber-700 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"}`}>
+        {skew
+          ? `Busiest partition: ${Math.round(skew.share * 100)}% of the last second's events (even spread: ${Math.round(skew.even * 100)}%)${skew.skewed ? ": a hot key" : ""}`
+          : "No events in the last second."}
+      </p>
+      <table className="w-full text-xs" data-testid="partition-lag">
+        <thead className="text-left text-slate-500">
+          <tr>
+            <th className="font-normal">partition</th>
+            <th className="text-right font-normal">lag</th>
+            <th className="text-right font-normal">oldest</th>
+            <th className="w-24" aria-hidden="true" />
+          </tr>
+        </thead>
+        <tbody className="font-mono">
+          {live.partitions.map((p) => (
+            <tr key={p.partition} data-testid="partition-row">
+              <td>{p.partition}</td>
+              <td className="text-right">{compact(p.lagMessages)}</td>
+              <td className="text-right">{seconds(p.lagSeconds)}</td>
+              <td className="pl-2">
+                <div className="h-1.5 rounded-full bg-slate-200 dark:bg-slate-800" aria-hidden="true">
+                  <div className="h-1.5 rounded-full" style={{ width: `${(p.lagMessages / maxLag) * 100}%`, background: HEALTH_STROKE[live.health] }} />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 

@@ -14,6 +14,7 @@ import {
   type EdgeChange,
   type NodeChange,
   type OnDelete,
+  type Viewport,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { isNodeTypeId, nodeRegistry, outputPortsFor, type NodeDescriptor, type PipelineGraph } from "@sluice/shared";
@@ -47,10 +48,16 @@ type Props = {
   live?: boolean;
   /** Monitoring mode: a click on a node calls this instead of only selecting it. */
   onNodeOpen?: (nodeId: string) => void;
+  /** Where the user last looked at this pipeline; without it a loaded graph is fitted into view. */
+  initialViewport?: Viewport | null;
+  /** Called when a pan or zoom ends. */
+  onViewportChange?: (viewport: Viewport) => void;
+  /** A drawer narrows the canvas from the right: the minimap shrinks into the top corner, off the nodes. */
+  drawerOpen?: boolean;
 };
 
 /** The pipeline canvas: a controlled xyflow view over the PipelineGraph, which stays the one source of truth. */
-export function PipelineCanvas({ graph, problems, readOnly, selection, onSelectionChange, onEdit, sizes, diff, onRefused, live, onNodeOpen }: Props) {
+export function PipelineCanvas({ graph, problems, readOnly, selection, onSelectionChange, onEdit, sizes, diff, onRefused, live, onNodeOpen, initialViewport, onViewportChange, drawerOpen }: Props) {
   const flow = useReactFlow();
   const colorMode = useColorMode();
   const graphRef = useRef(graph);
@@ -58,7 +65,7 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
   const selectionRef = useRef(selection);
   selectionRef.current = selection;
   // Fit once to a loaded graph; on an empty canvas xyflow would otherwise fit to the first dropped node.
-  const [fitOnLoad] = useState(() => graph.nodes.length > 0);
+  const [fitOnLoad] = useState(() => graph.nodes.length > 0 && !initialViewport);
   const initialized = useNodesInitialized();
   const fitted = useRef(false);
   useEffect(() => {
@@ -112,6 +119,8 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
       }),
     [graph, problems, selection.edges, diff, live],
   );
+
+  const onMoveEnd = useCallback((_: unknown, viewport: Viewport) => onViewportChange?.(viewport), [onViewportChange]);
 
   const onNodeClick = useCallback((_: unknown, node: PipelineFlowNode) => onNodeOpen?.(node.id), [onNodeOpen]);
 
@@ -229,6 +238,8 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
         snapToGrid
         snapGrid={[10, 10]}
         fitView={fitOnLoad}
+        {...(initialViewport ? { defaultViewport: initialViewport } : {})}
+        onMoveEnd={onMoveEnd}
         fitViewOptions={{ padding: 0.25, maxZoom: 1.2 }}
         minZoom={0.2}
         maxZoom={2}
@@ -239,7 +250,14 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} bgColor="transparent" />
         <Controls showInteractive={false} position="bottom-left" />
-        <MiniMap pannable zoomable position="bottom-right" ariaLabel="Minimap" nodeStrokeWidth={3} />
+        <MiniMap
+          pannable
+          zoomable
+          position={drawerOpen ? "top-right" : "bottom-right"}
+          style={drawerOpen ? { width: 120, height: 80 } : undefined}
+          ariaLabel="Minimap"
+          nodeStrokeWidth={3}
+        />
       </ReactFlow>
       {graph.nodes.length === 0 && (
         <div className="pointer-events-none absolute inset-0 flex items-center justify-center">

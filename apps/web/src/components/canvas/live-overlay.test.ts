@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MetricsSnapshotV1, NodeMetricsV1, PipelineGraph } from "@sluice/shared";
-import { appendSample, mapSnapshot, sampleOf, seedSeries, statusFromDeployment } from "./live-overlay";
+import { appendSample, mapSnapshot, partitionSkew, sampleOf, seedSeries, statusFromDeployment } from "./live-overlay";
 
 const node = (over: Partial<NodeMetricsV1> = {}): NodeMetricsV1 => ({
   inPerSec: 10,
@@ -36,15 +36,38 @@ const snapshot: MetricsSnapshotV1 = {
   at: 1000,
   uptimeSeconds: 1,
   nodes: { gen: node({ inPerSec: 40, outPerSec: 40 }), f: node({ outPerSec: 30, errorsPerSec: 5, inPerSec: 40, errorsTotal: 7, pool: { waiting: 2, active: 1, delayed: 0, failed: 0, workers: 1, concurrency: 4 } }), sink: node({ status: "failing", lastError: "sink down" }) },
-  edges: [{ topic: "sluice.w.p.gen.out", edgeIds: ["e1"], producePerSec: 41, lagMessages: 20_000, lagSeconds: 3, partitions: [], hottestPartitionShare: null }],
+  edges: [
+    {
+      topic: "sluice.w.p.gen.out",
+      edgeIds: ["e1"],
+      producePerSec: 41,
+      lagMessages: 20_000,
+      lagSeconds: 3,
+      partitions: [
+        { partition: 0, lagMessages: 19_000, lagSeconds: 3 },
+        { partition: 1, lagMessages: 1_000, lagSeconds: 0.2 },
+      ],
+      hottestPartitionShare: 0.9,
+    },
+  ],
   fusedEdgeIds: ["e2"],
 };
 
 describe("live overlay mapping", () => {
   it("labels topic edges with rate and lag coloured by health, fused edges with their source's rate and no lag", () => {
     const { edges } = mapSnapshot(snapshot, graph, "running");
-    expect(edges.get("e1")).toEqual({ perSec: 41, lag: { messages: 20_000, seconds: 3 }, health: "warn", topic: "sluice.w.p.gen.out" });
-    expect(edges.get("e2")).toEqual({ perSec: 30, lag: null, health: "ok", topic: null });
+    expect(edges.get("e1")).toEqual({
+      perSec: 41,
+      lag: { messages: 20_000, seconds: 3 },
+      health: "warn",
+      topic: "sluice.w.p.gen.out",
+      partitions: [
+        { partition: 0, lagMessages: 19_000, lagSeconds: 3 },
+        { partition: 1, lagMessages: 1_000, lagSeconds: 0.2 },
+      ],
+      hottestShare: 0.9,
+    });
+    expect(edges.get("e2")).toEqual({ perSec: 30, lag: null, health: "ok", topic: null, partitions: [], hottestShare: null });
     // An edge the running version does not have gets no label.
     expect(edges.has("e3")).toBe(false);
   });
@@ -57,6 +80,16 @@ describe("live overlay mapping", () => {
     expect(statusFromDeployment("pending")).toBe("starting");
     expect(statusFromDeployment("stopping")).toBe("stopped");
     expect(statusFromDeployment(undefined)).toBe("stopped");
+  });
+
+  it("calls a partition hot when it takes twice its even share (three quarters of two)", () => {
+    expect(partitionSkew(0.5, 4)).toEqual({ share: 0.5, even: 0.25, skewed: true });
+    expect(partitionSkew(0.3, 4)).toMatchObject({ skewed: false });
+    expect(partitionSkew(0.7, 2)).toMatchObject({ even: 0.5, skewed: false });
+    expect(partitionSkew(0.8, 2)).toMatchObject({ skewed: true });
+    expect(partitionSkew(1, 1)).toMatchObject({ skewed: false });
+    expect(partitionSkew(null, 4)).toBeNull();
+    expect(partitionSkew(0.5, 0)).toBeNull();
   });
 
   it("keeps the newest 60 samples in time order, seeded from history", () => {

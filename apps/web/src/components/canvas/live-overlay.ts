@@ -1,7 +1,7 @@
 // Maps a live MetricsSnapshotV1 onto the canvas graph: per node rates, errors and a status, per edge
 // its rate and lag with a health colour, plus a short client-side history per node for the hover
 // chart and the detail drawer. Pure, so the mapping is unit-tested without a browser.
-import { edgeHealth, nodeHealth, type Health, type MetricsSnapshotV1, type NodeMetricsV1, type NodeState, type PipelineGraph } from "@sluice/shared";
+import { edgeHealth, nodeHealth, type Health, type MetricsSnapshotV1, type NodeMetricsV1, type NodeState, type PartitionLagV1, type PipelineGraph } from "@sluice/shared";
 
 export type LiveNode = {
   status: NodeState;
@@ -25,6 +25,10 @@ export type LiveEdge = {
   lag: { messages: number; seconds: number | null } | null;
   health: Health;
   topic: string | null;
+  /** Lag per partition of the edge's topic (empty on fused edges). */
+  partitions: PartitionLagV1[];
+  /** Share of the last interval's events that went to the busiest partition (null: fused or idle). */
+  hottestShare: number | null;
 };
 
 /** One point of a node's recent history (live snapshots, seeded from the 15 min history). */
@@ -83,13 +87,31 @@ export function mapSnapshot(snapshot: MetricsSnapshotV1, graph: PipelineGraph, f
     const topic = byEdge.get(edge.id);
     if (topic) {
       const lag = { messages: topic.lagMessages, seconds: topic.lagSeconds };
-      edges.set(edge.id, { perSec: topic.producePerSec, lag, health: edgeHealth({ lagSeconds: lag.seconds, lagMessages: lag.messages }), topic: topic.topic });
+      edges.set(edge.id, {
+        perSec: topic.producePerSec,
+        lag,
+        health: edgeHealth({ lagSeconds: lag.seconds, lagMessages: lag.messages }),
+        topic: topic.topic,
+        partitions: topic.partitions,
+        hottestShare: topic.hottestPartitionShare,
+      });
     } else if (fused.has(edge.id)) {
       // A fused edge is its source's only non-error output: that node's output rate is the edge's.
-      edges.set(edge.id, { perSec: snapshot.nodes[edge.source]?.outPerSec ?? 0, lag: null, health: "ok", topic: null });
+      edges.set(edge.id, { perSec: snapshot.nodes[edge.source]?.outPerSec ?? 0, lag: null, health: "ok", topic: null, partitions: [], hottestShare: null });
     }
   }
   return { nodes, edges };
+}
+
+/**
+ * How lopsided an edge's traffic is: the busiest partition's share against an even spread. Skewed when
+ * one partition takes at least twice its even share (three quarters with two partitions), which is
+ * what a hot key looks like: one partition, so one worker, carries the load.
+ */
+export function partitionSkew(share: number | null, partitionCount: number): { share: number; even: number; skewed: boolean } | null {
+  if (share === null || partitionCount < 1) return null;
+  const even = 1 / partitionCount;
+  return { share, even, skewed: partitionCount > 1 && share >= Math.min(2 * even, (1 + even) / 2) };
 }
 
 export function sampleOf(snapshot: MetricsSnapshotV1, nodeId: string): LiveSample | null {

@@ -1,14 +1,8 @@
 "use client";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { compact } from "./format";
+import { clockTime, compact, timeSpan, timeTickFormatter } from "./format";
 
 const PALETTE = ["#1d6ef1", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16"];
-
-// One formatter for every tick: toLocaleTimeString builds a new one per call, which shows in profiles.
-const HOUR_MINUTE = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
-const FULL_TIME = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-export const formatTick = (t: number) => HOUR_MINUTE.format(t);
-export const formatTime = (t: number) => FULL_TIME.format(t);
 
 export type Series = { key: string; label: string };
 
@@ -24,9 +18,9 @@ export function TimeSeriesChart({ title, data, series, unit, testId, fixedWidth 
   const axes = (
     <>
       <CartesianGrid strokeDasharray="3 3" stroke="currentColor" className="text-slate-200 dark:text-slate-800" />
-      <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={formatTick} fontSize={11} />
+      <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={timeTickFormatter(timeSpan(data))} fontSize={11} />
       <YAxis width={44} fontSize={11} tickFormatter={(v: number) => compact(v)} />
-      <Tooltip labelFormatter={(t) => formatTime(Number(t))} formatter={(v) => `${compact(Number(v), 2)}${unit ? ` ${unit}` : ""}`} />
+      <Tooltip labelFormatter={(t) => clockTime(Number(t))} formatter={(v) => `${compact(Number(v), 2)}${unit ? ` ${unit}` : ""}`} />
     </>
   );
   const empty = data.length === 0 || series.length === 0;

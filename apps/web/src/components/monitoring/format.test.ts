@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, bytesPerSec, compact, lagTone, perSec, seconds } from "./format";
+import { ago, bytesPerSec, clockTime, compact, lagTone, perSec, seconds, timeSpan, timeTickFormatter } from "./format";
 
 describe("monitoring formats", () => {
   it("formats rates, durations and ages compactly", () => {
@@ -23,5 +23,19 @@ describe("monitoring formats", () => {
     expect(lagTone(5)).toBe("ok");
     expect(lagTone(6)).toBe("warn");
     expect(lagTone(61)).toBe("bad");
+  });
+
+  it("labels time axes with seconds when they span minutes, hours and minutes when they span hours", () => {
+    const t0 = Date.UTC(2026, 0, 1, 7, 59, 0);
+    const points = [0, 15, 30, 45].map((s) => ({ t: t0 + s * 1000 }));
+    expect(timeSpan(points)).toBe(45_000);
+    expect(timeSpan([])).toBe(0);
+    const minutes = timeTickFormatter(timeSpan(points));
+    // Ticks 15 s apart read differently, and match the tooltip's clock time.
+    expect(new Set(points.map((p) => minutes(p.t))).size).toBe(4);
+    expect(minutes(t0)).toBe(clockTime(t0));
+    const hours = timeTickFormatter(6 * 3_600_000);
+    expect(hours(t0)).toBe(hours(t0 + 30_000));
+    expect(hours(t0)).not.toBe(hours(t0 + 60_000));
   });
 });

@@ -59,3 +59,28 @@ export function ago(at: number | null | undefined, now = Date.now()): string {
   if (at == null) return "–";
   return `${seconds(Math.max(0, (now - at) / 1000))} ago`;
 }
+
+// One formatter each for every tick: toLocaleTimeString builds a new one per call, which shows in profiles.
+const HOUR_MINUTE = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+const HOUR_MINUTE_SECOND = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+/** A clock time with seconds (tooltips). */
+export function clockTime(t: number): string {
+  return HOUR_MINUTE_SECOND.format(t);
+}
+
+/**
+ * Tick labels for a time axis spanning `spanMs`: with seconds below an hour, where ticks fall seconds
+ * or a few minutes apart and hours:minutes alone would repeat ("07:59, 07:59, 07:59").
+ */
+export function timeTickFormatter(spanMs: number): (t: number) => string {
+  const format = spanMs < 3_600_000 ? HOUR_MINUTE_SECOND : HOUR_MINUTE;
+  return (t) => format.format(t);
+}
+
+/** Milliseconds between the first and last point of a series in time order. */
+export function timeSpan(points: readonly { t?: number | null }[]): number {
+  const first = points[0]?.t;
+  const last = points[points.length - 1]?.t;
+  return first != null && last != null ? last - first : 0;
+}

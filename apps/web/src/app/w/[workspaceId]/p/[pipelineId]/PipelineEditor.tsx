@@ -27,7 +27,8 @@ import { PipelineSettingsDialog } from "@/components/canvas/PipelineSettingsDial
 import { PreviewPanel } from "@/components/canvas/PreviewPanel";
 import { ProblemsPanel } from "@/components/canvas/ProblemsPanel";
 import { ShortcutsHelp } from "@/components/canvas/ShortcutsHelp";
-import { useAutosave, type SaveState } from "@/components/canvas/use-autosave";
+import { useAutosave, useFreshDraftQuery, type SaveState } from "@/components/canvas/use-autosave";
+import { storedSelection, useEditorView } from "@/components/canvas/use-editor-view";
 import { useGraphHistory } from "@/components/canvas/use-graph-history";
 import { VersionsDrawer, type CanvasOverlay } from "@/components/canvas/VersionsDrawer";
 import { LiveFeed } from "@/components/canvas/LiveFeed";
@@ -47,7 +48,7 @@ export function PipelineEditor(props: { workspaceId: string; pipelineId: string 
 function EditorLoader({ workspaceId, pipelineId }: { workspaceId: string; pipelineId: string }) {
   const trpc = useTRPC();
   const workspace = useQuery(trpc.workspace.get.queryOptions({ workspaceId }));
-  const pipeline = useQuery({ ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }), refetchOnWindowFocus: false });
+  const pipeline = useQuery(useFreshDraftQuery(workspaceId, pipelineId));
   if (workspace.error || pipeline.error) {
     return (
       <div className="flex min-h-screen items-center justify-center p-8">
@@ -61,7 +62,7 @@ function EditorLoader({ workspaceId, pipelineId }: { workspaceId: string; pipeli
       </div>
     );
   }
-  if (!workspace.data || !pipeline.data) {
+  if (!workspace.data || !pipeline.data || !pipeline.isFetchedAfterMount) {
     return (
       <div className="flex h-screen flex-col" aria-busy="true" aria-label="Loading pipeline">
         <div className="h-14 border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" />
@@ -118,7 +119,8 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
 
   const history = useGraphHistory(initial.draft ?? EMPTY_GRAPH);
   const { graph, edit, undo, redo, reset } = history;
-  const [selection, setSelection] = useState<Selection>(EMPTY_SELECTION);
+  const [selection, setSelection] = useState<Selection>(() => storedSelection(pipelineId, history.graph));
+  const { initialViewport, onViewportChange } = useEditorView(pipelineId, history.graph, selection);
   const [overlay, setOverlay] = useState<CanvasOverlay | null>(null);
   const [bottom, setBottom] = useState<"problems" | "preview" | null>(null);
   const [drawer, setDrawer] = useState<"versions" | null>(null);
@@ -512,6 +514,9 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
               onRefused={(reason) => toast(reason, "error")}
               live={live}
               onNodeOpen={live && monitoring ? openLiveNode : undefined}
+              initialViewport={initialViewport}
+              onViewportChange={onViewportChange}
+              drawerOpen={liveNode !== undefined}
             />
           </div>
           <div className={`flex flex-col border-t border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 ${bottom ? "h-72" : ""}`}>
@@ -546,7 +551,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           </div>
         </div>
         {liveNode ? (
-          <NodeDetailDrawer key={liveNode.id} node={liveNode} onClose={() => setLiveNodeId(null)} />
+          <NodeDetailDrawer key={liveNode.id} node={liveNode} inputs={shown.edges.filter((e) => e.target === liveNode.id)} onClose={() => setLiveNodeId(null)} />
         ) : drawer === "versions" ? (
           <div className="flex">
             {overlay?.changes && <ChangesList changes={overlay.changes} />}
