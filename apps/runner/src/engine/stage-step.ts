@@ -312,7 +312,7 @@ export async function runStageBatch(
     try {
       if (node.kind === "transform") result = await node.process(events, ctx);
       else if (node.kind === "sink") {
-        const written = await node.write(events, ctx);
+        const written = await node.write(events, ctx, { topic: batch.topic, partition: batch.partition, firstOffset, lastOffset: batch.records.at(-1)?.o ?? firstOffset });
         deps.metrics.stats.written(plan.pipelineId, nodeId, events);
         result = { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
       } else if (node.kind === "stateful") {
