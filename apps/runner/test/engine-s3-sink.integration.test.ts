@@ -17,7 +17,7 @@ describe("engine: s3 sink", () => {
   beforeAll(async () => {
     s3 = await startS3Server();
     world = await createWorld();
-    running = await startEngine(world, { topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 } });
+    running = await startEngine(world, { allowPrivateWebhooks: true, topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 } });
   });
 
   afterAll(async () => {
@@ -37,7 +37,7 @@ describe("engine: s3 sink", () => {
     const pathKey = uniqueName("s3").toLowerCase();
     const secretId = await createSecret(world, S3RVER_CREDENTIALS);
     const root = `${uniqueName("lake")}/`;
-    const store = { endpoint: s3.endpoint, forcePathStyle: true, bucket: s3.bucket, credentialsSecretId: secretId };
+    const store = { endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, bucket: s3.bucket, credentialsSecretId: secretId };
     const g = graph(
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },

@@ -21,13 +21,15 @@ describe("s3-sink executor", () => {
     await s3?.close();
   });
 
-  async function sink(config: Record<string, unknown>, secret = S3RVER_CREDENTIALS) {
-    const runtime = await createNodeRuntime("s3-sink", S3SinkConfig.parse({ bucket: s3.bucket, endpoint: s3.endpoint, forcePathStyle: true, credentialsSecretId: "sec", ...config }), {
+  /** `applied`: what the runner changes (deployment-runtime turns allowPrivateEndpoint off unless the operator allows it). */
+  async function sink(config: Record<string, unknown>, applied: Partial<S3SinkConfig> = {}) {
+    const parsed = S3SinkConfig.parse({ bucket: s3.bucket, endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, credentialsSecretId: "sec", ...config });
+    const runtime = await createNodeRuntime("s3-sink", { ...parsed, ...applied }, {
       workspaceId: "ws",
       pipelineId: "p",
       nodeId: "lake",
       log: testLogger,
-      secret: async () => secret,
+      secret: async () => S3RVER_CREDENTIALS,
     });
     runtimes.push(runtime);
     if (runtime.kind !== "sink") throw new Error("not a sink");
@@ -92,6 +94,16 @@ describe("s3-sink executor", () => {
     const refused = await missing.write(events(0, 1), { now: 0 }, source(0, 1)).then(() => undefined, (error: unknown) => error);
     expect(isConnectionError(refused)).toBe(false);
     expect((refused as Error).message).toMatch(/^object store refused .*404 NoSuchBucket/);
+
+    // A loopback endpoint the operator does not allow: every event dead-lettered, nothing sent.
+    const prefix = `${uniqueName("private")}/`;
+    const guarded = await sink({ keyTemplate: prefix }, { allowPrivateEndpoint: false });
+    const result = await guarded.write(events(0, 1), { now: 0 }, source(0, 1));
+    expect(result.errors.map((e) => [e.event["id"], e.error.code, e.error.message])).toEqual([
+      ["e0", "s3.refused", "endpoint refused: 127.0.0.1 is a private or loopback address"],
+      ["e1", "s3.refused", "endpoint refused: 127.0.0.1 is a private or loopback address"],
+    ]);
+    expect(await s3.list(prefix)).toEqual([]);
   });
 
   it("dead-letters events without an event time or with a value that does not fit its column", async () => {

@@ -10,6 +10,7 @@
 // not overwrite itself: those were written by an earlier run of offsets that were never committed
 // (the feeder runs a partition's batches in offset order and commits only whole batches), and this
 // run writes their events again.
+import { lookup as dnsLookup } from "node:dns/promises";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import {
   AbortMultipartUploadCommand,
@@ -29,6 +30,8 @@ import {
   type EventRecord,
   getPath,
   groupObjectFiles,
+  isPrivateAddress,
+  isPrivateHost,
   type JsonValue,
   MANIFEST_FOLDER,
   type NodeConfig,
@@ -67,6 +70,15 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
   });
   const bucket = config.bucket;
   const encode = config.format === "parquet" ? parquetEncoder(config) : jsonlEncoder(config.gzip);
+
+  // As for webhooks: a private endpoint only where both the node and the operator allow it.
+  const endpointHost = config.endpoint ? new URL(config.endpoint).hostname : undefined;
+  const refusedEndpoint = async (): Promise<string | undefined> => {
+    if (!endpointHost || config.allowPrivateEndpoint) return undefined;
+    if (isPrivateHost(endpointHost)) return `${endpointHost} is a private or loopback address`;
+    const addresses = await dnsLookup(endpointHost, { all: true });
+    return addresses.some((a) => isPrivateAddress(a.address)) ? `${endpointHost} resolves to a private address` : undefined;
+  };
 
   const send = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -113,6 +125,8 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
     kind: "sink",
     async write(batch, _c, source) {
       if (!source) throw new Error("s3-sink needs the batch's source offsets");
+      const refused = await refusedEndpoint();
+      if (refused) return { errors: batch.map((event) => ({ event, error: { code: "s3.refused", message: `endpoint refused: ${refused}` } })) };
       const { rows, errors } = encode.prepare(batch);
       const grouped = groupObjectFiles(rows, { template, eventTimeField: config.eventTimeField, maxRecords: config.maxRecordsPerFile, maxBytes: config.maxBytesPerFile });
       errors.push(...grouped.errors);

@@ -51,6 +51,9 @@ describe("object key templates", () => {
     const parsed = S3SinkConfig.safeParse({ bucket: "lake", keyTemplate: "events/{yyy}/" });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([["keyTemplate", expect.stringContaining("Unknown token {yyy}")]]);
+    const local = S3SinkConfig.safeParse({ bucket: "lake", endpoint: "http://127.0.0.1:9000" });
+    expect(local.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([["endpoint", expect.stringContaining("private or local address")]]);
+    expect(S3SinkConfig.safeParse({ bucket: "lake", endpoint: "http://127.0.0.1:9000", allowPrivateEndpoint: true }).success).toBe(true);
     const parquet = S3SinkConfig.safeParse({ bucket: "lake", format: "parquet" });
     expect(parquet.error?.issues.map((i) => i.path.join("."))).toEqual(["columns"]);
   });

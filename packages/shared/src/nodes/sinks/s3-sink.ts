@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseKeyTemplate } from "../../cores/object-files";
 import { fieldPath, issue, OutputFieldName, secretRef } from "../config-fields";
+import { isPrivateHost } from "../../events/ip-address";
 import { ui } from "../field-ui";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
@@ -31,6 +32,12 @@ export const S3SinkConfig = z
     })),
     region: z.string().regex(/^[a-z0-9-]{1,32}$/, "A region name such as us-east-1 (R2: auto)").default("us-east-1").meta(ui({ title: "Region", description: "Default us-east-1. R2: auto.", widget: "text" })),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3-63 lower-case letters, digits, '.' and '-'").meta(ui({ title: "Bucket", widget: "text", placeholder: "analytics-lake" })),
+    allowPrivateEndpoint: z.boolean().default(false).meta(ui({
+      title: "Allow a private endpoint",
+      description: "Off: endpoints resolving to localhost, private or link-local addresses are refused (protects internal services). On takes effect only where the operator also allows it (runner ALLOW_PRIVATE_WEBHOOKS=true), e.g. for a MinIO next to the runner. Default off.",
+      widget: "toggle",
+      advanced: true,
+    })),
     forcePathStyle: z.boolean().default(false).meta(ui({
       title: "Path-style URLs",
       description: "endpoint/bucket/key instead of bucket.endpoint/key: needed by MinIO and most self-hosted stores.",
@@ -66,6 +73,9 @@ export const S3SinkConfig = z
     })),
   })
   .superRefine((config, ctx) => {
+    if (config.endpoint && !config.allowPrivateEndpoint && URL.canParse(config.endpoint) && isPrivateHost(new URL(config.endpoint).hostname)) {
+      issue(ctx, ["endpoint"], "This endpoint is a private or local address; enable 'Allow a private endpoint' if that is intended");
+    }
     const template = parseKeyTemplate(config.keyTemplate);
     if (!template.ok) issue(ctx, ["keyTemplate"], template.message);
     if (config.format === "parquet" && config.columns.length === 0) issue(ctx, ["columns"], "Parquet needs at least one column");
