@@ -252,6 +252,8 @@ function parquetEncoder(config: NodeConfig<"s3-sink">): Encoder {
 }
 
 const INVALID = Symbol("invalid");
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
 
 /** A field value as the column's type; null when missing, INVALID when it cannot be represented. */
 export function toColumnValue(value: JsonValue | undefined, type: ParquetColumnType): unknown {
@@ -263,7 +265,10 @@ export function toColumnValue(value: JsonValue | undefined, type: ParquetColumnT
       return JSON.stringify(value);
     case "int64":
       if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
-      if (typeof value === "string" && /^-?\d{1,19}$/.test(value)) return BigInt(value);
+      if (typeof value === "string" && /^-?\d{1,19}$/.test(value)) {
+        const n = BigInt(value);
+        return n >= INT64_MIN && n <= INT64_MAX ? n : INVALID;
+      }
       return INVALID;
     case "double": {
       const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
