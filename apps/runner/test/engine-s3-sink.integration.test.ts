@@ -126,4 +126,36 @@ describe("engine: s3 sink", () => {
     // counted in before their batch is written: the last writes may still be under way.)
     await eventually(check, { timeoutMs: 60_000, everyMs: 500 });
   });
+
+  it("writes what a key-by stage emits, in files named after the key-by topic's partitions and offsets", async () => {
+    const pipeline = await createPipeline(world, "s3-sink-keyed");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("s3k").toLowerCase();
+    const secretId = await createSecret(world, S3RVER_CREDENTIALS);
+    const root = `${uniqueName("keyed")}/`;
+    const g = graph(
+      [
+        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+        { id: "by-user", type: "key-by", config: { key: "event.userId" } },
+        { id: "lake", type: "s3-sink", config: { endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, bucket: s3.bucket, credentialsSecretId: secretId, keyTemplate: `${root}user={event.userId}/`, eventTimeField: "receivedAt" } },
+      ],
+      [["ingest", "by-user"], ["by-user", "lake"]],
+    );
+    const { deploymentId } = await deploy(world, pipeline.id, g);
+    await waitRunning(world, deploymentId);
+    const sent = Array.from({ length: 60 }, (_, i) => ({ id: `k-${i}`, type: "view", userId: `u${i % 4}` }));
+    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(sent), headers: { "x-api-key": key.token } });
+    expect(res.status).toBe(202);
+    const keyedTopic = `sluice.${world.workspaceId}.${pipeline.id}.by-user.out`;
+    await eventually(
+      async () => {
+        const rows = await s3.jsonl(root);
+        expect(rows.map((r) => r.event["id"]).sort()).toEqual(sent.map((e) => e.id).sort());
+        for (const { key: objectKey, event } of rows) {
+          expect(objectKey.startsWith(`${root}user=${String(event["userId"])}/${keyedTopic}+`)).toBe(true);
+        }
+      },
+      { timeoutMs: 60_000, everyMs: 500 },
+    );
+  });
 });

@@ -1,5 +1,6 @@
 // A real S3-API server for the s3-sink tests: s3rver (file-backed S3 implementation) on 127.0.0.1
 // with a temp directory, plus readers for what the sink wrote.
+import type { EventEmitter } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -29,9 +30,10 @@ export type S3Server = {
 
 export async function startS3Server(bucket = "lake"): Promise<S3Server> {
   const directory = await mkdtemp(join(tmpdir(), "sluice-s3rver-"));
-  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const events: string[] = [];
-  server.on("event", (event: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
+  // S3rver is a Koa application (an EventEmitter); its typings leave that out.
+  (server as unknown as EventEmitter).on("event", (event: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
     for (const record of event.Records) events.push(`${record.eventName} ${decodeURIComponent(record.s3.object.key)}`);
   });
   const { port } = await server.run();
