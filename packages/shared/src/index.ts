@@ -53,6 +53,7 @@ export * from "./nodes/sinks/postgres-sink";
 export * from "./nodes/sinks/redis-sink";
 export * from "./nodes/sinks/webhook-sink";
 export * from "./nodes/sinks/kafka-sink";
+export * from "./nodes/sinks/s3-sink";
 
 // Pipeline graph
 export * from "./graph/pipeline-graph";
@@ -83,6 +84,7 @@ export * from "./cores/http-ingest-core";
 export * from "./cores/postgres-rows";
 export * from "./cores/redis-commands";
 export * from "./cores/kafka-sink-keys";
+export * from "./cores/object-files";
 export * from "./cores/webhook-signature";
 export * from "./cores/core-fixture";
 export type { ClockState } from "./cores/event-time-clock";

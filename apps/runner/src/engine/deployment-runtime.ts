@@ -154,12 +154,13 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
 }
 
 /**
- * A node's config as the runner applies it. A webhook sink's "allow private addresses" is the pipeline
- * author's wish; it takes effect only where the operator allows it too, so a workspace editor cannot
+ * A node's config as the runner applies it. A webhook sink's "allow private addresses" (an s3-sink's
+ * "allow a private endpoint") is the pipeline author's wish; it takes effect only where the operator allows it too, so a workspace editor cannot
  * make the runner call internal services.
  */
 function nodeConfig(node: Plan["stages"][number]["nodes"][number], deps: RuntimeDeps): NodeConfig<NodeTypeId> {
   if (node.type === "webhook-sink" && !deps.allowPrivateWebhooks) return { ...(node.config as NodeConfig<"webhook-sink">), allowPrivateAddresses: false };
+  if (node.type === "s3-sink" && !deps.allowPrivateWebhooks) return { ...(node.config as NodeConfig<"s3-sink">), allowPrivateEndpoint: false };
   return node.config;
 }
 

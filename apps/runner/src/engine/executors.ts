@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import type { OutgoingMessage } from "@sluice/kafka";
 import {
+  type BatchSource,
   type CoreContext,
   chunks,
   type CoreResult,
@@ -26,6 +27,7 @@ import {
   webhookSignature,
 } from "@sluice/shared";
 import type { Logger } from "../log";
+import { s3Sink } from "./s3-sink";
 
 export type ExecutorContext = {
   workspaceId: string;
@@ -45,8 +47,11 @@ export type NodeRuntime =
   | { kind: "transform"; process(batch: readonly EventRecord[], ctx: CoreContext): Promise<CoreResult>; close?(): Promise<void> }
   /** One core per partition, rebuilt from its checkpointed snapshot. */
   | { kind: "stateful"; restore(state: unknown): StatefulCore<unknown>; groupKeyOf?(event: EventRecord): string }
-  /** Throws on transient failure (the batch is retried, then dead-lettered). */
-  | { kind: "sink"; write(batch: readonly EventRecord[], ctx: CoreContext): Promise<SinkResult>; close?(): Promise<void> };
+  /**
+   * Throws on transient failure (the batch is retried, then dead-lettered). `source`: the input
+   * topic, partition and offsets of the stage batch being written (s3-sink names its files after them).
+   */
+  | { kind: "sink"; write(batch: readonly EventRecord[], ctx: CoreContext, source: BatchSource): Promise<SinkResult>; close?(): Promise<void> };
 
 export type Executor<K extends NodeTypeId> = (config: NodeConfig<K>, ctx: ExecutorContext) => Promise<NodeRuntime>;
 
@@ -94,6 +99,7 @@ export const executors: { [K in NodeTypeId]: Executor<K> } = {
   "postgres-sink": postgresSink,
   "redis-sink": redisSink,
   "webhook-sink": webhookSink,
+  "s3-sink": s3Sink,
   "kafka-sink": async (config) => {
     const keys = kafkaSinkKeys(config);
     return {

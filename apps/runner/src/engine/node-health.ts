@@ -81,9 +81,9 @@ export function observeNode(nodeId: string, runtime: NodeRuntime, health: NodeHe
   if (runtime.kind === "sink") {
     return {
       ...runtime,
-      async write(batch, ctx) {
+      async write(batch, ctx, source) {
         try {
-          const result = await runtime.write(batch, ctx);
+          const result = await runtime.write(batch, ctx, source);
           health.processed(nodeId, batch.length, result.errors);
           return result;
         } catch (error) {

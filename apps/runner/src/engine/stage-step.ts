@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import {
+  type BatchSource,
   compileExpression,
   type CoreContext,
   type CoreFailure,
@@ -318,9 +319,19 @@ export async function runStageBatch(
     let result: NodeResult;
     try {
       if (node.kind === "transform" || node.kind === "sink") {
+        // A sink names what it writes by the source offsets it holds (s3-sink files): the whole batch,
+        // or while bisecting, the offsets of the part (parts are disjoint when events keep their own offsets).
+        const sourceOf = (subset: EventRecord[]): BatchSource => {
+          const lastOffset = batch.records.at(-1)?.o ?? firstOffset;
+          if (subset === events) return { topic: batch.topic, partition: batch.partition, firstOffset, lastOffset };
+          const offsets = subset.map((event) => BigInt(origin.get(event)?.offset ?? firstOffset));
+          const min = offsets.reduce((a, b) => (b < a ? b : a));
+          const max = offsets.reduce((a, b) => (b > a ? b : a));
+          return { topic: batch.topic, partition: batch.partition, firstOffset: min.toString(), lastOffset: max.toString() };
+        };
         const run = async (subset: EventRecord[]): Promise<NodeResult> => {
           if (node.kind === "transform") return node.process(subset, ctx);
-          const written = await node.write(subset, ctx);
+          const written = await node.write(subset, ctx, sourceOf(subset));
           deps.metrics.stats.written(plan.pipelineId, nodeId, subset);
           return { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
         };

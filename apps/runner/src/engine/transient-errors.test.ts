@@ -1,3 +1,4 @@
+import { S3ServiceException } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { isConnectionError } from "./transient-errors";
 
@@ -20,6 +21,15 @@ describe("isConnectionError", () => {
     expect(isConnectionError(new Error("sink write failed", { cause: withCode("ECONNREFUSED") }))).toBe(true);
     expect(isConnectionError(new AggregateError([withCode("ECONNREFUSED"), withCode("ECONNREFUSED")]))).toBe(true);
     expect(isConnectionError(new AggregateError([withCode("ECONNREFUSED"), new Error("bad")]))).toBe(false);
+  });
+
+  it("treats an object store's 5xx and timeouts as transient, its 4xx not (AWS SDK errors)", () => {
+    const s3Error = (name: string, status: number, fault: "client" | "server") => new S3ServiceException({ name, message: name, $fault: fault, $metadata: { httpStatusCode: status } });
+    expect(isConnectionError(s3Error("ServiceUnavailable", 503, "server"))).toBe(true);
+    expect(isConnectionError(s3Error("SlowDown", 503, "server"))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error("Connection timed out after 5000 ms"), { name: "TimeoutError" }))).toBe(true);
+    expect(isConnectionError(s3Error("AccessDenied", 403, "client"))).toBe(false);
+    expect(isConnectionError(new Error("object store refused", { cause: s3Error("NoSuchBucket", 404, "client") }))).toBe(false);
   });
 
   it("leaves data errors to the dead-letter path", () => {

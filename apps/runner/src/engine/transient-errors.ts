@@ -46,6 +46,8 @@ export function isConnectionError(error: unknown, depth = 0): boolean {
   const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
   if (typeof code === "string" && (NETWORK_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isTransientSqlState(code)))) return true;
   if (typeof message === "string" && NETWORK_MESSAGES.some((re) => re.test(message))) return true;
+  // AWS SDK (s3-sink): the service answered 5xx (unavailable, throttled, internal error) or timed out.
+  if ((error as { $fault?: unknown }).$fault === "server" || (error as { name?: unknown }).name === "TimeoutError") return true;
   if (cause && isConnectionError(cause, depth + 1)) return true;
   // AggregateError (e.g. every address of a host refused the connection).
   return Array.isArray(errors) && errors.length > 0 && errors.every((e) => isConnectionError(e, depth + 1));

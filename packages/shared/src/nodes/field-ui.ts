@@ -30,7 +30,7 @@ export type FieldUi = {
   /** For `expression` widgets: what the expression must produce (drives editor hints). */
   expressionKind?: ExpressionKind;
   /** For `secret` widgets: which kind of workspace secret can be picked. */
-  secretKind?: "postgres" | "redis" | "webhook-signing" | "hash-salt";
+  secretKind?: "postgres" | "redis" | "webhook-signing" | "hash-salt" | "object-storage";
   /** Shown only when another field has one of these values (e.g. `slide` for hopping windows). */
   visibleWhen?: { field: string; oneOf: readonly (string | number | boolean)[] };
   /** Collapsed under "Advanced" by default. */

@@ -12,7 +12,7 @@ describe("node registry", () => {
     expect(NODE_TYPE_IDS).toEqual([
       "http-ingest", "generator", "kafka-source",
       "filter", "map", "validate", "dedup", "mask-pii", "enrich", "key-by", "route", "window", "sessionize",
-      "postgres-sink", "redis-sink", "webhook-sink", "kafka-sink",
+      "postgres-sink", "redis-sink", "webhook-sink", "kafka-sink", "s3-sink",
     ]);
     for (const [key, descriptor] of Object.entries(nodeRegistry)) expect(descriptor.type).toBe(key);
   });

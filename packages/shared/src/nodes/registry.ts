@@ -4,6 +4,7 @@ import { postgresSinkNode } from "./sinks/postgres-sink";
 import { redisSinkNode } from "./sinks/redis-sink";
 import { webhookSinkNode } from "./sinks/webhook-sink";
 import { kafkaSinkNode } from "./sinks/kafka-sink";
+import { s3SinkNode } from "./sinks/s3-sink";
 import { generatorNode } from "./sources/generator";
 import { httpIngestNode } from "./sources/http-ingest";
 import { kafkaSourceNode } from "./sources/kafka-source";
@@ -41,6 +42,7 @@ export const nodeRegistry = {
   "redis-sink": redisSinkNode,
   "webhook-sink": webhookSinkNode,
   "kafka-sink": kafkaSinkNode,
+  "s3-sink": s3SinkNode,
 } as const satisfies { [K in string]: NodeDescriptor<K, z.ZodType> };
 
 export type NodeRegistry = typeof nodeRegistry;

@@ -11,6 +11,7 @@ import { generateEvents } from "../cores/generator-core";
 import { normalizeIngestPayload } from "../cores/http-ingest-core";
 import { kafkaSinkKeys } from "../cores/kafka-sink-keys";
 import { createPostgresRowMapper } from "../cores/postgres-rows";
+import { groupObjectFiles, parseKeyTemplate } from "../cores/object-files";
 import { createRedisCommandMapper } from "../cores/redis-commands";
 
 export type PreviewOptions = {
@@ -34,7 +35,7 @@ export type NodePreview = {
   inputCount: number;
   outputs: Record<string, EventRecord[]>;
   errors: CoreFailure[];
-  /** What a sink would write: Postgres rows, Redis commands, Kafka records, webhook bodies. */
+  /** What a sink would write: Postgres rows, Redis commands, Kafka records, webhook bodies, object folders and events. */
   writes?: JsonValue[];
 };
 
@@ -115,6 +116,13 @@ async function runNode(nodeId: string, type: string, config: unknown, input: Eve
     }
     case "webhook-sink":
       return ran({ outputs: {}, errors: [] }, input);
+    case "s3-sink": {
+      const s3 = config as NodeConfig<"s3-sink">;
+      const template = parseKeyTemplate(s3.keyTemplate);
+      if (!template.ok) throw new Error(template.message);
+      const { files, errors } = groupObjectFiles(input, { template: template.template, eventTimeField: s3.eventTimeField, maxRecords: s3.maxRecordsPerFile, maxBytes: s3.maxBytesPerFile });
+      return ran({ outputs: {}, errors }, files.flatMap((file) => file.events.map((event) => ({ folder: file.prefix, event }))));
+    }
     default:
       return runTransform(nodeId, type as TransformTypeId, config, input, options, ctx, ran);
   }
