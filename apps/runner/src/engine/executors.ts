@@ -1,7 +1,6 @@
 // One executor per node type, as a mapped type over the registry: a descriptor without an executor
 // does not compile. Executors wrap the shared cores (the same code preview runs) and add the I/O the
 // cores leave out: connections from secrets, lookups, sink writes.
-import { lookup as dnsLookup } from "node:dns/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { OutgoingMessage } from "@sluice/kafka";
@@ -14,8 +13,6 @@ import {
   createTransformCore,
   durationMs,
   type EventRecord,
-  isPrivateAddress,
-  isPrivateHost,
   type JsonObject,
   kafkaSinkKeys,
   type NodeConfig,
@@ -26,6 +23,7 @@ import {
   webhookSignature,
 } from "@sluice/shared";
 import type { Logger } from "../log";
+import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
 
 export type ExecutorContext = {
   workspaceId: string;
@@ -177,27 +175,21 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
     nextSlot = at + spacingMs;
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   };
-  const checkAddress = async () => {
-    if (config.allowPrivateAddresses) return;
-    if (isPrivateHost(url.hostname)) throw new WebhookRefused(`${url.hostname} is a private or loopback address`);
-    // A public name may resolve to a private address.
-    const addresses = await dnsLookup(url.hostname, { all: true });
-    if (addresses.some((a) => isPrivateAddress(a.address))) throw new WebhookRefused(`${url.hostname} resolves to a private address`);
-  };
+  // Resolves and checks the host on every new connection (no DNS rebinding between check and use).
+  const client = createWebhookClient({ allowPrivate: config.allowPrivateAddresses });
   return {
     kind: "sink",
     async write(batch) {
       const errors: CoreResult["errors"] = [];
-      try {
-        await checkAddress();
-      } catch (error) {
-        if (!(error instanceof WebhookRefused)) throw error;
-        return { errors: batch.map((event) => ({ event, error: { code: "webhook.refused", message: error.message } })) };
-      }
       // Once one event ran out of retries on a down endpoint, the rest of the batch is dead-lettered
       // at once: retrying each of them in turn would hold the partition for minutes per batch.
       let down: string | undefined;
+      let refused: string | undefined;
       for (const event of batch) {
+        if (refused) {
+          errors.push({ event, error: { code: "webhook.refused", message: refused } });
+          continue;
+        }
         if (down) {
           errors.push({ event, error: { code: "webhook.failed", message: `not sent: the endpoint was unavailable (${down})` } });
           continue;
@@ -210,10 +202,13 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
           if (secret) headers["x-sluice-signature"] = webhookSignature(secret, Math.floor(Date.now() / 1000), body);
           let status = 0;
           try {
-            const response = await fetch(url, { method: "POST", body, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
-            status = response.status;
-            await response.body?.cancel();
-          } catch {
+            status = await client.post(url, { body, headers, timeoutMs });
+          } catch (error) {
+            if (error instanceof WebhookRefused) {
+              refused = error.message;
+              errors.push({ event, error: { code: "webhook.refused", message: refused } });
+              break;
+            }
             // Network error or timeout: status stays 0, retried below.
           }
           if (status >= 200 && status < 300) break;
@@ -228,10 +223,9 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
       }
       return { errors };
     },
+    close: async () => client.close(),
   };
 }
-
-class WebhookRefused extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // Enrich lookups, cached for the node's cacheTtl
