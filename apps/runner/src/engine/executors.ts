@@ -31,6 +31,8 @@ export type ExecutorContext = {
   nodeId: string;
   /** A connector secret's plaintext (decrypted with SLUICE_SECRET_KEY); throws when it is missing. */
   secret(secretId: string): Promise<string>;
+  /** The secret's name, what logs and errors call it. Default: its id. */
+  secretName?(secretId: string): Promise<string>;
   log: Logger;
 };
 
@@ -112,14 +114,57 @@ export function createNodeRuntime<K extends NodeTypeId>(type: K, config: NodeCon
 }
 
 // ---------------------------------------------------------------------------------------------
+// Connections from secrets
+// ---------------------------------------------------------------------------------------------
+
+const POSTGRES_SCHEMES = ["postgres:", "postgresql:"] as const;
+const REDIS_SCHEMES = ["redis:", "rediss:"] as const;
+type ConnectionSecret = { url: string; name: string };
+
+/**
+ * A connection string from a secret. Anything but a URL of the expected scheme is refused by the
+ * secret's name: a client given a bare string takes it for a host name and repeats it in every
+ * connection error (a password pasted into the wrong secret would end up in the logs).
+ */
+export async function connectionSecret(ctx: ExecutorContext, secretId: string, schemes: readonly string[]): Promise<ConnectionSecret> {
+  const [url, name] = await Promise.all([ctx.secret(secretId), ctx.secretName ? ctx.secretName(secretId) : secretId]);
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // Not a URL: refused below.
+  }
+  if (!protocol || !schemes.includes(protocol)) throw new Error(`secret "${name}" is not a ${schemes.map((s) => `${s}//`).join(" or ")} connection URL`);
+  return { url, name };
+}
+
+/** A connection error as a log line may carry it: the secret's name and the error's code, the connection string and password masked. */
+export function connectionErrorLog(err: Error, secret: ConnectionSecret): { secretName: string; code?: string; error: string } {
+  const { password } = new URL(secret.url);
+  let message = err.message.split(secret.url).join(`<secret ${secret.name}>`);
+  for (const value of new Set([password, safeDecode(password)])) if (value.length >= 4) message = message.split(value).join("<password>");
+  const code = (err as NodeJS.ErrnoException).code;
+  return { secretName: secret.name, ...(code ? { code } : {}), error: message };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Sinks
 // ---------------------------------------------------------------------------------------------
 
 async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
   // A query that hangs (a stalled server or network) fails after a minute, so it counts against the
   // outage budget like a refused connection instead of holding the partition forever.
-  const pool = new pg.Pool({ connectionString: await ctx.secret(config.connectionSecretId), max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000, application_name: "sluice-sink" });
-  pool.on("error", (err) => ctx.log.warn({ err }, "postgres sink connection failed"));
+  const connection = await connectionSecret(ctx, config.connectionSecretId, POSTGRES_SCHEMES);
+  const pool = new pg.Pool({ connectionString: connection.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000, application_name: "sluice-sink" });
+  pool.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "postgres sink connection failed"));
   const mapper = createPostgresRowMapper(config);
   return {
     kind: "sink",
@@ -137,8 +182,9 @@ async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorCo
 }
 
 async function redisSink(config: NodeConfig<"redis-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
-  const redis = new Redis(await ctx.secret(config.connectionSecretId), { lazyConnect: true, maxRetriesPerRequest: 2 });
-  redis.on("error", (err) => ctx.log.warn({ err }, "redis sink connection failed"));
+  const connection = await connectionSecret(ctx, config.connectionSecretId, REDIS_SCHEMES);
+  const redis = new Redis(connection.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  redis.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "redis sink connection failed"));
   const mapper = createRedisCommandMapper(config);
   return {
     kind: "sink",
@@ -235,12 +281,12 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
   const ttlMs = durationMs(config.cacheTtl);
   const cache = new Map<string, { row: JsonObject | null; until: number }>();
   const source = config.lookup;
-  const connection = await ctx.secret(source.connectionSecretId);
+  const connection = await connectionSecret(ctx, source.connectionSecretId, source.kind === "redis" ? REDIS_SCHEMES : POSTGRES_SCHEMES);
   let fetchRows: (keys: string[]) => Promise<Map<string, JsonObject | null>>;
   let close: () => Promise<void>;
   if (source.kind === "redis") {
-    const redis = new Redis(connection, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    redis.on("error", (err) => ctx.log.warn({ err }, "enrich redis connection failed"));
+    const redis = new Redis(connection.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    redis.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "enrich redis connection failed"));
     close = async () => void redis.disconnect();
     fetchRows = async (keys) => {
       const multi = redis.multi();
@@ -252,8 +298,8 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
       }));
     };
   } else {
-    const pool = new pg.Pool({ connectionString: connection, max: 2, connectionTimeoutMillis: 5000, query_timeout: 30_000 });
-    pool.on("error", (err) => ctx.log.warn({ err }, "enrich postgres connection failed"));
+    const pool = new pg.Pool({ connectionString: connection.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 30_000 });
+    pool.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "enrich postgres connection failed"));
     close = () => pool.end();
     const quote = (identifier: string) => `"${identifier}"`;
     const table = source.table.split(".").map(quote).join(".");
