@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { APIResponse, Browser } from "@playwright/test";
@@ -127,4 +128,57 @@ test("sign-in and sign-up redirect only to paths on this site", async ({ browser
     const landed = await signInWithNext(browser, baseURL!, email, next, "sign-in");
     expect(landed.origin, `next=${next}`).toBe(origin);
   }
+});
+
+/** POSTs `totalBytes` in 64 KiB chunks without a Content-Length (chunked); the status, however early it comes. */
+function postChunked(url: string, headers: Record<string, string>, totalBytes: number): Promise<{ status: number; sentBytes: number }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    const req = httpRequest(url, { method: "POST", headers: { ...headers, "content-type": "application/json" } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, sentBytes: sent });
+    });
+    // The server may close the connection while we still write: only the answer matters.
+    req.on("error", (err) => (sent >= totalBytes ? reject(err) : undefined));
+    const chunk = Buffer.alloc(64 * 1024, "a");
+    const pump = () => {
+      while (sent < totalBytes && !req.destroyed) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      if (!req.destroyed) req.end();
+    };
+    req.write('{"json":{"name":"');
+    pump();
+  });
+}
+
+test("request bodies over 1 MiB are refused with 413 on /api/trpc and /api/v1, declared or streamed", async ({ page, baseURL }) => {
+  test.setTimeout(120_000);
+  await signUp(page, uniqueEmail("bodies"));
+  await createWorkspace(page, "Bodies team");
+  const workspaceId = new URL(page.url()).pathname.split("/")[2]!;
+  const api = trpc(page, baseURL!);
+  const { token } = await api.call<{ token: string }>("personalToken.create", { workspaceId, name: "limits", expiresInDays: 1 });
+  const origin = new URL(baseURL!).origin;
+  const big = JSON.stringify({ json: { workspaceId, name: "x".repeat(1536 * 1024) } });
+
+  const declared = await page.request.post("/api/trpc/pipeline.create", { data: big, headers: { origin, "content-type": "application/json" } });
+  expect(declared.status()).toBe(413);
+  expect(((await declared.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+  const v1 = await page.request.post("/api/v1/pipelines", { data: big, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+  expect(v1.status()).toBe(413);
+
+  // Streamed without a length: refused once 1 MiB has arrived, long before the 64 MiB are sent.
+  const cookies = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const streamedTrpc = await postChunked(`${baseURL}/api/trpc/pipeline.create`, { origin, cookie: cookies }, 64 * 1024 * 1024);
+  expect(streamedTrpc.status).toBe(413);
+  expect(streamedTrpc.sentBytes).toBeLessThan(64 * 1024 * 1024);
+  const streamedV1 = await postChunked(`${baseURL}/api/v1/pipelines`, { authorization: `Bearer ${token}` }, 64 * 1024 * 1024);
+  expect(streamedV1.status).toBe(413);
+  expect(streamedV1.sentBytes).toBeLessThan(64 * 1024 * 1024);
+
+  // Ordinary requests still go through.
+  const small = await page.request.post("/api/trpc/pipeline.create", { data: { json: { workspaceId, name: "Small enough" } }, headers: { origin } });
+  expect(small.status()).toBe(200);
 });
