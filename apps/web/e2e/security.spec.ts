@@ -182,3 +182,56 @@ test("request bodies over 1 MiB are refused with 413 on /api/trpc and /api/v1, d
   const small = await page.request.post("/api/trpc/pipeline.create", { data: { json: { workspaceId, name: "Small enough" } }, headers: { origin } });
   expect(small.status()).toBe(200);
 });
+
+test("strangers' failed sign-ins slow guessing down but never lock the owner out", async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const origin = new URL(baseURL!).origin;
+  const email = uniqueEmail("lockout");
+  const octet = () => 1 + Math.floor(Math.random() * 254);
+  const newDevice = () => browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` } });
+
+  // The owner signs up on a laptop (now a known device of the account) and signs out.
+  const laptop = await newDevice();
+  const ownerPage = await laptop.newPage();
+  await signUp(ownerPage, email, "Owner");
+  await expect(ownerPage).toHaveURL(/\/onboarding$/);
+  expect((await ownerPage.request.post("/api/auth/sign-out", { data: {}, headers: { origin } })).status()).toBe(200);
+
+  // Strangers guess from six addresses, five guesses each (within the per-address limit).
+  const statuses: number[] = [];
+  let retryAfter: string | undefined;
+  for (let a = 0; a < 6; a++) {
+    const stranger = await newDevice();
+    for (let i = 0; i < 5; i++) {
+      const res = await stranger.request.post("/api/auth/sign-in/email", { data: { email, password: `wrong-guess-${a}-${i}` }, headers: { origin } });
+      statuses.push(res.status());
+      if (res.status() === 429) retryAfter ??= res.headers()["retry-after"];
+    }
+    await stranger.close();
+  }
+  // Twenty free guesses over all unknown clients, then each must wait 1 s, 2 s, 4 s, ...: answered 429.
+  expect(statuses.slice(0, 20)).toEqual(new Array(20).fill(401));
+  expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(24);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(6);
+  expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+
+  // The owner's laptop signs in at once: strangers' attempts never count against a known device.
+  await ownerPage.goto("/sign-in");
+  await ownerPage.getByLabel("Email").fill(email);
+  await ownerPage.getByLabel("Password").fill(PASSWORD);
+  await ownerPage.getByRole("button", { name: "Sign in" }).click();
+  await expect(ownerPage).toHaveURL(/\/onboarding$/);
+  await laptop.close();
+
+  // A new phone with the right password waits seconds (what Retry-After says), not 15 minutes.
+  const phone = await newDevice();
+  let res = await phone.request.post("/api/auth/sign-in/email", { data: { email, password: PASSWORD }, headers: { origin } });
+  if (res.status() === 429) {
+    const wait = Number(res.headers()["retry-after"]);
+    expect(wait).toBeLessThanOrEqual(10);
+    await new Promise((r) => setTimeout(r, wait * 1000 + 200));
+    res = await phone.request.post("/api/auth/sign-in/email", { data: { email, password: PASSWORD }, headers: { origin } });
+  }
+  expect(res.status()).toBe(200);
+  await phone.close();
+});
