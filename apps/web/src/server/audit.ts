@@ -16,7 +16,7 @@ export type AuditEntry = {
   /** Before/after summary; never secrets or raw event payloads. */
   summary?: Record<string, unknown>;
   /**
-   * One row per burst: skipped when the same actor already has a row for this action and resource
+   * One row per burst: skipped when the same actor (through the same channel: app or token) already has a row for this action and resource
    * within this many ms (draft autosaves). Default: every call writes a row.
    */
   coalesceMs?: number;
@@ -29,7 +29,7 @@ export type AuditDb = PrismaClient | Parameters<Parameters<PrismaClient["$transa
 export async function writeAudit(prisma: AuditDb, e: AuditEntry) {
   if (e.coalesceMs) {
     const recent = await prisma.auditLog.findFirst({
-      where: { workspaceId: e.workspaceId, action: e.action, resourceId: e.resourceId ?? null, actorId: e.actor.id, createdAt: { gt: new Date(Date.now() - e.coalesceMs) } },
+      where: { workspaceId: e.workspaceId, action: e.action, resourceId: e.resourceId ?? null, actorId: e.actor.id, actorType: e.actor.type, createdAt: { gt: new Date(Date.now() - e.coalesceMs) } },
       select: { id: true },
     });
     if (recent) return;
