@@ -26,7 +26,9 @@ test("an owner exports the audit log as CSV and JSON, filtered, and draft saves 
   await page.getByText("Export", { exact: true }).click();
 
   // The action filter above applies to the export.
+  const table = page.getByTestId("audit-table").locator("tbody tr");
   await page.getByRole("search", { name: "Filter the audit log" }).getByLabel("Action contains").fill("pipeline.create");
+  await expect(table).toHaveCount(2);
   const csv = await downloaded(page, "Download CSV");
   expect(csv.name).toMatch(/^sluice-audit-.+\.csv$/);
   const lines = csv.text.trim().split("\r\n");
@@ -40,6 +42,7 @@ test("an owner exports the audit log as CSV and JSON, filtered, and draft saves 
   expect(rows.map((r) => r.summary.name).sort()).toEqual(["Export one", "Export two"]);
 
   await page.getByRole("search", { name: "Filter the audit log" }).getByLabel("Action contains").fill("saveDraft");
+  await expect(table).toHaveCount(1);
   const drafts = JSON.parse((await downloaded(page, "Download JSON")).text) as { action: string; resourceId: string }[];
   expect(drafts).toEqual([expect.objectContaining({ action: "pipeline.saveDraft", resourceId: first.id })]);
 
@@ -55,5 +58,5 @@ test("an owner exports the audit log as CSV and JSON, filtered, and draft saves 
 
   // Each export is itself recorded.
   await page.getByRole("search", { name: "Filter the audit log" }).getByLabel("Action contains").fill("audit.export");
-  await expect(page.getByTestId("audit-table").locator("tbody tr")).toHaveCount(6);
+  await expect(table).toHaveCount(6);
 });
