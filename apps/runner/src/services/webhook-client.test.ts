@@ -1,3 +1,5 @@
+import { createSocket, type Socket } from "node:dgram";
+import { Resolver } from "node:dns/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -26,9 +28,36 @@ async function target(handler?: (url: string) => { status: number; location?: st
   return t;
 }
 
+const dnsServers: Socket[] = [];
 afterEach(async () => {
   for (const t of targets.splice(0)) await new Promise((r) => t.server.close(r));
+  for (const d of dnsServers.splice(0)) d.close();
 });
+
+/**
+ * A DNS server on 127.0.0.1 (UDP, real wire format) that answers every A query with the next address
+ * of `answers` in turn and TTL 0, as a rebinding attacker's name server does.
+ */
+async function rebindingDnsServer(answers: string[]): Promise<{ port: number; queries: () => number }> {
+  const socket = createSocket("udp4");
+  dnsServers.push(socket);
+  let queries = 0;
+  socket.on("message", (query, from) => {
+    let end = 12; // the question's name: length-prefixed labels up to a zero byte, then type and class
+    while (query[end]! !== 0) end += query[end]! + 1;
+    end += 5;
+    const octets = answers[queries++ % answers.length]!.split(".").map(Number);
+    const header = Buffer.alloc(12);
+    header.writeUInt16BE(query.readUInt16BE(0), 0); // same id
+    header.writeUInt16BE(0x8180, 2); // response, recursion available, no error
+    header.writeUInt16BE(1, 4); // one question
+    header.writeUInt16BE(1, 6); // one answer
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, ...octets]); // name → question, A, IN, TTL 0, 4 bytes
+    socket.send(Buffer.concat([header, query.subarray(12, end), answer]), from.port, from.address);
+  });
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", r));
+  return { port: socket.address().port, queries: () => queries };
+}
 
 const request = { body: '{"ok":true}', headers: { "content-type": "application/json" }, timeoutMs: 1500 };
 // TEST-NET-2: public by the private-range rules, and nothing answers there.
@@ -58,6 +87,26 @@ describe("webhook client", () => {
     // One resolution per delivery, and the socket used it: public → tried the public address (no
     // answer there), loopback → refused before connecting.
     expect(answers).toEqual(["198.51.100.7", "127.0.0.1", "198.51.100.7", "127.0.0.1"]);
+    expect(outcomes).toEqual(["network error", "refused", "network error", "refused"]);
+    expect(internal.connections).toBe(0);
+  });
+
+  it("does the same against a real DNS server on 127.0.0.1 that rebinds between queries", async () => {
+    const internal = await target();
+    const dns = await rebindingDnsServer(["198.51.100.7", "127.0.0.1"]);
+    const resolver = new Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${dns.port}`]);
+    const resolve: Resolve = async (hostname) => (await resolver.resolve4(hostname)).map((address) => ({ address, family: 4 }));
+    const client = createWebhookClient({ allowPrivate: false, resolve });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await client.post(new URL(`http://rebind.attacker.test:${internal.port}/hook`), request).then(
+        (status) => outcomes.push(`status ${status}`),
+        (err: unknown) => outcomes.push(err instanceof WebhookRefused ? "refused" : "network error"),
+      );
+    }
+    client.close();
+    expect(dns.queries()).toBe(4);
     expect(outcomes).toEqual(["network error", "refused", "network error", "refused"]);
     expect(internal.connections).toBe(0);
   });
