@@ -105,6 +105,8 @@ async function main() {
       RUNNER_URL: `http://127.0.0.1:${runnerPort}`,
       APP_URL: `http://localhost:${webPort}`,
       E2E_BASE_URL: `http://localhost:${webPort}`,
+      // Lets the browser tests read /api/health's per-service details.
+      HEALTH_TOKEN: "e2e-health-token-not-secret",
     };
     await ensureWebBuild(e2eEnv);
     rmSync(serviceLog, { force: true });

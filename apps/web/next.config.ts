@@ -17,6 +17,10 @@ const config: NextConfig = {
   // Parallel local builds (e.g. two browser-test runs on one checkout) can each use their own folder.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
+  // With a proxy (src/proxy.ts) Next buffers request bodies in memory, dropping whole socket chunks
+  // (64 KiB) past this size. Twice MAX_REQUEST_BODY (server/body-limit.ts, 1 MiB): a cut body still
+  // holds more than 1 MiB, so the routes answer 413 instead of parsing a truncated body.
+  experimental: { proxyClientMaxBodySize: 2 * 1024 * 1024 },
   reactStrictMode: true,
 };
 

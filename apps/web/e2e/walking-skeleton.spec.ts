@@ -19,8 +19,11 @@ test("a new user signs up, creates a workspace and sees the empty pipeline list"
   await expect(page.getByTestId("user-email")).toHaveText(email);
 });
 
-test("the health endpoint reports every service", async ({ request }) => {
-  const res = await request.get("/api/health");
+test("the health endpoint says ok publicly and reports every service to the health token", async ({ request }) => {
+  const open = await request.get("/api/health");
+  expect(open.status()).toBe(200);
+  expect(await open.json()).toEqual({ status: "ok" });
+  const res = await request.get("/api/health", { headers: { authorization: `Bearer ${process.env.HEALTH_TOKEN}` } });
   expect(res.status()).toBe(200);
   const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean; latencyMs: number }> };
   expect(body.status).toBe("ok");

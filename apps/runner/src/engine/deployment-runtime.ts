@@ -44,6 +44,8 @@ export type RuntimeDeps = {
   /** The operator allows webhook sinks to reach private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). */
   allowPrivateWebhooks: boolean;
   secret(workspaceId: string, secretId: string): Promise<string>;
+  /** The secret's name, for logs and errors. */
+  secretName(workspaceId: string, secretId: string): Promise<string>;
 };
 
 export type DeploymentRuntime = {
@@ -98,6 +100,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
           nodeId: node.id,
           log: log.child({ node: node.id }),
           secret: (id) => deps.secret(spec.workspaceId, id),
+          secretName: (id) => deps.secretName(spec.workspaceId, id),
         });
         runtimes.set(node.id, observeNode(node.id, runtime, health));
         closers.runtimes.push(runtime);

@@ -95,6 +95,9 @@ export function createEngine(options: {
     if (!row) throw new Error(`secret ${secretId} not found in the workspace`);
     return openSecret(row.ciphertext, options.secretKey, workspaceId);
   };
+  // What logs and errors call a secret: its name, never its value.
+  const secretName = async (workspaceId: string, secretId: string) =>
+    (await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { name: true } }))?.name ?? secretId;
 
   const reconciler = createReconciler({
     prisma: options.prisma,
@@ -114,6 +117,7 @@ export function createEngine(options: {
     intervalMs: settings.reconcileIntervalMs,
     ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
     secret,
+    secretName,
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
   const ingest = createIngest({

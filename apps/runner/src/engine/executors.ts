@@ -1,7 +1,6 @@
 // One executor per node type, as a mapped type over the registry: a descriptor without an executor
 // does not compile. Executors wrap the shared cores (the same code preview runs) and add the I/O the
 // cores leave out: connections from secrets, lookups, sink writes.
-import { lookup as dnsLookup } from "node:dns/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { OutgoingMessage } from "@sluice/kafka";
@@ -15,8 +14,6 @@ import {
   createTransformCore,
   durationMs,
   type EventRecord,
-  isPrivateAddress,
-  isPrivateHost,
   type JsonObject,
   kafkaSinkKeys,
   type NodeConfig,
@@ -27,6 +24,7 @@ import {
   webhookSignature,
 } from "@sluice/shared";
 import type { Logger } from "../log";
+import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
 import { s3Sink } from "./s3-sink";
 
 export type ExecutorContext = {
@@ -35,6 +33,8 @@ export type ExecutorContext = {
   nodeId: string;
   /** A connector secret's plaintext (decrypted with SLUICE_SECRET_KEY); throws when it is missing. */
   secret(secretId: string): Promise<string>;
+  /** The secret's name, what logs and errors call it. Default: its id. */
+  secretName?(secretId: string): Promise<string>;
   log: Logger;
 };
 
@@ -120,14 +120,57 @@ export function createNodeRuntime<K extends NodeTypeId>(type: K, config: NodeCon
 }
 
 // ---------------------------------------------------------------------------------------------
+// Connections from secrets
+// ---------------------------------------------------------------------------------------------
+
+const POSTGRES_SCHEMES = ["postgres:", "postgresql:"] as const;
+const REDIS_SCHEMES = ["redis:", "rediss:"] as const;
+type ConnectionSecret = { url: string; name: string };
+
+/**
+ * A connection string from a secret. Anything but a URL of the expected scheme is refused by the
+ * secret's name: a client given a bare string takes it for a host name and repeats it in every
+ * connection error (a password pasted into the wrong secret would end up in the logs).
+ */
+export async function connectionSecret(ctx: ExecutorContext, secretId: string, schemes: readonly string[]): Promise<ConnectionSecret> {
+  const [url, name] = await Promise.all([ctx.secret(secretId), ctx.secretName ? ctx.secretName(secretId) : secretId]);
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // Not a URL: refused below.
+  }
+  if (!protocol || !schemes.includes(protocol)) throw new Error(`secret "${name}" is not a ${schemes.map((s) => `${s}//`).join(" or ")} connection URL`);
+  return { url, name };
+}
+
+/** A connection error as a log line may carry it: the secret's name and the error's code, the connection string and password masked. */
+export function connectionErrorLog(err: Error, secret: ConnectionSecret): { secretName: string; code?: string; error: string } {
+  const { password } = new URL(secret.url);
+  let message = err.message.split(secret.url).join(`<secret ${secret.name}>`);
+  for (const value of new Set([password, safeDecode(password)])) if (value.length >= 4) message = message.split(value).join("<password>");
+  const code = (err as NodeJS.ErrnoException).code;
+  return { secretName: secret.name, ...(code ? { code } : {}), error: message };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Sinks
 // ---------------------------------------------------------------------------------------------
 
 async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
   // A query that hangs (a stalled server or network) fails after a minute, so it counts against the
   // outage budget like a refused connection instead of holding the partition forever.
-  const pool = new pg.Pool({ connectionString: await ctx.secret(config.connectionSecretId), max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000, application_name: "sluice-sink" });
-  pool.on("error", (err) => ctx.log.warn({ err }, "postgres sink connection failed"));
+  const connection = await connectionSecret(ctx, config.connectionSecretId, POSTGRES_SCHEMES);
+  const pool = new pg.Pool({ connectionString: connection.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000, application_name: "sluice-sink" });
+  pool.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "postgres sink connection failed"));
   const mapper = createPostgresRowMapper(config);
   return {
     kind: "sink",
@@ -145,8 +188,9 @@ async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorCo
 }
 
 async function redisSink(config: NodeConfig<"redis-sink">, ctx: ExecutorContext): Promise<NodeRuntime> {
-  const redis = new Redis(await ctx.secret(config.connectionSecretId), { lazyConnect: true, maxRetriesPerRequest: 2 });
-  redis.on("error", (err) => ctx.log.warn({ err }, "redis sink connection failed"));
+  const connection = await connectionSecret(ctx, config.connectionSecretId, REDIS_SCHEMES);
+  const redis = new Redis(connection.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  redis.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "redis sink connection failed"));
   const mapper = createRedisCommandMapper(config);
   return {
     kind: "sink",
@@ -183,27 +227,21 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
     nextSlot = at + spacingMs;
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   };
-  const checkAddress = async () => {
-    if (config.allowPrivateAddresses) return;
-    if (isPrivateHost(url.hostname)) throw new WebhookRefused(`${url.hostname} is a private or loopback address`);
-    // A public name may resolve to a private address.
-    const addresses = await dnsLookup(url.hostname, { all: true });
-    if (addresses.some((a) => isPrivateAddress(a.address))) throw new WebhookRefused(`${url.hostname} resolves to a private address`);
-  };
+  // Resolves and checks the host on every new connection (no DNS rebinding between check and use).
+  const client = createWebhookClient({ allowPrivate: config.allowPrivateAddresses });
   return {
     kind: "sink",
     async write(batch) {
       const errors: CoreResult["errors"] = [];
-      try {
-        await checkAddress();
-      } catch (error) {
-        if (!(error instanceof WebhookRefused)) throw error;
-        return { errors: batch.map((event) => ({ event, error: { code: "webhook.refused", message: error.message } })) };
-      }
       // Once one event ran out of retries on a down endpoint, the rest of the batch is dead-lettered
       // at once: retrying each of them in turn would hold the partition for minutes per batch.
       let down: string | undefined;
+      let refused: string | undefined;
       for (const event of batch) {
+        if (refused) {
+          errors.push({ event, error: { code: "webhook.refused", message: refused } });
+          continue;
+        }
         if (down) {
           errors.push({ event, error: { code: "webhook.failed", message: `not sent: the endpoint was unavailable (${down})` } });
           continue;
@@ -216,10 +254,13 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
           if (secret) headers["x-sluice-signature"] = webhookSignature(secret, Math.floor(Date.now() / 1000), body);
           let status = 0;
           try {
-            const response = await fetch(url, { method: "POST", body, headers, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
-            status = response.status;
-            await response.body?.cancel();
-          } catch {
+            status = await client.post(url, { body, headers, timeoutMs });
+          } catch (error) {
+            if (error instanceof WebhookRefused) {
+              refused = error.message;
+              errors.push({ event, error: { code: "webhook.refused", message: refused } });
+              break;
+            }
             // Network error or timeout: status stays 0, retried below.
           }
           if (status >= 200 && status < 300) break;
@@ -234,10 +275,9 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
       }
       return { errors };
     },
+    close: async () => client.close(),
   };
 }
-
-class WebhookRefused extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // Enrich lookups, cached for the node's cacheTtl
@@ -247,12 +287,12 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
   const ttlMs = durationMs(config.cacheTtl);
   const cache = new Map<string, { row: JsonObject | null; until: number }>();
   const source = config.lookup;
-  const connection = await ctx.secret(source.connectionSecretId);
+  const connection = await connectionSecret(ctx, source.connectionSecretId, source.kind === "redis" ? REDIS_SCHEMES : POSTGRES_SCHEMES);
   let fetchRows: (keys: string[]) => Promise<Map<string, JsonObject | null>>;
   let close: () => Promise<void>;
   if (source.kind === "redis") {
-    const redis = new Redis(connection, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    redis.on("error", (err) => ctx.log.warn({ err }, "enrich redis connection failed"));
+    const redis = new Redis(connection.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    redis.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "enrich redis connection failed"));
     close = async () => void redis.disconnect();
     fetchRows = async (keys) => {
       const multi = redis.multi();
@@ -264,8 +304,8 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
       }));
     };
   } else {
-    const pool = new pg.Pool({ connectionString: connection, max: 2, connectionTimeoutMillis: 5000, query_timeout: 30_000 });
-    pool.on("error", (err) => ctx.log.warn({ err }, "enrich postgres connection failed"));
+    const pool = new pg.Pool({ connectionString: connection.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 30_000 });
+    pool.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "enrich postgres connection failed"));
     close = () => pool.end();
     const quote = (identifier: string) => `"${identifier}"`;
     const table = source.table.split(".").map(quote).join(".");

@@ -41,6 +41,7 @@ export type ReconcilerOptions = {
   /** Only run deployments of these workspaces (sharding, tests). Default: all. */
   workspaceIds?: string[];
   secret(workspaceId: string, secretId: string): Promise<string>;
+  secretName(workspaceId: string, secretId: string): Promise<string>;
 };
 
 export type Reconciler = {

@@ -7,15 +7,15 @@
 // `alert-webhooks`, 5 attempts, exponential backoff). The body is signed when the job is enqueued
 // (by the process that holds SLUICE_SECRET_KEY for the workspace); the timestamp in the signature
 // stays within receivers' usual 5-minute tolerance over the retries (1+2+4+8 s of backoff).
-import { lookup as dnsLookup } from "node:dns/promises";
 import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AlertEvent, AlertRule, PrismaClient } from "@sluice/db";
-import { isPrivateAddress, isPrivateHost, mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
+import { isPrivateHost, mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
 import type { Reconciler } from "../engine/reconciler";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
 import { runRedisScript } from "../services/redis";
+import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
 import { alertsChannel } from "@sluice/shared";
 export { alertsChannel };
 
@@ -213,20 +213,21 @@ export function startAlertEvaluator(options: {
     }
   }
 
+  // Private targets only when both the enqueuing runner and this one allow them (ALLOW_PRIVATE_WEBHOOKS).
+  const clients = { private: createWebhookClient({ allowPrivate: true }), public: createWebhookClient({ allowPrivate: false }) };
   async function deliverWebhook(job: AlertWebhookJob) {
-    const url = new URL(job.url);
-    if (!job.allowPrivate) {
-      if (isPrivateHost(url.hostname)) throw new UnrecoverableError(`${url.hostname} is a private or loopback address`);
-      const addresses = await dnsLookup(url.hostname, { all: true });
-      if (addresses.some((a) => isPrivateAddress(a.address))) throw new UnrecoverableError(`${url.hostname} resolves to a private address`);
-    }
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (job.signature) headers["x-sluice-signature"] = job.signature;
-    const response = await fetch(url, { method: "POST", body: job.body, headers, redirect: "manual", signal: AbortSignal.timeout(10_000) });
-    await response.body?.cancel();
-    if (response.status >= 200 && response.status < 300) return;
-    if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new UnrecoverableError(`webhook answered ${response.status}`);
-    throw new Error(`webhook answered ${response.status}`);
+    let status: number;
+    try {
+      status = await clients[job.allowPrivate && options.allowPrivateWebhooks ? "private" : "public"].post(new URL(job.url), { body: job.body, headers, timeoutMs: 10_000 });
+    } catch (err) {
+      if (err instanceof WebhookRefused) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    if (status >= 200 && status < 300) return;
+    if (status >= 400 && status < 500 && status !== 429) throw new UnrecoverableError(`webhook answered ${status}`);
+    throw new Error(`webhook answered ${status}`);
   }
 
   let running: Promise<void> | undefined;
@@ -245,6 +246,8 @@ export function startAlertEvaluator(options: {
       await running;
       await worker.close();
       await queue.close();
+      clients.private.close();
+      clients.public.close();
       await workerConnection.quit().catch(() => workerConnection.disconnect());
       await subscriber.quit().catch(() => subscriber.disconnect());
     },

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { authClient } from "@/lib/auth-client";
+import { safeNextPath } from "@/lib/safe-next";
 import { Logo } from "./Logo";
 
 export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
@@ -10,7 +11,7 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
   const params = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const next = params.get("next") ?? "/";
+  const next = safeNextPath(params.get("next"));
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -28,7 +29,7 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
       setError(res.error.status === 429 ? "Too many attempts. Wait a minute and try again." : (res.error.message ?? "Something went wrong."));
       return;
     }
-    router.push(next.startsWith("/") ? next : "/");
+    router.push(next);
     router.refresh();
   }
 

@@ -15,6 +15,11 @@ export type AuditEntry = {
   request?: RequestInfo;
   /** Before/after summary; never secrets or raw event payloads. */
   summary?: Record<string, unknown>;
+  /**
+   * One row per burst: skipped when the same actor (through the same channel: app or token) already has a row for this action and resource
+   * within this many ms (draft autosaves). Default: every call writes a row.
+   */
+  coalesceMs?: number;
 };
 
 /** Appends one audit row. The table rejects UPDATE and DELETE (trigger in the first migration). */
@@ -22,6 +27,13 @@ export type AuditEntry = {
 export type AuditDb = PrismaClient | Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
 export async function writeAudit(prisma: AuditDb, e: AuditEntry) {
+  if (e.coalesceMs) {
+    const recent = await prisma.auditLog.findFirst({
+      where: { workspaceId: e.workspaceId, action: e.action, resourceId: e.resourceId ?? null, actorId: e.actor.id, actorType: e.actor.type, createdAt: { gt: new Date(Date.now() - e.coalesceMs) } },
+      select: { id: true },
+    });
+    if (recent) return;
+  }
   await prisma.auditLog.create({
     data: {
       workspaceId: e.workspaceId,

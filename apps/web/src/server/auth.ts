@@ -2,15 +2,10 @@ import "server-only";
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { nextCookies } from "better-auth/next-js";
-import { APIError, createAuthMiddleware } from "better-auth/api";
+import { APIError, createAuthMiddleware, getIP } from "better-auth/api";
 import { getPrisma } from "@sluice/db";
 import { env } from "./env";
-import { redis } from "./redis";
-
-/** Sign-in attempts allowed per account per window, whatever address they come from. */
-const ACCOUNT_ATTEMPTS = 10;
-const ACCOUNT_WINDOW_S = 15 * 60;
-const attemptsKey = (email: string) => `sluice:auth:signin:${email.trim().toLowerCase()}`;
+import { accountTag, clearSignInAttempts, KNOWN_DEVICE_COOKIE, signInTiers, takeSignInAttempt } from "./sign-in-throttle";
 
 function createAuth() {
   const e = env();
@@ -50,7 +45,7 @@ function createAuth() {
       useSecureCookies: e.APP_URL.startsWith("https://"),
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
       // Per-address limits key on X-Forwarded-For, which only a trusted reverse proxy can vouch for
-      // (see README "Production"); the per-account limit below holds even if it is forged.
+      // (see README "Production"); the per-account tier of sign-in-throttle.ts holds even if it is forged.
       ipAddress: { ipAddressHeaders: ["x-forwarded-for"] },
     },
     hooks: {
@@ -58,15 +53,28 @@ function createAuth() {
         if (ctx.path !== "/sign-in/email") return;
         const email = typeof ctx.body?.email === "string" ? ctx.body.email : "";
         if (!email) return;
-        const key = attemptsKey(email);
-        const n = await redis().incr(key);
-        if (n === 1) await redis().expire(key, ACCOUNT_WINDOW_S);
-        if (n > ACCOUNT_ATTEMPTS) throw new APIError("TOO_MANY_REQUESTS", { message: "Too many sign-in attempts for this account. Try again later." });
+        const knownDevice = (await ctx.getSignedCookie(KNOWN_DEVICE_COOKIE, e.BETTER_AUTH_SECRET)) === accountTag(email);
+        const ip = ctx.headers ? getIP(ctx.headers, ctx.context.options) : null;
+        const waitMs = await takeSignInAttempt(signInTiers(email, { knownDevice, ip }));
+        if (waitMs > 0) {
+          const seconds = Math.ceil(waitMs / 1000);
+          throw new APIError("TOO_MANY_REQUESTS", { message: `Too many sign-in attempts for this account. Try again in ${seconds} s.` }, { "retry-after": String(seconds) });
+        }
       }),
       after: createAuthMiddleware(async (ctx) => {
-        // A successful sign-in clears the account's counter.
-        if (ctx.path === "/sign-in/email" && ctx.context.newSession) {
-          await redis().del(attemptsKey(ctx.context.newSession.user.email));
+        // Signed in: the counts reset, and this browser becomes a known device of the account, which
+        // other people's failed attempts never slow down (see sign-in-throttle.ts).
+        if ((ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") && ctx.context.newSession) {
+          const email = ctx.context.newSession.user.email;
+          const ip = ctx.headers ? getIP(ctx.headers, ctx.context.options) : null;
+          await clearSignInAttempts([...signInTiers(email, { knownDevice: true, ip }), ...signInTiers(email, { knownDevice: false, ip })]);
+          await ctx.setSignedCookie(KNOWN_DEVICE_COOKIE, accountTag(email), e.BETTER_AUTH_SECRET, {
+            httpOnly: true,
+            sameSite: "lax",
+            secure: e.APP_URL.startsWith("https://"),
+            path: "/",
+            maxAge: 365 * 24 * 3600,
+          });
         }
       }),
     },

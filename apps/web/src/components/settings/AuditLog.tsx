@@ -1,7 +1,8 @@
 "use client";
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/lib/trpc";
+import { errorMessage } from "./errors";
 import { capitalize, formatRelative, formatTimestamp } from "./format";
 import { NeedRole } from "./NeedRole";
 import { QueryTable } from "./QueryTable";
@@ -88,6 +89,8 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
         )}
       </form>
 
+      <AuditExport workspaceId={workspaceId} action={action || undefined} outcome={outcome || undefined} />
+
       <QueryTable
         query={log}
         items={rows}
@@ -160,6 +163,75 @@ function Summary({ value }: { value: unknown }) {
     <details className="mt-1 text-xs">
       <summary className="cursor-pointer text-slate-500 select-none hover:text-slate-700 dark:text-slate-400 dark:hover:text-slate-200">Details</summary>
       <pre className="mt-1 max-w-md overflow-x-auto rounded bg-slate-100 p-2 font-mono whitespace-pre-wrap dark:bg-slate-800">{JSON.stringify(value, null, 2)}</pre>
+    </details>
+  );
+}
+
+/** Saves text as a file through a temporary object URL (same-origin, nothing leaves the browser). */
+function saveFile(filename: string, contentType: string, content: string) {
+  const url = URL.createObjectURL(new Blob([content], { type: contentType }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Downloads the log as CSV or JSON: the action and outcome filters above plus a time range and an actor. */
+function AuditExport({ workspaceId, action, outcome }: { workspaceId: string; action?: string; outcome?: Outcome }) {
+  const trpc = useTRPC();
+  const fromId = useId();
+  const toId = useId();
+  const actorId = useId();
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [actorEmail, setActorEmail] = useState("");
+  const exportLog = useMutation(trpc.audit.export.mutationOptions({ onSuccess: (file) => saveFile(file.filename, file.contentType, file.content) }));
+  const download = (format: "csv" | "json") =>
+    exportLog.mutate({
+      workspaceId,
+      format,
+      ...(from ? { from: new Date(from) } : {}),
+      ...(to ? { to: new Date(to) } : {}),
+      ...(actorEmail.trim() ? { actorEmail: actorEmail.trim() } : {}),
+      ...(action ? { action } : {}),
+      ...(outcome ? { outcome } : {}),
+    });
+  return (
+    <details className="mb-4 rounded-md border border-slate-200 px-4 py-3 text-sm dark:border-slate-800">
+      <summary className="cursor-pointer font-medium select-none">Export</summary>
+      <form className="mt-3 flex flex-wrap items-end gap-3" aria-label="Export the audit log" onSubmit={(e) => e.preventDefault()}>
+        <div>
+          <label htmlFor={fromId} className="label">
+            From
+          </label>
+          <input id={fromId} className="input" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor={toId} className="label">
+            To
+          </label>
+          <input id={toId} className="input" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+        </div>
+        <div className="min-w-48 flex-1">
+          <label htmlFor={actorId} className="label">
+            Actor email
+          </label>
+          <input id={actorId} className="input" type="email" value={actorEmail} onChange={(e) => setActorEmail(e.target.value)} placeholder="Anyone" maxLength={320} />
+        </div>
+        <button type="button" className="btn-secondary" onClick={() => download("csv")} disabled={exportLog.isPending}>
+          Download CSV
+        </button>
+        <button type="button" className="btn-secondary" onClick={() => download("json")} disabled={exportLog.isPending}>
+          Download JSON
+        </button>
+      </form>
+      <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">Uses the action and outcome filters above too. Up to 50,000 entries, newest first.</p>
+      {exportLog.error && (
+        <p role="alert" className="mt-2 text-sm text-red-700 dark:text-red-300">
+          {errorMessage(exportLog.error)}
+        </p>
+      )}
     </details>
   );
 }

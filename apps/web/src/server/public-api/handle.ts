@@ -5,9 +5,9 @@ import { appRouter } from "../routers/_app";
 import { createCallerFactory, createContext } from "../trpc/init";
 import { matchRoute } from "./routes";
 import { authenticateToken } from "./token-auth";
+import { readBodyLimited } from "../body-limit";
 
 const createCaller = createCallerFactory(appRouter);
-const MAX_BODY = 2 * 1024 * 1024;
 
 function problem(status: number, code: string, message: string, headers: Record<string, string> = {}) {
   return Response.json({ error: { code, message } }, { status, headers });
@@ -29,9 +29,10 @@ export async function handlePublicApi(req: Request, path: string): Promise<Respo
 
   let body: unknown = undefined;
   if (match.route.body) {
-    const text = await req.text();
-    if (text.length > MAX_BODY) return problem(413, "PAYLOAD_TOO_LARGE", `Bodies are limited to ${MAX_BODY} bytes.`);
+    const bytes = await readBodyLimited(req);
+    if (bytes instanceof Response) return bytes;
     try {
+      const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
       body = text ? JSON.parse(text) : {};
     } catch {
       return problem(400, "BAD_REQUEST", "The body is not valid JSON.");

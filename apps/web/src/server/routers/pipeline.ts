@@ -144,6 +144,8 @@ export const pipelineRouter = router({
           message: `${who} saved a newer draft (revision ${current.draftRevision}) at ${current.updatedAt.toISOString()}. Reload to see it; your changes were not saved.`,
         });
       }
+      // Autosave writes often: one audit row per pipeline and editor per 5-minute burst.
+      await ctx.audit({ action: "pipeline.saveDraft", resourceType: "pipeline", resourceId: input.pipelineId, summary: { revision: input.baseRevision + 1 }, coalesceMs: 5 * 60_000 });
       return { revision: input.baseRevision + 1, problems: validateGraph(input.graph) };
     }),
 
