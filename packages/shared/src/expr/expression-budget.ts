@@ -18,7 +18,7 @@ export const EXPRESSION_LIMITS = {
   /** Longest list an operation may produce. */
   listLength: 10_000,
   /** Largest result converted to JSON, in approximate characters of JSON (values may share structure, JSON does not). */
-  resultSize: 4_000_000,
+  resultSize: 1_000_000,
   /** A string argument costs one unit per this many characters (matching, searching, splitting are linear). */
   charactersPerUnit: 256,
 } as const;
