@@ -73,10 +73,10 @@ class PreviewPool {
   }
 
   private spawn(): void {
-    // Bundled by Next (next build), the URL points at the compiled worker chunk; unbundled (tests,
-    // `next dev` with plain Node) it is TypeScript source, which tsx loads.
+    // Inside Next (next build / next dev) the bundler turns this into its compiled worker chunk;
+    // outside it (integration tests) the entry is TypeScript source, which tsx loads.
     const worker = new Worker(new URL("./preview-worker.ts", import.meta.url), {
-      execArgv: import.meta.url.endsWith(".ts") ? ["--import", "tsx"] : [],
+      execArgv: process.env.NEXT_RUNTIME ? [] : ["--import", "tsx"],
       resourceLimits: { maxOldGenerationSizeMb: PREVIEW_LIMITS.heapMb },
     });
     // Idle workers must not keep the process alive (tests, shutdown).
