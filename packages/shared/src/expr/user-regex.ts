@@ -11,7 +11,6 @@ import { RE2JS } from "re2js";
 export const MAX_PATTERN_LENGTH = 1_000;
 
 export type UserRegex = {
-  pattern: string;
   /** True when the pattern matches anywhere in `input` (unanchored, like `RegExp.test`). */
   test(input: string): boolean;
 };
@@ -30,5 +29,5 @@ export function compileUserRegex(pattern: string): UserRegexResult {
     const detail = (error as Error).message.replace(/^error parsing regexp: /, "");
     return { ok: false, reason: `Unsupported regular expression (RE2 syntax: no backreferences or lookaround): ${detail}` };
   }
-  return { ok: true, regex: { pattern, test: (input) => compiled.test(input) } };
+  return { ok: true, regex: { test: (input) => compiled.test(input) } };
 }
