@@ -135,13 +135,19 @@ export function meterExpression(ast: ASTNode, meter: ExpressionMeter, regexes: M
     seen.add(node);
     const inner = resolve(node, regexes.get(node as unknown as ASTNode));
     const producesValues = node.op === "+" || node.op === "call" || node.op === "rcall";
-    node.evaluate = function metered(evaluator, self, ctx) {
-      meter.charge(1);
-      const result = inner.call(this, evaluator, self, ctx);
-      if (producesValues) bound(result, meter);
-      if (chargeOperand) meter.charge(operandCost(result, meter));
-      return result;
-    };
+    // Most nodes only count; the checks on results are added where they apply (this runs per node visit).
+    node.evaluate = producesValues || chargeOperand
+      ? function metered(evaluator, self, ctx) {
+        meter.charge(1);
+        const result = inner.call(this, evaluator, self, ctx);
+        if (producesValues) bound(result, meter);
+        if (chargeOperand) meter.charge(operandCost(result, meter));
+        return result;
+      }
+      : function counted(evaluator, self, ctx) {
+        meter.charge(1);
+        return inner.call(this, evaluator, self, ctx);
+      };
     for (const { child, operand } of runtimeChildren(node)) visit(child, operand);
   };
   visit(ast as unknown as RuntimeNode, false);
