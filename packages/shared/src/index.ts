@@ -21,7 +21,7 @@ export * from "./hash/seeded-random";
 export * from "./expr/compile-expression";
 export * from "./expr/expression-error";
 export * from "./expr/source-position";
-export * from "./expr/regex-safety";
+export * from "./expr/user-regex";
 export type { EventPathRef } from "./expr/referenced-fields";
 
 // JSON Schema subset (validate node)

@@ -152,7 +152,15 @@ export function buildTopicKeys(plan: Plan): Map<string, (event: EventRecord) => 
     const target = keying.kind === "default" ? undefined : nodeById.get(keying.nodeId);
     if (keying.kind === "window-group" && target) {
       const core = new WindowCore(target.config as NodeConfig<"window">);
-      keys.set(topic, (event) => core.groupKeyOf(event));
+      // A group-by that fails for an event (missing field, over budget) must not fail the writer's
+      // whole batch: the event is keyed by default and the window's own evaluation dead-letters it.
+      keys.set(topic, (event) => {
+        try {
+          return core.groupKeyOf(event);
+        } catch {
+          return defaultPartitionKey(event) ?? "";
+        }
+      });
     } else if (keying.kind === "session-user" && target) {
       const compiled = compileExpression((target.config as NodeConfig<"sessionize">).userKey, { kind: "key" });
       if (!compiled.ok) throw new Error(`sessionize ${target.id}: ${compiled.error.message}`);

@@ -3,9 +3,10 @@ import type { EventRecord, JsonValue } from "../events/json-value";
 import { createCelEnvironment } from "./cel-environment";
 import { celToJson } from "./cel-to-json";
 import { type ExpressionError, type ExpressionErrorCode, ExpressionEvaluationError } from "./expression-error";
-import { collectEventPathRefs, collectEventPaths, collectMatchesPatterns, type EventPathRef } from "./referenced-fields";
-import { checkRegexSafety } from "./regex-safety";
+import { BUDGET_EXCEEDED, BudgetExceededError, comprehensionNesting, EXPRESSION_LIMITS, ExpressionMeter, meterExpression } from "./expression-budget";
+import { collectEventPathRefs, collectEventPaths, collectMatchesCalls, type EventPathRef } from "./referenced-fields";
 import { positionAt } from "./source-position";
+import { compileUserRegex, type UserRegex } from "./user-regex";
 
 /**
  * What an expression is used for, which fixes its result type:
@@ -28,7 +29,7 @@ export type CompiledExpression<K extends ExpressionKind = ExpressionKind> = {
   fields: string[];
   /** Each read of an event path with its source range, for editor underlines. */
   fieldRefs: EventPathRef[];
-  /** Evaluates against one event. Throws ExpressionEvaluationError on failure. */
+  /** Evaluates against one event under the cost budget (EXPRESSION_LIMITS). Throws ExpressionEvaluationError on failure. */
   evaluate(activation: ExpressionActivation): ResultOf<K>;
 };
 
@@ -49,7 +50,8 @@ function environment(): Environment {
 /**
  * Compiles a CEL expression once (per deploy, per preview run); the returned `evaluate` is then called
  * per event. Compilation parses, type-checks against `event: map, now: timestamp`, checks the result
- * type for the kind, and screens regex literals. It never throws for bad user input.
+ * type for the kind, bounds comprehension nesting, and compiles regex literals on RE2. It never
+ * throws for bad user input.
  */
 export function compileExpression<K extends ExpressionKind>(
   source: string,
@@ -72,8 +74,15 @@ export function compileExpression<K extends ExpressionKind>(
   const resultProblem = checkResultType(options.kind, checked.type ?? "dyn");
   if (resultProblem) return failure("expression.type", resultProblem, source, 0, source.length);
 
-  const regexProblem = checkRegexes(parsed.ast, source);
-  if (regexProblem) return { ok: false, error: regexProblem };
+  const nesting = comprehensionNesting(parsed.ast);
+  if (nesting.depth > EXPRESSION_LIMITS.comprehensionNesting && nesting.deepest) {
+    const { start, end } = nesting.deepest;
+    return failure("expression.too-complex", `Comprehensions (all, exists, map, filter...) can be nested at most ${EXPRESSION_LIMITS.comprehensionNesting} deep; this one is at depth ${nesting.depth}`, source, start, end);
+  }
+  const regexes = compileRegexes(parsed.ast, source);
+  if (!(regexes instanceof Map)) return { ok: false, error: regexes };
+  const meter = new ExpressionMeter();
+  meterExpression(parsed.ast, meter, regexes);
 
   const fieldRefs = collectEventPathRefs(parsed.ast);
   const fields = [...new Set(fieldRefs.map((ref) => ref.path))].sort();
@@ -87,11 +96,14 @@ export function compileExpression<K extends ExpressionKind>(
     fieldRefs,
     evaluate(activation) {
       let raw: unknown;
+      meter.start();
       try {
         raw = parsed(usesNow ? { event: activation.event, now: new Date(activation.now ?? 0) } : { event: activation.event });
       } catch (error) {
-        throw evaluationError(error, source);
+        throw meter.exceeded ? budgetError(meter.exceeded, source) : evaluationError(error, source);
       }
+      // `||`, `&&` and quantifiers absorb a failing branch; a budget once exceeded still fails the event.
+      if (meter.exceeded) throw budgetError(meter.exceeded, source);
       return convert(raw) as ResultOf<K>;
     },
   };
@@ -128,8 +140,12 @@ function celToJsonOrThrow(raw: unknown, source: string): JsonValue {
   try {
     return celToJson(raw);
   } catch (error) {
-    throw new ExpressionEvaluationError((error as Error).message, source, undefined);
+    throw new ExpressionEvaluationError((error as Error).message, source, undefined, error instanceof BudgetExceededError ? "expression.budget" : "expression.evaluation");
   }
+}
+
+function budgetError(why: string, source: string): ExpressionEvaluationError {
+  return new ExpressionEvaluationError(`${BUDGET_EXCEEDED}: ${why}`, source, undefined, "expression.budget");
 }
 
 function describe(value: unknown): string {
@@ -138,17 +154,18 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
 }
 
-function checkRegexes(ast: ASTNode, source: string): ExpressionError | undefined {
-  const { literal, dynamic } = collectMatchesPatterns(ast);
-  const [firstDynamic] = dynamic;
-  if (firstDynamic) {
-    return failure("expression.unsafe-regex", "matches() needs a literal pattern so it can be checked before deploy", source, firstDynamic.start, firstDynamic.end).error;
+/** Compiles each matches() pattern once, on RE2; a pattern that is not a literal cannot be checked before deploy. */
+function compileRegexes(ast: ASTNode, source: string): Map<ASTNode, UserRegex> | ExpressionError {
+  const regexes = new Map<ASTNode, UserRegex>();
+  for (const { call, pattern } of collectMatchesCalls(ast)) {
+    if (pattern.op !== "value" || typeof pattern.args !== "string") {
+      return failure("expression.regex", "matches() needs a literal pattern so it can be checked before deploy", source, pattern.start, pattern.end).error;
+    }
+    const compiled = compileUserRegex(pattern.args);
+    if (!compiled.ok) return failure("expression.regex", compiled.reason, source, pattern.start, pattern.end).error;
+    regexes.set(call, compiled.regex);
   }
-  for (const { pattern, node } of literal) {
-    const check = checkRegexSafety(pattern);
-    if (!check.ok) return failure("expression.unsafe-regex", check.reason, source, node.start, node.end).error;
-  }
-  return undefined;
+  return regexes;
 }
 
 type CelErrorLike = { summary?: string; message?: string; range?: { start: number; end: number } };

@@ -3,7 +3,8 @@ import type { SourcePosition } from "./source-position";
 export type ExpressionErrorCode =
   | "expression.syntax"
   | "expression.type"
-  | "expression.unsafe-regex"
+  | "expression.regex"
+  | "expression.too-complex"
   | "expression.too-long";
 
 /** A compile-time problem in an expression, located in its source. */
@@ -17,15 +18,16 @@ export type ExpressionError = {
 
 /**
  * Thrown by `evaluate()` when an expression fails on one event (missing key, division by zero,
- * wrong result type). Cores catch it and send that event to the node's error port.
+ * wrong result type: `expression.evaluation`; over its cost budget: `expression.budget`). Cores
+ * catch it and send that event to the node's error port.
  */
 export class ExpressionEvaluationError extends Error {
   override readonly name = "ExpressionEvaluationError";
-  readonly code = "expression.evaluation";
   constructor(
     message: string,
     readonly source: string,
     readonly position: SourcePosition | undefined,
+    readonly code: "expression.evaluation" | "expression.budget" = "expression.evaluation",
   ) {
     super(message);
   }

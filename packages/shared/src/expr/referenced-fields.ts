@@ -73,21 +73,18 @@ function memberChain(node: ASTNode): Chain | undefined {
   return { segments, dynamic };
 }
 
-/** Regex literals passed to matches(); non-literal patterns are returned as nodes to reject. */
-export function collectMatchesPatterns(ast: ASTNode): { literal: { pattern: string; node: ASTNode }[]; dynamic: ASTNode[] } {
-  const result = { literal: [] as { pattern: string; node: ASTNode }[], dynamic: [] as ASTNode[] };
+/** `matches()` calls with their pattern argument: a literal is compiled once, anything else is rejected. */
+export function collectMatchesCalls(ast: ASTNode): { call: ASTNode; pattern: ASTNode }[] {
+  const calls: { call: ASTNode; pattern: ASTNode }[] = [];
   const walk = (node: ASTNode): void => {
     let pattern: ASTNode | undefined;
     if (node.op === "rcall" && node.args[0] === "matches") pattern = node.args[2][0];
     if (node.op === "call" && node.args[0] === "matches") pattern = node.args[1][1];
-    if (pattern) {
-      if (pattern.op === "value" && typeof pattern.args === "string") result.literal.push({ pattern: pattern.args, node: pattern });
-      else result.dynamic.push(pattern);
-    }
+    if (pattern) calls.push({ call: node, pattern });
     for (const child of children(node)) walk(child);
   };
   walk(ast);
-  return result;
+  return calls;
 }
 
 function children(node: ASTNode): ASTNode[] {

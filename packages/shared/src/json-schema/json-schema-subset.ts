@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkRegexSafety } from "../expr/regex-safety";
+import { compileUserRegex } from "../expr/user-regex";
 import { JsonValue } from "../events/json-value";
 
 export const JsonSchemaType = z.enum(["string", "number", "integer", "boolean", "object", "array", "null"]);
@@ -76,8 +76,8 @@ export const JsonSchemaSubset: z.ZodType<JsonSchemaSubset> = z.lazy(() =>
       pattern: z
         .string()
         .superRefine((pattern, ctx) => {
-          const check = checkRegexSafety(pattern);
-          if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
+          const compiled = compileUserRegex(pattern);
+          if (!compiled.ok) ctx.addIssue({ code: "custom", message: compiled.reason });
         })
         .optional(),
       format: JsonSchemaFormat.optional(),

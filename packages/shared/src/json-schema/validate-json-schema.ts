@@ -1,5 +1,6 @@
 import type { JsonValue } from "../events/json-value";
 import { isJsonObject } from "../events/json-value";
+import { compileUserRegex } from "../expr/user-regex";
 import { matchesFormat } from "./formats";
 import type { JsonSchemaSubset, JsonSchemaType } from "./json-schema-subset";
 
@@ -17,7 +18,7 @@ const MAX_VIOLATIONS = 20;
  * `new Function` (ajv/dist/compile/index.js); it has no interpreting mode, and its "standalone"
  * output is still generated code. Schemas here are user input, and our rule is that user input never
  * becomes code. An interpreter over a small, explicit subset is safe, runs in the browser, and gives
- * messages we control. Regexes are compiled once here (after the ReDoS screen in the schema).
+ * messages we control. Patterns are compiled once here, on the linear-time RE2 engine (user-regex.ts).
  */
 export function createSchemaValidator(schema: JsonSchemaSubset): SchemaValidator {
   const check = compileNode(schema);
@@ -86,7 +87,10 @@ function addStringChecks(schema: JsonSchemaSubset, add: AddCheck): void {
   if (minLength !== undefined) add("minLength", text((s) => ([...s].length >= minLength ? undefined : `must have at least ${minLength} characters`)));
   if (maxLength !== undefined) add("maxLength", text((s) => ([...s].length <= maxLength ? undefined : `must have at most ${maxLength} characters`)));
   if (pattern !== undefined) {
-    const regex = new RegExp(pattern);
+    const compiled = compileUserRegex(pattern);
+    // The schema's zod refinement already refused patterns RE2 cannot run.
+    if (!compiled.ok) throw new Error(`pattern ${pattern}: ${compiled.reason}`);
+    const { regex } = compiled;
     add("pattern", text((s) => (regex.test(s) ? undefined : `must match ${pattern}`)));
   }
   if (format !== undefined) add("format", text((s) => (matchesFormat(format, s) ? undefined : `must be a valid ${format}`)));

@@ -2,9 +2,10 @@ import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@sluice/db";
-import { parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, runPreview, validateGraph } from "@sluice/shared";
+import { parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, validateGraph } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
 import { settingsProblem } from "../pipelines/settings-check";
+import { runPreviewOffThread } from "../preview/preview-pool";
 
 const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
 const Name = z.string().trim().min(1, "Name is required").max(120);
@@ -219,7 +220,7 @@ export const pipelineRouter = router({
       return { id: p.id, problems: errors.length };
     }),
 
-  /** Runs a (possibly unsaved) graph on sample events with the same cores as the runner. */
+  /** Runs a (possibly unsaved) graph on sample events with the same cores as the runner, in a worker thread with a deadline. */
   preview: scopedProcedure("pipeline:preview")
     .input(
       z.object({
@@ -229,7 +230,7 @@ export const pipelineRouter = router({
       }),
     )
     .mutation(async ({ input }) => {
-      const results = await runPreview(input.graph, {
+      const results = await runPreviewOffThread(input.graph, {
         now: Date.now(),
         sampleEvents: input.sampleEvents,
         generatorCount: input.generate?.count ?? 50,
