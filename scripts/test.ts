@@ -70,7 +70,7 @@ async function main() {
 
   await step("typecheck", async () => {
     let failed = 0;
-    for (const p of ["packages/shared", "packages/db", "packages/kafka", "apps/runner", "apps/web", "scripts"]) {
+    for (const p of ["packages/shared", "packages/db", "packages/kafka", "packages/sdk", "apps/runner", "apps/web", "scripts"]) {
       const code = await run(bin("tsc"), ["-p", p, "--noEmit"]);
       if (code !== 0) failed++;
     }
