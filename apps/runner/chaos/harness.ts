@@ -68,7 +68,8 @@ async function untilIngestServes(url: string, pathKey: string, apiKey: string): 
   while (Date.now() < deadline) {
     const response = await fetch(`${url}/v1/ingest/${pathKey}`, { method: "POST", body: "[]", headers: { "x-api-key": apiKey } });
     await response.body?.cancel();
-    if (response.status !== 404) return;
+    // An unknown path answers like a wrong key; with the right key, 401 means "not serving it yet".
+    if (response.status !== 401) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} does not serve the ingest path after 60 s`);

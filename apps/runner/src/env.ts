@@ -90,6 +90,12 @@ function schema(production: boolean) {
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
     RUNNER_INGEST_LAG_THRESHOLD: count("100000", 1, 10 ** 12),
+    /** HTTP ingest requests per second per API key and process (token bucket, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 2000. */
+    RUNNER_INGEST_RATE_PER_KEY: count("2000", 0, 10 ** 9),
+    /** Ingest rejects (per event, with a reason) event times more than this far ahead of the receive time. Default 86400000 (1 day). */
+    RUNNER_INGEST_MAX_FUTURE_MS: count("86400000", 0, 10 ** 12),
+    /** Ingest rejects (per event) event times before this ISO-8601 instant. Default 2000-01-01T00:00:00Z. */
+    RUNNER_INGEST_NOT_BEFORE: z.iso.datetime({ offset: true, error: "must be an ISO-8601 date-time such as 2000-01-01T00:00:00Z" }).default("2000-01-01T00:00:00Z").transform((v) => Date.parse(v)),
     /** Comma-separated workspace ids: this runner only runs their deployments (sharding). Default: all. */
     RUNNER_WORKSPACE_IDS: z
       .string()
@@ -124,6 +130,9 @@ const ECHOABLE = new Set([
   "RUNNER_SINK_OUTAGE_MAX_MS",
   "RUNNER_POOL_CONCURRENCY",
   "RUNNER_INGEST_LAG_THRESHOLD",
+  "RUNNER_INGEST_RATE_PER_KEY",
+  "RUNNER_INGEST_MAX_FUTURE_MS",
+  "RUNNER_INGEST_NOT_BEFORE",
   "ALLOW_PRIVATE_WEBHOOKS",
 ]);
 

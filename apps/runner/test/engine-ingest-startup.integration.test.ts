@@ -1,7 +1,7 @@
 // A (re)starting runner serves HTTP before its reconciler has started the running deployments (as
 // main.ts does): until the first reconcile pass completed, a path key it does not know yet gets 503 +
-// Retry-After (clients retry), not 404 (clients give up); afterwards 202 for a running pipeline's
-// path and 404 for an unknown one.
+// Retry-After (clients retry), not 401 (clients give up); afterwards 202 for a running pipeline's
+// path and 401 for an unknown one (the answer a wrong API key gets).
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/engine/engine";
@@ -25,7 +25,7 @@ describe("engine: ingest while the runner starts", () => {
     await world?.close();
   });
 
-  it("answers 503 + Retry-After for unknown paths until the first reconcile pass completed, then 202 / 404", async () => {
+  it("answers 503 + Retry-After for unknown paths until the first reconcile pass completed, then 202 / 401", async () => {
     const pipeline = await createPipeline(world, "startup");
     const key = await createApiKey(world);
     const pathKey = uniqueName("startup").toLowerCase();
@@ -62,7 +62,7 @@ describe("engine: ingest while the runner starts", () => {
     await waitRunning(world, deploymentId);
     expect((await post(pathKey)).status).toBe(202);
     const unknown = await post(uniqueName("nowhere").toLowerCase());
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(401);
     expect(unknown.headers.get("retry-after")).toBeNull();
   });
 });

@@ -107,9 +107,13 @@ describe("engine: HTTP ingest to Postgres", () => {
     expect(rows.rowCount).toBe(0);
   });
 
-  it("answers 404 for an unknown path key and 401 for a bad key", async () => {
-    expect((await post("[]", key.token, "no-such-endpoint")).status).toBe(404);
-    expect((await post("[]", "slk_not-a-key")).status).toBe(401);
+  it("answers an unknown path key exactly like a bad key (401), so path keys cannot be probed", async () => {
+    const answer = async (response: Response) => ({ status: response.status, auth: response.headers.get("www-authenticate"), body: await response.text() });
+    const unknownPath = await answer(await post("[]", key.token, "no-such-endpoint"));
+    const badKey = await answer(await post("[]", "slk_not-a-key"));
+    expect(unknownPath.status).toBe(401);
+    expect(badKey).toEqual(unknownPath);
+    expect(await answer(await post("[]", "slk_not-a-key", "no-such-endpoint"))).toEqual(unknownPath);
   });
 
   it("refuses a revoked key within a second of the revocation notice", async () => {

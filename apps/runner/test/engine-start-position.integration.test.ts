@@ -70,7 +70,7 @@ describe("engine: start position", () => {
       const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(list), headers: { "x-api-key": key.token } });
       expect(res.status).toBe(202);
     };
-    // Written while the pipeline is stopped (ingest answers 404 then), straight to its first topic.
+    // Written while the pipeline is stopped (ingest answers 401 then), straight to its first topic.
     const produceWhileStopped = async (list: { id: string; userId: string }[]) => {
       const producer = world.kafka.producer({ name: "test" });
       await producer.send(list.map((e) => ({ topic: ingestTopic, key: e.userId, value: JSON.stringify(e) })));

@@ -96,10 +96,11 @@ export async function createSecret(world: World, value: string) {
 
 export type RunningEngine = { engine: Engine; http: HttpServer; registry: Registry; stop(mode?: "drain" | "abort"): Promise<void> };
 
-export async function startEngine(world: World, settings: Partial<EngineSettings> = {}): Promise<RunningEngine> {
+/** `prisma`: the control-plane client the engine uses (default the world's; a test may observe its queries). */
+export async function startEngine(world: World, settings: Partial<EngineSettings> = {}, prisma: PrismaClient = world.prisma): Promise<RunningEngine> {
   const registry = new Registry();
   const engine = createEngine({
-    prisma: world.prisma,
+    prisma,
     kafka: world.kafka,
     redis: world.redis,
     registry,

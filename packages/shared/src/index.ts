@@ -5,6 +5,7 @@ export * from "./events/json-value";
 export * from "./events/field-path";
 export * from "./events/duration";
 export * from "./events/event-time";
+export * from "./events/json-limits";
 export * from "./events/ip-address";
 export * from "./events/activity-event";
 export * from "./events/dead-letter-record";

@@ -5,7 +5,7 @@ import { openSecret, type PrismaClient } from "@sluice/db";
 import type { Kafka } from "@sluice/kafka";
 import type { Registry } from "prom-client";
 import type { Route } from "../http/router";
-import { createIngest } from "../ingest/ingest-route";
+import { createIngest, DEFAULT_INGEST_SETTINGS, type IngestSettings } from "../ingest/ingest-route";
 import type { Logger } from "../log";
 import { engineMetrics } from "./engine-metrics";
 import { DEFAULT_FEEDER_SETTINGS, type FeederSettings } from "./feeder";
@@ -22,6 +22,8 @@ export type EngineSettings = {
   pool: PoolSettings;
   /** Ingest answers 429 above this many messages of lag on its topic. Default 100000. */
   ingestLagThreshold: number;
+  /** Per-key rate limit and accepted event times of HTTP ingest. */
+  ingest: IngestSettings;
   /** Partitions without a watermark update for this long do not hold back windows. Default 30 s. */
   idlePartitionMs: number;
   /** Idle partitions of stateful stages get an empty batch this often, so due windows fire. Default 1000 ms. */
@@ -47,6 +49,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   feeder: DEFAULT_FEEDER_SETTINGS,
   pool: DEFAULT_POOL_SETTINGS,
   ingestLagThreshold: 100_000,
+  ingest: DEFAULT_INGEST_SETTINGS,
   idlePartitionMs: 30_000,
   tickMs: 1000,
   reconcileIntervalMs: 5000,
@@ -124,6 +127,7 @@ export function createEngine(options: {
     ready: () => reconciler.ready(),
     lagOf: (topic) => lag.lagOf(topic),
     lagThreshold: settings.ingestLagThreshold,
+    settings: settings.ingest,
     metrics,
     log,
   });

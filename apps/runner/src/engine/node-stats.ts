@@ -1,7 +1,7 @@
 // In-process per-node accumulators kept next to the Prometheus counters (reading prom-client values
 // back is awkward and async): totals since the process started, batch-latency samples since the last
 // drain, and per sink the newest event time written. The live-metrics publisher reads and drains them.
-import type { EventRecord } from "@sluice/shared";
+import { type EventRecord, MAX_EVENT_TIME_SKEW_MS } from "@sluice/shared";
 
 export type NodeCounters = { in: number; out: number; err: number; dlq: number };
 export type NodeError = { at: number; message: string };
@@ -84,9 +84,11 @@ export function createNodeStats(): NodeStats {
     },
     written(pipelineId, nodeId, events) {
       let max: number | null = null;
+      // An event claiming a time far ahead (a kafka-source producer's clock, a hostile client) would pin freshness at 0.
+      const latest = Date.now() + MAX_EVENT_TIME_SKEW_MS;
       for (const event of events) {
         const t = eventTimeMs(event);
-        if (t !== null && (max === null || t > max)) max = t;
+        if (t !== null && t <= latest && (max === null || t > max)) max = t;
       }
       if (max === null) return;
       const e = entry(pipelineId, nodeId);

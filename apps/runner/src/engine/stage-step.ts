@@ -19,7 +19,9 @@ import {
   type EventRecord,
   isJsonObject,
   type JsonValue,
+  MAX_EVENT_TIME_SKEW_MS,
   type NodeConfig,
+  type StatefulCoreResult,
   WindowCore,
 } from "@sluice/shared";
 import type { Logger } from "../log";
@@ -301,6 +303,11 @@ export async function runStageBatch(
   if (attempt > 1) deps.metrics.stats.retried(plan.pipelineId, head.id, batch.records.length);
 
 
+  /** On the last attempt, a failure the events may have caused (not a lost connection) is narrowed down to them. */
+  const isolating = (error: unknown) => finalAttempt && !isConnectionError(error);
+  const logIsolating = (nodeId: string, error: unknown, count: number) =>
+    deps.log.warn({ err: error, node: nodeId, attempt, events: count }, "node failed on its last attempt: bisecting the batch to dead-letter only the events that fail");
+
   /** Runs one node on what reached it; topic outputs go to `out`, the fused next node's input is returned. */
   async function step(nodeId: string, events: EventRecord[]): Promise<Pending | undefined> {
     const node = runtime.runtimes.get(nodeId);
@@ -308,20 +315,54 @@ export async function runStageBatch(
     deps.metrics.eventsIn.inc(label(nodeId), events.length);
     deps.metrics.stats.add(plan.pipelineId, nodeId, "in", events.length);
     const ctx: CoreContext = { now };
-    let result: CoreResult & { produce?: OutgoingMessage[] };
+    let result: NodeResult;
     try {
-      if (node.kind === "transform") result = await node.process(events, ctx);
-      else if (node.kind === "sink") {
-        const written = await node.write(events, ctx);
-        deps.metrics.stats.written(plan.pipelineId, nodeId, events);
-        result = { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
+      if (node.kind === "transform" || node.kind === "sink") {
+        const run = async (subset: EventRecord[]): Promise<NodeResult> => {
+          if (node.kind === "transform") return node.process(subset, ctx);
+          const written = await node.write(subset, ctx);
+          deps.metrics.stats.written(plan.pipelineId, nodeId, subset);
+          return { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
+        };
+        try {
+          result = await run(events);
+        } catch (error) {
+          if (!isolating(error)) throw error;
+          logIsolating(nodeId, error, events.length);
+          // Runs the halves again: a stateless node or an idempotent sink may (a retried job would too).
+          const isolated = await isolate(events, error, async (subset) => ({ result: await run(subset) }));
+          result = isolated.result;
+          events = isolated.kept;
+        }
       } else if (node.kind === "stateful") {
-        const core = node.restore(checkpoint?.core);
         const { own, others } = await partitionWatermarks(deps, plan.pipelineId, nodeId, batch.partition);
         // Pass 1 with what is known before the batch; the batch then reports this partition's new
         // watermark, and pass 2 (an empty batch, per the core protocol) fires what the new minimum allows.
         const before = others === undefined ? undefined : minOf(others, own);
-        const processed = core.process(events, before === undefined ? ctx : { ...ctx, watermark: before });
+        const ctxBefore = before === undefined ? ctx : { ...ctx, watermark: before };
+        let core = node.restore(checkpoint?.core);
+        let processed: StatefulCoreResult;
+        try {
+          processed = core.process(events, ctxBefore);
+        } catch (error) {
+          if (!isolating(error)) throw error;
+          logIsolating(nodeId, error, events.length);
+          // The core that threw may be half-updated: start again from the checkpoint, and before each
+          // part from a snapshot of the core so far, so the events that pass are applied exactly once.
+          core = node.restore(checkpoint?.core);
+          const isolated = await isolate(events, error, async (subset) => {
+            const saved = core.snapshot();
+            try {
+              return { result: core.process(subset, ctxBefore) };
+            } catch (partError) {
+              core = node.restore(saved);
+              throw partError;
+            }
+          });
+          // This partition's watermark after everything that was applied (and what that fires).
+          const settled = core.process([], ctxBefore);
+          processed = { ...mergeResults([isolated.result, settled]), watermark: settled.watermark };
+        }
         watermark = processed.watermark;
         if (others !== undefined) {
           const after = minOf(others, watermark ?? undefined);
@@ -338,7 +379,8 @@ export async function runStageBatch(
       // Retried with backoff; on the last attempt the batch's events at this node are dead-lettered,
       // so a bad batch never blocks the partition. A lost connection (sink or lookup down) is not the
       // events' fault: the batch is run again (the partition waits, lag and ingest's 429 push back)
-      // until the feeder's outage budget (RUNNER_SINK_OUTAGE_MAX_MS) runs out.
+      // until the feeder's outage budget (RUNNER_SINK_OUTAGE_MAX_MS) runs out. (Failures the events
+      // cause are narrowed down to them above, on the last attempt; what reaches here is the rest.)
       const unreachable = isConnectionError(error);
       const message = error instanceof Error ? error.message : String(error);
       deps.metrics.stats.error(plan.pipelineId, nodeId, message);
@@ -458,6 +500,45 @@ export async function runStageBatch(
   deps.metrics.stats.latency(plan.pipelineId, head.id, elapsedMs);
 }
 
+type NodeResult = CoreResult & { produce?: OutgoingMessage[] };
+
+/**
+ * Bisects `events` after `error` failed them all: each half runs again; a half that fails is split
+ * further, and a single event that fails goes to the node's error port with the node's error (for a
+ * sink: the database's reason). So one bad event costs about 2·log2(n) runs and never dead-letters
+ * its neighbours. `kept` are the events whose run succeeded, in order, aligned with the merged
+ * outputs of 1:1 nodes. A lost connection on the way is thrown (the batch waits for the outage).
+ */
+async function isolate(events: EventRecord[], error: unknown, run: (subset: EventRecord[]) => Promise<{ result: NodeResult }>): Promise<{ result: NodeResult; kept: EventRecord[] }> {
+  if (events.length === 1) {
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+    return { result: { outputs: {}, errors: [{ event: events[0]!, error: { code: NODE_FAILED, message } }] }, kept: [] };
+  }
+  const middle = Math.ceil(events.length / 2);
+  const parts: { result: NodeResult; kept: EventRecord[] }[] = [];
+  for (const half of [events.slice(0, middle), events.slice(middle)]) {
+    try {
+      parts.push({ ...(await run(half)), kept: half });
+    } catch (partError) {
+      if (isConnectionError(partError)) throw partError;
+      parts.push(await isolate(half, partError, run));
+    }
+  }
+  return { result: mergeResults(parts.map((p) => p.result)), kept: parts.flatMap((p) => p.kept) };
+}
+
+/** Results of consecutive parts of a batch as one: outputs, keys, errors and messages in order. */
+function mergeResults(results: NodeResult[]): NodeResult {
+  const merged: NodeResult = { outputs: {}, errors: [] };
+  for (const result of results) {
+    for (const [port, records] of Object.entries(result.outputs)) (merged.outputs[port] ??= []).push(...records);
+    for (const [port, keys] of Object.entries(result.keys ?? {})) ((merged.keys ??= {})[port] ??= []).push(...keys);
+    merged.errors.push(...result.errors);
+    if (result.produce) (merged.produce ??= []).push(...result.produce);
+  }
+  return merged;
+}
+
 const LATENCY_SAMPLE_EVERY = 8;
 let latencySampled = 0;
 
@@ -485,7 +566,8 @@ async function partitionWatermarks(deps: StepDeps, pipelineId: string, nodeId: s
   const result: { own?: number; others?: number } = {};
   for (const [field, value] of Object.entries(all)) {
     const [wm, at] = value.split(":").map(Number);
-    if (wm === undefined || at === undefined || Number.isNaN(wm)) continue;
+    // A watermark stored before event times were bounded may lie far ahead: it would make every event late.
+    if (wm === undefined || at === undefined || Number.isNaN(wm) || wm > now + MAX_EVENT_TIME_SKEW_MS) continue;
     if (field === String(partition)) result.own = wm;
     else if (now - at <= idleMs) result.others = result.others === undefined ? wm : Math.min(result.others, wm);
   }

@@ -2,13 +2,14 @@
 // rules, and answers 202 only after Kafka acknowledged every accepted event (and the dead-letter
 // records of the rejected ones). A malformed body writes nothing. When the first topic's consumers
 // fall behind past the threshold, clients get 429 with Retry-After instead of growing the backlog.
-// A path key no running pipeline uses gets 404, or 503 + Retry-After while the engine's first
-// reconcile pass has not completed (a restarted runner that has not started its deployments yet).
-import { randomUUID } from "node:crypto";
+// A path key no running pipeline uses gets the same 401 as a wrong API key (so path keys cannot be
+// probed), or 503 + Retry-After while the engine's first reconcile pass has not completed (a
+// restarted runner that has not started its deployments yet).
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
 import { hashToken, type PrismaClient } from "@sluice/db";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
-import { defaultPartitionKey, encodeDeadLetterHeaders, type EventRecord, normalizeIngestPayload } from "@sluice/shared";
+import { DEFAULT_EVENT_TIME_WINDOW, defaultPartitionKey, encodeDeadLetterHeaders, type EventRecord, type EventTimeWindow, normalizeIngestPayload } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../engine/engine-metrics";
 import type { Plan } from "@sluice/shared";
@@ -23,10 +24,22 @@ const MAX_BODY_BYTES = 10_000_000;
 const KEY_CACHE_MS = 1000;
 const LAST_USED_EVERY_MS = 60_000;
 
-type KeyRow = { id: string; workspaceId: string; pipelineId: string | null };
+export type IngestSettings = {
+  /** Requests per second per API key and runner process (token bucket, burst of one second); 0 = no limit. Default 2000. */
+  ratePerKey: number;
+  /** Event times accepted relative to the receive time; others are rejected per event. Default 2000-01-01 … now + 1 day. */
+  eventTimeWindow: EventTimeWindow;
+};
+
+export const DEFAULT_INGEST_SETTINGS: IngestSettings = { ratePerKey: 2000, eventTimeWindow: DEFAULT_EVENT_TIME_WINDOW };
+
+type KeyRow = { id: string; hash: string; workspaceId: string; pipelineId: string | null };
 type IngestTarget = { workspaceId: string; pipelineId: string; entry: Plan["ingest"][number]; keyFor(topic: string, event: EventRecord): string | null };
 
 export type Ingest = { routes: Route[]; start(): Promise<void> };
+
+const unauthorized = () =>
+  new HttpError(401, "unauthorized", "unknown endpoint, or missing, unknown or revoked API key for it", { "www-authenticate": "ApiKey" });
 
 export function createIngest(deps: {
   prisma: PrismaClient;
@@ -39,21 +52,60 @@ export function createIngest(deps: {
   ready(): boolean;
   lagOf(topic: string): number;
   lagThreshold: number;
+  settings?: IngestSettings;
   metrics: EngineMetrics;
   log: Logger;
 }): Ingest {
-  const cache = new Map<string, { row: KeyRow | null; until: number }>();
+  const settings = deps.settings ?? DEFAULT_INGEST_SETTINGS;
+  // Keyed by the API key ids that running http-ingest nodes name (the only keys any endpoint
+  // accepts), never by what clients send: a flood of made-up keys costs a hash each and no query,
+  // and the map stays as small as the set of running endpoints. A key created later cannot be in
+  // it (an endpoint names it only from its next deployment on); revocations are announced on Redis.
+  const cache = new Map<string, { row: Promise<KeyRow | null>; until: number }>();
   const lastUsed = new Map<string, number>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
 
-  async function lookupKey(token: string): Promise<KeyRow | null> {
-    const hash = hashToken(token);
+  function keyById(id: string): Promise<KeyRow | null> {
     const now = Date.now();
-    const hit = cache.get(hash);
+    const hit = cache.get(id);
     if (hit && hit.until > now) return hit.row;
-    const row = await deps.prisma.apiKey.findFirst({ where: { hash, revokedAt: null }, select: { id: true, workspaceId: true, pipelineId: true } });
+    // Concurrent requests share one query.
+    const row = deps.prisma.apiKey.findFirst({ where: { id, revokedAt: null }, select: { id: true, hash: true, workspaceId: true, pipelineId: true } });
     if (cache.size > 10_000) cache.clear();
-    cache.set(hash, { row, until: now + KEY_CACHE_MS });
+    cache.set(id, { row, until: now + KEY_CACHE_MS });
+    row.catch(() => cache.delete(id));
     return row;
+  }
+
+  /** The candidate whose named key the token is (same workspace; a pipeline-scoped key only for its pipeline). */
+  async function authenticate(candidates: IngestTarget[], token: string | undefined): Promise<{ key: KeyRow; target: IngestTarget } | undefined> {
+    // Hashed even when nothing can match, so an unknown path answers like a wrong key.
+    const hash = Buffer.from(hashToken(token ?? ""), "hex");
+    for (const target of candidates) {
+      const key = await keyById(target.entry.config.apiKeyId).catch((err: unknown) => {
+        deps.log.warn({ err }, "API key lookup failed");
+        throw new HttpError(503, "unavailable", "cannot check API keys right now; retry shortly", { "retry-after": "1" });
+      });
+      if (!token || !key || key.workspaceId !== target.workspaceId || (key.pipelineId !== null && key.pipelineId !== target.pipelineId)) continue;
+      const stored = Buffer.from(key.hash, "hex");
+      if (stored.length === hash.length && timingSafeEqual(stored, hash)) return { key, target };
+    }
+    return undefined;
+  }
+
+  /** Token bucket per API key: undefined when the request may go on, else the seconds to wait. */
+  function throttle(keyId: string): number | undefined {
+    const rate = settings.ratePerKey;
+    if (rate <= 0) return undefined;
+    const now = Date.now();
+    const bucket = buckets.get(keyId) ?? { tokens: rate, at: now };
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    if (buckets.size > 10_000) buckets.clear();
+    buckets.set(keyId, bucket);
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+    bucket.tokens -= 1;
+    return undefined;
   }
 
   function touch(keyId: string) {
@@ -69,20 +121,17 @@ export function createIngest(deps: {
     maxBodyBytes: MAX_BODY_BYTES,
     async handler({ req, res, params, body }) {
       const candidates = deps.targets(params["key"] ?? "");
-      if (candidates.length === 0) {
-        // A restarted runner has not started its deployments yet: a 404 would tell clients to give up.
-        if (!deps.ready()) throw new HttpError(503, "starting", "the runner is starting and does not know this path yet; retry shortly", { "retry-after": "1" });
-        throw new HttpError(404, "not_found", "no running pipeline receives events at this path");
-      }
+      // A restarted runner has not started its deployments yet: a 401 would tell clients to give up.
+      if (candidates.length === 0 && !deps.ready()) throw new HttpError(503, "starting", "the runner is starting and does not know this path yet; retry shortly", { "retry-after": "1" });
       const header = req.headers["x-api-key"];
-      const token = Array.isArray(header) ? header[0] : header;
-      const key = token ? await lookupKey(token) : null;
       // The endpoint accepts exactly the API key its http-ingest node names (same workspace, and if
-      // the key is pipeline-scoped, this pipeline).
-      const target =
-        key && candidates.find((c) => c.workspaceId === key.workspaceId && c.entry.config.apiKeyId === key.id && (key.pipelineId === null || key.pipelineId === c.pipelineId));
-      if (!key || !target) throw new HttpError(401, "unauthorized", "missing, unknown or revoked API key for this endpoint", { "www-authenticate": "ApiKey" });
+      // the key is pipeline-scoped, this pipeline). An unknown path gets the same answer.
+      const authenticated = await authenticate(candidates, Array.isArray(header) ? header[0] : header);
+      if (!authenticated) throw unauthorized();
+      const { key, target } = authenticated;
       touch(key.id);
+      const wait = throttle(key.id);
+      if (wait !== undefined) throw new HttpError(429, "rate_limited", `more than ${settings.ratePerKey} requests per second with this API key; retry in ${wait} s`, { "retry-after": String(wait) });
 
       const { entry } = target;
       const lag = deps.lagOf(entry.topic);
@@ -92,12 +141,15 @@ export function createIngest(deps: {
 
       const raw = await body();
       if (raw.length > entry.config.maxBodyBytes) throw new HttpError(413, "payload_too_large", `request body exceeds ${entry.config.maxBodyBytes} bytes`);
-      const parsed = parseBody(raw.toString("utf8"));
+      const text = decodeUtf8(raw);
+      if (text === undefined) throw new HttpError(400, "malformed_body", "body is not valid UTF-8");
+      const parsed = parseBody(text);
       if (!parsed.ok) throw new HttpError(400, "malformed_body", parsed.reason);
       const receivedAt = Date.now();
       const result = normalizeIngestPayload(parsed.value, entry.config, {
         receivedAt,
         newId: randomUUID,
+        eventTimeWindow: settings.eventTimeWindow,
         ...(req.socket.remoteAddress ? { clientIp: req.socket.remoteAddress } : {}),
         ...(typeof req.headers["user-agent"] === "string" ? { userAgent: req.headers["user-agent"] } : {}),
       });
@@ -122,7 +174,12 @@ export function createIngest(deps: {
         });
       }
       // Acknowledged by Kafka (acks=all) before we say "accepted".
-      if (messages.length > 0) await deps.producer.send(messages);
+      if (messages.length > 0) {
+        await deps.producer.send(messages).catch((err: unknown) => {
+          deps.log.warn({ err, pipeline: target.pipelineId }, "ingest could not write to Kafka");
+          throw new HttpError(503, "unavailable", "events could not be stored right now; nothing was accepted, retry shortly", { "retry-after": "1" });
+        });
+      }
       tapOutputs(undefined, target.pipelineId, entry.nodeId, "out", result.accepted);
       const labels = { pipeline: target.pipelineId, node: entry.nodeId };
       deps.metrics.eventsOut.inc(labels, result.accepted.length);
@@ -145,11 +202,23 @@ export function createIngest(deps: {
     routes: [route],
     async start() {
       await deps.subscriber.subscribe(API_KEY_REVOKED_CHANNEL);
-      deps.subscriber.on("message", (channel: string, hash: string) => {
-        if (channel === API_KEY_REVOKED_CHANNEL) cache.delete(hash.trim());
+      deps.subscriber.on("message", (channel: string) => {
+        // Rare: dropping every entry is simpler than a hash index and costs one query per running key.
+        if (channel === API_KEY_REVOKED_CHANNEL) cache.clear();
       });
     },
   };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The body as text, or undefined when it is not valid UTF-8 (decoding would silently replace bytes). */
+function decodeUtf8(raw: Buffer): string | undefined {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A JSON document (array, object, `{ batch }`) or NDJSON (one event per line). */

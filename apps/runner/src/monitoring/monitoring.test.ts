@@ -67,6 +67,8 @@ describe("node stats", () => {
     stats.add("p", "n", "in", 2);
     stats.latency("p", "n", 5);
     stats.written("p", "n", [{ timestamp: 1000 }, { timestamp: "1970-01-01T00:00:02.000Z" }, { id: "x" }]);
+    // A time far in the future is not "the newest written": freshness would read 0 from then on.
+    stats.written("p", "n", [{ timestamp: "9999-12-31T23:59:59Z" }, { timestamp: 8.64e15 }]);
     expect(stats.get("p", "n")).toMatchObject({ in: 5, maxEventTimeMs: 2000 });
     expect(stats.drainLatency("p", "n")).toEqual([5]);
     expect(stats.drainLatency("p", "n")).toEqual([]);

@@ -21,3 +21,12 @@ export function toRecordError(error: unknown): RecordError {
   if (error instanceof Error) return { code: "core.failure", message: error.message };
   return { code: "core.failure", message: String(error) };
 }
+
+/**
+ * A copy of `entries` without a prototype, for objects keyed by user data: `__proto__`,
+ * `constructor` or `toString` are then ordinary keys (a plain object would read Object.prototype's
+ * members for them, and assigning `__proto__` would replace its prototype instead of storing a value).
+ */
+export function dictionary<V>(entries: Readonly<Record<string, V>> = {}): Record<string, V> {
+  return Object.assign(Object.create(null) as Record<string, V>, entries);
+}

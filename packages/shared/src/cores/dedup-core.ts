@@ -1,8 +1,9 @@
 import { durationMs } from "../events/duration";
+import { MAX_EVENT_TIME_SKEW_MS } from "../events/event-time";
 import type { EventRecord } from "../events/json-value";
 import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
-import { mustCompile } from "./core-helpers";
+import { dictionary, mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
 import { timedAndKeyed } from "./event-time-clock";
 
@@ -31,6 +32,8 @@ export function initialDedupState(): DedupState {
  */
 export class DedupCore implements StatefulCore<DedupState> {
   private readonly state: DedupState;
+  /** `state.seen` while running: a Map, so keys such as `__proto__` or `constructor` are ordinary keys. */
+  private readonly seen: Map<string, number>;
   private readonly key: CompiledExpression<"key">;
   private readonly windowMs: number;
   /** Purge granularity: fine enough to bound memory, coarse enough to keep buckets few. */
@@ -39,19 +42,24 @@ export class DedupCore implements StatefulCore<DedupState> {
   constructor(private readonly config: NodeConfig<"dedup">, state?: DedupState) {
     if (state && state.version !== 1) throw new Error(`Unsupported dedup state version ${String(state.version)}`);
     this.state = state ? structuredClone(state) : initialDedupState();
+    this.seen = new Map(Object.entries(this.state.seen));
+    this.state.seen = {};
+    this.state.buckets = dictionary(this.state.buckets);
     this.key = mustCompile(config.key, "key", "Dedup key");
     this.windowMs = durationMs(config.window);
     this.bucketMs = Math.max(1_000, Math.floor(this.windowMs / 16));
   }
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
+    // A clock a far-future event moved before event times were bounded: every key would expire at once.
+    if (this.state.maxEventTime !== null && this.state.maxEventTime > ctx.now + MAX_EVENT_TIME_SKEW_MS) this.state.maxEventTime = null;
     const out: EventRecord[] = [];
     const duplicates: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const { event, eventTime, key } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.key.evaluate({ event, now: ctx.now }), errors)) {
+    for (const { event, eventTime, key } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.key.evaluate({ event, now: ctx.now }), errors, ctx.now)) {
       const newest = this.state.maxEventTime === null ? eventTime : Math.max(this.state.maxEventTime, eventTime);
       this.state.maxEventTime = newest;
-      const expiresAt = this.state.seen[key];
+      const expiresAt = this.seen.get(key);
       if (expiresAt !== undefined && expiresAt > newest) {
         duplicates.push(event);
         continue;
@@ -64,11 +72,11 @@ export class DedupCore implements StatefulCore<DedupState> {
   }
 
   snapshot(): DedupState {
-    return structuredClone(this.state);
+    return { ...structuredClone(this.state), seen: Object.fromEntries(this.seen) };
   }
 
   private remember(key: string, expiresAt: number): void {
-    this.state.seen[key] = expiresAt;
+    this.seen.set(key, expiresAt);
     const bucket = String(Math.floor(expiresAt / this.bucketMs));
     (this.state.buckets[bucket] ??= []).push(key);
   }
@@ -80,8 +88,8 @@ export class DedupCore implements StatefulCore<DedupState> {
     for (const [bucket, keys] of Object.entries(this.state.buckets)) {
       if ((Number(bucket) + 1) * this.bucketMs > newest) continue;
       for (const key of keys) {
-        const expiresAt = this.state.seen[key];
-        if (expiresAt !== undefined && expiresAt <= newest) delete this.state.seen[key];
+        const expiresAt = this.seen.get(key);
+        if (expiresAt !== undefined && expiresAt <= newest) this.seen.delete(key);
       }
       delete this.state.buckets[bucket];
     }

@@ -1,7 +1,7 @@
 import { toRecordError } from "./core-helpers";
 import { getPath } from "../events/field-path";
 import type { EventRecord } from "../events/json-value";
-import { toEpochMs } from "../events/event-time";
+import { describeTime, EARLIEST_EVENT_TIME_MS, MAX_EVENT_TIME_SKEW_MS, toEpochMs } from "../events/event-time";
 
 /**
  * Event-time bookkeeping shared by windows and sessions. `maxEventTime` is this partition's newest
@@ -16,6 +16,18 @@ export function eventTimeOf(event: EventRecord, field: string): number | undefin
 
 export function observe(clock: ClockState, eventTime: number): void {
   clock.maxEventTime = clock.maxEventTime === null ? eventTime : Math.max(clock.maxEventTime, eventTime);
+}
+
+/**
+ * Checkpoints written before event times were bounded (outOfRangeError) may hold a clock a
+ * far-future event moved: it is forgotten, or every later event would stay late. A clock that
+ * only followed accepted events is never that far ahead of processing time.
+ */
+export function forgetFutureClock(clock: ClockState, now: number): void {
+  const latest = now + MAX_EVENT_TIME_SKEW_MS;
+  if (clock.maxEventTime === null || clock.maxEventTime <= latest) return;
+  clock.maxEventTime = null;
+  if (clock.watermark !== null && clock.watermark > latest) clock.watermark = null;
 }
 
 /** This partition's candidate watermark: newest event time minus the out-of-order delay. */
@@ -42,7 +54,7 @@ export function isTooLate(end: number, allowedLatenessMs: number, watermark: num
 export function tooLateError(eventTime: number, watermark: number | null): { code: string; message: string } {
   return {
     code: "event.too-late",
-    message: `Event time ${new Date(eventTime).toISOString()} is beyond the allowed lateness (watermark ${watermark === null ? "none" : new Date(watermark).toISOString()})`,
+    message: `Event time ${describeTime(eventTime)} is beyond the allowed lateness (watermark ${watermark === null ? "none" : describeTime(watermark)})`,
   };
 }
 
@@ -51,19 +63,39 @@ export function missingEventTimeError(field: string): { code: string; message: s
 }
 
 /**
- * The events of a batch that have an event time and a computable key, in order. An event without
- * either becomes a failure in `errors` (its error output) instead; the batch goes on.
+ * An event time a stateful node refuses: more than MAX_EVENT_TIME_SKEW_MS ahead of processing time
+ * (it would move the watermark, or dedup's clock, so far that every later event is late or expired),
+ * or before year 1 (window ids and ends must stay printable dates).
+ */
+export function outOfRangeError(eventTime: number, now: number): { code: string; message: string } | undefined {
+  if (eventTime > now + MAX_EVENT_TIME_SKEW_MS) {
+    return { code: "event-time.out-of-range", message: `Event time ${describeTime(eventTime)} is more than 24 hours ahead of processing time ${describeTime(now)}` };
+  }
+  if (eventTime < EARLIEST_EVENT_TIME_MS) return { code: "event-time.out-of-range", message: `Event time ${describeTime(eventTime)} is before year 1` };
+  return undefined;
+}
+
+/**
+ * The events of a batch that have an event time in range (see outOfRangeError; `now` is the
+ * batch's processing time) and a computable key, in order. Any other event becomes a failure in
+ * `errors` (its error output) instead; the batch goes on.
  */
 export function* timedAndKeyed<K>(
   batch: readonly EventRecord[],
   eventTimeField: string,
   keyOf: (event: EventRecord) => K,
   errors: { event: EventRecord; error: { code: string; message: string } }[],
+  now: number,
 ): Generator<{ event: EventRecord; eventTime: number; key: K }> {
   for (const event of batch) {
     const eventTime = eventTimeOf(event, eventTimeField);
     if (eventTime === undefined) {
       errors.push({ event, error: missingEventTimeError(eventTimeField) });
+      continue;
+    }
+    const outOfRange = outOfRangeError(eventTime, now);
+    if (outOfRange) {
+      errors.push({ event, error: outOfRange });
       continue;
     }
     let key: K;

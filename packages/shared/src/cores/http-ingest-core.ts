@@ -1,6 +1,7 @@
 import { IncomingEvent } from "../events/activity-event";
 import { fastIncomingEvent } from "../events/incoming-event-fast";
-import { toIso } from "../events/event-time";
+import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow, eventTimeOutsideWindow, toEpochMs, toIso } from "../events/event-time";
+import { describeJsonProblem, findJsonProblem } from "../events/json-limits";
 import { type EventRecord, isJsonObject, type JsonObject, JsonValue } from "../events/json-value";
 import type { NodeConfig } from "../nodes/registry";
 
@@ -12,6 +13,8 @@ export type IngestOptions = {
   /** Filled into context.ip / context.userAgent when the event does not carry them. */
   clientIp?: string;
   userAgent?: string;
+  /** Event times accepted relative to `receivedAt`; others are rejected per event. Default DEFAULT_EVENT_TIME_WINDOW. */
+  eventTimeWindow?: EventTimeWindow;
 };
 
 export type IngestRejection = {
@@ -38,7 +41,15 @@ export function normalizeIngestPayload(body: unknown, config: NodeConfig<"http-i
   const accepted: EventRecord[] = [];
   const rejected: IngestRejection[] = [];
   const receivedAtIso = toIso(options.receivedAt);
-  items.forEach((item, index) => {
+  const window = options.eventTimeWindow ?? DEFAULT_EVENT_TIME_WINDOW;
+  for (const [index, item] of items.entries()) {
+    // Before zod, whose schemas recurse: a deeply nested item fails the request (400), nothing is written.
+    const problem = findJsonProblem(item);
+    if (problem?.kind === "depth") return { ok: false, status: 400, message: `Event ${index}: ${describeJsonProblem(problem)}` };
+    if (problem) {
+      rejected.push({ index, event: asRecord(item), issues: [{ path: problem.path, message: describeJsonProblem(problem) }] });
+      continue;
+    }
     const fast = fastIncomingEvent(item);
     const parsed = fast ? { success: true as const, data: fast } : IncomingEvent.safeParse(item);
     if (!parsed.success || (config.requireEventId && parsed.data.id === undefined)) {
@@ -49,10 +60,17 @@ export function normalizeIngestPayload(body: unknown, config: NodeConfig<"http-i
           ? [{ path: "id", message: "Event id is required by this endpoint" }]
           : parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
       });
-      return;
+      continue;
+    }
+    const eventTime = parsed.data.timestamp === undefined ? undefined : toEpochMs(parsed.data.timestamp);
+    // A time no date can hold (epoch ms past year 275760) or outside the window would stall windows and sessions.
+    const outside = parsed.data.timestamp === undefined ? undefined : eventTime === undefined ? "not a representable time" : eventTimeOutsideWindow(eventTime, options.receivedAt, window);
+    if (outside) {
+      rejected.push({ index, event: asRecord(item), issues: [{ path: "timestamp", message: outside }] });
+      continue;
     }
     accepted.push(canonicalEvent(parsed.data, options, receivedAtIso));
-  });
+  }
   return { ok: true, accepted, rejected };
 }
 

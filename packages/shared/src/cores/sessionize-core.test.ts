@@ -3,6 +3,9 @@ import type { EventRecord } from "../events/json-value";
 import { SessionizeConfig } from "../nodes/transforms/sessionize";
 import { SessionizeCore, type SessionizeState } from "./sessionize-core";
 
+/** Processing time of the batches: after every event time used here (cores refuse events over a day ahead). */
+const NOW = Date.parse("2024-05-02T00:00:00Z");
+
 const base = Date.parse("2024-05-01T10:00:00Z");
 const event = (id: string, user: string, minute: number, type = "page_view"): EventRecord => ({
   id,
@@ -12,7 +15,7 @@ const event = (id: string, user: string, minute: number, type = "page_view"): Ev
   context: { page: { path: `/${id}` } },
 });
 const config = SessionizeConfig.parse({ inactivityGap: "10m", maxDuration: "1h", watermarkDelay: "1m", allowedLateness: "10m" });
-const ctx = { now: 0 };
+const ctx = { now: NOW };
 
 describe("SessionizeCore", () => {
   it("merges a late event that bridges two emitted sessions and reports the superseded id", () => {
@@ -39,9 +42,9 @@ describe("SessionizeCore", () => {
 
   it("holds sessions back until the minimum watermark across partitions passes their end", () => {
     const core = new SessionizeCore(config);
-    core.process([event("a", "u1", 0)], { now: 0, watermark: null });
-    expect(core.process([event("b", "u1", 30)], { now: 0, watermark: base + 5 * 60_000 }).outputs.sessions).toEqual([]);
-    expect(core.process([], { now: 0, watermark: base + 10 * 60_000 }).outputs.sessions).toHaveLength(1);
+    core.process([event("a", "u1", 0)], { now: NOW, watermark: null });
+    expect(core.process([event("b", "u1", 30)], { now: NOW, watermark: base + 5 * 60_000 }).outputs.sessions).toEqual([]);
+    expect(core.process([], { now: NOW, watermark: base + 10 * 60_000 }).outputs.sessions).toHaveLength(1);
   });
 
   it("continues identically from a serialised snapshot", () => {
@@ -50,7 +53,7 @@ describe("SessionizeCore", () => {
     const minute = (b: number, i: number) => (i === 4 && b >= 2 ? b * 15 - 28 : b * 15 + i * 2);
     const batches = Array.from({ length: 10 }, (_, b) =>
       Array.from({ length: 5 }, (_, i) => event(`${b}-${i}`, `u${i % 2}`, minute(b, i), i % 2 ? "click" : "page_view")));
-    const endOfStream = { now: 0, watermark: Number.MAX_SAFE_INTEGER };
+    const endOfStream = { now: NOW, watermark: Number.MAX_SAFE_INTEGER };
     const straight = new SessionizeCore(config);
     const expected = [...batches.map((batch) => straight.process(batch, ctx)), straight.process([], endOfStream)];
     const first = new SessionizeCore(config);
@@ -66,7 +69,7 @@ describe("SessionizeCore", () => {
   it("falls back to the anonymous id with the default user key", () => {
     const core = new SessionizeCore(SessionizeConfig.parse({ watermarkDelay: "0s" }));
     core.process([{ id: "a", type: "click", userId: null, anonymousId: "anon-1", timestamp: base }], ctx);
-    const result = core.process([], { now: 0, watermark: base + 3_600_000 });
+    const result = core.process([], { now: NOW, watermark: base + 3_600_000 });
     expect(result.outputs.sessions?.[0]?.userKey).toBe("anon-1");
   });
 });

@@ -4,9 +4,9 @@ import { getPath } from "../events/field-path";
 import type { EventRecord, JsonValue } from "../events/json-value";
 import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
-import { mustCompile } from "./core-helpers";
+import { dictionary, mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
+import { advanceWatermark, type ClockState, forgetFutureClock, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions } from "./event-time-slot";
 
 type SessionizeConfig = NodeConfig<"sessionize">;
@@ -42,6 +42,8 @@ export function initialSessionizeState(): SessionizeState {
  */
 export class SessionizeCore implements StatefulCore<SessionizeState> {
   private readonly state: SessionizeState;
+  /** `state.users` while running: a Map, so user keys such as `__proto__` are ordinary keys. */
+  private readonly users: Map<string, EventTimeSlot<SessionSummary>[]>;
   private readonly userKey: CompiledExpression<"key">;
   private readonly gapMs: number;
   private readonly maxDurationMs: number;
@@ -51,6 +53,8 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
   constructor(private readonly config: SessionizeConfig, state?: SessionizeState) {
     if (state && state.version !== 1) throw new Error(`Unsupported sessionize state version ${String(state.version)}`);
     this.state = state ? structuredClone(state) : initialSessionizeState();
+    this.users = new Map(Object.entries(this.state.users));
+    this.state.users = {};
     this.userKey = mustCompile(config.userKey, "key", "User key");
     this.gapMs = durationMs(config.inactivityGap);
     this.maxDurationMs = durationMs(config.maxDuration);
@@ -59,11 +63,12 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
   }
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
+    forgetFutureClock(this.state.clock, ctx.now);
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const { event, eventTime, key: user } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.userKey.evaluate({ event, now: ctx.now }), errors)) {
-      const slots = mergeIntoSessions(this.state.users[user] ?? [], eventTime, this.summarise(event, eventTime), {
+    for (const { event, eventTime, key: user } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.userKey.evaluate({ event, now: ctx.now }), errors, ctx.now)) {
+      const slots = mergeIntoSessions(this.users.get(user) ?? [], eventTime, this.summarise(event, eventTime), {
         gapMs: this.gapMs,
         maxDurationMs: this.maxDurationMs,
         allowedLatenessMs: this.latenessMs,
@@ -73,7 +78,7 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
       });
       observe(this.state.clock, eventTime);
       if (slots) {
-        this.state.users[user] = slots;
+        this.users.set(user, slots);
         for (const slot of slots) if (slot.dirty) this.state.nextDueAt = earliest(this.state.nextDueAt, slot.end);
       } else if (this.config.lateEvents === "late-port") {
         late.push(event);
@@ -87,7 +92,7 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
   }
 
   snapshot(): SessionizeState {
-    return structuredClone(this.state);
+    return { ...structuredClone(this.state), users: Object.fromEntries(structuredClone(this.users)) };
   }
 
   private summarise(event: EventRecord, eventTime: number): SessionSummary {
@@ -96,7 +101,7 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
     return {
       eventCount: 1,
       pageViews: type === this.config.pageViewType ? 1 : 0,
-      eventTypes: { [type]: 1 },
+      eventTypes: dictionary({ [type]: 1 }),
       firstTime: eventTime,
       firstPage: page,
       lastTime: eventTime,
@@ -108,12 +113,12 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
     if (!isDue(this.state.nextDueAt, watermark)) return [];
     const emitted: { user: string; slot: EventTimeSlot<SessionSummary> }[] = [];
     let nextDueAt: number | null = null;
-    for (const [user, slots] of Object.entries(this.state.users)) {
+    for (const [user, slots] of this.users) {
       const result = collectReady(slots, watermark, this.latenessMs);
       for (const slot of result.ready) emitted.push({ user, slot });
       nextDueAt = earliest(nextDueAt, result.nextDueAt);
-      if (result.kept.length === 0) delete this.state.users[user];
-      else this.state.users[user] = result.kept;
+      if (result.kept.length === 0) this.users.delete(user);
+      else this.users.set(user, result.kept);
     }
     this.state.nextDueAt = nextDueAt;
     emitted.sort((a, b) => a.slot.end - b.slot.end || a.slot.start - b.slot.start || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
@@ -142,7 +147,7 @@ function sessionId(user: string, start: number): string {
 
 /** Earlier first event wins the landing page, later last event the exit page (ties keep `a`). */
 function mergeSummaries(a: SessionSummary, b: SessionSummary): SessionSummary {
-  const eventTypes = { ...a.eventTypes };
+  const eventTypes = dictionary(a.eventTypes);
   for (const [type, count] of Object.entries(b.eventTypes)) eventTypes[type] = (eventTypes[type] ?? 0) + count;
   const first = b.firstTime < a.firstTime ? b : a;
   const last = b.lastTime > a.lastTime ? b : a;

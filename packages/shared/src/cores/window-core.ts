@@ -6,7 +6,7 @@ import type { NodeConfig } from "../nodes/registry";
 import { type Accumulator, accumulate, aggregateResult, emptyAccumulator, mergeAccumulators } from "./aggregations";
 import { mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, isTooLate, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
+import { advanceWatermark, type ClockState, forgetFutureClock, isTooLate, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions, newSlot } from "./event-time-slot";
 
 type WindowConfig = NodeConfig<"window">;
@@ -64,10 +64,11 @@ export class WindowCore implements StatefulCore<WindowState> {
   }
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
+    forgetFutureClock(this.state.clock, ctx.now);
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const { event, eventTime, key: values } of timedAndKeyed(batch, this.config.eventTimeField, (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })), errors)) {
+    for (const { event, eventTime, key: values } of timedAndKeyed(batch, this.config.eventTimeField, (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })), errors, ctx.now)) {
       const accepted = this.config.kind === "session"
         ? this.addToSession(JSON.stringify(values), values, eventTime, event, watermark)
         : this.addToFixedWindows(JSON.stringify(values), values, eventTime, event, watermark);

@@ -48,12 +48,18 @@ function setSegments(target: JsonObject, segments: string[], value: JsonValue): 
   if (head === undefined) return target;
   const copy: JsonObject = { ...target };
   if (rest.length === 0) {
-    copy[head] = value;
+    setOwn(copy, head, value);
     return copy;
   }
-  const child = target[head];
-  copy[head] = setSegments(isJsonObject(child) ? child : {}, rest, value);
+  const child = Object.hasOwn(target, head) ? target[head] : undefined;
+  setOwn(copy, head, setSegments(isJsonObject(child) ? child : {}, rest, value));
   return copy;
+}
+
+/** `record[key] = value`, except that `__proto__` becomes a field instead of replacing the prototype. */
+function setOwn(record: JsonObject, key: string, value: JsonValue): void {
+  if (key === "__proto__") Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  else record[key] = value;
 }
 
 /** Returns a copy of `record` without `path`; the same object when the path does not exist. */
