@@ -4,6 +4,7 @@
 import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSdk } from "../../../packages/sdk/build";
 import { createClient } from "../../../packages/sdk/src/index";
 import { startHttpServer } from "../src/http/server";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
@@ -23,8 +24,11 @@ describe("JS SDK against the runner's ingest", () => {
   let running: RunningEngine;
   let sinkDb: pg.Client;
   let key: { token: string; id: string };
+  let publishable: { token: string; id: string };
   const table = uniqueName("sdk").replace(/-/g, "_");
   const pathKey = uniqueName("sdk").toLowerCase();
+  const browserPath = uniqueName("browser").toLowerCase();
+  const shop = "https://shop.example.com";
 
   beforeAll(async () => {
     world = await createWorld();
@@ -33,12 +37,10 @@ describe("JS SDK against the runner's ingest", () => {
     const pipeline = await createPipeline(world, "sdk");
     key = await createApiKey(world, pipeline.id);
     running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
+    const sinkGraph = (path: string, apiKeyId: string) =>
       graph(
         [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "ingest", type: "http-ingest", config: { pathKey: path, apiKeyId } },
           {
             id: "sink",
             type: "postgres-sink",
@@ -59,8 +61,15 @@ describe("JS SDK against the runner's ingest", () => {
           },
         ],
         [["ingest", "sink"]],
-      ),
-    );
+      );
+    const { deploymentId } = await deploy(world, pipeline.id, sinkGraph(pathKey, key.id));
+    // A second endpoint for web pages, with a publishable key that allows one origin.
+    const browserPipeline = await createPipeline(world, "sdk-browser");
+    publishable = await createApiKey(world, browserPipeline.id);
+    await world.prisma.apiKey.update({ where: { id: publishable.id }, data: { publishable: true, allowedOrigins: [shop] } });
+    const browser = await deploy(world, browserPipeline.id, sinkGraph(browserPath, publishable.id));
+    await waitRunning(world, browser.deploymentId);
+    await buildSdk({ declarations: false });
     await waitRunning(world, deploymentId);
   });
 
@@ -127,5 +136,45 @@ describe("JS SDK against the runner's ingest", () => {
     expect(client.stats()).toEqual({ sent: 0, failed: 5, dropped: 0, queued: 0 });
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toMatch(/401/);
+  });
+
+  it("serves browsers only with a publishable key from an allowed origin (CORS, beacons)", async () => {
+    await sinkDb.query(`TRUNCATE ${table}`);
+    const url = `${running.http.url}/v1/ingest/${browserPath}`;
+    const event = (id: string) => JSON.stringify([{ id, type: "click", anonymousId: "a-1", sessionId: "s-1" }]);
+    const preflight = (origin: string) =>
+      fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type,x-api-key" } });
+
+    const allowed = await preflight(shop);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(shop);
+    expect(allowed.headers.get("access-control-allow-headers")).toContain("x-api-key");
+    const refused = await preflight("https://evil.example");
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+
+    const fromShop = await fetch(url, { method: "POST", body: event("b-1"), headers: { origin: shop, "content-type": "application/json", "x-api-key": publishable.token } });
+    expect(fromShop.status).toBe(202);
+    expect(fromShop.headers.get("access-control-allow-origin")).toBe(shop);
+    // A beacon: text/plain, the key in the query string.
+    const beacon = await fetch(`${url}?key=${publishable.token}`, { method: "POST", body: event("b-2"), headers: { origin: shop, "content-type": "text/plain;charset=UTF-8" } });
+    expect(beacon.status).toBe(202);
+
+    const elsewhere = await fetch(url, { method: "POST", body: event("b-3"), headers: { origin: "https://evil.example", "x-api-key": publishable.token } });
+    expect(elsewhere.status).toBe(403);
+    expect(await elsewhere.json()).toMatchObject({ error: "forbidden_origin" });
+    // Server keys never from browsers, and never in a URL.
+    const serverKeyFromBrowser = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: event("b-4"), headers: { origin: shop, "x-api-key": key.token } });
+    expect(serverKeyFromBrowser.status).toBe(403);
+    expect(await serverKeyFromBrowser.json()).toMatchObject({ message: expect.stringContaining("publishable") as unknown });
+    const serverKeyInUrl = await fetch(`${running.http.url}/v1/ingest/${pathKey}?key=${key.token}`, { method: "POST", body: event("b-5") });
+    expect(serverKeyInUrl.status).toBe(400);
+
+    await eventually(async () => expect((await rows()).map((r) => r.event_id).sort()).toEqual(["b-1", "b-2"]), { timeoutMs: 30_000 });
+
+    const script = await fetch(`${running.http.url}/sdk/v1/sluice.min.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(await script.text()).toContain("var Sluice=");
   });
 });

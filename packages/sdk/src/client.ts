@@ -12,7 +12,7 @@ type Listening = { addEventListener(type: string, listener: () => void): void; r
 type Browser = Listening & {
   location: { href: string; pathname: string };
   document: Listening & { referrer: string; title: string; visibilityState: string };
-  navigator: { userAgent: string; language: string; sendBeacon?: (url: string, data: Blob) => boolean };
+  navigator: { userAgent: string; language: string; onLine?: boolean; sendBeacon?: (url: string, data: Blob) => boolean };
 };
 type Globals = { window?: unknown; document?: unknown; localStorage?: KeyValueStorage };
 
@@ -48,8 +48,9 @@ export function createClient(options: ClientOptions): Client {
 
   const interval = setInterval(() => void send(), options.flushIntervalMs ?? 1000);
   (interval as { unref?: () => void }).unref?.();
+  // Hidden is not gone (a tab switch): send now with keepalive; pagehide is the last chance.
   const onHidden = () => {
-    if (browser?.document.visibilityState === "hidden") beacon();
+    if (browser?.document.visibilityState === "hidden") void send();
   };
   browser?.addEventListener("pagehide", beacon);
   browser?.document.addEventListener("visibilitychange", onHidden);
@@ -181,17 +182,22 @@ export function createClient(options: ClientOptions): Client {
 
   /**
    * The page is going away: hand what is not already in flight to the browser's beacon queue, which
-   * survives the page (text/plain needs no CORS preflight; the key rides in the query string since a
-   * beacon cannot carry headers). The in-flight request was sent with keepalive and finishes too.
+   * outlives the page (text/plain needs no CORS preflight; the key rides in the query string since a
+   * beacon cannot carry headers). The request in flight was sent with keepalive and finishes too.
+   * Offline, nothing is handed over: with `persist` the next page load sends the stored events.
+   * With `persist` the stored copy stays even after a beacon (a beacon's fate is unknown), so the
+   * next load may send those events again under the same ids, which dedup removes.
    */
   function beacon() {
     const sendBeacon = browser?.navigator.sendBeacon?.bind(browser.navigator);
-    if (!sendBeacon || !consent) return;
+    if (!sendBeacon || !consent || browser?.navigator.onLine === false) return;
     const url = `${options.endpoint}${options.endpoint.includes("?") ? "&" : "?"}key=${encodeURIComponent(options.key)}`;
-    while (queue.size > inFlight) {
-      const batch = queue.peek(inFlight, maxEvents * 5, KEEPALIVE_BYTES);
+    let start = inFlight;
+    while (start < queue.size) {
+      const batch = queue.peek(start, maxEvents * 5, KEEPALIVE_BYTES);
       if (!sendBeacon(url, new Blob([JSON.stringify(batch)], { type: "text/plain" }))) return;
-      queue.remove(inFlight, batch.length);
+      if (options.persist) start += batch.length;
+      else queue.remove(start, batch.length);
     }
   }
 
