@@ -8,6 +8,7 @@ import { bin, node22, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed 
 import { DEMO_USER, seedDemo } from "./lib/seed";
 import { ServiceError, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
+import { buildSdk } from "../packages/sdk/build";
 
 const dev = process.env.SLUICE_MODE === "dev";
 const webPort = Number(process.env.PORT ?? 3000);
@@ -53,6 +54,8 @@ async function main() {
   };
 
   if (!dev) await ensureWebBuild({ ...env, NODE_ENV: "production" });
+  // The runner serves the SDK's browser bundle (GET /sdk/v1/sluice.min.js).
+  await buildSdk({ declarations: false });
 
   const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], env);
   children.push(runner);

@@ -10,6 +10,7 @@ import { repoRoot } from "./lib/paths";
 import { bin, node22, run, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
 import { ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
+import { buildSdk } from "../packages/sdk/build";
 
 const out = join(repoRoot, ".cache", "test");
 const serviceLog = join(out, "services.log");
@@ -70,7 +71,7 @@ async function main() {
 
   await step("typecheck", async () => {
     let failed = 0;
-    for (const p of ["packages/shared", "packages/db", "packages/kafka", "apps/runner", "apps/web", "scripts"]) {
+    for (const p of ["packages/shared", "packages/db", "packages/kafka", "packages/sdk", "apps/runner", "apps/web", "scripts"]) {
       const code = await run(bin("tsc"), ["-p", p, "--noEmit"]);
       if (code !== 0) failed++;
     }
@@ -109,6 +110,8 @@ async function main() {
       HEALTH_TOKEN: "e2e-health-token-not-secret",
     };
     await ensureWebBuild(e2eEnv);
+    // The runner serves the SDK's browser bundle (GET /sdk/v1/sluice.min.js).
+    await buildSdk({ declarations: false });
     rmSync(serviceLog, { force: true });
     const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], { ...e2eEnv, LOG_LEVEL: "info" }, repoRoot, serviceLog);
     children.push(runner);

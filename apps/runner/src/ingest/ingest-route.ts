@@ -15,6 +15,8 @@ import type { EngineMetrics } from "../engine/engine-metrics";
 import type { Plan } from "@sluice/shared";
 import { HttpError, sendJson } from "../http/respond";
 import { tapOutputs } from "../monitoring/tap";
+import { browserAccess, preflight } from "./browser-access";
+import { sdkBundleRoute } from "./sdk-bundle-route";
 import type { Route } from "../http/router";
 
 export const API_KEY_REVOKED_CHANNEL = "sluice:apikey:revoked";
@@ -33,7 +35,7 @@ export type IngestSettings = {
 
 export const DEFAULT_INGEST_SETTINGS: IngestSettings = { ratePerKey: 2000, eventTimeWindow: DEFAULT_EVENT_TIME_WINDOW };
 
-type KeyRow = { id: string; hash: string; workspaceId: string; pipelineId: string | null };
+type KeyRow = { id: string; hash: string; workspaceId: string; pipelineId: string | null; publishable: boolean; allowedOrigins: string[] };
 type IngestTarget = { workspaceId: string; pipelineId: string; entry: Plan["ingest"][number]; keyFor(topic: string, event: EventRecord): string | null };
 
 export type Ingest = { routes: Route[]; start(): Promise<void> };
@@ -70,7 +72,7 @@ export function createIngest(deps: {
     const hit = cache.get(id);
     if (hit && hit.until > now) return hit.row;
     // Concurrent requests share one query.
-    const row = deps.prisma.apiKey.findFirst({ where: { id, revokedAt: null }, select: { id: true, hash: true, workspaceId: true, pipelineId: true } });
+    const row = deps.prisma.apiKey.findFirst({ where: { id, revokedAt: null }, select: { id: true, hash: true, workspaceId: true, pipelineId: true, publishable: true, allowedOrigins: true } });
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { row, until: now + KEY_CACHE_MS });
     row.catch(() => cache.delete(id));
@@ -115,20 +117,47 @@ export function createIngest(deps: {
     void deps.prisma.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } }).catch((err: unknown) => deps.log.warn({ err }, "lastUsedAt update failed"));
   }
 
+  /** CORS preflight: allowed for an origin that a publishable key of one of the path's endpoints lists. */
+  const preflightRoute: Route = {
+    method: "OPTIONS",
+    path: "/v1/ingest/:key",
+    async handler({ req, res, params }) {
+      const candidates = deps.targets(params["key"] ?? "");
+      const keys = await Promise.all(candidates.map((c) => keyById(c.entry.config.apiKeyId).then((key) => (key?.workspaceId === c.workspaceId ? key : null))));
+      const decision = preflight(req.headers.origin, keys.filter((key) => key !== null));
+      if (!decision.ok) throw new HttpError(403, "forbidden_origin", decision.message);
+      res.writeHead(204, decision.headers);
+      res.end();
+    },
+  };
+
   const route: Route = {
     method: "POST",
     path: "/v1/ingest/:key",
     maxBodyBytes: MAX_BODY_BYTES,
-    async handler({ req, res, params, body }) {
+    async handler({ req, res, url, params, body }) {
+      const origin = req.headers.origin;
+      // Every answer to a browser is readable by the page (refusals and Retry-After included), so the
+      // SDK can tell "refused" from "retry later"; whether events are accepted is decided by the key.
+      if (origin !== undefined) {
+        res.setHeader("access-control-allow-origin", origin);
+        res.setHeader("access-control-expose-headers", "retry-after");
+        res.setHeader("vary", "Origin");
+      }
       const candidates = deps.targets(params["key"] ?? "");
       // A restarted runner has not started its deployments yet: a 401 would tell clients to give up.
       if (candidates.length === 0 && !deps.ready()) throw new HttpError(503, "starting", "the runner is starting and does not know this path yet; retry shortly", { "retry-after": "1" });
       const header = req.headers["x-api-key"];
+      // Beacons cannot carry headers: a publishable key may come in the query string instead.
+      const queryKey = url.searchParams.get("key") ?? undefined;
       // The endpoint accepts exactly the API key its http-ingest node names (same workspace, and if
       // the key is pipeline-scoped, this pipeline). An unknown path gets the same answer.
-      const authenticated = await authenticate(candidates, Array.isArray(header) ? header[0] : header);
+      const authenticated = await authenticate(candidates, (Array.isArray(header) ? header[0] : header) ?? queryKey);
       if (!authenticated) throw unauthorized();
       const { key, target } = authenticated;
+      if (queryKey !== undefined && !key.publishable) throw new HttpError(400, "key_in_url", "only publishable keys may be passed in the URL; send server keys in the x-api-key header");
+      const access = browserAccess(origin, key);
+      if (!access.ok) throw new HttpError(403, "forbidden_origin", access.message);
       touch(key.id);
       const wait = throttle(key.id);
       if (wait !== undefined) throw new HttpError(429, "rate_limited", `more than ${settings.ratePerKey} requests per second with this API key; retry in ${wait} s`, { "retry-after": String(wait) });
@@ -199,7 +228,7 @@ export function createIngest(deps: {
   };
 
   return {
-    routes: [route],
+    routes: [route, preflightRoute, sdkBundleRoute()],
     async start() {
       await deps.subscriber.subscribe(API_KEY_REVOKED_CHANNEL);
       deps.subscriber.on("message", (channel: string) => {

@@ -68,6 +68,7 @@ function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: b
                 <div className="font-medium">{k.name}</div>
                 <div className="text-xs text-slate-500 dark:text-slate-400">
                   {k.pipelineId ? `Only ${pipelineName.get(k.pipelineId) ?? "one pipeline"}` : "All pipelines"}
+                  {k.publishable ? ` · publishable, from ${k.allowedOrigins.join(", ")}` : " · server key"}
                 </div>
               </td>
               <td className="px-3 py-3 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
@@ -123,6 +124,8 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
   const pipelineId = useId();
   const [name, setName] = useState("");
   const [pipeline, setPipeline] = useState("");
+  const [publishable, setPublishable] = useState(false);
+  const [origins, setOrigins] = useState("");
   const [issued, setIssued] = useState<{ name: string; token: string } | null>(null);
   const create = useMutation(
     trpc.apiKey.create.mutationOptions({
@@ -130,11 +133,13 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
         setIssued({ name: res.name, token: res.token });
         setName("");
         setPipeline("");
+        setPublishable(false);
+        setOrigins("");
         toast(`API key ${res.name} created.`, "success");
         await qc.invalidateQueries(trpc.apiKey.list.queryFilter({ workspaceId }));
       },
       onError: (e) => {
-        if (!fieldError(e, "name")) toast(errorMessage(e), "error");
+        if (!fieldError(e, "name") && !fieldError(e, "allowedOrigins")) toast(errorMessage(e), "error");
       },
     }),
   );
@@ -142,10 +147,12 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     setIssued(null);
-    create.mutate({ workspaceId, name: name.trim(), ...(pipeline ? { pipelineId: pipeline } : {}) });
+    const allowedOrigins = publishable ? origins.split(/[\s,]+/).filter(Boolean) : [];
+    create.mutate({ workspaceId, name: name.trim(), ...(pipeline ? { pipelineId: pipeline } : {}), publishable, allowedOrigins });
   }
 
   const nameError = fieldError(create.error, "name");
+  const originsError = fieldError(create.error, "allowedOrigins");
   return (
     <SettingsCard title="Create an API key" description="The full key is shown once, right after you create it. Only a hash is stored.">
       <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_14rem_auto] sm:items-start" aria-label="Create an API key">
@@ -165,8 +172,19 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
             ))}
           </select>
         </div>
+        <div className="sm:col-span-3 grid gap-2">
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={publishable} onChange={(e) => setPublishable(e.target.checked)} />
+            Publishable key for browsers (ingest only, safe to embed in a web page)
+          </label>
+          {publishable && (
+            <Field label="Allowed origins" error={originsError} help="The web origins that may send events with this key, e.g. https://shop.example.com (space or comma separated).">
+              {(control) => <input {...control} className="input" value={origins} onChange={(e) => setOrigins(e.target.value)} placeholder="https://shop.example.com" required />}
+            </Field>
+          )}
+        </div>
         <div className="sm:pt-6">
-          <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === ""}>
+          <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || (publishable && origins.trim() === "")}>
             {create.isPending ? "Creating…" : "Create key"}
           </button>
         </div>
