@@ -26,5 +26,6 @@ describe("preflight", () => {
     expect(preflight("https://other.example", [server, shop]).ok).toBe(false);
     expect(preflight("https://shop.example.com", [server]).ok).toBe(false);
     expect(preflight(undefined, [shop]).ok).toBe(false);
+    expect(preflight("https://shop.example.com", [shop], "content-type,x-api-key,x-trace")).toMatchObject({ headers: { "access-control-allow-headers": "content-type,x-api-key,x-trace" } });
   });
 });

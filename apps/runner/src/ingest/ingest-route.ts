@@ -124,7 +124,8 @@ export function createIngest(deps: {
     async handler({ req, res, params }) {
       const candidates = deps.targets(params["key"] ?? "");
       const keys = await Promise.all(candidates.map((c) => keyById(c.entry.config.apiKeyId).then((key) => (key?.workspaceId === c.workspaceId ? key : null))));
-      const decision = preflight(req.headers.origin, keys.filter((key) => key !== null));
+      const requested = req.headers["access-control-request-headers"];
+      const decision = preflight(req.headers.origin, keys.filter((key) => key !== null), Array.isArray(requested) ? requested.join(",") : requested);
       if (!decision.ok) throw new HttpError(403, "forbidden_origin", decision.message);
       res.writeHead(204, decision.headers);
       res.end();
