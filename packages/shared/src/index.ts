@@ -9,6 +9,7 @@ export * from "./events/ip-address";
 export * from "./events/activity-event";
 export * from "./events/dead-letter-record";
 export * from "./events/topic-message";
+export * from "./events/topic-namespace";
 
 // Hashing (browser-safe, synchronous)
 export * from "./hash/sha256";
@@ -26,6 +27,9 @@ export type { EventPathRef } from "./expr/referenced-fields";
 // JSON Schema subset (validate node)
 export * from "./json-schema/json-schema-subset";
 export * from "./json-schema/validate-json-schema";
+
+// Workspace resources
+export * from "./connections/kafka-connection";
 
 // Node types
 export * from "./nodes/port";
@@ -57,6 +61,7 @@ export * from "./nodes/sinks/kafka-sink";
 export * from "./graph/pipeline-graph";
 export * from "./graph/graph-problem";
 export * from "./graph/validate-graph";
+export type { GraphWorkspace } from "./graph/check-topics";
 export * from "./graph/graph-order";
 export * from "./graph/graph-diff";
 export * from "./graph/pipeline-document";
