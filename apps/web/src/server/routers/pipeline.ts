@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@sluice/db";
 import { parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, runPreview, validateGraph } from "@sluice/shared";
+import { graphWorkspace } from "../pipelines/graph-workspace";
 import { router, scopedProcedure } from "../trpc/init";
 import { settingsProblem } from "../pipelines/settings-check";
 
@@ -144,7 +145,7 @@ export const pipelineRouter = router({
           message: `${who} saved a newer draft (revision ${current.draftRevision}) at ${current.updatedAt.toISOString()}. Reload to see it; your changes were not saved.`,
         });
       }
-      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph) };
+      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph, await graphWorkspace(ctx.prisma, ctx.workspace)) };
     }),
 
   /**
