@@ -4,7 +4,7 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
-import type { OutgoingMessage } from "@sluice/kafka";
+import type { Kafka, OutgoingMessage } from "@sluice/kafka";
 import {
   type CoreContext,
   chunks,
@@ -33,6 +33,8 @@ export type ExecutorContext = {
   nodeId: string;
   /** A connector secret's plaintext (decrypted with SLUICE_SECRET_KEY); throws when it is missing. */
   secret(secretId: string): Promise<string>;
+  /** A client for one of the workspace's Kafka connections (one per deployment, closed with it); throws when it is missing. */
+  kafka(connectionId: string): Promise<Kafka>;
   log: Logger;
 };
 
@@ -94,16 +96,22 @@ export const executors: { [K in NodeTypeId]: Executor<K> } = {
   "postgres-sink": postgresSink,
   "redis-sink": redisSink,
   "webhook-sink": webhookSink,
-  "kafka-sink": async (config) => {
+  "kafka-sink": async (config, ctx) => {
     const keys = kafkaSinkKeys(config);
+    // On Sluice's cluster the messages go out with the batch; through a connection, with a producer of
+    // that cluster, acknowledged before write() returns (so still before the offsets are committed).
+    const producer = config.connectionId ? (await ctx.kafka(config.connectionId)).producer({ name: `sink-${ctx.nodeId}` }) : undefined;
     return {
       kind: "sink",
-      async write(batch, ctx) {
-        const result = keys(batch, ctx);
+      async write(batch, c) {
+        const result = keys(batch, c);
         const out = result.outputs["out"] ?? [];
         const produce = out.map((event, i) => ({ topic: config.topic, key: result.keys?.["out"]?.[i] ?? null, value: JSON.stringify(event) }));
-        return { errors: result.errors, produce };
+        if (!producer) return { errors: result.errors, produce };
+        if (produce.length > 0) await producer.send(produce);
+        return { errors: result.errors };
       },
+      ...(producer ? { close: () => producer.close() } : {}),
     };
   },
 };
