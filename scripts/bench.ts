@@ -3,6 +3,7 @@
 // a scratch database, runs each benchmark 3 times and reports medians. Writes
 // bench/results/latest.json and ends with the one-line summary BENCHMARKS.md quotes.
 //   BENCH_RUNS=3 BENCH_EVENTS=100000 BENCH_RUNNER_PORT=4205 BENCH_REDIS_PORT=6391 npm run bench
+// (the runner's /metrics, which the bench reads, is on its internal port BENCH_RUNNER_PORT + 100)
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";

@@ -57,6 +57,8 @@ try {
       ...process.env,
       RUNNER_PORT: String(port),
       RUNNER_HOST: "127.0.0.1",
+      // /metrics is on the internal listener.
+      RUNNER_INTERNAL_PORT: String(port + 100),
       RUNNER_ID: uniqueName("bench-runner"),
       RUNNER_WORKSPACE_IDS: world.workspaceId,
       SLUICE_SECRET_KEY: world.secretKey,
@@ -68,10 +70,11 @@ try {
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
-  const scrape = async (): Promise<Scrape> => parseMetrics(await (await fetch(`${base}/metrics`)).text());
+  const internal = `http://127.0.0.1:${port + 100}`;
+  const scrape = async (): Promise<Scrape> => parseMetrics(await (await fetch(`${internal}/metrics`)).text());
   for (let i = 0; ; i++) {
     if (runner.exitCode !== null) throw new Error(`runner exited with ${runner.exitCode}`);
-    if (await fetch(`${base}/metrics`).then((r) => r.ok, () => false)) break;
+    if (await fetch(`${internal}/metrics`).then((r) => r.ok, () => false)) break;
     if (i > 300) throw new Error("runner did not start");
     await sleep(200);
   }
