@@ -67,6 +67,7 @@ export * from "./graph/graph-diff";
 export * from "./graph/pipeline-document";
 export * from "./graph/pipeline-settings";
 export * from "./graph/deployment-plan";
+export * from "./graph/plan-acls";
 export { cyclicComponents, reachableFrom, topologicalOrder } from "./graph/graph-topology";
 
 // Cores: per-node logic shared by preview and runner

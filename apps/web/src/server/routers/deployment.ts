@@ -2,10 +2,11 @@ import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { PrismaClient } from "@sluice/db";
-import { parsePipelineSettings, PipelineGraph, validateGraph } from "@sluice/shared";
+import { parsePipelineSettings, PipelineGraph, planAcls, rpkAclCommand, validateGraph, workspacePrincipal } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
 import { credentialReferences } from "../pipelines/credentials";
 import { graphWorkspace } from "../pipelines/graph-workspace";
+import { observedPipeline } from "../pipelines/observed";
 import { redis } from "../redis";
 
 /** Runners subscribe here and reconcile the named pipeline at once (they also poll). */
@@ -44,6 +45,18 @@ export const deploymentRouter = router({
     .query(async ({ ctx, input }) => {
       const d = await ctx.prisma.deployment.findFirst({ where: { pipelineId: input.pipelineId, workspaceId: ctx.workspace.id }, orderBy: { createdAt: "desc" }, select: statusSelect });
       return d ? { ...d, startFrom: d.startPosition, versionNumber: d.version.number } : null;
+    }),
+
+  /**
+   * The broker ACLs the deployed version needs when the workspace has its own Kafka principal
+   * (docs/SECURITY.md), with the `rpk` command for each. Empty when nothing is deployed.
+   */
+  acls: scopedProcedure("deployment:read")
+    .input(PipelineId)
+    .query(async ({ ctx, input }) => {
+      const { plan } = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
+      const principal = workspacePrincipal(ctx.workspace.slug);
+      return { principal, acls: plan ? planAcls(plan).map((acl) => ({ ...acl, command: rpkAclCommand(acl, principal) })) : [] };
     }),
 
   /**
