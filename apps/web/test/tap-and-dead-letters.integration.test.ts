@@ -30,10 +30,11 @@ beforeAll(async () => {
     redis,
     kafka,
     workspaceId: f.ws.id,
+    slug: f.ws.slug,
     userId: f.users.owner.id,
     secretKey: randomBytes(32).toString("base64"),
     async close() {
-      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${f.ws.id}.`));
+      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${f.ws.id}.`) || t.startsWith(ownTopic(f.ws, "")));
       if (topics.length > 0) await kafka.admin.deleteTopics(topics).catch(() => undefined);
       await closeRedis(redis);
       await kafka.close();
