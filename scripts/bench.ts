@@ -15,6 +15,7 @@
 //   BENCH_RUNS=1 BENCH_CATCHUP_EVENTS=50000 BENCH_MAX_SECONDS=6 BENCH_LATENCY_SECONDS=12
 //   BENCH_OVERLOAD_SECONDS=10 BENCH_EXTRAS=0 (no profiled run, BullMQ overhead or broker limit)
 //   BENCH_PRIVATE_REDIS=0 (use REDIS_URL instead of a private redis-server) BENCH_LABEL="why this run"
+// (the runner's /metrics, which the bench reads, is on its internal port BENCH_RUNNER_PORT + 100)
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";

@@ -13,6 +13,7 @@ import { buildSdk } from "../packages/sdk/build";
 const dev = process.env.SLUICE_MODE === "dev";
 const webPort = Number(process.env.PORT ?? 3000);
 const runnerPort = Number(process.env.RUNNER_PORT ?? 4100);
+const runnerInternalPort = Number(process.env.RUNNER_INTERNAL_PORT ?? 4101);
 const appUrl = process.env.APP_URL ?? `http://localhost:${webPort}`;
 
 const children: Managed[] = [];
@@ -47,7 +48,8 @@ async function main() {
     REDIS_URL: urls.redisUrl,
     KAFKA_BROKERS: urls.kafkaBrokers,
     RUNNER_PORT: String(runnerPort),
-    RUNNER_URL: `http://127.0.0.1:${runnerPort}`,
+    RUNNER_INTERNAL_PORT: String(runnerInternalPort),
+    RUNNER_INTERNAL_URL: `http://127.0.0.1:${runnerInternalPort}`,
     APP_URL: appUrl,
     PORT: String(webPort),
     NEXT_TELEMETRY_DISABLED: "1",
@@ -69,7 +71,7 @@ async function main() {
   children.push(web);
   for (const c of children) c.proc.on("exit", (code) => !stopping && (console.error(`[sluice] ${c.name} exited (${code}); stopping.`), void shutdown(1)));
 
-  await waitForHttp(`http://127.0.0.1:${runnerPort}/healthz`, 60_000, runner.proc);
+  await waitForHttp(`http://127.0.0.1:${runnerInternalPort}/healthz`, 60_000, runner.proc);
   await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 120_000, web.proc);
 
   console.log(`
@@ -77,7 +79,7 @@ async function main() {
     App:        ${appUrl}
     Sign in:    ${DEMO_USER.email} / ${DEMO_USER.password}   (demo account, local only)
     Health:     ${appUrl}/api/health
-    Runner:     http://127.0.0.1:${runnerPort}  (/healthz, /metrics, POST /v1/ingest/<key>)
+    Runner:     http://127.0.0.1:${runnerPort}  (POST /v1/ingest/<key>); internal http://127.0.0.1:${runnerInternalPort} (/healthz, /metrics)
     Kafka:      ${urls.kafkaBrokers}   Postgres: ${urls.databaseUrl}   Redis: ${urls.redisUrl}
   Press Ctrl-C to stop.
 `);

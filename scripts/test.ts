@@ -98,12 +98,14 @@ async function main() {
     // Overridable so several checkouts on one machine can run browser tests at once.
     const webPort = Number(process.env.E2E_WEB_PORT ?? 3100);
     const runnerPort = Number(process.env.E2E_RUNNER_PORT ?? 4200);
+    const runnerInternalPort = Number(process.env.E2E_RUNNER_INTERNAL_PORT ?? runnerPort + 100);
     const e2eEnv: NodeJS.ProcessEnv = {
       ...env,
       NODE_ENV: "production",
       PORT: String(webPort),
       RUNNER_PORT: String(runnerPort),
-      RUNNER_URL: `http://127.0.0.1:${runnerPort}`,
+      RUNNER_INTERNAL_PORT: String(runnerInternalPort),
+      RUNNER_INTERNAL_URL: `http://127.0.0.1:${runnerInternalPort}`,
       APP_URL: `http://localhost:${webPort}`,
       E2E_BASE_URL: `http://localhost:${webPort}`,
       // Lets the browser tests read /api/health's per-service details.
@@ -117,7 +119,7 @@ async function main() {
     children.push(runner);
     const web = startManaged("web", bin("next"), ["start", "-p", String(webPort)], e2eEnv, join(repoRoot, "apps", "web"), serviceLog);
     children.push(web);
-    await waitForHttp(`http://127.0.0.1:${runnerPort}/healthz`, 60_000, runner.proc);
+    await waitForHttp(`http://127.0.0.1:${runnerInternalPort}/healthz`, 60_000, runner.proc);
     await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 90_000, web.proc);
     const file = join(out, "playwright.json");
     rmSync(file, { force: true });

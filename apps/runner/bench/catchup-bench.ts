@@ -11,7 +11,7 @@
 //   node --import tsx apps/runner/bench/catchup-bench.ts [--events 1000000] [--partitions 6]
 //     [--event-rate 1000] [--port 4206] [--runner-node-flags "--max-old-space-size=384"] [--timeout-seconds 1800]
 import { parseArgs } from "node:util";
-import { compilePlan, type PipelineGraph } from "@sluice/shared";
+import { compilePlan, type PipelineGraph, workspaceTopicName } from "@sluice/shared";
 import { createKafkaReader, type OutgoingMessage } from "@sluice/kafka";
 import { createPipeline, createWorld, deploy, waitRunning, type World } from "../test/engine-world";
 import { graph } from "../test/graphs";
@@ -41,13 +41,9 @@ const COUNTED_TYPES = TYPES.filter((t) => t !== "heartbeat");
 const log = (line: string) => process.stderr.write(`[catchup-bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * The broker's name of a topic the user calls `name` in the workspace (what a kafka-source or
- * kafka-sink node's `topic` field holds). The one place to change if user topics on Sluice's own
- * cluster get a per-workspace namespace (e.g. `ws.<workspace-slug>.<name>`).
- */
-function brokerTopicName(_workspace: { id: string; slug: string }, name: string): string {
-  return name;
+/** The broker's name of a topic the user calls `name` in the workspace (a kafka-source or kafka-sink `topic`). */
+function brokerTopicName(workspace: { id: string; slug: string }, name: string): string {
+  return workspaceTopicName(workspace.slug, name);
 }
 
 /** One ~300-byte event, deterministic in `i` (a fixed-seed mix so types and users look random). */
@@ -182,7 +178,7 @@ try {
 
   const pipeline = await createPipeline(world, "bench-catchup");
   const body = pipelineGraph(sourceName, sinkName);
-  const plan = compilePlan({ workspaceId: world.workspaceId, pipelineId: pipeline.id, graph: body });
+  const plan = compilePlan({ workspaceId: world.workspaceId, workspaceSlug: workspace.slug, pipelineId: pipeline.id, graph: body });
   if (!plan.ok) throw new Error(plan.reason);
   const redisPid = Number(/process_id:(\d+)/.exec(await world.redis.info("server"))?.[1] ?? NaN);
   const pids = { runner: runner.pid, broker: findBrokerPid(), redis: Number.isNaN(redisPid) ? null : redisPid };

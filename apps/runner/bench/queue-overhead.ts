@@ -28,6 +28,7 @@ const kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clien
 const producer = kafka.producer({ name: "queue-overhead" });
 const compiled = compilePlan({
   workspaceId: "bench",
+  workspaceSlug: "bench",
   pipelineId: "queue-overhead",
   graph: graph(
     [
@@ -43,7 +44,7 @@ if (!compiled.ok) throw new Error(compiled.reason);
 const stage = compiled.plan.stages[0]!;
 const runtimes = new Map<string, NodeRuntime>();
 for (const node of stage.nodes) {
-  runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "bench", pipelineId: "queue-overhead", nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("none")) }));
+  runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "bench", pipelineId: "queue-overhead", nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("none")), kafka: () => Promise.reject(new Error("none")) }));
 }
 const runtime: StageRuntime = { plan: compiled.plan, stage, runtimes, topicKey: buildTopicKeys(compiled.plan) };
 const deps = { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger };

@@ -26,6 +26,8 @@ export async function startRunnerProcess(world: World, options: { port: number; 
       ...process.env,
       RUNNER_PORT: String(options.port),
       RUNNER_HOST: "127.0.0.1",
+      // /metrics is on the internal listener.
+      RUNNER_INTERNAL_PORT: String(options.port + 100),
       RUNNER_ID: uniqueName("bench-runner"),
       RUNNER_WORKSPACE_IDS: world.workspaceId,
       SLUICE_SECRET_KEY: world.secretKey,
@@ -37,11 +39,12 @@ export async function startRunnerProcess(world: World, options: { port: number; 
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${options.port}`;
+  const internal = `http://127.0.0.1:${options.port + 100}`;
   const runner: RunnerProcess = {
     proc,
     pid: proc.pid!,
     base,
-    scrape: async () => parseMetrics(await (await fetch(`${base}/metrics`)).text()),
+    scrape: async () => parseMetrics(await (await fetch(`${internal}/metrics`)).text()),
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((r) => proc.once("exit", r));
@@ -52,7 +55,7 @@ export async function startRunnerProcess(world: World, options: { port: number; 
   };
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`runner exited with ${proc.exitCode}`);
-    if (await fetch(`${base}/metrics`).then((r) => r.ok, () => false)) return runner;
+    if (await fetch(`${internal}/metrics`).then((r) => r.ok, () => false)) return runner;
     if (i > 300) {
       await runner.stop();
       throw new Error("runner did not start");

@@ -131,7 +131,7 @@ export async function deployChaosPipeline(options: { databaseUrl: string; sinkUr
   const secretId = await createSecret(world, options.sinkUrl ?? options.databaseUrl);
   const pathKey = uniqueName("chaos").toLowerCase();
   const pipelineGraph = chaosGraph({ pathKey, apiKeyId: key.id, sinkSecretId: secretId, eventsTable, countsTable, partitions: options.partitions });
-  const compiled = compilePlan({ workspaceId: world.workspaceId, pipelineId: pipeline.id, graph: pipelineGraph, settings: { partitions: options.partitions } });
+  const compiled = compilePlan({ workspaceId: world.workspaceId, workspaceSlug: world.slug, pipelineId: pipeline.id, graph: pipelineGraph, settings: { partitions: options.partitions } });
   if (!compiled.ok) throw new Error(compiled.reason);
   const { deploymentId } = await deploy(world, pipeline.id, pipelineGraph);
   return {

@@ -54,7 +54,7 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
     log.write(`--- start ${starts} at ${new Date().toISOString()}\n`);
     const c = spawn(process.execPath, ["--import", "tsx", "apps/runner/src/main.ts"], {
       cwd: spec.repoRoot,
-      env: { ...spec.env, RUNNER_ID: `${spec.name}-${starts}`, RUNNER_HOST: "127.0.0.1", RUNNER_PORT: String(spec.port) },
+      env: { ...spec.env, RUNNER_ID: `${spec.name}-${starts}`, RUNNER_HOST: "127.0.0.1", RUNNER_PORT: String(spec.port), RUNNER_INTERNAL_PORT: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = c;

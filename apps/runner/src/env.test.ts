@@ -17,6 +17,8 @@ describe("loadEnv", () => {
     expect(env).toMatchObject({
       RUNNER_PORT: 4100,
       RUNNER_HOST: "0.0.0.0",
+      RUNNER_INTERNAL_PORT: 4101,
+      RUNNER_INTERNAL_HOST: "127.0.0.1",
       DATABASE_URL: "postgresql://root@127.0.0.1:5432/sluice",
       REDIS_URL: "redis://127.0.0.1:6379",
       KAFKA_BROKERS: ["127.0.0.1:9092"],

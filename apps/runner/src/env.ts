@@ -46,10 +46,14 @@ function schema(production: boolean) {
   const local = <T extends z.ZodType<unknown, string>>(type: T, name: keyof typeof LOCAL_DEFAULTS) =>
     production ? type : z.string().default(LOCAL_DEFAULTS[name]).pipe(type);
   return z.object({
-    /** HTTP port for ingest, /healthz and /metrics. Default 4100. */
+    /** Public HTTP port: ingest only. Default 4100. */
     RUNNER_PORT: z.string().default("4100").pipe(Port),
-    /** Interface to bind. Default 0.0.0.0. */
+    /** Interface of the public port. Default 0.0.0.0. */
     RUNNER_HOST: z.string().min(1).default("0.0.0.0"),
+    /** Internal HTTP port: /healthz and /metrics (they describe every workspace's pipelines), never published. Default 4101. */
+    RUNNER_INTERNAL_PORT: z.string().default("4101").pipe(Port),
+    /** Interface of the internal port; use the private network's address when probes come from outside the host. Default 127.0.0.1. */
+    RUNNER_INTERNAL_HOST: z.string().min(1).default("127.0.0.1"),
     /** Control-plane Postgres. Default (outside production) postgresql://root@127.0.0.1:5432/sluice. */
     DATABASE_URL: local(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL"), "DATABASE_URL"),
     /** Redis for BullMQ and live metrics. Default (outside production) redis://127.0.0.1:6379. */
@@ -117,6 +121,8 @@ export type RunnerEnv = z.infer<ReturnType<typeof schema>>;
 const ECHOABLE = new Set([
   "RUNNER_PORT",
   "RUNNER_HOST",
+  "RUNNER_INTERNAL_PORT",
+  "RUNNER_INTERNAL_HOST",
   "LOG_LEVEL",
   "RUNNER_ID",
   "KAFKA_BROKERS",

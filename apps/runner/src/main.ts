@@ -4,7 +4,8 @@
 //
 // Exit codes: 0 clean stop, 1 crash or unclean stop, 69 a service unreachable at start, 78 bad env.
 import { EXIT_CONFIG, EnvError, loadEnv, type RunnerEnv } from "./env";
-import { startHttpServer } from "./http/server";
+import { type HttpServer, startHttpServer } from "./http/server";
+import type { Route } from "./http/router";
 import { runnerRoutes } from "./http/routes";
 import { createKafka } from "@sluice/kafka";
 import { createShutdown } from "./lifecycle";
@@ -103,18 +104,21 @@ async function run(env: RunnerEnv, log: Logger) {
   });
   // Feeders drain (finish and commit their batches) while workers still run.
   shutdown.register("workers", "engine", () => engine.stop("drain"));
-  const server = await startHttpServer({ host: env.RUNNER_HOST, port: env.RUNNER_PORT, routes: [...runnerRoutes({ probes, metrics }), ...engine.routes], log }).catch(
-    async (error: unknown) => {
+  const listen = (host: string, port: number, routes: Route[], variables: string): Promise<HttpServer> =>
+    startHttpServer({ host, port, routes, log }).catch(async (error: unknown) => {
       const code = (error as { code?: unknown }).code;
       if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
-      process.stderr.write(`runner: cannot listen on ${env.RUNNER_HOST}:${env.RUNNER_PORT} (${String(code)}): fix RUNNER_PORT or RUNNER_HOST\n`);
+      process.stderr.write(`runner: cannot listen on ${host}:${port} (${String(code)}): fix ${variables}\n`);
       await shutdown.run(2000);
       process.exit(EXIT_CONFIG);
-    },
-  );
+    });
+  // Ingest is public; health and metrics (every workspace's pipeline and node ids) only on the internal listener.
+  const server = await listen(env.RUNNER_HOST, env.RUNNER_PORT, engine.routes, "RUNNER_PORT or RUNNER_HOST");
   shutdown.register("http", "http server", () => server.close());
+  const internal = await listen(env.RUNNER_INTERNAL_HOST, env.RUNNER_INTERNAL_PORT, runnerRoutes({ probes, metrics }), "RUNNER_INTERNAL_PORT or RUNNER_INTERNAL_HOST");
+  shutdown.register("http", "internal http server", () => internal.close());
   await engine.start();
-  log.info({ url: server.url, version: RUNNER_VERSION }, "runner listening");
+  log.info({ url: server.url, internalUrl: internal.url, version: RUNNER_VERSION }, "runner listening");
 }
 
 const env = readEnvOrExit();

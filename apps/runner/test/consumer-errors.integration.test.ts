@@ -7,7 +7,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/engine/engine";
 import { startHttpServer, type HttpServer } from "../src/http/server";
-import { createApiKey, createPipeline, createWorld, deploy, readAll, waitRunning, type World } from "./engine-world";
+import { createApiKey, createPipeline, createWorld, ownTopic, deploy, readAll, waitRunning, type World } from "./engine-world";
 import { startForeignMember } from "../../../packages/kafka/src/test-support/foreign-group-member";
 import { ingestMapTo } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
@@ -45,11 +45,12 @@ describe("engine: a stage whose consumer fails", () => {
     const pipeline = await createPipeline(world, "consumer-error");
     const key = await createApiKey(world);
     const pathKey = uniqueName("cerr").toLowerCase();
-    const outTopic = `sluice.${world.workspaceId}.${pipeline.id}.external-out`;
+    const outName = uniqueName("external-out");
+    const outTopic = ownTopic(world, outName);
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: outTopic } }),
+      ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: outName } }),
     );
     await waitRunning(world, deploymentId);
     const stage = engine.reconciler.running().find((d) => d.spec.deploymentId === deploymentId)!.spec.plan.stages[0]!;

@@ -6,7 +6,7 @@ import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy } from "../chaos/tcp-proxy";
 import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, readAll, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, ownTopic, readAll, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
@@ -44,7 +44,8 @@ describe("engine: dead letters", () => {
     const pipeline = await createPipeline(world, "poison");
     const key = await createApiKey(world);
     const pathKey = uniqueName("poison").toLowerCase();
-    const outTopic = uniqueName("sluice-test-out");
+    const outName = uniqueName("sluice-test-out");
+    const outTopic = ownTopic(world, outName);
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
@@ -52,7 +53,7 @@ describe("engine: dead letters", () => {
         [
           { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
           { id: "filter", type: "filter", config: { condition: "event.props.amount > 10" } },
-          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+          { id: "out", type: "kafka-sink", config: { topic: outName } },
         ],
         [["ingest", "filter"], ["filter", "out"]],
       ),

@@ -33,7 +33,7 @@ describe("engine: ingest while the runner starts", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: `sluice.${world.workspaceId}.${pipeline.id}.external` } }),
+      ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: `${pipeline.id}.external` } }),
     );
 
     engine = createEngine({

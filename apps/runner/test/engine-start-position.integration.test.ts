@@ -6,7 +6,7 @@ import type { ConsumedMessage, KafkaConsumer } from "@sluice/kafka";
 import type { PipelineGraph } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
-import { createApiKey, createPipeline, createWorld, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { createApiKey, createPipeline, createWorld, ownTopic, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -15,10 +15,12 @@ describe("engine: start position", () => {
   let running: RunningEngine;
   let reader: KafkaConsumer | undefined;
   const received: string[] = [];
-  const outTopic = uniqueName("sluice-test-start");
+  const outName = uniqueName("sluice-test-start");
+  let outTopic: string;
 
   beforeAll(async () => {
     world = await createWorld();
+    outTopic = ownTopic(world, outName);
     running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
     await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
     reader = world.kafka.consumer({ groupId: uniqueName("start-reader"), topics: [outTopic], fetch: { maxWaitMs: 100 } });
@@ -62,7 +64,7 @@ describe("engine: start position", () => {
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
         { id: "dedup", type: "dedup", config: { key: "event.id", window: "1h" } },
-        { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+        { id: "out", type: "kafka-sink", config: { topic: outName } },
       ],
       [["ingest", "dedup"], ["dedup", "out"]],
     );

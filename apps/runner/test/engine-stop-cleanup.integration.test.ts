@@ -3,7 +3,7 @@
 import type { ConsumedMessage } from "@sluice/kafka";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { createApiKey, createPipeline, createWorld, ownTopic, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -36,7 +36,8 @@ describe("engine: stop cleanup", () => {
     const pipeline = await createPipeline(world, "cleanup");
     const key = await createApiKey(world);
     const pathKey = uniqueName("cleanup").toLowerCase();
-    const outTopic = uniqueName("sluice-test-cleanup");
+    const outName = uniqueName("sluice-test-cleanup");
+    const outTopic = ownTopic(world, outName);
     await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
     const { deploymentId } = await deploy(
       world,
@@ -45,7 +46,7 @@ describe("engine: stop cleanup", () => {
         [
           { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
           { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
-          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+          { id: "out", type: "kafka-sink", config: { topic: outName } },
         ],
         [["ingest", "dedup"], ["dedup", "out"]],
       ),
@@ -80,12 +81,13 @@ describe("engine: stop cleanup", () => {
     const pipeline = await createPipeline(world, "cleanup-crash");
     const key = await createApiKey(world);
     const pathKey = uniqueName("crash").toLowerCase();
-    const outTopic = uniqueName("sluice-test-cleanup");
+    const outName = uniqueName("sluice-test-cleanup");
+    const outTopic = ownTopic(world, outName);
     await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outTopic } }], [["ingest", "out"]]),
+      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["ingest", "out"]]),
     );
     await waitRunning(world, deploymentId);
     const queuePattern = `sluice:stage.${deploymentId}.*`;

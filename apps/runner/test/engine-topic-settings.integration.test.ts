@@ -4,17 +4,19 @@
 import type { PipelineGraph, PipelineSettings } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
-import { createApiKey, createPipeline, createWorld, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { createApiKey, createPipeline, createWorld, ownTopic, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 describe("engine: per-pipeline topic settings", () => {
   let world: World;
   let running: RunningEngine;
-  const outTopic = uniqueName("sluice-test-settings");
+  const outName = uniqueName("sluice-test-settings");
+  let outTopic: string;
 
   beforeAll(async () => {
     world = await createWorld();
+    outTopic = ownTopic(world, outName);
     // The runner's defaults; the pipelines below override them.
     running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
     await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
@@ -46,7 +48,7 @@ describe("engine: per-pipeline topic settings", () => {
     const g = graph(
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-        { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+        { id: "out", type: "kafka-sink", config: { topic: outName } },
       ],
       [["ingest", "out"]],
     );
@@ -92,7 +94,7 @@ describe("engine: per-pipeline topic settings", () => {
       [
         { id: "ingest", type: "http-ingest", config: { pathKey: uniqueName("keyed").toLowerCase(), apiKeyId: key.id } },
         { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
-        { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+        { id: "out", type: "kafka-sink", config: { topic: outName } },
       ],
       [["ingest", "dedup"], ["dedup", "out"]],
     );

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
 import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
-import type { PipelineGraph } from "@sluice/shared";
+import { type PipelineGraph, workspaceTopicName } from "@sluice/shared";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll } from "vitest";
@@ -19,6 +19,8 @@ export type World = {
   redis: Redis;
   kafka: Kafka;
   workspaceId: string;
+  /** Names the workspace's topic namespace: a kafka-sink's topic `x` is `ws.<slug>.x` on the broker (ownTopic). */
+  slug: string;
   userId: string;
   secretKey: string;
   close(): Promise<void>;
@@ -37,6 +39,7 @@ export async function createWorld(): Promise<World> {
     redis,
     kafka,
     workspaceId: workspace.id,
+    slug,
     userId: user.id,
     secretKey: randomBytes(32).toString("base64"),
     async close() {
@@ -47,7 +50,7 @@ export async function createWorld(): Promise<World> {
         const keys = await redis.keys(pattern);
         if (keys.length > 0) await redis.del(...keys);
       }
-      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${workspace.id}.`));
+      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${workspace.id}.`) || t.startsWith(ownTopic({ slug }, "")));
       if (topics.length > 0) await kafka.admin.deleteTopics(topics).catch(() => undefined);
       await prisma.workspace.delete({ where: { id: workspace.id } }).catch(() => undefined);
       await prisma.user.delete({ where: { id: user.id } }).catch(() => undefined);
@@ -56,6 +59,11 @@ export async function createWorld(): Promise<World> {
       await kafka.close();
     },
   };
+}
+
+/** The broker name of the workspace's topic a kafka-source or kafka-sink calls `name`. */
+export function ownTopic(world: Pick<World, "slug">, name: string): string {
+  return workspaceTopicName(world.slug, name);
 }
 
 export async function createPipeline(world: World, name: string) {

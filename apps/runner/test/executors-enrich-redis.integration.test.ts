@@ -20,7 +20,7 @@ const redisConfig = (keyPrefix: string, cacheTtl?: string): NodeConfig<"enrich">
 };
 
 async function transform(config: NodeConfig<"enrich">, connection: string): Promise<Extract<NodeRuntime, { kind: "transform" }>> {
-  const runtime = await createNodeRuntime("enrich", config, { workspaceId: "ws", pipelineId: "p", nodeId: "enrich", log: testLogger, secret: async () => connection });
+  const runtime = await createNodeRuntime("enrich", config, { workspaceId: "ws", pipelineId: "p", nodeId: "enrich", log: testLogger, secret: async () => connection, kafka: () => Promise.reject(new Error("no Kafka connections")) });
   if (runtime.kind !== "transform") throw new Error("enrich is a transform");
   return runtime;
 }

@@ -40,6 +40,7 @@ describe("enrich executor on the golden fixture", () => {
       nodeId: "enrich",
       log: testLogger,
       secret: async () => testServices.databaseUrl,
+      kafka: () => Promise.reject(new Error("no Kafka connections")),
     });
     if (runtime.kind !== "transform") throw new Error("enrich is a transform");
     for (const batch of fixture.batches) {

@@ -77,7 +77,7 @@ describe("monitoring: alert rules", () => {
         graph(
           [
             { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-            { id: "sink", type: "kafka-sink", config: { topic: `sluice.${world.workspaceId}.alerts-out` } },
+            { id: "sink", type: "kafka-sink", config: { topic: "alerts-out" } },
           ],
           [["ingest", "sink"]],
         ),

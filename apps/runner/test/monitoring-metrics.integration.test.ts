@@ -183,7 +183,8 @@ describe("monitoring: live metrics snapshots", () => {
 
       // 4. Prometheus.
       const text = await running.registry.metrics();
-      expect(text).toContain(`sluice_edge_lag_seconds{pipeline="${pipeline.id}",topic="${topic}",partition="0"}`);
+      expect(text).toContain(`sluice_edge_lag_seconds{pipeline="${pipeline.id}",edge="ingest.out",partition="0"}`);
+      expect(text).not.toContain(world.workspaceId);
       expect(text).toContain(`sluice_sink_freshness_seconds{pipeline="${pipeline.id}",node="sink"}`);
     } finally {
       await locker.query("ROLLBACK").catch(() => undefined);

@@ -18,6 +18,7 @@ function startRunner(env: Record<string, string>): Started {
       PATH: process.env["PATH"] ?? "",
       RUNNER_HOST: "127.0.0.1",
       RUNNER_PORT: "0",
+      RUNNER_INTERNAL_PORT: "0",
       DATABASE_URL: testServices.databaseUrl,
       // This test is about the process, not deployments: run none of the test database's.
       RUNNER_WORKSPACE_IDS: "runner-process-test-none",
@@ -37,12 +38,13 @@ function startRunner(env: Record<string, string>): Started {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-async function listeningUrl(runner: Started, timeoutMs = 30_000): Promise<string> {
+/** The public (ingest) and internal (health, metrics) listeners' URLs. */
+async function listeningUrls(runner: Started, timeoutMs = 30_000): Promise<{ url: string; internalUrl: string }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const line of runner.stdout().split("\n")) {
       if (!line.includes('"runner listening"')) continue;
-      return (JSON.parse(line) as { url: string }).url;
+      return JSON.parse(line) as { url: string; internalUrl: string };
     }
     if (runner.child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
@@ -67,9 +69,11 @@ afterEach(() => {
 });
 
 describe("runner process", () => {
-  it("serves /healthz and /metrics, and stops cleanly on SIGTERM", async () => {
+  it("serves /healthz and /metrics on the internal listener only, and stops cleanly on SIGTERM", async () => {
     const runner = startRunner({ RUNNER_ID: "test-runner-1" });
-    const url = await listeningUrl(runner);
+    const { url: publicUrl, internalUrl: url } = await listeningUrls(runner);
+    expect(new URL(url).port).not.toBe(new URL(publicUrl).port);
+    for (const path of ["/healthz", "/metrics"]) expect((await fetch(`${publicUrl}${path}`)).status).toBe(404);
 
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);

@@ -1,21 +1,27 @@
 // A single stage's runtime built straight from a compiled plan (no engine, no deployment rows), for
 // tests that drive a queue, pool or feeder by hand.
-import { compilePlan } from "@sluice/shared";
+import { compilePlan, workspaceTopicName } from "@sluice/shared";
 import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
 import { buildTopicKeys, type StageRuntime } from "../src/engine/stage-step";
 import { graph } from "./graphs";
 import { testLogger } from "./services";
 
-/** ingest -> [map (sets `seen`) -> kafka-sink `outTopic`]: the runtime of the map stage. */
-export async function mapToTopicStage(pipelineId: string, outTopic: string): Promise<StageRuntime> {
+const WORKSPACE_SLUG = "stage-test";
+
+/** The broker name of the topic a kafka-sink named `name` writes in these stages' workspace. */
+export const stageTopic = (name: string) => workspaceTopicName(WORKSPACE_SLUG, name);
+
+/** ingest -> [map (sets `seen`) -> kafka-sink `outName`, i.e. stageTopic(outName)]: the runtime of the map stage. */
+export async function mapToTopicStage(pipelineId: string, outName: string): Promise<StageRuntime> {
   const compiled = compilePlan({
     workspaceId: "ws",
+    workspaceSlug: WORKSPACE_SLUG,
     pipelineId,
     graph: graph(
       [
         { id: "ingest", type: "http-ingest" },
         { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-        { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+        { id: "out", type: "kafka-sink", config: { topic: outName } },
       ],
       [["ingest", "map"], ["map", "out"]],
     ),
@@ -25,7 +31,7 @@ export async function mapToTopicStage(pipelineId: string, outTopic: string): Pro
   const stage = plan.stages[0]!;
   const runtimes = new Map<string, NodeRuntime>();
   for (const node of stage.nodes) {
-    runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "ws", pipelineId, nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("no secrets")) }));
+    runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "ws", pipelineId, nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("no secrets")), kafka: () => Promise.reject(new Error("no Kafka connections")) }));
   }
   return { plan, stage, runtimes, topicKey: buildTopicKeys(plan) };
 }

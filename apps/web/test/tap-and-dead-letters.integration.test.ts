@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka } from "@sluice/kafka";
 import { closeRedis, createRedis } from "../../runner/src/services/redis";
-import { createApiKey, createPipeline, createSecret, deploy, startEngine, waitRunning, type RunningEngine, type World } from "../../runner/test/engine-world";
+import { createApiKey, createPipeline, createSecret, deploy, ownTopic, startEngine, waitRunning, type RunningEngine, type World } from "../../runner/test/engine-world";
 import { graph } from "../../runner/test/graphs";
 import { eventually, testLogger, testServices, uniqueName } from "../../runner/test/services";
 import { callerFor, prisma, teamFixture } from "./fixtures";
@@ -30,10 +30,11 @@ beforeAll(async () => {
     redis,
     kafka,
     workspaceId: f.ws.id,
+    slug: f.ws.slug,
     userId: f.users.owner.id,
     secretKey: randomBytes(32).toString("base64"),
     async close() {
-      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${f.ws.id}.`));
+      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${f.ws.id}.`) || t.startsWith(ownTopic(f.ws, "")));
       if (topics.length > 0) await kafka.admin.deleteTopics(topics).catch(() => undefined);
       await closeRedis(redis);
       await kafka.close();
@@ -68,7 +69,8 @@ async function tapFor(user: keyof Fixture["users"], pipelineId: string, nodeId: 
 describe("live tap", () => {
   it("samples a topic edge and a fused edge, masked for viewers and raw for admins, at a bounded rate", async () => {
     const pipeline = await createPipeline(world, "tapped");
-    const outTopic = uniqueName("sluice-test-tap-out");
+    const outName = uniqueName("sluice-test-tap-out");
+    const outTopic = ownTopic(world, outName);
     await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
     const { deploymentId } = await deploy(
       world,
@@ -78,7 +80,7 @@ describe("live tap", () => {
           { id: "gen", type: "generator", config: { eventsPerSecond: 300, malformedRatio: 0, duplicateRatio: 0 } },
           { id: "filter", type: "filter", config: { condition: 'event.type != ""' } },
           { id: "mask", type: "mask-pii", config: { rules: [{ field: "context.ip", method: "redact" }] } },
-          { id: "out", type: "kafka-sink", config: { topic: outTopic } },
+          { id: "out", type: "kafka-sink", config: { topic: outName } },
         ],
         // gen → filter is a topic (after a source); filter → mask → out are fused.
         [["gen", "filter"], ["filter", "mask"], ["mask", "out"]],
@@ -121,12 +123,13 @@ describe("live tap of an ingest endpoint", () => {
     const pipeline = await createPipeline(world, "ingest-tap");
     const key = await createApiKey(world);
     const pathKey = uniqueName("tap-ingest").toLowerCase();
-    const outTopic = uniqueName("sluice-test-tap-ingest-out");
+    const outName = uniqueName("sluice-test-tap-ingest-out");
+    const outTopic = ownTopic(world, outName);
     await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outTopic } }], [["ingest", "out"]]),
+      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["ingest", "out"]]),
     );
     await waitRunning(world, deploymentId);
     const ac = new AbortController();

@@ -1,3 +1,7 @@
+/** TLS to the brokers; `{}` trusts the system's CAs. */
+export type KafkaTls = { ca?: string };
+export type KafkaSasl = { mechanism: "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string };
+
 /** Connection settings every client of one `createKafka()` shares. */
 export type ClientBase = {
   clientOptions: {
@@ -10,5 +14,7 @@ export type ClientBase = {
     /** Retries of a failed request (metadata refresh, leader change) before it fails. */
     retries: number;
     retryDelay: number;
+    tls?: KafkaTls;
+    sasl?: KafkaSasl;
   };
 };

@@ -1,6 +1,6 @@
 import { moduleLogger, type Logger } from "./logger";
 import { createAdmin } from "./admin";
-import type { ClientBase } from "./client-base";
+import type { ClientBase, KafkaSasl, KafkaTls } from "./client-base";
 import { createConsumer, type ConsumerOptions } from "./consumer";
 import { createProducer, type ProducerOptions } from "./producer";
 import type { KafkaAdmin, KafkaConsumer, KafkaProducer } from "./types";
@@ -18,6 +18,10 @@ export type KafkaOptions = {
   retries?: number;
   /** Default 250 ms. */
   retryDelayMs?: number;
+  /** Default: plaintext. */
+  tls?: KafkaTls;
+  /** Default: no authentication. */
+  sasl?: KafkaSasl;
 };
 
 export type Kafka = {
@@ -38,6 +42,8 @@ export function createKafka(options: KafkaOptions): Kafka {
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       retries: options.retries ?? 3,
       retryDelay: options.retryDelayMs ?? 250,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
     },
   };
   const admin = createAdmin(base);

@@ -1,5 +1,6 @@
 // The runner's only door to Kafka. Import from here, never from a client library.
 export { createKafka, type Kafka, type KafkaOptions } from "./client";
+export type { KafkaSasl, KafkaTls } from "./client-base";
 export type { ConsumerOptions } from "./consumer";
 export { KafkaUnavailableError } from "./errors";
 export { partitionForKey } from "./partitioner";

@@ -10,6 +10,7 @@ export * from "./events/ip-address";
 export * from "./events/activity-event";
 export * from "./events/dead-letter-record";
 export * from "./events/topic-message";
+export * from "./events/topic-namespace";
 
 // Hashing (browser-safe, synchronous)
 export * from "./hash/sha256";
@@ -27,6 +28,9 @@ export type { EventPathRef } from "./expr/referenced-fields";
 // JSON Schema subset (validate node)
 export * from "./json-schema/json-schema-subset";
 export * from "./json-schema/validate-json-schema";
+
+// Workspace resources
+export * from "./connections/kafka-connection";
 
 // Node types
 export * from "./nodes/port";
@@ -59,11 +63,13 @@ export * from "./nodes/sinks/s3-sink";
 export * from "./graph/pipeline-graph";
 export * from "./graph/graph-problem";
 export * from "./graph/validate-graph";
+export type { GraphWorkspace } from "./graph/check-topics";
 export * from "./graph/graph-order";
 export * from "./graph/graph-diff";
 export * from "./graph/pipeline-document";
 export * from "./graph/pipeline-settings";
 export * from "./graph/deployment-plan";
+export * from "./graph/plan-acls";
 export { cyclicComponents, reachableFrom, topologicalOrder } from "./graph/graph-topology";
 
 // Cores: per-node logic shared by preview and runner

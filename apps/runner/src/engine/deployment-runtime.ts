@@ -2,13 +2,14 @@
 // pool and feeder per stage, and its generator loops. HTTP ingest looks its entries up by path key.
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Kafka, KafkaProducer } from "@sluice/kafka";
+import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
 import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
 import { tapOutputs } from "../monitoring/tap";
 import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
+import type { ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
 import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
 import { planNodeIds, type Plan } from "@sluice/shared";
@@ -46,6 +47,8 @@ export type RuntimeDeps = {
   secret(workspaceId: string, secretId: string): Promise<string>;
   /** The secret's name, for logs and errors. */
   secretName(workspaceId: string, secretId: string): Promise<string>;
+  /** A Kafka connection of the workspace (kafka-source / kafka-sink through it); throws when it is not the workspace's. */
+  connection(workspaceId: string, connectionId: string): Promise<ConnectionOptions>;
 };
 
 export type DeploymentRuntime = {
@@ -64,6 +67,24 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const { plan } = spec;
   const log = deps.log.child({ deploymentId: spec.deploymentId, pipelineId: spec.pipelineId });
   await ensureTopics(plan, deps.kafka, log, spec.settings?.topics.retentionHours !== undefined);
+  // One client per workspace connection this deployment uses, closed with it.
+  const clusters = new Map<string, Promise<Kafka>>();
+  const kafkaFor = (connectionId: string) => {
+    let kafka = clusters.get(connectionId);
+    if (!kafka) {
+      kafka = deps.connection(spec.workspaceId, connectionId).then((options) => createKafka({ ...options, clientId: `${deps.runnerId}-${connectionId}`, log }));
+      clusters.set(connectionId, kafka);
+    }
+    return kafka;
+  };
+  const closeClusters = () => Promise.allSettled([...clusters.values()].map(async (kafka) => (await kafka).close()));
+  const connected = new Map<string, Kafka>();
+  try {
+    for (const connectionId of new Set(plan.stages.flatMap((s) => (s.connectionId ? [s.connectionId] : [])))) connected.set(connectionId, await kafkaFor(connectionId));
+  } catch (error) {
+    await closeClusters();
+    throw error;
+  }
   const batch = spec.settings?.batch;
   const feederSettings: FeederSettings = {
     ...deps.feeder,
@@ -71,7 +92,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     ...(batch?.maxBytes !== undefined ? { maxBatchBytes: batch.maxBytes } : {}),
     ...(batch?.lingerMs !== undefined ? { lingerMs: batch.lingerMs } : {}),
   };
-  await applyStartPosition(spec.deploymentId, spec.startPosition, plan, { kafka: deps.kafka, redis: deps.redis, runnerId: deps.runnerId, log });
+  await applyStartPosition(spec.deploymentId, spec.startPosition, plan, { kafka: deps.kafka, kafkaOf: (stage) => (stage.connectionId ? connected.get(stage.connectionId) : undefined), redis: deps.redis, runnerId: deps.runnerId, log });
 
   const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = { queues: [], pools: [], feeders: [], runtimes: [] };
   const stopGenerators: (() => Promise<void>)[] = [];
@@ -88,6 +109,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     await Promise.allSettled(closers.pools.map((p) => p.close(mode === "abort")));
     await Promise.allSettled(closers.queues.map((q) => q.close()));
     await Promise.allSettled(closers.runtimes.map((r) => ("close" in r && r.close ? r.close() : Promise.resolve())));
+    await closeClusters();
   };
 
   try {
@@ -101,6 +123,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
           log: log.child({ node: node.id }),
           secret: (id) => deps.secret(spec.workspaceId, id),
           secretName: (id) => deps.secretName(spec.workspaceId, id),
+          kafka: kafkaFor,
         });
         runtimes.set(node.id, observeNode(node.id, runtime, health));
         closers.runtimes.push(runtime);
@@ -122,7 +145,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         }),
       );
       const feeder = createFeeder({
-        kafka: deps.kafka,
+        kafka: (stage.connectionId ? connected.get(stage.connectionId) : undefined) ?? deps.kafka,
         groupId: stage.groupId,
         topics: stage.inputTopics,
         startFrom,

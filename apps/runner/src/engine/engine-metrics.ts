@@ -1,6 +1,8 @@
 // Per-node counters and per-partition lag on the runner's Prometheus registry. Labels stay bounded:
-// pipeline and node ids (a handful per deployment), topics and partitions of deployed pipelines.
+// pipeline and node ids (a handful per deployment), edges and partitions of deployed pipelines. No label
+// carries a topic name: topic names carry workspace ids and namespaces.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Plan } from "@sluice/shared";
 import { createNodeStats, type NodeStats } from "./node-stats";
 
 export type EngineMetrics = {
@@ -11,9 +13,9 @@ export type EngineMetrics = {
   batchSeconds: Histogram<"pipeline" | "node">;
   /** From ingest (the event's receivedAt) to the end of the stage batch that processed it; sampled. */
   eventLatency: Histogram<"pipeline" | "node">;
-  lag: Gauge<"pipeline" | "topic" | "partition">;
+  lag: Gauge<"pipeline" | "edge" | "partition">;
   /** Age of the oldest unprocessed event per partition (set by the live-metrics publisher). */
-  lagSeconds: Gauge<"pipeline" | "topic" | "partition">;
+  lagSeconds: Gauge<"pipeline" | "edge" | "partition">;
   /** Now minus the event time of the newest event a sink wrote (set by the live-metrics publisher). */
   sinkFreshness: Gauge<"pipeline" | "node">;
   /** The same per-node counts in process memory, for the live-metrics snapshots. */
@@ -49,14 +51,14 @@ export function engineMetrics(registry: Registry): EngineMetrics {
     }),
     lag: new Gauge({
       name: "sluice_edge_lag_messages",
-      help: "End offset minus the consuming group's committed offset, per partition.",
-      labelNames: ["pipeline", "topic", "partition"] as const,
+      help: "End offset minus the consuming group's committed offset, per partition; edge = the writing node and port.",
+      labelNames: ["pipeline", "edge", "partition"] as const,
       registers,
     }),
     lagSeconds: new Gauge({
       name: "sluice_edge_lag_seconds",
-      help: "Age of the oldest unprocessed event per partition (event at the committed offset), in seconds.",
-      labelNames: ["pipeline", "topic", "partition"] as const,
+      help: "Age of the oldest unprocessed event per partition (event at the committed offset), in seconds; edge = the writing node and port.",
+      labelNames: ["pipeline", "edge", "partition"] as const,
       registers,
     }),
     sinkFreshness: new Gauge({
@@ -69,4 +71,16 @@ export function engineMetrics(registry: Registry): EngineMetrics {
   };
   cache.set(registry, metrics);
   return metrics;
+}
+
+const writers = new WeakMap<Plan, Map<string, string>>();
+
+/** A topic's `edge` label: `<node>.<port>` of the node that writes it (a kafka-source: `<node>.in`). */
+export function edgeLabel(plan: Plan, topic: string): string {
+  let byTopic = writers.get(plan);
+  if (!byTopic) {
+    byTopic = new Map(plan.topics.map((t) => [t.name, `${t.nodeId}.${t.port}`]));
+    writers.set(plan, byTopic);
+  }
+  return byTopic.get(topic) ?? "unknown";
 }

@@ -13,6 +13,7 @@ import { type LagMonitor, startLagMonitor } from "./lag-monitor";
 import { DEFAULT_TOPIC_SETTINGS, type TopicSettings } from "@sluice/shared";
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool";
 import { createReconciler, type Reconciler } from "./reconciler";
+import { loadConnection } from "./kafka-connections";
 import { type AlertEvaluator, startAlertEvaluator } from "../monitoring/alerts";
 import { type SnapshotPublisher, startSnapshotPublisher } from "../monitoring/snapshot-publisher";
 
@@ -118,6 +119,7 @@ export function createEngine(options: {
     ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
     secret,
     secretName,
+    connection: (workspaceId, connectionId) => loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
   const ingest = createIngest({

@@ -29,6 +29,7 @@ describe("runner executors on the shared golden fixtures", () => {
         nodeId: "n",
         log,
         secret: async (id) => fixture.secrets?.[id] ?? "",
+        kafka: () => Promise.reject(new Error("no Kafka connections")),
       });
       let state: unknown;
       for (const batch of fixture.batches) {

@@ -3,7 +3,7 @@
 // cores leave out: connections from secrets, lookups, sink writes.
 import { Redis } from "ioredis";
 import pg from "pg";
-import type { OutgoingMessage } from "@sluice/kafka";
+import type { Kafka, OutgoingMessage } from "@sluice/kafka";
 import {
   type BatchSource,
   type CoreContext,
@@ -35,6 +35,8 @@ export type ExecutorContext = {
   secret(secretId: string): Promise<string>;
   /** The secret's name, what logs and errors call it. Default: its id. */
   secretName?(secretId: string): Promise<string>;
+  /** A client for one of the workspace's Kafka connections (one per deployment, closed with it); throws when it is missing. */
+  kafka(connectionId: string): Promise<Kafka>;
   log: Logger;
 };
 
@@ -100,16 +102,22 @@ export const executors: { [K in NodeTypeId]: Executor<K> } = {
   "redis-sink": redisSink,
   "webhook-sink": webhookSink,
   "s3-sink": s3Sink,
-  "kafka-sink": async (config) => {
+  "kafka-sink": async (config, ctx) => {
     const keys = kafkaSinkKeys(config);
+    // On Sluice's cluster the messages go out with the batch; through a connection, with a producer of
+    // that cluster, acknowledged before write() returns (so still before the offsets are committed).
+    const producer = config.connectionId ? (await ctx.kafka(config.connectionId)).producer({ name: `sink-${ctx.nodeId}` }) : undefined;
     return {
       kind: "sink",
-      async write(batch, ctx) {
-        const result = keys(batch, ctx);
+      async write(batch, c) {
+        const result = keys(batch, c);
         const out = result.outputs["out"] ?? [];
         const produce = out.map((event, i) => ({ topic: config.topic, key: result.keys?.["out"]?.[i] ?? null, value: JSON.stringify(event) }));
-        return { errors: result.errors, produce };
+        if (!producer) return { errors: result.errors, produce };
+        if (produce.length > 0) await producer.send(produce);
+        return { errors: result.errors };
       },
+      ...(producer ? { close: () => producer.close() } : {}),
     };
   },
 };

@@ -11,7 +11,7 @@ import { createFeeder, DEFAULT_FEEDER_SETTINGS, type Feeder } from "./feeder";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, type StagePool, type StageQueue } from "./pool";
 import { deleteMatching } from "./redis-keys";
 import type { StageRuntime } from "./stage-step";
-import { mapToTopicStage } from "../../test/stage-runtime";
+import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
 
 describe("feeder", () => {
   let kafka: Kafka;
@@ -20,7 +20,8 @@ describe("feeder", () => {
   let runtime: StageRuntime;
   let inTopic: string;
   const pipelineId = uniqueName("feeder-test");
-  const outTopic = uniqueName("feeder-out");
+  const outName = uniqueName("feeder-out");
+  const outTopic = stageTopic(outName);
   const closers: { close(): Promise<void> }[] = [];
   const queues: string[] = [];
 
@@ -29,7 +30,7 @@ describe("feeder", () => {
     redis = createRedis(testServices.redisUrl, testLogger, "feeder-test");
     await redis.connect();
     producer = kafka.producer({ name: "feeder-test" });
-    runtime = await mapToTopicStage(pipelineId, outTopic);
+    runtime = await mapToTopicStage(pipelineId, outName);
     inTopic = runtime.stage.inputTopics[0]!;
     await kafka.admin.createTopics([
       { topic: inTopic, partitions: 1 },

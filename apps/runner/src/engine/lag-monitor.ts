@@ -2,7 +2,7 @@
 // committed offset, every 2 s. Feeds the Prometheus gauge and HTTP ingest's back-pressure (429).
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
-import type { EngineMetrics } from "./engine-metrics";
+import { edgeLabel, type EngineMetrics } from "./engine-metrics";
 import type { Reconciler } from "./reconciler";
 
 export type LagMonitor = {
@@ -20,14 +20,15 @@ export function startLagMonitor(options: { kafka: Kafka; reconciler: Reconciler;
     const next = new Map<string, number>();
     for (const runtime of options.reconciler.running()) {
       const { plan } = runtime.spec;
-      for (const stage of plan.stages) {
+      // A connection's cluster is not the one this client reads: its lag is not measured here.
+      for (const stage of plan.stages.filter((s) => !s.connectionId)) {
         const topics = stage.inputTopics;
         const [ends, committed] = await Promise.all([options.kafka.admin.endOffsets(topics), options.kafka.admin.committedOffsets(stage.groupId, topics)]);
         const done = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
         const totals = new Map<string, number>();
         for (const end of ends) {
           const lag = Number(end.offset - (done.get(`${end.topic}\u0000${end.partition}`) ?? 0n));
-          options.metrics.lag.set({ pipeline: plan.pipelineId, topic: end.topic, partition: String(end.partition) }, lag);
+          options.metrics.lag.set({ pipeline: plan.pipelineId, edge: edgeLabel(plan, end.topic), partition: String(end.partition) }, lag);
           totals.set(end.topic, (totals.get(end.topic) ?? 0) + lag);
         }
         for (const [topic, total] of totals) next.set(topic, Math.max(next.get(topic) ?? 0, total));

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { graph, sinkColumns } from "../../test/graphs";
-import { compilePlan, DEFAULT_TOPIC_SETTINGS, parsePipelineSettings, type Plan, planNodeIds, topicOverrides } from "@sluice/shared";
+import { compilePlan, DEFAULT_TOPIC_SETTINGS, foreignTopics, parsePipelineSettings, type Plan, planNodeIds, topicOverrides } from "@sluice/shared";
 
 const ws = "ws1";
+const slug = "acme";
 const pid = "p1";
 const t = (node: string, port: string) => `sluice.${ws}.${pid}.${node}.${port}`;
 
 function plan(g: unknown): Plan {
-  const result = compilePlan({ workspaceId: ws, pipelineId: pid, graph: g });
+  const result = compilePlan({ workspaceId: ws, workspaceSlug: slug, pipelineId: pid, graph: g });
   if (!result.ok) throw new Error(result.reason);
   return result.plan;
 }
@@ -89,21 +90,62 @@ describe("compilePlan", () => {
   });
 
   it("refuses an invalid graph with the validator's reason", () => {
-    const result = compilePlan({ workspaceId: ws, pipelineId: pid, graph: graph([{ id: "map", type: "map" }], []) });
+    const result = compilePlan({ workspaceId: ws, workspaceSlug: slug, pipelineId: pid, graph: graph([{ id: "map", type: "map" }], []) });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(/invalid graph/);
   });
 
-  it("creates a kafka-sink's destination topic (brokers may refuse to auto-create it)", () => {
+  it("creates a kafka-sink's destination topic (brokers may refuse to auto-create it) in the workspace's namespace", () => {
     const p = plan(graph([ingest, { id: "out", type: "kafka-sink", config: { topic: "analytics.clicks" } }], [["ingest", "out"]]));
-    expect(p.topics.find((x) => x.name === "analytics.clicks")).toMatchObject({ kind: "sink", managed: true, nodeId: "out" });
+    expect(p.topics.find((x) => x.name === "ws.acme.analytics.clicks")).toMatchObject({ kind: "sink", managed: true, nodeId: "out" });
+    expect(p.stages[0]?.nodes.find((n) => n.id === "out")?.config).toMatchObject({ topic: "ws.acme.analytics.clicks" });
+    expect(foreignTopics(p)).toEqual([]);
+  });
+
+  it("reads a kafka-source's topic from the workspace's namespace, or as named through a connection", () => {
+    const own = plan(graph([{ id: "src", type: "kafka-source", config: { topic: "orders" } }, { id: "out", type: "kafka-sink", config: { topic: "copy" } }], [["src", "out"]]));
+    const ownSource = own.stages.find((s) => s.id === "src");
+    expect(ownSource?.inputTopics).toEqual(["ws.acme.orders"]);
+    expect(ownSource?.connectionId).toBeUndefined();
+    const viaConnection = compilePlan({
+      workspaceId: ws,
+      workspaceSlug: slug,
+      pipelineId: pid,
+      connectionIds: ["c1"],
+      graph: graph(
+        [{ id: "src", type: "kafka-source", config: { topic: "orders", connectionId: "c1" } }, { id: "out", type: "kafka-sink", config: { topic: "copy", connectionId: "c1" } }],
+        [["src", "out"]],
+      ),
+    });
+    if (!viaConnection.ok) throw new Error(viaConnection.reason);
+    const p = viaConnection.plan;
+    expect(p.stages.find((s) => s.id === "src")).toMatchObject({ inputTopics: ["orders"], connectionId: "c1" });
+    expect(p.topics.filter((x) => x.connectionId === "c1").map((x) => [x.name, x.managed])).toEqual([["copy", false], ["orders", false]]);
+    expect(foreignTopics(p)).toEqual([]);
+  });
+
+  it("refuses another workspace's topics and connections", () => {
+    const refused = (config: Record<string, unknown>, connectionIds?: string[]) => {
+      const result = compilePlan({ workspaceId: ws, workspaceSlug: slug, pipelineId: pid, ...(connectionIds ? { connectionIds } : {}), graph: graph([ingest, { id: "out", type: "kafka-sink", config }], [["ingest", "out"]]) });
+      return result.ok ? "" : result.reason;
+    };
+    expect(refused({ topic: "ws.other.orders" })).toMatch(/workspace namespaces/);
+    expect(refused({ topic: "sluice.ws2.p2.map.out" })).toMatch(/internal topics/);
+    expect(refused({ topic: "orders", connectionId: "theirs" }, ["mine"])).toMatch(/connection that does not exist/);
+  });
+
+  it("finds topics outside the workspace in a plan built some other way", () => {
+    const p = plan(graph([ingest, { id: "out", type: "kafka-sink", config: { topic: "orders" } }], [["ingest", "out"]]));
+    const tampered: Plan = { ...p, stages: p.stages.map((s) => ({ ...s, nodes: s.nodes.map((n) => (n.id === "out" ? { ...n, config: { ...n.config, topic: "ws.other.orders" } } : n)) })) };
+    expect(foreignTopics(tampered)).toEqual(["ws.other.orders"]);
+    expect(foreignTopics({ ...p, workspaceId: "ws2" }).length).toBeGreaterThan(0);
   });
 
   it("applies a pipeline's topic settings over the runner's, field by field", () => {
     const settings = parsePipelineSettings({ topics: { partitions: 12, retentionHours: 1.5 } });
     expect(topicOverrides(settings)).toEqual({ partitions: 12, retentionMs: 5_400_000 });
     const g = graph([ingest, { id: "sink", type: "kafka-sink", config: { topic: "out" } }], [["ingest", "sink"]]);
-    const result = compilePlan({ workspaceId: ws, pipelineId: pid, graph: g, settings: { ...DEFAULT_TOPIC_SETTINGS, replicationFactor: 3, ...topicOverrides(settings) } });
+    const result = compilePlan({ workspaceId: ws, workspaceSlug: slug, pipelineId: pid, graph: g, settings: { ...DEFAULT_TOPIC_SETTINGS, replicationFactor: 3, ...topicOverrides(settings) } });
     if (!result.ok) throw new Error(result.reason);
     expect(result.plan.settings).toEqual({ partitions: 12, replicationFactor: 3, retentionMs: 5_400_000 });
     expect(planNodeIds(result.plan).sort()).toEqual(["ingest", "sink"]);

@@ -13,14 +13,15 @@ import { engineMetrics } from "./engine-metrics";
 import { deleteMatching } from "./redis-keys";
 import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "./pool";
 import type { StageRuntime } from "./stage-step";
-import { mapToTopicStage } from "../../test/stage-runtime";
+import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
 
 describe("stage queue and pool", () => {
   let kafka: Kafka;
   let redis: Redis;
   let producer: KafkaProducer;
   let runtime: StageRuntime;
-  const outTopic = uniqueName("pool-out");
+  const outName = uniqueName("pool-out");
+  const outTopic = stageTopic(outName);
   const queueName = uniqueName("stage.pool-test");
   const closers: (StageQueue | StagePool | { close(): Promise<void> })[] = [];
 
@@ -30,7 +31,7 @@ describe("stage queue and pool", () => {
     await redis.connect();
     producer = kafka.producer({ name: "pool-test" });
     await kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-    runtime = await mapToTopicStage("pool-test", outTopic);
+    runtime = await mapToTopicStage("pool-test", outName);
   });
 
   afterAll(async () => {

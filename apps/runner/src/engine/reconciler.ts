@@ -12,7 +12,8 @@ import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
 import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
 import type { StartPosition } from "./start-position";
-import { compilePlan, type Plan, planNodeIds, topicOverrides, type TopicSettings } from "@sluice/shared";
+import { compilePlan, foreignTopics, type Plan, type PlanResult, planNodeIds, topicOverrides, type TopicSettings } from "@sluice/shared";
+import type { ConnectionOptions } from "./kafka-connections";
 import type { PoolSettings } from "./pool";
 import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
 
@@ -42,6 +43,7 @@ export type ReconcilerOptions = {
   workspaceIds?: string[];
   secret(workspaceId: string, secretId: string): Promise<string>;
   secretName(workspaceId: string, secretId: string): Promise<string>;
+  connection(workspaceId: string, connectionId: string): Promise<ConnectionOptions>;
 };
 
 export type Reconciler = {
@@ -62,6 +64,13 @@ export type Reconciler = {
   /** drain: stop deployments cleanly; abort: drop everything uncommitted (crash simulation). */
   stop(mode?: "drain" | "abort"): Promise<void>;
 };
+
+/** Refuses a plan naming a topic of Sluice's cluster outside its workspace (compilePlan never should). */
+function ownPlan(planned: PlanResult): PlanResult {
+  if (!planned.ok) return planned;
+  const foreign = foreignTopics(planned.plan);
+  return foreign.length > 0 ? { ok: false, reason: `plan names topics outside its workspace: ${foreign.slice(0, 5).join(", ")}` } : planned;
+}
 
 const allNodes = (plan: Plan, state: "starting" | "stopped") => Object.fromEntries(planNodeIds(plan).map((id) => [id, { state }]));
 
@@ -88,7 +97,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   async function pass() {
     const desired = await options.prisma.deployment.findMany({
       where: { desiredState: "running", ...(options.workspaceIds ? { workspaceId: { in: options.workspaceIds } } : {}) },
-      include: { version: { select: { graph: true } } },
+      include: { version: { select: { graph: true } }, workspace: { select: { slug: true, kafkaConnections: { select: { id: true } } } } },
       orderBy: { createdAt: "asc" },
     });
     const wanted = new Map(desired.map((d) => [d.id, d]));
@@ -119,7 +128,16 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // Another row of the same pipeline still running here (a redeploy seen half-way): skip this pass.
       if ([...runtimes.values()].some((r) => r.spec.pipelineId === row.pipelineId)) continue;
       const settings = parsePipelineSettings(row.settings);
-      const planned = compilePlan({ workspaceId: row.workspaceId, pipelineId: row.pipelineId, graph: row.version.graph, settings: { ...options.topics, ...topicOverrides(settings) } });
+      const planned = ownPlan(
+        compilePlan({
+          workspaceId: row.workspaceId,
+          workspaceSlug: row.workspace.slug,
+          pipelineId: row.pipelineId,
+          graph: row.version.graph,
+          settings: { ...options.topics, ...topicOverrides(settings) },
+          connectionIds: row.workspace.kafkaConnections.map((c) => c.id),
+        }),
+      );
       if (!planned.ok) {
         log.warn({ deploymentId: row.id, reason: planned.reason }, "deployment cannot be planned");
         await setStatus(row.id, { status: "failing", statusReason: planned.reason });

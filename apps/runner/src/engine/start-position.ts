@@ -11,7 +11,7 @@
 import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
-import type { Plan } from "@sluice/shared";
+import type { Plan, Stage } from "@sluice/shared";
 import { deleteMatching } from "./redis-keys";
 import { watermarkKey } from "./stage-step";
 
@@ -26,7 +26,7 @@ export async function applyStartPosition(
   deploymentId: string,
   position: StartPosition,
   plan: Plan,
-  deps: { kafka: Kafka; redis: Redis; runnerId: string; log: Logger; waitMs?: number },
+  deps: { kafka: Kafka; /** A stage's own cluster (kafka-source through a connection); default `kafka`. */ kafkaOf?: (stage: Stage) => Kafka | undefined; redis: Redis; runnerId: string; log: Logger; waitMs?: number },
 ): Promise<void> {
   if (position === "resume") return;
   const keys = resetKeys(deploymentId);
@@ -48,21 +48,22 @@ export async function applyStartPosition(
   }
 }
 
-async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: { kafka: Kafka; log: Logger }, deadline: number) {
+async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: { kafka: Kafka; kafkaOf?: (stage: Stage) => Kafka | undefined; log: Logger }, deadline: number) {
   const entries = new Set([...plan.ingest.map((i) => i.topic), ...plan.generators.map((g) => g.topic)]);
   for (const stage of plan.stages) {
+    const { admin } = deps.kafkaOf?.(stage) ?? deps.kafka;
     // The broker only accepts new offsets for an empty group: wait for old members (a previous
     // version draining on another runner) to leave.
     for (;;) {
-      const members = await deps.kafka.admin.groupMembers(stage.groupId);
+      const members = await admin.groupMembers(stage.groupId);
       if (members.length === 0) break;
       if (Date.now() > deadline) throw new Error(`consumer group ${stage.groupId} still has ${members.length} member(s); cannot reset its offsets yet`);
       await sleep(250);
     }
     const fromStart = position === "earliest" ? stage.inputTopics.filter((t) => entries.has(t) || stage.nodes[0]!.type === "kafka-source") : [];
     const toEnd = stage.inputTopics.filter((t) => !fromStart.includes(t));
-    const [starts, ends] = await Promise.all([deps.kafka.admin.startOffsets(fromStart), deps.kafka.admin.endOffsets(toEnd)]);
-    await deps.kafka.admin.setCommittedOffsets(stage.groupId, [...starts, ...ends]);
+    const [starts, ends] = await Promise.all([admin.startOffsets(fromStart), admin.endOffsets(toEnd)]);
+    await admin.setCommittedOffsets(stage.groupId, [...starts, ...ends]);
   }
 }
 

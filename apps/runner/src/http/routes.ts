@@ -1,4 +1,5 @@
-// The runner's route table. POST /v1/ingest/:key joins it with the ingest module.
+// The runner's internal routes (RUNNER_INTERNAL_PORT): health and metrics. The public listener serves
+// only the ingest module's POST /v1/ingest/:key.
 import { checkHealth } from "../health";
 import type { RunnerMetrics } from "../metrics";
 import type { Probe } from "../services/probes";

@@ -16,7 +16,7 @@ import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import { type EdgeMetricsV1, LAST_ERRORS_MAX, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1 } from "@sluice/shared";
 import type { DeploymentRuntime } from "../engine/deployment-runtime";
-import type { EngineMetrics } from "../engine/engine-metrics";
+import { edgeLabel, type EngineMetrics } from "../engine/engine-metrics";
 import type { NodeCounters } from "../engine/node-stats";
 import type { Reconciler } from "../engine/reconciler";
 import { watermarkKey } from "../engine/stage-step";
@@ -103,7 +103,7 @@ export function startSnapshotPublisher(options: {
 
     // Broker: end offsets of every edge topic, committed offsets of every stage group.
     const edgeTopics = [...new Set(plan.edges.flatMap((e) => (e.topic ? [e.topic] : [])))];
-    const consumed = plan.stages.flatMap((s) => s.inputTopics.map((topic) => ({ topic, groupId: s.groupId })));
+    const consumed = plan.stages.filter((s) => !s.connectionId).flatMap((s) => s.inputTopics.map((topic) => ({ topic, groupId: s.groupId })));
     const allTopics = [...new Set([...edgeTopics, ...consumed.map((c) => c.topic)])];
     const groups = [...new Set(consumed.map((c) => c.groupId))];
     const [ends, committedByGroup, poolCounts, watermarks] = await Promise.all([
@@ -169,7 +169,7 @@ export function startSnapshotPublisher(options: {
         produced += delta;
         hottest = Math.max(hottest, delta);
         const lagSeconds = lagSecondsOf(key);
-        if (lagSeconds !== null) options.metrics.lagSeconds.set({ pipeline: pipelineId, topic, partition: String(end.partition) }, lagSeconds);
+        if (lagSeconds !== null) options.metrics.lagSeconds.set({ pipeline: pipelineId, edge: edgeLabel(plan, topic), partition: String(end.partition) }, lagSeconds);
         return { partition: end.partition, lagMessages: lagOf.get(key) ?? 0, lagSeconds };
       });
       const known = partitions.flatMap((p) => (p.lagSeconds === null ? [] : [p.lagSeconds]));

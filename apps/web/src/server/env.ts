@@ -8,7 +8,8 @@ const Env = z.object({
   DATABASE_URL: z.string().url().default("postgresql://root@127.0.0.1:5432/sluice"),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
   KAFKA_BROKERS: z.string().min(1).default("127.0.0.1:9092"),
-  RUNNER_URL: z.string().url().default("http://127.0.0.1:4100"),
+  /** The runner's internal listener (its /healthz), not its public ingest port. */
+  RUNNER_INTERNAL_URL: z.string().url().default("http://127.0.0.1:4101"),
   /** Public base URL of the app; used for auth callbacks, CSRF origin checks and invitation links. */
   APP_URL: z.string().url().default("http://localhost:3000"),
   /** Signs session cookies. At least 32 characters; `npm start` generates one per checkout. */

@@ -31,7 +31,7 @@ export async function checkHealth(): Promise<Health> {
     }),
     timed(() => kafkaPing()),
     timed(async () => {
-      const res = await fetch(new URL("/healthz", env().RUNNER_URL), { cache: "no-store" });
+      const res = await fetch(new URL("/healthz", env().RUNNER_INTERNAL_URL), { cache: "no-store" });
       if (!res.ok) throw new Error(`runner answered ${res.status}`);
     }),
   ]);

@@ -40,6 +40,8 @@ export const Scope = z.enum([
   "apikey:manage",
   "secret:read",
   "secret:manage",
+  "connection:read",
+  "connection:manage",
   "audit:read",
 ]);
 export type Scope = z.infer<typeof Scope>;
@@ -53,6 +55,8 @@ const viewer: Scope[] = [
   "tap:read",
   "dlq:read",
   "alert:read",
+  // Names and brokers only (pipelines name connections; the canvas checks them); credentials never leave the server.
+  "connection:read",
 ];
 
 const editor: Scope[] = [
@@ -73,6 +77,7 @@ const admin: Scope[] = [
   "apikey:manage",
   "secret:read",
   "secret:manage",
+  "connection:manage",
   "alert:manage",
   "tap:read-raw",
   "dlq:read-raw",

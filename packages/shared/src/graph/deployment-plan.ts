@@ -3,6 +3,7 @@
 // chain of nodes fused into one worker step (operator chaining); every edge that is not fused is a
 // topic. The plan is pure data, so it is unit-tested and identical on every runner process.
 import { deadLetterTopicName, portTopicName } from "../events/topic-message";
+import { internalTopicPrefix, workspaceTopicName, workspaceTopicPrefix } from "../events/topic-namespace";
 import { getNodeDescriptor, isNodeTypeId, type NodeConfig, type NodeTypeId } from "../nodes/registry";
 import { hasErrors } from "./graph-problem";
 import { type PipelineEdge, PipelineGraph } from "./pipeline-graph";
@@ -37,8 +38,10 @@ export type PlanTopic = {
   port: string;
   /** `sink`: a kafka-sink's destination, created if missing (brokers may refuse auto-creation). */
   kind: "edge" | "dlq" | "sink";
-  /** Created by the runner when missing; kafka-source topics are external and never created. */
+  /** Created by the runner when missing; kafka-source topics and topics on a connection are never created. */
   managed: boolean;
+  /** On this workspace Kafka connection's cluster; absent: on Sluice's cluster. */
+  connectionId?: string;
 };
 
 /** How records written to a topic are keyed, decided by the topic's consumers. */
@@ -49,6 +52,7 @@ export type TopicKeying =
   /** Sessionize reads per user: key = its userKey expression. */
   | { kind: "session-user"; nodeId: string };
 
+/** A kafka-source's or kafka-sink's `config.topic` is the broker's name (`ws.<slug>.<name>` on Sluice's cluster). */
 export type PlanNode = { id: string; type: NodeTypeId; config: NodeConfig<NodeTypeId> };
 
 /** Where one output port of a node in a stage goes. */
@@ -67,6 +71,8 @@ export type Stage = {
   nodes: PlanNode[];
   /** Topics the head consumes. For kafka-source this is the external topic. */
   inputTopics: string[];
+  /** A kafka-source stage reading through a workspace Kafka connection. */
+  connectionId?: string;
   /** Input topics that are dead-letter topics (an `error` port wired to this stage). */
   deadLetterInputs: string[];
   /** Per node id, per output port. Ports without a route are dropped (nothing wired). */
@@ -77,6 +83,7 @@ export type Stage = {
 export type Plan = {
   pipelineId: string;
   workspaceId: string;
+  workspaceSlug: string;
   topics: PlanTopic[];
   keying: Record<string, TopicKeying>;
   stages: Stage[];
@@ -100,13 +107,23 @@ export const topicScope = (workspaceId: string, pipelineId: string) => `${worksp
 
 export const consumerGroupId = (pipelineId: string, stageId: string) => `sluice.${pipelineId}.${stageId}`;
 
+/** Where a kafka-source or kafka-sink's topic lives: this workspace's namespace, or a connection's cluster as named. */
+function userTopic(config: { topic: string; connectionId?: string | undefined }, workspaceSlug: string): { name: string; connectionId?: string } {
+  return config.connectionId ? { name: config.topic, connectionId: config.connectionId } : { name: workspaceTopicName(workspaceSlug, config.topic) };
+}
+
 export function compilePlan(input: {
   workspaceId: string;
+  /** Names the workspace's topic namespace on Sluice's cluster (`ws.<slug>.`). */
+  workspaceSlug: string;
   pipelineId: string;
   graph: unknown;
   settings?: Partial<TopicSettings>;
+  /** The workspace's Kafka connections; when given, a node naming another is refused. */
+  connectionIds?: readonly string[];
 }): PlanResult {
-  const problems = validateGraph(input.graph).filter((p) => p.severity === "error");
+  const workspace = { slug: input.workspaceSlug, ...(input.connectionIds ? { connectionIds: input.connectionIds } : {}) };
+  const problems = validateGraph(input.graph, workspace).filter((p) => p.severity === "error");
   if (hasErrors(problems)) {
     return { ok: false, reason: `invalid graph: ${problems.slice(0, 5).map((p) => p.message).join("; ")}` };
   }
@@ -118,7 +135,10 @@ export function compilePlan(input: {
   for (const node of graph.nodes) {
     const descriptor = getNodeDescriptor(node.type, node.typeVersion);
     if (!descriptor || !isNodeTypeId(node.type)) return { ok: false, reason: `unknown node type ${node.type}@${node.typeVersion}` };
-    const config = descriptor.configSchema.parse(node.config) as NodeConfig<NodeTypeId>;
+    let config = descriptor.configSchema.parse(node.config) as NodeConfig<NodeTypeId>;
+    if (node.type === "kafka-source" || node.type === "kafka-sink") {
+      config = { ...config, topic: userTopic(config as NodeConfig<"kafka-sink">, input.workspaceSlug).name } as NodeConfig<NodeTypeId>;
+    }
     nodes.set(node.id, { id: node.id, type: node.type, config, category: descriptor.category, stateful: descriptor.stateful });
   }
   const outgoing = new Map<string, PipelineEdge[]>();
@@ -211,21 +231,23 @@ export function compilePlan(input: {
       const next: string | undefined = Object.values(routes[current.id]!).find((r) => r.next)?.next;
       current = next ? node(next) : undefined;
     }
-    const inputTopics = n.type === "kafka-source" ? [(n.config as NodeConfig<"kafka-source">).topic] : [...new Set(ins.map(topicOf))];
-    if (n.type === "kafka-source") addTopic({ name: inputTopics[0]!, nodeId: n.id, port: "in", kind: "edge", managed: false });
+    const source = n.type === "kafka-source" ? (n.config as NodeConfig<"kafka-source">) : undefined;
+    const inputTopics = source ? [source.topic] : [...new Set(ins.map(topicOf))];
+    if (source) addTopic({ name: source.topic, nodeId: n.id, port: "in", kind: "edge", managed: false, ...(source.connectionId ? { connectionId: source.connectionId } : {}) });
     stages.push({
       id: n.id,
       groupId: consumerGroupId(input.pipelineId, n.id),
       nodes: chain,
       inputTopics,
+      ...(source?.connectionId ? { connectionId: source.connectionId } : {}),
       deadLetterInputs: [...new Set(ins.filter((e) => e.sourcePort === "error").map(topicOf))],
       routes,
       stateful: n.stateful,
     });
   }
-  for (const n of graph.nodes.filter((x) => x.type === "kafka-sink")) {
-    const topic = (n.config as NodeConfig<"kafka-sink">).topic;
-    if (!topics.has(topic)) addTopic({ name: topic, nodeId: n.id, port: "in", kind: "sink", managed: true });
+  for (const n of [...nodes.values()].filter((x) => x.type === "kafka-sink")) {
+    const { topic, connectionId } = n.config as NodeConfig<"kafka-sink">;
+    if (!topics.has(topic)) addTopic({ name: topic, nodeId: n.id, port: "in", kind: "sink", managed: !connectionId, ...(connectionId ? { connectionId } : {}) });
   }
   for (const source of [...ingest, ...generators]) {
     if (!topics.has(source.topic)) addTopic({ name: source.topic, nodeId: source.nodeId, port: "out", kind: "edge", managed: true });
@@ -236,6 +258,7 @@ export function compilePlan(input: {
     plan: {
       pipelineId: input.pipelineId,
       workspaceId: input.workspaceId,
+      workspaceSlug: input.workspaceSlug,
       topics: [...topics.values()].sort((a, b) => a.name.localeCompare(b.name)),
       keying,
       stages,
@@ -245,4 +268,24 @@ export function compilePlan(input: {
       settings,
     },
   };
+}
+
+/**
+ * Topics of a plan that are on Sluice's cluster but outside its workspace (neither its internal
+ * `sluice.<workspaceId>.` topics nor its `ws.<slug>.` namespace). compilePlan never produces one; the
+ * runner still refuses a plan with any (defence in depth against a plan built some other way).
+ */
+export function foreignTopics(plan: Plan): string[] {
+  const own = [internalTopicPrefix(plan.workspaceId), workspaceTopicPrefix(plan.workspaceSlug)];
+  const onSluice = new Set<string>();
+  for (const topic of plan.topics) if (!topic.connectionId) onSluice.add(topic.name);
+  for (const stage of plan.stages) {
+    if (!stage.connectionId) for (const topic of stage.inputTopics) onSluice.add(topic);
+    for (const node of stage.nodes) {
+      const { topic, connectionId } = node.config as { topic?: unknown; connectionId?: unknown };
+      if ((node.type === "kafka-sink" || node.type === "kafka-source") && typeof topic === "string" && !connectionId) onSluice.add(topic);
+    }
+  }
+  for (const source of [...plan.ingest, ...plan.generators]) onSluice.add(source.topic);
+  return [...onSluice].filter((name) => !own.some((prefix) => name.startsWith(prefix))).sort();
 }

@@ -16,6 +16,8 @@ export const GraphProblemCode = z.enum([
   "node.input-not-connected",
   "node.output-not-connected",
   "node.unreachable",
+  "node.reserved-topic",
+  "node.unknown-connection",
   "edge.duplicate-id",
   "edge.duplicate",
   "edge.unknown-node",

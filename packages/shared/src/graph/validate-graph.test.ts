@@ -194,3 +194,53 @@ describe("validateGraph", () => {
     expect(codes(validateGraph(graph))).toEqual(["node.invalid-config"]);
   });
 });
+
+describe("validateGraph: streams belong to a workspace", () => {
+  const withSink = (config: Record<string, unknown>) => {
+    const graph = baseGraph();
+    graph.nodes[2] = node("out", "kafka-sink", config);
+    return graph;
+  };
+  const withSource = (config: Record<string, unknown>): PipelineGraph => ({
+    nodes: [node("src", "kafka-source", config), node("out", "kafka-sink", { topic: "copy" })],
+    edges: [edge("e1", "src", "out")],
+  });
+
+  it.each([
+    ["sluice.ws1.p1.map.out", /internal topics/],
+    ["ws.other-team.orders", /workspace namespaces/],
+    ["__consumer_offsets", /belong to the broker/],
+  ])("refuses topic %s on kafka-sink and kafka-source, on the node's topic field", (topic, message) => {
+    for (const [graph, nodeId] of [[withSink({ topic }), "out"], [withSource({ topic }), "src"]] as const) {
+      const found = validateGraph(graph).filter((p) => p.code === "node.reserved-topic");
+      expect(found).toEqual([expect.objectContaining({ severity: "error", nodeId, field: "topic" })]);
+      expect(found[0]?.message).toMatch(message);
+    }
+  });
+
+  it("refuses reserved names through a connection too (it could point at Sluice's own brokers)", () => {
+    const problems = validateGraph(withSink({ topic: "ws.other.orders", connectionId: "c1" }), { connectionIds: ["c1"] });
+    expect(codes(problems)).toEqual(["node.reserved-topic"]);
+  });
+
+  it("accepts own names, and names that only look alike", () => {
+    for (const topic of ["orders", "sluice-orders", "wsx.orders", "analytics.ws.orders"]) {
+      expect(validateGraph(withSink({ topic }), { slug: "acme", connectionIds: [] })).toEqual([]);
+    }
+  });
+
+  it("refuses a connection that is not the workspace's, only when it knows the workspace's connections", () => {
+    const graph = withSource({ topic: "orders", connectionId: "theirs" });
+    expect(validateGraph(graph)).toEqual([]);
+    expect(validateGraph(graph, { connectionIds: ["theirs"] })).toEqual([]);
+    const problems = validateGraph(graph, { slug: "acme", connectionIds: ["mine"] });
+    expect(problems).toEqual([expect.objectContaining({ code: "node.unknown-connection", severity: "error", nodeId: "src", field: "connectionId" })]);
+    expect(problems[0]?.message).toMatch(/does not exist in this workspace/);
+  });
+
+  it("refuses a name too long for Kafka once the workspace prefix is added", () => {
+    const problems = validateGraph(withSink({ topic: "x".repeat(245) }), { slug: "acme" });
+    expect(problems).toEqual([expect.objectContaining({ code: "node.reserved-topic", field: "topic" })]);
+    expect(validateGraph(withSink({ topic: "x".repeat(245), connectionId: "c1" }), { slug: "acme", connectionIds: ["c1"] })).toEqual([]);
+  });
+});

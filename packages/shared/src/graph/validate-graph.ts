@@ -1,6 +1,7 @@
 import { checkExpressions } from "./check-expressions";
 import { checkPortKinds } from "./check-port-kinds";
 import { checkEdges, checkNodes } from "./check-structure";
+import { checkTopics, type GraphWorkspace } from "./check-topics";
 import { checkTopology } from "./check-topology";
 import type { GraphContext } from "./graph-context";
 import { formatPath, type GraphProblem, problem } from "./graph-problem";
@@ -12,9 +13,10 @@ import { PipelineGraph } from "./pipeline-graph";
  * it materialises anything, so all three agree on what is deployable (no problem of severity "error").
  *
  * Accepts unknown input (e.g. an imported JSON file): if it is not even shaped like a graph, only
- * `graph.invalid` problems are returned.
+ * `graph.invalid` problems are returned. `workspace` (its slug and Kafka connections) adds the checks that
+ * need to know whose graph it is; reserved topic names are refused without it.
  */
-export function validateGraph(input: unknown): GraphProblem[] {
+export function validateGraph(input: unknown, workspace: GraphWorkspace = {}): GraphProblem[] {
   const parsed = PipelineGraph.safeParse(input);
   if (!parsed.success) {
     return parsed.error.issues.map((issue) => {
@@ -29,6 +31,7 @@ export function validateGraph(input: unknown): GraphProblem[] {
   checkTopology(ctx);
   checkPortKinds(ctx);
   checkExpressions(ctx);
+  checkTopics(ctx, workspace);
   return ctx.problems;
 }
 

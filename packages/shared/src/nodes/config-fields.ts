@@ -13,6 +13,14 @@ export function secretRef(secretKind: NonNullable<FieldUi["secretKind"]>, meta: 
   return z.string().min(1).max(128).meta(ui({ ...meta, widget: "secret", secretKind }));
 }
 
+/**
+ * A workspace Kafka connection by id; absent means this workspace's namespace on Sluice's own cluster.
+ * validateGraph checks the id exists when it is given the workspace's connections.
+ */
+export function kafkaConnectionRef(meta: Omit<FieldUi, "widget">) {
+  return z.string().min(1).max(64).meta(ui({ ...meta, widget: "kafka-connection" }));
+}
+
 export function fieldPath(meta: Omit<FieldUi, "widget">) {
   return FieldPath.meta(ui({ ...meta, widget: "field-path" }));
 }

@@ -13,6 +13,7 @@ export type FieldWidget =
   | "field-path"
   | "secret"
   | "api-key"
+  | "kafka-connection"
   | "json-schema"
   | "key-value-list"
   | "fields-list"

@@ -210,6 +210,8 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
       return <textarea {...common} className="input min-h-20" placeholder={placeholder} value={stringValue} onChange={(e) => ctx.set(path, e.target.value || undefined)} />;
     case "secret":
       return <SecretControl ctx={ctx} path={path} id={id} value={stringValue} secretKind={schema.secretKind} describedBy={describedBy} />;
+    case "kafka-connection":
+      return <KafkaConnectionControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
     case "json-schema":
     case "json":
       return <JsonControl ctx={ctx} path={path} id={id} value={value} describedBy={describedBy} />;
@@ -230,6 +232,24 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
         />
       );
   }
+}
+
+/** Empty means this workspace's namespace on Sluice's cluster; every member may list connections. */
+function KafkaConnectionControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; describedBy?: string }) {
+  const trpc = useTRPC();
+  const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId: ctx.workspaceId }));
+  const list = connections.data ?? [];
+  return (
+    <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+      <option value="">This workspace on Sluice&apos;s cluster</option>
+      {value && connections.data && !list.some((c) => c.id === value) && <option value={value}>{value} (not found)</option>}
+      {list.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.name} ({c.config.bootstrapServers[0]})
+        </option>
+      ))}
+    </select>
+  );
 }
 
 function SecretControl({ ctx, path, id, value, secretKind, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; secretKind?: string; describedBy?: string }) {

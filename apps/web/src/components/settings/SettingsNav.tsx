@@ -11,6 +11,7 @@ const TABS: Tab[] = [
   { segment: "members", label: "Members", scope: "member:read" },
   { segment: "api-keys", label: "API keys", scope: "apikey:read" },
   { segment: "secrets", label: "Secrets", scope: "secret:read" },
+  { segment: "kafka-connections", label: "Kafka connections", scope: "connection:read" },
   { segment: "audit", label: "Audit log", scope: "audit:read" },
 ];
 

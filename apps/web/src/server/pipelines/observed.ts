@@ -15,7 +15,7 @@ export type ObservedPipeline = {
 };
 
 export async function observedPipeline(prisma: PrismaClient, workspaceId: string, pipelineId: string): Promise<ObservedPipeline> {
-  const pipeline = await prisma.pipeline.findFirst({ where: { id: pipelineId, workspaceId, deletedAt: null }, select: { id: true } });
+  const pipeline = await prisma.pipeline.findFirst({ where: { id: pipelineId, workspaceId, deletedAt: null }, select: { id: true, workspace: { select: { slug: true } } } });
   if (!pipeline) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
   const deployment = await prisma.deployment.findFirst({
     where: { pipelineId, workspaceId },
@@ -24,7 +24,7 @@ export async function observedPipeline(prisma: PrismaClient, workspaceId: string
   });
   if (!deployment) return { pipelineId, graph: null, plan: null, deployment: null };
   const graph = PipelineGraph.parse(deployment.version.graph);
-  const compiled = compilePlan({ workspaceId, pipelineId, graph, settings: DEFAULT_TOPIC_SETTINGS });
+  const compiled = compilePlan({ workspaceId, workspaceSlug: pipeline.workspace.slug, pipelineId, graph, settings: DEFAULT_TOPIC_SETTINGS });
   return {
     pipelineId,
     graph,

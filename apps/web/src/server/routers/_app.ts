@@ -6,6 +6,7 @@ import { memberRouter } from "./member";
 import { invitationRouter } from "./invitation";
 import { apiKeyRouter } from "./api-key";
 import { secretRouter } from "./secret";
+import { kafkaConnectionRouter } from "./kafka-connection";
 import { personalTokenRouter } from "./personal-token";
 import { auditRouter } from "./audit";
 import { versionRouter } from "./version";
@@ -22,6 +23,7 @@ export const appRouter = router({
   invitation: invitationRouter,
   apiKey: apiKeyRouter,
   secret: secretRouter,
+  kafkaConnection: kafkaConnectionRouter,
   personalToken: personalTokenRouter,
   audit: auditRouter,
   pipeline: pipelineRouter,

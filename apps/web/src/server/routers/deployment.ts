@@ -2,9 +2,11 @@ import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { PrismaClient } from "@sluice/db";
-import { parsePipelineSettings, PipelineGraph } from "@sluice/shared";
+import { parsePipelineSettings, PipelineGraph, planAcls, rpkAclCommand, validateGraph, workspacePrincipal } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
 import { credentialReferences } from "../pipelines/credentials";
+import { graphWorkspace } from "../pipelines/graph-workspace";
+import { observedPipeline } from "../pipelines/observed";
 import { redis } from "../redis";
 
 /** Runners subscribe here and reconcile the named pipeline at once (they also poll). */
@@ -46,6 +48,18 @@ export const deploymentRouter = router({
     }),
 
   /**
+   * The broker ACLs the deployed version needs when the workspace has its own Kafka principal
+   * (docs/SECURITY.md), with the `rpk` command for each. Empty when nothing is deployed.
+   */
+  acls: scopedProcedure("deployment:read")
+    .input(PipelineId)
+    .query(async ({ ctx, input }) => {
+      const { plan } = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
+      const principal = workspacePrincipal(ctx.workspace.slug);
+      return { principal, acls: plan ? planAcls(plan).map((acl) => ({ ...acl, command: rpkAclCommand(acl, principal) })) : [] };
+    }),
+
+  /**
    * Deploys (or redeploys) a published version: the previous desired deployment is stopped and the
    * new one started in one transaction; the runner hands over at the committed offsets.
    */
@@ -59,6 +73,11 @@ export const deploymentRouter = router({
       });
       if (!v) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
       const graph = PipelineGraph.parse(v.graph);
+      // Published versions were checked, but the workspace's connections may have changed since.
+      const problems = validateGraph(graph, await graphWorkspace(ctx.prisma, ctx.workspace)).filter((p) => p.severity === "error");
+      if (problems.length > 0) {
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Fix ${problems.length} problem(s) before deploying: ${problems.slice(0, 5).map((p) => p.message).join("; ")}` });
+      }
       // Every secret and API key the graph names must exist here (templates carry placeholders).
       const refs = credentialReferences(graph);
       const secretIds = refs.filter((r) => r.kind === "secret").map((r) => r.id);

@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@sluice/db";
 import { parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, validateGraph } from "@sluice/shared";
+import { graphWorkspace } from "../pipelines/graph-workspace";
 import { router, scopedProcedure } from "../trpc/init";
 import { settingsProblem } from "../pipelines/settings-check";
 import { runPreviewOffThread } from "../preview/preview-pool";
@@ -147,7 +148,7 @@ export const pipelineRouter = router({
       }
       // Autosave writes often: one audit row per pipeline and editor per 5-minute burst.
       await ctx.audit({ action: "pipeline.saveDraft", resourceType: "pipeline", resourceId: input.pipelineId, summary: { revision: input.baseRevision + 1 }, coalesceMs: 5 * 60_000 });
-      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph) };
+      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph, await graphWorkspace(ctx.prisma, ctx.workspace)) };
     }),
 
   /**

@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { diffGraphs, PipelineGraph, validateGraph } from "@sluice/shared";
 import type { PrismaClient } from "@sluice/db";
+import { graphWorkspace } from "../pipelines/graph-workspace";
 import { router, scopedProcedure } from "../trpc/init";
 import { parseDraft } from "./pipeline";
 
@@ -58,7 +59,7 @@ export const versionRouter = router({
           throw new TRPCError({ code: "CONFLICT", message: "The draft changed since you loaded it. Reload before publishing." });
         }
         const graph = PipelineGraph.safeParse(p.draft);
-        const problems = graph.success ? validateGraph(graph.data).filter((x) => x.severity === "error") : [{ message: "The draft is not a valid pipeline graph." }];
+        const problems = graph.success ? validateGraph(graph.data, await graphWorkspace(tx, ctx.workspace)).filter((x) => x.severity === "error") : [{ message: "The draft is not a valid pipeline graph." }];
         if (!graph.success || problems.length > 0) {
           throw new TRPCError({ code: "BAD_REQUEST", message: `Fix ${problems.length} problem(s) before publishing: ${problems.slice(0, 5).map((x) => x.message).join("; ")}` });
         }

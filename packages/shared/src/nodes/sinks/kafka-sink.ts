@@ -1,13 +1,17 @@
 import { z } from "zod";
-import { expression, KafkaTopicName } from "../config-fields";
+import { expression, kafkaConnectionRef, KafkaTopicName } from "../config-fields";
 import { ui } from "../field-ui";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
 
 export const KafkaSinkConfig = z.strictObject({
+  connectionId: kafkaConnectionRef({
+    title: "Connection",
+    description: "Empty: this workspace's topics on Sluice's cluster. Otherwise a Kafka connection an admin registered.",
+  }).optional(),
   topic: KafkaTopicName.meta(ui({
     title: "Topic",
-    description: "Created with the pipeline's partition count if it does not exist.",
+    description: "On Sluice's cluster, a topic of this workspace, created with the pipeline's partition count if missing. On a connection, it must exist.",
     widget: "text",
     placeholder: "analytics.purchases",
   })),

@@ -1,14 +1,18 @@
 import { z } from "zod";
-import { KafkaTopicName } from "../config-fields";
+import { kafkaConnectionRef, KafkaTopicName } from "../config-fields";
 import { ui } from "../field-ui";
 import { OPEN_FIELDS } from "../field-set";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT } from "../port";
 
 export const KafkaSourceConfig = z.strictObject({
+  connectionId: kafkaConnectionRef({
+    title: "Connection",
+    description: "Empty: this workspace's topics on Sluice's cluster. Otherwise a Kafka connection an admin registered.",
+  }).optional(),
   topic: KafkaTopicName.meta(ui({
     title: "Topic",
-    description: "An existing topic whose values are JSON objects.",
+    description: "An existing topic whose values are JSON objects. On Sluice's cluster, a topic of this workspace.",
     widget: "text",
     placeholder: "web.events",
   })),

@@ -139,7 +139,15 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const { adopt } = autosave;
 
   const shown = overlay?.graph ?? graph;
-  const problems = useMemo(() => validateGraph(graph), [graph]);
+  // The workspace's namespace and Kafka connections, so the canvas flags what publish and deploy refuse.
+  const workspace = useQuery({ ...trpc.workspace.get.queryOptions({ workspaceId }), refetchOnWindowFocus: false });
+  const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId }));
+  const slug = workspace.data?.slug;
+  const connectionIds = useMemo(() => connections.data?.map((c) => c.id), [connections.data]);
+  const problems = useMemo(
+    () => validateGraph(graph, { ...(slug ? { slug } : {}), ...(connectionIds ? { connectionIds } : {}) }),
+    [graph, slug, connectionIds],
+  );
   const shownProblems = useMemo(() => (overlay ? [] : problems), [overlay, problems]);
   const problemIndex = useMemo(() => indexProblems(shownProblems), [shownProblems]);
   const errorCount = problems.filter((p) => p.severity === "error").length;

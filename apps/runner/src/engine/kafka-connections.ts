@@ -1,0 +1,30 @@
+// Workspace Kafka connections: how a kafka-source or kafka-sink reaches a cluster other than Sluice's
+// own. Looked up by id *and* workspace, so a plan cannot borrow another workspace's connection.
+import { openSecret, type PrismaClient } from "@sluice/db";
+import type { KafkaOptions } from "@sluice/kafka";
+import { KafkaConnectionConfig, KafkaCredentials } from "@sluice/shared";
+
+/** createKafka's options that come from the connection (client id and logger come from the runner). */
+export type ConnectionOptions = Pick<KafkaOptions, "brokers" | "tls" | "sasl">;
+
+/** A connection's stored config and opened credentials as client options. */
+export function connectionOptions(config: KafkaConnectionConfig, credentials: KafkaCredentials | undefined): ConnectionOptions {
+  const { security } = config;
+  const tls = security.protocol === "ssl" || security.protocol === "sasl_ssl" ? { tls: {} } : {};
+  if (security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl") {
+    if (!credentials) throw new Error("the Kafka connection has no credentials");
+    return { brokers: config.bootstrapServers, ...tls, sasl: { mechanism: security.mechanism, ...credentials } };
+  }
+  return { brokers: config.bootstrapServers, ...tls };
+}
+
+export async function loadConnection(prisma: PrismaClient, secretKey: string | undefined, workspaceId: string, connectionId: string): Promise<ConnectionOptions> {
+  const row = await prisma.kafkaConnection.findFirst({ where: { id: connectionId, workspaceId }, select: { config: true, credentials: true } });
+  if (!row) throw new Error(`Kafka connection ${connectionId} not found in the workspace`);
+  let credentials: KafkaCredentials | undefined;
+  if (row.credentials) {
+    if (!secretKey) throw new Error("SLUICE_SECRET_KEY is not set: Kafka connection credentials cannot be decrypted");
+    credentials = KafkaCredentials.parse(JSON.parse(openSecret(row.credentials, secretKey, workspaceId)));
+  }
+  return connectionOptions(KafkaConnectionConfig.parse(row.config), credentials);
+}

@@ -1,0 +1,197 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { KafkaSaslMechanism, type KafkaSecurity } from "@sluice/shared";
+import { useToast } from "@/components/Toaster";
+import { useTRPC } from "@/lib/trpc";
+import { ConfirmDialog } from "@/components/forms/Dialog";
+import { Field } from "@/components/forms/Field";
+import { errorMessage, fieldError } from "./errors";
+import { NeedRole } from "./NeedRole";
+import { QueryState } from "./QueryTable";
+import { RelativeTime, SettingsList } from "./RowParts";
+import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
+import { useWorkspaceAccess } from "./use-workspace-access";
+
+export function KafkaConnectionsSettings({ workspaceId }: { workspaceId: string }) {
+  const { role, can, isLoading } = useWorkspaceAccess(workspaceId);
+  if (isLoading) return <ListSkeleton rows={3} label="Loading Kafka connections" />;
+  if (!can("connection:read")) return <NeedRole scope="connection:read" action="view Kafka connections" role={role} />;
+  return <Connections workspaceId={workspaceId} canManage={can("connection:manage")} />;
+}
+
+type Connection = { id: string; name: string };
+type Protocol = KafkaSecurity["protocol"];
+
+const PROTOCOLS: { value: Protocol; label: string }[] = [
+  { value: "plaintext", label: "PLAINTEXT" },
+  { value: "ssl", label: "SSL (system CAs)" },
+  { value: "sasl_plaintext", label: "SASL over PLAINTEXT" },
+  { value: "sasl_ssl", label: "SASL over SSL" },
+];
+
+function Connections({ workspaceId, canManage }: { workspaceId: string; canManage: boolean }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { toast } = useToast();
+  const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId }));
+  const [deleting, setDeleting] = useState<Connection | null>(null);
+  const del = useMutation(
+    trpc.kafkaConnection.delete.mutationOptions({
+      onSuccess: async () => {
+        toast(`Deleted connection ${deleting?.name ?? ""}.`, "success");
+        setDeleting(null);
+        await qc.invalidateQueries(trpc.kafkaConnection.list.queryFilter({ workspaceId }));
+      },
+      onError: (e) => toast(errorMessage(e), "error"),
+    }),
+  );
+
+  return (
+    <>
+      {canManage && <CreateConnection workspaceId={workspaceId} />}
+      <SettingsCard
+        title="Kafka connections"
+        description="Clusters other than Sluice's own that Kafka source and sink nodes may use. Without a connection, a node reads and writes this workspace's topics on Sluice's cluster. Credentials are encrypted at rest and never shown again."
+      >
+        <QueryState
+          query={connections}
+          items={connections.data}
+          loading={{ rows: 2, label: "Loading Kafka connections" }}
+          empty={
+            <EmptyState title="No Kafka connections" testId="no-kafka-connections">
+              {canManage ? "Add a cluster your pipelines should read from or write to." : "An admin can register other Kafka clusters for pipeline nodes."}
+            </EmptyState>
+          }
+        >
+          {(list) => (
+            <SettingsList testId="kafka-connection-list">
+              {list.map((c) => (
+                <li key={c.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="kafka-connection-row">
+                  <div className="min-w-0 flex-1">
+                    <div className="truncate text-sm font-medium">{c.name}</div>
+                    <div className="truncate font-mono text-xs text-slate-500 dark:text-slate-400">
+                      {c.config.bootstrapServers.join(", ")} · {c.config.security.protocol}
+                      {"mechanism" in c.config.security ? ` ${c.config.security.mechanism}` : ""}
+                    </div>
+                    <div className="text-xs text-slate-500 dark:text-slate-400">
+                      Created by {c.createdBy.name} · updated <RelativeTime at={c.updatedAt} />
+                    </div>
+                  </div>
+                  {c.credentialsHint && (
+                    <span className="font-mono text-sm text-slate-500 dark:text-slate-400" aria-label="Password hidden">
+                      {c.credentialsHint}
+                    </span>
+                  )}
+                  {canManage && (
+                    <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
+                      Delete
+                    </button>
+                  )}
+                </li>
+              ))}
+            </SettingsList>
+          )}
+        </QueryState>
+      </SettingsCard>
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete connection"
+          pending={del.isPending}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => del.mutate({ workspaceId, connectionId: deleting.id })}
+        >
+          <p>Pipelines whose nodes use this connection can no longer be published or deployed until they pick another.</p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+function CreateConnection({ workspaceId }: { workspaceId: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { toast } = useToast();
+  const [name, setName] = useState("");
+  const [servers, setServers] = useState("");
+  const [protocol, setProtocol] = useState<Protocol>("plaintext");
+  const [mechanism, setMechanism] = useState<KafkaSaslMechanism>("SCRAM-SHA-256");
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const sasl = protocol === "sasl_plaintext" || protocol === "sasl_ssl";
+  const create = useMutation(
+    trpc.kafkaConnection.create.mutationOptions({
+      onSuccess: async (c) => {
+        setName("");
+        setServers("");
+        setUsername("");
+        setPassword("");
+        toast(`Added connection ${c.name}.`, "success");
+        await qc.invalidateQueries(trpc.kafkaConnection.list.queryFilter({ workspaceId }));
+      },
+      onError: (e) => {
+        if (!fieldError(e, "name") && !fieldError(e, "config")) toast(errorMessage(e), "error");
+      },
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const bootstrapServers = servers.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const security: KafkaSecurity = protocol === "sasl_plaintext" || protocol === "sasl_ssl" ? { protocol, mechanism } : { protocol };
+    create.mutate({ workspaceId, name: name.trim(), config: { bootstrapServers, security }, ...(sasl ? { credentials: { username, password } } : {}) });
+  }
+
+  return (
+    <SettingsCard title="Add a Kafka connection" description="Admins only. The password is write-only: after saving, only a masked hint is visible.">
+      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-2" aria-label="Add a Kafka connection">
+        <Field label="Name" error={fieldError(create.error, "name")}>
+          {(control) => <input {...control} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="Analytics cluster" maxLength={80} required />}
+        </Field>
+        <Field label="Bootstrap servers" error={fieldError(create.error, "config")} help="host:port, comma-separated">
+          {(control) => (
+            <input {...control} className="input font-mono" value={servers} onChange={(e) => setServers(e.target.value)} placeholder="broker-1.example.com:9092" spellCheck={false} required />
+          )}
+        </Field>
+        <Field label="Security protocol">
+          {(control) => (
+            <select {...control} className="input" value={protocol} onChange={(e) => setProtocol(e.target.value as Protocol)}>
+              {PROTOCOLS.map((p) => (
+                <option key={p.value} value={p.value}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {sasl && (
+          <>
+            <Field label="SASL mechanism">
+              {(control) => (
+                <select {...control} className="input" value={mechanism} onChange={(e) => setMechanism(e.target.value as KafkaSaslMechanism)}>
+                  {KafkaSaslMechanism.options.map((m) => (
+                    <option key={m} value={m}>
+                      {m}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Username">
+              {(control) => <input {...control} className="input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" required />}
+            </Field>
+            <Field label="Password">
+              {(control) => <input {...control} type="password" className="input" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required />}
+            </Field>
+          </>
+        )}
+        <div className="sm:col-span-2">
+          <button type="submit" className="btn-primary" disabled={create.isPending || name.trim() === "" || servers.trim() === ""}>
+            {create.isPending ? "Saving…" : "Add connection"}
+          </button>
+        </div>
+      </form>
+    </SettingsCard>
+  );
+}

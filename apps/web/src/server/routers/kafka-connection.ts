@@ -1,0 +1,96 @@
+import "server-only";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { sealSecret, secretHint } from "@sluice/db";
+import { KafkaConnectionConfig, KafkaConnectionName, KafkaCredentials, needsCredentials } from "@sluice/shared";
+import { env } from "../env";
+import { router, scopedProcedure } from "../trpc/init";
+
+const ConnectionId = z.string().min(1).max(64);
+const listed = { id: true, name: true, config: true, credentialsHint: true, createdAt: true, updatedAt: true, createdBy: { select: { name: true } } } as const;
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: string }).code === "P2002";
+}
+
+/** The sealed credentials and their hint, or nulls for protocols without authentication. */
+function sealCredentials(config: KafkaConnectionConfig, credentials: KafkaCredentials | undefined, workspaceId: string) {
+  if (!needsCredentials(config.security)) {
+    if (credentials) throw new TRPCError({ code: "BAD_REQUEST", message: `${config.security.protocol} takes no username or password.` });
+    return { credentials: null, credentialsHint: null };
+  }
+  if (!credentials) throw new TRPCError({ code: "BAD_REQUEST", message: "SASL needs a username and a password." });
+  return { credentials: sealSecret(JSON.stringify(credentials), env().SLUICE_SECRET_KEY, workspaceId), credentialsHint: secretHint(credentials.password) };
+}
+
+const summaryOf = (name: string, config: KafkaConnectionConfig) => ({ name, bootstrapServers: config.bootstrapServers, protocol: config.security.protocol });
+
+/**
+ * Kafka clusters a workspace reaches through kafka-source and kafka-sink. Admins manage them; every
+ * member may list them (the canvas offers and checks them). Credentials go in sealed and never come
+ * back out: only a masked hint.
+ */
+export const kafkaConnectionRouter = router({
+  list: scopedProcedure("connection:read").query(async ({ ctx }) => {
+    const rows = await ctx.prisma.kafkaConnection.findMany({ where: { workspaceId: ctx.workspace.id }, select: listed, orderBy: { name: "asc" } });
+    return rows.map((row) => ({ ...row, config: KafkaConnectionConfig.parse(row.config) }));
+  }),
+
+  create: scopedProcedure("connection:manage")
+    .input(z.object({ name: KafkaConnectionName, config: KafkaConnectionConfig, credentials: KafkaCredentials.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const sealed = sealCredentials(input.config, input.credentials, ctx.workspace.id);
+      const conflict = () => new TRPCError({ code: "CONFLICT", message: `A connection named ${input.name} already exists.` });
+      return ctx.prisma
+        .$transaction(async (tx) => {
+          const row = await tx.kafkaConnection.create({
+            data: { workspaceId: ctx.workspace.id, name: input.name, config: input.config, ...sealed, createdById: ctx.user.id },
+            select: listed,
+          });
+          await ctx.audit({ action: "kafkaConnection.create", resourceType: "kafka_connection", resourceId: row.id, summary: summaryOf(row.name, input.config) }, tx);
+          return { ...row, config: input.config };
+        })
+        .catch((e: unknown) => {
+          throw isUniqueViolation(e) ? conflict() : e;
+        });
+    }),
+
+  /** Replaces name and config; credentials are kept unless new ones are given (or the protocol needs none). */
+  update: scopedProcedure("connection:manage")
+    .input(z.object({ connectionId: ConnectionId, name: KafkaConnectionName, config: KafkaConnectionConfig, credentials: KafkaCredentials.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const existing = await ctx.prisma.kafkaConnection.findFirst({ where: { id: input.connectionId, workspaceId: ctx.workspace.id }, select: { id: true, credentials: true, credentialsHint: true } });
+      if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Connection not found." });
+      const keep = needsCredentials(input.config.security) && !input.credentials && existing.credentials;
+      const sealed = keep ? { credentials: existing.credentials, credentialsHint: existing.credentialsHint } : sealCredentials(input.config, input.credentials, ctx.workspace.id);
+      return ctx.prisma
+        .$transaction(async (tx) => {
+          const row = await tx.kafkaConnection.update({ where: { id: existing.id }, data: { name: input.name, config: input.config, ...sealed }, select: listed });
+          await ctx.audit({ action: "kafkaConnection.update", resourceType: "kafka_connection", resourceId: row.id, summary: { ...summaryOf(row.name, input.config), credentialsChanged: !keep && Boolean(input.credentials) } }, tx);
+          return { ...row, config: input.config };
+        })
+        .catch((e: unknown) => {
+          throw isUniqueViolation(e) ? new TRPCError({ code: "CONFLICT", message: `A connection named ${input.name} already exists.` }) : e;
+        });
+    }),
+
+  /** Refused while a running deployment reads or writes through it. */
+  delete: scopedProcedure("connection:manage")
+    .input(z.object({ connectionId: ConnectionId }))
+    .mutation(async ({ ctx, input }) => {
+      const existing = await ctx.prisma.kafkaConnection.findFirst({ where: { id: input.connectionId, workspaceId: ctx.workspace.id }, select: { id: true, name: true } });
+      if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Connection not found." });
+      const probe = JSON.stringify([{ config: { connectionId: existing.id } }]);
+      const inUse = await ctx.prisma.$queryRaw<{ name: string }[]>`
+        SELECT p.name FROM deployment d JOIN pipeline_version v ON v.id = d.version_id JOIN pipeline p ON p.id = d.pipeline_id
+        WHERE d.workspace_id = ${ctx.workspace.id} AND d.desired_state = 'running' AND v.graph->'nodes' @> ${probe}::jsonb`;
+      if (inUse.length > 0) {
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Stop the pipelines using this connection first: ${inUse.map((p) => p.name).join(", ")}.` });
+      }
+      await ctx.prisma.$transaction(async (tx) => {
+        await tx.kafkaConnection.delete({ where: { id: existing.id } });
+        await ctx.audit({ action: "kafkaConnection.delete", resourceType: "kafka_connection", resourceId: existing.id, summary: { name: existing.name } }, tx);
+      });
+      return { ok: true };
+    }),
+});

@@ -1,0 +1,33 @@
+import { reservedTopicReason } from "../events/topic-namespace";
+import { type GraphContext, nodeName } from "./graph-context";
+import { problem } from "./graph-problem";
+
+/** What validateGraph knows about the workspace a graph belongs to (the server and canvas pass it). */
+export type GraphWorkspace = {
+  /** Names the topic namespace (`ws.<slug>.`): only needed for the length check. */
+  slug?: string;
+  /** Kafka connections registered in the workspace; when given, other ids are refused. */
+  connectionIds?: readonly string[];
+};
+
+const KAFKA_NODE_TYPES: ReadonlySet<string> = new Set(["kafka-source", "kafka-sink"]);
+
+/**
+ * Streams belong to a workspace: a kafka-source or kafka-sink names its topic without the workspace
+ * prefix, never an internal (`sluice.`), namespaced (`ws.`) or broker (`__`) topic, and reaches other
+ * clusters only through a connection of its own workspace.
+ */
+export function checkTopics(ctx: GraphContext, workspace: GraphWorkspace): void {
+  const connections = workspace.connectionIds ? new Set(workspace.connectionIds) : undefined;
+  for (const { node } of ctx.nodes.values()) {
+    if (!KAFKA_NODE_TYPES.has(node.type)) continue;
+    const { topic, connectionId } = node.config;
+    if (typeof topic === "string") {
+      const reason = reservedTopicReason(topic, connectionId === undefined ? workspace.slug : undefined);
+      if (reason) ctx.problems.push(problem("node.reserved-topic", `${nodeName(node)}: ${reason}`, { nodeId: node.id, field: "topic" }));
+    }
+    if (connections && typeof connectionId === "string" && !connections.has(connectionId)) {
+      ctx.problems.push(problem("node.unknown-connection", `${nodeName(node)} uses a Kafka connection that does not exist in this workspace; pick one of its connections or leave it empty for Sluice's cluster`, { nodeId: node.id, field: "connectionId" }));
+    }
+  }
+}

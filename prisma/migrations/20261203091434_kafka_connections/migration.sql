@@ -1,0 +1,24 @@
+-- CreateTable
+CREATE TABLE "kafka_connection" (
+    "id" TEXT NOT NULL,
+    "workspace_id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "config" JSONB NOT NULL,
+    "credentials" TEXT,
+    "credentials_hint" TEXT,
+    "created_by_id" TEXT NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "kafka_connection_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "kafka_connection_workspace_id_name_key" ON "kafka_connection"("workspace_id", "name");
+
+-- AddForeignKey
+ALTER TABLE "kafka_connection" ADD CONSTRAINT "kafka_connection_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "kafka_connection" ADD CONSTRAINT "kafka_connection_created_by_id_fkey" FOREIGN KEY ("created_by_id") REFERENCES "user"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
