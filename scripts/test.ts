@@ -106,6 +106,8 @@ async function main() {
       RUNNER_PORT: String(runnerPort),
       RUNNER_INTERNAL_PORT: String(runnerInternalPort),
       RUNNER_INTERNAL_URL: `http://127.0.0.1:${runnerInternalPort}`,
+      // Where browsers reach ingest (the "Send events" snippets, the SDK browser test).
+      INGEST_PUBLIC_URL: `http://127.0.0.1:${runnerPort}`,
       APP_URL: `http://localhost:${webPort}`,
       E2E_BASE_URL: `http://localhost:${webPort}`,
       // Lets the browser tests read /api/health's per-service details.

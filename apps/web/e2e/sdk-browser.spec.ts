@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import pg from "pg";
 import { createWorkspace, expect, signUp, test, trpc, uniqueEmail } from "./helpers";
 
-const runnerUrl = process.env.RUNNER_URL ?? "http://127.0.0.1:4100";
+const runnerUrl = process.env.INGEST_PUBLIC_URL ?? "http://127.0.0.1:4100";
 
 /**
  * A stand-in for a customer's website: one page that loads the SDK from the runner and creates a
