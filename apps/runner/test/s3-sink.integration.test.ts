@@ -30,6 +30,7 @@ describe("s3-sink executor", () => {
       nodeId: "lake",
       log: testLogger,
       secret: async () => S3RVER_CREDENTIALS,
+      kafka: () => Promise.reject(new Error("no Kafka connections")),
     });
     runtimes.push(runtime);
     if (runtime.kind !== "sink") throw new Error("not a sink");

@@ -26,6 +26,7 @@ describe("stage step: bisecting at a stateful head", () => {
   it("applies each passing event once and dead-letters only the one the core throws on", async () => {
     const pipelineId = uniqueName("bisect-stateful");
     const compiled = compilePlan({
+      workspaceSlug: world.slug,
       workspaceId: world.workspaceId,
       pipelineId,
       graph: graph(
@@ -44,7 +45,7 @@ describe("stage step: bisecting at a stateful head", () => {
     const dlqTopic = stage.routes["dedup"]!["error"]!.topic!;
     await world.kafka.admin.createTopics([outTopic, dlqTopic, stage.inputTopics[0]!].map((topic) => ({ topic, partitions: 1 })));
 
-    const real = await createNodeRuntime("dedup", stage.nodes[0]!.config as never, { workspaceId: world.workspaceId, pipelineId, nodeId: "dedup", log: testLogger, secret: () => Promise.reject(new Error("none")) });
+    const real = await createNodeRuntime("dedup", stage.nodes[0]!.config as never, { workspaceId: world.workspaceId, pipelineId, nodeId: "dedup", log: testLogger, secret: () => Promise.reject(new Error("none")), kafka: () => Promise.reject(new Error("no Kafka connections")) });
     if (real.kind !== "stateful") throw new Error("dedup is stateful");
     // The real core, except that it throws on an event marked `boom` after applying those before it.
     const buggy: NodeRuntime = {

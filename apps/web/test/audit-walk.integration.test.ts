@@ -69,6 +69,13 @@ describe("every mutation writes an audit row", () => {
       ["alert.deleteRule", () => o.alert.deleteRule({ workspaceId: ws, ruleId: state.rule! })],
       ["apiKey.create", async () => (state.apiKey = (await o.apiKey.create({ workspaceId: ws, name: "walk" })).id)],
       ["apiKey.revoke", () => o.apiKey.revoke({ workspaceId: ws, apiKeyId: state.apiKey! })],
+      ["apiKey.setAllowedOrigins", async () => {
+        const { id } = await o.apiKey.create({ workspaceId: ws, name: "walk web", publishable: true, allowedOrigins: ["https://walk.example"] });
+        return o.apiKey.setAllowedOrigins({ workspaceId: ws, apiKeyId: id, allowedOrigins: ["https://shop.walk.example"] });
+      }],
+      ["kafkaConnection.create", async () => (state.connection = (await o.kafkaConnection.create({ workspaceId: ws, name: "Walk cluster", config: { bootstrapServers: ["k:9092"], security: { protocol: "plaintext" } } })).id)],
+      ["kafkaConnection.update", () => o.kafkaConnection.update({ workspaceId: ws, connectionId: state.connection!, name: "Walk cluster 2", config: { bootstrapServers: ["k2:9092"], security: { protocol: "plaintext" } } })],
+      ["kafkaConnection.delete", () => o.kafkaConnection.delete({ workspaceId: ws, connectionId: state.connection! })],
       ["secret.create", async () => (state.secret = (await o.secret.create({ workspaceId: ws, name: "walk-secret", value: "postgres://walk:pw@db/walk" })).id)],
       ["secret.update", () => o.secret.update({ workspaceId: ws, secretId: state.secret!, value: "postgres://walk:pw2@db/walk" })],
       ["secret.delete", () => o.secret.delete({ workspaceId: ws, secretId: state.secret! })],

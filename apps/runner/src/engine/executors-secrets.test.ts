@@ -19,7 +19,7 @@ const config = <K extends "redis-sink" | "postgres-sink">(type: K) => {
   const d = getNodeDescriptor(type, 1)!;
   return d.configSchema.parse({ ...(d.example as object), connectionSecretId: "sec_1" }) as NodeConfig<K>;
 };
-const ctx = (value: string) => ({ workspaceId: "ws", pipelineId: "p", nodeId: "sink", log, secret: async () => value, secretName: async () => "orders-cache" });
+const ctx = (value: string) => ({ workspaceId: "ws", pipelineId: "p", nodeId: "sink", log, secret: async () => value, secretName: async () => "orders-cache", kafka: () => Promise.reject(new Error("no Kafka connections")) });
 const event = { id: "e1", type: "page_view", userId: "u1", timestamp: "2026-01-01T00:00:00.000Z", properties: {}, context: {} };
 
 describe("connection secrets in logs and errors", () => {
@@ -43,7 +43,7 @@ describe("connection secrets in logs and errors", () => {
     const runtime = await createNodeRuntime(type, config(type), ctx(url));
     runtimes.push(runtime);
     if (runtime.kind !== "sink") throw new Error("not a sink");
-    const failure = await runtime.write([event], { now: Date.parse(event.timestamp) }).then(
+    const failure = await runtime.write([event], { now: Date.parse(event.timestamp) }, { topic: "t", partition: 0, firstOffset: "0", lastOffset: "0" }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );

@@ -1,3 +1,4 @@
+import type { JsonObject } from "../events/json-value";
 import { describe, expect, it } from "vitest";
 import { S3SinkConfig } from "../nodes/sinks/s3-sink";
 import { groupObjectFiles, objectFileName, parseKeyTemplate, type KeyTemplate } from "./object-files";
@@ -69,8 +70,8 @@ describe("object files of a batch", () => {
 
   it("groups by folder in order of appearance, rolls by records and bytes, rejects events without a time", () => {
     const t = template("e/{HH}/");
-    const ev = (i: number, hour: string) => ({ id: `e${i}`, timestamp: `2026-01-01T${hour}:00:00Z` });
-    const batch = [ev(1, "10"), ev(2, "11"), ev(3, "10"), { id: "bad" }, ev(4, "10"), ev(5, "11"), { id: "num", timestamp: Date.parse("2026-01-01T11:30:00Z") }];
+    const ev = (i: number, hour: string): JsonObject => ({ id: `e${i}`, timestamp: `2026-01-01T${hour}:00:00Z` });
+    const batch: JsonObject[] = [ev(1, "10"), ev(2, "11"), ev(3, "10"), { id: "bad" }, ev(4, "10"), ev(5, "11"), { id: "num", timestamp: Date.parse("2026-01-01T11:30:00Z") }];
     const byRecords = groupObjectFiles(batch, { template: t, eventTimeField: "timestamp", maxRecords: 2, maxBytes: 1e9 });
     expect(byRecords.files.map((f) => [f.prefix, f.events.map((e) => e.id)])).toEqual([
       ["e/10/", ["e1", "e3"]],
