@@ -7,7 +7,7 @@
 import { compileExpression, decodeDeadLetterHeaders, MAX_EXPRESSION_LENGTH, validateGraph, type EventRecord } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOSTILE_EVENT, HOSTILE_EXPRESSIONS, type HostileExpression } from "../../../packages/shared/src/test-support/hostile-expressions";
-import { createApiKey, createPipeline, createWorld, deploy, readAll, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { createApiKey, createPipeline, createWorld, deploy, ownTopic, readAll, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, type EdgeSpec, type NodeSpec } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -76,7 +76,7 @@ describe("engine: hostile expressions", () => {
     const edges: EdgeSpec[] = chain.slice(1).map((id, i) => [chain[i]!, id, chain[i] === "route" ? { port: "pass" } : undefined]);
     const { deploymentId } = await deploy(world, pipeline.id, graph(nodes, edges));
     await waitRunning(world, deploymentId, 120_000);
-    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
+    await world.kafka.admin.createTopics([{ topic: ownTopic(world, outTopic), partitions: 1 }]);
 
     // Normal events interleaved with the hostile ones, several requests (hostile events are ~40 kB).
     const hostileKinds = [...cases.map((c) => c.kind), "sink-key"];
@@ -99,7 +99,7 @@ describe("engine: hostile expressions", () => {
       return compiled.evaluate({ event: hostile.find((h) => h.props.kind === c.kind) as unknown as EventRecord });
     };
     const expectedOut = [...normal.map((e) => e.id), ...cases.filter(passes).map((c) => `hostile-${c.kind}`)].sort();
-    const delivered = await readAll(world, outTopic, expectedOut.length);
+    const delivered = await readAll(world, ownTopic(world, outTopic), expectedOut.length);
     expect(delivered.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(expectedOut);
 
     // Every failing hostile event is in its own node's dead-letter topic, with the reason.
@@ -135,7 +135,7 @@ describe("engine: hostile expressions", () => {
     }
     // Nothing hung: 250+ events, about 50 of them hostile, through ~50 nodes in well under a minute.
     expect(elapsedMs).toBeLessThan(60_000);
-    await world.kafka.admin.deleteTopics([outTopic]);
+    await world.kafka.admin.deleteTopics([ownTopic(world, outTopic)]);
   });
 
   it("refuses to run expressions rejected at compile time, naming each node", async () => {

@@ -33,7 +33,7 @@ describe("stage step: bisecting at a stateful head", () => {
         [
           { id: "ingest", type: "http-ingest" },
           { id: "dedup", type: "dedup", config: { key: "event.id", window: "1h" } },
-          { id: "out", type: "kafka-sink", config: { topic: `sluice.${world.workspaceId}.${pipelineId}.external` } },
+          { id: "out", type: "kafka-sink", config: { topic: `${pipelineId}.external` } },
         ],
         [["ingest", "dedup"], ["dedup", "out"]],
       ),
