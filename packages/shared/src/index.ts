@@ -88,6 +88,10 @@ export type { ClockState } from "./cores/event-time-clock";
 export type { EventTimeSlot } from "./cores/event-time-slot";
 export type { Accumulator } from "./cores/aggregations";
 
+// Export as Redpanda Connect config
+export * from "./export/redpanda-connect";
+export { celToBloblang, type BloblangTranslation } from "./export/cel-to-bloblang";
+
 // Preview and templates
 export * from "./preview/run-preview";
 export * from "./templates/index";

@@ -47,7 +47,8 @@ class ConnectCompiler {
   private readonly untranslated: UntranslatedItem[] = [];
   private readonly envVars = new Map<string, string>();
   private readonly labels = new Set<string>();
-  private readonly rateLimits: YamlObject[] = [];
+  /** One local rate limit per webhook node, shared by every copy of it, as Sluice limits the node as a whole. */
+  private readonly rateLimits = new Map<string, YamlObject>();
 
   constructor(
     private readonly graph: PipelineGraph,
@@ -88,7 +89,7 @@ class ConnectCompiler {
         },
       };
     }
-    if (this.rateLimits.length > 0) document.rate_limit_resources = this.rateLimits;
+    if (this.rateLimits.size > 0) document.rate_limit_resources = [...this.rateLimits.values()];
 
     const envVars = [...this.envVars].map(([name, description]) => ({ name, description })).sort((a, b) => a.name.localeCompare(b.name));
     return { yaml: this.header(envVars) + toYaml(document), untranslated: this.untranslated, envVars };
@@ -365,8 +366,9 @@ class ConnectCompiler {
   }
 
   private webhookSink(node: PipelineNode, config: NodeConfig<"webhook-sink">, context: BranchContext): Flow {
-    const rateLimit = this.label(node, "_rate");
-    this.rateLimits.push({ label: rateLimit, local: { count: config.rateLimitPerSecond, interval: "1s" } });
+    const existing = this.rateLimits.get(node.id);
+    const rateLimit = existing ? String(existing.label) : this.label(node, "_rate");
+    if (!existing) this.rateLimits.set(node.id, { label: rateLimit, local: { count: config.rateLimitPerSecond, interval: "1s" } });
     const headers: YamlObject = { "Content-Type": "application/json" };
     for (const header of config.headers) headers[header.name] = header.value;
     const processors: YamlObject[] = [];

@@ -57,7 +57,9 @@ function scalar(value: string | number | boolean | null): string {
   const plain = PLAIN_SAFE.test(value) && !RESERVED.test(value) && !value.endsWith(" ") && !/^[0-9._-]/.test(value);
   if (plain) return value;
   // Single quotes need no escapes, so Bloblang with double-quoted strings stays readable.
-  return /^[^'\x00-\x1f\x7f\u2028\u2029]*$/.test(value) ? `'${value}'` : JSON.stringify(value);
+  return value.includes("'") || [...value].some((char) => char < " " || char === "\x7f" || char === "\u2028" || char === "\u2029")
+    ? JSON.stringify(value)
+    : `'${value}'`;
 }
 
 function isCollection(value: YamlValue): value is YamlValue[] | { [key: string]: YamlValue } {
