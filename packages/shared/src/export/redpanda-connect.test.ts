@@ -107,7 +107,7 @@ const fanOutAndSources: PipelineGraph = {
   ],
 };
 
-/** What does not translate: CEL outside the subset, lookups, stateful nodes, IP truncation. */
+/** What does not translate: CEL outside the subset, lookups, stateful nodes, IP truncation, `${` in webhook headers. */
 const untranslatable: PipelineGraph = {
   nodes: [
     node("in", "kafka-source", { topic: "raw" }),
@@ -117,6 +117,7 @@ const untranslatable: PipelineGraph = {
     node("lookup", "enrich", { lookup: { kind: "redis", connectionSecretId: "sec_cache", keyPrefix: "user:" }, key: "event.userId", target: "user" }),
     node("ips", "mask-pii", { rules: [{ field: "context.ip", method: "truncate-ip" }] }),
     node("sessions", "sessionize", {}),
+    node("hook", "webhook-sink", { url: "https://hooks.example.com/x", headers: [{ name: "X-Token", value: "${API_TOKEN}" }] }),
     node("out", "kafka-sink", { topic: "never" }),
   ],
   edges: [
@@ -126,6 +127,7 @@ const untranslatable: PipelineGraph = {
     wire("fan", "lookup"),
     wire("fan", "ips"),
     wire("fan", "sessions"),
+    wire("fan", "hook"),
     wire("cents", "out"),
     wire("recent", "out"),
   ],
@@ -177,7 +179,7 @@ describe("exportRedpandaConnect", () => {
 
   it("lists what does not translate, each with the node and a reason, and ends those branches in a drop", () => {
     const result = exportRedpandaConnect(untranslatable, "Untranslatable");
-    expect(result.untranslated.map((item) => item.nodeId)).toEqual(["cents", "recent", "lookup", "ips", "sessions"]);
+    expect(result.untranslated.map((item) => item.nodeId)).toEqual(["cents", "recent", "lookup", "ips", "sessions", "hook"]);
     expect(result.untranslated.find((item) => item.nodeId === "cents")?.reason).toMatch(/int\(\) truncates/);
     expect(result.untranslated.find((item) => item.nodeId === "sessions")?.reason).toMatch(/stateful/);
     const document = parse(result.yaml) as { output: { broker: { outputs: Record<string, unknown>[] } } };
@@ -187,8 +189,10 @@ describe("exportRedpandaConnect", () => {
       ["lookup", true],
       ["ips", true],
       ["sessions", true],
+      ["hook", true],
     ]);
     expect(result.yaml).not.toContain("topic: never");
+    expect(result.yaml).not.toContain("API_TOKEN");
   });
 
   it("lists the stateful nodes of the templates as untranslated", () => {

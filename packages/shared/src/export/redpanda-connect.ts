@@ -366,6 +366,9 @@ class ConnectCompiler {
   }
 
   private webhookSink(node: PipelineNode, config: NodeConfig<"webhook-sink">, context: BranchContext): Flow {
+    if ([config.url, ...config.headers.map((header) => header.value)].some((text) => text.includes("${"))) {
+      return this.dropped(node, "URL or header value", "contains `${`, which Redpanda Connect would replace by an environment variable or a Bloblang interpolation");
+    }
     const existing = this.rateLimits.get(node.id);
     const rateLimit = existing ? String(existing.label) : this.label(node, "_rate");
     if (!existing) this.rateLimits.set(node.id, { label: rateLimit, local: { count: config.rateLimitPerSecond, interval: "1s" } });
@@ -392,7 +395,7 @@ class ConnectCompiler {
         headers,
         rate_limit: rateLimit,
         timeout: config.timeout,
-        max_retries: config.maxRetries,
+        retries: config.maxRetries,
       },
     }, context, processors);
   }
