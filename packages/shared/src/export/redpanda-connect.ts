@@ -157,6 +157,7 @@ class ConnectCompiler {
             [{ mapping: 'root = if this.type() == "object" { this } else { throw("message value is not a JSON object") }' }],
             this.continuation(node, "out", { ...context, key: "@kafka_key" }),
             context,
+            "_parse",
           ),
         };
       }
@@ -239,8 +240,8 @@ class ConnectCompiler {
    * wired Errors port the flagged message takes that branch (flag cleared), otherwise it is logged
    * and dropped, as Sluice would dead-letter rather than pass it on.
    */
-  private withErrors(node: PipelineNode, processors: YamlObject[], next: Flow, context: BranchContext): Flow {
-    const labelledProcessors = processors.map((processor, i) => ({ label: this.label(node, i === 0 ? "" : `_${i}`), ...processor }));
+  private withErrors(node: PipelineNode, processors: YamlObject[], next: Flow, context: BranchContext, labelSuffix = ""): Flow {
+    const labelledProcessors = processors.map((processor) => ({ label: this.label(node, labelSuffix), ...processor }));
     const errorEdges = this.edgesFrom(node.id, ERROR_PORT.name);
     if (errorEdges.length === 0) {
       const dropErrors = {
