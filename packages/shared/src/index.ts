@@ -90,7 +90,6 @@ export type { Accumulator } from "./cores/aggregations";
 
 // Export as Redpanda Connect config
 export * from "./export/redpanda-connect";
-export { celToBloblang, type BloblangTranslation } from "./export/cel-to-bloblang";
 
 // Preview and templates
 export * from "./preview/run-preview";

@@ -189,7 +189,7 @@ function literal(value: unknown): string {
 }
 
 /** A Bloblang path segment: bare when it is an identifier or an array index, quoted otherwise. */
-export function pathSegment(name: string): string {
+function pathSegment(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^[0-9]+$/.test(name) ? name : JSON.stringify(name);
 }
 
