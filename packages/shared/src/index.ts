@@ -97,6 +97,9 @@ export type { ClockState } from "./cores/event-time-clock";
 export type { EventTimeSlot } from "./cores/event-time-slot";
 export type { Accumulator } from "./cores/aggregations";
 
+// Export as Redpanda Connect config
+export * from "./export/redpanda-connect";
+
 // Preview and templates
 export * from "./preview/run-preview";
 export * from "./templates/index";

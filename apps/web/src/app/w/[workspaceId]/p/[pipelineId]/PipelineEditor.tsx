@@ -36,6 +36,8 @@ import { statusFromDeployment } from "@/components/canvas/live-overlay";
 import { LiveStore, LiveStoreContext, OpenNodeContext } from "@/components/canvas/live-store";
 import { NodeDetailDrawer } from "@/components/canvas/NodeDetailDrawer";
 import { AlertBanner, AlertBell } from "@/components/monitoring/alerts";
+import { RedpandaConnectExport } from "@/components/canvas/RedpandaConnectExport";
+import { downloadFile } from "@/lib/download-file";
 
 export function PipelineEditor(props: { workspaceId: string; pipelineId: string }) {
   return (
@@ -91,12 +93,7 @@ const SAVE_DOT: Record<SaveState, string> = { saved: "bg-emerald-500", unsaved: 
 let clipboard: PipelineGraph | null = null;
 
 function download(filename: string, value: unknown) {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: "application/json" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  a.click();
-  URL.revokeObjectURL(url);
+  downloadFile(filename, JSON.stringify(value, null, 2), "application/json");
 }
 
 function fileName(name: string) {
@@ -417,6 +414,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           <button type="button" className="btn-ghost" onClick={exportDraft}>
             Export
           </button>
+          <RedpandaConnectExport graph={overlay && !overlay.diff ? overlay.graph : graph} name={name} />
           {canEdit && (
             <button type="button" className="btn-ghost" onClick={() => setDialog("import")}>
               Import
