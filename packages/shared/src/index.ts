@@ -57,6 +57,8 @@ export * from "./nodes/sinks/kafka-sink";
 export * from "./graph/pipeline-graph";
 export * from "./graph/graph-problem";
 export * from "./graph/validate-graph";
+export * from "./graph/check-credentials";
+export * from "./graph/credential-references";
 export * from "./graph/graph-order";
 export * from "./graph/graph-diff";
 export * from "./graph/pipeline-document";

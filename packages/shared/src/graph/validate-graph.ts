@@ -1,3 +1,4 @@
+import { checkCredentials, type KnownCredentials } from "./check-credentials";
 import { checkExpressions } from "./check-expressions";
 import { checkPortKinds } from "./check-port-kinds";
 import { checkEdges, checkNodes } from "./check-structure";
@@ -5,6 +6,12 @@ import { checkTopology } from "./check-topology";
 import type { GraphContext } from "./graph-context";
 import { formatPath, type GraphProblem, problem } from "./graph-problem";
 import { PipelineGraph } from "./pipeline-graph";
+
+/** What the caller knows about the workspace; each check that needs a part runs only when it is given. */
+export type ValidationContext = {
+  /** The workspace's secrets and API keys: references to anything else are problems on their nodes. */
+  credentials?: KnownCredentials;
+};
 
 /**
  * Every problem in a pipeline graph, each with a stable code, severity and the node/edge/field it
@@ -14,7 +21,7 @@ import { PipelineGraph } from "./pipeline-graph";
  * Accepts unknown input (e.g. an imported JSON file): if it is not even shaped like a graph, only
  * `graph.invalid` problems are returned.
  */
-export function validateGraph(input: unknown): GraphProblem[] {
+export function validateGraph(input: unknown, context: ValidationContext = {}): GraphProblem[] {
   const parsed = PipelineGraph.safeParse(input);
   if (!parsed.success) {
     return parsed.error.issues.map((issue) => {
@@ -29,6 +36,7 @@ export function validateGraph(input: unknown): GraphProblem[] {
   checkTopology(ctx);
   checkPortKinds(ctx);
   checkExpressions(ctx);
+  if (context.credentials) checkCredentials(ctx, context.credentials);
   return ctx.problems;
 }
 
