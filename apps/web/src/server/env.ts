@@ -9,6 +9,8 @@ const Env = z.object({
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
   KAFKA_BROKERS: z.string().min(1).default("127.0.0.1:9092"),
   RUNNER_URL: z.string().url().default("http://127.0.0.1:4100"),
+  /** Base URL clients send events to (the runner's ingest behind your proxy), shown in "Send events". Default RUNNER_URL. */
+  INGEST_PUBLIC_URL: z.string().url().optional(),
   /** Public base URL of the app; used for auth callbacks, CSRF origin checks and invitation links. */
   APP_URL: z.string().url().default("http://localhost:3000"),
   /** Signs session cookies. At least 32 characters; `npm start` generates one per checkout. */

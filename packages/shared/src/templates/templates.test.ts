@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { compilePlan } from "../graph/deployment-plan";
 import { validateGraph } from "../graph/validate-graph";
 import { runPreview } from "../preview/run-preview";
 import { clickstreamAnalyticsTemplate, instantiateTemplate, pipelineTemplates, templateCredentials } from "./index";
@@ -6,6 +7,10 @@ import { clickstreamAnalyticsTemplate, instantiateTemplate, pipelineTemplates, t
 describe("pipeline templates", () => {
   it.each(pipelineTemplates.map((t) => [t.id, t] as const))("%s passes validateGraph without any problem", (_id, template) => {
     expect(validateGraph(template.graph)).toEqual([]);
+  });
+
+  it.each(pipelineTemplates.map((t) => [t.id, t] as const))("%s compiles to a runnable plan", (_id, template) => {
+    expect(compilePlan({ workspaceId: "ws", pipelineId: "p", graph: template.graph })).toMatchObject({ ok: true });
   });
 
   it("clickstream analytics previews end to end on generated events", async () => {

@@ -1,6 +1,6 @@
 // No "server-only" marker: `npm start`'s demo seed deploys through this same function (scripts/lib/seed.ts).
 import type { PrismaClient } from "@sluice/db";
-import { parsePipelineSettings, PipelineGraph, validateGraph } from "@sluice/shared";
+import { compilePlan, parsePipelineSettings, PipelineGraph, topicOverrides, validateGraph } from "@sluice/shared";
 import type { AuditDb } from "../audit";
 import { knownCredentials } from "./credentials";
 import { PipelineRefusal } from "./pipeline-refusal";
@@ -52,6 +52,10 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
   // Secrets get deleted and keys revoked after publishing, so the check is repeated here.
   const errors = validateGraph(graph, { credentials: await knownCredentials(prisma, o.workspaceId) }).filter((p) => p.severity === "error");
   if (errors.length > 0) throw PipelineRefusal.fromProblems("PRECONDITION_FAILED", `Version ${v.number} cannot be deployed`, errors);
+  // What the runner would refuse to materialise (e.g. one topic feeding differently keyed windows) is refused here, not left "failing".
+  const settings = parsePipelineSettings(v.pipeline.settings);
+  const plan = compilePlan({ workspaceId: o.workspaceId, pipelineId: o.pipelineId, graph, settings: topicOverrides(settings) });
+  if (!plan.ok) throw new PipelineRefusal("PRECONDITION_FAILED", `Version ${v.number} cannot run: ${plan.reason}`);
   // Ingest URLs carry only the path key, so a key may serve one running pipeline at a time.
   for (const n of graph.nodes.filter((x) => x.type === "http-ingest")) {
     const pathKey = String(n.config.pathKey ?? "");
@@ -76,7 +80,7 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
         status: "pending",
         startPosition: o.startFrom,
         // The runner applies the settings as they were at deploy time.
-        settings: parsePipelineSettings(v.pipeline.settings),
+        settings,
         createdById: o.userId,
       },
       select: deploymentStatusSelect,
