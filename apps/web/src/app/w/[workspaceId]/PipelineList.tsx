@@ -199,6 +199,7 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
 
 function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { workspaceId: string; scopes: ReadonlySet<string>; onClose: () => void; onCreated: (id: string) => void }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [templateId, setTemplateId] = useState<string>("");
@@ -244,6 +245,8 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
         // Made once: a retry after a later failure picks it instead of creating it again.
         setChoices((c) => ({ ...c, [need.placeholder]: { mode: "existing", id: credentials[need.placeholder]! } }));
       }
+      // The editor validates against these lists: it must see what was just made.
+      await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.secret.list.pathKey() }), queryClient.invalidateQueries({ queryKey: trpc.apiKey.list.pathKey() })]);
       const pipeline = await create.mutateAsync({ workspaceId, name: name.trim(), description, ...(template ? { templateId: template.id, credentials } : {}) });
       if (token) setCreated({ id: pipeline.id, token });
       else onCreated(pipeline.id);
