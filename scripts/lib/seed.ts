@@ -96,10 +96,14 @@ async function seedDemoPipeline(prisma: PrismaClient, options: DemoSeedOptions, 
     });
     ingestToken = issued.token;
     const sealed = sealSecret(issued.token, options.secretKey, workspaceId);
-    await prisma.secret.upsert({
-      where: { workspaceId_name: { workspaceId, name: DEMO_TOKEN_SECRET } },
-      create: { workspaceId, name: DEMO_TOKEN_SECRET, ciphertext: sealed, hint: secretHint(issued.token), createdById: userId },
-      update: { ciphertext: sealed, hint: secretHint(issued.token) },
+    await prisma.$transaction(async (tx) => {
+      const s = await tx.secret.upsert({
+        where: { workspaceId_name: { workspaceId, name: DEMO_TOKEN_SECRET } },
+        create: { workspaceId, name: DEMO_TOKEN_SECRET, ciphertext: sealed, hint: secretHint(issued.token), createdById: userId },
+        update: { ciphertext: sealed, hint: secretHint(issued.token) },
+        select: { id: true },
+      });
+      await audit({ action: tokenSecret ? "secret.update" : "secret.create", resourceType: "secret", resourceId: s.id, summary: { name: DEMO_TOKEN_SECRET, seeded: true } }, tx);
     });
   }
 
