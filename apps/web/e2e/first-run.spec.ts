@@ -62,3 +62,41 @@ test("first run: the demo account finds Demo clickstream running, live on its ca
     await prisma.$disconnect();
   }
 });
+
+// On the local stack a template needs no credential work: the dialog preselects the seeded ones.
+test("a template created in the demo workspace preselects the local credentials and deploys as created", async ({ page, baseURL }) => {
+  test.setTimeout(240_000);
+  const prisma = createPrismaClient(process.env.DATABASE_URL!);
+  const seeded = await seedDemo(prisma, { databaseUrl: process.env.DATABASE_URL!, redisUrl: process.env.REDIS_URL!, secretKey: process.env.SLUICE_SECRET_KEY!, pipeline: true });
+  // Only the template's pipeline should run here.
+  await prisma.deployment.updateMany({ where: { pipelineId: seeded.pipeline!.id, desiredState: "running" }, data: { desiredState: "stopped" } });
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(DEMO_USER.email);
+  await page.getByLabel("Password").fill(DEMO_USER.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${seeded.workspaceId}$`));
+
+  await page.getByRole("button", { name: "New pipeline" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("My clickstream");
+  await page.getByText("Clickstream analytics", { exact: true }).click();
+  const picked = (placeholder: string) => page.getByTestId(`credential-${placeholder}`).locator("option:checked");
+  await expect(picked("select-warehouse-connection")).toHaveText(/^local-postgres /);
+  await expect(picked("select-pii-salt-secret")).toHaveText(/^demo-pii-salt /);
+  await expect(picked("select-api-key")).toHaveText(/^Demo ingest /);
+  await page.getByRole("button", { name: "Create pipeline" }).click();
+  await expect(page).toHaveURL(/\/p\/[^/]+$/);
+  const pipelineId = new URL(page.url()).pathname.split("/")[4]!;
+  try {
+    await expect(page.getByTestId("save-status")).toHaveText("Saved", { timeout: 15_000 });
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Publish" }).click();
+    await expect(page.getByText(/Published version 1/)).toBeVisible();
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Deploy" }).click();
+    await expect(page.getByTestId("deployment-status")).toContainText("running", { timeout: 90_000 });
+  } finally {
+    await trpc(page, baseURL!).call("deployment.stop", { workspaceId: seeded.workspaceId, pipelineId });
+    await prisma.$disconnect();
+  }
+});
