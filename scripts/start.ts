@@ -5,7 +5,8 @@ import { createPrismaClient, ensureDatabase, migrateDatabase } from "@sluice/db"
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
 import { bin, node22, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
-import { DEMO_USER, seedDemo } from "./lib/seed";
+import { DEMO_PIPELINE } from "./lib/demo-pipeline";
+import { DEMO_USER, seedDemo, type DemoSeed } from "./lib/seed";
 import { ServiceError, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
 import { buildSdk } from "../packages/sdk/build";
@@ -37,13 +38,17 @@ async function main() {
 
   await ensureDatabase(urls.databaseUrl);
   await migrateDatabase(urls.databaseUrl, { log: (m) => console.log(`[sluice] ${m}`) });
+  const secrets = localSecrets();
   const prisma = createPrismaClient(urls.databaseUrl);
-  if (process.env.SLUICE_SEED_DEMO !== "false") await seedDemo(prisma);
+  const demo =
+    process.env.SLUICE_SEED_DEMO !== "false"
+      ? await seedDemo(prisma, { databaseUrl: urls.databaseUrl, redisUrl: urls.redisUrl, secretKey: secrets.SLUICE_SECRET_KEY, pipeline: process.env.SLUICE_DEMO !== "0" })
+      : undefined;
   await prisma.$disconnect();
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...localSecrets(),
+    ...secrets,
     DATABASE_URL: urls.databaseUrl,
     REDIS_URL: urls.redisUrl,
     KAFKA_BROKERS: urls.kafkaBrokers,
@@ -77,12 +82,23 @@ async function main() {
   console.log(`
   Sluice is running.
     App:        ${appUrl}
-    Sign in:    ${DEMO_USER.email} / ${DEMO_USER.password}   (demo account, local only)
+    Sign in:    ${DEMO_USER.email} / ${DEMO_USER.password}   (demo account, local only)${demo?.pipeline ? demoBanner(demo.pipeline) : ""}
     Health:     ${appUrl}/api/health
     Runner:     http://127.0.0.1:${runnerPort}  (POST /v1/ingest/<key>); internal http://127.0.0.1:${runnerInternalPort} (/healthz, /metrics)
     Kafka:      ${urls.kafkaBrokers}   Postgres: ${urls.databaseUrl}   Redis: ${urls.redisUrl}
   Press Ctrl-C to stop.
 `);
+}
+
+/** Where to watch the demo pipeline, and a curl that feeds it (the ingest fills in id and timestamp). */
+function demoBanner(p: NonNullable<DemoSeed["pipeline"]>): string {
+  const body = JSON.stringify([{ type: "page_view", userId: "curl-user", props: { path: "/pricing" } }]);
+  const curl = p.ingestToken
+    ? `curl -X POST http://127.0.0.1:${runnerPort}/v1/ingest/${p.pathKey} -H 'content-type: application/json' -H 'x-api-key: ${p.ingestToken}' -d '${body}'`
+    : "(the demo key was sealed under another SLUICE_SECRET_KEY: create one under Settings → API keys)";
+  return `
+    Demo:       open ${appUrl} → ${DEMO_PIPELINE.name} → Monitor   (SLUICE_DEMO=0 skips it)
+    Send one:   ${curl}`;
 }
 
 main().catch(async (e: unknown) => {

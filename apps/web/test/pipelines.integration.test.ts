@@ -139,13 +139,40 @@ describe("pipelines", () => {
     await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: id });
     expect(await prisma.deployment.count({ where: { pipelineId: id, desiredState: "running" } })).toBe(0);
 
-    // Templates carry placeholder credentials: deploying them unchanged is refused with the fields named.
+    // Templates carry placeholder credentials: publishing them unchanged is refused, naming the nodes.
     const t = await admin.pipeline.create({ workspaceId: f.ws.id, name: "Template", templateId: clickstreamAnalyticsTemplate.id });
     const tp = await admin.pipeline.get({ workspaceId: f.ws.id, pipelineId: t.id });
-    const tv = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: t.id, message: "as is", baseRevision: tp.draftRevision });
+    expect(tp.draft.nodes.find((n) => n.id === "ingest")?.config.pathKey).toMatch(/^web-clickstream-[0-9a-f]{6}$/);
+    const unpublished = await errorOf(admin.version.publish({ workspaceId: f.ws.id, pipelineId: t.id, message: "as is", baseRevision: tp.draftRevision }));
+    expect(unpublished?.code).toBe("BAD_REQUEST");
+    expect(unpublished?.message).toMatch(/no API key "select-api-key"/);
+    expect((unpublished?.cause as { nodeIds?: string[] } | undefined)?.nodeIds).toEqual(["ingest", "mask", "counts-table", "sessions-table"]);
+  });
+
+  it("creates a template with picked credentials that deploys as created, and refuses once a credential is gone", async () => {
+    const admin = callerFor(f.users.admin);
+    const key = await admin.apiKey.create({ workspaceId: f.ws.id, name: "template key" });
+    const salt = await admin.secret.create({ workspaceId: f.ws.id, name: `salt-${Date.now().toString(36)}`, value: "pepper" });
+    const pg = await admin.secret.create({ workspaceId: f.ws.id, name: `pg-${Date.now().toString(36)}`, value: "postgresql://127.0.0.1/nowhere" });
+    const t = await admin.pipeline.create({
+      workspaceId: f.ws.id,
+      name: "Template bound",
+      templateId: clickstreamAnalyticsTemplate.id,
+      credentials: { "select-api-key": key.id, "select-pii-salt-secret": salt.id, "select-warehouse-connection": pg.id },
+    });
+    const tp = await admin.pipeline.get({ workspaceId: f.ws.id, pipelineId: t.id });
+    const tv = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: t.id, message: "as created", baseRevision: tp.draftRevision });
+    await admin.secret.delete({ workspaceId: f.ws.id, secretId: salt.id });
     const refused = await errorOf(admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: t.id, versionId: tv.id }));
     expect(refused?.code).toBe("PRECONDITION_FAILED");
-    expect(refused?.message).toMatch(/not found/);
+    expect(refused?.message).toMatch(/Hash salt of "Mask PII": no secret/);
+    expect((refused?.cause as { nodeIds?: string[] } | undefined)?.nodeIds).toEqual(["mask"]);
+    const salt2 = await admin.secret.create({ workspaceId: f.ws.id, name: `salt2-${Date.now().toString(36)}`, value: "pepper" });
+    const graph = { ...tp.draft, nodes: tp.draft.nodes.map((n) => (n.id === "mask" ? { ...n, config: { ...n.config, saltSecretId: salt2.id } } : n)) };
+    await admin.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: t.id, graph, baseRevision: tp.draftRevision });
+    const tv2 = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: t.id, message: "new salt", baseRevision: tp.draftRevision + 1 });
+    expect((await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: t.id, versionId: tv2.id })).desiredState).toBe("running");
+    await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: t.id });
   });
 
   it("refuses to deploy a second running pipeline on the same ingest path key", async () => {

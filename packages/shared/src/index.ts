@@ -64,6 +64,8 @@ export * from "./graph/pipeline-graph";
 export * from "./graph/graph-problem";
 export * from "./graph/validate-graph";
 export type { GraphWorkspace } from "./graph/check-topics";
+export * from "./graph/check-credentials";
+export * from "./graph/credential-references";
 export * from "./graph/graph-order";
 export * from "./graph/graph-diff";
 export * from "./graph/pipeline-document";

@@ -1,4 +1,4 @@
-import "server-only";
+// No "server-only" marker: `npm start`'s demo seed writes its audit rows with it too (scripts/lib/seed.ts).
 import type { PrismaClient } from "@sluice/db";
 import type { RequestInfo } from "./trpc/init";
 

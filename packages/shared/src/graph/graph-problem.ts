@@ -13,6 +13,7 @@ export const GraphProblemCode = z.enum([
   "node.unknown-type",
   "node.unknown-type-version",
   "node.invalid-config",
+  "node.unknown-credential",
   "node.input-not-connected",
   "node.output-not-connected",
   "node.unreachable",

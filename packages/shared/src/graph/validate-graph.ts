@@ -1,3 +1,4 @@
+import { checkCredentials, type KnownCredentials } from "./check-credentials";
 import { checkExpressions } from "./check-expressions";
 import { checkPortKinds } from "./check-port-kinds";
 import { checkEdges, checkNodes } from "./check-structure";
@@ -7,16 +8,22 @@ import type { GraphContext } from "./graph-context";
 import { formatPath, type GraphProblem, problem } from "./graph-problem";
 import { PipelineGraph } from "./pipeline-graph";
 
+/** What the caller knows about the workspace; each check that needs a part runs only when it is given. */
+export type ValidationContext = GraphWorkspace & {
+  /** The workspace's secrets and API keys: references to anything else are problems on their nodes. */
+  credentials?: KnownCredentials;
+};
+
 /**
  * Every problem in a pipeline graph, each with a stable code, severity and the node/edge/field it
  * concerns. Called by the canvas on every edit, by the API on save and deploy, and by the runner before
  * it materialises anything, so all three agree on what is deployable (no problem of severity "error").
  *
  * Accepts unknown input (e.g. an imported JSON file): if it is not even shaped like a graph, only
- * `graph.invalid` problems are returned. `workspace` (its slug and Kafka connections) adds the checks that
- * need to know whose graph it is; reserved topic names are refused without it.
+ * `graph.invalid` problems are returned. `context` (the workspace's slug, Kafka connections and
+ * credentials) adds the checks that need to know whose graph it is; reserved topic names are refused without it.
  */
-export function validateGraph(input: unknown, workspace: GraphWorkspace = {}): GraphProblem[] {
+export function validateGraph(input: unknown, context: ValidationContext = {}): GraphProblem[] {
   const parsed = PipelineGraph.safeParse(input);
   if (!parsed.success) {
     return parsed.error.issues.map((issue) => {
@@ -31,7 +38,8 @@ export function validateGraph(input: unknown, workspace: GraphWorkspace = {}): G
   checkTopology(ctx);
   checkPortKinds(ctx);
   checkExpressions(ctx);
-  checkTopics(ctx, workspace);
+  checkTopics(ctx, context);
+  if (context.credentials) checkCredentials(ctx, context.credentials);
   return ctx.problems;
 }
 

@@ -142,9 +142,10 @@ export const clickstreamAnalyticsTemplate: PipelineTemplate = {
       wire("ingest", "validate"),
       wire("validate", "dedup"),
       wire("dedup", "mask"),
-      wire("mask", "by-user"),
-      wire("by-user", "counts"),
+      // The window keys its input by event type and sessions key by user: one topic cannot do both.
+      wire("mask", "counts"),
       wire("counts", "counts-table"),
+      wire("mask", "by-user"),
       wire("by-user", "sessions"),
       wire("sessions", "sessions-table", "sessions"),
     ],

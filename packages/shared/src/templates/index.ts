@@ -7,3 +7,5 @@ export { clickstreamAnalyticsTemplate } from "./clickstream-analytics";
 export { realtimeAlertingTemplate } from "./realtime-alerting";
 
 export const pipelineTemplates: readonly PipelineTemplate[] = [clickstreamAnalyticsTemplate, realtimeAlertingTemplate];
+export * from "./instantiate-template";
+export * from "./local-credentials";

@@ -212,6 +212,8 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
       return <SecretControl ctx={ctx} path={path} id={id} value={stringValue} secretKind={schema.secretKind} describedBy={describedBy} />;
     case "kafka-connection":
       return <KafkaConnectionControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
+    case "api-key":
+      return <ApiKeyControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
     case "json-schema":
     case "json":
       return <JsonControl ctx={ctx} path={path} id={id} value={value} describedBy={describedBy} />;
@@ -275,6 +277,30 @@ function SecretControl({ ctx, path, id, value, secretKind, describedBy }: { ctx:
     <>
       <input id={id} className="input font-mono" disabled={ctx.readOnly} placeholder="sec_…" value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)} />
       <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">Type the secret id; an admin can look it up under Settings → Secrets.</p>
+    </>
+  );
+}
+
+/** Picks an unrevoked ingest API key (the roles that may read secrets may read keys too); others type the id. */
+function ApiKeyControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; describedBy?: string }) {
+  const trpc = useTRPC();
+  const keys = useQuery({ ...trpc.apiKey.list.queryOptions({ workspaceId: ctx.workspaceId }), enabled: ctx.canReadSecrets });
+  if (!ctx.canReadSecrets || !keys.data) {
+    return <input id={id} className="input font-mono" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)} />;
+  }
+  const active = keys.data.filter((k) => !k.revokedAt);
+  return (
+    <>
+      <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+        <option value="">Choose an API key…</option>
+        {value && !active.some((k) => k.id === value) && <option value={value}>{value} (not found)</option>}
+        {active.map((k) => (
+          <option key={k.id} value={k.id}>
+            {k.name} ({k.prefix}…)
+          </option>
+        ))}
+      </select>
+      {active.length === 0 && <p className="mt-1 text-xs text-slate-500">No API keys yet: create one under Settings → API keys.</p>}
     </>
   );
 }

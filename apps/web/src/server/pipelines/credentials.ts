@@ -1,31 +1,12 @@
-import "server-only";
-import { z } from "zod";
-import { getNodeDescriptor, type PipelineGraph } from "@sluice/shared";
+// No "server-only" marker: `npm start`'s demo seed deploys through the same functions (scripts/lib/seed.ts).
+import type { PrismaClient } from "@sluice/db";
+import type { KnownCredentials } from "@sluice/shared";
 
-type Ref = { nodeId: string; field: string; kind: "secret" | "api-key"; id: string };
-
-const fieldCache = new Map<string, { field: string; kind: Ref["kind"] }[]>();
-
-/** Config fields of a node type that hold a secret or API-key id (from the registry's UI metadata). */
-function credentialFields(type: string, typeVersion: number) {
-  const key = `${type}@${typeVersion}`;
-  let fields = fieldCache.get(key);
-  if (!fields) {
-    const d = getNodeDescriptor(type, typeVersion);
-    const schema = d ? (z.toJSONSchema(d.configSchema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, { widget?: string }> }) : {};
-    fields = Object.entries(schema.properties ?? {})
-      .filter(([, p]) => p.widget === "secret" || p.widget === "api-key")
-      .map(([field, p]) => ({ field, kind: p.widget as Ref["kind"] }));
-    fieldCache.set(key, fields);
-  }
-  return fields;
-}
-
-/** Every secret / API key a graph refers to, so deploy can check they exist in the workspace. */
-export function credentialReferences(graph: PipelineGraph): Ref[] {
-  return graph.nodes.flatMap((n) =>
-    credentialFields(n.type, n.typeVersion)
-      .map(({ field, kind }) => ({ nodeId: n.id, field, kind, id: n.config[field] }))
-      .filter((r): r is Ref => typeof r.id === "string" && r.id.length > 0),
-  );
+/** The workspace's secrets and unrevoked API keys, for validateGraph's credential check. */
+export async function knownCredentials(db: Pick<PrismaClient, "secret" | "apiKey">, workspaceId: string): Promise<KnownCredentials> {
+  const [secrets, keys] = await Promise.all([
+    db.secret.findMany({ where: { workspaceId }, select: { id: true } }),
+    db.apiKey.findMany({ where: { workspaceId, revokedAt: null }, select: { id: true } }),
+  ]);
+  return { secretIds: new Set(secrets.map((s) => s.id)), apiKeyIds: new Set(keys.map((k) => k.id)) };
 }

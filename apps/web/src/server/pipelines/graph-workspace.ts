@@ -1,13 +1,17 @@
-import "server-only";
 import type { PrismaClient } from "@sluice/db";
-import type { GraphWorkspace } from "@sluice/shared";
+import type { GraphWorkspace, ValidationContext } from "@sluice/shared";
+import { knownCredentials } from "./credentials";
 
 /**
- * What validateGraph needs to know about the workspace a graph belongs to: its topic namespace and
- * its Kafka connections, so publish and deploy refuse what the canvas flags (another workspace's
- * topics, a connection that is not this workspace's).
+ * What validateGraph needs to know about the workspace a graph belongs to: its topic namespace, its
+ * Kafka connections and its credentials, so save, publish and deploy refuse what the canvas flags
+ * (another workspace's topics, a connection or secret that is not this workspace's).
  */
-export async function graphWorkspace(db: Pick<PrismaClient, "kafkaConnection">, workspace: { id: string; slug: string }): Promise<Required<GraphWorkspace>> {
-  const connections = await db.kafkaConnection.findMany({ where: { workspaceId: workspace.id }, select: { id: true } });
-  return { slug: workspace.slug, connectionIds: connections.map((c) => c.id) };
+export async function validationContext(db: Pick<PrismaClient, "workspace" | "kafkaConnection" | "secret" | "apiKey">, workspaceId: string): Promise<ValidationContext & Required<GraphWorkspace>> {
+  const [workspace, connections, credentials] = await Promise.all([
+    db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { slug: true } }),
+    db.kafkaConnection.findMany({ where: { workspaceId }, select: { id: true } }),
+    knownCredentials(db, workspaceId),
+  ]);
+  return { slug: workspace.slug, connectionIds: connections.map((c) => c.id), credentials };
 }

@@ -1,9 +1,10 @@
 import "server-only";
+import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@sluice/db";
-import { parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, validateGraph } from "@sluice/shared";
-import { graphWorkspace } from "../pipelines/graph-workspace";
+import { instantiateTemplate, parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, validateGraph } from "@sluice/shared";
+import { validationContext } from "../pipelines/graph-workspace";
 import { router, scopedProcedure } from "../trpc/init";
 import { settingsProblem } from "../pipelines/settings-check";
 import { runPreviewOffThread } from "../preview/preview-pool";
@@ -74,13 +75,23 @@ export const pipelineRouter = router({
     }),
 
   create: scopedProcedure("pipeline:create")
-    .input(z.object({ name: Name, description: z.string().max(2000).default(""), templateId: z.string().max(64).optional() }))
+    .input(
+      z.object({
+        name: Name,
+        description: z.string().max(2000).default(""),
+        templateId: z.string().max(64).optional(),
+        /** Template placeholder -> the secret or API key id picked for it (checked like any reference, by validation). */
+        credentials: z.record(z.string().max(128), z.string().min(1).max(128)).optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const template = input.templateId ? pipelineTemplates.find((t) => t.id === input.templateId) : undefined;
       if (input.templateId && !template) throw new TRPCError({ code: "BAD_REQUEST", message: `Unknown template ${input.templateId}.` });
+      // A template's ingest path keys get a random suffix: path keys must be unique among running pipelines.
+      const draft = template ? instantiateTemplate(template, { credentials: input.credentials ?? {}, pathKeySuffix: randomBytes(3).toString("hex") }) : EMPTY_GRAPH;
       const p = await ctx.prisma.$transaction(async (tx) => {
         const created = await tx.pipeline.create({
-          data: { workspaceId: ctx.workspace.id, name: input.name, description: input.description, draft: (template?.graph ?? EMPTY_GRAPH) as object, createdById: ctx.user.id },
+          data: { workspaceId: ctx.workspace.id, name: input.name, description: input.description, draft: draft as object, createdById: ctx.user.id },
         });
         await ctx.audit({ action: "pipeline.create", resourceType: "pipeline", resourceId: created.id, summary: { name: created.name, template: input.templateId ?? null } }, tx);
         return created;
@@ -148,7 +159,7 @@ export const pipelineRouter = router({
       }
       // Autosave writes often: one audit row per pipeline and editor per 5-minute burst.
       await ctx.audit({ action: "pipeline.saveDraft", resourceType: "pipeline", resourceId: input.pipelineId, summary: { revision: input.baseRevision + 1 }, coalesceMs: 5 * 60_000 });
-      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph, await graphWorkspace(ctx.prisma, ctx.workspace)) };
+      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph, await validationContext(ctx.prisma, ctx.workspace.id)) };
     }),
 
   /**

@@ -1,10 +1,11 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { diffGraphs, PipelineGraph, validateGraph } from "@sluice/shared";
+import { diffGraphs, type PipelineGraph } from "@sluice/shared";
 import type { PrismaClient } from "@sluice/db";
-import { graphWorkspace } from "../pipelines/graph-workspace";
 import { router, scopedProcedure } from "../trpc/init";
+import { refusalsAsTrpc } from "../pipelines/pipeline-refusal";
+import { publishDraft } from "../pipelines/publish-draft";
 import { parseDraft } from "./pipeline";
 
 const VersionRef = z.union([z.literal("draft"), z.string().min(1).max(64)]);
@@ -44,32 +45,13 @@ export const versionRouter = router({
       return { ...v, graph: parseDraft(v.graph) };
     }),
 
-  /** Freezes the current draft as the next immutable version. Refused while the graph has errors. */
+  /** Freezes the current draft as the next immutable version (see publishDraft). */
   publish: scopedProcedure("version:publish")
     .input(z.object({ pipelineId: z.string().min(1).max(64), message: z.string().trim().max(500).default(""), baseRevision: z.number().int().min(0) }))
     .mutation(async ({ ctx, input }) => {
-      return ctx.prisma.$transaction(async (tx) => {
-        // Lock the pipeline row so two publishes can't take the same number.
-        const rows = await tx.$queryRaw<{ id: string; draft: unknown; draft_revision: number }[]>`
-          SELECT id, draft, draft_revision FROM pipeline
-          WHERE id = ${input.pipelineId} AND workspace_id = ${ctx.workspace.id} AND deleted_at IS NULL FOR UPDATE`;
-        const p = rows[0];
-        if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
-        if (p.draft_revision !== input.baseRevision) {
-          throw new TRPCError({ code: "CONFLICT", message: "The draft changed since you loaded it. Reload before publishing." });
-        }
-        const graph = PipelineGraph.safeParse(p.draft);
-        const problems = graph.success ? validateGraph(graph.data, await graphWorkspace(tx, ctx.workspace)).filter((x) => x.severity === "error") : [{ message: "The draft is not a valid pipeline graph." }];
-        if (!graph.success || problems.length > 0) {
-          throw new TRPCError({ code: "BAD_REQUEST", message: `Fix ${problems.length} problem(s) before publishing: ${problems.slice(0, 5).map((x) => x.message).join("; ")}` });
-        }
-        const last = await tx.pipelineVersion.findFirst({ where: { pipelineId: p.id }, orderBy: { number: "desc" }, select: { number: true } });
-        const v = await tx.pipelineVersion.create({
-          data: { pipelineId: p.id, workspaceId: ctx.workspace.id, number: (last?.number ?? 0) + 1, graph: graph.data as object, message: input.message, authorId: ctx.user.id },
-        });
-        await ctx.audit({ action: "version.publish", resourceType: "pipeline_version", resourceId: v.id, summary: { pipelineId: p.id, number: v.number, message: v.message } }, tx);
-        return { id: v.id, number: v.number };
-      });
+      return refusalsAsTrpc(() =>
+        publishDraft(ctx.prisma, { workspaceId: ctx.workspace.id, pipelineId: input.pipelineId, baseRevision: input.baseRevision, message: input.message, userId: ctx.user.id, audit: ctx.audit }),
+      );
     }),
 
   diff: scopedProcedure("pipeline:read")

@@ -6,6 +6,7 @@ import { roleHasScope, type Role, type Scope } from "@sluice/shared";
 import { getPrisma } from "@sluice/db";
 import { getSessionUser, type SessionUser } from "../auth";
 import { writeAudit, type AuditDb, type AuditEntry } from "../audit";
+import { PipelineRefusal } from "../pipelines/pipeline-refusal";
 
 /**
  * Every procedure declares how it is protected, in its meta:
@@ -58,6 +59,8 @@ const t = initTRPC
         data: {
           ...shape.data,
           zodError: error.cause instanceof ZodError ? (z.flattenError(error.cause) as FlatZodError) : null,
+          // Publish/deploy refusals name the nodes concerned, so dialogs can link to them.
+          nodeIds: error.cause instanceof PipelineRefusal ? [...error.cause.nodeIds] : null,
         },
       };
     },

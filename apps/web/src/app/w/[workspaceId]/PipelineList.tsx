@@ -1,12 +1,15 @@
 "use client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useDeferredValue, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { pipelineTemplates } from "@sluice/shared";
+import { pipelineTemplates, templateCredentials } from "@sluice/shared";
 import { useTRPC } from "@/lib/trpc";
 import { useToast } from "@/components/Toaster";
 import { Dialog } from "@/components/forms/Dialog";
+import { DialogError } from "@/components/forms/DialogError";
+import { CopyOnce } from "@/components/settings/CopyOnce";
+import { creatableCredentials, defaultChoice, TemplateCredentials, useCredentialLists, type CredentialChoice } from "@/components/pipelines/TemplateCredentials";
 import { deploymentBadge } from "@/components/canvas/deployment-badge";
 
 function ago(value: Date | string): string {
@@ -173,7 +176,7 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
         </div>
       )}
 
-      {dialog === "new" && <NewPipelineDialog workspaceId={workspaceId} onClose={() => setDialog(null)} onCreated={(id) => router.push(`/w/${workspaceId}/p/${id}`)} />}
+      {dialog === "new" && <NewPipelineDialog workspaceId={workspaceId} scopes={scopes} onClose={() => setDialog(null)} onCreated={(id) => router.push(`/w/${workspaceId}/p/${id}`)} />}
       {dialog === "import" && <ImportPipelineDialog workspaceId={workspaceId} onClose={() => setDialog(null)} onCreated={(id) => router.push(`/w/${workspaceId}/p/${id}`)} />}
       {deleting && (
         <Dialog title="Delete pipeline?" onClose={() => setDeleting(null)}>
@@ -194,20 +197,83 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-function NewPipelineDialog({ workspaceId, onClose, onCreated }: { workspaceId: string; onClose: () => void; onCreated: (id: string) => void }) {
+function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { workspaceId: string; scopes: ReadonlySet<string>; onClose: () => void; onCreated: (id: string) => void }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [templateId, setTemplateId] = useState<string>("");
-  const create = useMutation(trpc.pipeline.create.mutationOptions({ onSuccess: (r) => onCreated(r.id) }));
-  const choices = [{ id: "", name: "Blank canvas", description: "Start from nothing and drag nodes from the palette." }, ...pipelineTemplates];
+  const [choices, setChoices] = useState<Record<string, CredentialChoice>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  // An API key made here is shown once, before moving on to the new pipeline.
+  const [created, setCreated] = useState<{ id: string; token: string } | null>(null);
+  const createSecret = useMutation(trpc.secret.create.mutationOptions());
+  const createKey = useMutation(trpc.apiKey.create.mutationOptions());
+  const create = useMutation(trpc.pipeline.create.mutationOptions());
+  const choicesList = [{ id: "", name: "Blank canvas", description: "Start from nothing and drag nodes from the palette." }, ...pipelineTemplates];
+  const template = pipelineTemplates.find((t) => t.id === templateId);
+  const needs = useMemo(() => (template ? templateCredentials(template) : []), [template]);
+  const lists = useCredentialLists(workspaceId, scopes);
+  const canCreate = creatableCredentials(scopes);
+  const listsReady = lists !== undefined;
+  // Preselect once per template, when the lists are in: the local stack's credentials, or new ones.
+  useEffect(() => {
+    if (!template || !lists) return;
+    setChoices(Object.fromEntries(needs.map((need) => [need.placeholder, defaultChoice(need, lists, canCreate, template.id)])));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per template and list load, not on every refetch
+  }, [template, needs, listsReady]);
+
+  async function submit() {
+    setError(null);
+    setPending(true);
+    try {
+      const credentials: Record<string, string> = {};
+      let token: string | null = null;
+      for (const need of needs) {
+        const choice = choices[need.placeholder];
+        if (choice?.mode === "existing") credentials[need.placeholder] = choice.id;
+        if (choice?.mode !== "new") continue;
+        if (need.kind === "api-key") {
+          const key = await createKey.mutateAsync({ workspaceId, name: choice.name.trim() });
+          credentials[need.placeholder] = key.id;
+          token = key.token;
+        } else {
+          const secret = await createSecret.mutateAsync({ workspaceId, name: choice.name.trim(), value: choice.value });
+          credentials[need.placeholder] = secret.id;
+        }
+        // Made once: a retry after a later failure picks it instead of creating it again.
+        setChoices((c) => ({ ...c, [need.placeholder]: { mode: "existing", id: credentials[need.placeholder]! } }));
+      }
+      // The editor validates against these lists: it must see what was just made.
+      await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.secret.list.pathKey() }), queryClient.invalidateQueries({ queryKey: trpc.apiKey.list.pathKey() })]);
+      const pipeline = await create.mutateAsync({ workspaceId, name: name.trim(), description, ...(template ? { templateId: template.id, credentials } : {}) });
+      if (token) setCreated({ id: pipeline.id, token });
+      else onCreated(pipeline.id);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setPending(false);
+    }
+  }
+
+  if (created) {
+    return (
+      <Dialog title="Pipeline created" onClose={() => onCreated(created.id)} wide>
+        <CopyOnce label="Your new ingest API key" value={created.token} onDone={() => onCreated(created.id)}>
+          Copy it now: it is shown only once. Clients send it in the <code>x-api-key</code> header; after deploying, <strong>Send events</strong> in the editor shows the URL and
+          snippets.
+        </CopyOnce>
+      </Dialog>
+    );
+  }
   return (
     <Dialog title="New pipeline" onClose={onClose} wide>
       <form
         className="space-y-4"
         onSubmit={(e) => {
           e.preventDefault();
-          create.mutate({ workspaceId, name: name.trim(), description, ...(templateId ? { templateId } : {}) });
+          void submit();
         }}
       >
         <div>
@@ -225,7 +291,7 @@ function NewPipelineDialog({ workspaceId, onClose, onCreated }: { workspaceId: s
         <fieldset>
           <legend className="label">Start from</legend>
           <div className="grid gap-2 sm:grid-cols-3">
-            {choices.map((t) => (
+            {choicesList.map((t) => (
               <label
                 key={t.id || "blank"}
                 className="cursor-pointer rounded-lg border border-slate-200 p-3 text-sm has-checked:border-brand-500 has-checked:ring-2 has-checked:ring-brand-500/30 dark:border-slate-700"
@@ -237,13 +303,23 @@ function NewPipelineDialog({ workspaceId, onClose, onCreated }: { workspaceId: s
             ))}
           </div>
         </fieldset>
-        {create.error && <p className="field-error" role="alert">{create.error.message}</p>}
+        {template && lists && (
+          <TemplateCredentials
+            needs={needs}
+            templateId={template.id}
+            lists={lists}
+            canCreate={canCreate}
+            choices={choices}
+            onChange={(placeholder, choice) => setChoices((c) => ({ ...c, [placeholder]: choice }))}
+          />
+        )}
+        <DialogError message={error} />
         <div className="flex justify-end gap-2">
           <button type="button" className="btn-secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn-primary" disabled={create.isPending || !name.trim()}>
-            {create.isPending ? "Creating…" : "Create pipeline"}
+          <button type="submit" className="btn-primary" disabled={pending || !name.trim() || (template !== undefined && !listsReady)}>
+            {pending ? "Creating…" : "Create pipeline"}
           </button>
         </div>
       </form>

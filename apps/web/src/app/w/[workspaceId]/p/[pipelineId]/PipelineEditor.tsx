@@ -16,6 +16,7 @@ import { useTRPC } from "@/lib/trpc";
 import { useToast } from "@/components/Toaster";
 import { ThemeToggle } from "@/components/ThemeToggle";
 import { Dialog } from "@/components/forms/Dialog";
+import { DialogError, refusedNodeIds } from "@/components/forms/DialogError";
 import { fieldDomId } from "@/components/forms/ConfigForm";
 import { autoLayout } from "@/components/canvas/auto-layout";
 import { deploymentBadge } from "@/components/canvas/deployment-badge";
@@ -38,6 +39,8 @@ import { NodeDetailDrawer } from "@/components/canvas/NodeDetailDrawer";
 import { AlertBanner, AlertBell } from "@/components/monitoring/alerts";
 import { RedpandaConnectExport } from "@/components/canvas/RedpandaConnectExport";
 import { downloadFile } from "@/lib/download-file";
+import { SendEventsDialog } from "@/components/canvas/SendEventsDialog";
+import { useKnownCredentials } from "@/components/canvas/use-known-credentials";
 
 export function PipelineEditor(props: { workspaceId: string; pipelineId: string }) {
   return (
@@ -121,7 +124,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const [overlay, setOverlay] = useState<CanvasOverlay | null>(null);
   const [bottom, setBottom] = useState<"problems" | "preview" | null>(null);
   const [drawer, setDrawer] = useState<"versions" | null>(null);
-  const [dialog, setDialog] = useState<"publish" | "deploy" | "help" | "import" | "rename" | "settings" | null>(null);
+  const [dialog, setDialog] = useState<"publish" | "deploy" | "send-events" | "help" | "import" | "rename" | "settings" | null>(null);
   const [focusField, setFocusField] = useState<string | null>(null);
   const sizes = useRef(new Map<string, { width: number; height: number }>());
   // Monitoring mode: the canvas is read-only and a node click opens its live detail drawer.
@@ -136,14 +139,15 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const { adopt } = autosave;
 
   const shown = overlay?.graph ?? graph;
-  // The workspace's namespace and Kafka connections, so the canvas flags what publish and deploy refuse.
+  // The workspace's namespace, Kafka connections and credentials, so the canvas flags what publish and deploy refuse.
   const workspace = useQuery({ ...trpc.workspace.get.queryOptions({ workspaceId }), refetchOnWindowFocus: false });
   const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId }));
   const slug = workspace.data?.slug;
   const connectionIds = useMemo(() => connections.data?.map((c) => c.id), [connections.data]);
+  const credentials = useKnownCredentials(workspaceId, scopes);
   const problems = useMemo(
-    () => validateGraph(graph, { ...(slug ? { slug } : {}), ...(connectionIds ? { connectionIds } : {}) }),
-    [graph, slug, connectionIds],
+    () => validateGraph(graph, { ...(slug ? { slug } : {}), ...(connectionIds ? { connectionIds } : {}), ...(credentials ? { credentials } : {}) }),
+    [graph, slug, connectionIds, credentials],
   );
   const shownProblems = useMemo(() => (overlay ? [] : problems), [overlay, problems]);
   const problemIndex = useMemo(() => indexProblems(shownProblems), [shownProblems]);
@@ -297,7 +301,7 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
         void queryClient.invalidateQueries({ queryKey: trpc.pipeline.get.queryKey({ workspaceId, pipelineId }) });
         void queryClient.invalidateQueries({ queryKey: trpc.version.list.queryKey({ workspaceId, pipelineId }) });
       },
-      onError: (e) => toast(e.message, "error"),
+      // Refusals show inside the publish dialog (DialogError), where the user is looking.
     }),
   );
   const rename = useMutation(
@@ -309,14 +313,28 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
       onError: (e) => toast(e.message, "error"),
     }),
   );
+  const hasIngest = graph.nodes.some((n) => n.type === "http-ingest");
+  const [publishBlocked, setPublishBlocked] = useState<string | null>(null);
+  const closeServerDialog = () => {
+    publish.reset();
+    deploy.reset();
+    setPublishBlocked(null);
+    setDialog(null);
+  };
+  const showRefusedNode = (nodeId: string) => {
+    closeServerDialog();
+    onProblem(problems.find((p) => p.nodeId === nodeId) ?? { code: "graph.invalid", severity: "error", message: "", nodeId });
+  };
+  const refusedNodes = (error: { data?: unknown } | null) => refusedNodeIds(error).map((id) => ({ id, label: graph.nodes.find((n) => n.id === id)?.label ?? id }));
   const deploy = useMutation(
     trpc.deployment.deploy.mutationOptions({
       onSuccess: () => {
         toast("Deploy requested: the runner is starting the pipeline", "success");
-        setDialog(null);
+        // An HTTP-ingest pipeline is only useful once clients send to it: say how, right away.
+        setDialog(hasIngest ? "send-events" : null);
         void status.refetch();
       },
-      onError: (e) => toast(e.message, "error"),
+      // Refusals show inside the deploy dialog (DialogError), with buttons to the nodes concerned.
     }),
   );
   const stop = useMutation(
@@ -465,6 +483,11 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
                 Deploy
               </button>
             ))}
+          {running && hasIngest && (
+            <button type="button" className="btn-ghost" onClick={() => setDialog("send-events")}>
+              Send events
+            </button>
+          )}
           {scopes.has("alert:read") && <AlertBell workspaceId={workspaceId} />}
           <ThemeToggle />
         </div>
@@ -615,10 +638,14 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
         <PublishDialog
           pending={publish.isPending}
           nextNumber={(latestVersion?.number ?? 0) + 1}
-          onClose={() => setDialog(null)}
+          error={publishBlocked ?? publish.error?.message}
+          errorNodes={refusedNodes(publish.error)}
+          onShowNode={showRefusedNode}
+          onClose={closeServerDialog}
           onPublish={async (message) => {
+            setPublishBlocked(null);
             if (!(await autosave.flush())) {
-              toast("Save the draft before publishing", "error");
+              setPublishBlocked("The draft could not be saved, so there is nothing new to publish. Check the save status, then try again.");
               return;
             }
             publish.mutate({ workspaceId, pipelineId, message, baseRevision: autosave.revision() });
@@ -629,10 +656,14 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
         <DeployDialog
           versionNumber={latestVersion.number}
           pending={deploy.isPending}
-          onClose={() => setDialog(null)}
+          error={deploy.error?.message}
+          errorNodes={refusedNodes(deploy.error)}
+          onShowNode={showRefusedNode}
+          onClose={closeServerDialog}
           onDeploy={(startFrom) => deploy.mutate({ workspaceId, pipelineId, versionId: latestVersion.id, startFrom })}
         />
       )}
+      {dialog === "send-events" && <SendEventsDialog workspaceId={workspaceId} graph={graph} canReadKeys={scopes.has("apikey:read")} onClose={() => setDialog(null)} />}
     </div>
   );
 }
@@ -709,7 +740,9 @@ function RenameDialog({ name, description, pending, onClose, onRename }: { name:
   );
 }
 
-function PublishDialog({ pending, nextNumber, onClose, onPublish }: { pending: boolean; nextNumber: number; onClose: () => void; onPublish: (message: string) => void }) {
+type RefusalProps = { error: string | null | undefined; errorNodes: { id: string; label: string }[]; onShowNode: (nodeId: string) => void };
+
+function PublishDialog({ pending, nextNumber, error, errorNodes, onShowNode, onClose, onPublish }: { pending: boolean; nextNumber: number; onClose: () => void; onPublish: (message: string) => void } & RefusalProps) {
   const [message, setMessage] = useState("");
   return (
     <Dialog title={`Publish version ${nextNumber}`} onClose={onClose}>
@@ -727,6 +760,7 @@ function PublishDialog({ pending, nextNumber, onClose, onPublish }: { pending: b
           </label>
           <textarea id="publish-message" className="input min-h-20" maxLength={500} value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Filter out bot traffic before sessionizing" />
         </div>
+        <DialogError message={error} nodes={errorNodes} onShowNode={onShowNode} />
         <div className="flex justify-end gap-2">
           <button type="button" className="btn-secondary" onClick={onClose}>
             Cancel
@@ -740,7 +774,7 @@ function PublishDialog({ pending, nextNumber, onClose, onPublish }: { pending: b
   );
 }
 
-function DeployDialog({ versionNumber, pending, onClose, onDeploy }: { versionNumber: number; pending: boolean; onClose: () => void; onDeploy: (start: "resume" | "earliest" | "latest") => void }) {
+function DeployDialog({ versionNumber, pending, error, errorNodes, onShowNode, onClose, onDeploy }: { versionNumber: number; pending: boolean; onClose: () => void; onDeploy: (start: "resume" | "earliest" | "latest") => void } & RefusalProps) {
   const [start, setStart] = useState<"resume" | "earliest" | "latest">("resume");
   const options = {
     resume: "Resume where the previous deployment stopped (default)",
@@ -767,6 +801,7 @@ function DeployDialog({ versionNumber, pending, onClose, onDeploy }: { versionNu
             </label>
           ))}
         </fieldset>
+        <DialogError message={error} nodes={errorNodes} onShowNode={onShowNode} />
         <div className="flex justify-end gap-2">
           <button type="button" className="btn-secondary" onClick={onClose}>
             Cancel

@@ -1,0 +1,34 @@
+// No "server-only" marker: `npm start`'s demo seed publishes through this same function (scripts/lib/seed.ts).
+import type { PrismaClient } from "@sluice/db";
+import { PipelineGraph, validateGraph } from "@sluice/shared";
+import { validationContext } from "./graph-workspace";
+import type { AuditWrite } from "./deploy-version";
+import { PipelineRefusal } from "./pipeline-refusal";
+
+export type PublishDraftOptions = { workspaceId: string; pipelineId: string; baseRevision: number; message: string; userId: string; audit: AuditWrite };
+
+/**
+ * Freezes the current draft as the next immutable version. Refused while the graph has errors,
+ * including credentials the workspace does not have, or when the draft moved past `baseRevision`.
+ */
+export async function publishDraft(prisma: PrismaClient, o: PublishDraftOptions): Promise<{ id: string; number: number }> {
+  return prisma.$transaction(async (tx) => {
+    // Lock the pipeline row so two publishes can't take the same number.
+    const rows = await tx.$queryRaw<{ id: string; draft: unknown; draft_revision: number }[]>`
+      SELECT id, draft, draft_revision FROM pipeline
+      WHERE id = ${o.pipelineId} AND workspace_id = ${o.workspaceId} AND deleted_at IS NULL FOR UPDATE`;
+    const p = rows[0];
+    if (!p) throw new PipelineRefusal("NOT_FOUND", "Pipeline not found.");
+    if (p.draft_revision !== o.baseRevision) throw new PipelineRefusal("CONFLICT", "The draft changed since you loaded it. Reload before publishing.");
+    const graph = PipelineGraph.safeParse(p.draft);
+    if (!graph.success) throw new PipelineRefusal("BAD_REQUEST", "The draft is not a valid pipeline graph.");
+    const problems = validateGraph(graph.data, await validationContext(tx, o.workspaceId)).filter((x) => x.severity === "error");
+    if (problems.length > 0) throw PipelineRefusal.fromProblems("BAD_REQUEST", `Fix ${problems.length} problem(s) before publishing`, problems);
+    const last = await tx.pipelineVersion.findFirst({ where: { pipelineId: p.id }, orderBy: { number: "desc" }, select: { number: true } });
+    const v = await tx.pipelineVersion.create({
+      data: { pipelineId: p.id, workspaceId: o.workspaceId, number: (last?.number ?? 0) + 1, graph: graph.data as object, message: o.message, authorId: o.userId },
+    });
+    await o.audit({ action: "version.publish", resourceType: "pipeline_version", resourceId: v.id, summary: { pipelineId: p.id, number: v.number, message: v.message } }, tx);
+    return { id: v.id, number: v.number };
+  });
+}
