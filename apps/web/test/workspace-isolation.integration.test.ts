@@ -131,7 +131,7 @@ describe("cross-workspace isolation over the broker", () => {
       // A version that got in some other way (an older Sluice, a direct insert) is refused at deploy.
       const version = await prisma.pipelineVersion.create({ data: { pipelineId: id, workspaceId: b.workspaceId, number: 1, graph: attempt.graph() as object, message: "crafted", authorId: f.stranger.id } });
       const deployed = stranger.deployment.deploy({ workspaceId: b.workspaceId, pipelineId: id, versionId: version.id });
-      await expect(deployed, label).rejects.toSatisfy((e: unknown) => isCode("PRECONDITION_FAILED")(e) && /before deploying/.test((e as Error).message));
+      await expect(deployed, label).rejects.toSatisfy((e: unknown) => isCode("PRECONDITION_FAILED")(e) && /cannot be deployed/.test((e as Error).message));
       expect(await prisma.deployment.count({ where: { pipelineId: id } }), label).toBe(0);
     }
     // B's own connection is fine for B, and A's connection is not even listed to B.
