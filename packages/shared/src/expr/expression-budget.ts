@@ -1,4 +1,5 @@
 import type { ASTNode } from "@marcbachmann/cel-js";
+import { children } from "./referenced-fields";
 import type { UserRegex } from "./user-regex";
 
 /**
@@ -94,32 +95,10 @@ export function comprehensionNesting(ast: ASTNode): { depth: number; deepest?: A
       for (const arg of args) walk(arg, depth + 1);
       return;
     }
-    for (const child of syntaxChildren(node)) walk(child, depth);
+    for (const child of children(node)) walk(child, depth);
   };
   walk(ast, 0);
   return best;
-}
-
-function syntaxChildren(node: ASTNode): ASTNode[] {
-  switch (node.op) {
-    case "value":
-    case "id":
-      return [];
-    case ".":
-    case ".?":
-      return [node.args[0]];
-    case "call":
-      return node.args[1];
-    case "rcall":
-      return [node.args[1], ...node.args[2]];
-    case "map":
-      return node.args.flat();
-    case "!_":
-    case "-_":
-      return [node.args];
-    default:
-      return node.args as ASTNode[];
-  }
 }
 
 /**

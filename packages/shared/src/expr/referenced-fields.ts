@@ -87,7 +87,8 @@ export function collectMatchesCalls(ast: ASTNode): { call: ASTNode; pattern: AST
   return calls;
 }
 
-function children(node: ASTNode): ASTNode[] {
+/** The sub-expressions of a CEL AST node, in source order. */
+export function children(node: ASTNode): ASTNode[] {
   switch (node.op) {
     case "value":
     case "id":
