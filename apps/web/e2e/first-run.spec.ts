@@ -43,7 +43,7 @@ test("first run: the demo account finds Demo clickstream running, live on its ca
     await expect(page.getByTestId("node-drawer-status")).toHaveText("running");
 
     // The banner's curl: the demo's ingest endpoint takes an event with the printed key.
-    const ingest = await page.request.post(`${process.env.RUNNER_URL}/v1/ingest/${demo.pathKey}`, {
+    const ingest = await page.request.post(`${process.env.INGEST_PUBLIC_URL}/v1/ingest/${demo.pathKey}`, {
       headers: { "content-type": "application/json", "x-api-key": demo.ingestToken! },
       data: [{ type: "page_view", userId: "curl-user", props: { path: "/pricing" } }],
     });
