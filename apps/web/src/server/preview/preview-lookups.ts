@@ -115,14 +115,16 @@ async function connect(config: EnrichLookupSource, url: string): Promise<Reader>
       // One attempt: a preview reports an unreachable lookup instead of waiting for it.
       retryStrategy: () => null,
     });
-    redis.on("error", () => {
-      /* reported by the failing connect or command */
+    // Without retries, connect() fails with "Connection is closed."; the socket's error says why.
+    let socketError: Error | undefined;
+    redis.on("error", (error: Error) => {
+      socketError ??= error;
     });
     try {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw error;
+      throw socketError ?? error;
     }
     return {
       async read(keys) {
