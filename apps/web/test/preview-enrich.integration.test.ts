@@ -16,6 +16,7 @@ const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379/0";
 const tag = randomBytes(4).toString("hex");
 const table = `lookup_users_${tag}`;
 const hidden = `lookup_hidden_${tag}`;
+const slow = `lookup_slow_${tag}`;
 // A login role that may read `table` only (the server trusts local connections, so no password).
 const reader = `preview_reader_${tag}`;
 const redisPrefix = `preview-enrich-${tag}:user:`;
@@ -28,11 +29,13 @@ beforeAll(async () => {
   await admin.query(`CREATE TABLE ${table} (id text PRIMARY KEY, plan text, country text)`);
   await admin.query(`INSERT INTO ${table} VALUES ('u1', 'pro', 'NL'), ('u2', 'free', 'FR')`);
   await admin.query(`CREATE TABLE ${hidden} (id text PRIMARY KEY, plan text)`);
+  await admin.query(`CREATE VIEW ${slow} AS SELECT id, plan FROM ${table}, pg_sleep(2)`);
   await admin.query(`CREATE ROLE ${reader} LOGIN`);
-  await admin.query(`GRANT SELECT ON ${table} TO ${reader}`);
+  await admin.query(`GRANT SELECT ON ${table}, ${slow} TO ${reader}`);
   await redis.hset(`${redisPrefix}u1`, { plan: "enterprise" });
 });
 afterAll(async () => {
+  await admin.query(`DROP VIEW IF EXISTS ${slow}`);
   await admin.query(`DROP TABLE IF EXISTS ${table}, ${hidden}`);
   await admin.query(`DROP ROLE IF EXISTS ${reader}`);
   await admin.end();
@@ -119,6 +122,7 @@ describe("preview of enrich nodes", () => {
       },
       { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret(redisUrl), table, keyColumn: "id", columns: ["plan"] }), reason: /^Needs its lookup \(secret "lookup-\w+" is not a postgres:\/\/ or postgresql:\/\/ connection URL\)$/ },
       { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret(asReader(databaseUrl)), table: hidden, keyColumn: "id", columns: ["plan"] }), reason: /^Lookup failed: permission denied for table lookup_hidden_\w+$/ },
+      { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret(asReader(databaseUrl)), table: slow, keyColumn: "id", columns: ["plan"] }), reason: /^Lookup failed: canceling statement due to statement timeout$/ },
       { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret("postgresql://bob:hunter2-canary-71@127.0.0.1:1/app"), table, keyColumn: "id", columns: ["plan"] }), reason: /^Lookup unreachable: .*ECONNREFUSED/ },
       { lookup: async () => ({ kind: "redis", connectionSecretId: await secret("redis://:hunter2-canary-72@127.0.0.1:1/0"), keyPrefix: "" }), reason: /^Lookup unreachable: .*ECONNREFUSED/ },
     ];
