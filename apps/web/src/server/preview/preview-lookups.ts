@@ -87,12 +87,12 @@ export async function previewLookups(prisma: PrismaClient, workspaceId: string, 
       try {
         reader = await source.client;
       } catch (error) {
-        throw new Error(`Lookup unreachable: ${masked(error, source)}`);
+        throw new Error(`Lookup unreachable: ${masked(error, source)}`, { cause: error });
       }
       try {
         return [...(await reader.read(allowed)), ...over];
       } catch (error) {
-        throw new Error(`Lookup failed: ${masked(error, source)}`);
+        throw new Error(`Lookup failed: ${masked(error, source)}`, { cause: error });
       }
     },
     async close() {
