@@ -79,5 +79,10 @@ describe("runPreview", () => {
     const unreachable = await runPreview(graph, { now, generatorCount: 5, lookup: () => () => Promise.reject(new Error("Lookup unreachable: connection refused")) });
     expect(unreachable.enrich).toMatchObject({ status: "skipped", reason: "Lookup unreachable: connection refused" });
     expect(unreachable.sink?.reason).toBe('Not run: "enrich" was skipped (Lookup unreachable: connection refused)');
+
+    // Downstream nodes name the node as the canvas shows it.
+    const labelled = { ...graph, nodes: graph.nodes.map((n) => (n.id === "enrich" ? { ...n, label: "Add user plan" } : n)) };
+    const named = await runPreview(labelled, { now, generatorCount: 5, lookup: () => ({ unavailable: "no secret" }) });
+    expect(named.sink?.reason).toBe('Not run: "Add user plan" was skipped (Needs its lookup (no secret))');
   });
 });

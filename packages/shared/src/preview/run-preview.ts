@@ -65,7 +65,9 @@ export async function runPreview(graph: PipelineGraph, options: PreviewOptions):
       if (skippedUpstream && !reason) {
         const root = rootCause[skippedUpstream.source] ?? skippedUpstream.source;
         rootCause[node.id] = root;
-        reason = `Not run: "${root}" was skipped (${results[root]?.reason ?? "not previewed"})`;
+        // Named as the canvas shows it: its label, else its id.
+        const name = graph.nodes.find((n) => n.id === root)?.label || root;
+        reason = `Not run: "${name}" was skipped (${results[root]?.reason ?? "not previewed"})`;
       }
       results[node.id] = { status: "skipped", reason, inputCount: 0, outputs: {}, errors: [] };
       continue;
