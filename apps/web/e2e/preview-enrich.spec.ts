@@ -53,7 +53,7 @@ test("preview enriches from the real lookup, and says why when it cannot reach i
     await page.getByRole("button", { name: "▶ Run preview" }).click();
     await expect(page.getByText("Ran 3 of 3 nodes")).toBeVisible({ timeout: 20_000 });
     const nodes = page.getByRole("list", { name: "Preview by node" });
-    await nodes.getByRole("button", { name: /Add type label/ }).click();
+    await nodes.getByRole("button", { name: /^Add type label/ }).click();
     await expect(page.getByTestId("preview-rows").locator("th", { hasText: "kind" })).toBeVisible();
     await expect(page.getByTestId("preview-rows")).toContainText("Page viewed");
 
@@ -65,9 +65,9 @@ test("preview enriches from the real lookup, and says why when it cannot reach i
     await page.getByLabel("Generated events").fill("30");
     await page.getByRole("button", { name: "▶ Run preview" }).click();
     await expect(page.getByText("Ran 1 of 3 nodes")).toBeVisible({ timeout: 20_000 });
-    await expect(nodes.getByRole("button", { name: /Add type label/ })).toContainText("Lookup unreachable:");
-    await expect(nodes.getByRole("button", { name: /Labelled events/ })).toContainText('Not run: "Add type label" was skipped (Lookup unreachable:');
-    await nodes.getByRole("button", { name: /Labelled events/ }).click();
+    await expect(nodes.getByRole("button", { name: /^Add type label/ })).toContainText("Lookup unreachable:");
+    await expect(nodes.getByRole("button", { name: /^Labelled events/ })).toContainText('Not run: "Add type label" was skipped (Lookup unreachable:');
+    await nodes.getByRole("button", { name: /^Labelled events/ }).click();
     await expect(page.getByText(/^Skipped: Not run: "Add type label" was skipped/)).toBeVisible();
     await page.screenshot({ path: test.info().outputPath("enrich-preview-unreachable.png") });
     expect(await page.content()).not.toContain("hunter2-canary");
