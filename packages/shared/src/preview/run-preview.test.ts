@@ -53,4 +53,36 @@ describe("runPreview", () => {
     expect(preview.ok?.writes).toHaveLength(10);
     expect(preview.broken?.reason).toBe("Invalid config");
   });
+
+  it("says why an enrich node without its lookup did not run, and every node downstream names it", async () => {
+    const graph: PipelineGraph = {
+      nodes: [
+        { id: "gen", type: "generator", typeVersion: 1, position, config: {} },
+        { id: "enrich", type: "enrich", typeVersion: 1, position, config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "user" } },
+        { id: "map", type: "map", typeVersion: 1, position, config: { assignments: [{ target: "plan", expression: "event.user.plan" }] } },
+        { id: "sink", type: "kafka-sink", typeVersion: 1, position, config: { topic: "t" } },
+        { id: "down", type: "enrich", typeVersion: 1, position, config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "u" } },
+      ],
+      edges: [
+        { id: "1", source: "gen", sourcePort: "out", target: "enrich", targetPort: "in" },
+        { id: "2", source: "enrich", sourcePort: "out", target: "map", targetPort: "in" },
+        { id: "3", source: "map", sourcePort: "out", target: "sink", targetPort: "in" },
+        { id: "4", source: "map", sourcePort: "error", target: "down", targetPort: "in" },
+      ],
+    };
+    const missing = await runPreview(graph, { now, generatorCount: 5, lookup: () => ({ unavailable: 'secret "r" not found' }) });
+    expect(missing.enrich).toMatchObject({ status: "skipped", reason: 'Needs its lookup (secret "r" not found)' });
+    const downstream = 'Not run: "enrich" was skipped (Needs its lookup (secret "r" not found))';
+    expect([missing.map?.reason, missing.sink?.reason, missing.down?.reason]).toEqual([downstream, downstream, downstream]);
+
+    // A lookup that fails while the preview runs is the enrich node's reason too.
+    const unreachable = await runPreview(graph, { now, generatorCount: 5, lookup: () => () => Promise.reject(new Error("Lookup unreachable: connection refused")) });
+    expect(unreachable.enrich).toMatchObject({ status: "skipped", reason: "Lookup unreachable: connection refused" });
+    expect(unreachable.sink?.reason).toBe('Not run: "enrich" was skipped (Lookup unreachable: connection refused)');
+
+    // Downstream nodes name the node as the canvas shows it.
+    const labelled = { ...graph, nodes: graph.nodes.map((n) => (n.id === "enrich" ? { ...n, label: "Add user plan" } : n)) };
+    const named = await runPreview(labelled, { now, generatorCount: 5, lookup: () => ({ unavailable: "no secret" }) });
+    expect(named.sink?.reason).toBe('Not run: "Add user plan" was skipped (Needs its lookup (no secret))');
+  });
 });

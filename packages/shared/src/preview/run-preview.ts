@@ -22,15 +22,15 @@ export type PreviewOptions = {
   /** Events each generator synthesises. Default 50. */
   generatorCount?: number;
   secret?: (secretId: string) => string | undefined;
-  /** Lookup for an enrich node, by node id (e.g. over a sample table). */
-  lookup?: (nodeId: string) => EnrichLookup | undefined;
+  /** Lookup for an enrich node, by node id; `{ unavailable }` says why the node cannot run (e.g. its secret is missing). */
+  lookup?: (nodeId: string) => EnrichLookup | { unavailable: string } | undefined;
   /** Fire all open windows and sessions at the end, as if the stream ended. Default true. */
   flush?: boolean;
 };
 
 export type NodePreview = {
   status: "ran" | "skipped";
-  /** Why a node was skipped (invalid config, missing dependency, upstream skipped). */
+  /** Why a node was skipped (invalid config, missing dependency); downstream of a skipped node, it names that node and its reason. */
   reason?: string;
   inputCount: number;
   outputs: Record<string, EventRecord[]>;
@@ -44,12 +44,15 @@ const END_OF_STREAM = Number.MAX_SAFE_INTEGER;
 
 /**
  * Runs a draft graph on sample or generated events through the same cores the runner uses, without
- * Kafka, Redis or Postgres: the designer's "preview" of every node's output. Nodes that cannot run
- * (unknown type, invalid config, on a cycle, downstream of a skipped node) are reported as skipped
- * and the rest still runs, so a half-built pipeline can be previewed.
+ * Kafka or sinks (enrich reads through `options.lookup`): the designer's "preview" of every node's
+ * output. Nodes that cannot run (unknown type, invalid config, on a cycle, no lookup) are reported as
+ * skipped with their reason, nodes downstream of them as skipped naming that node and its reason, and
+ * the rest still runs, so a half-built pipeline can be previewed.
  */
 export async function runPreview(graph: PipelineGraph, options: PreviewOptions): Promise<Record<string, NodePreview>> {
   const results: Record<string, NodePreview> = {};
+  // The node whose own problem stopped a skipped node: downstream nodes name it, not just their neighbour.
+  const rootCause: Record<string, string> = {};
   const ctx = { now: options.now };
   for (const node of graphOrder(graph)) {
     const incoming = graph.edges.filter((edge) => edge.target === node.id);
@@ -57,7 +60,15 @@ export async function runPreview(graph: PipelineGraph, options: PreviewOptions):
     const descriptor = getNodeDescriptor(node.type, node.typeVersion);
     const parsed = descriptor?.configSchema.safeParse(node.config);
     if (!descriptor || !parsed?.success || !isNodeTypeId(node.type) || skippedUpstream) {
-      const reason = !descriptor ? "Unknown node type" : !parsed?.success ? "Invalid config" : `Upstream node "${skippedUpstream?.source}" did not run`;
+      let reason = !descriptor ? "Unknown node type" : !parsed?.success ? "Invalid config" : "";
+      rootCause[node.id] = node.id;
+      if (skippedUpstream && !reason) {
+        const root = rootCause[skippedUpstream.source] ?? skippedUpstream.source;
+        rootCause[node.id] = root;
+        // Named as the canvas shows it: its label, else its id.
+        const name = graph.nodes.find((n) => n.id === root)?.label || root;
+        reason = `Not run: "${name}" was skipped (${results[root]?.reason ?? "not previewed"})`;
+      }
       results[node.id] = { status: "skipped", reason, inputCount: 0, outputs: {}, errors: [] };
       continue;
     }
@@ -69,6 +80,7 @@ export async function runPreview(graph: PipelineGraph, options: PreviewOptions):
     try {
       results[node.id] = await runNode(node.id, node.type, parsed.data, input, options, ctx);
     } catch (error) {
+      rootCause[node.id] = node.id;
       results[node.id] = { status: "skipped", reason: (error as Error).message, inputCount: input.length, outputs: {}, errors: [] };
     }
   }
@@ -138,6 +150,7 @@ async function runTransform(
   ran: (result: CoreResult) => NodePreview,
 ): Promise<NodePreview> {
   const lookup = options.lookup?.(nodeId);
+  if (lookup && "unavailable" in lookup) throw new Error(`Needs its lookup (${lookup.unavailable})`);
   const created = createTransformCore(type, config as NodeConfig<typeof type>, { ...(options.secret ? { secret: options.secret } : {}), ...(lookup ? { lookup } : {}) });
   if (created.kind === "stateless") return ran(created.core.process(input, ctx));
   if (created.kind === "async") return ran(await created.core.process(input, ctx));

@@ -89,7 +89,15 @@ export function PreviewPanel({ workspaceId, graph, selectedNodeId, onSelectNode 
                       }}
                       className="flex w-full items-center justify-between gap-2 px-3 py-1.5 text-left hover:bg-slate-50 aria-[current=true]:bg-brand-50 dark:hover:bg-slate-800 dark:aria-[current=true]:bg-brand-950"
                     >
-                      <span className="truncate">{nodeTitle(n)}</span>
+                      <span className="min-w-0">
+                        <span className="block truncate">{nodeTitle(n)}</span>
+                        {/* Why it did not run, readable without opening the node (its own problem, or the upstream node that stopped it). */}
+                        {r.status === "skipped" && r.reason && (
+                          <span className="block truncate text-[11px] text-amber-700 dark:text-amber-400" title={r.reason}>
+                            {r.reason}
+                          </span>
+                        )}
+                      </span>
                       <span className="shrink-0 font-mono text-[11px] text-slate-500">
                         {r.status === "skipped" ? "skipped" : `${r.inputCount}→${out}`}
                         {r.errors.length > 0 && <span className="ml-1 text-red-600">⚠{r.errors.length}</span>}

@@ -2,7 +2,8 @@ import "server-only";
 import { Worker } from "node:worker_threads";
 import { TRPCError } from "@trpc/server";
 import type { NodePreview, PipelineGraph } from "@sluice/shared";
-import type { PreviewWorkerReply, PreviewWorkerRequest } from "./preview-messages";
+import type { PreviewLookups } from "./preview-lookups";
+import type { PreviewLookupReply, PreviewWorkerReply, PreviewWorkerRequest } from "./preview-messages";
 
 /**
  * Previews run user expressions on user events. Expressions are budgeted per event, but a graph
@@ -27,6 +28,7 @@ export const PREVIEW_LIMITS = {
 type PreviewInput = PreviewWorkerRequest["options"];
 type Job = {
   request: PreviewWorkerRequest;
+  lookups?: PreviewLookups;
   resolve: (results: Record<string, NodePreview>) => void;
   reject: (error: Error) => void;
 };
@@ -37,12 +39,13 @@ class PreviewPool {
   private readonly waiting: Job[] = [];
   private nextId = 1;
 
-  run(graph: PipelineGraph, options: PreviewInput): Promise<Record<string, NodePreview>> {
+  run(graph: PipelineGraph, options: PreviewInput, lookups?: PreviewLookups): Promise<Record<string, NodePreview>> {
     if (this.waiting.length >= PREVIEW_LIMITS.queue) {
       return Promise.reject(new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Too many previews are running. Try again in a few seconds." }));
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ request: { id: this.nextId++, graph, options, maxOutputChars: PREVIEW_LIMITS.outputChars }, resolve, reject });
+      const request: PreviewWorkerRequest = { type: "run", id: this.nextId++, graph, options, lookups: lookups?.nodes ?? {}, maxOutputChars: PREVIEW_LIMITS.outputChars };
+      this.waiting.push({ request, ...(lookups ? { lookups } : {}), resolve, reject });
       this.dispatch();
     });
   }
@@ -96,6 +99,10 @@ class PreviewPool {
     }
     const job = slot.job;
     if (!job || job.request.id !== reply.id) return;
+    if (reply.type === "lookup") {
+      this.lookup(slot, job, reply);
+      return;
+    }
     clearTimeout(slot.timer);
     slot.job = undefined;
     if (reply.type === "done") job.resolve(JSON.parse(reply.json) as Record<string, NodePreview>);
@@ -106,6 +113,17 @@ class PreviewPool {
       }));
     } else job.reject(new Error(`Preview failed: ${reply.message}`));
     this.dispatch();
+  }
+
+  /** Answers a worker's enrich lookup, unless its preview has ended meanwhile (timed out, worker gone). */
+  private lookup(slot: Slot, job: Job, ask: Extract<PreviewWorkerReply, { type: "lookup" }>): void {
+    const fetched = job.lookups ? job.lookups.fetch(ask.nodeId, ask.keys) : Promise.reject(new Error("Lookup unavailable"));
+    void fetched.then(
+      (rows): PreviewLookupReply => ({ type: "lookup", call: ask.call, rows }),
+      (error: Error): PreviewLookupReply => ({ type: "lookup", call: ask.call, error: error.message }),
+    ).then((answer) => {
+      if (slot.job === job) slot.worker.postMessage(answer);
+    });
   }
 
   /** A worker died (out of memory, crashed) or was terminated: fail its job, replace it on demand. */
@@ -138,7 +156,7 @@ class PreviewPool {
 let pool: PreviewPool | undefined;
 
 /** Runs `runPreview` in the preview worker pool; limit breaches are TRPCErrors with a message for the user. */
-export function runPreviewOffThread(graph: PipelineGraph, options: PreviewInput): Promise<Record<string, NodePreview>> {
+export function runPreviewOffThread(graph: PipelineGraph, options: PreviewInput, lookups?: PreviewLookups): Promise<Record<string, NodePreview>> {
   pool ??= new PreviewPool();
-  return pool.run(graph, options);
+  return pool.run(graph, options, lookups);
 }

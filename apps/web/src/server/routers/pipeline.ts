@@ -7,6 +7,8 @@ import { instantiateTemplate, parsePipelineSettings, PipelineDocument, PipelineG
 import { validationContext } from "../pipelines/graph-workspace";
 import { router, scopedProcedure } from "../trpc/init";
 import { settingsProblem } from "../pipelines/settings-check";
+import { env } from "../env";
+import { previewLookups } from "../preview/preview-lookups";
 import { runPreviewOffThread } from "../preview/preview-pool";
 
 const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
@@ -241,13 +243,18 @@ export const pipelineRouter = router({
         generate: z.object({ count: z.number().int().min(1).max(1000) }).optional(),
       }),
     )
-    .mutation(async ({ input }) => {
-      const results = await runPreviewOffThread(input.graph, {
-        now: Date.now(),
-        sampleEvents: input.sampleEvents,
-        generatorCount: input.generate?.count ?? 50,
-        flush: true,
-      });
-      return { results, problems: validateGraph(input.graph) };
+    .mutation(async ({ ctx, input }) => {
+      const lookups = await previewLookups(ctx.prisma, ctx.workspace.id, input.graph, env().SLUICE_SECRET_KEY);
+      try {
+        const results = await runPreviewOffThread(input.graph, {
+          now: Date.now(),
+          sampleEvents: input.sampleEvents,
+          generatorCount: input.generate?.count ?? 50,
+          flush: true,
+        }, lookups);
+        return { results, problems: validateGraph(input.graph) };
+      } finally {
+        await lookups.close();
+      }
     }),
 });
