@@ -72,6 +72,12 @@ once("prisma-generate", [join(root, "prisma", "schema.prisma"), ...pkgFiles], ()
   run(node22, [join(root, "packages", "db", "scripts", "generate.mjs")]);
 });
 
+// The repository's git hooks (.githooks/pre-push runs the fast checks), unless the clone chose others.
+if (existsSync(join(root, ".git"))) {
+  const hooks = spawnSync("git", ["config", "--get", "core.hooksPath"], { cwd: root, encoding: "utf8" });
+  if (hooks.status !== 0) spawnSync("git", ["config", "core.hooksPath", ".githooks"], { cwd: root });
+}
+
 if (cmd === "generate") process.exit(0);
 
 // Hand over to the TypeScript script on Node 22; forward signals so Ctrl-C reaches it once.

@@ -1,5 +1,5 @@
 // `npm test`: the whole suite against real services, in the order that fails fastest:
-// typecheck, lint, unit, integration (Postgres/Redis/Kafka), browser (Chromium against the built app).
+// typecheck, lint, format, unused code, unit, integration (Postgres/Redis/Kafka), browser (Chromium against the built app).
 // Ends with one summary line `sluice: N passed, N failed`. Stops whatever it started.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -78,6 +78,10 @@ async function main() {
     return { passed: failed === 0 ? 1 : 0, failed, skipped: 0 };
   });
   await step("lint", () => check(bin("eslint"), ["--max-warnings=0", "."]));
+  // One formatter (Biome, formatting only; eslint lints): `npx biome format --write .` fixes what this reports.
+  await step("format", () => check(bin("biome"), ["format", "."]));
+  // Unused files, exports and dependencies (knip.json says what the entry points are).
+  await step("unused", () => check(bin("knip"), ["--no-progress"]));
   await step("unit", () => vitest("unit", env));
 
   const needServices = want("integration") || want("e2e");
