@@ -9,13 +9,13 @@ import { createKafka } from "@sluice/kafka";
 import { Registry } from "prom-client";
 import { graph } from "../test/graphs";
 import { testLogger, testServices, uniqueName } from "../test/services";
-import { QUEUE_PREFIX } from "../src/queue";
+import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
-import { engineMetrics } from "../src/engine/engine-metrics";
-import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
+import { engineMetrics } from "../src/observe/engine-metrics";
+import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { compilePlan } from "@sluice/shared";
-import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry } from "../src/engine/pool";
-import { buildTopicKeys, runStageBatch, type StageBatchV1, type StageRuntime } from "../src/engine/stage-step";
+import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry } from "../src/queue/stage-queue";
+import { buildTopicKeys, runStageBatch, type StageBatchV1, type StageRuntime } from "../src/stage/stage-step";
 
 const { values } = parseArgs({ options: { batches: { type: "string", default: "200" }, records: { type: "string", default: "500" } } });
 const batchCount = Number(values.batches);

@@ -6,11 +6,11 @@
 import { EXIT_CONFIG, EnvError, loadEnv, type RunnerEnv } from "./env";
 import { type HttpServer, startHttpServer } from "./http/server";
 import type { Route } from "./http/router";
-import { runnerRoutes } from "./http/routes";
+import { runnerRoutes } from "./observe/internal-routes";
 import { createKafka } from "@sluice/kafka";
 import { createShutdown } from "./lifecycle";
 import { createLogger, type Logger } from "./log";
-import { createMetrics } from "./metrics";
+import { createMetrics } from "./observe/metrics";
 import { createPostgres } from "./services/postgres";
 import { serviceProbes } from "./services/probes";
 import { closeRedis, createRedis } from "./services/redis";
@@ -78,9 +78,9 @@ async function run(env: RunnerEnv, log: Logger) {
   // and a bad variable must be reported at once.
   const [{ createPrismaClient }, { createEngine }, { DEFAULT_FEEDER_SETTINGS }, { DEFAULT_POOL_SETTINGS }] = await Promise.all([
     import("@sluice/db"),
-    import("./engine/engine"),
-    import("./engine/feeder"),
-    import("./engine/pool"),
+    import("./wiring"),
+    import("./stage/feeder"),
+    import("./queue/stage-queue"),
   ]);
   const prisma = createPrismaClient(env.DATABASE_URL);
   shutdown.register("postgres", "prisma", () => prisma.$disconnect());

@@ -5,7 +5,7 @@
 import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy } from "../chaos/tcp-proxy";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, ownTopic, readAll, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";

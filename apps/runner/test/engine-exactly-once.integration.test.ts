@@ -4,7 +4,7 @@
 // The writer stamps each record with a fence number (source partition, offset, index); the window
 // skips numbers it has applied, keeping the highest per stream in its checkpoint.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";

@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { createApiKey, createPipeline, createWorld, deploy, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { ingestMapTo } from "./graphs";
 import { eventually, uniqueName } from "./services";

@@ -3,7 +3,7 @@
 // processed by version 1 and the rest by version 2.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";

@@ -6,7 +6,7 @@
 //   processed record; any re-delivery after the leave would show as a second row.
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";

@@ -3,7 +3,7 @@
 // state checkpoint and its offset marker make replayed records count once.
 import { partitionForKey } from "@sluice/kafka";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
+import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";

@@ -5,7 +5,7 @@ import { historyStreamKey } from "@sluice/shared";
 export { historyStreamKey };
 
 /**
- * Metric history written by runners (apps/runner/src/monitoring): one Redis stream per pipeline and
+ * Metric history written by runners (apps/runner/src/observe/snapshot-publisher.ts): one Redis stream per pipeline and
  * resolution, each entry one runner's counts for one interval. Counts from several runners add up;
  * gauges (lag, latency, freshness) take the maximum, the honest worst case.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkHealth } from "./health";
-import type { Probe } from "./services/probes";
+import type { Probe } from "../services/probes";
 
 const probe = (name: Probe["name"], check: () => Promise<void>): Probe => ({ name, envVar: "REDIS_URL", target: "t", check });
 

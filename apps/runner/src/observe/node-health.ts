@@ -4,7 +4,7 @@
 // everything) — with that error as the reason; the next batch it processes at least partly makes it
 // `running` again. Read by the reconciler (written to Postgres on change) and the live snapshots.
 import type { CoreFailure } from "@sluice/shared";
-import type { NodeRuntime } from "./executors";
+import type { NodeRuntime } from "../stage/executors";
 
 export type NodeState = "starting" | "running" | "failing" | "stopped";
 export type NodeStatus = { state: NodeState; reason?: string };

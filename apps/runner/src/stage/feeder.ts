@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { ConsumerHandlers, Kafka, KafkaConsumer } from "@sluice/kafka";
 import type { Logger } from "../log";
-import type { StageQueue } from "./pool";
+import type { StageQueue } from "../queue/stage-queue";
 import type { StageBatchV1 } from "./stage-step";
 
 export type FeederSettings = {

@@ -1,6 +1,6 @@
 import type { MetricsSnapshotV1, NodeMetricsV1 } from "@sluice/shared";
 import { describe, expect, it } from "vitest";
-import { createNodeStats, eventTimeMs } from "../engine/node-stats";
+import { createNodeStats, eventTimeMs } from "./node-stats";
 import { evaluateCondition } from "./alerts";
 import { percentile } from "./snapshot-publisher";
 

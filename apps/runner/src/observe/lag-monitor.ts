@@ -3,7 +3,7 @@
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
 import { edgeLabel, type EngineMetrics } from "./engine-metrics";
-import type { Reconciler } from "./reconciler";
+import type { Reconciler } from "../control/reconciler";
 
 export type LagMonitor = {
   /** Largest total lag (messages) over the groups reading `topic`; 0 when unknown. */

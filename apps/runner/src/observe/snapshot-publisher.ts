@@ -1,5 +1,5 @@
 // Live metrics: once a second, per pipeline running in this process, a MetricsSnapshotV1 built from
-// the engine's in-process counters (engine/node-stats.ts), the stage queues' BullMQ counts and the
+// the engine's in-process counters (observe/node-stats.ts), the stage queues' BullMQ counts and the
 // broker's offsets, PUBLISHed on metricsChannel(pipelineId); plus history entries in two capped
 // Redis streams (1 s for an hour, 10 s for a day) whose node figures are COUNTS over the interval,
 // so the web can sum them across runners. One Redis pipeline of commands per tick, never per event.
@@ -15,11 +15,11 @@
 import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import { type EdgeMetricsV1, LAST_ERRORS_MAX, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1 } from "@sluice/shared";
-import type { DeploymentRuntime } from "../engine/deployment-runtime";
-import { edgeLabel, type EngineMetrics } from "../engine/engine-metrics";
-import type { NodeCounters } from "../engine/node-stats";
-import type { Reconciler } from "../engine/reconciler";
-import { watermarkKey } from "../engine/stage-step";
+import type { DeploymentRuntime } from "../control/deployment-runtime";
+import { edgeLabel, type EngineMetrics } from "./engine-metrics";
+import type { NodeCounters } from "./node-stats";
+import type { Reconciler } from "../control/reconciler";
+import { watermarkKey } from "../stage/stage-step";
 import type { Logger } from "../log";
 import { historyStreamKey } from "@sluice/shared";
 export { historyStreamKey };

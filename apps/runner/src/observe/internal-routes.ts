@@ -1,10 +1,10 @@
 // The runner's internal routes (RUNNER_INTERNAL_PORT): health and metrics. The public listener serves
 // only the ingest module's POST /v1/ingest/:key.
-import { checkHealth } from "../health";
-import type { RunnerMetrics } from "../metrics";
+import { checkHealth } from "./health";
+import type { RunnerMetrics } from "./metrics";
 import type { Probe } from "../services/probes";
-import { sendJson } from "./respond";
-import type { Route } from "./router";
+import { sendJson } from "../http/respond";
+import type { Route } from "../http/router";
 
 export function runnerRoutes(deps: { probes: Probe[]; metrics: RunnerMetrics }): Route[] {
   return [

@@ -5,17 +5,17 @@ import type { Redis } from "ioredis";
 import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
 import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
-import { QUEUE_PREFIX } from "../queue";
-import { tapOutputs } from "../monitoring/tap";
-import type { EngineMetrics } from "./engine-metrics";
-import { createNodeRuntime, type NodeRuntime } from "./executors";
+import { QUEUE_PREFIX } from "../queue/prefix";
+import { tapOutputs } from "../observe/tap";
+import type { EngineMetrics } from "../observe/engine-metrics";
+import { createNodeRuntime, type NodeRuntime } from "../stage/executors";
 import type { ConnectionOptions } from "./kafka-connections";
-import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
-import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
+import { createFeeder, type Feeder, type FeederSettings } from "../stage/feeder";
+import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "../observe/node-health";
 import { planNodeIds, type Plan } from "@sluice/shared";
-import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
-import { buildFencedTopics, buildTopicKeys } from "./stage-step";
-import { deleteMatching } from "./redis-keys";
+import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
+import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
+import { deleteMatching } from "../services/redis-keys";
 import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
 
 export type DeploymentSpec = {

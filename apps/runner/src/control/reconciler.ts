@@ -8,13 +8,13 @@ import type { PrismaClient } from "@sluice/db";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
 import { parsePipelineSettings, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
-import type { EngineMetrics } from "./engine-metrics";
-import type { FeederSettings } from "./feeder";
-import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
+import type { EngineMetrics } from "../observe/engine-metrics";
+import type { FeederSettings } from "../stage/feeder";
+import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "../observe/node-health";
 import type { StartPosition } from "./start-position";
 import { compilePlan, foreignTopics, type Plan, type PlanResult, planNodeIds, topicOverrides, type TopicSettings } from "@sluice/shared";
 import type { ConnectionOptions } from "./kafka-connections";
-import type { PoolSettings } from "./pool";
+import type { PoolSettings } from "../queue/stage-queue";
 import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
 
 export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";

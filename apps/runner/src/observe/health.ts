@@ -1,7 +1,7 @@
 // Runs every service probe concurrently, each bounded by a timeout, for GET /healthz.
 import { describeError } from "@sluice/kafka";
-import type { Probe } from "./services/probes";
-import { withTimeout } from "./timeout";
+import type { Probe } from "../services/probes";
+import { withTimeout } from "../timeout";
 
 export type CheckResult = { ok: boolean; latencyMs: number; error?: string };
 

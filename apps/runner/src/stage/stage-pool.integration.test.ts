@@ -7,11 +7,11 @@ import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testLogger, testServices, uniqueName } from "../../test/services";
-import { QUEUE_PREFIX } from "../queue";
+import { QUEUE_PREFIX } from "../queue/prefix";
 import { closeRedis, createRedis } from "../services/redis";
-import { engineMetrics } from "./engine-metrics";
-import { deleteMatching } from "./redis-keys";
-import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "./pool";
+import { engineMetrics } from "../observe/engine-metrics";
+import { deleteMatching } from "../services/redis-keys";
+import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "../queue/stage-queue";
 import type { StageRuntime } from "./stage-step";
 import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
 

@@ -26,9 +26,9 @@ import {
   WindowCore,
 } from "@sluice/shared";
 import type { Logger } from "../log";
-import { tapOutputs } from "../monitoring/tap";
+import { tapOutputs } from "../observe/tap";
 import { runRedisScript } from "../services/redis";
-import type { EngineMetrics } from "./engine-metrics";
+import type { EngineMetrics } from "../observe/engine-metrics";
 import type { NodeRuntime } from "./executors";
 import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";

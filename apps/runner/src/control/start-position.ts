@@ -12,8 +12,8 @@ import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { Plan, Stage } from "@sluice/shared";
-import { deleteMatching } from "./redis-keys";
-import { watermarkKey } from "./stage-step";
+import { deleteMatching } from "../services/redis-keys";
+import { watermarkKey } from "../stage/stage-step";
 
 export type StartPosition = "resume" | "earliest" | "latest";
 

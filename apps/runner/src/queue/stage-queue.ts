@@ -10,9 +10,9 @@ import { randomUUID } from "node:crypto";
 import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log";
-import { QUEUE_PREFIX } from "../queue";
-import { decodeBatchPayload, encodeBatchPayload } from "../queue/batch-payload";
-import { runStageBatch, StageBatchV1, type StageRuntime, type StepDeps } from "./stage-step";
+import { QUEUE_PREFIX } from "./prefix";
+import { decodeBatchPayload, encodeBatchPayload } from "./batch-payload";
+import { runStageBatch, StageBatchV1, type StageRuntime, type StepDeps } from "../stage/stage-step";
 
 export type PoolSettings = {
   /** Jobs this process runs at once for the stage. Default 2. */
