@@ -14,8 +14,10 @@ import { closeRedis, createRedis } from "../src/services/redis";
 import { engineMetrics } from "../src/observe/engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { compilePlan } from "@sluice/shared";
-import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry } from "../src/queue/stage-queue";
-import { buildTopicKeys, runStageBatch, type StageBatchV1, type StageRuntime } from "../src/stage/stage-step";
+import { createStagePool } from "../src/stage/stage-pool";
+import { createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry } from "../src/queue/stage-queue";
+import { buildTopicKeys, runStageBatch, type StageRuntime } from "../src/stage/stage-step";
+import type { StageBatchV1 } from "../src/queue/batch-payload";
 
 const { values } = parseArgs({ options: { batches: { type: "string", default: "200" }, records: { type: "string", default: "500" } } });
 const batchCount = Number(values.batches);

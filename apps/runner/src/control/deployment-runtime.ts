@@ -1,22 +1,21 @@
 // Everything one deployment runs in this process: its topics (created if missing), a queue, worker
 // pool and feeder per stage, and its generator loops. HTTP ingest looks its entries up by path key.
-import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
 import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
-import { QUEUE_PREFIX } from "../queue/prefix";
 import { tapOutputs } from "../observe/tap";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "../stage/executors";
 import type { ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "../stage/feeder";
-import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "../observe/node-health";
+import { createNodeHealth, type NodeHealth, type NodeStatus } from "../observe/node-health";
+import { observeNode } from "../stage/observed-node";
 import { planNodeIds, type Plan } from "@sluice/shared";
-import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
+import { createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
+import { createStagePool } from "../stage/stage-pool";
 import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
-import { deleteMatching } from "../services/redis-keys";
-import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
+import { applyStartPosition, type StartPosition } from "./start-position";
 
 export type DeploymentSpec = {
   deploymentId: string;
@@ -226,52 +225,6 @@ async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger, ownRetention:
     await kafka.admin.addPartitions(topic.topic, plan.settings.partitions);
     log.info({ topic: topic.topic, from: topic.partitions.length, to: plan.settings.partitions }, "topic partitions increased");
   }
-}
-
-/**
- * Deletes a stopped deployment's Redis keys — its stage queues (jobs, events stream, meta) and its
- * offset-reset marker — once no worker of any process is attached any more: the last process to drain
- * cleans up. Stateful checkpoints, watermarks and generator positions belong to the pipeline and stay
- * for the next deployment. Returns the queues that were removed.
- */
-export async function removeDeploymentKeys(deploymentId: string, stageIds: readonly string[], redis: Redis): Promise<string[]> {
-  const removed: string[] = [];
-  for (const stageId of stageIds) {
-    const name = stageQueueName(deploymentId, stageId);
-    const queue = new Queue(name, { connection: redis, prefix: QUEUE_PREFIX });
-    try {
-      if ((await queue.getWorkers()).length > 0) continue;
-      // No worker is left, so an "active" job can only be a crashed runner's stalled one.
-      await queue.obliterate({ force: true });
-      // Keys BullMQ does not know of (batch payloads stored beside their jobs) go too.
-      await deleteMatching(redis, `${QUEUE_PREFIX}:${name}:*`);
-      removed.push(name);
-    } finally {
-      await queue.close();
-    }
-  }
-  if (removed.length === stageIds.length) await redis.del(resetKeys(deploymentId).done, healthKey(deploymentId));
-  return removed;
-}
-
-/**
- * Stage queues in Redis whose deployment is not running here, by deployment id (from the queues' meta
- * keys, which BullMQ writes for every queue): what a sweep may clean when the deployment is stopped.
- */
-export async function stageQueuesInRedis(redis: Redis): Promise<Map<string, string[]>> {
-  const found = new Map<string, string[]>();
-  // Queue names are stageQueueName(): stage.<deploymentId>.<stageId>; ids contain no dots.
-  const prefix = `${QUEUE_PREFIX}:stage.`;
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*:meta`, "COUNT", 1000);
-    cursor = next;
-    for (const key of keys) {
-      const [deploymentId, stageId] = key.slice(prefix.length, -":meta".length).split(".");
-      if (deploymentId && stageId) found.set(deploymentId, [...(found.get(deploymentId) ?? []), stageId]);
-    }
-  } while (cursor !== "0");
-  return found;
 }
 
 /**

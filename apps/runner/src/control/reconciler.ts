@@ -15,7 +15,9 @@ import type { StartPosition } from "./start-position";
 import { compilePlan, foreignTopics, type Plan, type PlanResult, planNodeIds, topicOverrides, type TopicSettings } from "@sluice/shared";
 import type { ConnectionOptions } from "./kafka-connections";
 import type { PoolSettings } from "../queue/stage-queue";
-import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
+import { type DeploymentRuntime, startDeployment } from "./deployment-runtime";
+import { removeDeploymentKeys } from "./deployment-cleanup";
+import { stageQueuesInRedis } from "../queue/stage-queue";
 
 export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 

@@ -12,8 +12,7 @@ import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { Plan, Stage } from "@sluice/shared";
-import { deleteMatching } from "../services/redis-keys";
-import { watermarkKey } from "../stage/stage-step";
+import { deleteMatching, watermarkKey } from "../services/redis-keys";
 
 export type StartPosition = "resume" | "earliest" | "latest";
 

@@ -4,22 +4,21 @@
 // forSeconds and resolves when it stops holding. Transitions are claimed with a compare-and-set on
 // `sluice:alert:{ruleId}` (Lua), so with several runners exactly one records each transition: one
 // AlertEvent row, one message on `sluice:alerts:{workspaceId}`, one webhook job (queue
-// `alert-webhooks`, 5 attempts, exponential backoff). The body is signed when the job is enqueued
+// `alert-webhooks`, see queue/alert-deliveries.ts). The body is signed when the job is enqueued
 // (by the process that holds SLUICE_SECRET_KEY for the workspace); the timestamp in the signature
 // stays within receivers' usual 5-minute tolerance over the retries (1+2+4+8 s of backoff).
-import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AlertEvent, AlertRule, PrismaClient } from "@sluice/db";
-import { isPrivateHost, mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
-import type { Reconciler } from "../control/reconciler";
+import { mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
+import type { RunningDeployments } from "./running";
 import type { Logger } from "../log";
-import { QUEUE_PREFIX } from "../queue/prefix";
+import { type AlertWebhookJob, DeliveryRefused, startAlertDeliveries } from "../queue/alert-deliveries";
 import { runRedisScript } from "../services/redis";
+import { privateHostReason } from "../services/private-targets";
 import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
 import { alertsChannel } from "@sluice/shared";
 export { alertsChannel };
 
-export const ALERT_WEBHOOK_QUEUE = "alert-webhooks";
 export const alertStateKey = (ruleId: string) => `sluice:alert:${ruleId}`;
 
 /** KEYS: the rule's state key. ARGV: the new state. 1 when this caller made the transition. */
@@ -29,8 +28,6 @@ if current == ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
 `;
-
-export type AlertWebhookJob = { url: string; body: string; signature?: string; allowPrivate: boolean; ruleId: string };
 
 type Rule = Pick<AlertRule, "id" | "workspaceId" | "pipelineId" | "name" | "kind" | "nodeId" | "threshold" | "forSeconds" | "webhookUrl" | "webhookSecretId">;
 
@@ -75,7 +72,7 @@ export type AlertEvaluator = {
 export function startAlertEvaluator(options: {
   prisma: PrismaClient;
   redis: Redis;
-  reconciler: Pick<Reconciler, "running">;
+  reconciler: RunningDeployments;
   log: Logger;
   secret(workspaceId: string, secretId: string): Promise<string>;
   allowPrivateWebhooks: boolean;
@@ -110,11 +107,7 @@ export function startAlertEvaluator(options: {
   const local = new Map<string, { since: number | null; state: "firing" | "resolved" }>();
   let loadedFor = "";
 
-  const queue = new Queue<AlertWebhookJob>(ALERT_WEBHOOK_QUEUE, { connection: options.redis, prefix: QUEUE_PREFIX });
-  const workerConnection = options.redis.duplicate();
-  const worker = new Worker<AlertWebhookJob>(ALERT_WEBHOOK_QUEUE, async (job) => deliverWebhook(job.data), { connection: workerConnection, prefix: QUEUE_PREFIX, concurrency: 4 });
-  worker.on("error", (err) => log.warn({ err }, "alert webhook worker error"));
-  worker.on("failed", (job, err) => log.warn({ err, ruleId: job?.data.ruleId, attempt: job?.attemptsMade }, "alert webhook delivery failed"));
+  const deliveries = startAlertDeliveries({ redis: options.redis, log, deliver: deliverWebhook });
 
   async function reloadRules() {
     const pipelineIds = [...new Set(options.reconciler.running().map((r) => r.spec.pipelineId))];
@@ -168,16 +161,12 @@ export function startAlertEvaluator(options: {
         at,
       });
       const url = new URL(rule.webhookUrl);
-      if (!options.allowPrivateWebhooks && isPrivateHost(url.hostname)) {
+      if (!options.allowPrivateWebhooks && privateHostReason(url.hostname)) {
         log.warn({ ruleId: rule.id, host: url.hostname }, "alert webhook refused: private or loopback host");
         return;
       }
       const signature = rule.webhookSecretId ? webhookSignature(await options.secret(rule.workspaceId, rule.webhookSecretId), Math.floor(Date.now() / 1000), body) : undefined;
-      await queue.add(
-        "deliver",
-        { url: url.toString(), body, ...(signature ? { signature } : {}), allowPrivate: options.allowPrivateWebhooks, ruleId: rule.id },
-        { jobId: `alert-${event.id}`, attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 1000 } },
-      );
+      await deliveries.enqueue({ url: url.toString(), body, ...(signature ? { signature } : {}), allowPrivate: options.allowPrivateWebhooks, ruleId: rule.id }, `alert-${event.id}`);
     } catch (err) {
       log.error({ err, ruleId: rule.id }, "alert webhook could not be enqueued");
     }
@@ -222,11 +211,11 @@ export function startAlertEvaluator(options: {
     try {
       status = await clients[job.allowPrivate && options.allowPrivateWebhooks ? "private" : "public"].post(new URL(job.url), { body: job.body, headers, timeoutMs: 10_000 });
     } catch (err) {
-      if (err instanceof WebhookRefused) throw new UnrecoverableError(err.message);
+      if (err instanceof WebhookRefused) throw new DeliveryRefused(err.message);
       throw err;
     }
     if (status >= 200 && status < 300) return;
-    if (status >= 400 && status < 500 && status !== 429) throw new UnrecoverableError(`webhook answered ${status}`);
+    if (status >= 400 && status < 500 && status !== 429) throw new DeliveryRefused(`webhook answered ${status}`);
     throw new Error(`webhook answered ${status}`);
   }
 
@@ -244,11 +233,9 @@ export function startAlertEvaluator(options: {
       clearInterval(timer);
       clearInterval(reload);
       await running;
-      await worker.close();
-      await queue.close();
+      await deliveries.close();
       clients.private.close();
       clients.public.close();
-      await workerConnection.quit().catch(() => workerConnection.disconnect());
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };

@@ -3,7 +3,7 @@
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
 import { edgeLabel, type EngineMetrics } from "./engine-metrics";
-import type { Reconciler } from "../control/reconciler";
+import type { RunningDeployments } from "./running";
 
 export type LagMonitor = {
   /** Largest total lag (messages) over the groups reading `topic`; 0 when unknown. */
@@ -13,7 +13,7 @@ export type LagMonitor = {
   stop(): void;
 };
 
-export function startLagMonitor(options: { kafka: Kafka; reconciler: Reconciler; metrics: EngineMetrics; log: Logger; intervalMs?: number }): LagMonitor {
+export function startLagMonitor(options: { kafka: Kafka; reconciler: RunningDeployments; metrics: EngineMetrics; log: Logger; intervalMs?: number }): LagMonitor {
   let byTopic = new Map<string, number>();
   let running: Promise<void> | undefined;
   const refresh = async () => {

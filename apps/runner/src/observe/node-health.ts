@@ -4,7 +4,6 @@
 // everything) — with that error as the reason; the next batch it processes at least partly makes it
 // `running` again. Read by the reconciler (written to Postgres on change) and the live snapshots.
 import type { CoreFailure } from "@sluice/shared";
-import type { NodeRuntime } from "../stage/executors";
 
 export type NodeState = "starting" | "running" | "failing" | "stopped";
 export type NodeStatus = { state: NodeState; reason?: string };
@@ -59,39 +58,4 @@ export function pipelineHealth(status: Record<string, NodeStatus>): { state: "ru
   const failing = Object.entries(status).filter(([, s]) => s.state === "failing");
   if (failing.length === 0) return { state: "running", reason: null };
   return { state: "failing", reason: failing.map(([id, s]) => `node ${id}: ${s.reason ?? "failing"}`).join("; ").slice(0, 1000) };
-}
-
-/** Wraps a node's runtime so its outcomes feed `health`; sources and stateful cores pass through. */
-export function observeNode(nodeId: string, runtime: NodeRuntime, health: NodeHealth): NodeRuntime {
-  if (runtime.kind === "transform") {
-    return {
-      ...runtime,
-      async process(batch, ctx) {
-        try {
-          const result = await runtime.process(batch, ctx);
-          health.processed(nodeId, batch.length, result.errors);
-          return result;
-        } catch (error) {
-          health.failed(nodeId, error);
-          throw error;
-        }
-      },
-    };
-  }
-  if (runtime.kind === "sink") {
-    return {
-      ...runtime,
-      async write(batch, ctx, source) {
-        try {
-          const result = await runtime.write(batch, ctx, source);
-          health.processed(nodeId, batch.length, result.errors);
-          return result;
-        } catch (error) {
-          health.failed(nodeId, error);
-          throw error;
-        }
-      },
-    };
-  }
-  return runtime;
 }

@@ -15,11 +15,10 @@
 import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
 import { type EdgeMetricsV1, LAST_ERRORS_MAX, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1 } from "@sluice/shared";
-import type { DeploymentRuntime } from "../control/deployment-runtime";
+import type { RunningDeployment, RunningDeployments } from "./running";
 import { edgeLabel, type EngineMetrics } from "./engine-metrics";
 import type { NodeCounters } from "./node-stats";
-import type { Reconciler } from "../control/reconciler";
-import { watermarkKey } from "../stage/stage-step";
+import { watermarkKey } from "../services/redis-keys";
 import type { Logger } from "../log";
 import { historyStreamKey } from "@sluice/shared";
 export { historyStreamKey };
@@ -73,7 +72,7 @@ const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** di
 const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export function startSnapshotPublisher(options: {
-  reconciler: Pick<Reconciler, "running">;
+  reconciler: RunningDeployments;
   kafka: Kafka;
   redis: Redis;
   metrics: EngineMetrics;
@@ -94,7 +93,7 @@ export function startSnapshotPublisher(options: {
   const states = new Map<string, PipelineState>();
   const { stats } = options.metrics;
 
-  async function build(runtime: DeploymentRuntime, state: PipelineState, now: number, pipe: ReturnType<Redis["pipeline"]>) {
+  async function build(runtime: RunningDeployment, state: PipelineState, now: number, pipe: ReturnType<Redis["pipeline"]>) {
     const { plan, pipelineId } = runtime.spec;
     const dt = Math.max(0.001, (now - state.lastAt) / 1000);
     const nodeIds = [...plan.ingest.map((i) => i.nodeId), ...plan.generators.map((g) => g.nodeId), ...plan.stages.flatMap((s) => s.nodes.map((n) => n.id))];
@@ -281,7 +280,7 @@ export function startSnapshotPublisher(options: {
   }
 
   /** Watermark of each window/sessionize node: the minimum over its partitions that are not idle. */
-  async function readWatermarks(runtime: DeploymentRuntime, now: number): Promise<Map<string, number>> {
+  async function readWatermarks(runtime: RunningDeployment, now: number): Promise<Map<string, number>> {
     const ids = runtime.spec.plan.stages.flatMap((s) => s.nodes.filter((n) => n.type === "window" || n.type === "sessionize").map((n) => n.id));
     const result = new Map<string, number>();
     if (ids.length === 0) return result;

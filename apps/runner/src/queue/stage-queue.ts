@@ -1,6 +1,7 @@
 // A stage's BullMQ queue and worker pool. One job = one micro-batch of one partition. Jobs are
 // removed when they complete (finally failed ones after 10 min, at most 1000), so Redis stays flat; attempts and backoff retry
-// transient failures, and the last attempt dead-letters instead of failing (see runStageBatch).
+// transient failures, and the last attempt dead-letters instead of failing (see runStageBatch in
+// stage/stage-step.ts, which stage/stage-pool.ts gives the pool as its batch processor).
 // The records travel beside the job, as one raw string under a key the job names (a claim check); a
 // worker of the submitting process takes them from memory, any other reads the key. Each queue
 // instance keeps a liveness key in Redis; another process's worker does not run a job whose submitter
@@ -12,7 +13,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "./prefix";
 import { decodeBatchPayload, encodeBatchPayload } from "./batch-payload";
-import { runStageBatch, StageBatchV1, type StageRuntime, type StepDeps } from "../stage/stage-step";
+import { StageBatchV1 } from "./batch-payload";
+import { deleteMatching } from "../services/redis-keys";
 
 export type PoolSettings = {
   /** Jobs this process runs at once for the stage. Default 2. */
@@ -250,12 +252,19 @@ function asBatch(data: unknown): StageBatchV1 {
 
 export type StagePool = { close(force?: boolean): Promise<void> };
 
-export function createStagePool(
+/**
+ * Runs one batch job. `attempt` is 1 on the first try, `finalAttempt` true on the last one;
+ * `deadLetterUnreachable` as the submitting feeder asked (see StageQueue.run).
+ */
+export type BatchProcessor = (batch: StageBatchV1, attempt: number, finalAttempt: boolean, options: { deadLetterUnreachable: boolean }) => Promise<void>;
+
+/** The stage queue's BullMQ worker pool in this process: runs each job's batch with `process`. */
+export function createBatchWorker(
   name: string,
-  runtime: StageRuntime,
-  deps: StepDeps & { connection: Redis; settings: PoolSettings; workerName: string; registry?: JobRegistry },
+  process: BatchProcessor,
+  deps: { connection: Redis; settings: PoolSettings; workerName: string; log: Logger; registry?: JobRegistry },
 ): StagePool {
-  const log = deps.log.child({ pool: name });
+  const { log } = deps;
   const registry = deps.registry ?? processRegistry;
   // Set by close(force), i.e. a simulated crash: a batch still running then never reports, as if its
   // process had died. (Reporting it would race the queue's removal: "Missing key for job" errors, or
@@ -270,7 +279,7 @@ export function createStagePool(
       const attempt = job.attemptsMade + 1;
       try {
         const deadLetterUnreachable = data.version === "v2" && data.u === 1;
-        await runStageBatch(runtime, batch, attempt, attempt >= (job.opts.attempts ?? 1), { ...deps, log }, { deadLetterUnreachable });
+        await process(batch, attempt, attempt >= (job.opts.attempts ?? 1), { deadLetterUnreachable });
       } catch (error) {
         if (crashed) return never();
         throw error;
@@ -295,4 +304,42 @@ export function createStagePool(
       return worker.close(force);
     },
   };
+}
+
+/**
+ * Deletes a stage queue (its jobs, events stream and meta, and the batch payloads stored beside its
+ * jobs) unless some process still has a worker on it. True when it was deleted.
+ */
+export async function removeStageQueue(name: string, redis: Redis): Promise<boolean> {
+  const queue = new Queue(name, { connection: redis, prefix: QUEUE_PREFIX });
+  try {
+    if ((await queue.getWorkers()).length > 0) return false;
+    // No worker is left, so an "active" job can only be a crashed runner's stalled one.
+    await queue.obliterate({ force: true });
+    // Keys BullMQ does not know of (batch payloads stored beside their jobs) go too.
+    await deleteMatching(redis, `${QUEUE_PREFIX}:${name}:*`);
+    return true;
+  } finally {
+    await queue.close();
+  }
+}
+
+/**
+ * Stage queues in Redis whose deployment is not running here, by deployment id (from the queues' meta
+ * keys, which BullMQ writes for every queue): what a sweep may clean when the deployment is stopped.
+ */
+export async function stageQueuesInRedis(redis: Redis): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  // Queue names are stageQueueName(): stage.<deploymentId>.<stageId>; ids contain no dots.
+  const prefix = `${QUEUE_PREFIX}:stage.`;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*:meta`, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) {
+      const [deploymentId, stageId] = key.slice(prefix.length, -":meta".length).split(".");
+      if (deploymentId && stageId) found.set(deploymentId, [...(found.get(deploymentId) ?? []), stageId]);
+    }
+  } while (cursor !== "0");
+  return found;
 }

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { ConsumerHandlers, Kafka, KafkaConsumer } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { StageQueue } from "../queue/stage-queue";
-import type { StageBatchV1 } from "./stage-step";
+import type { StageBatchV1 } from "../queue/batch-payload";
 
 export type FeederSettings = {
   /** Records per batch. Default 500. */

@@ -10,7 +10,6 @@
 // not overwrite itself: those were written by an earlier run of offsets that were never committed
 // (the feeder runs a partition's batches in offset order and commits only whole batches), and this
 // run writes their events again.
-import { lookup as dnsLookup } from "node:dns/promises";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import {
   AbortMultipartUploadCommand,
@@ -30,8 +29,6 @@ import {
   type EventRecord,
   getPath,
   groupObjectFiles,
-  isPrivateAddress,
-  isPrivateHost,
   type JsonValue,
   MANIFEST_FOLDER,
   type NodeConfig,
@@ -42,6 +39,7 @@ import {
 } from "@sluice/shared";
 import type { ExecutorContext, NodeRuntime } from "./executors";
 import { isConnectionError } from "./transient-errors";
+import { privateTargetReason } from "../services/private-targets";
 
 /** Files above this are sent as multipart uploads in parts of this size (S3's minimum part is 5 MiB). */
 export const MULTIPART_PART_BYTES = 8 * 1024 * 1024;
@@ -75,9 +73,7 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
   const endpointHost = config.endpoint ? new URL(config.endpoint).hostname : undefined;
   const refusedEndpoint = async (): Promise<string | undefined> => {
     if (!endpointHost || config.allowPrivateEndpoint) return undefined;
-    if (isPrivateHost(endpointHost)) return `${endpointHost} is a private or loopback address`;
-    const addresses = await dnsLookup(endpointHost, { all: true });
-    return addresses.some((a) => isPrivateAddress(a.address)) ? `${endpointHost} resolves to a private address` : undefined;
+    return privateTargetReason(endpointHost);
   };
 
   const send = async <T>(what: string, run: () => Promise<T>): Promise<T> => {

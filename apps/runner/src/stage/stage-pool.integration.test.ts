@@ -11,7 +11,8 @@ import { QUEUE_PREFIX } from "../queue/prefix";
 import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "../observe/engine-metrics";
 import { deleteMatching } from "../services/redis-keys";
-import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "../queue/stage-queue";
+import { createStagePool } from "./stage-pool";
+import { createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "../queue/stage-queue";
 import type { StageRuntime } from "./stage-step";
 import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
 

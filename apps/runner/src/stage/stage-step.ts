@@ -5,7 +5,6 @@
 // complete, and only then does the feeder commit the offsets.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { z } from "zod";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import {
   type BatchSource,
@@ -18,6 +17,7 @@ import {
   defaultPartitionKey,
   encodeDeadLetterHeaders,
   type EventRecord,
+  fnv1a32,
   isJsonObject,
   type JsonValue,
   MAX_EVENT_TIME_SKEW_MS,
@@ -28,20 +28,13 @@ import {
 import type { Logger } from "../log";
 import { tapOutputs } from "../observe/tap";
 import { runRedisScript } from "../services/redis";
+import { watermarkKey } from "../services/redis-keys";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import type { NodeRuntime } from "./executors";
 import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
 import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
-
-/** A job's payload: consecutive records of one partition. Values stay raw text (decoded by the worker). */
-export const StageBatchV1 = z.object({
-  version: z.literal("v1"),
-  topic: z.string(),
-  partition: z.number().int().nonnegative(),
-  records: z.array(z.object({ o: z.string(), k: z.string().nullable(), v: z.string(), h: z.record(z.string(), z.string()).optional() })),
-});
-export type StageBatchV1 = z.infer<typeof StageBatchV1>;
+import type { StageBatchV1 } from "../queue/batch-payload";
 
 export type StageRuntime = {
   plan: Plan;
@@ -91,7 +84,6 @@ local v = redis.call('GET', KEYS[1])
 if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '\\n' then redis.call('DEL', KEYS[1]) return 1 end
 return 0
 `;
-export const watermarkKey = (pipelineId: string, nodeId: string) => `sluice:watermarks:${pipelineId}:${nodeId}`;
 
 /**
  * Exactly-once into stateful stages. A record a stage writes to a topic that a stateful stage reads
@@ -129,16 +121,6 @@ function readStoredState(text: string | null): StoredState {
 }
 
 const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
-
-/** 32-bit FNV-1a, base 36: a short stable name for a topic in fence numbers. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(36);
-}
 
 /** Topics read by a stateful stage (their writers add fence numbers). */
 export function buildFencedTopics(plan: Plan): Set<string> {
@@ -197,7 +179,7 @@ export async function runStageBatch(
   const origin = new WeakMap<EventRecord, Origin>();
   const firstOffset = batch.records[0]?.o ?? "0";
   const label = (nodeId: string) => ({ pipeline: plan.pipelineId, node: nodeId });
-  const fenceStream = `${fnv1a(batch.topic)}.${batch.partition}`;
+  const fenceStream = `${fnv1a32(batch.topic).toString(36)}.${batch.partition}`;
 
   const deadLetter = (nodeId: string, failures: readonly CoreFailure[]) => {
     const errorTopic = stage.routes[nodeId]?.["error"]?.topic;
