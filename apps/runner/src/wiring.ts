@@ -1,65 +1,22 @@
-// The data-plane engine of one runner process: reconciler (deployments → stages), lag monitor,
-// HTTP ingest routes and metrics. main.ts starts one; integration tests start several in-process.
+// The wiring of one runner process's engine: the reconciler (control/) starting deployments
+// (control/deployment-runtime.ts: stages, queues, feeders), HTTP ingest (sources/), and the observers
+// (observe/: lag monitor, live metrics, alerts) around one Kafka producer and Redis subscriber.
+// main.ts starts one; integration tests start several in-process.
 import type { Redis } from "ioredis";
 import { openSecret, type PrismaClient } from "@sluice/db";
 import type { Kafka } from "@sluice/kafka";
 import type { Registry } from "prom-client";
 import type { Route } from "./http/router";
-import { createIngest, DEFAULT_INGEST_SETTINGS, type IngestSettings } from "./sources/ingest-route";
+import { createIngest } from "./sources/ingest-route";
 import type { Logger } from "./log";
 import { engineMetrics } from "./observe/engine-metrics";
-import { DEFAULT_FEEDER_SETTINGS, type FeederSettings } from "./stage/feeder";
 import { type LagMonitor, startLagMonitor } from "./observe/lag-monitor";
-import { DEFAULT_TOPIC_SETTINGS, type TopicSettings } from "@sluice/shared";
-import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./queue/stage-queue";
 import { createReconciler, type Reconciler } from "./control/reconciler";
 import { loadConnection } from "./control/kafka-connections";
+import { type RuntimeDeps, startDeployment } from "./control/deployment-runtime";
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "./settings";
 import { type AlertEvaluator, startAlertEvaluator } from "./observe/alerts";
 import { type SnapshotPublisher, startSnapshotPublisher } from "./observe/snapshot-publisher";
-
-export type EngineSettings = {
-  topics: TopicSettings;
-  feeder: FeederSettings;
-  pool: PoolSettings;
-  /** Ingest answers 429 above this many messages of lag on its topic. Default 100000. */
-  ingestLagThreshold: number;
-  /** Per-key rate limit and accepted event times of HTTP ingest. */
-  ingest: IngestSettings;
-  /** Partitions without a watermark update for this long do not hold back windows. Default 30 s. */
-  idlePartitionMs: number;
-  /** Idle partitions of stateful stages get an empty batch this often, so due windows fire. Default 1000 ms. */
-  tickMs: number;
-  /** Default 5000 ms. */
-  reconcileIntervalMs: number;
-  /** Default 2000 ms. */
-  lagIntervalMs: number;
-  /** Only run deployments of these workspaces. Default: all. */
-  workspaceIds?: string[];
-  /** Live metrics snapshots (pub/sub + 1 s history). Default 1000 ms. */
-  metricsIntervalMs: number;
-  /** Alert rule evaluation. Default 2000 ms. */
-  alertIntervalMs: number;
-  /** Alert rules reloaded from Postgres. Default 10000 ms. */
-  alertReloadMs: number;
-  /** Alert webhooks and webhook sinks (with their node's toggle on) may target private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). Default false. */
-  allowPrivateWebhooks: boolean;
-};
-
-export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
-  topics: DEFAULT_TOPIC_SETTINGS,
-  feeder: DEFAULT_FEEDER_SETTINGS,
-  pool: DEFAULT_POOL_SETTINGS,
-  ingestLagThreshold: 100_000,
-  ingest: DEFAULT_INGEST_SETTINGS,
-  idlePartitionMs: 30_000,
-  tickMs: 1000,
-  reconcileIntervalMs: 5000,
-  lagIntervalMs: 2000,
-  metricsIntervalMs: 1000,
-  alertIntervalMs: 2000,
-  alertReloadMs: 10_000,
-  allowPrivateWebhooks: false,
-};
 
 export type Engine = {
   /** POST /v1/ingest/:key, to add to the HTTP route table. */
@@ -100,26 +57,32 @@ export function createEngine(options: {
   const secretName = async (workspaceId: string, secretId: string) =>
     (await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { name: true } }))?.name ?? secretId;
 
-  const reconciler = createReconciler({
-    prisma: options.prisma,
+  const runtimeDeps: RuntimeDeps = {
     kafka: options.kafka,
     producer,
     redis: options.redis,
-    subscriber,
     metrics,
     log,
     runnerId: options.runnerId,
-    topics: settings.topics,
     feeder: settings.feeder,
     pool: settings.pool,
     idlePartitionMs: settings.idlePartitionMs,
     tickMs: settings.tickMs,
     allowPrivateWebhooks: settings.allowPrivateWebhooks,
-    intervalMs: settings.reconcileIntervalMs,
-    ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
     secret,
     secretName,
     connection: (workspaceId, connectionId) => loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
+  };
+  const reconciler = createReconciler({
+    prisma: options.prisma,
+    redis: options.redis,
+    subscriber,
+    log,
+    runnerId: options.runnerId,
+    topics: settings.topics,
+    intervalMs: settings.reconcileIntervalMs,
+    ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
+    startDeployment: (spec) => startDeployment(spec, runtimeDeps),
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
   const ingest = createIngest({

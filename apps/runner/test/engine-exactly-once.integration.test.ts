@@ -4,17 +4,17 @@
 // The writer stamps each record with a fence number (source partition, offset, index); the window
 // skips numbers it has applied, keeping the highest per stream in its checkpoint.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 describe("engine: exactly-once into a window", () => {
   const setup = useWindowSinkWorld("eo");
 
   it("does not count records twice when the stage before the window runs them again", async () => {
     const { world, sinkDb, engines, table } = setup;
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 16, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
+    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 16, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
     const first = await startEngine(world, settings);
     engines.push(first);
     const pipeline = await createPipeline(world, "exactly-once");

@@ -3,17 +3,17 @@
 // state checkpoint and its offset marker make replayed records count once.
 import { partitionForKey } from "@sluice/kafka";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/stage/feeder";
 import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 describe("engine: windows across partitions and crashes", () => {
   const setup = useWindowSinkWorld("win");
 
   it("counts every event exactly once after a crash mid-stream", async () => {
     const { world, sinkDb, engines, table } = setup;
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
+    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
     const first = await startEngine(world, settings);
     engines.push(first);
     const pipeline = await createPipeline(world, "window-crash");

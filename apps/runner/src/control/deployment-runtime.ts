@@ -15,7 +15,8 @@ import { planNodeIds, type Plan } from "@sluice/shared";
 import { createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
 import { createStagePool } from "../stage/stage-pool";
 import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
-import { applyStartPosition, type StartPosition } from "./start-position";
+import { applyStartPosition } from "./start-position";
+import type { StartPosition } from "@sluice/db";
 
 export type DeploymentSpec = {
   deploymentId: string;

@@ -9,12 +9,11 @@
 // replayed records, and its windows would count them twice). This happens once per deployment, not
 // on every start: a runner restart or a second runner must resume, not reset again.
 import type { Redis } from "ioredis";
+import type { StartPosition } from "@sluice/db";
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { Plan, Stage } from "@sluice/shared";
 import { deleteMatching, watermarkKey } from "../services/redis-keys";
-
-export type StartPosition = "resume" | "earliest" | "latest";
 
 /** Redis keys of one deployment's reset: a lease while one process resets, a marker once done. */
 export const resetKeys = (deploymentId: string) => ({ done: `sluice:deployment:${deploymentId}:offsets-reset`, lease: `sluice:deployment:${deploymentId}:offsets-reset:lease` });

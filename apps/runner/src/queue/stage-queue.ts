@@ -16,16 +16,15 @@ import { decodeBatchPayload, encodeBatchPayload } from "./batch-payload";
 import { StageBatchV1 } from "./batch-payload";
 import { deleteMatching } from "../services/redis-keys";
 
+/** A stage's pool (see settings.ts for the values). */
 export type PoolSettings = {
-  /** Jobs this process runs at once for the stage. Default 2. */
+  /** Jobs this process runs at once for the stage. */
   concurrency: number;
-  /** Attempts per batch before its events are dead-lettered. Default 3. */
+  /** Attempts per batch before its events are dead-lettered. */
   attempts: number;
-  /** First retry delay, doubled each attempt. Default 500 ms. */
+  /** First retry delay, doubled each attempt. */
   backoffMs: number;
 };
-
-export const DEFAULT_POOL_SETTINGS: PoolSettings = { concurrency: 2, attempts: 3, backoffMs: 500 };
 
 /** BullMQ forbids ':' in queue names. */
 export const stageQueueName = (deploymentId: string, stageId: string) => `stage.${deploymentId}.${stageId}`;

@@ -9,7 +9,7 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
 import { hashToken, type PrismaClient } from "@sluice/db";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
-import { DEFAULT_EVENT_TIME_WINDOW, defaultPartitionKey, encodeDeadLetterHeaders, type EventRecord, type EventTimeWindow, normalizeIngestPayload } from "@sluice/shared";
+import { defaultPartitionKey, encodeDeadLetterHeaders, type EventRecord, type EventTimeWindow, normalizeIngestPayload } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import type { Plan } from "@sluice/shared";
@@ -33,8 +33,6 @@ export type IngestSettings = {
   eventTimeWindow: EventTimeWindow;
 };
 
-export const DEFAULT_INGEST_SETTINGS: IngestSettings = { ratePerKey: 2000, eventTimeWindow: DEFAULT_EVENT_TIME_WINDOW };
-
 type KeyRow = { id: string; hash: string; workspaceId: string; pipelineId: string | null; publishable: boolean; allowedOrigins: string[] };
 type IngestTarget = { workspaceId: string; pipelineId: string; entry: Plan["ingest"][number]; keyFor(topic: string, event: EventRecord): string | null };
 
@@ -54,11 +52,11 @@ export function createIngest(deps: {
   ready(): boolean;
   lagOf(topic: string): number;
   lagThreshold: number;
-  settings?: IngestSettings;
+  settings: IngestSettings;
   metrics: EngineMetrics;
   log: Logger;
 }): Ingest {
-  const settings = deps.settings ?? DEFAULT_INGEST_SETTINGS;
+  const { settings } = deps;
   // Keyed by the API key ids that running http-ingest nodes name (the only keys any endpoint
   // accepts), never by what clients send: a flood of made-up keys costs a hash each and no query,
   // and the map stays as small as the set of running endpoints. A key created later cannot be in

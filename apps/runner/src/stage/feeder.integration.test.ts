@@ -7,12 +7,13 @@ import { eventually, testLogger, testServices, uniqueName } from "../../test/ser
 import { QUEUE_PREFIX } from "../queue/prefix";
 import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "../observe/engine-metrics";
-import { createFeeder, DEFAULT_FEEDER_SETTINGS, type Feeder } from "./feeder";
+import { createFeeder, type Feeder } from "./feeder";
 import { createStagePool } from "./stage-pool";
-import { createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, type StagePool, type StageQueue } from "../queue/stage-queue";
+import { createStageQueue, type JobRegistry, type StagePool, type StageQueue } from "../queue/stage-queue";
 import { deleteMatching } from "../services/redis-keys";
 import type { StageRuntime } from "./stage-step";
 import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
+import { DEFAULT_ENGINE_SETTINGS } from "../settings";
 
 describe("feeder", () => {
   let kafka: Kafka;
@@ -59,9 +60,9 @@ describe("feeder", () => {
     const groupId = uniqueName("feeder-lost");
     const registry: JobRegistry = { waiters: new Map(), batches: new Map() };
     // No pool yet: the batch's job waits in Redis.
-    const queue: StageQueue = await createStageQueue(queueName, redis, DEFAULT_POOL_SETTINGS, testLogger, registry, { sweepMs: 200, outcomeWaitMs: 300 });
+    const queue: StageQueue = await createStageQueue(queueName, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, registry, { sweepMs: 200, outcomeWaitMs: 300 });
     closers.push(queue);
-    const feeder: Feeder = createFeeder({ kafka, groupId, topics: [inTopic], startFrom: "earliest", queue, settings: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 100, lingerMs: 50 }, log: testLogger });
+    const feeder: Feeder = createFeeder({ kafka, groupId, topics: [inTopic], startFrom: "earliest", queue, settings: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 100, lingerMs: 50 }, log: testLogger });
     // abort: a failed test must not wait for a batch no pool will ever run.
     closers.push({ close: () => feeder.abort() });
     await feeder.start();
@@ -94,7 +95,7 @@ describe("feeder", () => {
       metrics: engineMetrics(new Registry()),
       log: testLogger,
       connection: redis,
-      settings: DEFAULT_POOL_SETTINGS,
+      settings: DEFAULT_ENGINE_SETTINGS.pool,
       workerName: "feeder-test",
       registry,
     });

@@ -34,8 +34,6 @@ export type FeederSettings = {
   maxOutageMs: number;
 };
 
-export const DEFAULT_FEEDER_SETTINGS: FeederSettings = { maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 1, maxInFlightTotal: 32, maxOutageMs: 600_000 };
-
 type Record_ = StageBatchV1["records"][number];
 type InFlight = {
   last: bigint;

@@ -12,9 +12,10 @@ import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "../observe/engine-metrics";
 import { deleteMatching } from "../services/redis-keys";
 import { createStagePool } from "./stage-pool";
-import { createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry, originKey, type StagePool, type StageQueue } from "../queue/stage-queue";
+import { createStageQueue, type JobRegistry, originKey, type StagePool, type StageQueue } from "../queue/stage-queue";
 import type { StageRuntime } from "./stage-step";
 import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
+import { DEFAULT_ENGINE_SETTINGS } from "../settings";
 
 describe("stage queue and pool", () => {
   let kafka: Kafka;
@@ -56,11 +57,11 @@ describe("stage queue and pool", () => {
   it("runs a batch submitted by another process from its payload key and reports back over pub/sub", async () => {
     const feederSide: JobRegistry = { waiters: new Map(), batches: new Map() };
     const workerSide: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const queue = await createStageQueue(queueName, redis, { ...DEFAULT_POOL_SETTINGS, backoffMs: 50 }, testLogger, feederSide);
+    const queue = await createStageQueue(queueName, redis, { ...DEFAULT_ENGINE_SETTINGS.pool, backoffMs: 50 }, testLogger, feederSide);
     closers.push(queue);
     const metrics = engineMetrics(new Registry());
     closers.push(
-      createStagePool(queueName, runtime, { producer, redis, metrics, log: testLogger, connection: redis, settings: DEFAULT_POOL_SETTINGS, workerName: "pool-test", registry: workerSide }),
+      createStagePool(queueName, runtime, { producer, redis, metrics, log: testLogger, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "pool-test", registry: workerSide }),
     );
 
     await queue.run(batch(0, 3), "remote-1");
@@ -75,12 +76,12 @@ describe("stage queue and pool", () => {
 
   it("runs a batch of its own process from memory, with the same result", async () => {
     const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const queue = await createStageQueue(queueName, redis, DEFAULT_POOL_SETTINGS, testLogger, shared);
+    const queue = await createStageQueue(queueName, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, shared);
     closers.push(queue);
     const before = await written();
     // A queue of this registry only: the other test's worker (another "process") may still take the job.
     closers.push(
-      createStagePool(queueName, runtime, { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger, connection: redis, settings: DEFAULT_POOL_SETTINGS, workerName: "pool-test", registry: shared }),
+      createStagePool(queueName, runtime, { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "pool-test", registry: shared }),
     );
     await Promise.all([queue.run(batch(10, 2), "local-1"), queue.run(batch(12, 2), "local-2")]);
     expect(await written()).toBe(before + 4n);
@@ -93,7 +94,7 @@ describe("stage queue and pool", () => {
     // without persistence): the job was never run, so its offsets must not be committed.
     const lostQueue = uniqueName("stage.pool-lost");
     const registry: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const queue = await createStageQueue(lostQueue, redis, DEFAULT_POOL_SETTINGS, testLogger, registry, { sweepMs: 200, outcomeWaitMs: 300 });
+    const queue = await createStageQueue(lostQueue, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, registry, { sweepMs: 200, outcomeWaitMs: 300 });
     closers.push(queue);
     const outcome = queue.run(batch(20, 2), "lost-1").then(
       () => "completed",
@@ -119,12 +120,12 @@ describe("stage queue and pool", () => {
     return { name, job };
   }
   const poolOf = (name: string, registry: JobRegistry) =>
-    createStagePool(name, runtime, { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger, connection: redis, settings: DEFAULT_POOL_SETTINGS, workerName: "pool-test", registry });
+    createStagePool(name, runtime, { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "pool-test", registry });
 
   it("does not run a job whose submitter is gone, and fails it at once without retries", async () => {
     const { name, job } = await ownQueue("stage.pool-orphan");
     const deadSide: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const queue = await createStageQueue(name, redis, DEFAULT_POOL_SETTINGS, testLogger, deadSide);
+    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, deadSide);
     const outcome = queue.run(batch(40, 2), "orphan-1").catch((error: Error) => error.message);
     const origin = await eventually(async () => ((await job("orphan-1")).data as { r: string }).r);
     expect(await redis.exists(originKey(origin))).toBe(1);
@@ -150,7 +151,7 @@ describe("stage queue and pool", () => {
     const { name, job } = await ownQueue("stage.pool-hiccup");
     const feederSide: JobRegistry = { waiters: new Map(), batches: new Map() };
     // The key is refreshed every 2 s: deleted right after being set, it stays away long enough for the worker below.
-    const queue = await createStageQueue(name, redis, DEFAULT_POOL_SETTINGS, testLogger, feederSide, { originRefreshMs: 2000 });
+    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, feederSide, { originRefreshMs: 2000 });
     closers.push(queue);
     const outcome = queue.run(batch(50, 2), "hiccup-1").then(
       () => "completed",
@@ -173,7 +174,7 @@ describe("stage queue and pool", () => {
     const { name, job } = await ownQueue("stage.pool-own");
     const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
     // No refresh during the test: the deleted key stays deleted.
-    const queue = await createStageQueue(name, redis, DEFAULT_POOL_SETTINGS, testLogger, shared, { originRefreshMs: 60_000 });
+    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, shared, { originRefreshMs: 60_000 });
     closers.push(queue);
     const before = await written();
     const done = queue.run(batch(60, 2), "own-1");

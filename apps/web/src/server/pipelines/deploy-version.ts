@@ -1,12 +1,17 @@
 // No "server-only" marker: `npm start`'s demo seed deploys through this same function (scripts/lib/seed.ts).
-import type { PrismaClient } from "@sluice/db";
+import { type PrismaClient, StartPosition } from "@sluice/db";
+import { z } from "zod";
 import { compilePlan, parsePipelineSettings, PipelineGraph, topicOverrides, validateGraph } from "@sluice/shared";
 import type { AuditDb } from "../audit";
 import { validationContext } from "./graph-workspace";
 import { PipelineRefusal } from "./pipeline-refusal";
 
-/** resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first. */
-export type StartFrom = "resume" | "earliest" | "latest";
+/**
+ * resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first.
+ * The database enum (prisma/schema.prisma StartPosition) is the one declaration; the runner reads it too.
+ */
+export const StartFrom = z.enum(StartPosition);
+export type StartFrom = z.infer<typeof StartFrom>;
 
 /** Writes the audit row of a change inside the transaction that makes it (a procedure's `ctx.audit`). */
 export type AuditWrite = (entry: { action: string; resourceType: string; resourceId: string; summary: Record<string, unknown> }, db: AuditDb) => Promise<unknown>;

@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { StartFrom } from "../pipelines/deploy-version";
 import { PipelineDocument, PipelineGraph, PipelineSettings } from "@sluice/shared";
 
 /**
@@ -21,7 +22,6 @@ export type PublicRoute = {
 
 const Draft = z.object({ graph: PipelineGraph, baseRevision: z.number().int().min(0) });
 const Publish = z.object({ message: z.string().max(500).default(""), baseRevision: z.number().int().min(0) });
-const StartFrom = z.enum(["resume", "earliest", "latest"]);
 const Deploy = z.object({ versionId: z.string(), startFrom: StartFrom.optional(), /** Older name of startFrom. */ startPosition: StartFrom.optional() });
 
 const obj = (b: unknown) => (typeof b === "object" && b !== null ? (b as Record<string, unknown>) : {});

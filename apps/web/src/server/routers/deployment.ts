@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { planAcls, rpkAclCommand, workspacePrincipal } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
-import { deploymentStatusSelect as statusSelect, deployVersion, settleNeverStarted } from "../pipelines/deploy-version";
+import { deploymentStatusSelect as statusSelect, deployVersion, settleNeverStarted, StartFrom } from "../pipelines/deploy-version";
 import { observedPipeline } from "../pipelines/observed";
 import { refusalsAsTrpc } from "../pipelines/pipeline-refusal";
 import { redis } from "../redis";
@@ -13,7 +13,6 @@ export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
 const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
 /** resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first. */
-const StartFrom = z.enum(["resume", "earliest", "latest"]);
 
 export const deploymentRouter = router({
   status: scopedProcedure("deployment:read")
