@@ -1,5 +1,5 @@
 // `npm test`: the whole suite against real services, in the order that fails fastest:
-// typecheck, lint, unit, integration (Postgres/Redis/Kafka), browser (Chromium against the built app).
+// typecheck, lint (eslint and the import rules), unit, integration (Postgres/Redis/Kafka), browser (Chromium against the built app).
 // Ends with one summary line `sluice: N passed, N failed`. Stops whatever it started.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -77,7 +77,12 @@ async function main() {
     }
     return { passed: failed === 0 ? 1 : 0, failed, skipped: 0 };
   });
-  await step("lint", () => check(bin("eslint"), ["--max-warnings=0", "."]));
+  await step("lint", async () => {
+    const eslint = await check(bin("eslint"), ["--max-warnings=0", "."]);
+    // Import rules: no cycles, the runner's layers import downward, web client code never imports server code (.dependency-cruiser.mjs).
+    const imports = await check(node22, [bin("depcruise"), "--config", ".dependency-cruiser.mjs", "apps", "packages"]);
+    return { passed: eslint.passed + imports.passed, failed: eslint.failed + imports.failed, skipped: 0 };
+  });
   await step("unit", () => vitest("unit", env));
 
   const needServices = want("integration") || want("e2e");
