@@ -14,6 +14,7 @@ import { DEFAULT_TOPIC_SETTINGS, type TopicSettings } from "@sluice/shared";
 import { DEFAULT_POOL_SETTINGS, type PoolSettings } from "./pool";
 import { createReconciler, type Reconciler } from "./reconciler";
 import { loadConnection } from "./kafka-connections";
+import { loadRegistry } from "./schema-registries";
 import { type AlertEvaluator, startAlertEvaluator } from "../monitoring/alerts";
 import { type SnapshotPublisher, startSnapshotPublisher } from "../monitoring/snapshot-publisher";
 
@@ -120,6 +121,7 @@ export function createEngine(options: {
     secret,
     secretName,
     connection: (workspaceId, connectionId) => loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
+    schemaRegistry: (workspaceId, registryId) => loadRegistry(options.prisma, options.secretKey, workspaceId, registryId),
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
   const ingest = createIngest({

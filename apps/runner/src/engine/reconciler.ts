@@ -3,6 +3,7 @@
 // before starts, so a redeploy drains the old version's stages (committing what they finished)
 // before the new version joins the same consumer groups: each offset is processed by exactly one of
 // them. Every runner process runs every deployment; Kafka's group protocol splits the partitions.
+import type { RegistryClient } from "@sluice/schema-registry";
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
@@ -44,6 +45,8 @@ export type ReconcilerOptions = {
   secret(workspaceId: string, secretId: string): Promise<string>;
   secretName(workspaceId: string, secretId: string): Promise<string>;
   connection(workspaceId: string, connectionId: string): Promise<ConnectionOptions>;
+  /** A schema registry of the workspace (registry value formats); throws when it is not the workspace's. */
+  schemaRegistry?(workspaceId: string, registryId: string): Promise<RegistryClient>;
 };
 
 export type Reconciler = {

@@ -30,6 +30,7 @@ import { tapOutputs } from "../monitoring/tap";
 import { runRedisScript } from "../services/redis";
 import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
+import { UndecodableValue, type ValueDecoder } from "./schema-registries";
 import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
 import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
@@ -51,6 +52,8 @@ export type StageRuntime = {
   topicKey: Map<string, (event: EventRecord) => string>;
   /** Topics a stateful stage reads: records written to them carry a fence number (FENCE_HEADER). */
   fencedTopics?: ReadonlySet<string>;
+  /** A kafka-source head whose values are not JSON: how to read them (schema-registries.ts). */
+  decoder?: ValueDecoder;
 };
 
 export type StepDeps = {
@@ -278,10 +281,23 @@ export async function runStageBatch(
       if (Number.isFinite(n)) seen[stream] = n;
     }
     let value: JsonValue | undefined;
-    try {
-      value = JSON.parse(record.v) as JsonValue;
-    } catch {
-      value = undefined;
+    if (runtime.decoder) {
+      try {
+        value = (await runtime.decoder.decode(record.v)) as JsonValue;
+      } catch (e) {
+        // Unreadable records go to the error port; a registry that cannot be reached fails the batch (retried).
+        if (!(e instanceof UndecodableValue)) throw e;
+        const event: EventRecord = { raw: record.v.slice(0, 100_000) };
+        origin.set(event, { offset: record.o, key: record.k, exact: true });
+        undecodable.push({ event, error: { code: e.code, message: e.message } });
+        continue;
+      }
+    } else {
+      try {
+        value = JSON.parse(record.v) as JsonValue;
+      } catch {
+        value = undefined;
+      }
     }
     if (value === undefined || !isJsonObject(value)) {
       const event: EventRecord = { raw: record.v.slice(0, 100_000) };
