@@ -4,8 +4,9 @@
 // cannot read go to the source's error port with a clear code; a sink writes Avro that the
 // registry's schema reads back.
 import avro from "avsc";
+import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRegistryClient, joinWireFormat, type RegistryClient } from "@sluice/schema-registry";
+import { createRegistryClient, joinWireFormat, type RegistryClient, writeMessageIndexes } from "@sluice/schema-registry";
 import { decodeDeadLetterHeaders, valueSubject } from "@sluice/shared";
 import { createPipeline, createWorld, deploy, ownTopic, readAll, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
@@ -121,5 +122,43 @@ describe("schema registry formats", () => {
     const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.out.dlq`, 1);
     const headers = decodeDeadLetterHeaders(Object.fromEntries(Object.entries(dead[0]!.headers).map(([k, v]) => [k, String(v)])));
     expect(headers.success && headers.data.errorCode).toBe("registry.encode-failed");
+  });
+
+  it("decodes Protobuf (second message, by its index) and JSON Schema records, and text as { value }", async () => {
+    const proto = `syntax = "proto3";\npackage shop;\nmessage Order { string id = 1; }\nmessage Refund { string order_id = 1; int64 cents = 2; }`;
+    const { root } = protobuf.parse(proto, { keepCase: true });
+    const Refund = root.lookupType("shop.Refund");
+    const cases = [
+      {
+        format: "protobuf",
+        schemaType: "PROTOBUF" as const,
+        schema: proto,
+        value: (id: number) => joinWireFormat(id, Buffer.concat([writeMessageIndexes([1]), Buffer.from(Refund.encode(Refund.fromObject({ order_id: "o-9", cents: "1250" })).finish())])),
+        expected: { order_id: "o-9", cents: "1250" },
+      },
+      {
+        format: "json-schema",
+        schemaType: "JSON" as const,
+        schema: JSON.stringify({ type: "object", properties: { id: { type: "string" } } }),
+        value: (id: number) => joinWireFormat(id, Buffer.from('{"id":"j-1","n":2}')),
+        expected: { id: "j-1", n: 2 },
+      },
+      { format: "string", value: () => Buffer.from("plain text ü"), expected: { value: "plain text ü" } },
+    ];
+    for (const c of cases) {
+      const name = uniqueName(`in-${c.format}`);
+      const outName = uniqueName(`out-${c.format}`);
+      await world.kafka.admin.createTopics([{ topic: ownTopic(world, name), partitions: 1 }, { topic: ownTopic(world, outName), partitions: 1 }]);
+      const id = c.schemaType ? await registry.register(valueSubject(ownTopic(world, name)), c.schemaType, c.schema!) : 0;
+      const producer = world.kafka.producer({ name: `${c.format}-test` });
+      await producer.send([{ topic: ownTopic(world, name), key: null, value: c.value(id) }]);
+      await producer.close();
+      const pipeline = await createPipeline(world, `${c.format} in`);
+      const source = { topic: name, startPosition: "earliest", valueFormat: c.format, ...(c.schemaType ? { registryId } : {}) };
+      const { deploymentId } = await deploy(world, pipeline.id, graph([{ id: "src", type: "kafka-source", config: source }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["src", "out"]]));
+      await waitRunning(world, deploymentId);
+      const out = await readAll(world, ownTopic(world, outName), 1);
+      expect(JSON.parse(out[0]!.value!.toString()), c.format).toEqual(c.expected);
+    }
   });
 });
