@@ -131,6 +131,14 @@ function readStoredState(text: string | null): StoredState {
   return { core: parsed ?? undefined, seen: {} };
 }
 
+/** Outbox JSON: a binary message value (kafka-sink's Avro) was written as Buffer's JSON form; read it back as bytes. */
+export function reviveBinaryValue(key: string, value: unknown): unknown {
+  if (key === "value" && typeof value === "object" && value !== null && (value as { type?: unknown }).type === "Buffer" && Array.isArray((value as { data?: unknown }).data)) {
+    return Buffer.from((value as { data: number[] }).data);
+  }
+  return value;
+}
+
 const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
 
 /** 32-bit FNV-1a, base 36: a short stable name for a topic in fence numbers. */
@@ -251,7 +259,7 @@ export async function runStageBatch(
     if (outbox) {
       // "<id>\n<the messages as JSON>"
       const newline = outbox.indexOf("\n");
-      await sendOutbox(JSON.parse(outbox.slice(newline + 1)) as OutgoingMessage[], outbox.slice(0, newline));
+      await sendOutbox(JSON.parse(outbox.slice(newline + 1), reviveBinaryValue) as OutgoingMessage[], outbox.slice(0, newline));
       deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
     }
   }
