@@ -8,7 +8,7 @@ import { recreateDatabase } from "./lib/database";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
 import { bin, node22, run, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
-import { ensureServices, type Services } from "./lib/services";
+import { defaultSchemaRegistryUrl, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
 import { buildSdk } from "../packages/sdk/build";
 
@@ -58,7 +58,7 @@ async function vitest(project: string, env: NodeJS.ProcessEnv) {
 
 async function main() {
   mkdirSync(out, { recursive: true });
-  const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" });
+  const urls = { ...serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" }), schemaRegistryUrl: defaultSchemaRegistryUrl() };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...localSecrets(),
@@ -66,12 +66,13 @@ async function main() {
     DATABASE_URL: urls.databaseUrl,
     REDIS_URL: urls.redisUrl,
     KAFKA_BROKERS: urls.kafkaBrokers,
+    SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
     NEXT_TELEMETRY_DISABLED: "1",
   };
 
   await step("typecheck", async () => {
     let failed = 0;
-    for (const p of ["packages/shared", "packages/db", "packages/kafka", "packages/sdk", "apps/runner", "apps/web", "scripts"]) {
+    for (const p of ["packages/shared", "packages/db", "packages/kafka", "packages/schema-registry", "packages/sdk", "apps/runner", "apps/web", "scripts"]) {
       const code = await run(bin("tsc"), ["-p", p, "--noEmit"]);
       if (code !== 0) failed++;
     }

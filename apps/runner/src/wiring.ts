@@ -13,6 +13,7 @@ import { engineMetrics } from "./observe/engine-metrics";
 import { type LagMonitor, startLagMonitor } from "./observe/lag-monitor";
 import { createReconciler, type Reconciler } from "./control/reconciler";
 import { loadConnection } from "./control/kafka-connections";
+import { loadRegistry } from "./stage/schema-registries";
 import { type RuntimeDeps, startDeployment } from "./control/deployment-runtime";
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "./settings";
 import { type AlertEvaluator, startAlertEvaluator } from "./observe/alerts";
@@ -72,6 +73,7 @@ export function createEngine(options: {
     secret,
     secretName,
     connection: (workspaceId, connectionId) => loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
+    schemaRegistry: (workspaceId, registryId) => loadRegistry(options.prisma, options.secretKey, workspaceId, registryId),
   };
   const reconciler = createReconciler({
     prisma: options.prisma,

@@ -31,6 +31,7 @@ export * from "./json-schema/validate-json-schema";
 
 // Workspace resources
 export * from "./connections/kafka-connection";
+export * from "./connections/schema-registry";
 
 // Node types
 export * from "./nodes/port";

@@ -11,6 +11,8 @@ import type { ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "../stage/feeder";
 import { createNodeHealth, type NodeHealth, type NodeStatus } from "../observe/node-health";
 import { observeNode } from "../stage/observed-node";
+import type { RegistryClient } from "@sluice/schema-registry";
+import { valueDecoder } from "../stage/schema-registries";
 import { planNodeIds, type Plan } from "@sluice/shared";
 import { createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
 import { createStagePool } from "../stage/stage-pool";
@@ -49,6 +51,8 @@ export type RuntimeDeps = {
   secretName(workspaceId: string, secretId: string): Promise<string>;
   /** A Kafka connection of the workspace (kafka-source / kafka-sink through it); throws when it is not the workspace's. */
   connection(workspaceId: string, connectionId: string): Promise<ConnectionOptions>;
+  /** A schema registry of the workspace (registry value formats); throws when it is not the workspace's. */
+  schemaRegistry?(workspaceId: string, registryId: string): Promise<RegistryClient>;
 };
 
 export type DeploymentRuntime = {
@@ -76,6 +80,17 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
       clusters.set(connectionId, kafka);
     }
     return kafka;
+  };
+  // One client per schema registry this deployment uses (schemas and codecs cached by id within it).
+  const registries = new Map<string, Promise<RegistryClient>>();
+  const registryFor = (registryId: string) => {
+    let client = registries.get(registryId);
+    if (!client) {
+      if (!deps.schemaRegistry) return Promise.reject(new Error("this runner has no schema registry access"));
+      client = deps.schemaRegistry(spec.workspaceId, registryId);
+      registries.set(registryId, client);
+    }
+    return client;
   };
   const closeClusters = () => Promise.allSettled([...clusters.values()].map(async (kafka) => (await kafka).close()));
   const connected = new Map<string, Kafka>();
@@ -124,16 +139,21 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
           secret: (id) => deps.secret(spec.workspaceId, id),
           secretName: (id) => deps.secretName(spec.workspaceId, id),
           kafka: kafkaFor,
+          registry: registryFor,
         });
         runtimes.set(node.id, observeNode(node.id, runtime, health));
         closers.runtimes.push(runtime);
       }
+      // A kafka-source heads its stage: values in another format than JSON are decoded by its decoder.
+      const head = stage.nodes[0];
+      const sourceConfig = head?.type === "kafka-source" ? (head.config as NodeConfig<"kafka-source">) : undefined;
+      const decoder = sourceConfig ? valueDecoder(sourceConfig.valueFormat, sourceConfig.registryId ? await registryFor(sourceConfig.registryId) : undefined) : undefined;
       const name = stageQueueName(spec.deploymentId, stage.id);
       const concurrency = stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency;
       const queue = await createStageQueue(name, deps.redis, deps.pool, log);
       closers.queues.push(queue);
       closers.pools.push(
-        createStagePool(name, { plan, stage, runtimes, topicKey, fencedTopics }, {
+        createStagePool(name, { plan, stage, runtimes, topicKey, fencedTopics, ...(decoder ? { decoder } : {}) }, {
           producer: deps.producer,
           redis: deps.redis,
           metrics: deps.metrics,
@@ -150,6 +170,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         topics: stage.inputTopics,
         startFrom,
         queue,
+        ...(decoder?.binary ? { binaryValues: true } : {}),
         // Stateful stages keep one batch per partition in flight so state is applied in offset order.
         settings: stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings,
         ...(stage.stateful ? { tickMs: deps.tickMs } : {}),

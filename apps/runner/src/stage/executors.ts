@@ -4,6 +4,7 @@
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { Kafka, OutgoingMessage } from "@sluice/kafka";
+import { type RegistryClient, WireFormatError } from "@sluice/schema-registry";
 import {
   type BatchSource,
   type CoreContext,
@@ -21,6 +22,7 @@ import {
   postgresWriteStatement,
   type StatefulCore,
   type TransformTypeId,
+  valueSubject,
   webhookSignature,
 } from "@sluice/shared";
 import type { Logger } from "../log";
@@ -37,6 +39,8 @@ export type ExecutorContext = {
   secretName?(secretId: string): Promise<string>;
   /** A client for one of the workspace's Kafka connections (one per deployment, closed with it); throws when it is missing. */
   kafka(connectionId: string): Promise<Kafka>;
+  /** A client for one of the workspace's schema registries (kafka-sink's Avro); throws when it is missing. */
+  registry?(registryId: string): Promise<RegistryClient>;
   log: Logger;
 };
 
@@ -107,20 +111,47 @@ export const executors: { [K in NodeTypeId]: Executor<K> } = {
     // On Sluice's cluster the messages go out with the batch; through a connection, with a producer of
     // that cluster, acknowledged before write() returns (so still before the offsets are committed).
     const producer = config.connectionId ? (await ctx.kafka(config.connectionId)).producer({ name: `sink-${ctx.nodeId}` }) : undefined;
+    const avro = config.valueFormat === "avro" ? await sinkAvro(config, ctx) : undefined;
     return {
       kind: "sink",
       async write(batch, c) {
         const result = keys(batch, c);
         const out = result.outputs["out"] ?? [];
-        const produce = out.map((event, i) => ({ topic: config.topic, key: result.keys?.["out"]?.[i] ?? null, value: JSON.stringify(event) }));
-        if (!producer) return { errors: result.errors, produce };
+        const errors = [...result.errors];
+        const produce: OutgoingMessage[] = [];
+        for (const [i, event] of out.entries()) {
+          const key = result.keys?.["out"]?.[i] ?? null;
+          if (!avro) {
+            produce.push({ topic: config.topic, key, value: JSON.stringify(event) });
+            continue;
+          }
+          try {
+            produce.push({ topic: config.topic, key, value: await avro.registry.encode(avro.schemaId, event) });
+          } catch (e) {
+            if (!(e instanceof WireFormatError)) throw e;
+            errors.push({ event, error: { code: e.code, message: e.message } });
+          }
+        }
+        if (!producer) return { errors, produce };
         if (produce.length > 0) await producer.send(produce);
-        return { errors: result.errors };
+        return { errors };
       },
       ...(producer ? { close: () => producer.close() } : {}),
     };
   },
 };
+
+/**
+ * kafka-sink's Avro: the schema publish checked against the subject's compatibility mode (and
+ * recorded in the version), registered again here (the registry answers the existing id).
+ */
+async function sinkAvro(config: NodeConfig<"kafka-sink">, ctx: ExecutorContext): Promise<{ registry: RegistryClient; schemaId: number }> {
+  if (!config.registryId || !ctx.registry) throw new Error("kafka-sink: the avro format needs a schema registry");
+  if (!config.avroSchema) throw new Error("kafka-sink: the version has no Avro schema (publish it again)");
+  const registry = await ctx.registry(config.registryId);
+  const schemaId = await registry.register(valueSubject(config.topic), "AVRO", config.avroSchema);
+  return { registry, schemaId };
+}
 
 /** The executor for a node, typed by its type id. */
 export function createNodeRuntime<K extends NodeTypeId>(type: K, config: NodeConfig<K>, ctx: ExecutorContext): Promise<NodeRuntime> {

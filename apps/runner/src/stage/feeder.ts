@@ -93,6 +93,8 @@ export function createFeeder(options: {
   topics: string[];
   startFrom: "earliest" | "latest";
   queue: StageQueue;
+  /** Values are binary (a schema registry's wire format): they travel base64-encoded. */
+  binaryValues?: boolean;
   settings: FeederSettings;
   /**
    * Stateful stages: how often an idle partition gets an empty batch, so its windows fire when the
@@ -102,6 +104,7 @@ export function createFeeder(options: {
   log: Logger;
 }): Feeder {
   const { settings, queue } = options;
+  const binary = options.binaryValues === true;
   const log = options.log.child({ groupId: options.groupId });
   const newConsumer = (): KafkaConsumer =>
     options.kafka.consumer({
@@ -272,7 +275,7 @@ export function createFeeder(options: {
         // Diagnostics: within one ownership a partition's offsets arrive without gaps (no transactions here).
         if (p.next !== undefined && m.offset !== p.next) log.debug({ topic: m.topic, partition: m.partition, expected: p.next.toString(), got: m.offset.toString() }, "offset jump in delivery");
         p.next = m.offset + 1n;
-        const value = m.value?.toString() ?? "";
+        const value = m.value?.toString(binary ? "base64" : "utf8") ?? "";
         if (p.pending.length === 0) p.pendingTs = Number(m.timestamp);
         const record: Record_ = { o: m.offset.toString(), k: m.key?.toString() ?? null, v: value };
         for (const _ in m.headers) {

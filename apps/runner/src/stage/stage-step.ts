@@ -31,6 +31,7 @@ import { runRedisScript } from "../services/redis";
 import { watermarkKey } from "../services/redis-keys";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import type { NodeRuntime } from "./executors";
+import { UndecodableValue, type ValueDecoder } from "./schema-registries";
 import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
 import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
@@ -44,6 +45,8 @@ export type StageRuntime = {
   topicKey: Map<string, (event: EventRecord) => string>;
   /** Topics a stateful stage reads: records written to them carry a fence number (FENCE_HEADER). */
   fencedTopics?: ReadonlySet<string>;
+  /** A kafka-source head whose values are not JSON: how to read them (schema-registries.ts). */
+  decoder?: ValueDecoder;
 };
 
 export type StepDeps = {
@@ -118,6 +121,14 @@ function readStoredState(text: string | null): StoredState {
   }
   // Written before fences existed: the bare snapshot.
   return { core: parsed ?? undefined, seen: {} };
+}
+
+/** Outbox JSON: a binary message value (kafka-sink's Avro) was written as Buffer's JSON form; read it back as bytes. */
+export function reviveBinaryValue(key: string, value: unknown): unknown {
+  if (key === "value" && typeof value === "object" && value !== null && (value as { type?: unknown }).type === "Buffer" && Array.isArray((value as { data?: unknown }).data)) {
+    return Buffer.from((value as { data: number[] }).data);
+  }
+  return value;
 }
 
 const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
@@ -230,7 +241,7 @@ export async function runStageBatch(
     if (outbox) {
       // "<id>\n<the messages as JSON>"
       const newline = outbox.indexOf("\n");
-      await sendOutbox(JSON.parse(outbox.slice(newline + 1)) as OutgoingMessage[], outbox.slice(0, newline));
+      await sendOutbox(JSON.parse(outbox.slice(newline + 1), reviveBinaryValue) as OutgoingMessage[], outbox.slice(0, newline));
       deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
     }
   }
@@ -260,10 +271,23 @@ export async function runStageBatch(
       if (Number.isFinite(n)) seen[stream] = n;
     }
     let value: JsonValue | undefined;
-    try {
-      value = JSON.parse(record.v) as JsonValue;
-    } catch {
-      value = undefined;
+    if (runtime.decoder) {
+      try {
+        value = (await runtime.decoder.decode(record.v)) as JsonValue;
+      } catch (e) {
+        // Unreadable records go to the error port; a registry that cannot be reached fails the batch (retried).
+        if (!(e instanceof UndecodableValue)) throw e;
+        const event: EventRecord = { raw: record.v.slice(0, 100_000) };
+        origin.set(event, { offset: record.o, key: record.k, exact: true });
+        undecodable.push({ event, error: { code: e.code, message: e.message } });
+        continue;
+      }
+    } else {
+      try {
+        value = JSON.parse(record.v) as JsonValue;
+      } catch {
+        value = undefined;
+      }
     }
     if (value === undefined || !isJsonObject(value)) {
       const event: EventRecord = { raw: record.v.slice(0, 100_000) };

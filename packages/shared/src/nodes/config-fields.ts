@@ -21,6 +21,10 @@ export function kafkaConnectionRef(meta: Omit<FieldUi, "widget">) {
   return z.string().min(1).max(64).meta(ui({ ...meta, widget: "kafka-connection" }));
 }
 
+export function schemaRegistryRef(meta: Omit<FieldUi, "widget">) {
+  return z.string().min(1).max(64).meta(ui({ ...meta, widget: "schema-registry" }));
+}
+
 export function fieldPath(meta: Omit<FieldUi, "widget">) {
   return FieldPath.meta(ui({ ...meta, widget: "field-path" }));
 }

@@ -212,6 +212,8 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
       return <SecretControl ctx={ctx} path={path} id={id} value={stringValue} secretKind={schema.secretKind} describedBy={describedBy} />;
     case "kafka-connection":
       return <KafkaConnectionControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
+    case "schema-registry":
+      return <SchemaRegistryControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
     case "api-key":
       return <ApiKeyControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
     case "json-schema":
@@ -251,6 +253,27 @@ function KafkaConnectionControl({ ctx, path, id, value, describedBy }: { ctx: Fo
         </option>
       ))}
     </select>
+  );
+}
+
+/** A schema registry of the workspace; every member may list them. */
+function SchemaRegistryControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; describedBy?: string }) {
+  const trpc = useTRPC();
+  const registries = useQuery(trpc.schemaRegistry.list.queryOptions({ workspaceId: ctx.workspaceId }));
+  const list = registries.data ?? [];
+  return (
+    <>
+      <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+        <option value="">Choose a schema registry…</option>
+        {value && registries.data && !list.some((r) => r.id === value) && <option value={value}>{value} (not found)</option>}
+        {list.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+      {registries.data && list.length === 0 && <p className="mt-1 text-xs text-slate-500">No schema registries yet: an admin adds one under Settings → Schema registries.</p>}
+    </>
   );
 }
 

@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { diffGraphs, type PipelineGraph } from "@sluice/shared";
 import type { PrismaClient } from "@sluice/db";
+import { env } from "../env";
 import { router, scopedProcedure } from "../trpc/init";
 import { refusalsAsTrpc } from "../pipelines/pipeline-refusal";
 import { publishDraft } from "../pipelines/publish-draft";
@@ -50,7 +51,7 @@ export const versionRouter = router({
     .input(z.object({ pipelineId: z.string().min(1).max(64), message: z.string().trim().max(500).default(""), baseRevision: z.number().int().min(0) }))
     .mutation(async ({ ctx, input }) => {
       return refusalsAsTrpc(() =>
-        publishDraft(ctx.prisma, { workspaceId: ctx.workspace.id, pipelineId: input.pipelineId, baseRevision: input.baseRevision, message: input.message, userId: ctx.user.id, audit: ctx.audit }),
+        publishDraft(ctx.prisma, { workspaceId: ctx.workspace.id, pipelineId: input.pipelineId, baseRevision: input.baseRevision, message: input.message, userId: ctx.user.id, audit: ctx.audit, secretKey: env().SLUICE_SECRET_KEY }),
       );
     }),
 

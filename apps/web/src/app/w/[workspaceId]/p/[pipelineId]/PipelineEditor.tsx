@@ -144,10 +144,12 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId }));
   const slug = workspace.data?.slug;
   const connectionIds = useMemo(() => connections.data?.map((c) => c.id), [connections.data]);
+  const registries = useQuery(trpc.schemaRegistry.list.queryOptions({ workspaceId }));
+  const registryIds = useMemo(() => registries.data?.map((r) => r.id), [registries.data]);
   const credentials = useKnownCredentials(workspaceId, scopes);
   const problems = useMemo(
-    () => validateGraph(graph, { ...(slug ? { slug } : {}), ...(connectionIds ? { connectionIds } : {}), ...(credentials ? { credentials } : {}) }),
-    [graph, slug, connectionIds, credentials],
+    () => validateGraph(graph, { ...(slug ? { slug } : {}), ...(connectionIds ? { connectionIds } : {}), ...(registryIds ? { registryIds } : {}), ...(credentials ? { credentials } : {}) }),
+    [graph, slug, connectionIds, registryIds, credentials],
   );
   const shownProblems = useMemo(() => (overlay ? [] : problems), [overlay, problems]);
   const problemIndex = useMemo(() => indexProblems(shownProblems), [shownProblems]);
