@@ -2,20 +2,14 @@
 // own. Looked up by id *and* workspace, so a plan cannot borrow another workspace's connection.
 import { openSecret, type PrismaClient } from "@sluice/db";
 import type { KafkaOptions } from "@sluice/kafka";
-import { KafkaConnectionConfig, KafkaCredentials } from "@sluice/shared";
+import { KafkaConnectionConfig, KafkaCredentials, kafkaClientSettings } from "@sluice/shared";
 
 /** createKafka's options that come from the connection (client id and logger come from the runner). */
 export type ConnectionOptions = Pick<KafkaOptions, "brokers" | "tls" | "sasl">;
 
 /** A connection's stored config and opened credentials as client options. */
 export function connectionOptions(config: KafkaConnectionConfig, credentials: KafkaCredentials | undefined): ConnectionOptions {
-  const { security } = config;
-  const tls = security.protocol === "ssl" || security.protocol === "sasl_ssl" ? { tls: {} } : {};
-  if (security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl") {
-    if (!credentials) throw new Error("the Kafka connection has no credentials");
-    return { brokers: config.bootstrapServers, ...tls, sasl: { mechanism: security.mechanism, ...credentials } };
-  }
-  return { brokers: config.bootstrapServers, ...tls };
+  return kafkaClientSettings(config, credentials);
 }
 
 export async function loadConnection(prisma: PrismaClient, secretKey: string | undefined, workspaceId: string, connectionId: string): Promise<ConnectionOptions> {
