@@ -9,7 +9,7 @@ import { QUEUE_PREFIX } from "../queue";
 import { tapOutputs } from "../monitoring/tap";
 import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
-import type { ConnectionOptions } from "./kafka-connections";
+import { preflightConnection, type ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
 import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
 import { planNodeIds, type Plan } from "@sluice/shared";
@@ -72,7 +72,11 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const kafkaFor = (connectionId: string) => {
     let kafka = clusters.get(connectionId);
     if (!kafka) {
-      kafka = deps.connection(spec.workspaceId, connectionId).then((options) => createKafka({ ...options, clientId: `${deps.runnerId}-${connectionId}`, log }));
+      const users = plan.stages.flatMap((s) => s.nodes.filter((n) => (n.config as { connectionId?: string }).connectionId === connectionId).map((n) => n.id));
+      kafka = deps.connection(spec.workspaceId, connectionId).then(async (options) => {
+        await preflightConnection(options, `${deps.runnerId}-${connectionId}-check`, users);
+        return createKafka({ ...options, clientId: `${deps.runnerId}-${connectionId}`, log });
+      });
       clusters.set(connectionId, kafka);
     }
     return kafka;

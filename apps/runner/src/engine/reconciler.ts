@@ -13,7 +13,7 @@ import type { FeederSettings } from "./feeder";
 import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
 import type { StartPosition } from "./start-position";
 import { compilePlan, foreignTopics, type Plan, type PlanResult, planNodeIds, topicOverrides, type TopicSettings } from "@sluice/shared";
-import type { ConnectionOptions } from "./kafka-connections";
+import { NodeStartError, type ConnectionOptions } from "./kafka-connections";
 import type { PoolSettings } from "./pool";
 import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
 
@@ -72,6 +72,9 @@ function ownPlan(planned: PlanResult): PlanResult {
   return foreign.length > 0 ? { ok: false, reason: `plan names topics outside its workspace: ${foreign.slice(0, 5).join(", ")}` } : planned;
 }
 
+/** The longest wait between start attempts of a deployment whose Kafka connection refuses it. */
+const CONNECTION_RETRY_MAX_MS = 60_000;
+
 const allNodes = (plan: Plan, state: "starting" | "stopped") => Object.fromEntries(planNodeIds(plan).map((id) => [id, { state }]));
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
@@ -80,6 +83,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const handover = new Map<string, DeploymentRuntime>();
   /** Deployments whose graph cannot be planned: not retried until their row changes. */
   const unplannable = new Map<string, Date>();
+  /** Deployments whose Kafka connection refused them: retried with exponential backoff, not every pass. */
+  const backoff = new Map<string, { failures: number; retryAt: number }>();
   let timer: NodeJS.Timeout | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -101,6 +106,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       orderBy: { createdAt: "asc" },
     });
     const wanted = new Map(desired.map((d) => [d.id, d]));
+    for (const id of backoff.keys()) if (!wanted.has(id)) backoff.delete(id);
 
     // 1. Stop what is no longer wanted, and wait: the new version must not start before the old drained.
     const stopping = [...runtimes.values()].filter((r) => !wanted.has(r.spec.deploymentId));
@@ -125,6 +131,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       if (stopped) return;
       if (runtimes.has(row.id)) continue;
       if (unplannable.get(row.id)?.getTime() === row.updatedAt.getTime()) continue;
+      if ((backoff.get(row.id)?.retryAt ?? 0) > Date.now()) continue;
       // Another row of the same pipeline still running here (a redeploy seen half-way): skip this pass.
       if ([...runtimes.values()].some((r) => r.spec.pipelineId === row.pipelineId)) continue;
       const settings = parsePipelineSettings(row.settings);
@@ -157,12 +164,23 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         options,
       );
       runtimes.set(row.id, runtime);
+      backoff.delete(row.id);
       handover.delete(row.pipelineId);
       const nodeStatus = runtime.nodeStatus;
       written.set(row.id, JSON.stringify(nodeStatus));
       await setStatus(row.id, { status: "running", statusReason: null, startedAt: new Date(), stoppedAt: null, nodeStatus });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof NodeStartError) {
+        // The nodes fail with the reason, as a failing sink does; the retry waits longer each time.
+        const failures = (backoff.get(row.id)?.failures ?? 0) + 1;
+        const delay = Math.min((options.intervalMs ?? 5000) * 2 ** (failures - 1), CONNECTION_RETRY_MAX_MS);
+        backoff.set(row.id, { failures, retryAt: Date.now() + delay });
+        log.warn({ deploymentId: row.id, nodes: err.nodeIds, reason, retryInMs: delay }, "deployment failed to start");
+        const nodeStatus: Record<string, NodeStatus> = { ...allNodes(plan, "starting"), ...Object.fromEntries(err.nodeIds.map((id) => [id, { state: "failing" as const, reason: reason.slice(0, 500) }])) };
+        await setStatus(row.id, { status: "failing", statusReason: (pipelineHealth(nodeStatus).reason ?? reason).slice(0, 1000), nodeStatus });
+        return;
+      }
       log.error({ err, deploymentId: row.id }, "deployment failed to start; retrying on the next pass");
       await setStatus(row.id, { status: "failing", statusReason: reason.slice(0, 1000) });
     }
