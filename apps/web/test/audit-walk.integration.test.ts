@@ -75,6 +75,7 @@ describe("every mutation writes an audit row", () => {
       }],
       ["kafkaConnection.create", async () => (state.connection = (await o.kafkaConnection.create({ workspaceId: ws, name: "Walk cluster", config: { bootstrapServers: ["k:9092"], security: { protocol: "plaintext" } } })).id)],
       ["kafkaConnection.update", () => o.kafkaConnection.update({ workspaceId: ws, connectionId: state.connection!, name: "Walk cluster 2", config: { bootstrapServers: ["k2:9092"], security: { protocol: "plaintext" } } })],
+      ["kafkaConnection.test", () => o.kafkaConnection.test({ workspaceId: ws, config: { bootstrapServers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","), security: { protocol: "plaintext" } } })],
       ["kafkaConnection.delete", () => o.kafkaConnection.delete({ workspaceId: ws, connectionId: state.connection! })],
       ["secret.create", async () => (state.secret = (await o.secret.create({ workspaceId: ws, name: "walk-secret", value: "postgres://walk:pw@db/walk" })).id)],
       ["secret.update", () => o.secret.update({ workspaceId: ws, secretId: state.secret!, value: "postgres://walk:pw2@db/walk" })],
