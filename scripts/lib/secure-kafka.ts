@@ -8,6 +8,7 @@ import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureDebianPackages } from "./apt";
 import { canConnect, waitFor } from "./net";
 import { repoRoot } from "./paths";
 import { ensureKafkaJars, kafkaLibs, ServiceError } from "./services";
@@ -62,6 +63,7 @@ async function makeCertificates(dir: string, storePassword: string) {
 
 export async function startSecureKafka(options: { passwordPrefix?: string } = {}): Promise<SecureKafka> {
   ensureKafkaJars();
+  ensureDebianPackages({ openssl: "openssl" });
   const dir = mkdtempSync(join(tmpdir(), "sluice-secure-kafka-"));
   const [port, controllerPort, internalPort] = [await freePort(), await freePort(), await freePort()];
   const secret = () => `${options.passwordPrefix ?? ""}${randomBytes(12).toString("hex")}`;
