@@ -1,6 +1,7 @@
 // `npm test`: the whole suite against real services, in the order that fails fastest:
 // typecheck, lint (eslint and the import rules), unit, integration (Postgres/Redis/Kafka), browser (Chromium against the built app).
 // Ends with one summary line `sluice: N passed, N failed`. Stops whatever it started.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDebianPackages } from "./lib/apt";
@@ -8,6 +9,7 @@ import { recreateDatabase } from "./lib/database";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
 import { bin, node22, run, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
+import { startSecureKafka, type SecureKafka } from "./lib/secure-kafka";
 import { defaultSchemaRegistryUrl, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
 import { buildSdk } from "../packages/sdk/build";
@@ -24,6 +26,7 @@ const want = (step: string) => only.size === 0 || only.has(step);
 type StepResult = { step: string; passed: number; failed: number; skipped: number; seconds: number };
 const results: StepResult[] = [];
 let services: Services | undefined;
+let secureStart: Promise<SecureKafka> | undefined;
 const children: Managed[] = [];
 
 async function step(name: string, fn: () => Promise<Omit<StepResult, "step" | "seconds">>) {
@@ -54,6 +57,13 @@ async function vitest(project: string, env: NodeJS.ProcessEnv) {
   const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number };
   // A file that fails to load has no tests but is a failure all the same.
   return { passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0), skipped: r.numPendingTests + r.numTodoTests };
+}
+
+/** True when a selected test file uses the SASL_SSL test broker (it calls `secureBroker()`). */
+function needsSecureKafka(): boolean {
+  const listed = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.test.ts", "*.spec.ts"], { cwd: repoRoot, encoding: "utf8" });
+  const files = (listed.stdout ?? "").split("\n").filter(Boolean);
+  return files.some((f) => (fileFilters.length === 0 || fileFilters.some((filter) => f.includes(filter))) && readFileSync(join(repoRoot, f), "utf8").includes("secureBroker("));
 }
 
 async function main() {
@@ -87,10 +97,15 @@ async function main() {
   await step("unit", () => vitest("unit", env));
 
   const needServices = want("integration") || want("e2e");
+  // The SASL_SSL broker (one more JVM) only when a selected test uses it; it starts while the
+  // other services come up. Its passwords carry the canary, so the log scan catches a leak.
+  secureStart = needServices && needsSecureKafka() ? startSecureKafka({ passwordPrefix: `${SECRET_CANARY}-` }) : undefined;
+  secureStart?.catch(() => undefined);
   if (needServices) {
     services = await ensureServices(urls);
     await recreateDatabase(urls.databaseUrl);
   }
+  if (secureStart) Object.assign(env, (await secureStart).env);
   await step("integration", async () => {
     ensureDebianPackages({ "docker-compose": "docker-compose" });
     return vitest("integration", env);
@@ -154,6 +169,7 @@ try {
   results.push({ step: "setup", passed: 0, failed: 1, skipped: 0, seconds: 0 });
 } finally {
   for (const c of children.reverse()) await c.stop();
+  await secureStart?.then((k) => k.stop(), () => undefined);
   await services?.stop();
 }
 const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });

@@ -50,12 +50,12 @@ async function ensureRedis(url: string): Promise<void> {
   throw new ServiceError(`Redis is not reachable at ${host}:${port}. Start it, run \`docker compose up redis\`, or set REDIS_URL.`);
 }
 
-const kafkaDir = join(repoRoot, ".cache", "kafka");
-const kafkaLibs = join(kafkaDir, "libs");
+export const kafkaDir = join(repoRoot, ".cache", "kafka");
+export const kafkaLibs = join(kafkaDir, "libs");
 const kafkaPom = join(repoRoot, "scripts", "kafka", "pom.xml");
 
 /** Resolves the broker's jars from Maven Central once; re-resolves only when the pom changes. */
-function ensureKafkaJars(): void {
+export function ensureKafkaJars(): void {
   const stamp = join(kafkaDir, "libs.stamp");
   const want = hashFiles([kafkaPom]);
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === want && existsSync(kafkaLibs)) return;

@@ -7,7 +7,7 @@ import type { Logger } from "../log";
 import { tapOutputs } from "../observe/tap";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "../stage/executors";
-import type { ConnectionOptions } from "./kafka-connections";
+import { preflightConnection, type ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "../stage/feeder";
 import { createNodeHealth, type NodeHealth, type NodeStatus } from "../observe/node-health";
 import { observeNode } from "../stage/observed-node";
@@ -76,7 +76,11 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const kafkaFor = (connectionId: string) => {
     let kafka = clusters.get(connectionId);
     if (!kafka) {
-      kafka = deps.connection(spec.workspaceId, connectionId).then((options) => createKafka({ ...options, clientId: `${deps.runnerId}-${connectionId}`, log }));
+      const users = plan.stages.flatMap((s) => s.nodes.filter((n) => (n.config as { connectionId?: string }).connectionId === connectionId).map((n) => n.id));
+      kafka = deps.connection(spec.workspaceId, connectionId).then(async (options) => {
+        await preflightConnection(options, `${deps.runnerId}-${connectionId}-check`, users);
+        return createKafka({ ...options, clientId: `${deps.runnerId}-${connectionId}`, log });
+      });
       clusters.set(connectionId, kafka);
     }
     return kafka;

@@ -7,6 +7,8 @@ describe("connectionOptions", () => {
   it("maps PLAINTEXT and SSL to brokers (with TLS on the system CAs)", () => {
     expect(connectionOptions({ bootstrapServers, security: { protocol: "plaintext" } }, undefined)).toEqual({ brokers: bootstrapServers });
     expect(connectionOptions({ bootstrapServers, security: { protocol: "ssl" } }, undefined)).toEqual({ brokers: bootstrapServers, tls: {} });
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+    expect(connectionOptions({ bootstrapServers, security: { protocol: "ssl", ca } }, undefined)).toEqual({ brokers: bootstrapServers, tls: { ca } });
   });
 
   it("adds SASL with the opened credentials, and refuses SASL without them", () => {

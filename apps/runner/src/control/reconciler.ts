@@ -18,6 +18,8 @@ import { ingestSourcesOf, updateHandover } from "./handover";
 import { writeNodeStatus } from "./node-status";
 import { type DesiredDeployment, loadDesiredDeployments, planDeployment, shouldStart } from "./plan-deployment";
 import { createSerialPasses } from "./serial-passes";
+import { NodeStartError } from "./kafka-connections";
+import { type NodeStatus, pipelineHealth } from "../observe/node-health";
 
 export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
@@ -59,6 +61,9 @@ export type Reconciler = {
   stop(mode?: "drain" | "abort"): Promise<void>;
 };
 
+/** The longest wait between start attempts of a deployment whose Kafka connection refuses it. */
+const CONNECTION_RETRY_MAX_MS = 60_000;
+
 const allNodes = (plan: Plan, state: "starting" | "stopped") => Object.fromEntries(planNodeIds(plan).map((id) => [id, { state }]));
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
@@ -67,6 +72,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const handover = new Map<string, DeploymentRuntime>();
   /** Deployments whose graph cannot be planned: not retried until their row changes. */
   const unplannable = new Map<string, Date>();
+  /** Deployments whose Kafka connection refused them: retried with exponential backoff, not every pass. */
+  const backoff = new Map<string, { failures: number; retryAt: number }>();
   let timer: NodeJS.Timeout | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -109,12 +116,23 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     try {
       const runtime = await options.startDeployment({ deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan, settings });
       runtimes.set(row.id, runtime);
+      backoff.delete(row.id);
       handover.delete(row.pipelineId);
       const nodeStatus = runtime.nodeStatus;
       written.set(row.id, JSON.stringify(nodeStatus));
       await setStatus(row.id, { status: "running", statusReason: null, startedAt: new Date(), stoppedAt: null, nodeStatus });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof NodeStartError) {
+        // The nodes fail with the reason, as a failing sink does; the retry waits longer each time.
+        const failures = (backoff.get(row.id)?.failures ?? 0) + 1;
+        const delay = Math.min((options.intervalMs ?? 5000) * 2 ** (failures - 1), CONNECTION_RETRY_MAX_MS);
+        backoff.set(row.id, { failures, retryAt: Date.now() + delay });
+        log.warn({ deploymentId: row.id, nodes: err.nodeIds, reason, retryInMs: delay }, "deployment failed to start");
+        const nodeStatus: Record<string, NodeStatus> = { ...allNodes(plan, "starting"), ...Object.fromEntries(err.nodeIds.map((id) => [id, { state: "failing" as const, reason: reason.slice(0, 500) }])) };
+        await setStatus(row.id, { status: "failing", statusReason: (pipelineHealth(nodeStatus).reason ?? reason).slice(0, 1000), nodeStatus });
+        return;
+      }
       log.error({ err, deploymentId: row.id }, "deployment failed to start; retrying on the next pass");
       await setStatus(row.id, { status: "failing", statusReason: reason.slice(0, 1000) });
     }
@@ -123,6 +141,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   async function pass() {
     const desired = await loadDesiredDeployments(options.prisma, options.workspaceIds);
     const wanted = new Set(desired.map((d) => d.id));
+    for (const id of backoff.keys()) if (!wanted.has(id)) backoff.delete(id);
     // 1. Stop what is no longer wanted, and wait: the new version must not start before the old drained.
     const stopping = [...runtimes.values()].filter((r) => !wanted.has(r.spec.deploymentId));
     updateHandover(handover, stopping, new Set(desired.map((d) => d.pipelineId)));
@@ -130,6 +149,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     // 2. Start what is wanted and not running here.
     for (const row of desired) {
       if (stopped) return;
+      if ((backoff.get(row.id)?.retryAt ?? 0) > Date.now()) continue;
       if (shouldStart(row, runtimes, unplannable)) await startWanted(row);
     }
   }

@@ -1,8 +1,9 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { sealSecret, secretHint } from "@sluice/db";
-import { KafkaConnectionConfig, KafkaConnectionName, KafkaCredentials, needsCredentials } from "@sluice/shared";
+import { openSecret, sealSecret, secretHint } from "@sluice/db";
+import { checkCluster } from "@sluice/kafka";
+import { KafkaConnectionConfig, KafkaConnectionName, KafkaCredentials, kafkaClientSettings, needsCredentials } from "@sluice/shared";
 import { env } from "../env";
 import { router, scopedProcedure } from "../trpc/init";
 
@@ -22,6 +23,9 @@ function sealCredentials(config: KafkaConnectionConfig, credentials: KafkaCreden
   if (!credentials) throw new TRPCError({ code: "BAD_REQUEST", message: "SASL needs a username and a password." });
   return { credentials: sealSecret(JSON.stringify(credentials), env().SLUICE_SECRET_KEY, workspaceId), credentialsHint: secretHint(credentials.password) };
 }
+
+/** Topics a connection test lists at most (a large cluster's full list is not useful on a settings page). */
+const TEST_TOPICS_SHOWN = 200;
 
 const summaryOf = (name: string, config: KafkaConnectionConfig) => ({ name, bootstrapServers: config.bootstrapServers, protocol: config.security.protocol });
 
@@ -72,6 +76,41 @@ export const kafkaConnectionRouter = router({
         .catch((e: unknown) => {
           throw isUniqueViolation(e) ? new TRPCError({ code: "CONFLICT", message: `A connection named ${input.name} already exists.` }) : e;
         });
+    }),
+
+  /**
+   * Connects with a saved connection (`connectionId`) or with a form's values before saving (`config`
+   * and `credentials`; with `connectionId` too, the saved credentials fill in when none are given),
+   * authenticates and lists the cluster's topics. A refusal is an answer, not an error: its category
+   * (auth, tls, unreachable, timeout, other) and a message that carries no credentials. Audited: the
+   * server dials an address an admin chose.
+   */
+  test: scopedProcedure("connection:manage")
+    .input(
+      z
+        .object({ connectionId: ConnectionId.optional(), config: KafkaConnectionConfig.optional(), credentials: KafkaCredentials.optional() })
+        .refine((v) => v.connectionId !== undefined || v.config !== undefined, "Give a saved connection or a connection's settings."),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const saved = input.connectionId
+        ? await ctx.prisma.kafkaConnection.findFirst({ where: { id: input.connectionId, workspaceId: ctx.workspace.id }, select: { id: true, name: true, config: true, credentials: true } })
+        : null;
+      if (input.connectionId && !saved) throw new TRPCError({ code: "NOT_FOUND", message: "Connection not found." });
+      const config = input.config ?? KafkaConnectionConfig.parse(saved!.config);
+      let credentials = input.credentials;
+      if (!credentials && saved?.credentials && needsCredentials(config.security)) {
+        credentials = KafkaCredentials.parse(JSON.parse(openSecret(saved.credentials, env().SLUICE_SECRET_KEY, ctx.workspace.id)));
+      }
+      if (needsCredentials(config.security) && !credentials) throw new TRPCError({ code: "BAD_REQUEST", message: "SASL needs a username and a password." });
+      const result = await checkCluster({ ...kafkaClientSettings(config, credentials), clientId: `sluice-web-test-${ctx.workspace.id}`, timeoutMs: 10_000 });
+      await ctx.audit({
+        action: "kafkaConnection.test",
+        resourceType: "kafka_connection",
+        resourceId: saved?.id ?? null,
+        summary: { ...summaryOf(saved?.name ?? "(unsaved)", config), outcome: result.ok ? "connected" : result.category },
+      });
+      if (!result.ok) return { ok: false as const, category: result.category, message: result.message };
+      return { ok: true as const, brokers: result.brokers, topicCount: result.topics.length, topics: result.topics.slice(0, TEST_TOPICS_SHOWN) };
     }),
 
   /** Refused while a running deployment reads or writes through it. */
