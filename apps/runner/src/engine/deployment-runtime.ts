@@ -11,12 +11,12 @@ import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import type { ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
-import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
-import { planNodeIds, type Plan } from "@sluice/shared";
+import { createNodeHealth, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
+import { deploymentHealthKey, generatorKey, offsetsResetKeys, planNodeIds, type Plan } from "@sluice/shared";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
 import { buildFencedTopics, buildTopicKeys } from "./stage-step";
 import { deleteMatching } from "./redis-keys";
-import { applyStartPosition, resetKeys, type StartPosition } from "./start-position";
+import { applyStartPosition, type StartPosition } from "./start-position";
 
 export type DeploymentSpec = {
   deploymentId: string;
@@ -250,7 +250,7 @@ export async function removeDeploymentKeys(deploymentId: string, stageIds: reado
       await queue.close();
     }
   }
-  if (removed.length === stageIds.length) await redis.del(resetKeys(deploymentId).done, healthKey(deploymentId));
+  if (removed.length === stageIds.length) await redis.del(offsetsResetKeys(deploymentId).done, deploymentHealthKey(deploymentId));
   return removed;
 }
 
@@ -287,7 +287,7 @@ function startGenerator(
   health: NodeHealth,
   keyOf: (event: EventRecord) => string | null,
 ): () => Promise<void> {
-  const key = `sluice:generator:${spec.pipelineId}:${generator.nodeId}`;
+  const key = generatorKey(spec.pipelineId, generator.nodeId);
   let stopped = false;
   let wake: (() => void) | undefined;
   const loop = (async () => {

@@ -6,18 +6,17 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
 import type { Kafka, KafkaProducer } from "@sluice/kafka";
-import { parsePipelineSettings, type PipelineSettings } from "@sluice/shared";
+import { deploymentHealthKey, DEPLOYMENTS_CHANNEL, parsePipelineSettings, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "./engine-metrics";
 import type { FeederSettings } from "./feeder";
-import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
+import { mergeNodeStatus, type NodeStatus, pipelineHealth } from "./node-health";
 import type { StartPosition } from "./start-position";
 import { compilePlan, foreignTopics, type Plan, type PlanResult, planNodeIds, topicOverrides, type TopicSettings } from "@sluice/shared";
 import type { ConnectionOptions } from "./kafka-connections";
 import type { PoolSettings } from "./pool";
 import { type DeploymentRuntime, removeDeploymentKeys, stageQueuesInRedis, startDeployment } from "./deployment-runtime";
 
-export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
 export type ReconcilerOptions = {
   prisma: PrismaClient;
@@ -176,7 +175,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       const id = runtime.spec.deploymentId;
       const nodeStatus = await mergedHealth(id, runtime.nodeStatus);
       if (!runtimes.has(id)) {
-        await options.redis.hdel(healthKey(id), options.runnerId);
+        await options.redis.hdel(deploymentHealthKey(id), options.runnerId);
         continue;
       }
       const json = JSON.stringify(nodeStatus);
@@ -194,7 +193,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   async function mergedHealth(deploymentId: string, local: Record<string, NodeStatus>): Promise<Record<string, NodeStatus>> {
-    const key = healthKey(deploymentId);
+    const key = deploymentHealthKey(deploymentId);
     const now = Date.now();
     const replies = await options.redis.multi().hset(key, options.runnerId, JSON.stringify({ at: now, nodes: local })).pexpire(key, 60_000).hgetall(key).exec();
     const all = (replies?.[2]?.[1] ?? {}) as Record<string, string>;

@@ -32,7 +32,7 @@ import type { EngineMetrics } from "./engine-metrics";
 import type { NodeRuntime } from "./executors";
 import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
-import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
+import { checkpointKeys, REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE, watermarkKey } from "@sluice/shared";
 
 /** A job's payload: consecutive records of one partition. Values stay raw text (decoded by the worker). */
 export const StageBatchV1 = z.object({
@@ -65,12 +65,6 @@ export type StepDeps = {
 /** Stable machine codes for failures the runner itself detects. */
 const NODE_FAILED = "node.failed";
 
-/** Redis keys of a stateful node's checkpoint (per partition) and watermarks (per input topic). */
-export function checkpointKeys(pipelineId: string, nodeId: string, topic: string, partition: number) {
-  const base = `sluice:state:${pipelineId}:${nodeId}:${topic}:${partition}`;
-  return { state: base, marker: `${base}:offset`, outbox: `${base}:outbox` };
-}
-
 /**
  * KEYS: marker, state, watermarks, outbox. ARGV: expected marker ("" = none), new marker, state,
  * partition, watermark ("" = none), outbox ("" = none). Markers are "<last applied offset>/<run id>",
@@ -91,7 +85,6 @@ local v = redis.call('GET', KEYS[1])
 if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '\\n' then redis.call('DEL', KEYS[1]) return 1 end
 return 0
 `;
-export const watermarkKey = (pipelineId: string, nodeId: string) => `sluice:watermarks:${pipelineId}:${nodeId}`;
 
 /**
  * Exactly-once into stateful stages. A record a stage writes to a topic that a stateful stage reads

@@ -10,17 +10,14 @@
 import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AlertEvent, AlertRule, PrismaClient } from "@sluice/db";
-import { isPrivateHost, mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
+import { alertsChannel, alertStateKey, AlertTransitionV1, encodeMessage, isPrivateHost, mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
 import type { Reconciler } from "../engine/reconciler";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "../queue";
 import { runRedisScript } from "../services/redis";
 import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
-import { alertsChannel } from "@sluice/shared";
-export { alertsChannel };
 
 export const ALERT_WEBHOOK_QUEUE = "alert-webhooks";
-export const alertStateKey = (ruleId: string) => `sluice:alert:${ruleId}`;
 
 /** KEYS: the rule's state key. ARGV: the new state. 1 when this caller made the transition. */
 const TRANSITION_SCRIPT = `
@@ -155,7 +152,7 @@ export function startAlertEvaluator(options: {
       return;
     }
     log.info({ ruleId: rule.id, state, value }, "alert transition");
-    await options.redis.publish(alertsChannel(rule.workspaceId), JSON.stringify(event)).catch((err: unknown) => log.warn({ err }, "alert publish failed"));
+    await options.redis.publish(alertsChannel(rule.workspaceId), encodeMessage(AlertTransitionV1, event)).catch((err: unknown) => log.warn({ err }, "alert publish failed"));
     if (!rule.webhookUrl) return;
     try {
       const at = event.createdAt.toISOString();

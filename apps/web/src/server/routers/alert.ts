@@ -1,8 +1,8 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { isPrivateHost } from "@sluice/shared";
-import { alertHub, type AlertTransition } from "../alert-hub";
+import { type AlertTransitionV1, isPrivateHost } from "@sluice/shared";
+import { alertHub } from "../alert-hub";
 import { firingAlerts } from "../alerts-firing";
 import { env } from "../env";
 import { liveStream } from "../live-stream";
@@ -105,7 +105,7 @@ export const alertRouter = router({
    */
   live: scopedProcedure("alert:read")
     .subscription(async function* ({ ctx, signal }) {
-      yield* liveStream<AlertTransition>({
+      yield* liveStream<AlertTransitionV1>({
         subscribe: (listener) => alertHub().subscribe(ctx.workspace.id, listener),
         signal,
         access: { prisma: ctx.prisma, workspaceId: ctx.workspace.id, userId: ctx.user.id },

@@ -1,15 +1,12 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { planAcls, rpkAclCommand, workspacePrincipal } from "@sluice/shared";
+import { DEPLOYMENTS_CHANNEL, planAcls, rpkAclCommand, workspacePrincipal } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
 import { deploymentStatusSelect as statusSelect, deployVersion, settleNeverStarted } from "../pipelines/deploy-version";
 import { observedPipeline } from "../pipelines/observed";
 import { refusalsAsTrpc } from "../pipelines/pipeline-refusal";
 import { redis } from "../redis";
-
-/** Runners subscribe here and reconcile the named pipeline at once (they also poll). */
-export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
 const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
 /** resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first. */
