@@ -1,5 +1,4 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { decodeMessage, type JsonValue, type Role, roleHasScope, TAP_INDEX_KEY, tapChannel, tapMember, TapMessageV1 } from "@sluice/shared";
 import { liveStream } from "../live-stream";
@@ -7,6 +6,7 @@ import { observedPipeline, piiMasker } from "../pipelines/observed";
 import { redis } from "../redis";
 import { ChannelHub } from "../redis-fanout";
 import { router, scopedProcedure } from "../trpc/init";
+import { NotFoundError } from "../errors";
 
 /** A watched port stays announced this long after the last refresh (a closed tab stops costing). */
 const TAP_TTL_MS = 10_000;
@@ -51,7 +51,7 @@ export const tapRouter = router({
     .input(PortRef)
     .subscription(async function* ({ ctx, input, signal }) {
       const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
-      if (!observed.graph?.nodes.some((n) => n.id === input.nodeId)) throw new TRPCError({ code: "NOT_FOUND", message: "Node not found in the deployed version." });
+      if (!observed.graph?.nodes.some((n) => n.id === input.nodeId)) throw new NotFoundError("Node not found in the deployed version.");
       const mask = piiMasker(observed.graph);
       let raw = roleHasScope(ctx.role as Role, "tap:read-raw");
       let windowSecond = 0;

@@ -1,12 +1,15 @@
 import "server-only";
 import { initTRPC, TRPCError } from "@trpc/server";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { roleHasScope, type Role, type Scope } from "@sluice/shared";
 import { getPrisma } from "@sluice/db";
 import { getSessionUser, type SessionUser } from "../auth";
-import { writeAudit, type AuditDb, type AuditEntry } from "../audit";
-import { PipelineRefusal } from "../pipelines/pipeline-refusal";
+import { type RequestInfo, type ScopedAudit, writeAudit } from "../audit";
+import { DomainError } from "../errors";
+import { domainCause, toTRPCError } from "./errors";
 
 /**
  * Every procedure declares how it is protected, in its meta:
@@ -22,8 +25,6 @@ export type ProcedureMeta =
 
 /** Zod issues by field, for forms. */
 export type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> };
-
-export type RequestInfo = { ip: string | null; userAgent: string | null; origin: string | null };
 
 /**
  * `token` is set when the caller authenticated with a personal access token (public HTTP API): the
@@ -53,14 +54,19 @@ const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
-      // Flatten zod issues so forms can show them next to the field.
+      // A domain error thrown where the middleware below does not see it (inside a subscription's stream).
+      const domain = domainCause(error);
+      const mapped = domain && error.code === "INTERNAL_SERVER_ERROR" ? toTRPCError(domain) : null;
       return {
         ...shape,
+        ...(mapped ? { code: TRPC_ERROR_CODES_BY_KEY[mapped.code], message: mapped.message } : {}),
         data: {
           ...shape.data,
+          ...(mapped ? { code: mapped.code, httpStatus: getHTTPStatusCodeFromError(mapped) } : {}),
+          // Flatten zod issues so forms can show them next to the field.
           zodError: error.cause instanceof ZodError ? (z.flattenError(error.cause) as FlatZodError) : null,
-          // Publish/deploy refusals name the nodes concerned, so dialogs can link to them.
-          nodeIds: error.cause instanceof PipelineRefusal ? [...error.cause.nodeIds] : null,
+          // Refusals name the nodes concerned, so dialogs can link to them.
+          nodeIds: domain ? [...domain.nodeIds] : null,
         },
       };
     },
@@ -69,7 +75,14 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.meta({ access: "public" });
+/** Services throw domain errors (../errors.ts); here they become the tRPC errors clients see. */
+const baseProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+  return result;
+});
+
+export const publicProcedure = baseProcedure.meta({ access: "public" });
 
 const requireUser = t.middleware(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
@@ -78,7 +91,7 @@ const requireUser = t.middleware(({ ctx, next }) => {
 
 // Account-level procedures (invitations, tokens, workspaces list) are for signed-in sessions only,
 // never for API tokens, which are bound to one workspace.
-export const userProcedure = t.procedure
+export const userProcedure = baseProcedure
   .meta({ access: "user" })
   .use(requireUser)
   .use(({ ctx, next }) => {
@@ -95,7 +108,7 @@ export const WorkspaceInput = z.object({ workspaceId: z.string().min(1).max(64) 
  * member of is NOT_FOUND, never FORBIDDEN: its existence is not disclosed.
  */
 export function scopedProcedure(scope: Scope) {
-  return t.procedure
+  return baseProcedure
     .meta({ access: "scope", scope })
     .use(requireUser)
     .input(WorkspaceInput)
@@ -121,7 +134,7 @@ export function scopedProcedure(scope: Scope) {
         throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${role}) does not allow ${scope}.` });
       }
       const workspace = member.workspace;
-      const audit = (e: Omit<AuditEntry, "workspaceId" | "actor" | "request" | "outcome"> & { outcome?: AuditEntry["outcome"] }, db: AuditDb = ctx.prisma) =>
+      const audit: ScopedAudit = (e, db = ctx.prisma) =>
         writeAudit(db, { outcome: "success", ...e, workspaceId: workspace.id, actor: { type: ctx.token ? "api_token" : "user", id: ctx.user.id }, request: ctx.request });
       return next({ ctx: { ...ctx, workspace, role, audit } });
     });

@@ -1,9 +1,9 @@
 // No "server-only" marker: `npm start`'s demo seed publishes through this same function (scripts/lib/seed.ts).
 import type { PrismaClient } from "@sluice/db";
 import { PipelineGraph, validateGraph } from "@sluice/shared";
-import { validationContext } from "./graph-workspace";
-import type { AuditWrite } from "./deploy-version";
-import { PipelineRefusal } from "./pipeline-refusal";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../errors";
+import { validationContext } from "../../pipelines/graph-workspace";
+import type { AuditWrite } from "../deployments/deploy-version";
 
 export type PublishDraftOptions = { workspaceId: string; pipelineId: string; baseRevision: number; message: string; userId: string; audit: AuditWrite };
 
@@ -18,12 +18,12 @@ export async function publishDraft(prisma: PrismaClient, o: PublishDraftOptions)
       SELECT id, draft, draft_revision FROM pipeline
       WHERE id = ${o.pipelineId} AND workspace_id = ${o.workspaceId} AND deleted_at IS NULL FOR UPDATE`;
     const p = rows[0];
-    if (!p) throw new PipelineRefusal("NOT_FOUND", "Pipeline not found.");
-    if (p.draft_revision !== o.baseRevision) throw new PipelineRefusal("CONFLICT", "The draft changed since you loaded it. Reload before publishing.");
+    if (!p) throw new NotFoundError("Pipeline not found.");
+    if (p.draft_revision !== o.baseRevision) throw new ConflictError("The draft changed since you loaded it. Reload before publishing.");
     const graph = PipelineGraph.safeParse(p.draft);
-    if (!graph.success) throw new PipelineRefusal("BAD_REQUEST", "The draft is not a valid pipeline graph.");
+    if (!graph.success) throw new InvalidInputError("The draft is not a valid pipeline graph.");
     const problems = validateGraph(graph.data, await validationContext(tx, o.workspaceId)).filter((x) => x.severity === "error");
-    if (problems.length > 0) throw PipelineRefusal.fromProblems("BAD_REQUEST", `Fix ${problems.length} problem(s) before publishing`, problems);
+    if (problems.length > 0) throw InvalidInputError.fromProblems(`Fix ${problems.length} problem(s) before publishing`, problems);
     const last = await tx.pipelineVersion.findFirst({ where: { pipelineId: p.id }, orderBy: { number: "desc" }, select: { number: true } });
     const v = await tx.pipelineVersion.create({
       data: { pipelineId: p.id, workspaceId: o.workspaceId, number: (last?.number ?? 0) + 1, graph: graph.data as object, message: o.message, authorId: o.userId },
