@@ -22,6 +22,15 @@ export function toTRPCError(error: DomainError): TRPCError {
   return new TRPCError({ code: DOMAIN_TO_TRPC[error.kind], message: error.message, cause: error });
 }
 
+/** A subscription's stream whose domain errors (thrown while it runs) reach the client as tRPC errors. */
+export async function* mapDomainErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (e) {
+    throw e instanceof DomainError ? toTRPCError(e) : e;
+  }
+}
+
 /** The domain error behind a tRPC error (thrown by a service and wrapped by tRPC), if any. */
 export function domainCause(error: TRPCError): DomainError | null {
   return error.cause instanceof DomainError ? error.cause : null;
@@ -33,3 +42,5 @@ export function httpError(error: TRPCError): { status: number; code: TRPC_ERROR_
   const mapped = domain && error.code !== DOMAIN_TO_TRPC[domain.kind] ? toTRPCError(domain) : error;
   return { status: getHTTPStatusCodeFromError(mapped), code: mapped.code, message: mapped.message };
 }
+
+export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;

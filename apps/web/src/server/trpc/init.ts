@@ -1,7 +1,5 @@
 import "server-only";
 import { initTRPC, TRPCError } from "@trpc/server";
-import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { roleHasScope, type Role, type Scope } from "@sluice/shared";
@@ -9,7 +7,7 @@ import { getPrisma } from "@sluice/db";
 import { getSessionUser, type SessionUser } from "../auth";
 import { type RequestInfo, type ScopedAudit, writeAudit } from "../audit";
 import { DomainError } from "../errors";
-import { domainCause, toTRPCError } from "./errors";
+import { domainCause, isAsyncIterable, mapDomainErrors, toTRPCError } from "./errors";
 
 /**
  * Every procedure declares how it is protected, in its meta:
@@ -54,15 +52,11 @@ const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
-      // A domain error thrown where the middleware below does not see it (inside a subscription's stream).
       const domain = domainCause(error);
-      const mapped = domain && error.code === "INTERNAL_SERVER_ERROR" ? toTRPCError(domain) : null;
       return {
         ...shape,
-        ...(mapped ? { code: TRPC_ERROR_CODES_BY_KEY[mapped.code], message: mapped.message } : {}),
         data: {
           ...shape.data,
-          ...(mapped ? { code: mapped.code, httpStatus: getHTTPStatusCodeFromError(mapped) } : {}),
           // Flatten zod issues so forms can show them next to the field.
           zodError: error.cause instanceof ZodError ? (z.flattenError(error.cause) as FlatZodError) : null,
           // Refusals name the nodes concerned, so dialogs can link to them.
@@ -75,10 +69,14 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Services throw domain errors (../errors.ts); here they become the tRPC errors clients see. */
-const baseProcedure = t.procedure.use(async ({ next }) => {
+/**
+ * Services throw domain errors (../errors.ts); here they become the tRPC errors clients see, from a
+ * query or mutation and from inside a subscription's stream alike.
+ */
+const baseProcedure = t.procedure.use(async ({ next, type }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+  if (result.ok && type === "subscription" && isAsyncIterable(result.data)) return { ...result, data: mapDomainErrors(result.data) };
   return result;
 });
 
