@@ -101,7 +101,7 @@ export function planNodeIds(plan: Plan): string[] {
 }
 
 /** A refusal names the nodes concerned (`nodeIds`), like a graph problem, so the editor can point at them. */
-export type PlanResult = { ok: true; plan: Plan } | { ok: false; reason: string; nodeIds: string[] };
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; reason: string; nodeIds?: string[] };
 
 /** The `pipelineId` argument of portTopicName: topic names carry both workspace and pipeline. */
 export const topicScope = (workspaceId: string, pipelineId: string) => `${workspaceId}.${pipelineId}`;
