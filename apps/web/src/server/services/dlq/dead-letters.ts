@@ -12,7 +12,7 @@ import { singleton } from "../../singleton";
 // (DeadLetterAction rows, one per handled record) that make each record replayed or discarded at most once.
 
 /** The inbox reads at most this many of the newest records per DLQ partition (bounded reads). */
-export const WINDOW_PER_PARTITION = 200;
+const WINDOW_PER_PARTITION = 200;
 /**
  * "Replay all" / "discard all" act on every unhandled retained dead letter, read from the start of each
  * DLQ partition, up to this many per partition per call (the answer says when more are left: call again).
