@@ -3,7 +3,7 @@
 // row as sent; a replay of the whole input (a redeploy from earliest, as after a crash before the
 // commits) overwrites the same objects and leaves no duplicate rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYMENTS_CHANNEL } from "../src/control/reconciler";
+import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "./s3-server";

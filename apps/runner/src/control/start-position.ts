@@ -12,11 +12,9 @@ import type { Redis } from "ioredis";
 import type { StartPosition } from "@sluice/db";
 import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
-import type { Plan, Stage } from "@sluice/shared";
-import { deleteMatching, watermarkKey } from "../services/redis-keys";
+import { keyPatterns, offsetsResetKeys, type Plan, type Stage, watermarkKey } from "@sluice/shared";
+import { deleteMatching } from "../services/redis-keys";
 
-/** Redis keys of one deployment's reset: a lease while one process resets, a marker once done. */
-export const resetKeys = (deploymentId: string) => ({ done: `sluice:deployment:${deploymentId}:offsets-reset`, lease: `sluice:deployment:${deploymentId}:offsets-reset:lease` });
 
 const LEASE_MS = 60_000;
 
@@ -27,7 +25,7 @@ export async function applyStartPosition(
   deps: { kafka: Kafka; /** A stage's own cluster (kafka-source through a connection); default `kafka`. */ kafkaOf?: (stage: Stage) => Kafka | undefined; redis: Redis; runnerId: string; log: Logger; waitMs?: number },
 ): Promise<void> {
   if (position === "resume") return;
-  const keys = resetKeys(deploymentId);
+  const keys = offsetsResetKeys(deploymentId);
   const deadline = Date.now() + (deps.waitMs ?? 30_000);
   while (!(await deps.redis.exists(keys.done))) {
     if ((await deps.redis.set(keys.lease, deps.runnerId, "PX", LEASE_MS, "NX")) === "OK") {
@@ -69,8 +67,7 @@ async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: {
 export async function resetState(plan: Plan, redis: Redis): Promise<void> {
   for (const stage of plan.stages.filter((s) => s.stateful)) {
     const head = stage.nodes[0]!.id;
-    // checkpointKeys(): sluice:state:<pipeline>:<node>:<topic>:<partition>[:offset|:outbox]
-    await deleteMatching(redis, `sluice:state:${plan.pipelineId}:${head}:*`);
+    await deleteMatching(redis, keyPatterns.checkpoints(plan.pipelineId, head));
     await redis.del(watermarkKey(plan.pipelineId, head));
   }
 }

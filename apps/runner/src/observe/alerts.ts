@@ -9,17 +9,14 @@
 // stays within receivers' usual 5-minute tolerance over the retries (1+2+4+8 s of backoff).
 import type { Redis } from "ioredis";
 import type { AlertEvent, AlertRule, PrismaClient } from "@sluice/db";
-import { mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
+import { alertsChannel, alertStateKey, AlertTransitionV1, encodeMessage, mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
 import type { RunningDeployments } from "./running";
 import type { Logger } from "../log";
 import { type AlertWebhookJob, DeliveryRefused, startAlertDeliveries } from "../queue/alert-deliveries";
 import { runRedisScript } from "../services/redis";
 import { privateHostReason } from "../services/private-targets";
 import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
-import { alertsChannel } from "@sluice/shared";
-export { alertsChannel };
 
-export const alertStateKey = (ruleId: string) => `sluice:alert:${ruleId}`;
 
 /** KEYS: the rule's state key. ARGV: the new state. 1 when this caller made the transition. */
 const TRANSITION_SCRIPT = `
@@ -148,7 +145,7 @@ export function startAlertEvaluator(options: {
       return;
     }
     log.info({ ruleId: rule.id, state, value }, "alert transition");
-    await options.redis.publish(alertsChannel(rule.workspaceId), JSON.stringify(event)).catch((err: unknown) => log.warn({ err }, "alert publish failed"));
+    await options.redis.publish(alertsChannel(rule.workspaceId), encodeMessage(AlertTransitionV1, event)).catch((err: unknown) => log.warn({ err }, "alert publish failed"));
     if (!rule.webhookUrl) return;
     try {
       const at = event.createdAt.toISOString();

@@ -39,7 +39,6 @@ export function createNodeHealth(nodeIds: readonly string[]): NodeHealth {
  * Where each runner process publishes its view of a deployment's nodes (hash field = runner id,
  * value = { at, nodes }), so the status written to Postgres is the merge of all processes' views.
  */
-export const healthKey = (deploymentId: string) => `sluice:deployment:${deploymentId}:health`;
 
 /** Several processes' views of the same nodes: a node failing anywhere is failing (first reason wins). */
 export function mergeNodeStatus(views: readonly Record<string, NodeStatus>[]): Record<string, NodeStatus> {

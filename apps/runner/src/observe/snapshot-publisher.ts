@@ -14,24 +14,11 @@
 //    stuck at its current value with lag > 0. Good enough to alert on a stall; not exact.
 import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
-import { type EdgeMetricsV1, LAST_ERRORS_MAX, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1 } from "@sluice/shared";
+import { type EdgeMetricsV1, type HistoryEntryV1, historyStreamKey, LAST_ERRORS_MAX, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1, watermarkKey } from "@sluice/shared";
 import type { RunningDeployment, RunningDeployments } from "./running";
 import { edgeLabel, type EngineMetrics } from "./engine-metrics";
 import type { NodeCounters } from "./node-stats";
-import { watermarkKey } from "../services/redis-keys";
 import type { Logger } from "../log";
-import { historyStreamKey } from "@sluice/shared";
-export { historyStreamKey };
-
-
-/** One history entry (field `d` of a stream entry). in/out/err/dlq are counts over the entry's interval. */
-export type HistoryEntryV1 = {
-  runnerId: string;
-  at: number;
-  nodes: Record<string, NodeCounters & { p50: number | null; p99: number | null }>;
-  edges: Record<string, { lag: number; lagSec: number | null }>;
-  sinks: Record<string, number | null>;
-};
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;

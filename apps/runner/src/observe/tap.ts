@@ -6,17 +6,13 @@
 // PUBLISHed on `sluice:tap:<pipeline>` (raw: masking is the web's job, per viewer role).
 import type { Redis } from "ioredis";
 import type { EventRecord } from "@sluice/shared";
-import { TAP_INDEX_KEY, tapChannel, tapMember } from "@sluice/shared";
-export { TAP_INDEX_KEY, tapChannel, tapMember };
+import { encodeMessage, TAP_INDEX_KEY, tapChannel, tapMember, TapMessageV1 } from "@sluice/shared";
 
 
 export const TAP_MAX_PER_SECOND = 20;
 const REFRESH_MS = 1000;
 /** A sampled record larger than this is replaced by a note (the tap is for looking, not for bulk). */
 const MAX_RECORD_CHARS = 32_000;
-
-/** What one PUBLISH carries. */
-export type TapMessageV1 = { v: 1; nodeId: string; port: string; at: number; events: string[] };
 
 class TapRegistry {
   private active = new Set<string>();
@@ -44,8 +40,7 @@ class TapRegistry {
       const text = JSON.stringify(record);
       return text.length <= MAX_RECORD_CHARS ? text : JSON.stringify({ _tap: `record of ${text.length} characters not shown` });
     });
-    const message: TapMessageV1 = { v: 1, nodeId, port, at: now, events };
-    this.redis.publish(tapChannel(pipelineId), JSON.stringify(message)).catch(() => {
+    this.redis.publish(tapChannel(pipelineId), encodeMessage(TapMessageV1, { v: 1, nodeId, port, at: now, events })).catch(() => {
       /* a lost sample is harmless: the tap is best effort */
     });
   }

@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { stageDoneChannel } from "@sluice/shared";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "./prefix";
 import { decodeBatchPayload, encodeBatchPayload } from "./batch-payload";
@@ -55,7 +56,6 @@ type Outcome = { ok: true } | { ok: false; reason: string };
  */
 export type JobRegistry = { waiters: Map<string, Waiter>; batches: Map<string, StageBatchV1> };
 const processRegistry: JobRegistry = { waiters: new Map(), batches: new Map() };
-const DONE_CHANNEL = "sluice:stage-done:";
 /** A payload outlives any sane queueing delay; if it expires anyway, the job fails and the feeder re-submits the batch. */
 const PAYLOAD_TTL_MS = 3_600_000;
 const payloadKey = (queueName: string, jobId: string) => `${QUEUE_PREFIX}:${queueName}:payload:${jobId}`;
@@ -108,7 +108,7 @@ export async function createStageQueue(
     forget(registry, jobId);
     settle(waiter, status === "ok" ? { ok: true } : { ok: false, reason: reason.join(" ") || "job failed" });
   });
-  await subscriber.subscribe(`${DONE_CHANNEL}${origin}`);
+  await subscriber.subscribe(stageDoneChannel(origin));
   const alive = () => connection.set(originKey(origin), name, "PX", ORIGIN_TTL_MS);
   await alive();
   const heartbeat = setInterval(() => void alive().catch((err: unknown) => log.warn({ err }, "could not refresh the stage queue's liveness key")), timing.originRefreshMs);
@@ -217,7 +217,7 @@ function report(registry: JobRegistry, connection: Redis, jobId: string | undefi
   }
   if (!data?.r) return;
   const message = outcome.ok ? `${jobId} ok` : `${jobId} failed ${outcome.reason}`;
-  connection.publish(`${DONE_CHANNEL}${data.r}`, message).catch((err: unknown) => log.warn({ err, jobId }, "could not report a job outcome; the feeder's sweep will find it"));
+  connection.publish(stageDoneChannel(data.r), message).catch((err: unknown) => log.warn({ err, jobId }, "could not report a job outcome; the feeder's sweep will find it"));
 }
 
 /**

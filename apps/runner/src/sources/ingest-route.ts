@@ -12,14 +12,13 @@ import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import { defaultPartitionKey, encodeDeadLetterHeaders, type EventRecord, type EventTimeWindow, normalizeIngestPayload } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../observe/engine-metrics";
-import type { Plan } from "@sluice/shared";
+import { API_KEY_REVOKED_CHANNEL, type Plan } from "@sluice/shared";
 import { HttpError, sendJson } from "../http/respond";
 import { tapOutputs } from "../observe/tap";
 import { browserAccess, preflight } from "./browser-access";
 import { sdkBundleRoute } from "./sdk-bundle-route";
 import type { Route } from "../http/router";
 
-export const API_KEY_REVOKED_CHANNEL = "sluice:apikey:revoked";
 
 /** Largest body any ingest node accepts (its own maxBodyBytes is checked after reading). */
 const MAX_BODY_BYTES = 10_000_000;

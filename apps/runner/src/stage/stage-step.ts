@@ -34,7 +34,7 @@ import type { NodeRuntime } from "./executors";
 import { UndecodableValue, type ValueDecoder } from "./schema-registries";
 import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
-import { REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
+import { checkpointKeys, REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE, watermarkKey } from "@sluice/shared";
 import type { StageBatchV1 } from "../queue/batch-payload";
 
 export type StageRuntime = {
@@ -60,12 +60,6 @@ export type StepDeps = {
 
 /** Stable machine codes for failures the runner itself detects. */
 const NODE_FAILED = "node.failed";
-
-/** Redis keys of a stateful node's checkpoint (per partition) and watermarks (per input topic). */
-export function checkpointKeys(pipelineId: string, nodeId: string, topic: string, partition: number) {
-  const base = `sluice:state:${pipelineId}:${nodeId}:${topic}:${partition}`;
-  return { state: base, marker: `${base}:offset`, outbox: `${base}:outbox` };
-}
 
 /**
  * KEYS: marker, state, watermarks, outbox. ARGV: expected marker ("" = none), new marker, state,

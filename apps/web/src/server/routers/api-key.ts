@@ -1,9 +1,9 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { issueToken } from "@sluice/db";
 import { router, scopedProcedure } from "../trpc/init";
 import { publishKeyRevocation } from "../key-revocation";
+import { InvalidInputError, NotFoundError } from "../errors";
 
 /** Exact web origins (scheme, host, port), as browsers send them in the Origin header. */
 const AllowedOrigins = z
@@ -56,7 +56,7 @@ export const apiKeyRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (input.pipelineId) {
         const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
-        if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+        if (!p) throw new NotFoundError("Pipeline not found.");
       }
       const issued = issueToken("ingest");
       const key = await ctx.prisma.$transaction(async (tx) => {
@@ -86,8 +86,8 @@ export const apiKeyRouter = router({
     .input(z.object({ apiKeyId: z.string().min(1).max(64), allowedOrigins: AllowedOrigins.min(1) }))
     .mutation(async ({ ctx, input }) => {
       const key = await ctx.prisma.apiKey.findFirst({ where: { id: input.apiKeyId, workspaceId: ctx.workspace.id, revokedAt: null } });
-      if (!key) throw new TRPCError({ code: "NOT_FOUND", message: "API key not found." });
-      if (!key.publishable) throw new TRPCError({ code: "BAD_REQUEST", message: "Only publishable keys have allowed origins." });
+      if (!key) throw new NotFoundError("API key not found.");
+      if (!key.publishable) throw new InvalidInputError("Only publishable keys have allowed origins.");
       await ctx.prisma.$transaction(async (tx) => {
         await tx.apiKey.update({ where: { id: key.id }, data: { allowedOrigins: input.allowedOrigins } });
         await ctx.audit({ action: "apiKey.setAllowedOrigins", resourceType: "api_key", resourceId: key.id, summary: { prefix: key.prefix, before: key.allowedOrigins, after: input.allowedOrigins } }, tx);
@@ -99,7 +99,7 @@ export const apiKeyRouter = router({
     .input(z.object({ apiKeyId: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       const key = await ctx.prisma.apiKey.findFirst({ where: { id: input.apiKeyId, workspaceId: ctx.workspace.id } });
-      if (!key) throw new TRPCError({ code: "NOT_FOUND", message: "API key not found." });
+      if (!key) throw new NotFoundError("API key not found.");
       if (!key.revokedAt) {
         await ctx.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
         await ctx.audit({ action: "apiKey.revoke", resourceType: "api_key", resourceId: key.id, summary: { prefix: key.prefix } });

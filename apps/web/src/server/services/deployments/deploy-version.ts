@@ -2,9 +2,9 @@
 import { type PrismaClient, StartPosition } from "@sluice/db";
 import { z } from "zod";
 import { compilePlan, parsePipelineSettings, PipelineGraph, topicOverrides, validateGraph } from "@sluice/shared";
-import type { AuditDb } from "../audit";
-import { validationContext } from "./graph-workspace";
-import { PipelineRefusal } from "./pipeline-refusal";
+import type { AuditDb } from "../../audit";
+import { ConflictError, NotFoundError, PreconditionFailedError } from "../../errors";
+import { validationContext } from "../../pipelines/graph-workspace";
 
 /**
  * resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first.
@@ -42,26 +42,28 @@ export function settleNeverStarted(db: Pick<PrismaClient, "deployment">, pipelin
 export type DeployVersionOptions = { workspaceId: string; pipelineId: string; versionId: string; userId: string; startFrom: StartFrom; audit: AuditWrite };
 
 /**
- * Deploys (or redeploys) a published version: the previous desired deployment is stopped and the new
- * one started in one transaction; the runner hands over at the committed offsets. Refused (a
- * PipelineRefusal naming the nodes) while the version refers to credentials the workspace does not
- * have or its ingest path key serves another running pipeline. The caller tells the runners.
+ * Where a deploy is decided. Deploys (or redeploys) a published version: the previous desired
+ * deployment is stopped and the new one started in one transaction; the runner hands over at the
+ * committed offsets. Refused (a domain error naming the nodes) while the version refers to credentials
+ * the workspace does not have, its plan does not compile (compilePlan, as the runner would run it),
+ * or its ingest path key serves another running pipeline. Nothing is written when refused. The caller
+ * tells the runners (deployPipeline does; the demo seed leaves it to their poll).
  */
 export async function deployVersion(prisma: PrismaClient, o: DeployVersionOptions) {
   const v = await prisma.pipelineVersion.findFirst({
     where: { id: o.versionId, pipelineId: o.pipelineId, workspaceId: o.workspaceId, pipeline: { deletedAt: null } },
     select: { id: true, number: true, graph: true, pipeline: { select: { settings: true } } },
   });
-  if (!v) throw new PipelineRefusal("NOT_FOUND", "Version not found.");
+  if (!v) throw new NotFoundError("Version not found.");
   const graph = PipelineGraph.parse(v.graph);
   // Secrets get deleted and keys revoked after publishing, so the check is repeated here.
   const context = await validationContext(prisma, o.workspaceId);
   const errors = validateGraph(graph, context).filter((p) => p.severity === "error");
-  if (errors.length > 0) throw PipelineRefusal.fromProblems("PRECONDITION_FAILED", `Version ${v.number} cannot be deployed`, errors);
+  if (errors.length > 0) throw PreconditionFailedError.fromProblems(`Version ${v.number} cannot be deployed`, errors);
   // What the runner would refuse to materialise (e.g. one topic feeding differently keyed windows) is refused here, not left "failing".
   const settings = parsePipelineSettings(v.pipeline.settings);
   const plan = compilePlan({ workspaceId: o.workspaceId, workspaceSlug: context.slug, connectionIds: context.connectionIds, pipelineId: o.pipelineId, graph, settings: topicOverrides(settings) });
-  if (!plan.ok) throw new PipelineRefusal("PRECONDITION_FAILED", `Version ${v.number} cannot run: ${plan.reason}`);
+  if (!plan.ok) throw new PreconditionFailedError(`Version ${v.number} cannot run: ${plan.reason}`, { nodeIds: plan.nodeIds });
   // Ingest URLs carry only the path key, so a key may serve one running pipeline at a time.
   for (const n of graph.nodes.filter((x) => x.type === "http-ingest")) {
     const pathKey = String(n.config.pathKey ?? "");
@@ -70,7 +72,7 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
       SELECT count(*) AS n FROM deployment d JOIN pipeline_version v ON v.id = d.version_id
       WHERE d.desired_state = 'running' AND d.pipeline_id <> ${o.pipelineId} AND v.graph->'nodes' @> ${probe}::jsonb`;
     if (Number(taken[0]?.n ?? 0) > 0) {
-      throw new PipelineRefusal("CONFLICT", `The ingest path key "${pathKey}" (node ${n.id}) is already used by another running pipeline. Choose another.`, [n.id]);
+      throw new ConflictError(`The ingest path key "${pathKey}" (node ${n.id}) is already used by another running pipeline. Choose another.`, { nodeIds: [n.id] });
     }
   }
   return prisma.$transaction(async (tx) => {

@@ -1,10 +1,10 @@
 // No "server-only" marker: `npm start`'s demo seed publishes through this same function (scripts/lib/seed.ts).
 import type { PrismaClient } from "@sluice/db";
 import { PipelineGraph, validateGraph } from "@sluice/shared";
-import { validationContext } from "./graph-workspace";
-import { prepareSinkSchemas } from "./sink-schemas";
-import type { AuditWrite } from "./deploy-version";
-import { PipelineRefusal } from "./pipeline-refusal";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../errors";
+import { validationContext } from "../../pipelines/graph-workspace";
+import { prepareSinkSchemas } from "../../pipelines/sink-schemas";
+import type { AuditWrite } from "../deployments/deploy-version";
 
 export type PublishDraftOptions = {
   workspaceId: string;
@@ -30,15 +30,15 @@ export async function publishDraft(prisma: PrismaClient, o: PublishDraftOptions)
       SELECT id, draft, draft_revision FROM pipeline
       WHERE id = ${o.pipelineId} AND workspace_id = ${o.workspaceId} AND deleted_at IS NULL FOR UPDATE`;
     const p = rows[0];
-    if (!p) throw new PipelineRefusal("NOT_FOUND", "Pipeline not found.");
-    if (p.draft_revision !== o.baseRevision) throw new PipelineRefusal("CONFLICT", "The draft changed since you loaded it. Reload before publishing.");
+    if (!p) throw new NotFoundError("Pipeline not found.");
+    if (p.draft_revision !== o.baseRevision) throw new ConflictError("The draft changed since you loaded it. Reload before publishing.");
     const graph = PipelineGraph.safeParse(p.draft);
-    if (!graph.success) throw new PipelineRefusal("BAD_REQUEST", "The draft is not a valid pipeline graph.");
+    if (!graph.success) throw new InvalidInputError("The draft is not a valid pipeline graph.");
     const context = await validationContext(tx, o.workspaceId);
     const problems = validateGraph(graph.data, context).filter((x) => x.severity === "error");
-    if (problems.length > 0) throw PipelineRefusal.fromProblems("BAD_REQUEST", `Fix ${problems.length} problem(s) before publishing`, problems);
+    if (problems.length > 0) throw InvalidInputError.fromProblems(`Fix ${problems.length} problem(s) before publishing`, problems);
     const prepared = await prepareSinkSchemas(tx, o.workspaceId, context.slug, graph.data, o.secretKey);
-    if (prepared.problems.length > 0) throw PipelineRefusal.fromProblems("BAD_REQUEST", `Fix ${prepared.problems.length} problem(s) before publishing`, prepared.problems);
+    if (prepared.problems.length > 0) throw InvalidInputError.fromProblems(`Fix ${prepared.problems.length} problem(s) before publishing`, prepared.problems);
     const last = await tx.pipelineVersion.findFirst({ where: { pipelineId: p.id }, orderBy: { number: "desc" }, select: { number: true } });
     const v = await tx.pipelineVersion.create({
       data: { pipelineId: p.id, workspaceId: o.workspaceId, number: (last?.number ?? 0) + 1, graph: prepared.graph as object, message: o.message, authorId: o.userId },
