@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import { keyPatterns } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createPipeline, createWorld, ownTopic, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
-import { QUEUE_PREFIX } from "../src/queue";
+import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 

@@ -10,9 +10,8 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll } from "vitest";
 import { createEngine, type Engine } from "../src/wiring";
 import type { EngineSettings } from "../src/settings";
-import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
 import { startHttpServer, type HttpServer } from "../src/http/server";
-import { QUEUE_PREFIX } from "../src/queue";
+import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 

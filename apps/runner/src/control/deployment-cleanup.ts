@@ -2,9 +2,9 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
 import type { Logger } from "../log";
-import { healthKey } from "../observe/node-health";
+import { deploymentHealthKey } from "@sluice/shared";
 import { removeStageQueue, stageQueueName, stageQueuesInRedis } from "../queue/stage-queue";
-import { resetKeys } from "./start-position";
+import { offsetsResetKeys } from "@sluice/shared";
 
 /**
  * Deletes a stopped deployment's Redis keys — its stage queues (jobs, events stream, meta) and its
@@ -18,7 +18,7 @@ export async function removeDeploymentKeys(deploymentId: string, stageIds: reado
     const name = stageQueueName(deploymentId, stageId);
     if (await removeStageQueue(name, redis)) removed.push(name);
   }
-  if (removed.length === stageIds.length) await redis.del(resetKeys(deploymentId).done, healthKey(deploymentId));
+  if (removed.length === stageIds.length) await redis.del(offsetsResetKeys(deploymentId).done, deploymentHealthKey(deploymentId));
   return removed;
 }
 

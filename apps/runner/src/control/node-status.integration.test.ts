@@ -2,7 +2,7 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testLogger, testServices, uniqueName } from "../../test/services";
-import { healthKey } from "../observe/node-health";
+import { deploymentHealthKey } from "@sluice/shared";
 import { closeRedis, createRedis } from "../services/redis";
 import { mergedNodeStatus } from "./node-status";
 
@@ -16,7 +16,7 @@ describe("mergedNodeStatus", () => {
   });
 
   afterAll(async () => {
-    await redis.del(healthKey(deploymentId));
+    await redis.del(deploymentHealthKey(deploymentId));
     await closeRedis(redis);
   });
 
@@ -28,11 +28,11 @@ describe("mergedNodeStatus", () => {
     const merged = await mergedNodeStatus(redis, deploymentId, "runner-b", { map: { state: "running" }, sink: { state: "failing", reason: "connection refused" } }, 10_000);
     expect(merged).toEqual({ map: { state: "running" }, sink: { state: "failing", reason: "connection refused" } });
     // runner-b stops reporting: once its view is older than freshMs it no longer counts.
-    await redis.hset(healthKey(deploymentId), "runner-b", JSON.stringify({ at: Date.now() - 60_000, nodes: { sink: { state: "failing", reason: "old" } } }));
+    await redis.hset(deploymentHealthKey(deploymentId), "runner-b", JSON.stringify({ at: Date.now() - 60_000, nodes: { sink: { state: "failing", reason: "old" } } }));
     expect(await mergedNodeStatus(redis, deploymentId, "runner-a", { map: { state: "running" }, sink: { state: "running" } }, 10_000)).toEqual({
       map: { state: "running" },
       sink: { state: "running" },
     });
-    expect(await redis.pttl(healthKey(deploymentId))).toBeGreaterThan(0);
+    expect(await redis.pttl(deploymentHealthKey(deploymentId))).toBeGreaterThan(0);
   });
 });

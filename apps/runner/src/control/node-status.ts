@@ -4,7 +4,8 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
 import type { Logger } from "../log";
-import { healthKey, mergeNodeStatus, type NodeStatus, pipelineHealth } from "../observe/node-health";
+import { deploymentHealthKey } from "@sluice/shared";
+import { mergeNodeStatus, type NodeStatus, pipelineHealth } from "../observe/node-health";
 import type { DeploymentRuntime } from "./deployment-runtime";
 
 /**
@@ -12,7 +13,7 @@ import type { DeploymentRuntime } from "./deployment-runtime";
  * that is at most `freshMs` old (a process that stopped reporting, crashed or no longer running it, is left out).
  */
 export async function mergedNodeStatus(redis: Redis, deploymentId: string, runnerId: string, local: Record<string, NodeStatus>, freshMs: number): Promise<Record<string, NodeStatus>> {
-  const key = healthKey(deploymentId);
+  const key = deploymentHealthKey(deploymentId);
   const now = Date.now();
   const replies = await redis.multi().hset(key, runnerId, JSON.stringify({ at: now, nodes: local })).pexpire(key, 60_000).hgetall(key).exec();
   const all = (replies?.[2]?.[1] ?? {}) as Record<string, string>;
@@ -37,7 +38,7 @@ export async function writeNodeStatus(
     const id = runtime.spec.deploymentId;
     const nodeStatus = await mergedNodeStatus(deps.redis, id, deps.runnerId, runtime.nodeStatus, deps.freshMs);
     if (!runtimes.has(id)) {
-      await deps.redis.hdel(healthKey(id), deps.runnerId);
+      await deps.redis.hdel(deploymentHealthKey(id), deps.runnerId);
       continue;
     }
     const json = JSON.stringify(nodeStatus);

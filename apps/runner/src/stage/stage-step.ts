@@ -28,7 +28,6 @@ import {
 import type { Logger } from "../log";
 import { tapOutputs } from "../observe/tap";
 import { runRedisScript } from "../services/redis";
-import { watermarkKey } from "../services/redis-keys";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import type { NodeRuntime } from "./executors";
 import { UndecodableValue, type ValueDecoder } from "./schema-registries";

@@ -95,13 +95,13 @@ export const kafkaConnectionRouter = router({
       const saved = input.connectionId
         ? await ctx.prisma.kafkaConnection.findFirst({ where: { id: input.connectionId, workspaceId: ctx.workspace.id }, select: { id: true, name: true, config: true, credentials: true } })
         : null;
-      if (input.connectionId && !saved) throw new TRPCError({ code: "NOT_FOUND", message: "Connection not found." });
+      if (input.connectionId && !saved) throw new NotFoundError("Connection not found.");
       const config = input.config ?? KafkaConnectionConfig.parse(saved!.config);
       let credentials = input.credentials;
       if (!credentials && saved?.credentials && needsCredentials(config.security)) {
         credentials = KafkaCredentials.parse(JSON.parse(openSecret(saved.credentials, env().SLUICE_SECRET_KEY, ctx.workspace.id)));
       }
-      if (needsCredentials(config.security) && !credentials) throw new TRPCError({ code: "BAD_REQUEST", message: "SASL needs a username and a password." });
+      if (needsCredentials(config.security) && !credentials) throw new InvalidInputError("SASL needs a username and a password.");
       const result = await checkCluster({ ...kafkaClientSettings(config, credentials), clientId: `sluice-web-test-${ctx.workspace.id}`, timeoutMs: 10_000 });
       await ctx.audit({
         action: "kafkaConnection.test",
