@@ -10,7 +10,7 @@
 // wiring passes in (deployment-runtime.ts's startDeployment with this process's dependencies).
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
-import { type Plan, type PipelineSettings, planNodeIds, type TopicSettings } from "@sluice/shared";
+import { DEPLOYMENTS_CHANNEL, type Plan, type PipelineSettings, planNodeIds, type TopicSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { DeploymentRuntime, DeploymentSpec } from "./deployment-runtime";
 import { removeDeploymentKeys, sweepStoppedQueues } from "./deployment-cleanup";
@@ -20,8 +20,6 @@ import { type DesiredDeployment, loadDesiredDeployments, planDeployment, shouldS
 import { createSerialPasses } from "./serial-passes";
 import { NodeStartError } from "./kafka-connections";
 import { type NodeStatus, pipelineHealth } from "../observe/node-health";
-
-export const DEPLOYMENTS_CHANNEL = "sluice:deployments:changed";
 
 export type ReconcilerOptions = {
   prisma: PrismaClient;
