@@ -96,16 +96,19 @@ async function prefill(world: World, topic: string): Promise<{ records: number; 
       batch = [];
     }
   }
-  // Closing events: each type's watermark passes the end of the last data window, so all of them fire.
+  // Closing events, one per type in every partition: the window's watermark is the minimum over the
+  // source partitions, so each of them must pass the end of the last data window for all to fire.
   const lastEnd = windowStartOf(startMs + Math.floor(((EVENTS - 1) * 1000) / EVENT_RATE), WINDOW_MS) + WINDOW_MS;
-  for (const type of COUNTED_TYPES) {
-    const ts = lastEnd + WATERMARK_DELAY_MS;
-    batch.push({ topic, key: `closer-${type}`, value: JSON.stringify({ event_id: `close-${type}`, user_id: `closer-${type}`, type, ts: new Date(ts).toISOString() }) });
-    count(type, ts);
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    for (const type of COUNTED_TYPES) {
+      const ts = lastEnd + WATERMARK_DELAY_MS;
+      batch.push({ topic, partition, key: `closer-${type}`, value: JSON.stringify({ event_id: `close-${type}-${partition}`, user_id: `closer-${type}`, type, ts: new Date(ts).toISOString() }) });
+      count(type, ts);
+    }
   }
   await producer.send(batch);
   await producer.close();
-  return { records: EVENTS + COUNTED_TYPES.length, expected, maxEventTime, avgEventBytes: Math.round(bytes / Math.max(1, EVENTS)) };
+  return { records: EVENTS + COUNTED_TYPES.length * PARTITIONS, expected, maxEventTime, avgEventBytes: Math.round(bytes / Math.max(1, EVENTS)) };
 }
 
 function pipelineGraph(source: string, sink: string): PipelineGraph {
