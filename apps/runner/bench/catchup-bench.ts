@@ -29,6 +29,8 @@ const { values } = parseArgs({
     port: { type: "string", default: "4206" },
     "runner-node-flags": { type: "string", default: "" },
     "timeout-seconds": { type: "string", default: "1800" },
+    /** A/B of the kafka-source fusion: force a topic after the source (the copy into `<src>.out` it used to make). */
+    "copy-source": { type: "boolean", default: process.env["BENCH_CATCHUP_COPY_SOURCE"] === "1" },
   },
 });
 const EVENTS = Number(values.events);
@@ -125,7 +127,7 @@ function pipelineGraph(source: string, sink: string): PipelineGraph {
       },
       { id: "sink", type: "kafka-sink", config: { topic: sink } },
     ],
-    [["src", "filter"], ["filter", "map"], ["map", "bytype"], ["bytype", "win"], ["win", "sink"]],
+    [["src", "filter", { forceTopic: values["copy-source"] === true }], ["filter", "map"], ["map", "bytype"], ["bytype", "win"], ["win", "sink"]],
   );
 }
 
@@ -241,6 +243,7 @@ try {
     pipeline: "kafka-source -> filter (type != heartbeat) -> map (keep user_id, type, ts) -> key-by type -> 10 s tumbling count per type -> kafka-sink",
     events: filled.records,
     partitions: PARTITIONS,
+    sourceCopied: values["copy-source"],
     avgEventBytes: filled.avgEventBytes,
     eventTimeRatePerSecond: EVENT_RATE,
     seconds: +seconds.toFixed(2),

@@ -96,6 +96,7 @@ async function run(env: RunnerEnv, log: Logger) {
       topics: { partitions: env.RUNNER_TOPIC_PARTITIONS, replicationFactor: env.RUNNER_TOPIC_REPLICATION, retentionMs: env.RUNNER_TOPIC_RETENTION_MS },
       feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: env.RUNNER_BATCH_MAX_RECORDS, maxBatchBytes: env.RUNNER_BATCH_MAX_BYTES, lingerMs: env.RUNNER_BATCH_LINGER_MS, maxOutageMs: env.RUNNER_SINK_OUTAGE_MAX_MS },
       pool: { ...DEFAULT_POOL_SETTINGS, concurrency: env.RUNNER_POOL_CONCURRENCY },
+      producerCompression: env.RUNNER_PRODUCER_COMPRESSION,
       ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
       ingest: { ratePerKey: env.RUNNER_INGEST_RATE_PER_KEY, eventTimeWindow: { notBeforeMs: env.RUNNER_INGEST_NOT_BEFORE, maxFutureMs: env.RUNNER_INGEST_MAX_FUTURE_MS } },
       allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,

@@ -43,6 +43,8 @@ export type EngineSettings = {
   alertReloadMs: number;
   /** Alert webhooks and webhook sinks (with their node's toggle on) may target private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). Default false. */
   allowPrivateWebhooks: boolean;
+  /** Compression of what the engine's producer writes (RUNNER_PRODUCER_COMPRESSION). Default none. */
+  producerCompression: "none" | "lz4" | "zstd" | "snappy" | "gzip";
 };
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -53,6 +55,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   ingest: DEFAULT_INGEST_SETTINGS,
   idlePartitionMs: 30_000,
   tickMs: 1000,
+  producerCompression: "none",
   reconcileIntervalMs: 5000,
   lagIntervalMs: 2000,
   metricsIntervalMs: 1000,
@@ -86,7 +89,7 @@ export function createEngine(options: {
   const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
   const log = options.log.child({ module: "engine" });
   const metrics = engineMetrics(options.registry);
-  const producer = options.kafka.producer({ name: "engine" });
+  const producer = options.kafka.producer({ name: "engine", compression: settings.producerCompression });
   const subscriber = options.redis.duplicate();
   subscriber.on("error", (err: Error) => log.warn({ err }, "redis subscriber error"));
 
