@@ -90,6 +90,8 @@ function schema(production: boolean) {
      * paused) before its events are dead-lettered after all. Default 600000 (10 minutes).
      */
     RUNNER_SINK_OUTAGE_MAX_MS: count("600000", 0, 7 * 24 * 3600 * 1000),
+    /** Compression of the records the engine writes (internal topics, DLQs, kafka-sinks on Sluice's cluster): none, lz4, zstd, snappy, gzip. Default none. */
+    RUNNER_PRODUCER_COMPRESSION: z.enum(["none", "lz4", "zstd", "snappy", "gzip"], { error: "must be none, lz4, zstd, snappy or gzip" }).default("none"),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
@@ -135,6 +137,7 @@ const ECHOABLE = new Set([
   "RUNNER_BATCH_LINGER_MS",
   "RUNNER_SINK_OUTAGE_MAX_MS",
   "RUNNER_POOL_CONCURRENCY",
+  "RUNNER_PRODUCER_COMPRESSION",
   "RUNNER_INGEST_LAG_THRESHOLD",
   "RUNNER_INGEST_RATE_PER_KEY",
   "RUNNER_INGEST_MAX_FUTURE_MS",

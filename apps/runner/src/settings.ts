@@ -57,6 +57,7 @@ export function engineSettings(env: RunnerEnv) {
     ingest,
     ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
     allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,
+    producerCompression: env.RUNNER_PRODUCER_COMPRESSION,
     /** Only run deployments of these workspaces; undefined: all. */
     workspaceIds: env.RUNNER_WORKSPACE_IDS,
     idlePartitionMs: FIXED.idlePartitionMs,

@@ -44,7 +44,7 @@ export function createEngine(options: {
   const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
   const log = options.log.child({ module: "engine" });
   const metrics = engineMetrics(options.registry);
-  const producer = options.kafka.producer({ name: "engine" });
+  const producer = options.kafka.producer({ name: "engine", compression: settings.producerCompression });
   const subscriber = options.redis.duplicate();
   subscriber.on("error", (err: Error) => log.warn({ err }, "redis subscriber error"));
 

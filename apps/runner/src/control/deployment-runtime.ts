@@ -19,6 +19,7 @@ import { createStagePool } from "../stage/stage-pool";
 import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
 import { applyStartPosition } from "./start-position";
 import type { StartPosition } from "@sluice/db";
+import { type WatermarkTarget, watermarkTopics } from "../stage/source-watermarks";
 
 export type DeploymentSpec = {
   deploymentId: string;
@@ -119,6 +120,12 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const stages: DeploymentRuntime["stages"] = [];
   const topicKey = buildTopicKeys(plan);
   const fencedTopics = buildFencedTopics(plan);
+  // Windows' and sessionizes' inputs get watermark records in every partition from their writers,
+  // which carry their own input's partition count: both counted once here.
+  const watermarkTargets = new Map<string, WatermarkTarget>();
+  const partitionCount = async (kafka: Kafka, topic: string) => (await kafka.admin.endOffsets([topic])).length;
+  for (const [topic, eventTimeField] of watermarkTopics(plan)) watermarkTargets.set(topic, { eventTimeField, partitions: await partitionCount(deps.kafka, topic) });
+  const writesWatermarks = (stage: Plan["stages"][number]) => !stage.stateful && Object.values(stage.routes).some((ports) => Object.values(ports).some((r) => r.topic !== undefined && watermarkTargets.has(r.topic)));
   const startFrom = spec.startPosition === "latest" ? "latest" : "earliest";
 
   const stopAll = async (mode: "drain" | "abort") => {
@@ -152,12 +159,13 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
       const head = stage.nodes[0];
       const sourceConfig = head?.type === "kafka-source" ? (head.config as NodeConfig<"kafka-source">) : undefined;
       const decoder = sourceConfig ? valueDecoder(sourceConfig.valueFormat, sourceConfig.registryId ? await registryFor(sourceConfig.registryId) : undefined) : undefined;
+      const expectedPartitions = writesWatermarks(stage) ? await backlogPartitions((stage.connectionId ? connected.get(stage.connectionId) : undefined) ?? deps.kafka, stage, startFrom, log) : undefined;
       const name = stageQueueName(spec.deploymentId, stage.id);
       const concurrency = stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency;
       const queue = await createStageQueue(name, deps.redis, deps.pool, log);
       closers.queues.push(queue);
       closers.pools.push(
-        createStagePool(name, { plan, stage, runtimes, topicKey, fencedTopics, ...(decoder ? { decoder } : {}) }, {
+        createStagePool(name, { plan, stage, runtimes, topicKey, fencedTopics, watermarkTargets, ...(expectedPartitions ? { expectedPartitions } : {}), ...(decoder ? { decoder } : {}) }, {
           producer: deps.producer,
           redis: deps.redis,
           metrics: deps.metrics,
@@ -202,6 +210,29 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     stages,
     stop: stopAll,
   };
+}
+
+/**
+ * Per input topic of a stage, the partitions with records it has yet to read (end offset past the
+ * group's committed offset, or past the log start / end for a new group). Its watermark records list
+ * them, so the window downstream waits for each to report once before its watermark moves: in a
+ * catch-up, a source partition whose first batch runs later cannot find its windows closed.
+ */
+async function backlogPartitions(kafka: Kafka, stage: Plan["stages"][number], startFrom: "earliest" | "latest", log: Logger): Promise<Map<string, number[]>> {
+  const result = new Map<string, number[]>();
+  try {
+    const [ends, starts, committed] = await Promise.all([kafka.admin.endOffsets(stage.inputTopics), kafka.admin.startOffsets(stage.inputTopics), kafka.admin.committedOffsets(stage.groupId, stage.inputTopics)]);
+    const key = (o: { topic: string; partition: number }) => `${o.topic}\u0000${o.partition}`;
+    const from = new Map(committed.map((o) => [key(o), o.offset]));
+    const first = new Map(starts.map((o) => [key(o), o.offset]));
+    for (const end of ends) {
+      const at = from.get(key(end)) ?? (startFrom === "latest" ? end.offset : first.get(key(end)) ?? 0n);
+      if (end.offset > at) result.set(end.topic, [...(result.get(end.topic) ?? []), end.partition]);
+    }
+  } catch (err) {
+    log.warn({ err, stage: stage.id }, "could not read the stage's backlog: its watermark records expect no partition");
+  }
+  return result;
 }
 
 /**

@@ -102,6 +102,35 @@ describe("compilePlan", () => {
     expect(foreignTopics(p)).toEqual([]);
   });
 
+  it("fuses a kafka-source into the stateless chain after it (no copy of the user's topic), but not into a window", () => {
+    const p = plan(
+      graph(
+        [
+          { id: "src", type: "kafka-source", config: { topic: "orders" } },
+          { id: "filter", type: "filter", config: { condition: "true" } },
+          { id: "keyby", type: "key-by", config: { key: "event.type" } },
+          { id: "win", type: "window", config: { groupBy: [{ name: "t", expression: "event.type" }], aggregations: [{ name: "n", function: "count" }] } },
+          { id: "raw", type: "kafka-source", config: { topic: "raw" } },
+          { id: "win2", type: "window", config: { groupBy: [{ name: "t", expression: "event.type" }], aggregations: [{ name: "n", function: "count" }] } },
+          { id: "out", type: "kafka-sink", config: { topic: "counts" } },
+          { id: "out2", type: "kafka-sink", config: { topic: "counts2" } },
+        ],
+        [["src", "filter"], ["filter", "keyby"], ["keyby", "win"], ["raw", "win2"], ["win", "out"], ["win2", "out2"]],
+      ),
+    );
+    expect(p.stages.map((s) => [s.id, s.nodes.map((n) => n.id), s.inputTopics])).toEqual([
+      ["raw", ["raw"], ["ws.acme.raw"]],
+      ["src", ["src", "filter", "keyby"], ["ws.acme.orders"]],
+      ["win", ["win"], [t("keyby", "out")]],
+      ["win2", ["win2"], [t("raw", "out")]],
+      ["out", ["out"], [t("win", "out")]],
+      ["out2", ["out2"], [t("win2", "out")]],
+    ].sort((a, b) => (a[0] as string).localeCompare(b[0] as string)));
+    expect(p.topics.map((x) => x.name)).not.toContain(t("src", "out"));
+    expect(p.edges.find((e) => e.source === "src")?.topic).toBeNull();
+    expect(p.keying[t("raw", "out")]).toEqual({ kind: "window-group", nodeId: "win2" });
+  });
+
   it("reads a kafka-source's topic from the workspace's namespace, or as named through a connection", () => {
     const own = plan(graph([{ id: "src", type: "kafka-source", config: { topic: "orders" } }, { id: "out", type: "kafka-sink", config: { topic: "copy" } }], [["src", "out"]]));
     const ownSource = own.stages.find((s) => s.id === "src");

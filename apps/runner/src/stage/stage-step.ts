@@ -35,6 +35,18 @@ import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
 import { checkpointKeys, REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE, watermarkKey } from "@sluice/shared";
 import type { StageBatchV1 } from "../queue/batch-payload";
+import {
+  encodeWatermark,
+  eventTimeIn,
+  observeWatermark,
+  pruneSourceWatermarks,
+  readSourceWatermarks,
+  type SourceWatermarks,
+  sourceWatermark,
+  WATERMARK_HEADER,
+  type WatermarkTarget,
+  watermarkDelayOf,
+} from "./source-watermarks";
 
 export type StageRuntime = {
   plan: Plan;
@@ -46,6 +58,13 @@ export type StageRuntime = {
   fencedTopics?: ReadonlySet<string>;
   /** A kafka-source head whose values are not JSON: how to read them (schema-registries.ts). */
   decoder?: ValueDecoder;
+  /**
+   * Topics a window or sessionize reads (event-time field, partition count): a stateless writer ends
+   * each batch with a watermark record in every partition of them (source-watermarks.ts).
+   */
+  watermarkTargets?: ReadonlyMap<string, WatermarkTarget>;
+  /** Per input topic, the partitions that had records to read when the stage started (carried in its watermark records). */
+  expectedPartitions?: ReadonlyMap<string, readonly number[]>;
 };
 
 export type StepDeps = {
@@ -101,8 +120,11 @@ const FENCE_FANOUT = 1024;
  */
 type Origin = { offset: string; key: string | null; exact: boolean; prior?: number };
 type Pending = { nodeId: string; events: EventRecord[] };
-/** The checkpoint's state value: the core's snapshot and the highest fence number applied per stream. */
-type StoredState = { core: unknown; seen: Record<string, number> };
+/**
+ * The checkpoint's state value: the core's snapshot, the highest fence number applied per stream and,
+ * once watermark records arrived, the sources' progress (source-watermarks.ts).
+ */
+type StoredState = { core: unknown; seen: Record<string, number>; sources?: SourceWatermarks };
 const STATE_TAG = "sluice.checkpoint";
 type Checkpoint = StoredState & { marker: string; offset: bigint };
 
@@ -110,7 +132,7 @@ function readStoredState(text: string | null): StoredState {
   const parsed = text ? (JSON.parse(text) as unknown) : undefined;
   if (parsed && typeof parsed === "object" && (parsed as Record<string, unknown>)[STATE_TAG] === 2) {
     const stored = parsed as Partial<StoredState>;
-    return { core: stored.core ?? undefined, seen: stored.seen ?? {} };
+    return { core: stored.core ?? undefined, seen: stored.seen ?? {}, ...(stored.sources ? { sources: stored.sources } : {}) };
   }
   // Written before fences existed: the bare snapshot.
   return { core: parsed ?? undefined, seen: {} };
@@ -220,6 +242,8 @@ export async function runStageBatch(
   const keyOf = (event: EventRecord, explicit: string | undefined) => explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
   // Fence numbers: per topic and source offset, the outputs in order (see FENCE_HEADER).
   const fenceIndex = new Map<string, number>();
+  // Per window input topic: the newest event time this batch wrote to it (for its watermark records).
+  const sourceHighs = new Map<string, number>();
   let watermark: number | null | undefined;
   let snapshot: unknown;
 
@@ -240,6 +264,9 @@ export async function runStageBatch(
   }
   const skipThrough = checkpoint ? checkpoint.offset : -1n;
   const seen = stateful ? { ...checkpoint?.seen } : undefined;
+  // Sources' progress: the stored table, and this batch's watermark records (applied in the step).
+  const sources = stateful ? readSourceWatermarks(checkpoint?.sources) : undefined;
+  const watermarkRecords: string[] = [];
   const input: EventRecord[] = [];
   const undecodable: CoreFailure[] = [];
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
@@ -250,6 +277,12 @@ export async function runStageBatch(
     bytesIn += Buffer.byteLength(record.v);
     // Records at or below the checkpoint were applied before a crash: skip them.
     if (checkpoint && BigInt(record.o) <= skipThrough) continue;
+    // A watermark record (no event): a stateful reader takes note, any other reader skips it.
+    const sourceMark = record.h?.[WATERMARK_HEADER];
+    if (sourceMark !== undefined) {
+      if (sources) watermarkRecords.push(sourceMark);
+      continue;
+    }
     // A record an upstream stage emitted again (its replay after a crash or rebalance) was applied already.
     const fence = seen ? record.h?.[FENCE_HEADER] : undefined;
     if (fence !== undefined && seen) {
@@ -353,11 +386,30 @@ export async function runStageBatch(
           events = isolated.kept;
         }
       } else if (node.kind === "stateful") {
-        const { own, others } = await partitionWatermarks(deps, plan.pipelineId, nodeId, batch.partition);
         // Pass 1 with what is known before the batch; the batch then reports this partition's new
         // watermark, and pass 2 (an empty batch, per the core protocol) fires what the new minimum allows.
-        const before = others === undefined ? undefined : minOf(others, own);
-        const ctxBefore = before === undefined ? ctx : { ...ctx, watermark: before };
+        // With watermark records from the writers (source-watermarks.ts), the watermark is the minimum
+        // over the source partitions' progress (null: hold); otherwise the minimum over this topic's
+        // partitions of each one's newest event time (what the core reports).
+        let before: number | null | undefined;
+        let others: number | undefined;
+        let fromSources: number | null | undefined;
+        if (sources) {
+          const delayMs = watermarkDelayOf(head);
+          const idleMs = deps.idlePartitionMs ?? 30_000;
+          const previous = sourceWatermark(sources, delayMs, idleMs);
+          for (const mark of watermarkRecords) observeWatermark(sources, mark);
+          pruneSourceWatermarks(sources);
+          // An idle tick (no records: this partition has read everything) lets silence count up to now.
+          fromSources = sourceWatermark(sources, delayMs, idleMs, batch.records.length === 0 ? now : undefined);
+          if (fromSources !== undefined) before = previous ?? null;
+        }
+        if (fromSources === undefined) {
+          const stored = await partitionWatermarks(deps, plan.pipelineId, nodeId, batch.partition);
+          others = stored.others;
+          before = others === undefined ? undefined : minOf(others, stored.own);
+        }
+        const ctxBefore: CoreContext = before === undefined ? ctx : { ...ctx, watermark: before };
         let core = node.restore(checkpoint?.core);
         let processed: StatefulCoreResult;
         try {
@@ -381,10 +433,10 @@ export async function runStageBatch(
           const settled = core.process([], ctxBefore);
           processed = { ...mergeResults([isolated.result, settled]), watermark: settled.watermark };
         }
-        watermark = processed.watermark;
-        if (others !== undefined) {
-          const after = minOf(others, watermark ?? undefined);
-          if (after !== undefined && (before === undefined || after > before)) {
+        watermark = fromSources === undefined ? processed.watermark : fromSources;
+        if (others !== undefined || typeof fromSources === "number") {
+          const after = fromSources === undefined ? minOf(others!, watermark ?? undefined) : fromSources!;
+          if (after !== null && (before === undefined || before === null || after > before)) {
             const fired = core.process([], { ...ctx, watermark: after });
             for (const [port, records] of Object.entries(fired.outputs)) (processed.outputs[port] ??= []).push(...records);
             processed.errors.push(...fired.errors);
@@ -439,6 +491,16 @@ export async function runStageBatch(
         const topic = route.topic;
         const topicKey = runtime.topicKey.get(topic);
         const fenced = runtime.fencedTopics?.has(topic) ?? false;
+        // The newest event time written to a window's or sessionize's input (its watermark records).
+        const target = stateful || fromDeadLetters ? undefined : runtime.watermarkTargets?.get(topic);
+        if (target) {
+          let high = sourceHighs.get(topic) ?? -Infinity;
+          for (const record of records) {
+            const t = eventTimeIn(record, target.eventTimeField);
+            if (t !== undefined && t > high && t <= now + MAX_EVENT_TIME_SKEW_MS) high = t;
+          }
+          if (high > -Infinity) sourceHighs.set(topic, high);
+        }
         records.forEach((record, i) => {
           const explicit = result.keys?.[port]?.[i];
           const own = origin.get(record);
@@ -481,6 +543,13 @@ export async function runStageBatch(
 
   if (!stateful) {
     await drive(input.length > 0 ? { nodeId: head.id, events: input } : undefined, replays);
+    // After the batch's records, in every partition of each window input it wrote to: how far this
+    // source partition got in event time (same send, so each partition gets it after the data).
+    for (const [topic, high] of sourceHighs) {
+      const partitions = runtime.watermarkTargets?.get(topic)?.partitions ?? 0;
+      const header = encodeWatermark(fnv1a(batch.topic), batch.partition, runtime.expectedPartitions?.get(batch.topic) ?? [], high, now);
+      for (let partition = 0; partition < partitions; partition++) out.push({ topic, partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } });
+    }
     if (out.length > 0) await deps.producer.send(out);
   } else {
     // The plan keeps a stateful node alone in its stage: all it emits are topic records and dead
@@ -494,7 +563,7 @@ export async function runStageBatch(
     const last = batch.records.at(-1)?.o ?? (out.length > 0 && checkpoint ? checkpoint.offset.toString() : undefined);
     if (last !== undefined && (BigInt(last) > skipThrough || batch.records.length === 0)) {
       const marker = `${last}/${randomUUID().slice(0, 8)}`;
-      const stored: StoredState = { core: snapshot ?? checkpoint?.core ?? null, seen: seen ?? {} };
+      const stored: StoredState = { core: snapshot ?? checkpoint?.core ?? null, seen: seen ?? {}, ...(sources && Object.keys(sources.streams).length > 0 ? { sources } : {}) };
       const applied = await runRedisScript(
         deps.redis,
         CHECKPOINT_SCRIPT,

@@ -154,13 +154,15 @@ export function compilePlan(input: {
     return found;
   };
 
-  // An edge is fused when it is the only way out of a stateless, non-source, key-preserving node
-  // and the only way into a stateless node (transform or sink). Everything else is a topic.
+  // An edge is fused when it is the only way out of a stateless, key-preserving node that runs in a
+  // stage (a transform, or a kafka-source: its stage reads the user's topic directly, no copy) and the
+  // only way into a stateless node (transform or sink). Everything else is a topic. HTTP ingest and
+  // generators are written by the runner itself, so a topic always follows them.
   const fused = (edge: PipelineEdge): boolean => {
     if (edge.forceTopic || edge.sourcePort === "error") return false;
     const from = node(edge.source);
     const to = node(edge.target);
-    if (from.category === "source" || from.stateful || from.type === "key-by") return false;
+    if ((from.category === "source" && from.type !== "kafka-source") || from.stateful || from.type === "key-by") return false;
     if (to.category === "source" || to.stateful) return false;
     const outs = (outgoing.get(edge.source) ?? []).filter((e) => e.sourcePort !== "error");
     if (outs.length !== 1) return false;
