@@ -4,7 +4,7 @@
 // progress (carried through the repartition topic by watermark records), not the newest event time
 // of its own input partition: every window is then emitted exactly once, with its exact count.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 import { createPipeline, deploy, ownTopic, readAll, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
@@ -44,7 +44,7 @@ describe("engine: per-source-partition watermarks", () => {
     await producer.close();
 
     // Small batches, so the sparse partition's batches cover far more event time than the dense one's.
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 10, lingerMs: 5 } };
+    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 10, lingerMs: 5 } };
     engines.push(await startEngine(world, settings));
     const pipeline = await createPipeline(world, "skewed");
     const body = graph(

@@ -547,7 +547,7 @@ export async function runStageBatch(
     // source partition got in event time (same send, so each partition gets it after the data).
     for (const [topic, high] of sourceHighs) {
       const partitions = runtime.watermarkTargets?.get(topic)?.partitions ?? 0;
-      const header = encodeWatermark(fnv1a(batch.topic), batch.partition, runtime.expectedPartitions?.get(batch.topic) ?? [], high, now);
+      const header = encodeWatermark(fnv1a32(batch.topic).toString(36), batch.partition, runtime.expectedPartitions?.get(batch.topic) ?? [], high, now);
       for (let partition = 0; partition < partitions; partition++) out.push({ topic, partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } });
     }
     if (out.length > 0) await deps.producer.send(out);
