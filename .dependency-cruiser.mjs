@@ -26,7 +26,6 @@ const notTest = "\\.test\\.ts$";
 const NEXT_SERVER_FILES = "(page|layout|route|loading|not-found|template|default)\\.tsx?$";
 
 const KNOWN_CYCLES = [
-  "^apps/web/src/server/(audit|trpc/init)\\.ts$", // removed when the contract branch lands
   // Type-only (s3-sink.ts imports the NodeRuntime and ExecutorContext types): removed once both files'
   // concurrent edits have landed and those types move to their own module in stage/.
   "^apps/runner/src/stage/(executors|s3-sink)\\.ts$",

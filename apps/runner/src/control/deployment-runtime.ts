@@ -13,7 +13,7 @@ import { createNodeHealth, type NodeHealth, type NodeStatus } from "../observe/n
 import { observeNode } from "../stage/observed-node";
 import type { RegistryClient } from "@sluice/schema-registry";
 import { valueDecoder } from "../stage/schema-registries";
-import { deploymentHealthKey, generatorKey, offsetsResetKeys, planNodeIds, type Plan } from "@sluice/shared";
+import { generatorKey, planNodeIds, type Plan } from "@sluice/shared";
 import { createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
 import { createStagePool } from "../stage/stage-pool";
 import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
