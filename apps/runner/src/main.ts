@@ -98,6 +98,7 @@ async function run(env: RunnerEnv, log: Logger) {
       pool: { ...DEFAULT_POOL_SETTINGS, concurrency: env.RUNNER_POOL_CONCURRENCY },
       ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
       ingest: { ratePerKey: env.RUNNER_INGEST_RATE_PER_KEY, eventTimeWindow: { notBeforeMs: env.RUNNER_INGEST_NOT_BEFORE, maxFutureMs: env.RUNNER_INGEST_MAX_FUTURE_MS } },
+      views: { ratePerKey: env.RUNNER_VIEW_RATE_PER_KEY },
       allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,
       ...(env.RUNNER_WORKSPACE_IDS ? { workspaceIds: env.RUNNER_WORKSPACE_IDS } : {}),
     },

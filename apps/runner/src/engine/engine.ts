@@ -6,6 +6,7 @@ import type { Kafka } from "@sluice/kafka";
 import type { Registry } from "prom-client";
 import type { Route } from "../http/router";
 import { createIngest, DEFAULT_INGEST_SETTINGS, type IngestSettings } from "../ingest/ingest-route";
+import { createViews, DEFAULT_VIEW_SETTINGS, type ViewSettings } from "../views/views-route";
 import type { Logger } from "../log";
 import { engineMetrics } from "./engine-metrics";
 import { DEFAULT_FEEDER_SETTINGS, type FeederSettings } from "./feeder";
@@ -25,6 +26,8 @@ export type EngineSettings = {
   ingestLagThreshold: number;
   /** Per-key rate limit and accepted event times of HTTP ingest. */
   ingest: IngestSettings;
+  /** Per-key rate limit of GET /v1/views. */
+  views: ViewSettings;
   /** Partitions without a watermark update for this long do not hold back windows. Default 30 s. */
   idlePartitionMs: number;
   /** Idle partitions of stateful stages get an empty batch this often, so due windows fire. Default 1000 ms. */
@@ -51,6 +54,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   pool: DEFAULT_POOL_SETTINGS,
   ingestLagThreshold: 100_000,
   ingest: DEFAULT_INGEST_SETTINGS,
+  views: DEFAULT_VIEW_SETTINGS,
   idlePartitionMs: 30_000,
   tickMs: 1000,
   reconcileIntervalMs: 5000,
@@ -62,7 +66,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
 };
 
 export type Engine = {
-  /** POST /v1/ingest/:key, to add to the HTTP route table. */
+  /** POST /v1/ingest/:key and GET /v1/views/:view, to add to the public HTTP route table. */
   routes: Route[];
   reconciler: Reconciler;
   lag: LagMonitor;
@@ -137,16 +141,26 @@ export function createEngine(options: {
     metrics,
     log,
   });
+  const views = createViews({
+    prisma: options.prisma,
+    subscriber,
+    running: () => reconciler.running().map((r) => ({ deploymentId: r.spec.deploymentId, workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, plan: r.spec.plan })),
+    ready: () => reconciler.ready(),
+    secret,
+    settings: settings.views,
+    log,
+  });
 
   let publisher: SnapshotPublisher | undefined;
   let alerts: AlertEvaluator | undefined;
   return {
-    routes: ingest.routes,
+    routes: [...ingest.routes, ...views.routes],
     reconciler,
     lag,
     monitoring: () => ({ ...(publisher ? { publisher } : {}), ...(alerts ? { alerts } : {}) }),
     async start() {
       await ingest.start();
+      await views.start();
       await reconciler.start();
       publisher = startSnapshotPublisher({
         reconciler,
@@ -174,6 +188,7 @@ export function createEngine(options: {
       await alerts?.stop();
       await publisher?.stop();
       await reconciler.stop(mode);
+      await views.close();
       await subscriber.quit().catch(() => subscriber.disconnect());
       await producer.close();
     },

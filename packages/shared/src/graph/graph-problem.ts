@@ -19,6 +19,7 @@ export const GraphProblemCode = z.enum([
   "node.unreachable",
   "node.reserved-topic",
   "node.unknown-connection",
+  "node.duplicate-view",
   "edge.duplicate-id",
   "edge.duplicate",
   "edge.unknown-node",
