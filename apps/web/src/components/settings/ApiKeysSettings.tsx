@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
 import { Field } from "@/components/forms/Field";
 import { useToast } from "@/components/Toaster";
@@ -185,6 +186,14 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
               <option value="ingest">Ingest: sends events to HTTP sources</option>
               <option value="read">Read: reads views from your server (GET /v1/views/…)</option>
             </select>
+            {scope === "read" && (
+              <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+                Reads the sinks your running pipelines serve as views; a server key, refused from browsers.{" "}
+                <Link href="/docs/views" className="text-brand-600 hover:underline dark:text-brand-400">
+                  Views API
+                </Link>
+              </p>
+            )}
           </div>
           {scope === "ingest" && (
           <label className="flex items-center gap-2 text-sm">
