@@ -1,5 +1,6 @@
 // What a view reads: exactly the table or keys of the sink node that serves it, through that node's
 // connection secret, read-only and bounded (one indexed query or one Redis command per request).
+import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { KEY_TEMPLATE_PLACEHOLDER, type NodeConfig } from "@sluice/shared";
@@ -68,7 +69,7 @@ const types = {
 };
 
 function postgresReader(config: NodeConfig<"postgres-sink">, url: string, log: Logger): ViewReader {
-  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: QUERY_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, application_name: "sluice-view", types });
+  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: QUERY_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, application_name: "sluice-view", types });
   pool.on("error", (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, "view postgres connection failed"));
   const quote = (identifier: string) => `"${identifier}"`;
   const table = config.table.split(".").map(quote).join(".");
@@ -77,6 +78,7 @@ function postgresReader(config: NodeConfig<"postgres-sink">, url: string, log: L
   // Exactly the columns the sink writes; identifiers are [A-Za-z0-9_] (config schema), values are
   // parameters. The key parameter is untyped, so Postgres reads it as the key column's type and its index applies.
   const statement = `SELECT ${config.columns.map((c) => quote(c.column)).join(", ")} FROM ${table} WHERE ${quote(keyColumn)} = $1${order} LIMIT $2`;
+  const statementName = `sluice-view-${createHash("sha256").update(statement).digest("hex").slice(0, 16)}`;
   return {
     async read(params) {
       only(params, ["key", "limit"]);
@@ -84,12 +86,13 @@ function postgresReader(config: NodeConfig<"postgres-sink">, url: string, log: L
       const limit = intParam(params, "limit", 1, MAX_ROWS);
       let rows: Record<string, unknown>[];
       try {
-        rows = (await pool.query({ text: statement, values: [key, limit] })).rows as Record<string, unknown>[];
+        // Named: each connection parses and plans the statement once.
+        rows = (await pool.query({ name: statementName, text: statement, values: [key, limit] })).rows as Record<string, unknown>[];
       } catch (error) {
         const code = (error as { code?: string }).code;
         // 22xxx: the key is not a value of the column's type (e.g. "abc" for an integer column).
         if (typeof code === "string" && code.startsWith("22")) throw badParam(`key is not a valid value for the view's key column "${keyColumn}"`);
-        log.warn({ code, table: config.table }, "view query failed");
+        log.warn({ code, error: (error as Error).message, table: config.table }, "view query failed");
         throw unavailable();
       }
       if (rows.length === 0) throw new HttpError(404, "not_found", "no rows for this key");
