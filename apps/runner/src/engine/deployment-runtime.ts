@@ -11,6 +11,7 @@ import type { EngineMetrics } from "./engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "./executors";
 import type { ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "./feeder";
+import { rollingFeederSettings } from "./s3-roll";
 import { createNodeHealth, healthKey, type NodeHealth, type NodeStatus, observeNode } from "./node-health";
 import { planNodeIds, type Plan } from "@sluice/shared";
 import { createStagePool, createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "./pool";
@@ -151,7 +152,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         startFrom,
         queue,
         // Stateful stages keep one batch per partition in flight so state is applied in offset order.
-        settings: stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings,
+        settings: rollingFeederSettings(stage, stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings),
         ...(stage.stateful ? { tickMs: deps.tickMs } : {}),
         log,
       });
