@@ -71,8 +71,9 @@ describe("views API", () => {
         },
         { id: "board", type: "redis-sink", config: { connectionSecretId: redisSecret, mode: "sorted-set", keyTemplate: `${prefix}:trending:{windowStart}`, field: "event.page", value: "event.events", viewName: "trending" } },
         { id: "pages", type: "redis-sink", config: { connectionSecretId: redisSecret, mode: "counter", keyTemplate: `${prefix}:views:{page}`, value: "event.events", viewName: "page-total" } },
+        { id: "windows", type: "redis-sink", config: { connectionSecretId: redisSecret, mode: "hash", keyTemplate: `${prefix}:windows:{page}`, field: "event.windowStart", value: "event.events", viewName: "page-windows" } },
       ],
-      [["ingest", "win"], ["win", "counts"], ["win", "board"], ["win", "pages"]],
+      [["ingest", "win"], ["win", "counts"], ["win", "board"], ["win", "pages"], ["win", "windows"]],
     );
     const { deploymentId } = await deploy(world, pipeline.id, g);
     await waitRunning(world, deploymentId);
@@ -122,6 +123,10 @@ describe("views API", () => {
     expect(((await full.json()) as { top: unknown[] }).top).toEqual([{ member: "/home", score: 5 }, { member: "/pricing", score: 2 }]);
     const total = await get("/v1/views/page-total?key=%2Fhome", read.token);
     expect(await total.json()).toEqual({ view: "page-total", key: "/home", value: 8 });
+    const hash = await get("/v1/views/page-windows?key=%2Fhome", read.token);
+    expect(await hash.json()).toEqual({ view: "page-windows", key: "/home", fields: { "2026-03-01T10:00:00.000Z": 5, "2026-03-01T10:01:00.000Z": 3 } });
+    const field = await get(`/v1/views/page-windows?page=%2Fpricing&field=${encodeURIComponent("2026-03-01T10:00:00.000Z")}`, read.token);
+    expect(await field.json()).toEqual({ view: "page-windows", key: "/pricing", field: "2026-03-01T10:00:00.000Z", value: 2 });
   });
 
   it("answers 404 for unknown views and keys, 400 for bad parameters", async () => {
@@ -134,6 +139,8 @@ describe("views API", () => {
       ["/v1/views/page-counts?key=%2Fhome&limit=abc", 400, "bad_request"],
       ["/v1/views/page-counts?key=%2Fhome&where=1", 400, "bad_request"],
       ["/v1/views/trending?key=a&top=100000", 400, "bad_request"],
+      ["/v1/views/page-windows?key=a&page=b", 400, "bad_request"],
+      ["/v1/views/page-windows?key=%2Fhome&field=nope", 404, "not_found"],
     ];
     for (const [path, status, error] of cases) {
       const res = await get(path, read.token);
