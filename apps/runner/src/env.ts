@@ -98,6 +98,8 @@ function schema(production: boolean) {
     RUNNER_INGEST_LAG_THRESHOLD: count("100000", 1, 10 ** 12),
     /** HTTP ingest requests per second per API key and process (token bucket, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 2000. */
     RUNNER_INGEST_RATE_PER_KEY: count("2000", 0, 10 ** 9),
+    /** GET /v1/views requests per second per read API key and process (token bucket, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 1000. */
+    RUNNER_VIEW_RATE_PER_KEY: count("1000", 0, 10 ** 9),
     /** Ingest rejects (per event, with a reason) event times more than this far ahead of the receive time. Default 86400000 (1 day). */
     RUNNER_INGEST_MAX_FUTURE_MS: count("86400000", 0, 10 ** 12),
     /** Ingest rejects (per event) event times before this ISO-8601 instant. Default 2000-01-01T00:00:00Z. */
@@ -140,6 +142,7 @@ const ECHOABLE = new Set([
   "RUNNER_PRODUCER_COMPRESSION",
   "RUNNER_INGEST_LAG_THRESHOLD",
   "RUNNER_INGEST_RATE_PER_KEY",
+  "RUNNER_VIEW_RATE_PER_KEY",
   "RUNNER_INGEST_MAX_FUTURE_MS",
   "RUNNER_INGEST_NOT_BEFORE",
   "ALLOW_PRIVATE_WEBHOOKS",

@@ -3,6 +3,7 @@
 // main.ts builds them from the process environment; tests start from DEFAULT_ENGINE_SETTINGS (every
 // variable unset) and override what they need.
 import type { IngestSettings } from "./sources/ingest-route";
+import type { ViewSettings } from "./views/views-route";
 import type { FeederSettings } from "./stage/feeder";
 import type { PoolSettings } from "./queue/stage-queue";
 import type { TopicSettings } from "@sluice/shared";
@@ -50,11 +51,13 @@ export function engineSettings(env: RunnerEnv) {
   };
   const pool: PoolSettings = { concurrency: env.RUNNER_POOL_CONCURRENCY, attempts: FIXED.attempts, backoffMs: FIXED.backoffMs };
   const ingest: IngestSettings = { ratePerKey: env.RUNNER_INGEST_RATE_PER_KEY, eventTimeWindow: { notBeforeMs: env.RUNNER_INGEST_NOT_BEFORE, maxFutureMs: env.RUNNER_INGEST_MAX_FUTURE_MS } };
+  const views: ViewSettings = { ratePerKey: env.RUNNER_VIEW_RATE_PER_KEY };
   return {
     topics,
     feeder,
     pool,
     ingest,
+    views,
     ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
     allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,
     producerCompression: env.RUNNER_PRODUCER_COMPRESSION,

@@ -18,9 +18,10 @@ import { type RuntimeDeps, startDeployment } from "./control/deployment-runtime"
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "./settings";
 import { type AlertEvaluator, startAlertEvaluator } from "./observe/alerts";
 import { type SnapshotPublisher, startSnapshotPublisher } from "./observe/snapshot-publisher";
+import { createViews } from "./views/views-route";
 
 export type Engine = {
-  /** POST /v1/ingest/:key, to add to the HTTP route table. */
+  /** POST /v1/ingest/:key and GET /v1/views/:view, to add to the public HTTP route table. */
   routes: Route[];
   reconciler: Reconciler;
   lag: LagMonitor;
@@ -102,16 +103,26 @@ export function createEngine(options: {
     metrics,
     log,
   });
+  const views = createViews({
+    prisma: options.prisma,
+    subscriber,
+    running: () => reconciler.running().map((r) => ({ deploymentId: r.spec.deploymentId, workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, plan: r.spec.plan })),
+    ready: () => reconciler.ready(),
+    secret,
+    settings: settings.views,
+    log,
+  });
 
   let publisher: SnapshotPublisher | undefined;
   let alerts: AlertEvaluator | undefined;
   return {
-    routes: ingest.routes,
+    routes: [...ingest.routes, ...views.routes],
     reconciler,
     lag,
     monitoring: () => ({ ...(publisher ? { publisher } : {}), ...(alerts ? { alerts } : {}) }),
     async start() {
       await ingest.start();
+      await views.start();
       await reconciler.start();
       publisher = startSnapshotPublisher({
         reconciler,
@@ -139,6 +150,7 @@ export function createEngine(options: {
       await alerts?.stop();
       await publisher?.stop();
       await reconciler.stop(mode);
+      await views.close();
       await subscriber.quit().catch(() => subscriber.disconnect());
       await producer.close();
     },

@@ -20,6 +20,7 @@ import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
 import { applyStartPosition } from "./start-position";
 import type { StartPosition } from "@sluice/db";
 import { type WatermarkTarget, watermarkTopics } from "../stage/source-watermarks";
+import { rollingFeederSettings } from "../stage/s3-roll";
 
 export type DeploymentSpec = {
   deploymentId: string;
@@ -184,7 +185,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         queue,
         ...(decoder?.binary ? { binaryValues: true } : {}),
         // Stateful stages keep one batch per partition in flight so state is applied in offset order.
-        settings: stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings,
+        settings: rollingFeederSettings(stage, stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings),
         ...(stage.stateful ? { tickMs: deps.tickMs } : {}),
         log,
       });

@@ -1,5 +1,5 @@
 // The runner's internal routes (RUNNER_INTERNAL_PORT): health and metrics. The public listener serves
-// only the ingest module's POST /v1/ingest/:key.
+// the ingest and views modules (POST /v1/ingest/:key, GET /v1/views/:view).
 import { checkHealth } from "./health";
 import type { RunnerMetrics } from "./metrics";
 import type { Probe } from "../services/probes";

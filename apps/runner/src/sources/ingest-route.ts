@@ -69,7 +69,7 @@ export function createIngest(deps: {
     const hit = cache.get(id);
     if (hit && hit.until > now) return hit.row;
     // Concurrent requests share one query.
-    const row = deps.prisma.apiKey.findFirst({ where: { id, revokedAt: null }, select: { id: true, hash: true, workspaceId: true, pipelineId: true, publishable: true, allowedOrigins: true } });
+    const row = deps.prisma.apiKey.findFirst({ where: { id, revokedAt: null, scope: "ingest" }, select: { id: true, hash: true, workspaceId: true, pipelineId: true, publishable: true, allowedOrigins: true } });
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { row, until: now + KEY_CACHE_MS });
     row.catch(() => cache.delete(id));

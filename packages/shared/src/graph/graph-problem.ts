@@ -23,6 +23,7 @@ export const GraphProblemCode = z.enum([
   "node.unknown-registry",
   "node.schema-incompatible",
   "node.registry-unavailable",
+  "node.duplicate-view",
   "edge.duplicate-id",
   "edge.duplicate",
   "edge.unknown-node",

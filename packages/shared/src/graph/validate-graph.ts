@@ -4,6 +4,7 @@ import { checkPortKinds } from "./check-port-kinds";
 import { checkEdges, checkNodes } from "./check-structure";
 import { checkTopics, type GraphWorkspace } from "./check-topics";
 import { checkTopology } from "./check-topology";
+import { checkViews } from "./check-views";
 import type { GraphContext } from "./graph-context";
 import { formatPath, type GraphProblem, problem } from "./graph-problem";
 import { PipelineGraph } from "./pipeline-graph";
@@ -41,6 +42,7 @@ export function validateGraph(input: unknown, context: ValidationContext = {}): 
   checkPortKinds(ctx);
   checkExpressions(ctx);
   checkTopics(ctx, context);
+  checkViews(ctx);
   if (context.credentials) checkCredentials(ctx, context.credentials);
   return ctx.problems;
 }

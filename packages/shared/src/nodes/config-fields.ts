@@ -39,6 +39,16 @@ export const SqlIdentifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "Letters, digits and _, starting with a letter or _ (max 63)");
 
+/** A view's name: the `<view>` of GET /v1/views/<view>, unique among a workspace's running pipelines. */
+export const ViewName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "Lower-case letters, digits, '-' and '_' (max 63), starting with a letter or digit");
+
+/** The "Serve as view" field of sinks whose results apps may read back (postgres-sink, redis-sink). */
+export function viewNameField(description: string) {
+  return ViewName.optional().meta(ui({ title: "Serve as view", description, widget: "text", placeholder: "trending-pages" }));
+}
+
 /** Kafka's legal topic characters and length. */
 export const KafkaTopicName = z
   .string()

@@ -311,7 +311,8 @@ function ApiKeyControl({ ctx, path, id, value, describedBy }: { ctx: FormContext
   if (!ctx.canReadSecrets || !keys.data) {
     return <input id={id} className="input font-mono" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)} />;
   }
-  const active = keys.data.filter((k) => !k.revokedAt);
+  // An http-ingest node accepts ingest keys only; read keys serve views.
+  const active = keys.data.filter((k) => !k.revokedAt && k.scope === "ingest");
   return (
     <>
       <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>

@@ -75,6 +75,17 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
       throw new ConflictError(`The ingest path key "${pathKey}" (node ${n.id}) is already used by another running pipeline. Choose another.`, { nodeIds: [n.id] });
     }
   }
+  // GET /v1/views/<view> names one sink of the workspace: a view name may be served by one running pipeline at a time.
+  for (const n of graph.nodes.filter((x) => (x.type === "postgres-sink" || x.type === "redis-sink") && typeof x.config.viewName === "string")) {
+    const viewName = String(n.config.viewName);
+    const probe = JSON.stringify([{ config: { viewName } }]);
+    const taken = await prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM deployment d JOIN pipeline_version v ON v.id = d.version_id
+      WHERE d.desired_state = 'running' AND d.workspace_id = ${o.workspaceId} AND d.pipeline_id <> ${o.pipelineId} AND v.graph->'nodes' @> ${probe}::jsonb`;
+    if (Number(taken[0]?.n ?? 0) > 0) {
+      throw new PipelineRefusal("CONFLICT", `The view name "${viewName}" (node ${n.id}) is already served by another running pipeline of this workspace. Choose another.`, [n.id]);
+    }
+  }
   return prisma.$transaction(async (tx) => {
     const previous = await tx.deployment.findMany({ where: { pipelineId: o.pipelineId, workspaceId: o.workspaceId, desiredState: "running" }, select: { id: true, version: { select: { number: true } } } });
     await tx.deployment.updateMany({ where: { id: { in: previous.map((p) => p.id) } }, data: { desiredState: "stopped" } });
