@@ -3,7 +3,7 @@
 // The runner's layers, top to bottom; a module imports its own layer or lower ones only:
 //   entry     src/main.ts, src/wiring.ts, src/settings.ts     process, wiring, settings
 //   control   src/control/                                     which deployments run, and starting one
-//   sources   src/sources/  |  stage  src/stage/               events in (ingest)  |  a batch processed
+//   sources   src/sources/, src/views/  |  stage  src/stage/   events in (ingest), results out (views)  |  a batch processed
 //   observe   src/observe/                                     metrics, tap, node health, lag, snapshots, alerts
 //   queue     src/queue/                                       BullMQ (stage jobs, alert deliveries): the only BullMQ user
 //   services  src/services/, src/http/                         clients of Postgres, Redis, webhooks; the HTTP server
@@ -14,7 +14,7 @@ const RUNNER = "^apps/runner/src/";
 const layer = {
   entry: `${RUNNER}(main|wiring|settings)\\.ts$`,
   control: `${RUNNER}control/`,
-  sources: `${RUNNER}sources/`,
+  sources: `${RUNNER}(sources|views)/`,
   stage: `${RUNNER}stage/`,
   observe: `${RUNNER}observe/`,
   queue: `${RUNNER}queue/`,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { nodeRegistry, type NodeConfig, type PlanNode } from "@sluice/shared";
-import { DEFAULT_FEEDER_SETTINGS } from "./feeder";
+import { DEFAULT_ENGINE_SETTINGS } from "../settings";
+
+const DEFAULT_FEEDER_SETTINGS = DEFAULT_ENGINE_SETTINGS.feeder;
 import { rollingFeederSettings, ROLL_MAX_BYTES, ROLL_MAX_RECORDS } from "./s3-roll";
 
 const sink = (config: Partial<NodeConfig<"s3-sink">>): PlanNode => ({ id: "lake", type: "s3-sink", config: { ...(nodeRegistry["s3-sink"].configSchema.parse(nodeRegistry["s3-sink"].example) as NodeConfig<"s3-sink">), ...config } });

@@ -5,14 +5,13 @@
 // (with an Origin header) are refused, so a key is never embedded in a page.
 import type { Redis } from "ioredis";
 import { hashToken, type PrismaClient } from "@sluice/db";
-import type { Plan } from "@sluice/shared";
+import { API_KEY_REVOKED_CHANNEL, type Plan } from "@sluice/shared";
 import { HttpError, sendJson } from "../http/respond";
 import type { Route } from "../http/router";
 import type { Logger } from "../log";
 import { createViewReader, type ViewReader, type ViewSink } from "./view-readers";
 
 /** Published by the web app with the revoked key's hash (the same channel ingest listens on). */
-const API_KEY_REVOKED_CHANNEL = "sluice:apikey:revoked";
 const KEY_CACHE_MS = 5000;
 const LAST_USED_EVERY_MS = 60_000;
 /** slk_/slr_/slp_ + 43 base64url characters: anything else is refused without a query. */

@@ -1,11 +1,11 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { openSecret, sealSecret, secretHint } from "@sluice/db";
 import { createRegistryClient, RegistryError, schemaFields } from "@sluice/schema-registry";
 import { KafkaTopicName, SchemaRegistryCredentials, SchemaRegistryName, SchemaRegistryUrl, valueSubject, workspaceTopicName } from "@sluice/shared";
 import { env } from "../env";
 import { router, scopedProcedure } from "../trpc/init";
+import { ConflictError, NotFoundError, PreconditionFailedError } from "../errors";
 
 const RegistryId = z.string().min(1).max(64);
 const listed = { id: true, name: true, url: true, credentialsHint: true, createdAt: true, updatedAt: true, createdBy: { select: { name: true } } } as const;
@@ -14,7 +14,7 @@ function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: string }).code === "P2002";
 }
 
-const conflict = (name: string) => new TRPCError({ code: "CONFLICT", message: `A schema registry named ${name} already exists.` });
+const conflict = (name: string) => new ConflictError(`A schema registry named ${name} already exists.`);
 
 /** A client for one of the workspace's registries (credentials opened here, never returned). */
 export async function registryClientFor(prisma: { schemaRegistryConnection: { findFirst: (args: { where: { id: string; workspaceId: string }; select: { url: true; credentials: true } }) => Promise<{ url: string; credentials: string | null } | null> } }, workspaceId: string, registryId: string) {
@@ -62,7 +62,7 @@ export const schemaRegistryRouter = router({
     .input(z.object({ registryId: RegistryId, name: SchemaRegistryName, url: SchemaRegistryUrl, credentials: SchemaRegistryCredentials.optional(), removeCredentials: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
       const existing = await ctx.prisma.schemaRegistryConnection.findFirst({ where: { id: input.registryId, workspaceId: ctx.workspace.id }, select: { id: true } });
-      if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Schema registry not found." });
+      if (!existing) throw new NotFoundError("Schema registry not found.");
       const sealed = input.credentials
         ? { credentials: sealSecret(JSON.stringify(input.credentials), env().SLUICE_SECRET_KEY, ctx.workspace.id), credentialsHint: `${input.credentials.username} / ${secretHint(input.credentials.password)}` }
         : input.removeCredentials
@@ -84,12 +84,12 @@ export const schemaRegistryRouter = router({
     .input(z.object({ registryId: RegistryId }))
     .mutation(async ({ ctx, input }) => {
       const existing = await ctx.prisma.schemaRegistryConnection.findFirst({ where: { id: input.registryId, workspaceId: ctx.workspace.id }, select: { id: true, name: true } });
-      if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Schema registry not found." });
+      if (!existing) throw new NotFoundError("Schema registry not found.");
       const probe = JSON.stringify([{ config: { registryId: existing.id } }]);
       const inUse = await ctx.prisma.$queryRaw<{ name: string }[]>`
         SELECT p.name FROM deployment d JOIN pipeline_version v ON v.id = d.version_id JOIN pipeline p ON p.id = d.pipeline_id
         WHERE d.workspace_id = ${ctx.workspace.id} AND d.desired_state = 'running' AND v.graph->'nodes' @> ${probe}::jsonb`;
-      if (inUse.length > 0) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Stop the pipelines using this registry first: ${inUse.map((p) => p.name).join(", ")}.` });
+      if (inUse.length > 0) throw new PreconditionFailedError(`Stop the pipelines using this registry first: ${inUse.map((p) => p.name).join(", ")}.`);
       await ctx.prisma.$transaction(async (tx) => {
         await tx.schemaRegistryConnection.delete({ where: { id: existing.id } });
         await ctx.audit({ action: "schemaRegistry.delete", resourceType: "schema_registry_connection", resourceId: existing.id, summary: { name: existing.name } }, tx);
@@ -102,7 +102,7 @@ export const schemaRegistryRouter = router({
     .input(z.object({ registryId: RegistryId }))
     .mutation(async ({ ctx, input }) => {
       const client = await registryClientFor(ctx.prisma, ctx.workspace.id, input.registryId);
-      if (!client) throw new TRPCError({ code: "NOT_FOUND", message: "Schema registry not found." });
+      if (!client) throw new NotFoundError("Schema registry not found.");
       try {
         const [subjects, compatibility] = await Promise.all([client.subjects(), client.compatibility()]);
         return { ok: true as const, subjects: subjects.slice(0, 100), subjectCount: subjects.length, compatibility };
@@ -119,7 +119,7 @@ export const schemaRegistryRouter = router({
     .input(z.object({ registryId: RegistryId, topic: KafkaTopicName, connectionId: z.string().min(1).max(64).optional() }))
     .query(async ({ ctx, input }) => {
       const client = await registryClientFor(ctx.prisma, ctx.workspace.id, input.registryId);
-      if (!client) throw new TRPCError({ code: "NOT_FOUND", message: "Schema registry not found." });
+      if (!client) throw new NotFoundError("Schema registry not found.");
       const topic = input.connectionId ? input.topic : workspaceTopicName(ctx.workspace.slug, input.topic);
       const subject = valueSubject(topic);
       try {

@@ -83,7 +83,7 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
       SELECT count(*) AS n FROM deployment d JOIN pipeline_version v ON v.id = d.version_id
       WHERE d.desired_state = 'running' AND d.workspace_id = ${o.workspaceId} AND d.pipeline_id <> ${o.pipelineId} AND v.graph->'nodes' @> ${probe}::jsonb`;
     if (Number(taken[0]?.n ?? 0) > 0) {
-      throw new PipelineRefusal("CONFLICT", `The view name "${viewName}" (node ${n.id}) is already served by another running pipeline of this workspace. Choose another.`, [n.id]);
+      throw new ConflictError(`The view name "${viewName}" (node ${n.id}) is already served by another running pipeline of this workspace. Choose another.`, { nodeIds: [n.id] });
     }
   }
   return prisma.$transaction(async (tx) => {
