@@ -184,7 +184,7 @@ describe("views API", () => {
     const key = await createReadKey(world);
     expect((await get("/v1/views/page-total?key=%2Fhome", key.token)).status).toBe(200);
     await world.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
-    await world.redis.publish("sluice:apikey:revoked", key.hash);
+    await world.redis.publish(API_KEY_REVOKED_CHANNEL, key.hash);
     await eventually(async () => expect((await get("/v1/views/page-total?key=%2Fhome", key.token)).status).toBe(401), { timeoutMs: 2000 });
   });
 
