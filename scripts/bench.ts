@@ -3,17 +3,20 @@
 // same services as `npm start` plus a private Redis (so its memory and CPU are the pipeline's alone),
 // uses a scratch database, runs each scenario 3 times and reports medians. Scenarios: `pipeline`
 // (HTTP ingest → Postgres, apps/runner/bench/pipeline-bench.ts) and `catchup` (pre-filled topic →
-// kafka-sink, apps/runner/bench/catchup-bench.ts); default both. Each writes
+// kafka-sink, apps/runner/bench/catchup-bench.ts) by default, and `views` (GET /v1/views under load,
+// apps/runner/bench/views-bench.ts) when asked for. Each writes
 // bench/results/<time>-<scenario>.json (committed, one per run) and, at full size, bench/results/latest-<scenario>.json,
 // and the output ends with the summary lines BENCHMARKS.md quotes:
 //   bench: <N> events/s sustained; p99 <M> ms at 15000 events/s; <R>x of broker limit
 //   bench-catchup: <N> events/s; <C> µs CPU/event machine-wide; <E> emissions/window
+//   bench-views: p99 <P> ms at 200 requests/s (<S> ms from send); <M> requests/s max (p99 <Q> ms); <K> answers checked, 0 wrong
 //
-//   npm run bench [-- pipeline|catchup ...]
+//   npm run bench [-- pipeline|catchup|views ...]
 //   BENCH_RUNS=3 BENCH_EVENTS=100000 BENCH_RUNNER_PORT=4205 BENCH_REDIS_PORT=6391 npm run bench
 // Smaller runs for development (the artifact then says `"reducedSize": true`):
 //   BENCH_RUNS=1 BENCH_CATCHUP_EVENTS=50000 BENCH_MAX_SECONDS=6 BENCH_LATENCY_SECONDS=12
 //   BENCH_OVERLOAD_SECONDS=10 BENCH_EXTRAS=0 (no profiled run, BullMQ overhead or broker limit)
+//   BENCH_VIEWS_SECONDS=15 (each open-loop rate and the closed loop of the views scenario)
 //   BENCH_PRIVATE_REDIS=0 (use REDIS_URL instead of a private redis-server) BENCH_LABEL="why this run"
 // (the runner's /metrics, which the bench reads, is on its internal port BENCH_RUNNER_PORT + 100)
 import { spawn, spawnSync } from "node:child_process";
@@ -28,11 +31,12 @@ import { repoRoot } from "./lib/paths";
 import { node22, RUNNER_HEAP_FLAG, startManaged, type Managed } from "./lib/procs";
 import { ensureServices } from "./lib/services";
 
-const SCENARIOS = ["pipeline", "catchup"] as const;
+const SCENARIOS = ["pipeline", "catchup", "views"] as const;
+const DEFAULT_SCENARIOS: Scenario[] = ["pipeline", "catchup"];
 type Scenario = (typeof SCENARIOS)[number];
 const asked = process.argv.slice(2);
 for (const a of asked) if (!(SCENARIOS as readonly string[]).includes(a)) throw new Error(`unknown scenario "${a}" (expected ${SCENARIOS.join(", ")})`);
-const scenarios = new Set<Scenario>(asked.length > 0 ? (asked as Scenario[]) : SCENARIOS);
+const scenarios = new Set<Scenario>(asked.length > 0 ? (asked as Scenario[]) : DEFAULT_SCENARIOS);
 
 /** Sizes, each with its full-run default; a run with any of them changed is marked reducedSize. */
 const SIZES = {
@@ -43,6 +47,7 @@ const SIZES = {
   overloadSeconds: ["BENCH_OVERLOAD_SECONDS", 30],
   extras: ["BENCH_EXTRAS", 1],
   catchupEvents: ["BENCH_CATCHUP_EVENTS", 1_000_000],
+  viewsSeconds: ["BENCH_VIEWS_SECONDS", 15],
 } as const;
 const size = (name: keyof typeof SIZES) => Number(process.env[SIZES[name][0]] ?? SIZES[name][1]);
 const sizes = Object.fromEntries(Object.keys(SIZES).map((k) => [k, size(k as keyof typeof SIZES)]));
@@ -270,6 +275,43 @@ try {
     };
     keep("catchup", startedAt, result);
     summaries.push(`bench-catchup: ${result.eventsPerSecondMedian} events/s; ${result.cpuMicrosPerEventMedian.machine ?? "n/a"} µs CPU/event machine-wide; ${result.emissionsPerWindowMedian ?? "n/a"} emissions/window`);
+  }
+  if (scenarios.has("views")) {
+    const startedAt = new Date();
+    const loadBefore = loadavg();
+    type ViewPhase = { requests: number; answered503: number; requestsPerSecond: number; p50Ms: number | null; p90Ms: number | null; p99Ms: number | null; maxMs: number | null };
+    type ViewsRun = { rates: Record<string, ViewPhase & { offeredPerSecond: number; fromSend: { p50Ms: number | null; p99Ms: number | null }; lateSends: number }>; max: ViewPhase & { connections: number }; answered: number; mismatches: number; mismatchSamples: string[] };
+    const runs: ViewsRun[] = [];
+    const seconds = String(size("viewsSeconds"));
+    for (let i = 0; i < RUNS; i++) {
+      const r = await runJson<ViewsRun>("apps/runner/bench/views-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--rates", "200,1000", "--seconds", seconds, "--max-seconds", seconds], env);
+      log(`views run ${i + 1}: p99 ${r.rates["200"]?.p99Ms} ms at 200/s, ${r.rates["1000"]?.p99Ms} ms at 1000/s; max ${r.max.requestsPerSecond} requests/s (p99 ${r.max.p99Ms} ms); ${r.mismatches} wrong of ${r.answered}`);
+      runs.push(r);
+    }
+    const phase = (pick: (r: ViewsRun) => ViewPhase | undefined) => ({
+      answered503: medianOf(runs, (r) => pick(r)?.answered503),
+      requestsPerSecond: medianOf(runs, (r) => pick(r)?.requestsPerSecond),
+      p50Ms: medianOf(runs, (r) => pick(r)?.p50Ms),
+      p90Ms: medianOf(runs, (r) => pick(r)?.p90Ms),
+      p99Ms: medianOf(runs, (r) => pick(r)?.p99Ms),
+      maxMs: medianOf(runs, (r) => pick(r)?.maxMs),
+    });
+    const result = {
+      scenario: "views",
+      ...context(startedAt, loadBefore),
+      workload: "runner process serving a deployed pipeline's postgres-sink view (10,000 pages x 10 windows, PRIMARY KEY (page, window_start), newest row per page) and redis-sink view (10,000-member sorted set); load generator process with node:http keep-alive connections; 80% page-counts?key=<random page>, 20% trending?top=10; one read API key, rate limit off",
+      definition: "open loop at 200 and 1000 requests/s (latency from each request's scheduled send time to the end of its answer, so stalls count against every request they delay, the load generator's own included; fromSend: from the actual send, the runner's answer time), then a closed loop with 16 connections for the maximum throughput (latency per request)",
+      correctness: "every answer must be 200 with exactly the expected JSON (the page's newest window row; the top 10 members) or the run fails; 503s (load shed past the runner's 2 s view timeout) are counted per phase as answered503",
+      runs: RUNS,
+      at200: { ...phase((r) => r.rates["200"]), fromSendP50Ms: medianOf(runs, (r) => r.rates["200"]?.fromSend.p50Ms), fromSendP99Ms: medianOf(runs, (r) => r.rates["200"]?.fromSend.p99Ms), lateSends: medianOf(runs, (r) => r.rates["200"]?.lateSends) },
+      at1000: { ...phase((r) => r.rates["1000"]), fromSendP50Ms: medianOf(runs, (r) => r.rates["1000"]?.fromSend.p50Ms), fromSendP99Ms: medianOf(runs, (r) => r.rates["1000"]?.fromSend.p99Ms), lateSends: medianOf(runs, (r) => r.rates["1000"]?.lateSends) },
+      max: phase((r) => r.max),
+      answeredTotal: runs.reduce((n, r) => n + r.answered, 0),
+      wrongTotal: runs.reduce((n, r) => n + r.mismatches, 0),
+      perRun: runs,
+    };
+    keep("views", startedAt, result);
+    summaries.push(`bench-views: p99 ${result.at200.p99Ms ?? "n/a"} ms at 200 requests/s (${result.at200.fromSendP99Ms ?? "n/a"} ms from send); ${result.max.requestsPerSecond ?? "n/a"} requests/s max (p99 ${result.max.p99Ms ?? "n/a"} ms); ${result.answeredTotal} answers checked, ${result.wrongTotal} wrong`);
   }
   for (const line of summaries) console.log(line);
 } finally {

@@ -1,6 +1,8 @@
 // `npm test`: the whole suite against real services, in the order that fails fastest:
-// typecheck, lint, format, unused code, unit, integration (Postgres/Redis/Kafka), browser (Chromium against the built app).
+// typecheck, lint (eslint and the import rules), format, unused code, unit, integration (Postgres/Redis/Kafka),
+// browser (Chromium against the built app).
 // Ends with one summary line `sluice: N passed, N failed`. Stops whatever it started.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDebianPackages } from "./lib/apt";
@@ -8,7 +10,8 @@ import { recreateDatabase } from "./lib/database";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
 import { bin, node22, run, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
-import { ensureServices, type Services } from "./lib/services";
+import { startSecureKafka, type SecureKafka } from "./lib/secure-kafka";
+import { defaultSchemaRegistryUrl, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
 import { buildSdk } from "../packages/sdk/build";
 
@@ -24,6 +27,7 @@ const want = (step: string) => only.size === 0 || only.has(step);
 type StepResult = { step: string; passed: number; failed: number; skipped: number; seconds: number };
 const results: StepResult[] = [];
 let services: Services | undefined;
+let secureStart: Promise<SecureKafka> | undefined;
 const children: Managed[] = [];
 
 async function step(name: string, fn: () => Promise<Omit<StepResult, "step" | "seconds">>) {
@@ -56,9 +60,16 @@ async function vitest(project: string, env: NodeJS.ProcessEnv) {
   return { passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0), skipped: r.numPendingTests + r.numTodoTests };
 }
 
+/** True when a selected test file uses the SASL_SSL test broker (it calls `secureBroker()`). */
+function needsSecureKafka(): boolean {
+  const listed = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.test.ts", "*.spec.ts"], { cwd: repoRoot, encoding: "utf8" });
+  const files = (listed.stdout ?? "").split("\n").filter(Boolean);
+  return files.some((f) => (fileFilters.length === 0 || fileFilters.some((filter) => f.includes(filter))) && readFileSync(join(repoRoot, f), "utf8").includes("secureBroker("));
+}
+
 async function main() {
   mkdirSync(out, { recursive: true });
-  const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" });
+  const urls = { ...serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" }), schemaRegistryUrl: defaultSchemaRegistryUrl() };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...localSecrets(),
@@ -66,29 +77,40 @@ async function main() {
     DATABASE_URL: urls.databaseUrl,
     REDIS_URL: urls.redisUrl,
     KAFKA_BROKERS: urls.kafkaBrokers,
+    SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
     NEXT_TELEMETRY_DISABLED: "1",
   };
 
   await step("typecheck", async () => {
     let failed = 0;
-    for (const p of ["packages/shared", "packages/db", "packages/kafka", "packages/sdk", "apps/runner", "apps/web", "scripts"]) {
+    for (const p of ["packages/shared", "packages/db", "packages/kafka", "packages/schema-registry", "packages/sdk", "apps/runner", "apps/web", "scripts"]) {
       const code = await run(bin("tsc"), ["-p", p, "--noEmit"]);
       if (code !== 0) failed++;
     }
     return { passed: failed === 0 ? 1 : 0, failed, skipped: 0 };
   });
-  await step("lint", () => check(bin("eslint"), ["--max-warnings=0", "."]));
+  await step("lint", async () => {
+    const eslint = await check(bin("eslint"), ["--max-warnings=0", "."]);
+    // Import rules: no cycles, the runner's layers import downward, web client code never imports server code (.dependency-cruiser.mjs).
+    const imports = await check(node22, [bin("depcruise"), "--config", ".dependency-cruiser.mjs", "apps", "packages"]);
+    return { passed: eslint.passed + imports.passed, failed: eslint.failed + imports.failed, skipped: 0 };
+  });
   // One formatter (Biome, formatting only; eslint lints): `npx biome format --write .` fixes what this reports.
-  await step("format", () => check(bin("biome"), ["format", "."]));
+  await step("format", () => check(node22, [bin("biome"), "format", "."]));
   // Unused files, exports and dependencies (knip.json says what the entry points are).
-  await step("unused", () => check(bin("knip"), ["--no-progress"]));
+  await step("unused", () => check(node22, [bin("knip"), "--no-progress"]));
   await step("unit", () => vitest("unit", env));
 
   const needServices = want("integration") || want("e2e");
+  // The SASL_SSL broker (one more JVM) only when a selected test uses it; it starts while the
+  // other services come up. Its passwords carry the canary, so the log scan catches a leak.
+  secureStart = needServices && needsSecureKafka() ? startSecureKafka({ passwordPrefix: `${SECRET_CANARY}-` }) : undefined;
+  secureStart?.catch(() => undefined);
   if (needServices) {
     services = await ensureServices(urls);
     await recreateDatabase(urls.databaseUrl);
   }
+  if (secureStart) Object.assign(env, (await secureStart).env);
   await step("integration", async () => {
     ensureDebianPackages({ "docker-compose": "docker-compose" });
     return vitest("integration", env);
@@ -152,6 +174,7 @@ try {
   results.push({ step: "setup", passed: 0, failed: 1, skipped: 0, seconds: 0 });
 } finally {
   for (const c of children.reverse()) await c.stop();
+  await secureStart?.then((k) => k.stop(), () => undefined);
   await services?.stop();
 }
 const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });

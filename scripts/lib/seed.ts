@@ -7,8 +7,8 @@ import { hashPassword } from "better-auth/crypto";
 import { issueToken, openSecret, sealSecret, secretHint, type PrismaClient } from "@sluice/db";
 import { DEMO_INGEST_KEY_NAME, LOCAL_SECRET_NAMES } from "@sluice/shared";
 import { writeAudit } from "../../apps/web/src/server/audit";
-import { deployVersion, type AuditWrite } from "../../apps/web/src/server/pipelines/deploy-version";
-import { publishDraft } from "../../apps/web/src/server/pipelines/publish-draft";
+import { deployVersion, type AuditWrite } from "../../apps/web/src/server/services/deployments/deploy-version";
+import { publishDraft } from "../../apps/web/src/server/services/pipelines/publish-draft";
 import { clickstreamTablesSql, DEMO_PATH_KEY, DEMO_PIPELINE, demoPipelineGraph } from "./demo-pipeline";
 
 export const DEMO_USER = { email: "demo@sluice.dev", password: "sluice-demo-2026", name: "Demo User" };

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { canConnect, hostPort, waitFor } from "./net";
 import { hashFiles, repoRoot } from "./paths";
 
-export type ServiceUrls = { databaseUrl: string; redisUrl: string; kafkaBrokers: string };
+export type ServiceUrls = { databaseUrl: string; redisUrl: string; kafkaBrokers: string; schemaRegistryUrl?: string };
 
 export class ServiceError extends Error {}
 
@@ -50,12 +50,12 @@ async function ensureRedis(url: string): Promise<void> {
   throw new ServiceError(`Redis is not reachable at ${host}:${port}. Start it, run \`docker compose up redis\`, or set REDIS_URL.`);
 }
 
-const kafkaDir = join(repoRoot, ".cache", "kafka");
-const kafkaLibs = join(kafkaDir, "libs");
+export const kafkaDir = join(repoRoot, ".cache", "kafka");
+export const kafkaLibs = join(kafkaDir, "libs");
 const kafkaPom = join(repoRoot, "scripts", "kafka", "pom.xml");
 
 /** Resolves the broker's jars from Maven Central once; re-resolves only when the pom changes. */
-function ensureKafkaJars(): void {
+export function ensureKafkaJars(): void {
   const stamp = join(kafkaDir, "libs.stamp");
   const want = hashFiles([kafkaPom]);
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === want && existsSync(kafkaLibs)) return;
@@ -149,23 +149,89 @@ async function ensureKafka(brokers: string): Promise<KafkaHandle> {
   return { brokers, process: child };
 }
 
+const registryDir = join(repoRoot, ".cache", "schema-registry");
+const registrySource = join(repoRoot, "scripts", "schema-registry");
+const registryBuild = join(registryDir, "build");
+
+/** Builds the Apicurio Registry app (Quarkus augmentation of the Maven Central artifacts) once; again only when its sources change. */
+function ensureRegistryJar(): string {
+  const files = [join(registrySource, "pom.xml"), join(registrySource, "src", "main", "resources", "application.properties")];
+  const stamp = join(registryDir, "build.stamp");
+  const jar = join(registryBuild, "target", "local-schema-registry-1-runner.jar");
+  const want = hashFiles(files);
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === want && existsSync(jar)) return jar;
+  if (!which("mvn") || !which("java")) {
+    throw new ServiceError("No schema registry is reachable and Java/Maven are not installed to build one. Install a JDK 17+ and Maven, or set SCHEMA_REGISTRY_URL.");
+  }
+  log("building Apicurio Registry from Maven Central (first run only) ...");
+  spawnSync("rm", ["-rf", registryBuild]);
+  mkdirSync(join(registryBuild, "src", "main", "resources"), { recursive: true });
+  spawnSync("cp", [files[0]!, join(registryBuild, "pom.xml")]);
+  spawnSync("cp", [files[1]!, join(registryBuild, "src", "main", "resources", "application.properties")]);
+  const r = spawnSync("mvn", ["-q", "-B", "-f", join(registryBuild, "pom.xml"), "package", "-DskipTests"], { stdio: "inherit" });
+  if (r.status !== 0 || !existsSync(jar)) throw new ServiceError("Maven could not build io.apicurio:apicurio-registry-app (see output above).");
+  writeFileSync(stamp, want);
+  return jar;
+}
+
+/** The Confluent-compatible API of a registry: SCHEMA_REGISTRY_URL, else a local Apicurio on 127.0.0.1:18081. */
+export function defaultSchemaRegistryUrl(): string {
+  return process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:18081/apis/ccompat/v6";
+}
+
+async function registryAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Uses the registry at `url` when it answers; else (local URL only) runs Apicurio Registry in memory. */
+async function ensureSchemaRegistry(url: string): Promise<ChildProcess | undefined> {
+  if (await registryAnswers(url)) return undefined;
+  const { hostname, port: portText } = new URL(url);
+  if (!isLocal(hostname) || process.env.SCHEMA_REGISTRY_URL) {
+    throw new ServiceError(`The schema registry at ${url} is not reachable. Start it or fix SCHEMA_REGISTRY_URL.`);
+  }
+  const jar = ensureRegistryJar();
+  const port = Number(portText || 80);
+  log(`starting Apicurio Registry (in memory) on 127.0.0.1:${port} ...`);
+  const logFile = join(registryDir, "registry.log");
+  const out = openSync(logFile, "a");
+  const child = spawn("java", ["-Xms64m", "-Xmx320m", "-XX:+UseSerialGC", `-Dquarkus.http.port=${port}`, "-Dquarkus.http.host=127.0.0.1", "-jar", jar], { stdio: ["ignore", out, out] });
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  await waitFor("the schema registry", async () => {
+    if (exited) throw new ServiceError(`the schema registry exited during start; see ${logFile}`);
+    return registryAnswers(url);
+  }, 120_000, 500);
+  return child;
+}
+
 export type Services = ServiceUrls & { stop(): Promise<void> };
+
+async function stopChild(p: ChildProcess | undefined, what: string): Promise<void> {
+  if (!p || p.exitCode !== null) return;
+  log(`stopping ${what} ...`);
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => p.kill("SIGKILL"), 20_000);
+    p.once("exit", () => { clearTimeout(t); resolve(); });
+    p.kill("SIGTERM");
+  });
+}
 
 export async function ensureServices(urls: ServiceUrls): Promise<Services> {
   await ensurePostgres(urls.databaseUrl);
   await ensureRedis(urls.redisUrl);
   const kafka = await ensureKafka(urls.kafkaBrokers);
+  const registry = urls.schemaRegistryUrl ? await ensureSchemaRegistry(urls.schemaRegistryUrl) : undefined;
   return {
     ...urls,
     async stop() {
-      const p = kafka.process;
-      if (!p || p.exitCode !== null) return;
-      log("stopping the Kafka broker ...");
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => p.kill("SIGKILL"), 20_000);
-        p.once("exit", () => { clearTimeout(t); resolve(); });
-        p.kill("SIGTERM");
-      });
+      await stopChild(registry, "the schema registry");
+      await stopChild(kafka.process, "the Kafka broker");
     },
   };
 }

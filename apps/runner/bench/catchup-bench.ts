@@ -29,6 +29,8 @@ const { values } = parseArgs({
     port: { type: "string", default: "4206" },
     "runner-node-flags": { type: "string", default: "" },
     "timeout-seconds": { type: "string", default: "1800" },
+    /** A/B of the kafka-source fusion: force a topic after the source (the copy into `<src>.out` it used to make). */
+    "copy-source": { type: "boolean", default: process.env["BENCH_CATCHUP_COPY_SOURCE"] === "1" },
   },
 });
 const EVENTS = Number(values.events);
@@ -96,16 +98,19 @@ async function prefill(world: World, topic: string): Promise<{ records: number; 
       batch = [];
     }
   }
-  // Closing events: each type's watermark passes the end of the last data window, so all of them fire.
+  // Closing events, one per type in every partition: the window's watermark is the minimum over the
+  // source partitions, so each of them must pass the end of the last data window for all to fire.
   const lastEnd = windowStartOf(startMs + Math.floor(((EVENTS - 1) * 1000) / EVENT_RATE), WINDOW_MS) + WINDOW_MS;
-  for (const type of COUNTED_TYPES) {
-    const ts = lastEnd + WATERMARK_DELAY_MS;
-    batch.push({ topic, key: `closer-${type}`, value: JSON.stringify({ event_id: `close-${type}`, user_id: `closer-${type}`, type, ts: new Date(ts).toISOString() }) });
-    count(type, ts);
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    for (const type of COUNTED_TYPES) {
+      const ts = lastEnd + WATERMARK_DELAY_MS;
+      batch.push({ topic, partition, key: `closer-${type}`, value: JSON.stringify({ event_id: `close-${type}-${partition}`, user_id: `closer-${type}`, type, ts: new Date(ts).toISOString() }) });
+      count(type, ts);
+    }
   }
   await producer.send(batch);
   await producer.close();
-  return { records: EVENTS + COUNTED_TYPES.length, expected, maxEventTime, avgEventBytes: Math.round(bytes / Math.max(1, EVENTS)) };
+  return { records: EVENTS + COUNTED_TYPES.length * PARTITIONS, expected, maxEventTime, avgEventBytes: Math.round(bytes / Math.max(1, EVENTS)) };
 }
 
 function pipelineGraph(source: string, sink: string): PipelineGraph {
@@ -122,7 +127,7 @@ function pipelineGraph(source: string, sink: string): PipelineGraph {
       },
       { id: "sink", type: "kafka-sink", config: { topic: sink } },
     ],
-    [["src", "filter"], ["filter", "map"], ["map", "bytype"], ["bytype", "win"], ["win", "sink"]],
+    [["src", "filter", { forceTopic: values["copy-source"] === true }], ["filter", "map"], ["map", "bytype"], ["bytype", "win"], ["win", "sink"]],
   );
 }
 
@@ -238,6 +243,7 @@ try {
     pipeline: "kafka-source -> filter (type != heartbeat) -> map (keep user_id, type, ts) -> key-by type -> 10 s tumbling count per type -> kafka-sink",
     events: filled.records,
     partitions: PARTITIONS,
+    sourceCopied: values["copy-source"],
     avgEventBytes: filled.avgEventBytes,
     eventTimeRatePerSecond: EVENT_RATE,
     seconds: +seconds.toFixed(2),

@@ -8,7 +8,7 @@
 // tumbling window (--window-ms) and type, the newest accepted event time per type, and for every
 // window end the moment (epoch ms) the first accepted request carried an event at or past that end
 // plus the watermark delay (--delay-ms): the input that lets the window close, so latency to the
-// sink starts there. With --close it ends with one request of one event per type, timed just past the
+// sink starts there. With --close it ends with one request of 24 events per type (users spread over every partition), timed just past the
 // last window's end plus the delay, so every window with accepted events can close.
 // Prints one JSON line: accepted/rejected events, 429s, errors, request latency p50/p99, the achieved
 // rate, and those window figures.
@@ -170,12 +170,15 @@ const pct = (q: number) => (latencies.length === 0 ? null : +latencies[Math.min(
 // The load's own figures, before the closing request below.
 const summary = { ...totals, seconds: +elapsed.toFixed(2), acceptedPerSecond: Math.round(totals.accepted / elapsed), requestP50Ms: pct(0.5), requestP99Ms: pct(0.99), avgEventBytes: Math.round(totals.bytes / Math.max(1, sequence)) };
 
-// Closing request: one event per type just past the last window's end plus the delay, retried until
+// Closing request: events of every type just past the last window's end plus the delay, retried until
 // accepted (ingest may push back while it drains), so the benchmark can wait for every window to land.
 let resumeAfter: number | null = null;
 if (values.close && Object.keys(maxEventTime).length > 0) {
   const lastEnd = windowStartOf(Math.max(...Object.values(maxEventTime)), windowMs) + windowMs;
-  const closing = TYPES.map((_, i) => ({ ...event(sequence++, lastEnd + delayMs), type: TYPES[i]!, id: `${prefix}-close-${i}` }));
+  // 24 users per type: the window's watermark is the minimum over the ingest topic's partitions
+  // (keyed by user), so the closing events must reach every one of them (6 here; 120 keys miss one
+  // with a probability of about 1e-9).
+  const closing = TYPES.flatMap((_, i) => Array.from({ length: 24 }, (_, j) => ({ ...event(sequence++, lastEnd + delayMs), type: TYPES[i]!, id: `${prefix}-close-${i}-${j}` })));
   const giveUp = performance.now() + 120_000;
   while ((await send(closing)) !== 202) {
     if (performance.now() > giveUp) throw new Error("the closing request was never accepted");

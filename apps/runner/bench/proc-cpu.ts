@@ -1,6 +1,6 @@
 // CPU time per process and for the whole machine from /proc (Linux), for CPU-per-event figures that
 // include the broker and Redis, which run on the same cores as the runner.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** Kernel clock ticks per second (USER_HZ); 100 on every Linux architecture we run on. */
 const TICKS_PER_SECOND = 100;
@@ -27,8 +27,12 @@ export function machineCpuSeconds(): number {
   return busy / TICKS_PER_SECOND;
 }
 
-/** The local Kafka broker's process: a JVM running kafka.Kafka. Null when there is none or more than one. */
-export function findBrokerPid(): number | null {
+/**
+ * The local Kafka broker's process: a JVM running kafka.Kafka. With several on the machine, the one
+ * listening on `port` (the port of KAFKA_BROKERS: its listening socket is among the JVM's open files).
+ * Null when there is none or it cannot be told apart.
+ */
+export function findBrokerPid(port = Number((process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(",")[0]!.split(":").at(-1))): number | null {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -39,7 +43,41 @@ export function findBrokerPid(): number | null {
       // The process ended while we looked.
     }
   }
-  return found.length === 1 ? found[0]! : null;
+  if (found.length <= 1) return found[0] ?? null;
+  const listening = listeningSocketInodes(port);
+  const owners = found.filter((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+          return target.startsWith("socket:[") && listening.has(target.slice(8, -1));
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  });
+  return owners.length === 1 ? owners[0]! : null;
+}
+
+/** Inodes of the sockets listening on `port` (IPv4 and IPv6). */
+function listeningSocketInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    try {
+      for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        // local_address is "<ip>:<port>", st 0A = LISTEN, inode is column 10.
+        if (cols[1]?.endsWith(`:${hex}`) && cols[3] === "0A" && cols[9]) inodes.add(cols[9]);
+      }
+    } catch {
+      // No IPv6 on this machine.
+    }
+  }
+  return inodes;
 }
 
 export type CpuSample = { at: number; machine: number; processes: Record<string, number | null> };

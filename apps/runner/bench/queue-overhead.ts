@@ -9,13 +9,16 @@ import { createKafka } from "@sluice/kafka";
 import { Registry } from "prom-client";
 import { graph } from "../test/graphs";
 import { testLogger, testServices, uniqueName } from "../test/services";
-import { QUEUE_PREFIX } from "../src/queue";
+import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
-import { engineMetrics } from "../src/engine/engine-metrics";
-import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
+import { engineMetrics } from "../src/observe/engine-metrics";
+import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { compilePlan } from "@sluice/shared";
-import { createStagePool, createStageQueue, DEFAULT_POOL_SETTINGS, type JobRegistry } from "../src/engine/pool";
-import { buildTopicKeys, runStageBatch, type StageBatchV1, type StageRuntime } from "../src/engine/stage-step";
+import { createStagePool } from "../src/stage/stage-pool";
+import { createStageQueue, type JobRegistry } from "../src/queue/stage-queue";
+import { buildTopicKeys, runStageBatch, type StageRuntime } from "../src/stage/stage-step";
+import type { StageBatchV1 } from "../src/queue/batch-payload";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 const { values } = parseArgs({ options: { batches: { type: "string", default: "200" }, records: { type: "string", default: "500" } } });
 const batchCount = Number(values.batches);
@@ -78,8 +81,8 @@ async function measure(run: () => Promise<void>) {
 /** Submits every batch with at most `inFlight` jobs outstanding, like a feeder. */
 async function throughQueue(feederSide: JobRegistry, workerSide: JobRegistry) {
   const name = uniqueName("stage.queue-overhead");
-  const queue = await createStageQueue(name, redis, DEFAULT_POOL_SETTINGS, testLogger, feederSide);
-  const pool = createStagePool(name, runtime, { ...deps, connection: redis, settings: DEFAULT_POOL_SETTINGS, workerName: "queue-overhead", registry: workerSide });
+  const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, feederSide);
+  const pool = createStagePool(name, runtime, { ...deps, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "queue-overhead", registry: workerSide });
   try {
     return await measure(async () => {
       let next = 0;

@@ -1,6 +1,6 @@
 // Cost of the live-tap hook on the hot path when no tap is watched (the common case): one call per
 // node per batch. Usage: node --import tsx apps/runner/bench/tap-overhead.ts [--calls 5000000]
-import { tapOutputs } from "../src/monitoring/tap";
+import { tapOutputs } from "../src/observe/tap";
 
 const arg = process.argv.indexOf("--calls");
 const calls = arg > 0 ? Number(process.argv[arg + 1]) : 5_000_000;

@@ -90,12 +90,16 @@ function schema(production: boolean) {
      * paused) before its events are dead-lettered after all. Default 600000 (10 minutes).
      */
     RUNNER_SINK_OUTAGE_MAX_MS: count("600000", 0, 7 * 24 * 3600 * 1000),
+    /** Compression of the records the engine writes (internal topics, DLQs, kafka-sinks on Sluice's cluster): none, lz4, zstd, snappy, gzip. Default none. */
+    RUNNER_PRODUCER_COMPRESSION: z.enum(["none", "lz4", "zstd", "snappy", "gzip"], { error: "must be none, lz4, zstd, snappy or gzip" }).default("none"),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
     RUNNER_INGEST_LAG_THRESHOLD: count("100000", 1, 10 ** 12),
     /** HTTP ingest requests per second per API key and process (token bucket, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 2000. */
     RUNNER_INGEST_RATE_PER_KEY: count("2000", 0, 10 ** 9),
+    /** GET /v1/views requests per second per read API key and process (token bucket, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 1000. */
+    RUNNER_VIEW_RATE_PER_KEY: count("1000", 0, 10 ** 9),
     /** Ingest rejects (per event, with a reason) event times more than this far ahead of the receive time. Default 86400000 (1 day). */
     RUNNER_INGEST_MAX_FUTURE_MS: count("86400000", 0, 10 ** 12),
     /** Ingest rejects (per event) event times before this ISO-8601 instant. Default 2000-01-01T00:00:00Z. */
@@ -135,8 +139,10 @@ const ECHOABLE = new Set([
   "RUNNER_BATCH_LINGER_MS",
   "RUNNER_SINK_OUTAGE_MAX_MS",
   "RUNNER_POOL_CONCURRENCY",
+  "RUNNER_PRODUCER_COMPRESSION",
   "RUNNER_INGEST_LAG_THRESHOLD",
   "RUNNER_INGEST_RATE_PER_KEY",
+  "RUNNER_VIEW_RATE_PER_KEY",
   "RUNNER_INGEST_MAX_FUTURE_MS",
   "RUNNER_INGEST_NOT_BEFORE",
   "ALLOW_PRIVATE_WEBHOOKS",

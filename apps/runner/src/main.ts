@@ -6,15 +6,16 @@
 import { EXIT_CONFIG, EnvError, loadEnv, type RunnerEnv } from "./env";
 import { type HttpServer, startHttpServer } from "./http/server";
 import type { Route } from "./http/router";
-import { runnerRoutes } from "./http/routes";
+import { runnerRoutes } from "./observe/internal-routes";
 import { createKafka } from "@sluice/kafka";
 import { createShutdown } from "./lifecycle";
 import { createLogger, type Logger } from "./log";
-import { createMetrics } from "./metrics";
+import { createMetrics } from "./observe/metrics";
 import { createPostgres } from "./services/postgres";
 import { serviceProbes } from "./services/probes";
 import { closeRedis, createRedis } from "./services/redis";
 import { ServiceUnavailableError, waitForServices } from "./services/wait-for-services";
+import { engineSettings } from "./settings";
 import { RUNNER_VERSION } from "./version";
 
 /** EX_UNAVAILABLE (sysexits.h): a required service is down; a supervisor may retry later. */
@@ -76,12 +77,7 @@ async function run(env: RunnerEnv, log: Logger) {
   const metrics = createMetrics({ runnerId: env.RUNNER_ID, version: RUNNER_VERSION });
   // Loaded after the environment is validated: Prisma and the CEL evaluator take seconds to import,
   // and a bad variable must be reported at once.
-  const [{ createPrismaClient }, { createEngine }, { DEFAULT_FEEDER_SETTINGS }, { DEFAULT_POOL_SETTINGS }] = await Promise.all([
-    import("@sluice/db"),
-    import("./engine/engine"),
-    import("./engine/feeder"),
-    import("./engine/pool"),
-  ]);
+  const [{ createPrismaClient }, { createEngine }] = await Promise.all([import("@sluice/db"), import("./wiring")]);
   const prisma = createPrismaClient(env.DATABASE_URL);
   shutdown.register("postgres", "prisma", () => prisma.$disconnect());
   const engine = createEngine({
@@ -92,15 +88,7 @@ async function run(env: RunnerEnv, log: Logger) {
     log,
     runnerId: env.RUNNER_ID,
     ...(env.SLUICE_SECRET_KEY ? { secretKey: env.SLUICE_SECRET_KEY } : {}),
-    settings: {
-      topics: { partitions: env.RUNNER_TOPIC_PARTITIONS, replicationFactor: env.RUNNER_TOPIC_REPLICATION, retentionMs: env.RUNNER_TOPIC_RETENTION_MS },
-      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: env.RUNNER_BATCH_MAX_RECORDS, maxBatchBytes: env.RUNNER_BATCH_MAX_BYTES, lingerMs: env.RUNNER_BATCH_LINGER_MS, maxOutageMs: env.RUNNER_SINK_OUTAGE_MAX_MS },
-      pool: { ...DEFAULT_POOL_SETTINGS, concurrency: env.RUNNER_POOL_CONCURRENCY },
-      ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
-      ingest: { ratePerKey: env.RUNNER_INGEST_RATE_PER_KEY, eventTimeWindow: { notBeforeMs: env.RUNNER_INGEST_NOT_BEFORE, maxFutureMs: env.RUNNER_INGEST_MAX_FUTURE_MS } },
-      allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,
-      ...(env.RUNNER_WORKSPACE_IDS ? { workspaceIds: env.RUNNER_WORKSPACE_IDS } : {}),
-    },
+    settings: engineSettings(env),
   });
   // Feeders drain (finish and commit their batches) while workers still run.
   shutdown.register("workers", "engine", () => engine.stop("drain"));

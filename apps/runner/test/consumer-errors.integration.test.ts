@@ -5,7 +5,7 @@
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../src/engine/engine";
+import { createEngine, type Engine } from "../src/wiring";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { createApiKey, createPipeline, createWorld, ownTopic, deploy, readAll, waitRunning, type World } from "./engine-world";
 import { startForeignMember } from "../../../packages/kafka/src/test-support/foreign-group-member";

@@ -5,11 +5,11 @@
 import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy } from "../chaos/tcp-proxy";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, ownTopic, readAll, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 /** A Secret whose connection string reaches the test Postgres through a proxy that refuses connections until healed. */
 async function sinkBehindDownProxy(world: World) {
@@ -174,7 +174,7 @@ describe("engine: a sink outage longer than the outage budget", () => {
     running = await startEngine(world, {
       topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
       pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
-      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxOutageMs: 1500 },
+      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxOutageMs: 1500 },
     });
   });
 

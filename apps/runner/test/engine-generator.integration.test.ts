@@ -1,7 +1,7 @@
 // The generator source produces at its rate and resumes after a restart without repeating or
 // skipping events (ids are deterministic per index).
 import pg from "pg";
-import { GeneratorConfig, generateEvents } from "@sluice/shared";
+import { GeneratorConfig, generateEvents, generatorKey } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeSinkTable, createPipeline, createSecret, createWorld, deploy, openSinkTable, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
@@ -52,7 +52,7 @@ describe("engine: generator source", () => {
     await running.stop();
     // Every row is one of the events produced so far, in index order from 0 (none skipped by the
     // restart); the last few produced before the stop may still wait in the topic for the next start.
-    const saved = await world.redis.hgetall(`sluice:generator:${pipeline.id}:gen`);
+    const saved = await world.redis.hgetall(generatorKey(pipeline.id, "gen"));
     const config = GeneratorConfig.parse({ eventsPerSecond: 200, users: 50, duplicateRatio: 0, lateRatio: 0 });
     const produced = generateEvents(config, { startTimeMs: Number(saved["start"]), fromIndex: 0, count: Number(saved["next"]) }).map((e) => e.id);
     const rows = (await sinkDb.query<{ event_id: string }>(`SELECT event_id FROM ${table}`)).rows.map((r) => r.event_id);

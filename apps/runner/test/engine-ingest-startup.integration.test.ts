@@ -4,7 +4,7 @@
 // path and 401 for an unknown one (the answer a wrong API key gets).
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../src/engine/engine";
+import { createEngine, type Engine } from "../src/wiring";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { createApiKey, createPipeline, createWorld, deploy, waitRunning, type World } from "./engine-world";
 import { ingestMapTo } from "./graphs";

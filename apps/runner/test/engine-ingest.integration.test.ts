@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
-import { API_KEY_REVOKED_CHANNEL } from "../src/ingest/ingest-route";
+import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
 
 describe("engine: HTTP ingest to Postgres", () => {
   let world: World;

@@ -5,10 +5,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { createApiKey, createPipeline, createWorld, deploy, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { ingestMapTo } from "./graphs";
 import { eventually, uniqueName } from "./services";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 type Hit = { userId: string; seq: number };
 
@@ -39,7 +39,7 @@ describe("engine: per-key order through a stateless stage", () => {
     // Default in-flight limits, small batches (many per partition) and 2 jobs at once per process.
     running = await startEngine(world, {
       topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
-      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 5, lingerMs: 5 },
+      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 5, lingerMs: 5 },
       pool: { concurrency: 2, attempts: 3, backoffMs: 100 },
       allowPrivateWebhooks: true,
     });

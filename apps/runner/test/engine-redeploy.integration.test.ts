@@ -3,10 +3,10 @@
 // processed by version 1 and the rest by version 2.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 describe("engine: redeploy handover", () => {
   let world: World;
@@ -19,7 +19,7 @@ describe("engine: redeploy handover", () => {
     sinkDb = await openSinkTable(table, "event_id text NOT NULL, version text NOT NULL");
     running = await startEngine(world, {
       topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 },
-      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 20, maxBatchBytes: 2 ** 20, lingerMs: 10, maxInFlightTotal: 16 },
+      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 20, maxBatchBytes: 2 ** 20, lingerMs: 10, maxInFlightTotal: 16 },
     });
   });
 

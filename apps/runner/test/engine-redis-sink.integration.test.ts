@@ -1,7 +1,7 @@
 // The Redis sink through the engine: hash and sorted-set commands land in a real Redis, with their
 // TTL, and replaying the same events (a redeploy from earliest) leaves the same state.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
+import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";

@@ -3,7 +3,7 @@
 // row as sent; a replay of the whole input (a redeploy from earliest, as after a crash before the
 // commits) overwrites the same objects and leaves no duplicate rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
+import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "./s3-server";
@@ -125,6 +125,43 @@ describe("engine: s3 sink", () => {
     // Every row once: the replay's files overwrote the first run's or replaced them. (Events are
     // counted in before their batch is written: the last writes may still be under way.)
     await eventually(check, { timeoutMs: 60_000, everyMs: 500 });
+  });
+
+  it("rolls files by time: requests within the interval land in one file per partition, each event once", async () => {
+    const pipeline = await createPipeline(world, "s3-sink-roll");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("s3r").toLowerCase();
+    const secretId = await createSecret(world, S3RVER_CREDENTIALS);
+    const root = `${uniqueName("roll")}/`;
+    const store = { endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, bucket: s3.bucket, credentialsSecretId: secretId, eventTimeField: "receivedAt" };
+    const g = graph(
+      [
+        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+        { id: "rolled", type: "s3-sink", config: { ...store, keyTemplate: `${root}rolled/`, rollIntervalSeconds: 6 } },
+        { id: "plain", type: "s3-sink", config: { ...store, keyTemplate: `${root}plain/` } },
+      ],
+      [["ingest", "rolled"], ["ingest", "plain"]],
+    );
+    const { deploymentId } = await deploy(world, pipeline.id, g);
+    await waitRunning(world, deploymentId);
+    const sent = Array.from({ length: 100 }, (_, i) => ({ id: `r-${i}`, type: "view", userId: `u${i % 7}` }));
+    const startedAt = Date.now();
+    for (let i = 0; i < sent.length; i += 20) {
+      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(sent.slice(i, i + 20)), headers: { "x-api-key": key.token } });
+      expect(res.status).toBe(202);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const postedWithinMs = Date.now() - startedAt;
+    const ids = (rows: { event: Record<string, unknown> }[]) => rows.map((r) => String(r.event["id"])).sort();
+    // The plain sink writes each request's batches as they come.
+    await eventually(async () => expect(ids(await s3.jsonl(`${root}plain/`))).toEqual(sent.map((e) => e.id).sort()), { timeoutMs: 60_000, everyMs: 500 });
+    const plainFiles = (await s3.list(`${root}plain/`)).filter((k) => k.endsWith(".jsonl"));
+    expect(plainFiles.length).toBeGreaterThanOrEqual(5);
+    // The rolling sink holds them until the interval ends: one file per partition (3) at most.
+    await eventually(async () => expect(ids(await s3.jsonl(`${root}rolled/`))).toEqual(sent.map((e) => e.id).sort()), { timeoutMs: 60_000, everyMs: 500 });
+    const rolledFiles = (await s3.list(`${root}rolled/`)).filter((k) => k.endsWith(".jsonl"));
+    if (postedWithinMs < 6000) expect(rolledFiles.length).toBeLessThanOrEqual(3);
+    expect(rolledFiles.length).toBeLessThan(plainFiles.length);
   });
 
   it("writes what a key-by stage emits, in files named after the key-by topic's partitions and offsets", async () => {

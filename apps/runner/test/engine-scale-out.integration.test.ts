@@ -6,10 +6,10 @@
 //   processed record; any re-delivery after the leave would show as a second row.
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 describe("engine: two runners", () => {
   let world: World;
@@ -38,7 +38,7 @@ describe("engine: two runners", () => {
     tables.push({ db, table });
     const settings = {
       topics: { partitions: 4, replicationFactor: 1, retentionMs: 3_600_000 },
-      feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 20, maxBatchBytes: 2 ** 20, lingerMs: 10, maxInFlightTotal: 16 },
+      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 20, maxBatchBytes: 2 ** 20, lingerMs: 10, maxInFlightTotal: 16 },
     };
     const a = await startEngine(world, settings);
     const b = await startEngine(world, settings);

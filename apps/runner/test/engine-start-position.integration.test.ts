@@ -5,7 +5,7 @@
 import type { ConsumedMessage, KafkaConsumer } from "@sluice/kafka";
 import type { PipelineGraph } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
+import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
 import { createApiKey, createPipeline, createWorld, ownTopic, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";

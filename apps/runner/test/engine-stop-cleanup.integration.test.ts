@@ -2,8 +2,10 @@
 // the pipeline's stateful checkpoints stay for the next deployment.
 import type { ConsumedMessage } from "@sluice/kafka";
 import type { Redis } from "ioredis";
+import { keyPatterns } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createPipeline, createWorld, ownTopic, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -64,7 +66,7 @@ describe("engine: stop cleanup", () => {
     } finally {
       await consumer.close();
     }
-    const queuePattern = `sluice:stage.${deploymentId}.*`;
+    const queuePattern = `${QUEUE_PREFIX}:stage.${deploymentId}.*`;
     expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
 
     await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
@@ -72,7 +74,7 @@ describe("engine: stop cleanup", () => {
     expect((await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } })).status).toBe("stopped");
     expect(await scan(world.redis, queuePattern)).toEqual([]);
     expect(await scan(world.redis, `*${deploymentId}*`)).toEqual([]);
-    const checkpoints = await scan(world.redis, `sluice:state:${pipeline.id}:dedup:*`);
+    const checkpoints = await scan(world.redis, keyPatterns.checkpoints(pipeline.id, "dedup"));
     expect(checkpoints.length).toBeGreaterThan(0);
     await world.kafka.admin.deleteTopics([outTopic]);
   });
@@ -90,7 +92,7 @@ describe("engine: stop cleanup", () => {
       graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["ingest", "out"]]),
     );
     await waitRunning(world, deploymentId);
-    const queuePattern = `sluice:stage.${deploymentId}.*`;
+    const queuePattern = `${QUEUE_PREFIX}:stage.${deploymentId}.*`;
     expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
     // The runner dies; the deployment is stopped meanwhile.
     await running.stop("abort");

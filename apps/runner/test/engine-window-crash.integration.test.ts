@@ -2,18 +2,19 @@
 // committed, in-flight work dropped), a new engine takes over, and the window's count is exact: the
 // state checkpoint and its offset marker make replayed records count once.
 import { partitionForKey } from "@sluice/kafka";
+import { keyPatterns, watermarkKey } from "@sluice/shared";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FEEDER_SETTINGS } from "../src/engine/feeder";
 import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 describe("engine: windows across partitions and crashes", () => {
   const setup = useWindowSinkWorld("win");
 
   it("counts every event exactly once after a crash mid-stream", async () => {
     const { world, sinkDb, engines, table } = setup;
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_FEEDER_SETTINGS, maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
+    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
     const first = await startEngine(world, settings);
     engines.push(first);
     const pipeline = await createPipeline(world, "window-crash");
@@ -38,7 +39,7 @@ describe("engine: windows across partitions and crashes", () => {
 
     // 1. Some clicks processed and checkpointed by the first engine.
     for (let r = 0; r < 4; r++) expect((await post(first.http.url, batch(25, "click"))).status).toBe(202);
-    await eventually(async () => expect((await world.redis.keys(`sluice:state:${pipeline.id}:win:*:offset`)).length).toBeGreaterThan(0));
+    await eventually(async () => expect((await world.redis.keys(`${keyPatterns.checkpoints(pipeline.id, "win")}:offset`)).length).toBeGreaterThan(0));
     // 2. More clicks, and the engine dies while it works through them.
     for (let r = 0; r < 4; r++) expect((await post(first.http.url, batch(25, "click"))).status).toBe(202);
     await new Promise((r) => setTimeout(r, 30));
@@ -95,7 +96,7 @@ describe("engine: windows across partitions and crashes", () => {
     };
     expect((await post(a, 10, base)).status).toBe(202);
     expect((await post(b, 7, base)).status).toBe(202);
-    await eventually(async () => expect((await world.redis.hlen(`sluice:watermarks:${pipeline.id}:win`))).toBe(2));
+    await eventually(async () => expect((await world.redis.hlen(watermarkKey(pipeline.id, "win")))).toBe(2));
     // a's partition moves far ahead; b's still holds the minimum back: nothing fires.
     expect((await post(a, 1, base + 5 * 60_000)).status).toBe(202);
     await new Promise((r) => setTimeout(r, 1500));

@@ -4,13 +4,14 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
 import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
-import { type PipelineGraph, workspaceTopicName } from "@sluice/shared";
+import { DEPLOYMENTS_CHANNEL, keyPatterns, type PipelineGraph, workspaceTopicName } from "@sluice/shared";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll } from "vitest";
-import { createEngine, type Engine, type EngineSettings } from "../src/engine/engine";
-import { DEPLOYMENTS_CHANNEL } from "../src/engine/reconciler";
+import { createEngine, type Engine } from "../src/wiring";
+import type { EngineSettings } from "../src/settings";
 import { startHttpServer, type HttpServer } from "../src/http/server";
+import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
@@ -45,7 +46,7 @@ export async function createWorld(): Promise<World> {
     async close() {
       // Leave no queues, state or topics of this workspace behind.
       const deployments = await prisma.deployment.findMany({ where: { workspaceId: workspace.id }, select: { id: true, pipelineId: true } });
-      const patterns = deployments.flatMap((d) => [`sluice:stage.${d.id}.*`, `sluice:state:${d.pipelineId}:*`, `sluice:watermarks:${d.pipelineId}:*`, `sluice:generator:${d.pipelineId}:*`, `sluice:hist:${d.pipelineId}:*`, `sluice:deployment:${d.id}:*`]);
+      const patterns = deployments.flatMap((d) => [`${QUEUE_PREFIX}:stage.${d.id}.*`, keyPatterns.checkpoints(d.pipelineId), keyPatterns.watermarks(d.pipelineId), keyPatterns.generators(d.pipelineId), keyPatterns.history(d.pipelineId), keyPatterns.deployment(d.id)]);
       for (const pattern of new Set(patterns)) {
         const keys = await redis.keys(pattern);
         if (keys.length > 0) await redis.del(...keys);

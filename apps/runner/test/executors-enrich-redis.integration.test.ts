@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreFixture, EnrichConfig, type NodeConfig } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
+import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { closeRedis, createRedis } from "../src/services/redis";
 import { testLogger, testServices, uniqueName } from "./services";
 

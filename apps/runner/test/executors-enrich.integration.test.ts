@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { CoreFixture, EnrichConfig, type NodeConfig } from "@sluice/shared";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNodeRuntime } from "../src/engine/executors";
+import { createNodeRuntime } from "../src/stage/executors";
 import { testLogger, testServices, uniqueName } from "./services";
 
 const fixture = CoreFixture.parse(

@@ -4,7 +4,7 @@
 import pg from "pg";
 import { type MetricsSnapshotV1, metricsChannel } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { historyStreamKey, type HistoryEntryV1 } from "../src/monitoring/snapshot-publisher";
+import { historyStreamKey, type HistoryEntryV1 } from "@sluice/shared";
 import { createRedis, closeRedis } from "../src/services/redis";
 import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";

@@ -3,7 +3,8 @@
 // sampling stops once the web's announcement expires.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
-import { TAP_INDEX_KEY, TAP_MAX_PER_SECOND, tapChannel, tapMember, tapOutputs, type TapMessageV1 } from "../src/monitoring/tap";
+import { TAP_INDEX_KEY, tapChannel, tapMember, type TapMessageV1 } from "@sluice/shared";
+import { TAP_MAX_PER_SECOND, tapOutputs } from "../src/observe/tap";
 import { closeRedis, createRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 

@@ -18,6 +18,8 @@ export type S3Server = {
   client: S3Client;
   /** "<event name> <key>" of every write the server notified, e.g. "ObjectCreated:Post k" for a completed multipart upload. */
   events: string[];
+  /** Called synchronously with each such line as the server notifies it (a test may kill a writer there). */
+  onEvent(listener: (line: string) => void): void;
   /** Every object key under a prefix, sorted. */
   list(prefix?: string): Promise<string[]>;
   read(key: string): Promise<Buffer>;
@@ -32,9 +34,14 @@ export async function startS3Server(bucket = "lake"): Promise<S3Server> {
   const directory = await mkdtemp(join(tmpdir(), "sluice-s3rver-"));
   const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const events: string[] = [];
+  const listeners: ((line: string) => void)[] = [];
   // S3rver is a Koa application (an EventEmitter); its typings leave that out.
   (server as unknown as EventEmitter).on("event", (event: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
-    for (const record of event.Records) events.push(`${record.eventName} ${decodeURIComponent(record.s3.object.key)}`);
+    for (const record of event.Records) {
+      const line = `${record.eventName} ${decodeURIComponent(record.s3.object.key)}`;
+      events.push(line);
+      for (const listener of listeners) listener(line);
+    }
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -62,6 +69,7 @@ export async function startS3Server(bucket = "lake"): Promise<S3Server> {
     bucket,
     client,
     events,
+    onEvent: (listener) => void listeners.push(listener),
     list,
     read,
     async jsonl(prefix) {

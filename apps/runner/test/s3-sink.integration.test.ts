@@ -3,9 +3,9 @@
 // store is a connection error (waited out by the engine) and a refused request is not.
 import { type BatchSource, type EventRecord, S3SinkConfig } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
-import { MULTIPART_PART_BYTES } from "../src/engine/s3-sink";
-import { isConnectionError } from "../src/engine/transient-errors";
+import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
+import { MULTIPART_PART_BYTES } from "../src/stage/s3-sink";
+import { isConnectionError } from "../src/stage/transient-errors";
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "./s3-server";
 import { testLogger, uniqueName } from "./services";
 

@@ -5,9 +5,10 @@
 import { compilePlan, decodeDeadLetterHeaders, type EventRecord } from "@sluice/shared";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { engineMetrics } from "../src/engine/engine-metrics";
-import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
-import { buildFencedTopics, buildTopicKeys, runStageBatch, type StageBatchV1, type StageRuntime } from "../src/engine/stage-step";
+import { engineMetrics } from "../src/observe/engine-metrics";
+import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
+import { buildFencedTopics, buildTopicKeys, runStageBatch, type StageRuntime } from "../src/stage/stage-step";
+import type { StageBatchV1 } from "../src/queue/batch-payload";
 import { createWorld, readAll, type World } from "./engine-world";
 import { graph } from "./graphs";
 import { testLogger, uniqueName } from "./services";

@@ -1,8 +1,8 @@
 // A single stage's runtime built straight from a compiled plan (no engine, no deployment rows), for
 // tests that drive a queue, pool or feeder by hand.
 import { compilePlan, workspaceTopicName } from "@sluice/shared";
-import { createNodeRuntime, type NodeRuntime } from "../src/engine/executors";
-import { buildTopicKeys, type StageRuntime } from "../src/engine/stage-step";
+import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
+import { buildTopicKeys, type StageRuntime } from "../src/stage/stage-step";
 import { graph } from "./graphs";
 import { testLogger } from "./services";
 

@@ -1,9 +1,9 @@
 import { Redis } from "ioredis";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertHub, alertsChannel } from "@/server/alert-hub";
+import { alertsChannel, historyStreamKey } from "@sluice/shared";
+import { alertHub } from "@/server/alert-hub";
 import { latestHealth } from "@/server/metrics-overview";
-import { historyStreamKey } from "@/server/metrics-history";
 import { callerFor, prisma, teamFixture } from "./fixtures";
 
 type Fixture = Awaited<ReturnType<typeof teamFixture>>;

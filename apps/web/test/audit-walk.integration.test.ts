@@ -10,6 +10,7 @@ import { addMember, callerFor, createUser, prisma, teamFixture, type TestUser } 
 /** Mutations that change nothing anyone owns; each needs its reason. */
 const NOT_STATE_CHANGING: Record<string, string> = {
   "pipeline.preview": "runs sample events through the draft in memory; stores nothing",
+  "schemaRegistry.test": "reads the registry's subjects and compatibility mode; stores nothing",
 };
 
 type Fixture = Awaited<ReturnType<typeof teamFixture>>;
@@ -75,7 +76,11 @@ describe("every mutation writes an audit row", () => {
       }],
       ["kafkaConnection.create", async () => (state.connection = (await o.kafkaConnection.create({ workspaceId: ws, name: "Walk cluster", config: { bootstrapServers: ["k:9092"], security: { protocol: "plaintext" } } })).id)],
       ["kafkaConnection.update", () => o.kafkaConnection.update({ workspaceId: ws, connectionId: state.connection!, name: "Walk cluster 2", config: { bootstrapServers: ["k2:9092"], security: { protocol: "plaintext" } } })],
+      ["kafkaConnection.test", () => o.kafkaConnection.test({ workspaceId: ws, config: { bootstrapServers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","), security: { protocol: "plaintext" } } })],
       ["kafkaConnection.delete", () => o.kafkaConnection.delete({ workspaceId: ws, connectionId: state.connection! })],
+      ["schemaRegistry.create", async () => (state.registry = (await o.schemaRegistry.create({ workspaceId: ws, name: "Walk registry", url: "https://registry.walk.example" })).id)],
+      ["schemaRegistry.update", () => o.schemaRegistry.update({ workspaceId: ws, registryId: state.registry!, name: "Walk registry 2", url: "https://registry2.walk.example", credentials: { username: "walk", password: "walk-pw" } })],
+      ["schemaRegistry.delete", () => o.schemaRegistry.delete({ workspaceId: ws, registryId: state.registry! })],
       ["secret.create", async () => (state.secret = (await o.secret.create({ workspaceId: ws, name: "walk-secret", value: "postgres://walk:pw@db/walk" })).id)],
       ["secret.update", () => o.secret.update({ workspaceId: ws, secretId: state.secret!, value: "postgres://walk:pw2@db/walk" })],
       ["secret.delete", () => o.secret.delete({ workspaceId: ws, secretId: state.secret! })],

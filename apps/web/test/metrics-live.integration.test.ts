@@ -72,5 +72,11 @@ describe("live metrics stream", () => {
       await s[Symbol.asyncIterator]().next();
     };
     await expect(attempt()).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && e.code === "NOT_FOUND");
+    // A member asking for a pipeline that does not exist: refused from inside the stream, as a tRPC error too.
+    const unknown = async () => {
+      const s = await callerFor(f.users.viewer).metrics.live({ workspaceId: f.ws.id, pipelineId: "no-such-pipeline" });
+      await s[Symbol.asyncIterator]().next();
+    };
+    await expect(unknown()).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && e.code === "NOT_FOUND" && e.message === "Pipeline not found.");
   });
 });

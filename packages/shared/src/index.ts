@@ -31,6 +31,7 @@ export * from "./json-schema/validate-json-schema";
 
 // Workspace resources
 export * from "./connections/kafka-connection";
+export * from "./connections/schema-registry";
 
 // Node types
 export * from "./nodes/port";
@@ -106,7 +107,8 @@ export * from "./export/redpanda-connect";
 export * from "./preview/run-preview";
 export * from "./templates/index";
 
-// Live metrics contract (runner -> Redis -> web)
-export * from "./metrics/metrics-snapshot";
-export * from "./runtime-contract";
+// Web <-> runner contract: Redis keys, channels, messages, Kafka headers
+export * from "./contract/index";
+export * from "./metrics/merge-snapshots";
+export * from "./metrics/health";
 export { chunks } from "./chunks";

@@ -2,8 +2,18 @@
 // offsets, keys, value lengths and headers, then the raw values back to back. The values are JSON
 // text already; embedding them in job JSON would escape every quote on the way in and unescape it
 // on the way out, which cost more than the stage's own work.
-export type PayloadRecord = { o: string; k: string | null; v: string; h?: Record<string, string> };
-export type PayloadBatch = { version: "v1"; topic: string; partition: number; records: PayloadRecord[] };
+import { z } from "zod";
+
+/** A stage job's batch: consecutive records of one partition. Values stay raw text (decoded by the worker). */
+export const StageBatchV1 = z.object({
+  version: z.literal("v1"),
+  topic: z.string(),
+  partition: z.number().int().nonnegative(),
+  records: z.array(z.object({ o: z.string(), k: z.string().nullable(), v: z.string(), h: z.record(z.string(), z.string()).optional() })),
+});
+export type StageBatchV1 = z.infer<typeof StageBatchV1>;
+export type PayloadRecord = StageBatchV1["records"][number];
+export type PayloadBatch = StageBatchV1;
 
 type Meta = { t: string; p: number; o: string[]; k: (string | null)[]; l: number[]; h?: (Record<string, string> | 0)[] };
 

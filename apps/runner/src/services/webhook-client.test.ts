@@ -3,7 +3,8 @@ import { Resolver } from "node:dns/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createWebhookClient, type Resolve, WebhookRefused } from "./webhook-client";
+import type { Resolve } from "./private-targets";
+import { createWebhookClient, WebhookRefused } from "./webhook-client";
 
 // Local HTTP servers on 127.0.0.1 stand in for an internal service; the resolver is injected, the
 // way a rebinding DNS server would answer: first a public address, then loopback.

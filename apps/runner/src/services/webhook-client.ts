@@ -3,20 +3,15 @@
 // ranges and the socket connects to exactly the address that was checked. Checking first and letting
 // `fetch` resolve again would allow DNS rebinding (a public answer for the check, 127.0.0.1 for the
 // connection). Redirects are never followed: a 3xx is the answer.
-import { lookup as systemLookup, type LookupAddress } from "node:dns";
+import type { LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { isPrivateAddress, isPrivateHost } from "@sluice/shared";
+import { privateAnswerReason, privateHostReason, type Resolve, systemResolve } from "./private-targets";
 
 /** A target the SSRF guard refuses; not worth retrying. */
 export class WebhookRefused extends Error {}
 
-/** All addresses of a host name (tests inject their own resolver). */
-export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
-
-const systemResolve: Resolve = (hostname) =>
-  new Promise((resolve, reject) => systemLookup(hostname, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
 
 export type WebhookClientOptions = {
   /** Private, loopback and link-local targets allowed (operator's ALLOW_PRIVATE_WEBHOOKS and, for a sink, its node toggle). */
@@ -41,9 +36,8 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
         const addresses = lookupOptions.family ? answer.filter((a) => a.family === lookupOptions.family) : answer;
         const first = addresses[0];
         if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0);
-        // Any private address in the answer refuses the host: picking the public one would still
-        // leave the name pointing inside.
-        if (!options.allowPrivate && addresses.some((a) => isPrivateAddress(a.address))) return callback(new WebhookRefused(`${hostname} resolves to a private address`), "", 0);
+        const refused = options.allowPrivate ? undefined : privateAnswerReason(hostname, addresses);
+        if (refused) return callback(new WebhookRefused(refused), "", 0);
         if (lookupOptions.all) return (callback as unknown as (err: null, addresses: LookupAddress[]) => void)(null, addresses);
         callback(null, first.address, first.family);
       },
@@ -56,7 +50,8 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
     post(url, request) {
       if (url.protocol !== "http:" && url.protocol !== "https:") return Promise.reject(new WebhookRefused(`${url.protocol} URLs are not allowed`));
       // IP literals and names like localhost never reach the lookup.
-      if (!options.allowPrivate && isPrivateHost(url.hostname)) return Promise.reject(new WebhookRefused(`${url.hostname} is a private or loopback address`));
+      const refused = options.allowPrivate ? undefined : privateHostReason(url.hostname);
+      if (refused) return Promise.reject(new WebhookRefused(refused));
       const transport = url.protocol === "https:" ? https : http;
       return new Promise<number>((resolvePost, reject) => {
         const req = transport.request(url, { method: "POST", headers: request.headers, agent: agents[url.protocol as "http:" | "https:"], signal: AbortSignal.timeout(request.timeoutMs) }, (res) => {

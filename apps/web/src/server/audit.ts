@@ -1,6 +1,8 @@
 // No "server-only" marker: `npm start`'s demo seed writes its audit rows with it too (scripts/lib/seed.ts).
 import type { PrismaClient } from "@sluice/db";
-import type { RequestInfo } from "./trpc/init";
+
+/** Where a request came from, as audit rows record it. */
+export type RequestInfo = { ip: string | null; userAgent: string | null; origin: string | null };
 
 export type AuditActor = { type: "user" | "api_token" | "api_key" | "system"; id: string | null };
 
@@ -22,9 +24,17 @@ export type AuditEntry = {
   coalesceMs?: number;
 };
 
-/** Appends one audit row. The table rejects UPDATE and DELETE (trigger in the first migration). */
 /** The client or an interactive transaction: audit rows commit with the change they describe. */
 export type AuditDb = PrismaClient | Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * A procedure's `ctx.audit`: writes a row for the caller's workspace, as the caller, from their
+ * request (outcome `success` unless given), through `db` (default: the client; pass the transaction
+ * so the row commits with the change).
+ */
+export type ScopedAudit = (entry: Omit<AuditEntry, "workspaceId" | "actor" | "request" | "outcome"> & { outcome?: AuditEntry["outcome"] }, db?: AuditDb) => Promise<void>;
+
+/** Appends one audit row. The table rejects UPDATE and DELETE (trigger in the first migration). */
 
 export async function writeAudit(prisma: AuditDb, e: AuditEntry) {
   if (e.coalesceMs) {

@@ -6,6 +6,7 @@ import { APIError, createAuthMiddleware, getIP } from "better-auth/api";
 import { getPrisma } from "@sluice/db";
 import { env } from "./env";
 import { accountTag, clearSignInAttempts, KNOWN_DEVICE_COOKIE, signInTiers, takeSignInAttempt } from "./sign-in-throttle";
+import { singleton } from "./singleton";
 
 function createAuth() {
   const e = env();
@@ -82,14 +83,8 @@ function createAuth() {
   });
 }
 
-type Auth = ReturnType<typeof createAuth>;
-const g = globalThis as unknown as { sluiceAuth?: Auth };
-
-/** One better-auth instance per process (kept on globalThis so dev reloads don't multiply it). */
-export function auth(): Auth {
-  g.sluiceAuth ??= createAuth();
-  return g.sluiceAuth;
-}
+/** One better-auth instance per process. */
+export const auth = singleton("auth", createAuth);
 
 export type SessionUser = { id: string; email: string; name: string };
 

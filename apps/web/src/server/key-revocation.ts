@@ -1,12 +1,8 @@
 import "server-only";
+import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
 import { redis } from "./redis";
 
-/**
- * Channel on which revoked ingest-key hashes are announced. Runners cache successful key lookups
- * for at most a second and drop a hash from the cache as soon as it is announced here.
- */
-export const KEY_REVOCATION_CHANNEL = "sluice:apikey:revoked";
-
+/** Announces a revoked ingest key's hash to the runners (they drop their key cache at once). */
 export async function publishKeyRevocation(hash: string): Promise<void> {
-  await redis().publish(KEY_REVOCATION_CHANNEL, hash);
+  await redis().publish(API_KEY_REVOKED_CHANNEL, hash);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { bucketHistory, type HistoryEntry } from "./metrics-history";
+import type { HistoryEntryV1 } from "@sluice/shared";
+import { bucketHistory } from "./metrics-history";
 
-const entry = (runnerId: string, at: number, inCount: number, lag: number): HistoryEntry => ({
+const entry = (runnerId: string, at: number, inCount: number, lag: number): HistoryEntryV1 => ({
   runnerId,
   at,
   nodes: { f: { in: inCount, out: inCount, err: 0, dlq: 0, p50: 1, p99: runnerId === "a" ? 5 : 9 } },

@@ -1,22 +1,11 @@
 import "server-only";
 import { z } from "zod";
 import { redis } from "./redis";
-import { historyStreamKey } from "@sluice/shared";
-export { historyStreamKey };
+import { decodeMessage, HistoryEntryV1, historyStreamKey } from "@sluice/shared";
 
-/**
- * Metric history written by runners (apps/runner/src/monitoring): one Redis stream per pipeline and
- * resolution, each entry one runner's counts for one interval. Counts from several runners add up;
- * gauges (lag, latency, freshness) take the maximum, the honest worst case.
- */
-export const HistoryEntry = z.object({
-  runnerId: z.string(),
-  at: z.number(),
-  nodes: z.record(z.string(), z.object({ in: z.number(), out: z.number(), err: z.number(), dlq: z.number(), p50: z.number().nullable().optional(), p99: z.number().nullable().optional() })),
-  edges: z.record(z.string(), z.object({ lag: z.number(), lagSec: z.number().nullable().optional() })).default({}),
-  sinks: z.record(z.string(), z.number().nullable()).default({}),
-});
-export type HistoryEntry = z.infer<typeof HistoryEntry>;
+// Metric history written by runners: one Redis stream per pipeline and resolution, each entry one
+// runner's counts for one interval (HistoryEntryV1). Counts from several runners add up; gauges
+// (lag, latency, freshness) take the maximum, the honest worst case.
 
 export const HistoryRange = z.enum(["15m", "1h", "24h"]);
 export type HistoryRange = z.infer<typeof HistoryRange>;
@@ -39,7 +28,7 @@ export type HistoryPoint = {
 const max = (a: number | null | undefined, b: number | null | undefined) => (a == null ? (b ?? null) : b == null ? a : Math.max(a, b));
 
 /** Buckets the raw entries of a time range into at most a few hundred points for charts. */
-export function bucketHistory(entries: HistoryEntry[], range: HistoryRange, now: number): HistoryPoint[] {
+export function bucketHistory(entries: HistoryEntryV1[], range: HistoryRange, now: number): HistoryPoint[] {
   const { spanMs, bucketMs } = RANGES[range];
   const start = Math.floor((now - spanMs) / bucketMs) * bucketMs;
   const buckets = new Map<number, HistoryPoint & { seconds: Set<number> }>();
@@ -86,16 +75,12 @@ export function bucketHistory(entries: HistoryEntry[], range: HistoryRange, now:
 export async function readHistory(pipelineId: string, range: HistoryRange, now = Date.now()): Promise<HistoryPoint[]> {
   const { spanMs, stream } = RANGES[range];
   const raw = (await redis().xrange(historyStreamKey(pipelineId, stream), String(now - spanMs), "+")) as [string, string[]][];
-  const entries: HistoryEntry[] = [];
+  const entries: HistoryEntryV1[] = [];
   for (const [, fields] of raw) {
     const i = fields.indexOf("d");
-    if (i < 0) continue;
-    try {
-      const parsed = HistoryEntry.safeParse(JSON.parse(fields[i + 1] ?? ""));
-      if (parsed.success) entries.push(parsed.data);
-    } catch {
-      /* a malformed entry is skipped, not fatal to the chart */
-    }
+    // A malformed entry is skipped, not fatal to the chart.
+    const entry = i < 0 ? null : decodeMessage(HistoryEntryV1, fields[i + 1] ?? "");
+    if (entry) entries.push(entry);
   }
   return bucketHistory(entries, range, now);
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { mergeSnapshots, metricsChannel, MetricsSnapshotV1 } from "@sluice/shared";
 import { ChannelHub } from "./redis-fanout";
+import { singleton } from "./singleton";
 
 type Listener = (snapshot: MetricsSnapshotV1) => void;
 
@@ -53,8 +54,4 @@ class MetricsHub {
   }
 }
 
-const g = globalThis as unknown as { sluiceMetricsHub?: MetricsHub };
-export function metricsHub(): MetricsHub {
-  g.sluiceMetricsHub ??= new MetricsHub();
-  return g.sluiceMetricsHub;
-}
+export const metricsHub = singleton("metricsHub", () => new MetricsHub());

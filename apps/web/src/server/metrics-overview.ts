@@ -1,6 +1,5 @@
 import "server-only";
-import { getNodeDescriptor, PipelineGraph, summarizePipeline, type NodeRates, type PipelineSummary } from "@sluice/shared";
-import { HistoryEntry, historyStreamKey } from "./metrics-history";
+import { decodeMessage, getNodeDescriptor, HistoryEntryV1, historyStreamKey, PipelineGraph, summarizePipeline, type NodeRates, type PipelineSummary } from "@sluice/shared";
 import { redis } from "./redis";
 
 /** Entries older than this mean no runner reports the pipeline any more. */
@@ -24,16 +23,12 @@ export async function latestHealth(pipelines: { id: string; graph: unknown }[], 
   const replies = (await pipe.exec()) ?? [];
   pipelines.forEach((p, i) => {
     const raw = (replies[i]?.[1] ?? []) as [string, string[]][];
-    const newest = new Map<string, HistoryEntry>();
+    const newest = new Map<string, HistoryEntryV1>();
     for (const [, fields] of raw) {
       const at = fields.indexOf("d");
       if (at < 0) continue;
-      try {
-        const parsed = HistoryEntry.safeParse(JSON.parse(fields[at + 1] ?? ""));
-        if (parsed.success && !newest.has(parsed.data.runnerId)) newest.set(parsed.data.runnerId, parsed.data);
-      } catch {
-        /* skipped */
-      }
+      const entry = decodeMessage(HistoryEntryV1, fields[at + 1] ?? "");
+      if (entry && !newest.has(entry.runnerId)) newest.set(entry.runnerId, entry);
     }
     if (newest.size === 0) return;
     const health = summarizeEntries([...newest.values()], p.graph);
@@ -43,7 +38,7 @@ export async function latestHealth(pipelines: { id: string; graph: unknown }[], 
 }
 
 /** Sums the runners' newest entries (counts add up, lags and freshness take the worst) and summarizes. */
-export function summarizeEntries(entries: HistoryEntry[], graph: unknown): PipelineHealth {
+export function summarizeEntries(entries: HistoryEntryV1[], graph: unknown): PipelineHealth {
   const nodes: Record<string, NodeRates> = {};
   const lags = new Map<string, { lagSeconds: number | null; lagMessages: number }>();
   for (const e of entries) {

@@ -1,6 +1,7 @@
 import "server-only";
 import { Redis } from "ioredis";
 import { env } from "./env";
+import { singleton } from "./singleton";
 
 type Listener = (message: string) => void;
 
@@ -64,11 +65,7 @@ export class RedisFanout {
   }
 }
 
-const g = globalThis as unknown as { sluiceRedisFanout?: RedisFanout };
-export function redisFanout(): RedisFanout {
-  g.sluiceRedisFanout ??= new RedisFanout();
-  return g.sluiceRedisFanout;
-}
+export const redisFanout = singleton("redisFanout", () => new RedisFanout());
 
 /**
  * Typed live streams keyed by id (a pipeline, a workspace) over the process-wide fan-out: one

@@ -1,11 +1,7 @@
 import "server-only";
 import { Redis } from "ioredis";
 import { env } from "./env";
-
-const g = globalThis as unknown as { sluiceRedis?: Redis };
+import { singleton } from "./singleton";
 
 /** One shared command connection per process. Subscribers need their own (see metrics fan-out). */
-export function redis(): Redis {
-  g.sluiceRedis ??= new Redis(env().REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-  return g.sluiceRedis;
-}
+export const redis = singleton("redis", () => new Redis(env().REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }));

@@ -1,5 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
+import { signInThrottleKey } from "@sluice/shared";
 import { redis } from "./redis";
 
 /**
@@ -36,7 +37,7 @@ export function accountTag(email: string): string {
 }
 
 export function signInTiers(email: string, client: { knownDevice: boolean; ip: string | null }): ThrottleTier[] {
-  const account = `sluice:auth:signin:${accountTag(email)}`;
+  const account = signInThrottleKey(accountTag(email));
   if (client.knownDevice) return [{ key: `${account}:device`, ...PER_CLIENT }];
   return [
     { key: `${account}:ip:${client.ip ?? "unknown"}`, ...PER_CLIENT },

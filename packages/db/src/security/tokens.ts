@@ -1,11 +1,11 @@
-// Ingest API keys and personal access tokens: 256 random bits, a recognisable prefix (so leaked
+// Ingest and read API keys and personal access tokens: 256 random bits, a recognisable prefix (so leaked
 // keys are easy to find with secret scanners), shown once, stored only as a SHA-256 hash. A fast
 // hash is right here: the input has 256 bits of entropy, so there is nothing to brute-force.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-export type TokenKind = "ingest" | "pat";
+export type TokenKind = "ingest" | "read" | "pat";
 
-const PREFIX: Record<TokenKind, string> = { ingest: "slk_", pat: "slp_" };
+const PREFIX: Record<TokenKind, string> = { ingest: "slk_", read: "slr_", pat: "slp_" };
 
 export type IssuedToken = {
   /** The full token: shown to the user exactly once, never stored. */
@@ -27,6 +27,7 @@ export function hashToken(token: string): string {
 
 export function tokenKind(token: string): TokenKind | null {
   if (token.startsWith(PREFIX.ingest)) return "ingest";
+  if (token.startsWith(PREFIX.read)) return "read";
   if (token.startsWith(PREFIX.pat)) return "pat";
   return null;
 }

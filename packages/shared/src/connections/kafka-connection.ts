@@ -21,15 +21,25 @@ export const KafkaSaslMechanism = z.enum(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-5
 export type KafkaSaslMechanism = z.infer<typeof KafkaSaslMechanism>;
 
 /**
+ * The certificate authority (or authorities) the brokers' certificates chain to, PEM. Public data,
+ * stored in clear; without it TLS trusts the system's CAs.
+ */
+export const KafkaCaPem = z
+  .string()
+  .trim()
+  .max(64 * 1024, "At most 64 KB of PEM")
+  .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/, "One or more PEM certificates (-----BEGIN CERTIFICATE----- ...)");
+
+/**
  * How the runner talks to the brokers. A discriminated union so the remaining options of "Getting
- * events in from real apps and clusters" (a custom CA, client certificates, OAUTHBEARER) are new
- * members or fields, not a new shape. `ssl` trusts the system's CAs.
+ * events in from real apps and clusters" (client certificates, OAUTHBEARER) are new members or
+ * fields, not a new shape. The TLS protocols trust `ca` when given, else the system's CAs.
  */
 export const KafkaSecurity = z.discriminatedUnion("protocol", [
   z.strictObject({ protocol: z.literal("plaintext") }),
-  z.strictObject({ protocol: z.literal("ssl") }),
+  z.strictObject({ protocol: z.literal("ssl"), ca: KafkaCaPem.optional() }),
   z.strictObject({ protocol: z.literal("sasl_plaintext"), mechanism: KafkaSaslMechanism }),
-  z.strictObject({ protocol: z.literal("sasl_ssl"), mechanism: KafkaSaslMechanism }),
+  z.strictObject({ protocol: z.literal("sasl_ssl"), mechanism: KafkaSaslMechanism, ca: KafkaCaPem.optional() }),
 ]);
 export type KafkaSecurity = z.infer<typeof KafkaSecurity>;
 
@@ -57,3 +67,21 @@ export const KafkaConnectionName = z
   .min(1)
   .max(80)
   .regex(/^[A-Za-z0-9 _.-]+$/, "Letters, digits, spaces, '_', '.' and '-' only");
+
+/** How a Kafka client reaches the cluster: the shape of createKafka's brokers/tls/sasl options. */
+export type KafkaClientSettings = {
+  brokers: string[];
+  tls?: { ca?: string };
+  sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+};
+
+/** A connection's config and opened credentials as client settings; SASL without credentials throws. */
+export function kafkaClientSettings(config: KafkaConnectionConfig, credentials: KafkaCredentials | undefined): KafkaClientSettings {
+  const { security } = config;
+  const tls = security.protocol === "ssl" || security.protocol === "sasl_ssl" ? { tls: security.ca ? { ca: security.ca } : {} } : {};
+  if (security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl") {
+    if (!credentials) throw new Error("the Kafka connection has no credentials");
+    return { brokers: config.bootstrapServers, ...tls, sasl: { mechanism: security.mechanism, ...credentials } };
+  }
+  return { brokers: config.bootstrapServers, ...tls };
+}

@@ -8,6 +8,8 @@ export type GraphWorkspace = {
   slug?: string;
   /** Kafka connections registered in the workspace; when given, other ids are refused. */
   connectionIds?: readonly string[];
+  /** Schema registry connections of the workspace; when given, other ids are refused. */
+  registryIds?: readonly string[];
 };
 
 const KAFKA_NODE_TYPES: ReadonlySet<string> = new Set(["kafka-source", "kafka-sink"]);
@@ -19,6 +21,7 @@ const KAFKA_NODE_TYPES: ReadonlySet<string> = new Set(["kafka-source", "kafka-si
  */
 export function checkTopics(ctx: GraphContext, workspace: GraphWorkspace): void {
   const connections = workspace.connectionIds ? new Set(workspace.connectionIds) : undefined;
+  const registries = workspace.registryIds ? new Set(workspace.registryIds) : undefined;
   for (const { node } of ctx.nodes.values()) {
     if (!KAFKA_NODE_TYPES.has(node.type)) continue;
     const { topic, connectionId } = node.config;
@@ -28,6 +31,12 @@ export function checkTopics(ctx: GraphContext, workspace: GraphWorkspace): void 
     }
     if (connections && typeof connectionId === "string" && !connections.has(connectionId)) {
       ctx.problems.push(problem("node.unknown-connection", `${nodeName(node)} uses a Kafka connection that does not exist in this workspace; pick one of its connections or leave it empty for Sluice's cluster`, { nodeId: node.id, field: "connectionId" }));
+    }
+    const { valueFormat, registryId } = node.config;
+    if (typeof valueFormat === "string" && valueFormat !== "json" && valueFormat !== "string" && typeof registryId !== "string") {
+      ctx.problems.push(problem("node.registry-missing", `${nodeName(node)}: the ${valueFormat} format needs a schema registry`, { nodeId: node.id, field: "registryId" }));
+    } else if (registries && typeof registryId === "string" && !registries.has(registryId)) {
+      ctx.problems.push(problem("node.unknown-registry", `${nodeName(node)} uses a schema registry that does not exist in this workspace`, { nodeId: node.id, field: "registryId" }));
     }
   }
 }

@@ -100,7 +100,8 @@ export function planNodeIds(plan: Plan): string[] {
   return [...plan.stages.flatMap((s) => s.nodes.map((n) => n.id)), ...plan.ingest.map((i) => i.nodeId), ...plan.generators.map((g) => g.nodeId)];
 }
 
-export type PlanResult = { ok: true; plan: Plan } | { ok: false; reason: string };
+/** A refusal names the nodes concerned (`nodeIds`), like a graph problem, so the editor can point at them. */
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; reason: string; nodeIds?: string[] };
 
 /** The `pipelineId` argument of portTopicName: topic names carry both workspace and pipeline. */
 export const topicScope = (workspaceId: string, pipelineId: string) => `${workspaceId}.${pipelineId}`;
@@ -125,7 +126,7 @@ export function compilePlan(input: {
   const workspace = { slug: input.workspaceSlug, ...(input.connectionIds ? { connectionIds: input.connectionIds } : {}) };
   const problems = validateGraph(input.graph, workspace).filter((p) => p.severity === "error");
   if (hasErrors(problems)) {
-    return { ok: false, reason: `invalid graph: ${problems.slice(0, 5).map((p) => p.message).join("; ")}` };
+    return { ok: false, reason: `invalid graph: ${problems.slice(0, 5).map((p) => p.message).join("; ")}`, nodeIds: [...new Set(problems.flatMap((p) => (p.nodeId ? [p.nodeId] : [])))] };
   }
   const graph = PipelineGraph.parse(input.graph);
   const scope = topicScope(input.workspaceId, input.pipelineId);
@@ -134,7 +135,7 @@ export function compilePlan(input: {
   const nodes = new Map<string, PlanNode & { category: string; stateful: boolean }>();
   for (const node of graph.nodes) {
     const descriptor = getNodeDescriptor(node.type, node.typeVersion);
-    if (!descriptor || !isNodeTypeId(node.type)) return { ok: false, reason: `unknown node type ${node.type}@${node.typeVersion}` };
+    if (!descriptor || !isNodeTypeId(node.type)) return { ok: false, reason: `unknown node type ${node.type}@${node.typeVersion}`, nodeIds: [node.id] };
     let config = descriptor.configSchema.parse(node.config) as NodeConfig<NodeTypeId>;
     if (node.type === "kafka-source" || node.type === "kafka-sink") {
       config = { ...config, topic: userTopic(config as NodeConfig<"kafka-sink">, input.workspaceSlug).name } as NodeConfig<NodeTypeId>;
@@ -153,13 +154,15 @@ export function compilePlan(input: {
     return found;
   };
 
-  // An edge is fused when it is the only way out of a stateless, non-source, key-preserving node
-  // and the only way into a stateless node (transform or sink). Everything else is a topic.
+  // An edge is fused when it is the only way out of a stateless, key-preserving node that runs in a
+  // stage (a transform, or a kafka-source: its stage reads the user's topic directly, no copy) and the
+  // only way into a stateless node (transform or sink). Everything else is a topic. HTTP ingest and
+  // generators are written by the runner itself, so a topic always follows them.
   const fused = (edge: PipelineEdge): boolean => {
     if (edge.forceTopic || edge.sourcePort === "error") return false;
     const from = node(edge.source);
     const to = node(edge.target);
-    if (from.category === "source" || from.stateful || from.type === "key-by") return false;
+    if ((from.category === "source" && from.type !== "kafka-source") || from.stateful || from.type === "key-by") return false;
     if (to.category === "source" || to.stateful) return false;
     const outs = (outgoing.get(edge.source) ?? []).filter((e) => e.sourcePort !== "error");
     if (outs.length !== 1) return false;
@@ -190,7 +193,7 @@ export function compilePlan(input: {
       to.type === "window" ? { kind: "window-group", nodeId: to.id } : to.type === "sessionize" ? { kind: "session-user", nodeId: to.id } : { kind: "default" };
     const existing = keying[name];
     if (existing && existing.kind !== "default" && wanted.kind !== "default") {
-      return { ok: false, reason: `topic ${name} feeds several windows/sessions that key differently: add a key-by before each` };
+      return { ok: false, reason: `topic ${name} feeds several windows/sessions that key differently: add a key-by before each`, nodeIds: [existing.nodeId, to.id] };
     }
     if (!existing || existing.kind === "default") keying[name] = wanted;
   }

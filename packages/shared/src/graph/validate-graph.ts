@@ -4,9 +4,12 @@ import { checkPortKinds } from "./check-port-kinds";
 import { checkEdges, checkNodes } from "./check-structure";
 import { checkTopics, type GraphWorkspace } from "./check-topics";
 import { checkTopology } from "./check-topology";
+import { checkViews } from "./check-views";
 import type { GraphContext } from "./graph-context";
 import { formatPath, type GraphProblem, problem } from "./graph-problem";
 import { PipelineGraph } from "./pipeline-graph";
+import type { FieldSet } from "../nodes/field-set";
+import { inferInputFields } from "./infer-fields";
 
 /** What the caller knows about the workspace; each check that needs a part runs only when it is given. */
 export type ValidationContext = GraphWorkspace & {
@@ -39,6 +42,7 @@ export function validateGraph(input: unknown, context: ValidationContext = {}): 
   checkPortKinds(ctx);
   checkExpressions(ctx);
   checkTopics(ctx, context);
+  checkViews(ctx);
   if (context.credentials) checkCredentials(ctx, context.credentials);
   return ctx.problems;
 }
@@ -48,4 +52,14 @@ function nodeIdAt(input: unknown, index: number): string | undefined {
   const node: unknown = Array.isArray(nodes) ? nodes[index] : undefined;
   const id = (node as { id?: unknown } | undefined)?.id;
   return typeof id === "string" ? id : undefined;
+}
+
+/** The fields known to reach each node's input (open where unknown): what kafka-sink derives its Avro schema from. */
+export function inputFieldsOf(graph: PipelineGraph): Map<string, FieldSet> {
+  const ctx: GraphContext = { graph, nodes: new Map(), linkedEdges: [], typedEdges: [], problems: [] };
+  checkNodes(ctx);
+  checkEdges(ctx);
+  checkTopology(ctx);
+  checkPortKinds(ctx);
+  return inferInputFields(ctx);
 }

@@ -1,7 +1,8 @@
 /**
  * 32-bit FNV-1a over the UTF-16 code units of a string. Not cryptographic: used only to spread keys
- * into buckets (hot-key salting) and to derive PRNG seeds, where speed and stability across runtimes
- * matter and adversarial inputs do not.
+ * into buckets (hot-key salting), to derive PRNG seeds and to name a topic in the runner's fence
+ * numbers (base 36, persisted in checkpoints: it must never change), where speed and stability across
+ * runtimes matter and adversarial inputs do not.
  */
 export function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;

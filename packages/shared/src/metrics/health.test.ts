@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { edgeHealth, errorRatePercent, mergeSnapshots, nodeHealth, summarizePipeline, worstHealth, type MetricsSnapshotV1 } from "./metrics-snapshot";
+import { edgeHealth, errorRatePercent, mergeSnapshots, nodeHealth, summarizePipeline, worstHealth, type MetricsSnapshotV1 } from "../index";
 
 describe("health colouring", () => {
   it("colours edges by the worse of lag seconds and lag messages", () => {

@@ -21,6 +21,10 @@ export function kafkaConnectionRef(meta: Omit<FieldUi, "widget">) {
   return z.string().min(1).max(64).meta(ui({ ...meta, widget: "kafka-connection" }));
 }
 
+export function schemaRegistryRef(meta: Omit<FieldUi, "widget">) {
+  return z.string().min(1).max(64).meta(ui({ ...meta, widget: "schema-registry" }));
+}
+
 export function fieldPath(meta: Omit<FieldUi, "widget">) {
   return FieldPath.meta(ui({ ...meta, widget: "field-path" }));
 }
@@ -34,6 +38,16 @@ export const OutputFieldName = z
 export const SqlIdentifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "Letters, digits and _, starting with a letter or _ (max 63)");
+
+/** A view's name: the `<view>` of GET /v1/views/<view>, unique among a workspace's running pipelines. */
+export const ViewName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "Lower-case letters, digits, '-' and '_' (max 63), starting with a letter or digit");
+
+/** The "Serve as view" field of sinks whose results apps may read back (postgres-sink, redis-sink). */
+export function viewNameField(description: string) {
+  return ViewName.optional().meta(ui({ title: "Serve as view", description, widget: "text", placeholder: "trending-pages" }));
+}
 
 /** Kafka's legal topic characters and length. */
 export const KafkaTopicName = z

@@ -14,6 +14,7 @@ export type FieldWidget =
   | "secret"
   | "api-key"
   | "kafka-connection"
+  | "schema-registry"
   | "json-schema"
   | "key-value-list"
   | "fields-list"

@@ -2,6 +2,7 @@
 import { getNodeDescriptor, type GraphProblem, type JsonValue, type PipelineNode } from "@sluice/shared";
 import { ConfigForm } from "@/components/forms/ConfigForm";
 import { CATEGORY_STYLE, NodeIcon } from "./NodeIcon";
+import { TopicSchemaPanel } from "./TopicSchemaPanel";
 
 /** Side panel for the selected node: its label and the config form generated from its schema. */
 export function InspectorPanel({
@@ -72,6 +73,7 @@ export function InspectorPanel({
         ) : (
           <p className="text-sm text-slate-500">This node type is not known to this version of Sluice; its config is kept as is.</p>
         )}
+        {node.type === "kafka-source" && <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />}
       </div>
     </aside>
   );

@@ -212,6 +212,8 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
       return <SecretControl ctx={ctx} path={path} id={id} value={stringValue} secretKind={schema.secretKind} describedBy={describedBy} />;
     case "kafka-connection":
       return <KafkaConnectionControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
+    case "schema-registry":
+      return <SchemaRegistryControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
     case "api-key":
       return <ApiKeyControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
     case "json-schema":
@@ -254,6 +256,27 @@ function KafkaConnectionControl({ ctx, path, id, value, describedBy }: { ctx: Fo
   );
 }
 
+/** A schema registry of the workspace; every member may list them. */
+function SchemaRegistryControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; describedBy?: string }) {
+  const trpc = useTRPC();
+  const registries = useQuery(trpc.schemaRegistry.list.queryOptions({ workspaceId: ctx.workspaceId }));
+  const list = registries.data ?? [];
+  return (
+    <>
+      <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+        <option value="">Choose a schema registry…</option>
+        {value && registries.data && !list.some((r) => r.id === value) && <option value={value}>{value} (not found)</option>}
+        {list.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+      {registries.data && list.length === 0 && <p className="mt-1 text-xs text-slate-500">No schema registries yet: an admin adds one under Settings → Schema registries.</p>}
+    </>
+  );
+}
+
 function SecretControl({ ctx, path, id, value, secretKind, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; secretKind?: string; describedBy?: string }) {
   const trpc = useTRPC();
   const secrets = useQuery({ ...trpc.secret.list.queryOptions({ workspaceId: ctx.workspaceId }), enabled: ctx.canReadSecrets });
@@ -288,7 +311,8 @@ function ApiKeyControl({ ctx, path, id, value, describedBy }: { ctx: FormContext
   if (!ctx.canReadSecrets || !keys.data) {
     return <input id={id} className="input font-mono" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)} />;
   }
-  const active = keys.data.filter((k) => !k.revokedAt);
+  // An http-ingest node accepts ingest keys only; read keys serve views.
+  const active = keys.data.filter((k) => !k.revokedAt && k.scope === "ingest");
   return (
     <>
       <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>

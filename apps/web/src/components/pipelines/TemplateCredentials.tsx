@@ -21,7 +21,7 @@ function generated(secretKind: TemplateCredential["secretKind"]): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-type Lists = { secrets: { id: string; name: string; hint: string }[]; keys: { id: string; name: string; prefix: string; revokedAt: Date | string | null }[] };
+type Lists = { secrets: { id: string; name: string; hint: string }[]; keys: { id: string; name: string; prefix: string; revokedAt: Date | string | null; scope: "ingest" | "read" }[] };
 
 /**
  * The choice made before the user touches anything: the local stack's seeded credential when there is
@@ -29,7 +29,7 @@ type Lists = { secrets: { id: string; name: string; hint: string }[]; keys: { id
  */
 export function defaultChoice(need: TemplateCredential, lists: Lists, canCreate: { secret: boolean; apiKey: boolean }, templateId: string): CredentialChoice {
   if (need.kind === "api-key") {
-    const keys = lists.keys.filter((k) => !k.revokedAt);
+    const keys = lists.keys.filter((k) => !k.revokedAt && k.scope === "ingest");
     const key = keys.find((k) => k.name === DEMO_INGEST_KEY_NAME) ?? keys[0];
     if (key) return { mode: "existing", id: key.id };
     return canCreate.apiKey ? { mode: "new", name: `${templateId} ingest`, value: "" } : { mode: "later" };
@@ -80,7 +80,7 @@ export function TemplateCredentials({
       {needs.map((need) => {
         const choice = choices[need.placeholder] ?? { mode: "later" };
         const id = `credential-${need.placeholder}`;
-        const existing = need.kind === "api-key" ? lists.keys.filter((k) => !k.revokedAt).map((k) => ({ id: k.id, text: `${k.name} (${k.prefix}…)` })) : lists.secrets.map((s) => ({ id: s.id, text: `${s.name} (${s.hint})` }));
+        const existing = need.kind === "api-key" ? lists.keys.filter((k) => !k.revokedAt && k.scope === "ingest").map((k) => ({ id: k.id, text: `${k.name} (${k.prefix}…)` })) : lists.secrets.map((s) => ({ id: s.id, text: `${s.name} (${s.hint})` }));
         const mayCreate = need.kind === "api-key" ? canCreate.apiKey : canCreate.secret;
         return (
           <div key={need.placeholder}>

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
 import { Field } from "@/components/forms/Field";
 import { useToast } from "@/components/Toaster";
@@ -48,7 +49,7 @@ function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: b
       {canManage && <CreateApiKey workspaceId={workspaceId} pipelines={pipelines.data ?? []} />}
       <SettingsCard
         title="API keys"
-        description="Ingest keys let your apps and services send events to this workspace's HTTP sources. A key can be limited to one pipeline."
+        description="Ingest keys let your apps and services send events to this workspace's HTTP sources; read keys let your servers read views (GET /v1/views/…). A key can be limited to one pipeline."
       >
         <QueryTable
           query={keys}
@@ -68,7 +69,7 @@ function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: b
                 <div className="font-medium">{k.name}</div>
                 <div className="text-xs text-slate-500 dark:text-slate-400">
                   {k.pipelineId ? `Only ${pipelineName.get(k.pipelineId) ?? "one pipeline"}` : "All pipelines"}
-                  {k.publishable ? ` · publishable, from ${k.allowedOrigins.join(", ")}` : " · server key"}
+                  {k.scope === "read" ? " · read key (views)" : k.publishable ? ` · publishable, from ${k.allowedOrigins.join(", ")}` : " · server key"}
                 </div>
               </td>
               <td className="px-3 py-3 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
@@ -122,7 +123,9 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
   const qc = useQueryClient();
   const { toast } = useToast();
   const pipelineId = useId();
+  const kindId = useId();
   const [name, setName] = useState("");
+  const [scope, setScope] = useState<"ingest" | "read">("ingest");
   const [pipeline, setPipeline] = useState("");
   const [publishable, setPublishable] = useState(false);
   const [origins, setOrigins] = useState("");
@@ -133,6 +136,7 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
         setIssued({ name: res.name, token: res.token });
         setName("");
         setPipeline("");
+        setScope("ingest");
         setPublishable(false);
         setOrigins("");
         toast(`API key ${res.name} created.`, "success");
@@ -147,8 +151,9 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     setIssued(null);
-    const allowedOrigins = publishable ? origins.split(/[\s,]+/).filter(Boolean) : [];
-    create.mutate({ workspaceId, name: name.trim(), ...(pipeline ? { pipelineId: pipeline } : {}), publishable, allowedOrigins });
+    const browser = scope === "ingest" && publishable;
+    const allowedOrigins = browser ? origins.split(/[\s,]+/).filter(Boolean) : [];
+    create.mutate({ workspaceId, name: name.trim(), ...(pipeline ? { pipelineId: pipeline } : {}), scope, publishable: browser, allowedOrigins });
   }
 
   const nameError = fieldError(create.error, "name");
@@ -173,18 +178,37 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
           </select>
         </div>
         <div className="sm:col-span-3 grid gap-2">
+          <div>
+            <label htmlFor={kindId} className="label">
+              Kind
+            </label>
+            <select id={kindId} className="input sm:max-w-md" value={scope} onChange={(e) => setScope(e.target.value === "read" ? "read" : "ingest")}>
+              <option value="ingest">Ingest: sends events to HTTP sources</option>
+              <option value="read">Read: reads views from your server (GET /v1/views/…)</option>
+            </select>
+            {scope === "read" && (
+              <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+                Reads the sinks your running pipelines serve as views; a server key, refused from browsers.{" "}
+                <Link href="/docs/views" className="text-brand-600 hover:underline dark:text-brand-400">
+                  Views API
+                </Link>
+              </p>
+            )}
+          </div>
+          {scope === "ingest" && (
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" checked={publishable} onChange={(e) => setPublishable(e.target.checked)} />
             Publishable key for browsers (ingest only, safe to embed in a web page)
           </label>
-          {publishable && (
+          )}
+          {scope === "ingest" && publishable && (
             <Field label="Allowed origins" error={originsError} help="The web origins that may send events with this key, e.g. https://shop.example.com (space or comma separated).">
               {(control) => <input {...control} className="input" value={origins} onChange={(e) => setOrigins(e.target.value)} placeholder="https://shop.example.com" required />}
             </Field>
           )}
         </div>
         <div className="sm:pt-6">
-          <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || (publishable && origins.trim() === "")}>
+          <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || (scope === "ingest" && publishable && origins.trim() === "")}>
             {create.isPending ? "Creating…" : "Create key"}
           </button>
         </div>

@@ -21,11 +21,51 @@ export function KafkaConnectionsSettings({ workspaceId }: { workspaceId: string 
 }
 
 type Connection = { id: string; name: string };
+type TestOutcome =
+  | { ok: true; brokers: number; topicCount: number; topics: { name: string; partitions: number }[] }
+  | { ok: false; category: "auth" | "tls" | "unreachable" | "timeout" | "other"; message: string };
+
+const CATEGORY_LABEL: Record<Extract<TestOutcome, { ok: false }>["category"], string> = {
+  auth: "Authentication failed",
+  tls: "TLS problem",
+  unreachable: "Brokers unreachable",
+  timeout: "Timed out",
+  other: "Connection failed",
+};
+
+/** What "Test connection" found: the cluster's topics, or why it could not connect. */
+function TestResult({ outcome }: { outcome: TestOutcome }) {
+  if (!outcome.ok) {
+    return (
+      <div role="alert" data-testid="kafka-connection-test-result" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        <div className="font-medium">{CATEGORY_LABEL[outcome.category]}</div>
+        <div>{outcome.message}</div>
+      </div>
+    );
+  }
+  return (
+    <div role="status" data-testid="kafka-connection-test-result" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
+      <div className="font-medium">
+        Connected · {outcome.brokers} {outcome.brokers === 1 ? "broker" : "brokers"} · {outcome.topicCount} {outcome.topicCount === 1 ? "topic" : "topics"}
+        {outcome.topics.length < outcome.topicCount ? ` (first ${outcome.topics.length} shown)` : ""}
+      </div>
+      {outcome.topics.length > 0 && (
+        <ul className="mt-2 max-h-48 overflow-auto font-mono text-xs" aria-label="Topics">
+          {outcome.topics.map((t) => (
+            <li key={t.name}>
+              {t.name} <span className="text-slate-500 dark:text-slate-400">· {t.partitions} {t.partitions === 1 ? "partition" : "partitions"}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
 type Protocol = KafkaSecurity["protocol"];
 
 const PROTOCOLS: { value: Protocol; label: string }[] = [
   { value: "plaintext", label: "PLAINTEXT" },
-  { value: "ssl", label: "SSL (system CAs)" },
+  { value: "ssl", label: "SSL" },
   { value: "sasl_plaintext", label: "SASL over PLAINTEXT" },
   { value: "sasl_ssl", label: "SASL over SSL" },
 ];
@@ -36,6 +76,13 @@ function Connections({ workspaceId, canManage }: { workspaceId: string; canManag
   const { toast } = useToast();
   const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId }));
   const [deleting, setDeleting] = useState<Connection | null>(null);
+  const [tested, setTested] = useState<{ id: string; outcome: TestOutcome } | null>(null);
+  const test = useMutation(
+    trpc.kafkaConnection.test.mutationOptions({
+      onSuccess: (outcome, input) => setTested({ id: input.connectionId!, outcome }),
+      onError: (e) => toast(errorMessage(e), "error"),
+    }),
+  );
   const del = useMutation(
     trpc.kafkaConnection.delete.mutationOptions({
       onSuccess: async () => {
@@ -84,9 +131,28 @@ function Connections({ workspaceId, canManage }: { workspaceId: string; canManag
                     </span>
                   )}
                   {canManage && (
+                    <button
+                      type="button"
+                      className="btn-ghost"
+                      disabled={test.isPending}
+                      onClick={() => {
+                        setTested(null);
+                        test.mutate({ workspaceId, connectionId: c.id });
+                      }}
+                      aria-label={`Test ${c.name}`}
+                    >
+                      {test.isPending && test.variables?.connectionId === c.id ? "Testing…" : "Test"}
+                    </button>
+                  )}
+                  {canManage && (
                     <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
                       Delete
                     </button>
+                  )}
+                  {tested?.id === c.id && (
+                    <div className="basis-full">
+                      <TestResult outcome={tested.outcome} />
+                    </div>
                   )}
                 </li>
               ))}
@@ -119,7 +185,16 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
   const [mechanism, setMechanism] = useState<KafkaSaslMechanism>("SCRAM-SHA-256");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  const [ca, setCa] = useState("");
+  const [tested, setTested] = useState<TestOutcome | null>(null);
   const sasl = protocol === "sasl_plaintext" || protocol === "sasl_ssl";
+  const tls = protocol === "ssl" || protocol === "sasl_ssl";
+  const test = useMutation(
+    trpc.kafkaConnection.test.mutationOptions({
+      onSuccess: (outcome) => setTested(outcome),
+      onError: (e) => toast(errorMessage(e), "error"),
+    }),
+  );
   const create = useMutation(
     trpc.kafkaConnection.create.mutationOptions({
       onSuccess: async (c) => {
@@ -127,6 +202,8 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
         setServers("");
         setUsername("");
         setPassword("");
+        setCa("");
+        setTested(null);
         toast(`Added connection ${c.name}.`, "success");
         await qc.invalidateQueries(trpc.kafkaConnection.list.queryFilter({ workspaceId }));
       },
@@ -136,11 +213,23 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
     }),
   );
 
+  /** The form's values as a connection (what is saved, and what "Test connection" tries). */
+  function values() {
+    const bootstrapServers = servers.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const caPem = ca.trim() === "" ? {} : { ca: ca.trim() };
+    const security: KafkaSecurity =
+      protocol === "sasl_ssl" ? { protocol, mechanism, ...caPem } : protocol === "sasl_plaintext" ? { protocol, mechanism } : protocol === "ssl" ? { protocol, ...caPem } : { protocol };
+    return { config: { bootstrapServers, security }, ...(sasl ? { credentials: { username, password } } : {}) };
+  }
+
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const bootstrapServers = servers.split(",").map((s) => s.trim()).filter((s) => s !== "");
-    const security: KafkaSecurity = protocol === "sasl_plaintext" || protocol === "sasl_ssl" ? { protocol, mechanism } : { protocol };
-    create.mutate({ workspaceId, name: name.trim(), config: { bootstrapServers, security }, ...(sasl ? { credentials: { username, password } } : {}) });
+    create.mutate({ workspaceId, name: name.trim(), ...values() });
+  }
+
+  function onTest() {
+    setTested(null);
+    test.mutate({ workspaceId, ...values() });
   }
 
   return (
@@ -186,11 +275,28 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
             </Field>
           </>
         )}
-        <div className="sm:col-span-2">
+        {tls && (
+          <div className="sm:col-span-2">
+            <Field label="CA certificate (PEM, optional)" error={fieldError(create.error, "config") ?? fieldError(test.error, "config")} help="The certificate authority your brokers' certificates chain to. Empty: the system's CAs.">
+              {(control) => (
+                <textarea {...control} className="input font-mono text-xs" rows={4} value={ca} onChange={(e) => setCa(e.target.value)} placeholder="-----BEGIN CERTIFICATE-----" spellCheck={false} />
+              )}
+            </Field>
+          </div>
+        )}
+        <div className="flex flex-wrap gap-2 sm:col-span-2">
           <button type="submit" className="btn-primary" disabled={create.isPending || name.trim() === "" || servers.trim() === ""}>
             {create.isPending ? "Saving…" : "Add connection"}
           </button>
+          <button type="button" className="btn-secondary" onClick={onTest} disabled={test.isPending || servers.trim() === "" || (sasl && (username === "" || password === ""))}>
+            {test.isPending ? "Testing…" : "Test connection"}
+          </button>
         </div>
+        {tested && (
+          <div className="sm:col-span-2">
+            <TestResult outcome={tested} />
+          </div>
+        )}
       </form>
     </SettingsCard>
   );

@@ -12,6 +12,7 @@ const TABS: Tab[] = [
   { segment: "api-keys", label: "API keys", scope: "apikey:read" },
   { segment: "secrets", label: "Secrets", scope: "secret:read" },
   { segment: "kafka-connections", label: "Kafka connections", scope: "connection:read" },
+  { segment: "schema-registries", label: "Schema registries", scope: "connection:read" },
   { segment: "audit", label: "Audit log", scope: "audit:read" },
 ];
 

@@ -6,7 +6,7 @@ import type { KnownCredentials } from "@sluice/shared";
 export async function knownCredentials(db: Pick<PrismaClient, "secret" | "apiKey">, workspaceId: string): Promise<KnownCredentials> {
   const [secrets, keys] = await Promise.all([
     db.secret.findMany({ where: { workspaceId }, select: { id: true } }),
-    db.apiKey.findMany({ where: { workspaceId, revokedAt: null }, select: { id: true } }),
+    db.apiKey.findMany({ where: { workspaceId, revokedAt: null, scope: "ingest" }, select: { id: true } }),
   ]);
   return { secretIds: new Set(secrets.map((s) => s.id)), apiKeyIds: new Set(keys.map((k) => k.id)) };
 }

@@ -1,10 +1,10 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import type { PrismaClient } from "@sluice/db";
 import { createMaskPiiCore, type EventRecord, type JsonValue, type MaskRule, type NodeConfig, PipelineGraph } from "@sluice/shared";
 // The runner's plan compiler is pure (imports only @sluice/shared): the web compiles the same plan
 // to know which topics a deployed version reads and writes, instead of re-deriving topic names.
 import { compilePlan, DEFAULT_TOPIC_SETTINGS, type Plan } from "@sluice/shared";
+import { NotFoundError } from "../errors";
 
 /** The deployed (latest deployment's) version of a pipeline of this workspace, with its plan. */
 export type ObservedPipeline = {
@@ -16,7 +16,7 @@ export type ObservedPipeline = {
 
 export async function observedPipeline(prisma: PrismaClient, workspaceId: string, pipelineId: string): Promise<ObservedPipeline> {
   const pipeline = await prisma.pipeline.findFirst({ where: { id: pipelineId, workspaceId, deletedAt: null }, select: { id: true, workspace: { select: { slug: true } } } });
-  if (!pipeline) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+  if (!pipeline) throw new NotFoundError("Pipeline not found.");
   const deployment = await prisma.deployment.findFirst({
     where: { pipelineId, workspaceId },
     orderBy: { createdAt: "desc" },

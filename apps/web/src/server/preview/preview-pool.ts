@@ -1,9 +1,9 @@
 import "server-only";
 import { Worker } from "node:worker_threads";
-import { TRPCError } from "@trpc/server";
 import type { NodePreview, PipelineGraph } from "@sluice/shared";
 import type { PreviewLookups } from "./preview-lookups";
 import type { PreviewLookupReply, PreviewWorkerReply, PreviewWorkerRequest } from "./preview-messages";
+import { TimeoutError, TooLargeError, TooManyRequestsError, UnprocessableError } from "../errors";
 
 /**
  * Previews run user expressions on user events. Expressions are budgeted per event, but a graph
@@ -41,7 +41,7 @@ class PreviewPool {
 
   run(graph: PipelineGraph, options: PreviewInput, lookups?: PreviewLookups): Promise<Record<string, NodePreview>> {
     if (this.waiting.length >= PREVIEW_LIMITS.queue) {
-      return Promise.reject(new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Too many previews are running. Try again in a few seconds." }));
+      return Promise.reject(new TooManyRequestsError("Too many previews are running. Try again in a few seconds."));
     }
     return new Promise((resolve, reject) => {
       const request: PreviewWorkerRequest = { type: "run", id: this.nextId++, graph, options, lookups: lookups?.nodes ?? {}, maxOutputChars: PREVIEW_LIMITS.outputChars };
@@ -67,10 +67,7 @@ class PreviewPool {
     slot.job = job;
     slot.timer = setTimeout(() => {
       this.retire(slot);
-      job.reject(new TRPCError({
-        code: "TIMEOUT",
-        message: `Preview stopped after ${PREVIEW_LIMITS.timeMs / 1000} s. Preview fewer events, or simplify expensive expressions (nested comprehensions, big lists).`,
-      }));
+      job.reject(new TimeoutError(`Preview stopped after ${PREVIEW_LIMITS.timeMs / 1000} s. Preview fewer events, or simplify expensive expressions (nested comprehensions, big lists).`));
     }, PREVIEW_LIMITS.timeMs);
     slot.worker.postMessage(job.request);
   }
@@ -107,10 +104,7 @@ class PreviewPool {
     slot.job = undefined;
     if (reply.type === "done") job.resolve(JSON.parse(reply.json) as Record<string, NodePreview>);
     else if (reply.type === "too-large") {
-      job.reject(new TRPCError({
-        code: "PAYLOAD_TOO_LARGE",
-        message: `Preview results are too large (${(reply.size / 1e6).toFixed(1)} MB of JSON, limit ${PREVIEW_LIMITS.outputChars / 1e6} MB). Preview fewer or smaller events.`,
-      }));
+      job.reject(new TooLargeError(`Preview results are too large (${(reply.size / 1e6).toFixed(1)} MB of JSON, limit ${PREVIEW_LIMITS.outputChars / 1e6} MB). Preview fewer or smaller events.`));
     } else job.reject(new Error(`Preview failed: ${reply.message}`));
     this.dispatch();
   }
@@ -140,7 +134,7 @@ class PreviewPool {
     if (job) {
       const outOfMemory = (error as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY";
       job.reject(outOfMemory
-        ? new TRPCError({ code: "UNPROCESSABLE_CONTENT", message: `Preview ran out of memory (${PREVIEW_LIMITS.heapMb} MiB). Preview fewer or smaller events.` })
+        ? new UnprocessableError(`Preview ran out of memory (${PREVIEW_LIMITS.heapMb} MiB). Preview fewer or smaller events.`)
         : new Error(`Preview worker stopped: ${error?.message ?? "exited"}`));
     }
     this.dispatch();
@@ -155,7 +149,7 @@ class PreviewPool {
 
 let pool: PreviewPool | undefined;
 
-/** Runs `runPreview` in the preview worker pool; limit breaches are TRPCErrors with a message for the user. */
+/** Runs `runPreview` in the preview worker pool; limit breaches are domain errors with a message for the user. */
 export function runPreviewOffThread(graph: PipelineGraph, options: PreviewInput, lookups?: PreviewLookups): Promise<Record<string, NodePreview>> {
   pool ??= new PreviewPool();
   return pool.run(graph, options, lookups);

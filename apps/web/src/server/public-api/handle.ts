@@ -1,7 +1,7 @@
 import "server-only";
 import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { appRouter } from "../routers/_app";
+import { httpError } from "../trpc/errors";
 import { createCallerFactory, createContext } from "../trpc/init";
 import { matchRoute } from "./routes";
 import { authenticateToken } from "./token-auth";
@@ -55,7 +55,10 @@ export async function handlePublicApi(req: Request, path: string): Promise<Respo
     const result = await (fn as (input: unknown) => Promise<unknown>)({ ...match.route.input(match.params, body), workspaceId: token.workspaceId });
     return json(result, req.method === "POST" && match.route.procedure !== "deployment.stop" ? 201 : 200);
   } catch (e) {
-    if (e instanceof TRPCError) return problem(getHTTPStatusCodeFromError(e), e.code, e.message);
+    if (e instanceof TRPCError) {
+      const { status, code, message } = httpError(e);
+      return problem(status, code, message);
+    }
     throw e;
   }
 }

@@ -1,6 +1,9 @@
 import "server-only";
-import { z } from "zod";
-import { PipelineDocument, PipelineGraph, PipelineSettings } from "@sluice/shared";
+import type { z } from "zod";
+import { PipelineDocument } from "@sluice/shared";
+import { DeployInput } from "../routers/deployment";
+import { SaveDraftInput, UpdateSettingsInput } from "../routers/pipeline";
+import { PublishInput } from "../routers/version";
 
 /**
  * The public HTTP API (for CI/GitOps) is a thin map onto the same tRPC procedures the app uses, so
@@ -19,10 +22,10 @@ export type PublicRoute = {
   input: (params: Record<string, string>, body: unknown) => Record<string, unknown>;
 };
 
-const Draft = z.object({ graph: PipelineGraph, baseRevision: z.number().int().min(0) });
-const Publish = z.object({ message: z.string().max(500).default(""), baseRevision: z.number().int().min(0) });
-const StartFrom = z.enum(["resume", "earliest", "latest"]);
-const Deploy = z.object({ versionId: z.string(), startFrom: StartFrom.optional(), /** Older name of startFrom. */ startPosition: StartFrom.optional() });
+// Bodies are the procedures' own input schemas, less what the path carries.
+const Draft = SaveDraftInput.omit({ pipelineId: true });
+const Publish = PublishInput.omit({ pipelineId: true });
+const Deploy = DeployInput.omit({ pipelineId: true });
 
 const obj = (b: unknown) => (typeof b === "object" && b !== null ? (b as Record<string, unknown>) : {});
 
@@ -50,7 +53,7 @@ export const publicRoutes: PublicRoute[] = [
     path: "/pipelines/{pipelineId}/settings",
     procedure: "pipeline.updateSettings",
     summary: "Replace the pipeline's topic and batch settings (used by the next deploy)",
-    body: PipelineSettings,
+    body: UpdateSettingsInput.shape.settings,
     input: (p, body) => ({ settings: body, pipelineId: p.pipelineId }),
   },
   { method: "GET", path: "/pipelines/{pipelineId}/export", procedure: "pipeline.exportDocument", summary: "Export the draft as a document", input: (p) => ({ pipelineId: p.pipelineId }) },

@@ -7,6 +7,7 @@ import { invitationRouter } from "./invitation";
 import { apiKeyRouter } from "./api-key";
 import { secretRouter } from "./secret";
 import { kafkaConnectionRouter } from "./kafka-connection";
+import { schemaRegistryRouter } from "./schema-registry";
 import { personalTokenRouter } from "./personal-token";
 import { auditRouter } from "./audit";
 import { versionRouter } from "./version";
@@ -24,6 +25,7 @@ export const appRouter = router({
   apiKey: apiKeyRouter,
   secret: secretRouter,
   kafkaConnection: kafkaConnectionRouter,
+  schemaRegistry: schemaRegistryRouter,
   personalToken: personalTokenRouter,
   audit: auditRouter,
   pipeline: pipelineRouter,

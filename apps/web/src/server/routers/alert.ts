@@ -1,12 +1,12 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { isPrivateHost } from "@sluice/shared";
-import { alertHub, type AlertTransition } from "../alert-hub";
+import { type AlertTransitionV1, isPrivateHost } from "@sluice/shared";
+import { alertHub } from "../alert-hub";
 import { firingAlerts } from "../alerts-firing";
 import { env } from "../env";
 import { liveStream } from "../live-stream";
 import { router, scopedProcedure } from "../trpc/init";
+import { InvalidInputError, NotFoundError } from "../errors";
 
 export const AlertKind = z.enum(["lag_seconds", "error_rate", "throughput_below", "freshness", "node_failing"]);
 
@@ -53,7 +53,7 @@ export const alertRouter = router({
     .input(RuleFields.extend({ pipelineId: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
       await checkWebhook(ctx.prisma, ctx.workspace.id, input.webhookUrl, input.webhookSecretId);
       const rule = await ctx.prisma.alertRule.create({ data: { ...input, workspaceId: ctx.workspace.id }, select: ruleSelect });
       await ctx.audit({ action: "alert.createRule", resourceType: "alert_rule", resourceId: rule.id, summary: { name: rule.name, kind: rule.kind, threshold: rule.threshold } });
@@ -65,7 +65,7 @@ export const alertRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { ruleId, ...changes } = input;
       const before = await ctx.prisma.alertRule.findFirst({ where: { id: ruleId, workspaceId: ctx.workspace.id }, select: ruleSelect });
-      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "Alert rule not found." });
+      if (!before) throw new NotFoundError("Alert rule not found.");
       await checkWebhook(ctx.prisma, ctx.workspace.id, changes.webhookUrl ?? before.webhookUrl, changes.webhookSecretId ?? before.webhookSecretId);
       const rule = await ctx.prisma.alertRule.update({ where: { id: before.id }, data: changes, select: ruleSelect });
       await ctx.audit({ action: "alert.updateRule", resourceType: "alert_rule", resourceId: rule.id, summary: { changes: Object.keys(changes) } });
@@ -76,7 +76,7 @@ export const alertRouter = router({
     .input(z.object({ ruleId: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       const rule = await ctx.prisma.alertRule.findFirst({ where: { id: input.ruleId, workspaceId: ctx.workspace.id }, select: { id: true, name: true } });
-      if (!rule) throw new TRPCError({ code: "NOT_FOUND", message: "Alert rule not found." });
+      if (!rule) throw new NotFoundError("Alert rule not found.");
       await ctx.prisma.alertRule.delete({ where: { id: rule.id } });
       await ctx.audit({ action: "alert.deleteRule", resourceType: "alert_rule", resourceId: rule.id, summary: { name: rule.name } });
       return { ok: true };
@@ -105,7 +105,7 @@ export const alertRouter = router({
    */
   live: scopedProcedure("alert:read")
     .subscription(async function* ({ ctx, signal }) {
-      yield* liveStream<AlertTransition>({
+      yield* liveStream<AlertTransitionV1>({
         subscribe: (listener) => alertHub().subscribe(ctx.workspace.id, listener),
         signal,
         access: { prisma: ctx.prisma, workspaceId: ctx.workspace.id, userId: ctx.user.id },
@@ -117,10 +117,10 @@ async function checkWebhook(prisma: import("@sluice/db").PrismaClient, workspace
   if (url) {
     const host = new URL(url).hostname;
     // Alert webhooks leave the cluster; private and loopback targets would be an SSRF hole.
-    if (isPrivateHost(host) && !env().ALLOW_PRIVATE_WEBHOOKS) throw new TRPCError({ code: "BAD_REQUEST", message: "Webhook URLs must not point at private or loopback addresses." });
+    if (isPrivateHost(host) && !env().ALLOW_PRIVATE_WEBHOOKS) throw new InvalidInputError("Webhook URLs must not point at private or loopback addresses.");
   }
   if (secretId) {
     const s = await prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { id: true } });
-    if (!s) throw new TRPCError({ code: "NOT_FOUND", message: "Signing secret not found." });
+    if (!s) throw new NotFoundError("Signing secret not found.");
   }
 }

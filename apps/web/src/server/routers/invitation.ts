@@ -1,5 +1,4 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { hashToken } from "@sluice/db";
 import { Role, assignableRoles, type Role as RoleT } from "@sluice/shared";
@@ -7,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { env } from "../env";
 import { writeAudit } from "../audit";
 import { router, scopedProcedure, userProcedure } from "../trpc/init";
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
 const Token = z.object({ token: z.string().min(20).max(128) });
@@ -17,9 +17,9 @@ async function findOpenInvitation(prisma: Parameters<typeof writeAudit>[0], toke
     where: { tokenHash: hashToken(token) },
     include: { workspace: { select: { id: true, name: true } }, invitedBy: { select: { name: true, email: true } } },
   });
-  if (!inv || inv.revokedAt) throw new TRPCError({ code: "NOT_FOUND", message: "This invitation does not exist or was revoked." });
-  if (inv.acceptedAt) throw new TRPCError({ code: "BAD_REQUEST", message: "This invitation was already used." });
-  if (inv.expiresAt < new Date()) throw new TRPCError({ code: "BAD_REQUEST", message: "This invitation has expired. Ask for a new one." });
+  if (!inv || inv.revokedAt) throw new NotFoundError("This invitation does not exist or was revoked.");
+  if (inv.acceptedAt) throw new InvalidInputError("This invitation was already used.");
+  if (inv.expiresAt < new Date()) throw new InvalidInputError("This invitation has expired. Ask for a new one.");
   return inv;
 }
 
@@ -37,10 +37,10 @@ export const invitationRouter = router({
     .input(z.object({ email: z.string().trim().toLowerCase().email(), role: Role }))
     .mutation(async ({ ctx, input }) => {
       if (!assignableRoles(ctx.role).includes(input.role)) {
-        throw new TRPCError({ code: "FORBIDDEN", message: `A ${ctx.role} cannot invite a ${input.role}.` });
+        throw new ForbiddenError(`A ${ctx.role} cannot invite a ${input.role}.`);
       }
       const existing = await ctx.prisma.member.findFirst({ where: { workspaceId: ctx.workspace.id, user: { email: input.email } } });
-      if (existing) throw new TRPCError({ code: "CONFLICT", message: `${input.email} is already a member.` });
+      if (existing) throw new ConflictError(`${input.email} is already a member.`);
       const token = randomBytes(32).toString("base64url");
       const inv = await ctx.prisma.$transaction(async (tx) => {
         // One live invitation per address: a new one replaces (revokes) the earlier links.
@@ -58,7 +58,7 @@ export const invitationRouter = router({
     .input(z.object({ invitationId: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       const res = await ctx.prisma.invitation.updateMany({ where: { id: input.invitationId, workspaceId: ctx.workspace.id, revokedAt: null, acceptedAt: null }, data: { revokedAt: new Date() } });
-      if (res.count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "Invitation not found." });
+      if (res.count === 0) throw new NotFoundError("Invitation not found.");
       await ctx.audit({ action: "invitation.revoke", resourceType: "invitation", resourceId: input.invitationId });
       return { ok: true };
     }),
@@ -73,11 +73,11 @@ export const invitationRouter = router({
     return ctx.prisma.$transaction(async (tx) => {
       const inv = await findOpenInvitation(tx, input.token);
       if (inv.email !== ctx.user.email.toLowerCase()) {
-        throw new TRPCError({ code: "FORBIDDEN", message: `This invitation is for ${inv.email}. Sign in with that address to accept it.` });
+        throw new ForbiddenError(`This invitation is for ${inv.email}. Sign in with that address to accept it.`);
       }
       // Single use even under concurrent accepts: only one update can flip acceptedAt.
       const flipped = await tx.invitation.updateMany({ where: { id: inv.id, acceptedAt: null }, data: { acceptedAt: new Date() } });
-      if (flipped.count !== 1) throw new TRPCError({ code: "BAD_REQUEST", message: "This invitation was already used." });
+      if (flipped.count !== 1) throw new InvalidInputError("This invitation was already used.");
       const already = await tx.member.findFirst({ where: { workspaceId: inv.workspaceId, userId: ctx.user.id } });
       if (!already) await tx.member.create({ data: { workspaceId: inv.workspaceId, userId: ctx.user.id, role: inv.role } });
       await writeAudit(tx, { workspaceId: inv.workspaceId, actor: { type: "user", id: ctx.user.id }, action: "invitation.accept", resourceType: "invitation", resourceId: inv.id, outcome: "success", request: ctx.request, summary: { role: inv.role } });

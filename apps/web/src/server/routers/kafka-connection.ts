@@ -1,10 +1,11 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { sealSecret, secretHint } from "@sluice/db";
-import { KafkaConnectionConfig, KafkaConnectionName, KafkaCredentials, needsCredentials } from "@sluice/shared";
+import { openSecret, sealSecret, secretHint } from "@sluice/db";
+import { checkCluster } from "@sluice/kafka";
+import { KafkaConnectionConfig, KafkaConnectionName, KafkaCredentials, kafkaClientSettings, needsCredentials } from "@sluice/shared";
 import { env } from "../env";
 import { router, scopedProcedure } from "../trpc/init";
+import { ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError } from "../errors";
 
 const ConnectionId = z.string().min(1).max(64);
 const listed = { id: true, name: true, config: true, credentialsHint: true, createdAt: true, updatedAt: true, createdBy: { select: { name: true } } } as const;
@@ -16,12 +17,15 @@ function isUniqueViolation(e: unknown): boolean {
 /** The sealed credentials and their hint, or nulls for protocols without authentication. */
 function sealCredentials(config: KafkaConnectionConfig, credentials: KafkaCredentials | undefined, workspaceId: string) {
   if (!needsCredentials(config.security)) {
-    if (credentials) throw new TRPCError({ code: "BAD_REQUEST", message: `${config.security.protocol} takes no username or password.` });
+    if (credentials) throw new InvalidInputError(`${config.security.protocol} takes no username or password.`);
     return { credentials: null, credentialsHint: null };
   }
-  if (!credentials) throw new TRPCError({ code: "BAD_REQUEST", message: "SASL needs a username and a password." });
+  if (!credentials) throw new InvalidInputError("SASL needs a username and a password.");
   return { credentials: sealSecret(JSON.stringify(credentials), env().SLUICE_SECRET_KEY, workspaceId), credentialsHint: secretHint(credentials.password) };
 }
+
+/** Topics a connection test lists at most (a large cluster's full list is not useful on a settings page). */
+const TEST_TOPICS_SHOWN = 200;
 
 const summaryOf = (name: string, config: KafkaConnectionConfig) => ({ name, bootstrapServers: config.bootstrapServers, protocol: config.security.protocol });
 
@@ -40,7 +44,7 @@ export const kafkaConnectionRouter = router({
     .input(z.object({ name: KafkaConnectionName, config: KafkaConnectionConfig, credentials: KafkaCredentials.optional() }))
     .mutation(async ({ ctx, input }) => {
       const sealed = sealCredentials(input.config, input.credentials, ctx.workspace.id);
-      const conflict = () => new TRPCError({ code: "CONFLICT", message: `A connection named ${input.name} already exists.` });
+      const conflict = () => new ConflictError(`A connection named ${input.name} already exists.`);
       return ctx.prisma
         .$transaction(async (tx) => {
           const row = await tx.kafkaConnection.create({
@@ -60,7 +64,7 @@ export const kafkaConnectionRouter = router({
     .input(z.object({ connectionId: ConnectionId, name: KafkaConnectionName, config: KafkaConnectionConfig, credentials: KafkaCredentials.optional() }))
     .mutation(async ({ ctx, input }) => {
       const existing = await ctx.prisma.kafkaConnection.findFirst({ where: { id: input.connectionId, workspaceId: ctx.workspace.id }, select: { id: true, credentials: true, credentialsHint: true } });
-      if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Connection not found." });
+      if (!existing) throw new NotFoundError("Connection not found.");
       const keep = needsCredentials(input.config.security) && !input.credentials && existing.credentials;
       const sealed = keep ? { credentials: existing.credentials, credentialsHint: existing.credentialsHint } : sealCredentials(input.config, input.credentials, ctx.workspace.id);
       return ctx.prisma
@@ -70,8 +74,43 @@ export const kafkaConnectionRouter = router({
           return { ...row, config: input.config };
         })
         .catch((e: unknown) => {
-          throw isUniqueViolation(e) ? new TRPCError({ code: "CONFLICT", message: `A connection named ${input.name} already exists.` }) : e;
+          throw isUniqueViolation(e) ? new ConflictError(`A connection named ${input.name} already exists.`) : e;
         });
+    }),
+
+  /**
+   * Connects with a saved connection (`connectionId`) or with a form's values before saving (`config`
+   * and `credentials`; with `connectionId` too, the saved credentials fill in when none are given),
+   * authenticates and lists the cluster's topics. A refusal is an answer, not an error: its category
+   * (auth, tls, unreachable, timeout, other) and a message that carries no credentials. Audited: the
+   * server dials an address an admin chose.
+   */
+  test: scopedProcedure("connection:manage")
+    .input(
+      z
+        .object({ connectionId: ConnectionId.optional(), config: KafkaConnectionConfig.optional(), credentials: KafkaCredentials.optional() })
+        .refine((v) => v.connectionId !== undefined || v.config !== undefined, "Give a saved connection or a connection's settings."),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const saved = input.connectionId
+        ? await ctx.prisma.kafkaConnection.findFirst({ where: { id: input.connectionId, workspaceId: ctx.workspace.id }, select: { id: true, name: true, config: true, credentials: true } })
+        : null;
+      if (input.connectionId && !saved) throw new NotFoundError("Connection not found.");
+      const config = input.config ?? KafkaConnectionConfig.parse(saved!.config);
+      let credentials = input.credentials;
+      if (!credentials && saved?.credentials && needsCredentials(config.security)) {
+        credentials = KafkaCredentials.parse(JSON.parse(openSecret(saved.credentials, env().SLUICE_SECRET_KEY, ctx.workspace.id)));
+      }
+      if (needsCredentials(config.security) && !credentials) throw new InvalidInputError("SASL needs a username and a password.");
+      const result = await checkCluster({ ...kafkaClientSettings(config, credentials), clientId: `sluice-web-test-${ctx.workspace.id}`, timeoutMs: 10_000 });
+      await ctx.audit({
+        action: "kafkaConnection.test",
+        resourceType: "kafka_connection",
+        resourceId: saved?.id ?? null,
+        summary: { ...summaryOf(saved?.name ?? "(unsaved)", config), outcome: result.ok ? "connected" : result.category },
+      });
+      if (!result.ok) return { ok: false as const, category: result.category, message: result.message };
+      return { ok: true as const, brokers: result.brokers, topicCount: result.topics.length, topics: result.topics.slice(0, TEST_TOPICS_SHOWN) };
     }),
 
   /** Refused while a running deployment reads or writes through it. */
@@ -79,13 +118,13 @@ export const kafkaConnectionRouter = router({
     .input(z.object({ connectionId: ConnectionId }))
     .mutation(async ({ ctx, input }) => {
       const existing = await ctx.prisma.kafkaConnection.findFirst({ where: { id: input.connectionId, workspaceId: ctx.workspace.id }, select: { id: true, name: true } });
-      if (!existing) throw new TRPCError({ code: "NOT_FOUND", message: "Connection not found." });
+      if (!existing) throw new NotFoundError("Connection not found.");
       const probe = JSON.stringify([{ config: { connectionId: existing.id } }]);
       const inUse = await ctx.prisma.$queryRaw<{ name: string }[]>`
         SELECT p.name FROM deployment d JOIN pipeline_version v ON v.id = d.version_id JOIN pipeline p ON p.id = d.pipeline_id
         WHERE d.workspace_id = ${ctx.workspace.id} AND d.desired_state = 'running' AND v.graph->'nodes' @> ${probe}::jsonb`;
       if (inUse.length > 0) {
-        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Stop the pipelines using this connection first: ${inUse.map((p) => p.name).join(", ")}.` });
+        throw new PreconditionFailedError(`Stop the pipelines using this connection first: ${inUse.map((p) => p.name).join(", ")}.`);
       }
       await ctx.prisma.$transaction(async (tx) => {
         await tx.kafkaConnection.delete({ where: { id: existing.id } });

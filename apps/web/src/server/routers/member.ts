@@ -1,20 +1,20 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { Role, assignableRoles, roleHasScope, type Role as RoleT } from "@sluice/shared";
 import { router, scopedProcedure } from "../trpc/init";
+import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
 
 const MemberId = z.object({ memberId: z.string().min(1).max(64) });
 
 /** Guards shared by role changes and removals: who may touch whom. */
 function assertMayManage(actorRole: RoleT, actorUserId: string, target: { role: RoleT; userId: string }, newRole?: RoleT) {
-  if (target.userId === actorUserId) throw new TRPCError({ code: "BAD_REQUEST", message: "You cannot change your own membership here." });
+  if (target.userId === actorUserId) throw new InvalidInputError("You cannot change your own membership here.");
   const touchesOwner = target.role === "owner" || newRole === "owner";
   if (touchesOwner && !roleHasScope(actorRole, "member:manage-owners")) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Only owners can change owners." });
+    throw new ForbiddenError("Only owners can change owners.");
   }
   if (newRole && !assignableRoles(actorRole).includes(newRole)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `A ${actorRole} cannot grant the ${newRole} role.` });
+    throw new ForbiddenError(`A ${actorRole} cannot grant the ${newRole} role.`);
   }
 }
 
@@ -32,12 +32,12 @@ export const memberRouter = router({
     .input(MemberId.extend({ role: Role }))
     .mutation(async ({ ctx, input }) => {
       const target = await ctx.prisma.member.findFirst({ where: { id: input.memberId, workspaceId: ctx.workspace.id } });
-      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      if (!target) throw new NotFoundError("Member not found.");
       assertMayManage(ctx.role, ctx.user.id, { role: target.role as RoleT, userId: target.userId }, input.role);
       return ctx.prisma.$transaction(async (tx) => {
         if (target.role === "owner" && input.role !== "owner") {
           const owners = await tx.member.count({ where: { workspaceId: ctx.workspace.id, role: "owner" } });
-          if (owners <= 1) throw new TRPCError({ code: "BAD_REQUEST", message: "A workspace needs at least one owner." });
+          if (owners <= 1) throw new InvalidInputError("A workspace needs at least one owner.");
         }
         const m = await tx.member.update({ where: { id: target.id }, data: { role: input.role } });
         await ctx.audit({ action: "member.updateRole", resourceType: "member", resourceId: m.id, summary: { userId: m.userId, before: target.role, after: m.role } }, tx);
@@ -53,7 +53,7 @@ export const memberRouter = router({
     await ctx.prisma.$transaction(async (tx) => {
       if (ctx.role === "owner") {
         const owners = await tx.member.count({ where: { workspaceId: ctx.workspace.id, role: "owner" } });
-        if (owners <= 1) throw new TRPCError({ code: "BAD_REQUEST", message: "You are the last owner: transfer ownership or delete the workspace instead." });
+        if (owners <= 1) throw new InvalidInputError("You are the last owner: transfer ownership or delete the workspace instead.");
       }
       await tx.member.deleteMany({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id } });
       await tx.personalAccessToken.updateMany({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id, revokedAt: null }, data: { revokedAt: new Date() } });
@@ -66,7 +66,7 @@ export const memberRouter = router({
     .input(MemberId)
     .mutation(async ({ ctx, input }) => {
       const target = await ctx.prisma.member.findFirst({ where: { id: input.memberId, workspaceId: ctx.workspace.id } });
-      if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
+      if (!target) throw new NotFoundError("Member not found.");
       assertMayManage(ctx.role, ctx.user.id, { role: target.role as RoleT, userId: target.userId });
       await ctx.prisma.$transaction(async (tx) => {
         await tx.member.delete({ where: { id: target.id } });

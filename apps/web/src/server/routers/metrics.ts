@@ -1,5 +1,4 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { MetricsSnapshotV1 } from "@sluice/shared";
 import { metricsHub } from "../metrics-hub";
@@ -8,6 +7,7 @@ import { router, scopedProcedure } from "../trpc/init";
 import { firingAlerts } from "../alerts-firing";
 import { liveStream } from "../live-stream";
 import { latestHealth } from "../metrics-overview";
+import { NotFoundError } from "../errors";
 
 
 export const metricsRouter = router({
@@ -16,7 +16,7 @@ export const metricsRouter = router({
     .input(z.object({ pipelineId: z.string().min(1).max(64), range: HistoryRange.default("15m") }))
     .query(async ({ ctx, input }) => {
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
       return { range: input.range, points: await readHistory(p.id, input.range) };
     }),
 
@@ -64,7 +64,7 @@ export const metricsRouter = router({
     .input(z.object({ pipelineId: z.string().min(1).max(64) }))
     .subscription(async function* ({ ctx, input, signal }) {
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
 
       yield* liveStream<MetricsSnapshotV1>({
         subscribe: (listener) => metricsHub().subscribe(p.id, listener),

@@ -1,9 +1,9 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { issueToken } from "@sluice/db";
 import { writeAudit } from "../audit";
 import { router, scopedProcedure, userProcedure } from "../trpc/init";
+import { NotFoundError } from "../errors";
 
 /**
  * Personal access tokens for the public HTTP API. A token belongs to one user and one workspace and
@@ -35,7 +35,7 @@ export const personalTokenRouter = router({
 
   revoke: userProcedure.input(z.object({ tokenId: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     const t = await ctx.prisma.personalAccessToken.findFirst({ where: { id: input.tokenId, userId: ctx.user.id } });
-    if (!t) throw new TRPCError({ code: "NOT_FOUND", message: "Token not found." });
+    if (!t) throw new NotFoundError("Token not found.");
     if (!t.revokedAt) {
       await ctx.prisma.personalAccessToken.update({ where: { id: t.id }, data: { revokedAt: new Date() } });
       await writeAudit(ctx.prisma, { workspaceId: t.workspaceId, actor: { type: "user", id: ctx.user.id }, action: "personalToken.revoke", resourceType: "personal_access_token", resourceId: t.id, outcome: "success", request: ctx.request, summary: { prefix: t.prefix } });

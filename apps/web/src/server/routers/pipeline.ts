@@ -1,6 +1,5 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@sluice/db";
 import { instantiateTemplate, parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, validateGraph } from "@sluice/shared";
@@ -10,8 +9,13 @@ import { settingsProblem } from "../pipelines/settings-check";
 import { env } from "../env";
 import { previewLookups } from "../preview/preview-lookups";
 import { runPreviewOffThread } from "../preview/preview-pool";
+import { ConflictError, InvalidInputError, NotFoundError, PreconditionFailedError } from "../errors";
 
 const PipelineId = z.object({ pipelineId: z.string().min(1).max(64) });
+/** pipeline.saveDraft's input (also the public API's draft body, less the path's pipelineId). */
+export const SaveDraftInput = PipelineId.extend({ graph: PipelineGraph, baseRevision: z.number().int().min(0) });
+/** pipeline.updateSettings's input (its `settings` is the public API's settings body). */
+export const UpdateSettingsInput = PipelineId.extend({ settings: PipelineSettings });
 const Name = z.string().trim().min(1, "Name is required").max(120);
 const EMPTY_GRAPH: PipelineGraph = { nodes: [], edges: [] };
 
@@ -72,7 +76,7 @@ export const pipelineRouter = router({
         where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
         select: { ...summarySelect, draft: true, settings: true },
       });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
       return { ...summary(p), draft: parseDraft(p.draft), draftRevision: p.draftRevision, updatedBy: p.updatedBy, settings: parsePipelineSettings(p.settings) };
     }),
 
@@ -88,7 +92,7 @@ export const pipelineRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const template = input.templateId ? pipelineTemplates.find((t) => t.id === input.templateId) : undefined;
-      if (input.templateId && !template) throw new TRPCError({ code: "BAD_REQUEST", message: `Unknown template ${input.templateId}.` });
+      if (input.templateId && !template) throw new InvalidInputError(`Unknown template ${input.templateId}.`);
       // A template's ingest path keys get a random suffix: path keys must be unique among running pipelines.
       const draft = template ? instantiateTemplate(template, { credentials: input.credentials ?? {}, pathKeySuffix: randomBytes(3).toString("hex") }) : EMPTY_GRAPH;
       const p = await ctx.prisma.$transaction(async (tx) => {
@@ -105,7 +109,7 @@ export const pipelineRouter = router({
     .input(PipelineId.extend({ name: Name, description: z.string().max(2000).optional() }))
     .mutation(async ({ ctx, input }) => {
       const before = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
-      if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!before) throw new NotFoundError("Pipeline not found.");
       await ctx.prisma.pipeline.update({ where: { id: before.id }, data: { name: input.name, description: input.description ?? before.description, updatedById: ctx.user.id } });
       await ctx.audit({ action: "pipeline.rename", resourceType: "pipeline", resourceId: before.id, summary: { before: before.name, after: input.name } });
       return { ok: true };
@@ -115,9 +119,9 @@ export const pipelineRouter = router({
     .input(PipelineId)
     .mutation(async ({ ctx, input }) => {
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
       const running = await ctx.prisma.deployment.count({ where: { pipelineId: p.id, desiredState: "running" } });
-      if (running > 0) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Stop the pipeline before deleting it." });
+      if (running > 0) throw new PreconditionFailedError("Stop the pipeline before deleting it.");
       // Soft delete: versions and the audit trail stay for the record.
       await ctx.prisma.pipeline.update({ where: { id: p.id }, data: { deletedAt: new Date(), updatedById: ctx.user.id } });
       await ctx.audit({ action: "pipeline.delete", resourceType: "pipeline", resourceId: p.id, summary: { name: p.name } });
@@ -128,7 +132,7 @@ export const pipelineRouter = router({
     .input(PipelineId.extend({ name: Name.optional() }))
     .mutation(async ({ ctx, input }) => {
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
       const copy = await ctx.prisma.pipeline.create({
         data: { workspaceId: ctx.workspace.id, name: input.name ?? `${p.name} (copy)`, description: p.description, draft: p.draft as object, settings: p.settings as object, createdById: ctx.user.id },
       });
@@ -141,7 +145,7 @@ export const pipelineRouter = router({
    * invalid; the problems come back so the canvas can show them. Publishing requires none.
    */
   saveDraft: scopedProcedure("pipeline:update")
-    .input(PipelineId.extend({ graph: PipelineGraph, baseRevision: z.number().int().min(0) }))
+    .input(SaveDraftInput)
     .mutation(async ({ ctx, input }) => {
       const res = await ctx.prisma.pipeline.updateMany({
         where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null, draftRevision: input.baseRevision },
@@ -152,12 +156,9 @@ export const pipelineRouter = router({
           where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
           select: { draftRevision: true, updatedAt: true, updatedBy: { select: { name: true } } },
         });
-        if (!current) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+        if (!current) throw new NotFoundError("Pipeline not found.");
         const who = current.updatedBy?.name ?? "Someone";
-        throw new TRPCError({
-          code: "CONFLICT",
-          message: `${who} saved a newer draft (revision ${current.draftRevision}) at ${current.updatedAt.toISOString()}. Reload to see it; your changes were not saved.`,
-        });
+        throw new ConflictError(`${who} saved a newer draft (revision ${current.draftRevision}) at ${current.updatedAt.toISOString()}. Reload to see it; your changes were not saved.`);
       }
       // Autosave writes often: one audit row per pipeline and editor per 5-minute burst.
       await ctx.audit({ action: "pipeline.saveDraft", resourceType: "pipeline", resourceId: input.pipelineId, summary: { revision: input.baseRevision + 1 }, coalesceMs: 5 * 60_000 });
@@ -170,10 +171,10 @@ export const pipelineRouter = router({
    * is refused with the reason, and nothing is saved.
    */
   updateSettings: scopedProcedure("pipeline:update")
-    .input(PipelineId.extend({ settings: PipelineSettings }))
+    .input(UpdateSettingsInput)
     .mutation(async ({ ctx, input }) => {
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true, draft: true, settings: true } });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
       const deployed = await ctx.prisma.deployment.findMany({
         where: { pipelineId: p.id, workspaceId: ctx.workspace.id },
         select: { version: { select: { graph: true } } },
@@ -182,7 +183,7 @@ export const pipelineRouter = router({
       });
       const graphs = [parseDraft(p.draft), ...deployed.map((d) => parseDraft(d.version.graph))];
       const problem = await settingsProblem({ workspaceId: ctx.workspace.id, pipelineId: p.id, graphs, settings: input.settings });
-      if (problem) throw new TRPCError({ code: "PRECONDITION_FAILED", message: problem });
+      if (problem) throw new PreconditionFailedError(problem);
       await ctx.prisma.pipeline.update({ where: { id: p.id }, data: { settings: input.settings, updatedById: ctx.user.id } });
       await ctx.audit({ action: "pipeline.settings", resourceType: "pipeline", resourceId: p.id, summary: { before: parsePipelineSettings(p.settings), after: input.settings } });
       return { settings: input.settings };
@@ -192,11 +193,11 @@ export const pipelineRouter = router({
     .input(PipelineId.extend({ versionId: z.string().min(1).max(64).optional() }))
     .query(async ({ ctx, input }) => {
       const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
-      if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Pipeline not found." });
+      if (!p) throw new NotFoundError("Pipeline not found.");
       let graph = parseDraft(p.draft);
       if (input.versionId) {
         const v = await ctx.prisma.pipelineVersion.findFirst({ where: { id: input.versionId, pipelineId: p.id, workspaceId: ctx.workspace.id } });
-        if (!v) throw new TRPCError({ code: "NOT_FOUND", message: "Version not found." });
+        if (!v) throw new NotFoundError("Version not found.");
         graph = parseDraft(v.graph);
       }
       const doc: PipelineDocument = { format: "sluice.pipeline", formatVersion: 1, name: p.name, description: p.description, graph, settings: parsePipelineSettings(p.settings) };
@@ -209,13 +210,13 @@ export const pipelineRouter = router({
       const parsed = PipelineDocument.safeParse(input.document);
       if (!parsed.success) {
         const lines = parsed.error.issues.slice(0, 20).map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`);
-        throw new TRPCError({ code: "BAD_REQUEST", message: `Not a valid Sluice pipeline document:\n${lines.join("\n")}` });
+        throw new InvalidInputError(`Not a valid Sluice pipeline document:\n${lines.join("\n")}`);
       }
       const errors = validateGraph(parsed.data.graph).filter((p) => p.severity === "error");
       // Unknown node types or broken structure can't be edited on the canvas; refuse those outright.
       const fatal = errors.filter((p) => ["node.unknown-type", "node.unknown-type-version", "node.duplicate-id", "edge.duplicate-id", "graph.invalid"].includes(p.code));
       if (fatal.length > 0) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: `The pipeline cannot be imported:\n${fatal.map((p) => p.message).join("\n")}` });
+        throw new InvalidInputError(`The pipeline cannot be imported:\n${fatal.map((p) => p.message).join("\n")}`);
       }
       const p = await ctx.prisma.$transaction(async (tx) => {
         const created = await tx.pipeline.create({

@@ -1,9 +1,9 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { sealSecret, secretHint } from "@sluice/db";
 import { env } from "../env";
 import { router, scopedProcedure } from "../trpc/init";
+import { ConflictError, NotFoundError } from "../errors";
 
 const SecretName = z
   .string()
@@ -27,7 +27,7 @@ export const secretRouter = router({
   create: scopedProcedure("secret:manage")
     .input(z.object({ name: SecretName, value: SecretValue }))
     .mutation(async ({ ctx, input }) => {
-      const conflict = () => new TRPCError({ code: "CONFLICT", message: `A secret named ${input.name} already exists.` });
+      const conflict = () => new ConflictError(`A secret named ${input.name} already exists.`);
       const exists = await ctx.prisma.secret.findFirst({ where: { workspaceId: ctx.workspace.id, name: input.name }, select: { id: true } });
       if (exists) throw conflict();
       // The unique (workspace, name) index settles a race between two creates.
@@ -48,7 +48,7 @@ export const secretRouter = router({
     .input(z.object({ secretId: z.string().min(1).max(64), value: SecretValue }))
     .mutation(async ({ ctx, input }) => {
       const s = await ctx.prisma.secret.findFirst({ where: { id: input.secretId, workspaceId: ctx.workspace.id }, select: { id: true } });
-      if (!s) throw new TRPCError({ code: "NOT_FOUND", message: "Secret not found." });
+      if (!s) throw new NotFoundError("Secret not found.");
       const updated = await ctx.prisma.secret.update({
         where: { id: s.id },
         data: { ciphertext: sealSecret(input.value, env().SLUICE_SECRET_KEY, ctx.workspace.id), hint: secretHint(input.value) },
@@ -62,7 +62,7 @@ export const secretRouter = router({
     .input(z.object({ secretId: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       const s = await ctx.prisma.secret.findFirst({ where: { id: input.secretId, workspaceId: ctx.workspace.id }, select: { id: true, name: true } });
-      if (!s) throw new TRPCError({ code: "NOT_FOUND", message: "Secret not found." });
+      if (!s) throw new NotFoundError("Secret not found.");
       await ctx.prisma.secret.delete({ where: { id: s.id } });
       await ctx.audit({ action: "secret.delete", resourceType: "secret", resourceId: s.id, summary: { name: s.name } });
       return { ok: true };

@@ -1,14 +1,12 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { type JsonValue, type Role, roleHasScope } from "@sluice/shared";
+import { decodeMessage, type JsonValue, type Role, roleHasScope, TAP_INDEX_KEY, tapChannel, tapMember, TapMessageV1 } from "@sluice/shared";
 import { liveStream } from "../live-stream";
 import { observedPipeline, piiMasker } from "../pipelines/observed";
 import { redis } from "../redis";
 import { ChannelHub } from "../redis-fanout";
 import { router, scopedProcedure } from "../trpc/init";
-import { TAP_INDEX_KEY, tapChannel, tapMember } from "@sluice/shared";
-
+import { NotFoundError } from "../errors";
 
 /** A watched port stays announced this long after the last refresh (a closed tab stops costing). */
 const TAP_TTL_MS = 10_000;
@@ -16,17 +14,7 @@ const TAP_REFRESH_MS = 3_000;
 /** Server-enforced per viewer: at most this many events per second reach one stream. */
 export const TAP_VIEWER_MAX_PER_SECOND = 20;
 
-type TapMessage = { nodeId: string; port: string; at: number; events: string[] };
-
-const tapHub = new ChannelHub<TapMessage>(tapChannel, (_pipelineId, message) => {
-  try {
-    const parsed = JSON.parse(message) as Partial<TapMessage> & { v?: number };
-    if (parsed.v !== 1 || typeof parsed.nodeId !== "string" || typeof parsed.port !== "string" || !Array.isArray(parsed.events)) return null;
-    return { nodeId: parsed.nodeId, port: parsed.port, at: Number(parsed.at) || Date.now(), events: parsed.events.filter((e): e is string => typeof e === "string") };
-  } catch {
-    return null;
-  }
-});
+const tapHub = new ChannelHub<TapMessageV1>(tapChannel, (_pipelineId, message) => decodeMessage(TapMessageV1, message));
 
 async function announce(pipelineId: string, nodeId: string, port: string) {
   const now = Date.now();
@@ -63,7 +51,7 @@ export const tapRouter = router({
     .input(PortRef)
     .subscription(async function* ({ ctx, input, signal }) {
       const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
-      if (!observed.graph?.nodes.some((n) => n.id === input.nodeId)) throw new TRPCError({ code: "NOT_FOUND", message: "Node not found in the deployed version." });
+      if (!observed.graph?.nodes.some((n) => n.id === input.nodeId)) throw new NotFoundError("Node not found in the deployed version.");
       const mask = piiMasker(observed.graph);
       let raw = roleHasScope(ctx.role as Role, "tap:read-raw");
       let windowSecond = 0;

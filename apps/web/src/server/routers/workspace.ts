@@ -1,9 +1,9 @@
 import "server-only";
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { ROLE_SCOPES, type Role } from "@sluice/shared";
 import { router, scopedProcedure, userProcedure } from "../trpc/init";
 import { writeAudit } from "../audit";
+import { InvalidInputError, NotFoundError, PreconditionFailedError } from "../errors";
 
 const WorkspaceName = z.string().trim().min(2, "At least 2 characters").max(60);
 
@@ -53,8 +53,8 @@ export const workspaceRouter = router({
     .mutation(async ({ ctx, input }) => {
       return ctx.prisma.$transaction(async (tx) => {
         const target = await tx.member.findFirst({ where: { id: input.memberId, workspaceId: ctx.workspace.id } });
-        if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Member not found." });
-        if (target.userId === ctx.user.id) throw new TRPCError({ code: "BAD_REQUEST", message: "You already own this workspace." });
+        if (!target) throw new NotFoundError("Member not found.");
+        if (target.userId === ctx.user.id) throw new InvalidInputError("You already own this workspace.");
         await tx.member.update({ where: { id: target.id }, data: { role: "owner" } });
         await tx.member.updateMany({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id }, data: { role: "admin" } });
         await ctx.audit({ action: "workspace.transferOwnership", resourceType: "workspace", resourceId: ctx.workspace.id, summary: { to: target.userId, previousRole: target.role } }, tx);
@@ -67,10 +67,10 @@ export const workspaceRouter = router({
     .input(z.object({ confirmName: z.string() }))
     .mutation(async ({ ctx, input }) => {
       if (input.confirmName !== ctx.workspace.name) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: "Type the workspace name exactly to confirm." });
+        throw new InvalidInputError("Type the workspace name exactly to confirm.");
       }
       const running = await ctx.prisma.deployment.count({ where: { workspaceId: ctx.workspace.id, desiredState: "running" } });
-      if (running > 0) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Stop the ${running} running pipeline(s) first.` });
+      if (running > 0) throw new PreconditionFailedError(`Stop the ${running} running pipeline(s) first.`);
       // The audit row outlives the workspace (audit_log has no foreign keys), and is written only if
       // the delete commits.
       await ctx.prisma.$transaction(async (tx) => {

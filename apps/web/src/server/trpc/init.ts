@@ -5,8 +5,9 @@ import { z, ZodError } from "zod";
 import { roleHasScope, type Role, type Scope } from "@sluice/shared";
 import { getPrisma } from "@sluice/db";
 import { getSessionUser, type SessionUser } from "../auth";
-import { writeAudit, type AuditDb, type AuditEntry } from "../audit";
-import { PipelineRefusal } from "../pipelines/pipeline-refusal";
+import { type RequestInfo, type ScopedAudit, writeAudit } from "../audit";
+import { DomainError } from "../errors";
+import { domainCause, isAsyncIterable, mapDomainErrors, toTRPCError } from "./errors";
 
 /**
  * Every procedure declares how it is protected, in its meta:
@@ -22,8 +23,6 @@ export type ProcedureMeta =
 
 /** Zod issues by field, for forms. */
 export type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> };
-
-export type RequestInfo = { ip: string | null; userAgent: string | null; origin: string | null };
 
 /**
  * `token` is set when the caller authenticated with a personal access token (public HTTP API): the
@@ -53,14 +52,15 @@ const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
-      // Flatten zod issues so forms can show them next to the field.
+      const domain = domainCause(error);
       return {
         ...shape,
         data: {
           ...shape.data,
+          // Flatten zod issues so forms can show them next to the field.
           zodError: error.cause instanceof ZodError ? (z.flattenError(error.cause) as FlatZodError) : null,
-          // Publish/deploy refusals name the nodes concerned, so dialogs can link to them.
-          nodeIds: error.cause instanceof PipelineRefusal ? [...error.cause.nodeIds] : null,
+          // Refusals name the nodes concerned, so dialogs can link to them.
+          nodeIds: domain ? [...domain.nodeIds] : null,
         },
       };
     },
@@ -69,7 +69,18 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.meta({ access: "public" });
+/**
+ * Services throw domain errors (../errors.ts); here they become the tRPC errors clients see, from a
+ * query or mutation and from inside a subscription's stream alike.
+ */
+const baseProcedure = t.procedure.use(async ({ next, type }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
+  if (result.ok && type === "subscription" && isAsyncIterable(result.data)) return { ...result, data: mapDomainErrors(result.data) };
+  return result;
+});
+
+export const publicProcedure = baseProcedure.meta({ access: "public" });
 
 const requireUser = t.middleware(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
@@ -78,7 +89,7 @@ const requireUser = t.middleware(({ ctx, next }) => {
 
 // Account-level procedures (invitations, tokens, workspaces list) are for signed-in sessions only,
 // never for API tokens, which are bound to one workspace.
-export const userProcedure = t.procedure
+export const userProcedure = baseProcedure
   .meta({ access: "user" })
   .use(requireUser)
   .use(({ ctx, next }) => {
@@ -95,7 +106,7 @@ export const WorkspaceInput = z.object({ workspaceId: z.string().min(1).max(64) 
  * member of is NOT_FOUND, never FORBIDDEN: its existence is not disclosed.
  */
 export function scopedProcedure(scope: Scope) {
-  return t.procedure
+  return baseProcedure
     .meta({ access: "scope", scope })
     .use(requireUser)
     .input(WorkspaceInput)
@@ -121,7 +132,7 @@ export function scopedProcedure(scope: Scope) {
         throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${role}) does not allow ${scope}.` });
       }
       const workspace = member.workspace;
-      const audit = (e: Omit<AuditEntry, "workspaceId" | "actor" | "request" | "outcome"> & { outcome?: AuditEntry["outcome"] }, db: AuditDb = ctx.prisma) =>
+      const audit: ScopedAudit = (e, db = ctx.prisma) =>
         writeAudit(db, { outcome: "success", ...e, workspaceId: workspace.id, actor: { type: ctx.token ? "api_token" : "user", id: ctx.user.id }, request: ctx.request });
       return next({ ctx: { ...ctx, workspace, role, audit } });
     });

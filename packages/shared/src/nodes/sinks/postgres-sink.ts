@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { expression, issue, secretRef, SqlIdentifier } from "../config-fields";
+import { expression, issue, secretRef, SqlIdentifier, viewNameField } from "../config-fields";
 import { ui } from "../field-ui";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
@@ -30,6 +30,21 @@ export const PostgresSinkConfig = z
       widget: "list",
     })),
     columns: z.array(PostgresColumn).min(1).max(128).meta(ui({ title: "Columns", widget: "fields-list" })),
+    viewName: viewNameField(
+      "A view name lets apps read this table's rows with a read API key: GET /v1/views/<name>?key=… returns the mapped columns of the rows whose view key column equals key. Empty: not served.",
+    ),
+    viewKeyColumn: SqlIdentifier.optional().meta(ui({
+      title: "View key column",
+      description: "The column ?key= is matched against. Default: the first key column.",
+      widget: "text",
+      placeholder: "page",
+    })),
+    viewOrderColumn: SqlIdentifier.optional().meta(ui({
+      title: "View newest first by",
+      description: "Rows for a key come newest first by this column (e.g. window_end); ?limit=N returns up to N (default 1, at most 100). Empty: in no particular order.",
+      widget: "text",
+      placeholder: "window_end",
+    })),
   })
   .superRefine((config, ctx) => {
     const columns = new Set<string>();
@@ -40,6 +55,15 @@ export const PostgresSinkConfig = z
     config.keyColumns.forEach((key, i) => {
       if (!columns.has(key)) issue(ctx, ["keyColumns", i], `Key column "${key}" is not in the column mapping`);
     });
+    if (config.viewName !== undefined) {
+      const keyColumn = config.viewKeyColumn ?? config.keyColumns[0];
+      if (keyColumn === undefined) issue(ctx, ["viewKeyColumn"], "A view needs a key column (or key columns)");
+      else if (!columns.has(keyColumn)) issue(ctx, ["viewKeyColumn"], `View key column "${keyColumn}" is not in the column mapping`);
+      if (config.viewOrderColumn !== undefined && !columns.has(config.viewOrderColumn)) issue(ctx, ["viewOrderColumn"], `Column "${config.viewOrderColumn}" is not in the column mapping`);
+    } else {
+      if (config.viewKeyColumn !== undefined) issue(ctx, ["viewKeyColumn"], "Only used when the sink is served as a view");
+      if (config.viewOrderColumn !== undefined) issue(ctx, ["viewOrderColumn"], "Only used when the sink is served as a view");
+    }
     if (config.mode === "upsert") {
       if (config.keyColumns.length === 0) issue(ctx, ["keyColumns"], "Upsert needs at least one key column");
       else if (config.keyColumns.length === columns.size) issue(ctx, ["columns"], "Upsert needs at least one non-key column to update");

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Duration } from "../../events/duration";
-import { expression, issue, secretRef } from "../config-fields";
+import { expression, issue, secretRef, viewNameField } from "../config-fields";
 import { ui } from "../field-ui";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
@@ -31,6 +31,9 @@ export const RedisSinkConfig = z
       description: "Hash value (stored as JSON unless a string), counter increment (integer), or sorted-set score (number).",
     }).default("1"),
     ttl: Duration.optional().meta(ui({ title: "Expire after", description: "Sets the key's TTL on every write. Empty: never expires.", widget: "duration" })),
+    viewName: viewNameField(
+      "A view name lets apps read these keys with a read API key: GET /v1/views/<name>?key=… fills the key's placeholder (several placeholders: ?<field.path>=…) and returns the hash, the counter, or the top members (?top=N, default 10) of the sorted set. Empty: not served.",
+    ),
   })
   .superRefine((config, ctx) => {
     if (config.mode !== "counter" && !config.field) issue(ctx, ["field"], `${config.mode === "hash" ? "Hash" : "Sorted-set"} mode needs a field expression`);

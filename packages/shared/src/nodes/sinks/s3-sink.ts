@@ -64,6 +64,14 @@ export const S3SinkConfig = z
       widget: "number",
       advanced: true,
     })),
+    rollIntervalSeconds: z.number().int().min(1).max(3600).optional().meta(ui({
+      title: "Roll files every",
+      description:
+        "Collects a partition's events for up to this long before writing them (sooner when a file is full; at most 10000 records or 16 MiB per write), so files are fewer and larger. Their offsets stay uncommitted meanwhile: a crash re-runs them into files of the same names. Empty: every batch of the pipeline (about 20 ms) is written at once.",
+      widget: "number",
+      unit: "seconds",
+      advanced: true,
+    })),
     maxBytesPerFile: z.number().int().min(1024).max(4 * 1024 ** 3).default(64 * 1024 ** 2).meta(ui({
       title: "Bytes per file",
       description: "Rolled over at this much JSON (before compression). Default 64 MiB. Files over 8 MiB are sent as multipart uploads.",

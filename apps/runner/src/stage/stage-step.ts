@@ -1,0 +1,666 @@
+// Runs one micro-batch (one job) through a stage's fused chain: decode the input records, run each
+// node on what reaches it, write sinks, send every output and dead-letter record to Kafka and wait
+// for the acks. Stateful stages checkpoint state, the last applied offset and what the head emitted
+// (an outbox) in one Lua script before sending it. Only after all that does the job
+// complete, and only then does the feeder commit the offsets.
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
+import {
+  type BatchSource,
+  compileExpression,
+  type CoreContext,
+  type CoreFailure,
+  type CoreResult,
+  deadLetterRecord,
+  decodeDeadLetterHeaders,
+  defaultPartitionKey,
+  encodeDeadLetterHeaders,
+  type EventRecord,
+  fnv1a32,
+  isJsonObject,
+  type JsonValue,
+  MAX_EVENT_TIME_SKEW_MS,
+  type NodeConfig,
+  type StatefulCoreResult,
+  WindowCore,
+} from "@sluice/shared";
+import type { Logger } from "../log";
+import { tapOutputs } from "../observe/tap";
+import { runRedisScript } from "../services/redis";
+import type { EngineMetrics } from "../observe/engine-metrics";
+import type { NodeRuntime } from "./executors";
+import { UndecodableValue, type ValueDecoder } from "./schema-registries";
+import type { Plan, Stage } from "@sluice/shared";
+import { isConnectionError } from "./transient-errors";
+import { checkpointKeys, REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE, watermarkKey } from "@sluice/shared";
+import type { StageBatchV1 } from "../queue/batch-payload";
+import {
+  encodeWatermark,
+  eventTimeIn,
+  observeWatermark,
+  pruneSourceWatermarks,
+  readSourceWatermarks,
+  type SourceWatermarks,
+  sourceWatermark,
+  WATERMARK_HEADER,
+  type WatermarkTarget,
+  watermarkDelayOf,
+} from "./source-watermarks";
+
+export type StageRuntime = {
+  plan: Plan;
+  stage: Stage;
+  runtimes: Map<string, NodeRuntime>;
+  /** Message key for a record written to a topic, when the topic's consumer needs a specific one. */
+  topicKey: Map<string, (event: EventRecord) => string>;
+  /** Topics a stateful stage reads: records written to them carry a fence number (FENCE_HEADER). */
+  fencedTopics?: ReadonlySet<string>;
+  /** A kafka-source head whose values are not JSON: how to read them (schema-registries.ts). */
+  decoder?: ValueDecoder;
+  /**
+   * Topics a window or sessionize reads (event-time field, partition count): a stateless writer ends
+   * each batch with a watermark record in every partition of them (source-watermarks.ts).
+   */
+  watermarkTargets?: ReadonlyMap<string, WatermarkTarget>;
+  /** Per input topic, the partitions that had records to read when the stage started (carried in its watermark records). */
+  expectedPartitions?: ReadonlyMap<string, readonly number[]>;
+};
+
+export type StepDeps = {
+  producer: KafkaProducer;
+  redis: Redis;
+  metrics: EngineMetrics;
+  log: Logger;
+  /** Partitions of the input topic that report no watermark for this long are ignored. Default 30 s. */
+  idlePartitionMs?: number;
+};
+
+/** Stable machine codes for failures the runner itself detects. */
+const NODE_FAILED = "node.failed";
+
+/**
+ * KEYS: marker, state, watermarks, outbox. ARGV: expected marker ("" = none), new marker, state,
+ * partition, watermark ("" = none), outbox ("" = none). Markers are "<last applied offset>/<run id>",
+ * so two runs never expect the same marker, not even two ticks (which keep the offset).
+ */
+const CHECKPOINT_SCRIPT = `
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6]) else redis.call('DEL', KEYS[4]) end
+return 1
+`;
+/** KEYS: outbox. ARGV: its id. Deletes the outbox only if it is still that one ("<id>\n<json>"). */
+const CLEAR_OUTBOX_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '\\n' then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+`;
+
+/**
+ * Exactly-once into stateful stages. A record a stage writes to a topic that a stateful stage reads
+ * carries "<stream> <n>": stream = the writing stage's input topic (hashed) and partition, n = source
+ * offset × 1024 + the output's index among that offset's outputs. The writer handles a partition one
+ * batch at a time in offset order, so each stream reaches every partition of the topic in increasing
+ * n; when the writer runs records again (after a crash or a rebalance: at-least-once), the copies
+ * carry the same numbers, and the stateful reader skips every n at or below the highest it applied
+ * from that stream (kept in its checkpoint, atomically with its state). Records whose source offset is
+ * not known exactly (outputs of a node that builds a different number of new records) get no number
+ * and are always applied.
+ */
+const FENCE_HEADER = "x-sluice-src";
+const FENCE_FANOUT = 1024;
+
+/**
+ * Where a record came from: its input offset and key. `exact`: the offset is its own, not the batch's
+ * first. `prior`: attempts a replayed dead letter already had.
+ */
+type Origin = { offset: string; key: string | null; exact: boolean; prior?: number };
+type Pending = { nodeId: string; events: EventRecord[] };
+/**
+ * The checkpoint's state value: the core's snapshot, the highest fence number applied per stream and,
+ * once watermark records arrived, the sources' progress (source-watermarks.ts).
+ */
+type StoredState = { core: unknown; seen: Record<string, number>; sources?: SourceWatermarks };
+const STATE_TAG = "sluice.checkpoint";
+type Checkpoint = StoredState & { marker: string; offset: bigint };
+
+function readStoredState(text: string | null): StoredState {
+  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  if (parsed && typeof parsed === "object" && (parsed as Record<string, unknown>)[STATE_TAG] === 2) {
+    const stored = parsed as Partial<StoredState>;
+    return { core: stored.core ?? undefined, seen: stored.seen ?? {}, ...(stored.sources ? { sources: stored.sources } : {}) };
+  }
+  // Written before fences existed: the bare snapshot.
+  return { core: parsed ?? undefined, seen: {} };
+}
+
+/** Outbox JSON: a binary message value (kafka-sink's Avro) was written as Buffer's JSON form; read it back as bytes. */
+export function reviveBinaryValue(key: string, value: unknown): unknown {
+  if (key === "value" && typeof value === "object" && value !== null && (value as { type?: unknown }).type === "Buffer" && Array.isArray((value as { data?: unknown }).data)) {
+    return Buffer.from((value as { data: number[] }).data);
+  }
+  return value;
+}
+
+const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
+
+/** Topics read by a stateful stage (their writers add fence numbers). */
+export function buildFencedTopics(plan: Plan): Set<string> {
+  return new Set(plan.stages.filter((s) => s.stateful).flatMap((s) => s.inputTopics));
+}
+
+export function buildTopicKeys(plan: Plan): Map<string, (event: EventRecord) => string> {
+  const keys = new Map<string, (event: EventRecord) => string>();
+  const nodeById = new Map(plan.stages.flatMap((s) => s.nodes).map((n) => [n.id, n]));
+  for (const [topic, keying] of Object.entries(plan.keying)) {
+    const target = keying.kind === "default" ? undefined : nodeById.get(keying.nodeId);
+    if (keying.kind === "window-group" && target) {
+      const core = new WindowCore(target.config as NodeConfig<"window">);
+      // A group-by that fails for an event (missing field, over budget) must not fail the writer's
+      // whole batch: the event is keyed by default and the window's own evaluation dead-letters it.
+      keys.set(topic, (event) => {
+        try {
+          return core.groupKeyOf(event);
+        } catch {
+          return defaultPartitionKey(event) ?? "";
+        }
+      });
+    } else if (keying.kind === "session-user" && target) {
+      const compiled = compileExpression((target.config as NodeConfig<"sessionize">).userKey, { kind: "key" });
+      if (!compiled.ok) throw new Error(`sessionize ${target.id}: ${compiled.error.message}`);
+      keys.set(topic, (event) => {
+        try {
+          return compiled.evaluate({ event });
+        } catch {
+          return defaultPartitionKey(event) ?? "";
+        }
+      });
+    }
+  }
+  return keys;
+}
+
+/**
+ * `deadLetterUnreachable`: the feeder's outage budget for this batch ran out, so on the last attempt a
+ * node whose sink or lookup still cannot be reached dead-letters the batch's events there too.
+ */
+export async function runStageBatch(
+  runtime: StageRuntime,
+  batch: StageBatchV1,
+  attempt: number,
+  finalAttempt: boolean,
+  deps: StepDeps,
+  options: { deadLetterUnreachable?: boolean } = {},
+): Promise<void> {
+  const { plan, stage } = runtime;
+  const started = performance.now();
+  const now = Date.now();
+  const failedAt = new Date(now).toISOString();
+  const head = stage.nodes[0]!;
+  const out: OutgoingMessage[] = [];
+  const origin = new WeakMap<EventRecord, Origin>();
+  const firstOffset = batch.records[0]?.o ?? "0";
+  const label = (nodeId: string) => ({ pipeline: plan.pipelineId, node: nodeId });
+  const fenceStream = `${fnv1a32(batch.topic).toString(36)}.${batch.partition}`;
+
+  const deadLetter = (nodeId: string, failures: readonly CoreFailure[]) => {
+    const errorTopic = stage.routes[nodeId]?.["error"]?.topic;
+    if (failures.length === 0) return;
+    deps.metrics.errors.inc(label(nodeId), failures.length);
+    deps.metrics.stats.add(plan.pipelineId, nodeId, "err", failures.length);
+    deps.metrics.stats.error(plan.pipelineId, nodeId, failures[0]!.error.message);
+    if (!errorTopic) return;
+    deps.metrics.dlq.inc(label(nodeId), failures.length);
+    deps.metrics.stats.add(plan.pipelineId, nodeId, "dlq", failures.length);
+    for (const failure of failures) {
+      const from = origin.get(failure.event);
+      out.push({
+        topic: errorTopic,
+        key: from?.key ?? defaultPartitionKey(failure.event),
+        value: JSON.stringify(failure.event),
+        headers: encodeDeadLetterHeaders({
+          version: "v1",
+          errorCode: failure.error.code,
+          errorMessage: failure.error.message.slice(0, 1000),
+          pipelineId: plan.pipelineId,
+          nodeId,
+          sourceTopic: batch.topic,
+          sourcePartition: batch.partition,
+          sourceOffset: from?.offset ?? firstOffset,
+          attempt: attempt + (from?.prior ?? 0),
+          failedAt,
+        }),
+      });
+    }
+  };
+
+  // Key of an output: the core's (key-by), else the record's own input key.
+  const keyOf = (event: EventRecord, explicit: string | undefined) => explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
+  // Fence numbers: per topic and source offset, the outputs in order (see FENCE_HEADER).
+  const fenceIndex = new Map<string, number>();
+  // Per window input topic: the newest event time this batch wrote to it (for its watermark records).
+  const sourceHighs = new Map<string, number>();
+  let watermark: number | null | undefined;
+  let snapshot: unknown;
+
+  // Stateful stages: the checkpoint, and an outbox an earlier run checkpointed but may not have
+  // finished emitting (it crashed, or lost the race to this run): emit it first, exactly as it was.
+  let checkpoint: Checkpoint | undefined;
+  const stateful = stage.stateful && runtime.runtimes.get(head.id)?.kind === "stateful";
+  const keys = checkpointKeys(plan.pipelineId, head.id, batch.topic, batch.partition);
+  if (stateful) {
+    const [marker, state, outbox] = await deps.redis.mget(keys.marker, keys.state, keys.outbox);
+    checkpoint = marker ? { marker, offset: markerOffset(marker), ...readStoredState(state ?? null) } : undefined;
+    if (outbox) {
+      // "<id>\n<the messages as JSON>"
+      const newline = outbox.indexOf("\n");
+      await sendOutbox(JSON.parse(outbox.slice(newline + 1), reviveBinaryValue) as OutgoingMessage[], outbox.slice(0, newline));
+      deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
+    }
+  }
+  const skipThrough = checkpoint ? checkpoint.offset : -1n;
+  const seen = stateful ? { ...checkpoint?.seen } : undefined;
+  // Sources' progress: the stored table, and this batch's watermark records (applied in the step).
+  const sources = stateful ? readSourceWatermarks(checkpoint?.sources) : undefined;
+  const watermarkRecords: string[] = [];
+  const input: EventRecord[] = [];
+  const undecodable: CoreFailure[] = [];
+  const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
+  const replays = new Map<string, EventRecord[]>();
+  let bytesIn = 0;
+  let fencedOut = 0;
+  for (const record of batch.records) {
+    bytesIn += Buffer.byteLength(record.v);
+    // Records at or below the checkpoint were applied before a crash: skip them.
+    if (checkpoint && BigInt(record.o) <= skipThrough) continue;
+    // A watermark record (no event): a stateful reader takes note, any other reader skips it.
+    const sourceMark = record.h?.[WATERMARK_HEADER];
+    if (sourceMark !== undefined) {
+      if (sources) watermarkRecords.push(sourceMark);
+      continue;
+    }
+    // A record an upstream stage emitted again (its replay after a crash or rebalance) was applied already.
+    const fence = seen ? record.h?.[FENCE_HEADER] : undefined;
+    if (fence !== undefined && seen) {
+      const space = fence.indexOf(" ");
+      const stream = fence.slice(0, space);
+      const n = Number(fence.slice(space + 1));
+      const applied = seen[stream];
+      if (applied !== undefined && n <= applied) {
+        fencedOut++;
+        continue;
+      }
+      if (Number.isFinite(n)) seen[stream] = n;
+    }
+    let value: JsonValue | undefined;
+    if (runtime.decoder) {
+      try {
+        value = (await runtime.decoder.decode(record.v)) as JsonValue;
+      } catch (e) {
+        // Unreadable records go to the error port; a registry that cannot be reached fails the batch (retried).
+        if (!(e instanceof UndecodableValue)) throw e;
+        const event: EventRecord = { raw: record.v.slice(0, 100_000) };
+        origin.set(event, { offset: record.o, key: record.k, exact: true });
+        undecodable.push({ event, error: { code: e.code, message: e.message } });
+        continue;
+      }
+    } else {
+      try {
+        value = JSON.parse(record.v) as JsonValue;
+      } catch {
+        value = undefined;
+      }
+    }
+    if (value === undefined || !isJsonObject(value)) {
+      const event: EventRecord = { raw: record.v.slice(0, 100_000) };
+      origin.set(event, { offset: record.o, key: record.k, exact: true });
+      undecodable.push({ event, error: { code: UNDECODABLE_RECORD_CODE, message: "record value is not a JSON object" } });
+      continue;
+    }
+    let event: EventRecord = value;
+    if (fromDeadLetters) {
+      const headers = decodeDeadLetterHeaders(record.h ?? {});
+      const error = headers.success ? { code: headers.data.errorCode, message: headers.data.errorMessage } : { code: "unknown", message: "" };
+      event = deadLetterRecord(value, error, headers.success ? headers.data.nodeId : "", headers.success ? headers.data.failedAt : failedAt);
+    }
+    const replayAt = record.h?.[REPLAY_NODE_HEADER];
+    const prior = replayAt ? Number(record.h?.[REPLAY_ATTEMPTS_HEADER] ?? 0) : 0;
+    origin.set(event, prior > 0 ? { offset: record.o, key: record.k, exact: true, prior } : { offset: record.o, key: record.k, exact: true });
+    if (replayAt && replayAt !== head.id && stage.nodes.some((n) => n.id === replayAt)) {
+      const list = replays.get(replayAt);
+      if (list) list.push(event);
+      else replays.set(replayAt, [event]);
+      continue;
+    }
+    input.push(event);
+  }
+  if (fencedOut > 0) deps.log.debug({ topic: batch.topic, partition: batch.partition, skipped: fencedOut }, "skipped records an upstream stage emitted again");
+  deadLetter(head.id, undecodable);
+  deps.metrics.stats.bytesIn(plan.pipelineId, head.id, bytesIn);
+  if (attempt > 1) deps.metrics.stats.retried(plan.pipelineId, head.id, batch.records.length);
+
+
+  /** On the last attempt, a failure the events may have caused (not a lost connection) is narrowed down to them. */
+  const isolating = (error: unknown) => finalAttempt && !isConnectionError(error);
+  const logIsolating = (nodeId: string, error: unknown, count: number) =>
+    deps.log.warn({ err: error, node: nodeId, attempt, events: count }, "node failed on its last attempt: bisecting the batch to dead-letter only the events that fail");
+
+  /** Runs one node on what reached it; topic outputs go to `out`, the fused next node's input is returned. */
+  async function step(nodeId: string, events: EventRecord[]): Promise<Pending | undefined> {
+    const node = runtime.runtimes.get(nodeId);
+    if (!node) throw new Error(`no runtime for node ${nodeId}`);
+    deps.metrics.eventsIn.inc(label(nodeId), events.length);
+    deps.metrics.stats.add(plan.pipelineId, nodeId, "in", events.length);
+    const ctx: CoreContext = { now };
+    let result: NodeResult;
+    try {
+      if (node.kind === "transform" || node.kind === "sink") {
+        // A sink names what it writes by the source offsets it holds (s3-sink files): the whole batch,
+        // or while bisecting, the offsets of the part (parts are disjoint when events keep their own offsets).
+        const sourceOf = (subset: EventRecord[]): BatchSource => {
+          const lastOffset = batch.records.at(-1)?.o ?? firstOffset;
+          if (subset === events) return { topic: batch.topic, partition: batch.partition, firstOffset, lastOffset };
+          const offsets = subset.map((event) => BigInt(origin.get(event)?.offset ?? firstOffset));
+          const min = offsets.reduce((a, b) => (b < a ? b : a));
+          const max = offsets.reduce((a, b) => (b > a ? b : a));
+          return { topic: batch.topic, partition: batch.partition, firstOffset: min.toString(), lastOffset: max.toString() };
+        };
+        const run = async (subset: EventRecord[]): Promise<NodeResult> => {
+          if (node.kind === "transform") return node.process(subset, ctx);
+          const written = await node.write(subset, ctx, sourceOf(subset));
+          deps.metrics.stats.written(plan.pipelineId, nodeId, subset);
+          return { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
+        };
+        try {
+          result = await run(events);
+        } catch (error) {
+          if (!isolating(error)) throw error;
+          logIsolating(nodeId, error, events.length);
+          // Runs the halves again: a stateless node or an idempotent sink may (a retried job would too).
+          const isolated = await isolate(events, error, async (subset) => ({ result: await run(subset) }));
+          result = isolated.result;
+          events = isolated.kept;
+        }
+      } else if (node.kind === "stateful") {
+        // Pass 1 with what is known before the batch; the batch then reports this partition's new
+        // watermark, and pass 2 (an empty batch, per the core protocol) fires what the new minimum allows.
+        // With watermark records from the writers (source-watermarks.ts), the watermark is the minimum
+        // over the source partitions' progress (null: hold); otherwise the minimum over this topic's
+        // partitions of each one's newest event time (what the core reports).
+        let before: number | null | undefined;
+        let others: number | undefined;
+        let fromSources: number | null | undefined;
+        if (sources) {
+          const delayMs = watermarkDelayOf(head);
+          const idleMs = deps.idlePartitionMs ?? 30_000;
+          const previous = sourceWatermark(sources, delayMs, idleMs);
+          for (const mark of watermarkRecords) observeWatermark(sources, mark);
+          pruneSourceWatermarks(sources);
+          // An idle tick (no records: this partition has read everything) lets silence count up to now.
+          fromSources = sourceWatermark(sources, delayMs, idleMs, batch.records.length === 0 ? now : undefined);
+          if (fromSources !== undefined) before = previous ?? null;
+        }
+        if (fromSources === undefined) {
+          const stored = await partitionWatermarks(deps, plan.pipelineId, nodeId, batch.partition);
+          others = stored.others;
+          before = others === undefined ? undefined : minOf(others, stored.own);
+        }
+        const ctxBefore: CoreContext = before === undefined ? ctx : { ...ctx, watermark: before };
+        let core = node.restore(checkpoint?.core);
+        let processed: StatefulCoreResult;
+        try {
+          processed = core.process(events, ctxBefore);
+        } catch (error) {
+          if (!isolating(error)) throw error;
+          logIsolating(nodeId, error, events.length);
+          // The core that threw may be half-updated: start again from the checkpoint, and before each
+          // part from a snapshot of the core so far, so the events that pass are applied exactly once.
+          core = node.restore(checkpoint?.core);
+          const isolated = await isolate(events, error, async (subset) => {
+            const saved = core.snapshot();
+            try {
+              return { result: core.process(subset, ctxBefore) };
+            } catch (partError) {
+              core = node.restore(saved);
+              throw partError;
+            }
+          });
+          // This partition's watermark after everything that was applied (and what that fires).
+          const settled = core.process([], ctxBefore);
+          processed = { ...mergeResults([isolated.result, settled]), watermark: settled.watermark };
+        }
+        watermark = fromSources === undefined ? processed.watermark : fromSources;
+        if (others !== undefined || typeof fromSources === "number") {
+          const after = fromSources === undefined ? minOf(others!, watermark ?? undefined) : fromSources!;
+          if (after !== null && (before === undefined || before === null || after > before)) {
+            const fired = core.process([], { ...ctx, watermark: after });
+            for (const [port, records] of Object.entries(fired.outputs)) (processed.outputs[port] ??= []).push(...records);
+            processed.errors.push(...fired.errors);
+          }
+        }
+        snapshot = core.snapshot();
+        result = processed;
+      } else throw new Error(`node ${nodeId} is a source and cannot run in a stage`);
+    } catch (error) {
+      // Retried with backoff; on the last attempt the batch's events at this node are dead-lettered,
+      // so a bad batch never blocks the partition. A lost connection (sink or lookup down) is not the
+      // events' fault: the batch is run again (the partition waits, lag and ingest's 429 push back)
+      // until the feeder's outage budget (RUNNER_SINK_OUTAGE_MAX_MS) runs out. (Failures the events
+      // cause are narrowed down to them above, on the last attempt; what reaches here is the rest.)
+      const unreachable = isConnectionError(error);
+      const message = error instanceof Error ? error.message : String(error);
+      deps.metrics.stats.error(plan.pipelineId, nodeId, message);
+      if (!finalAttempt || (unreachable && !options.deadLetterUnreachable)) throw error;
+      deps.log.warn({ err: error, node: nodeId, attempt }, "node failed on its last attempt: dead-lettering the batch");
+      const reason = unreachable ? `unreachable for longer than the outage budget: ${message}` : message;
+      deadLetter(nodeId, events.map((event) => ({ event, error: { code: NODE_FAILED, message: reason } })));
+      return undefined;
+    }
+    deadLetter(nodeId, result.errors);
+    if (result.produce) out.push(...result.produce);
+    let next: Pending | undefined;
+    for (const [port, records] of Object.entries(result.outputs)) {
+      if (records.length === 0 || port === "error") continue;
+      tapOutputs(deps.redis, plan.pipelineId, nodeId, port, records);
+      deps.metrics.eventsOut.inc(label(nodeId), records.length);
+      deps.metrics.stats.add(plan.pipelineId, nodeId, "out", records.length);
+      const route = stage.routes[nodeId]?.[port];
+      // Same count as the input: a 1:1 node (map, mask-pii), so position gives provenance. Not for a
+      // stateful core: N window results from N inputs are unrelated to them.
+      const sameCount = records.length === events.length && node.kind !== "stateful";
+      if (route?.next) {
+        // Keep keys and provenance across fused nodes that build new records (map, mask-pii are 1:1).
+        records.forEach((record, i) => {
+          if (origin.has(record)) return;
+          const explicit = result.keys?.[port]?.[i];
+          const from = sameCount ? origin.get(events[i]!) : undefined;
+          // Same provenance object when the key does not change: no allocation per record per fused hop.
+          origin.set(
+            record,
+            from && explicit === undefined
+              ? from
+              : { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record), exact: from?.exact ?? false, ...(from?.prior ? { prior: from.prior } : {}) },
+          );
+        });
+        next = { nodeId: route.next, events: records };
+      } else if (route?.topic) {
+        const topic = route.topic;
+        const topicKey = runtime.topicKey.get(topic);
+        const fenced = runtime.fencedTopics?.has(topic) ?? false;
+        // The newest event time written to a window's or sessionize's input (its watermark records).
+        const target = stateful || fromDeadLetters ? undefined : runtime.watermarkTargets?.get(topic);
+        if (target) {
+          let high = sourceHighs.get(topic) ?? -Infinity;
+          for (const record of records) {
+            const t = eventTimeIn(record, target.eventTimeField);
+            if (t !== undefined && t > high && t <= now + MAX_EVENT_TIME_SKEW_MS) high = t;
+          }
+          if (high > -Infinity) sourceHighs.set(topic, high);
+        }
+        records.forEach((record, i) => {
+          const explicit = result.keys?.[port]?.[i];
+          const own = origin.get(record);
+          const from = own ?? (sameCount ? origin.get(events[i]!) : undefined);
+          const fallback = sameCount && !own ? from?.key ?? undefined : undefined;
+          const message: OutgoingMessage = { topic, key: topicKey ? topicKey(record) : keyOf(record, explicit ?? fallback), value: JSON.stringify(record) };
+          if (fenced && from?.exact) {
+            const at = `${topic}\u0000${from.offset}`;
+            const index = fenceIndex.get(at) ?? 0;
+            fenceIndex.set(at, index + 1);
+            if (index < FENCE_FANOUT) message.headers = { [FENCE_HEADER]: `${fenceStream} ${Number(from.offset) * FENCE_FANOUT + index}` };
+          }
+          out.push(message);
+        });
+      }
+    }
+    return next;
+  }
+
+  /** Runs the fused chain from `first`; replayed records join it at their node (the chain is linear: earliest node first). */
+  async function drive(first: Pending | undefined, waiting: Map<string, EventRecord[]>): Promise<void> {
+    let pending = first;
+    const nextReplay = () => {
+      const nodeId = stage.nodes.find((n) => waiting.has(n.id))?.id;
+      return nodeId ? { nodeId, events: [] } : undefined;
+    };
+    while ((pending ??= nextReplay())) {
+      const nodeId = pending.nodeId;
+      const events = waiting.has(nodeId) ? [...pending.events, ...waiting.get(nodeId)!] : pending.events;
+      waiting.delete(nodeId);
+      pending = await step(nodeId, events);
+    }
+  }
+
+  /** Sends checkpointed messages, then deletes their outbox (if it is still this one). */
+  async function sendOutbox(messages: OutgoingMessage[], id: string): Promise<void> {
+    if (messages.length > 0) await deps.producer.send(messages);
+    await runRedisScript(deps.redis, CLEAR_OUTBOX_SCRIPT, [keys.outbox], [id]);
+  }
+
+  if (!stateful) {
+    await drive(input.length > 0 ? { nodeId: head.id, events: input } : undefined, replays);
+    // After the batch's records, in every partition of each window input it wrote to: how far this
+    // source partition got in event time (same send, so each partition gets it after the data).
+    for (const [topic, high] of sourceHighs) {
+      const partitions = runtime.watermarkTargets?.get(topic)?.partitions ?? 0;
+      const header = encodeWatermark(fnv1a32(batch.topic).toString(36), batch.partition, runtime.expectedPartitions?.get(batch.topic) ?? [], high, now);
+      for (let partition = 0; partition < partitions; partition++) out.push({ topic, partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } });
+    }
+    if (out.length > 0) await deps.producer.send(out);
+  } else {
+    // The plan keeps a stateful node alone in its stage: all it emits are topic records and dead
+    // letters in `out`. Its state, the offset marker, the watermark and `out` (the outbox) are
+    // checkpointed in one atomic step, and only if no other run checkpointed this partition since we
+    // read it (a crashed runner's job, a revoked owner's batch): the loser emits nothing of its own.
+    // Then `out` is sent; a crash in between leaves the outbox for the next run to send again (same
+    // window ids and fence numbers: sinks upsert, readers skip).
+    if ((await step(head.id, input)) || replays.size > 0) throw new Error(`stateful node ${head.id} must be alone in its stage`);
+    // A tick (no records) checkpoints only when it fired something; the marker's offset then stays.
+    const last = batch.records.at(-1)?.o ?? (out.length > 0 && checkpoint ? checkpoint.offset.toString() : undefined);
+    if (last !== undefined && (BigInt(last) > skipThrough || batch.records.length === 0)) {
+      const marker = `${last}/${randomUUID().slice(0, 8)}`;
+      const stored: StoredState = { core: snapshot ?? checkpoint?.core ?? null, seen: seen ?? {}, ...(sources && Object.keys(sources.streams).length > 0 ? { sources } : {}) };
+      const applied = await runRedisScript(
+        deps.redis,
+        CHECKPOINT_SCRIPT,
+        [keys.marker, keys.state, watermarkKey(plan.pipelineId, head.id), keys.outbox],
+        [
+          checkpoint?.marker ?? "",
+          marker,
+          JSON.stringify({ [STATE_TAG]: 2, ...stored }),
+          String(batch.partition),
+          watermark === undefined || watermark === null ? "" : `${watermark}:${now}`,
+          out.length > 0 ? `${marker}\n${JSON.stringify(out)}` : "",
+        ],
+      );
+      if (applied !== 1) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
+      if (out.length > 0) await sendOutbox(out, marker);
+    }
+  }
+  observeIngestLatency(deps.metrics, label(head.id), input);
+  const elapsedMs = performance.now() - started;
+  deps.metrics.batchSeconds.observe(label(head.id), elapsedMs / 1000);
+  deps.metrics.stats.latency(plan.pipelineId, head.id, elapsedMs);
+}
+
+type NodeResult = CoreResult & { produce?: OutgoingMessage[] };
+
+/**
+ * Bisects `events` after `error` failed them all: each half runs again; a half that fails is split
+ * further, and a single event that fails goes to the node's error port with the node's error (for a
+ * sink: the database's reason). So one bad event costs about 2·log2(n) runs and never dead-letters
+ * its neighbours. `kept` are the events whose run succeeded, in order, aligned with the merged
+ * outputs of 1:1 nodes. A lost connection on the way is thrown (the batch waits for the outage).
+ */
+async function isolate(events: EventRecord[], error: unknown, run: (subset: EventRecord[]) => Promise<{ result: NodeResult }>): Promise<{ result: NodeResult; kept: EventRecord[] }> {
+  if (events.length === 1) {
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+    return { result: { outputs: {}, errors: [{ event: events[0]!, error: { code: NODE_FAILED, message } }] }, kept: [] };
+  }
+  const middle = Math.ceil(events.length / 2);
+  const parts: { result: NodeResult; kept: EventRecord[] }[] = [];
+  for (const half of [events.slice(0, middle), events.slice(middle)]) {
+    try {
+      parts.push({ ...(await run(half)), kept: half });
+    } catch (partError) {
+      if (isConnectionError(partError)) throw partError;
+      parts.push(await isolate(half, partError, run));
+    }
+  }
+  return { result: mergeResults(parts.map((p) => p.result)), kept: parts.flatMap((p) => p.kept) };
+}
+
+/** Results of consecutive parts of a batch as one: outputs, keys, errors and messages in order. */
+function mergeResults(results: NodeResult[]): NodeResult {
+  const merged: NodeResult = { outputs: {}, errors: [] };
+  for (const result of results) {
+    for (const [port, records] of Object.entries(result.outputs)) (merged.outputs[port] ??= []).push(...records);
+    for (const [port, keys] of Object.entries(result.keys ?? {})) ((merged.keys ??= {})[port] ??= []).push(...keys);
+    merged.errors.push(...result.errors);
+    if (result.produce) (merged.produce ??= []).push(...result.produce);
+  }
+  return merged;
+}
+
+const LATENCY_SAMPLE_EVERY = 8;
+let latencySampled = 0;
+
+/** Every 8th event (a stride across batches, so big and small batches weigh per event) that carries ingest's receivedAt. */
+function observeIngestLatency(metrics: EngineMetrics, labels: { pipeline: string; node: string }, events: readonly EventRecord[]) {
+  const doneAt = Date.now();
+  let i = (LATENCY_SAMPLE_EVERY - (latencySampled % LATENCY_SAMPLE_EVERY)) % LATENCY_SAMPLE_EVERY;
+  latencySampled += events.length;
+  for (; i < events.length; i += LATENCY_SAMPLE_EVERY) {
+    const receivedAt = events[i]!["receivedAt"];
+    if (typeof receivedAt !== "string") continue;
+    const at = Date.parse(receivedAt);
+    if (!Number.isNaN(at)) metrics.eventLatency.observe(labels, Math.max(0, doneAt - at) / 1000);
+  }
+}
+
+/**
+ * This partition's last stored watermark, and the minimum over the other partitions, ignoring those
+ * idle for longer than the timeout (undefined when none reported: the core then goes by its own).
+ */
+async function partitionWatermarks(deps: StepDeps, pipelineId: string, nodeId: string, partition: number): Promise<{ own?: number; others?: number }> {
+  const all = await deps.redis.hgetall(watermarkKey(pipelineId, nodeId));
+  const idleMs = deps.idlePartitionMs ?? 30_000;
+  const now = Date.now();
+  const result: { own?: number; others?: number } = {};
+  for (const [field, value] of Object.entries(all)) {
+    const [wm, at] = value.split(":").map(Number);
+    // A watermark stored before event times were bounded may lie far ahead: it would make every event late.
+    if (wm === undefined || at === undefined || Number.isNaN(wm) || wm > now + MAX_EVENT_TIME_SKEW_MS) continue;
+    if (field === String(partition)) result.own = wm;
+    else if (now - at <= idleMs) result.others = result.others === undefined ? wm : Math.min(result.others, wm);
+  }
+  return result;
+}
+
+function minOf(a: number, b: number | undefined): number {
+  return b === undefined ? a : Math.min(a, b);
+}

@@ -1,0 +1,158 @@
+// The wiring of one runner process's engine: the reconciler (control/) starting deployments
+// (control/deployment-runtime.ts: stages, queues, feeders), HTTP ingest (sources/), and the observers
+// (observe/: lag monitor, live metrics, alerts) around one Kafka producer and Redis subscriber.
+// main.ts starts one; integration tests start several in-process.
+import type { Redis } from "ioredis";
+import { openSecret, type PrismaClient } from "@sluice/db";
+import type { Kafka } from "@sluice/kafka";
+import type { Registry } from "prom-client";
+import type { Route } from "./http/router";
+import { createIngest } from "./sources/ingest-route";
+import type { Logger } from "./log";
+import { engineMetrics } from "./observe/engine-metrics";
+import { type LagMonitor, startLagMonitor } from "./observe/lag-monitor";
+import { createReconciler, type Reconciler } from "./control/reconciler";
+import { loadConnection } from "./control/kafka-connections";
+import { loadRegistry } from "./stage/schema-registries";
+import { type RuntimeDeps, startDeployment } from "./control/deployment-runtime";
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "./settings";
+import { type AlertEvaluator, startAlertEvaluator } from "./observe/alerts";
+import { type SnapshotPublisher, startSnapshotPublisher } from "./observe/snapshot-publisher";
+import { createViews } from "./views/views-route";
+
+export type Engine = {
+  /** POST /v1/ingest/:key and GET /v1/views/:view, to add to the public HTTP route table. */
+  routes: Route[];
+  reconciler: Reconciler;
+  lag: LagMonitor;
+  /** Live metrics publisher and alert evaluator (started with the engine). */
+  monitoring(): { publisher?: SnapshotPublisher; alerts?: AlertEvaluator };
+  start(): Promise<void>;
+  /** drain (default): finish and commit in-flight batches; abort: simulate a crash. */
+  stop(mode?: "drain" | "abort"): Promise<void>;
+};
+
+export function createEngine(options: {
+  prisma: PrismaClient;
+  kafka: Kafka;
+  redis: Redis;
+  registry: Registry;
+  log: Logger;
+  runnerId: string;
+  secretKey?: string;
+  settings?: Partial<EngineSettings>;
+}): Engine {
+  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
+  const log = options.log.child({ module: "engine" });
+  const metrics = engineMetrics(options.registry);
+  const producer = options.kafka.producer({ name: "engine", compression: settings.producerCompression });
+  const subscriber = options.redis.duplicate();
+  subscriber.on("error", (err: Error) => log.warn({ err }, "redis subscriber error"));
+
+  const secret = async (workspaceId: string, secretId: string) => {
+    if (!options.secretKey) throw new Error("SLUICE_SECRET_KEY is not set: connector secrets cannot be decrypted");
+    const row = await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { ciphertext: true } });
+    if (!row) throw new Error(`secret ${secretId} not found in the workspace`);
+    return openSecret(row.ciphertext, options.secretKey, workspaceId);
+  };
+  // What logs and errors call a secret: its name, never its value.
+  const secretName = async (workspaceId: string, secretId: string) =>
+    (await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { name: true } }))?.name ?? secretId;
+
+  const runtimeDeps: RuntimeDeps = {
+    kafka: options.kafka,
+    producer,
+    redis: options.redis,
+    metrics,
+    log,
+    runnerId: options.runnerId,
+    feeder: settings.feeder,
+    pool: settings.pool,
+    idlePartitionMs: settings.idlePartitionMs,
+    tickMs: settings.tickMs,
+    allowPrivateWebhooks: settings.allowPrivateWebhooks,
+    secret,
+    secretName,
+    connection: (workspaceId, connectionId) => loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
+    schemaRegistry: (workspaceId, registryId) => loadRegistry(options.prisma, options.secretKey, workspaceId, registryId),
+  };
+  const reconciler = createReconciler({
+    prisma: options.prisma,
+    redis: options.redis,
+    subscriber,
+    log,
+    runnerId: options.runnerId,
+    topics: settings.topics,
+    intervalMs: settings.reconcileIntervalMs,
+    ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
+    startDeployment: (spec) => startDeployment(spec, runtimeDeps),
+  });
+  const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
+  const ingest = createIngest({
+    prisma: options.prisma,
+    producer,
+    subscriber,
+    targets: (pathKey) =>
+      reconciler.ingestSources().flatMap((r) =>
+        r.spec.plan.ingest.filter((entry) => entry.pathKey === pathKey).map((entry) => ({ workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, entry, keyFor: r.keyFor })),
+      ),
+    ready: () => reconciler.ready(),
+    lagOf: (topic) => lag.lagOf(topic),
+    lagThreshold: settings.ingestLagThreshold,
+    settings: settings.ingest,
+    metrics,
+    log,
+  });
+  const views = createViews({
+    prisma: options.prisma,
+    subscriber,
+    running: () => reconciler.running().map((r) => ({ deploymentId: r.spec.deploymentId, workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, plan: r.spec.plan })),
+    ready: () => reconciler.ready(),
+    secret,
+    settings: settings.views,
+    log,
+  });
+
+  let publisher: SnapshotPublisher | undefined;
+  let alerts: AlertEvaluator | undefined;
+  return {
+    routes: [...ingest.routes, ...views.routes],
+    reconciler,
+    lag,
+    monitoring: () => ({ ...(publisher ? { publisher } : {}), ...(alerts ? { alerts } : {}) }),
+    async start() {
+      await ingest.start();
+      await views.start();
+      await reconciler.start();
+      publisher = startSnapshotPublisher({
+        reconciler,
+        kafka: options.kafka,
+        redis: options.redis,
+        metrics,
+        runnerId: options.runnerId,
+        log,
+        intervalMs: settings.metricsIntervalMs,
+        idlePartitionMs: settings.idlePartitionMs,
+      });
+      alerts = startAlertEvaluator({
+        prisma: options.prisma,
+        redis: options.redis,
+        reconciler,
+        log,
+        secret,
+        allowPrivateWebhooks: settings.allowPrivateWebhooks,
+        intervalMs: settings.alertIntervalMs,
+        reloadMs: settings.alertReloadMs,
+      });
+    },
+    async stop(mode = "drain") {
+      lag.stop();
+      await alerts?.stop();
+      await publisher?.stop();
+      await reconciler.stop(mode);
+      await views.close();
+      await subscriber.quit().catch(() => subscriber.disconnect());
+      await producer.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { PrismaClient } from "@sluice/db";
+import type { Role } from "@sluice/shared";
+import type { ScopedAudit } from "../audit";
+
+/**
+ * What a workspace-scoped service acts as: the caller's workspace, user and role, and the audit
+ * writer bound to them. A scoped procedure's `ctx` is one (routers pass it on unchanged).
+ */
+export type ServiceContext = {
+  prisma: PrismaClient;
+  workspace: { id: string; slug: string; name: string };
+  user: { id: string };
+  role: Role;
+  audit: ScopedAudit;
+};
