@@ -5,7 +5,7 @@ import { clickstreamAnalyticsTemplate, instantiateTemplate, type JsonValue, type
 export const DEMO_PIPELINE = { name: "Demo clickstream", description: "Seeded by npm start: generated web events through validate, dedup, masking, per-minute counts and sessions into Postgres (schema demo)." };
 export const DEMO_PATH_KEY = "demo-clickstream";
 /** Events per second of the demo's generator: visible movement, little load on a 2-core machine. */
-export const DEMO_EVENTS_PER_SECOND = 5;
+const DEMO_EVENTS_PER_SECOND = 5;
 
 /** Tables of the Clickstream analytics template (and the demo), created in a schema of the app's own database. */
 export function clickstreamTablesSql(schema: string): string[] {

@@ -12,7 +12,7 @@ import { publishDraft } from "../../apps/web/src/server/services/pipelines/publi
 import { clickstreamTablesSql, DEMO_PATH_KEY, DEMO_PIPELINE, demoPipelineGraph } from "./demo-pipeline";
 
 export const DEMO_USER = { email: "demo@sluice.dev", password: "sluice-demo-2026", name: "Demo User" };
-export const DEMO_WORKSPACE = { name: "Demo team", slug: "demo" };
+const DEMO_WORKSPACE = { name: "Demo team", slug: "demo" };
 /** Holds the demo ingest key itself (sealed like any secret), so every start can print a working curl. */
 const DEMO_TOKEN_SECRET = "demo-ingest-key";
 

@@ -50,7 +50,7 @@ async function ensureRedis(url: string): Promise<void> {
   throw new ServiceError(`Redis is not reachable at ${host}:${port}. Start it, run \`docker compose up redis\`, or set REDIS_URL.`);
 }
 
-export const kafkaDir = join(repoRoot, ".cache", "kafka");
+const kafkaDir = join(repoRoot, ".cache", "kafka");
 export const kafkaLibs = join(kafkaDir, "libs");
 const kafkaPom = join(repoRoot, "scripts", "kafka", "pom.xml");
 
@@ -108,7 +108,7 @@ function java(args: string[], opts: Parameters<typeof spawnSync>[2] = {}) {
   return spawnSync("java", ["-cp", join(kafkaLibs, "*"), ...args], { encoding: "utf8", ...opts });
 }
 
-export type KafkaHandle = { brokers: string; process?: ChildProcess };
+type KafkaHandle = { brokers: string; process?: ChildProcess };
 
 /** Uses KAFKA_BROKERS when given; else reuses a broker on the port; else runs one (KRaft, small heap). */
 async function ensureKafka(brokers: string): Promise<KafkaHandle> {

@@ -5,8 +5,8 @@
 import type { Logger } from "./log";
 import { withTimeout } from "./timeout";
 
-export const SHUTDOWN_PHASES = ["http", "workers", "consumers", "producers", "redis", "postgres"] as const;
-export type ShutdownPhase = (typeof SHUTDOWN_PHASES)[number];
+const SHUTDOWN_PHASES = ["http", "workers", "consumers", "producers", "redis", "postgres"] as const;
+type ShutdownPhase = (typeof SHUTDOWN_PHASES)[number];
 
 export type Shutdown = {
   register(phase: ShutdownPhase, name: string, close: () => Promise<void>): void;

@@ -19,7 +19,7 @@ const SECRET_KEYS = [
   "SLUICE_SECRET_KEY",
 ];
 
-export const REDACT_PATHS: string[] = SECRET_KEYS.flatMap((key) => {
+const REDACT_PATHS: string[] = SECRET_KEYS.flatMap((key) => {
   // Keys with dashes need bracket syntax: *.*["x-api-key"].
   const step = key.startsWith('"') ? `[${key}]` : `.${key}`;
   return ["", "*", "*.*", "*.*.*"].map((prefix) => (prefix === "" ? step.replace(/^\./, "") : `${prefix}${step}`));

@@ -3,6 +3,7 @@
 // revocation, and another workspace's key seeing nothing.
 import type pg from "pg";
 import { issueToken } from "@sluice/db";
+import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
 import { graph } from "./graphs";

@@ -6,7 +6,7 @@ import protobuf from "protobufjs";
 import { readMessageIndexes, WireFormatError, writeMessageIndexes } from "./wire-format";
 
 export type SchemaType = "AVRO" | "PROTOBUF" | "JSON";
-export type JsonObject = { [key: string]: unknown };
+type JsonObject = { [key: string]: unknown };
 
 export type Codec = {
   schemaType: SchemaType;

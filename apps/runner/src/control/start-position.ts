@@ -64,7 +64,7 @@ async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: {
 }
 
 /** Deletes every checkpoint and watermark of the plan's stateful stages (all partitions, all input topics). */
-export async function resetState(plan: Plan, redis: Redis): Promise<void> {
+async function resetState(plan: Plan, redis: Redis): Promise<void> {
   for (const stage of plan.stages.filter((s) => s.stateful)) {
     const head = stage.nodes[0]!.id;
     await deleteMatching(redis, keyPatterns.checkpoints(plan.pipelineId, head));

@@ -3,7 +3,7 @@ import { describeError } from "@sluice/kafka";
 import type { Probe } from "../services/probes";
 import { withTimeout } from "../timeout";
 
-export type CheckResult = { ok: boolean; latencyMs: number; error?: string };
+type CheckResult = { ok: boolean; latencyMs: number; error?: string };
 
 export type HealthReport = {
   /** "degraded" when any check failed: the runner keeps running and retrying. */
@@ -12,7 +12,7 @@ export type HealthReport = {
 };
 
 /** Default per-check timeout: well under a load balancer's usual 5 s probe timeout. */
-export const HEALTH_CHECK_TIMEOUT_MS = 2000;
+const HEALTH_CHECK_TIMEOUT_MS = 2000;
 
 export async function checkHealth(probes: Probe[], timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<HealthReport> {
   const results = await Promise.all(

@@ -5,7 +5,7 @@
 // `running` again. Read by the reconciler (written to Postgres on change) and the live snapshots.
 import type { CoreFailure } from "@sluice/shared";
 
-export type NodeState = "starting" | "running" | "failing" | "stopped";
+type NodeState = "starting" | "running" | "failing" | "stopped";
 export type NodeStatus = { state: NodeState; reason?: string };
 
 export type NodeHealth = {

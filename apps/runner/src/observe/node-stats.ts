@@ -4,8 +4,8 @@
 import { type EventRecord, MAX_EVENT_TIME_SKEW_MS } from "@sluice/shared";
 
 export type NodeCounters = { in: number; out: number; err: number; dlq: number };
-export type NodeError = { at: number; message: string };
-export type NodeStatsEntry = NodeCounters & {
+type NodeError = { at: number; message: string };
+type NodeStatsEntry = NodeCounters & {
   latencyMs: number[];
   maxEventTimeMs: number | null;
   /** Records re-run because their batch failed an attempt (BullMQ retry). */

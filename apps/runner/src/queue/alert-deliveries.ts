@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../log";
 import { QUEUE_PREFIX } from "./prefix";
 
-export const ALERT_WEBHOOK_QUEUE = "alert-webhooks";
+const ALERT_WEBHOOK_QUEUE = "alert-webhooks";
 
 export type AlertWebhookJob = { url: string; body: string; signature?: string; allowPrivate: boolean; ruleId: string };
 

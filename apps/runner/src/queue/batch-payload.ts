@@ -12,7 +12,7 @@ export const StageBatchV1 = z.object({
   records: z.array(z.object({ o: z.string(), k: z.string().nullable(), v: z.string(), h: z.record(z.string(), z.string()).optional() })),
 });
 export type StageBatchV1 = z.infer<typeof StageBatchV1>;
-export type PayloadRecord = StageBatchV1["records"][number];
+type PayloadRecord = StageBatchV1["records"][number];
 export type PayloadBatch = StageBatchV1;
 
 type Meta = { t: string; p: number; o: string[]; k: (string | null)[]; l: number[]; h?: (Record<string, string> | 0)[] };

@@ -66,7 +66,7 @@ const payloadKey = (queueName: string, jobId: string) => `${QUEUE_PREFIX}:${queu
 export const originKey = (origin: string) => `${QUEUE_PREFIX}:stage-origin:${origin}`;
 const ORIGIN_TTL_MS = 15_000;
 /** The failure reason of a job whose submitter was gone; its feeder, if it is alive after all, runs the batch again. */
-export const SUBMITTER_GONE = "submitter gone";
+const SUBMITTER_GONE = "submitter gone";
 
 function forget(registry: JobRegistry, jobId: string) {
   registry.waiters.delete(jobId);

@@ -20,7 +20,7 @@ export type WebhookClientOptions = {
   resolve?: Resolve;
 };
 
-export type WebhookRequest = { body: string; headers: Record<string, string>; timeoutMs: number };
+type WebhookRequest = { body: string; headers: Record<string, string>; timeoutMs: number };
 
 export type WebhookClient = {
   /** POSTs and answers the response status; throws WebhookRefused, or a network/timeout error. */

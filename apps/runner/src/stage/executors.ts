@@ -45,7 +45,7 @@ export type ExecutorContext = {
 };
 
 /** A sink's result: records it rejected, and Kafka messages to send with the batch (kafka-sink). */
-export type SinkResult = Pick<CoreResult, "errors"> & { produce?: OutgoingMessage[] };
+type SinkResult = Pick<CoreResult, "errors"> & { produce?: OutgoingMessage[] };
 
 export type NodeRuntime =
   /** Driven outside stages (HTTP ingest, the generator loop). */
@@ -59,7 +59,7 @@ export type NodeRuntime =
    */
   | { kind: "sink"; write(batch: readonly EventRecord[], ctx: CoreContext, source: BatchSource): Promise<SinkResult>; close?(): Promise<void> };
 
-export type Executor<K extends NodeTypeId> = (config: NodeConfig<K>, ctx: ExecutorContext) => Promise<NodeRuntime>;
+type Executor<K extends NodeTypeId> = (config: NodeConfig<K>, ctx: ExecutorContext) => Promise<NodeRuntime>;
 
 const transform =
   <K extends TransformTypeId>(type: K): Executor<K> =>
@@ -82,7 +82,7 @@ const transform =
     return { kind: "transform", process: async (batch, c) => core.process(batch, c), ...(enrich ? { close: enrich.close } : {}) };
   };
 
-export const executors: { [K in NodeTypeId]: Executor<K> } = {
+const executors: { [K in NodeTypeId]: Executor<K> } = {
   "http-ingest": async () => ({ kind: "source" }),
   generator: async () => ({ kind: "source" }),
   // The stage head decodes the external topic's JSON values; the node itself passes them on.
@@ -171,7 +171,7 @@ type ConnectionSecret = { url: string; name: string };
  * secret's name: a client given a bare string takes it for a host name and repeats it in every
  * connection error (a password pasted into the wrong secret would end up in the logs).
  */
-export async function connectionSecret(ctx: ExecutorContext, secretId: string, schemes: readonly string[]): Promise<ConnectionSecret> {
+async function connectionSecret(ctx: ExecutorContext, secretId: string, schemes: readonly string[]): Promise<ConnectionSecret> {
   const [url, name] = await Promise.all([ctx.secret(secretId), ctx.secretName ? ctx.secretName(secretId) : secretId]);
   let protocol: string | undefined;
   try {
@@ -184,7 +184,7 @@ export async function connectionSecret(ctx: ExecutorContext, secretId: string, s
 }
 
 /** A connection error as a log line may carry it: the secret's name and the error's code, the connection string and password masked. */
-export function connectionErrorLog(err: Error, secret: ConnectionSecret): { secretName: string; code?: string; error: string } {
+function connectionErrorLog(err: Error, secret: ConnectionSecret): { secretName: string; code?: string; error: string } {
   const { password } = new URL(secret.url);
   let message = err.message.split(secret.url).join(`<secret ${secret.name}>`);
   for (const value of new Set([password, safeDecode(password)])) if (value.length >= 4) message = message.split(value).join("<password>");

@@ -4,7 +4,7 @@ import type { PrismaClient } from "@sluice/db";
 /** Where a request came from, as audit rows record it. */
 export type RequestInfo = { ip: string | null; userAgent: string | null; origin: string | null };
 
-export type AuditActor = { type: "user" | "api_token" | "api_key" | "system"; id: string | null };
+type AuditActor = { type: "user" | "api_token" | "api_key" | "system"; id: string | null };
 
 export type AuditEntry = {
   workspaceId: string | null;

@@ -1,7 +1,7 @@
 import "server-only";
 
 /** Largest request body /api/trpc and /api/v1 read (1 MiB): a 500-node pipeline graph fits with room. */
-export const MAX_REQUEST_BODY = 1024 * 1024;
+const MAX_REQUEST_BODY = 1024 * 1024;
 
 /**
  * Reads a request body, stopping as soon as it passes `limit` bytes (a declared Content-Length over

@@ -4,7 +4,7 @@ import { env } from "./env";
 import { redis } from "./redis";
 import { kafkaPing } from "./kafka";
 
-export type Check = { ok: boolean; latencyMs: number; error?: string };
+type Check = { ok: boolean; latencyMs: number; error?: string };
 export type Health = { status: "ok" | "degraded"; checks: Record<"postgres" | "redis" | "kafka" | "runner", Check> };
 
 async function timed(fn: () => Promise<unknown>, timeoutMs = 2500): Promise<Check> {

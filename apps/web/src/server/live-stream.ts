@@ -2,7 +2,7 @@ import "server-only";
 import type { PrismaClient } from "@sluice/db";
 
 /** How often an open stream re-checks that its viewer is still a member of the workspace. */
-export const ACCESS_RECHECK_MS = 10_000;
+const ACCESS_RECHECK_MS = 10_000;
 
 /**
  * Turns a hub subscription into a tRPC SSE generator: yields `first` (if any), then each value the

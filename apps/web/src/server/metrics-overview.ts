@@ -38,7 +38,7 @@ export async function latestHealth(pipelines: { id: string; graph: unknown }[], 
 }
 
 /** Sums the runners' newest entries (counts add up, lags and freshness take the worst) and summarizes. */
-export function summarizeEntries(entries: HistoryEntryV1[], graph: unknown): PipelineHealth {
+function summarizeEntries(entries: HistoryEntryV1[], graph: unknown): PipelineHealth {
   const nodes: Record<string, NodeRates> = {};
   const lags = new Map<string, { lagSeconds: number | null; lagMessages: number }>();
   for (const e of entries) {

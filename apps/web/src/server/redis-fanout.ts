@@ -10,7 +10,7 @@ type Listener = (message: string) => void;
  * each channel is SUBSCRIBEd once however many browser tabs listen to it, and unsubscribed when
  * the last one leaves. Listeners get the raw message; parsing is the caller's business.
  */
-export class RedisFanout {
+class RedisFanout {
   private subscriber: Redis | null = null;
   private listeners = new Map<string, Set<Listener>>();
   /** Subscribe/unsubscribe calls per channel run in order, so a quick leave+join never ends unsubscribed. */
@@ -65,7 +65,7 @@ export class RedisFanout {
   }
 }
 
-export const redisFanout = singleton("redisFanout", () => new RedisFanout());
+const redisFanout = singleton("redisFanout", () => new RedisFanout());
 
 /**
  * Typed live streams keyed by id (a pipeline, a workspace) over the process-wide fan-out: one

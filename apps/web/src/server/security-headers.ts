@@ -13,7 +13,7 @@ export type SecurityHeaderOptions = {
   dev?: boolean;
 };
 
-export function contentSecurityPolicy({ nonce, https, dev = false }: SecurityHeaderOptions): string {
+function contentSecurityPolicy({ nonce, https, dev = false }: SecurityHeaderOptions): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,

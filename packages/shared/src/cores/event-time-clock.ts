@@ -10,7 +10,7 @@ import { describeTime, EARLIEST_EVENT_TIME_MS, MAX_EVENT_TIME_SKEW_MS, toEpochMs
  */
 export type ClockState = { maxEventTime: number | null; watermark: number | null };
 
-export function eventTimeOf(event: EventRecord, field: string): number | undefined {
+function eventTimeOf(event: EventRecord, field: string): number | undefined {
   return toEpochMs(getPath(event, field));
 }
 
@@ -58,7 +58,7 @@ export function tooLateError(eventTime: number, watermark: number | null): { cod
   };
 }
 
-export function missingEventTimeError(field: string): { code: string; message: string } {
+function missingEventTimeError(field: string): { code: string; message: string } {
   return { code: "event-time.missing", message: `Field "${field}" is missing or is not an ISO timestamp or epoch milliseconds` };
 }
 
@@ -67,7 +67,7 @@ export function missingEventTimeError(field: string): { code: string; message: s
  * (it would move the watermark, or dedup's clock, so far that every later event is late or expired),
  * or before year 1 (window ids and ends must stay printable dates).
  */
-export function outOfRangeError(eventTime: number, now: number): { code: string; message: string } | undefined {
+function outOfRangeError(eventTime: number, now: number): { code: string; message: string } | undefined {
   if (eventTime > now + MAX_EVENT_TIME_SKEW_MS) {
     return { code: "event-time.out-of-range", message: `Event time ${describeTime(eventTime)} is more than 24 hours ahead of processing time ${describeTime(now)}` };
   }

@@ -104,7 +104,7 @@ export function collectReady<A>(
 }
 
 /** When a slot next needs attention: emission if it has changes, otherwise removal. */
-export function dueAt(slot: EventTimeSlot<unknown>, allowedLatenessMs: number): number {
+function dueAt(slot: EventTimeSlot<unknown>, allowedLatenessMs: number): number {
   return slot.dirty ? slot.end : slot.end + allowedLatenessMs;
 }
 

@@ -17,7 +17,7 @@ export const PAGES = [
 
 export const REFERRERS = ["https://www.google.com/", "https://news.ycombinator.com/", "https://twitter.com/", "", ""] as const;
 
-export const PRODUCTS = [
+const PRODUCTS = [
   { sku: "SK-100", name: "Stream Kit", price: 49 },
   { sku: "SP-220", name: "Sensor Pack", price: 129 },
   { sku: "CB-010", name: "Cable Bundle", price: 12.5 },

@@ -5,7 +5,7 @@ import { BaseEdge, EdgeLabelRenderer, getBezierPath, useStore, type Edge, type E
 import { compact, HEALTH_STROKE, perSec, seconds } from "@/components/monitoring/format";
 import { useLiveEdge, useLiveStore } from "./live-store";
 
-export type LiveEdgeData = { problemLabel?: string; emphasized?: boolean };
+type LiveEdgeData = { problemLabel?: string; emphasized?: boolean };
 export type LiveFlowEdge = Edge<LiveEdgeData, "live">;
 
 /** Labels sit above nodes (selected nodes are raised to 1000), so a short edge never hides its label. */

@@ -7,7 +7,7 @@ import { OpenNodeContext, useLiveNode } from "./live-store";
 import { NodeMiniChart } from "./NodeMiniChart";
 import { CATEGORY_STYLE, NodeIcon } from "./NodeIcon";
 
-export type PipelineNodeData = {
+type PipelineNodeData = {
   node: PipelineNode;
   problems: readonly GraphProblem[];
   /** Versions diff colouring; absent while editing. */

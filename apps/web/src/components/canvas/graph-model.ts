@@ -22,7 +22,7 @@ export function asGraph(value: unknown): PipelineGraph {
 }
 
 /** A fresh node id that is Kafka-safe and unique in the graph: `filter-3`. */
-export function newNodeId(type: string, taken: ReadonlySet<string>): string {
+function newNodeId(type: string, taken: ReadonlySet<string>): string {
   const base = type.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 56);
   for (let n = 1; ; n++) {
     const id = `${base}-${n}`;

@@ -44,7 +44,7 @@ export type LiveSample = {
   active: number | null;
 };
 
-export const LIVE_SAMPLES = 60;
+const LIVE_SAMPLES = 60;
 
 /** What a node shows while no runner reports it: the deployment's own status. */
 export function statusFromDeployment(status: string | null | undefined): NodeState {
@@ -53,7 +53,7 @@ export function statusFromDeployment(status: string | null | undefined): NodeSta
   return "stopped";
 }
 
-export function liveNode(metrics: NodeMetricsV1 | undefined, fallback: NodeState): LiveNode {
+function liveNode(metrics: NodeMetricsV1 | undefined, fallback: NodeState): LiveNode {
   if (!metrics) {
     return { status: fallback, health: nodeHealth({ status: fallback, inPerSec: 0, errorsPerSec: 0 }), inPerSec: 0, outPerSec: 0, errorsPerSec: 0, errorsTotal: 0, dlqTotal: 0, retriesTotal: 0, bytesInPerSec: 0, latencyMs: { p50: null, p95: null, p99: null }, pool: null, freshnessSeconds: null, lastErrors: [] };
   }

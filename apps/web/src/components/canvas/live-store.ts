@@ -96,7 +96,6 @@ export const useLiveNode = (id: string) => useLive((s) => s.node(id));
 export const useLiveEdge = (id: string) => useLive((s) => s.edge(id));
 export const useLiveSamples = (id: string) => useLive((s) => s.samples(id));
 export const useLiveStore = () => useContext(LiveStoreContext);
-export const useLiveAt = () => useLive((s) => s.at ?? undefined);
 
 /** Opens the node detail drawer (provided by the editor while the pipeline is live). */
 export const OpenNodeContext = createContext<((nodeId: string) => void) | null>(null);

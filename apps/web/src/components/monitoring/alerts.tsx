@@ -6,7 +6,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { useTRPC } from "@/lib/trpc";
 
 /** Alerts firing now in the workspace; the bell's live feed keeps this query fresh for every view. */
-export function useFiringAlerts(workspaceId: string, pipelineId?: string) {
+function useFiringAlerts(workspaceId: string, pipelineId?: string) {
   const trpc = useTRPC();
   const firing = useQuery({ ...trpc.alert.firing.queryOptions({ workspaceId }), refetchInterval: 30_000 });
   const all = firing.data ?? [];

@@ -8,7 +8,7 @@ import { liveStream } from "../live-stream";
 import { router, scopedProcedure } from "../trpc/init";
 import { InvalidInputError, NotFoundError } from "../errors";
 
-export const AlertKind = z.enum(["lag_seconds", "error_rate", "throughput_below", "freshness", "node_failing"]);
+const AlertKind = z.enum(["lag_seconds", "error_rate", "throughput_below", "freshness", "node_failing"]);
 
 const RuleFields = z.object({
   name: z.string().trim().min(1).max(120),

@@ -6,7 +6,7 @@ import { StartFrom } from "../services/deployments/deploy-version";
 import { deploymentAcls, latestDeployment } from "../services/deployments/get-deployment";
 import { stopDeployment } from "../services/deployments/stop-deployment";
 
-export const PipelineIdInput = z.object({ pipelineId: z.string().min(1).max(64) });
+const PipelineIdInput = z.object({ pipelineId: z.string().min(1).max(64) });
 /** resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first. */
 /** deployment.deploy's input (the public API's deploy body is this, less the path's pipelineId). */
 export const DeployInput = PipelineIdInput.extend({ versionId: z.string().min(1).max(64), startFrom: StartFrom.optional(), /** Older name of startFrom. */ startPosition: StartFrom.optional() });

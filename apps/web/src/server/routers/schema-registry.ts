@@ -17,7 +17,7 @@ function isUniqueViolation(e: unknown): boolean {
 const conflict = (name: string) => new ConflictError(`A schema registry named ${name} already exists.`);
 
 /** A client for one of the workspace's registries (credentials opened here, never returned). */
-export async function registryClientFor(prisma: { schemaRegistryConnection: { findFirst: (args: { where: { id: string; workspaceId: string }; select: { url: true; credentials: true } }) => Promise<{ url: string; credentials: string | null } | null> } }, workspaceId: string, registryId: string) {
+async function registryClientFor(prisma: { schemaRegistryConnection: { findFirst: (args: { where: { id: string; workspaceId: string }; select: { url: true; credentials: true } }) => Promise<{ url: string; credentials: string | null } | null> } }, workspaceId: string, registryId: string) {
   const row = await prisma.schemaRegistryConnection.findFirst({ where: { id: registryId, workspaceId }, select: { url: true, credentials: true } });
   if (!row) return undefined;
   const auth = row.credentials ? SchemaRegistryCredentials.parse(JSON.parse(openSecret(row.credentials, env().SLUICE_SECRET_KEY, workspaceId))) : undefined;

@@ -12,7 +12,7 @@ import { NotFoundError } from "../errors";
 const TAP_TTL_MS = 10_000;
 const TAP_REFRESH_MS = 3_000;
 /** Server-enforced per viewer: at most this many events per second reach one stream. */
-export const TAP_VIEWER_MAX_PER_SECOND = 20;
+const TAP_VIEWER_MAX_PER_SECOND = 20;
 
 const tapHub = new ChannelHub<TapMessageV1>(tapChannel, (_pipelineId, message) => decodeMessage(TapMessageV1, message));
 

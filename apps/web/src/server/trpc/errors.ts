@@ -4,7 +4,7 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { DomainError, type DomainErrorKind } from "../errors";
 
 /** The one mapping of domain errors to transport codes (HTTP statuses follow from tRPC's own table). */
-export const DOMAIN_TO_TRPC: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+const DOMAIN_TO_TRPC: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   "not-found": "NOT_FOUND",
   conflict: "CONFLICT",
   forbidden: "FORBIDDEN",

@@ -22,7 +22,7 @@ export type ProcedureMeta =
   | { access: "scope"; scope: Scope };
 
 /** Zod issues by field, for forms. */
-export type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> };
+type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> };
 
 /**
  * `token` is set when the caller authenticated with a personal access token (public HTTP API): the
@@ -44,7 +44,7 @@ export async function createContext(opts: { headers: Headers; token?: { id: stri
     } satisfies RequestInfo,
   };
 }
-export type Context = Awaited<ReturnType<typeof createContext>>;
+type Context = Awaited<ReturnType<typeof createContext>>;
 
 const t = initTRPC
   .context<Context>()
@@ -80,7 +80,6 @@ const baseProcedure = t.procedure.use(async ({ next, type }) => {
   return result;
 });
 
-export const publicProcedure = baseProcedure.meta({ access: "public" });
 
 const requireUser = t.middleware(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
@@ -98,7 +97,7 @@ export const userProcedure = baseProcedure
   });
 
 /** Input every workspace-scoped procedure carries; merged into the procedure's own input. */
-export const WorkspaceInput = z.object({ workspaceId: z.string().min(1).max(64) });
+const WorkspaceInput = z.object({ workspaceId: z.string().min(1).max(64) });
 
 /**
  * Loads the caller's membership fresh on every call (so a role change or removal takes effect on
