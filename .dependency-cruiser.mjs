@@ -25,12 +25,6 @@ const notTest = "\\.test\\.ts$";
 /** Files of apps/web/src/app that run on the server (all others there are "use client" modules). */
 const NEXT_SERVER_FILES = "(page|layout|route|loading|not-found|template|default)\\.tsx?$";
 
-const KNOWN_CYCLES = [
-  // Type-only (s3-sink.ts imports the NodeRuntime and ExecutorContext types): removed once both files'
-  // concurrent edits have landed and those types move to their own module in stage/.
-  "^apps/runner/src/stage/(executors|s3-sink)\\.ts$",
-];
-
 /** `from` may not import any of `above`. */
 const downwardOnly = (name, from, above) => ({
   name: `runner-${name}-imports-downward`,
@@ -47,11 +41,7 @@ export default {
       severity: "error",
       comment: "No import cycles in apps/ and packages/ (type-only imports count too).",
       from: { path: "^(apps|packages)/" },
-      to: {
-        circular: true,
-        // Two known cycles, each excluded as exactly its pair of modules (see KNOWN_CYCLES).
-        via: { pathNot: KNOWN_CYCLES.join("|") },
-      },
+      to: { circular: true },
     },
     downwardOnly("control", "control", ["entry"]),
     downwardOnly("sources", "sources", ["entry", "control", "stage"]),

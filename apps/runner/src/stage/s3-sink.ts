@@ -37,7 +37,7 @@ import {
   parseKeyTemplate,
   toEpochMs,
 } from "@sluice/shared";
-import type { ExecutorContext, NodeRuntime } from "./executors";
+import type { ExecutorContext, NodeRuntime } from "./node-runtime";
 import { isConnectionError } from "./transient-errors";
 import { privateTargetReason } from "../services/private-targets";
 

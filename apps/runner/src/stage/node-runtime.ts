@@ -1,0 +1,37 @@
+// What an executor gets (ExecutorContext) and what it makes (NodeRuntime): the shapes between the
+// stage step and the executors, in their own module so executors (executors.ts, s3-sink.ts) and the
+// stage step depend on them rather than on each other.
+import type { Kafka, OutgoingMessage } from "@sluice/kafka";
+import type { RegistryClient } from "@sluice/schema-registry";
+import type { BatchSource, CoreContext, CoreResult, EventRecord, StatefulCore } from "@sluice/shared";
+import type { Logger } from "../log";
+
+export type ExecutorContext = {
+  workspaceId: string;
+  pipelineId: string;
+  nodeId: string;
+  /** A connector secret's plaintext (decrypted with SLUICE_SECRET_KEY); throws when it is missing. */
+  secret(secretId: string): Promise<string>;
+  /** The secret's name, what logs and errors call it. Default: its id. */
+  secretName?(secretId: string): Promise<string>;
+  /** A client for one of the workspace's Kafka connections (one per deployment, closed with it); throws when it is missing. */
+  kafka(connectionId: string): Promise<Kafka>;
+  /** A client for one of the workspace's schema registries (kafka-sink's Avro); throws when it is missing. */
+  registry?(registryId: string): Promise<RegistryClient>;
+  log: Logger;
+};
+
+/** A sink's result: records it rejected, and Kafka messages to send with the batch (kafka-sink). */
+type SinkResult = Pick<CoreResult, "errors"> & { produce?: OutgoingMessage[] };
+
+export type NodeRuntime =
+  /** Driven outside stages (HTTP ingest, the generator loop). */
+  | { kind: "source" }
+  | { kind: "transform"; process(batch: readonly EventRecord[], ctx: CoreContext): Promise<CoreResult>; close?(): Promise<void> }
+  /** One core per partition, rebuilt from its checkpointed snapshot. */
+  | { kind: "stateful"; restore(state: unknown): StatefulCore<unknown>; groupKeyOf?(event: EventRecord): string }
+  /**
+   * Throws on transient failure (the batch is retried, then dead-lettered). `source`: the input
+   * topic, partition and offsets of the stage batch being written (s3-sink names its files after them).
+   */
+  | { kind: "sink"; write(batch: readonly EventRecord[], ctx: CoreContext, source: BatchSource): Promise<SinkResult>; close?(): Promise<void> };
