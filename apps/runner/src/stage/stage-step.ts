@@ -3,8 +3,8 @@
 // for the acks. Stateful stages checkpoint state, the last applied offset and what the head emitted
 // (an outbox) in one Lua script before sending it. Only after all that does the job
 // complete, and only then does the feeder commit the offsets. Its parts: batch-input.ts (records to
-// events), fences.ts (fence numbers), checkpoint.ts (checkpoint and outbox), source-watermarks.ts
-// (watermark records).
+// events), fences.ts (fence numbers), dead-letters.ts (error-port records), checkpoint.ts (checkpoint
+// and outbox), source-watermarks.ts (watermark records).
 import type { Redis } from "ioredis";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import {
@@ -14,7 +14,6 @@ import {
   type CoreFailure,
   type CoreResult,
   defaultPartitionKey,
-  encodeDeadLetterHeaders,
   type EventRecord,
   fnv1a32,
   MAX_EVENT_TIME_SKEW_MS,
@@ -44,6 +43,7 @@ import {
 import { type Checkpoint, clearOutbox, newMarker, readCheckpoint, type StoredState, writeCheckpoint } from "./checkpoint";
 import { fenceNumbering, fenceStreamOf } from "./fences";
 import { type Origin, readBatchInput } from "./batch-input";
+import { deadLetterMessages } from "./dead-letters";
 
 export type StageRuntime = {
   plan: Plan;
@@ -145,26 +145,8 @@ export async function runStageBatch(
     if (!errorTopic) return;
     deps.metrics.dlq.inc(label(nodeId), failures.length);
     deps.metrics.stats.add(plan.pipelineId, nodeId, "dlq", failures.length);
-    for (const failure of failures) {
-      const from = origin.get(failure.event);
-      out.push({
-        topic: errorTopic,
-        key: from?.key ?? defaultPartitionKey(failure.event),
-        value: JSON.stringify(failure.event),
-        headers: encodeDeadLetterHeaders({
-          version: "v1",
-          errorCode: failure.error.code,
-          errorMessage: failure.error.message.slice(0, 1000),
-          pipelineId: plan.pipelineId,
-          nodeId,
-          sourceTopic: batch.topic,
-          sourcePartition: batch.partition,
-          sourceOffset: from?.offset ?? firstOffset,
-          attempt: attempt + (from?.prior ?? 0),
-          failedAt,
-        }),
-      });
-    }
+    const source = { pipelineId: plan.pipelineId, nodeId, sourceTopic: batch.topic, sourcePartition: batch.partition, firstOffset, attempt, failedAt };
+    for (const message of deadLetterMessages(errorTopic, failures, (event) => origin.get(event), source)) out.push(message);
   };
 
   // Key of an output: the core's (key-by), else the record's own input key.
