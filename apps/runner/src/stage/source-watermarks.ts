@@ -130,7 +130,7 @@ export function watermarkDelayOf(node: PlanNode): number {
 }
 
 /** An event's time in `field`, if it has one. */
-export function eventTimeIn(event: unknown, field: string): number | undefined {
+function eventTimeIn(event: unknown, field: string): number | undefined {
   return toEpochMs(getPath(event as never, field));
 }
 
