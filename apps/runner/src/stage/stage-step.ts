@@ -3,8 +3,9 @@
 // for the acks. Stateful stages checkpoint state, the last applied offset and what the head emitted
 // (an outbox) in one Lua script before sending it. Only after all that does the job
 // complete, and only then does the feeder commit the offsets. Its parts: batch-input.ts (records to
-// events), fences.ts (fence numbers), dead-letters.ts (error-port records), checkpoint.ts (checkpoint
-// and outbox), source-watermarks.ts (watermark records).
+// events), fences.ts (fence numbers), bisect.ts (narrowing a failure down to its events),
+// dead-letters.ts (error-port records), checkpoint.ts (checkpoint and outbox), source-watermarks.ts
+// (watermark records).
 import type { Redis } from "ioredis";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import {
@@ -12,7 +13,6 @@ import {
   compileExpression,
   type CoreContext,
   type CoreFailure,
-  type CoreResult,
   defaultPartitionKey,
   type EventRecord,
   fnv1a32,
@@ -44,6 +44,7 @@ import { type Checkpoint, clearOutbox, newMarker, readCheckpoint, type StoredSta
 import { fenceNumbering, fenceStreamOf } from "./fences";
 import { type Origin, readBatchInput } from "./batch-input";
 import { deadLetterMessages } from "./dead-letters";
+import { isolate, mergeResults, NODE_FAILED, type NodeResult } from "./bisect";
 
 export type StageRuntime = {
   plan: Plan;
@@ -73,8 +74,6 @@ export type StepDeps = {
   idlePartitionMs?: number;
 };
 
-/** Stable machine codes for failures the runner itself detects. */
-const NODE_FAILED = "node.failed";
 
 type Pending = { nodeId: string; events: EventRecord[] };
 /** Topics read by a stateful stage (their writers add fence numbers). */
@@ -418,45 +417,6 @@ export async function runStageBatch(
   const elapsedMs = performance.now() - started;
   deps.metrics.batchSeconds.observe(label(head.id), elapsedMs / 1000);
   deps.metrics.stats.latency(plan.pipelineId, head.id, elapsedMs);
-}
-
-type NodeResult = CoreResult & { produce?: OutgoingMessage[] };
-
-/**
- * Bisects `events` after `error` failed them all: each half runs again; a half that fails is split
- * further, and a single event that fails goes to the node's error port with the node's error (for a
- * sink: the database's reason). So one bad event costs about 2·log2(n) runs and never dead-letters
- * its neighbours. `kept` are the events whose run succeeded, in order, aligned with the merged
- * outputs of 1:1 nodes. A lost connection on the way is thrown (the batch waits for the outage).
- */
-async function isolate(events: EventRecord[], error: unknown, run: (subset: EventRecord[]) => Promise<{ result: NodeResult }>): Promise<{ result: NodeResult; kept: EventRecord[] }> {
-  if (events.length === 1) {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-    return { result: { outputs: {}, errors: [{ event: events[0]!, error: { code: NODE_FAILED, message } }] }, kept: [] };
-  }
-  const middle = Math.ceil(events.length / 2);
-  const parts: { result: NodeResult; kept: EventRecord[] }[] = [];
-  for (const half of [events.slice(0, middle), events.slice(middle)]) {
-    try {
-      parts.push({ ...(await run(half)), kept: half });
-    } catch (partError) {
-      if (isConnectionError(partError)) throw partError;
-      parts.push(await isolate(half, partError, run));
-    }
-  }
-  return { result: mergeResults(parts.map((p) => p.result)), kept: parts.flatMap((p) => p.kept) };
-}
-
-/** Results of consecutive parts of a batch as one: outputs, keys, errors and messages in order. */
-function mergeResults(results: NodeResult[]): NodeResult {
-  const merged: NodeResult = { outputs: {}, errors: [] };
-  for (const result of results) {
-    for (const [port, records] of Object.entries(result.outputs)) (merged.outputs[port] ??= []).push(...records);
-    for (const [port, keys] of Object.entries(result.keys ?? {})) ((merged.keys ??= {})[port] ??= []).push(...keys);
-    merged.errors.push(...result.errors);
-    if (result.produce) (merged.produce ??= []).push(...result.produce);
-  }
-  return merged;
 }
 
 const LATENCY_SAMPLE_EVERY = 8;
