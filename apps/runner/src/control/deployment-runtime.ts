@@ -1,19 +1,20 @@
 // Everything one deployment runs in this process: its topics (created if missing), a queue, worker
-// pool and feeder per stage, and its generator loops. HTTP ingest looks its entries up by path key.
+// pool and feeder per stage, and its generator loops (sources/generator.ts). HTTP ingest looks its
+// entries up by path key.
 import type { Redis } from "ioredis";
 import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
-import { defaultPartitionKey, type EventRecord, generateEvents, type NodeConfig, type NodeTypeId, type PipelineSettings } from "@sluice/shared";
+import { defaultPartitionKey, type EventRecord, type NodeConfig, type NodeTypeId, type PipelineSettings } from "@sluice/shared";
 import type { Logger } from "../log";
-import { tapOutputs } from "../observe/tap";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "../stage/executors";
 import { preflightConnection, type ConnectionOptions } from "./kafka-connections";
 import { createFeeder, type Feeder, type FeederSettings } from "../stage/feeder";
-import { createNodeHealth, type NodeHealth, type NodeStatus } from "../observe/node-health";
+import { createNodeHealth, type NodeStatus } from "../observe/node-health";
 import { observeNode } from "../stage/observed-node";
 import type { RegistryClient } from "@sluice/schema-registry";
 import { valueDecoder } from "../stage/schema-registries";
-import { generatorKey, planNodeIds, type Plan } from "@sluice/shared";
+import { planNodeIds, type Plan } from "@sluice/shared";
+import { startGenerator } from "../sources/generator";
 import { createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
 import { createStagePool } from "../stage/stage-pool";
 import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
@@ -194,7 +195,16 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
       stages.push({ stageId: stage.id, queue, feeder, concurrency });
     }
     for (const generator of plan.generators) {
-      stopGenerators.push(startGenerator(spec, generator, deps, log, health, (event) => topicKey.get(generator.topic)?.(event) ?? defaultPartitionKey(event)));
+      stopGenerators.push(
+        startGenerator({
+          pipelineId: spec.pipelineId,
+          generator,
+          deps,
+          log,
+          health,
+          keyOf: (event) => topicKey.get(generator.topic)?.(event) ?? defaultPartitionKey(event),
+        }),
+      );
     }
   } catch (error) {
     await stopAll("abort");
@@ -283,60 +293,4 @@ async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger, ownRetention:
     await kafka.admin.addPartitions(topic.topic, plan.settings.partitions);
     log.info({ topic: topic.topic, from: topic.partitions.length, to: plan.settings.partitions }, "topic partitions increased");
   }
-}
-
-/**
- * Produces the generator's deterministic stream at its configured rate. The next index is kept in
- * Redis (written after Kafka acknowledged the events), so a restart resumes without gaps; a crash
- * between the ack and the write repeats at most one batch, with the same event ids.
- */
-function startGenerator(
-  spec: DeploymentSpec,
-  generator: Plan["generators"][number],
-  deps: RuntimeDeps,
-  log: Logger,
-  health: NodeHealth,
-  keyOf: (event: EventRecord) => string | null,
-): () => Promise<void> {
-  const key = generatorKey(spec.pipelineId, generator.nodeId);
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    await deps.redis.hsetnx(key, "start", String(Date.now()));
-    const startTimeMs = Number(await deps.redis.hget(key, "start"));
-    while (!stopped) {
-      // One producer at a time across runner processes: a lease renewed while this one holds it.
-      const lease = `${key}:lease`;
-      const owned =
-        (await deps.redis.set(lease, deps.runnerId, "PX", 5000, "NX")) === "OK" ||
-        ((await deps.redis.get(lease)) === deps.runnerId && (await deps.redis.pexpire(lease, 5000)) === 1);
-      const next = Number((await deps.redis.hget(key, "next")) ?? 0);
-      const due = Math.floor(((Date.now() - startTimeMs) * generator.config.eventsPerSecond) / 1000);
-      const count = owned ? Math.min(due - next, 1000) : 0;
-      if (count > 0) {
-        try {
-          const events = generateEvents(generator.config, { startTimeMs, fromIndex: next, count });
-          await deps.producer.send(events.map((event) => ({ topic: generator.topic, key: keyOf(event), value: JSON.stringify(event) })));
-          await deps.redis.hset(key, "next", String(next + count));
-          tapOutputs(deps.redis, spec.pipelineId, generator.nodeId, "out", events);
-          deps.metrics.eventsOut.inc({ pipeline: spec.pipelineId, node: generator.nodeId }, count);
-          deps.metrics.stats.add(spec.pipelineId, generator.nodeId, "in", count);
-          deps.metrics.stats.add(spec.pipelineId, generator.nodeId, "out", count);
-          health.processed(generator.nodeId, count, []);
-        } catch (err) {
-          health.failed(generator.nodeId, err);
-          log.warn({ err }, "generator produce failed; retrying");
-        }
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 200);
-      });
-    }
-  })();
-  return async () => {
-    stopped = true;
-    wake?.();
-    await loop;
-  };
 }

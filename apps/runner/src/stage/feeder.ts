@@ -11,6 +11,19 @@ import type { ConsumerHandlers, Kafka, KafkaConsumer } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { StageQueue } from "../queue/stage-queue";
 import type { StageBatchV1 } from "../queue/batch-payload";
+import {
+  appendPending,
+  cutBatch,
+  type InFlight,
+  isFull,
+  newPartitionState,
+  oldestUnprocessed,
+  type PartitionState,
+  partitionKey,
+  takeCommittable,
+  tickEntry,
+  toBatchRecord,
+} from "./feeder-partition";
 
 export type FeederSettings = {
   /** Records per batch. Default 500. */
@@ -32,39 +45,6 @@ export type FeederSettings = {
    * waits) before its events are dead-lettered after all. Default 10 minutes.
    */
   maxOutageMs: number;
-};
-
-type Record_ = StageBatchV1["records"][number];
-type InFlight = {
-  last: bigint;
-  done: boolean;
-  /** Broker timestamp (ms) of the batch's first record. */
-  firstTs?: number;
-  /** Settles when the job is finished with (done, or dropped with its partition). */
-  settled?: Promise<void>;
-};
-type PartitionState = {
-  topic: string;
-  partition: number;
-  pending: Record_[];
-  /** Broker timestamp (ms) of the first pending record. */
-  pendingTs?: number;
-  bytes: number;
-  timer?: NodeJS.Timeout;
-  inflight: InFlight[];
-  paused: boolean;
-  commits: Promise<void>;
-  /** Next offset to commit (last completed + 1) and the last one the broker accepted. */
-  wanted?: bigint;
-  committed?: bigint;
-  /** Dropped on revocation: completions of an old ownership must not commit. */
-  live: boolean;
-  /** The offset expected next from the consumer (diagnostics). */
-  next?: bigint;
-  /** When the partition's current run of finally failed batches began (the outage budget's clock). */
-  failingSince?: number;
-  /** The consumer that owns it (pause, resume and commits go through that one only). */
-  owner: KafkaConsumer;
 };
 
 /** Backoff before a failed consumer is replaced: doubled per failed start, reset once the group assigned one. */
@@ -133,13 +113,13 @@ export function createFeeder(options: {
   let stopping = false;
   let aborted = false;
   let idle: (() => void) | undefined;
-  const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+  const keyOf = partitionKey;
 
   const stateOf = (owner: KafkaConsumer, topic: string, partition: number) => {
     const key = keyOf(topic, partition);
     let state = partitions.get(key);
     if (!state) {
-      state = { topic, partition, pending: [], bytes: 0, inflight: [], paused: false, commits: Promise.resolve(), live: true, owner };
+      state = newPartitionState(owner, topic, partition);
       partitions.set(key, state);
     }
     return state;
@@ -166,7 +146,7 @@ export function createFeeder(options: {
     partitions.delete(key);
   }
 
-  const full = (p: PartitionState) => p.pending.length >= settings.maxBatchRecords || p.bytes >= settings.maxBatchBytes;
+  const full = (p: PartitionState) => isFull(p, settings);
 
   function setPaused(p: PartitionState, paused: boolean) {
     if (p.paused === paused || aborted) return;
@@ -186,13 +166,7 @@ export function createFeeder(options: {
     }
     if (p.timer) clearTimeout(p.timer);
     p.timer = undefined;
-    const records = p.pending;
-    const firstTs = p.pendingTs;
-    p.pending = [];
-    p.pendingTs = undefined;
-    p.bytes = 0;
-    const entry: InFlight = { last: BigInt(records[records.length - 1]!.o), done: false, ...(firstTs === undefined ? {} : { firstTs }) };
-    p.inflight.push(entry);
+    const { records, entry } = cutBatch(p);
     total++;
     if (!stopping) setPaused(p, false);
     entry.settled = submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records });
@@ -225,14 +199,8 @@ export function createFeeder(options: {
     if (aborted || !p.live) return;
     total--;
     // Commit the contiguous completed prefix: strictly in offset order.
-    let commitTo: bigint | undefined;
-    while (p.inflight[0]?.done) {
-      const last = p.inflight.shift()!.last;
-      if (commitTo === undefined || last > commitTo) commitTo = last;
-    }
-    // Ticks carry no records (last = -1): nothing to commit for them.
-    if (commitTo !== undefined && commitTo >= 0n) {
-      const offset = commitTo + 1n;
+    const offset = takeCommittable(p.inflight);
+    if (offset !== undefined) {
       p.wanted = offset;
       log.debug({ topic: p.topic, partition: p.partition, offset: offset.toString() }, "commit");
       p.commits = p.commits.then(() =>
@@ -259,8 +227,7 @@ export function createFeeder(options: {
     for (const tp of current?.assignments() ?? []) {
       const p = stateOf(current!, tp.topic, tp.partition);
       if (p.pending.length > 0 || p.inflight.length > 0 || total >= settings.maxInFlightTotal || orphans.has(keyOf(tp.topic, tp.partition))) continue;
-      const entry: InFlight = { last: -1n, done: false };
-      p.inflight.push(entry);
+      const entry = tickEntry(p);
       total++;
       entry.settled = submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records: [] });
     }
@@ -275,15 +242,7 @@ export function createFeeder(options: {
         // Diagnostics: within one ownership a partition's offsets arrive without gaps (no transactions here).
         if (p.next !== undefined && m.offset !== p.next) log.debug({ topic: m.topic, partition: m.partition, expected: p.next.toString(), got: m.offset.toString() }, "offset jump in delivery");
         p.next = m.offset + 1n;
-        const value = m.value?.toString(binary ? "base64" : "utf8") ?? "";
-        if (p.pending.length === 0) p.pendingTs = Number(m.timestamp);
-        const record: Record_ = { o: m.offset.toString(), k: m.key?.toString() ?? null, v: value };
-        for (const _ in m.headers) {
-          record.h = m.headers;
-          break;
-        }
-        p.pending.push(record);
-        p.bytes += value.length;
+        appendPending(p, toBatchRecord(m, binary), Number(m.timestamp));
         if (full(p)) tryFlush(p, true);
         else if (!p.timer) p.timer = setTimeout(() => {
           p.timer = undefined;
@@ -369,13 +328,7 @@ export function createFeeder(options: {
 
   return {
     oldestUnprocessed() {
-      const result: { topic: string; partition: number; timestampMs: number }[] = [];
-      for (const p of partitions.values()) {
-        if (!p.live) continue;
-        const ts = p.inflight.find((e) => e.firstTs !== undefined)?.firstTs ?? p.pendingTs;
-        if (ts !== undefined) result.push({ topic: p.topic, partition: p.partition, timestampMs: ts });
-      }
-      return result;
+      return oldestUnprocessed(partitions.values());
     },
     async start() {
       if (options.tickMs) ticker = setInterval(tick, options.tickMs);
@@ -411,16 +364,7 @@ export function createFeeder(options: {
       await Promise.all([...partitions.values()].map((p) => p.commits));
       // No later commit will cover a failed one (e.g. refused during a rebalance): retry before leaving,
       // or the next owner would run those batches again.
-      for (const p of partitions.values()) {
-        for (let attempt = 0; p.live && p.wanted !== undefined && p.wanted !== p.committed && attempt < 5; attempt++) {
-          if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-          const offset = p.wanted;
-          await p.owner.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
-            () => void (p.committed = offset),
-            (err: unknown) => log.warn({ err, partition: p.partition, attempt }, "final offset commit failed"),
-          );
-        }
-      }
+      for (const p of partitions.values()) await commitWanted(p, log);
       await consumer?.close();
       await Promise.all(closing);
     },
@@ -435,4 +379,16 @@ export function createFeeder(options: {
       await Promise.all(closing);
     },
   };
+}
+
+/** Commits the partition's wanted offset until the broker accepts it (up to 5 attempts, backing off). */
+async function commitWanted(p: PartitionState, log: Logger): Promise<void> {
+  for (let attempt = 0; p.live && p.wanted !== undefined && p.wanted !== p.committed && attempt < 5; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    const offset = p.wanted;
+    await p.owner.commit([{ topic: p.topic, partition: p.partition, offset }]).then(
+      () => void (p.committed = offset),
+      (err: unknown) => log.warn({ err, partition: p.partition, attempt }, "final offset commit failed"),
+    );
+  }
 }

@@ -4,11 +4,14 @@ import { graph } from "../../test/graphs";
 import {
   emptySourceWatermarks,
   encodeWatermark,
+  newestEventTime,
   observeWatermark,
   pruneSourceWatermarks,
   readSourceWatermarks,
   sourceWatermark,
+  WATERMARK_HEADER,
   watermarkDelayOf,
+  watermarkMessages,
   watermarkTopics,
 } from "./source-watermarks";
 
@@ -134,5 +137,25 @@ describe("source watermarks", () => {
     expect([...topics.entries()]).toEqual([["sluice.w.p.f.out", "ts"]]);
     const win = compiled.plan.stages.find((s) => s.id === "win")!.nodes[0]!;
     expect(watermarkDelayOf(win)).toBe(2000);
+  });
+});
+
+describe("watermark stamping (the writer's side)", () => {
+  it("keeps the newest event time written, ignoring events without one and ones too far ahead", () => {
+    const events = [{ at: new Date(T0 + 5000).toISOString() }, { other: 1 }, { at: new Date(T0 + 2000).toISOString() }, { at: new Date(T0 + 3 * 86_400_000).toISOString() }];
+    expect(newestEventTime(undefined, events, "at", T0)).toBe(T0 + 5000);
+    expect(newestEventTime(T0 + 9000, events, "at", T0)).toBe(T0 + 9000);
+    expect(newestEventTime(undefined, [{ other: 1 }], "at", T0)).toBeUndefined();
+  });
+
+  it("ends the batch with one watermark record in every partition of each window input written to", () => {
+    const targets = new Map([
+      ["win.in", { eventTimeField: "at", partitions: 3 }],
+      ["other.in", { eventTimeField: "at", partitions: 1 }],
+    ]);
+    const messages = watermarkMessages(new Map([["win.in", T0 + 5000]]), targets, { family: "fam", partition: 2, expected: [0, 1, 2] }, T0 + 100);
+    const header = encodeWatermark("fam", 2, [0, 1, 2], T0 + 5000, T0 + 100);
+    expect(messages).toEqual([0, 1, 2].map((partition) => ({ topic: "win.in", partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } })));
+    expect(watermarkMessages(new Map(), targets, { family: "fam", partition: 2, expected: [] }, T0)).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@
 // partition and in its checkpoint, the highest t per source partition, and its watermark is the
 // minimum over them minus the node's watermarkDelay: a fast source partition can no longer close
 // windows that a slower one still feeds.
-import { durationMs, getPath, type Plan, type PlanNode, toEpochMs } from "@sluice/shared";
+import type { OutgoingMessage } from "@sluice/kafka";
+import { durationMs, getPath, MAX_EVENT_TIME_SKEW_MS, type Plan, type PlanNode, toEpochMs } from "@sluice/shared";
 
 /**
  * Header of a watermark record (its key and value are null): "<family> <partition> <expected> <eventTime>
@@ -129,6 +130,39 @@ export function watermarkDelayOf(node: PlanNode): number {
 }
 
 /** An event's time in `field`, if it has one. */
-export function eventTimeIn(event: unknown, field: string): number | undefined {
+function eventTimeIn(event: unknown, field: string): number | undefined {
   return toEpochMs(getPath(event as never, field));
+}
+
+/**
+ * The writer's side: the newest event time among `records` in `field` above `high` (ignoring times
+ * more than MAX_EVENT_TIME_SKEW_MS after `now`), or `high` when none is newer.
+ */
+export function newestEventTime(high: number | undefined, records: readonly unknown[], field: string, now: number): number | undefined {
+  let newest = high ?? -Infinity;
+  for (const record of records) {
+    const t = eventTimeIn(record, field);
+    if (t !== undefined && t > newest && t <= now + MAX_EVENT_TIME_SKEW_MS) newest = t;
+  }
+  return newest > -Infinity ? newest : undefined;
+}
+
+/**
+ * After a batch's records, in every partition of each window input it wrote to: how far this source
+ * partition (`family`, `partition`) got in event time. Sent with the batch's records, so each
+ * partition gets it after the data.
+ */
+export function watermarkMessages(
+  highs: ReadonlyMap<string, number>,
+  targets: ReadonlyMap<string, WatermarkTarget> | undefined,
+  source: { family: string; partition: number; expected: readonly number[] },
+  now: number,
+): OutgoingMessage[] {
+  const messages: OutgoingMessage[] = [];
+  for (const [topic, high] of highs) {
+    const partitions = targets?.get(topic)?.partitions ?? 0;
+    const header = encodeWatermark(source.family, source.partition, source.expected, high, now);
+    for (let partition = 0; partition < partitions; partition++) messages.push({ topic, partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } });
+  }
+  return messages;
 }

@@ -2,8 +2,10 @@
 // node on what reaches it, write sinks, send every output and dead-letter record to Kafka and wait
 // for the acks. Stateful stages checkpoint state, the last applied offset and what the head emitted
 // (an outbox) in one Lua script before sending it. Only after all that does the job
-// complete, and only then does the feeder commit the offsets.
-import { randomUUID } from "node:crypto";
+// complete, and only then does the feeder commit the offsets. Its parts: batch-input.ts (records to
+// events), fences.ts (fence numbers), bisect.ts (narrowing a failure down to its events),
+// dead-letters.ts (error-port records), checkpoint.ts (checkpoint and outbox), source-watermarks.ts
+// (watermark records).
 import type { Redis } from "ioredis";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import {
@@ -11,15 +13,9 @@ import {
   compileExpression,
   type CoreContext,
   type CoreFailure,
-  type CoreResult,
-  deadLetterRecord,
-  decodeDeadLetterHeaders,
   defaultPartitionKey,
-  encodeDeadLetterHeaders,
   type EventRecord,
   fnv1a32,
-  isJsonObject,
-  type JsonValue,
   MAX_EVENT_TIME_SKEW_MS,
   type NodeConfig,
   type StatefulCoreResult,
@@ -27,26 +23,28 @@ import {
 } from "@sluice/shared";
 import type { Logger } from "../log";
 import { tapOutputs } from "../observe/tap";
-import { runRedisScript } from "../services/redis";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import type { NodeRuntime } from "./executors";
-import { UndecodableValue, type ValueDecoder } from "./schema-registries";
+import type { ValueDecoder } from "./schema-registries";
 import type { Plan, Stage } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
-import { checkpointKeys, REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, UNDECODABLE_RECORD_CODE, watermarkKey } from "@sluice/shared";
+import { checkpointKeys, watermarkKey } from "@sluice/shared";
 import type { StageBatchV1 } from "../queue/batch-payload";
 import {
-  encodeWatermark,
-  eventTimeIn,
+  newestEventTime,
   observeWatermark,
   pruneSourceWatermarks,
   readSourceWatermarks,
-  type SourceWatermarks,
   sourceWatermark,
-  WATERMARK_HEADER,
   type WatermarkTarget,
   watermarkDelayOf,
+  watermarkMessages,
 } from "./source-watermarks";
+import { type Checkpoint, clearOutbox, newMarker, readCheckpoint, type StoredState, writeCheckpoint } from "./checkpoint";
+import { fenceNumbering, fenceStreamOf } from "./fences";
+import { type Origin, readBatchInput } from "./batch-input";
+import { deadLetterMessages } from "./dead-letters";
+import { isolate, mergeResults, NODE_FAILED, type NodeResult } from "./bisect";
 
 export type StageRuntime = {
   plan: Plan;
@@ -76,78 +74,8 @@ export type StepDeps = {
   idlePartitionMs?: number;
 };
 
-/** Stable machine codes for failures the runner itself detects. */
-const NODE_FAILED = "node.failed";
 
-/**
- * KEYS: marker, state, watermarks, outbox. ARGV: expected marker ("" = none), new marker, state,
- * partition, watermark ("" = none), outbox ("" = none). Markers are "<last applied offset>/<run id>",
- * so two runs never expect the same marker, not even two ticks (which keep the offset).
- */
-const CHECKPOINT_SCRIPT = `
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3])
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
-if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6]) else redis.call('DEL', KEYS[4]) end
-return 1
-`;
-/** KEYS: outbox. ARGV: its id. Deletes the outbox only if it is still that one ("<id>\n<json>"). */
-const CLEAR_OUTBOX_SCRIPT = `
-local v = redis.call('GET', KEYS[1])
-if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '\\n' then redis.call('DEL', KEYS[1]) return 1 end
-return 0
-`;
-
-/**
- * Exactly-once into stateful stages. A record a stage writes to a topic that a stateful stage reads
- * carries "<stream> <n>": stream = the writing stage's input topic (hashed) and partition, n = source
- * offset × 1024 + the output's index among that offset's outputs. The writer handles a partition one
- * batch at a time in offset order, so each stream reaches every partition of the topic in increasing
- * n; when the writer runs records again (after a crash or a rebalance: at-least-once), the copies
- * carry the same numbers, and the stateful reader skips every n at or below the highest it applied
- * from that stream (kept in its checkpoint, atomically with its state). Records whose source offset is
- * not known exactly (outputs of a node that builds a different number of new records) get no number
- * and are always applied.
- */
-const FENCE_HEADER = "x-sluice-src";
-const FENCE_FANOUT = 1024;
-
-/**
- * Where a record came from: its input offset and key. `exact`: the offset is its own, not the batch's
- * first. `prior`: attempts a replayed dead letter already had.
- */
-type Origin = { offset: string; key: string | null; exact: boolean; prior?: number };
 type Pending = { nodeId: string; events: EventRecord[] };
-/**
- * The checkpoint's state value: the core's snapshot, the highest fence number applied per stream and,
- * once watermark records arrived, the sources' progress (source-watermarks.ts).
- */
-type StoredState = { core: unknown; seen: Record<string, number>; sources?: SourceWatermarks };
-const STATE_TAG = "sluice.checkpoint";
-type Checkpoint = StoredState & { marker: string; offset: bigint };
-
-function readStoredState(text: string | null): StoredState {
-  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-  if (parsed && typeof parsed === "object" && (parsed as Record<string, unknown>)[STATE_TAG] === 2) {
-    const stored = parsed as Partial<StoredState>;
-    return { core: stored.core ?? undefined, seen: stored.seen ?? {}, ...(stored.sources ? { sources: stored.sources } : {}) };
-  }
-  // Written before fences existed: the bare snapshot.
-  return { core: parsed ?? undefined, seen: {} };
-}
-
-/** Outbox JSON: a binary message value (kafka-sink's Avro) was written as Buffer's JSON form; read it back as bytes. */
-export function reviveBinaryValue(key: string, value: unknown): unknown {
-  if (key === "value" && typeof value === "object" && value !== null && (value as { type?: unknown }).type === "Buffer" && Array.isArray((value as { data?: unknown }).data)) {
-    return Buffer.from((value as { data: number[] }).data);
-  }
-  return value;
-}
-
-const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
-
 /** Topics read by a stateful stage (their writers add fence numbers). */
 export function buildFencedTopics(plan: Plan): Set<string> {
   return new Set(plan.stages.filter((s) => s.stateful).flatMap((s) => s.inputTopics));
@@ -205,7 +133,7 @@ export async function runStageBatch(
   const origin = new WeakMap<EventRecord, Origin>();
   const firstOffset = batch.records[0]?.o ?? "0";
   const label = (nodeId: string) => ({ pipeline: plan.pipelineId, node: nodeId });
-  const fenceStream = `${fnv1a32(batch.topic).toString(36)}.${batch.partition}`;
+  const fenceStream = fenceStreamOf(batch.topic, batch.partition);
 
   const deadLetter = (nodeId: string, failures: readonly CoreFailure[]) => {
     const errorTopic = stage.routes[nodeId]?.["error"]?.topic;
@@ -216,32 +144,14 @@ export async function runStageBatch(
     if (!errorTopic) return;
     deps.metrics.dlq.inc(label(nodeId), failures.length);
     deps.metrics.stats.add(plan.pipelineId, nodeId, "dlq", failures.length);
-    for (const failure of failures) {
-      const from = origin.get(failure.event);
-      out.push({
-        topic: errorTopic,
-        key: from?.key ?? defaultPartitionKey(failure.event),
-        value: JSON.stringify(failure.event),
-        headers: encodeDeadLetterHeaders({
-          version: "v1",
-          errorCode: failure.error.code,
-          errorMessage: failure.error.message.slice(0, 1000),
-          pipelineId: plan.pipelineId,
-          nodeId,
-          sourceTopic: batch.topic,
-          sourcePartition: batch.partition,
-          sourceOffset: from?.offset ?? firstOffset,
-          attempt: attempt + (from?.prior ?? 0),
-          failedAt,
-        }),
-      });
-    }
+    const source = { pipelineId: plan.pipelineId, nodeId, sourceTopic: batch.topic, sourcePartition: batch.partition, firstOffset, attempt, failedAt };
+    for (const message of deadLetterMessages(errorTopic, failures, (event) => origin.get(event), source)) out.push(message);
   };
 
   // Key of an output: the core's (key-by), else the record's own input key.
   const keyOf = (event: EventRecord, explicit: string | undefined) => explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
-  // Fence numbers: per topic and source offset, the outputs in order (see FENCE_HEADER).
-  const fenceIndex = new Map<string, number>();
+  // Fence numbers: per topic and source offset, the outputs in order (fences.ts).
+  const fenceHeaders = fenceNumbering(fenceStream);
   // Per window input topic: the newest event time this batch wrote to it (for its watermark records).
   const sourceHighs = new Map<string, number>();
   let watermark: number | null | undefined;
@@ -253,12 +163,10 @@ export async function runStageBatch(
   const stateful = stage.stateful && runtime.runtimes.get(head.id)?.kind === "stateful";
   const keys = checkpointKeys(plan.pipelineId, head.id, batch.topic, batch.partition);
   if (stateful) {
-    const [marker, state, outbox] = await deps.redis.mget(keys.marker, keys.state, keys.outbox);
-    checkpoint = marker ? { marker, offset: markerOffset(marker), ...readStoredState(state ?? null) } : undefined;
-    if (outbox) {
-      // "<id>\n<the messages as JSON>"
-      const newline = outbox.indexOf("\n");
-      await sendOutbox(JSON.parse(outbox.slice(newline + 1), reviveBinaryValue) as OutgoingMessage[], outbox.slice(0, newline));
+    const read = await readCheckpoint(deps.redis, keys);
+    checkpoint = read.checkpoint;
+    if (read.outbox) {
+      await sendOutbox(read.outbox.messages, read.outbox.id);
       deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
     }
   }
@@ -266,78 +174,16 @@ export async function runStageBatch(
   const seen = stateful ? { ...checkpoint?.seen } : undefined;
   // Sources' progress: the stored table, and this batch's watermark records (applied in the step).
   const sources = stateful ? readSourceWatermarks(checkpoint?.sources) : undefined;
-  const watermarkRecords: string[] = [];
-  const input: EventRecord[] = [];
-  const undecodable: CoreFailure[] = [];
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
-  const replays = new Map<string, EventRecord[]>();
-  let bytesIn = 0;
-  let fencedOut = 0;
-  for (const record of batch.records) {
-    bytesIn += Buffer.byteLength(record.v);
-    // Records at or below the checkpoint were applied before a crash: skip them.
-    if (checkpoint && BigInt(record.o) <= skipThrough) continue;
-    // A watermark record (no event): a stateful reader takes note, any other reader skips it.
-    const sourceMark = record.h?.[WATERMARK_HEADER];
-    if (sourceMark !== undefined) {
-      if (sources) watermarkRecords.push(sourceMark);
-      continue;
-    }
-    // A record an upstream stage emitted again (its replay after a crash or rebalance) was applied already.
-    const fence = seen ? record.h?.[FENCE_HEADER] : undefined;
-    if (fence !== undefined && seen) {
-      const space = fence.indexOf(" ");
-      const stream = fence.slice(0, space);
-      const n = Number(fence.slice(space + 1));
-      const applied = seen[stream];
-      if (applied !== undefined && n <= applied) {
-        fencedOut++;
-        continue;
-      }
-      if (Number.isFinite(n)) seen[stream] = n;
-    }
-    let value: JsonValue | undefined;
-    if (runtime.decoder) {
-      try {
-        value = (await runtime.decoder.decode(record.v)) as JsonValue;
-      } catch (e) {
-        // Unreadable records go to the error port; a registry that cannot be reached fails the batch (retried).
-        if (!(e instanceof UndecodableValue)) throw e;
-        const event: EventRecord = { raw: record.v.slice(0, 100_000) };
-        origin.set(event, { offset: record.o, key: record.k, exact: true });
-        undecodable.push({ event, error: { code: e.code, message: e.message } });
-        continue;
-      }
-    } else {
-      try {
-        value = JSON.parse(record.v) as JsonValue;
-      } catch {
-        value = undefined;
-      }
-    }
-    if (value === undefined || !isJsonObject(value)) {
-      const event: EventRecord = { raw: record.v.slice(0, 100_000) };
-      origin.set(event, { offset: record.o, key: record.k, exact: true });
-      undecodable.push({ event, error: { code: UNDECODABLE_RECORD_CODE, message: "record value is not a JSON object" } });
-      continue;
-    }
-    let event: EventRecord = value;
-    if (fromDeadLetters) {
-      const headers = decodeDeadLetterHeaders(record.h ?? {});
-      const error = headers.success ? { code: headers.data.errorCode, message: headers.data.errorMessage } : { code: "unknown", message: "" };
-      event = deadLetterRecord(value, error, headers.success ? headers.data.nodeId : "", headers.success ? headers.data.failedAt : failedAt);
-    }
-    const replayAt = record.h?.[REPLAY_NODE_HEADER];
-    const prior = replayAt ? Number(record.h?.[REPLAY_ATTEMPTS_HEADER] ?? 0) : 0;
-    origin.set(event, prior > 0 ? { offset: record.o, key: record.k, exact: true, prior } : { offset: record.o, key: record.k, exact: true });
-    if (replayAt && replayAt !== head.id && stage.nodes.some((n) => n.id === replayAt)) {
-      const list = replays.get(replayAt);
-      if (list) list.push(event);
-      else replays.set(replayAt, [event]);
-      continue;
-    }
-    input.push(event);
-  }
+  const { input, replays, undecodable, watermarkRecords, bytesIn, fencedOut } = await readBatchInput(batch, {
+    stage,
+    ...(runtime.decoder ? { decoder: runtime.decoder } : {}),
+    ...(checkpoint ? { skipThrough: checkpoint.offset } : {}),
+    ...(seen ? { seen } : {}),
+    watermarks: sources !== undefined,
+    origin,
+    failedAt,
+  });
   if (fencedOut > 0) deps.log.debug({ topic: batch.topic, partition: batch.partition, skipped: fencedOut }, "skipped records an upstream stage emitted again");
   deadLetter(head.id, undecodable);
   deps.metrics.stats.bytesIn(plan.pipelineId, head.id, bytesIn);
@@ -494,12 +340,8 @@ export async function runStageBatch(
         // The newest event time written to a window's or sessionize's input (its watermark records).
         const target = stateful || fromDeadLetters ? undefined : runtime.watermarkTargets?.get(topic);
         if (target) {
-          let high = sourceHighs.get(topic) ?? -Infinity;
-          for (const record of records) {
-            const t = eventTimeIn(record, target.eventTimeField);
-            if (t !== undefined && t > high && t <= now + MAX_EVENT_TIME_SKEW_MS) high = t;
-          }
-          if (high > -Infinity) sourceHighs.set(topic, high);
+          const high = newestEventTime(sourceHighs.get(topic), records, target.eventTimeField, now);
+          if (high !== undefined) sourceHighs.set(topic, high);
         }
         records.forEach((record, i) => {
           const explicit = result.keys?.[port]?.[i];
@@ -508,10 +350,8 @@ export async function runStageBatch(
           const fallback = sameCount && !own ? from?.key ?? undefined : undefined;
           const message: OutgoingMessage = { topic, key: topicKey ? topicKey(record) : keyOf(record, explicit ?? fallback), value: JSON.stringify(record) };
           if (fenced && from?.exact) {
-            const at = `${topic}\u0000${from.offset}`;
-            const index = fenceIndex.get(at) ?? 0;
-            fenceIndex.set(at, index + 1);
-            if (index < FENCE_FANOUT) message.headers = { [FENCE_HEADER]: `${fenceStream} ${Number(from.offset) * FENCE_FANOUT + index}` };
+            const headers = fenceHeaders(topic, from.offset);
+            if (headers) message.headers = headers;
           }
           out.push(message);
         });
@@ -538,18 +378,15 @@ export async function runStageBatch(
   /** Sends checkpointed messages, then deletes their outbox (if it is still this one). */
   async function sendOutbox(messages: OutgoingMessage[], id: string): Promise<void> {
     if (messages.length > 0) await deps.producer.send(messages);
-    await runRedisScript(deps.redis, CLEAR_OUTBOX_SCRIPT, [keys.outbox], [id]);
+    await clearOutbox(deps.redis, keys, id);
   }
 
   if (!stateful) {
     await drive(input.length > 0 ? { nodeId: head.id, events: input } : undefined, replays);
     // After the batch's records, in every partition of each window input it wrote to: how far this
     // source partition got in event time (same send, so each partition gets it after the data).
-    for (const [topic, high] of sourceHighs) {
-      const partitions = runtime.watermarkTargets?.get(topic)?.partitions ?? 0;
-      const header = encodeWatermark(fnv1a32(batch.topic).toString(36), batch.partition, runtime.expectedPartitions?.get(batch.topic) ?? [], high, now);
-      for (let partition = 0; partition < partitions; partition++) out.push({ topic, partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } });
-    }
+    const source = { family: fnv1a32(batch.topic).toString(36), partition: batch.partition, expected: runtime.expectedPartitions?.get(batch.topic) ?? [] };
+    for (const message of watermarkMessages(sourceHighs, runtime.watermarkTargets, source, now)) out.push(message);
     if (out.length > 0) await deps.producer.send(out);
   } else {
     // The plan keeps a stateful node alone in its stage: all it emits are topic records and dead
@@ -562,22 +399,17 @@ export async function runStageBatch(
     // A tick (no records) checkpoints only when it fired something; the marker's offset then stays.
     const last = batch.records.at(-1)?.o ?? (out.length > 0 && checkpoint ? checkpoint.offset.toString() : undefined);
     if (last !== undefined && (BigInt(last) > skipThrough || batch.records.length === 0)) {
-      const marker = `${last}/${randomUUID().slice(0, 8)}`;
+      const marker = newMarker(last);
       const stored: StoredState = { core: snapshot ?? checkpoint?.core ?? null, seen: seen ?? {}, ...(sources && Object.keys(sources.streams).length > 0 ? { sources } : {}) };
-      const applied = await runRedisScript(
-        deps.redis,
-        CHECKPOINT_SCRIPT,
-        [keys.marker, keys.state, watermarkKey(plan.pipelineId, head.id), keys.outbox],
-        [
-          checkpoint?.marker ?? "",
-          marker,
-          JSON.stringify({ [STATE_TAG]: 2, ...stored }),
-          String(batch.partition),
-          watermark === undefined || watermark === null ? "" : `${watermark}:${now}`,
-          out.length > 0 ? `${marker}\n${JSON.stringify(out)}` : "",
-        ],
-      );
-      if (applied !== 1) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
+      const applied = await writeCheckpoint(deps.redis, keys, watermarkKey(plan.pipelineId, head.id), {
+        expected: checkpoint?.marker ?? "",
+        marker,
+        stored,
+        partition: batch.partition,
+        watermark: watermark === undefined || watermark === null ? "" : `${watermark}:${now}`,
+        outbox: out,
+      });
+      if (!applied) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
       if (out.length > 0) await sendOutbox(out, marker);
     }
   }
@@ -585,45 +417,6 @@ export async function runStageBatch(
   const elapsedMs = performance.now() - started;
   deps.metrics.batchSeconds.observe(label(head.id), elapsedMs / 1000);
   deps.metrics.stats.latency(plan.pipelineId, head.id, elapsedMs);
-}
-
-type NodeResult = CoreResult & { produce?: OutgoingMessage[] };
-
-/**
- * Bisects `events` after `error` failed them all: each half runs again; a half that fails is split
- * further, and a single event that fails goes to the node's error port with the node's error (for a
- * sink: the database's reason). So one bad event costs about 2·log2(n) runs and never dead-letters
- * its neighbours. `kept` are the events whose run succeeded, in order, aligned with the merged
- * outputs of 1:1 nodes. A lost connection on the way is thrown (the batch waits for the outage).
- */
-async function isolate(events: EventRecord[], error: unknown, run: (subset: EventRecord[]) => Promise<{ result: NodeResult }>): Promise<{ result: NodeResult; kept: EventRecord[] }> {
-  if (events.length === 1) {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-    return { result: { outputs: {}, errors: [{ event: events[0]!, error: { code: NODE_FAILED, message } }] }, kept: [] };
-  }
-  const middle = Math.ceil(events.length / 2);
-  const parts: { result: NodeResult; kept: EventRecord[] }[] = [];
-  for (const half of [events.slice(0, middle), events.slice(middle)]) {
-    try {
-      parts.push({ ...(await run(half)), kept: half });
-    } catch (partError) {
-      if (isConnectionError(partError)) throw partError;
-      parts.push(await isolate(half, partError, run));
-    }
-  }
-  return { result: mergeResults(parts.map((p) => p.result)), kept: parts.flatMap((p) => p.kept) };
-}
-
-/** Results of consecutive parts of a batch as one: outputs, keys, errors and messages in order. */
-function mergeResults(results: NodeResult[]): NodeResult {
-  const merged: NodeResult = { outputs: {}, errors: [] };
-  for (const result of results) {
-    for (const [port, records] of Object.entries(result.outputs)) (merged.outputs[port] ??= []).push(...records);
-    for (const [port, keys] of Object.entries(result.keys ?? {})) ((merged.keys ??= {})[port] ??= []).push(...keys);
-    merged.errors.push(...result.errors);
-    if (result.produce) (merged.produce ??= []).push(...result.produce);
-  }
-  return merged;
 }
 
 const LATENCY_SAMPLE_EVERY = 8;
