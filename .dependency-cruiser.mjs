@@ -64,7 +64,11 @@ export default {
         "Client code of apps/web (src/components, src/lib, and the 'use client' modules of src/app: everything but page, layout, route and the other Next.js server files) never imports src/server. Type-only imports (the tRPC AppRouter type) are erased and allowed.",
       from: {
         path: "^apps/web/src/(components|lib|app)/",
-        pathNot: [`^apps/web/src/app/${NEXT_SERVER_FILES}`, `^apps/web/src/app/.*/${NEXT_SERVER_FILES}`, "\\.test\\.tsx?$"],
+        pathNot: [
+          `^apps/web/src/app/${NEXT_SERVER_FILES}`,
+          `^apps/web/src/app/.*/${NEXT_SERVER_FILES}`,
+          "\\.test\\.tsx?$",
+        ],
       },
       to: { path: "^apps/web/src/server/", dependencyTypesNot: ["type-only"] },
     },
@@ -82,7 +86,10 @@ export default {
     exclude: { path: "^(apps|packages)/[^/]+/(src/generated|\\.next|dist)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "apps/web/tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
     skipAnalysisNotInRules: true,
   },
 };

@@ -35,7 +35,9 @@ const SCENARIOS = ["pipeline", "catchup", "views"] as const;
 const DEFAULT_SCENARIOS: Scenario[] = ["pipeline", "catchup"];
 type Scenario = (typeof SCENARIOS)[number];
 const asked = process.argv.slice(2);
-for (const a of asked) if (!(SCENARIOS as readonly string[]).includes(a)) throw new Error(`unknown scenario "${a}" (expected ${SCENARIOS.join(", ")})`);
+for (const a of asked)
+  if (!(SCENARIOS as readonly string[]).includes(a))
+    throw new Error(`unknown scenario "${a}" (expected ${SCENARIOS.join(", ")})`);
 const scenarios = new Set<Scenario>(asked.length > 0 ? (asked as Scenario[]) : DEFAULT_SCENARIOS);
 
 /** Sizes, each with its full-run default; a run with any of them changed is marked reducedSize. */
@@ -77,11 +79,19 @@ const medianOf = <T>(runs: T[], pick: (r: T) => number | null | undefined) => {
 /** Runs a TS benchmark script and returns its last stdout line parsed as JSON. */
 function runJson<T>(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<T> {
   return new Promise((resolve, reject) => {
-    const p = spawn(node22, ["--import", "tsx", join(repoRoot, script), ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(node22, ["--import", "tsx", join(repoRoot, script), ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     p.stdout.on("data", (c: Buffer) => (out += c.toString()));
     p.on("exit", (code) => {
-      const last = out.trim().split("\n").filter((l) => l.startsWith("{")).at(-1);
+      const last = out
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .at(-1);
       if (code !== 0 || !last) return reject(new Error(`${script} failed (exit ${code})`));
       resolve(JSON.parse(last) as T);
     });
@@ -91,28 +101,49 @@ function runJson<T>(script: string, args: string[], env: NodeJS.ProcessEnv): Pro
 /** A Redis of the benchmark's own when redis-server is installed; otherwise the shared one. */
 async function privateRedis(fallback: string): Promise<{ url: string; managed?: Managed }> {
   if (process.env["BENCH_PRIVATE_REDIS"] === "0") return { url: fallback };
-  if (spawnSync("redis-server", ["--version"]).status !== 0 || (await canConnect("127.0.0.1", REDIS_PORT))) return { url: fallback };
-  const managed = startManaged("redis", "redis-server", ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], process.env);
+  if (spawnSync("redis-server", ["--version"]).status !== 0 || (await canConnect("127.0.0.1", REDIS_PORT)))
+    return { url: fallback };
+  const managed = startManaged(
+    "redis",
+    "redis-server",
+    ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    process.env,
+  );
   await waitFor("bench redis", () => canConnect("127.0.0.1", REDIS_PORT), 10_000);
   return { url: `redis://127.0.0.1:${REDIS_PORT}/0`, managed };
 }
 
-const urls = serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_bench", redis: "redis://127.0.0.1:6379/2" });
+const urls = serviceUrls({
+  database: "postgresql://root@127.0.0.1:5432/sluice_bench",
+  redis: "redis://127.0.0.1:6379/2",
+});
 const services = await ensureServices(urls);
 const redis = await privateRedis(urls.redisUrl);
 const profileDir = mkdtempSync(join(tmpdir(), "sluice-bench-prof-"));
 const summaries: string[] = [];
 try {
   await recreateDatabase(urls.databaseUrl);
-  const env = { ...process.env, ...localSecrets(), DATABASE_URL: urls.databaseUrl, REDIS_URL: redis.url, KAFKA_BROKERS: urls.kafkaBrokers, TEST_LOG_LEVEL: "silent" };
+  const env = {
+    ...process.env,
+    ...localSecrets(),
+    DATABASE_URL: urls.databaseUrl,
+    REDIS_URL: redis.url,
+    KAFKA_BROKERS: urls.kafkaBrokers,
+    TEST_LOG_LEVEL: "silent",
+  };
 
   const db = new pg.Client({ connectionString: urls.databaseUrl });
   await db.connect();
   const postgresVersion = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version;
   await db.end();
-  const redisVersion = /redis_version:(\S+)/.exec(spawnSync("redis-cli", ["-u", redis.url, "INFO", "server"]).stdout?.toString() ?? "")?.[1];
-  const commit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot }).stdout?.toString().trim() || "unknown";
-  const dirty = (spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot }).stdout?.toString().trim() ?? "") !== "";
+  const redisVersion = /redis_version:(\S+)/.exec(
+    spawnSync("redis-cli", ["-u", redis.url, "INFO", "server"]).stdout?.toString() ?? "",
+  )?.[1];
+  const commit =
+    spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot }).stdout?.toString().trim() || "unknown";
+  const dirty =
+    (spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot }).stdout?.toString().trim() ??
+      "") !== "";
   /** What every artifact says about the run: where, on what code, at which sizes, how busy the machine was. */
   const context = (startedAt: Date, loadBefore: number[]) => ({
     at: startedAt.toISOString(),
@@ -122,7 +153,16 @@ try {
     sizes,
     reducedSize,
     loadAverage1m: { before: +loadBefore[0]!.toFixed(2), after: +loadavg()[0]!.toFixed(2) },
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kafka: "4.4.0 (scripts/kafka/pom.xml)", redis: redisVersion ?? "unknown", postgres: postgresVersion ?? "unknown", privateRedis: Boolean(redis.managed) },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "unknown",
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      kafka: "4.4.0 (scripts/kafka/pom.xml)",
+      redis: redisVersion ?? "unknown",
+      postgres: postgresVersion ?? "unknown",
+      privateRedis: Boolean(redis.managed),
+    },
   });
   /** One committed artifact per run of a scenario, plus latest-<scenario>.json for full-size runs only. */
   const keep = (scenario: Scenario, startedAt: Date, result: object) => {
@@ -132,50 +172,123 @@ try {
     const file = join(dir, `${startedAt.toISOString().slice(0, 16).replace(":", "-")}-${scenario}.json`);
     writeFileSync(file, text);
     if (!reducedSize) writeFileSync(join(dir, `latest-${scenario}.json`), text);
-    log(`${scenario}: wrote ${file}${reducedSize ? " (reduced sizes: latest-" + scenario + ".json left as it was)" : ""}`);
+    log(
+      `${scenario}: wrote ${file}${reducedSize ? " (reduced sizes: latest-" + scenario + ".json left as it was)" : ""}`,
+    );
   };
 
   if (scenarios.has("pipeline")) {
     const startedAt = new Date();
     const loadBefore = loadavg();
-    type Latency = { offeredEventsPerSecond: number; acceptedPerSecond: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null; windows: number; responses429: number };
+    type Latency = {
+      offeredEventsPerSecond: number;
+      acceptedPerSecond: number;
+      p50Ms: number | null;
+      p99Ms: number | null;
+      maxMs: number | null;
+      windows: number;
+      responses429: number;
+    };
     type PipelineRun = {
-      max: { eventsPerSecond: number; runnerCpuMicrosPerEvent: number; cpuMicrosPerEvent: { machine: number; broker: number | null; redis: number | null }; avgBatchFirstStage: number; avgBatchWindowStage: number; avgEventBytes: number };
+      max: {
+        eventsPerSecond: number;
+        runnerCpuMicrosPerEvent: number;
+        cpuMicrosPerEvent: { machine: number; broker: number | null; redis: number | null };
+        avgBatchFirstStage: number;
+        avgBatchWindowStage: number;
+        avgEventBytes: number;
+      };
       latency: Record<"50%" | "80%" | "15000", Latency>;
-      overload: { offeredEventsPerSecond: number; acceptedPerSecond: number; responses429: number; runnerMaxRssMiB: number };
+      overload: {
+        offeredEventsPerSecond: number;
+        acceptedPerSecond: number;
+        responses429: number;
+        runnerMaxRssMiB: number;
+      };
       runnerMaxRssMiB: number;
       redisMaxUsedMemoryMiB: number;
       totalIngested: number;
-      sink: { check: { ok: boolean; closedWindows: number; exact: number }; emissionsPerWindow: number; maxEmissionsPerWindow: number };
+      sink: {
+        check: { ok: boolean; closedWindows: number; exact: number };
+        emissionsPerWindow: number;
+        maxEmissionsPerWindow: number;
+      };
     };
     const runs: PipelineRun[] = [];
-    const phaseArgs = ["--max-seconds", String(size("maxSeconds")), "--latency-seconds", String(size("latencySeconds")), "--overload-seconds", String(size("overloadSeconds"))];
+    const phaseArgs = [
+      "--max-seconds",
+      String(size("maxSeconds")),
+      "--latency-seconds",
+      String(size("latencySeconds")),
+      "--overload-seconds",
+      String(size("overloadSeconds")),
+    ];
     for (let i = 0; i < RUNS; i++) {
-      const r = await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, ...phaseArgs], env);
-      log(`pipeline run ${i + 1}: ${r.max.eventsPerSecond} events/s, ${r.max.runnerCpuMicrosPerEvent} µs runner CPU/event, p99 ${r.latency["15000"].p99Ms} ms at 15000/s, overload RSS ${r.overload.runnerMaxRssMiB} MiB`);
+      const r = await runJson<PipelineRun>(
+        "apps/runner/bench/pipeline-bench.ts",
+        ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, ...phaseArgs],
+        env,
+      );
+      log(
+        `pipeline run ${i + 1}: ${r.max.eventsPerSecond} events/s, ${r.max.runnerCpuMicrosPerEvent} µs runner CPU/event, p99 ${r.latency["15000"].p99Ms} ms at 15000/s, overload RSS ${r.overload.runnerMaxRssMiB} MiB`,
+      );
       runs.push(r);
     }
 
     const extras = size("extras") !== 0;
     // Where the runner's CPU goes: one more (shorter) run under the profiler, split into hops.
     if (extras) log("profiled run (per-hop CPU)");
-    const profiled = !extras ? null : await runJson<PipelineRun>("apps/runner/bench/pipeline-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--phases", "max", "--max-seconds", "15", "--profile-dir", profileDir], env);
+    const profiled = !extras
+      ? null
+      : await runJson<PipelineRun>(
+          "apps/runner/bench/pipeline-bench.ts",
+          [
+            "--port",
+            RUNNER_PORT,
+            `--runner-node-flags=${RUNNER_NODE_FLAGS}`,
+            "--phases",
+            "max",
+            "--max-seconds",
+            "15",
+            "--profile-dir",
+            profileDir,
+          ],
+          env,
+        );
     const profile = readdirSync(profileDir)
       .map((f) => join(profileDir, f))
       .sort((a, b) => statSync(b).size - statSync(a).size)[0];
-    const hops = profile && profiled ? await runJson<{ busyMs: number; hops: { hop: string; ms: number; share: number; microsPerEvent?: number }[] }>("apps/runner/bench/cpu-hops.ts", [profile, "--json", "--events", String(profiled?.totalIngested)], env) : null;
+    const hops =
+      profile && profiled
+        ? await runJson<{
+            busyMs: number;
+            hops: { hop: string; ms: number; share: number; microsPerEvent?: number }[];
+          }>("apps/runner/bench/cpu-hops.ts", [profile, "--json", "--events", String(profiled?.totalIngested)], env)
+        : null;
 
     type QueueRun = { overheadMicrosPerEvent: { inProcess: number; crossProcess: number } };
     const queue: QueueRun[] = [];
     if (extras) log("BullMQ overhead");
-    for (let i = 0; extras && i < RUNS; i++) queue.push(await runJson<QueueRun>("apps/runner/bench/queue-overhead.ts", [], env));
+    for (let i = 0; extras && i < RUNS; i++)
+      queue.push(await runJson<QueueRun>("apps/runner/bench/queue-overhead.ts", [], env));
 
     // The broker's own limit with the same client: produce then consume the same number of 300-byte
     // events, no processing. One event through this pipeline costs two of each (ingest and key-by topics).
-    type ClientRuns = { results: { produceMs: number; consumeMs: number; produceCpuUs: number; consumeCpuUs: number }[] };
+    type ClientRuns = {
+      results: { produceMs: number; consumeMs: number; produceCpuUs: number; consumeCpuUs: number }[];
+    };
     if (extras) log("broker limit");
-    const raw = extras ? await runJson<ClientRuns>("packages/kafka/bench/kafka-client.ts", ["--clients", "platformatic", "--runs", String(RUNS), "--messages", String(EVENTS)], env) : { results: [] };
-    const brokerLimit = raw.results.length > 0 ? Math.round(median(raw.results.map((r) => EVENTS / ((r.produceMs + r.consumeMs) / 1000)))) : null;
+    const raw = extras
+      ? await runJson<ClientRuns>(
+          "packages/kafka/bench/kafka-client.ts",
+          ["--clients", "platformatic", "--runs", String(RUNS), "--messages", String(EVENTS)],
+          env,
+        )
+      : { results: [] };
+    const brokerLimit =
+      raw.results.length > 0
+        ? Math.round(median(raw.results.map((r) => EVENTS / ((r.produceMs + r.consumeMs) / 1000))))
+        : null;
 
     const sustained = Math.round(median(runs.map((r) => r.max.eventsPerSecond)));
     const p99At15k = medianOf(runs, (r) => r.latency["15000"].p99Ms);
@@ -190,10 +303,14 @@ try {
     const result = {
       scenario: "pipeline",
       ...context(startedAt, loadBefore),
-      workload: "load generator process (8 keep-alive connections, 100 events/request, ~300-byte events) -> runner process: HTTP ingest -> validate -> filter -> map -> key-by user -> [topic] -> 10 s tumbling count per type -> Postgres upsert",
-      sustainedDefinition: "events accepted (202) in the max phase / (phase start -> the sink's write of the last window holding them; the load ends with a closing request so every window closes)",
-      latencyDefinition: "per window: the 202 of the first request that let it close (an event past its end + watermark delay) -> the sink's write of its final count (trigger clock_timestamp()); one sample per window weighted by its events; window wait excluded",
-      correctness: "after every phase the Postgres rows must equal the generator's exact count per window and type for every closed window (else the run fails with the difference)",
+      workload:
+        "load generator process (8 keep-alive connections, 100 events/request, ~300-byte events) -> runner process: HTTP ingest -> validate -> filter -> map -> key-by user -> [topic] -> 10 s tumbling count per type -> Postgres upsert",
+      sustainedDefinition:
+        "events accepted (202) in the max phase / (phase start -> the sink's write of the last window holding them; the load ends with a closing request so every window closes)",
+      latencyDefinition:
+        "per window: the 202 of the first request that let it close (an event past its end + watermark delay) -> the sink's write of its final count (trigger clock_timestamp()); one sample per window weighted by its events; window wait excluded",
+      correctness:
+        "after every phase the Postgres rows must equal the generator's exact count per window and type for every closed window (else the run fails with the difference)",
       runs: RUNS,
       runnerNodeFlags: RUNNER_NODE_FLAGS,
       pipeline: {
@@ -218,7 +335,13 @@ try {
         emissionsPerWindowMedian: medianOf(runs, (r) => r.sink.emissionsPerWindow),
         runs,
       },
-      cpuByHop: hops ? { ...hops, events: profiled?.totalIngested, note: "one profiled run (warm-up + 15 s at max); whole runner process; µs/event include profiler overhead" } : null,
+      cpuByHop: hops
+        ? {
+            ...hops,
+            events: profiled?.totalIngested,
+            note: "one profiled run (warm-up + 15 s at max); whole runner process; µs/event include profiler overhead",
+          }
+        : null,
       bullmqOverheadMicrosPerEvent: {
         inProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.inProcess),
         crossProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.crossProcess),
@@ -233,8 +356,10 @@ try {
       ratioOfBrokerLimit: brokerLimit === null ? null : +(sustained / brokerLimit).toFixed(2),
     };
     keep("pipeline", startedAt, result);
-    summaries.push(`bench: ${sustained} events/s sustained; p99 ${p99At15k ?? "n/a"} ms at 15000 events/s; ${result.ratioOfBrokerLimit ?? "n/a "}x of broker limit`);
-    }
+    summaries.push(
+      `bench: ${sustained} events/s sustained; p99 ${p99At15k ?? "n/a"} ms at 15000 events/s; ${result.ratioOfBrokerLimit ?? "n/a "}x of broker limit`,
+    );
+  }
 
   if (scenarios.has("catchup")) {
     const startedAt = new Date();
@@ -250,16 +375,24 @@ try {
     };
     const runs: CatchupRun[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const r = await runJson<CatchupRun>("apps/runner/bench/catchup-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--events", String(size("catchupEvents"))], env);
-      log(`catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}), ${r.emissions.perWindow} emissions/window`);
+      const r = await runJson<CatchupRun>(
+        "apps/runner/bench/catchup-bench.ts",
+        ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--events", String(size("catchupEvents"))],
+        env,
+      );
+      log(
+        `catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}), ${r.emissions.perWindow} emissions/window`,
+      );
       runs.push(r);
     }
     const result = {
       scenario: "catchup",
       ...context(startedAt, loadBefore),
       workload: `${size("catchupEvents")} events of ~300 bytes pre-filled in a 6-partition topic; runner process: kafka-source (earliest, fresh groups) -> filter (type != heartbeat) -> map (keep user_id, type, ts) -> key-by type -> 10 s tumbling count per type -> kafka-sink`,
-      definition: "deploy -> every consumer group of the pipeline at zero lag and the output topic holding every window's final count; CPU from /proc (utime+stime per process, busy time of /proc/stat) over deploy -> zero lag, divided by the input events; emissions = output records per window",
-      correctness: "the final (highest-revision) count of every window in the output topic must equal the count computed from the generated input (else the run fails with the difference)",
+      definition:
+        "deploy -> every consumer group of the pipeline at zero lag and the output topic holding every window's final count; CPU from /proc (utime+stime per process, busy time of /proc/stat) over deploy -> zero lag, divided by the input events; emissions = output records per window",
+      correctness:
+        "the final (highest-revision) count of every window in the output topic must equal the count computed from the generated input (else the run fails with the difference)",
       runs: RUNS,
       runnerNodeFlags: RUNNER_NODE_FLAGS,
       eventsPerSecondMedian: Math.round(median(runs.map((r) => r.eventsPerSecond))),
@@ -269,23 +402,65 @@ try {
         broker: medianOf(runs, (r) => r.cpuMicrosPerEvent.broker),
         redis: medianOf(runs, (r) => r.cpuMicrosPerEvent.redis),
       },
-      coresUsedMedian: { machine: medianOf(runs, (r) => r.coresUsed.machine), runner: medianOf(runs, (r) => r.coresUsed.runner) },
+      coresUsedMedian: {
+        machine: medianOf(runs, (r) => r.coresUsed.machine),
+        runner: medianOf(runs, (r) => r.coresUsed.runner),
+      },
       emissionsPerWindowMedian: medianOf(runs, (r) => r.emissions.perWindow),
       perRun: runs,
     };
     keep("catchup", startedAt, result);
-    summaries.push(`bench-catchup: ${result.eventsPerSecondMedian} events/s; ${result.cpuMicrosPerEventMedian.machine ?? "n/a"} µs CPU/event machine-wide; ${result.emissionsPerWindowMedian ?? "n/a"} emissions/window`);
+    summaries.push(
+      `bench-catchup: ${result.eventsPerSecondMedian} events/s; ${result.cpuMicrosPerEventMedian.machine ?? "n/a"} µs CPU/event machine-wide; ${result.emissionsPerWindowMedian ?? "n/a"} emissions/window`,
+    );
   }
   if (scenarios.has("views")) {
     const startedAt = new Date();
     const loadBefore = loadavg();
-    type ViewPhase = { requests: number; answered503: number; requestsPerSecond: number; p50Ms: number | null; p90Ms: number | null; p99Ms: number | null; maxMs: number | null };
-    type ViewsRun = { rates: Record<string, ViewPhase & { offeredPerSecond: number; fromSend: { p50Ms: number | null; p99Ms: number | null }; lateSends: number }>; max: ViewPhase & { connections: number }; answered: number; mismatches: number; mismatchSamples: string[] };
+    type ViewPhase = {
+      requests: number;
+      answered503: number;
+      requestsPerSecond: number;
+      p50Ms: number | null;
+      p90Ms: number | null;
+      p99Ms: number | null;
+      maxMs: number | null;
+    };
+    type ViewsRun = {
+      rates: Record<
+        string,
+        ViewPhase & {
+          offeredPerSecond: number;
+          fromSend: { p50Ms: number | null; p99Ms: number | null };
+          lateSends: number;
+        }
+      >;
+      max: ViewPhase & { connections: number };
+      answered: number;
+      mismatches: number;
+      mismatchSamples: string[];
+    };
     const runs: ViewsRun[] = [];
     const seconds = String(size("viewsSeconds"));
     for (let i = 0; i < RUNS; i++) {
-      const r = await runJson<ViewsRun>("apps/runner/bench/views-bench.ts", ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--rates", "200,1000", "--seconds", seconds, "--max-seconds", seconds], env);
-      log(`views run ${i + 1}: p99 ${r.rates["200"]?.p99Ms} ms at 200/s, ${r.rates["1000"]?.p99Ms} ms at 1000/s; max ${r.max.requestsPerSecond} requests/s (p99 ${r.max.p99Ms} ms); ${r.mismatches} wrong of ${r.answered}`);
+      const r = await runJson<ViewsRun>(
+        "apps/runner/bench/views-bench.ts",
+        [
+          "--port",
+          RUNNER_PORT,
+          `--runner-node-flags=${RUNNER_NODE_FLAGS}`,
+          "--rates",
+          "200,1000",
+          "--seconds",
+          seconds,
+          "--max-seconds",
+          seconds,
+        ],
+        env,
+      );
+      log(
+        `views run ${i + 1}: p99 ${r.rates["200"]?.p99Ms} ms at 200/s, ${r.rates["1000"]?.p99Ms} ms at 1000/s; max ${r.max.requestsPerSecond} requests/s (p99 ${r.max.p99Ms} ms); ${r.mismatches} wrong of ${r.answered}`,
+      );
       runs.push(r);
     }
     const phase = (pick: (r: ViewsRun) => ViewPhase | undefined) => ({
@@ -299,19 +474,34 @@ try {
     const result = {
       scenario: "views",
       ...context(startedAt, loadBefore),
-      workload: "runner process serving a deployed pipeline's postgres-sink view (10,000 pages x 10 windows, PRIMARY KEY (page, window_start), newest row per page) and redis-sink view (10,000-member sorted set); load generator process with node:http keep-alive connections; 80% page-counts?key=<random page>, 20% trending?top=10; one read API key, rate limit off",
-      definition: "open loop at 200 and 1000 requests/s (latency from each request's scheduled send time to the end of its answer, so stalls count against every request they delay, the load generator's own included; fromSend: from the actual send, the runner's answer time), then a closed loop with 16 connections for the maximum throughput (latency per request)",
-      correctness: "every answer must be 200 with exactly the expected JSON (the page's newest window row; the top 10 members) or the run fails; 503s (load shed past the runner's 2 s view timeout) are counted per phase as answered503",
+      workload:
+        "runner process serving a deployed pipeline's postgres-sink view (10,000 pages x 10 windows, PRIMARY KEY (page, window_start), newest row per page) and redis-sink view (10,000-member sorted set); load generator process with node:http keep-alive connections; 80% page-counts?key=<random page>, 20% trending?top=10; one read API key, rate limit off",
+      definition:
+        "open loop at 200 and 1000 requests/s (latency from each request's scheduled send time to the end of its answer, so stalls count against every request they delay, the load generator's own included; fromSend: from the actual send, the runner's answer time), then a closed loop with 16 connections for the maximum throughput (latency per request)",
+      correctness:
+        "every answer must be 200 with exactly the expected JSON (the page's newest window row; the top 10 members) or the run fails; 503s (load shed past the runner's 2 s view timeout) are counted per phase as answered503",
       runs: RUNS,
-      at200: { ...phase((r) => r.rates["200"]), fromSendP50Ms: medianOf(runs, (r) => r.rates["200"]?.fromSend.p50Ms), fromSendP99Ms: medianOf(runs, (r) => r.rates["200"]?.fromSend.p99Ms), lateSends: medianOf(runs, (r) => r.rates["200"]?.lateSends) },
-      at1000: { ...phase((r) => r.rates["1000"]), fromSendP50Ms: medianOf(runs, (r) => r.rates["1000"]?.fromSend.p50Ms), fromSendP99Ms: medianOf(runs, (r) => r.rates["1000"]?.fromSend.p99Ms), lateSends: medianOf(runs, (r) => r.rates["1000"]?.lateSends) },
+      at200: {
+        ...phase((r) => r.rates["200"]),
+        fromSendP50Ms: medianOf(runs, (r) => r.rates["200"]?.fromSend.p50Ms),
+        fromSendP99Ms: medianOf(runs, (r) => r.rates["200"]?.fromSend.p99Ms),
+        lateSends: medianOf(runs, (r) => r.rates["200"]?.lateSends),
+      },
+      at1000: {
+        ...phase((r) => r.rates["1000"]),
+        fromSendP50Ms: medianOf(runs, (r) => r.rates["1000"]?.fromSend.p50Ms),
+        fromSendP99Ms: medianOf(runs, (r) => r.rates["1000"]?.fromSend.p99Ms),
+        lateSends: medianOf(runs, (r) => r.rates["1000"]?.lateSends),
+      },
       max: phase((r) => r.max),
       answeredTotal: runs.reduce((n, r) => n + r.answered, 0),
       wrongTotal: runs.reduce((n, r) => n + r.mismatches, 0),
       perRun: runs,
     };
     keep("views", startedAt, result);
-    summaries.push(`bench-views: p99 ${result.at200.p99Ms ?? "n/a"} ms at 200 requests/s (${result.at200.fromSendP99Ms ?? "n/a"} ms from send); ${result.max.requestsPerSecond ?? "n/a"} requests/s max (p99 ${result.max.p99Ms ?? "n/a"} ms); ${result.answeredTotal} answers checked, ${result.wrongTotal} wrong`);
+    summaries.push(
+      `bench-views: p99 ${result.at200.p99Ms ?? "n/a"} ms at 200 requests/s (${result.at200.fromSendP99Ms ?? "n/a"} ms from send); ${result.max.requestsPerSecond ?? "n/a"} requests/s max (p99 ${result.max.p99Ms ?? "n/a"} ms); ${result.answeredTotal} answers checked, ${result.wrongTotal} wrong`,
+    );
   }
   for (const line of summaries) console.log(line);
 } finally {

@@ -11,7 +11,14 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const stamps = join(root, "node_modules", ".sluice");
-const commands = { start: "start.ts", test: "test.ts", bench: "bench.ts", chaos: "chaos.ts", generate: null, dev: "start.ts" };
+const commands = {
+  start: "start.ts",
+  test: "test.ts",
+  bench: "bench.ts",
+  chaos: "chaos.ts",
+  generate: null,
+  dev: "start.ts",
+};
 
 const cmd = process.argv[2] ?? "";
 if (!(cmd in commands)) {
@@ -25,7 +32,15 @@ function installInput(file) {
   const text = readFileSync(file, "utf8");
   if (!file.endsWith("package.json")) return text;
   const pkg = JSON.parse(text);
-  const fields = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "overrides", "workspaces", "engines"];
+  const fields = [
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "peerDependencies",
+    "overrides",
+    "workspaces",
+    "engines",
+  ];
   return JSON.stringify(fields.map((f) => [f, pkg[f] ?? null]));
 }
 

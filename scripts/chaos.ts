@@ -23,7 +23,28 @@ function redisCli(...args: string[]) {
 }
 
 async function startRedis() {
-  const r = spawnSync("redis-server", ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes", "--dir", dir, "--dbfilename", `redis-${REDIS_PORT}.rdb`, "--logfile", join(logDir, "redis.log")], { stdio: "inherit" });
+  const r = spawnSync(
+    "redis-server",
+    [
+      "--port",
+      String(REDIS_PORT),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "yes",
+      "--dir",
+      dir,
+      "--dbfilename",
+      `redis-${REDIS_PORT}.rdb`,
+      "--logfile",
+      join(logDir, "redis.log"),
+    ],
+    { stdio: "inherit" },
+  );
   if (r.status !== 0) throw new Error("redis-server failed to start");
   await waitFor("Redis", async () => redisCli("ping").stdout.trim() === "PONG", 15_000, 100);
 }
@@ -46,7 +67,8 @@ async function startKafka() {
 }
 async function stopKafka() {
   await kafka?.stop();
-  if (await canConnect("127.0.0.1", KAFKA_PORT)) throw new Error(`a Kafka broker this run did not start listens on ${KAFKA_PORT}; stop it first`);
+  if (await canConnect("127.0.0.1", KAFKA_PORT))
+    throw new Error(`a Kafka broker this run did not start listens on ${KAFKA_PORT}; stop it first`);
 }
 
 async function main(): Promise<number> {
@@ -62,12 +84,18 @@ async function main(): Promise<number> {
   await startKafka();
   await recreateDatabase(databaseUrl);
   // The runner test helpers read these when first imported.
-  Object.assign(process.env, { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, KAFKA_BROKERS: kafkaBrokers, TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent" });
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: kafkaBrokers,
+    TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+  });
   const { scenarios } = await import("../apps/runner/chaos/scenarios");
   const { printResult } = await import("../apps/runner/chaos/report");
   const wanted = process.argv.slice(2).filter((a) => a !== "--");
   const unknown = wanted.filter((w) => !(w in scenarios));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(", ")}; known: ${Object.keys(scenarios).join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown scenario(s) ${unknown.join(", ")}; known: ${Object.keys(scenarios).join(", ")}`);
   const infra = {
     databaseUrl,
     redisUrl,
@@ -92,7 +120,9 @@ async function main(): Promise<number> {
       passed += result.checks.filter((c) => c.ok).length;
       failed += result.checks.filter((c) => !c.ok).length;
     } catch (error) {
-      console.error(`[chaos] ${name} could not finish: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      console.error(
+        `[chaos] ${name} could not finish: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       failed++;
     }
     // A scenario that failed half-way may have left a service down.
@@ -100,7 +130,9 @@ async function main(): Promise<number> {
       if (!(await canConnect("127.0.0.1", REDIS_PORT))) await startRedis();
       if (!(await canConnect("127.0.0.1", KAFKA_PORT))) await startKafka();
     } catch (error) {
-      console.error(`[chaos] services could not be restored after ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `[chaos] services could not be restored after ${name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       failed++;
       break;
     }
@@ -113,7 +145,9 @@ async function main(): Promise<number> {
 async function cleanUp() {
   await kafka?.stop().catch(() => undefined);
   // A broker whose start timed out has no handle: find it by this suite's own config file.
-  const leftover = spawnSync("pgrep", ["-f", `server-${KAFKA_PORT}.properties`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  const leftover = spawnSync("pgrep", ["-f", `server-${KAFKA_PORT}.properties`], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter(Boolean);
   for (const pid of leftover) process.kill(Number(pid), "SIGKILL");
   if (await canConnect("127.0.0.1", REDIS_PORT)) await stopRedis(false).catch(() => undefined);
 }

@@ -37,7 +37,9 @@ function keyLiterals(text: string): string[] {
 
 describe("the web/runner contract", () => {
   it("recognises a copied key and ignores comments", () => {
-    expect(keyLiterals('const k = `sluice:state:${p}`;\n// `sluice:state:<p>` in a comment\n * `sluice:x`')).toEqual(["const k = `sluice:state:${p}`;"]);
+    expect(keyLiterals("const k = `sluice:state:${p}`;\n// `sluice:state:<p>` in a comment\n * `sluice:x`")).toEqual([
+      "const k = `sluice:state:${p}`;",
+    ]);
     expect(keyLiterals(`publish("sluice:deployments:changed", id);`)).toHaveLength(1);
   });
 

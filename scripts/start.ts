@@ -42,7 +42,12 @@ async function main() {
   const prisma = createPrismaClient(urls.databaseUrl);
   const demo =
     process.env.SLUICE_SEED_DEMO !== "false"
-      ? await seedDemo(prisma, { databaseUrl: urls.databaseUrl, redisUrl: urls.redisUrl, secretKey: secrets.SLUICE_SECRET_KEY, pipeline: process.env.SLUICE_DEMO !== "0" })
+      ? await seedDemo(prisma, {
+          databaseUrl: urls.databaseUrl,
+          redisUrl: urls.redisUrl,
+          secretKey: secrets.SLUICE_SECRET_KEY,
+          pipeline: process.env.SLUICE_DEMO !== "0",
+        })
       : undefined;
   await prisma.$disconnect();
 
@@ -64,7 +69,12 @@ async function main() {
   // The runner serves the SDK's browser bundle (GET /sdk/v1/sluice.min.js).
   await buildSdk({ declarations: false });
 
-  const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], env);
+  const runner = startManaged(
+    "runner",
+    node22,
+    [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")],
+    env,
+  );
   children.push(runner);
   const web = startManaged(
     "web",
@@ -74,7 +84,11 @@ async function main() {
     join(repoRoot, "apps", "web"),
   );
   children.push(web);
-  for (const c of children) c.proc.on("exit", (code) => !stopping && (console.error(`[sluice] ${c.name} exited (${code}); stopping.`), void shutdown(1)));
+  for (const c of children)
+    c.proc.on(
+      "exit",
+      (code) => !stopping && (console.error(`[sluice] ${c.name} exited (${code}); stopping.`), void shutdown(1)),
+    );
 
   await waitForHttp(`http://127.0.0.1:${runnerInternalPort}/healthz`, 60_000, runner.proc);
   await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 120_000, web.proc);
@@ -102,7 +116,10 @@ function demoBanner(p: NonNullable<DemoSeed["pipeline"]>): string {
 }
 
 main().catch(async (e: unknown) => {
-  const known = e instanceof ServiceError || (e instanceof Error && /unavailable|not reachable|Invalid/.test(e.message));
-  console.error(`\n[sluice] ${known ? "" : "start failed: "}${e instanceof Error ? (known ? e.message : e.stack) : String(e)}`);
+  const known =
+    e instanceof ServiceError || (e instanceof Error && /unavailable|not reachable|Invalid/.test(e.message));
+  console.error(
+    `\n[sluice] ${known ? "" : "start failed: "}${e instanceof Error ? (known ? e.message : e.stack) : String(e)}`,
+  );
   await shutdown(1);
 });

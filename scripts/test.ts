@@ -53,23 +53,48 @@ async function check(cmd: string, args: string[], opts = {}) {
 async function vitest(project: string, env: NodeJS.ProcessEnv) {
   const file = join(out, `vitest-${project}.json`);
   rmSync(file, { force: true });
-  await run(bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${file}`, ...fileFilters], { env });
+  await run(
+    bin("vitest"),
+    ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${file}`, ...fileFilters],
+    { env },
+  );
   if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
-  const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number };
+  const r = JSON.parse(readFileSync(file, "utf8")) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+    numFailedTestSuites: number;
+  };
   // A file that fails to load has no tests but is a failure all the same.
-  return { passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0), skipped: r.numPendingTests + r.numTodoTests };
+  return {
+    passed: r.numPassedTests,
+    failed: r.numFailedTests + (r.numFailedTests === 0 ? r.numFailedTestSuites : 0),
+    skipped: r.numPendingTests + r.numTodoTests,
+  };
 }
 
 /** True when a selected test file uses the SASL_SSL test broker (it calls `secureBroker()`). */
 function needsSecureKafka(): boolean {
-  const listed = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.test.ts", "*.spec.ts"], { cwd: repoRoot, encoding: "utf8" });
+  const listed = spawnSync(
+    "git",
+    ["ls-files", "--cached", "--others", "--exclude-standard", "*.test.ts", "*.spec.ts"],
+    { cwd: repoRoot, encoding: "utf8" },
+  );
   const files = (listed.stdout ?? "").split("\n").filter(Boolean);
-  return files.some((f) => (fileFilters.length === 0 || fileFilters.some((filter) => f.includes(filter))) && readFileSync(join(repoRoot, f), "utf8").includes("secureBroker("));
+  return files.some(
+    (f) =>
+      (fileFilters.length === 0 || fileFilters.some((filter) => f.includes(filter))) &&
+      readFileSync(join(repoRoot, f), "utf8").includes("secureBroker("),
+  );
 }
 
 async function main() {
   mkdirSync(out, { recursive: true });
-  const urls = { ...serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" }), schemaRegistryUrl: defaultSchemaRegistryUrl() };
+  const urls = {
+    ...serviceUrls({ database: "postgresql://root@127.0.0.1:5432/sluice_test", redis: "redis://127.0.0.1:6379/1" }),
+    schemaRegistryUrl: defaultSchemaRegistryUrl(),
+  };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...localSecrets(),
@@ -83,7 +108,16 @@ async function main() {
 
   await step("typecheck", async () => {
     let failed = 0;
-    for (const p of ["packages/shared", "packages/db", "packages/kafka", "packages/schema-registry", "packages/sdk", "apps/runner", "apps/web", "scripts"]) {
+    for (const p of [
+      "packages/shared",
+      "packages/db",
+      "packages/kafka",
+      "packages/schema-registry",
+      "packages/sdk",
+      "apps/runner",
+      "apps/web",
+      "scripts",
+    ]) {
       const code = await run(bin("tsc"), ["-p", p, "--noEmit"]);
       if (code !== 0) failed++;
     }
@@ -104,7 +138,8 @@ async function main() {
   const needServices = want("integration") || want("e2e");
   // The SASL_SSL broker (one more JVM) only when a selected test uses it; it starts while the
   // other services come up. Its passwords carry the canary, so the log scan catches a leak.
-  secureStart = needServices && needsSecureKafka() ? startSecureKafka({ passwordPrefix: `${SECRET_CANARY}-` }) : undefined;
+  secureStart =
+    needServices && needsSecureKafka() ? startSecureKafka({ passwordPrefix: `${SECRET_CANARY}-` }) : undefined;
   secureStart?.catch(() => undefined);
   if (needServices) {
     services = await ensureServices(urls);
@@ -143,17 +178,35 @@ async function main() {
     // The runner serves the SDK's browser bundle (GET /sdk/v1/sluice.min.js).
     await buildSdk({ declarations: false });
     rmSync(serviceLog, { force: true });
-    const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")], { ...e2eEnv, LOG_LEVEL: "info" }, repoRoot, serviceLog);
+    const runner = startManaged(
+      "runner",
+      node22,
+      [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")],
+      { ...e2eEnv, LOG_LEVEL: "info" },
+      repoRoot,
+      serviceLog,
+    );
     children.push(runner);
-    const web = startManaged("web", bin("next"), ["start", "-p", String(webPort)], e2eEnv, join(repoRoot, "apps", "web"), serviceLog);
+    const web = startManaged(
+      "web",
+      bin("next"),
+      ["start", "-p", String(webPort)],
+      e2eEnv,
+      join(repoRoot, "apps", "web"),
+      serviceLog,
+    );
     children.push(web);
     await waitForHttp(`http://127.0.0.1:${runnerInternalPort}/healthz`, 60_000, runner.proc);
     await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 90_000, web.proc);
     const file = join(out, "playwright.json");
     rmSync(file, { force: true });
-    await run(bin("playwright"), ["test", "-c", "apps/web/playwright.config.ts", ...fileFilters], { env: { ...e2eEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: file } });
+    await run(bin("playwright"), ["test", "-c", "apps/web/playwright.config.ts", ...fileFilters], {
+      env: { ...e2eEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: file },
+    });
     if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
-    const r = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+    const r = JSON.parse(readFileSync(file, "utf8")) as {
+      stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+    };
     return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped };
   });
 
@@ -162,8 +215,13 @@ async function main() {
     if (!want("e2e")) return { passed: 0, failed: 0, skipped: 1 };
     const text = existsSync(serviceLog) ? readFileSync(serviceLog, "utf8") : "";
     const leaks = text.split("\n").filter((l) => l.includes(SECRET_CANARY));
-    for (const l of leaks.slice(0, 5)) console.error(`[sluice] secret canary found in a service log: ${l.slice(0, 200)}`);
-    return { passed: text.length > 0 && leaks.length === 0 ? 1 : 0, failed: text.length === 0 || leaks.length > 0 ? 1 : 0, skipped: 0 };
+    for (const l of leaks.slice(0, 5))
+      console.error(`[sluice] secret canary found in a service log: ${l.slice(0, 200)}`);
+    return {
+      passed: text.length > 0 && leaks.length === 0 ? 1 : 0,
+      failed: text.length === 0 || leaks.length > 0 ? 1 : 0,
+      skipped: 0,
+    };
   });
 }
 
@@ -174,12 +232,21 @@ try {
   results.push({ step: "setup", passed: 0, failed: 1, skipped: 0, seconds: 0 });
 } finally {
   for (const c of children.reverse()) await c.stop();
-  await secureStart?.then((k) => k.stop(), () => undefined);
+  await secureStart?.then(
+    (k) => k.stop(),
+    () => undefined,
+  );
   await services?.stop();
 }
-const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const total = results.reduce(
+  (a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }),
+  { passed: 0, failed: 0, skipped: 0 },
+);
 console.log("\n[sluice] summary");
-for (const r of results) console.log(`  ${r.step.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds}s`);
+for (const r of results)
+  console.log(
+    `  ${r.step.padEnd(12)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds}s`,
+  );
 const exitCode = total.failed > 0 || results.length === 0 ? 1 : 0;
 console.log(`\nsluice: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(exitCode);

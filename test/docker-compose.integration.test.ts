@@ -5,15 +5,23 @@ import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
 const file = join(root, "docker-compose.yml");
-const secrets = { BETTER_AUTH_SECRET: "b".repeat(48), SLUICE_SECRET_KEY: Buffer.alloc(32, 7).toString("base64"), POSTGRES_PASSWORD: "0123456789abcdef" };
+const secrets = {
+  BETTER_AUTH_SECRET: "b".repeat(48),
+  SLUICE_SECRET_KEY: Buffer.alloc(32, 7).toString("base64"),
+  POSTGRES_PASSWORD: "0123456789abcdef",
+};
 // The parent's own values (npm test sets some) must not stand in for the ones under test.
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in secrets)));
-const compose = (env: Record<string, string>, ...args: string[]) => spawnSync("docker-compose", ["-f", file, ...args], { encoding: "utf8", env: { ...baseEnv, ...env } });
+const compose = (env: Record<string, string>, ...args: string[]) =>
+  spawnSync("docker-compose", ["-f", file, ...args], { encoding: "utf8", env: { ...baseEnv, ...env } });
 
 // Docker cannot run on the build machines, so the compose file is validated by Debian's
 // docker-compose client (no daemon needed) and checked against the env names the apps read.
 describe("docker-compose.yml", () => {
-  const normalized = execFileSync("docker-compose", ["-f", file, "config"], { encoding: "utf8", env: { ...baseEnv, ...secrets } });
+  const normalized = execFileSync("docker-compose", ["-f", file, "config"], {
+    encoding: "utf8",
+    env: { ...baseEnv, ...secrets },
+  });
   const section = (name: string) => normalized.split(new RegExp(`^  ${name}:$`, "m"))[1]!.split(/^ {2}\w/m)[0]!;
 
   it("is a valid compose file", () => {
@@ -38,7 +46,8 @@ describe("docker-compose.yml", () => {
     expect(published.sort()).toEqual(["3000", "4100"]);
     expect(section("web")).toMatch(/- published: 3000\n\s+target: 3000/);
     expect(section("runner")).toMatch(/- published: 4100\n\s+target: 4100/);
-    for (const internal of ["postgres", "redis", "redpanda", "migrate"]) expect(section(internal), `${internal} publishes a port`).not.toContain("ports:");
+    for (const internal of ["postgres", "redis", "redpanda", "migrate"])
+      expect(section(internal), `${internal} publishes a port`).not.toContain("ports:");
     expect(section("redpanda")).not.toContain("external://");
     expect(section("console")).toMatch(/ports:\n\s+- 127\.0\.0\.1:8080:8080\/tcp/);
     expect(section("console")).toMatch(/profiles:\n\s+- console/);
@@ -53,9 +62,12 @@ describe("docker-compose.yml", () => {
 
   it("gives web and runner every variable their env schemas read", () => {
     const webEnv = readFileSync(join(root, "apps/web/src/server/env.ts"), "utf8");
-    const declared = [...webEnv.matchAll(/^\s{2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!).filter((n) => n !== "NODE_ENV");
+    const declared = [...webEnv.matchAll(/^\s{2}([A-Z][A-Z0-9_]+):/gm)]
+      .map((m) => m[1]!)
+      .filter((n) => n !== "NODE_ENV");
     expect(declared.length).toBeGreaterThan(4);
     for (const v of declared) expect(section("web"), `web lacks ${v}`).toContain(`${v}:`);
-    for (const v of ["DATABASE_URL", "REDIS_URL", "KAFKA_BROKERS", "RUNNER_PORT"]) expect(section("runner"), `runner lacks ${v}`).toContain(`${v}:`);
+    for (const v of ["DATABASE_URL", "REDIS_URL", "KAFKA_BROKERS", "RUNNER_PORT"])
+      expect(section("runner"), `runner lacks ${v}`).toContain(`${v}:`);
   });
 });

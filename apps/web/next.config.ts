@@ -6,7 +6,17 @@ const config: NextConfig = {
   // Workspace packages ship TypeScript source; Next compiles them with the app.
   transpilePackages: ["@sluice/shared", "@sluice/db", "@sluice/kafka", "@sluice/schema-registry"],
   // Node-only libraries with dynamic requires or native-ish internals stay outside the bundle.
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "@prisma/client", "ioredis", "bullmq", "@platformatic/kafka", "avsc", "protobufjs", "pino"],
+  serverExternalPackages: [
+    "pg",
+    "@prisma/adapter-pg",
+    "@prisma/client",
+    "ioredis",
+    "bullmq",
+    "@platformatic/kafka",
+    "avsc",
+    "protobufjs",
+    "pino",
+  ],
   // The Docker image runs the self-contained server; `npm start` uses `next start` on the normal build.
   output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   // Trace files from the monorepo root so the standalone server includes workspace packages.

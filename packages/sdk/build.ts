@@ -30,15 +30,36 @@ export async function browserBundle(): Promise<{ code: Uint8Array; gzipBytes: nu
 
 export async function buildSdk({ declarations = true } = {}): Promise<{ gzipBytes: number }> {
   mkdirSync(dist, { recursive: true });
-  const common: BuildOptions = { entryPoints: [join(here, "src", "index.ts")], bundle: true, target: "es2020", logLevel: "warning" };
+  const common: BuildOptions = {
+    entryPoints: [join(here, "src", "index.ts")],
+    bundle: true,
+    target: "es2020",
+    logLevel: "warning",
+  };
   await build({ ...common, format: "esm", outfile: join(dist, "index.mjs") });
   await build({ ...common, format: "cjs", outfile: join(dist, "index.cjs") });
   const { code, gzipBytes } = await browserBundle();
   writeFileSync(join(dist, "sluice.min.js"), code);
-  if (gzipBytes > SIZE_BUDGET_BYTES) throw new Error(`browser bundle is ${gzipBytes} bytes min+gzip, over the ${SIZE_BUDGET_BYTES}-byte budget`);
+  if (gzipBytes > SIZE_BUDGET_BYTES)
+    throw new Error(`browser bundle is ${gzipBytes} bytes min+gzip, over the ${SIZE_BUDGET_BYTES}-byte budget`);
   if (declarations) {
     const tsc = join(here, "..", "..", "node_modules", ".bin", "tsc");
-    const r = spawnSync(tsc, ["-p", join(here, "tsconfig.build.json"), "--noEmit", "false", "--declaration", "--emitDeclarationOnly", "--outDir", dist, "--rootDir", join(here, "src")], { stdio: "inherit" });
+    const r = spawnSync(
+      tsc,
+      [
+        "-p",
+        join(here, "tsconfig.build.json"),
+        "--noEmit",
+        "false",
+        "--declaration",
+        "--emitDeclarationOnly",
+        "--outDir",
+        dist,
+        "--rootDir",
+        join(here, "src"),
+      ],
+      { stdio: "inherit" },
+    );
     if (r.status !== 0) throw new Error("tsc could not emit the SDK's type declarations");
   }
   return { gzipBytes };

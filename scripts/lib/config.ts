@@ -20,7 +20,10 @@ export function localSecrets(): LocalSecrets {
     BETTER_AUTH_SECRET: saved.BETTER_AUTH_SECRET ?? randomBytes(32).toString("base64url"),
     SLUICE_SECRET_KEY: saved.SLUICE_SECRET_KEY ?? randomBytes(32).toString("base64"),
   };
-  if (saved.BETTER_AUTH_SECRET !== secrets.BETTER_AUTH_SECRET || saved.SLUICE_SECRET_KEY !== secrets.SLUICE_SECRET_KEY) {
+  if (
+    saved.BETTER_AUTH_SECRET !== secrets.BETTER_AUTH_SECRET ||
+    saved.SLUICE_SECRET_KEY !== secrets.SLUICE_SECRET_KEY
+  ) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }

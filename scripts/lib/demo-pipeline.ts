@@ -2,7 +2,11 @@
 // generator at a modest rate (and by HTTP ingest for the banner's curl), writing to the `demo` schema.
 import { clickstreamAnalyticsTemplate, instantiateTemplate, type JsonValue, type PipelineGraph } from "@sluice/shared";
 
-export const DEMO_PIPELINE = { name: "Demo clickstream", description: "Seeded by npm start: generated web events through validate, dedup, masking, per-minute counts and sessions into Postgres (schema demo)." };
+export const DEMO_PIPELINE = {
+  name: "Demo clickstream",
+  description:
+    "Seeded by npm start: generated web events through validate, dedup, masking, per-minute counts and sessions into Postgres (schema demo).",
+};
 export const DEMO_PATH_KEY = "demo-clickstream";
 /** Events per second of the demo's generator: visible movement, little load on a 2-core machine. */
 const DEMO_EVENTS_PER_SECOND = 5;
@@ -20,9 +24,17 @@ export function clickstreamTablesSql(schema: string): string[] {
   ];
 }
 
-export function demoPipelineGraph(ids: { apiKeyId: string; saltSecretId: string; connectionSecretId: string }): PipelineGraph {
+export function demoPipelineGraph(ids: {
+  apiKeyId: string;
+  saltSecretId: string;
+  connectionSecretId: string;
+}): PipelineGraph {
   const graph = instantiateTemplate(clickstreamAnalyticsTemplate, {
-    credentials: { "select-api-key": ids.apiKeyId, "select-pii-salt-secret": ids.saltSecretId, "select-warehouse-connection": ids.connectionSecretId },
+    credentials: {
+      "select-api-key": ids.apiKeyId,
+      "select-pii-salt-secret": ids.saltSecretId,
+      "select-warehouse-connection": ids.connectionSecretId,
+    },
   });
   const demoConfig: Record<string, Record<string, JsonValue>> = {
     ingest: { pathKey: DEMO_PATH_KEY },
@@ -44,6 +56,9 @@ export function demoPipelineGraph(ids: { apiKeyId: string; saltSecretId: string;
       },
       ...graph.nodes.map((n) => ({ ...n, config: { ...n.config, ...demoConfig[n.id] } })),
     ],
-    edges: [{ id: "e-generator-validate", source: "generator", sourcePort: "out", target: "validate", targetPort: "in" }, ...graph.edges],
+    edges: [
+      { id: "e-generator-validate", source: "generator", sourcePort: "out", target: "validate", targetPort: "in" },
+      ...graph.edges,
+    ],
   };
 }

@@ -23,7 +23,14 @@ export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promi
 export type Managed = { name: string; proc: ChildProcess; stop(): Promise<void> };
 
 /** Starts a long-running child whose output lines are prefixed with its name. */
-export function startManaged(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot, logFile?: string): Managed {
+export function startManaged(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = repoRoot,
+  logFile?: string,
+): Managed {
   const proc = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   // Tests keep a copy of every line, e.g. to prove no secret ever reached a log.
   const copy = logFile ? createWriteStream(logFile, { flags: "a" }) : null;

@@ -40,7 +40,11 @@ function exec(cmd: string, args: string[], cwd: string): Promise<void> {
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new ServiceError(`${cmd} ${args[0] ?? ""} failed (${code}):\n${output.slice(-2000)}`))));
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new ServiceError(`${cmd} ${args[0] ?? ""} failed (${code}):\n${output.slice(-2000)}`)),
+    );
   });
 }
 
@@ -52,13 +56,83 @@ async function makeCertificates(dir: string, storePassword: string) {
   const openssl = (...args: string[]) => exec("openssl", args, dir);
   const subject = (cn: string) => `/CN=${cn}/O=Sluice test harness`;
   await Promise.all([
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", subject("Sluice test CA")),
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", subject("Unrelated test CA")),
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "broker.key", "-out", "broker.csr", "-subj", subject("localhost")),
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      subject("Sluice test CA"),
+    ),
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "other-ca.key",
+      "-out",
+      "other-ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      subject("Unrelated test CA"),
+    ),
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "broker.key",
+      "-out",
+      "broker.csr",
+      "-subj",
+      subject("localhost"),
+    ),
   ]);
   writeFileSync(join(dir, "broker.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  await openssl("x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "broker.pem", "-days", "2", "-extfile", "broker.ext");
-  await openssl("pkcs12", "-export", "-in", "broker.pem", "-inkey", "broker.key", "-certfile", "ca.pem", "-name", "broker", "-out", "broker.p12", "-passout", `pass:${storePassword}`);
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    "broker.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "broker.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "broker.ext",
+  );
+  await openssl(
+    "pkcs12",
+    "-export",
+    "-in",
+    "broker.pem",
+    "-inkey",
+    "broker.key",
+    "-certfile",
+    "ca.pem",
+    "-name",
+    "broker",
+    "-out",
+    "broker.p12",
+    "-passout",
+    `pass:${storePassword}`,
+  );
 }
 
 export async function startSecureKafka(options: { passwordPrefix?: string } = {}): Promise<SecureKafka> {
@@ -113,11 +187,24 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
   // The certificates and the log directory's format (which stores the SCRAM users) are independent.
   await Promise.all([
     makeCertificates(dir, storePassword),
-    exec("java", [
-      "-cp", cp, "kafka.tools.StorageTool", "format", "-t", randomUUID().replace(/-/g, "").slice(0, 22), "-c", config,
-      "--add-scram", `SCRAM-SHA-256=[name=${users.scram256.user},password=${users.scram256.password}]`,
-      "--add-scram", `SCRAM-SHA-512=[name=${users.scram512.user},password=${users.scram512.password}]`,
-    ], dir),
+    exec(
+      "java",
+      [
+        "-cp",
+        cp,
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        randomUUID().replace(/-/g, "").slice(0, 22),
+        "-c",
+        config,
+        "--add-scram",
+        `SCRAM-SHA-256=[name=${users.scram256.user},password=${users.scram256.password}]`,
+        "--add-scram",
+        `SCRAM-SHA-512=[name=${users.scram512.user},password=${users.scram512.password}]`,
+      ],
+      dir,
+    ),
   ]);
   log(`starting the SASL_SSL test broker on 127.0.0.1:${port} ...`);
   const logFile = join(dir, "broker.log");
@@ -125,10 +212,17 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
   const child: ChildProcess = spawn(
     "java",
     [
-      "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+      "-Xms128m",
+      "-Xmx384m",
+      "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1",
+      "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${join(repoRoot, "scripts", "kafka", "log4j2.yaml")}`,
       `-Dsluice.kafka.log=${logFile}`,
-      "-cp", cp, "kafka.Kafka", config,
+      "-cp",
+      cp,
+      "kafka.Kafka",
+      config,
     ],
     { stdio: ["ignore", out, out] },
   );
@@ -148,10 +242,15 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor("the SASL_SSL test broker", async () => {
-      if (exited) throw new ServiceError(`the SASL_SSL test broker exited during start; see ${logFile}`);
-      return (await canConnect("127.0.0.1", internalPort)) && (await canConnect("127.0.0.1", port));
-    }, 90_000, 300);
+    await waitFor(
+      "the SASL_SSL test broker",
+      async () => {
+        if (exited) throw new ServiceError(`the SASL_SSL test broker exited during start; see ${logFile}`);
+        return (await canConnect("127.0.0.1", internalPort)) && (await canConnect("127.0.0.1", port));
+      },
+      90_000,
+      300,
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -40,7 +40,12 @@ export async function seedDemo(prisma: PrismaClient, options: DemoSeedOptions): 
     });
     // better-auth keeps email/password credentials in an Account row with providerId "credential".
     await prisma.account.create({
-      data: { userId: user.id, accountId: user.id, providerId: "credential", password: await hashPassword(DEMO_USER.password) },
+      data: {
+        userId: user.id,
+        accountId: user.id,
+        providerId: "credential",
+        password: await hashPassword(DEMO_USER.password),
+      },
     });
   }
   const ws = await prisma.workspace.upsert({
@@ -62,36 +67,78 @@ export async function seedDemo(prisma: PrismaClient, options: DemoSeedOptions): 
   }
 }
 
-async function seedDemoPipeline(prisma: PrismaClient, options: DemoSeedOptions, workspaceId: string, userId: string): Promise<NonNullable<DemoSeed["pipeline"]>> {
-  const audit: AuditWrite = (entry, db) => writeAudit(db, { ...entry, workspaceId, actor: { type: "system", id: null }, outcome: "success" });
+async function seedDemoPipeline(
+  prisma: PrismaClient,
+  options: DemoSeedOptions,
+  workspaceId: string,
+  userId: string,
+): Promise<NonNullable<DemoSeed["pipeline"]>> {
+  const audit: AuditWrite = (entry, db) =>
+    writeAudit(db, { ...entry, workspaceId, actor: { type: "system", id: null }, outcome: "success" });
   const secret = async (name: string, value: () => Promise<string> | string) => {
-    const found = await prisma.secret.findFirst({ where: { workspaceId, name }, select: { id: true, ciphertext: true } });
+    const found = await prisma.secret.findFirst({
+      where: { workspaceId, name },
+      select: { id: true, ciphertext: true },
+    });
     if (found) return found;
     const plain = await value();
     return prisma.$transaction(async (tx) => {
       const s = await tx.secret.create({
-        data: { workspaceId, name, ciphertext: sealSecret(plain, options.secretKey, workspaceId), hint: secretHint(plain), createdById: userId },
+        data: {
+          workspaceId,
+          name,
+          ciphertext: sealSecret(plain, options.secretKey, workspaceId),
+          hint: secretHint(plain),
+          createdById: userId,
+        },
         select: { id: true, ciphertext: true },
       });
-      await audit({ action: "secret.create", resourceType: "secret", resourceId: s.id, summary: { name, seeded: true } }, tx);
+      await audit(
+        { action: "secret.create", resourceType: "secret", resourceId: s.id, summary: { name, seeded: true } },
+        tx,
+      );
       return s;
     });
   };
 
-  for (const schema of ["demo", "analytics"]) for (const sql of clickstreamTablesSql(schema)) await prisma.$executeRawUnsafe(sql);
+  for (const schema of ["demo", "analytics"])
+    for (const sql of clickstreamTablesSql(schema)) await prisma.$executeRawUnsafe(sql);
   const postgres = await secret(LOCAL_SECRET_NAMES.postgres!, () => demoDatabaseUrl(prisma, options.databaseUrl));
   await secret(LOCAL_SECRET_NAMES.redis!, () => options.redisUrl);
   const salt = await secret(LOCAL_SECRET_NAMES["hash-salt"]!, () => randomBytes(24).toString("base64url"));
 
   // The ingest key is shown once in the app; the demo keeps it sealed so each start can print it again.
-  let key = await prisma.apiKey.findFirst({ where: { workspaceId, name: DEMO_INGEST_KEY_NAME, revokedAt: null }, select: { id: true } });
-  const tokenSecret = await prisma.secret.findFirst({ where: { workspaceId, name: DEMO_TOKEN_SECRET }, select: { ciphertext: true } });
+  let key = await prisma.apiKey.findFirst({
+    where: { workspaceId, name: DEMO_INGEST_KEY_NAME, revokedAt: null },
+    select: { id: true },
+  });
+  const tokenSecret = await prisma.secret.findFirst({
+    where: { workspaceId, name: DEMO_TOKEN_SECRET },
+    select: { ciphertext: true },
+  });
   let ingestToken = tokenSecret ? openedOrNull(tokenSecret.ciphertext, options.secretKey, workspaceId) : null;
   if (!key) {
     const issued = issueToken("ingest");
     key = await prisma.$transaction(async (tx) => {
-      const k = await tx.apiKey.create({ data: { workspaceId, name: DEMO_INGEST_KEY_NAME, prefix: issued.prefix, hash: issued.hash, createdById: userId }, select: { id: true } });
-      await audit({ action: "apiKey.create", resourceType: "api_key", resourceId: k.id, summary: { name: DEMO_INGEST_KEY_NAME, prefix: issued.prefix, seeded: true } }, tx);
+      const k = await tx.apiKey.create({
+        data: {
+          workspaceId,
+          name: DEMO_INGEST_KEY_NAME,
+          prefix: issued.prefix,
+          hash: issued.hash,
+          createdById: userId,
+        },
+        select: { id: true },
+      });
+      await audit(
+        {
+          action: "apiKey.create",
+          resourceType: "api_key",
+          resourceId: k.id,
+          summary: { name: DEMO_INGEST_KEY_NAME, prefix: issued.prefix, seeded: true },
+        },
+        tx,
+      );
       return k;
     });
     ingestToken = issued.token;
@@ -99,26 +146,73 @@ async function seedDemoPipeline(prisma: PrismaClient, options: DemoSeedOptions, 
     await prisma.$transaction(async (tx) => {
       const s = await tx.secret.upsert({
         where: { workspaceId_name: { workspaceId, name: DEMO_TOKEN_SECRET } },
-        create: { workspaceId, name: DEMO_TOKEN_SECRET, ciphertext: sealed, hint: secretHint(issued.token), createdById: userId },
+        create: {
+          workspaceId,
+          name: DEMO_TOKEN_SECRET,
+          ciphertext: sealed,
+          hint: secretHint(issued.token),
+          createdById: userId,
+        },
         update: { ciphertext: sealed, hint: secretHint(issued.token) },
         select: { id: true },
       });
-      await audit({ action: tokenSecret ? "secret.update" : "secret.create", resourceType: "secret", resourceId: s.id, summary: { name: DEMO_TOKEN_SECRET, seeded: true } }, tx);
+      await audit(
+        {
+          action: tokenSecret ? "secret.update" : "secret.create",
+          resourceType: "secret",
+          resourceId: s.id,
+          summary: { name: DEMO_TOKEN_SECRET, seeded: true },
+        },
+        tx,
+      );
     });
   }
 
-  const existing = await prisma.pipeline.findFirst({ where: { workspaceId, name: DEMO_PIPELINE.name, deletedAt: null }, select: { id: true } });
+  const existing = await prisma.pipeline.findFirst({
+    where: { workspaceId, name: DEMO_PIPELINE.name, deletedAt: null },
+    select: { id: true },
+  });
   if (existing) return { id: existing.id, pathKey: DEMO_PATH_KEY, ingestToken };
 
   const draft = demoPipelineGraph({ apiKeyId: key.id, saltSecretId: salt.id, connectionSecretId: postgres.id });
   const pipeline = await prisma.$transaction(async (tx) => {
-    const p = await tx.pipeline.create({ data: { workspaceId, name: DEMO_PIPELINE.name, description: DEMO_PIPELINE.description, draft: draft as object, createdById: userId } });
-    await audit({ action: "pipeline.create", resourceType: "pipeline", resourceId: p.id, summary: { name: p.name, seeded: true } }, tx);
+    const p = await tx.pipeline.create({
+      data: {
+        workspaceId,
+        name: DEMO_PIPELINE.name,
+        description: DEMO_PIPELINE.description,
+        draft: draft as object,
+        createdById: userId,
+      },
+    });
+    await audit(
+      {
+        action: "pipeline.create",
+        resourceType: "pipeline",
+        resourceId: p.id,
+        summary: { name: p.name, seeded: true },
+      },
+      tx,
+    );
     return p;
   });
   // The same publish and deploy the editor's buttons run.
-  const version = await publishDraft(prisma, { workspaceId, pipelineId: pipeline.id, baseRevision: 0, message: "Seeded by npm start", userId, audit });
-  await deployVersion(prisma, { workspaceId, pipelineId: pipeline.id, versionId: version.id, userId, startFrom: "latest", audit });
+  const version = await publishDraft(prisma, {
+    workspaceId,
+    pipelineId: pipeline.id,
+    baseRevision: 0,
+    message: "Seeded by npm start",
+    userId,
+    audit,
+  });
+  await deployVersion(prisma, {
+    workspaceId,
+    pipelineId: pipeline.id,
+    versionId: version.id,
+    userId,
+    startFrom: "latest",
+    audit,
+  });
   return { id: pipeline.id, pathKey: DEMO_PATH_KEY, ingestToken };
 }
 
@@ -130,11 +224,16 @@ async function seedDemoPipeline(prisma: PrismaClient, options: DemoSeedOptions, 
 async function demoDatabaseUrl(prisma: PrismaClient, databaseUrl: string): Promise<string> {
   const url = new URL(databaseUrl);
   const database = decodeURIComponent(url.pathname.slice(1)) || "postgres";
-  const role = `${database.replace(/[^a-z0-9_]/gi, "_").toLowerCase().slice(0, 50)}_demo`;
+  const role = `${database
+    .replace(/[^a-z0-9_]/gi, "_")
+    .toLowerCase()
+    .slice(0, 50)}_demo`;
   const password = randomBytes(18).toString("base64url");
   const exists = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_roles WHERE rolname = ${role}`;
   // Identifiers are sanitised above and the password is base64url, so they are safe to inline.
-  await prisma.$executeRawUnsafe(`${Number(exists[0]?.n ?? 0) > 0 ? "ALTER" : "CREATE"} ROLE "${role}" LOGIN PASSWORD '${password}'`);
+  await prisma.$executeRawUnsafe(
+    `${Number(exists[0]?.n ?? 0) > 0 ? "ALTER" : "CREATE"} ROLE "${role}" LOGIN PASSWORD '${password}'`,
+  );
   await prisma.$executeRawUnsafe(`GRANT USAGE ON SCHEMA demo, analytics TO "${role}"`);
   await prisma.$executeRawUnsafe(`GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA demo, analytics TO "${role}"`);
   url.username = role;

@@ -42,12 +42,18 @@ async function ensureRedis(url: string): Promise<void> {
   if (await canConnect(host, port)) return;
   if (isLocal(host) && which("redis-server")) {
     log("starting Redis ...");
-    const r = spawnSync("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "inherit" });
+    const r = spawnSync(
+      "redis-server",
+      ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"],
+      { stdio: "inherit" },
+    );
     if (r.status !== 0) throw new ServiceError("redis-server failed to start");
     await waitFor("Redis", () => canConnect(host, port), 15_000);
     return;
   }
-  throw new ServiceError(`Redis is not reachable at ${host}:${port}. Start it, run \`docker compose up redis\`, or set REDIS_URL.`);
+  throw new ServiceError(
+    `Redis is not reachable at ${host}:${port}. Start it, run \`docker compose up redis\`, or set REDIS_URL.`,
+  );
 }
 
 const kafkaDir = join(repoRoot, ".cache", "kafka");
@@ -66,7 +72,19 @@ export function ensureKafkaJars(): void {
   }
   log("resolving the Apache Kafka broker from Maven Central (first run only) ...");
   spawnSync("rm", ["-rf", kafkaLibs]);
-  const r = spawnSync("mvn", ["-q", "-B", "-f", kafkaPom, "dependency:copy-dependencies", `-DoutputDirectory=${kafkaLibs}`, "-DincludeScope=runtime"], { stdio: "inherit" });
+  const r = spawnSync(
+    "mvn",
+    [
+      "-q",
+      "-B",
+      "-f",
+      kafkaPom,
+      "dependency:copy-dependencies",
+      `-DoutputDirectory=${kafkaLibs}`,
+      "-DincludeScope=runtime",
+    ],
+    { stdio: "inherit" },
+  );
   if (r.status !== 0) throw new ServiceError("Maven could not resolve org.apache.kafka:kafka_2.13 (see output above).");
   mkdirSync(kafkaDir, { recursive: true });
   writeFileSync(stamp, want);
@@ -117,14 +135,24 @@ async function ensureKafka(brokers: string): Promise<KafkaHandle> {
   const port = Number(portText ?? 9092);
   if (await canConnect(host!, port)) return { brokers };
   if (!isLocal(host!) || process.env.KAFKA_BROKERS) {
-    throw new ServiceError(`The Kafka broker at ${first} is not reachable. Start it, run \`docker compose up redpanda\`, or fix KAFKA_BROKERS.`);
+    throw new ServiceError(
+      `The Kafka broker at ${first} is not reachable. Start it, run \`docker compose up redpanda\`, or fix KAFKA_BROKERS.`,
+    );
   }
   ensureKafkaJars();
   const dataDir = join(kafkaDir, `data-${port}`);
   const config = writeBrokerConfig(dataDir, port);
   if (!existsSync(join(dataDir, "meta.properties"))) {
     mkdirSync(dataDir, { recursive: true });
-    const r = java(["kafka.tools.StorageTool", "format", "-t", randomUUID().replace(/-/g, "").slice(0, 22), "-c", config, "--ignore-formatted"]);
+    const r = java([
+      "kafka.tools.StorageTool",
+      "format",
+      "-t",
+      randomUUID().replace(/-/g, "").slice(0, 22),
+      "-c",
+      config,
+      "--ignore-formatted",
+    ]);
     if (r.status !== 0) throw new ServiceError(`formatting the Kafka log directory failed:\n${r.stderr}`);
   }
   log(`starting Apache Kafka (KRaft) on 127.0.0.1:${port} ...`);
@@ -133,19 +161,31 @@ async function ensureKafka(brokers: string): Promise<KafkaHandle> {
   const child = spawn(
     "java",
     [
-      "-Xms192m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+      "-Xms192m",
+      "-Xmx512m",
+      "-XX:+UseG1GC",
+      "-XX:MaxGCPauseMillis=20",
+      "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${join(repoRoot, "scripts", "kafka", "log4j2.yaml")}`,
       `-Dsluice.kafka.log=${logFile}`,
-      "-cp", join(kafkaLibs, "*"), "kafka.Kafka", config,
+      "-cp",
+      join(kafkaLibs, "*"),
+      "kafka.Kafka",
+      config,
     ],
     { stdio: ["ignore", out, out], detached: false },
   );
   let exited = false;
   child.on("exit", () => (exited = true));
-  await waitFor("the Kafka broker", async () => {
-    if (exited) throw new ServiceError(`the Kafka broker exited during start; see ${logFile}`);
-    return canConnect("127.0.0.1", port);
-  }, 90_000, 300);
+  await waitFor(
+    "the Kafka broker",
+    async () => {
+      if (exited) throw new ServiceError(`the Kafka broker exited during start; see ${logFile}`);
+      return canConnect("127.0.0.1", port);
+    },
+    90_000,
+    300,
+  );
   return { brokers, process: child };
 }
 
@@ -155,21 +195,29 @@ const registryBuild = join(registryDir, "build");
 
 /** Builds the Apicurio Registry app (Quarkus augmentation of the Maven Central artifacts) once; again only when its sources change. */
 function ensureRegistryJar(): string {
-  const files = [join(registrySource, "pom.xml"), join(registrySource, "src", "main", "resources", "application.properties")];
+  const files = [
+    join(registrySource, "pom.xml"),
+    join(registrySource, "src", "main", "resources", "application.properties"),
+  ];
   const stamp = join(registryDir, "build.stamp");
   const jar = join(registryBuild, "target", "local-schema-registry-1-runner.jar");
   const want = hashFiles(files);
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === want && existsSync(jar)) return jar;
   if (!which("mvn") || !which("java")) {
-    throw new ServiceError("No schema registry is reachable and Java/Maven are not installed to build one. Install a JDK 17+ and Maven, or set SCHEMA_REGISTRY_URL.");
+    throw new ServiceError(
+      "No schema registry is reachable and Java/Maven are not installed to build one. Install a JDK 17+ and Maven, or set SCHEMA_REGISTRY_URL.",
+    );
   }
   log("building Apicurio Registry from Maven Central (first run only) ...");
   spawnSync("rm", ["-rf", registryBuild]);
   mkdirSync(join(registryBuild, "src", "main", "resources"), { recursive: true });
   spawnSync("cp", [files[0]!, join(registryBuild, "pom.xml")]);
   spawnSync("cp", [files[1]!, join(registryBuild, "src", "main", "resources", "application.properties")]);
-  const r = spawnSync("mvn", ["-q", "-B", "-f", join(registryBuild, "pom.xml"), "package", "-DskipTests"], { stdio: "inherit" });
-  if (r.status !== 0 || !existsSync(jar)) throw new ServiceError("Maven could not build io.apicurio:apicurio-registry-app (see output above).");
+  const r = spawnSync("mvn", ["-q", "-B", "-f", join(registryBuild, "pom.xml"), "package", "-DskipTests"], {
+    stdio: "inherit",
+  });
+  if (r.status !== 0 || !existsSync(jar))
+    throw new ServiceError("Maven could not build io.apicurio:apicurio-registry-app (see output above).");
   writeFileSync(stamp, want);
   return jar;
 }
@@ -200,13 +248,30 @@ async function ensureSchemaRegistry(url: string): Promise<ChildProcess | undefin
   log(`starting Apicurio Registry (in memory) on 127.0.0.1:${port} ...`);
   const logFile = join(registryDir, "registry.log");
   const out = openSync(logFile, "a");
-  const child = spawn("java", ["-Xms64m", "-Xmx320m", "-XX:+UseSerialGC", `-Dquarkus.http.port=${port}`, "-Dquarkus.http.host=127.0.0.1", "-jar", jar], { stdio: ["ignore", out, out] });
+  const child = spawn(
+    "java",
+    [
+      "-Xms64m",
+      "-Xmx320m",
+      "-XX:+UseSerialGC",
+      `-Dquarkus.http.port=${port}`,
+      "-Dquarkus.http.host=127.0.0.1",
+      "-jar",
+      jar,
+    ],
+    { stdio: ["ignore", out, out] },
+  );
   let exited = false;
   child.on("exit", () => (exited = true));
-  await waitFor("the schema registry", async () => {
-    if (exited) throw new ServiceError(`the schema registry exited during start; see ${logFile}`);
-    return registryAnswers(url);
-  }, 120_000, 500);
+  await waitFor(
+    "the schema registry",
+    async () => {
+      if (exited) throw new ServiceError(`the schema registry exited during start; see ${logFile}`);
+      return registryAnswers(url);
+    },
+    120_000,
+    500,
+  );
   return child;
 }
 
@@ -217,7 +282,10 @@ async function stopChild(p: ChildProcess | undefined, what: string): Promise<voi
   log(`stopping ${what} ...`);
   await new Promise<void>((resolve) => {
     const t = setTimeout(() => p.kill("SIGKILL"), 20_000);
-    p.once("exit", () => { clearTimeout(t); resolve(); });
+    p.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
     p.kill("SIGTERM");
   });
 }

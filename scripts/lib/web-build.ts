@@ -35,7 +35,8 @@ function buildInputs(): string[] {
 export async function ensureWebBuild(env: NodeJS.ProcessEnv): Promise<void> {
   const stamp = join(webDir, ".next", "sluice-build.stamp");
   const want = hashFiles(buildInputs());
-  if (existsSync(join(webDir, ".next", "BUILD_ID")) && existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
+  if (existsSync(join(webDir, ".next", "BUILD_ID")) && existsSync(stamp) && readFileSync(stamp, "utf8") === want)
+    return;
   console.log("[sluice] building the web app (next build; cached until sources change) ...");
   const code = await run(bin("next"), ["build"], { cwd: webDir, env });
   if (code !== 0) throw new Error("next build failed (see output above)");

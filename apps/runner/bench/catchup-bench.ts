@@ -18,7 +18,15 @@ import { graph } from "../test/graphs";
 import { testLogger, testServices, uniqueName } from "../test/services";
 import { cpuMicrosPerEvent, findBrokerPid, sampleCpu } from "./proc-cpu";
 import { startRunnerProcess, type RunnerProcess } from "./runner-process";
-import { addCounts, closedUpTo, compareWindowCounts, describeWindowCheck, windowKey, windowStartOf, type WindowCounts } from "./window-counts";
+import {
+  addCounts,
+  closedUpTo,
+  compareWindowCounts,
+  describeWindowCheck,
+  windowKey,
+  windowStartOf,
+  type WindowCounts,
+} from "./window-counts";
 
 const { values } = parseArgs({
   options: {
@@ -73,7 +81,10 @@ function eventAt(i: number, startMs: number) {
 }
 
 /** Pre-fills `topic` with EVENTS events, then one event per counted type that closes every window. */
-async function prefill(world: World, topic: string): Promise<{ records: number; expected: WindowCounts; maxEventTime: Record<string, number>; avgEventBytes: number }> {
+async function prefill(
+  world: World,
+  topic: string,
+): Promise<{ records: number; expected: WindowCounts; maxEventTime: Record<string, number>; avgEventBytes: number }> {
   await world.kafka.admin.createTopics([{ topic, partitions: PARTITIONS }]);
   const producer = world.kafka.producer({ name: "bench-prefill" });
   // Event time starts on a window boundary an hour before the data's span ends, so nothing is "future".
@@ -104,13 +115,28 @@ async function prefill(world: World, topic: string): Promise<{ records: number; 
   for (let partition = 0; partition < PARTITIONS; partition++) {
     for (const type of COUNTED_TYPES) {
       const ts = lastEnd + WATERMARK_DELAY_MS;
-      batch.push({ topic, partition, key: `closer-${type}`, value: JSON.stringify({ event_id: `close-${type}-${partition}`, user_id: `closer-${type}`, type, ts: new Date(ts).toISOString() }) });
+      batch.push({
+        topic,
+        partition,
+        key: `closer-${type}`,
+        value: JSON.stringify({
+          event_id: `close-${type}-${partition}`,
+          user_id: `closer-${type}`,
+          type,
+          ts: new Date(ts).toISOString(),
+        }),
+      });
       count(type, ts);
     }
   }
   await producer.send(batch);
   await producer.close();
-  return { records: EVENTS + COUNTED_TYPES.length * PARTITIONS, expected, maxEventTime, avgEventBytes: Math.round(bytes / Math.max(1, EVENTS)) };
+  return {
+    records: EVENTS + COUNTED_TYPES.length * PARTITIONS,
+    expected,
+    maxEventTime,
+    avgEventBytes: Math.round(bytes / Math.max(1, EVENTS)),
+  };
 }
 
 function pipelineGraph(source: string, sink: string): PipelineGraph {
@@ -123,11 +149,25 @@ function pipelineGraph(source: string, sink: string): PipelineGraph {
       {
         id: "win",
         type: "window",
-        config: { kind: "tumbling", size: "10s", eventTimeField: "ts", watermarkDelay: "1s", allowedLateness: "1m", groupBy: [{ name: "type", expression: "event.type" }], aggregations: [{ name: "events", function: "count" }] },
+        config: {
+          kind: "tumbling",
+          size: "10s",
+          eventTimeField: "ts",
+          watermarkDelay: "1s",
+          allowedLateness: "1m",
+          groupBy: [{ name: "type", expression: "event.type" }],
+          aggregations: [{ name: "events", function: "count" }],
+        },
       },
       { id: "sink", type: "kafka-sink", config: { topic: sink } },
     ],
-    [["src", "filter", { forceTopic: values["copy-source"] === true }], ["filter", "map"], ["map", "bytype"], ["bytype", "win"], ["win", "sink"]],
+    [
+      ["src", "filter", { forceTopic: values["copy-source"] === true }],
+      ["filter", "map"],
+      ["map", "bytype"],
+      ["bytype", "win"],
+      ["win", "sink"],
+    ],
   );
 }
 
@@ -136,7 +176,10 @@ async function totalLag(world: World, stages: { groupId: string; inputTopics: st
   let lag = 0;
   for (const stage of stages) {
     try {
-      const [ends, committed] = await Promise.all([world.kafka.admin.endOffsets(stage.inputTopics), world.kafka.admin.committedOffsets(stage.groupId, stage.inputTopics)]);
+      const [ends, committed] = await Promise.all([
+        world.kafka.admin.endOffsets(stage.inputTopics),
+        world.kafka.admin.committedOffsets(stage.groupId, stage.inputTopics),
+      ]);
       const at = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]));
       for (const end of ends) lag += Number(end.offset - (at.get(`${end.topic}/${end.partition}`) ?? 0n));
     } catch {
@@ -150,17 +193,36 @@ type Emission = { windowStart: number; type: string; events: number; revision: n
 
 /** Every record of the output topic, as window results (offset order per partition). */
 async function readResults(world: World, topic: string, from: Map<number, bigint>, into: Emission[]): Promise<void> {
-  const reader = createKafkaReader({ brokers: testServices.kafkaBrokers.split(","), clientId: uniqueName("bench-catchup-reader"), log: testLogger });
+  const reader = createKafkaReader({
+    brokers: testServices.kafkaBrokers.split(","),
+    clientId: uniqueName("bench-catchup-reader"),
+    log: testLogger,
+  });
   try {
     for (;;) {
       const ranges = await reader.ranges(topic);
       const pending = ranges.filter((r) => (from.get(r.partition) ?? r.earliest) < r.end);
       if (pending.length === 0) return;
-      const records = await reader.read({ topic, from: pending.map((r) => ({ partition: r.partition, offset: from.get(r.partition) ?? r.earliest })), maxPerPartition: 5000 });
+      const records = await reader.read({
+        topic,
+        from: pending.map((r) => ({ partition: r.partition, offset: from.get(r.partition) ?? r.earliest })),
+        maxPerPartition: 5000,
+      });
       for (const record of records) {
         from.set(record.partition, record.offset + 1n);
-        const value = JSON.parse(record.value!.toString()) as { windowStart: string; type: string; events: number; revision: number };
-        into.push({ windowStart: Date.parse(value.windowStart), type: value.type, events: value.events, revision: value.revision, producedAt: Number(record.timestamp) });
+        const value = JSON.parse(record.value!.toString()) as {
+          windowStart: string;
+          type: string;
+          events: number;
+          revision: number;
+        };
+        into.push({
+          windowStart: Date.parse(value.windowStart),
+          type: value.type,
+          events: value.events,
+          revision: value.revision,
+          producedAt: Number(record.timestamp),
+        });
       }
     }
   } finally {
@@ -169,7 +231,10 @@ async function readResults(world: World, topic: string, from: Map<number, bigint
 }
 
 const world = await createWorld();
-const workspace = await world.prisma.workspace.findUniqueOrThrow({ where: { id: world.workspaceId }, select: { id: true, slug: true } });
+const workspace = await world.prisma.workspace.findUniqueOrThrow({
+  where: { id: world.workspaceId },
+  select: { id: true, slug: true },
+});
 const sourceName = uniqueName("bench-catchup-in");
 const sinkName = uniqueName("bench-catchup-out");
 const sourceTopic = brokerTopicName(workspace, sourceName);
@@ -183,7 +248,12 @@ try {
 
   const pipeline = await createPipeline(world, "bench-catchup");
   const body = pipelineGraph(sourceName, sinkName);
-  const plan = compilePlan({ workspaceId: world.workspaceId, workspaceSlug: workspace.slug, pipelineId: pipeline.id, graph: body });
+  const plan = compilePlan({
+    workspaceId: world.workspaceId,
+    workspaceSlug: workspace.slug,
+    pipelineId: pipeline.id,
+    graph: body,
+  });
   if (!plan.ok) throw new Error(plan.reason);
   const redisPid = Number(/process_id:(\d+)/.exec(await world.redis.info("server"))?.[1] ?? NaN);
   const pids = { runner: runner.pid, broker: findBrokerPid(), redis: Number.isNaN(redisPid) ? null : redisPid };
@@ -202,7 +272,8 @@ try {
       zeroLagAt = Date.now();
       break;
     }
-    if (Date.now() > deadline) throw new Error(`catch-up did not finish within ${values["timeout-seconds"]} s (lag ${lag ?? "unknown"})`);
+    if (Date.now() > deadline)
+      throw new Error(`catch-up did not finish within ${values["timeout-seconds"]} s (lag ${lag ?? "unknown"})`);
     await sleep(250);
   }
   const cpuAtZeroLag = sampleCpu(pids);
@@ -234,13 +305,16 @@ try {
   const seconds = (endAt - deployedAt) / 1000;
   const cpu = cpuMicrosPerEvent(cpuBefore, cpuAtZeroLag, filled.records);
   /** CPU seconds ÷ wall seconds from deploy to zero lag. */
-  const cores = (cpuSeconds: number) => (Number.isNaN(cpuSeconds) ? null : +(cpuSeconds / ((zeroLagAt - deployedAt) / 1000)).toFixed(2));
+  const cores = (cpuSeconds: number) =>
+    Number.isNaN(cpuSeconds) ? null : +(cpuSeconds / ((zeroLagAt - deployedAt) / 1000)).toFixed(2);
   const windows = new Set(emissions.map((e) => windowKey(e.windowStart, e.type))).size;
   const perWindow = new Map<string, number>();
-  for (const e of emissions) perWindow.set(windowKey(e.windowStart, e.type), (perWindow.get(windowKey(e.windowStart, e.type)) ?? 0) + 1);
+  for (const e of emissions)
+    perWindow.set(windowKey(e.windowStart, e.type), (perWindow.get(windowKey(e.windowStart, e.type)) ?? 0) + 1);
   const result = {
     scenario: "catchup",
-    pipeline: "kafka-source -> filter (type != heartbeat) -> map (keep user_id, type, ts) -> key-by type -> 10 s tumbling count per type -> kafka-sink",
+    pipeline:
+      "kafka-source -> filter (type != heartbeat) -> map (keep user_id, type, ts) -> key-by type -> 10 s tumbling count per type -> kafka-sink",
     events: filled.records,
     partitions: PARTITIONS,
     sourceCopied: values["copy-source"],
@@ -250,7 +324,10 @@ try {
     secondsToZeroLag: +((zeroLagAt - deployedAt) / 1000).toFixed(2),
     eventsPerSecond: Math.round(filled.records / seconds),
     cpuMicrosPerEvent: { machine: cpu.machine, ...cpu.processes },
-    coresUsed: { machine: cores(cpuAtZeroLag.machine - cpuBefore.machine), runner: cores((cpuAtZeroLag.processes["runner"] ?? NaN) - (cpuBefore.processes["runner"] ?? NaN)) },
+    coresUsed: {
+      machine: cores(cpuAtZeroLag.machine - cpuBefore.machine),
+      runner: cores((cpuAtZeroLag.processes["runner"] ?? NaN) - (cpuBefore.processes["runner"] ?? NaN)),
+    },
     pids,
     emissions: {
       records: emissions.length,
@@ -259,13 +336,21 @@ try {
       maxPerWindow: Math.max(0, ...perWindow.values()),
       lateUpdates: emissions.length - windows,
     },
-    check: { ok: check.ok, closedWindows: check.closed, exact: check.exact, missing: check.missing.slice(0, 20), wrong: check.wrong.slice(0, 20) },
+    check: {
+      ok: check.ok,
+      closedWindows: check.closed,
+      exact: check.exact,
+      missing: check.missing.slice(0, 20),
+      wrong: check.wrong.slice(0, 20),
+    },
   };
   if (!check.ok) {
     failed = true;
     log(`WINDOW COUNTS DIFFER from the generated input:\n${describeWindowCheck(check)}`);
   }
-  log(`${result.eventsPerSecond} events/s over ${result.seconds} s; ${result.cpuMicrosPerEvent.machine} µs CPU/event machine-wide; ${result.emissions.perWindow} emissions/window; ${check.exact}/${check.closed} windows exact`);
+  log(
+    `${result.eventsPerSecond} events/s over ${result.seconds} s; ${result.cpuMicrosPerEvent.machine} µs CPU/event machine-wide; ${result.emissions.perWindow} emissions/window; ${check.exact}/${check.closed} windows exact`,
+  );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await runner?.stop();

@@ -14,7 +14,12 @@ type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 const RULES: [hop: string, test: (f: Frame) => boolean][] = [
   ["gc", (f) => f.functionName === "(garbage collector)"],
   ["idle", (f) => f.functionName === "(idle)"],
-  ["startup (module loading)", (f) => /node:internal\/modules|\/tsx\/dist|esbuild|cjs-module-lexer/.test(f.url) || f.functionName === "compileSourceTextModule"],
+  [
+    "startup (module loading)",
+    (f) =>
+      /node:internal\/modules|\/tsx\/dist|esbuild|cjs-module-lexer/.test(f.url) ||
+      f.functionName === "compileSourceTextModule",
+  ],
   ["ingest: parse body, envelope, serialise", (f) => /ingest\/ingest-route\.ts|http-ingest-core\.ts/.test(f.url)],
   ["stage: validate", (f) => /validate-core\.ts|json-schema\//.test(f.url)],
   ["stage: filter", (f) => /filter-core\.ts/.test(f.url)],
@@ -52,20 +57,32 @@ export function cpuByHop(profile: Profile): { hop: string; ms: number }[] {
     return hop;
   };
   const totals = new Map<string, number>();
-  profile.samples.forEach((id, i) => totals.set(classify(id), (totals.get(classify(id)) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  profile.samples.forEach((id, i) =>
+    totals.set(classify(id), (totals.get(classify(id)) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000),
+  );
   return [...totals].map(([hop, ms]) => ({ hop, ms: +ms.toFixed(1) })).sort((a, b) => b.ms - a.ms);
 }
 
 if (import.meta.filename === process.argv[1]) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { events: { type: "string" }, json: { type: "boolean", default: false } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { events: { type: "string" }, json: { type: "boolean", default: false } },
+  });
   const hops = cpuByHop(JSON.parse(readFileSync(positionals[0]!, "utf8")) as Profile);
   const events = values.events ? Number(values.events) : undefined;
   if (values.json) {
     // Shares of the busy time: idle and start-up are not the pipeline's.
     const busy = hops.filter((h) => h.hop !== "idle" && !h.hop.startsWith("startup")).reduce((sum, h) => sum + h.ms, 0);
-    const rows = hops.map((h) => ({ ...h, share: +(h.ms / busy).toFixed(3), ...(events ? { microsPerEvent: +((h.ms * 1000) / events).toFixed(1) } : {}) }));
+    const rows = hops.map((h) => ({
+      ...h,
+      share: +(h.ms / busy).toFixed(3),
+      ...(events ? { microsPerEvent: +((h.ms * 1000) / events).toFixed(1) } : {}),
+    }));
     process.stdout.write(`${JSON.stringify({ busyMs: +busy.toFixed(0), hops: rows })}\n`);
     process.exit(0);
   }
-  for (const { hop, ms } of hops) process.stdout.write(`${ms.toFixed(0).padStart(8)} ms${events ? `${((ms * 1000) / events).toFixed(1).padStart(8)} µs/event` : ""}  ${hop}\n`);
+  for (const { hop, ms } of hops)
+    process.stdout.write(
+      `${ms.toFixed(0).padStart(8)} ms${events ? `${((ms * 1000) / events).toFixed(1).padStart(8)} µs/event` : ""}  ${hop}\n`,
+    );
 }

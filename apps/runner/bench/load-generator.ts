@@ -54,7 +54,13 @@ function event(i: number, at = Date.now()) {
     type: TYPES[i % TYPES.length]!,
     userId: `user-${(i * 7919) % 10_000}`,
     timestamp: new Date(at).toISOString(),
-    props: { amount: (i % 500) / 10, currency: "EUR", sku: `sku-${i % 1000}`, page: PAGES[i % PAGES.length], referrer: "https://search.example.com/q" },
+    props: {
+      amount: (i % 500) / 10,
+      currency: "EUR",
+      sku: `sku-${i % 1000}`,
+      page: PAGES[i % PAGES.length],
+      referrer: "https://search.example.com/q",
+    },
     context: { locale: "en-GB", screen: "1920x1080", library: "sluice-bench/1.0" },
   };
 }
@@ -103,7 +109,18 @@ function send(events = body()): Promise<number> {
   outstanding++;
   return new Promise<number>((resolve) => {
     const req = request(
-      { agent, method: "POST", hostname: url.hostname, port: url.port, path: url.pathname, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), "x-api-key": token } },
+      {
+        agent,
+        method: "POST",
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          "x-api-key": token,
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -112,7 +129,11 @@ function send(events = body()): Promise<number> {
           totals.requests++;
           if (res.statusCode === 202) {
             latencies.push(performance.now() - started);
-            const answer = JSON.parse(Buffer.concat(chunks).toString()) as { accepted: number; rejected: number; errors?: { index: number }[] };
+            const answer = JSON.parse(Buffer.concat(chunks).toString()) as {
+              accepted: number;
+              rejected: number;
+              errors?: { index: number }[];
+            };
             totals.accepted += answer.accepted;
             totals.rejected += answer.rejected;
             accepted(events, new Set((answer.errors ?? []).map((e) => e.index)));
@@ -166,9 +187,19 @@ if (rate <= 0) {
 }
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
-const pct = (q: number) => (latencies.length === 0 ? null : +latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1));
+const pct = (q: number) =>
+  latencies.length === 0
+    ? null
+    : +latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
 // The load's own figures, before the closing request below.
-const summary = { ...totals, seconds: +elapsed.toFixed(2), acceptedPerSecond: Math.round(totals.accepted / elapsed), requestP50Ms: pct(0.5), requestP99Ms: pct(0.99), avgEventBytes: Math.round(totals.bytes / Math.max(1, sequence)) };
+const summary = {
+  ...totals,
+  seconds: +elapsed.toFixed(2),
+  acceptedPerSecond: Math.round(totals.accepted / elapsed),
+  requestP50Ms: pct(0.5),
+  requestP99Ms: pct(0.99),
+  avgEventBytes: Math.round(totals.bytes / Math.max(1, sequence)),
+};
 
 // Closing request: events of every type just past the last window's end plus the delay, retried until
 // accepted (ingest may push back while it drains), so the benchmark can wait for every window to land.
@@ -178,7 +209,13 @@ if (values.close && Object.keys(maxEventTime).length > 0) {
   // 24 users per type: the window's watermark is the minimum over the ingest topic's partitions
   // (keyed by user), so the closing events must reach every one of them (6 here; 120 keys miss one
   // with a probability of about 1e-9).
-  const closing = TYPES.flatMap((_, i) => Array.from({ length: 24 }, (_, j) => ({ ...event(sequence++, lastEnd + delayMs), type: TYPES[i]!, id: `${prefix}-close-${i}-${j}` })));
+  const closing = TYPES.flatMap((_, i) =>
+    Array.from({ length: 24 }, (_, j) => ({
+      ...event(sequence++, lastEnd + delayMs),
+      type: TYPES[i]!,
+      id: `${prefix}-close-${i}-${j}`,
+    })),
+  );
   const giveUp = performance.now() + 120_000;
   while ((await send(closing)) !== 202) {
     if (performance.now() > giveUp) throw new Error("the closing request was never accepted");
@@ -188,4 +225,6 @@ if (values.close && Object.keys(maxEventTime).length > 0) {
   resumeAfter = lastEnd;
 }
 agent.destroy();
-process.stdout.write(`${JSON.stringify({ ...summary, windows: Object.fromEntries(windows), maxEventTime, closableAt, resumeAfter })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ...summary, windows: Object.fromEntries(windows), maxEventTime, closableAt, resumeAfter })}\n`,
+);

@@ -16,10 +16,12 @@ export function parseMetrics(text: string): Scrape {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match) continue;
     const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!;
+    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[pair[1]!] = pair[2]!;
     series.push({ name: match[1]!, labels, value: Number(match[3]) });
   }
-  const matches = (s: Series, name: string, labels: Record<string, string>) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v);
+  const matches = (s: Series, name: string, labels: Record<string, string>) =>
+    s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v);
   return {
     series,
     value: (name, labels = {}) => series.filter((s) => matches(s, name, labels)).reduce((sum, s) => sum + s.value, 0),
@@ -27,7 +29,13 @@ export function parseMetrics(text: string): Scrape {
 }
 
 /** The q-quantile (0..1) in milliseconds of the observations made between `before` and `after`; null when none. */
-export function histogramQuantile(before: Scrape, after: Scrape, name: string, labels: Record<string, string>, q: number): number | null {
+export function histogramQuantile(
+  before: Scrape,
+  after: Scrape,
+  name: string,
+  labels: Record<string, string>,
+  q: number,
+): number | null {
   const buckets = new Map<number, number>();
   for (const s of after.series) {
     if (s.name !== `${name}_bucket` || !Object.entries(labels).every(([k, v]) => s.labels[k] === v)) continue;

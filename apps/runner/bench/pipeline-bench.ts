@@ -23,13 +23,31 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, waitRunning } from "../test/engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  waitRunning,
+} from "../test/engine-world";
 import { graph } from "../test/graphs";
 import { testServices, uniqueName } from "../test/services";
 import { histogramQuantile, type Scrape } from "./metrics-text";
 import { cpuMicrosPerEvent, findBrokerPid, sampleCpu } from "./proc-cpu";
 import { startRunnerProcess, type RunnerProcess } from "./runner-process";
-import { addCounts, closedUpTo, compareWindowCounts, describeWindowCheck, weightedQuantile, windowKey, type WindowCheck, type WindowCounts } from "./window-counts";
+import {
+  addCounts,
+  closedUpTo,
+  compareWindowCounts,
+  describeWindowCheck,
+  weightedQuantile,
+  windowKey,
+  type WindowCheck,
+  type WindowCounts,
+} from "./window-counts";
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +77,10 @@ const FILTERED_TYPE = "signup";
 
 const world = await createWorld();
 const table = uniqueName("bench_counts").replace(/-/g, "_");
-const sinkDb = await openSinkTable(table, "window_id text PRIMARY KEY, window_start timestamptz, event_type text, events bigint, revision int, committed_at timestamptz, writes int");
+const sinkDb = await openSinkTable(
+  table,
+  "window_id text PRIMARY KEY, window_start timestamptz, event_type text, events bigint, revision int, committed_at timestamptz, writes int",
+);
 // When each window's count last changed in the sink (the row write inside the sink's statement, just
 // before its commit) and how many times the sink wrote it (emissions, including replays).
 await sinkDb.query(`CREATE FUNCTION ${table}_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -73,7 +94,9 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$`);
-await sinkDb.query(`CREATE TRIGGER ${table}_stamp BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_stamp()`);
+await sinkDb.query(
+  `CREATE TRIGGER ${table}_stamp BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_stamp()`,
+);
 let runner: RunnerProcess | undefined;
 try {
   const pipeline = await createPipeline(world, "bench");
@@ -81,7 +104,11 @@ try {
   const secretId = await createSecret(world, testServices.databaseUrl);
   const pathKey = uniqueName("bench").toLowerCase();
 
-  runner = await startRunnerProcess(world, { port, nodeFlags: values["runner-node-flags"], profileDir: values["profile-dir"] });
+  runner = await startRunnerProcess(world, {
+    port,
+    nodeFlags: values["runner-node-flags"],
+    profileDir: values["profile-dir"],
+  });
   const { base, scrape } = runner;
 
   const { deploymentId } = await deploy(
@@ -92,12 +119,23 @@ try {
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, maxBatch: 500 } },
         { id: "validate", type: "validate" },
         { id: "filter", type: "filter", config: { condition: 'event.type != "signup"' } },
-        { id: "map", type: "map", config: { assignments: [{ target: "props.cents", expression: "int(event.props.amount * 100.0)" }] } },
+        {
+          id: "map",
+          type: "map",
+          config: { assignments: [{ target: "props.cents", expression: "int(event.props.amount * 100.0)" }] },
+        },
         { id: "bykey", type: "key-by", config: { key: "event.userId" } },
         {
           id: "win",
           type: "window",
-          config: { kind: "tumbling", size: "10s", watermarkDelay: "1s", allowedLateness: "10s", groupBy: [{ name: "eventType", expression: "event.type" }], aggregations: [{ name: "events", function: "count" }] },
+          config: {
+            kind: "tumbling",
+            size: "10s",
+            watermarkDelay: "1s",
+            allowedLateness: "10s",
+            groupBy: [{ name: "eventType", expression: "event.type" }],
+            aggregations: [{ name: "events", function: "count" }],
+          },
         },
         {
           id: "sink",
@@ -117,26 +155,46 @@ try {
           },
         },
       ],
-      [["ingest", "validate"], ["validate", "filter"], ["filter", "map"], ["map", "bykey"], ["bykey", "win"], ["win", "sink"]],
+      [
+        ["ingest", "validate"],
+        ["validate", "filter"],
+        ["filter", "map"],
+        ["map", "bykey"],
+        ["bykey", "win"],
+        ["win", "sink"],
+      ],
     ),
   );
   await waitRunning(world, deploymentId, 60_000);
   log(`deployed ${deploymentId}; runner on ${base}`);
 
   // Runner RSS and Redis memory, sampled every second for the whole run (a scrape costs the runner CPU too).
-  const peaks = { rssBytes: 0, redisBytes: 0, overloadRssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
+  const peaks = {
+    rssBytes: 0,
+    redisBytes: 0,
+    overloadRssBytes: 0,
+    heapUsedBytes: 0,
+    heapTotalBytes: 0,
+    externalBytes: 0,
+  };
   let inOverload = false;
   const redisMemory = async () => Number(/used_memory:(\d+)/.exec(await world.redis.info("memory"))?.[1] ?? 0);
   const sampler = setInterval(() => {
-    void scrape().then((m) => {
-      const rss = m.value("process_resident_memory_bytes");
-      peaks.rssBytes = Math.max(peaks.rssBytes, rss);
-      peaks.heapUsedBytes = Math.max(peaks.heapUsedBytes, m.value("nodejs_heap_size_used_bytes"));
-      peaks.heapTotalBytes = Math.max(peaks.heapTotalBytes, m.value("nodejs_heap_size_total_bytes"));
-      peaks.externalBytes = Math.max(peaks.externalBytes, m.value("nodejs_external_memory_bytes"));
-      if (inOverload) peaks.overloadRssBytes = Math.max(peaks.overloadRssBytes, rss);
-    }, () => undefined);
-    void redisMemory().then((b) => (peaks.redisBytes = Math.max(peaks.redisBytes, b)), () => undefined);
+    void scrape().then(
+      (m) => {
+        const rss = m.value("process_resident_memory_bytes");
+        peaks.rssBytes = Math.max(peaks.rssBytes, rss);
+        peaks.heapUsedBytes = Math.max(peaks.heapUsedBytes, m.value("nodejs_heap_size_used_bytes"));
+        peaks.heapTotalBytes = Math.max(peaks.heapTotalBytes, m.value("nodejs_heap_size_total_bytes"));
+        peaks.externalBytes = Math.max(peaks.externalBytes, m.value("nodejs_external_memory_bytes"));
+        if (inOverload) peaks.overloadRssBytes = Math.max(peaks.overloadRssBytes, rss);
+      },
+      () => undefined,
+    );
+    void redisMemory().then(
+      (b) => (peaks.redisBytes = Math.max(peaks.redisBytes, b)),
+      () => undefined,
+    );
   }, 1000);
 
   type LoadResult = {
@@ -164,37 +222,82 @@ try {
     // The previous load closed its last window with events just past its end: newer ones must not be late.
     if (Date.now() < resumeAfter) await sleep(resumeAfter - Date.now());
     const generated = await new Promise<LoadResult>((resolve, reject) => {
-      const args = ["--url", `${base}/v1/ingest/${pathKey}`, "--key", key.token, "--rate", String(rate), "--seconds", String(seconds), "--connections", String(connections), "--prefix", `r${runIndex++}`];
-      const p = spawn(node, ["--import", "tsx", join(root, "apps/runner/bench/load-generator.ts"), ...args, "--window-ms", String(WINDOW_MS), "--delay-ms", String(WATERMARK_DELAY_MS), "--close"], {
-        cwd: root,
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      const args = [
+        "--url",
+        `${base}/v1/ingest/${pathKey}`,
+        "--key",
+        key.token,
+        "--rate",
+        String(rate),
+        "--seconds",
+        String(seconds),
+        "--connections",
+        String(connections),
+        "--prefix",
+        `r${runIndex++}`,
+      ];
+      const p = spawn(
+        node,
+        [
+          "--import",
+          "tsx",
+          join(root, "apps/runner/bench/load-generator.ts"),
+          ...args,
+          "--window-ms",
+          String(WINDOW_MS),
+          "--delay-ms",
+          String(WATERMARK_DELAY_MS),
+          "--close",
+        ],
+        {
+          cwd: root,
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
       let out = "";
       p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-      p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+      p.on("exit", (code) =>
+        code === 0
+          ? resolve(JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult)
+          : reject(new Error(`load generator exited with ${code}`)),
+      );
     });
-    addCounts(expected, Object.entries(generated.windows).filter(([window]) => !window.endsWith(`|${FILTERED_TYPE}`)));
-    for (const [type, ts] of Object.entries(generated.maxEventTime)) if (type !== FILTERED_TYPE) maxEventTime[type] = Math.max(maxEventTime[type] ?? ts, ts);
+    addCounts(
+      expected,
+      Object.entries(generated.windows).filter(([window]) => !window.endsWith(`|${FILTERED_TYPE}`)),
+    );
+    for (const [type, ts] of Object.entries(generated.maxEventTime))
+      if (type !== FILTERED_TYPE) maxEventTime[type] = Math.max(maxEventTime[type] ?? ts, ts);
     resumeAfter = generated.resumeAfter ?? resumeAfter;
     return generated;
   };
 
   type SinkRow = { key: string; events: number; committedMs: number; writes: number };
   const sinkRows = async (): Promise<Map<string, SinkRow>> => {
-    const rows = await sinkDb.query<{ start_ms: string; event_type: string; events: string; committed_ms: number; writes: number }>(
+    const rows = await sinkDb.query<{
+      start_ms: string;
+      event_type: string;
+      events: string;
+      committed_ms: number;
+      writes: number;
+    }>(
       `SELECT (extract(epoch FROM window_start) * 1000)::bigint AS start_ms, event_type, events, extract(epoch FROM committed_at) * 1000 AS committed_ms, writes FROM ${table}`,
     );
-    return new Map(rows.rows.map((r) => {
-      const k = windowKey(Number(r.start_ms), r.event_type);
-      return [k, { key: k, events: Number(r.events), committedMs: Number(r.committed_ms), writes: r.writes }];
-    }));
+    return new Map(
+      rows.rows.map((r) => {
+        const k = windowKey(Number(r.start_ms), r.event_type);
+        return [k, { key: k, events: Number(r.events), committedMs: Number(r.committed_ms), writes: r.writes }];
+      }),
+    );
   };
   /**
    * Waits until the sink holds every closed window with exactly the generator's count (the load ended
    * with a closing request, so that is every window it fed). Fails, printing the difference, when the
    * sink stops changing for --stall-seconds or the timeout passes first.
    */
-  const landed = async (timeoutMs: number): Promise<{ rows: Map<string, SinkRow>; check: WindowCheck; landedAt: number }> => {
+  const landed = async (
+    timeoutMs: number,
+  ): Promise<{ rows: Map<string, SinkRow>; check: WindowCheck; landedAt: number }> => {
     const deadline = Date.now() + timeoutMs;
     const stallMs = Number(values["stall-seconds"]) * 1000;
     const upTo = closedUpTo(maxEventTime, Object.keys(maxEventTime), WATERMARK_DELAY_MS);
@@ -204,10 +307,15 @@ try {
       const rows = await sinkRows();
       const check = compareWindowCounts(expected, new Map([...rows].map(([k, r]) => [k, r.events])), WINDOW_MS, upTo);
       if (check.ok) return { rows, check, landedAt: Math.max(0, ...[...rows.values()].map((r) => r.committedMs)) };
-      const now = [...rows.values()].map((r) => `${r.key}=${r.events}/${r.writes}`).sort().join(",");
+      const now = [...rows.values()]
+        .map((r) => `${r.key}=${r.events}/${r.writes}`)
+        .sort()
+        .join(",");
       if (now !== fingerprint) [fingerprint, changedAt] = [now, Date.now()];
       if (Date.now() > deadline || Date.now() - changedAt > stallMs) {
-        throw new Error(`the sink does not hold the generator's counts (${Date.now() > deadline ? "timeout" : `unchanged for ${values["stall-seconds"]} s`}):\n${describeWindowCheck(check)}`);
+        throw new Error(
+          `the sink does not hold the generator's counts (${Date.now() > deadline ? "timeout" : `unchanged for ${values["stall-seconds"]} s`}):\n${describeWindowCheck(check)}`,
+        );
       }
       await sleep(250);
     }
@@ -240,7 +348,10 @@ try {
     cpuSeconds: m.value("process_cpu_user_seconds_total") + m.value("process_cpu_system_seconds_total"),
   });
 
-  const result: Record<string, unknown> = { pipeline: "ingest(100/request) -> validate -> filter -> map -> key-by user -> 10s tumbling count per type -> postgres upsert" };
+  const result: Record<string, unknown> = {
+    pipeline:
+      "ingest(100/request) -> validate -> filter -> map -> key-by user -> 10s tumbling count per type -> postgres upsert",
+  };
   log("warm-up");
   await load(0, 4, Number(values.connections));
   await landed(120_000);
@@ -271,27 +382,52 @@ try {
       errors: generated.errors,
       runnerCpuMicrosPerEvent: +(((a.cpuSeconds - b.cpuSeconds) * 1e6) / events).toFixed(1),
       // From /proc over the same span; machine-wide includes the load generator and Postgres.
-      cpuMicrosPerEvent: (({ machine, processes }) => ({ machine, ...processes }))(cpuMicrosPerEvent(cpuBefore, cpuAfter, events)),
+      cpuMicrosPerEvent: (({ machine, processes }) => ({ machine, ...processes }))(
+        cpuMicrosPerEvent(cpuBefore, cpuAfter, events),
+      ),
       requestP50Ms: generated.requestP50Ms,
       requestP99Ms: generated.requestP99Ms,
       avgEventBytes: generated.avgEventBytes,
       // Events per BullMQ job (batch), per stage: the lever for per-job overhead.
-      avgBatchFirstStage: +((after.value("sluice_node_events_in_total", { node: "validate" }) - before.value("sluice_node_events_in_total", { node: "validate" })) / Math.max(1, after.value("sluice_node_batch_seconds_count", { node: "validate" }) - before.value("sluice_node_batch_seconds_count", { node: "validate" }))).toFixed(1),
-      avgBatchWindowStage: +((a.windowIn - b.windowIn) / Math.max(1, after.value("sluice_node_batch_seconds_count", { node: "win" }) - before.value("sluice_node_batch_seconds_count", { node: "win" }))).toFixed(1),
+      avgBatchFirstStage: +(
+        (after.value("sluice_node_events_in_total", { node: "validate" }) -
+          before.value("sluice_node_events_in_total", { node: "validate" })) /
+        Math.max(
+          1,
+          after.value("sluice_node_batch_seconds_count", { node: "validate" }) -
+            before.value("sluice_node_batch_seconds_count", { node: "validate" }),
+        )
+      ).toFixed(1),
+      avgBatchWindowStage: +(
+        (a.windowIn - b.windowIn) /
+        Math.max(
+          1,
+          after.value("sluice_node_batch_seconds_count", { node: "win" }) -
+            before.value("sluice_node_batch_seconds_count", { node: "win" }),
+        )
+      ).toFixed(1),
     };
     log(`max: ${JSON.stringify(result["max"])}`);
   }
 
   if (phases.has("latency")) {
     const seconds = Number(values["latency-seconds"]);
-    const rates: [string, number][] = sustained > 0 ? [["50%", Math.round(sustained * 0.5)], ["80%", Math.round(sustained * 0.8)], ["15000", 15_000]] : [["15000", 15_000]];
+    const rates: [string, number][] =
+      sustained > 0
+        ? [
+            ["50%", Math.round(sustained * 0.5)],
+            ["80%", Math.round(sustained * 0.8)],
+            ["15000", 15_000],
+          ]
+        : [["15000", 15_000]];
     const latency: Record<string, unknown> = {};
     for (const [name, rate] of rates) {
       const before = await scrape();
       const generated = await load(rate, seconds, Number(values.connections) * 2);
       const { rows } = await landed(120_000);
       const after = await scrape();
-      const q = (p: number, nodeId: string) => histogramQuantile(before, after, "sluice_stage_event_latency_seconds", { node: nodeId }, p);
+      const q = (p: number, nodeId: string) =>
+        histogramQuantile(before, after, "sluice_stage_event_latency_seconds", { node: nodeId }, p);
       latency[name] = {
         offeredEventsPerSecond: rate,
         acceptedPerSecond: generated.acceptedPerSecond,
@@ -336,7 +472,11 @@ try {
     maxEmissionsPerWindow: Math.max(0, ...writes),
   };
   result["runnerMaxRssMiB"] = Math.round(peaks.rssBytes / 2 ** 20);
-  result["runnerMaxHeapMiB"] = { used: Math.round(peaks.heapUsedBytes / 2 ** 20), total: Math.round(peaks.heapTotalBytes / 2 ** 20), external: Math.round(peaks.externalBytes / 2 ** 20) };
+  result["runnerMaxHeapMiB"] = {
+    used: Math.round(peaks.heapUsedBytes / 2 ** 20),
+    total: Math.round(peaks.heapTotalBytes / 2 ** 20),
+    external: Math.round(peaks.externalBytes / 2 ** 20),
+  };
   // Every event the runner took in its life (warm-up included): the denominator of a whole-process CPU profile.
   result["totalIngested"] = counts(await scrape()).ingested;
   result["redisMaxUsedMemoryMiB"] = +(peaks.redisBytes / 2 ** 20).toFixed(1);

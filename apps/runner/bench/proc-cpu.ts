@@ -32,7 +32,9 @@ export function machineCpuSeconds(): number {
  * listening on `port` (the port of KAFKA_BROKERS: its listening socket is among the JVM's open files).
  * Null when there is none or it cannot be told apart.
  */
-export function findBrokerPid(port = Number((process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(",")[0]!.split(":").at(-1))): number | null {
+export function findBrokerPid(
+  port = Number((process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(",")[0]!.split(":").at(-1)),
+): number | null {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -90,7 +92,11 @@ export function sampleCpu(pids: Record<string, number | null>): CpuSample {
 }
 
 /** µs of CPU per event between two samples, per process and machine-wide (null for a process that could not be read). */
-export function cpuMicrosPerEvent(before: CpuSample, after: CpuSample, events: number): { machine: number; processes: Record<string, number | null> } {
+export function cpuMicrosPerEvent(
+  before: CpuSample,
+  after: CpuSample,
+  events: number,
+): { machine: number; processes: Record<string, number | null> } {
   const per = (seconds: number) => +((seconds * 1e6) / Math.max(1, events)).toFixed(1);
   const processes: Record<string, number | null> = {};
   for (const [name, b] of Object.entries(before.processes)) {

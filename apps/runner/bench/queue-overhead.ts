@@ -20,14 +20,20 @@ import { buildTopicKeys, runStageBatch, type StageRuntime } from "../src/stage/s
 import type { StageBatchV1 } from "../src/queue/batch-payload";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
-const { values } = parseArgs({ options: { batches: { type: "string", default: "200" }, records: { type: "string", default: "500" } } });
+const { values } = parseArgs({
+  options: { batches: { type: "string", default: "200" }, records: { type: "string", default: "500" } },
+});
 const batchCount = Number(values.batches);
 const perBatch = Number(values.records);
 const events = batchCount * perBatch;
 
 const redis = createRedis(testServices.redisUrl, testLogger, "queue-overhead");
 await redis.connect();
-const kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clientId: "queue-overhead", log: testLogger });
+const kafka = createKafka({
+  brokers: testServices.kafkaBrokers.split(","),
+  clientId: "queue-overhead",
+  log: testLogger,
+});
 const producer = kafka.producer({ name: "queue-overhead" });
 const compiled = compilePlan({
   workspaceId: "bench",
@@ -40,25 +46,50 @@ const compiled = compilePlan({
       { id: "drop", type: "filter", config: { condition: 'event.type == "none"' } },
       { id: "out", type: "kafka-sink", config: { topic: "unused" } },
     ],
-    [["ingest", "drop"], ["drop", "out"]],
+    [
+      ["ingest", "drop"],
+      ["drop", "out"],
+    ],
   ),
 });
 if (!compiled.ok) throw new Error(compiled.reason);
 const stage = compiled.plan.stages[0]!;
 const runtimes = new Map<string, NodeRuntime>();
 for (const node of stage.nodes) {
-  runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "bench", pipelineId: "queue-overhead", nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("none")), kafka: () => Promise.reject(new Error("none")) }));
+  runtimes.set(
+    node.id,
+    await createNodeRuntime(node.type, node.config, {
+      workspaceId: "bench",
+      pipelineId: "queue-overhead",
+      nodeId: node.id,
+      log: testLogger,
+      secret: () => Promise.reject(new Error("none")),
+      kafka: () => Promise.reject(new Error("none")),
+    }),
+  );
 }
 const runtime: StageRuntime = { plan: compiled.plan, stage, runtimes, topicKey: buildTopicKeys(compiled.plan) };
 const deps = { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger };
 
 const value = (i: number) =>
-  JSON.stringify({ id: `e-${i}`, type: "page_view", userId: `user-${i % 10_000}`, timestamp: "2026-11-29T10:00:00.000Z", receivedAt: "2026-11-29T10:00:00.010Z", props: { amount: 12.35, currency: "EUR", sku: `sku-${i % 1000}`, page: "/pricing" }, context: { locale: "en-GB", screen: "1920x1080" } });
+  JSON.stringify({
+    id: `e-${i}`,
+    type: "page_view",
+    userId: `user-${i % 10_000}`,
+    timestamp: "2026-11-29T10:00:00.000Z",
+    receivedAt: "2026-11-29T10:00:00.010Z",
+    props: { amount: 12.35, currency: "EUR", sku: `sku-${i % 1000}`, page: "/pricing" },
+    context: { locale: "en-GB", screen: "1920x1080" },
+  });
 const batches: StageBatchV1[] = Array.from({ length: batchCount }, (_, b) => ({
   version: "v1",
   topic: "bench.in",
   partition: b % 6,
-  records: Array.from({ length: perBatch }, (_, i) => ({ o: String(b * perBatch + i), k: `user-${i}`, v: value(b * perBatch + i) })),
+  records: Array.from({ length: perBatch }, (_, i) => ({
+    o: String(b * perBatch + i),
+    k: `user-${i}`,
+    v: value(b * perBatch + i),
+  })),
 }));
 
 const redisCpu = async () => {
@@ -82,7 +113,13 @@ async function measure(run: () => Promise<void>) {
 async function throughQueue(feederSide: JobRegistry, workerSide: JobRegistry) {
   const name = uniqueName("stage.queue-overhead");
   const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, feederSide);
-  const pool = createStagePool(name, runtime, { ...deps, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "queue-overhead", registry: workerSide });
+  const pool = createStagePool(name, runtime, {
+    ...deps,
+    connection: redis,
+    settings: DEFAULT_ENGINE_SETTINGS.pool,
+    workerName: "queue-overhead",
+    registry: workerSide,
+  });
   try {
     return await measure(async () => {
       let next = 0;
@@ -111,8 +148,12 @@ try {
   });
   const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
   const inProcess = await throughQueue(shared, shared);
-  const crossProcess = await throughQueue({ waiters: new Map(), batches: new Map() }, { waiters: new Map(), batches: new Map() });
-  const overhead = (r: typeof direct) => +(r.nodeMicrosPerEvent - direct.nodeMicrosPerEvent + r.redisMicrosPerEvent).toFixed(2);
+  const crossProcess = await throughQueue(
+    { waiters: new Map(), batches: new Map() },
+    { waiters: new Map(), batches: new Map() },
+  );
+  const overhead = (r: typeof direct) =>
+    +(r.nodeMicrosPerEvent - direct.nodeMicrosPerEvent + r.redisMicrosPerEvent).toFixed(2);
   process.stdout.write(
     `${JSON.stringify({ events, recordsPerBatch: perBatch, direct, inProcess, crossProcess, overheadMicrosPerEvent: { inProcess: overhead(inProcess), crossProcess: overhead(crossProcess) } })}\n`,
   );

@@ -18,26 +18,39 @@ const root = join(import.meta.dirname, "..", "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the runner and resolves once its /metrics answers. `nodeFlags`: V8 flags, e.g. "--max-old-space-size=384". */
-export async function startRunnerProcess(world: World, options: { port: number; nodeFlags?: string; profileDir?: string | undefined }): Promise<RunnerProcess> {
+export async function startRunnerProcess(
+  world: World,
+  options: { port: number; nodeFlags?: string; profileDir?: string | undefined },
+): Promise<RunnerProcess> {
   const flags = (options.nodeFlags ?? "").split(" ").filter((f) => f !== "");
-  const proc = spawn(process.execPath, [...flags, ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []), "--import", "tsx", join(root, "apps/runner/src/main.ts")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      RUNNER_PORT: String(options.port),
-      RUNNER_HOST: "127.0.0.1",
-      // /metrics is on the internal listener.
-      RUNNER_INTERNAL_PORT: String(options.port + 100),
-      RUNNER_ID: uniqueName("bench-runner"),
-      RUNNER_WORKSPACE_IDS: world.workspaceId,
-      SLUICE_SECRET_KEY: world.secretKey,
-      LOG_LEVEL: process.env["BENCH_RUNNER_LOG_LEVEL"] ?? "warn",
-      DATABASE_URL: testServices.databaseUrl,
-      REDIS_URL: testServices.redisUrl,
-      KAFKA_BROKERS: testServices.kafkaBrokers,
+  const proc = spawn(
+    process.execPath,
+    [
+      ...flags,
+      ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
+      "--import",
+      "tsx",
+      join(root, "apps/runner/src/main.ts"),
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        RUNNER_PORT: String(options.port),
+        RUNNER_HOST: "127.0.0.1",
+        // /metrics is on the internal listener.
+        RUNNER_INTERNAL_PORT: String(options.port + 100),
+        RUNNER_ID: uniqueName("bench-runner"),
+        RUNNER_WORKSPACE_IDS: world.workspaceId,
+        SLUICE_SECRET_KEY: world.secretKey,
+        LOG_LEVEL: process.env["BENCH_RUNNER_LOG_LEVEL"] ?? "warn",
+        DATABASE_URL: testServices.databaseUrl,
+        REDIS_URL: testServices.redisUrl,
+        KAFKA_BROKERS: testServices.kafkaBrokers,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
     },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  );
   const base = `http://127.0.0.1:${options.port}`;
   const internal = `http://127.0.0.1:${options.port + 100}`;
   const runner: RunnerProcess = {
@@ -55,7 +68,13 @@ export async function startRunnerProcess(world: World, options: { port: number; 
   };
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`runner exited with ${proc.exitCode}`);
-    if (await fetch(`${internal}/metrics`).then((r) => r.ok, () => false)) return runner;
+    if (
+      await fetch(`${internal}/metrics`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return runner;
     if (i > 300) {
       await runner.stop();
       throw new Error("runner did not start");

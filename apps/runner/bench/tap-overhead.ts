@@ -9,4 +9,6 @@ for (let i = 0; i < 100_000; i++) tapOutputs(undefined, "p", "n", "out", records
 const started = process.hrtime.bigint();
 for (let i = 0; i < calls; i++) tapOutputs(undefined, "p", "n", "out", records);
 const ns = Number(process.hrtime.bigint() - started) / calls;
-console.log(`tapOutputs with no active tap: ${ns.toFixed(1)} ns per call (a 500-record batch), ${(ns / 500).toFixed(3)} ns per record`);
+console.log(
+  `tapOutputs with no active tap: ${ns.toFixed(1)} ns per call (a 500-record batch), ${(ns / 500).toFixed(3)} ns per record`,
+);

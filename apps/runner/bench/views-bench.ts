@@ -17,7 +17,16 @@
 import { Agent, request } from "node:http";
 import { parseArgs } from "node:util";
 import { issueToken } from "@sluice/db";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, waitRunning } from "../test/engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  waitRunning,
+} from "../test/engine-world";
 import { graph } from "../test/graphs";
 import { testServices, uniqueName } from "../test/services";
 import { startRunnerProcess } from "./runner-process";
@@ -41,7 +50,10 @@ const BASE = Date.parse("2026-01-01T00:00:00Z");
 const world = await createWorld();
 const table = uniqueName("views_bench").replace(/-/g, "_");
 const boardKey = `${uniqueName("views-bench")}:trending`;
-const sinkDb = await openSinkTable(table, "page text, window_start timestamptz, events bigint, PRIMARY KEY (page, window_start)");
+const sinkDb = await openSinkTable(
+  table,
+  "page text, window_start timestamptz, events bigint, PRIMARY KEY (page, window_start)",
+);
 const pageName = (i: number) => `/p/${i}`;
 const countOf = (page: number, window: number) => ((page * 7919 + window * 104729) % 1000) + 1;
 let runner: Awaited<ReturnType<typeof startRunnerProcess>> | undefined;
@@ -67,7 +79,11 @@ try {
   const redisSecret = await createSecret(world, testServices.redisUrl);
   const g = graph(
     [
-      { id: "ingest", type: "http-ingest", config: { pathKey: uniqueName("views-bench").toLowerCase(), apiKeyId: ingestKey.id } },
+      {
+        id: "ingest",
+        type: "http-ingest",
+        config: { pathKey: uniqueName("views-bench").toLowerCase(), apiKeyId: ingestKey.id },
+      },
       {
         id: "counts",
         type: "postgres-sink",
@@ -85,12 +101,35 @@ try {
           viewOrderColumn: "window_start",
         },
       },
-      { id: "board", type: "redis-sink", config: { connectionSecretId: redisSecret, mode: "sorted-set", keyTemplate: boardKey, field: "event.page", value: "event.events", viewName: "trending" } },
+      {
+        id: "board",
+        type: "redis-sink",
+        config: {
+          connectionSecretId: redisSecret,
+          mode: "sorted-set",
+          keyTemplate: boardKey,
+          field: "event.page",
+          value: "event.events",
+          viewName: "trending",
+        },
+      },
     ],
-    [["ingest", "counts"], ["ingest", "board"]],
+    [
+      ["ingest", "counts"],
+      ["ingest", "board"],
+    ],
   );
   const issued = issueToken("read");
-  await world.prisma.apiKey.create({ data: { workspaceId: world.workspaceId, name: "bench reader", prefix: issued.prefix, hash: issued.hash, createdById: world.userId, scope: "read" } });
+  await world.prisma.apiKey.create({
+    data: {
+      workspaceId: world.workspaceId,
+      name: "bench reader",
+      prefix: issued.prefix,
+      hash: issued.hash,
+      createdById: world.userId,
+      scope: "read",
+    },
+  });
   const port = Number(values.port);
   process.env["RUNNER_VIEW_RATE_PER_KEY"] = "0";
   runner = await startRunnerProcess(world, { port, nodeFlags: values["runner-node-flags"] });
@@ -105,7 +144,13 @@ try {
       .slice(0, 10),
   });
   const expectedRow = (i: number) =>
-    JSON.stringify({ view: "page-counts", key: pageName(i), rows: [{ page: pageName(i), window_start: new Date(BASE + latest * 60_000).toISOString(), events: countOf(i, latest) }] });
+    JSON.stringify({
+      view: "page-counts",
+      key: pageName(i),
+      rows: [
+        { page: pageName(i), window_start: new Date(BASE + latest * 60_000).toISOString(), events: countOf(i, latest) },
+      ],
+    });
 
   type Answer = { status: number; body: string };
   let resent = 0;
@@ -147,21 +192,32 @@ try {
     if (mismatches.length < 5) mismatches.push(`${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
     else mismatches.push("");
   };
-  const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? null : +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2));
+  const quantile = (sorted: number[], q: number) =>
+    sorted.length === 0 ? null : +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
   const summary = (latencies: number[], seconds: number) => {
     const sorted = [...latencies].sort((a, b) => a - b);
     const unavailable = shed;
     shed = 0;
-    return { requests: sorted.length, answered503: unavailable, requestsPerSecond: Math.round(sorted.length / seconds), p50Ms: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9), p99Ms: quantile(sorted, 0.99), maxMs: quantile(sorted, 1) };
+    return {
+      requests: sorted.length,
+      answered503: unavailable,
+      requestsPerSecond: Math.round(sorted.length / seconds),
+      p50Ms: quantile(sorted, 0.5),
+      p90Ms: quantile(sorted, 0.9),
+      p99Ms: quantile(sorted, 0.99),
+      maxMs: quantile(sorted, 1),
+    };
   };
 
   // Warm-up: connections, the runner's key cache, Postgres' buffers (its 503s are not counted).
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let i = 0; i < 200; i++) {
-      const r = next();
-      check(await get(r.path), r.expected, r.path);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 200; i++) {
+        const r = next();
+        check(await get(r.path), r.expected, r.path);
+      }
+    }),
+  );
 
   /** Open loop: a request every 1/rate s on schedule; latency from the scheduled time. */
   async function openLoop(rate: number, seconds: number) {
@@ -193,7 +249,12 @@ try {
     const fromSend = [...service].sort((a, b) => a - b);
     // fromSend: the runner's answer time alone; the scheduled-time figures also hold the load
     // generator's own delays (lateSends: requests it sent more than 5 ms after their time).
-    return { offeredPerSecond: rate, ...summary(latencies, elapsed), fromSend: { p50Ms: quantile(fromSend, 0.5), p99Ms: quantile(fromSend, 0.99) }, lateSends };
+    return {
+      offeredPerSecond: rate,
+      ...summary(latencies, elapsed),
+      fromSend: { p50Ms: quantile(fromSend, 0.5), p99Ms: quantile(fromSend, 0.99) },
+      lateSends,
+    };
   }
 
   /** Closed loop: `connections` workers, each sending its next request when the last one answered. */
@@ -201,15 +262,17 @@ try {
     const latencies: number[] = [];
     const start = performance.now();
     const end = start + seconds * 1000;
-    await Promise.all(Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
-        const r = next();
-        const sent = performance.now();
-        const answer = await get(r.path);
-        latencies.push(performance.now() - sent);
-        check(answer, r.expected, r.path);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (performance.now() < end) {
+          const r = next();
+          const sent = performance.now();
+          const answer = await get(r.path);
+          latencies.push(performance.now() - sent);
+          check(answer, r.expected, r.path);
+        }
+      }),
+    );
     return { connections, ...summary(latencies, (performance.now() - start) / 1000) };
   }
 
@@ -221,8 +284,19 @@ try {
   }
   log(`closed loop, ${values.connections} connections`);
   const max = await closedLoop(Number(values.connections), Number(values["max-seconds"]));
-  const answered = Object.values(rates).reduce<number>((n, r) => n + (r as { requests: number }).requests, 0) + max.requests;
-  const result = { pages: PAGES, windowsPerPage: WINDOWS, mix: "80% page-counts (Postgres, newest row of a random page), 20% trending?top=10 (Redis sorted set)", rates, max, answered, resentAfterSocketReset: resent, mismatches: mismatches.length, mismatchSamples: mismatches.filter(Boolean) };
+  const answered =
+    Object.values(rates).reduce<number>((n, r) => n + (r as { requests: number }).requests, 0) + max.requests;
+  const result = {
+    pages: PAGES,
+    windowsPerPage: WINDOWS,
+    mix: "80% page-counts (Postgres, newest row of a random page), 20% trending?top=10 (Redis sorted set)",
+    rates,
+    max,
+    answered,
+    resentAfterSocketReset: resent,
+    mismatches: mismatches.length,
+    mismatchSamples: mismatches.filter(Boolean),
+  };
   console.log(JSON.stringify(result));
   if (mismatches.length > 0) {
     log(`${mismatches.length} answers differed from the expected rows: ${mismatches.filter(Boolean).join(" | ")}`);

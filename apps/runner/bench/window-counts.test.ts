@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { addCounts, closedUpTo, compareWindowCounts, describeWindowCheck, weightedQuantile, windowKey, windowStartOf, type WindowCounts } from "./window-counts";
+import {
+  addCounts,
+  closedUpTo,
+  compareWindowCounts,
+  describeWindowCheck,
+  weightedQuantile,
+  windowKey,
+  windowStartOf,
+  type WindowCounts,
+} from "./window-counts";
 
 const SIZE = 10_000;
 const t0 = Date.UTC(2026, 11, 3, 9, 0, 0);
@@ -15,7 +24,12 @@ const upTo = closedUpTo({ click: t0 + 2 * SIZE + 1500, purchase: t0 + 2 * SIZE +
 
 describe("benchmark window check", () => {
   it("passes when every closed window landed with its exact count", () => {
-    const check = compareWindowCounts(expected, new Map([...expected].filter(([k]) => !k.startsWith(String(t0 + 2 * SIZE)))), SIZE, upTo);
+    const check = compareWindowCounts(
+      expected,
+      new Map([...expected].filter(([k]) => !k.startsWith(String(t0 + 2 * SIZE)))),
+      SIZE,
+      upTo,
+    );
     expect(check).toMatchObject({ ok: true, closed: 4, exact: 4, missing: [], wrong: [] });
   });
 
@@ -54,7 +68,10 @@ describe("benchmark window check", () => {
   it("places event times in tumbling windows and weights latency samples by events", () => {
     expect(windowStartOf(t0 + SIZE - 1, SIZE)).toBe(t0);
     expect(windowStartOf(t0 + SIZE, SIZE)).toBe(t0 + SIZE);
-    const samples = [{ value: 50, weight: 98 }, { value: 900, weight: 2 }];
+    const samples = [
+      { value: 50, weight: 98 },
+      { value: 900, weight: 2 },
+    ];
     expect(weightedQuantile(samples, 0.5)).toBe(50);
     expect(weightedQuantile(samples, 0.99)).toBe(900);
     expect(weightedQuantile([], 0.99)).toBeNull();

@@ -27,7 +27,11 @@ export function addCounts(into: WindowCounts, from: Iterable<[WindowKey, number]
  * as the slowest partition, so every window ending at or before this has surely fired; null while some
  * group has no events yet.
  */
-export function closedUpTo(maxEventTimeByGroup: Record<string, number>, groups: readonly string[], watermarkDelayMs: number): number | null {
+export function closedUpTo(
+  maxEventTimeByGroup: Record<string, number>,
+  groups: readonly string[],
+  watermarkDelayMs: number,
+): number | null {
   let slowest: number | null = null;
   for (const group of groups) {
     const newest = maxEventTimeByGroup[group];
@@ -55,7 +59,12 @@ export type WindowCheck = {
  * Every window that ends at or before `closedUpTo` must be in `actual` with exactly its expected count;
  * a result for any other window must be exact too (a window the generator never fed counts as expected 0).
  */
-export function compareWindowCounts(expected: WindowCounts, actual: WindowCounts, windowSizeMs: number, upTo: number | null): WindowCheck {
+export function compareWindowCounts(
+  expected: WindowCounts,
+  actual: WindowCounts,
+  windowSizeMs: number,
+  upTo: number | null,
+): WindowCheck {
   const missing: WindowDifference[] = [];
   const wrong: WindowDifference[] = [];
   let closed = 0;
@@ -72,7 +81,13 @@ export function compareWindowCounts(expected: WindowCounts, actual: WindowCounts
     if (count !== want) wrong.push({ window, expected: want, actual: count });
   }
   const order = (a: WindowDifference, b: WindowDifference) => (a.window < b.window ? -1 : a.window > b.window ? 1 : 0);
-  return { ok: missing.length === 0 && wrong.length === 0, closed, exact, missing: missing.sort(order), wrong: wrong.sort(order) };
+  return {
+    ok: missing.length === 0 && wrong.length === 0,
+    closed,
+    exact,
+    missing: missing.sort(order),
+    wrong: wrong.sort(order),
+  };
 }
 
 /** Human-readable difference (at most `limit` lines per kind), for the failure message. */
@@ -82,8 +97,13 @@ export function describeWindowCheck(check: WindowCheck, limit = 20): string {
     const label = `${new Date(start).toISOString()} ${d.window.slice(d.window.indexOf("|") + 1)}`;
     return `  ${label}: expected ${d.expected}, sink ${d.actual === null ? "nothing" : d.actual}${d.actual === null ? "" : ` (${d.actual - d.expected > 0 ? "+" : ""}${d.actual - d.expected})`}`;
   };
-  const lines = [`${check.exact} of ${check.closed} closed windows exact; ${check.missing.length} missing, ${check.wrong.length} with a wrong count`];
-  for (const [title, list] of [["missing", check.missing], ["wrong count", check.wrong]] as const) {
+  const lines = [
+    `${check.exact} of ${check.closed} closed windows exact; ${check.missing.length} missing, ${check.wrong.length} with a wrong count`,
+  ];
+  for (const [title, list] of [
+    ["missing", check.missing],
+    ["wrong count", check.wrong],
+  ] as const) {
     if (list.length === 0) continue;
     lines.push(`${title}:`, ...list.slice(0, limit).map(line));
     if (list.length > limit) lines.push(`  … and ${list.length - limit} more`);

@@ -12,7 +12,10 @@ import { WINDOW_MS } from "./pipeline";
 export async function pipelineLag(kafka: Kafka, plan: Plan): Promise<number> {
   let total = 0;
   for (const stage of plan.stages) {
-    const [ends, committed] = await Promise.all([kafka.admin.endOffsets(stage.inputTopics), kafka.admin.committedOffsets(stage.groupId, stage.inputTopics)]);
+    const [ends, committed] = await Promise.all([
+      kafka.admin.endOffsets(stage.inputTopics),
+      kafka.admin.committedOffsets(stage.groupId, stage.inputTopics),
+    ]);
     const done = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]));
     for (const end of ends) total += Number(end.offset - (done.get(`${end.topic}/${end.partition}`) ?? 0n));
   }
@@ -45,7 +48,11 @@ export function sampleLag(kafka: Kafka, plan: Plan, everyMs = 1000): LagSampler 
  * Waits until every stage group has committed everything. Resolves to the time it took (ms), or to
  * the lag it got stuck at: no progress for `stuckMs`, or `timeoutMs` in all.
  */
-export async function waitLagZero(kafka: Kafka, plan: Plan, options: { timeoutMs: number; stuckMs: number }): Promise<{ ms: number; stuckAt?: number }> {
+export async function waitLagZero(
+  kafka: Kafka,
+  plan: Plan,
+  options: { timeoutMs: number; stuckMs: number },
+): Promise<{ ms: number; stuckAt?: number }> {
   const started = Date.now();
   let last = -1;
   let since = started;
@@ -68,8 +75,15 @@ const preview = (xs: string[]) => `${xs.slice(0, 5).join(", ")}${xs.length > 5 ?
  * impossible, so "once" = no id missing and none that was never accepted), and per user the rows
  * were first inserted in the order of their sequence numbers.
  */
-export async function checkEventsTable(db: pg.Client, table: string, expected: ChaosEvent[], ignore: Set<string>): Promise<{ checks: Check[]; redelivered: number }> {
-  const rows = await db.query<{ event_id: string; user_id: string; seq: number; deliveries: number }>(`SELECT event_id, user_id, seq, deliveries FROM ${table} ORDER BY ord`);
+export async function checkEventsTable(
+  db: pg.Client,
+  table: string,
+  expected: ChaosEvent[],
+  ignore: Set<string>,
+): Promise<{ checks: Check[]; redelivered: number }> {
+  const rows = await db.query<{ event_id: string; user_id: string; seq: number; deliveries: number }>(
+    `SELECT event_id, user_id, seq, deliveries FROM ${table} ORDER BY ord`,
+  );
   const want = new Set(expected.map((e) => e.id));
   const seen = new Set<string>();
   const unexpected: string[] = [];
@@ -89,8 +103,16 @@ export async function checkEventsTable(db: pg.Client, table: string, expected: C
   return {
     redelivered,
     checks: [
-      { name: "every accepted event in the sink exactly once", ok: missing.length === 0 && unexpected.length === 0, detail: `${seen.size} rows for ${want.size} accepted; missing ${missing.length}${missing.length ? ` (${preview(missing)})` : ""}; unexpected ${unexpected.length}${unexpected.length ? ` (${preview(unexpected)})` : ""}` },
-      { name: "per-user order (first insertion follows the sequence)", ok: outOfOrder.length === 0, detail: `${outOfOrder.length} rows inserted before an earlier event of the same user${outOfOrder.length ? `: ${preview(outOfOrder)}` : ""}` },
+      {
+        name: "every accepted event in the sink exactly once",
+        ok: missing.length === 0 && unexpected.length === 0,
+        detail: `${seen.size} rows for ${want.size} accepted; missing ${missing.length}${missing.length ? ` (${preview(missing)})` : ""}; unexpected ${unexpected.length}${unexpected.length ? ` (${preview(unexpected)})` : ""}`,
+      },
+      {
+        name: "per-user order (first insertion follows the sequence)",
+        ok: outOfOrder.length === 0,
+        detail: `${outOfOrder.length} rows inserted before an earlier event of the same user${outOfOrder.length ? `: ${preview(outOfOrder)}` : ""}`,
+      },
     ],
   };
 }
@@ -101,20 +123,28 @@ export type WindowResult = { eventType: string; windowStart: string; events: num
  * Each (type, 10 s window) row holds exactly the number of accepted valid events in it. `deadLettered`:
  * window results a sink dead-lettered instead of writing (they count when the table lacks the window).
  */
-export async function checkWindowCounts(db: pg.Client, table: string, expected: ChaosEvent[], deadLettered: WindowResult[] = []): Promise<Check> {
+export async function checkWindowCounts(
+  db: pg.Client,
+  table: string,
+  expected: ChaosEvent[],
+  deadLettered: WindowResult[] = [],
+): Promise<Check> {
   const want = new Map<string, number>();
   for (const e of expected) {
     const start = Math.floor(Date.parse(e.timestamp) / WINDOW_MS) * WINDOW_MS;
     const key = `${e.type}@${new Date(start).toISOString()}`;
     want.set(key, (want.get(key) ?? 0) + 1);
   }
-  const rows = await db.query<{ event_type: string; window_start: Date; events: string; revision: number }>(`SELECT event_type, window_start, events, revision FROM ${table}`);
+  const rows = await db.query<{ event_type: string; window_start: Date; events: string; revision: number }>(
+    `SELECT event_type, window_start, events, revision FROM ${table}`,
+  );
   const revision = new Map(rows.rows.map((r) => [`${r.event_type}@${r.window_start.toISOString()}`, r.revision]));
   const got = new Map(rows.rows.map((r) => [`${r.event_type}@${r.window_start.toISOString()}`, Number(r.events)]));
   for (const d of deadLettered) {
     const key = `${d.eventType}@${new Date(d.windowStart).toISOString()}`;
     // Results of one window only grow (late updates): the largest dead-lettered one is the latest.
-    if (!rows.rows.some((r) => `${r.event_type}@${r.window_start.toISOString()}` === key)) got.set(key, Math.max(got.get(key) ?? 0, d.events));
+    if (!rows.rows.some((r) => `${r.event_type}@${r.window_start.toISOString()}` === key))
+      got.set(key, Math.max(got.get(key) ?? 0, d.events));
   }
   const wrong: string[] = [];
   let over = 0;
@@ -127,7 +157,11 @@ export async function checkWindowCounts(db: pg.Client, table: string, expected: 
     else under += count - (n ?? 0);
   }
   const total = [...got.entries()].filter(([key]) => want.has(key)).reduce((sum, [, n]) => sum + n, 0);
-  return { name: "window counts exact (every window, every type)", ok: wrong.length === 0, detail: `${want.size} windows, ${total} events counted for ${expected.length} accepted; wrong ${wrong.length}${wrong.length ? ` (+${over} counted twice, -${under} not counted): ${preview(wrong)}` : ""}` };
+  return {
+    name: "window counts exact (every window, every type)",
+    ok: wrong.length === 0,
+    detail: `${want.size} windows, ${total} events counted for ${expected.length} accepted; wrong ${wrong.length}${wrong.length ? ` (+${over} counted twice, -${under} not counted): ${preview(wrong)}` : ""}`,
+  };
 }
 
 /** Messages of `topic` (start to current end) whose event id appeared before: duplicates a stage emitted. */
@@ -142,7 +176,14 @@ export async function auditFencedTopic(
   kafka: Kafka,
   topic: string,
   timeoutMs = 60_000,
-): Promise<{ messages: number; repeated: number; skipped: number; skippedNeverApplied: number; unnumbered: number; examples: string[] }> {
+): Promise<{
+  messages: number;
+  repeated: number;
+  skipped: number;
+  skippedNeverApplied: number;
+  unnumbered: number;
+  examples: string[];
+}> {
   const ends = await kafka.admin.endOffsets([topic]);
   const total = ends.reduce((sum, e) => sum + Number(e.offset), 0);
   const seen = new Set<string>();
@@ -150,7 +191,12 @@ export async function auditFencedTopic(
   const highest = new Map<string, number>();
   const examples: string[] = [];
   const result = { messages: 0, repeated: 0, skipped: 0, skippedNeverApplied: 0, unnumbered: 0 };
-  const consumer = kafka.consumer({ groupId: `chaos-reader-${Date.now()}`, topics: [topic], startFrom: "earliest", fetch: { maxWaitMs: 100 } });
+  const consumer = kafka.consumer({
+    groupId: `chaos-reader-${Date.now()}`,
+    topics: [topic],
+    startFrom: "earliest",
+    fetch: { maxWaitMs: 100 },
+  });
   await consumer.start({
     onMessage(m) {
       result.messages++;
@@ -187,7 +233,14 @@ export async function auditFencedTopic(
   return { ...result, examples };
 }
 
-export type DeadLetter = { id: string; nodeId: string; errorCode: string; errorMessage: string; attempt: number; value: Record<string, unknown> };
+export type DeadLetter = {
+  id: string;
+  nodeId: string;
+  errorCode: string;
+  errorMessage: string;
+  attempt: number;
+  value: Record<string, unknown>;
+};
 
 /** Every message of the plan's dead-letter topics (read from the start until the end offsets). */
 export async function readDeadLetters(kafka: Kafka, plan: Plan, timeoutMs = 30_000): Promise<DeadLetter[]> {
@@ -196,7 +249,12 @@ export async function readDeadLetters(kafka: Kafka, plan: Plan, timeoutMs = 30_0
   const total = ends.reduce((sum, e) => sum + Number(e.offset), 0);
   if (total === 0) return [];
   const letters: DeadLetter[] = [];
-  const consumer = kafka.consumer({ groupId: `chaos-dlq-reader-${Date.now()}`, topics, startFrom: "earliest", fetch: { maxWaitMs: 100 } });
+  const consumer = kafka.consumer({
+    groupId: `chaos-dlq-reader-${Date.now()}`,
+    topics,
+    startFrom: "earliest",
+    fetch: { maxWaitMs: 100 },
+  });
   let failed: Error | undefined;
   await consumer.start({
     onMessage(m) {
@@ -205,7 +263,14 @@ export async function readDeadLetters(kafka: Kafka, plan: Plan, timeoutMs = 30_0
       const id = typeof value["id"] === "string" ? value["id"] : "?";
       letters.push(
         headers.success
-          ? { id, nodeId: headers.data.nodeId, errorCode: headers.data.errorCode, errorMessage: headers.data.errorMessage, attempt: headers.data.attempt, value }
+          ? {
+              id,
+              nodeId: headers.data.nodeId,
+              errorCode: headers.data.errorCode,
+              errorMessage: headers.data.errorMessage,
+              attempt: headers.data.attempt,
+              value,
+            }
           : { id, nodeId: "?", errorCode: "headers missing", errorMessage: "", attempt: 0, value },
       );
     },
@@ -214,7 +279,8 @@ export async function readDeadLetters(kafka: Kafka, plan: Plan, timeoutMs = 30_0
   const deadline = Date.now() + timeoutMs;
   while (letters.length < total && !failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await consumer.close();
-  if (letters.length < total) throw new Error(`read ${letters.length} of ${total} dead letters${failed ? `: ${failed.message}` : ""}`);
+  if (letters.length < total)
+    throw new Error(`read ${letters.length} of ${total} dead letters${failed ? `: ${failed.message}` : ""}`);
   return letters;
 }
 
@@ -226,7 +292,9 @@ export function checkDeadLetters(letters: DeadLetter[], poison: ChaosEvent[]): C
   const missing = [...want].filter((id) => !got.has(id));
   const extra = letters.filter((l) => !want.has(l.id)).map((l) => `${l.id} at ${l.nodeId} (${l.errorCode})`);
   const repeated = [...got].filter(([, n]) => n > 1).map(([id]) => id);
-  const unexplained = letters.filter((l) => l.nodeId !== "validate" || !l.errorCode || !l.errorMessage).map((l) => l.id);
+  const unexplained = letters
+    .filter((l) => l.nodeId !== "validate" || !l.errorCode || !l.errorMessage)
+    .map((l) => l.id);
   return {
     name: "exactly the poison events dead-lettered, with reasons",
     ok: missing.length === 0 && extra.length === 0 && unexplained.length === 0,

@@ -36,7 +36,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export const isPoison = (spec: StreamSpec, i: number) => spec.poisonEvery !== undefined && i % spec.poisonEvery === spec.poisonEvery - 1;
+export const isPoison = (spec: StreamSpec, i: number) =>
+  spec.poisonEvery !== undefined && i % spec.poisonEvery === spec.poisonEvery - 1;
 
 /** Event `i` of the stream: user i % users, per-user sequence i / users, event time base + i * step. */
 export function eventAt(spec: StreamSpec, i: number, typeOf: (i: number) => string): ChaosEvent {
@@ -79,7 +80,11 @@ export type LoadOptions = {
 };
 
 /** Sends events `from` .. `to` - 1 of the stream. */
-export async function sendStream(spec: StreamSpec, range: { from: number; to: number }, options: LoadOptions): Promise<LoadResult> {
+export async function sendStream(
+  spec: StreamSpec,
+  range: { from: number; to: number },
+  options: LoadOptions,
+): Promise<LoadResult> {
   if (spec.users % options.concurrency !== 0) throw new Error("users must be a multiple of concurrency");
   const typeOf = typesOf(spec);
   const result: LoadResult = { accepted: new Map(), requests: 0, statuses: {}, seconds: 0, longestRetryMs: 0 };
@@ -91,7 +96,10 @@ export async function sendStream(spec: StreamSpec, range: { from: number; to: nu
     const first = Date.now();
     let lastAnswer = "";
     for (let attempt = 0; ; attempt++) {
-      if (Date.now() - first > (options.giveUpMs ?? 300_000)) throw new Error(`ingest did not accept a request within ${options.giveUpMs ?? 300_000} ms (last answer: ${lastAnswer})`);
+      if (Date.now() - first > (options.giveUpMs ?? 300_000))
+        throw new Error(
+          `ingest did not accept a request within ${options.giveUpMs ?? 300_000} ms (last answer: ${lastAnswer})`,
+        );
       const urls = options.urls();
       const url = urls[(next++ + attempt) % urls.length]!;
       result.requests++;
@@ -106,7 +114,8 @@ export async function sendStream(spec: StreamSpec, range: { from: number; to: nu
         count(String(response.status));
         if (response.status >= 200 && response.status < 300) {
           const body = (await response.json()) as { accepted: number; rejected: number };
-          if (body.accepted !== events.length) throw new Error(`ingest rejected ${body.rejected} of ${events.length} valid events`);
+          if (body.accepted !== events.length)
+            throw new Error(`ingest rejected ${body.rejected} of ${events.length} valid events`);
           for (const e of events) result.accepted.set(e.id, e);
           result.longestRetryMs = Math.max(result.longestRetryMs, Date.now() - first);
           return;
@@ -117,7 +126,10 @@ export async function sendStream(spec: StreamSpec, range: { from: number; to: nu
         if (response.status === 429 && retryAfter > 0) wait = Math.min(retryAfter * 1000, 1000);
       } catch (error) {
         if (error instanceof Error && error.message.startsWith("ingest rejected")) throw error;
-        lastAnswer = error instanceof Error ? `${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? "")}` : String(error);
+        lastAnswer =
+          error instanceof Error
+            ? `${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? "")}`
+            : String(error);
         count("error");
       }
       await new Promise((r) => setTimeout(r, wait));

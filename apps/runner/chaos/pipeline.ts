@@ -9,7 +9,16 @@
 import pg from "pg";
 import type { PipelineGraph } from "@sluice/shared";
 import { compilePlan, type Plan } from "@sluice/shared";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, closeSinkTable, type World } from "../test/engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  closeSinkTable,
+  type World,
+} from "../test/engine-world";
 import { graph } from "../test/graphs";
 import { uniqueName } from "../test/services";
 
@@ -27,10 +36,21 @@ export type ChaosPipeline = {
   close(): Promise<void>;
 };
 
-export function chaosGraph(options: { pathKey: string; apiKeyId: string; sinkSecretId: string; eventsTable: string; countsTable: string; partitions: number }): PipelineGraph {
+export function chaosGraph(options: {
+  pathKey: string;
+  apiKeyId: string;
+  sinkSecretId: string;
+  eventsTable: string;
+  countsTable: string;
+  partitions: number;
+}): PipelineGraph {
   return graph(
     [
-      { id: "ingest", type: "http-ingest", config: { pathKey: options.pathKey, apiKeyId: options.apiKeyId, requireEventId: true } },
+      {
+        id: "ingest",
+        type: "http-ingest",
+        config: { pathKey: options.pathKey, apiKeyId: options.apiKeyId, requireEventId: true },
+      },
       {
         id: "validate",
         type: "validate",
@@ -41,13 +61,21 @@ export function chaosGraph(options: { pathKey: string; apiKeyId: string; sinkSec
             properties: {
               id: { type: "string", minLength: 1 },
               userId: { type: "string" },
-              props: { type: "object", required: ["seq", "amount"], properties: { seq: { type: "integer", minimum: 0 }, amount: { type: "number", minimum: 0 } } },
+              props: {
+                type: "object",
+                required: ["seq", "amount"],
+                properties: { seq: { type: "integer", minimum: 0 }, amount: { type: "number", minimum: 0 } },
+              },
             },
           },
         },
       },
       { id: "by_user", type: "key-by", config: { key: "event.userId", partitions: options.partitions } },
-      { id: "cents", type: "map", config: { assignments: [{ target: "amountCents", expression: "int(event.props.amount * 100.0)" }] } },
+      {
+        id: "cents",
+        type: "map",
+        config: { assignments: [{ target: "amountCents", expression: "int(event.props.amount * 100.0)" }] },
+      },
       {
         id: "events",
         type: "postgres-sink",
@@ -113,7 +141,11 @@ export function chaosGraph(options: { pathKey: string; apiKeyId: string; sinkSec
  * A workspace with the pipeline deployed; `sinkUrl` is the connection string the sinks get (a Secret),
  * e.g. through a TCP proxy. Runner processes must run with `world.secretKey` as SLUICE_SECRET_KEY.
  */
-export async function deployChaosPipeline(options: { databaseUrl: string; sinkUrl?: string; partitions: number }): Promise<ChaosPipeline & { deploymentId: string }> {
+export async function deployChaosPipeline(options: {
+  databaseUrl: string;
+  sinkUrl?: string;
+  partitions: number;
+}): Promise<ChaosPipeline & { deploymentId: string }> {
   const world = await createWorld();
   const suffix = uniqueName("c").replace(/-/g, "_");
   const eventsTable = `chaos_events_${suffix}`;
@@ -122,16 +154,35 @@ export async function deployChaosPipeline(options: { databaseUrl: string; sinkUr
     eventsTable,
     "event_id text PRIMARY KEY, user_id text NOT NULL, seq int NOT NULL, event_type text NOT NULL, amount_cents bigint, ord bigserial, deliveries int NOT NULL DEFAULT 1",
   );
-  await db.query(`CREATE TABLE ${countsTable} (window_id text PRIMARY KEY, event_type text NOT NULL, window_start timestamptz NOT NULL, events bigint NOT NULL, revision int NOT NULL)`);
-  await db.query(`CREATE FUNCTION ${eventsTable}_redelivered() RETURNS trigger AS $$ BEGIN NEW.deliveries := OLD.deliveries + 1; NEW.ord := OLD.ord; RETURN NEW; END $$ LANGUAGE plpgsql`);
-  await db.query(`CREATE TRIGGER redelivered BEFORE UPDATE ON ${eventsTable} FOR EACH ROW EXECUTE FUNCTION ${eventsTable}_redelivered()`);
+  await db.query(
+    `CREATE TABLE ${countsTable} (window_id text PRIMARY KEY, event_type text NOT NULL, window_start timestamptz NOT NULL, events bigint NOT NULL, revision int NOT NULL)`,
+  );
+  await db.query(
+    `CREATE FUNCTION ${eventsTable}_redelivered() RETURNS trigger AS $$ BEGIN NEW.deliveries := OLD.deliveries + 1; NEW.ord := OLD.ord; RETURN NEW; END $$ LANGUAGE plpgsql`,
+  );
+  await db.query(
+    `CREATE TRIGGER redelivered BEFORE UPDATE ON ${eventsTable} FOR EACH ROW EXECUTE FUNCTION ${eventsTable}_redelivered()`,
+  );
 
   const pipeline = await createPipeline(world, "chaos");
   const key = await createApiKey(world, pipeline.id);
   const secretId = await createSecret(world, options.sinkUrl ?? options.databaseUrl);
   const pathKey = uniqueName("chaos").toLowerCase();
-  const pipelineGraph = chaosGraph({ pathKey, apiKeyId: key.id, sinkSecretId: secretId, eventsTable, countsTable, partitions: options.partitions });
-  const compiled = compilePlan({ workspaceId: world.workspaceId, workspaceSlug: world.slug, pipelineId: pipeline.id, graph: pipelineGraph, settings: { partitions: options.partitions } });
+  const pipelineGraph = chaosGraph({
+    pathKey,
+    apiKeyId: key.id,
+    sinkSecretId: secretId,
+    eventsTable,
+    countsTable,
+    partitions: options.partitions,
+  });
+  const compiled = compilePlan({
+    workspaceId: world.workspaceId,
+    workspaceSlug: world.slug,
+    pipelineId: pipeline.id,
+    graph: pipelineGraph,
+    settings: { partitions: options.partitions },
+  });
   if (!compiled.ok) throw new Error(compiled.reason);
   const { deploymentId } = await deploy(world, pipeline.id, pipelineGraph);
   return {

@@ -46,7 +46,10 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
   let starting: Promise<void> | undefined;
   const log = createWriteStream(join(spec.logDir, `${spec.name}.log`), { flags: "a" });
   const alive = () => child !== undefined && child.exitCode === null && child.signalCode === null;
-  const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once("exit", () => resolve())));
+  const exited = (c: ChildProcess) =>
+    new Promise<void>((resolve) =>
+      c.exitCode !== null || c.signalCode !== null ? resolve() : c.once("exit", () => resolve()),
+    );
 
   async function launch(): Promise<void> {
     starts++;
@@ -54,7 +57,13 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
     log.write(`--- start ${starts} at ${new Date().toISOString()}\n`);
     const c = spawn(process.execPath, ["--import", "tsx", "apps/runner/src/main.ts"], {
       cwd: spec.repoRoot,
-      env: { ...spec.env, RUNNER_ID: `${spec.name}-${starts}`, RUNNER_HOST: "127.0.0.1", RUNNER_PORT: String(spec.port), RUNNER_INTERNAL_PORT: "0" },
+      env: {
+        ...spec.env,
+        RUNNER_ID: `${spec.name}-${starts}`,
+        RUNNER_HOST: "127.0.0.1",
+        RUNNER_PORT: String(spec.port),
+        RUNNER_INTERNAL_PORT: "0",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = c;
@@ -79,7 +88,10 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
         }
       });
       c.once("exit", (code, signal) => {
-        if (!ready) reject(new Error(`${spec.name} exited during start (${code ?? signal}); see ${spec.logDir}/${spec.name}.log`));
+        if (!ready)
+          reject(
+            new Error(`${spec.name} exited during start (${code ?? signal}); see ${spec.logDir}/${spec.name}.log`),
+          );
         else if (!expectExit) {
           log.write(`--- crashed (${code ?? signal}) at ${new Date().toISOString()}\n`);
           spec.onCrash?.(self, String(code ?? signal), lastError);

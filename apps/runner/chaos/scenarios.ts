@@ -46,7 +46,13 @@ export async function kill9(infra: ChaosInfra): Promise<ScenarioResult> {
     await victim.start();
     restarts.push(Date.now() - t0);
     recoveries.push((await recovered) ?? Number.NaN);
-    ctx.note("victims", `${ctx.runners.filter((r) => r.starts() > 1).map((r) => `${r.name}x${r.starts() - 1}`).join(" ")}`);
+    ctx.note(
+      "victims",
+      `${ctx.runners
+        .filter((r) => r.starts() > 1)
+        .map((r) => `${r.name}x${r.starts() - 1}`)
+        .join(" ")}`,
+    );
   }
   const result = await runChaos({ name: "kill9", infra, stream: { events, users: 400, msPerEvent: 2, seed }, faults });
   result.figures["kill points (accepted events)"] = faults.map((f) => f.atAccepted).join(", ");
@@ -68,13 +74,29 @@ export async function restarts(infra: ChaosInfra): Promise<ScenarioResult> {
     const upAt = Date.now();
     const resumed = await ctx.nextAccepted(upAt);
     ctx.note(`${what} down (s)`, +((upAt - t0) / 1000).toFixed(1));
-    ctx.note(`ingest answering again after ${what} is back (s)`, resumed === undefined ? "stream had ended" : +(resumed / 1000).toFixed(1));
+    ctx.note(
+      `ingest answering again after ${what} is back (s)`,
+      resumed === undefined ? "stream had ended" : +(resumed / 1000).toFixed(1),
+    );
   };
   const faults: Fault[] = [
-    { atAccepted: kafkaAt, name: "Kafka broker restart", run: (ctx) => outage(ctx, "Kafka", infra.stopKafka, infra.startKafka) },
-    { atAccepted: redisAt, name: "Redis restart", run: (ctx) => outage(ctx, "Redis", infra.stopRedis, infra.startRedis) },
+    {
+      atAccepted: kafkaAt,
+      name: "Kafka broker restart",
+      run: (ctx) => outage(ctx, "Kafka", infra.stopKafka, infra.startKafka),
+    },
+    {
+      atAccepted: redisAt,
+      name: "Redis restart",
+      run: (ctx) => outage(ctx, "Redis", infra.stopRedis, infra.startRedis),
+    },
   ];
-  const result = await runChaos({ name: "restarts", infra, stream: { events, users: 400, msPerEvent: 4, seed }, faults });
+  const result = await runChaos({
+    name: "restarts",
+    infra,
+    stream: { events, users: 400, msPerEvent: 4, seed },
+    faults,
+  });
   result.figures["fault points (accepted events)"] = `${kafkaAt} (Kafka), ${redisAt} (Redis)`;
   return result;
 }
@@ -140,8 +162,16 @@ export async function slowSink(infra: ChaosInfra): Promise<ScenarioResult> {
         return [
           // A transient outage should be waited out (the partition paused), not turned into dead letters
           // someone has to replay: a sink that is down for seconds is not a poison event.
-          { name: "sink outage waited out, nothing dead-lettered", ok: sinkDead === 0, detail: `${sinkDead} records dead-lettered by the sinks (node.failed after the retry attempts) during an 8 s outage` },
-          { name: "lag grows while the sink is slow", ok: peak > Math.max(before, threshold), detail: `lag ${before} before, peak ${peak} while slow (threshold ${threshold})` },
+          {
+            name: "sink outage waited out, nothing dead-lettered",
+            ok: sinkDead === 0,
+            detail: `${sinkDead} records dead-lettered by the sinks (node.failed after the retry attempts) during an 8 s outage`,
+          },
+          {
+            name: "lag grows while the sink is slow",
+            ok: peak > Math.max(before, threshold),
+            detail: `lag ${before} before, peak ${peak} while slow (threshold ${threshold})`,
+          },
           { name: "ingest pushes back (429 + Retry-After)", ok: throttled > 0, detail: `${throttled} responses 429` },
         ];
       },
@@ -156,7 +186,17 @@ export async function slowSink(infra: ChaosInfra): Promise<ScenarioResult> {
 /** One poison event per 10k: exactly those are dead-lettered (with reasons), the rest flow. */
 export async function poison(infra: ChaosInfra): Promise<ScenarioResult> {
   const events = Number(process.env["CHAOS_POISON_EVENTS"] ?? 50_000);
-  return runChaos({ name: "poison", infra, stream: { events, users: 400, msPerEvent: 4, seed: 44, poisonEvery: 10_000 }, faults: [] });
+  return runChaos({
+    name: "poison",
+    infra,
+    stream: { events, users: 400, msPerEvent: 4, seed: 44, poisonEvery: 10_000 },
+    faults: [],
+  });
 }
 
-export const scenarios: Record<string, (infra: ChaosInfra) => Promise<ScenarioResult>> = { kill9, restarts, "slow-sink": slowSink, poison };
+export const scenarios: Record<string, (infra: ChaosInfra) => Promise<ScenarioResult>> = {
+  kill9,
+  restarts,
+  "slow-sink": slowSink,
+  poison,
+};

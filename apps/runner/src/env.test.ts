@@ -31,7 +31,9 @@ describe("loadEnv", () => {
   it("refuses private alert webhooks unless ALLOW_PRIVATE_WEBHOOKS=true", () => {
     expect(loadEnv({}).ALLOW_PRIVATE_WEBHOOKS).toBe(false);
     expect(loadEnv({ ALLOW_PRIVATE_WEBHOOKS: "true" }).ALLOW_PRIVATE_WEBHOOKS).toBe(true);
-    expect(expectEnvError({ ALLOW_PRIVATE_WEBHOOKS: "yes" }).message).toContain('ALLOW_PRIVATE_WEBHOOKS: must be true or false (got "yes")');
+    expect(expectEnvError({ ALLOW_PRIVATE_WEBHOOKS: "yes" }).message).toContain(
+      'ALLOW_PRIVATE_WEBHOOKS: must be true or false (got "yes")',
+    );
   });
 
   it("parses a broker list and treats empty variables as unset", () => {
@@ -48,7 +50,12 @@ describe("loadEnv", () => {
       DATABASE_URL: "mysql://user:hunter2@db/x",
       SLUICE_SECRET_KEY: "too-short",
     });
-    expect(error.problems.map((p) => p.variable)).toEqual(["RUNNER_PORT", "DATABASE_URL", "LOG_LEVEL", "SLUICE_SECRET_KEY"]);
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      "RUNNER_PORT",
+      "DATABASE_URL",
+      "LOG_LEVEL",
+      "SLUICE_SECRET_KEY",
+    ]);
     expect(error.message).toContain('RUNNER_PORT: must be a TCP port number (0-65535) (got "http")');
     expect(error.message).not.toContain("hunter2");
     expect(error.message).not.toContain("too-short");

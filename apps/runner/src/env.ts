@@ -21,7 +21,12 @@ const BrokerAddress = z
 
 const Brokers = z
   .string()
-  .transform((list) => list.split(",").map((b) => b.trim()).filter((b) => b !== ""))
+  .transform((list) =>
+    list
+      .split(",")
+      .map((b) => b.trim())
+      .filter((b) => b !== ""),
+  )
   .pipe(z.array(BrokerAddress).min(1, "must list at least one host:port"));
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -55,7 +60,10 @@ function schema(production: boolean) {
     /** Interface of the internal port; use the private network's address when probes come from outside the host. Default 127.0.0.1. */
     RUNNER_INTERNAL_HOST: z.string().min(1).default("127.0.0.1"),
     /** Control-plane Postgres. Default (outside production) postgresql://root@127.0.0.1:5432/sluice. */
-    DATABASE_URL: local(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL"), "DATABASE_URL"),
+    DATABASE_URL: local(
+      z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL"),
+      "DATABASE_URL",
+    ),
     /** Redis for BullMQ and live metrics. Default (outside production) redis://127.0.0.1:6379. */
     REDIS_URL: local(z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL"), "REDIS_URL"),
     /** Kafka-API brokers, comma-separated host:port. Default (outside production) 127.0.0.1:9092. */
@@ -91,7 +99,9 @@ function schema(production: boolean) {
      */
     RUNNER_SINK_OUTAGE_MAX_MS: count("600000", 0, 7 * 24 * 3600 * 1000),
     /** Compression of the records the engine writes (internal topics, DLQs, kafka-sinks on Sluice's cluster): none, lz4, zstd, snappy, gzip. Default none. */
-    RUNNER_PRODUCER_COMPRESSION: z.enum(["none", "lz4", "zstd", "snappy", "gzip"], { error: "must be none, lz4, zstd, snappy or gzip" }).default("none"),
+    RUNNER_PRODUCER_COMPRESSION: z
+      .enum(["none", "lz4", "zstd", "snappy", "gzip"], { error: "must be none, lz4, zstd, snappy or gzip" })
+      .default("none"),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
@@ -103,14 +113,25 @@ function schema(production: boolean) {
     /** Ingest rejects (per event, with a reason) event times more than this far ahead of the receive time. Default 86400000 (1 day). */
     RUNNER_INGEST_MAX_FUTURE_MS: count("86400000", 0, 10 ** 12),
     /** Ingest rejects (per event) event times before this ISO-8601 instant. Default 2000-01-01T00:00:00Z. */
-    RUNNER_INGEST_NOT_BEFORE: z.iso.datetime({ offset: true, error: "must be an ISO-8601 date-time such as 2000-01-01T00:00:00Z" }).default("2000-01-01T00:00:00Z").transform((v) => Date.parse(v)),
+    RUNNER_INGEST_NOT_BEFORE: z.iso
+      .datetime({ offset: true, error: "must be an ISO-8601 date-time such as 2000-01-01T00:00:00Z" })
+      .default("2000-01-01T00:00:00Z")
+      .transform((v) => Date.parse(v)),
     /** Comma-separated workspace ids: this runner only runs their deployments (sharding). Default: all. */
     RUNNER_WORKSPACE_IDS: z
       .string()
-      .transform((list) => list.split(",").map((id) => id.trim()).filter((id) => id !== ""))
+      .transform((list) =>
+        list
+          .split(",")
+          .map((id) => id.trim())
+          .filter((id) => id !== ""),
+      )
       .optional(),
     /** Alert webhooks, and webhook sinks whose node allows it, may target private/loopback addresses (local development, tests). Default false. */
-    ALLOW_PRIVATE_WEBHOOKS: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
+    ALLOW_PRIVATE_WEBHOOKS: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false")
+      .transform((v) => v === "true"),
     /** 32-byte key (base64) that decrypts connector secrets. Optional until connectors need it. */
     SLUICE_SECRET_KEY: z
       .string()

@@ -6,13 +6,21 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const roots = ["apps/runner/src", "apps/runner/test", "apps/web/src", "packages/shared/src", "packages/db/src", "scripts"].map((p) => join(root, p));
+const roots = [
+  "apps/runner/src",
+  "apps/runner/test",
+  "apps/web/src",
+  "packages/shared/src",
+  "packages/db/src",
+  "scripts",
+].map((p) => join(root, p));
 const CLIENTS = /from\s+["'](@platformatic\/kafka|kafkajs|@confluentinc\/kafka-javascript|node-rdkafka)["']/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" || entry.name === "generated" ? [] : sourceFiles(path);
+    if (entry.isDirectory())
+      return entry.name === "node_modules" || entry.name === "generated" ? [] : sourceFiles(path);
     return /\.(ts|tsx|mjs)$/.test(path) ? [path] : [];
   });
 }

@@ -68,8 +68,16 @@ async function run(env: RunnerEnv, log: Logger) {
     await waitForServices(probes, { log, timeoutMs: env.RUNNER_STARTUP_WAIT_MS });
   } catch (error) {
     if (!(error instanceof ServiceUnavailableError)) throw error;
-    log.fatal({ failures: error.failures.map((f) => ({ dependency: f.probe.name, target: f.probe.target, reason: f.reason })) }, "services unavailable");
-    process.stderr.write(error.message.split("\n").map((line) => `runner: ${line}\n`).join(""));
+    log.fatal(
+      { failures: error.failures.map((f) => ({ dependency: f.probe.name, target: f.probe.target, reason: f.reason })) },
+      "services unavailable",
+    );
+    process.stderr.write(
+      error.message
+        .split("\n")
+        .map((line) => `runner: ${line}\n`)
+        .join(""),
+    );
     await shutdown.run(2000);
     process.exit(EXIT_UNAVAILABLE);
   }
@@ -103,7 +111,12 @@ async function run(env: RunnerEnv, log: Logger) {
   // Ingest is public; health and metrics (every workspace's pipeline and node ids) only on the internal listener.
   const server = await listen(env.RUNNER_HOST, env.RUNNER_PORT, engine.routes, "RUNNER_PORT or RUNNER_HOST");
   shutdown.register("http", "http server", () => server.close());
-  const internal = await listen(env.RUNNER_INTERNAL_HOST, env.RUNNER_INTERNAL_PORT, runnerRoutes({ probes, metrics }), "RUNNER_INTERNAL_PORT or RUNNER_INTERNAL_HOST");
+  const internal = await listen(
+    env.RUNNER_INTERNAL_HOST,
+    env.RUNNER_INTERNAL_PORT,
+    runnerRoutes({ probes, metrics }),
+    "RUNNER_INTERNAL_PORT or RUNNER_INTERNAL_HOST",
+  );
   shutdown.register("http", "internal http server", () => internal.close());
   await engine.start();
   log.info({ url: server.url, internalUrl: internal.url, version: RUNNER_VERSION }, "runner listening");

@@ -7,7 +7,14 @@ describe("engine settings", () => {
   it("with every variable unset, match the defaults the shared plan compiler and ingest core use", () => {
     expect(DEFAULT_ENGINE_SETTINGS.topics).toEqual(DEFAULT_TOPIC_SETTINGS);
     expect(DEFAULT_ENGINE_SETTINGS.ingest.eventTimeWindow).toEqual(DEFAULT_EVENT_TIME_WINDOW);
-    expect(DEFAULT_ENGINE_SETTINGS.feeder).toEqual({ maxBatchRecords: 500, maxBatchBytes: 2 ** 20, lingerMs: 20, maxInFlightPerPartition: 1, maxInFlightTotal: 32, maxOutageMs: 600_000 });
+    expect(DEFAULT_ENGINE_SETTINGS.feeder).toEqual({
+      maxBatchRecords: 500,
+      maxBatchBytes: 2 ** 20,
+      lingerMs: 20,
+      maxInFlightPerPartition: 1,
+      maxInFlightTotal: 32,
+      maxOutageMs: 600_000,
+    });
     expect(DEFAULT_ENGINE_SETTINGS.pool).toEqual({ concurrency: 2, attempts: 3, backoffMs: 500 });
     expect(DEFAULT_ENGINE_SETTINGS.workspaceIds).toBeUndefined();
   });
@@ -29,7 +36,10 @@ describe("engine settings", () => {
     expect(settings.topics.partitions).toBe(12);
     expect(settings.feeder).toMatchObject({ maxBatchRecords: 50, maxOutageMs: 1000, maxInFlightTotal: 32 });
     expect(settings.pool.concurrency).toBe(8);
-    expect(settings.ingest).toEqual({ ratePerKey: 0, eventTimeWindow: { notBeforeMs: Date.UTC(2020, 0, 1), maxFutureMs: 86_400_000 } });
+    expect(settings.ingest).toEqual({
+      ratePerKey: 0,
+      eventTimeWindow: { notBeforeMs: Date.UTC(2020, 0, 1), maxFutureMs: 86_400_000 },
+    });
     expect(settings.ingestLagThreshold).toBe(7);
     expect(settings.allowPrivateWebhooks).toBe(true);
     expect(settings.workspaceIds).toEqual(["ws1", "ws2"]);

@@ -40,7 +40,11 @@ const FIXED = {
 };
 
 export function engineSettings(env: RunnerEnv) {
-  const topics: TopicSettings = { partitions: env.RUNNER_TOPIC_PARTITIONS, replicationFactor: env.RUNNER_TOPIC_REPLICATION, retentionMs: env.RUNNER_TOPIC_RETENTION_MS };
+  const topics: TopicSettings = {
+    partitions: env.RUNNER_TOPIC_PARTITIONS,
+    replicationFactor: env.RUNNER_TOPIC_REPLICATION,
+    retentionMs: env.RUNNER_TOPIC_RETENTION_MS,
+  };
   const feeder: FeederSettings = {
     maxBatchRecords: env.RUNNER_BATCH_MAX_RECORDS,
     maxBatchBytes: env.RUNNER_BATCH_MAX_BYTES,
@@ -49,8 +53,15 @@ export function engineSettings(env: RunnerEnv) {
     maxInFlightTotal: FIXED.maxInFlightTotal,
     maxOutageMs: env.RUNNER_SINK_OUTAGE_MAX_MS,
   };
-  const pool: PoolSettings = { concurrency: env.RUNNER_POOL_CONCURRENCY, attempts: FIXED.attempts, backoffMs: FIXED.backoffMs };
-  const ingest: IngestSettings = { ratePerKey: env.RUNNER_INGEST_RATE_PER_KEY, eventTimeWindow: { notBeforeMs: env.RUNNER_INGEST_NOT_BEFORE, maxFutureMs: env.RUNNER_INGEST_MAX_FUTURE_MS } };
+  const pool: PoolSettings = {
+    concurrency: env.RUNNER_POOL_CONCURRENCY,
+    attempts: FIXED.attempts,
+    backoffMs: FIXED.backoffMs,
+  };
+  const ingest: IngestSettings = {
+    ratePerKey: env.RUNNER_INGEST_RATE_PER_KEY,
+    eventTimeWindow: { notBeforeMs: env.RUNNER_INGEST_NOT_BEFORE, maxFutureMs: env.RUNNER_INGEST_MAX_FUTURE_MS },
+  };
   const views: ViewSettings = { ratePerKey: env.RUNNER_VIEW_RATE_PER_KEY };
   return {
     topics,

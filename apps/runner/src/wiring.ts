@@ -51,13 +51,17 @@ export function createEngine(options: {
 
   const secret = async (workspaceId: string, secretId: string) => {
     if (!options.secretKey) throw new Error("SLUICE_SECRET_KEY is not set: connector secrets cannot be decrypted");
-    const row = await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { ciphertext: true } });
+    const row = await options.prisma.secret.findFirst({
+      where: { id: secretId, workspaceId },
+      select: { ciphertext: true },
+    });
     if (!row) throw new Error(`secret ${secretId} not found in the workspace`);
     return openSecret(row.ciphertext, options.secretKey, workspaceId);
   };
   // What logs and errors call a secret: its name, never its value.
   const secretName = async (workspaceId: string, secretId: string) =>
-    (await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { name: true } }))?.name ?? secretId;
+    (await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { name: true } }))?.name ??
+    secretId;
 
   const runtimeDeps: RuntimeDeps = {
     kafka: options.kafka,
@@ -73,8 +77,10 @@ export function createEngine(options: {
     allowPrivateWebhooks: settings.allowPrivateWebhooks,
     secret,
     secretName,
-    connection: (workspaceId, connectionId) => loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
-    schemaRegistry: (workspaceId, registryId) => loadRegistry(options.prisma, options.secretKey, workspaceId, registryId),
+    connection: (workspaceId, connectionId) =>
+      loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
+    schemaRegistry: (workspaceId, registryId) =>
+      loadRegistry(options.prisma, options.secretKey, workspaceId, registryId),
   };
   const reconciler = createReconciler({
     prisma: options.prisma,
@@ -94,7 +100,14 @@ export function createEngine(options: {
     subscriber,
     targets: (pathKey) =>
       reconciler.ingestSources().flatMap((r) =>
-        r.spec.plan.ingest.filter((entry) => entry.pathKey === pathKey).map((entry) => ({ workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, entry, keyFor: r.keyFor })),
+        r.spec.plan.ingest
+          .filter((entry) => entry.pathKey === pathKey)
+          .map((entry) => ({
+            workspaceId: r.spec.workspaceId,
+            pipelineId: r.spec.pipelineId,
+            entry,
+            keyFor: r.keyFor,
+          })),
       ),
     ready: () => reconciler.ready(),
     lagOf: (topic) => lag.lagOf(topic),
@@ -106,7 +119,13 @@ export function createEngine(options: {
   const views = createViews({
     prisma: options.prisma,
     subscriber,
-    running: () => reconciler.running().map((r) => ({ deploymentId: r.spec.deploymentId, workspaceId: r.spec.workspaceId, pipelineId: r.spec.pipelineId, plan: r.spec.plan })),
+    running: () =>
+      reconciler.running().map((r) => ({
+        deploymentId: r.spec.deploymentId,
+        workspaceId: r.spec.workspaceId,
+        pipelineId: r.spec.pipelineId,
+        plan: r.spec.plan,
+      })),
     ready: () => reconciler.ready(),
     secret,
     settings: settings.views,

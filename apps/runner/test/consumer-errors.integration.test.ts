@@ -7,7 +7,16 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/wiring";
 import { startHttpServer, type HttpServer } from "../src/http/server";
-import { createApiKey, createPipeline, createWorld, ownTopic, deploy, readAll, waitRunning, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createWorld,
+  ownTopic,
+  deploy,
+  readAll,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { startForeignMember } from "../../../packages/kafka/src/test-support/foreign-group-member";
 import { ingestMapTo } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
@@ -29,7 +38,10 @@ describe("engine: a stage whose consumer fails", () => {
   });
 
   it("replaces the consumer after a backoff and goes on processing once the group accepts it again", async () => {
-    const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg?: string }) });
+    const log = pino(
+      { level: "info" },
+      { write: (line: string) => void lines.push(JSON.parse(line) as { msg?: string }) },
+    );
     engine = createEngine({
       prisma: world.prisma,
       kafka: world.kafka,
@@ -38,7 +50,12 @@ describe("engine: a stage whose consumer fails", () => {
       log,
       runnerId: uniqueName("runner"),
       secretKey: world.secretKey,
-      settings: { workspaceIds: [world.workspaceId], reconcileIntervalMs: 1000, lagIntervalMs: 500, topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 } },
+      settings: {
+        workspaceIds: [world.workspaceId],
+        reconcileIntervalMs: 1000,
+        lagIntervalMs: 500,
+        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      },
     });
     await engine.start();
     http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: engine.routes, log: testLogger });
@@ -55,11 +72,18 @@ describe("engine: a stage whose consumer fails", () => {
     await waitRunning(world, deploymentId);
     const stage = engine.reconciler.running().find((d) => d.spec.deploymentId === deploymentId)!.spec.plan.stages[0]!;
     const send = async (ids: string[]) => {
-      const response = await fetch(`${http!.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(ids.map((id) => ({ id, type: "click", userId: "u-1" }))), headers: { "x-api-key": key.token } });
+      const response = await fetch(`${http!.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(ids.map((id) => ({ id, type: "click", userId: "u-1" }))),
+        headers: { "x-api-key": key.token },
+      });
       expect(response.status).toBe(202);
     };
     const ids = (n: number, from: number) => Array.from({ length: n }, (_, i) => `cerr-${from + i}`);
-    const outIds = async (count: number) => new Set((await readAll(world, outTopic, count)).map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id));
+    const outIds = async (count: number) =>
+      new Set(
+        (await readAll(world, outTopic, count)).map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id),
+      );
 
     await send(ids(10, 0));
     expect(await outIds(10)).toEqual(new Set(ids(10, 0)));
@@ -68,7 +92,10 @@ describe("engine: a stage whose consumer fails", () => {
     try {
       // The runner stalls past the stage consumer's session; the foreign client takes its group over.
       expect(foreign.stall(40_000)).toBe(true);
-      await eventually(() => expect(lines.filter((l) => l.msg?.startsWith("stage consumer failed")).length).toBeGreaterThanOrEqual(2), { timeoutMs: 30_000 });
+      await eventually(
+        () => expect(lines.filter((l) => l.msg?.startsWith("stage consumer failed")).length).toBeGreaterThanOrEqual(2),
+        { timeoutMs: 30_000 },
+      );
       // Refused again while the foreign client holds the group: the backoff grows.
       const retries = lines.filter((l) => l.msg?.startsWith("stage consumer failed")).map((l) => l.retryInMs);
       expect(retries.slice(0, 2)).toEqual([1000, 2000]);
@@ -76,8 +103,13 @@ describe("engine: a stage whose consumer fails", () => {
     } finally {
       await foreign.stop();
     }
-    await eventually(() => expect(lines.some((l) => l.msg === "stage consumer restarted")).toBe(true), { timeoutMs: 40_000 });
+    await eventually(() => expect(lines.some((l) => l.msg === "stage consumer restarted")).toBe(true), {
+      timeoutMs: 40_000,
+    });
     // At-least-once: every event of both rounds is in the output.
-    await eventually(async () => expect(await outIds(20)).toEqual(new Set(ids(20, 0))), { timeoutMs: 40_000, everyMs: 500 });
+    await eventually(async () => expect(await outIds(20)).toEqual(new Set(ids(20, 0))), {
+      timeoutMs: 40_000,
+      everyMs: 500,
+    });
   }, 180_000);
 });

@@ -2,7 +2,17 @@
 // backoff), the lag of the ingest topic grows, shows in the lag gauge, and ingest answers 429 with
 // Retry-After once it passes the threshold.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { ingestToPostgres } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -29,16 +39,14 @@ describe("engine: back-pressure", () => {
     const key = await createApiKey(world);
     const pathKey = uniqueName("bp").toLowerCase();
     const secretId = await createSecret(world, "postgresql://root@127.0.0.1:1/none");
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
-      ingestToPostgres(pathKey, key.id, secretId),
-    );
+    const { deploymentId } = await deploy(world, pipeline.id, ingestToPostgres(pathKey, key.id, secretId));
     await waitRunning(world, deploymentId);
     const post = () =>
       fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
         method: "POST",
-        body: JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ id: `bp-${Math.random()}-${i}`, type: "click", userId: `u-${i}` }))),
+        body: JSON.stringify(
+          Array.from({ length: 20 }, (_, i) => ({ id: `bp-${Math.random()}-${i}`, type: "click", userId: `u-${i}` })),
+        ),
         headers: { "x-api-key": key.token },
       });
     expect((await post()).status).toBe(202);

@@ -3,7 +3,20 @@
 // dead-letters only the bad one, with the database's reason and the event's own source offset.
 import { decodeDeadLetterHeaders } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, readAll, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  readAll,
+  type RunningEngine,
+  startEngine,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -13,7 +26,10 @@ describe("engine: a failing sink batch is bisected", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    running = await startEngine(world, { topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 }, pool: { concurrency: 2, attempts: 2, backoffMs: 100 } });
+    running = await startEngine(world, {
+      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
+    });
   });
 
   afterAll(async () => {
@@ -26,7 +42,10 @@ describe("engine: a failing sink batch is bisected", () => {
     const key = await createApiKey(world);
     const pathKey = uniqueName("bisect").toLowerCase();
     const table = uniqueName("bisect_sink").replace(/-/g, "_");
-    const db = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text CHECK (event_type <> 'refused'), note text");
+    const db = await openSinkTable(
+      table,
+      "event_id text PRIMARY KEY, event_type text CHECK (event_type <> 'refused'), note text",
+    );
     try {
       const secretId = await createSecret(world, testServices.databaseUrl);
       const { deploymentId } = await deploy(
@@ -36,7 +55,15 @@ describe("engine: a failing sink batch is bisected", () => {
           [
             { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, maxBatch: 1000 } },
             // Fused with the sink: provenance must survive the bisection of the node after it.
-            { id: "map", type: "map", config: { assignments: [{ target: "props.note", expression: 'has(event.props.note) ? event.props.note : "fine"' }] } },
+            {
+              id: "map",
+              type: "map",
+              config: {
+                assignments: [
+                  { target: "props.note", expression: 'has(event.props.note) ? event.props.note : "fine"' },
+                ],
+              },
+            },
             {
               id: "sink",
               type: "postgres-sink",
@@ -53,11 +80,18 @@ describe("engine: a failing sink batch is bisected", () => {
               },
             },
           ],
-          [["ingest", "map"], ["map", "sink"]],
+          [
+            ["ingest", "map"],
+            ["map", "sink"],
+          ],
         ),
       );
       await waitRunning(world, deploymentId);
-      const events = Array.from({ length: 300 }, (_, i) => ({ id: `b-${String(i).padStart(3, "0")}`, type: "click", userId: `u-${i % 9}` }));
+      const events = Array.from({ length: 300 }, (_, i) => ({
+        id: `b-${String(i).padStart(3, "0")}`,
+        type: "click",
+        userId: `u-${i % 9}`,
+      }));
       // A check violation (23514) and a NUL character Postgres cannot store in text (22021), in one request.
       const bad = [
         { ...events[137]!, type: "refused" },
@@ -65,13 +99,19 @@ describe("engine: a failing sink batch is bisected", () => {
       ];
       events[137] = bad[0]!;
       events[250] = bad[1]! as (typeof events)[number];
-      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(events),
+        headers: { "x-api-key": key.token },
+      });
       expect(response.status).toBe(202);
       expect(await response.json()).toMatchObject({ accepted: 300, rejected: 0 });
 
       const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`, 2);
       expect(dead).toHaveLength(2);
-      const byId = new Map(dead.map((m) => [(JSON.parse(m.value!.toString()) as { id: string }).id, decodeDeadLetterHeaders(m.headers)]));
+      const byId = new Map(
+        dead.map((m) => [(JSON.parse(m.value!.toString()) as { id: string }).id, decodeDeadLetterHeaders(m.headers)]),
+      );
       expect([...byId.keys()].sort()).toEqual(["b-137", "b-250"]);
       const refused = byId.get("b-137")!;
       const nul = byId.get("b-250")!;
@@ -83,10 +123,13 @@ describe("engine: a failing sink batch is bisected", () => {
       expect(refused.data.sourceOffset).not.toBe(nul.data.sourceOffset);
 
       const good = events.map((e) => e.id).filter((id) => id !== "b-137" && id !== "b-250");
-      await eventually(async () => {
-        const rows = await db.query<{ event_id: string }>(`SELECT event_id FROM ${table} ORDER BY event_id`);
-        expect(rows.rows.map((r) => r.event_id)).toEqual(good);
-      }, { timeoutMs: 30_000 });
+      await eventually(
+        async () => {
+          const rows = await db.query<{ event_id: string }>(`SELECT event_id FROM ${table} ORDER BY event_id`);
+          expect(rows.rows.map((r) => r.event_id)).toEqual(good);
+        },
+        { timeoutMs: 30_000 },
+      );
       // Nothing else was dead-lettered later.
       const ends = await world.kafka.admin.endOffsets([`sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`]);
       expect(ends.reduce((sum, p) => sum + Number(p.offset), 0)).toBe(2);

@@ -5,7 +5,21 @@
 import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy } from "../chaos/tcp-proxy";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, ownTopic, readAll, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  ownTopic,
+  readAll,
+  deploy,
+  openSinkTable,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
 import { createRedis, closeRedis } from "../src/services/redis";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
@@ -13,7 +27,10 @@ import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 /** A Secret whose connection string reaches the test Postgres through a proxy that refuses connections until healed. */
 async function sinkBehindDownProxy(world: World) {
-  const proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(testServices.databaseUrl).port || 5432) });
+  const proxy = await startTcpProxy({
+    host: "127.0.0.1",
+    port: Number(new URL(testServices.databaseUrl).port || 5432),
+  });
   proxy.down();
   const url = new URL(testServices.databaseUrl);
   url.host = `127.0.0.1:${proxy.port}`;
@@ -38,7 +55,11 @@ describe("engine: dead letters", () => {
   });
 
   const post = (url: string, pathKey: string, token: string, events: unknown[]) =>
-    fetch(`${url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": token } });
+    fetch(`${url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(events),
+      headers: { "x-api-key": token },
+    });
 
   it("dead-letters poison events with error, node, source and attempt headers; the rest flow", async () => {
     const pipeline = await createPipeline(world, "poison");
@@ -55,7 +76,10 @@ describe("engine: dead letters", () => {
           { id: "filter", type: "filter", config: { condition: "event.props.amount > 10" } },
           { id: "out", type: "kafka-sink", config: { topic: outName } },
         ],
-        [["ingest", "filter"], ["filter", "out"]],
+        [
+          ["ingest", "filter"],
+          ["filter", "out"],
+        ],
       ),
     );
     await waitRunning(world, deploymentId);
@@ -69,7 +93,10 @@ describe("engine: dead letters", () => {
     }));
     expect((await post(running.http.url, pathKey, key.token, events)).status).toBe(202);
 
-    const poison = events.filter((_, i) => i % 8 === 0).map((e) => e.id).sort();
+    const poison = events
+      .filter((_, i) => i % 8 === 0)
+      .map((e) => e.id)
+      .sort();
     const dlqTopic = `sluice.${world.workspaceId}.${pipeline.id}.filter.dlq`;
     const dead = await readAll(world, dlqTopic, poison.length);
     expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(poison);
@@ -77,14 +104,22 @@ describe("engine: dead letters", () => {
       const headers = decodeDeadLetterHeaders(message.headers);
       expect(headers.success).toBe(true);
       if (!headers.success) continue;
-      expect(headers.data).toMatchObject({ nodeId: "filter", pipelineId: pipeline.id, attempt: 1, sourceTopic: `sluice.${world.workspaceId}.${pipeline.id}.ingest.out` });
+      expect(headers.data).toMatchObject({
+        nodeId: "filter",
+        pipelineId: pipeline.id,
+        attempt: 1,
+        sourceTopic: `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`,
+      });
       expect(headers.data.errorCode).toMatch(/^expression\./);
       expect(headers.data.sourcePartition).toBeGreaterThanOrEqual(0);
       expect(headers.data.sourceOffset).toMatch(/^\d+$/);
     }
     const passed = await readAll(world, outTopic, events.length - poison.length);
     expect(passed.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(
-      events.filter((_, i) => i % 8 !== 0).map((e) => e.id).sort(),
+      events
+        .filter((_, i) => i % 8 !== 0)
+        .map((e) => e.id)
+        .sort(),
     );
 
     // The filter's error reaches the live snapshot (the node drawer's "last errors"), and the stage
@@ -96,7 +131,13 @@ describe("engine: dead letters", () => {
     sub.on("message", (_channel: string, message: string) => snapshots.push(JSON.parse(message) as MetricsSnapshotV1));
     await sub.subscribe(metricsChannel(pipeline.id));
     try {
-      await eventually(() => expect(snapshots.at(-1)?.nodes["filter"]?.lastErrors?.map((e) => e.message)).toContain(firstHeaders.success ? firstHeaders.data.errorMessage : "?"), { timeoutMs: 5000 });
+      await eventually(
+        () =>
+          expect(snapshots.at(-1)?.nodes["filter"]?.lastErrors?.map((e) => e.message)).toContain(
+            firstHeaders.success ? firstHeaders.data.errorMessage : "?",
+          ),
+        { timeoutMs: 5000 },
+      );
       expect(snapshots.at(-1)!.nodes["ingest"]!.lastErrors).toBeUndefined();
     } finally {
       await closeRedis(sub);
@@ -131,7 +172,10 @@ describe("engine: dead letters", () => {
       expect((await db.query(`SELECT 1 FROM ${table}`)).rowCount).toBe(0);
 
       proxy.heal();
-      await eventually(async () => expect((await db.query(`SELECT event_id FROM ${table}`)).rowCount).toBe(events.length), { timeoutMs: 60_000 });
+      await eventually(
+        async () => expect((await db.query(`SELECT event_id FROM ${table}`)).rowCount).toBe(events.length),
+        { timeoutMs: 60_000 },
+      );
       expect((await world.kafka.admin.endOffsets([dlq])).reduce((sum, p) => sum + Number(p.offset), 0)).toBe(0);
     } finally {
       await proxy.close();
@@ -155,7 +199,9 @@ describe("engine: dead letters", () => {
       const events = Array.from({ length: 5 }, (_, i) => ({ id: `reject-${i}`, type: "refused", userId: "u-1" }));
       expect((await post(running.http.url, pathKey, key.token, events)).status).toBe(202);
       const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`, events.length);
-      expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(events.map((e) => e.id));
+      expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(
+        events.map((e) => e.id),
+      );
       const headers = decodeDeadLetterHeaders(dead[0]!.headers);
       expect(headers.success && headers.data).toMatchObject({ nodeId: "sink", errorCode: "node.failed", attempt: 3 });
       expect(headers.success && headers.data.errorMessage).toContain("check constraint");
@@ -193,11 +239,17 @@ describe("engine: a sink outage longer than the outage budget", () => {
       await waitRunning(world, deploymentId);
       const events = Array.from({ length: 4 }, (_, i) => ({ id: `gone-${i}`, type: "click", userId: "u-1" }));
       const started = Date.now();
-      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(events),
+        headers: { "x-api-key": key.token },
+      });
       expect(response.status).toBe(202);
       const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.sink.dlq`, events.length);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
-      expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(events.map((e) => e.id));
+      expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(
+        events.map((e) => e.id),
+      );
       const headers = decodeDeadLetterHeaders(dead[0]!.headers);
       expect(headers.success && headers.data).toMatchObject({ nodeId: "sink", errorCode: "node.failed" });
       expect(headers.success && headers.data.errorMessage).toContain("unreachable for longer than the outage budget");

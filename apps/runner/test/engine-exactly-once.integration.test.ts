@@ -4,7 +4,15 @@
 // The writer stamps each record with a fence number (source partition, offset, index); the window
 // skips numbers it has applied, keeping the highest per stream in its checkpoint.
 import { describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  deploy,
+  startEngine,
+  useWindowSinkWorld,
+  waitRunning,
+} from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
@@ -16,7 +24,17 @@ describe("engine: exactly-once into a window", () => {
     const { world, sinkDb, engines, table } = setup;
     // idlePartitionMs: the closing event below comes from one source partition; the other one, silent
     // since, stops holding the window's watermark after this long.
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, idlePartitionMs: 3000, feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 16, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
+    const settings = {
+      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+      idlePartitionMs: 3000,
+      feeder: {
+        ...DEFAULT_ENGINE_SETTINGS.feeder,
+        maxBatchRecords: 16,
+        maxBatchBytes: 2 ** 20,
+        lingerMs: 5,
+        maxInFlightTotal: 8,
+      },
+    };
     const first = await startEngine(world, settings);
     engines.push(first);
     const pipeline = await createPipeline(world, "exactly-once");
@@ -24,8 +42,23 @@ describe("engine: exactly-once into a window", () => {
     const pathKey = uniqueName("eo").toLowerCase();
     const secretId = await createSecret(world, testServices.databaseUrl);
     // ingest -> map (its own stage: a topic follows every source) -> [topic] -> window -> Postgres.
-    const tag = { id: "tag", type: "map" as const, config: { assignments: [{ target: "tagged", expression: "true" }], drop: [] } };
-    const { deploymentId } = await deploy(world, pipeline.id, windowCountGraph({ table, pathKey, apiKeyId: key.id, connectionSecretId: secretId, allowedLateness: "0s", before: tag }));
+    const tag = {
+      id: "tag",
+      type: "map" as const,
+      config: { assignments: [{ target: "tagged", expression: "true" }], drop: [] },
+    };
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      windowCountGraph({
+        table,
+        pathKey,
+        apiKeyId: key.id,
+        connectionSecretId: secretId,
+        allowedLateness: "0s",
+        before: tag,
+      }),
+    );
     await waitRunning(world, deploymentId);
 
     const base = Date.parse("2026-01-01T00:00:00Z");
@@ -35,7 +68,12 @@ describe("engine: exactly-once into a window", () => {
         const i = n++;
         return { id: `eo-${i}`, type: "click", userId: `u-${i % 7}`, timestamp: new Date(at(i)).toISOString() };
       });
-    const post = (url: string, events: unknown[]) => fetch(`${url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    const post = (url: string, events: unknown[]) =>
+      fetch(`${url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(events),
+        headers: { "x-api-key": key.token },
+      });
     for (let r = 0; r < 6; r++) expect((await post(first.http.url, batch(25))).status).toBe(202);
 
     const prefix = `sluice.${world.workspaceId}.${pipeline.id}`;
@@ -43,8 +81,10 @@ describe("engine: exactly-once into a window", () => {
     const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
     // The window's topic also holds the map stage's watermark records (one per partition per batch).
     const winEnd = async () => sum(await world.kafka.admin.endOffsets([winTopic]));
-    const winCommitted = async () => sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]));
-    const tagCommitted = async () => sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.tag`, [ingestTopic]));
+    const winCommitted = async () =>
+      sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]));
+    const tagCommitted = async () =>
+      sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.tag`, [ingestTopic]));
     // Everything reached the window's topic and every group committed all of it.
     await eventually(async () => {
       expect(await tagCommitted()).toBe(150);
@@ -67,10 +107,19 @@ describe("engine: exactly-once into a window", () => {
     });
 
     // An event 5 minutes later closes the first window; its count is the 150 events, not 300.
-    expect((await post(second.http.url, batch(1, () => base + 5 * 60_000))).status).toBe(202);
+    expect(
+      (
+        await post(
+          second.http.url,
+          batch(1, () => base + 5 * 60_000),
+        )
+      ).status,
+    ).toBe(202);
     await eventually(
       async () => {
-        const rows = await sinkDb.query<{ events: string }>(`SELECT events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`);
+        const rows = await sinkDb.query<{ events: string }>(
+          `SELECT events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`,
+        );
         expect(rows.rows[0]?.events).toBe("150");
       },
       { timeoutMs: 40_000 },
@@ -80,7 +129,9 @@ describe("engine: exactly-once into a window", () => {
       expect(await tagCommitted()).toBe(151);
       expect(await winCommitted()).toBe(await winEnd());
     });
-    const rows = await sinkDb.query<{ events: string }>(`SELECT events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`);
+    const rows = await sinkDb.query<{ events: string }>(
+      `SELECT events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`,
+    );
     expect(rows.rows[0]?.events).toBe("150");
   });
 });

@@ -3,7 +3,17 @@
 import pg from "pg";
 import { GeneratorConfig, generateEvents, generatorKey } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSinkTable, createPipeline, createSecret, createWorld, deploy, openSinkTable, startEngine, waitRunning, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  startEngine,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -25,7 +35,8 @@ describe("engine: generator source", () => {
   it("resumes where it stopped", async () => {
     const secretId = await createSecret(world, testServices.databaseUrl);
     const pipeline = await createPipeline(world, "generator");
-    const count = async () => Number((await sinkDb.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
+    const count = async () =>
+      Number((await sinkDb.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
     const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } };
     let running = await startEngine(world, settings);
     const { deploymentId } = await deploy(
@@ -33,11 +44,21 @@ describe("engine: generator source", () => {
       pipeline.id,
       graph(
         [
-          { id: "gen", type: "generator", config: { eventsPerSecond: 200, users: 50, duplicateRatio: 0, lateRatio: 0 } },
+          {
+            id: "gen",
+            type: "generator",
+            config: { eventsPerSecond: 200, users: 50, duplicateRatio: 0, lateRatio: 0 },
+          },
           {
             id: "sink",
             type: "postgres-sink",
-            config: { connectionSecretId: secretId, table, mode: "insert", keyColumns: [], columns: [{ column: "event_id", expression: "event.id" }] },
+            config: {
+              connectionSecretId: secretId,
+              table,
+              mode: "insert",
+              keyColumns: [],
+              columns: [{ column: "event_id", expression: "event.id" }],
+            },
           },
         ],
         [["gen", "sink"]],
@@ -54,8 +75,14 @@ describe("engine: generator source", () => {
     // restart); the last few produced before the stop may still wait in the topic for the next start.
     const saved = await world.redis.hgetall(generatorKey(pipeline.id, "gen"));
     const config = GeneratorConfig.parse({ eventsPerSecond: 200, users: 50, duplicateRatio: 0, lateRatio: 0 });
-    const produced = generateEvents(config, { startTimeMs: Number(saved["start"]), fromIndex: 0, count: Number(saved["next"]) }).map((e) => e.id);
-    const rows = (await sinkDb.query<{ event_id: string }>(`SELECT event_id FROM ${table}`)).rows.map((r) => r.event_id);
+    const produced = generateEvents(config, {
+      startTimeMs: Number(saved["start"]),
+      fromIndex: 0,
+      count: Number(saved["next"]),
+    }).map((e) => e.id);
+    const rows = (await sinkDb.query<{ event_id: string }>(`SELECT event_id FROM ${table}`)).rows.map(
+      (r) => r.event_id,
+    );
     // No event written twice: per id, at most as many rows as the generator produced (its seeded ids
     // can repeat on their own).
     const tally = (ids: string[]) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map<string, number>());

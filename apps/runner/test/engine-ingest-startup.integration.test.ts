@@ -44,18 +44,30 @@ describe("engine: ingest while the runner starts", () => {
       log: testLogger,
       runnerId: uniqueName("runner"),
       secretKey: world.secretKey,
-      settings: { workspaceIds: [world.workspaceId], reconcileIntervalMs: 1000, lagIntervalMs: 500, topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 } },
+      settings: {
+        workspaceIds: [world.workspaceId],
+        reconcileIntervalMs: 1000,
+        lagIntervalMs: 500,
+        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      },
     });
     // HTTP first, like main.ts (health checks answer while the engine starts).
     http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: engine.routes, log: testLogger });
     const post = (path: string) =>
-      fetch(`${http!.url}/v1/ingest/${path}`, { method: "POST", body: JSON.stringify([{ id: uniqueName("e"), type: "click", userId: "u-1" }]), headers: { "x-api-key": key.token } });
+      fetch(`${http!.url}/v1/ingest/${path}`, {
+        method: "POST",
+        body: JSON.stringify([{ id: uniqueName("e"), type: "click", userId: "u-1" }]),
+        headers: { "x-api-key": key.token },
+      });
 
     for (const path of [pathKey, uniqueName("nowhere").toLowerCase()]) {
       const early = await post(path);
       expect(early.status).toBe(503);
       expect(early.headers.get("retry-after")).toBe("1");
-      expect(await early.json()).toEqual({ error: "starting", message: expect.stringContaining("starting") as unknown });
+      expect(await early.json()).toEqual({
+        error: "starting",
+        message: expect.stringContaining("starting") as unknown,
+      });
     }
 
     await engine.start();

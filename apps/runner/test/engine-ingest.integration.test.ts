@@ -2,7 +2,19 @@
 // notice like the web app does; events POSTed with a real API key land exactly once.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  type RunningEngine,
+  startEngine,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
@@ -49,7 +61,12 @@ describe("engine: HTTP ingest to Postgres", () => {
             },
           },
         ],
-        [["ingest", "validate"], ["validate", "filter"], ["filter", "map"], ["map", "sink"]],
+        [
+          ["ingest", "validate"],
+          ["validate", "filter"],
+          ["filter", "map"],
+          ["map", "sink"],
+        ],
       ),
     );
     await waitRunning(world, deploymentId);
@@ -64,11 +81,20 @@ describe("engine: HTTP ingest to Postgres", () => {
   });
 
   const post = (body: string, token = key.token, path = pathKey) =>
-    fetch(`${running.http.url}/v1/ingest/${path}`, { method: "POST", body, headers: { "content-type": "application/json", "x-api-key": token } });
+    fetch(`${running.http.url}/v1/ingest/${path}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-api-key": token },
+    });
 
   it("writes every accepted event exactly once, and reports rejected ones by index", async () => {
     const types = ["page_view", "click", "signup", "purchase"];
-    const events = Array.from({ length: 60 }, (_, i) => ({ id: `e-${i}`, type: types[i % 4], userId: `u-${i % 7}`, props: { amount: 1 } }));
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      id: `e-${i}`,
+      type: types[i % 4],
+      userId: `u-${i % 7}`,
+      props: { amount: 1 },
+    }));
     const first = await post(JSON.stringify(events.slice(0, 30)));
     expect(first.status).toBe(202);
     expect(await first.json()).toEqual({ accepted: 30, rejected: 0, errors: [] });
@@ -82,10 +108,15 @@ describe("engine: HTTP ingest to Postgres", () => {
     // A client retry of the first request: the sink's key makes it a no-op.
     expect((await post(JSON.stringify(events.slice(0, 30)))).status).toBe(202);
 
-    const expected = events.filter((e) => e.type !== "signup").map((e) => e.id).sort();
+    const expected = events
+      .filter((e) => e.type !== "signup")
+      .map((e) => e.id)
+      .sort();
     await eventually(
       async () => {
-        const rows = await sinkDb.query<{ event_id: string; tag: string }>(`SELECT event_id, tag FROM ${table} ORDER BY event_id`);
+        const rows = await sinkDb.query<{ event_id: string; tag: string }>(
+          `SELECT event_id, tag FROM ${table} ORDER BY event_id`,
+        );
         expect(rows.rows.map((r) => r.event_id).sort()).toEqual(expected);
         expect(new Set(rows.rows.map((r) => r.tag))).toEqual(new Set(["seen"]));
       },
@@ -108,7 +139,11 @@ describe("engine: HTTP ingest to Postgres", () => {
   });
 
   it("answers an unknown path key exactly like a bad key (401), so path keys cannot be probed", async () => {
-    const answer = async (response: Response) => ({ status: response.status, auth: response.headers.get("www-authenticate"), body: await response.text() });
+    const answer = async (response: Response) => ({
+      status: response.status,
+      auth: response.headers.get("www-authenticate"),
+      body: await response.text(),
+    });
     const unknownPath = await answer(await post("[]", key.token, "no-such-endpoint"));
     const badKey = await answer(await post("[]", "slk_not-a-key"));
     expect(unknownPath.status).toBe(401);

@@ -3,7 +3,19 @@
 // batch goes through again.
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { ingestToPostgres } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -30,7 +42,11 @@ describe("engine: node status", () => {
   });
 
   const post = (pathKey: string, token: string, events: unknown[]) =>
-    fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": token } });
+    fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(events),
+      headers: { "x-api-key": token },
+    });
   const row = (deploymentId: string) => world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
 
   it("reports a failing sink with its error, then recovery, per node and for the pipeline", async () => {

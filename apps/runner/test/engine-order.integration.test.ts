@@ -5,7 +5,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createWorld, deploy, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createWorld,
+  deploy,
+  type RunningEngine,
+  startEngine,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { ingestMapTo } from "./graphs";
 import { eventually, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
@@ -25,7 +34,11 @@ async function startJitteryReceiver(): Promise<{ url: string; hits: Hit[]; close
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe("engine: per-key order through a stateless stage", () => {
@@ -58,14 +71,23 @@ describe("engine: per-key order through a stateless stage", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      ingestMapTo(pathKey, key.id, { id: "hook", type: "webhook-sink", config: { url: receiver.url, rateLimitPerSecond: 1000, maxRetries: 3, allowPrivateAddresses: true } }),
+      ingestMapTo(pathKey, key.id, {
+        id: "hook",
+        type: "webhook-sink",
+        config: { url: receiver.url, rateLimitPerSecond: 1000, maxRetries: 3, allowPrivateAddresses: true },
+      }),
     );
     await waitRunning(world, deploymentId);
 
     const users = 6;
     const perUser = 50;
     // Interleaved users, each user's events in seq order; 4 requests, sent one after the other.
-    const events = Array.from({ length: users * perUser }, (_, i) => ({ id: `order-${i}`, type: "click", userId: `u-${i % users}`, props: { seq: Math.floor(i / users) } }));
+    const events = Array.from({ length: users * perUser }, (_, i) => ({
+      id: `order-${i}`,
+      type: "click",
+      userId: `u-${i % users}`,
+      props: { seq: Math.floor(i / users) },
+    }));
     for (let i = 0; i < events.length; i += events.length / 4) {
       const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
         method: "POST",
@@ -74,7 +96,10 @@ describe("engine: per-key order through a stateless stage", () => {
       });
       expect(response.status).toBe(202);
     }
-    await eventually(() => expect(receiver.hits.length).toBeGreaterThanOrEqual(events.length), { timeoutMs: 40_000, everyMs: 200 });
+    await eventually(() => expect(receiver.hits.length).toBeGreaterThanOrEqual(events.length), {
+      timeoutMs: 40_000,
+      everyMs: 200,
+    });
 
     const byUser = new Map<string, number[]>();
     for (const hit of receiver.hits) byUser.set(hit.userId, [...(byUser.get(hit.userId) ?? []), hit.seq]);

@@ -3,7 +3,19 @@
 // processed by version 1 and the rest by version 2.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  type RunningEngine,
+  startEngine,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
@@ -19,7 +31,13 @@ describe("engine: redeploy handover", () => {
     sinkDb = await openSinkTable(table, "event_id text NOT NULL, version text NOT NULL");
     running = await startEngine(world, {
       topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 },
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 20, maxBatchBytes: 2 ** 20, lingerMs: 10, maxInFlightTotal: 16 },
+      feeder: {
+        ...DEFAULT_ENGINE_SETTINGS.feeder,
+        maxBatchRecords: 20,
+        maxBatchBytes: 2 ** 20,
+        lingerMs: 10,
+        maxInFlightTotal: 16,
+      },
     });
   });
 
@@ -54,7 +72,10 @@ describe("engine: redeploy handover", () => {
             },
           },
         ],
-        [["ingest", "map"], ["map", "sink"]],
+        [
+          ["ingest", "map"],
+          ["map", "sink"],
+        ],
       );
     const v1 = await deploy(world, pipeline.id, version("v1"));
     await waitRunning(world, v1.deploymentId);
@@ -63,7 +84,11 @@ describe("engine: redeploy handover", () => {
     const send = async (requests: number) => {
       for (let r = 0; r < requests; r++) {
         const events = Array.from({ length: 25 }, () => ({ id: `r-${n++}`, type: "click", userId: `u-${n % 11}` }));
-        const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+        const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+          method: "POST",
+          body: JSON.stringify(events),
+          headers: { "x-api-key": key.token },
+        });
         expect(response.status).toBe(202);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

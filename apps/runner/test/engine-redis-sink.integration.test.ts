@@ -2,7 +2,17 @@
 // TTL, and replaying the same events (a redeploy from earliest) leaves the same state.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
@@ -37,10 +47,34 @@ describe("engine: redis sink", () => {
     const g = graph(
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-        { id: "last", type: "redis-sink", config: { connectionSecretId: secretId, mode: "hash", keyTemplate: `${prefix}:user:{userId}`, field: "event.type", value: "event.id", ttl: "1h" } },
-        { id: "board", type: "redis-sink", config: { connectionSecretId: secretId, mode: "sorted-set", keyTemplate: `${prefix}:board`, field: "event.id", value: "event.props.score" } },
+        {
+          id: "last",
+          type: "redis-sink",
+          config: {
+            connectionSecretId: secretId,
+            mode: "hash",
+            keyTemplate: `${prefix}:user:{userId}`,
+            field: "event.type",
+            value: "event.id",
+            ttl: "1h",
+          },
+        },
+        {
+          id: "board",
+          type: "redis-sink",
+          config: {
+            connectionSecretId: secretId,
+            mode: "sorted-set",
+            keyTemplate: `${prefix}:board`,
+            field: "event.id",
+            value: "event.props.score",
+          },
+        },
       ],
-      [["ingest", "last"], ["ingest", "board"]],
+      [
+        ["ingest", "last"],
+        ["ingest", "board"],
+      ],
     );
     const { deploymentId } = await deploy(world, pipeline.id, g);
     await waitRunning(world, deploymentId);
@@ -51,13 +85,24 @@ describe("engine: redis sink", () => {
       // Not a number: this one goes to the board's DLQ, the hash still gets it.
       { id: "e4", type: "buy", userId: "u2", props: { score: "high" } },
     ];
-    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(events),
+      headers: { "x-api-key": key.token },
+    });
     expect(res.status).toBe(202);
 
     const expected = async () => {
       expect(await world.redis.hgetall(`${prefix}:user:u1`)).toEqual({ view: "e1", click: "e2" });
       expect(await world.redis.hgetall(`${prefix}:user:u2`)).toEqual({ view: "e3", buy: "e4" });
-      expect(await world.redis.zrange(`${prefix}:board`, "0", "-1", "WITHSCORES")).toEqual(["e1", "3", "e3", "5", "e2", "7"]);
+      expect(await world.redis.zrange(`${prefix}:board`, "0", "-1", "WITHSCORES")).toEqual([
+        "e1",
+        "3",
+        "e3",
+        "5",
+        "e2",
+        "7",
+      ]);
     };
     await eventually(expected);
     const ttl = await world.redis.ttl(`${prefix}:user:u1`);
@@ -67,10 +112,22 @@ describe("engine: redis sink", () => {
     expect(await eventsIn(pipeline.id, "last")).toBe(4);
 
     // Replay everything: a new deployment of the same version from earliest.
-    const version = await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId }, select: { versionId: true } });
+    const version = await world.prisma.deployment.findUniqueOrThrow({
+      where: { id: deploymentId },
+      select: { versionId: true },
+    });
     const replay = await world.prisma.$transaction(async (tx) => {
       await tx.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
-      return tx.deployment.create({ data: { workspaceId: world.workspaceId, pipelineId: pipeline.id, versionId: version.versionId, desiredState: "running", startPosition: "earliest", createdById: world.userId } });
+      return tx.deployment.create({
+        data: {
+          workspaceId: world.workspaceId,
+          pipelineId: pipeline.id,
+          versionId: version.versionId,
+          desiredState: "running",
+          startPosition: "earliest",
+          createdById: world.userId,
+        },
+      });
     });
     await world.redis.publish(DEPLOYMENTS_CHANNEL, pipeline.id);
     await waitRunning(world, replay.id);

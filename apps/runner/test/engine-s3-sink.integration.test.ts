@@ -4,7 +4,17 @@
 // commits) overwrites the same objects and leaves no duplicate rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "./s3-server";
 import { eventually, uniqueName } from "./services";
@@ -17,7 +27,10 @@ describe("engine: s3 sink", () => {
   beforeAll(async () => {
     s3 = await startS3Server();
     world = await createWorld();
-    running = await startEngine(world, { allowPrivateWebhooks: true, topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 } });
+    running = await startEngine(world, {
+      allowPrivateWebhooks: true,
+      topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 },
+    });
   });
 
   afterAll(async () => {
@@ -37,11 +50,21 @@ describe("engine: s3 sink", () => {
     const pathKey = uniqueName("s3").toLowerCase();
     const secretId = await createSecret(world, S3RVER_CREDENTIALS);
     const root = `${uniqueName("lake")}/`;
-    const store = { endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, bucket: s3.bucket, credentialsSecretId: secretId };
+    const store = {
+      endpoint: s3.endpoint,
+      allowPrivateEndpoint: true,
+      forcePathStyle: true,
+      bucket: s3.bucket,
+      credentialsSecretId: secretId,
+    };
     const g = graph(
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-        { id: "raw", type: "s3-sink", config: { ...store, keyTemplate: `${root}raw/dt={yyyy}-{MM}-{dd}/hour={HH}/`, format: "jsonl", gzip: true } },
+        {
+          id: "raw",
+          type: "s3-sink",
+          config: { ...store, keyTemplate: `${root}raw/dt={yyyy}-{MM}-{dd}/hour={HH}/`, format: "jsonl", gzip: true },
+        },
         {
           id: "table",
           type: "s3-sink",
@@ -61,7 +84,10 @@ describe("engine: s3 sink", () => {
           },
         },
       ],
-      [["ingest", "raw"], ["ingest", "table"]],
+      [
+        ["ingest", "raw"],
+        ["ingest", "table"],
+      ],
     );
     const { deploymentId } = await deploy(world, pipeline.id, g);
     await waitRunning(world, deploymentId);
@@ -76,7 +102,11 @@ describe("engine: s3 sink", () => {
       props: { amount: i * 1.5, items: i % 5, paid: i % 2 === 0 },
     }));
     for (let i = 0; i < sent.length; i += 100) {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(sent.slice(i, i + 100)), headers: { "x-api-key": key.token } });
+      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(sent.slice(i, i + 100)),
+        headers: { "x-api-key": key.token },
+      });
       expect(res.status).toBe(202);
     }
 
@@ -106,22 +136,40 @@ describe("engine: s3 sink", () => {
           paid: event.props.paid,
           occurred_at: new Date(event.timestamp),
         });
-        expect(written.key.startsWith(`${root}table/type=${event.type}/hour=${event.timestamp.slice(11, 13)}/`)).toBe(true);
+        expect(written.key.startsWith(`${root}table/type=${event.type}/hour=${event.timestamp.slice(11, 13)}/`)).toBe(
+          true,
+        );
       }
     };
     await eventually(check, { timeoutMs: 60_000, everyMs: 500 });
     expect(await eventsIn(pipeline.id, "raw")).toBe(sent.length);
 
     // Replay everything, as after a crash before any commit: the same version from earliest.
-    const version = await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId }, select: { versionId: true } });
+    const version = await world.prisma.deployment.findUniqueOrThrow({
+      where: { id: deploymentId },
+      select: { versionId: true },
+    });
     const replay = await world.prisma.$transaction(async (tx) => {
       await tx.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
-      return tx.deployment.create({ data: { workspaceId: world.workspaceId, pipelineId: pipeline.id, versionId: version.versionId, desiredState: "running", startPosition: "earliest", createdById: world.userId } });
+      return tx.deployment.create({
+        data: {
+          workspaceId: world.workspaceId,
+          pipelineId: pipeline.id,
+          versionId: version.versionId,
+          desiredState: "running",
+          startPosition: "earliest",
+          createdById: world.userId,
+        },
+      });
     });
     await world.redis.publish(DEPLOYMENTS_CHANNEL, pipeline.id);
     await waitRunning(world, replay.id);
-    await eventually(async () => expect(await eventsIn(pipeline.id, "raw")).toBe(2 * sent.length), { timeoutMs: 60_000 });
-    await eventually(async () => expect(await eventsIn(pipeline.id, "table")).toBe(2 * sent.length), { timeoutMs: 60_000 });
+    await eventually(async () => expect(await eventsIn(pipeline.id, "raw")).toBe(2 * sent.length), {
+      timeoutMs: 60_000,
+    });
+    await eventually(async () => expect(await eventsIn(pipeline.id, "table")).toBe(2 * sent.length), {
+      timeoutMs: 60_000,
+    });
     // Every row once: the replay's files overwrote the first run's or replaced them. (Events are
     // counted in before their batch is written: the last writes may still be under way.)
     await eventually(check, { timeoutMs: 60_000, everyMs: 500 });
@@ -133,32 +181,52 @@ describe("engine: s3 sink", () => {
     const pathKey = uniqueName("s3r").toLowerCase();
     const secretId = await createSecret(world, S3RVER_CREDENTIALS);
     const root = `${uniqueName("roll")}/`;
-    const store = { endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, bucket: s3.bucket, credentialsSecretId: secretId, eventTimeField: "receivedAt" };
+    const store = {
+      endpoint: s3.endpoint,
+      allowPrivateEndpoint: true,
+      forcePathStyle: true,
+      bucket: s3.bucket,
+      credentialsSecretId: secretId,
+      eventTimeField: "receivedAt",
+    };
     const g = graph(
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
         { id: "rolled", type: "s3-sink", config: { ...store, keyTemplate: `${root}rolled/`, rollIntervalSeconds: 6 } },
         { id: "plain", type: "s3-sink", config: { ...store, keyTemplate: `${root}plain/` } },
       ],
-      [["ingest", "rolled"], ["ingest", "plain"]],
+      [
+        ["ingest", "rolled"],
+        ["ingest", "plain"],
+      ],
     );
     const { deploymentId } = await deploy(world, pipeline.id, g);
     await waitRunning(world, deploymentId);
     const sent = Array.from({ length: 100 }, (_, i) => ({ id: `r-${i}`, type: "view", userId: `u${i % 7}` }));
     const startedAt = Date.now();
     for (let i = 0; i < sent.length; i += 20) {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(sent.slice(i, i + 20)), headers: { "x-api-key": key.token } });
+      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(sent.slice(i, i + 20)),
+        headers: { "x-api-key": key.token },
+      });
       expect(res.status).toBe(202);
       await new Promise((r) => setTimeout(r, 150));
     }
     const postedWithinMs = Date.now() - startedAt;
     const ids = (rows: { event: Record<string, unknown> }[]) => rows.map((r) => String(r.event["id"])).sort();
     // The plain sink writes each request's batches as they come.
-    await eventually(async () => expect(ids(await s3.jsonl(`${root}plain/`))).toEqual(sent.map((e) => e.id).sort()), { timeoutMs: 60_000, everyMs: 500 });
+    await eventually(async () => expect(ids(await s3.jsonl(`${root}plain/`))).toEqual(sent.map((e) => e.id).sort()), {
+      timeoutMs: 60_000,
+      everyMs: 500,
+    });
     const plainFiles = (await s3.list(`${root}plain/`)).filter((k) => k.endsWith(".jsonl"));
     expect(plainFiles.length).toBeGreaterThanOrEqual(5);
     // The rolling sink holds them until the interval ends: one file per partition (3) at most.
-    await eventually(async () => expect(ids(await s3.jsonl(`${root}rolled/`))).toEqual(sent.map((e) => e.id).sort()), { timeoutMs: 60_000, everyMs: 500 });
+    await eventually(async () => expect(ids(await s3.jsonl(`${root}rolled/`))).toEqual(sent.map((e) => e.id).sort()), {
+      timeoutMs: 60_000,
+      everyMs: 500,
+    });
     const rolledFiles = (await s3.list(`${root}rolled/`)).filter((k) => k.endsWith(".jsonl"));
     if (postedWithinMs < 6000) expect(rolledFiles.length).toBeLessThanOrEqual(3);
     expect(rolledFiles.length).toBeLessThan(plainFiles.length);
@@ -174,14 +242,33 @@ describe("engine: s3 sink", () => {
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
         { id: "by-user", type: "key-by", config: { key: "event.userId" } },
-        { id: "lake", type: "s3-sink", config: { endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, bucket: s3.bucket, credentialsSecretId: secretId, keyTemplate: `${root}user={event.userId}/`, eventTimeField: "receivedAt" } },
+        {
+          id: "lake",
+          type: "s3-sink",
+          config: {
+            endpoint: s3.endpoint,
+            allowPrivateEndpoint: true,
+            forcePathStyle: true,
+            bucket: s3.bucket,
+            credentialsSecretId: secretId,
+            keyTemplate: `${root}user={event.userId}/`,
+            eventTimeField: "receivedAt",
+          },
+        },
       ],
-      [["ingest", "by-user"], ["by-user", "lake"]],
+      [
+        ["ingest", "by-user"],
+        ["by-user", "lake"],
+      ],
     );
     const { deploymentId } = await deploy(world, pipeline.id, g);
     await waitRunning(world, deploymentId);
     const sent = Array.from({ length: 60 }, (_, i) => ({ id: `k-${i}`, type: "view", userId: `u${i % 4}` }));
-    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(sent), headers: { "x-api-key": key.token } });
+    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(sent),
+      headers: { "x-api-key": key.token },
+    });
     expect(res.status).toBe(202);
     const keyedTopic = `sluice.${world.workspaceId}.${pipeline.id}.by-user.out`;
     await eventually(

@@ -6,7 +6,19 @@
 //   processed record; any re-delivery after the leave would show as a second row.
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  type RunningEngine,
+  startEngine,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
@@ -38,7 +50,13 @@ describe("engine: two runners", () => {
     tables.push({ db, table });
     const settings = {
       topics: { partitions: 4, replicationFactor: 1, retentionMs: 3_600_000 },
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 20, maxBatchBytes: 2 ** 20, lingerMs: 10, maxInFlightTotal: 16 },
+      feeder: {
+        ...DEFAULT_ENGINE_SETTINGS.feeder,
+        maxBatchRecords: 20,
+        maxBatchBytes: 2 ** 20,
+        lingerMs: 10,
+        maxInFlightTotal: 16,
+      },
     };
     const a = await startEngine(world, settings);
     const b = await startEngine(world, settings);
@@ -47,7 +65,13 @@ describe("engine: two runners", () => {
     const key = await createApiKey(world);
     const pathKey = uniqueName(name).toLowerCase();
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const sink = { connectionSecretId: secretId, table, mode: "insert", ...(keyed ? { keyColumns: ["event_id"] } : {}), columns: [{ column: "event_id", expression: "event.id" }] };
+    const sink = {
+      connectionSecretId: secretId,
+      table,
+      mode: "insert",
+      ...(keyed ? { keyColumns: ["event_id"] } : {}),
+      columns: [{ column: "event_id", expression: "event.id" }],
+    };
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
@@ -57,17 +81,32 @@ describe("engine: two runners", () => {
           { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
           { id: "sink", type: "postgres-sink", config: sink },
         ],
-        [["ingest", "map"], ["map", "sink"]],
+        [
+          ["ingest", "map"],
+          ["map", "sink"],
+        ],
       ),
     );
     await waitRunning(world, deploymentId);
-    await eventually(() => expect([a, b].every((e) => e.engine.reconciler.running().some((d) => d.spec.deploymentId === deploymentId))).toBe(true));
+    await eventually(() =>
+      expect([a, b].every((e) => e.engine.reconciler.running().some((d) => d.spec.deploymentId === deploymentId))).toBe(
+        true,
+      ),
+    );
 
     const state = { sent: 0 };
     const send = async (engine: RunningEngine, requests: number) => {
       for (let r = 0; r < requests; r++) {
-        const events = Array.from({ length: 20 }, () => ({ id: `${name}-${state.sent++}`, type: "click", userId: `u-${state.sent % 23}` }));
-        const response = await fetch(`${engine.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+        const events = Array.from({ length: 20 }, () => ({
+          id: `${name}-${state.sent++}`,
+          type: "click",
+          userId: `u-${state.sent % 23}`,
+        }));
+        const response = await fetch(`${engine.http.url}/v1/ingest/${pathKey}`, {
+          method: "POST",
+          body: JSON.stringify(events),
+          headers: { "x-api-key": key.token },
+        });
         expect(response.status).toBe(202);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -78,11 +117,14 @@ describe("engine: two runners", () => {
     };
     const rows = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n);
     // Both own partitions once both have processed something.
-    await eventually(async () => {
-      await send(a, 2);
-      expect(await inMap(a)).toBeGreaterThan(0);
-      expect(await inMap(b)).toBeGreaterThan(0);
-    }, { timeoutMs: 30_000, everyMs: 200 });
+    await eventually(
+      async () => {
+        await send(a, 2);
+        expect(await inMap(a)).toBeGreaterThan(0);
+        expect(await inMap(b)).toBeGreaterThan(0);
+      },
+      { timeoutMs: 30_000, everyMs: 200 },
+    );
     /** b leaves (drains) while `requests` more go through a. */
     const bLeavesDuring = async (requests: number) => {
       const traffic = send(a, requests);
@@ -113,10 +155,14 @@ describe("engine: two runners", () => {
     const sentBefore = state.sent;
 
     await bLeavesDuring(30);
-    await eventually(async () => expect(await rows()).toBeGreaterThanOrEqual(before + (state.sent - sentBefore)), { timeoutMs: 40_000 });
+    await eventually(async () => expect(await rows()).toBeGreaterThanOrEqual(before + (state.sent - sentBefore)), {
+      timeoutMs: 40_000,
+    });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await rows()).toBe(before + (state.sent - sentBefore));
-    const repeated = await db.query<{ event_id: string }>(`SELECT event_id FROM ${table} GROUP BY event_id HAVING count(*) > 1`);
+    const repeated = await db.query<{ event_id: string }>(
+      `SELECT event_id FROM ${table} GROUP BY event_id HAVING count(*) > 1`,
+    );
     expect(repeated.rows.filter((r) => Number(r.event_id.slice("leave-".length)) >= sentBefore)).toEqual([]);
   });
 });

@@ -6,9 +6,24 @@
 import avro from "avsc";
 import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRegistryClient, joinWireFormat, type RegistryClient, writeMessageIndexes } from "@sluice/schema-registry";
+import {
+  createRegistryClient,
+  joinWireFormat,
+  type RegistryClient,
+  writeMessageIndexes,
+} from "@sluice/schema-registry";
 import { decodeDeadLetterHeaders, valueSubject } from "@sluice/shared";
-import { createPipeline, createWorld, deploy, ownTopic, readAll, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createPipeline,
+  createWorld,
+  deploy,
+  ownTopic,
+  readAll,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { uniqueName } from "./services";
 
@@ -34,7 +49,9 @@ let registryId: string;
 beforeAll(async () => {
   world = await createWorld();
   registry = createRegistryClient({ url: registryUrl });
-  const row = await world.prisma.schemaRegistryConnection.create({ data: { workspaceId: world.workspaceId, name: "local", url: registryUrl, createdById: world.userId } });
+  const row = await world.prisma.schemaRegistryConnection.create({
+    data: { workspaceId: world.workspaceId, name: "local", url: registryUrl, createdById: world.userId },
+  });
   registryId = row.id;
   engine = await startEngine(world);
 });
@@ -71,7 +88,17 @@ describe("schema registry formats", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph([{ id: "src", type: "kafka-source", config: { topic: name, startPosition: "earliest", valueFormat: "avro", registryId } }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["src", "out"]]),
+      graph(
+        [
+          {
+            id: "src",
+            type: "kafka-source",
+            config: { topic: name, startPosition: "earliest", valueFormat: "avro", registryId },
+          },
+          { id: "out", type: "kafka-sink", config: { topic: outName } },
+        ],
+        [["src", "out"]],
+      ),
     );
     await waitRunning(world, deploymentId);
 
@@ -81,7 +108,9 @@ describe("schema registry formats", () => {
 
     const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.src.dlq`, 3);
     const codes = dead.map((m) => {
-      const headers = decodeDeadLetterHeaders(Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, String(v)])));
+      const headers = decodeDeadLetterHeaders(
+        Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, String(v)])),
+      );
       return headers.success ? headers.data.errorCode : "unparsed";
     });
     expect(codes).toEqual(["registry.not-wire-format", "registry.schema-unavailable", "registry.decode-failed"]);
@@ -92,8 +121,18 @@ describe("schema registry formats", () => {
   it("writes Avro with the version's schema, registered under <topic>-value, readable through the registry", async () => {
     const inName = uniqueName("orders");
     const outName = uniqueName("orders-avro");
-    await world.kafka.admin.createTopics([{ topic: ownTopic(world, inName), partitions: 1 }, { topic: ownTopic(world, outName), partitions: 1 }]);
-    const schema = JSON.stringify({ type: "record", name: "Order", fields: [{ name: "id", type: "string" }, { name: "cents", type: ["null", "double"], default: null }] });
+    await world.kafka.admin.createTopics([
+      { topic: ownTopic(world, inName), partitions: 1 },
+      { topic: ownTopic(world, outName), partitions: 1 },
+    ]);
+    const schema = JSON.stringify({
+      type: "record",
+      name: "Order",
+      fields: [
+        { name: "id", type: "string" },
+        { name: "cents", type: ["null", "double"], default: null },
+      ],
+    });
     const pipeline = await createPipeline(world, "json in, avro out");
     const { deploymentId } = await deploy(
       world,
@@ -101,7 +140,11 @@ describe("schema registry formats", () => {
       graph(
         [
           { id: "src", type: "kafka-source", config: { topic: inName, startPosition: "earliest" } },
-          { id: "out", type: "kafka-sink", config: { topic: outName, valueFormat: "avro", registryId, avroSchema: schema } },
+          {
+            id: "out",
+            type: "kafka-sink",
+            config: { topic: outName, valueFormat: "avro", registryId, avroSchema: schema },
+          },
         ],
         [["src", "out"]],
       ),
@@ -118,9 +161,14 @@ describe("schema registry formats", () => {
     const latest = await registry.latest(valueSubject(ownTopic(world, outName)));
     expect(out.map((m) => m.value!.readUInt32BE(1))).toEqual([latest.id, latest.id]);
     const written = await Promise.all(out.map((m) => registry.decode(m.value!)));
-    expect(written.sort((a, b) => String(a["id"]).localeCompare(String(b["id"])))).toEqual([{ id: "o-1", cents: 1250 }, { id: "o-2", cents: null }]);
+    expect(written.sort((a, b) => String(a["id"]).localeCompare(String(b["id"])))).toEqual([
+      { id: "o-1", cents: 1250 },
+      { id: "o-2", cents: null },
+    ]);
     const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.out.dlq`, 1);
-    const headers = decodeDeadLetterHeaders(Object.fromEntries(Object.entries(dead[0]!.headers).map(([k, v]) => [k, String(v)])));
+    const headers = decodeDeadLetterHeaders(
+      Object.fromEntries(Object.entries(dead[0]!.headers).map(([k, v]) => [k, String(v)])),
+    );
     expect(headers.success && headers.data.errorCode).toBe("registry.encode-failed");
   });
 
@@ -133,7 +181,14 @@ describe("schema registry formats", () => {
         format: "protobuf",
         schemaType: "PROTOBUF" as const,
         schema: proto,
-        value: (id: number) => joinWireFormat(id, Buffer.concat([writeMessageIndexes([1]), Buffer.from(Refund.encode(Refund.fromObject({ order_id: "o-9", cents: "1250" })).finish())])),
+        value: (id: number) =>
+          joinWireFormat(
+            id,
+            Buffer.concat([
+              writeMessageIndexes([1]),
+              Buffer.from(Refund.encode(Refund.fromObject({ order_id: "o-9", cents: "1250" })).finish()),
+            ]),
+          ),
         expected: { order_id: "o-9", cents: "1250" },
       },
       {
@@ -148,14 +203,34 @@ describe("schema registry formats", () => {
     for (const c of cases) {
       const name = uniqueName(`in-${c.format}`);
       const outName = uniqueName(`out-${c.format}`);
-      await world.kafka.admin.createTopics([{ topic: ownTopic(world, name), partitions: 1 }, { topic: ownTopic(world, outName), partitions: 1 }]);
-      const id = c.schemaType ? await registry.register(valueSubject(ownTopic(world, name)), c.schemaType, c.schema!) : 0;
+      await world.kafka.admin.createTopics([
+        { topic: ownTopic(world, name), partitions: 1 },
+        { topic: ownTopic(world, outName), partitions: 1 },
+      ]);
+      const id = c.schemaType
+        ? await registry.register(valueSubject(ownTopic(world, name)), c.schemaType, c.schema!)
+        : 0;
       const producer = world.kafka.producer({ name: `${c.format}-test` });
       await producer.send([{ topic: ownTopic(world, name), key: null, value: c.value(id) }]);
       await producer.close();
       const pipeline = await createPipeline(world, `${c.format} in`);
-      const source = { topic: name, startPosition: "earliest", valueFormat: c.format, ...(c.schemaType ? { registryId } : {}) };
-      const { deploymentId } = await deploy(world, pipeline.id, graph([{ id: "src", type: "kafka-source", config: source }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["src", "out"]]));
+      const source = {
+        topic: name,
+        startPosition: "earliest",
+        valueFormat: c.format,
+        ...(c.schemaType ? { registryId } : {}),
+      };
+      const { deploymentId } = await deploy(
+        world,
+        pipeline.id,
+        graph(
+          [
+            { id: "src", type: "kafka-source", config: source },
+            { id: "out", type: "kafka-sink", config: { topic: outName } },
+          ],
+          [["src", "out"]],
+        ),
+      );
       await waitRunning(world, deploymentId);
       const out = await readAll(world, ownTopic(world, outName), 1);
       expect(JSON.parse(out[0]!.value!.toString()), c.format).toEqual(c.expected);

@@ -7,7 +7,15 @@ import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
 import { countingForwarder, secureBroker, type SecureBroker } from "@sluice/kafka/test-support";
 import type { KafkaConnectionConfig } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPipeline, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createPipeline,
+  createWorld,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testLogger, uniqueName } from "./services";
 
@@ -24,9 +32,18 @@ describe("engine: kafka-source and kafka-sink through a SASL_SSL connection", ()
   beforeAll(async () => {
     broker = secureBroker();
     world = await createWorld();
-    secured = createKafka({ brokers: [broker.brokers], clientId: "engine-secured-test", log: testLogger, tls: { ca: broker.ca }, sasl: { mechanism: "SCRAM-SHA-512", ...broker.users["SCRAM-SHA-512"] } });
+    secured = createKafka({
+      brokers: [broker.brokers],
+      clientId: "engine-secured-test",
+      log: testLogger,
+      tls: { ca: broker.ca },
+      sasl: { mechanism: "SCRAM-SHA-512", ...broker.users["SCRAM-SHA-512"] },
+    });
     // Topics on a connection's cluster are never created by the runner.
-    await secured.admin.createTopics([{ topic: input, partitions: 2 }, { topic: output, partitions: 2 }]);
+    await secured.admin.createTopics([
+      { topic: input, partitions: 2 },
+      { topic: output, partitions: 2 },
+    ]);
     running = await startEngine(world, { pool: { concurrency: 2, attempts: 2, backoffMs: 100 } });
   });
 
@@ -38,10 +55,20 @@ describe("engine: kafka-source and kafka-sink through a SASL_SSL connection", ()
   });
 
   async function connection(name: string, bootstrap: string, password: string) {
-    const config: KafkaConnectionConfig = { bootstrapServers: [bootstrap], security: { protocol: "sasl_ssl", mechanism: "SCRAM-SHA-512", ca: broker.ca } };
+    const config: KafkaConnectionConfig = {
+      bootstrapServers: [bootstrap],
+      security: { protocol: "sasl_ssl", mechanism: "SCRAM-SHA-512", ca: broker.ca },
+    };
     const credentials = { username: broker.users["SCRAM-SHA-512"].username, password };
     const row = await world.prisma.kafkaConnection.create({
-      data: { workspaceId: world.workspaceId, name, config, credentials: sealSecret(JSON.stringify(credentials), world.secretKey, world.workspaceId), credentialsHint: secretHint(password), createdById: world.userId },
+      data: {
+        workspaceId: world.workspaceId,
+        name,
+        config,
+        credentials: sealSecret(JSON.stringify(credentials), world.secretKey, world.workspaceId),
+        credentialsHint: secretHint(password),
+        createdById: world.userId,
+      },
     });
     return row.id;
   }
@@ -51,10 +78,21 @@ describe("engine: kafka-source and kafka-sink through a SASL_SSL connection", ()
       [
         { id: "source", type: "kafka-source", config: { connectionId, topic: input, startPosition: "earliest" } },
         { id: "purchases", type: "filter", config: { condition: 'event.type == "purchase"' } },
-        { id: "cents", type: "map", config: { assignments: [{ target: "props.amountCents", expression: "int(event.props.amount * 100)" }], drop: [] } },
+        {
+          id: "cents",
+          type: "map",
+          config: {
+            assignments: [{ target: "props.amountCents", expression: "int(event.props.amount * 100)" }],
+            drop: [],
+          },
+        },
         { id: "sink", type: "kafka-sink", config: { connectionId, topic: output } },
       ],
-      [["source", "purchases"], ["purchases", "cents"], ["cents", "sink"]],
+      [
+        ["source", "purchases"],
+        ["purchases", "cents"],
+        ["cents", "sink"],
+      ],
     );
 
   it("moves records end to end over SASL_SSL with SCRAM-SHA-512", async () => {
@@ -72,15 +110,29 @@ describe("engine: kafka-source and kafka-sink through a SASL_SSL connection", ()
     await producer.close();
 
     const received: ConsumedMessage[] = [];
-    const reader = secured.consumer({ groupId: uniqueName("secured-reader"), topics: [output], fetch: { maxWaitMs: 100 } });
-    await reader.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+    const reader = secured.consumer({
+      groupId: uniqueName("secured-reader"),
+      topics: [output],
+      fetch: { maxWaitMs: 100 },
+    });
+    await reader.start({
+      onMessage: (m) => received.push(m),
+      onError: (e) => {
+        throw e;
+      },
+    });
     try {
       await eventually(() => expect(received).toHaveLength(2), { timeoutMs: 45_000 });
     } finally {
       await reader.close();
     }
-    const events = received.map((m) => JSON.parse(m.value!.toString()) as { id: string; props: { amountCents: number } });
-    expect(events.map((e) => [e.id, e.props.amountCents]).sort()).toEqual([["e1", 1250], ["e3", 300]]);
+    const events = received.map(
+      (m) => JSON.parse(m.value!.toString()) as { id: string; props: { amountCents: number } },
+    );
+    expect(events.map((e) => [e.id, e.props.amountCents]).sort()).toEqual([
+      ["e1", 1250],
+      ["e3", 300],
+    ]);
     const row = await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
     expect(row.status).toBe("running");
 
@@ -95,13 +147,19 @@ describe("engine: kafka-source and kafka-sink through a SASL_SSL connection", ()
       const pipeline = await createPipeline(world, "secured-wrong");
       const started = Date.now();
       const { deploymentId } = await deploy(world, pipeline.id, pipelineGraph(connectionId));
-      const failing = await eventually(async () => {
-        const d = await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
-        expect(d.status).toBe("failing");
-        return d;
-      }, { timeoutMs: 30_000 });
+      const failing = await eventually(
+        async () => {
+          const d = await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
+          expect(d.status).toBe("failing");
+          return d;
+        },
+        { timeoutMs: 30_000 },
+      );
       const nodes = failing.nodeStatus as NodeStatusRow;
-      expect(nodes["source"]).toEqual({ state: "failing", reason: expect.stringMatching(/^Kafka connection: authentication failed/) });
+      expect(nodes["source"]).toEqual({
+        state: "failing",
+        reason: expect.stringMatching(/^Kafka connection: authentication failed/),
+      });
       expect(failing.statusReason).toContain("node source: Kafka connection: authentication failed");
       expect(JSON.stringify(failing)).not.toContain("not-the-password");
 

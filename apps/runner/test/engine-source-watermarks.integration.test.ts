@@ -5,7 +5,15 @@
 // of its own input partition: every window is then emitted exactly once, with its exact count.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
-import { createPipeline, deploy, ownTopic, readAll, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
+import {
+  createPipeline,
+  deploy,
+  ownTopic,
+  readAll,
+  startEngine,
+  useWindowSinkWorld,
+  waitRunning,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -34,9 +42,20 @@ describe("engine: per-source-partition watermarks", () => {
         const type = TYPES[i % TYPES.length]!;
         const key = `${new Date(T0 + Math.floor((ts - T0) / 10_000) * 10_000).toISOString()}|${type}`;
         expected.set(key, (expected.get(key) ?? 0) + 1);
-        list.push({ topic: source, partition, key: `p${partition}`, value: JSON.stringify({ id: `${partition}-${i}`, type, ts: new Date(ts).toISOString() }) });
+        list.push({
+          topic: source,
+          partition,
+          key: `p${partition}`,
+          value: JSON.stringify({ id: `${partition}-${i}`, type, ts: new Date(ts).toISOString() }),
+        });
       }
-      for (const type of TYPES) list.push({ topic: source, partition, key: `p${partition}`, value: JSON.stringify({ id: `${partition}-close-${type}`, type, ts: new Date(T0 + 65_000).toISOString() }) });
+      for (const type of TYPES)
+        list.push({
+          topic: source,
+          partition,
+          key: `p${partition}`,
+          value: JSON.stringify({ id: `${partition}-close-${type}`, type, ts: new Date(T0 + 65_000).toISOString() }),
+        });
       return list;
     });
     const producer = world.kafka.producer({ name: "skewed" });
@@ -44,7 +63,10 @@ describe("engine: per-source-partition watermarks", () => {
     await producer.close();
 
     // Small batches, so the sparse partition's batches cover far more event time than the dense one's.
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 10, lingerMs: 5 } };
+    const settings = {
+      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 10, lingerMs: 5 },
+    };
     engines.push(await startEngine(world, settings));
     const pipeline = await createPipeline(world, "skewed");
     const body = graph(
@@ -53,22 +75,46 @@ describe("engine: per-source-partition watermarks", () => {
         {
           id: "win",
           type: "window",
-          config: { kind: "tumbling", size: "10s", eventTimeField: "ts", watermarkDelay: "1s", allowedLateness: "10m", groupBy: [{ name: "type", expression: "event.type" }], aggregations: [{ name: "events", function: "count" }] },
+          config: {
+            kind: "tumbling",
+            size: "10s",
+            eventTimeField: "ts",
+            watermarkDelay: "1s",
+            allowedLateness: "10m",
+            groupBy: [{ name: "type", expression: "event.type" }],
+            aggregations: [{ name: "events", function: "count" }],
+          },
         },
         { id: "sink", type: "kafka-sink", config: { topic: sinkName } },
       ],
-      [["src", "win"], ["win", "sink"]],
+      [
+        ["src", "win"],
+        ["win", "sink"],
+      ],
     );
     const { deploymentId } = await deploy(world, pipeline.id, body);
     await waitRunning(world, deploymentId);
 
     // 6 windows × 2 types; a later emission of any window (a revision) would show up as a 13th record.
     const results = await readAll(world, ownTopic(world, sinkName), expected.size);
-    const emitted = results.map((m) => JSON.parse(m.value!.toString()) as { windowStart: string; type: string; events: number; revision: number; isLateUpdate?: boolean });
+    const emitted = results.map(
+      (m) =>
+        JSON.parse(m.value!.toString()) as {
+          windowStart: string;
+          type: string;
+          events: number;
+          revision: number;
+          isLateUpdate?: boolean;
+        },
+    );
     // Once the window stage has committed everything, the output holds exactly one record per window.
     const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
     const winTopic = `sluice.${world.workspaceId}.${pipeline.id}.src.out`;
-    await eventually(async () => expect(sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]))).toBe(sum(await world.kafka.admin.endOffsets([winTopic]))));
+    await eventually(async () =>
+      expect(sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]))).toBe(
+        sum(await world.kafka.admin.endOffsets([winTopic])),
+      ),
+    );
     expect(sum(await world.kafka.admin.endOffsets([ownTopic(world, sinkName)]))).toBe(expected.size);
     expect(emitted.length).toBe(expected.size);
     const got = new Map(emitted.map((e) => [`${e.windowStart}|${e.type}`, e.events]));

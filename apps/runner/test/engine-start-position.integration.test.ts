@@ -6,7 +6,16 @@ import type { ConsumedMessage, KafkaConsumer } from "@sluice/kafka";
 import type { PipelineGraph } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
-import { createApiKey, createPipeline, createWorld, ownTopic, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createWorld,
+  ownTopic,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -23,8 +32,17 @@ describe("engine: start position", () => {
     outTopic = ownTopic(world, outName);
     running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
     await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-    reader = world.kafka.consumer({ groupId: uniqueName("start-reader"), topics: [outTopic], fetch: { maxWaitMs: 100 } });
-    await reader.start({ onMessage: (m: ConsumedMessage) => received.push((JSON.parse(m.value!.toString()) as { id: string }).id), onError: (e) => { throw e; } });
+    reader = world.kafka.consumer({
+      groupId: uniqueName("start-reader"),
+      topics: [outTopic],
+      fetch: { maxWaitMs: 100 },
+    });
+    await reader.start({
+      onMessage: (m: ConsumedMessage) => received.push((JSON.parse(m.value!.toString()) as { id: string }).id),
+      onError: (e) => {
+        throw e;
+      },
+    });
   });
 
   afterAll(async () => {
@@ -37,9 +55,30 @@ describe("engine: start position", () => {
   async function deployAt(pipelineId: string, g: PipelineGraph, startPosition: "resume" | "earliest" | "latest") {
     const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
     const d = await world.prisma.$transaction(async (tx) => {
-      const version = await tx.pipelineVersion.create({ data: { pipelineId, workspaceId: world.workspaceId, number: count + 1, graph: g, message: "test", authorId: world.userId } });
-      await tx.deployment.updateMany({ where: { pipelineId, desiredState: "running" }, data: { desiredState: "stopped" } });
-      return tx.deployment.create({ data: { workspaceId: world.workspaceId, pipelineId, versionId: version.id, desiredState: "running", startPosition, createdById: world.userId } });
+      const version = await tx.pipelineVersion.create({
+        data: {
+          pipelineId,
+          workspaceId: world.workspaceId,
+          number: count + 1,
+          graph: g,
+          message: "test",
+          authorId: world.userId,
+        },
+      });
+      await tx.deployment.updateMany({
+        where: { pipelineId, desiredState: "running" },
+        data: { desiredState: "stopped" },
+      });
+      return tx.deployment.create({
+        data: {
+          workspaceId: world.workspaceId,
+          pipelineId,
+          versionId: version.id,
+          desiredState: "running",
+          startPosition,
+          createdById: world.userId,
+        },
+      });
     });
     await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
     await waitRunning(world, d.id);
@@ -47,13 +86,22 @@ describe("engine: start position", () => {
   }
 
   async function stop(pipelineId: string) {
-    await world.prisma.deployment.updateMany({ where: { pipelineId, desiredState: "running" }, data: { desiredState: "stopped" } });
+    await world.prisma.deployment.updateMany({
+      where: { pipelineId, desiredState: "running" },
+      data: { desiredState: "stopped" },
+    });
     await running.engine.reconciler.reconcile();
   }
 
   const countOf = (id: string) => received.filter((x) => x === id).length;
   // One user: every event lands in the same partition, so arrival order is offset order.
-  const events = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, type: "click", userId: "u-1", timestamp: new Date().toISOString() }));
+  const events = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `${prefix}-${i}`,
+      type: "click",
+      userId: "u-1",
+      timestamp: new Date().toISOString(),
+    }));
 
   it("resumes, reprocesses from earliest once, and skips to latest", async () => {
     const pipeline = await createPipeline(world, "start-position");
@@ -66,10 +114,17 @@ describe("engine: start position", () => {
         { id: "dedup", type: "dedup", config: { key: "event.id", window: "1h" } },
         { id: "out", type: "kafka-sink", config: { topic: outName } },
       ],
-      [["ingest", "dedup"], ["dedup", "out"]],
+      [
+        ["ingest", "dedup"],
+        ["dedup", "out"],
+      ],
     );
     const post = async (list: unknown[]) => {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(list), headers: { "x-api-key": key.token } });
+      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(list),
+        headers: { "x-api-key": key.token },
+      });
       expect(res.status).toBe(202);
     };
     // Written while the pipeline is stopped (ingest answers 401 then), straight to its first topic.

@@ -4,7 +4,17 @@ import type { ConsumedMessage } from "@sluice/kafka";
 import type { Redis } from "ioredis";
 import { keyPatterns } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createWorld, ownTopic, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createWorld,
+  ownTopic,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
@@ -50,17 +60,33 @@ describe("engine: stop cleanup", () => {
           { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
           { id: "out", type: "kafka-sink", config: { topic: outName } },
         ],
-        [["ingest", "dedup"], ["dedup", "out"]],
+        [
+          ["ingest", "dedup"],
+          ["dedup", "out"],
+        ],
       ),
     );
     await waitRunning(world, deploymentId);
     const events = Array.from({ length: 30 }, (_, i) => ({ id: `c-${i % 20}`, type: "click", userId: `u-${i % 4}` }));
-    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(events),
+      headers: { "x-api-key": key.token },
+    });
     expect(res.status).toBe(202);
 
     const received: ConsumedMessage[] = [];
-    const consumer = world.kafka.consumer({ groupId: uniqueName("cleanup-reader"), topics: [outTopic], fetch: { maxWaitMs: 100 } });
-    await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+    const consumer = world.kafka.consumer({
+      groupId: uniqueName("cleanup-reader"),
+      topics: [outTopic],
+      fetch: { maxWaitMs: 100 },
+    });
+    await consumer.start({
+      onMessage: (m) => received.push(m),
+      onError: (e) => {
+        throw e;
+      },
+    });
     try {
       await eventually(() => expect(received.length).toBe(20), { timeoutMs: 30_000 });
     } finally {
@@ -89,7 +115,13 @@ describe("engine: stop cleanup", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["ingest", "out"]]),
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "out", type: "kafka-sink", config: { topic: outName } },
+        ],
+        [["ingest", "out"]],
+      ),
     );
     await waitRunning(world, deploymentId);
     const queuePattern = `${QUEUE_PREFIX}:stage.${deploymentId}.*`;

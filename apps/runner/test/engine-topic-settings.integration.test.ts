@@ -4,7 +4,16 @@
 import type { PipelineGraph, PipelineSettings } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
-import { createApiKey, createPipeline, createWorld, ownTopic, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createWorld,
+  ownTopic,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -31,9 +40,30 @@ describe("engine: per-pipeline topic settings", () => {
   async function deployWith(pipelineId: string, g: PipelineGraph, settings: PipelineSettings) {
     const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
     const d = await world.prisma.$transaction(async (tx) => {
-      const version = await tx.pipelineVersion.create({ data: { pipelineId, workspaceId: world.workspaceId, number: count + 1, graph: g, message: "test", authorId: world.userId } });
-      await tx.deployment.updateMany({ where: { pipelineId, desiredState: "running" }, data: { desiredState: "stopped" } });
-      return tx.deployment.create({ data: { workspaceId: world.workspaceId, pipelineId, versionId: version.id, desiredState: "running", settings, createdById: world.userId } });
+      const version = await tx.pipelineVersion.create({
+        data: {
+          pipelineId,
+          workspaceId: world.workspaceId,
+          number: count + 1,
+          graph: g,
+          message: "test",
+          authorId: world.userId,
+        },
+      });
+      await tx.deployment.updateMany({
+        where: { pipelineId, desiredState: "running" },
+        data: { desiredState: "stopped" },
+      });
+      return tx.deployment.create({
+        data: {
+          workspaceId: world.workspaceId,
+          pipelineId,
+          versionId: version.id,
+          desiredState: "running",
+          settings,
+          createdById: world.userId,
+        },
+      });
     });
     await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
     await waitRunning(world, d.id);
@@ -62,11 +92,22 @@ describe("engine: per-pipeline topic settings", () => {
 
     // The pipeline's batch bound: 20 events of one user (one partition) need at least 4 batches of 5.
     const events = Array.from({ length: 20 }, (_, i) => ({ id: `b-${i}`, type: "click", userId: "u-1" }));
-    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(events),
+      headers: { "x-api-key": key.token },
+    });
     expect(res.status).toBe(202);
     const batches = async () => {
       const metric = await running.registry.getSingleMetric("sluice_node_batch_seconds")?.get();
-      return metric?.values.find((v) => (v as { metricName?: string }).metricName === "sluice_node_batch_seconds_count" && v.labels["pipeline"] === pipeline.id && v.labels["node"] === "out")?.value ?? 0;
+      return (
+        metric?.values.find(
+          (v) =>
+            (v as { metricName?: string }).metricName === "sluice_node_batch_seconds_count" &&
+            v.labels["pipeline"] === pipeline.id &&
+            v.labels["node"] === "out",
+        )?.value ?? 0
+      );
     };
     const inOut = async () => {
       const metric = await running.registry.getSingleMetric("sluice_node_events_in_total")?.get();
@@ -96,7 +137,10 @@ describe("engine: per-pipeline topic settings", () => {
         { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
         { id: "out", type: "kafka-sink", config: { topic: outName } },
       ],
-      [["ingest", "dedup"], ["dedup", "out"]],
+      [
+        ["ingest", "dedup"],
+        ["dedup", "out"],
+      ],
     );
     await deployWith(pipeline.id, g, { topics: {}, batch: {} });
     const ingestTopic = `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`;

@@ -5,7 +5,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeDeadLetterHeaders, verifyWebhookSignature } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, createWorld, readAll, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  readAll,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -19,7 +30,12 @@ async function startReceiver(secret: string): Promise<{ url: string; hits: Hit[]
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
     req.on("end", () => {
       const { id } = JSON.parse(body) as { id: string };
-      const signed = verifyWebhookSignature(secret, String(req.headers["x-sluice-signature"] ?? ""), body, Math.floor(Date.now() / 1000));
+      const signed = verifyWebhookSignature(
+        secret,
+        String(req.headers["x-sluice-signature"] ?? ""),
+        body,
+        Math.floor(Date.now() / 1000),
+      );
       const earlier = hits.filter((h) => h.id === id).length;
       const status = !signed ? 401 : id.startsWith("bad-") ? 400 : id.startsWith("flaky-") && earlier < 2 ? 503 : 200;
       hits.push({ id, at: Date.now(), status, signed });
@@ -28,9 +44,12 @@ async function startReceiver(secret: string): Promise<{ url: string; hits: Hit[]
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
-
 
 const signingSecret = "whsec-test-0123456789";
 
@@ -45,7 +64,11 @@ async function webhookPipeline(world: World, url: string) {
     graph(
       [
         { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-        { id: "hook", type: "webhook-sink", config: { url, signingSecretId: secretId, rateLimitPerSecond: 5, maxRetries: 3, allowPrivateAddresses: true } },
+        {
+          id: "hook",
+          type: "webhook-sink",
+          config: { url, signingSecretId: secretId, rateLimitPerSecond: 5, maxRetries: 3, allowPrivateAddresses: true },
+        },
       ],
       [["ingest", "hook"]],
     ),
@@ -55,7 +78,11 @@ async function webhookPipeline(world: World, url: string) {
 }
 
 const post = (url: string, pathKey: string, token: string, events: unknown[]) =>
-  fetch(`${url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": token } });
+  fetch(`${url}/v1/ingest/${pathKey}`, {
+    method: "POST",
+    body: JSON.stringify(events),
+    headers: { "x-api-key": token },
+  });
 
 describe("engine: webhook sink", () => {
   let world: World;
@@ -66,7 +93,10 @@ describe("engine: webhook sink", () => {
     world = await createWorld();
     receiver = await startReceiver(signingSecret);
     // One partition: one job at a time reaches the sink, so the spacing below is the node's alone.
-    running = await startEngine(world, { topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 }, allowPrivateWebhooks: true });
+    running = await startEngine(world, {
+      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      allowPrivateWebhooks: true,
+    });
   });
 
   afterAll(async () => {
@@ -77,14 +107,27 @@ describe("engine: webhook sink", () => {
 
   it("signs, retries 5xx until delivered, dead-letters 4xx and keeps to the rate limit", async () => {
     const p = await webhookPipeline(world, receiver.url);
-    const events = [...["ok-0", "ok-1", "flaky-0", "ok-2", "bad-0", "ok-3"].map((id) => ({ id, type: "click", userId: "u-1" }))];
+    const events = [
+      ...["ok-0", "ok-1", "flaky-0", "ok-2", "bad-0", "ok-3"].map((id) => ({ id, type: "click", userId: "u-1" })),
+    ];
     expect((await post(running.http.url, p.pathKey, p.token, events)).status).toBe(202);
 
     const dead = await readAll(world, `sluice.${world.workspaceId}.${p.pipelineId}.hook.dlq`, 1);
     expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id)).toEqual(["bad-0"]);
     const headers = decodeDeadLetterHeaders(dead[0]!.headers);
-    expect(headers.success && headers.data).toMatchObject({ nodeId: "hook", errorCode: "webhook.rejected", errorMessage: "webhook answered 400" });
-    await eventually(() => expect(receiver.hits.filter((h) => h.status === 200).map((h) => h.id).sort()).toEqual(["flaky-0", "ok-0", "ok-1", "ok-2", "ok-3"]));
+    expect(headers.success && headers.data).toMatchObject({
+      nodeId: "hook",
+      errorCode: "webhook.rejected",
+      errorMessage: "webhook answered 400",
+    });
+    await eventually(() =>
+      expect(
+        receiver.hits
+          .filter((h) => h.status === 200)
+          .map((h) => h.id)
+          .sort(),
+      ).toEqual(["flaky-0", "ok-0", "ok-1", "ok-2", "ok-3"]),
+    );
 
     expect(receiver.hits.every((h) => h.signed)).toBe(true);
     expect(receiver.hits.filter((h) => h.id === "flaky-0").map((h) => h.status)).toEqual([503, 503, 200]);
@@ -103,7 +146,10 @@ describe("engine: webhook sink with its endpoint down", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    running = await startEngine(world, { topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 }, allowPrivateWebhooks: true });
+    running = await startEngine(world, {
+      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      allowPrivateWebhooks: true,
+    });
   });
 
   afterAll(async () => {
@@ -120,7 +166,9 @@ describe("engine: webhook sink with its endpoint down", () => {
     expect(new Set(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id)).size).toBe(events.length);
     const messages = dead.map((m) => decodeDeadLetterHeaders(m.headers).data?.errorMessage);
     expect(messages.filter((m) => m === "webhook answered no response").length).toBeGreaterThanOrEqual(1);
-    expect(messages.filter((m) => m?.startsWith("not sent: the endpoint was unavailable")).length).toBeGreaterThanOrEqual(1);
+    expect(
+      messages.filter((m) => m?.startsWith("not sent: the endpoint was unavailable")).length,
+    ).toBeGreaterThanOrEqual(1);
     const row = await eventually(async () => {
       const d = await world.prisma.deployment.findUniqueOrThrow({ where: { id: p.deploymentId } });
       expect(d.status).toBe("failing");
@@ -159,6 +207,8 @@ describe("engine: webhook sink without the operator's permission for private tar
       expect(d.status).toBe("failing");
       return d;
     });
-    expect((row.nodeStatus as Record<string, { state: string; reason?: string }>)["hook"]?.reason).toMatch(/private or loopback/);
+    expect((row.nodeStatus as Record<string, { state: string; reason?: string }>)["hook"]?.reason).toMatch(
+      /private or loopback/,
+    );
   });
 });

@@ -4,7 +4,15 @@
 import { partitionForKey } from "@sluice/kafka";
 import { keyPatterns, watermarkKey } from "@sluice/shared";
 import { describe, expect, it } from "vitest";
-import { createApiKey, createPipeline, createSecret, deploy, startEngine, useWindowSinkWorld, waitRunning } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  deploy,
+  startEngine,
+  useWindowSinkWorld,
+  waitRunning,
+} from "./engine-world";
 import { windowCountGraph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
@@ -14,7 +22,16 @@ describe("engine: windows across partitions and crashes", () => {
 
   it("counts every event exactly once after a crash mid-stream", async () => {
     const { world, sinkDb, engines, table } = setup;
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 7, maxBatchBytes: 2 ** 20, lingerMs: 5, maxInFlightTotal: 8 } };
+    const settings = {
+      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+      feeder: {
+        ...DEFAULT_ENGINE_SETTINGS.feeder,
+        maxBatchRecords: 7,
+        maxBatchBytes: 2 ** 20,
+        lingerMs: 5,
+        maxInFlightTotal: 8,
+      },
+    };
     const first = await startEngine(world, settings);
     engines.push(first);
     const pipeline = await createPipeline(world, "window-crash");
@@ -35,11 +52,20 @@ describe("engine: windows across partitions and crashes", () => {
         const i = n++;
         return { id: `w-${i}`, type, userId: `u-${i % 9}`, timestamp: new Date(at(i)).toISOString() };
       });
-    const post = (url: string, events: unknown[]) => fetch(`${url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    const post = (url: string, events: unknown[]) =>
+      fetch(`${url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(events),
+        headers: { "x-api-key": key.token },
+      });
 
     // 1. Some clicks processed and checkpointed by the first engine.
     for (let r = 0; r < 4; r++) expect((await post(first.http.url, batch(25, "click"))).status).toBe(202);
-    await eventually(async () => expect((await world.redis.keys(`${keyPatterns.checkpoints(pipeline.id, "win")}:offset`)).length).toBeGreaterThan(0));
+    await eventually(async () =>
+      expect((await world.redis.keys(`${keyPatterns.checkpoints(pipeline.id, "win")}:offset`)).length).toBeGreaterThan(
+        0,
+      ),
+    );
     // 2. More clicks, and the engine dies while it works through them.
     for (let r = 0; r < 4; r++) expect((await post(first.http.url, batch(25, "click"))).status).toBe(202);
     await new Promise((r) => setTimeout(r, 30));
@@ -51,11 +77,20 @@ describe("engine: windows across partitions and crashes", () => {
     engines.push(second);
     await eventually(() => expect(second.engine.reconciler.running()).toHaveLength(1));
     // An event 5 minutes later moves the watermark past the first window: its result is emitted.
-    expect((await post(second.http.url, batch(1, "click", () => base + 5 * 60_000))).status).toBe(202);
+    expect(
+      (
+        await post(
+          second.http.url,
+          batch(1, "click", () => base + 5 * 60_000),
+        )
+      ).status,
+    ).toBe(202);
 
     await eventually(
       async () => {
-        const rows = await sinkDb.query<{ window_id: string; events: string }>(`SELECT window_id, events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`);
+        const rows = await sinkDb.query<{ window_id: string; events: string }>(
+          `SELECT window_id, events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`,
+        );
         expect(rows.rows[0]?.events).toBe("200");
       },
       { timeoutMs: 40_000 },
@@ -82,21 +117,33 @@ describe("engine: windows across partitions and crashes", () => {
     );
     await waitRunning(world, deploymentId);
     // The first test's engine also runs this workspace and may have set the status: wait for ours.
-    await eventually(() => expect(running.engine.reconciler.running().some((r) => r.spec.deploymentId === deploymentId)).toBe(true));
+    await eventually(() =>
+      expect(running.engine.reconciler.running().some((r) => r.spec.deploymentId === deploymentId)).toBe(true),
+    );
     const base = Date.parse("2026-02-01T00:00:00Z");
     const post = (type: string, count: number, at: number) =>
       fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
         method: "POST",
-        body: JSON.stringify(Array.from({ length: count }, (_, i) => ({ id: `${type}-${at}-${i}`, type, userId: `u-${i}`, timestamp: new Date(at + i).toISOString() }))),
+        body: JSON.stringify(
+          Array.from({ length: count }, (_, i) => ({
+            id: `${type}-${at}-${i}`,
+            type,
+            userId: `u-${i}`,
+            timestamp: new Date(at + i).toISOString(),
+          })),
+        ),
         headers: { "x-api-key": key.token },
       });
     const counts = async () => {
-      const rows = await sinkDb.query<{ event_type: string; events: string }>(`SELECT event_type, events FROM ${table} WHERE event_type IN ($1, $2)`, [a, b]);
+      const rows = await sinkDb.query<{ event_type: string; events: string }>(
+        `SELECT event_type, events FROM ${table} WHERE event_type IN ($1, $2)`,
+        [a, b],
+      );
       return Object.fromEntries(rows.rows.map((r) => [r.event_type, Number(r.events)]));
     };
     expect((await post(a, 10, base)).status).toBe(202);
     expect((await post(b, 7, base)).status).toBe(202);
-    await eventually(async () => expect((await world.redis.hlen(watermarkKey(pipeline.id, "win")))).toBe(2));
+    await eventually(async () => expect(await world.redis.hlen(watermarkKey(pipeline.id, "win"))).toBe(2));
     // a's partition moves far ahead; b's still holds the minimum back: nothing fires.
     expect((await post(a, 1, base + 5 * 60_000)).status).toBe(202);
     await new Promise((r) => setTimeout(r, 1500));

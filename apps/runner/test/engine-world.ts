@@ -31,7 +31,11 @@ export async function createWorld(): Promise<World> {
   const prisma = createPrismaClient(testServices.databaseUrl);
   const redis = createRedis(testServices.redisUrl, testLogger, "engine-test");
   await redis.connect();
-  const kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clientId: "engine-test", log: testLogger });
+  const kafka = createKafka({
+    brokers: testServices.kafkaBrokers.split(","),
+    clientId: "engine-test",
+    log: testLogger,
+  });
   const slug = uniqueName("ws").toLowerCase();
   const user = await prisma.user.create({ data: { name: "Engine Test", email: `${slug}@example.test` } });
   const workspace = await prisma.workspace.create({ data: { name: slug, slug } });
@@ -45,13 +49,25 @@ export async function createWorld(): Promise<World> {
     secretKey: randomBytes(32).toString("base64"),
     async close() {
       // Leave no queues, state or topics of this workspace behind.
-      const deployments = await prisma.deployment.findMany({ where: { workspaceId: workspace.id }, select: { id: true, pipelineId: true } });
-      const patterns = deployments.flatMap((d) => [`${QUEUE_PREFIX}:stage.${d.id}.*`, keyPatterns.checkpoints(d.pipelineId), keyPatterns.watermarks(d.pipelineId), keyPatterns.generators(d.pipelineId), keyPatterns.history(d.pipelineId), keyPatterns.deployment(d.id)]);
+      const deployments = await prisma.deployment.findMany({
+        where: { workspaceId: workspace.id },
+        select: { id: true, pipelineId: true },
+      });
+      const patterns = deployments.flatMap((d) => [
+        `${QUEUE_PREFIX}:stage.${d.id}.*`,
+        keyPatterns.checkpoints(d.pipelineId),
+        keyPatterns.watermarks(d.pipelineId),
+        keyPatterns.generators(d.pipelineId),
+        keyPatterns.history(d.pipelineId),
+        keyPatterns.deployment(d.id),
+      ]);
       for (const pattern of new Set(patterns)) {
         const keys = await redis.keys(pattern);
         if (keys.length > 0) await redis.del(...keys);
       }
-      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${workspace.id}.`) || t.startsWith(ownTopic({ slug }, "")));
+      const topics = (await kafka.admin.listTopics()).filter(
+        (t) => t.startsWith(`sluice.${workspace.id}.`) || t.startsWith(ownTopic({ slug }, "")),
+      );
       if (topics.length > 0) await kafka.admin.deleteTopics(topics).catch(() => undefined);
       await prisma.workspace.delete({ where: { id: workspace.id } }).catch(() => undefined);
       await prisma.user.delete({ where: { id: user.id } }).catch(() => undefined);
@@ -68,19 +84,41 @@ export function ownTopic(world: Pick<World, "slug">, name: string): string {
 }
 
 export async function createPipeline(world: World, name: string) {
-  return world.prisma.pipeline.create({ data: { workspaceId: world.workspaceId, name, draft: {}, createdById: world.userId } });
+  return world.prisma.pipeline.create({
+    data: { workspaceId: world.workspaceId, name, draft: {}, createdById: world.userId },
+  });
 }
 
 /** A new version plus a running deployment (the old running one, if any, flipped to stopped), then the Redis notice. */
-export async function deploy(world: World, pipelineId: string, graph: PipelineGraph): Promise<{ deploymentId: string; versionId: string }> {
+export async function deploy(
+  world: World,
+  pipelineId: string,
+  graph: PipelineGraph,
+): Promise<{ deploymentId: string; versionId: string }> {
   const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
   const result = await world.prisma.$transaction(async (tx) => {
     const version = await tx.pipelineVersion.create({
-      data: { pipelineId, workspaceId: world.workspaceId, number: count + 1, graph, message: "test", authorId: world.userId },
+      data: {
+        pipelineId,
+        workspaceId: world.workspaceId,
+        number: count + 1,
+        graph,
+        message: "test",
+        authorId: world.userId,
+      },
     });
-    await tx.deployment.updateMany({ where: { pipelineId, desiredState: "running" }, data: { desiredState: "stopped" } });
+    await tx.deployment.updateMany({
+      where: { pipelineId, desiredState: "running" },
+      data: { desiredState: "stopped" },
+    });
     const deployment = await tx.deployment.create({
-      data: { workspaceId: world.workspaceId, pipelineId, versionId: version.id, desiredState: "running", createdById: world.userId },
+      data: {
+        workspaceId: world.workspaceId,
+        pipelineId,
+        versionId: version.id,
+        desiredState: "running",
+        createdById: world.userId,
+      },
     });
     return { deploymentId: deployment.id, versionId: version.id };
   });
@@ -91,22 +129,44 @@ export async function deploy(world: World, pipelineId: string, graph: PipelineGr
 export async function createApiKey(world: World, pipelineId?: string) {
   const issued = issueToken("ingest");
   const row = await world.prisma.apiKey.create({
-    data: { workspaceId: world.workspaceId, pipelineId: pipelineId ?? null, name: "test", prefix: issued.prefix, hash: issued.hash, createdById: world.userId },
+    data: {
+      workspaceId: world.workspaceId,
+      pipelineId: pipelineId ?? null,
+      name: "test",
+      prefix: issued.prefix,
+      hash: issued.hash,
+      createdById: world.userId,
+    },
   });
   return { token: issued.token, id: row.id, hash: issued.hash };
 }
 
 export async function createSecret(world: World, value: string) {
   const row = await world.prisma.secret.create({
-    data: { workspaceId: world.workspaceId, name: uniqueName("secret"), ciphertext: sealSecret(value, world.secretKey, world.workspaceId), hint: "…", createdById: world.userId },
+    data: {
+      workspaceId: world.workspaceId,
+      name: uniqueName("secret"),
+      ciphertext: sealSecret(value, world.secretKey, world.workspaceId),
+      hint: "…",
+      createdById: world.userId,
+    },
   });
   return row.id;
 }
 
-export type RunningEngine = { engine: Engine; http: HttpServer; registry: Registry; stop(mode?: "drain" | "abort"): Promise<void> };
+export type RunningEngine = {
+  engine: Engine;
+  http: HttpServer;
+  registry: Registry;
+  stop(mode?: "drain" | "abort"): Promise<void>;
+};
 
 /** `prisma`: the control-plane client the engine uses (default the world's; a test may observe its queries). */
-export async function startEngine(world: World, settings: Partial<EngineSettings> = {}, prisma: PrismaClient = world.prisma): Promise<RunningEngine> {
+export async function startEngine(
+  world: World,
+  settings: Partial<EngineSettings> = {},
+  prisma: PrismaClient = world.prisma,
+): Promise<RunningEngine> {
   const registry = new Registry();
   const engine = createEngine({
     prisma,
@@ -160,12 +220,24 @@ export async function closeSinkTable(db: pg.Client | undefined, table: string): 
 /** Reads a topic from the start (a fresh group) until `count` records arrived (30 s at most). */
 export async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
   const received: ConsumedMessage[] = [];
-  const consumer = world.kafka.consumer({ groupId: uniqueName("test-reader"), topics: [topic], fetch: { maxWaitMs: 100 } });
-  await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+  const consumer = world.kafka.consumer({
+    groupId: uniqueName("test-reader"),
+    topics: [topic],
+    fetch: { maxWaitMs: 100 },
+  });
+  await consumer.start({
+    onMessage: (m) => received.push(m),
+    onError: (e) => {
+      throw e;
+    },
+  });
   try {
-    await eventually(() => {
-      if (received.length < count) throw new Error(`${topic}: ${received.length} of ${count} records`);
-    }, { timeoutMs: 30_000 });
+    await eventually(
+      () => {
+        if (received.length < count) throw new Error(`${topic}: ${received.length} of ${count} records`);
+      },
+      { timeoutMs: 30_000 },
+    );
   } finally {
     await consumer.close();
   }
@@ -176,8 +248,18 @@ export async function readAll(world: World, topic: string, count: number): Promi
  * For a test file about windows: a world of its own, a sink table for `windowCountGraph` (graphs.ts)
  * and the engines its tests start, all created before and closed after the file's tests.
  */
-export function useWindowSinkWorld(prefix: string): { world: World; sinkDb: pg.Client; table: string; engines: RunningEngine[] } {
-  const t = { table: uniqueName(prefix).replace(/-/g, "_"), engines: [] as RunningEngine[] } as { world: World; sinkDb: pg.Client; table: string; engines: RunningEngine[] };
+export function useWindowSinkWorld(prefix: string): {
+  world: World;
+  sinkDb: pg.Client;
+  table: string;
+  engines: RunningEngine[];
+} {
+  const t = { table: uniqueName(prefix).replace(/-/g, "_"), engines: [] as RunningEngine[] } as {
+    world: World;
+    sinkDb: pg.Client;
+    table: string;
+    engines: RunningEngine[];
+  };
   beforeAll(async () => {
     t.world = await createWorld();
     t.sinkDb = await openSinkTable(t.table, "window_id text PRIMARY KEY, event_type text, events bigint, revision int");

@@ -11,16 +11,35 @@ import { closeRedis, createRedis } from "../src/services/redis";
 import { testLogger, testServices, uniqueName } from "./services";
 
 const fixture = CoreFixture.parse(
-  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../../packages/shared/src/cores/fixtures/enrich-lookup.json"), "utf8")),
+  JSON.parse(
+    readFileSync(
+      join(dirname(fileURLToPath(import.meta.url)), "../../../packages/shared/src/cores/fixtures/enrich-lookup.json"),
+      "utf8",
+    ),
+  ),
 );
 
 const redisConfig = (keyPrefix: string, cacheTtl?: string): NodeConfig<"enrich"> => {
   const raw = fixture.node.config as Record<string, unknown>;
-  return EnrichConfig.parse({ ...raw, lookup: { kind: "redis", connectionSecretId: "sec_cache", keyPrefix }, ...(cacheTtl ? { cacheTtl } : {}) });
+  return EnrichConfig.parse({
+    ...raw,
+    lookup: { kind: "redis", connectionSecretId: "sec_cache", keyPrefix },
+    ...(cacheTtl ? { cacheTtl } : {}),
+  });
 };
 
-async function transform(config: NodeConfig<"enrich">, connection: string): Promise<Extract<NodeRuntime, { kind: "transform" }>> {
-  const runtime = await createNodeRuntime("enrich", config, { workspaceId: "ws", pipelineId: "p", nodeId: "enrich", log: testLogger, secret: async () => connection, kafka: () => Promise.reject(new Error("no Kafka connections")) });
+async function transform(
+  config: NodeConfig<"enrich">,
+  connection: string,
+): Promise<Extract<NodeRuntime, { kind: "transform" }>> {
+  const runtime = await createNodeRuntime("enrich", config, {
+    workspaceId: "ws",
+    pipelineId: "p",
+    nodeId: "enrich",
+    log: testLogger,
+    secret: async () => connection,
+    kafka: () => Promise.reject(new Error("no Kafka connections")),
+  });
   if (runtime.kind !== "transform") throw new Error("enrich is a transform");
   return runtime;
 }
@@ -31,7 +50,8 @@ describe("enrich executor with a Redis hash lookup", () => {
 
   beforeAll(async () => {
     await redis.connect();
-    for (const [id, row] of Object.entries(fixture.lookupTable ?? {})) await redis.hset(`${prefix}${id}`, row as Record<string, string>);
+    for (const [id, row] of Object.entries(fixture.lookupTable ?? {}))
+      await redis.hset(`${prefix}${id}`, row as Record<string, string>);
   });
 
   afterAll(async () => {
@@ -54,7 +74,9 @@ describe("enrich executor with a Redis hash lookup", () => {
   it("serves lookups from its cache for cacheTtl, then reads Redis again", async () => {
     const runtime = await transform(redisConfig(prefix, "300ms"), testServices.redisUrl);
     const event = { id: "c1", type: "view", userId: "u-cache", timestamp: "2024-05-01T10:00:00Z", props: {} };
-    const userOf = async () => ((await runtime.process([event], { now: Date.now() })).outputs["out"]?.[0] as { user?: unknown } | undefined)?.user;
+    const userOf = async () =>
+      ((await runtime.process([event], { now: Date.now() })).outputs["out"]?.[0] as { user?: unknown } | undefined)
+        ?.user;
     await redis.hset(`${prefix}u-cache`, { plan: "free" });
     expect(await userOf()).toEqual({ plan: "free" });
     await redis.hset(`${prefix}u-cache`, { plan: "pro" });

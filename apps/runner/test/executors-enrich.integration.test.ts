@@ -10,7 +10,12 @@ import { createNodeRuntime } from "../src/stage/executors";
 import { testLogger, testServices, uniqueName } from "./services";
 
 const fixture = CoreFixture.parse(
-  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../../packages/shared/src/cores/fixtures/enrich-lookup.json"), "utf8")),
+  JSON.parse(
+    readFileSync(
+      join(dirname(fileURLToPath(import.meta.url)), "../../../packages/shared/src/cores/fixtures/enrich-lookup.json"),
+      "utf8",
+    ),
+  ),
 );
 
 describe("enrich executor on the golden fixture", () => {

@@ -50,7 +50,14 @@ export function ingestToPostgres(pathKey: string, apiKeyId: string, connectionSe
  * Ingest -> [optional stateless node] -> 1-minute tumbling counts per event type (`win`) -> Postgres upsert
  * by window id (`sink`; columns window_id, event_type, events, revision).
  */
-export function windowCountGraph(options: { table: string; pathKey: string; apiKeyId: string; connectionSecretId: string; allowedLateness: string; before?: NodeSpec }): PipelineGraph {
+export function windowCountGraph(options: {
+  table: string;
+  pathKey: string;
+  apiKeyId: string;
+  connectionSecretId: string;
+  allowedLateness: string;
+  before?: NodeSpec;
+}): PipelineGraph {
   const { before } = options;
   return graph(
     [
@@ -85,7 +92,16 @@ export function windowCountGraph(options: { table: string; pathKey: string; apiK
         },
       },
     ],
-    before ? [["ingest", before.id], [before.id, "win"], ["win", "sink"]] : [["ingest", "win"], ["win", "sink"]],
+    before
+      ? [
+          ["ingest", before.id],
+          [before.id, "win"],
+          ["win", "sink"],
+        ]
+      : [
+          ["ingest", "win"],
+          ["win", "sink"],
+        ],
   );
 }
 
@@ -97,6 +113,9 @@ export function ingestMapTo(pathKey: string, apiKeyId: string, sink: NodeSpec): 
       { id: "map", type: "map", config: { assignments: [{ target: "props.seen", expression: "true" }] } },
       sink,
     ],
-    [["ingest", "map"], ["map", sink.id]],
+    [
+      ["ingest", "map"],
+      ["map", sink.id],
+    ],
   );
 }

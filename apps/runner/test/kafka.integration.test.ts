@@ -2,7 +2,14 @@
 // pause/resume, explicit commits read back as the group's committed offsets.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
-import { createKafka, partitionForKey, type ConsumedMessage, type Kafka, type KafkaConsumer, type PartitionOffset } from "@sluice/kafka";
+import {
+  createKafka,
+  partitionForKey,
+  type ConsumedMessage,
+  type Kafka,
+  type KafkaConsumer,
+  type PartitionOffset,
+} from "@sluice/kafka";
 
 const PARTITIONS = 3;
 const KEYS = 12;
@@ -108,7 +115,12 @@ describe("kafka wrapper", () => {
 
     const received: ConsumedMessage[] = [];
     const consumer: KafkaConsumer = kafka.consumer({ groupId, topics: [topic], fetch: { maxWaitMs: 100 } });
-    await consumer.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+    await consumer.start({
+      onMessage: (m) => received.push(m),
+      onError: (e) => {
+        throw e;
+      },
+    });
     await eventually(() => expect(received.map((m) => m.value?.toString())).toEqual(["late"]));
     await consumer.close();
   });
@@ -117,11 +129,17 @@ describe("kafka wrapper", () => {
     const end = await kafka.admin.endOffsets([topic]);
     const total = Number(end.reduce((sum, o) => sum + o.offset, 0n));
     const received: ConsumedMessage[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName("sluice.test.group"), topics: [topic], maxHeldPerPartition: 5, fetch: { maxWaitMs: 100 } });
+    const consumer = kafka.consumer({
+      groupId: uniqueName("sluice.test.group"),
+      topics: [topic],
+      maxHeldPerPartition: 5,
+      fetch: { maxWaitMs: 100 },
+    });
     await consumer.start({
       onMessage(m) {
         received.push(m);
-        if (m.partition === 0 && received.filter((r) => r.partition === 0).length === 1) consumer.pause([{ topic, partition: 0 }]);
+        if (m.partition === 0 && received.filter((r) => r.partition === 0).length === 1)
+          consumer.pause([{ topic, partition: 0 }]);
       },
       onError: (e) => {
         throw e;
@@ -148,7 +166,9 @@ describe("kafka wrapper", () => {
   it("answers a ping, and names the brokers when none answers", async () => {
     await kafka.admin.ping();
     const nowhere = createKafka({ brokers: ["127.0.0.1:1"], clientId: "runner-test", log: testLogger, retries: 0 });
-    await expect(nowhere.admin.ping()).rejects.toThrow(/cannot reach any Kafka broker at 127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+    await expect(nowhere.admin.ping()).rejects.toThrow(
+      /cannot reach any Kafka broker at 127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+    );
     await nowhere.close();
   });
 });

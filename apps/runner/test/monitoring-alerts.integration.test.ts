@@ -7,7 +7,17 @@ import { verifyWebhookSignature } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertsChannel, alertStateKey, historyStreamKey } from "@sluice/shared";
 import { closeRedis, createRedis } from "../src/services/redis";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
@@ -27,7 +37,11 @@ describe("monitoring: alert rules", () => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        deliveries.push({ signature: req.headers["x-sluice-signature"] as string | undefined, body: Buffer.concat(chunks).toString(), at: Date.now() });
+        deliveries.push({
+          signature: req.headers["x-sluice-signature"] as string | undefined,
+          body: Buffer.concat(chunks).toString(),
+          at: Date.now(),
+        });
         res.writeHead(204).end();
       });
     });
@@ -62,12 +76,19 @@ describe("monitoring: alert rules", () => {
       },
     });
     ruleId = rule.id;
-    const settings = { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, allowPrivateWebhooks: true, alertIntervalMs: 500, alertReloadMs: 1000 };
+    const settings = {
+      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+      allowPrivateWebhooks: true,
+      alertIntervalMs: 500,
+      alertReloadMs: 1000,
+    };
     runners.push(...(await Promise.all([startEngine(world, settings), startEngine(world, settings)])));
     const bell: { state: string; ruleId: string }[] = [];
     const sub = createRedis(testServices.redisUrl, testLogger, "alerts-test-sub");
     await sub.connect();
-    sub.on("message", (_channel: string, message: string) => bell.push(JSON.parse(message) as { state: string; ruleId: string }));
+    sub.on("message", (_channel: string, message: string) =>
+      bell.push(JSON.parse(message) as { state: string; ruleId: string }),
+    );
     await sub.subscribe(alertsChannel(world.workspaceId));
     try {
       const { deploymentId } = await deploy(
@@ -82,7 +103,8 @@ describe("monitoring: alert rules", () => {
         ),
       );
       await waitRunning(world, deploymentId);
-      const events = () => world.prisma.alertEvent.findMany({ where: { ruleId: rule.id }, orderBy: { createdAt: "asc" } });
+      const events = () =>
+        world.prisma.alertEvent.findMany({ where: { ruleId: rule.id }, orderBy: { createdAt: "asc" } });
 
       // Nothing arrives: 0 events/s < 50 for a second -> firing, exactly once, even after more evaluations.
       await eventually(() => expect(deliveries.length).toBe(1), { timeoutMs: 15_000 });
@@ -96,7 +118,9 @@ describe("monitoring: alert rules", () => {
       const urls = runners.map((r) => `${r.http.url}/v1/ingest/${pathKey}`);
       const load = (async () => {
         while (!stop) {
-          const body = JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ id: `a-${n}-${i}`, type: "click", userId: `u-${i}` })));
+          const body = JSON.stringify(
+            Array.from({ length: 20 }, (_, i) => ({ id: `a-${n}-${i}`, type: "click", userId: `u-${i}` })),
+          );
           await fetch(urls[n++ % urls.length]!, { method: "POST", body, headers: { "x-api-key": key.token } });
           await sleep(100);
         }
@@ -117,7 +141,14 @@ describe("monitoring: alert rules", () => {
       const bodies = deliveries.map((d) => {
         expect(d.signature).toBeDefined();
         expect(verifyWebhookSignature(hookSecret, d.signature!, d.body, now)).toBe(true);
-        return JSON.parse(d.body) as { rule: { id: string }; state: string; value: number; message: string; pipelineId: string; at: string };
+        return JSON.parse(d.body) as {
+          rule: { id: string };
+          state: string;
+          value: number;
+          message: string;
+          pipelineId: string;
+          at: string;
+        };
       });
       expect(bodies.map((b) => b.state)).toEqual(["firing", "resolved"]);
       expect(bodies[0]).toMatchObject({ rule: { id: rule.id }, pipelineId: pipeline.id, value: 0 });

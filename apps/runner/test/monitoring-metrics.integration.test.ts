@@ -6,7 +6,17 @@ import { type MetricsSnapshotV1, metricsChannel } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { historyStreamKey, type HistoryEntryV1 } from "@sluice/shared";
 import { createRedis, closeRedis } from "../src/services/redis";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, startEngine, waitRunning, type RunningEngine, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
@@ -82,9 +92,18 @@ describe("monitoring: live metrics snapshots", () => {
       let sent = 0;
       const acks: { at: number; n: number }[] = [];
       const post = async (n: number) => {
-        const events = Array.from({ length: n }, (_, i) => ({ id: `m-${sent + i}`, type: "click", userId: `u-${(sent + i) % 37}`, timestamp: Date.now() }));
+        const events = Array.from({ length: n }, (_, i) => ({
+          id: `m-${sent + i}`,
+          type: "click",
+          userId: `u-${(sent + i) % 37}`,
+          timestamp: Date.now(),
+        }));
         sent += n;
-        const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+        const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+          method: "POST",
+          body: JSON.stringify(events),
+          headers: { "x-api-key": key.token },
+        });
         expect(response.status).toBe(202);
         acks.push({ at: Date.now(), n });
       };
@@ -99,7 +118,13 @@ describe("monitoring: live metrics snapshots", () => {
         if (due > Date.now()) await sleep(due - Date.now());
       }
       const t1 = Date.now();
-      await eventually(async () => expect(Number((await sinkDb.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n)).toBe(sent), { timeoutMs: 10_000 });
+      await eventually(
+        async () =>
+          expect(Number((await sinkDb.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n)).toBe(
+            sent,
+          ),
+        { timeoutMs: 10_000 },
+      );
       // Snapshots wholly inside the steady phase (1 s after the start, until its end).
       const steady = snapshots.filter((s) => s.at >= t0 + 1500 && s.at <= t1);
       expect(steady.length).toBeGreaterThanOrEqual(2);
@@ -110,12 +135,18 @@ describe("monitoring: live metrics snapshots", () => {
       // behind the 200/s pacing; the check is that the snapshots report what really arrived).
       const from = snapshots[snapshots.indexOf(steady[0]!) - 1]!.at;
       const to = steady.at(-1)!.at;
-      const trueRate = (acks.filter((a) => a.at > from && a.at <= to).reduce((sum, a) => sum + a.n, 0) / (to - from)) * 1000;
-      console.log(`driven ${rate}/s (measured ${trueRate.toFixed(1)}/s); reported ingest ${ingestRate.toFixed(1)}/s, sink ${sinkRate.toFixed(1)}/s over ${steady.length} snapshots`);
+      const trueRate =
+        (acks.filter((a) => a.at > from && a.at <= to).reduce((sum, a) => sum + a.n, 0) / (to - from)) * 1000;
+      console.log(
+        `driven ${rate}/s (measured ${trueRate.toFixed(1)}/s); reported ingest ${ingestRate.toFixed(1)}/s, sink ${sinkRate.toFixed(1)}/s over ${steady.length} snapshots`,
+      );
       expect(Math.abs(ingestRate - trueRate) / trueRate).toBeLessThan(0.1);
       expect(Math.abs(sinkRate - trueRate) / trueRate).toBeLessThan(0.1);
       expect(Math.abs(trueRate - rate) / rate).toBeLessThan(0.25);
-      const gaps = snapshots.slice(1).map((s, i) => s.at - snapshots[i]!.at).sort((a, b) => a - b);
+      const gaps = snapshots
+        .slice(1)
+        .map((s, i) => s.at - snapshots[i]!.at)
+        .sort((a, b) => a - b);
       const medianGap = gaps[Math.floor(gaps.length / 2)]!;
       console.log(`snapshot gaps ms: median ${medianGap}, min ${gaps[0]}, max ${gaps.at(-1)}`);
       expect(medianGap).toBeGreaterThan(800);
@@ -156,13 +187,20 @@ describe("monitoring: live metrics snapshots", () => {
         },
         { timeoutMs: 10_000 },
       );
-      console.log(`lag back to 0 in the snapshot of ${drained.at - releasedAt} ms after the release; freshness ${drained.nodes["sink"]!.freshnessSeconds} s`);
+      console.log(
+        `lag back to 0 in the snapshot of ${drained.at - releasedAt} ms after the release; freshness ${drained.nodes["sink"]!.freshnessSeconds} s`,
+      );
 
       // 3. History: per-interval counts add up to what was sent (one runner here).
       await sleep(1200);
-      const entries = (await world.redis.xrange(historyStreamKey(pipeline.id, "1s"), "-", "+")).map(([, fields]) => JSON.parse(fields[1]!) as HistoryEntryV1);
-      const sum = (node: string, field: "in" | "out") => entries.reduce((acc, e) => acc + (e.nodes[node]?.[field] ?? 0), 0);
-      console.log(`history: ${entries.length} 1 s entries, ingest in ${sum("ingest", "in")}, sink in ${sum("sink", "in")}, sent ${sent}`);
+      const entries = (await world.redis.xrange(historyStreamKey(pipeline.id, "1s"), "-", "+")).map(
+        ([, fields]) => JSON.parse(fields[1]!) as HistoryEntryV1,
+      );
+      const sum = (node: string, field: "in" | "out") =>
+        entries.reduce((acc, e) => acc + (e.nodes[node]?.[field] ?? 0), 0);
+      console.log(
+        `history: ${entries.length} 1 s entries, ingest in ${sum("ingest", "in")}, sink in ${sum("sink", "in")}, sent ${sent}`,
+      );
       expect(sum("ingest", "in")).toBe(sent);
       expect(sum("ingest", "out")).toBe(sent);
       expect(sum("sink", "in")).toBe(sent);
@@ -171,7 +209,9 @@ describe("monitoring: live metrics snapshots", () => {
       // The 10 s stream gets an entry at each 10 s boundary (wall clock); its counts never exceed what was sent.
       const coarse = await eventually(
         async () => {
-          const rows = (await world.redis.xrange(historyStreamKey(pipeline.id, "10s"), "-", "+")).map(([, fields]) => JSON.parse(fields[1]!) as HistoryEntryV1);
+          const rows = (await world.redis.xrange(historyStreamKey(pipeline.id, "10s"), "-", "+")).map(
+            ([, fields]) => JSON.parse(fields[1]!) as HistoryEntryV1,
+          );
           expect(rows.length).toBeGreaterThan(0);
           return rows;
         },

@@ -60,7 +60,8 @@ describe("live tap sampler", () => {
     expect(events.length).toBeLessThanOrEqual(TAP_MAX_PER_SECOND * (seconds + 1));
     expect(offered).toBeGreaterThan(TAP_MAX_PER_SECOND * (seconds + 1));
     // Each message carries the newest records of its batch (the last ids of a 50-record batch).
-    for (const m of received) expect(Number((JSON.parse(m.events.at(-1)!) as { id: string }).id.slice(1)) % 50).toBe(49);
+    for (const m of received)
+      expect(Number((JSON.parse(m.events.at(-1)!) as { id: string }).id.slice(1)) % 50).toBe(49);
 
     // Past the announcement's expiry (plus one refresh), nothing more is published.
     await new Promise((r) => setTimeout(r, Math.max(0, started + 4000 - Date.now()) + 1100));

@@ -62,7 +62,10 @@ async function closedPort(): Promise<number> {
 }
 
 const withinMs = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms))]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms)),
+  ]);
 
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
@@ -77,7 +80,10 @@ describe("runner process", () => {
 
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    const report = (await health.json()) as { status: string; checks: Record<string, { ok: boolean; latencyMs: number }> };
+    const report = (await health.json()) as {
+      status: string;
+      checks: Record<string, { ok: boolean; latencyMs: number }>;
+    };
     expect(report.status).toBe("ok");
     for (const name of ["postgres", "redis", "kafka"]) {
       expect(report.checks[name]).toMatchObject({ ok: true, latencyMs: expect.any(Number) as number });
@@ -114,7 +120,9 @@ describe("runner process", () => {
   it("exits 78 with a clear message for an invalid RUNNER_PORT", async () => {
     const runner = startRunner({ RUNNER_PORT: "eighty" });
     expect(await withinMs(runner.exited, 15_000)).toBe(78);
-    expect(runner.stderr()).toBe('runner: invalid runner environment:\n  RUNNER_PORT: must be a TCP port number (0-65535) (got "eighty")\n');
+    expect(runner.stderr()).toBe(
+      'runner: invalid runner environment:\n  RUNNER_PORT: must be a TCP port number (0-65535) (got "eighty")\n',
+    );
     expect(runner.stdout()).toBe("");
   });
 });

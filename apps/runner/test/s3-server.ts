@@ -32,17 +32,26 @@ export type S3Server = {
 
 export async function startS3Server(bucket = "lake"): Promise<S3Server> {
   const directory = await mkdtemp(join(tmpdir(), "sluice-s3rver-"));
-  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+  const server = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
   const events: string[] = [];
   const listeners: ((line: string) => void)[] = [];
   // S3rver is a Koa application (an EventEmitter); its typings leave that out.
-  (server as unknown as EventEmitter).on("event", (event: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
-    for (const record of event.Records) {
-      const line = `${record.eventName} ${decodeURIComponent(record.s3.object.key)}`;
-      events.push(line);
-      for (const listener of listeners) listener(line);
-    }
-  });
+  (server as unknown as EventEmitter).on(
+    "event",
+    (event: { Records: { eventName: string; s3: { object: { key: string } } }[] }) => {
+      for (const record of event.Records) {
+        const line = `${record.eventName} ${decodeURIComponent(record.s3.object.key)}`;
+        events.push(line);
+        for (const listener of listeners) listener(line);
+      }
+    },
+  );
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
@@ -57,13 +66,18 @@ export async function startS3Server(bucket = "lake"): Promise<S3Server> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       keys.push(...(page.Contents ?? []).map((o) => o.Key!));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return keys.sort();
   };
-  const read = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+  const read = async (key: string) =>
+    Buffer.from(
+      await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
+    );
   return {
     endpoint,
     bucket,
@@ -77,7 +91,8 @@ export async function startS3Server(bucket = "lake"): Promise<S3Server> {
       for (const key of (await list(prefix)).filter((k) => k.endsWith(".jsonl") || k.endsWith(".jsonl.gz"))) {
         const body = await read(key);
         const text = (key.endsWith(".gz") ? gunzipSync(body) : body).toString("utf8");
-        for (const line of text.split("\n").filter(Boolean)) out.push({ key, event: JSON.parse(line) as Record<string, unknown> });
+        for (const line of text.split("\n").filter(Boolean))
+          out.push({ key, event: JSON.parse(line) as Record<string, unknown> });
       }
       return out;
     },

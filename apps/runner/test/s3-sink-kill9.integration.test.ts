@@ -8,7 +8,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runnerProcess, type RunnerProcess } from "../chaos/runner-process";
-import { createApiKey, createPipeline, createSecret, createWorld, deploy, waitRunning, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "./s3-server";
 import { eventually, testServices, uniqueName } from "./services";
@@ -111,7 +119,13 @@ describe("s3 sink: kill -9 during upload", () => {
     const topic = `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`;
     const producer = world.kafka.producer({ name: "kill9-test" });
     const base = Date.parse("2026-07-01T10:00:00Z");
-    const sent = Array.from({ length: EVENTS }, (_, i) => ({ id: `k9-${i}`, type: "view", userId: `u${i % 31}`, timestamp: new Date(base + (i % 3) * 3_600_000 + i).toISOString(), props: { n: i } }));
+    const sent = Array.from({ length: EVENTS }, (_, i) => ({
+      id: `k9-${i}`,
+      type: "view",
+      userId: `u${i % 31}`,
+      timestamp: new Date(base + (i % 3) * 3_600_000 + i).toISOString(),
+      props: { n: i },
+    }));
     for (let i = 0; i < sent.length; i += 200) {
       await producer.send(sent.slice(i, i + 200).map((e) => ({ topic, key: e.userId, value: JSON.stringify(e) })));
     }
@@ -145,7 +159,8 @@ describe("s3 sink: kill -9 during upload", () => {
     let removed = 0;
     for (const line of s3.events.filter((l) => l.includes(root) && l.endsWith(".parquet"))) {
       if (line.startsWith("ObjectRemoved")) removed++;
-      else if (line.startsWith("ObjectCreated")) created.set(line.split(" ")[1]!, (created.get(line.split(" ")[1]!) ?? 0) + 1);
+      else if (line.startsWith("ObjectCreated"))
+        created.set(line.split(" ")[1]!, (created.get(line.split(" ")[1]!) ?? 0) + 1);
     }
     const overwritten = [...created.values()].filter((n) => n > 1).length;
     expect(overwritten + removed).toBeGreaterThan(0);

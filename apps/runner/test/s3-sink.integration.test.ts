@@ -23,23 +23,43 @@ describe("s3-sink executor", () => {
 
   /** `applied`: what the runner changes (deployment-runtime turns allowPrivateEndpoint off unless the operator allows it). */
   async function sink(config: Record<string, unknown>, applied: Partial<S3SinkConfig> = {}) {
-    const parsed = S3SinkConfig.parse({ bucket: s3.bucket, endpoint: s3.endpoint, allowPrivateEndpoint: true, forcePathStyle: true, credentialsSecretId: "sec", ...config });
-    const runtime = await createNodeRuntime("s3-sink", { ...parsed, ...applied }, {
-      workspaceId: "ws",
-      pipelineId: "p",
-      nodeId: "lake",
-      log: testLogger,
-      secret: async () => S3RVER_CREDENTIALS,
-      kafka: () => Promise.reject(new Error("no Kafka connections")),
+    const parsed = S3SinkConfig.parse({
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      allowPrivateEndpoint: true,
+      forcePathStyle: true,
+      credentialsSecretId: "sec",
+      ...config,
     });
+    const runtime = await createNodeRuntime(
+      "s3-sink",
+      { ...parsed, ...applied },
+      {
+        workspaceId: "ws",
+        pipelineId: "p",
+        nodeId: "lake",
+        log: testLogger,
+        secret: async () => S3RVER_CREDENTIALS,
+        kafka: () => Promise.reject(new Error("no Kafka connections")),
+      },
+    );
     runtimes.push(runtime);
     if (runtime.kind !== "sink") throw new Error("not a sink");
     return runtime;
   }
 
   const events = (from: number, to: number): EventRecord[] =>
-    Array.from({ length: to - from + 1 }, (_, i) => ({ id: `e${from + i}`, n: from + i, timestamp: `2026-05-0${1 + ((from + i) % 2)}T10:00:00Z` }));
-  const source = (first: number, last: number): BatchSource => ({ topic: "sluice.ws.p.ingest.out", partition: 0, firstOffset: String(first), lastOffset: String(last) });
+    Array.from({ length: to - from + 1 }, (_, i) => ({
+      id: `e${from + i}`,
+      n: from + i,
+      timestamp: `2026-05-0${1 + ((from + i) % 2)}T10:00:00Z`,
+    }));
+  const source = (first: number, last: number): BatchSource => ({
+    topic: "sluice.ws.p.ingest.out",
+    partition: 0,
+    firstOffset: String(first),
+    lastOffset: String(last),
+  });
 
   it("a re-run of uncommitted offsets cut into other batches overwrites or deletes the first run's files", async () => {
     const prefix = `${uniqueName("rerun")}/`;
@@ -54,7 +74,11 @@ describe("s3-sink executor", () => {
     await write.write(events(25, 29), ctx, source(25, 29));
 
     const rows = await s3.jsonl(prefix);
-    expect(rows.map((r) => r.event["id"]).sort()).toEqual(events(0, 29).map((e) => e["id"]).sort());
+    expect(rows.map((r) => r.event["id"]).sort()).toEqual(
+      events(0, 29)
+        .map((e) => e["id"])
+        .sort(),
+    );
     // Two days, two folders; the files are exactly the re-run's batches.
     expect(await s3.list(`${prefix}dt=`)).toEqual([
       `${prefix}dt=2026-05-01/sluice.ws.p.ingest.out+0+0-14+lake+0.jsonl`,
@@ -88,11 +112,17 @@ describe("s3-sink executor", () => {
 
   it("an unreachable store is a connection error; a refused request carries the store's message", async () => {
     const down = await sink({ endpoint: "http://127.0.0.1:1" });
-    const unreachable = await down.write(events(0, 1), { now: 0 }, source(0, 1)).then(() => undefined, (error: unknown) => error);
+    const unreachable = await down.write(events(0, 1), { now: 0 }, source(0, 1)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(isConnectionError(unreachable)).toBe(true);
 
     const missing = await sink({ bucket: "no-such-bucket" });
-    const refused = await missing.write(events(0, 1), { now: 0 }, source(0, 1)).then(() => undefined, (error: unknown) => error);
+    const refused = await missing.write(events(0, 1), { now: 0 }, source(0, 1)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(isConnectionError(refused)).toBe(false);
     expect((refused as Error).message).toMatch(/^object store refused .*404 NoSuchBucket/);
 
@@ -109,9 +139,24 @@ describe("s3-sink executor", () => {
 
   it("dead-letters events without an event time or with a value that does not fit its column", async () => {
     const prefix = `${uniqueName("bad")}/`;
-    const write = await sink({ keyTemplate: prefix, format: "parquet", columns: [{ name: "n", field: "n", type: "int64" }] });
-    const result = await write.write([{ id: "ok", n: 1, timestamp: "2026-05-01T00:00:00Z" }, { id: "no-time", n: 2 }, { id: "not-int", n: "two", timestamp: "2026-05-01T00:00:00Z" }], { now: 0 }, source(0, 2));
-    expect(result.errors.map((e) => [e.event["id"], e.error.code])).toEqual([["not-int", "s3.bad-value"], ["no-time", "s3.no-event-time"]]);
+    const write = await sink({
+      keyTemplate: prefix,
+      format: "parquet",
+      columns: [{ name: "n", field: "n", type: "int64" }],
+    });
+    const result = await write.write(
+      [
+        { id: "ok", n: 1, timestamp: "2026-05-01T00:00:00Z" },
+        { id: "no-time", n: 2 },
+        { id: "not-int", n: "two", timestamp: "2026-05-01T00:00:00Z" },
+      ],
+      { now: 0 },
+      source(0, 2),
+    );
+    expect(result.errors.map((e) => [e.event["id"], e.error.code])).toEqual([
+      ["not-int", "s3.bad-value"],
+      ["no-time", "s3.no-event-time"],
+    ]);
     expect((await s3.parquet(prefix)).map((r) => r.row)).toEqual([{ n: 1n }]);
   });
 });

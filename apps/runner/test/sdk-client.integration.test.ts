@@ -7,7 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSdk } from "../../../packages/sdk/build";
 import { createClient } from "../../../packages/sdk/src/index";
 import { startHttpServer } from "../src/http/server";
-import { closeSinkTable, createApiKey, createPipeline, createSecret, createWorld, deploy, openSinkTable, type RunningEngine, startEngine, waitRunning, type World } from "./engine-world";
+import {
+  closeSinkTable,
+  createApiKey,
+  createPipeline,
+  createSecret,
+  createWorld,
+  deploy,
+  openSinkTable,
+  type RunningEngine,
+  startEngine,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
@@ -32,7 +44,10 @@ describe("JS SDK against the runner's ingest", () => {
 
   beforeAll(async () => {
     world = await createWorld();
-    sinkDb = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text NOT NULL, user_id text, anonymous_id text, session_id text, amount double precision");
+    sinkDb = await openSinkTable(
+      table,
+      "event_id text PRIMARY KEY, event_type text NOT NULL, user_id text, anonymous_id text, session_id text, amount double precision",
+    );
     const secretId = await createSecret(world, testServices.databaseUrl);
     const pipeline = await createPipeline(world, "sdk");
     key = await createApiKey(world, pipeline.id);
@@ -55,7 +70,7 @@ describe("JS SDK against the runner's ingest", () => {
                 { column: "user_id", expression: "event.userId" },
                 { column: "anonymous_id", expression: "event.anonymousId" },
                 { column: "session_id", expression: "event.sessionId" },
-                { column: "amount", expression: 'has(event.props.amount) ? double(event.props.amount) : 0.0' },
+                { column: "amount", expression: "has(event.props.amount) ? double(event.props.amount) : 0.0" },
               ],
             },
           },
@@ -66,7 +81,10 @@ describe("JS SDK against the runner's ingest", () => {
     // A second endpoint for web pages, with a publishable key that allows one origin.
     const browserPipeline = await createPipeline(world, "sdk-browser");
     publishable = await createApiKey(world, browserPipeline.id);
-    await world.prisma.apiKey.update({ where: { id: publishable.id }, data: { publishable: true, allowedOrigins: [shop] } });
+    await world.prisma.apiKey.update({
+      where: { id: publishable.id },
+      data: { publishable: true, allowedOrigins: [shop] },
+    });
     const browser = await deploy(world, browserPipeline.id, sinkGraph(browserPath, publishable.id));
     await waitRunning(world, browser.deploymentId);
     await buildSdk({ declarations: false });
@@ -80,11 +98,25 @@ describe("JS SDK against the runner's ingest", () => {
   });
 
   const rows = async () =>
-    (await sinkDb.query<{ event_id: string; event_type: string; user_id: string | null; anonymous_id: string; session_id: string; amount: number }>(`SELECT * FROM ${table}`)).rows;
+    (
+      await sinkDb.query<{
+        event_id: string;
+        event_type: string;
+        user_id: string | null;
+        anonymous_id: string;
+        session_id: string;
+        amount: number;
+      }>(`SELECT * FROM ${table}`)
+    ).rows;
 
   it("delivers track, identify and page events in batches, each exactly once", async () => {
     const errors: Error[] = [];
-    const client = createClient({ endpoint: `${running.http.url}/v1/ingest/${pathKey}`, key: key.token, maxBatchEvents: 7, onError: (e) => errors.push(e) });
+    const client = createClient({
+      endpoint: `${running.http.url}/v1/ingest/${pathKey}`,
+      key: key.token,
+      maxBatchEvents: 7,
+      onError: (e) => errors.push(e),
+    });
     client.page({ path: "/pricing" });
     for (let i = 0; i < 40; i++) client.track("add_to_cart", { amount: i });
     client.identify("user-42", { plan: "pro" });
@@ -93,13 +125,20 @@ describe("JS SDK against the runner's ingest", () => {
     expect(errors).toEqual([]);
     expect(client.stats()).toEqual({ sent: 43, failed: 0, dropped: 0, queued: 0 });
 
-    const landed = await eventually(async () => {
-      const r = await rows();
-      expect(r).toHaveLength(43);
-      return r;
-    }, { timeoutMs: 30_000 });
+    const landed = await eventually(
+      async () => {
+        const r = await rows();
+        expect(r).toHaveLength(43);
+        return r;
+      },
+      { timeoutMs: 30_000 },
+    );
     const byType = (t: string) => landed.filter((r) => r.event_type === t);
-    expect(byType("add_to_cart").map((r) => r.amount).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(
+      byType("add_to_cart")
+        .map((r) => r.amount)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(byType("page_view")).toHaveLength(1);
     // Events before identify are anonymous; identify and later ones carry the user id. One device, one session.
     expect(byType("identify")[0]?.user_id).toBe("user-42");
@@ -112,7 +151,12 @@ describe("JS SDK against the runner's ingest", () => {
   it("keeps events while the endpoint is unreachable and delivers them once it is up", async () => {
     await sinkDb.query(`TRUNCATE ${table}`);
     const port = await freePort();
-    const client = createClient({ endpoint: `http://127.0.0.1:${port}/v1/ingest/${pathKey}`, key: key.token, retryBaseMs: 50, retryMaxMs: 400 });
+    const client = createClient({
+      endpoint: `http://127.0.0.1:${port}/v1/ingest/${pathKey}`,
+      key: key.token,
+      retryBaseMs: 50,
+      retryMaxMs: 400,
+    });
     for (let i = 0; i < 25; i++) client.track("click", { amount: i });
     await client.flush(); // connection refused: kept for a retry
     expect(client.stats()).toMatchObject({ sent: 0, queued: 25 });
@@ -120,7 +164,9 @@ describe("JS SDK against the runner's ingest", () => {
     // The same runner engine comes up on that address.
     const late = await startHttpServer({ host: "127.0.0.1", port, routes: running.engine.routes, log: testLogger });
     try {
-      await eventually(() => expect(client.stats()).toMatchObject({ sent: 25, queued: 0, failed: 0 }), { timeoutMs: 20_000 });
+      await eventually(() => expect(client.stats()).toMatchObject({ sent: 25, queued: 0, failed: 0 }), {
+        timeoutMs: 20_000,
+      });
       await eventually(async () => expect(await rows()).toHaveLength(25), { timeoutMs: 30_000 });
     } finally {
       await client.close();
@@ -130,7 +176,12 @@ describe("JS SDK against the runner's ingest", () => {
 
   it("reports a wrong key once and drops the batch instead of retrying it", async () => {
     const errors: Error[] = [];
-    const client = createClient({ endpoint: `${running.http.url}/v1/ingest/${pathKey}`, key: "slk_wrong", retryBaseMs: 10, onError: (e) => errors.push(e) });
+    const client = createClient({
+      endpoint: `${running.http.url}/v1/ingest/${pathKey}`,
+      key: "slk_wrong",
+      retryBaseMs: 10,
+      onError: (e) => errors.push(e),
+    });
     for (let i = 0; i < 5; i++) client.track("click");
     await client.close();
     expect(client.stats()).toEqual({ sent: 0, failed: 5, dropped: 0, queued: 0 });
@@ -143,7 +194,14 @@ describe("JS SDK against the runner's ingest", () => {
     const url = `${running.http.url}/v1/ingest/${browserPath}`;
     const event = (id: string) => JSON.stringify([{ id, type: "click", anonymousId: "a-1", sessionId: "s-1" }]);
     const preflight = (origin: string) =>
-      fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type,x-api-key" } });
+      fetch(url, {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type,x-api-key",
+        },
+      });
 
     const allowed = await preflight(shop);
     expect(allowed.status).toBe(204);
@@ -153,24 +211,47 @@ describe("JS SDK against the runner's ingest", () => {
     expect(refused.status).toBe(403);
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
 
-    const fromShop = await fetch(url, { method: "POST", body: event("b-1"), headers: { origin: shop, "content-type": "application/json", "x-api-key": publishable.token } });
+    const fromShop = await fetch(url, {
+      method: "POST",
+      body: event("b-1"),
+      headers: { origin: shop, "content-type": "application/json", "x-api-key": publishable.token },
+    });
     expect(fromShop.status).toBe(202);
     expect(fromShop.headers.get("access-control-allow-origin")).toBe(shop);
     // A beacon: text/plain, the key in the query string.
-    const beacon = await fetch(`${url}?key=${publishable.token}`, { method: "POST", body: event("b-2"), headers: { origin: shop, "content-type": "text/plain;charset=UTF-8" } });
+    const beacon = await fetch(`${url}?key=${publishable.token}`, {
+      method: "POST",
+      body: event("b-2"),
+      headers: { origin: shop, "content-type": "text/plain;charset=UTF-8" },
+    });
     expect(beacon.status).toBe(202);
 
-    const elsewhere = await fetch(url, { method: "POST", body: event("b-3"), headers: { origin: "https://evil.example", "x-api-key": publishable.token } });
+    const elsewhere = await fetch(url, {
+      method: "POST",
+      body: event("b-3"),
+      headers: { origin: "https://evil.example", "x-api-key": publishable.token },
+    });
     expect(elsewhere.status).toBe(403);
     expect(await elsewhere.json()).toMatchObject({ error: "forbidden_origin" });
     // Server keys never from browsers, and never in a URL.
-    const serverKeyFromBrowser = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: event("b-4"), headers: { origin: shop, "x-api-key": key.token } });
+    const serverKeyFromBrowser = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: event("b-4"),
+      headers: { origin: shop, "x-api-key": key.token },
+    });
     expect(serverKeyFromBrowser.status).toBe(403);
-    expect(await serverKeyFromBrowser.json()).toMatchObject({ message: expect.stringContaining("publishable") as unknown });
-    const serverKeyInUrl = await fetch(`${running.http.url}/v1/ingest/${pathKey}?key=${key.token}`, { method: "POST", body: event("b-5") });
+    expect(await serverKeyFromBrowser.json()).toMatchObject({
+      message: expect.stringContaining("publishable") as unknown,
+    });
+    const serverKeyInUrl = await fetch(`${running.http.url}/v1/ingest/${pathKey}?key=${key.token}`, {
+      method: "POST",
+      body: event("b-5"),
+    });
     expect(serverKeyInUrl.status).toBe(400);
 
-    await eventually(async () => expect((await rows()).map((r) => r.event_id).sort()).toEqual(["b-1", "b-2"]), { timeoutMs: 30_000 });
+    await eventually(async () => expect((await rows()).map((r) => r.event_id).sort()).toEqual(["b-1", "b-2"]), {
+      timeoutMs: 30_000,
+    });
 
     const script = await fetch(`${running.http.url}/sdk/v1/sluice.min.js`);
     expect(script.status).toBe(200);

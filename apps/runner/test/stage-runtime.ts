@@ -23,7 +23,10 @@ export async function mapToTopicStage(pipelineId: string, outName: string): Prom
         { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
         { id: "out", type: "kafka-sink", config: { topic: outName } },
       ],
-      [["ingest", "map"], ["map", "out"]],
+      [
+        ["ingest", "map"],
+        ["map", "out"],
+      ],
     ),
   });
   if (!compiled.ok) throw new Error(compiled.reason);
@@ -31,7 +34,17 @@ export async function mapToTopicStage(pipelineId: string, outName: string): Prom
   const stage = plan.stages[0]!;
   const runtimes = new Map<string, NodeRuntime>();
   for (const node of stage.nodes) {
-    runtimes.set(node.id, await createNodeRuntime(node.type, node.config, { workspaceId: "ws", pipelineId, nodeId: node.id, log: testLogger, secret: () => Promise.reject(new Error("no secrets")), kafka: () => Promise.reject(new Error("no Kafka connections")) }));
+    runtimes.set(
+      node.id,
+      await createNodeRuntime(node.type, node.config, {
+        workspaceId: "ws",
+        pipelineId,
+        nodeId: node.id,
+        log: testLogger,
+        secret: () => Promise.reject(new Error("no secrets")),
+        kafka: () => Promise.reject(new Error("no Kafka connections")),
+      }),
+    );
   }
   return { plan, stage, runtimes, topicKey: buildTopicKeys(plan) };
 }

@@ -16,7 +16,8 @@ test("exports a pipeline as a Redpanda Connect config and lists what did not tra
   await page.getByLabel("Name", { exact: true }).fill("Real-time alerting");
   await page.getByRole("dialog").getByText("Real-time alerting", { exact: true }).click();
   // Credentials are not what this test is about: leave them for later (the export names them as variables).
-  for (const select of await page.getByTestId("template-credentials").locator("select").all()) await select.selectOption("__later__");
+  for (const select of await page.getByTestId("template-credentials").locator("select").all())
+    await select.selectOption("__later__");
   await page.getByRole("button", { name: "Create pipeline" }).click();
   await expect(page).toHaveURL(/\/p\/[^/]+$/);
 
@@ -37,7 +38,10 @@ test("exports a pipeline as a Redpanda Connect config and lists what did not tra
 
   // Byte for byte what the shared generator's golden test pins for this template, but for the ingest
   // path key, which a pipeline created from a template gets with a random suffix.
-  const config = parse(yaml) as { input: { http_server: { path: string } }; output: { switch: { cases: { check?: string }[] } } };
+  const config = parse(yaml) as {
+    input: { http_server: { path: string } };
+    output: { switch: { cases: { check?: string }[] } };
+  };
   expect(config.input.http_server.path).toMatch(/^\/v1\/ingest\/app-events-[0-9a-z]+$/);
   expect(yaml.replace(config.input.http_server.path, "/v1/ingest/app-events")).toBe(await readFile(golden, "utf8"));
   expect(config.output.switch.cases.map((c) => c.check)).toEqual([

@@ -13,7 +13,11 @@ async function dropFromPalette(page: Page, type: string, x: number, y: number) {
 /** A second person with their own browser context and client address (auth limits are per address). */
 async function newPerson(browser: Browser, baseURL: string | undefined): Promise<Page> {
   const octet = () => 1 + Math.floor(Math.random() * 254);
-  const context = await browser.newContext({ baseURL, viewport: { width: 1600, height: 1000 }, extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` } });
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 1600, height: 1000 },
+    extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` },
+  });
   return context.newPage();
 }
 
@@ -28,7 +32,8 @@ async function connect(page: Page, from: Locator, to: Locator) {
   await page.mouse.up();
 }
 
-const input = (page: Page, nodeId: string) => page.locator(`.react-flow__handle.target[data-nodeid="${nodeId}"][data-handleid="in"]`);
+const input = (page: Page, nodeId: string) =>
+  page.locator(`.react-flow__handle.target[data-nodeid="${nodeId}"][data-handleid="in"]`);
 const node = (page: Page, id: string) => page.getByTestId(`node-${id}`);
 
 test("a new user designs, previews, publishes, edits and re-imports a pipeline", async ({ page }) => {
@@ -99,7 +104,10 @@ test("a new user designs, previews, publishes, edits and re-imports a pipeline",
   await page.getByRole("tab", { name: "Preview" }).click();
   await page.getByLabel("Generated events").fill("200");
   await page.getByRole("button", { name: "▶ Run preview" }).click();
-  await page.getByRole("list", { name: "Preview by node" }).getByRole("button", { name: /PostgreSQL/ }).click();
+  await page
+    .getByRole("list", { name: "Preview by node" })
+    .getByRole("button", { name: /PostgreSQL/ })
+    .click();
   await expect(page.getByTestId("preview-rows")).toBeVisible();
   await expect(page.getByTestId("preview-rows").locator("th", { hasText: "event_id" })).toBeVisible();
   await expect(page.getByTestId("preview-rows").locator("tbody tr").first()).toBeVisible();
@@ -162,7 +170,10 @@ test("a new user designs, previews, publishes, edits and re-imports a pipeline",
   await page.getByRole("button", { name: "Export" }).click();
   const download = await downloadPromise;
   const file = await download.path();
-  const exported = JSON.parse(await readFile(file, "utf8")) as { format: string; graph: { nodes: unknown[]; edges: unknown[] } };
+  const exported = JSON.parse(await readFile(file, "utf8")) as {
+    format: string;
+    graph: { nodes: unknown[]; edges: unknown[] };
+  };
   expect(exported.format).toBe("sluice.pipeline");
   expect(exported.graph.nodes).toHaveLength(3);
 
@@ -191,7 +202,8 @@ test("a viewer sees the pipeline and its config read-only", async ({ page, brows
   await page.locator("label", { hasText: "Clickstream analytics" }).click();
   // Credentials are not what this test is about: leave them for later (the nodes then show problems).
   await expect(page.getByTestId("template-credentials")).toBeVisible();
-  for (const select of await page.getByTestId("template-credentials").locator("select").all()) await select.selectOption("__later__");
+  for (const select of await page.getByTestId("template-credentials").locator("select").all())
+    await select.selectOption("__later__");
   await page.getByRole("button", { name: "Create pipeline" }).click();
   await expect(page).toHaveURL(/\/p\/[^/]+$/);
   const pipelinePath = new URL(page.url()).pathname;

@@ -24,7 +24,11 @@ async function expectBothNodes(page: Page) {
   await expect(page.getByTestId("save-status")).toHaveText("Saved");
 }
 
-test("edits made right before leaving survive the back arrow, a reload and closing the tab", async ({ page, context, baseURL }) => {
+test("edits made right before leaving survive the back arrow, a reload and closing the tab", async ({
+  page,
+  context,
+  baseURL,
+}) => {
   await page.setViewportSize({ width: 1600, height: 1000 });
   await signUp(page, uniqueEmail("durable"));
   await createWorkspace(page, "Durable team");
@@ -102,7 +106,10 @@ test("leaving with edits that cannot be saved (a conflict) asks first", async ({
   await expect(page.getByRole("button", { name: "Download my copy" })).toBeVisible();
 });
 
-test("the editor reopens a pipeline where the user left it, and the header names the current workspace", async ({ page, baseURL }) => {
+test("the editor reopens a pipeline where the user left it, and the header names the current workspace", async ({
+  page,
+  baseURL,
+}) => {
   await page.setViewportSize({ width: 1600, height: 1000 });
   await signUp(page, uniqueEmail("view"));
   await createWorkspace(page, "Viewport team");

@@ -10,10 +10,18 @@ const MOVING_WITHIN_MS = 60_000;
 // test database the running web app and runner use, then the demo account signs in and watches the
 // demo pipeline move. The seed runs here rather than in the harness so the other specs do not share
 // the machine with a running demo; the test stops it at the end.
-test("first run: the demo account finds Demo clickstream running, live on its canvas and health page", async ({ page, baseURL }) => {
+test("first run: the demo account finds Demo clickstream running, live on its canvas and health page", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(240_000);
   const prisma = createPrismaClient(process.env.DATABASE_URL!);
-  const seedOptions = { databaseUrl: process.env.DATABASE_URL!, redisUrl: process.env.REDIS_URL!, secretKey: process.env.SLUICE_SECRET_KEY!, pipeline: true };
+  const seedOptions = {
+    databaseUrl: process.env.DATABASE_URL!,
+    redisUrl: process.env.REDIS_URL!,
+    secretKey: process.env.SLUICE_SECRET_KEY!,
+    pipeline: true,
+  };
   const seeded = await seedDemo(prisma, seedOptions);
   const demo = seeded.pipeline!;
   expect(demo.ingestToken).toMatch(/^slk_/);
@@ -64,12 +72,23 @@ test("first run: the demo account finds Demo clickstream running, live on its ca
 });
 
 // On the local stack a template needs no credential work: the dialog preselects the seeded ones.
-test("a template created in the demo workspace preselects the local credentials and deploys as created", async ({ page, baseURL }) => {
+test("a template created in the demo workspace preselects the local credentials and deploys as created", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(240_000);
   const prisma = createPrismaClient(process.env.DATABASE_URL!);
-  const seeded = await seedDemo(prisma, { databaseUrl: process.env.DATABASE_URL!, redisUrl: process.env.REDIS_URL!, secretKey: process.env.SLUICE_SECRET_KEY!, pipeline: true });
+  const seeded = await seedDemo(prisma, {
+    databaseUrl: process.env.DATABASE_URL!,
+    redisUrl: process.env.REDIS_URL!,
+    secretKey: process.env.SLUICE_SECRET_KEY!,
+    pipeline: true,
+  });
   // Only the template's pipeline should run here.
-  await prisma.deployment.updateMany({ where: { pipelineId: seeded.pipeline!.id, desiredState: "running" }, data: { desiredState: "stopped" } });
+  await prisma.deployment.updateMany({
+    where: { pipelineId: seeded.pipeline!.id, desiredState: "running" },
+    data: { desiredState: "stopped" },
+  });
   await page.setViewportSize({ width: 1600, height: 1000 });
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(DEMO_USER.email);

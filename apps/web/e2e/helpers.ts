@@ -8,7 +8,10 @@ import { test as base, expect, type Page } from "@playwright/test";
 export const test = base.extend({
   context: async ({ browser, baseURL }, use) => {
     const octet = () => 1 + Math.floor(Math.random() * 254);
-    const context = await browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` } });
+    const context = await browser.newContext({
+      baseURL,
+      extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` },
+    });
     await use(context);
     await context.close();
   },
@@ -57,9 +60,13 @@ export function trpc(page: Page, baseURL: string) {
     return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
   };
   return {
-    call: async <T>(path: string, input: unknown): Promise<T> => unwrap<T>(path, await page.request.post(`/api/trpc/${path}`, { data: { json: input }, headers })),
+    call: async <T>(path: string, input: unknown): Promise<T> =>
+      unwrap<T>(path, await page.request.post(`/api/trpc/${path}`, { data: { json: input }, headers })),
     query: async <T>(path: string, input: unknown): Promise<T> =>
-      unwrap<T>(path, await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`)),
+      unwrap<T>(
+        path,
+        await page.request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`),
+      ),
   };
 }
 
@@ -71,7 +78,13 @@ export function trpc(page: Page, baseURL: string) {
 export async function deployGeneratorPipeline(
   api: ReturnType<typeof trpc>,
   workspaceId: string,
-  options: { name: string; eventsPerSecond: number; middle: { id: string; type: string; config: Record<string, unknown> }; topic: string; users?: number },
+  options: {
+    name: string;
+    eventsPerSecond: number;
+    middle: { id: string; type: string; config: Record<string, unknown> };
+    topic: string;
+    users?: number;
+  },
 ): Promise<string> {
   const { call } = api;
   const { id: pipelineId } = await call<{ id: string }>("pipeline.create", { workspaceId, name: options.name });
@@ -82,7 +95,13 @@ export async function deployGeneratorPipeline(
     baseRevision: 0,
     graph: {
       nodes: [
-        { id: "gen", type: "generator", typeVersion: 1, config: { eventsPerSecond: options.eventsPerSecond, users: options.users ?? 50 }, position: { x: 0, y: 0 } },
+        {
+          id: "gen",
+          type: "generator",
+          typeVersion: 1,
+          config: { eventsPerSecond: options.eventsPerSecond, users: options.users ?? 50 },
+          position: { x: 0, y: 0 },
+        },
         { id: middle.id, type: middle.type, typeVersion: 1, config: middle.config, position: { x: 350, y: 0 } },
         { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: options.topic }, position: { x: 700, y: 0 } },
       ],
@@ -92,7 +111,12 @@ export async function deployGeneratorPipeline(
       ],
     },
   });
-  const version = await call<{ id: string }>("version.publish", { workspaceId, pipelineId, message: "e2e", baseRevision: 1 });
+  const version = await call<{ id: string }>("version.publish", {
+    workspaceId,
+    pipelineId,
+    message: "e2e",
+    baseRevision: 1,
+  });
   await call("deployment.deploy", { workspaceId, pipelineId, versionId: version.id });
   return pipelineId;
 }

@@ -15,13 +15,28 @@ function chainGraph(conditions: string[]) {
   return {
     nodes: [
       { id: "gen", type: "generator", typeVersion: 1, config: {}, position },
-      ...conditions.map((condition, i) => ({ id: `f${i}`, type: "filter", typeVersion: 1, config: { condition }, position: { x: 300 * (i + 1), y: 0 } })),
+      ...conditions.map((condition, i) => ({
+        id: `f${i}`,
+        type: "filter",
+        typeVersion: 1,
+        config: { condition },
+        position: { x: 300 * (i + 1), y: 0 },
+      })),
     ],
-    edges: conditions.map((_, i) => ({ id: `e${i}`, source: i === 0 ? "gen" : `f${i - 1}`, sourcePort: "out", target: `f${i}`, targetPort: "in" })),
+    edges: conditions.map((_, i) => ({
+      id: `e${i}`,
+      source: i === 0 ? "gen" : `f${i - 1}`,
+      sourcePort: "out",
+      target: `f${i}`,
+      targetPort: "in",
+    })),
   };
 }
 
-test("hostile previews are answered or stopped in time while the web app keeps answering", async ({ page, baseURL }) => {
+test("hostile previews are answered or stopped in time while the web app keeps answering", async ({
+  page,
+  baseURL,
+}) => {
   await signUp(page, uniqueEmail("hostile"));
   await createWorkspace(page, "Hostile previews");
   const workspaceUrl = page.url();
@@ -30,7 +45,12 @@ test("hostile previews are answered or stopped in time while the web app keeps a
 
   // The reported stall: an exponential regex on generated events. On RE2 it previews at once.
   const { id: regexPipeline } = await api.call<{ id: string }>("pipeline.create", { workspaceId, name: "Regex" });
-  await api.call("pipeline.saveDraft", { workspaceId, pipelineId: regexPipeline, baseRevision: 0, graph: chainGraph(['event.type.matches("^(a|a)*$")']) });
+  await api.call("pipeline.saveDraft", {
+    workspaceId,
+    pipelineId: regexPipeline,
+    baseRevision: 0,
+    graph: chainGraph(['event.type.matches("^(a|a)*$")']),
+  });
   await page.goto(`${workspaceUrl}/p/${regexPipeline}`);
   await page.getByRole("tab", { name: "Preview" }).click();
   await page.getByLabel("Generated events").fill("200");
@@ -51,7 +71,11 @@ test("hostile previews are answered or stopped in time while the web app keeps a
   const origin = new URL(baseURL!).origin;
   const previews = Promise.all(
     Array.from({ length: 5 }, () =>
-      page.request.post("/api/trpc/pipeline.preview", { data: { json: { workspaceId, graph: slowGraph, generate: { count: 1000 } } }, headers: { origin }, timeout: 120_000 }),
+      page.request.post("/api/trpc/pipeline.preview", {
+        data: { json: { workspaceId, graph: slowGraph, generate: { count: 1000 } } },
+        headers: { origin },
+        timeout: 120_000,
+      }),
     ),
   );
   let done = false;

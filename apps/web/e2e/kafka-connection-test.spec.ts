@@ -5,13 +5,27 @@ import { createKafka } from "@sluice/kafka";
 import { secureBroker } from "@sluice/kafka/test-support";
 import { createWorkspace, expect, signUp, test, uniqueEmail } from "./helpers";
 
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 
-test("an admin tests a SASL_SSL connection: wrong password, then the topics, before and after saving", async ({ page }) => {
+test("an admin tests a SASL_SSL connection: wrong password, then the topics, before and after saving", async ({
+  page,
+}) => {
   const broker = secureBroker();
   const user = broker.users["SCRAM-SHA-512"];
   const topic = `e2e-connection-test-${Date.now().toString(36)}`;
-  const kafka = createKafka({ brokers: [broker.brokers], clientId: "e2e-connection-test", log: silent, tls: { ca: broker.ca }, sasl: { mechanism: "SCRAM-SHA-512", ...user } });
+  const kafka = createKafka({
+    brokers: [broker.brokers],
+    clientId: "e2e-connection-test",
+    log: silent,
+    tls: { ca: broker.ca },
+    sasl: { mechanism: "SCRAM-SHA-512", ...user },
+  });
   await kafka.admin.createTopics([{ topic, partitions: 2 }]);
   try {
     await signUp(page, uniqueEmail("kafka-test"));

@@ -21,7 +21,9 @@ test("a deployed pipeline shows live rates and charts on its dashboard", async (
   await expect(page.getByTestId("deployment-status")).toHaveText("running", { timeout: 30_000 });
   const rate = page.getByTestId("live-node-clicks").getByTestId("rate-in");
   await expect(rate).not.toHaveText(/^(–|0)$/, { timeout: 30_000 });
-  await expect(page.getByTestId("chart-throughput").locator("path.recharts-curve").first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("chart-throughput").locator("path.recharts-curve").first()).toBeVisible({
+    timeout: 30_000,
+  });
 
   await call("deployment.stop", { workspaceId, pipelineId });
 });
@@ -29,7 +31,10 @@ test("a deployed pipeline shows live rates and charts on its dashboard", async (
 // Live on the canvas: edge labels with rates and lag, node figures, the hover chart and the node's
 // detail drawer; the workspace health page lists the pipeline; an alert rule made in the UI fires
 // and rings the bell and raises the pipeline's banner, live (alert.live over SSE).
-test("a running pipeline is live on its canvas, on the health page, and its alerts ring the bell", async ({ page, baseURL }) => {
+test("a running pipeline is live on its canvas, on the health page, and its alerts ring the bell", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   await signUp(page, uniqueEmail("canvas-live"));
   await createWorkspace(page, "Live canvas team");
@@ -50,7 +55,10 @@ test("a running pipeline is live on its canvas, on the health page, and its aler
     const topicEdge = page.getByTestId("edge-live-e1");
     await expect(topicEdge.getByTestId("edge-rate")).not.toHaveText(/^(–|0)\/s$/, { timeout: 45_000 });
     await expect(topicEdge.getByTestId("edge-lag")).toContainText("lag");
-    await expect(topicEdge.getByRole("link", { name: "Live tap of gen out" })).toHaveAttribute("href", `/w/${workspaceId}/monitor/${pipelineId}/tap?node=gen&port=out`);
+    await expect(topicEdge.getByRole("link", { name: "Live tap of gen out" })).toHaveAttribute(
+      "href",
+      `/w/${workspaceId}/monitor/${pipelineId}/tap?node=gen&port=out`,
+    );
     const fused = page.getByTestId("edge-live-e2");
     await expect(fused).toContainText("fused");
     await expect(fused.getByTestId("edge-rate")).not.toHaveText(/^(–|0)\/s$/);
@@ -71,7 +79,10 @@ test("a running pipeline is live on its canvas, on the health page, and its aler
     await expect(drawer).toBeVisible();
     await expect(drawer.getByTestId("node-drawer-status")).toHaveText("running");
     await expect(drawer.getByTestId("drawer-chart-rates").locator("path.recharts-curve").first()).toBeVisible();
-    await expect(drawer.getByRole("link", { name: /Dead letters/ })).toHaveAttribute("href", `/w/${workspaceId}/monitor/${pipelineId}/dead-letters?node=clicks`);
+    await expect(drawer.getByRole("link", { name: /Dead letters/ })).toHaveAttribute(
+      "href",
+      `/w/${workspaceId}/monitor/${pipelineId}/dead-letters?node=clicks`,
+    );
 
     // The workspace health page lists it with live figures.
     await page.goto(`/w/${workspaceId}/monitor`);

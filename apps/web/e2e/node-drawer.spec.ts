@@ -2,7 +2,10 @@ import { createWorkspace, deployGeneratorPipeline, expect, signUp, test, trpc, u
 
 // The node drawer of a running pipeline shows its inputs' lag per partition and how evenly events
 // spread over them; the edge labels stay readable (above the nodes) and the minimap leaves the nodes.
-test("the node drawer shows per-partition lag and flags the hot partition of a skewed key", async ({ page, baseURL }) => {
+test("the node drawer shows per-partition lag and flags the hot partition of a skewed key", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(150_000);
   await page.setViewportSize({ width: 1400, height: 900 });
   await signUp(page, uniqueEmail("drawer"));
@@ -40,7 +43,10 @@ test("the node drawer shows per-partition lag and flags the hot partition of a s
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await expect(rows.first()).toContainText(/^\s*0/);
     const share = input.getByTestId("hot-partition-share");
-    await expect(share).toHaveText(/Busiest partition: \d+% of the last second's events \(even spread: \d+%\): a hot key/, { timeout: 20_000 });
+    await expect(share).toHaveText(
+      /Busiest partition: \d+% of the last second's events \(even spread: \d+%\): a hot key/,
+      { timeout: 20_000 },
+    );
     await expect(share).toHaveAttribute("data-skewed", "true");
 
     // The minimap moved off to the top corner, clear of every node.
@@ -48,7 +54,11 @@ test("the node drawer shows per-partition lag and flags the hot partition of a s
     for (const id of ["gen", "clicks", "out"]) {
       const n = await page.getByTestId(`node-${id}`).boundingBox();
       if (!n) continue;
-      const overlaps = n.x < minimap.x + minimap.width && minimap.x < n.x + n.width && n.y < minimap.y + minimap.height && minimap.y < n.y + n.height;
+      const overlaps =
+        n.x < minimap.x + minimap.width &&
+        minimap.x < n.x + n.width &&
+        n.y < minimap.y + minimap.height &&
+        minimap.y < n.y + n.height;
       expect(overlaps, `minimap over node ${id}`).toBe(false);
     }
 

@@ -16,10 +16,21 @@ function enrichGraph(connectionSecretId: string, table: string) {
         type: "enrich",
         typeVersion: 1,
         label: "Add type label",
-        config: { lookup: { kind: "postgres", connectionSecretId, table, keyColumn: "type", columns: ["label"] }, key: "event.type", target: "kind" },
+        config: {
+          lookup: { kind: "postgres", connectionSecretId, table, keyColumn: "type", columns: ["label"] },
+          key: "event.type",
+          target: "kind",
+        },
         position: { x: 300, y: 0 },
       },
-      { id: "out", type: "kafka-sink", typeVersion: 1, label: "Labelled events", config: { topic: "labelled" }, position: { x: 600, y: 0 } },
+      {
+        id: "out",
+        type: "kafka-sink",
+        typeVersion: 1,
+        label: "Labelled events",
+        config: { topic: "labelled" },
+        position: { x: 600, y: 0 },
+      },
     ],
     edges: [
       { id: "e1", source: "gen", sourcePort: "out", target: "enrich", targetPort: "in" },
@@ -41,12 +52,25 @@ test("preview enriches from the real lookup, and says why when it cannot reach i
     const workspaceUrl = page.url();
     const workspaceId = workspaceUrl.split("/w/")[1]!;
     const api = trpc(page, baseURL!);
-    const { id: good } = await api.call<{ id: string }>("secret.create", { workspaceId, name: "reference-db", value: process.env.DATABASE_URL });
-    const { id: bad } = await api.call<{ id: string }>("secret.create", { workspaceId, name: "down-db", value: "postgresql://app:hunter2-canary-e2e@127.0.0.1:1/app" });
+    const { id: good } = await api.call<{ id: string }>("secret.create", {
+      workspaceId,
+      name: "reference-db",
+      value: process.env.DATABASE_URL,
+    });
+    const { id: bad } = await api.call<{ id: string }>("secret.create", {
+      workspaceId,
+      name: "down-db",
+      value: "postgresql://app:hunter2-canary-e2e@127.0.0.1:1/app",
+    });
 
     // The real table: the enrich node's output carries its rows.
     const { id: enriched } = await api.call<{ id: string }>("pipeline.create", { workspaceId, name: "Enriched" });
-    await api.call("pipeline.saveDraft", { workspaceId, pipelineId: enriched, baseRevision: 0, graph: enrichGraph(good, table) });
+    await api.call("pipeline.saveDraft", {
+      workspaceId,
+      pipelineId: enriched,
+      baseRevision: 0,
+      graph: enrichGraph(good, table),
+    });
     await page.goto(`${workspaceUrl}/p/${enriched}`);
     await page.getByRole("tab", { name: "Preview" }).click();
     await page.getByLabel("Generated events").fill("30");
@@ -59,14 +83,21 @@ test("preview enriches from the real lookup, and says why when it cannot reach i
 
     // An unreachable lookup: the enrich node and the sink after it say why, in the node list.
     const { id: down } = await api.call<{ id: string }>("pipeline.create", { workspaceId, name: "Lookup down" });
-    await api.call("pipeline.saveDraft", { workspaceId, pipelineId: down, baseRevision: 0, graph: enrichGraph(bad, table) });
+    await api.call("pipeline.saveDraft", {
+      workspaceId,
+      pipelineId: down,
+      baseRevision: 0,
+      graph: enrichGraph(bad, table),
+    });
     await page.goto(`${workspaceUrl}/p/${down}`);
     await page.getByRole("tab", { name: "Preview" }).click();
     await page.getByLabel("Generated events").fill("30");
     await page.getByRole("button", { name: "▶ Run preview" }).click();
     await expect(page.getByText("Ran 1 of 3 nodes")).toBeVisible({ timeout: 20_000 });
     await expect(nodes.getByRole("button", { name: /^Add type label/ })).toContainText("Lookup unreachable:");
-    await expect(nodes.getByRole("button", { name: /^Labelled events/ })).toContainText('Not run: "Add type label" was skipped (Lookup unreachable:');
+    await expect(nodes.getByRole("button", { name: /^Labelled events/ })).toContainText(
+      'Not run: "Add type label" was skipped (Lookup unreachable:',
+    );
     await nodes.getByRole("button", { name: /^Labelled events/ }).click();
     await expect(page.getByText(/^Skipped: Not run: "Add type label" was skipped/)).toBeVisible();
     await page.screenshot({ path: test.info().outputPath("enrich-preview-unreachable.png") });

@@ -41,12 +41,17 @@ test("a blank pipeline built on the canvas publishes and deploys with the real b
   await page.getByRole("button", { name: "Create pipeline" }).click();
   await expect(page.getByTestId("canvas-empty")).toBeVisible();
 
-  for (const [type, x] of [["generator", 160], ["kafka-sink", 560]] as const) {
+  for (const [type, x] of [
+    ["generator", 160],
+    ["kafka-sink", 560],
+  ] as const) {
     await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y: 160 } });
     await page.getByRole("button", { name: "Close node settings" }).click();
   }
   const from = (await page.getByTestId("handle-generator-1-out").boundingBox())!;
-  const to = (await page.locator('.react-flow__handle.target[data-nodeid="kafka-sink-1"][data-handleid="in"]').boundingBox())!;
+  const to = (await page
+    .locator('.react-flow__handle.target[data-nodeid="kafka-sink-1"][data-handleid="in"]')
+    .boundingBox())!;
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
   await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 8 });
@@ -67,7 +72,10 @@ test("a blank pipeline built on the canvas publishes and deploys with the real b
 });
 
 for (const template of pipelineTemplates) {
-  test(`the "${template.name}" template, with credentials made in the New-pipeline dialog, publishes, deploys and takes events`, async ({ page, baseURL }) => {
+  test(`the "${template.name}" template, with credentials made in the New-pipeline dialog, publishes, deploys and takes events`, async ({
+    page,
+    baseURL,
+  }) => {
     await page.setViewportSize({ width: 1600, height: 1000 });
     await signUp(page, uniqueEmail(`template-${template.id}`));
     await createWorkspace(page, `${template.name} team`);
@@ -80,7 +88,10 @@ for (const template of pipelineTemplates) {
       const select = page.getByTestId(`credential-${need.placeholder}`);
       await expect(select).toHaveValue("__new__");
       const value = page.getByTestId(`credential-${need.placeholder}-value`);
-      if (need.secretKind === "postgres") await value.fill(process.env.DATABASE_URL!.replace("postgresql://root@", `postgresql://root:${SECRET_CANARY}@`));
+      if (need.secretKind === "postgres")
+        await value.fill(
+          process.env.DATABASE_URL!.replace("postgresql://root@", `postgresql://root:${SECRET_CANARY}@`),
+        );
       else if (need.secretKind === "redis") await value.fill(process.env.REDIS_URL!);
       else if (need.kind === "secret") await expect(value).not.toHaveValue(""); // generated salt / signing secret
     }
@@ -121,7 +132,10 @@ for (const template of pipelineTemplates) {
   });
 }
 
-test("a placeholder credential is a problem on its node, and a refused deploy is readable inside the dialog", async ({ page, baseURL }) => {
+test("a placeholder credential is a problem on its node, and a refused deploy is readable inside the dialog", async ({
+  page,
+  baseURL,
+}) => {
   await page.setViewportSize({ width: 1600, height: 1000 });
   await signUp(page, uniqueEmail("refused"));
   await createWorkspace(page, "Refusals team");
@@ -129,7 +143,11 @@ test("a placeholder credential is a problem on its node, and a refused deploy is
   const { call } = trpc(page, baseURL!);
 
   // Created without picking credentials: the nodes say so before anyone clicks Deploy.
-  const placeholders = await call<{ id: string }>("pipeline.create", { workspaceId, name: "Unbound", templateId: "clickstream-analytics" });
+  const placeholders = await call<{ id: string }>("pipeline.create", {
+    workspaceId,
+    name: "Unbound",
+    templateId: "clickstream-analytics",
+  });
   await page.goto(`/w/${workspaceId}/p/${placeholders.id}`);
   await expect(page.getByTestId("node-problems-ingest")).toHaveAttribute("data-severity", "error");
   await expect(page.getByTestId("node-problems-mask")).toHaveAttribute("data-severity", "error");
@@ -140,15 +158,33 @@ test("a placeholder credential is a problem on its node, and a refused deploy is
   const pathKey = `shared-${Date.now().toString(36)}`;
   const graph = {
     nodes: [
-      { id: "in", type: "http-ingest", typeVersion: 1, label: "Shared ingest", config: { pathKey, apiKeyId: key.id }, position: { x: 0, y: 0 } },
-      { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: `e2e-${pathKey}` }, position: { x: 350, y: 0 } },
+      {
+        id: "in",
+        type: "http-ingest",
+        typeVersion: 1,
+        label: "Shared ingest",
+        config: { pathKey, apiKeyId: key.id },
+        position: { x: 0, y: 0 },
+      },
+      {
+        id: "out",
+        type: "kafka-sink",
+        typeVersion: 1,
+        config: { topic: `e2e-${pathKey}` },
+        position: { x: 350, y: 0 },
+      },
     ],
     edges: [{ id: "e", source: "in", sourcePort: "out", target: "out", targetPort: "in" }],
   };
   const publish = async (name: string) => {
     const { id } = await call<{ id: string }>("pipeline.create", { workspaceId, name });
     await call("pipeline.saveDraft", { workspaceId, pipelineId: id, baseRevision: 0, graph });
-    const v = await call<{ id: string }>("version.publish", { workspaceId, pipelineId: id, message: "", baseRevision: 1 });
+    const v = await call<{ id: string }>("version.publish", {
+      workspaceId,
+      pipelineId: id,
+      message: "",
+      baseRevision: 1,
+    });
     return { id, versionId: v.id };
   };
   const first = await publish("First on the key");

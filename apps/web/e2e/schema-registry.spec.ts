@@ -11,7 +11,10 @@ import { createWorkspace, expect, signUp, test, trpc, uniqueEmail } from "./help
 const registryUrl = process.env["SCHEMA_REGISTRY_URL"] ?? "http://127.0.0.1:18081/apis/ccompat/v6";
 const node = (page: Page, id: string) => page.getByTestId(`node-${id}`);
 
-test("a kafka-source reading Avro shows the topic's schema, offers its fields, and decodes records once deployed", async ({ page, baseURL }) => {
+test("a kafka-source reading Avro shows the topic's schema, offers its fields, and decodes records once deployed", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(180_000);
   await signUp(page, uniqueEmail("registry"));
   await createWorkspace(page, "Registry team");
@@ -32,15 +35,30 @@ test("a kafka-source reading Avro shows the topic's schema, offers its fields, a
   const { call, query } = trpc(page, baseURL!);
   const { slug } = await query<{ slug: string }>("workspace.get", { workspaceId });
   const topic = `clicks-${Date.now().toString(36)}`;
-  const schema = { type: "record", name: "Click", fields: [{ name: "userId", type: "string" }, { name: "page", type: "string" }, { name: "ctx", type: { type: "record", name: "Ctx", fields: [{ name: "ip", type: "string" }] } }] };
-  const registered = await fetch(`${registryUrl}/subjects/${encodeURIComponent(`ws.${slug}.${topic}-value`)}/versions`, {
-    method: "POST",
-    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
-    body: JSON.stringify({ schema: JSON.stringify(schema) }),
-  });
+  const schema = {
+    type: "record",
+    name: "Click",
+    fields: [
+      { name: "userId", type: "string" },
+      { name: "page", type: "string" },
+      { name: "ctx", type: { type: "record", name: "Ctx", fields: [{ name: "ip", type: "string" }] } },
+    ],
+  };
+  const registered = await fetch(
+    `${registryUrl}/subjects/${encodeURIComponent(`ws.${slug}.${topic}-value`)}/versions`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+      body: JSON.stringify({ schema: JSON.stringify(schema) }),
+    },
+  );
   expect(registered.status).toBe(200);
   const { id: schemaId } = (await registered.json()) as { id: number };
-  const kafka = new Kafka({ clientId: "e2e-avro-producer", brokers: (process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(","), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: "e2e-avro-producer",
+    brokers: (process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(","),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: `ws.${slug}.${topic}`, numPartitions: 1 }] });
@@ -54,8 +72,20 @@ test("a kafka-source reading Avro shows the topic's schema, offers its fields, a
     baseRevision: 0,
     graph: {
       nodes: [
-        { id: "src", type: "kafka-source", typeVersion: 1, config: { topic, startPosition: "earliest" }, position: position(0) },
-        { id: "keep", type: "filter", typeVersion: 1, config: { condition: "event.pgae != ''" }, position: position(300) },
+        {
+          id: "src",
+          type: "kafka-source",
+          typeVersion: 1,
+          config: { topic, startPosition: "earliest" },
+          position: position(0),
+        },
+        {
+          id: "keep",
+          type: "filter",
+          typeVersion: 1,
+          config: { condition: "event.pgae != ''" },
+          position: position(300),
+        },
         { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "clicks-json" }, position: position(600) },
       ],
       edges: [

@@ -35,7 +35,11 @@ async function startSite(): Promise<{ origin: string; server: Server; use(endpoi
 
 type Stats = { sent: number; failed: number; dropped: number; queued: number };
 
-test("a page on another origin sends events through a publishable key, offline and across reloads", async ({ page, context, baseURL }) => {
+test("a page on another origin sends events through a publishable key, offline and across reloads", async ({
+  page,
+  context,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   const sites: Server[] = [];
   const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -66,7 +70,11 @@ test("a page on another origin sends events through a publishable key, offline a
     const keys = await api.query<{ id: string; name: string }[]>("apiKey.list", { workspaceId });
     const keyId = keys.find((k) => k.name === "Shop website")!.id;
 
-    const { id: secretId } = await api.call<{ id: string }>("secret.create", { workspaceId, name: "sink-db", value: process.env.DATABASE_URL });
+    const { id: secretId } = await api.call<{ id: string }>("secret.create", {
+      workspaceId,
+      name: "sink-db",
+      value: process.env.DATABASE_URL,
+    });
     const { id: pipelineId } = await api.call<{ id: string }>("pipeline.create", { workspaceId, name: "Shop events" });
     await api.call("pipeline.saveDraft", {
       workspaceId,
@@ -74,7 +82,13 @@ test("a page on another origin sends events through a publishable key, offline a
       baseRevision: 0,
       graph: {
         nodes: [
-          { id: "ingest", type: "http-ingest", typeVersion: 1, config: { pathKey, apiKeyId: keyId }, position: { x: 0, y: 0 } },
+          {
+            id: "ingest",
+            type: "http-ingest",
+            typeVersion: 1,
+            config: { pathKey, apiKeyId: keyId },
+            position: { x: 0, y: 0 },
+          },
           {
             id: "sink",
             type: "postgres-sink",
@@ -95,11 +109,25 @@ test("a page on another origin sends events through a publishable key, offline a
         edges: [{ id: "e1", source: "ingest", sourcePort: "out", target: "sink", targetPort: "in" }],
       },
     });
-    const version = await api.call<{ id: string }>("version.publish", { workspaceId, pipelineId, message: "sdk", baseRevision: 1 });
+    const version = await api.call<{ id: string }>("version.publish", {
+      workspaceId,
+      pipelineId,
+      message: "sdk",
+      baseRevision: 1,
+    });
     await api.call("deployment.deploy", { workspaceId, pipelineId, versionId: version.id });
     // Running once the endpoint answers the site's preflight.
     await expect
-      .poll(async () => (await fetch(endpoint, { method: "OPTIONS", headers: { origin: siteOrigin, "access-control-request-method": "POST" } })).status, { timeout: 45_000 })
+      .poll(
+        async () =>
+          (
+            await fetch(endpoint, {
+              method: "OPTIONS",
+              headers: { origin: siteOrigin, "access-control-request-method": "POST" },
+            })
+          ).status,
+        { timeout: 45_000 },
+      )
       .toBe(204);
 
     site.use(endpoint, token);
@@ -109,12 +137,16 @@ test("a page on another origin sends events through a publishable key, offline a
     // 1. Online: page view + 10 clicks.
     await page.goto(siteOrigin);
     await page.evaluate(async () => {
-      const w = window as unknown as { sluice: { page(): void; track(t: string, p?: object): void; flush(): Promise<void> } };
+      const w = window as unknown as {
+        sluice: { page(): void; track(t: string, p?: object): void; flush(): Promise<void> };
+      };
       w.sluice.page();
       for (let i = 0; i < 10; i++) w.sluice.track("click", { i });
       await w.sluice.flush();
     });
-    expect(await page.evaluate(() => (window as unknown as { sluice: { stats(): Stats } }).sluice.stats())).toMatchObject({ sent: 11, failed: 0, queued: 0 });
+    expect(
+      await page.evaluate(() => (window as unknown as { sluice: { stats(): Stats } }).sluice.stats()),
+    ).toMatchObject({ sent: 11, failed: 0, queued: 0 });
     await expect.poll(count, { timeout: 30_000 }).toBe(11);
 
     // 2. Offline: tracked events stay in localStorage; the page closes while offline; the next visit sends them.
@@ -124,7 +156,9 @@ test("a page on another origin sends events through a publishable key, offline a
       for (let i = 0; i < 5; i++) w.sluice.track("offline_click");
       await w.sluice.flush();
     });
-    expect(await page.evaluate(() => (window as unknown as { sluice: { stats(): Stats } }).sluice.stats())).toMatchObject({ sent: 11, queued: 5 });
+    expect(
+      await page.evaluate(() => (window as unknown as { sluice: { stats(): Stats } }).sluice.stats()),
+    ).toMatchObject({ sent: 11, queued: 5 });
     await page.close();
     await context.setOffline(false);
     const next = await context.newPage();
@@ -138,7 +172,11 @@ test("a page on another origin sends events through a publishable key, offline a
     });
     await next.reload();
     await expect.poll(count, { timeout: 30_000 }).toBe(19);
-    const types = (await db.query<{ event_type: string; n: string }>(`SELECT event_type, count(*) AS n FROM ${table} GROUP BY 1 ORDER BY 1`)).rows;
+    const types = (
+      await db.query<{ event_type: string; n: string }>(
+        `SELECT event_type, count(*) AS n FROM ${table} GROUP BY 1 ORDER BY 1`,
+      )
+    ).rows;
     expect(types).toEqual([
       { event_type: "before_reload", n: "3" },
       { event_type: "click", n: "10" },

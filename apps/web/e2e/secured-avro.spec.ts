@@ -12,9 +12,16 @@ import avro from "avsc";
 import { createWorkspace, expect, signUp, test, trpc, uniqueEmail } from "./helpers";
 
 const registryUrl = process.env["SCHEMA_REGISTRY_URL"] ?? "http://127.0.0.1:18081/apis/ccompat/v6";
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 const node = (page: Page, id: string) => page.getByTestId(`node-${id}`);
-const input = (page: Page, nodeId: string) => page.locator(`.react-flow__handle.target[data-nodeid="${nodeId}"][data-handleid="in"]`);
+const input = (page: Page, nodeId: string) =>
+  page.locator(`.react-flow__handle.target[data-nodeid="${nodeId}"][data-handleid="in"]`);
 
 async function dropFromPalette(page: Page, type: string, x: number, y: number) {
   await page.getByTestId(`palette-${type}`).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
@@ -32,7 +39,10 @@ async function connect(page: Page, from: Locator, to: Locator) {
   await page.mouse.up();
 }
 
-test("a pipeline made in the designer reads Avro over SASL_SSL through the registry and writes it out", async ({ page, baseURL }) => {
+test("a pipeline made in the designer reads Avro over SASL_SSL through the registry and writes it out", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(240_000);
   await page.setViewportSize({ width: 1600, height: 1000 });
   const broker = secureBroker();
@@ -40,12 +50,29 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
   const suffix = Date.now().toString(36);
   const inTopic = `e2e-avro-clicks-${suffix}`;
   const outTopic = `e2e-avro-clicks-json-${suffix}`;
-  const secured = createKafka({ brokers: [broker.brokers], clientId: "e2e-secured-avro", log: silent, tls: { ca: broker.ca }, sasl: { mechanism: "SCRAM-SHA-512", ...user } });
+  const secured = createKafka({
+    brokers: [broker.brokers],
+    clientId: "e2e-secured-avro",
+    log: silent,
+    tls: { ca: broker.ca },
+    sasl: { mechanism: "SCRAM-SHA-512", ...user },
+  });
   // Topics on a connection's cluster exist beforehand (the runner never creates them there).
-  await secured.admin.createTopics([{ topic: inTopic, partitions: 1 }, { topic: outTopic, partitions: 1 }]);
+  await secured.admin.createTopics([
+    { topic: inTopic, partitions: 1 },
+    { topic: outTopic, partitions: 1 },
+  ]);
 
   // Another team's producer registered the topic's value schema (external topic: subject `<topic>-value`).
-  const schema = { type: "record", name: "Click", fields: [{ name: "userId", type: "string" }, { name: "page", type: "string" }, { name: "ctx", type: { type: "record", name: "Ctx", fields: [{ name: "ip", type: "string" }] } }] };
+  const schema = {
+    type: "record",
+    name: "Click",
+    fields: [
+      { name: "userId", type: "string" },
+      { name: "page", type: "string" },
+      { name: "ctx", type: { type: "record", name: "Ctx", fields: [{ name: "ip", type: "string" }] } },
+    ],
+  };
   const registered = await fetch(`${registryUrl}/subjects/${encodeURIComponent(`${inTopic}-value`)}/versions`, {
     method: "POST",
     headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
@@ -76,7 +103,9 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
     await expect(tested.getByRole("list", { name: "Topics" })).toContainText(`${inTopic} · 1 partition`);
     await expect(tested.getByRole("list", { name: "Topics" })).toContainText(`${outTopic} · 1 partition`);
     await form.getByRole("button", { name: "Add connection" }).click();
-    await expect(page.getByTestId("kafka-connection-row").filter({ hasText: "Secured cluster" })).toContainText("sasl_ssl SCRAM-SHA-512");
+    await expect(page.getByTestId("kafka-connection-row").filter({ hasText: "Secured cluster" })).toContainText(
+      "sasl_ssl SCRAM-SHA-512",
+    );
 
     // Settings → Schema registries: the registry, tested.
     await page.goto(`${workspaceUrl}/settings/schema-registries`);
@@ -109,7 +138,9 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
 
     // The source: the secured connection, its topic, Avro through the registry, from the start.
     await node(page, "kafka-source-1").click();
-    await page.locator("#field-kafka-source-1-connectionId").selectOption({ label: `Secured cluster (${broker.brokers})` });
+    await page
+      .locator("#field-kafka-source-1-connectionId")
+      .selectOption({ label: `Secured cluster (${broker.brokers})` });
     await page.locator("#field-kafka-source-1-topic").fill(inTopic);
     await page.locator("#field-kafka-source-1-startPosition").selectOption("earliest");
     await page.locator("#field-kafka-source-1-valueFormat").selectOption("avro");
@@ -134,7 +165,9 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
 
     // The sink: JSON to the output topic on the same secured connection.
     await node(page, "kafka-sink-1").click();
-    await page.locator("#field-kafka-sink-1-connectionId").selectOption({ label: `Secured cluster (${broker.brokers})` });
+    await page
+      .locator("#field-kafka-sink-1-connectionId")
+      .selectOption({ label: `Secured cluster (${broker.brokers})` });
     await page.locator("#field-kafka-sink-1-topic").fill(outTopic);
     await page.getByRole("button", { name: "Close node settings" }).click();
     await expect(page.locator('[data-severity="error"]')).toHaveCount(0);
@@ -160,8 +193,18 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
       // Two records (a pricing click, a home click) every 300 ms until the tap shows one, 60 s at most.
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline && (await events.count()) === 0) {
-        const batch = [0, 1].map((k) => ({ userId: `u${sent.length + k}`, page: k === 0 ? "/pricing" : "/home", ctx: { ip: `203.0.113.${sent.length + k}` } }));
-        await producer.send(batch.map((click) => ({ topic: inTopic, key: click.userId, value: Buffer.concat([header, type.toBuffer(click)]) })));
+        const batch = [0, 1].map((k) => ({
+          userId: `u${sent.length + k}`,
+          page: k === 0 ? "/pricing" : "/home",
+          ctx: { ip: `203.0.113.${sent.length + k}` },
+        }));
+        await producer.send(
+          batch.map((click) => ({
+            topic: inTopic,
+            key: click.userId,
+            value: Buffer.concat([header, type.toBuffer(click)]),
+          })),
+        );
         sent.push(...batch);
         await page.waitForTimeout(300);
       }
@@ -175,8 +218,17 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
     // Every pricing click comes out of the secured topic as JSON, decoded and labelled; no home click does.
     const expected = sent.filter((c) => c.page === "/pricing").map((c) => ({ ...c, label: `${c.userId}@${c.ctx.ip}` }));
     const received: ConsumedMessage[] = [];
-    const reader = secured.consumer({ groupId: `e2e-secured-avro-reader-${suffix}`, topics: [outTopic], fetch: { maxWaitMs: 100 } });
-    await reader.start({ onMessage: (m) => received.push(m), onError: (e) => { throw e; } });
+    const reader = secured.consumer({
+      groupId: `e2e-secured-avro-reader-${suffix}`,
+      topics: [outTopic],
+      fetch: { maxWaitMs: 100 },
+    });
+    await reader.start({
+      onMessage: (m) => received.push(m),
+      onError: (e) => {
+        throw e;
+      },
+    });
     try {
       await expect.poll(() => received.length, { timeout: 45_000 }).toBe(expected.length);
       await page.waitForTimeout(1_000);
@@ -184,7 +236,9 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
       await reader.close();
     }
     const out = received.map((m) => JSON.parse(m.value!.toString()) as Record<string, unknown>);
-    expect(out.map((e) => ({ userId: e["userId"], page: e["page"], ctx: e["ctx"], label: e["label"] }))).toEqual(expected);
+    expect(out.map((e) => ({ userId: e["userId"], page: e["page"], ctx: e["ctx"], label: e["label"] }))).toEqual(
+      expected,
+    );
   } finally {
     await stop?.().catch(() => undefined);
     await secured.admin.deleteTopics([inTopic, outTopic]).catch(() => undefined);

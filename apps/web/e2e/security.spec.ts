@@ -13,7 +13,8 @@ function routeTemplates(): string[] {
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(join(dir, entry.name));
-      else if (entry.name === "page.tsx" || entry.name === "route.ts") found.push(`/${relative(appDir, dir).split(sep).join("/")}`.replace(/\/$/, "") || "/");
+      else if (entry.name === "page.tsx" || entry.name === "route.ts")
+        found.push(`/${relative(appDir, dir).split(sep).join("/")}`.replace(/\/$/, "") || "/");
     }
   };
   walk(appDir);
@@ -39,8 +40,18 @@ test("every page, API route and static file carries the security headers", async
   await signUp(page, uniqueEmail("headers"));
   await createWorkspace(page, "Headers team");
   const workspaceId = new URL(page.url()).pathname.split("/")[2]!;
-  const { id: pipelineId } = await trpc(page, baseURL!).call<{ id: string }>("pipeline.create", { workspaceId, name: "Headers" });
-  const values: Record<string, string> = { workspaceId, pipelineId, token: "not-a-real-invitation", trpc: "workspace.list", "...path": "pipelines", "...all": "get-session" };
+  const { id: pipelineId } = await trpc(page, baseURL!).call<{ id: string }>("pipeline.create", {
+    workspaceId,
+    name: "Headers",
+  });
+  const values: Record<string, string> = {
+    workspaceId,
+    pipelineId,
+    token: "not-a-real-invitation",
+    trpc: "workspace.list",
+    "...path": "pipelines",
+    "...all": "get-session",
+  };
 
   const templates = routeTemplates();
   expect(templates.length).toBeGreaterThan(20);
@@ -56,7 +67,10 @@ test("every page, API route and static file carries the security headers", async
   }
 
   // A JSON POST, a 404 and a static chunk carry them too.
-  const post = await page.request.post("/api/trpc/workspace.create", { data: { json: { name: "" } }, headers: { origin: new URL(baseURL!).origin } });
+  const post = await page.request.post("/api/trpc/workspace.create", {
+    data: { json: { name: "" } },
+    headers: { origin: new URL(baseURL!).origin },
+  });
   expectSecurityHeaders(post, "tRPC POST");
   expectSecurityHeaders(await page.request.get("/no-such-page"), "404 page");
   const html = await (await page.request.get("/sign-in")).text();
@@ -65,7 +79,11 @@ test("every page, API route and static file carries the security headers", async
   expectSecurityHeaders(await page.request.get(chunk!), chunk!);
 });
 
-test("scripts run only with the response's nonce, and the app refuses to be framed", async ({ page, baseURL, browser }) => {
+test("scripts run only with the response's nonce, and the app refuses to be framed", async ({
+  page,
+  baseURL,
+  browser,
+}) => {
   const violations: string[] = [];
   page.on("console", (m) => {
     if (m.type() === "error" && /Content Security Policy/i.test(m.text())) violations.push(m.text());
@@ -83,7 +101,10 @@ test("scripts run only with the response's nonce, and the app refuses to be fram
   await signUp(page, uniqueEmail("csp"));
   await createWorkspace(page, "CSP team");
   const workspaceId = new URL(page.url()).pathname.split("/")[2]!;
-  const { id: pipelineId } = await trpc(page, baseURL!).call<{ id: string }>("pipeline.create", { workspaceId, name: "CSP" });
+  const { id: pipelineId } = await trpc(page, baseURL!).call<{ id: string }>("pipeline.create", {
+    workspaceId,
+    name: "CSP",
+  });
   await page.goto(`/w/${workspaceId}/p/${pipelineId}`);
   await expect(page.locator(".react-flow")).toBeVisible();
   expect(violations).toEqual([]);
@@ -91,7 +112,10 @@ test("scripts run only with the response's nonce, and the app refuses to be fram
   // An attacker's page on another origin cannot frame Sluice.
   const attacker = await browser.newPage();
   await attacker.route("http://attacker.test/", (route) =>
-    route.fulfill({ contentType: "text/html", body: `<iframe src="${baseURL}/sign-in" onload="window.framed = true"></iframe>` }),
+    route.fulfill({
+      contentType: "text/html",
+      body: `<iframe src="${baseURL}/sign-in" onload="window.framed = true"></iframe>`,
+    }),
   );
   await attacker.goto("http://attacker.test/");
   // The iframe's load event fires for the browser's "refused to connect" page as well.
@@ -102,9 +126,18 @@ test("scripts run only with the response's nonce, and the app refuses to be fram
   await attacker.close();
 });
 
-async function signInWithNext(browser: Browser, baseURL: string, email: string, next: string, mode: "sign-in" | "sign-up") {
+async function signInWithNext(
+  browser: Browser,
+  baseURL: string,
+  email: string,
+  next: string,
+  mode: "sign-in" | "sign-up",
+) {
   const octet = () => 1 + Math.floor(Math.random() * 254);
-  const context = await browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` } });
+  const context = await browser.newContext({
+    baseURL,
+    extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` },
+  });
   const page = await context.newPage();
   await page.goto(`/${mode}?next=${encodeURIComponent(next)}`);
   if (mode === "sign-up") await page.getByLabel("Name").fill("Redirect Tester");
@@ -123,7 +156,16 @@ test("sign-in and sign-up redirect only to paths on this site", async ({ browser
   const origin = new URL(baseURL!).origin;
   const email = uniqueEmail("redirect");
   expect((await signInWithNext(browser, baseURL!, email, "//evil.example/steal", "sign-up")).origin).toBe(origin);
-  const attempts = ["//evil.example", "/\\evil.example", "/\\/evil.example", "https://evil.example/", "http:evil.example", "/\t/evil.example", "javascript:alert(document.domain)", "%2F%2Fevil.example"];
+  const attempts = [
+    "//evil.example",
+    "/\\evil.example",
+    "/\\/evil.example",
+    "https://evil.example/",
+    "http:evil.example",
+    "/\t/evil.example",
+    "javascript:alert(document.domain)",
+    "%2F%2Fevil.example",
+  ];
   for (const next of attempts) {
     const landed = await signInWithNext(browser, baseURL!, email, next, "sign-in");
     expect(landed.origin, `next=${next}`).toBe(origin);
@@ -134,10 +176,14 @@ test("sign-in and sign-up redirect only to paths on this site", async ({ browser
 function postChunked(url: string, headers: Record<string, string>, totalBytes: number): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {
     let sent = 0;
-    const req = httpRequest(url, { method: "POST", headers: { ...headers, "content-type": "application/json" } }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0 });
-    });
+    const req = httpRequest(
+      url,
+      { method: "POST", headers: { ...headers, "content-type": "application/json" } },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0 });
+      },
+    );
     // The server may close the connection while we still write: only the answer matters.
     req.on("error", (err) => (sent >= totalBytes ? reject(err) : undefined));
     const chunk = Buffer.alloc(64 * 1024, "a");
@@ -153,32 +199,56 @@ function postChunked(url: string, headers: Record<string, string>, totalBytes: n
   });
 }
 
-test("request bodies over 1 MiB are refused with 413 on /api/trpc and /api/v1, declared or streamed", async ({ page, baseURL }) => {
+test("request bodies over 1 MiB are refused with 413 on /api/trpc and /api/v1, declared or streamed", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   await signUp(page, uniqueEmail("bodies"));
   await createWorkspace(page, "Bodies team");
   const workspaceId = new URL(page.url()).pathname.split("/")[2]!;
   const api = trpc(page, baseURL!);
-  const { token } = await api.call<{ token: string }>("personalToken.create", { workspaceId, name: "limits", expiresInDays: 1 });
+  const { token } = await api.call<{ token: string }>("personalToken.create", {
+    workspaceId,
+    name: "limits",
+    expiresInDays: 1,
+  });
   const origin = new URL(baseURL!).origin;
   const big = JSON.stringify({ json: { workspaceId, name: "x".repeat(1536 * 1024) } });
 
-  const declared = await page.request.post("/api/trpc/pipeline.create", { data: big, headers: { origin, "content-type": "application/json" } });
+  const declared = await page.request.post("/api/trpc/pipeline.create", {
+    data: big,
+    headers: { origin, "content-type": "application/json" },
+  });
   expect(declared.status()).toBe(413);
   expect(((await declared.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
-  const v1 = await page.request.post("/api/v1/pipelines", { data: big, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+  const v1 = await page.request.post("/api/v1/pipelines", {
+    data: big,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  });
   expect(v1.status()).toBe(413);
 
   // Streamed without a length: refused too. (Next's proxy drains the rest of the upload; it keeps at most
   // 2 MiB of it in memory, see proxyClientMaxBodySize in next.config.ts.)
   const cookies = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  const streamedTrpc = await postChunked(`${baseURL}/api/trpc/pipeline.create`, { origin, cookie: cookies }, 8 * 1024 * 1024);
+  const streamedTrpc = await postChunked(
+    `${baseURL}/api/trpc/pipeline.create`,
+    { origin, cookie: cookies },
+    8 * 1024 * 1024,
+  );
   expect(streamedTrpc.status).toBe(413);
-  const streamedV1 = await postChunked(`${baseURL}/api/v1/pipelines`, { authorization: `Bearer ${token}` }, 8 * 1024 * 1024);
+  const streamedV1 = await postChunked(
+    `${baseURL}/api/v1/pipelines`,
+    { authorization: `Bearer ${token}` },
+    8 * 1024 * 1024,
+  );
   expect(streamedV1.status).toBe(413);
 
   // Ordinary requests still go through.
-  const small = await page.request.post("/api/trpc/pipeline.create", { data: { json: { workspaceId, name: "Small enough" } }, headers: { origin } });
+  const small = await page.request.post("/api/trpc/pipeline.create", {
+    data: { json: { workspaceId, name: "Small enough" } },
+    headers: { origin },
+  });
   expect(small.status()).toBe(200);
 });
 
@@ -187,7 +257,8 @@ test("strangers' failed sign-ins slow guessing down but never lock the owner out
   const origin = new URL(baseURL!).origin;
   const email = uniqueEmail("lockout");
   const octet = () => 1 + Math.floor(Math.random() * 254);
-  const newDevice = () => browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` } });
+  const newDevice = () =>
+    browser.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` } });
 
   // The owner signs up on a laptop (now a known device of the account) and signs out.
   const laptop = await newDevice();
@@ -202,7 +273,10 @@ test("strangers' failed sign-ins slow guessing down but never lock the owner out
   for (let a = 0; a < 6; a++) {
     const stranger = await newDevice();
     for (let i = 0; i < 5; i++) {
-      const res = await stranger.request.post("/api/auth/sign-in/email", { data: { email, password: `wrong-guess-${a}-${i}` }, headers: { origin } });
+      const res = await stranger.request.post("/api/auth/sign-in/email", {
+        data: { email, password: `wrong-guess-${a}-${i}` },
+        headers: { origin },
+      });
       statuses.push(res.status());
       if (res.status() === 429) retryAfter ??= res.headers()["retry-after"];
     }
@@ -224,12 +298,18 @@ test("strangers' failed sign-ins slow guessing down but never lock the owner out
 
   // A new phone with the right password waits seconds (what Retry-After says), not 15 minutes.
   const phone = await newDevice();
-  let res = await phone.request.post("/api/auth/sign-in/email", { data: { email, password: PASSWORD }, headers: { origin } });
+  let res = await phone.request.post("/api/auth/sign-in/email", {
+    data: { email, password: PASSWORD },
+    headers: { origin },
+  });
   if (res.status() === 429) {
     const wait = Number(res.headers()["retry-after"]);
     expect(wait).toBeLessThanOrEqual(10);
     await new Promise((r) => setTimeout(r, wait * 1000 + 200));
-    res = await phone.request.post("/api/auth/sign-in/email", { data: { email, password: PASSWORD }, headers: { origin } });
+    res = await phone.request.post("/api/auth/sign-in/email", {
+      data: { email, password: PASSWORD },
+      headers: { origin },
+    });
   }
   expect(res.status()).toBe(200);
   await phone.close();

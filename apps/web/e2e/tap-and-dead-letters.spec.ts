@@ -3,7 +3,10 @@ import { createWorkspace, deployGeneratorPipeline, expect, signUp, test, trpc, u
 // The live tap of a running generator pipeline shows sampled events (pause holds the list, the edge
 // picker switches to a fused edge), and a dead letter replayed from the inbox leaves the waiting list
 // and is labelled "replayed".
-test("live tap shows events of a running pipeline; a dead letter is replayed from the inbox", async ({ page, baseURL }) => {
+test("live tap shows events of a running pipeline; a dead letter is replayed from the inbox", async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   await signUp(page, uniqueEmail("tap"));
   await createWorkspace(page, "Tap team");
@@ -45,7 +48,9 @@ test("live tap shows events of a running pipeline; a dead letter is replayed fro
   }
 
   await expect
-    .poll(async () => (await query<{ items: unknown[] }>("dlq.list", { workspaceId, pipelineId })).items.length, { timeout: 30_000 })
+    .poll(async () => (await query<{ items: unknown[] }>("dlq.list", { workspaceId, pipelineId })).items.length, {
+      timeout: 30_000,
+    })
     .toBeGreaterThan(0);
   await page.goto(`/w/${workspaceId}/monitor/${pipelineId}/dead-letters?node=big`);
   await expect(page.getByTestId("dlq-group").first()).toContainText("expression");
@@ -53,7 +58,9 @@ test("live tap shows events of a running pipeline; a dead letter is replayed fro
   const first = page.getByTestId("dlq-item").first();
   // Its place in the dead-letter topic ("DLQ p<partition> @<offset>") identifies it.
   const where = (await first.locator("div", { hasText: /^DLQ p\d+ @\d+$/ }).textContent())!;
-  const same = page.getByTestId("dlq-item").filter({ has: page.locator("div").filter({ hasText: new RegExp(`^${where}$`) }) });
+  const same = page
+    .getByTestId("dlq-item")
+    .filter({ has: page.locator("div").filter({ hasText: new RegExp(`^${where}$`) }) });
   await expect(same).toHaveCount(1);
   await first.getByRole("checkbox").check();
   await page.getByTestId("dlq-replay-selected").click();

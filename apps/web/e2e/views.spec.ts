@@ -30,8 +30,15 @@ test("a sink served as a view is read back by an app with a read key", async ({ 
     await expect(page.getByTestId("api-key-table")).toContainText("read key (views)");
     await page.getByTestId("copy-once").getByRole("button", { name: "Done" }).click();
 
-    const ingest = await api.call<{ id: string; token: string }>("apiKey.create", { workspaceId, name: "Storefront events" });
-    const { id: secretId } = await api.call<{ id: string }>("secret.create", { workspaceId, name: "sink-db", value: process.env.DATABASE_URL });
+    const ingest = await api.call<{ id: string; token: string }>("apiKey.create", {
+      workspaceId,
+      name: "Storefront events",
+    });
+    const { id: secretId } = await api.call<{ id: string }>("secret.create", {
+      workspaceId,
+      name: "sink-db",
+      value: process.env.DATABASE_URL,
+    });
     const { id: pipelineId } = await api.call<{ id: string }>("pipeline.create", { workspaceId, name: "Last actions" });
     const pathKey = `views-${Date.now().toString(36)}`;
     await api.call("pipeline.saveDraft", {
@@ -40,7 +47,13 @@ test("a sink served as a view is read back by an app with a read key", async ({ 
       baseRevision: 0,
       graph: {
         nodes: [
-          { id: "ingest", type: "http-ingest", typeVersion: 1, config: { pathKey, apiKeyId: ingest.id }, position: { x: 0, y: 0 } },
+          {
+            id: "ingest",
+            type: "http-ingest",
+            typeVersion: 1,
+            config: { pathKey, apiKeyId: ingest.id },
+            position: { x: 0, y: 0 },
+          },
           {
             id: "sink",
             type: "postgres-sink",
@@ -81,15 +94,31 @@ test("a sink served as a view is read back by an app with a read key", async ({ 
     await expect(page.getByTestId("deployment-status")).toContainText("running", { timeout: 90_000 });
 
     // The app's side: events in, the latest row per user out.
-    const send = (events: object[]) => fetch(`${runnerUrl}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": ingest.token } });
+    const send = (events: object[]) =>
+      fetch(`${runnerUrl}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(events),
+        headers: { "x-api-key": ingest.token },
+      });
     expect((await send([{ type: "view_item", userId: "u1" }])).status).toBe(202);
-    expect((await send([{ type: "add_to_cart", userId: "u1" }, { type: "view_item", userId: "u2" }])).status).toBe(202);
-    const view = (user: string, token = readToken) => fetch(`${runnerUrl}/v1/views/last-action?key=${user}`, { headers: { "x-api-key": token } });
+    expect(
+      (
+        await send([
+          { type: "add_to_cart", userId: "u1" },
+          { type: "view_item", userId: "u2" },
+        ])
+      ).status,
+    ).toBe(202);
+    const view = (user: string, token = readToken) =>
+      fetch(`${runnerUrl}/v1/views/last-action?key=${user}`, { headers: { "x-api-key": token } });
     await expect
-      .poll(async () => {
-        const res = await view("u1");
-        return res.status === 200 ? await res.json() : res.status;
-      }, { timeout: 45_000 })
+      .poll(
+        async () => {
+          const res = await view("u1");
+          return res.status === 200 ? await res.json() : res.status;
+        },
+        { timeout: 45_000 },
+      )
       .toEqual({ view: "last-action", key: "u1", rows: [{ user_id: "u1", last_type: "add_to_cart" }] });
     expect(await (await view("u2")).json()).toMatchObject({ rows: [{ last_type: "view_item" }] });
     expect((await view("nobody")).status).toBe(404);

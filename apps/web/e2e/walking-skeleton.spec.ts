@@ -44,9 +44,15 @@ test("state-changing API calls from a foreign origin are refused (CSRF)", async 
   await signUp(page, uniqueEmail("csrf"));
   await createWorkspace(page, "CSRF team");
   const body = { json: { name: "Evil team" } };
-  const foreign = await page.request.post("/api/trpc/workspace.create", { data: body, headers: { origin: "https://evil.example" } });
+  const foreign = await page.request.post("/api/trpc/workspace.create", {
+    data: body,
+    headers: { origin: "https://evil.example" },
+  });
   expect(foreign.status()).toBe(403);
-  const own = await page.request.post("/api/trpc/workspace.create", { data: body, headers: { origin: new URL(baseURL!).origin } });
+  const own = await page.request.post("/api/trpc/workspace.create", {
+    data: body,
+    headers: { origin: new URL(baseURL!).origin },
+  });
   expect(own.status()).toBe(200);
 });
 
@@ -56,10 +62,15 @@ test("secret values submitted through the app are never echoed back", async ({ p
   const workspaceId = new URL(page.url()).pathname.split("/")[2]!;
   const value = `postgres://app:${SECRET_CANARY}-${Date.now()}@db.internal/prod`;
   const headers = { origin: new URL(baseURL!).origin };
-  const created = await page.request.post("/api/trpc/secret.create", { data: { json: { workspaceId, name: "warehouse", value } }, headers });
+  const created = await page.request.post("/api/trpc/secret.create", {
+    data: { json: { workspaceId, name: "warehouse", value } },
+    headers,
+  });
   expect(created.status()).toBe(200);
   expect(await created.text()).not.toContain(SECRET_CANARY);
-  const listed = await page.request.get(`/api/trpc/secret.list?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId } }))}`);
+  const listed = await page.request.get(
+    `/api/trpc/secret.list?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId } }))}`,
+  );
   expect(listed.status()).toBe(200);
   expect(await listed.text()).not.toContain(SECRET_CANARY);
 });

@@ -3,7 +3,10 @@ import { createWorkspace, expect, signUp, test, trpc, uniqueEmail } from "./help
 
 const node = (page: Page, id: string) => page.getByTestId(`node-${id}`);
 
-test("an admin registers a Kafka connection; the designer flags another workspace's topic on the node until it is fixed", async ({ page, baseURL }) => {
+test("an admin registers a Kafka connection; the designer flags another workspace's topic on the node until it is fixed", async ({
+  page,
+  baseURL,
+}) => {
   await page.setViewportSize({ width: 1600, height: 1000 });
   await signUp(page, uniqueEmail("isolation"));
   await createWorkspace(page, "Isolation team");
@@ -32,7 +35,13 @@ test("an admin registers a Kafka connection; the designer flags another workspac
     graph: {
       nodes: [
         { id: "gen", type: "generator", typeVersion: 1, config: {}, position: { x: 0, y: 0 } },
-        { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "ws.other-team.orders" }, position: { x: 400, y: 0 } },
+        {
+          id: "out",
+          type: "kafka-sink",
+          typeVersion: 1,
+          config: { topic: "ws.other-team.orders" },
+          position: { x: 400, y: 0 },
+        },
       ],
       edges: [{ id: "e1", source: "gen", sourcePort: "out", target: "out", targetPort: "in" }],
     },
@@ -46,7 +55,9 @@ test("an admin registers a Kafka connection; the designer flags another workspac
   // Just the name: this workspace's namespace. Then the same name through the registered connection.
   await page.locator("#field-out-topic").fill("orders");
   await expect(page.locator('[data-severity="error"]')).toHaveCount(0);
-  await page.locator("#field-out-connectionId").selectOption({ label: "Partner cluster (partner-kafka.example.com:9092)" });
+  await page
+    .locator("#field-out-connectionId")
+    .selectOption({ label: "Partner cluster (partner-kafka.example.com:9092)" });
   await expect(page.locator('[data-severity="error"]')).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Publish", exact: true })).toBeEnabled();
 });

@@ -5,7 +5,9 @@ export function checkConfiguration() {
   try {
     env();
   } catch (e) {
-    console.error(`\n${e instanceof Error ? e.message : String(e)}\nSet these variables (see README.md) and start again.\n`);
+    console.error(
+      `\n${e instanceof Error ? e.message : String(e)}\nSet these variables (see README.md) and start again.\n`,
+    );
     process.exit(78);
   }
 }

@@ -11,7 +11,11 @@ import { createNonce, securityHeaders } from "@/server/security-headers";
 export function proxy(request: NextRequest) {
   const e = env();
   const nonce = createNonce();
-  const headers = securityHeaders({ nonce, https: e.APP_URL.startsWith("https://"), dev: e.NODE_ENV === "development" });
+  const headers = securityHeaders({
+    nonce,
+    https: e.APP_URL.startsWith("https://"),
+    dev: e.NODE_ENV === "development",
+  });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", headers["content-security-policy"]!);

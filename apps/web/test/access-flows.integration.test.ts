@@ -27,7 +27,11 @@ describe("invitations", () => {
   it("invites by link, single use, for the invited address only", async () => {
     const admin = callerFor(f.users.admin);
     const invitee = await createUser("invitee");
-    const { link } = await admin.invitation.create({ workspaceId: f.ws.id, email: invitee.email.toUpperCase(), role: "viewer" });
+    const { link } = await admin.invitation.create({
+      workspaceId: f.ws.id,
+      email: invitee.email.toUpperCase(),
+      role: "viewer",
+    });
     const token = link.split("/invite/")[1]!;
     // The token is not stored, only its hash.
     const stored = await prisma.invitation.findFirstOrThrow({ where: { workspaceId: f.ws.id, email: invitee.email } });
@@ -48,11 +52,16 @@ describe("invitations", () => {
 
   it("refuses expired invitations and never lets an admin invite an owner", async () => {
     const admin = callerFor(f.users.admin);
-    expect(await codeOf(admin.invitation.create({ workspaceId: f.ws.id, email: "x@y.dev", role: "owner" }))).toBe("FORBIDDEN");
+    expect(await codeOf(admin.invitation.create({ workspaceId: f.ws.id, email: "x@y.dev", role: "owner" }))).toBe(
+      "FORBIDDEN",
+    );
     const invitee = await createUser("late");
     const { link } = await admin.invitation.create({ workspaceId: f.ws.id, email: invitee.email, role: "editor" });
     const token = link.split("/invite/")[1]!;
-    await prisma.invitation.updateMany({ where: { tokenHash: hashToken(token) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await prisma.invitation.updateMany({
+      where: { tokenHash: hashToken(token) },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect(await codeOf(callerFor(invitee).invitation.accept({ token }))).toBe("BAD_REQUEST");
   });
 });
@@ -70,13 +79,35 @@ describe("roles take effect on the next request", () => {
   });
 
   it("admins cannot touch owners, nobody changes their own role, the last owner stays", async () => {
-    const ownerMember = await prisma.member.findFirstOrThrow({ where: { workspaceId: f.ws.id, userId: f.users.owner.id } });
-    expect(await codeOf(callerFor(f.users.admin).member.updateRole({ workspaceId: f.ws.id, memberId: ownerMember.id, role: "viewer" }))).toBe("FORBIDDEN");
-    expect(await codeOf(callerFor(f.users.owner).member.updateRole({ workspaceId: f.ws.id, memberId: ownerMember.id, role: "viewer" }))).toBe("BAD_REQUEST");
-    const adminMember = await prisma.member.findFirstOrThrow({ where: { workspaceId: f.ws.id, userId: f.users.admin.id } });
-    expect(await codeOf(callerFor(f.users.admin).member.updateRole({ workspaceId: f.ws.id, memberId: adminMember.id, role: "editor" }))).toBe("BAD_REQUEST");
-    const editorMember = await prisma.member.findFirstOrThrow({ where: { workspaceId: f.ws.id, userId: f.users.editor.id } });
-    expect(await codeOf(callerFor(f.users.admin).member.updateRole({ workspaceId: f.ws.id, memberId: editorMember.id, role: "owner" }))).toBe("FORBIDDEN");
+    const ownerMember = await prisma.member.findFirstOrThrow({
+      where: { workspaceId: f.ws.id, userId: f.users.owner.id },
+    });
+    expect(
+      await codeOf(
+        callerFor(f.users.admin).member.updateRole({ workspaceId: f.ws.id, memberId: ownerMember.id, role: "viewer" }),
+      ),
+    ).toBe("FORBIDDEN");
+    expect(
+      await codeOf(
+        callerFor(f.users.owner).member.updateRole({ workspaceId: f.ws.id, memberId: ownerMember.id, role: "viewer" }),
+      ),
+    ).toBe("BAD_REQUEST");
+    const adminMember = await prisma.member.findFirstOrThrow({
+      where: { workspaceId: f.ws.id, userId: f.users.admin.id },
+    });
+    expect(
+      await codeOf(
+        callerFor(f.users.admin).member.updateRole({ workspaceId: f.ws.id, memberId: adminMember.id, role: "editor" }),
+      ),
+    ).toBe("BAD_REQUEST");
+    const editorMember = await prisma.member.findFirstOrThrow({
+      where: { workspaceId: f.ws.id, userId: f.users.editor.id },
+    });
+    expect(
+      await codeOf(
+        callerFor(f.users.admin).member.updateRole({ workspaceId: f.ws.id, memberId: editorMember.id, role: "owner" }),
+      ),
+    ).toBe("FORBIDDEN");
   });
 });
 
@@ -101,7 +132,10 @@ describe("secrets", () => {
     const created = await admin.secret.create({ workspaceId: f.ws.id, name: "warehouse-url", value: canary });
     expect(JSON.stringify(created)).not.toContain(canary);
     expect(JSON.stringify(await admin.secret.list({ workspaceId: f.ws.id }))).not.toContain("canary-");
-    const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM secret WHERE workspace_id = $1`, f.ws.id);
+    const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+      `SELECT * FROM secret WHERE workspace_id = $1`,
+      f.ws.id,
+    );
     expect(JSON.stringify(rows)).not.toContain(canary);
     const audit = await prisma.auditLog.findMany({ where: { workspaceId: f.ws.id } });
     expect(JSON.stringify(audit, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(canary);
@@ -127,16 +161,24 @@ describe("IDOR: another team's ids are not found", () => {
   it("keys, secrets, invitations and members of another workspace cannot be reached through ours", async () => {
     const strangerCaller = callerFor(f.stranger);
     const key = await strangerCaller.apiKey.create({ workspaceId: f.other.id, name: "theirs" });
-    const secret = await strangerCaller.secret.create({ workspaceId: f.other.id, name: "theirs", value: "their-secret-value-123" });
+    const secret = await strangerCaller.secret.create({
+      workspaceId: f.other.id,
+      name: "theirs",
+      value: "their-secret-value-123",
+    });
     const inv = await strangerCaller.invitation.create({ workspaceId: f.other.id, email: "z@z.dev", role: "viewer" });
     const theirMember = await prisma.member.findFirstOrThrow({ where: { workspaceId: f.other.id } });
     const owner = callerFor(f.users.owner);
     expect(await codeOf(owner.apiKey.revoke({ workspaceId: f.ws.id, apiKeyId: key.id }))).toBe("NOT_FOUND");
-    expect(await codeOf(owner.secret.update({ workspaceId: f.ws.id, secretId: secret.id, value: "overwritten-value" }))).toBe("NOT_FOUND");
+    expect(
+      await codeOf(owner.secret.update({ workspaceId: f.ws.id, secretId: secret.id, value: "overwritten-value" })),
+    ).toBe("NOT_FOUND");
     expect(await codeOf(owner.secret.delete({ workspaceId: f.ws.id, secretId: secret.id }))).toBe("NOT_FOUND");
     expect(await codeOf(owner.invitation.revoke({ workspaceId: f.ws.id, invitationId: inv.id }))).toBe("NOT_FOUND");
     expect(await codeOf(owner.member.remove({ workspaceId: f.ws.id, memberId: theirMember.id }))).toBe("NOT_FOUND");
-    expect(await codeOf(owner.member.updateRole({ workspaceId: f.ws.id, memberId: theirMember.id, role: "viewer" }))).toBe("NOT_FOUND");
+    expect(
+      await codeOf(owner.member.updateRole({ workspaceId: f.ws.id, memberId: theirMember.id, role: "viewer" })),
+    ).toBe("NOT_FOUND");
     // And nothing changed on their side.
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).revokedAt).toBeNull();
     expect(await prisma.secret.count({ where: { id: secret.id } })).toBe(1);
@@ -158,12 +200,18 @@ describe("leaving and concurrency", () => {
     await addMember(f.ws.id, u, "editor");
     await callerFor(u).member.leave({ workspaceId: f.ws.id, confirm: true });
     expect(await codeOf(callerFor(u).workspace.get({ workspaceId: f.ws.id }))).toBe("NOT_FOUND");
-    expect(await codeOf(callerFor(f.users.owner).member.leave({ workspaceId: f.ws.id, confirm: true }))).toBe("BAD_REQUEST");
+    expect(await codeOf(callerFor(f.users.owner).member.leave({ workspaceId: f.ws.id, confirm: true }))).toBe(
+      "BAD_REQUEST",
+    );
   });
 
   it("two concurrent creates of the same secret name: one wins, the other is a conflict", async () => {
     const admin = callerFor(f.users.admin);
-    const results = await Promise.all([0, 1].map(() => codeOf(admin.secret.create({ workspaceId: f.ws.id, name: "race", value: "value-long-enough-1" }))));
+    const results = await Promise.all(
+      [0, 1].map(() =>
+        codeOf(admin.secret.create({ workspaceId: f.ws.id, name: "race", value: "value-long-enough-1" })),
+      ),
+    );
     expect(results.sort()).toEqual(["CONFLICT", "OK"]);
   });
 
@@ -174,6 +222,8 @@ describe("leaving and concurrency", () => {
     const open = await admin.invitation.list({ workspaceId: f.ws.id });
     expect(open.filter((i) => i.email === "again@x.dev").map((i) => i.role)).toEqual(["editor"]);
     const token = first.link.split("/invite/")[1]!;
-    expect((await prisma.invitation.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } })).revokedAt).not.toBeNull();
+    expect(
+      (await prisma.invitation.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } })).revokedAt,
+    ).not.toBeNull();
   });
 });

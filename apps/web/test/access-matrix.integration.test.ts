@@ -15,7 +15,11 @@ afterAll(async () => {
 });
 
 /** Calls `path` (e.g. "member.list") on a caller with `input`; returns the error code or "OK". */
-async function outcome(caller: ReturnType<typeof callerFor>, path: string, input: unknown): Promise<{ code: string; message: string }> {
+async function outcome(
+  caller: ReturnType<typeof callerFor>,
+  path: string,
+  input: unknown,
+): Promise<{ code: string; message: string }> {
   let fn: unknown = caller;
   for (const seg of path.split(".")) fn = (fn as Record<string, unknown>)[seg];
   try {
@@ -36,16 +40,19 @@ const scoped = listProcedures().filter((p) => p.meta?.access === "scope" && p.ty
 describe.each(scoped.map((p) => [p.path, p] as const))("%s", (path, p) => {
   const scope = p.meta!.access === "scope" ? p.meta!.scope : null;
 
-  it.each(ROLES.map((r) => [r] as const))("as %s in its own workspace: allowed iff the role has the scope", async (role: Role) => {
-    const r = await outcome(callerFor(f.users[role]), path, { workspaceId: f.ws.id });
-    if (roleHasScope(role, scope!)) {
-      expect(r.code, `${role} should pass the scope check of ${path}: ${r.message}`).not.toBe("FORBIDDEN");
-      expect(r.message).not.toBe(WORKSPACE_NOT_FOUND);
-      expect(r.code).not.toBe("UNAUTHORIZED");
-    } else {
-      expect(r.code, `${role} must be denied ${path}`).toBe("FORBIDDEN");
-    }
-  });
+  it.each(ROLES.map((r) => [r] as const))(
+    "as %s in its own workspace: allowed iff the role has the scope",
+    async (role: Role) => {
+      const r = await outcome(callerFor(f.users[role]), path, { workspaceId: f.ws.id });
+      if (roleHasScope(role, scope!)) {
+        expect(r.code, `${role} should pass the scope check of ${path}: ${r.message}`).not.toBe("FORBIDDEN");
+        expect(r.message).not.toBe(WORKSPACE_NOT_FOUND);
+        expect(r.code).not.toBe("UNAUTHORIZED");
+      } else {
+        expect(r.code, `${role} must be denied ${path}`).toBe("FORBIDDEN");
+      }
+    },
+  );
 
   it.each(ROLES.map((r) => [r] as const))("as %s of another workspace: not found", async (role: Role) => {
     const r = await outcome(callerFor(f.users[role]), path, { workspaceId: f.other.id });
@@ -59,7 +66,11 @@ describe.each(scoped.map((p) => [p.path, p] as const))("%s", (path, p) => {
 });
 
 describe("user-level procedures", () => {
-  it.each(listProcedures().filter((p) => p.meta?.access === "user").map((p) => [p.path] as const))("%s refuses a signed-out caller", async (path) => {
+  it.each(
+    listProcedures()
+      .filter((p) => p.meta?.access === "user")
+      .map((p) => [p.path] as const),
+  )("%s refuses a signed-out caller", async (path) => {
     const r = await outcome(callerFor(null), path, {});
     expect(r.code).toBe("UNAUTHORIZED");
   });
@@ -67,9 +78,13 @@ describe("user-level procedures", () => {
 
 describe("denials are audited", () => {
   it("records a failed authorization attempt", async () => {
-    const before = await prisma.auditLog.count({ where: { workspaceId: f.ws.id, outcome: "denied", actorId: f.users.viewer.id } });
+    const before = await prisma.auditLog.count({
+      where: { workspaceId: f.ws.id, outcome: "denied", actorId: f.users.viewer.id },
+    });
     await outcome(callerFor(f.users.viewer), "apiKey.create", { workspaceId: f.ws.id, name: "nope" });
-    const after = await prisma.auditLog.count({ where: { workspaceId: f.ws.id, outcome: "denied", actorId: f.users.viewer.id } });
+    const after = await prisma.auditLog.count({
+      where: { workspaceId: f.ws.id, outcome: "denied", actorId: f.users.viewer.id },
+    });
     expect(after).toBe(before + 1);
   });
 });

@@ -53,40 +53,164 @@ describe("every mutation writes an audit row", () => {
     const steps: [path: string, run: () => Promise<unknown>][] = [
       ["workspace.create", async () => (state.ownWs = (await as(editor!).workspace.create({ name: "Walk spare" })).id)],
       ["workspace.rename", () => o.workspace.rename({ workspaceId: ws, name: "Walk team" })],
-      ["pipeline.create", async () => (state.pipeline = (await o.pipeline.create({ workspaceId: ws, name: "Walk" })).id)],
-      ["pipeline.rename", () => o.pipeline.rename({ workspaceId: ws, pipelineId: state.pipeline!, name: "Walk renamed" })],
-      ["pipeline.saveDraft", () => o.pipeline.saveDraft({ workspaceId: ws, pipelineId: state.pipeline!, baseRevision: 0, graph })],
-      ["pipeline.updateSettings", () => o.pipeline.updateSettings({ workspaceId: ws, pipelineId: state.pipeline!, settings: { topics: { partitions: 2 }, batch: {} } })],
-      ["pipeline.duplicate", async () => (state.copy = (await o.pipeline.duplicate({ workspaceId: ws, pipelineId: state.pipeline! })).id)],
-      ["pipeline.importDocument", () => o.pipeline.importDocument({ workspaceId: ws, document: documentOf("Walk import") })],
-      ["version.publish", async () => (state.version = (await o.version.publish({ workspaceId: ws, pipelineId: state.pipeline!, baseRevision: 1 })).id)],
+      [
+        "pipeline.create",
+        async () => (state.pipeline = (await o.pipeline.create({ workspaceId: ws, name: "Walk" })).id),
+      ],
+      [
+        "pipeline.rename",
+        () => o.pipeline.rename({ workspaceId: ws, pipelineId: state.pipeline!, name: "Walk renamed" }),
+      ],
+      [
+        "pipeline.saveDraft",
+        () => o.pipeline.saveDraft({ workspaceId: ws, pipelineId: state.pipeline!, baseRevision: 0, graph }),
+      ],
+      [
+        "pipeline.updateSettings",
+        () =>
+          o.pipeline.updateSettings({
+            workspaceId: ws,
+            pipelineId: state.pipeline!,
+            settings: { topics: { partitions: 2 }, batch: {} },
+          }),
+      ],
+      [
+        "pipeline.duplicate",
+        async () => (state.copy = (await o.pipeline.duplicate({ workspaceId: ws, pipelineId: state.pipeline! })).id),
+      ],
+      [
+        "pipeline.importDocument",
+        () => o.pipeline.importDocument({ workspaceId: ws, document: documentOf("Walk import") }),
+      ],
+      [
+        "version.publish",
+        async () =>
+          (state.version = (
+            await o.version.publish({ workspaceId: ws, pipelineId: state.pipeline!, baseRevision: 1 })
+          ).id),
+      ],
       ["version.restore", () => o.version.restore({ workspaceId: ws, versionId: state.version!, baseRevision: 1 })],
-      ["deployment.deploy", () => o.deployment.deploy({ workspaceId: ws, pipelineId: state.pipeline!, versionId: state.version! })],
+      [
+        "deployment.deploy",
+        () => o.deployment.deploy({ workspaceId: ws, pipelineId: state.pipeline!, versionId: state.version! }),
+      ],
       ["dlq.replay", () => o.dlq.replay({ workspaceId: ws, pipelineId: state.pipeline!, all: {} })],
       ["dlq.discard", () => o.dlq.discard({ workspaceId: ws, pipelineId: state.pipeline!, all: {} })],
       ["deployment.stop", () => o.deployment.stop({ workspaceId: ws, pipelineId: state.pipeline! })],
-      ["alert.createRule", async () => (state.rule = (await o.alert.createRule({ workspaceId: ws, pipelineId: state.pipeline!, name: "Walk", kind: "lag_seconds", threshold: 30 })).id)],
+      [
+        "alert.createRule",
+        async () =>
+          (state.rule = (
+            await o.alert.createRule({
+              workspaceId: ws,
+              pipelineId: state.pipeline!,
+              name: "Walk",
+              kind: "lag_seconds",
+              threshold: 30,
+            })
+          ).id),
+      ],
       ["alert.updateRule", () => o.alert.updateRule({ workspaceId: ws, ruleId: state.rule!, threshold: 60 })],
       ["alert.deleteRule", () => o.alert.deleteRule({ workspaceId: ws, ruleId: state.rule! })],
       ["apiKey.create", async () => (state.apiKey = (await o.apiKey.create({ workspaceId: ws, name: "walk" })).id)],
       ["apiKey.revoke", () => o.apiKey.revoke({ workspaceId: ws, apiKeyId: state.apiKey! })],
-      ["apiKey.setAllowedOrigins", async () => {
-        const { id } = await o.apiKey.create({ workspaceId: ws, name: "walk web", publishable: true, allowedOrigins: ["https://walk.example"] });
-        return o.apiKey.setAllowedOrigins({ workspaceId: ws, apiKeyId: id, allowedOrigins: ["https://shop.walk.example"] });
-      }],
-      ["kafkaConnection.create", async () => (state.connection = (await o.kafkaConnection.create({ workspaceId: ws, name: "Walk cluster", config: { bootstrapServers: ["k:9092"], security: { protocol: "plaintext" } } })).id)],
-      ["kafkaConnection.update", () => o.kafkaConnection.update({ workspaceId: ws, connectionId: state.connection!, name: "Walk cluster 2", config: { bootstrapServers: ["k2:9092"], security: { protocol: "plaintext" } } })],
-      ["kafkaConnection.test", () => o.kafkaConnection.test({ workspaceId: ws, config: { bootstrapServers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","), security: { protocol: "plaintext" } } })],
+      [
+        "apiKey.setAllowedOrigins",
+        async () => {
+          const { id } = await o.apiKey.create({
+            workspaceId: ws,
+            name: "walk web",
+            publishable: true,
+            allowedOrigins: ["https://walk.example"],
+          });
+          return o.apiKey.setAllowedOrigins({
+            workspaceId: ws,
+            apiKeyId: id,
+            allowedOrigins: ["https://shop.walk.example"],
+          });
+        },
+      ],
+      [
+        "kafkaConnection.create",
+        async () =>
+          (state.connection = (
+            await o.kafkaConnection.create({
+              workspaceId: ws,
+              name: "Walk cluster",
+              config: { bootstrapServers: ["k:9092"], security: { protocol: "plaintext" } },
+            })
+          ).id),
+      ],
+      [
+        "kafkaConnection.update",
+        () =>
+          o.kafkaConnection.update({
+            workspaceId: ws,
+            connectionId: state.connection!,
+            name: "Walk cluster 2",
+            config: { bootstrapServers: ["k2:9092"], security: { protocol: "plaintext" } },
+          }),
+      ],
+      [
+        "kafkaConnection.test",
+        () =>
+          o.kafkaConnection.test({
+            workspaceId: ws,
+            config: {
+              bootstrapServers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
+              security: { protocol: "plaintext" },
+            },
+          }),
+      ],
       ["kafkaConnection.delete", () => o.kafkaConnection.delete({ workspaceId: ws, connectionId: state.connection! })],
-      ["schemaRegistry.create", async () => (state.registry = (await o.schemaRegistry.create({ workspaceId: ws, name: "Walk registry", url: "https://registry.walk.example" })).id)],
-      ["schemaRegistry.update", () => o.schemaRegistry.update({ workspaceId: ws, registryId: state.registry!, name: "Walk registry 2", url: "https://registry2.walk.example", credentials: { username: "walk", password: "walk-pw" } })],
+      [
+        "schemaRegistry.create",
+        async () =>
+          (state.registry = (
+            await o.schemaRegistry.create({
+              workspaceId: ws,
+              name: "Walk registry",
+              url: "https://registry.walk.example",
+            })
+          ).id),
+      ],
+      [
+        "schemaRegistry.update",
+        () =>
+          o.schemaRegistry.update({
+            workspaceId: ws,
+            registryId: state.registry!,
+            name: "Walk registry 2",
+            url: "https://registry2.walk.example",
+            credentials: { username: "walk", password: "walk-pw" },
+          }),
+      ],
       ["schemaRegistry.delete", () => o.schemaRegistry.delete({ workspaceId: ws, registryId: state.registry! })],
-      ["secret.create", async () => (state.secret = (await o.secret.create({ workspaceId: ws, name: "walk-secret", value: "postgres://walk:pw@db/walk" })).id)],
-      ["secret.update", () => o.secret.update({ workspaceId: ws, secretId: state.secret!, value: "postgres://walk:pw2@db/walk" })],
+      [
+        "secret.create",
+        async () =>
+          (state.secret = (
+            await o.secret.create({ workspaceId: ws, name: "walk-secret", value: "postgres://walk:pw@db/walk" })
+          ).id),
+      ],
+      [
+        "secret.update",
+        () => o.secret.update({ workspaceId: ws, secretId: state.secret!, value: "postgres://walk:pw2@db/walk" }),
+      ],
       ["secret.delete", () => o.secret.delete({ workspaceId: ws, secretId: state.secret! })],
-      ["personalToken.create", async () => (state.token = (await o.personalToken.create({ workspaceId: ws, name: "walk", expiresInDays: 1 })).id)],
+      [
+        "personalToken.create",
+        async () =>
+          (state.token = (await o.personalToken.create({ workspaceId: ws, name: "walk", expiresInDays: 1 })).id),
+      ],
       ["personalToken.revoke", () => o.personalToken.revoke({ tokenId: state.token! })],
-      ["invitation.create", async () => (state.invitation = (await o.invitation.create({ workspaceId: ws, email: "walk-revoked@test.sluice.dev", role: "viewer" })).id)],
+      [
+        "invitation.create",
+        async () =>
+          (state.invitation = (
+            await o.invitation.create({ workspaceId: ws, email: "walk-revoked@test.sluice.dev", role: "viewer" })
+          ).id),
+      ],
       ["invitation.revoke", () => o.invitation.revoke({ workspaceId: ws, invitationId: state.invitation! })],
       [
         "invitation.accept",
@@ -98,8 +222,23 @@ describe("every mutation writes an audit row", () => {
           state.afterInviteCreate = before.toString();
         },
       ],
-      ["member.updateRole", async () => o.member.updateRole({ workspaceId: ws, memberId: (await prisma.member.findFirstOrThrow({ where: { workspaceId: ws, userId: viewer!.id } })).id, role: "editor" })],
-      ["member.remove", async () => o.member.remove({ workspaceId: ws, memberId: (await prisma.member.findFirstOrThrow({ where: { workspaceId: ws, userId: viewer!.id } })).id })],
+      [
+        "member.updateRole",
+        async () =>
+          o.member.updateRole({
+            workspaceId: ws,
+            memberId: (await prisma.member.findFirstOrThrow({ where: { workspaceId: ws, userId: viewer!.id } })).id,
+            role: "editor",
+          }),
+      ],
+      [
+        "member.remove",
+        async () =>
+          o.member.remove({
+            workspaceId: ws,
+            memberId: (await prisma.member.findFirstOrThrow({ where: { workspaceId: ws, userId: viewer!.id } })).id,
+          }),
+      ],
       ["member.leave", () => as(admin!).member.leave({ workspaceId: ws, confirm: true })],
       ["pipeline.delete", () => o.pipeline.delete({ workspaceId: ws, pipelineId: state.copy! })],
       ["audit.export", () => o.audit.export({ workspaceId: ws, format: "csv" })],
@@ -107,17 +246,27 @@ describe("every mutation writes an audit row", () => {
         "workspace.transferOwnership",
         async () => {
           await addMember(state.ownWs!, owner!, "admin");
-          const member = await prisma.member.findFirstOrThrow({ where: { workspaceId: state.ownWs!, userId: owner!.id } });
+          const member = await prisma.member.findFirstOrThrow({
+            where: { workspaceId: state.ownWs!, userId: owner!.id },
+          });
           await as(editor!).workspace.transferOwnership({ workspaceId: state.ownWs!, memberId: member.id });
         },
       ],
       ["workspace.delete", () => o.workspace.delete({ workspaceId: state.ownWs!, confirmName: "Walk spare" })],
     ];
 
-    const mutations = listProcedures().filter((p) => p.type === "mutation").map((p) => p.path);
+    const mutations = listProcedures()
+      .filter((p) => p.type === "mutation")
+      .map((p) => p.path);
     const walked = new Set(steps.map(([path]) => path));
-    expect(mutations.filter((path) => !walked.has(path) && !(path in NOT_STATE_CHANGING)), "mutations without a step in the audit walk").toEqual([]);
-    expect([...walked].filter((path) => !mutations.includes(path)), "steps for procedures that no longer exist").toEqual([]);
+    expect(
+      mutations.filter((path) => !walked.has(path) && !(path in NOT_STATE_CHANGING)),
+      "mutations without a step in the audit walk",
+    ).toEqual([]);
+    expect(
+      [...walked].filter((path) => !mutations.includes(path)),
+      "steps for procedures that no longer exist",
+    ).toEqual([]);
 
     const silent: string[] = [];
     for (const [path, run] of steps) {
@@ -131,10 +280,18 @@ describe("every mutation writes an audit row", () => {
 
   it("walks every mutating public API route (as the token's user)", async () => {
     const editor = f.users.editor!;
-    const { token } = await callerFor(editor).personalToken.create({ workspaceId: f.ws.id, name: "walk-api", expiresInDays: 1 });
+    const { token } = await callerFor(editor).personalToken.create({
+      workspaceId: f.ws.id,
+      name: "walk-api",
+      expiresInDays: 1,
+    });
     const { id: pipelineId } = await callerFor(editor).pipeline.create({ workspaceId: f.ws.id, name: "Walk API" });
     await callerFor(editor).pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId, baseRevision: 0, graph });
-    const { id: versionId } = await callerFor(editor).version.publish({ workspaceId: f.ws.id, pipelineId, baseRevision: 1 });
+    const { id: versionId } = await callerFor(editor).version.publish({
+      workspaceId: f.ws.id,
+      pipelineId,
+      baseRevision: 1,
+    });
     // The deploy/stop routes need deployment scopes: promote the editor for this part.
     await prisma.member.updateMany({ where: { workspaceId: f.ws.id, userId: editor.id }, data: { role: "admin" } });
     const bodies: Record<string, unknown> = {
@@ -146,7 +303,10 @@ describe("every mutation writes an audit row", () => {
       "POST /pipelines/{pipelineId}/stop": {},
     };
     const mutating = publicRoutes.filter((r) => r.method !== "GET");
-    expect(mutating.map((r) => `${r.method} ${r.path}`).filter((k) => !(k in bodies)), "routes without a step").toEqual([]);
+    expect(
+      mutating.map((r) => `${r.method} ${r.path}`).filter((k) => !(k in bodies)),
+      "routes without a step",
+    ).toEqual([]);
     const silent: string[] = [];
     for (const route of mutating) {
       const key = `${route.method} ${route.path}`;
@@ -154,7 +314,11 @@ describe("every mutation writes an audit row", () => {
       let status = 0;
       const rows = await audited(async () => {
         const res = await handlePublicApi(
-          new Request(`http://localhost/api/v1${path}`, { method: route.method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(bodies[key]) }),
+          new Request(`http://localhost/api/v1${path}`, {
+            method: route.method,
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: JSON.stringify(bodies[key]),
+          }),
           path,
         );
         status = res.status;

@@ -20,7 +20,13 @@ const window = (id: string, field: string) => ({
   id,
   type: "window",
   typeVersion: 1,
-  config: { kind: "tumbling", size: "1m", watermarkDelay: "1s", groupBy: [{ name: "g", expression: `event.${field}` }], aggregations: [{ name: "events", function: "count" }] },
+  config: {
+    kind: "tumbling",
+    size: "1m",
+    watermarkDelay: "1s",
+    groupBy: [{ name: "g", expression: `event.${field}` }],
+    aggregations: [{ name: "events", function: "count" }],
+  },
   position: at,
 });
 /** Valid as a graph, but one topic (the generator's output) would feed two windows that key it differently. */
@@ -53,25 +59,55 @@ async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
 describe("deploy runs the plan compiler", () => {
   it("refuses a version whose plan does not compile, naming its nodes, and writes no deployment", async () => {
     const admin = callerFor(f.users.admin);
-    const { id } = await admin.pipeline.create({ workspaceId: f.ws.id, name: `Two windows ${Date.now().toString(36)}` });
-    const saved = await admin.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: twoWindows, baseRevision: 0 });
+    const { id } = await admin.pipeline.create({
+      workspaceId: f.ws.id,
+      name: `Two windows ${Date.now().toString(36)}`,
+    });
+    const saved = await admin.pipeline.saveDraft({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      graph: twoWindows,
+      baseRevision: 0,
+    });
     // The editor shows no error and publishing accepts it: only the plan compiler knows.
     expect(saved.problems.filter((p) => p.severity === "error")).toEqual([]);
-    const v = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "two windows", baseRevision: saved.revision });
-    expect(compilePlan({ workspaceId: f.ws.id, workspaceSlug: f.ws.slug, pipelineId: id, graph: twoWindows }).ok).toBe(false);
+    const v = await admin.version.publish({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      message: "two windows",
+      baseRevision: saved.revision,
+    });
+    expect(compilePlan({ workspaceId: f.ws.id, workspaceSlug: f.ws.slug, pipelineId: id, graph: twoWindows }).ok).toBe(
+      false,
+    );
 
     const refused = await errorOf(admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: id, versionId: v.id }));
     expect(refused.code).toBe("PRECONDITION_FAILED");
-    expect(refused.message).toMatch(/^Version 1 cannot run: topic .* feeds several windows\/sessions that key differently/);
+    expect(refused.message).toMatch(
+      /^Version 1 cannot run: topic .* feeds several windows\/sessions that key differently/,
+    );
     expect((refused.cause as { nodeIds?: string[] } | undefined)?.nodeIds).toEqual(["by-type", "by-user"]);
     expect(await prisma.deployment.count({ where: { pipelineId: id } })).toBe(0);
-    expect(await prisma.auditLog.count({ where: { workspaceId: f.ws.id, resourceType: "deployment", summary: { path: ["pipelineId"], equals: id } } })).toBe(0);
+    expect(
+      await prisma.auditLog.count({
+        where: { workspaceId: f.ws.id, resourceType: "deployment", summary: { path: ["pipelineId"], equals: id } },
+      }),
+    ).toBe(0);
   });
 
   it("deploys once a key-by in front of each window gives each its own topic", async () => {
     const admin = callerFor(f.users.admin);
-    const { id } = await admin.pipeline.create({ workspaceId: f.ws.id, name: `Keyed windows ${Date.now().toString(36)}` });
-    const keyBy = (nodeId: string, field: string) => ({ id: nodeId, type: "key-by", typeVersion: 1, config: { key: `event.${field}` }, position: at });
+    const { id } = await admin.pipeline.create({
+      workspaceId: f.ws.id,
+      name: `Keyed windows ${Date.now().toString(36)}`,
+    });
+    const keyBy = (nodeId: string, field: string) => ({
+      id: nodeId,
+      type: "key-by",
+      typeVersion: 1,
+      config: { key: `event.${field}` },
+      position: at,
+    });
     const fixed: PipelineGraph = {
       nodes: [...twoWindows.nodes, keyBy("key-type", "type"), keyBy("key-user", "userId")],
       edges: [
@@ -82,10 +118,22 @@ describe("deploy runs the plan compiler", () => {
         ...twoWindows.edges.slice(2),
       ],
     };
-    const saved = await admin.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: fixed, baseRevision: 0 });
+    const saved = await admin.pipeline.saveDraft({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      graph: fixed,
+      baseRevision: 0,
+    });
     expect(saved.problems.filter((p) => p.severity === "error")).toEqual([]);
-    const v = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "keyed", baseRevision: saved.revision });
-    expect((await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: id, versionId: v.id })).desiredState).toBe("running");
+    const v = await admin.version.publish({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      message: "keyed",
+      baseRevision: saved.revision,
+    });
+    expect(
+      (await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: id, versionId: v.id })).desiredState,
+    ).toBe("running");
     await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: id });
   });
 });

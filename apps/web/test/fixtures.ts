@@ -5,7 +5,9 @@ import type { Role } from "@sluice/shared";
 import { appRouter } from "@/server/routers/_app";
 import { createCallerFactory } from "@/server/trpc/init";
 
-export const prisma: PrismaClient = createPrismaClient(process.env.DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/sluice_test");
+export const prisma: PrismaClient = createPrismaClient(
+  process.env.DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/sluice_test",
+);
 
 const createCaller = createCallerFactory(appRouter);
 const uid = () => randomBytes(5).toString("hex");

@@ -12,12 +12,24 @@ let f: Fixture;
 let broker: SecureBroker;
 let kafka: Kafka;
 const topic = `connection-test-${Date.now().toString(36)}`;
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 
 beforeAll(async () => {
   f = await teamFixture();
   broker = secureBroker();
-  kafka = createKafka({ brokers: [broker.brokers], clientId: "connection-test", log: silent, tls: { ca: broker.ca }, sasl: { mechanism: "SCRAM-SHA-256", ...broker.users["SCRAM-SHA-256"] } });
+  kafka = createKafka({
+    brokers: [broker.brokers],
+    clientId: "connection-test",
+    log: silent,
+    tls: { ca: broker.ca },
+    sasl: { mechanism: "SCRAM-SHA-256", ...broker.users["SCRAM-SHA-256"] },
+  });
   await kafka.admin.createTopics([{ topic, partitions: 3 }]);
 });
 afterAll(async () => {
@@ -26,22 +38,41 @@ afterAll(async () => {
   await prisma.$disconnect();
 });
 
-const config = (mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512", ca = broker.ca, servers = [broker.brokers]) => ({ bootstrapServers: servers, security: { protocol: "sasl_ssl" as const, mechanism, ca } });
+const config = (mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512", ca = broker.ca, servers = [broker.brokers]) => ({
+  bootstrapServers: servers,
+  security: { protocol: "sasl_ssl" as const, mechanism, ca },
+});
 
 describe("kafkaConnection.test", () => {
   it("lists the topics of a saved SCRAM-SHA-512 connection and of unsaved SCRAM-SHA-256 form values", async () => {
     const admin = callerFor(f.users.admin);
     const workspaceId = f.ws.id;
-    const saved = await admin.kafkaConnection.create({ workspaceId, name: "Secured", config: config("SCRAM-SHA-512"), credentials: broker.users["SCRAM-SHA-512"] });
+    const saved = await admin.kafkaConnection.create({
+      workspaceId,
+      name: "Secured",
+      config: config("SCRAM-SHA-512"),
+      credentials: broker.users["SCRAM-SHA-512"],
+    });
     const viaSaved = await admin.kafkaConnection.test({ workspaceId, connectionId: saved.id });
     expect(viaSaved).toMatchObject({ ok: true, brokers: 1 });
     if (viaSaved.ok) expect(viaSaved.topics).toContainEqual({ name: topic, partitions: 3 });
 
-    const viaForm = await admin.kafkaConnection.test({ workspaceId, config: config("SCRAM-SHA-256"), credentials: broker.users["SCRAM-SHA-256"] });
+    const viaForm = await admin.kafkaConnection.test({
+      workspaceId,
+      config: config("SCRAM-SHA-256"),
+      credentials: broker.users["SCRAM-SHA-256"],
+    });
     expect(viaForm.ok && viaForm.topics.some((t) => t.name === topic)).toBe(true);
 
-    const audited = await prisma.auditLog.findMany({ where: { workspaceId, action: "kafkaConnection.test" }, orderBy: { id: "asc" }, select: { resourceId: true, summary: true } });
-    expect(audited.map((a) => [a.resourceId, (a.summary as { outcome: string }).outcome])).toEqual([[saved.id, "connected"], [null, "connected"]]);
+    const audited = await prisma.auditLog.findMany({
+      where: { workspaceId, action: "kafkaConnection.test" },
+      orderBy: { id: "asc" },
+      select: { resourceId: true, summary: true },
+    });
+    expect(audited.map((a) => [a.resourceId, (a.summary as { outcome: string }).outcome])).toEqual([
+      [saved.id, "connected"],
+      [null, "connected"],
+    ]);
     expect(JSON.stringify(audited)).not.toContain(broker.users["SCRAM-SHA-256"].password);
   });
 
@@ -66,18 +97,43 @@ describe("kafkaConnection.test", () => {
   it("answers an unknown CA with `tls` and a closed port with `unreachable`", async () => {
     const admin = callerFor(f.users.admin);
     const credentials = broker.users["SCRAM-SHA-256"];
-    expect(await admin.kafkaConnection.test({ workspaceId: f.ws.id, config: config("SCRAM-SHA-256", broker.otherCa), credentials })).toMatchObject({ ok: false, category: "tls" });
+    expect(
+      await admin.kafkaConnection.test({
+        workspaceId: f.ws.id,
+        config: config("SCRAM-SHA-256", broker.otherCa),
+        credentials,
+      }),
+    ).toMatchObject({ ok: false, category: "tls" });
     const forwarder = await countingForwarder(broker.brokers);
     await forwarder.close();
-    expect(await admin.kafkaConnection.test({ workspaceId: f.ws.id, config: config("SCRAM-SHA-256", broker.ca, [forwarder.address]), credentials })).toMatchObject({ ok: false, category: "unreachable" });
+    expect(
+      await admin.kafkaConnection.test({
+        workspaceId: f.ws.id,
+        config: config("SCRAM-SHA-256", broker.ca, [forwarder.address]),
+        credentials,
+      }),
+    ).toMatchObject({ ok: false, category: "unreachable" });
   });
 
   it("is for admins of the workspace only", async () => {
     const forbidden = (e: unknown) => e instanceof TRPCError && e.code === "FORBIDDEN";
-    await expect(callerFor(f.users.editor).kafkaConnection.test({ workspaceId: f.ws.id, config: config("SCRAM-SHA-256"), credentials: broker.users["SCRAM-SHA-256"] })).rejects.toSatisfy(forbidden);
+    await expect(
+      callerFor(f.users.editor).kafkaConnection.test({
+        workspaceId: f.ws.id,
+        config: config("SCRAM-SHA-256"),
+        credentials: broker.users["SCRAM-SHA-256"],
+      }),
+    ).rejects.toSatisfy(forbidden);
     const other = await teamFixture();
-    const foreign = await callerFor(other.users.admin).kafkaConnection.create({ workspaceId: other.ws.id, name: "Theirs", config: config("SCRAM-SHA-512"), credentials: broker.users["SCRAM-SHA-512"] });
+    const foreign = await callerFor(other.users.admin).kafkaConnection.create({
+      workspaceId: other.ws.id,
+      name: "Theirs",
+      config: config("SCRAM-SHA-512"),
+      credentials: broker.users["SCRAM-SHA-512"],
+    });
     // Another workspace's connection id is unknown here, not usable.
-    await expect(callerFor(f.users.admin).kafkaConnection.test({ workspaceId: f.ws.id, connectionId: foreign.id })).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && e.code === "NOT_FOUND");
+    await expect(
+      callerFor(f.users.admin).kafkaConnection.test({ workspaceId: f.ws.id, connectionId: foreign.id }),
+    ).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && e.code === "NOT_FOUND");
   });
 });

@@ -21,8 +21,32 @@ afterAll(async () => {
 });
 
 function snapshot(runnerId: string, inPerSec: number): MetricsSnapshotV1 {
-  const node = { inPerSec, outPerSec: inPerSec, errorsPerSec: 0, dlqPerSec: 0, inTotal: inPerSec, outTotal: inPerSec, errorsTotal: 0, dlqTotal: 0, retriesTotal: 0, bytesInPerSec: 0, latencyMs: { p50: 1, p95: 2, p99: 3 }, status: "running" as const, lastError: null };
-  return { version: "v1", pipelineId, deploymentId: "d", runnerId, at: Date.now(), uptimeSeconds: 1, nodes: { filter: node }, edges: [], fusedEdgeIds: [] };
+  const node = {
+    inPerSec,
+    outPerSec: inPerSec,
+    errorsPerSec: 0,
+    dlqPerSec: 0,
+    inTotal: inPerSec,
+    outTotal: inPerSec,
+    errorsTotal: 0,
+    dlqTotal: 0,
+    retriesTotal: 0,
+    bytesInPerSec: 0,
+    latencyMs: { p50: 1, p95: 2, p99: 3 },
+    status: "running" as const,
+    lastError: null,
+  };
+  return {
+    version: "v1",
+    pipelineId,
+    deploymentId: "d",
+    runnerId,
+    at: Date.now(),
+    uptimeSeconds: 1,
+    nodes: { filter: node },
+    edges: [],
+    fusedEdgeIds: [],
+  };
 }
 
 async function publishUntil<T>(p: Promise<T>, s: () => MetricsSnapshotV1): Promise<T> {
@@ -39,7 +63,10 @@ async function publishUntil<T>(p: Promise<T>, s: () => MetricsSnapshotV1): Promi
 describe("live metrics stream", () => {
   it("delivers runner snapshots, merging runners, within well under 2 s", async () => {
     const ac = new AbortController();
-    const stream = await callerFor(f.users.viewer).metrics.live({ workspaceId: f.ws.id, pipelineId }, { signal: ac.signal });
+    const stream = await callerFor(f.users.viewer).metrics.live(
+      { workspaceId: f.ws.id, pipelineId },
+      { signal: ac.signal },
+    );
     const it = stream[Symbol.asyncIterator]();
     const first = await publishUntil(it.next(), () => snapshot("runner-a", 100));
     expect(first.value?.nodes.filter?.inPerSec).toBeGreaterThanOrEqual(100);
@@ -55,7 +82,11 @@ describe("live metrics stream", () => {
   it("shares one Redis subscription among many viewers", async () => {
     const ac = new AbortController();
     const iterators = await Promise.all(
-      Array.from({ length: 50 }, async () => (await callerFor(f.users.viewer).metrics.live({ workspaceId: f.ws.id, pipelineId }, { signal: ac.signal }))[Symbol.asyncIterator]()),
+      Array.from({ length: 50 }, async () =>
+        (await callerFor(f.users.viewer).metrics.live({ workspaceId: f.ws.id, pipelineId }, { signal: ac.signal }))[
+          Symbol.asyncIterator
+        ](),
+      ),
     );
     const firsts = Promise.all(iterators.map((i) => i.next()));
     await publishUntil(firsts, () => snapshot("runner-a", 7));
@@ -77,6 +108,8 @@ describe("live metrics stream", () => {
       const s = await callerFor(f.users.viewer).metrics.live({ workspaceId: f.ws.id, pipelineId: "no-such-pipeline" });
       await s[Symbol.asyncIterator]().next();
     };
-    await expect(unknown()).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && e.code === "NOT_FOUND" && e.message === "Pipeline not found.");
+    await expect(unknown()).rejects.toSatisfy(
+      (e: unknown) => e instanceof TRPCError && e.code === "NOT_FOUND" && e.message === "Pipeline not found.",
+    );
   });
 });

@@ -30,13 +30,18 @@ async function errorOf(p: Promise<unknown>): Promise<TRPCError | null> {
   }
 }
 
-const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({ id, type, typeVersion: 1, config, position: { x, y: 0 } }) as PipelineGraph["nodes"][number];
+const node = (id: string, type: string, config: Record<string, unknown>, x: number) =>
+  ({ id, type, typeVersion: 1, config, position: { x, y: 0 } }) as PipelineGraph["nodes"][number];
 const stateless: PipelineGraph = {
   nodes: [node("gen", "generator", {}, 0), node("out", "kafka-sink", { topic: "settings-out" }, 300)],
   edges: [{ id: "e", source: "gen", sourcePort: "out", target: "out", targetPort: "in" }],
 };
 const stateful: PipelineGraph = {
-  nodes: [node("gen", "generator", {}, 0), node("dedup", "dedup", { key: "event.id", window: "10m" }, 300), node("out", "kafka-sink", { topic: "settings-out" }, 600)],
+  nodes: [
+    node("gen", "generator", {}, 0),
+    node("dedup", "dedup", { key: "event.id", window: "10m" }, 300),
+    node("out", "kafka-sink", { topic: "settings-out" }, 600),
+  ],
   edges: [
     { id: "e1", source: "gen", sourcePort: "out", target: "dedup", targetPort: "in" },
     { id: "e2", source: "dedup", sourcePort: "out", target: "out", targetPort: "in" },
@@ -61,18 +66,45 @@ describe("pipeline settings", () => {
   it("saves valid settings for editors, refuses bad input with the reason and changes nothing", async () => {
     const editor = callerFor(f.users.editor);
     const id = await pipelineWith(stateless, "Settings");
-    const settings = { topics: { partitions: 3, retentionHours: 48, replicationFactor: 1 }, batch: { maxRecords: 100, lingerMs: 5 } };
+    const settings = {
+      topics: { partitions: 3, retentionHours: 48, replicationFactor: 1 },
+      batch: { maxRecords: 100, lingerMs: 5 },
+    };
     await editor.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: id, settings });
     expect((await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id })).settings).toEqual(settings);
 
-    const bad = await errorOf(editor.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: id, settings: { topics: { partitions: 0 }, batch: {} } }));
+    const bad = await errorOf(
+      editor.pipeline.updateSettings({
+        workspaceId: f.ws.id,
+        pipelineId: id,
+        settings: { topics: { partitions: 0 }, batch: {} },
+      }),
+    );
     expect(bad?.code).toBe("BAD_REQUEST");
     expect(bad?.message).toContain("At least 1 partition");
-    const unknown = await errorOf(editor.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: id, settings: { topics: { partitons: 4 }, batch: {} } as never }));
+    const unknown = await errorOf(
+      editor.pipeline.updateSettings({
+        workspaceId: f.ws.id,
+        pipelineId: id,
+        settings: { topics: { partitons: 4 }, batch: {} } as never,
+      }),
+    );
     expect(unknown?.code).toBe("BAD_REQUEST");
-    const viewer = await errorOf(callerFor(f.users.viewer).pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: id, settings: { topics: {}, batch: {} } }));
+    const viewer = await errorOf(
+      callerFor(f.users.viewer).pipeline.updateSettings({
+        workspaceId: f.ws.id,
+        pipelineId: id,
+        settings: { topics: {}, batch: {} },
+      }),
+    );
     expect(viewer?.code).toBe("FORBIDDEN");
-    const stranger = await errorOf(callerFor(f.stranger).pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: id, settings: { topics: {}, batch: {} } }));
+    const stranger = await errorOf(
+      callerFor(f.stranger).pipeline.updateSettings({
+        workspaceId: f.ws.id,
+        pipelineId: id,
+        settings: { topics: {}, batch: {} },
+      }),
+    );
     expect(stranger?.code).toBe("NOT_FOUND");
     expect((await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id })).settings).toEqual(settings);
 
@@ -87,19 +119,42 @@ describe("pipeline settings", () => {
     const editor = callerFor(f.users.editor);
     const keyed = await pipelineWith(stateful, "Keyed");
     await existingTopic(keyed, 2);
-    const grow = await errorOf(editor.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: keyed, settings: { topics: { partitions: 4 }, batch: {} } }));
+    const grow = await errorOf(
+      editor.pipeline.updateSettings({
+        workspaceId: f.ws.id,
+        pipelineId: keyed,
+        settings: { topics: { partitions: 4 }, batch: {} },
+      }),
+    );
     expect(grow?.code).toBe("PRECONDITION_FAILED");
     expect(grow?.message).toContain("dedup");
-    const shrink = await errorOf(editor.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: keyed, settings: { topics: { partitions: 1 }, batch: {} } }));
+    const shrink = await errorOf(
+      editor.pipeline.updateSettings({
+        workspaceId: f.ws.id,
+        pipelineId: keyed,
+        settings: { topics: { partitions: 1 }, batch: {} },
+      }),
+    );
     expect(shrink?.message).toContain("cannot reduce");
-    expect((await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: keyed })).settings).toEqual({ topics: {}, batch: {} });
+    expect((await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: keyed })).settings).toEqual({
+      topics: {},
+      batch: {},
+    });
     // Same partitions, other settings: fine.
-    await editor.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: keyed, settings: { topics: { partitions: 2, retentionHours: 12 }, batch: {} } });
+    await editor.pipeline.updateSettings({
+      workspaceId: f.ws.id,
+      pipelineId: keyed,
+      settings: { topics: { partitions: 2, retentionHours: 12 }, batch: {} },
+    });
 
     // Without keyed state, growing is allowed (the runner adds the partitions on the next deploy).
     const plain = await pipelineWith(stateless, "Plain");
     await existingTopic(plain, 2);
-    await editor.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: plain, settings: { topics: { partitions: 4 }, batch: {} } });
+    await editor.pipeline.updateSettings({
+      workspaceId: f.ws.id,
+      pipelineId: plain,
+      settings: { topics: { partitions: 4 }, batch: {} },
+    });
   });
 
   it("deploys with a start position and the settings of the moment; status shows them and the nodes", async () => {
@@ -108,35 +163,66 @@ describe("pipeline settings", () => {
     const settings = { topics: { partitions: 2, retentionHours: 6 }, batch: { maxBytes: 65_536 } };
     await admin.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: id, settings });
     const v = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "go", baseRevision: 1 });
-    const d = await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: id, versionId: v.id, startFrom: "earliest" });
+    const d = await admin.deployment.deploy({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      versionId: v.id,
+      startFrom: "earliest",
+    });
     expect(d.startFrom).toBe("earliest");
     expect(d.settings).toEqual(settings);
     // Later changes wait for the next deploy.
-    await admin.pipeline.updateSettings({ workspaceId: f.ws.id, pipelineId: id, settings: { topics: { partitions: 3 }, batch: {} } });
+    await admin.pipeline.updateSettings({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      settings: { topics: { partitions: 3 }, batch: {} },
+    });
     expect((await prisma.deployment.findUniqueOrThrow({ where: { id: d.id } })).settings).toEqual(settings);
     // What a runner writes back is what status reports.
     await prisma.deployment.update({
       where: { id: d.id },
-      data: { status: "failing", statusReason: "node out: broker down", nodeStatus: { gen: { state: "running" }, out: { state: "failing", reason: "broker down" } } },
+      data: {
+        status: "failing",
+        statusReason: "node out: broker down",
+        nodeStatus: { gen: { state: "running" }, out: { state: "failing", reason: "broker down" } },
+      },
     });
     const status = await admin.deployment.status({ workspaceId: f.ws.id, pipelineId: id });
-    expect(status).toMatchObject({ status: "failing", statusReason: "node out: broker down", startFrom: "earliest", nodeStatus: { out: { state: "failing", reason: "broker down" } } });
+    expect(status).toMatchObject({
+      status: "failing",
+      statusReason: "node out: broker down",
+      startFrom: "earliest",
+      nodeStatus: { out: { state: "failing", reason: "broker down" } },
+    });
 
     // The public API: same procedures, with a token.
     const token = (await admin.personalToken.create({ workspaceId: f.ws.id, name: "ci", expiresInDays: 1 })).token;
     const call = (method: string, path: string, body?: unknown) =>
       handlePublicApi(
-        new Request(`http://localhost/api/v1${path}`, { method, headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) }),
+        new Request(`http://localhost/api/v1${path}`, {
+          method,
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }),
         path,
       );
-    const apiStatus = (await (await call("GET", `/pipelines/${id}/status`)).json()) as { nodeStatus: Record<string, { state: string }> };
+    const apiStatus = (await (await call("GET", `/pipelines/${id}/status`)).json()) as {
+      nodeStatus: Record<string, { state: string }>;
+    };
     expect(apiStatus.nodeStatus["out"]?.state).toBe("failing");
     expect((await call("PUT", `/pipelines/${id}/settings`, { topics: { partitions: "many" } })).status).toBe(400);
-    expect((await call("PUT", `/pipelines/${id}/settings`, { topics: { partitions: 3, retentionHours: 24 } })).status).toBe(200);
+    expect(
+      (await call("PUT", `/pipelines/${id}/settings`, { topics: { partitions: 3, retentionHours: 24 } })).status,
+    ).toBe(200);
     const redeployed = await call("POST", `/pipelines/${id}/deploy`, { versionId: v.id, startFrom: "latest" });
     expect(redeployed.status).toBe(201);
-    expect(((await redeployed.json()) as { startFrom: string; settings: unknown }).settings).toEqual({ topics: { partitions: 3, retentionHours: 24 }, batch: {} });
-    const redeployedId = ((await prisma.deployment.findFirstOrThrow({ where: { pipelineId: id, desiredState: "running" } })).id);
+    expect(((await redeployed.json()) as { startFrom: string; settings: unknown }).settings).toEqual({
+      topics: { partitions: 3, retentionHours: 24 },
+      batch: {},
+    });
+    const redeployedId = (
+      await prisma.deployment.findFirstOrThrow({ where: { pipelineId: id, desiredState: "running" } })
+    ).id;
     await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: id });
     // No runner ever picked it up: nothing to drain, so it is stopped at once rather than pending forever.
     expect((await prisma.deployment.findUniqueOrThrow({ where: { id: redeployedId } })).status).toBe("stopped");

@@ -26,7 +26,13 @@ async function errorOf(p: Promise<unknown>): Promise<TRPCError | null> {
 const valid: PipelineGraph = {
   nodes: [
     { id: "gen", type: "generator", typeVersion: 1, config: {}, position: { x: 0, y: 0 } },
-    { id: "clicks", type: "filter", typeVersion: 1, config: { condition: 'event.type == "click"' }, position: { x: 250, y: 0 } },
+    {
+      id: "clicks",
+      type: "filter",
+      typeVersion: 1,
+      config: { condition: 'event.type == "click"' },
+      position: { x: 250, y: 0 },
+    },
     { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "clicks-out" }, position: { x: 500, y: 0 } },
   ],
   edges: [
@@ -41,13 +47,25 @@ describe("pipelines", () => {
     const { id } = await editor.pipeline.create({ workspaceId: f.ws.id, name: "Clicks" });
     const p = await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id });
     expect(p.draft).toEqual({ nodes: [], edges: [] });
-    const saved = await editor.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: valid, baseRevision: p.draftRevision });
+    const saved = await editor.pipeline.saveDraft({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      graph: valid,
+      baseRevision: p.draftRevision,
+    });
     expect(saved.revision).toBe(p.draftRevision + 1);
     expect(saved.problems.filter((x) => x.severity === "error")).toEqual([]);
 
     // A second editor still holding the old revision gets a conflict, and nothing is overwritten.
     const other = callerFor(f.users.admin);
-    const conflict = await errorOf(other.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: { nodes: [], edges: [] }, baseRevision: p.draftRevision }));
+    const conflict = await errorOf(
+      other.pipeline.saveDraft({
+        workspaceId: f.ws.id,
+        pipelineId: id,
+        graph: { nodes: [], edges: [] },
+        baseRevision: p.draftRevision,
+      }),
+    );
     expect(conflict?.code).toBe("CONFLICT");
     expect(conflict?.message).toMatch(/newer draft/);
     expect((await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id })).draft.nodes).toHaveLength(3);
@@ -60,9 +78,17 @@ describe("pipelines", () => {
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
 
-    const broken: PipelineGraph = { ...valid, nodes: valid.nodes.map((n) => (n.id === "clicks" ? { ...n, config: { condition: "event.type ==" } } : n)) };
+    const broken: PipelineGraph = {
+      ...valid,
+      nodes: valid.nodes.map((n) => (n.id === "clicks" ? { ...n, config: { condition: "event.type ==" } } : n)),
+    };
     const cur = await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id });
-    const res = await editor.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: broken, baseRevision: cur.draftRevision });
+    const res = await editor.pipeline.saveDraft({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      graph: broken,
+      baseRevision: cur.draftRevision,
+    });
     expect(res.problems.some((x) => x.nodeId === "clicks" && x.severity === "error")).toBe(true);
   });
 
@@ -70,32 +96,83 @@ describe("pipelines", () => {
     const editor = callerFor(f.users.editor);
     const { id } = await editor.pipeline.create({ workspaceId: f.ws.id, name: "Versioned" });
     let p = await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id });
-    expect((await errorOf(editor.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "empty", baseRevision: p.draftRevision })))?.code).toBe("BAD_REQUEST");
-    await editor.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: valid, baseRevision: p.draftRevision });
+    expect(
+      (
+        await errorOf(
+          editor.version.publish({
+            workspaceId: f.ws.id,
+            pipelineId: id,
+            message: "empty",
+            baseRevision: p.draftRevision,
+          }),
+        )
+      )?.code,
+    ).toBe("BAD_REQUEST");
+    await editor.pipeline.saveDraft({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      graph: valid,
+      baseRevision: p.draftRevision,
+    });
     p = await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id });
-    const v1 = await editor.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "first", baseRevision: p.draftRevision });
+    const v1 = await editor.version.publish({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      message: "first",
+      baseRevision: p.draftRevision,
+    });
     expect(v1.number).toBe(1);
-    const changed: PipelineGraph = { ...valid, nodes: valid.nodes.map((n) => (n.id === "clicks" ? { ...n, config: { condition: 'event.type == "view"' } } : n)) };
-    await editor.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: changed, baseRevision: p.draftRevision });
+    const changed: PipelineGraph = {
+      ...valid,
+      nodes: valid.nodes.map((n) => (n.id === "clicks" ? { ...n, config: { condition: 'event.type == "view"' } } : n)),
+    };
+    await editor.pipeline.saveDraft({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      graph: changed,
+      baseRevision: p.draftRevision,
+    });
     p = await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id });
-    const v2 = await editor.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "views", baseRevision: p.draftRevision });
+    const v2 = await editor.version.publish({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      message: "views",
+      baseRevision: p.draftRevision,
+    });
     expect(v2.number).toBe(2);
 
     const diff = await editor.version.diff({ workspaceId: f.ws.id, fromVersionId: v1.id, toVersionId: v2.id });
-    expect(diff.nodes.changed).toEqual([{ nodeId: "clicks", label: "filter", changes: [{ path: "config.condition", before: 'event.type == "click"', after: 'event.type == "view"' }] }]);
+    expect(diff.nodes.changed).toEqual([
+      {
+        nodeId: "clicks",
+        label: "filter",
+        changes: [{ path: "config.condition", before: 'event.type == "click"', after: 'event.type == "view"' }],
+      },
+    ]);
 
-    const restored = await editor.version.restore({ workspaceId: f.ws.id, versionId: v1.id, baseRevision: p.draftRevision });
+    const restored = await editor.version.restore({
+      workspaceId: f.ws.id,
+      versionId: v1.id,
+      baseRevision: p.draftRevision,
+    });
     const after = await editor.pipeline.get({ workspaceId: f.ws.id, pipelineId: id });
     expect(after.draftRevision).toBe(restored.revision);
     expect(after.draft.nodes.find((n) => n.id === "clicks")?.config.condition).toBe('event.type == "click"');
     // Versions never change.
-    expect((await editor.version.get({ workspaceId: f.ws.id, versionId: v2.id })).graph.nodes.find((n) => n.id === "clicks")?.config.condition).toBe('event.type == "view"');
+    expect(
+      (await editor.version.get({ workspaceId: f.ws.id, versionId: v2.id })).graph.nodes.find((n) => n.id === "clicks")
+        ?.config.condition,
+    ).toBe('event.type == "view"');
     expect((await editor.version.list({ workspaceId: f.ws.id, pipelineId: id })).map((v) => v.number)).toEqual([2, 1]);
   });
 
   it("exports and imports documents, refusing invalid ones with clear errors", async () => {
     const editor = callerFor(f.users.editor);
-    const { id } = await editor.pipeline.create({ workspaceId: f.ws.id, name: "From template", templateId: clickstreamAnalyticsTemplate.id });
+    const { id } = await editor.pipeline.create({
+      workspaceId: f.ws.id,
+      name: "From template",
+      templateId: clickstreamAnalyticsTemplate.id,
+    });
     const doc = await editor.pipeline.exportDocument({ workspaceId: f.ws.id, pipelineId: id });
     expect(doc.format).toBe("sluice.pipeline");
     const imported = await editor.pipeline.importDocument({ workspaceId: f.ws.id, document: doc, name: "Imported" });
@@ -107,7 +184,16 @@ describe("pipelines", () => {
     expect(bad1?.code).toBe("BAD_REQUEST");
     expect(bad1?.message).toMatch(/format/);
     const bad2 = await errorOf(
-      editor.pipeline.importDocument({ workspaceId: f.ws.id, document: { ...doc, graph: { nodes: [{ id: "x", type: "teleporter", typeVersion: 1, config: {}, position: { x: 0, y: 0 } }], edges: [] } } }),
+      editor.pipeline.importDocument({
+        workspaceId: f.ws.id,
+        document: {
+          ...doc,
+          graph: {
+            nodes: [{ id: "x", type: "teleporter", typeVersion: 1, config: {}, position: { x: 0, y: 0 } }],
+            edges: [],
+          },
+        },
+      }),
     );
     expect(bad2?.code).toBe("BAD_REQUEST");
     expect(bad2?.message).toMatch(/teleporter/);
@@ -115,7 +201,11 @@ describe("pipelines", () => {
   });
 
   it("previews a draft through the shared cores without deploying", async () => {
-    const res = await callerFor(f.users.editor).pipeline.preview({ workspaceId: f.ws.id, graph: valid, generate: { count: 40 } });
+    const res = await callerFor(f.users.editor).pipeline.preview({
+      workspaceId: f.ws.id,
+      graph: valid,
+      generate: { count: 40 },
+    });
     expect(res.results.gen?.status).toBe("ran");
     const generated = res.results.gen?.outputs.out?.length ?? 0;
     expect(generated).toBeGreaterThan(0);
@@ -128,50 +218,113 @@ describe("pipelines", () => {
     const admin = callerFor(f.users.admin);
     const { id } = await admin.pipeline.create({ workspaceId: f.ws.id, name: "Deployable" });
     const p = await admin.pipeline.get({ workspaceId: f.ws.id, pipelineId: id });
-    await admin.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph: valid, baseRevision: p.draftRevision });
-    const v = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "go", baseRevision: p.draftRevision + 1 });
+    await admin.pipeline.saveDraft({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      graph: valid,
+      baseRevision: p.draftRevision,
+    });
+    const v = await admin.version.publish({
+      workspaceId: f.ws.id,
+      pipelineId: id,
+      message: "go",
+      baseRevision: p.draftRevision + 1,
+    });
     const d1 = await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: id, versionId: v.id });
     expect(d1.desiredState).toBe("running");
     const d2 = await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: id, versionId: v.id });
     expect(await prisma.deployment.count({ where: { pipelineId: id, desiredState: "running" } })).toBe(1);
     expect((await admin.deployment.status({ workspaceId: f.ws.id, pipelineId: id }))?.id).toBe(d2.id);
-    expect((await errorOf(admin.pipeline.delete({ workspaceId: f.ws.id, pipelineId: id })))?.code).toBe("PRECONDITION_FAILED");
+    expect((await errorOf(admin.pipeline.delete({ workspaceId: f.ws.id, pipelineId: id })))?.code).toBe(
+      "PRECONDITION_FAILED",
+    );
     await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: id });
     expect(await prisma.deployment.count({ where: { pipelineId: id, desiredState: "running" } })).toBe(0);
 
     // Templates carry placeholder credentials: publishing them unchanged is refused, naming the nodes.
-    const t = await admin.pipeline.create({ workspaceId: f.ws.id, name: "Template", templateId: clickstreamAnalyticsTemplate.id });
+    const t = await admin.pipeline.create({
+      workspaceId: f.ws.id,
+      name: "Template",
+      templateId: clickstreamAnalyticsTemplate.id,
+    });
     const tp = await admin.pipeline.get({ workspaceId: f.ws.id, pipelineId: t.id });
     expect(tp.draft.nodes.find((n) => n.id === "ingest")?.config.pathKey).toMatch(/^web-clickstream-[0-9a-f]{6}$/);
-    const unpublished = await errorOf(admin.version.publish({ workspaceId: f.ws.id, pipelineId: t.id, message: "as is", baseRevision: tp.draftRevision }));
+    const unpublished = await errorOf(
+      admin.version.publish({
+        workspaceId: f.ws.id,
+        pipelineId: t.id,
+        message: "as is",
+        baseRevision: tp.draftRevision,
+      }),
+    );
     expect(unpublished?.code).toBe("BAD_REQUEST");
     expect(unpublished?.message).toMatch(/no API key "select-api-key"/);
-    expect((unpublished?.cause as { nodeIds?: string[] } | undefined)?.nodeIds).toEqual(["ingest", "mask", "counts-table", "sessions-table"]);
+    expect((unpublished?.cause as { nodeIds?: string[] } | undefined)?.nodeIds).toEqual([
+      "ingest",
+      "mask",
+      "counts-table",
+      "sessions-table",
+    ]);
   });
 
   it("creates a template with picked credentials that deploys as created, and refuses once a credential is gone", async () => {
     const admin = callerFor(f.users.admin);
     const key = await admin.apiKey.create({ workspaceId: f.ws.id, name: "template key" });
-    const salt = await admin.secret.create({ workspaceId: f.ws.id, name: `salt-${Date.now().toString(36)}`, value: "pepper" });
-    const pg = await admin.secret.create({ workspaceId: f.ws.id, name: `pg-${Date.now().toString(36)}`, value: "postgresql://127.0.0.1/nowhere" });
+    const salt = await admin.secret.create({
+      workspaceId: f.ws.id,
+      name: `salt-${Date.now().toString(36)}`,
+      value: "pepper",
+    });
+    const pg = await admin.secret.create({
+      workspaceId: f.ws.id,
+      name: `pg-${Date.now().toString(36)}`,
+      value: "postgresql://127.0.0.1/nowhere",
+    });
     const t = await admin.pipeline.create({
       workspaceId: f.ws.id,
       name: "Template bound",
       templateId: clickstreamAnalyticsTemplate.id,
-      credentials: { "select-api-key": key.id, "select-pii-salt-secret": salt.id, "select-warehouse-connection": pg.id },
+      credentials: {
+        "select-api-key": key.id,
+        "select-pii-salt-secret": salt.id,
+        "select-warehouse-connection": pg.id,
+      },
     });
     const tp = await admin.pipeline.get({ workspaceId: f.ws.id, pipelineId: t.id });
-    const tv = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: t.id, message: "as created", baseRevision: tp.draftRevision });
+    const tv = await admin.version.publish({
+      workspaceId: f.ws.id,
+      pipelineId: t.id,
+      message: "as created",
+      baseRevision: tp.draftRevision,
+    });
     await admin.secret.delete({ workspaceId: f.ws.id, secretId: salt.id });
-    const refused = await errorOf(admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: t.id, versionId: tv.id }));
+    const refused = await errorOf(
+      admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: t.id, versionId: tv.id }),
+    );
     expect(refused?.code).toBe("PRECONDITION_FAILED");
     expect(refused?.message).toMatch(/Hash salt of "Mask PII": no secret/);
     expect((refused?.cause as { nodeIds?: string[] } | undefined)?.nodeIds).toEqual(["mask"]);
-    const salt2 = await admin.secret.create({ workspaceId: f.ws.id, name: `salt2-${Date.now().toString(36)}`, value: "pepper" });
-    const graph = { ...tp.draft, nodes: tp.draft.nodes.map((n) => (n.id === "mask" ? { ...n, config: { ...n.config, saltSecretId: salt2.id } } : n)) };
+    const salt2 = await admin.secret.create({
+      workspaceId: f.ws.id,
+      name: `salt2-${Date.now().toString(36)}`,
+      value: "pepper",
+    });
+    const graph = {
+      ...tp.draft,
+      nodes: tp.draft.nodes.map((n) =>
+        n.id === "mask" ? { ...n, config: { ...n.config, saltSecretId: salt2.id } } : n,
+      ),
+    };
     await admin.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: t.id, graph, baseRevision: tp.draftRevision });
-    const tv2 = await admin.version.publish({ workspaceId: f.ws.id, pipelineId: t.id, message: "new salt", baseRevision: tp.draftRevision + 1 });
-    expect((await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: t.id, versionId: tv2.id })).desiredState).toBe("running");
+    const tv2 = await admin.version.publish({
+      workspaceId: f.ws.id,
+      pipelineId: t.id,
+      message: "new salt",
+      baseRevision: tp.draftRevision + 1,
+    });
+    expect(
+      (await admin.deployment.deploy({ workspaceId: f.ws.id, pipelineId: t.id, versionId: tv2.id })).desiredState,
+    ).toBe("running");
     await admin.deployment.stop({ workspaceId: f.ws.id, pipelineId: t.id });
   });
 
@@ -181,7 +334,13 @@ describe("pipelines", () => {
     const pathKey = `path-${Date.now().toString(36)}`;
     const ingestGraph: PipelineGraph = {
       nodes: [
-        { id: "in", type: "http-ingest", typeVersion: 1, config: { pathKey, apiKeyId: key.id }, position: { x: 0, y: 0 } },
+        {
+          id: "in",
+          type: "http-ingest",
+          typeVersion: 1,
+          config: { pathKey, apiKeyId: key.id },
+          position: { x: 0, y: 0 },
+        },
         { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "ingested" }, position: { x: 300, y: 0 } },
       ],
       edges: [{ id: "e", source: "in", sourcePort: "out", target: "out", targetPort: "in" }],
@@ -208,8 +367,18 @@ describe("pipelines", () => {
     const theirs = callerFor(f.stranger);
     const { id } = await theirs.pipeline.create({ workspaceId: f.other.id, name: "Theirs" });
     const tp = await theirs.pipeline.get({ workspaceId: f.other.id, pipelineId: id });
-    await theirs.pipeline.saveDraft({ workspaceId: f.other.id, pipelineId: id, graph: valid, baseRevision: tp.draftRevision });
-    const tv = await theirs.version.publish({ workspaceId: f.other.id, pipelineId: id, message: "x", baseRevision: tp.draftRevision + 1 });
+    await theirs.pipeline.saveDraft({
+      workspaceId: f.other.id,
+      pipelineId: id,
+      graph: valid,
+      baseRevision: tp.draftRevision,
+    });
+    const tv = await theirs.version.publish({
+      workspaceId: f.other.id,
+      pipelineId: id,
+      message: "x",
+      baseRevision: tp.draftRevision + 1,
+    });
     await theirs.deployment.deploy({ workspaceId: f.other.id, pipelineId: id, versionId: tv.id });
     const me = callerFor(f.users.owner);
     const ws = f.ws.id;

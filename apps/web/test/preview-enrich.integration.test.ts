@@ -54,7 +54,11 @@ function asReader(url: string): string {
 }
 
 async function secret(value: string): Promise<string> {
-  const created = await callerFor(f.users.admin).secret.create({ workspaceId: f.ws.id, name: `lookup-${randomBytes(3).toString("hex")}`, value });
+  const created = await callerFor(f.users.admin).secret.create({
+    workspaceId: f.ws.id,
+    name: `lookup-${randomBytes(3).toString("hex")}`,
+    value,
+  });
   return created.id;
 }
 
@@ -63,8 +67,20 @@ function graph(lookup: Record<string, unknown>): PipelineGraph {
   return {
     nodes: [
       { id: "in", type: "http-ingest", typeVersion: 1, config: { pathKey: "web", apiKeyId: "k" }, position },
-      { id: "enrich", type: "enrich", typeVersion: 1, config: { lookup, key: "event.userId", target: "user" }, position },
-      { id: "map", type: "map", typeVersion: 1, config: { assignments: [{ target: "plan", expression: "event.user == null ? 'none' : event.user.plan" }] }, position },
+      {
+        id: "enrich",
+        type: "enrich",
+        typeVersion: 1,
+        config: { lookup, key: "event.userId", target: "user" },
+        position,
+      },
+      {
+        id: "map",
+        type: "map",
+        typeVersion: 1,
+        config: { assignments: [{ target: "plan", expression: "event.user == null ? 'none' : event.user.plan" }] },
+        position,
+      },
       { id: "sink", type: "kafka-sink", typeVersion: 1, config: { topic: "enriched" }, position },
     ],
     edges: [
@@ -78,21 +94,38 @@ function graph(lookup: Record<string, unknown>): PipelineGraph {
 const events = (ids: string[]) => ids.map((userId, i) => ({ id: `evt_${i}`, type: "page", userId }));
 
 function preview(g: PipelineGraph, userIds = ["u1", "u2", "u3"]) {
-  return callerFor(f.users.editor).pipeline.preview({ workspaceId: f.ws.id, graph: g, sampleEvents: { in: events(userIds) } });
+  return callerFor(f.users.editor).pipeline.preview({
+    workspaceId: f.ws.id,
+    graph: g,
+    sampleEvents: { in: events(userIds) },
+  });
 }
 
 describe("preview of enrich nodes", () => {
   it("enriches from the real Postgres table through the workspace's secret", async () => {
     const id = await secret(asReader(databaseUrl));
-    const { results } = await preview(graph({ kind: "postgres", connectionSecretId: id, table, keyColumn: "id", columns: ["plan", "country"] }));
+    const { results } = await preview(
+      graph({ kind: "postgres", connectionSecretId: id, table, keyColumn: "id", columns: ["plan", "country"] }),
+    );
     expect(results["enrich"]?.status).toBe("ran");
-    expect(results["enrich"]?.outputs["out"]?.map((e) => e["user"])).toEqual([{ plan: "pro", country: "NL" }, { plan: "free", country: "FR" }, null]);
-    expect(results["sink"]?.writes?.map((w) => (w as { value: { plan: string } }).value.plan)).toEqual(["pro", "free", "none"]);
+    expect(results["enrich"]?.outputs["out"]?.map((e) => e["user"])).toEqual([
+      { plan: "pro", country: "NL" },
+      { plan: "free", country: "FR" },
+      null,
+    ]);
+    expect(results["sink"]?.writes?.map((w) => (w as { value: { plan: string } }).value.plan)).toEqual([
+      "pro",
+      "free",
+      "none",
+    ]);
   });
 
   it("enriches from a Redis hash", async () => {
     const id = await secret(redisUrl);
-    const { results } = await preview(graph({ kind: "redis", connectionSecretId: id, keyPrefix: redisPrefix }), ["u1", "u9"]);
+    const { results } = await preview(graph({ kind: "redis", connectionSecretId: id, keyPrefix: redisPrefix }), [
+      "u1",
+      "u9",
+    ]);
     expect(results["enrich"]?.outputs["out"]?.map((e) => e["user"])).toEqual([{ plan: "enterprise" }, null]);
     expect(results["sink"]?.status).toBe("ran");
   });
@@ -101,7 +134,10 @@ describe("preview of enrich nodes", () => {
     const id = await secret(asReader(databaseUrl));
     // 250 distinct keys: u1 and 199 unknown ones are looked up, 50 are not.
     const ids = ["u1", ...Array.from({ length: PREVIEW_LOOKUP_LIMITS.keys + 49 }, (_, i) => `x${i}`)];
-    const { results } = await preview(graph({ kind: "postgres", connectionSecretId: id, table, keyColumn: "id", columns: ["plan"] }), ids);
+    const { results } = await preview(
+      graph({ kind: "postgres", connectionSecretId: id, table, keyColumn: "id", columns: ["plan"] }),
+      ids,
+    );
     const users = results["enrich"]?.outputs["out"]?.map((e) => e["user"]) ?? [];
     expect(users).toHaveLength(ids.length);
     expect(users[0]).toEqual({ plan: "pro" });
@@ -111,20 +147,76 @@ describe("preview of enrich nodes", () => {
 
   it("says why when the lookup cannot be used, and every node downstream names the enrich node", async () => {
     const cases: { lookup: () => Promise<Record<string, unknown>>; reason: RegExp }[] = [
-      { lookup: async () => ({ kind: "postgres", connectionSecretId: "sec_missing", table, keyColumn: "id", columns: ["plan"] }), reason: /^Needs its lookup \(secret "sec_missing" not found in this workspace\)$/ },
+      {
+        lookup: async () => ({
+          kind: "postgres",
+          connectionSecretId: "sec_missing",
+          table,
+          keyColumn: "id",
+          columns: ["plan"],
+        }),
+        reason: /^Needs its lookup \(secret "sec_missing" not found in this workspace\)$/,
+      },
       {
         // Another team's secret is not found either.
         lookup: async () => {
-          const theirs = await callerFor(f.stranger).secret.create({ workspaceId: f.other.id, name: "theirs", value: databaseUrl });
+          const theirs = await callerFor(f.stranger).secret.create({
+            workspaceId: f.other.id,
+            name: "theirs",
+            value: databaseUrl,
+          });
           return { kind: "postgres", connectionSecretId: theirs.id, table, keyColumn: "id", columns: ["plan"] };
         },
         reason: /^Needs its lookup \(secret "\w+" not found in this workspace\)$/,
       },
-      { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret(redisUrl), table, keyColumn: "id", columns: ["plan"] }), reason: /^Needs its lookup \(secret "lookup-\w+" is not a postgres:\/\/ or postgresql:\/\/ connection URL\)$/ },
-      { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret(asReader(databaseUrl)), table: hidden, keyColumn: "id", columns: ["plan"] }), reason: /^Lookup failed: permission denied for table lookup_hidden_\w+$/ },
-      { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret(asReader(databaseUrl)), table: slow, keyColumn: "id", columns: ["plan"] }), reason: /^Lookup failed: canceling statement due to statement timeout$/ },
-      { lookup: async () => ({ kind: "postgres", connectionSecretId: await secret("postgresql://bob:hunter2-canary-71@127.0.0.1:1/app"), table, keyColumn: "id", columns: ["plan"] }), reason: /^Lookup unreachable: .*ECONNREFUSED/ },
-      { lookup: async () => ({ kind: "redis", connectionSecretId: await secret("redis://:hunter2-canary-72@127.0.0.1:1/0"), keyPrefix: "" }), reason: /^Lookup unreachable: .*ECONNREFUSED/ },
+      {
+        lookup: async () => ({
+          kind: "postgres",
+          connectionSecretId: await secret(redisUrl),
+          table,
+          keyColumn: "id",
+          columns: ["plan"],
+        }),
+        reason: /^Needs its lookup \(secret "lookup-\w+" is not a postgres:\/\/ or postgresql:\/\/ connection URL\)$/,
+      },
+      {
+        lookup: async () => ({
+          kind: "postgres",
+          connectionSecretId: await secret(asReader(databaseUrl)),
+          table: hidden,
+          keyColumn: "id",
+          columns: ["plan"],
+        }),
+        reason: /^Lookup failed: permission denied for table lookup_hidden_\w+$/,
+      },
+      {
+        lookup: async () => ({
+          kind: "postgres",
+          connectionSecretId: await secret(asReader(databaseUrl)),
+          table: slow,
+          keyColumn: "id",
+          columns: ["plan"],
+        }),
+        reason: /^Lookup failed: canceling statement due to statement timeout$/,
+      },
+      {
+        lookup: async () => ({
+          kind: "postgres",
+          connectionSecretId: await secret("postgresql://bob:hunter2-canary-71@127.0.0.1:1/app"),
+          table,
+          keyColumn: "id",
+          columns: ["plan"],
+        }),
+        reason: /^Lookup unreachable: .*ECONNREFUSED/,
+      },
+      {
+        lookup: async () => ({
+          kind: "redis",
+          connectionSecretId: await secret("redis://:hunter2-canary-72@127.0.0.1:1/0"),
+          keyPrefix: "",
+        }),
+        reason: /^Lookup unreachable: .*ECONNREFUSED/,
+      },
     ];
     for (const { lookup, reason } of cases) {
       const { results } = await preview(graph(await lookup()));
@@ -132,7 +224,10 @@ describe("preview of enrich nodes", () => {
       expect(enrich.status, String(reason)).toBe("skipped");
       expect(enrich.reason).toMatch(reason);
       for (const downstream of ["map", "sink"]) {
-        expect(results[downstream]).toMatchObject({ status: "skipped", reason: `Not run: "enrich" was skipped (${enrich.reason})` });
+        expect(results[downstream]).toMatchObject({
+          status: "skipped",
+          reason: `Not run: "enrich" was skipped (${enrich.reason})`,
+        });
       }
       expect(JSON.stringify(results)).not.toContain("hunter2-canary");
     }
@@ -142,8 +237,12 @@ describe("preview of enrich nodes", () => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      await expect(readOnlyQuery(client, `INSERT INTO ${table} VALUES ($1, 'hacked', 'XX')`, ["u666"])).rejects.toThrow(/read-only transaction/);
-      expect(await readOnlyQuery<{ plan: string }>(client, `SELECT plan FROM ${table} WHERE id = $1`, ["u1"])).toEqual([{ plan: "pro" }]);
+      await expect(readOnlyQuery(client, `INSERT INTO ${table} VALUES ($1, 'hacked', 'XX')`, ["u666"])).rejects.toThrow(
+        /read-only transaction/,
+      );
+      expect(await readOnlyQuery<{ plan: string }>(client, `SELECT plan FROM ${table} WHERE id = $1`, ["u1"])).toEqual([
+        { plan: "pro" },
+      ]);
     } finally {
       await client.end();
     }

@@ -8,7 +8,17 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka } from "@sluice/kafka";
 import { closeRedis, createRedis } from "../../runner/src/services/redis";
-import { createApiKey, createPipeline, createSecret, deploy, ownTopic, startEngine, waitRunning, type RunningEngine, type World } from "../../runner/test/engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createSecret,
+  deploy,
+  ownTopic,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "../../runner/test/engine-world";
 import { graph } from "../../runner/test/graphs";
 import { eventually, testLogger, testServices, uniqueName } from "../../runner/test/services";
 import { callerFor, prisma, teamFixture } from "./fixtures";
@@ -24,7 +34,11 @@ beforeAll(async () => {
   f = await teamFixture();
   const redis = createRedis(testServices.redisUrl, testLogger, "h2-test");
   await redis.connect();
-  const kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clientId: "tap-dlq-test", log: testLogger });
+  const kafka = createKafka({
+    brokers: testServices.kafkaBrokers.split(","),
+    clientId: "tap-dlq-test",
+    log: testLogger,
+  });
   world = {
     prisma,
     redis,
@@ -34,13 +48,18 @@ beforeAll(async () => {
     userId: f.users.owner.id,
     secretKey: randomBytes(32).toString("base64"),
     async close() {
-      const topics = (await kafka.admin.listTopics()).filter((t) => t.startsWith(`sluice.${f.ws.id}.`) || t.startsWith(ownTopic(f.ws, "")));
+      const topics = (await kafka.admin.listTopics()).filter(
+        (t) => t.startsWith(`sluice.${f.ws.id}.`) || t.startsWith(ownTopic(f.ws, "")),
+      );
       if (topics.length > 0) await kafka.admin.deleteTopics(topics).catch(() => undefined);
       await closeRedis(redis);
       await kafka.close();
     },
   };
-  running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 }, pool: { concurrency: 2, attempts: 2, backoffMs: 100 } });
+  running = await startEngine(world, {
+    topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+    pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
+  });
 });
 
 afterAll(async () => {
@@ -51,7 +70,10 @@ afterAll(async () => {
 /** Reads a tap stream for `ms`, returning every event received. */
 async function tapFor(user: keyof Fixture["users"], pipelineId: string, nodeId: string, ms: number) {
   const ac = new AbortController();
-  const stream = await callerFor(f.users[user]).tap.live({ workspaceId: f.ws.id, pipelineId, nodeId, port: "out" }, { signal: ac.signal });
+  const stream = await callerFor(f.users[user]).tap.live(
+    { workspaceId: f.ws.id, pipelineId, nodeId, port: "out" },
+    { signal: ac.signal },
+  );
   const events: { at: number; event: unknown }[] = [];
   const started = Date.now();
   const timer = setTimeout(() => ac.abort(), ms);
@@ -83,7 +105,11 @@ describe("live tap", () => {
           { id: "out", type: "kafka-sink", config: { topic: outName } },
         ],
         // gen → filter is a topic (after a source); filter → mask → out are fused.
-        [["gen", "filter"], ["filter", "mask"], ["mask", "out"]],
+        [
+          ["gen", "filter"],
+          ["filter", "mask"],
+          ["mask", "out"],
+        ],
       ),
     );
     await waitRunning(world, deploymentId);
@@ -91,7 +117,9 @@ describe("live tap", () => {
     const edges = await callerFor(f.users.viewer).tap.edges({ workspaceId: f.ws.id, pipelineId: pipeline.id });
     expect(edges.edges.map((e) => e.label)).toEqual(["gen.out → filter", "filter.out → mask", "mask.out → out"]);
     expect(edges.raw).toBe(false);
-    expect((await callerFor(f.users.admin).tap.edges({ workspaceId: f.ws.id, pipelineId: pipeline.id })).raw).toBe(true);
+    expect((await callerFor(f.users.admin).tap.edges({ workspaceId: f.ws.id, pipelineId: pipeline.id })).raw).toBe(
+      true,
+    );
 
     const ipOf = (e: unknown) => (e as { context?: { ip?: string } }).context?.ip;
     // Topic edge, viewer: events arrive, the PII field named by the mask-pii node is masked.
@@ -109,9 +137,16 @@ describe("live tap", () => {
     expect(adminFused.events.some((e) => /^\d+\.\d+\.\d+\.\d+$/.test(ipOf(e.event) ?? ""))).toBe(true);
 
     // Nobody watching: the runner stops sampling once the announcement expires (not asserted on time).
-    await expect(callerFor(f.stranger).tap.edges({ workspaceId: f.ws.id, pipelineId: pipeline.id })).rejects.toSatisfy(isCode("NOT_FOUND"));
+    await expect(callerFor(f.stranger).tap.edges({ workspaceId: f.ws.id, pipelineId: pipeline.id })).rejects.toSatisfy(
+      isCode("NOT_FOUND"),
+    );
     const strangerStream = async () => {
-      const s = await callerFor(f.stranger).tap.live({ workspaceId: f.ws.id, pipelineId: pipeline.id, nodeId: "gen", port: "out" });
+      const s = await callerFor(f.stranger).tap.live({
+        workspaceId: f.ws.id,
+        pipelineId: pipeline.id,
+        nodeId: "gen",
+        port: "out",
+      });
       await s[Symbol.asyncIterator]().next();
     };
     await expect(strangerStream()).rejects.toSatisfy(isCode("NOT_FOUND"));
@@ -129,17 +164,30 @@ describe("live tap of an ingest endpoint", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: outName } }], [["ingest", "out"]]),
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "out", type: "kafka-sink", config: { topic: outName } },
+        ],
+        [["ingest", "out"]],
+      ),
     );
     await waitRunning(world, deploymentId);
     const ac = new AbortController();
-    const stream = await callerFor(f.users.admin).tap.live({ workspaceId: f.ws.id, pipelineId: pipeline.id, nodeId: "ingest", port: "out" }, { signal: ac.signal });
+    const stream = await callerFor(f.users.admin).tap.live(
+      { workspaceId: f.ws.id, pipelineId: pipeline.id, nodeId: "ingest", port: "out" },
+      { signal: ac.signal },
+    );
     const first = stream[Symbol.asyncIterator]().next();
     let done = false;
     void first.finally(() => (done = true));
     // The runner learns of the tap within a second: keep posting until a sample arrives.
     for (let i = 0; !done && i < 100; i++) {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify({ id: `t-${i}`, type: "click", userId: "u1" }), headers: { "x-api-key": key.token } });
+      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify({ id: `t-${i}`, type: "click", userId: "u1" }),
+        headers: { "x-api-key": key.token },
+      });
       expect(res.status).toBe(202);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -171,7 +219,16 @@ describe("dead-letter inbox", () => {
     const key = await createApiKey(world);
     const secretId = await createSecret(world, testServices.databaseUrl);
     const pathKey = uniqueName("dlq").toLowerCase();
-    const sink = { connectionSecretId: secretId, table, mode: "upsert", keyColumns: ["event_id"], columns: [{ column: "event_id", expression: "event.id" }, { column: "event_type", expression: "event.type" }] };
+    const sink = {
+      connectionSecretId: secretId,
+      table,
+      mode: "upsert",
+      keyColumns: ["event_id"],
+      columns: [
+        { column: "event_id", expression: "event.id" },
+        { column: "event_type", expression: "event.type" },
+      ],
+    };
     // ingest → [mask → mark → filter → sink] fused: the filter that fails is in the middle of the
     // chain, after a map that is visibly not idempotent (a replay entering at the head would add "!!").
     const build = (condition: string) =>
@@ -183,7 +240,12 @@ describe("dead-letter inbox", () => {
           { id: "filter", type: "filter", config: { condition } },
           { id: "sink", type: "postgres-sink", config: sink },
         ],
-        [["ingest", "mask"], ["mask", "mark"], ["mark", "filter"], ["filter", "sink"]],
+        [
+          ["ingest", "mask"],
+          ["mask", "mark"],
+          ["mark", "filter"],
+          ["filter", "sink"],
+        ],
       );
     const v1 = await deploy(world, pipeline.id, build("event.props.amount > 10"));
     await waitRunning(world, v1.deploymentId);
@@ -194,11 +256,16 @@ describe("dead-letter inbox", () => {
       // Every 4th event is poison for v1's filter: a string where it compares a number.
       props: { amount: i % 4 === 0 ? "lots" : 20 + i, email: `u${i}@example.com` },
     }));
-    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(events),
+      headers: { "x-api-key": key.token },
+    });
     expect(response.status).toBe(202);
     const poison = ["ev-0", "ev-4", "ev-8"];
 
-    const list = (user: keyof Fixture["users"], showHandled = false) => callerFor(f.users[user]).dlq.list({ workspaceId: f.ws.id, pipelineId: pipeline.id, showHandled });
+    const list = (user: keyof Fixture["users"], showHandled = false) =>
+      callerFor(f.users[user]).dlq.list({ workspaceId: f.ws.id, pipelineId: pipeline.id, showHandled });
     const listed = await eventually(async () => {
       const l = await list("viewer");
       expect(l.items.length).toBe(3);
@@ -215,17 +282,29 @@ describe("dead-letter inbox", () => {
     expect((item.payload as { context: { ip?: string } }).context.ip).not.toMatch(/127\.0\.0\.1$/);
     const adminView = await list("admin");
     expect(adminView.raw).toBe(true);
-    expect(adminView.items.some((i) => /127\.0\.0\.1/.test(String((i.payload as { context: { ip?: string } }).context.ip)))).toBe(true);
+    expect(
+      adminView.items.some((i) => /127\.0\.0\.1/.test(String((i.payload as { context: { ip?: string } }).context.ip))),
+    ).toBe(true);
     expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(9);
 
     // Access: other teams do not see the pipeline; a viewer may not replay or discard.
-    await expect(callerFor(f.stranger).dlq.list({ workspaceId: f.ws.id, pipelineId: pipeline.id })).rejects.toSatisfy(isCode("NOT_FOUND"));
-    await expect(callerFor(f.users.viewer).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).rejects.toSatisfy(isCode("FORBIDDEN"));
-    await expect(callerFor(f.users.viewer).dlq.discard({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).rejects.toSatisfy(isCode("FORBIDDEN"));
+    await expect(callerFor(f.stranger).dlq.list({ workspaceId: f.ws.id, pipelineId: pipeline.id })).rejects.toSatisfy(
+      isCode("NOT_FOUND"),
+    );
+    await expect(
+      callerFor(f.users.viewer).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} }),
+    ).rejects.toSatisfy(isCode("FORBIDDEN"));
+    await expect(
+      callerFor(f.users.viewer).dlq.discard({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} }),
+    ).rejects.toSatisfy(isCode("FORBIDDEN"));
 
     // Replayed while the filter still fails, one comes back with its earlier attempts counted on.
     const idOf = (eventId: string) => listed.items.find((i) => (i.payload as { id: string }).id === eventId)!.id;
-    const again = await callerFor(f.users.admin).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, ids: [idOf("ev-8")] });
+    const again = await callerFor(f.users.admin).dlq.replay({
+      workspaceId: f.ws.id,
+      pipelineId: pipeline.id,
+      ids: [idOf("ev-8")],
+    });
     expect(again.replayed).toEqual([idOf("ev-8")]);
     const refailed = await eventually(async () => {
       const item = (await list("viewer")).items.find((i) => (i.payload as { id: string }).id === "ev-8");
@@ -236,9 +315,15 @@ describe("dead-letter inbox", () => {
     expect(refailed.attempt).toBe(firstAttempt + 1);
 
     // Discard it (audited), then fix the filter in a new version and replay the rest, twice.
-    const discarded = await callerFor(f.users.admin).dlq.discard({ workspaceId: f.ws.id, pipelineId: pipeline.id, ids: [refailed.id] });
+    const discarded = await callerFor(f.users.admin).dlq.discard({
+      workspaceId: f.ws.id,
+      pipelineId: pipeline.id,
+      ids: [refailed.id],
+    });
     expect(discarded.discarded).toEqual([refailed.id]);
-    const audit = await prisma.auditLog.findMany({ where: { workspaceId: f.ws.id, action: "dlq.discard", resourceId: pipeline.id } });
+    const audit = await prisma.auditLog.findMany({
+      where: { workspaceId: f.ws.id, action: "dlq.discard", resourceId: pipeline.id },
+    });
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actorId).toBe(f.users.admin.id);
 
@@ -252,18 +337,32 @@ describe("dead-letter inbox", () => {
     expect(first.failed).toEqual([]);
     expect(first.warning).toBeNull();
 
-    await eventually(async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(11), { timeoutMs: 30_000 });
-    const replayedRows = await db.query(`SELECT event_id FROM ${table} WHERE event_id = ANY($1) ORDER BY event_id`, [poison]);
+    await eventually(
+      async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(11),
+      { timeoutMs: 30_000 },
+    );
+    const replayedRows = await db.query(`SELECT event_id FROM ${table} WHERE event_id = ANY($1) ORDER BY event_id`, [
+      poison,
+    ]);
     expect(replayedRows.rows.map((r: { event_id: string }) => r.event_id)).toEqual(["ev-0", "ev-4"]);
     expect((await db.query(`SELECT DISTINCT event_type FROM ${table}`)).rows).toEqual([{ event_type: "purchase!" }]);
     // Replay entered at the filter: nothing new was dead-lettered, and the inbox shows nothing unhandled.
     const after = await list("viewer");
     expect(after.items).toEqual([]);
     const labelled = await list("viewer", true);
-    expect(labelled.items.map((i) => i.handled?.action).sort()).toEqual(["discarded", "replayed", "replayed", "replayed"]);
+    expect(labelled.items.map((i) => i.handled?.action).sort()).toEqual([
+      "discarded",
+      "replayed",
+      "replayed",
+      "replayed",
+    ]);
     // A third replay finds nothing to do.
-    expect((await callerFor(f.users.admin).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).replayed).toEqual([]);
-    expect(await prisma.auditLog.count({ where: { workspaceId: f.ws.id, action: "dlq.replay", resourceId: pipeline.id } })).toBe(4);
+    expect(
+      (await callerFor(f.users.admin).dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).replayed,
+    ).toEqual([]);
+    expect(
+      await prisma.auditLog.count({ where: { workspaceId: f.ws.id, action: "dlq.replay", resourceId: pipeline.id } }),
+    ).toBe(4);
   });
 
   it("acts on every retained dead letter, not only the newest the inbox lists", async () => {
@@ -274,7 +373,16 @@ describe("dead-letter inbox", () => {
     const key = await createApiKey(world);
     const secretId = await createSecret(world, testServices.databaseUrl);
     const pathKey = uniqueName("dlq-all").toLowerCase();
-    const sink = { connectionSecretId: secretId, table, mode: "upsert", keyColumns: ["event_id"], columns: [{ column: "event_id", expression: "event.id" }, { column: "event_type", expression: "event.type" }] };
+    const sink = {
+      connectionSecretId: secretId,
+      table,
+      mode: "upsert",
+      keyColumns: ["event_id"],
+      columns: [
+        { column: "event_id", expression: "event.id" },
+        { column: "event_type", expression: "event.type" },
+      ],
+    };
     const build = (condition: string) =>
       graph(
         [
@@ -282,15 +390,27 @@ describe("dead-letter inbox", () => {
           { id: "filter", type: "filter", config: { condition } },
           { id: "sink", type: "postgres-sink", config: sink },
         ],
-        [["ingest", "filter"], ["filter", "sink"]],
+        [
+          ["ingest", "filter"],
+          ["filter", "sink"],
+        ],
       );
     const v1 = await deploy(world, pipeline.id, build("event.props.amount > 10"));
     await waitRunning(world, v1.deploymentId);
     // 600 poison events over 2 partitions: more than the 200 per partition the inbox lists.
     const total = 600;
     for (let start = 0; start < total; start += 200) {
-      const events = Array.from({ length: 200 }, (_, i) => ({ id: `all-${start + i}`, type: "purchase", userId: `u-${(start + i) % 40}`, props: { amount: "lots" } }));
-      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(events), headers: { "x-api-key": key.token } });
+      const events = Array.from({ length: 200 }, (_, i) => ({
+        id: `all-${start + i}`,
+        type: "purchase",
+        userId: `u-${(start + i) % 40}`,
+        props: { amount: "lots" },
+      }));
+      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(events),
+        headers: { "x-api-key": key.token },
+      });
       expect(response.status).toBe(202);
     }
     const admin = callerFor(f.users.admin);
@@ -306,7 +426,10 @@ describe("dead-letter inbox", () => {
     const result = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: { nodeId: "filter" } });
     expect(result.replayed).toHaveLength(total);
     expect(result.more).toBe(false);
-    await eventually(async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(total), { timeoutMs: 30_000 });
+    await eventually(
+      async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(total),
+      { timeoutMs: 30_000 },
+    );
     // Nothing is left to replay.
     expect((await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).replayed).toEqual([]);
   });
@@ -334,24 +457,45 @@ describe("dead-letter replay at the edges of a pipeline", () => {
       graph(
         [
           { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, requireEventId } },
-          { id: "sink", type: "postgres-sink", config: { connectionSecretId: secretId, table, mode: "insert", keyColumns: ["event_id"], columns: [{ column: "event_id", expression: "event.id" }] } },
+          {
+            id: "sink",
+            type: "postgres-sink",
+            config: {
+              connectionSecretId: secretId,
+              table,
+              mode: "insert",
+              keyColumns: ["event_id"],
+              columns: [{ column: "event_id", expression: "event.id" }],
+            },
+          },
         ],
         [["ingest", "sink"]],
       );
     const v1 = await deploy(world, pipeline.id, build(true));
     await waitRunning(world, v1.deploymentId);
     // Two events with ids reach the sink, whose table does not exist yet; one without an id is refused at ingest.
-    const body = [{ id: "a", type: "signup", userId: "u1" }, { id: "b", type: "signup", userId: "u2" }, { type: "signup", userId: "u3" }];
-    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(body), headers: { "x-api-key": key.token } });
+    const body = [
+      { id: "a", type: "signup", userId: "u1" },
+      { id: "b", type: "signup", userId: "u2" },
+      { type: "signup", userId: "u3" },
+    ];
+    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "x-api-key": key.token },
+    });
     expect(response.status).toBe(202);
 
     const admin = callerFor(f.users.admin);
     const list = () => admin.dlq.list({ workspaceId: f.ws.id, pipelineId: pipeline.id });
-    const listed = await eventually(async () => {
-      const l = await list();
-      expect(l.items.length).toBe(3);
-      return l;
-    }, { timeoutMs: 30_000 });
+    const listed = await eventually(
+      async () => {
+        const l = await list();
+        expect(l.items.length).toBe(3);
+        return l;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(listed.groups.map((g) => [g.nodeId, g.code, g.count]).sort()).toEqual([
       ["ingest", "schema.invalid", 1],
       ["sink", "node.failed", 2],
@@ -364,26 +508,47 @@ describe("dead-letter replay at the edges of a pipeline", () => {
     expect((await list()).items).toHaveLength(3);
 
     await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY)`);
-    const sinkReplay = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: { nodeId: "sink" } });
+    const sinkReplay = await admin.dlq.replay({
+      workspaceId: f.ws.id,
+      pipelineId: pipeline.id,
+      all: { nodeId: "sink" },
+    });
     expect(sinkReplay.replayed).toHaveLength(2);
-    await eventually(async () => expect((await db.query(`SELECT event_id FROM ${table} ORDER BY event_id`)).rows).toEqual([{ event_id: "a" }, { event_id: "b" }]), { timeoutMs: 30_000 });
+    await eventually(
+      async () =>
+        expect((await db.query(`SELECT event_id FROM ${table} ORDER BY event_id`)).rows).toEqual([
+          { event_id: "a" },
+          { event_id: "b" },
+        ]),
+      { timeoutMs: 30_000 },
+    );
 
     const v2 = await deploy(world, pipeline.id, build(false));
     await waitRunning(world, v2.deploymentId);
-    const ingestReplay = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: { nodeId: "ingest" } });
+    const ingestReplay = await admin.dlq.replay({
+      workspaceId: f.ws.id,
+      pipelineId: pipeline.id,
+      all: { nodeId: "ingest" },
+    });
     expect(ingestReplay.replayed).toHaveLength(1);
-    await eventually(async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(3), { timeoutMs: 30_000 });
+    await eventually(
+      async () => expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(3),
+      { timeoutMs: 30_000 },
+    );
     expect((await list()).items).toEqual([]);
 
     // A record that was not JSON (written to the topic by something else) is dead-lettered as { raw }: never replayed.
     const producer = world.kafka.producer({ name: "h2-test" });
     await producer.send([{ topic: `sluice.${f.ws.id}.${pipeline.id}.ingest.out`, key: null, value: "not json" }]);
     await producer.close();
-    const garbage = await eventually(async () => {
-      const l = await list();
-      expect(l.items).toHaveLength(1);
-      return l.items[0]!;
-    }, { timeoutMs: 30_000 });
+    const garbage = await eventually(
+      async () => {
+        const l = await list();
+        expect(l.items).toHaveLength(1);
+        return l.items[0]!;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(garbage.code).toBe("record.invalid-json");
     const refused = await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, ids: [garbage.id] });
     expect(refused.replayed).toEqual([]);
@@ -392,6 +557,8 @@ describe("dead-letter replay at the edges of a pipeline", () => {
 
     // Stopped pipeline: replay is allowed, with a warning (only the unreplayable record is left, so nothing is sent).
     await prisma.deployment.updateMany({ where: { pipelineId: pipeline.id }, data: { desiredState: "stopped" } });
-    expect((await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).warning).toMatch(/not running/);
+    expect((await admin.dlq.replay({ workspaceId: f.ws.id, pipelineId: pipeline.id, all: {} })).warning).toMatch(
+      /not running/,
+    );
   });
 });

@@ -36,7 +36,15 @@ describe("read keys and views", () => {
     const listed = await admin.apiKey.list({ workspaceId: f.ws.id });
     expect(listed.find((k) => k.id === read.id)?.scope).toBe("read");
     expect(listed.find((k) => k.id === ingest.id)?.scope).toBe("ingest");
-    const refused = await errorOf(admin.apiKey.create({ workspaceId: f.ws.id, name: "page reader", scope: "read", publishable: true, allowedOrigins: ["https://shop.example.com"] }));
+    const refused = await errorOf(
+      admin.apiKey.create({
+        workspaceId: f.ws.id,
+        name: "page reader",
+        scope: "read",
+        publishable: true,
+        allowedOrigins: ["https://shop.example.com"],
+      }),
+    );
     expect(refused?.code).toBe("BAD_REQUEST");
   });
 
@@ -46,13 +54,21 @@ describe("read keys and views", () => {
     const { id } = await admin.pipeline.create({ workspaceId: f.ws.id, name: "Ingest with a read key" });
     const graph: PipelineGraph = {
       nodes: [
-        { id: "in", type: "http-ingest", typeVersion: 1, config: { pathKey: `rk-${Date.now().toString(36)}`, apiKeyId: read.id }, position: { x: 0, y: 0 } },
+        {
+          id: "in",
+          type: "http-ingest",
+          typeVersion: 1,
+          config: { pathKey: `rk-${Date.now().toString(36)}`, apiKeyId: read.id },
+          position: { x: 0, y: 0 },
+        },
         { id: "out", type: "kafka-sink", typeVersion: 1, config: { topic: "ingested" }, position: { x: 300, y: 0 } },
       ],
       edges: [{ id: "e", source: "in", sourcePort: "out", target: "out", targetPort: "in" }],
     };
     await admin.pipeline.saveDraft({ workspaceId: f.ws.id, pipelineId: id, graph, baseRevision: 0 });
-    const err = await errorOf(admin.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "", baseRevision: 1 }));
+    const err = await errorOf(
+      admin.version.publish({ workspaceId: f.ws.id, pipelineId: id, message: "", baseRevision: 1 }),
+    );
     expect(err).not.toBeNull();
     expect(err?.message).toMatch(/API key/);
   });
@@ -60,8 +76,16 @@ describe("read keys and views", () => {
   it("refuses a view name another running pipeline of the workspace serves", async () => {
     const admin = callerFor(f.users.admin);
     const stranger = callerFor(f.stranger);
-    const secret = await admin.secret.create({ workspaceId: f.ws.id, name: `views-db-${Date.now().toString(36)}`, value: "postgresql://u:p@db.example.com:5432/app" });
-    const theirSecret = await stranger.secret.create({ workspaceId: f.other.id, name: `views-db-${Date.now().toString(36)}`, value: "postgresql://u:p@db.example.com:5432/app" });
+    const secret = await admin.secret.create({
+      workspaceId: f.ws.id,
+      name: `views-db-${Date.now().toString(36)}`,
+      value: "postgresql://u:p@db.example.com:5432/app",
+    });
+    const theirSecret = await stranger.secret.create({
+      workspaceId: f.other.id,
+      name: `views-db-${Date.now().toString(36)}`,
+      value: "postgresql://u:p@db.example.com:5432/app",
+    });
     const viewGraph = (secretId: string): PipelineGraph => ({
       nodes: [
         { id: "gen", type: "generator", typeVersion: 1, config: {}, position: { x: 0, y: 0 } },
@@ -69,7 +93,17 @@ describe("read keys and views", () => {
           id: "sink",
           type: "postgres-sink",
           typeVersion: 1,
-          config: { connectionSecretId: secretId, table: "last_seen", mode: "upsert", keyColumns: ["user_id"], columns: [{ column: "user_id", expression: "event.userId" }, { column: "last_type", expression: "event.type" }], viewName: "last-seen" },
+          config: {
+            connectionSecretId: secretId,
+            table: "last_seen",
+            mode: "upsert",
+            keyColumns: ["user_id"],
+            columns: [
+              { column: "user_id", expression: "event.userId" },
+              { column: "last_type", expression: "event.type" },
+            ],
+            viewName: "last-seen",
+          },
           position: { x: 300, y: 0 },
         },
       ],

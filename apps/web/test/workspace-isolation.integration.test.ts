@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka, type Kafka } from "@sluice/kafka";
 import type { GraphProblemCode, PipelineGraph } from "@sluice/shared";
 import { closeRedis, createRedis } from "../../runner/src/services/redis";
-import { createApiKey, createPipeline, deploy, ownTopic, readAll, startEngine, waitRunning, type RunningEngine, type World } from "../../runner/test/engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  deploy,
+  ownTopic,
+  readAll,
+  startEngine,
+  waitRunning,
+  type RunningEngine,
+  type World,
+} from "../../runner/test/engine-world";
 import { graph } from "../../runner/test/graphs";
 import { testLogger, testServices, uniqueName } from "../../runner/test/services";
 import { callerFor, prisma, teamFixture } from "./fixtures";
@@ -25,7 +35,11 @@ const created: string[] = [];
 const EVENTS = 12;
 const extTopic = uniqueName("iso-ext");
 
-function worldOf(workspace: { id: string; slug: string }, userId: string, shared: Omit<World, "workspaceId" | "slug" | "userId" | "close">): World {
+function worldOf(
+  workspace: { id: string; slug: string },
+  userId: string,
+  shared: Omit<World, "workspaceId" | "slug" | "userId" | "close">,
+): World {
   return { ...shared, workspaceId: workspace.id, slug: workspace.slug, userId, close: async () => undefined };
 }
 
@@ -40,12 +54,17 @@ beforeAll(async () => {
   // A topic on A's connection's cluster (the same broker here: the connection is what makes it A's).
   await kafka.admin.createTopics([{ topic: extTopic, partitions: 1 }]);
   created.push(extTopic);
-  running = await startEngine(a, { workspaceIds: [a.workspaceId, b.workspaceId], topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 } });
+  running = await startEngine(a, {
+    workspaceIds: [a.workspaceId, b.workspaceId],
+    topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+  });
 });
 
 afterAll(async () => {
   await running?.stop();
-  const topics = (await kafka.admin.listTopics()).filter((t) => [a, b].some((w) => t.startsWith(`sluice.${w.workspaceId}.`) || t.startsWith(ownTopic(w, ""))));
+  const topics = (await kafka.admin.listTopics()).filter((t) =>
+    [a, b].some((w) => t.startsWith(`sluice.${w.workspaceId}.`) || t.startsWith(ownTopic(w, ""))),
+  );
   await kafka.admin.deleteTopics([...topics, ...created]).catch(() => undefined);
   await closeRedis(a.redis);
   await kafka.close();
@@ -53,7 +72,11 @@ afterAll(async () => {
 
 async function post(pathKey: string, token: string, prefix: string): Promise<number> {
   const body = Array.from({ length: EVENTS }, (_, i) => ({ id: `${prefix}-${i}`, type: "click", userId: `u-${i}` }));
-  const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, { method: "POST", body: JSON.stringify(body), headers: { "x-api-key": token } });
+  const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "x-api-key": token },
+  });
   return response.status;
 }
 
@@ -84,8 +107,20 @@ describe("cross-workspace isolation over the broker", () => {
 
   it("A writes its sink topic, its internal topic and a topic on its own connection", async () => {
     const owner = callerFor(f.users.owner);
-    connectionA = (await owner.kafkaConnection.create({ workspaceId: a.workspaceId, name: "A cluster", config: { bootstrapServers: testServices.kafkaBrokers.split(","), security: { protocol: "plaintext" } } })).id;
-    connectionB = (await callerFor(f.stranger).kafkaConnection.create({ workspaceId: b.workspaceId, name: "B cluster", config: { bootstrapServers: testServices.kafkaBrokers.split(","), security: { protocol: "plaintext" } } })).id;
+    connectionA = (
+      await owner.kafkaConnection.create({
+        workspaceId: a.workspaceId,
+        name: "A cluster",
+        config: { bootstrapServers: testServices.kafkaBrokers.split(","), security: { protocol: "plaintext" } },
+      })
+    ).id;
+    connectionB = (
+      await callerFor(f.stranger).kafkaConnection.create({
+        workspaceId: b.workspaceId,
+        name: "B cluster",
+        config: { bootstrapServers: testServices.kafkaBrokers.split(","), security: { protocol: "plaintext" } },
+      })
+    ).id;
     const pipeline = await createPipeline(a, "a-orders");
     pipelineA = pipeline.id;
     const key = await createApiKey(a, pipeline.id);
@@ -96,7 +131,10 @@ describe("cross-workspace isolation over the broker", () => {
         { id: "orders", type: "kafka-sink", config: { topic: "orders" } },
         { id: "ext", type: "kafka-sink", config: { topic: extTopic, connectionId: connectionA } },
       ],
-      [["ingest", "orders"], ["ingest", "ext"]],
+      [
+        ["ingest", "orders"],
+        ["ingest", "ext"],
+      ],
     );
     const { deploymentId } = await deploy(a, pipeline.id, g);
     await waitRunning(a, deploymentId);
@@ -112,11 +150,39 @@ describe("cross-workspace isolation over the broker", () => {
     const targets: { what: string; config: Record<string, unknown>; code: GraphProblemCode }[] = [
       { what: "A's sink topic", config: { topic: ownTopic(a, "orders") }, code: "node.reserved-topic" },
       { what: "A's internal topic", config: { topic: internal }, code: "node.reserved-topic" },
-      { what: "a topic on A's connection", config: { topic: extTopic, connectionId: connectionA }, code: "node.unknown-connection" },
+      {
+        what: "a topic on A's connection",
+        config: { topic: extTopic, connectionId: connectionA },
+        code: "node.unknown-connection",
+      },
     ];
     return targets.flatMap((t) => [
-      { ...t, via: "kafka-source", node: "src", graph: (): PipelineGraph => graph([{ id: "src", type: "kafka-source", config: { ...t.config, startPosition: "earliest" } }, { id: "out", type: "kafka-sink", config: { topic: "stolen" } }], [["src", "out"]]) },
-      { ...t, via: "kafka-sink", node: "out", graph: (): PipelineGraph => graph([{ id: "gen", type: "generator" }, { id: "out", type: "kafka-sink", config: t.config }], [["gen", "out"]]) },
+      {
+        ...t,
+        via: "kafka-source",
+        node: "src",
+        graph: (): PipelineGraph =>
+          graph(
+            [
+              { id: "src", type: "kafka-source", config: { ...t.config, startPosition: "earliest" } },
+              { id: "out", type: "kafka-sink", config: { topic: "stolen" } },
+            ],
+            [["src", "out"]],
+          ),
+      },
+      {
+        ...t,
+        via: "kafka-sink",
+        node: "out",
+        graph: (): PipelineGraph =>
+          graph(
+            [
+              { id: "gen", type: "generator" },
+              { id: "out", type: "kafka-sink", config: t.config },
+            ],
+            [["gen", "out"]],
+          ),
+      },
     ]);
   };
 
@@ -124,20 +190,50 @@ describe("cross-workspace isolation over the broker", () => {
     const stranger = callerFor(f.stranger);
     for (const attempt of attempts()) {
       const label = `${attempt.via} on ${attempt.what}`;
-      const { id } = await stranger.pipeline.create({ workspaceId: b.workspaceId, name: `steal ${attempt.via} ${attempt.code}` });
-      const saved = await stranger.pipeline.saveDraft({ workspaceId: b.workspaceId, pipelineId: id, graph: attempt.graph(), baseRevision: 0 });
-      expect(saved.problems, label).toContainEqual(expect.objectContaining({ code: attempt.code, nodeId: attempt.node, severity: "error" }));
-      await expect(stranger.version.publish({ workspaceId: b.workspaceId, pipelineId: id, baseRevision: saved.revision }), label).rejects.toSatisfy(isCode("BAD_REQUEST"));
+      const { id } = await stranger.pipeline.create({
+        workspaceId: b.workspaceId,
+        name: `steal ${attempt.via} ${attempt.code}`,
+      });
+      const saved = await stranger.pipeline.saveDraft({
+        workspaceId: b.workspaceId,
+        pipelineId: id,
+        graph: attempt.graph(),
+        baseRevision: 0,
+      });
+      expect(saved.problems, label).toContainEqual(
+        expect.objectContaining({ code: attempt.code, nodeId: attempt.node, severity: "error" }),
+      );
+      await expect(
+        stranger.version.publish({ workspaceId: b.workspaceId, pipelineId: id, baseRevision: saved.revision }),
+        label,
+      ).rejects.toSatisfy(isCode("BAD_REQUEST"));
       // A version that got in some other way (an older Sluice, a direct insert) is refused at deploy.
-      const version = await prisma.pipelineVersion.create({ data: { pipelineId: id, workspaceId: b.workspaceId, number: 1, graph: attempt.graph() as object, message: "crafted", authorId: f.stranger.id } });
-      const deployed = stranger.deployment.deploy({ workspaceId: b.workspaceId, pipelineId: id, versionId: version.id });
-      await expect(deployed, label).rejects.toSatisfy((e: unknown) => isCode("PRECONDITION_FAILED")(e) && /cannot be deployed/.test((e as Error).message));
+      const version = await prisma.pipelineVersion.create({
+        data: {
+          pipelineId: id,
+          workspaceId: b.workspaceId,
+          number: 1,
+          graph: attempt.graph() as object,
+          message: "crafted",
+          authorId: f.stranger.id,
+        },
+      });
+      const deployed = stranger.deployment.deploy({
+        workspaceId: b.workspaceId,
+        pipelineId: id,
+        versionId: version.id,
+      });
+      await expect(deployed, label).rejects.toSatisfy(
+        (e: unknown) => isCode("PRECONDITION_FAILED")(e) && /cannot be deployed/.test((e as Error).message),
+      );
       expect(await prisma.deployment.count({ where: { pipelineId: id } }), label).toBe(0);
     }
     // B's own connection is fine for B, and A's connection is not even listed to B.
     const listed = await stranger.kafkaConnection.list({ workspaceId: b.workspaceId });
     expect(listed.map((c) => c.id)).toEqual([connectionB]);
-    await expect(stranger.kafkaConnection.delete({ workspaceId: b.workspaceId, connectionId: connectionA })).rejects.toSatisfy(isCode("NOT_FOUND"));
+    await expect(
+      stranger.kafkaConnection.delete({ workspaceId: b.workspaceId, connectionId: connectionA }),
+    ).rejects.toSatisfy(isCode("NOT_FOUND"));
   });
 
   it("refuses each attempt in the runner: a crafted deployment row never starts", async () => {
@@ -153,14 +249,36 @@ describe("cross-workspace isolation over the broker", () => {
     const writer = await createPipeline(b, "b-orders");
     const key = await createApiKey(b, writer.id);
     const pathKey = uniqueName("iso-b").toLowerCase();
-    const w = await deploy(b, writer.id, graph([{ id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } }, { id: "out", type: "kafka-sink", config: { topic: "orders" } }], [["ingest", "out"]]));
+    const w = await deploy(
+      b,
+      writer.id,
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "out", type: "kafka-sink", config: { topic: "orders" } },
+        ],
+        [["ingest", "out"]],
+      ),
+    );
     await waitRunning(b, w.deploymentId);
     expect(await post(pathKey, key.token, "b")).toBe(202);
     const reader = await createPipeline(b, "b-copy");
-    const r = await deploy(b, reader.id, graph([{ id: "src", type: "kafka-source", config: { topic: "orders", startPosition: "earliest" } }, { id: "out", type: "kafka-sink", config: { topic: "copy" } }], [["src", "out"]]));
+    const r = await deploy(
+      b,
+      reader.id,
+      graph(
+        [
+          { id: "src", type: "kafka-source", config: { topic: "orders", startPosition: "earliest" } },
+          { id: "out", type: "kafka-sink", config: { topic: "copy" } },
+        ],
+        [["src", "out"]],
+      ),
+    );
     await waitRunning(b, r.deploymentId);
     const copied = await readAll(b, ownTopic(b, "copy"), EVENTS);
-    expect(copied.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).every((id) => id.startsWith("b-"))).toBe(true);
+    expect(
+      copied.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).every((id) => id.startsWith("b-")),
+    ).toBe(true);
     expect(await countOf(ownTopic(b, "copy"))).toBe(EVENTS);
 
     // Zero events crossed: A's topics hold exactly A's events, B's "stolen" outputs hold nothing.
@@ -173,7 +291,10 @@ describe("cross-workspace isolation over the broker", () => {
   });
 
   it("lists the broker ACLs of A's deployed pipeline, on A's prefixes only", async () => {
-    const { principal, acls } = await callerFor(f.users.viewer).deployment.acls({ workspaceId: a.workspaceId, pipelineId: pipelineA });
+    const { principal, acls } = await callerFor(f.users.viewer).deployment.acls({
+      workspaceId: a.workspaceId,
+      pipelineId: pipelineA,
+    });
     expect(principal).toBe(`User:sluice-ws-${a.slug}`);
     expect(acls.map((x) => [x.connectionId ?? "sluice", x.resourceType, x.patternType, x.name])).toEqual([
       ["sluice", "topic", "prefixed", `sluice.${a.workspaceId}.${pipelineA}.`],
@@ -181,7 +302,11 @@ describe("cross-workspace isolation over the broker", () => {
       [connectionA, "topic", "literal", extTopic],
       ["sluice", "topic", "literal", ownTopic(a, "orders")],
     ]);
-    expect(acls[0]?.command).toContain(`--topic 'sluice.${a.workspaceId}.${pipelineA}.' --resource-pattern-type prefixed`);
-    await expect(callerFor(f.stranger).deployment.acls({ workspaceId: a.workspaceId, pipelineId: pipelineA })).rejects.toSatisfy(isCode("NOT_FOUND"));
+    expect(acls[0]?.command).toContain(
+      `--topic 'sluice.${a.workspaceId}.${pipelineA}.' --resource-pattern-type prefixed`,
+    );
+    await expect(
+      callerFor(f.stranger).deployment.acls({ workspaceId: a.workspaceId, pipelineId: pipelineA }),
+    ).rejects.toSatisfy(isCode("NOT_FOUND"));
   });
 });

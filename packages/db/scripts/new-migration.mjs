@@ -32,13 +32,19 @@ function timestamp(date) {
 }
 
 async function exists(file) {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function latestMigration() {
   if (!(await exists(migrationsDir))) return null;
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return names.at(-1) ?? null;
 }
 
@@ -47,7 +53,10 @@ async function main() {
   const allowEmpty = args.includes("--allow-empty");
   const rawName = args.find((arg) => !arg.startsWith("--"));
   if (!rawName) usage("Missing migration name.");
-  const name = rawName.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  const name = rawName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   if (!name) usage(`Invalid migration name: ${rawName}`);
 
   const previous = await latestMigration();
@@ -64,12 +73,15 @@ async function main() {
 
   const sql = await diffSchemas(fromSchema, schemaPath);
   if (isEmptyMigration(sql) && !allowEmpty) {
-    console.log(`prisma/schema.prisma matches ${previous ?? "an empty database"}: no migration written (use --allow-empty for hand-written SQL).`);
+    console.log(
+      `prisma/schema.prisma matches ${previous ?? "an empty database"}: no migration written (use --allow-empty for hand-written SQL).`,
+    );
     return;
   }
 
   const folder = path.join(migrationsDir, `${timestamp(new Date())}_${name}`);
-  if (await exists(folder)) throw new Error(`${path.relative(repoRoot, folder)} already exists; wait a second and retry.`);
+  if (await exists(folder))
+    throw new Error(`${path.relative(repoRoot, folder)} already exists; wait a second and retry.`);
   await mkdir(folder, { recursive: true });
   await writeFile(path.join(folder, "migration.sql"), sql);
   await copyFile(schemaPath, path.join(folder, "schema.prisma"));
@@ -79,7 +91,8 @@ async function main() {
   const relative = path.relative(repoRoot, folder);
   console.log(`Wrote ${relative}/migration.sql and ${relative}/schema.prisma`);
   // Prisma marks data-loss steps with a Warnings block at the top of the script.
-  if (sql.includes("Warnings:")) console.log("The migration carries Prisma warnings (possible data loss): read them before committing.");
+  if (sql.includes("Warnings:"))
+    console.log("The migration carries Prisma warnings (possible data loss): read them before committing.");
   console.log("Next: review the SQL, run `npm run -w @sluice/db generate`, then the db integration tests.");
 }
 

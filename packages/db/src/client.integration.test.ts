@@ -43,7 +43,9 @@ describe("Prisma client round trip", () => {
   });
 
   it("keeps JSON defaults, BigInt counters and the append-only audit log", async () => {
-    const limit = await prisma.rateLimit.create({ data: { key: "127.0.0.1/sign-in", count: 1, lastRequest: Date.now() } });
+    const limit = await prisma.rateLimit.create({
+      data: { key: "127.0.0.1/sign-in", count: 1, lastRequest: Date.now() },
+    });
     expect(typeof limit.lastRequest).toBe("bigint");
 
     const entry = await prisma.auditLog.create({

@@ -4,7 +4,16 @@ import { DatabaseUnavailableError, MigrationError } from "./errors";
 
 // Node reports refused/unresolvable connections with these codes; with happy-eyeballs (several
 // addresses for one host name) they arrive wrapped in an AggregateError.
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOENT"]);
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOENT",
+]);
 
 function errorCodes(error: unknown): string[] {
   if (typeof error !== "object" || error === null) return [];

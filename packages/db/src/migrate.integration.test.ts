@@ -45,7 +45,13 @@ describe("migrateDatabase", () => {
 
     expect(result.applied).toEqual(local.map((migration) => migration.name));
     expect(lines.some((line) => line.startsWith("Applying migration"))).toBe(true);
-    const rows = await query<{ migration_name: string; checksum: string; finished: boolean; applied_steps_count: number; logs: string | null }>(
+    const rows = await query<{
+      migration_name: string;
+      checksum: string;
+      finished: boolean;
+      applied_steps_count: number;
+      logs: string | null;
+    }>(
       db.url,
       "SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, applied_steps_count, logs FROM _prisma_migrations ORDER BY migration_name",
     );
@@ -53,7 +59,9 @@ describe("migrateDatabase", () => {
       local.map(async (migration) => ({
         migration_name: migration.name,
         // Independently computed: sha256 hex of the file's bytes, as `prisma migrate deploy` records it.
-        checksum: createHash("sha256").update(await readFile(path.join(defaultMigrationsDir(), migration.name, "migration.sql"))).digest("hex"),
+        checksum: createHash("sha256")
+          .update(await readFile(path.join(defaultMigrationsDir(), migration.name, "migration.sql")))
+          .digest("hex"),
         finished: true,
         applied_steps_count: 1,
         logs: null,
@@ -75,12 +83,19 @@ describe("migrateDatabase", () => {
     const result = await migrateDatabase(db.url, { migrationsDir: scratch });
 
     expect(result.applied).toEqual(["99990101000001_first", "99990101000002_second"]);
-    const tables = await query<{ relname: string }>(db.url, "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'probe_%' ORDER BY relname");
+    const tables = await query<{ relname: string }>(
+      db.url,
+      "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'probe_%' ORDER BY relname",
+    );
     expect(tables.map((row) => row.relname)).toEqual(["probe_one", "probe_two"]);
   });
 
   it("rolls a failing migration back completely and records nothing", async () => {
-    await addMigration(scratch, "99990101000003_broken", 'CREATE TABLE "probe_three" ("id" TEXT);\nSELECT no_such_function();');
+    await addMigration(
+      scratch,
+      "99990101000003_broken",
+      'CREATE TABLE "probe_three" ("id" TEXT);\nSELECT no_such_function();',
+    );
 
     const error = await migrateDatabase(db.url, { migrationsDir: scratch }).catch((caught: unknown) => caught);
 
@@ -88,7 +103,9 @@ describe("migrateDatabase", () => {
     expect((error as MigrationError).kind).toBe("migration_failed");
     expect((error as MigrationError).message).toMatch(/99990101000003_broken failed \(line 2\).*no_such_function/);
     expect(await query(db.url, "SELECT 1 FROM pg_class WHERE relname = 'probe_three'")).toEqual([]);
-    expect(await query(db.url, "SELECT 1 FROM _prisma_migrations WHERE migration_name = '99990101000003_broken'")).toEqual([]);
+    expect(
+      await query(db.url, "SELECT 1 FROM _prisma_migrations WHERE migration_name = '99990101000003_broken'"),
+    ).toEqual([]);
     await rm(path.join(scratch, "99990101000003_broken"), { recursive: true });
   });
 
@@ -135,7 +152,11 @@ describe("migrateDatabase", () => {
   it("serialises concurrent runs with the advisory lock", async () => {
     const fresh = await createTempDatabase();
     try {
-      const results = await Promise.all([migrateDatabase(fresh.url), migrateDatabase(fresh.url), migrateDatabase(fresh.url)]);
+      const results = await Promise.all([
+        migrateDatabase(fresh.url),
+        migrateDatabase(fresh.url),
+        migrateDatabase(fresh.url),
+      ]);
       const local = await readMigrationsFolder(defaultMigrationsDir());
       expect(results.flatMap((result) => result.applied).sort()).toEqual(local.map((migration) => migration.name));
       expect(await query(fresh.url, "SELECT migration_name FROM _prisma_migrations")).toHaveLength(local.length);
@@ -188,7 +209,9 @@ describe("when Postgres is unavailable", () => {
     const error = await migrateDatabase(unreachable).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
     expect((error as DatabaseUnavailableError).reason).toBe("unreachable");
-    expect((error as Error).message).toMatch(/Cannot reach Postgres at 127\.0\.0\.1:1.*docker compose up.*DATABASE_URL/);
+    expect((error as Error).message).toMatch(
+      /Cannot reach Postgres at 127\.0\.0\.1:1.*docker compose up.*DATABASE_URL/,
+    );
     // Operator-facing: the message is the whole story.
     expect((error as Error).stack).toBe(`DatabaseUnavailableError: ${(error as Error).message}`);
   });

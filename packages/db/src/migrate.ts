@@ -86,7 +86,9 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
 }
 
 async function lock(client: pg.Client, log: (line: string) => void): Promise<void> {
-  const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [PRISMA_MIGRATE_LOCK_KEY]);
+  const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+    PRISMA_MIGRATE_LOCK_KEY,
+  ]);
   if (rows[0]?.locked) return;
   log("Another process is migrating this database; waiting for it to finish...");
   await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATE_LOCK_KEY]);

@@ -33,7 +33,10 @@ export async function readMigrationsFolder(dir: string): Promise<LocalMigration[
   } catch (error) {
     throw new MigrationError(`Cannot read migrations folder ${dir}: ${(error as Error).message}`, "invalid_folder");
   }
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const migrations: LocalMigration[] = [];
   for (const name of names) {
     let bytes: Buffer;

@@ -12,7 +12,13 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase } from "./migrate";
-import { describeSchema, diffSchemaDescriptions, formatSchemaDiff, isSameSchema, type SchemaDescription } from "./testing/schema-catalog";
+import {
+  describeSchema,
+  diffSchemaDescriptions,
+  formatSchemaDiff,
+  isSameSchema,
+  type SchemaDescription,
+} from "./testing/schema-catalog";
 import { createTempDatabase, type TempDatabase } from "./testing/temp-database";
 
 const schemaSqlScript = fileURLToPath(new URL("../scripts/schema-sql.mjs", import.meta.url));
@@ -33,7 +39,10 @@ describe("prisma/migrations agree with prisma/schema.prisma", () => {
   let migrationsDescription: SchemaDescription;
 
   beforeAll(async () => {
-    [fromMigrations, fromSchema] = await Promise.all([createTempDatabase("sluice_agree_a"), createTempDatabase("sluice_agree_b")]);
+    [fromMigrations, fromSchema] = await Promise.all([
+      createTempDatabase("sluice_agree_a"),
+      createTempDatabase("sluice_agree_b"),
+    ]);
     const [{ stdout: schemaSql }] = await Promise.all([
       promisify(execFile)(process.execPath, [schemaSqlScript], { maxBuffer: 16 * 1024 * 1024 }),
       migrateDatabase(fromMigrations.url),
@@ -53,7 +62,8 @@ describe("prisma/migrations agree with prisma/schema.prisma", () => {
     expect(
       isSameSchema(diff),
       "The committed migrations and prisma/schema.prisma disagree. Run `npm run -w @sluice/db migration:new -- <name>` " +
-        "after changing the schema.\n" + formatSchemaDiff(diff, "prisma/migrations", "prisma/schema.prisma"),
+        "after changing the schema.\n" +
+        formatSchemaDiff(diff, "prisma/migrations", "prisma/schema.prisma"),
     ).toBe(true);
     // Guard against a vacuous pass (e.g. both databases empty).
     expect(migrationsDescription).toContain("table workspace");
@@ -79,7 +89,9 @@ describe("prisma/migrations agree with prisma/schema.prisma", () => {
 
   it("ignores the hand-written audit_log trigger, which only the migrations create", async () => {
     const triggers = (client: pg.Client) =>
-      client.query("SELECT tgname FROM pg_trigger WHERE tgname = 'audit_log_append_only'").then((result) => result.rowCount);
+      client
+        .query("SELECT tgname FROM pg_trigger WHERE tgname = 'audit_log_append_only'")
+        .then((result) => result.rowCount);
     expect(await withClient(fromMigrations.url, triggers)).toBe(1);
     expect(await withClient(fromSchema.url, triggers)).toBe(0);
   });

@@ -17,9 +17,24 @@ const { values: args } = parseArgs({
 
 // The APIs the runner's producer, group consumer and admin helpers depend on.
 const USED = [
-  "ApiVersions", "Metadata", "Produce", "InitProducerId", "Fetch", "ListOffsets", "FindCoordinator",
-  "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch", "CreateTopics",
-  "DeleteTopics", "DescribeConfigs", "DescribeGroups", "ListGroups",
+  "ApiVersions",
+  "Metadata",
+  "Produce",
+  "InitProducerId",
+  "Fetch",
+  "ListOffsets",
+  "FindCoordinator",
+  "JoinGroup",
+  "SyncGroup",
+  "Heartbeat",
+  "LeaveGroup",
+  "OffsetCommit",
+  "OffsetFetch",
+  "CreateTopics",
+  "DeleteTopics",
+  "DescribeConfigs",
+  "DescribeGroups",
+  "ListGroups",
 ];
 
 const entry = args["platformatic-module"] ?? import.meta.resolve("@platformatic/kafka");
@@ -34,7 +49,9 @@ const kafkajsVersions = new Map<number, number[]>();
 for (const [name, apiKey] of Object.entries(kafkajsKeys)) {
   const dir = name.charAt(0).toLowerCase() + name.slice(1);
   try {
-    const def = require(`kafkajs/src/protocol/requests/${dir === "groupCoordinator" ? "findCoordinator" : dir}/index.js`) as { versions: string[] };
+    const def = require(
+      `kafkajs/src/protocol/requests/${dir === "groupCoordinator" ? "findCoordinator" : dir}/index.js`,
+    ) as { versions: string[] };
     kafkajsVersions.set(apiKey, def.versions.map(Number));
   } catch {
     // Not implemented by KafkaJS (no request module).

@@ -153,8 +153,16 @@ async function benchPlatformatic(o: BenchOptions): Promise<RunResult> {
   await admin.deleteTopics({ topics: [topic] });
   await admin.close();
   return {
-    client: "platformatic", version, produceMs, produceCpuUs, joinMs: first - s0, consumeMs: last - first,
-    consumeCpuUs, rssAfterProduceMb, maxRssMb: maxRssMb(), perPartition,
+    client: "platformatic",
+    version,
+    produceMs,
+    produceCpuUs,
+    joinMs: first - s0,
+    consumeMs: last - first,
+    consumeCpuUs,
+    rssAfterProduceMb,
+    maxRssMb: maxRssMb(),
+    perPartition,
   };
 }
 
@@ -167,11 +175,18 @@ async function benchKafkajs(o: BenchOptions): Promise<RunResult> {
   const kafka = new Kafka({ clientId: "bench", brokers: o.brokers, logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: o.partitions, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: o.partitions, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
 
   const value = payload(o.size);
   const keys = Array.from({ length: KEYS }, (_, i) => Buffer.from(key(i)));
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const p0 = performance.now();
   const c0 = cpuUs();
@@ -219,8 +234,16 @@ async function benchKafkajs(o: BenchOptions): Promise<RunResult> {
   await admin.deleteTopics({ topics: [topic] });
   await admin.disconnect();
   return {
-    client: "kafkajs", version, produceMs, produceCpuUs, joinMs: first - s0, consumeMs: last - first,
-    consumeCpuUs, rssAfterProduceMb, maxRssMb: maxRssMb(), perPartition,
+    client: "kafkajs",
+    version,
+    produceMs,
+    produceCpuUs,
+    joinMs: first - s0,
+    consumeMs: last - first,
+    consumeCpuUs,
+    rssAfterProduceMb,
+    maxRssMb: maxRssMb(),
+    perPartition,
   };
 }
 
@@ -261,7 +284,15 @@ function summarize(results: RunResult[], clients: ClientName[]): string {
       Math.round(m((r) => r.maxRssMb)).toString(),
     ];
   });
-  const header = ["client", "produce msg/s", "consume msg/s", "produce CPU µs/msg", "consume CPU µs/msg", "group join ms", "peak RSS MiB"];
+  const header = [
+    "client",
+    "produce msg/s",
+    "consume msg/s",
+    "produce CPU µs/msg",
+    "consume CPU µs/msg",
+    "group join ms",
+    "peak RSS MiB",
+  ];
   return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
@@ -278,13 +309,17 @@ async function main() {
     const order = run % 2 === 0 ? clients : [...clients].reverse();
     for (const client of order) {
       const r = await runChild(client);
-      console.error(`run ${run + 1} ${client}: produce ${Math.round(r.produceMs)} ms, consume ${Math.round(r.consumeMs)} ms (join ${Math.round(r.joinMs)} ms), peak RSS ${Math.round(r.maxRssMb)} MiB`);
+      console.error(
+        `run ${run + 1} ${client}: produce ${Math.round(r.produceMs)} ms, consume ${Math.round(r.consumeMs)} ms (join ${Math.round(r.joinMs)} ms), peak RSS ${Math.round(r.maxRssMb)} MiB`,
+      );
       results.push(r);
     }
   }
   const placements = new Set(results.map((r) => r.perPartition.join(",")));
   console.log(summarize(results, clients));
-  console.log(`\nsame key -> same partition across clients: ${placements.size === 1 ? "yes" : `NO (${[...placements].join(" | ")})`}`);
+  console.log(
+    `\nsame key -> same partition across clients: ${placements.size === 1 ? "yes" : `NO (${[...placements].join(" | ")})`}`,
+  );
   console.log(`\n${JSON.stringify({ options, results })}`);
 }
 

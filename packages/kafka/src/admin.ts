@@ -44,10 +44,15 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
     const listed = await admin.listOffsets({
       topics: described.map(({ topic, meta }) => ({
         name: topic,
-        partitions: Array.from({ length: meta.partitionsCount }, (_, partitionIndex) => ({ partitionIndex, timestamp })),
+        partitions: Array.from({ length: meta.partitionsCount }, (_, partitionIndex) => ({
+          partitionIndex,
+          timestamp,
+        })),
       })),
     });
-    return listed.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.offset }))).sort(byTopicPartition);
+    return listed
+      .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.offset })))
+      .sort(byTopicPartition);
   }
 
   return {
@@ -97,12 +102,18 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
         const entries = configs.find((c) => c.resourceName === topic)?.configs ?? [];
         const config: Record<string, string> = {};
         for (const c of entries) {
-          if (c.configSource === ConfigSources.TOPIC_CONFIG && c.value != null && !c.isSensitive) config[c.name] = c.value;
+          if (c.configSource === ConfigSources.TOPIC_CONFIG && c.value != null && !c.isSensitive)
+            config[c.name] = c.value;
         }
         return {
           topic,
           id: meta.id,
-          partitions: meta.partitions.map((p, partition) => ({ partition, leader: p.leader, replicas: p.replicas, isr: p.isr })),
+          partitions: meta.partitions.map((p, partition) => ({
+            partition,
+            leader: p.leader,
+            replicas: p.replicas,
+            isr: p.isr,
+          })),
           config,
         };
       });
@@ -121,8 +132,12 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
     async setCommittedOffsets(groupId: string, offsets: PartitionOffset[]) {
       if (offsets.length === 0) return;
       const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
-      for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
-      await admin.alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
+      for (const o of offsets)
+        byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+      await admin.alterConsumerGroupOffsets({
+        groupId,
+        topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
+      });
     },
 
     async addPartitions(topic: string, count: number) {
@@ -135,7 +150,11 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
           {
             resourceType: ConfigResourceTypes.TOPIC,
             resourceName: topic,
-            configs: Object.entries(config).map(([name, value]) => ({ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET })),
+            configs: Object.entries(config).map(([name, value]) => ({
+              name,
+              value,
+              configOperation: IncrementalAlterConfigOperationTypes.SET,
+            })),
           },
         ],
       });
@@ -156,7 +175,9 @@ export function createAdmin(base: ClientBase): KafkaAdmin & { close(): Promise<v
         ],
       });
       return (group?.topics ?? [])
-        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset })))
+        .flatMap((t) =>
+          t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset })),
+        )
         .filter((o) => o.offset >= 0n) // -1 = nothing committed yet
         .sort(byTopicPartition);
     },

@@ -8,7 +8,15 @@ export type KafkaProblemCategory = "auth" | "tls" | "unreachable" | "timeout" | 
 
 export type KafkaProblem = { category: KafkaProblemCategory; message: string };
 
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNRESET", "EPIPE"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ECONNRESET",
+  "EPIPE",
+]);
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)|^EPROTO$/;
 
 type Leaf = { code?: unknown; message?: unknown };
@@ -32,12 +40,28 @@ export function classifyKafkaError(error: unknown): KafkaProblem {
   const leaves = chain(error);
   const codes = leaves.map((l) => (typeof l.code === "string" ? l.code : ""));
   const messages = leaves.map((l) => (typeof l.message === "string" ? l.message : ""));
-  const closedInHandshake = leaves.some((l) => l.code === "PLT_KFK_AUTHENTICATION" && typeof l.message === "string" && /suitable SASL mechanism/.test(l.message)) && messages.includes("Connection closed");
+  const closedInHandshake =
+    leaves.some(
+      (l) =>
+        l.code === "PLT_KFK_AUTHENTICATION" &&
+        typeof l.message === "string" &&
+        /suitable SASL mechanism/.test(l.message),
+    ) && messages.includes("Connection closed");
   if (closedInHandshake) {
-    return { category: "tls", message: "the broker closed the connection during the SASL handshake: it probably expects TLS (SASL_SSL), or does not offer this mechanism" };
+    return {
+      category: "tls",
+      message:
+        "the broker closed the connection during the SASL handshake: it probably expects TLS (SASL_SSL), or does not offer this mechanism",
+    };
   }
-  if (codes.includes("PLT_KFK_AUTHENTICATION") || messages.some((m) => /SASL_AUTHENTICATION_FAILED|authentication failed/i.test(m))) {
-    return { category: "auth", message: "authentication failed: the broker rejected the username or password (or the SASL mechanism)" };
+  if (
+    codes.includes("PLT_KFK_AUTHENTICATION") ||
+    messages.some((m) => /SASL_AUTHENTICATION_FAILED|authentication failed/i.test(m))
+  ) {
+    return {
+      category: "auth",
+      message: "authentication failed: the broker rejected the username or password (or the SASL mechanism)",
+    };
   }
   const tls = codes.find((c) => TLS_CODE.test(c));
   if (tls) {
@@ -45,11 +69,16 @@ export function classifyKafkaError(error: unknown): KafkaProblem {
     return { category: "tls", message: `TLS handshake failed: ${detail} (${tls})` };
   }
   if (messages.some((m) => /secure TLS connection|TLS|SSL routines/i.test(m))) {
-    return { category: "tls", message: "TLS handshake failed: the broker does not speak TLS on this port, or TLS is off while the broker expects it" };
+    return {
+      category: "tls",
+      message:
+        "TLS handshake failed: the broker does not speak TLS on this port, or TLS is off while the broker expects it",
+    };
   }
   const unreachable = codes.find((c) => UNREACHABLE.has(c));
   if (unreachable) return { category: "unreachable", message: `cannot reach the brokers (${unreachable})` };
-  if (messages.includes("Connection closed")) return { category: "unreachable", message: "the broker closed the connection" };
+  if (messages.includes("Connection closed"))
+    return { category: "unreachable", message: "the broker closed the connection" };
   if (codes.some((c) => c === "PLT_KFK_TIMEOUT" || c === "ETIMEDOUT") || messages.some((m) => /timed? ?out/i.test(m))) {
     return { category: "timeout", message: "the brokers did not answer in time" };
   }
@@ -104,7 +133,10 @@ export async function checkCluster(options: ClusterCheckOptions): Promise<Cluste
   try {
     const metadata = await Promise.race([admin.metadata({ topics: [], forceUpdate: true }), deadline]);
     const names = (await Promise.race([admin.listTopics({ includeInternals: false }), deadline])).sort();
-    const described = names.length > 0 ? await Promise.race([admin.metadata({ topics: names, forceUpdate: true }), deadline]) : undefined;
+    const described =
+      names.length > 0
+        ? await Promise.race([admin.metadata({ topics: names, forceUpdate: true }), deadline])
+        : undefined;
     return {
       ok: true,
       brokers: metadata.brokers.size,

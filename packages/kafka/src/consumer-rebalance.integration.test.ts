@@ -7,7 +7,13 @@ import { createKafka, type Kafka } from "./client";
 import type { Logger } from "./logger";
 import type { KafkaConsumer } from "./types";
 
-const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 const brokers = process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092";
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,7 +41,9 @@ describe("consumer: rebalance", () => {
     // Traffic on every partition the whole time, so fetches are in flight when the group rebalances.
     const traffic = (async () => {
       for (let i = 0; producing; i++) {
-        await producer.send(Array.from({ length: 60 }, (_, k) => ({ topic, key: `k-${i}-${k}`, value: JSON.stringify({ i, k }) })));
+        await producer.send(
+          Array.from({ length: 60 }, (_, k) => ({ topic, key: `k-${i}-${k}`, value: JSON.stringify({ i, k }) })),
+        );
         await sleep(5);
       }
     })();
@@ -44,7 +52,13 @@ describe("consumer: rebalance", () => {
     let assignments = 0;
     const member = (name: string) => {
       let owned: Set<number> | undefined;
-      const consumer = kafka.consumer({ groupId, topics: [topic], fetch: { maxWaitMs: 10 }, sessionTimeoutMs: 6000, heartbeatIntervalMs: 300 });
+      const consumer = kafka.consumer({
+        groupId,
+        topics: [topic],
+        fetch: { maxWaitMs: 10 },
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 300,
+      });
       consumers.push(consumer);
       return consumer.start({
         onMessage(m) {

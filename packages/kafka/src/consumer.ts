@@ -77,7 +77,8 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
     // A consumer whose fetch, heartbeat or join runs out of retries stops for good (its stage with it),
     // so it rides out a broker restart or a rebalance storm: about a minute of retries with backoff.
     retries: Math.max(base.clientOptions.retries, CONSUMER_RETRIES),
-    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(base.clientOptions.retryDelay * 2 ** attempt, 2000),
+    retryDelay: (_client: unknown, _operation: string, attempt: number) =>
+      Math.min(base.clientOptions.retryDelay * 2 ** attempt, 2000),
     clientId: `${base.clientOptions.clientId}-consumer`,
     groupId: options.groupId,
     autocommit: false,
@@ -173,14 +174,21 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
       retryTimer = undefined;
       const offsets = [...failedCommits.values()];
       commitNow(offsets)
-        .then(() => offsets.forEach((o) => failedCommits.get(keyOf(o.topic, o.partition)) === o && failedCommits.delete(keyOf(o.topic, o.partition))))
+        .then(() =>
+          offsets.forEach(
+            (o) =>
+              failedCommits.get(keyOf(o.topic, o.partition)) === o && failedCommits.delete(keyOf(o.topic, o.partition)),
+          ),
+        )
         .catch((err: unknown) => log.warn({ err, groupId: options.groupId }, "offset commit retry failed"))
         .finally(retryFailedCommits);
     }, 2000);
   }
 
   function onJoin(payload: { assignments?: { topic: string; partitions: number[] }[] }) {
-    const next = (payload.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+    const next = (payload.assignments ?? []).flatMap((a) =>
+      a.partitions.map((partition) => ({ topic: a.topic, partition })),
+    );
     const keep = new Set(next.map((tp) => keyOf(tp.topic, tp.partition)));
     for (const key of [...lastSeen.keys(), ...held.keys(), ...paused, ...failedCommits.keys()]) {
       if (keep.has(key)) continue;
@@ -203,7 +211,9 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
       if (stream) throw new Error("consumer already started");
       handlers = h;
       consumer.on("consumer:group:join", onJoin);
-      consumer.on("consumer:heartbeat:error", (e) => log.warn({ err: e.error, groupId: options.groupId }, "consumer heartbeat failed"));
+      consumer.on("consumer:heartbeat:error", (e) =>
+        log.warn({ err: e.error, groupId: options.groupId }, "consumer heartbeat failed"),
+      );
       stream = await consumer.consume({
         topics: options.topics,
         // Resume from the group's committed offsets; new partitions start at `startFrom`.
@@ -238,9 +248,13 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
       if (offsets.length === 0) return;
       try {
         await commitNow(offsets);
-        for (const o of offsets) if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) <= o.offset) failedCommits.delete(keyOf(o.topic, o.partition));
+        for (const o of offsets)
+          if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) <= o.offset)
+            failedCommits.delete(keyOf(o.topic, o.partition));
       } catch (error) {
-        for (const o of offsets) if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) < o.offset) failedCommits.set(keyOf(o.topic, o.partition), o);
+        for (const o of offsets)
+          if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) < o.offset)
+            failedCommits.set(keyOf(o.topic, o.partition), o);
         retryFailedCommits();
         throw error;
       }

@@ -9,4 +9,12 @@ export { createKafkaReader, type KafkaReader, type PartitionRange, type ReadRequ
 export type * from "./types";
 export { describeError } from "./describe-error";
 export type { Logger } from "./logger";
-export { checkCluster, classifyKafkaError, KafkaConnectionError, type ClusterCheck, type ClusterCheckOptions, type KafkaProblem, type KafkaProblemCategory } from "./connection-check";
+export {
+  checkCluster,
+  classifyKafkaError,
+  KafkaConnectionError,
+  type ClusterCheck,
+  type ClusterCheckOptions,
+  type KafkaProblem,
+  type KafkaProblemCategory,
+} from "./connection-check";

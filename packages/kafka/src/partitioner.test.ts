@@ -5,9 +5,23 @@ import { partitionForKey } from "./partitioner";
 // user-2, -5, -6, -8, -9, -10, -11 and user-9999 have negative murmur2 hashes: the case where a
 // non-Java partitioner would disagree.
 const JAVA_6_PARTITIONS: [string, number][] = [
-  ["user-0", 1], ["user-1", 2], ["user-2", 2], ["user-3", 5], ["user-4", 1], ["user-5", 4], ["user-6", 5],
-  ["user-7", 2], ["user-8", 3], ["user-9", 5], ["user-10", 2], ["user-11", 4], ["user-9999", 4],
-  ["alice", 3], ["bob@example.com", 2], ["ÄÖÜ-ключ", 2], ["", 3],
+  ["user-0", 1],
+  ["user-1", 2],
+  ["user-2", 2],
+  ["user-3", 5],
+  ["user-4", 1],
+  ["user-5", 4],
+  ["user-6", 5],
+  ["user-7", 2],
+  ["user-8", 3],
+  ["user-9", 5],
+  ["user-10", 2],
+  ["user-11", 4],
+  ["user-9999", 4],
+  ["alice", 3],
+  ["bob@example.com", 2],
+  ["ÄÖÜ-ключ", 2],
+  ["", 3],
 ];
 
 describe("partitionForKey", () => {

@@ -5,14 +5,24 @@ import { createKafka, type Kafka } from "./client";
 import type { Logger } from "./logger";
 import type { ConsumedMessage } from "./types";
 
-const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 
 describe("producer: coalesced sends", () => {
   let kafka: Kafka;
   const topic = `producer-coalesce-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    kafka = createKafka({ brokers: (process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(","), clientId: "producer-test", log: silent });
+    kafka = createKafka({
+      brokers: (process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(","),
+      clientId: "producer-test",
+      log: silent,
+    });
     await kafka.admin.createTopics([{ topic, partitions: 3 }]);
   });
 
@@ -28,7 +38,9 @@ describe("producer: coalesced sends", () => {
     // Every send writes the same 5 keys, so sends interleave on each partition.
     const results = await Promise.all(
       Array.from({ length: sends }, (_, s) =>
-        producer.send(Array.from({ length: perSend }, (_, i) => ({ topic, key: `k-${i % 5}`, value: JSON.stringify({ s, i }) }))),
+        producer.send(
+          Array.from({ length: perSend }, (_, i) => ({ topic, key: `k-${i % 5}`, value: JSON.stringify({ s, i }) })),
+        ),
       ),
     );
     expect(results.every((offsets) => offsets.length > 0 && offsets.every((o) => o.topic === topic))).toBe(true);

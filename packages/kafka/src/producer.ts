@@ -16,7 +16,8 @@ export type ProducerOptions = {
   maxRequestBytes?: number;
 };
 
-const toBuffer = (v: string | Buffer | null | undefined) => (v == null ? undefined : typeof v === "string" ? Buffer.from(v) : v);
+const toBuffer = (v: string | Buffer | null | undefined) =>
+  v == null ? undefined : typeof v === "string" ? Buffer.from(v) : v;
 
 function toHeaderMap(headers: MessageHeaders | undefined): Map<Buffer, Buffer> | undefined {
   if (!headers) return undefined;
@@ -59,7 +60,10 @@ export function createProducer(base: ClientBase, options: ProducerOptions, log: 
     if (inFlight || queue.length === 0) return;
     const taken: Queued[] = [];
     let bytes = 0;
-    while (queue.length > 0 && (taken.length === 0 || (!taken[0]!.alone && !queue[0]!.alone && bytes + queue[0]!.bytes <= maxRequestBytes))) {
+    while (
+      queue.length > 0 &&
+      (taken.length === 0 || (!taken[0]!.alone && !queue[0]!.alone && bytes + queue[0]!.bytes <= maxRequestBytes))
+    ) {
       const next = queue.shift()!;
       bytes += next.bytes;
       taken.push(next);
@@ -79,7 +83,11 @@ export function createProducer(base: ClientBase, options: ProducerOptions, log: 
       })
       .then(
         (result) => {
-          const offsets = (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) }));
+          const offsets = (result.offsets ?? []).map((o) => ({
+            topic: o.topic,
+            partition: o.partition,
+            offset: BigInt(o.offset),
+          }));
           for (const q of taken) {
             const topics = new Set(q.messages.map((m) => m.topic));
             q.resolve(taken.length === 1 ? offsets : offsets.filter((o) => topics.has(o.topic)));
@@ -87,7 +95,10 @@ export function createProducer(base: ClientBase, options: ProducerOptions, log: 
         },
         (error: unknown) => {
           if (taken.length === 1) return taken[0]!.reject(error);
-          log.debug({ err: error, sends: taken.length }, "coalesced produce request failed; sending its parts one by one");
+          log.debug(
+            { err: error, sends: taken.length },
+            "coalesced produce request failed; sending its parts one by one",
+          );
           queue.unshift(...taken.map((q) => ({ ...q, alone: true })));
         },
       )

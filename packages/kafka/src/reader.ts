@@ -63,7 +63,12 @@ export function createKafkaReader(options: KafkaOptions): KafkaReader {
     const out: ConsumedMessage[] = [];
     // Up to the end as of now: a fetch at the end would wait for new records.
     const ends = await offsets(topic, -1n);
-    const state = new Map(request.from.map((p) => [p.partition, { next: p.offset, end: ends[p.partition] ?? 0n, count: 0, done: p.offset >= (ends[p.partition] ?? 0n) }]));
+    const state = new Map(
+      request.from.map((p) => [
+        p.partition,
+        { next: p.offset, end: ends[p.partition] ?? 0n, count: 0, done: p.offset >= (ends[p.partition] ?? 0n) },
+      ]),
+    );
     while ([...state.values()].some((s) => !s.done)) {
       // One fetch per leader with every unfinished partition it leads.
       const byLeader = new Map<number, number[]>();
@@ -99,7 +104,8 @@ export function createKafkaReader(options: KafkaOptions): KafkaReader {
           for (const p of response.responses.flatMap((t) => t.partitions)) {
             const s = state.get(p.partitionIndex);
             if (!s) continue;
-            if (p.errorCode !== 0) throw new Error(`fetch ${topic}/${p.partitionIndex} failed with Kafka error ${p.errorCode}`);
+            if (p.errorCode !== 0)
+              throw new Error(`fetch ${topic}/${p.partitionIndex} failed with Kafka error ${p.errorCode}`);
             const before = s.next;
             for (const batch of p.records ?? []) {
               for (const record of batch.records) {
@@ -107,7 +113,15 @@ export function createKafkaReader(options: KafkaOptions): KafkaReader {
                 if (offset < s.next || offset >= s.end || s.count >= limit) continue;
                 const headers: Record<string, string> = {};
                 for (const [k, v] of record.headers) if (k) headers[k.toString()] = v?.toString() ?? "";
-                out.push({ topic, partition: p.partitionIndex, offset, key: record.key, value: record.value, headers, timestamp: batch.firstTimestamp + record.timestampDelta });
+                out.push({
+                  topic,
+                  partition: p.partitionIndex,
+                  offset,
+                  key: record.key,
+                  value: record.value,
+                  headers,
+                  timestamp: batch.firstTimestamp + record.timestampDelta,
+                });
                 s.next = offset + 1n;
                 s.count += 1;
               }

@@ -7,7 +7,13 @@ import type { Logger } from "./logger";
 import type { ConsumedMessage } from "./types";
 import { countingForwarder, secureBroker, type SecureBroker } from "./test-support/secure-broker";
 
-const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 let broker: SecureBroker;
@@ -16,7 +22,14 @@ beforeAll(() => {
 });
 
 function options(mechanism: keyof SecureBroker["users"], overrides: Partial<KafkaOptions> = {}): KafkaOptions {
-  return { brokers: [broker.brokers], clientId: unique("secured"), log: silent, tls: { ca: broker.ca }, sasl: { mechanism, ...broker.users[mechanism] }, ...overrides };
+  return {
+    brokers: [broker.brokers],
+    clientId: unique("secured"),
+    log: silent,
+    tls: { ca: broker.ca },
+    sasl: { mechanism, ...broker.users[mechanism] },
+    ...overrides,
+  };
 }
 
 describe.each(["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] as const)("SASL_SSL with %s", (mechanism) => {
@@ -58,7 +71,14 @@ describe("refused connections fail fast, clearly and without a retry storm", () 
     const forwarder = await countingForwarder(broker.brokers);
     try {
       const started = Date.now();
-      const result = await checkCluster({ ...options("SCRAM-SHA-512", { brokers: [forwarder.address] }), sasl: { mechanism: "SCRAM-SHA-512", username: broker.users["SCRAM-SHA-512"].username, password: "not-the-password" } });
+      const result = await checkCluster({
+        ...options("SCRAM-SHA-512", { brokers: [forwarder.address] }),
+        sasl: {
+          mechanism: "SCRAM-SHA-512",
+          username: broker.users["SCRAM-SHA-512"].username,
+          password: "not-the-password",
+        },
+      });
       const elapsed = Date.now() - started;
       expect(result).toEqual({ ok: false, category: "auth", message: expect.stringMatching(/^authentication failed/) });
       expect(JSON.stringify(result)).not.toContain("not-the-password");
@@ -71,10 +91,21 @@ describe("refused connections fail fast, clearly and without a retry storm", () 
 
   it("a producer with a wrong password gives up after its few retries, not a minute of them", async () => {
     const forwarder = await countingForwarder(broker.brokers);
-    const kafka = createKafka(options("SCRAM-SHA-256", { brokers: [forwarder.address], sasl: { mechanism: "SCRAM-SHA-256", username: broker.users["SCRAM-SHA-256"].username, password: "wrong" } }));
+    const kafka = createKafka(
+      options("SCRAM-SHA-256", {
+        brokers: [forwarder.address],
+        sasl: { mechanism: "SCRAM-SHA-256", username: broker.users["SCRAM-SHA-256"].username, password: "wrong" },
+      }),
+    );
     try {
       const started = Date.now();
-      const error = await kafka.producer().send([{ topic: "never-written", key: null, value: "x" }]).then(() => undefined, (e: unknown) => e);
+      const error = await kafka
+        .producer()
+        .send([{ topic: "never-written", key: null, value: "x" }])
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(Error);
       expect(Date.now() - started).toBeLessThan(10_000);
       // retries: 3 (the default) → at most four dials.

@@ -29,7 +29,13 @@ describe("kafka reader", () => {
     const producer = kafka.producer({ name: "reader-test" });
     const before = BigInt(Date.now());
     await producer.send(
-      Array.from({ length: 30 }, (_, i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }), partition: i % 2, headers: { "x-n": String(i) } })),
+      Array.from({ length: 30 }, (_, i) => ({
+        topic,
+        key: `k${i}`,
+        value: JSON.stringify({ i }),
+        partition: i % 2,
+        headers: { "x-n": String(i) },
+      })),
     );
     await producer.close();
 
@@ -38,9 +44,19 @@ describe("kafka reader", () => {
       { partition: 0, earliest: 0n, end: 15n },
       { partition: 1, earliest: 0n, end: 15n },
     ]);
-    const all = await reader.read({ topic, from: [{ partition: 0, offset: 0n }, { partition: 1, offset: 5n }] });
-    expect(all.filter((m) => m.partition === 0).map((m) => m.offset)).toEqual(Array.from({ length: 15 }, (_, i) => BigInt(i)));
-    expect(all.filter((m) => m.partition === 1).map((m) => m.offset)).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i + 5)));
+    const all = await reader.read({
+      topic,
+      from: [
+        { partition: 0, offset: 0n },
+        { partition: 1, offset: 5n },
+      ],
+    });
+    expect(all.filter((m) => m.partition === 0).map((m) => m.offset)).toEqual(
+      Array.from({ length: 15 }, (_, i) => BigInt(i)),
+    );
+    expect(all.filter((m) => m.partition === 1).map((m) => m.offset)).toEqual(
+      Array.from({ length: 10 }, (_, i) => BigInt(i + 5)),
+    );
     const first = all.find((m) => m.partition === 1 && m.offset === 5n)!;
     expect(first.key?.toString()).toBe("k11");
     expect(JSON.parse(first.value!.toString())).toEqual({ i: 11 });

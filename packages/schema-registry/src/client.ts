@@ -7,7 +7,14 @@ import { joinWireFormat, splitWireFormat, WireFormatError } from "./wire-format"
 export type RegistryAuth = { username: string; password: string };
 export type RegistryOptions = { url: string; auth?: RegistryAuth; timeoutMs?: number; fetch?: typeof fetch };
 export type RegisteredSchema = { id: number; subject: string; version: number; schemaType: SchemaType; schema: string };
-export type CompatibilityLevel = "BACKWARD" | "BACKWARD_TRANSITIVE" | "FORWARD" | "FORWARD_TRANSITIVE" | "FULL" | "FULL_TRANSITIVE" | "NONE";
+export type CompatibilityLevel =
+  | "BACKWARD"
+  | "BACKWARD_TRANSITIVE"
+  | "FORWARD"
+  | "FORWARD_TRANSITIVE"
+  | "FULL"
+  | "FULL_TRANSITIVE"
+  | "NONE";
 
 /** A registry answer other than success. `status` 0: no answer (network, timeout). */
 export class RegistryError extends Error {
@@ -29,7 +36,8 @@ export function createRegistryClient(options: RegistryOptions) {
   const base = options.url.replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
   const headers: Record<string, string> = { accept: `${CONTENT_TYPE}, application/json` };
-  if (options.auth) headers.authorization = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}`;
+  if (options.auth)
+    headers.authorization = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}`;
   const schemas = new Map<number, Promise<{ schemaType: SchemaType; schema: string }>>();
   const codecs = new Map<number, Promise<Codec>>();
 
@@ -55,7 +63,10 @@ export function createRegistryClient(options: RegistryOptions) {
     }
     if (!response.ok) {
       const detail = (json as { message?: string; error_code?: number } | undefined) ?? {};
-      const message = response.status === 401 || response.status === 403 ? "the schema registry refused the credentials" : (detail.message ?? `HTTP ${response.status}`);
+      const message =
+        response.status === 401 || response.status === 403
+          ? "the schema registry refused the credentials"
+          : (detail.message ?? `HTTP ${response.status}`);
       throw new RegistryError(response.status, `schema registry: ${message.slice(0, 300)}`, detail.error_code);
     }
     return json as T;
@@ -69,7 +80,10 @@ export function createRegistryClient(options: RegistryOptions) {
     schemaById(id: number): Promise<{ schemaType: SchemaType; schema: string }> {
       let cached = schemas.get(id);
       if (!cached) {
-        cached = call<{ schema: string; schemaType?: string }>("GET", `/schemas/ids/${id}`).then((r) => ({ schemaType: schemaTypeOf(r.schemaType), schema: r.schema }));
+        cached = call<{ schema: string; schemaType?: string }>("GET", `/schemas/ids/${id}`).then((r) => ({
+          schemaType: schemaTypeOf(r.schemaType),
+          schema: r.schema,
+        }));
         // A failed look-up is not cached: the next record tries again.
         cached.catch(() => schemas.delete(id));
         schemas.set(id, cached);
@@ -77,19 +91,35 @@ export function createRegistryClient(options: RegistryOptions) {
       return cached;
     },
     async latest(subject: string): Promise<RegisteredSchema> {
-      const r = await call<{ id: number; subject: string; version: number; schemaType?: string; schema: string }>("GET", `${subjectPath(subject)}/versions/latest`);
-      return { id: r.id, subject: r.subject, version: r.version, schemaType: schemaTypeOf(r.schemaType), schema: r.schema };
+      const r = await call<{ id: number; subject: string; version: number; schemaType?: string; schema: string }>(
+        "GET",
+        `${subjectPath(subject)}/versions/latest`,
+      );
+      return {
+        id: r.id,
+        subject: r.subject,
+        version: r.version,
+        schemaType: schemaTypeOf(r.schemaType),
+        schema: r.schema,
+      };
     },
     subjects: () => call<string[]>("GET", "/subjects"),
     /** Registers (or finds) the schema under the subject; the registry refuses an incompatible one. */
     async register(subject: string, schemaType: SchemaType, schema: string): Promise<number> {
-      const r = await call<{ id: number }>("POST", `${subjectPath(subject)}/versions`, { schema, ...(schemaType === "AVRO" ? {} : { schemaType }) });
+      const r = await call<{ id: number }>("POST", `${subjectPath(subject)}/versions`, {
+        schema,
+        ...(schemaType === "AVRO" ? {} : { schemaType }),
+      });
       return r.id;
     },
     /** Whether the schema may follow the subject's latest version under its compatibility mode; true when the subject has none yet. */
     async isCompatible(subject: string, schemaType: SchemaType, schema: string): Promise<boolean> {
       try {
-        const r = await call<{ is_compatible: boolean }>("POST", `/compatibility${subjectPath(subject)}/versions/latest`, { schema, ...(schemaType === "AVRO" ? {} : { schemaType }) });
+        const r = await call<{ is_compatible: boolean }>(
+          "POST",
+          `/compatibility${subjectPath(subject)}/versions/latest`,
+          { schema, ...(schemaType === "AVRO" ? {} : { schemaType }) },
+        );
         return r.is_compatible;
       } catch (e) {
         // 40401 subject not found / 40402 version not found: nothing to be compatible with.
@@ -140,7 +170,10 @@ export function createRegistryClient(options: RegistryOptions) {
         throw new WireFormatError("registry.schema-unavailable", `schema id ${schemaId}: ${(e as Error).message}`);
       }
       if (expected && codec.schemaType !== expected) {
-        throw new WireFormatError("registry.decode-failed", `schema id ${schemaId} is ${codec.schemaType}, the source expects ${expected}`);
+        throw new WireFormatError(
+          "registry.decode-failed",
+          `schema id ${schemaId} is ${codec.schemaType}, the source expects ${expected}`,
+        );
       }
       return codec.decode(payload);
     },

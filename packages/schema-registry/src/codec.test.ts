@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createCodec, deriveAvroSchema, schemaFields } from "./codec";
-import { joinWireFormat, readMessageIndexes, splitWireFormat, WireFormatError, writeMessageIndexes } from "./wire-format";
+import {
+  joinWireFormat,
+  readMessageIndexes,
+  splitWireFormat,
+  WireFormatError,
+  writeMessageIndexes,
+} from "./wire-format";
 
 // Golden payloads were produced by the reference encoders, not by the code under test:
 //   avsc 5.7.9:       avro.Type.forSchema(AVRO_SCHEMA).toBuffer(AVRO_VALUE).toString("hex")
@@ -83,7 +89,10 @@ describe("Avro codec (avsc)", () => {
   });
 
   it("turns bytes into base64", () => {
-    const bytes = createCodec("AVRO", JSON.stringify({ type: "record", name: "B", fields: [{ name: "b", type: "bytes" }] }));
+    const bytes = createCodec(
+      "AVRO",
+      JSON.stringify({ type: "record", name: "B", fields: [{ name: "b", type: "bytes" }] }),
+    );
     expect(bytes.decode(hex("0401ff"))).toEqual({ b: "Af8=" });
   });
 });
@@ -92,11 +101,19 @@ describe("Protobuf codec (protobufjs)", () => {
   const codec = createCodec("PROTOBUF", PROTO_SCHEMA);
 
   it("decodes protobufjs's bytes for the first message (index [0] as the single byte 0)", () => {
-    expect(codec.decode(Buffer.concat([hex("00"), hex(ORDER_GOLDEN)]))).toEqual({ id: "o-1", cents: "12345678901", items: ["x", "y"] });
+    expect(codec.decode(Buffer.concat([hex("00"), hex(ORDER_GOLDEN)]))).toEqual({
+      id: "o-1",
+      cents: "12345678901",
+      items: ["x", "y"],
+    });
   });
 
   it("decodes the second message by its message index [1]", () => {
-    expect(codec.decode(Buffer.concat([hex("0202"), hex(REFUND_GOLDEN)]))).toEqual({ order_id: "o-1", amount: 250, reason: "DAMAGED" });
+    expect(codec.decode(Buffer.concat([hex("0202"), hex(REFUND_GOLDEN)]))).toEqual({
+      order_id: "o-1",
+      amount: 250,
+      reason: "DAMAGED",
+    });
   });
 
   it("encodes the first message to protobufjs's bytes behind index [0], and round-trips", () => {
@@ -122,7 +139,10 @@ describe("JSON Schema codec", () => {
 
 describe("schema fields", () => {
   it("lists Avro record fields, nested records included", () => {
-    expect(schemaFields("AVRO", AVRO_SCHEMA)).toEqual({ paths: ["userId", "count", "price", "tags", "ctx", "ctx.ip"], open: false });
+    expect(schemaFields("AVRO", AVRO_SCHEMA)).toEqual({
+      paths: ["userId", "count", "price", "tags", "ctx", "ctx.ip"],
+      open: false,
+    });
   });
 
   it("lists the first Protobuf message's fields", () => {
@@ -139,7 +159,11 @@ describe("schema fields", () => {
 describe("derived Avro schema", () => {
   it("has one optional scalar field per top-level field and encodes matching records", () => {
     const schema = deriveAvroSchema("orders-value", ["user", "amount", "ctx.ip", "ok"]);
-    expect(JSON.parse(schema)).toMatchObject({ type: "record", name: "orders_value", fields: [{ name: "amount" }, { name: "ctx" }, { name: "ok" }, { name: "user" }] });
+    expect(JSON.parse(schema)).toMatchObject({
+      type: "record",
+      name: "orders_value",
+      fields: [{ name: "amount" }, { name: "ctx" }, { name: "ok" }, { name: "user" }],
+    });
     const codec = createCodec("AVRO", schema);
     const record = { user: "u1", amount: 12.5, ok: true, ctx: null };
     expect(codec.decode(codec.encode(record))).toEqual(record);

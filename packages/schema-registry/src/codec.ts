@@ -16,7 +16,8 @@ export type Codec = {
   encode(value: JsonObject): Buffer;
 };
 
-const isObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 
 /** Avro values as JSON: bytes and fixed as base64 (Avro's own JSON uses code points), records as plain objects. */
 function avroToJson(value: unknown): unknown {
@@ -42,7 +43,10 @@ function avroCodec(schema: string): Codec {
       try {
         value = type.fromBuffer(payload);
       } catch (e) {
-        throw new WireFormatError("registry.decode-failed", `Avro payload does not match its schema: ${(e as Error).message}`);
+        throw new WireFormatError(
+          "registry.decode-failed",
+          `Avro payload does not match its schema: ${(e as Error).message}`,
+        );
       }
       const json = avroToJson(value);
       if (!isObject(json)) throw new WireFormatError("registry.decode-failed", "Avro value is not a record");
@@ -51,7 +55,11 @@ function avroCodec(schema: string): Codec {
     encode(value) {
       const errors: string[] = [];
       const valid = type.isValid(value, { errorHook: (path) => errors.push(path.join(".") || "(value)") });
-      if (!valid) throw new WireFormatError("registry.encode-failed", `record does not match the Avro schema at ${errors.slice(0, 5).join(", ")}`);
+      if (!valid)
+        throw new WireFormatError(
+          "registry.encode-failed",
+          `record does not match the Avro schema at ${errors.slice(0, 5).join(", ")}`,
+        );
       return type.toBuffer(value);
     },
   };
@@ -73,7 +81,8 @@ function messageAt(messages: readonly protobuf.Type[], indexes: readonly number[
   let type: protobuf.Type | undefined;
   for (const index of indexes) {
     type = list[index];
-    if (!type) throw new WireFormatError("registry.decode-failed", `the schema has no message at index [${indexes.join(", ")}]`);
+    if (!type)
+      throw new WireFormatError("registry.decode-failed", `the schema has no message at index [${indexes.join(", ")}]`);
     list = type.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
   }
   return type!;
@@ -88,9 +97,17 @@ function protobufCodec(schema: string, encodeIndexes: readonly number[] = [0]): 
       const type = messageAt(messages, indexes);
       try {
         // The proto3 JSON mapping: 64-bit integers as strings, enums by name, bytes as base64.
-        return type.toObject(type.decode(rest), { longs: String, enums: String, bytes: String, defaults: true }) as JsonObject;
+        return type.toObject(type.decode(rest), {
+          longs: String,
+          enums: String,
+          bytes: String,
+          defaults: true,
+        }) as JsonObject;
       } catch (e) {
-        throw new WireFormatError("registry.decode-failed", `Protobuf payload does not match its schema: ${(e as Error).message}`);
+        throw new WireFormatError(
+          "registry.decode-failed",
+          `Protobuf payload does not match its schema: ${(e as Error).message}`,
+        );
       }
     },
     encode(value) {
@@ -99,10 +116,17 @@ function protobufCodec(schema: string, encodeIndexes: readonly number[] = [0]): 
       try {
         message = type.fromObject(value);
       } catch (e) {
-        throw new WireFormatError("registry.encode-failed", `record does not match the Protobuf message ${type.name}: ${(e as Error).message}`);
+        throw new WireFormatError(
+          "registry.encode-failed",
+          `record does not match the Protobuf message ${type.name}: ${(e as Error).message}`,
+        );
       }
       const problem = type.verify(message);
-      if (problem) throw new WireFormatError("registry.encode-failed", `record does not match the Protobuf message ${type.name}: ${problem}`);
+      if (problem)
+        throw new WireFormatError(
+          "registry.encode-failed",
+          `record does not match the Protobuf message ${type.name}: ${problem}`,
+        );
       return Buffer.concat([writeMessageIndexes(encodeIndexes), type.encode(message).finish()]);
     },
   };
@@ -119,7 +143,8 @@ function jsonSchemaCodec(schema: string): Codec {
       } catch {
         throw new WireFormatError("registry.decode-failed", "JSON Schema payload is not JSON");
       }
-      if (!isObject(value)) throw new WireFormatError("registry.decode-failed", "JSON Schema payload is not a JSON object");
+      if (!isObject(value))
+        throw new WireFormatError("registry.decode-failed", "JSON Schema payload is not a JSON object");
       return value;
     },
     encode: (value) => Buffer.from(JSON.stringify(value), "utf8"),
@@ -140,9 +165,18 @@ export function createCodec(schemaType: SchemaType, schema: string): Codec {
 const MAX_DEPTH = 6;
 const MAX_FIELDS = 500;
 
-type AvroSchemaJson = string | AvroSchemaJson[] | { type: unknown; name?: string; fields?: { name: string; type: unknown }[]; items?: unknown; values?: unknown };
+type AvroSchemaJson =
+  | string
+  | AvroSchemaJson[]
+  | { type: unknown; name?: string; fields?: { name: string; type: unknown }[]; items?: unknown; values?: unknown };
 
-function avroFieldPaths(schema: AvroSchemaJson, prefix: string, depth: number, out: string[], named: Map<string, AvroSchemaJson>): void {
+function avroFieldPaths(
+  schema: AvroSchemaJson,
+  prefix: string,
+  depth: number,
+  out: string[],
+  named: Map<string, AvroSchemaJson>,
+): void {
   if (out.length >= MAX_FIELDS || depth > MAX_DEPTH) return;
   if (typeof schema === "string") {
     const ref = named.get(schema);
@@ -153,7 +187,8 @@ function avroFieldPaths(schema: AvroSchemaJson, prefix: string, depth: number, o
     for (const branch of schema) avroFieldPaths(branch, prefix, depth, out, named);
     return;
   }
-  if (typeof schema.type === "object" && schema.type !== null) return avroFieldPaths(schema.type as AvroSchemaJson, prefix, depth, out, named);
+  if (typeof schema.type === "object" && schema.type !== null)
+    return avroFieldPaths(schema.type as AvroSchemaJson, prefix, depth, out, named);
   if (schema.type === "record" && schema.fields) {
     if (schema.name) named.set(schema.name, schema);
     for (const field of schema.fields) {
@@ -173,7 +208,8 @@ function protobufFieldPaths(type: protobuf.Type, prefix: string, depth: number, 
     out.push(path);
     field.resolve();
     if (field.map) out.push(`${path}.*`);
-    else if (!field.repeated && field.resolvedType instanceof protobuf.Type) protobufFieldPaths(field.resolvedType, path, depth + 1, out);
+    else if (!field.repeated && field.resolvedType instanceof protobuf.Type)
+      protobufFieldPaths(field.resolvedType, path, depth + 1, out);
   }
 }
 

@@ -8,7 +8,11 @@ export const MAGIC_BYTE = 0;
 /** A value the wire format (or its schema) cannot read; `code` is what the error port shows. */
 export class WireFormatError extends Error {
   constructor(
-    readonly code: "registry.not-wire-format" | "registry.decode-failed" | "registry.encode-failed" | "registry.schema-unavailable",
+    readonly code:
+      | "registry.not-wire-format"
+      | "registry.decode-failed"
+      | "registry.encode-failed"
+      | "registry.schema-unavailable",
     message: string,
   ) {
     super(message);
@@ -18,7 +22,10 @@ export class WireFormatError extends Error {
 export function splitWireFormat(value: Uint8Array): { schemaId: number; payload: Buffer } {
   const buffer = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (buffer.length < 5 || buffer[0] !== MAGIC_BYTE) {
-    throw new WireFormatError("registry.not-wire-format", "record value is not in the schema registry wire format (magic byte 0 and a 4-byte schema id)");
+    throw new WireFormatError(
+      "registry.not-wire-format",
+      "record value is not in the schema registry wire format (magic byte 0 and a 4-byte schema id)",
+    );
   }
   return { schemaId: buffer.readUInt32BE(1), payload: buffer.subarray(5) };
 }
@@ -35,7 +42,8 @@ function readZigzagVarint(buffer: Buffer, at: number): { value: number; next: nu
   let shift = 0;
   let i = at;
   for (;;) {
-    if (i >= buffer.length || shift > 28) throw new WireFormatError("registry.decode-failed", "truncated Protobuf message index");
+    if (i >= buffer.length || shift > 28)
+      throw new WireFormatError("registry.decode-failed", "truncated Protobuf message index");
     const byte = buffer[i++]!;
     raw |= (byte & 0x7f) << shift;
     if ((byte & 0x80) === 0) break;
@@ -57,7 +65,8 @@ function writeZigzagVarint(value: number, out: number[]): void {
 export function readMessageIndexes(payload: Buffer): { indexes: number[]; rest: Buffer } {
   const length = readZigzagVarint(payload, 0);
   if (length.value === 0) return { indexes: [0], rest: payload.subarray(length.next) };
-  if (length.value < 0 || length.value > 64) throw new WireFormatError("registry.decode-failed", "invalid Protobuf message index");
+  if (length.value < 0 || length.value > 64)
+    throw new WireFormatError("registry.decode-failed", "invalid Protobuf message index");
   const indexes: number[] = [];
   let at = length.next;
   for (let n = 0; n < length.value; n++) {

@@ -3,7 +3,9 @@ import { retryAfterMs, retryDelay } from "./backoff";
 
 describe("retryDelay", () => {
   it("doubles the ceiling per attempt up to the maximum, with full jitter", () => {
-    expect([0, 1, 2, 3, 10].map((a) => retryDelay(a, 500, 30_000, () => 0.999999))).toEqual([499, 999, 1999, 3999, 29_999]);
+    expect([0, 1, 2, 3, 10].map((a) => retryDelay(a, 500, 30_000, () => 0.999999))).toEqual([
+      499, 999, 1999, 3999, 29_999,
+    ]);
     expect(retryDelay(5, 500, 30_000, () => 0)).toBe(0);
   });
 });

@@ -8,11 +8,19 @@ export const SDK_VERSION = "0.1.0";
 const KEEPALIVE_BYTES = 60_000;
 
 // The few browser APIs the client uses, typed here so the package also type-checks without the DOM lib.
-type Listening = { addEventListener(type: string, listener: () => void): void; removeEventListener(type: string, listener: () => void): void };
+type Listening = {
+  addEventListener(type: string, listener: () => void): void;
+  removeEventListener(type: string, listener: () => void): void;
+};
 type Browser = Listening & {
   location: { href: string; pathname: string };
   document: Listening & { referrer: string; title: string; visibilityState: string };
-  navigator: { userAgent: string; language: string; onLine?: boolean; sendBeacon?: (url: string, data: Blob) => boolean };
+  navigator: {
+    userAgent: string;
+    language: string;
+    onLine?: boolean;
+    sendBeacon?: (url: string, data: Blob) => boolean;
+  };
 };
 type Globals = { window?: unknown; document?: unknown; localStorage?: KeyValueStorage };
 
@@ -29,7 +37,10 @@ export function createClient(options: ClientOptions): Client {
   const retryMax = options.retryMaxMs ?? 30_000;
   const sessionTimeout = (options.sessionTimeoutMinutes ?? 30) * 60_000;
   const globals = globalThis as Globals;
-  const browser = typeof globals.window === "object" && typeof globals.document === "object" ? (globalThis as unknown as Browser) : undefined;
+  const browser =
+    typeof globals.window === "object" && typeof globals.document === "object"
+      ? (globalThis as unknown as Browser)
+      : undefined;
   const storage = localStorageOrUndefined();
   // One namespace per endpoint, so two clients on one page keep separate ids and queues.
   const ns = `sluice:${options.endpoint}:`;
@@ -93,7 +104,13 @@ export function createClient(options: ClientOptions): Client {
     const { location, document, navigator } = browser;
     return {
       library,
-      page: { url: location.href, path: location.pathname, referrer: document.referrer, title: document.title, ...page },
+      page: {
+        url: location.href,
+        path: location.pathname,
+        referrer: document.referrer,
+        title: document.title,
+        ...page,
+      },
       userAgent: navigator.userAgent,
       locale: navigator.language,
       timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,

@@ -1,7 +1,11 @@
 import type { SdkEvent } from "./types";
 
 /** The part of the Web Storage API the queue needs (localStorage in browsers). */
-export type KeyValueStorage = { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void };
+export type KeyValueStorage = {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+};
 
 /**
  * Events waiting to be sent, oldest first, at most `capacity` (the oldest are dropped beyond it).
@@ -49,7 +53,10 @@ export class EventQueue {
   peek(start: number, maxEvents: number, maxBytes: number): SdkEvent[] {
     let end = start;
     let bytes = 2;
-    while (end < this.events.length && (end === start || (end - start < maxEvents && bytes + this.sizes[end]! <= maxBytes))) {
+    while (
+      end < this.events.length &&
+      (end === start || (end - start < maxEvents && bytes + this.sizes[end]! <= maxBytes))
+    ) {
       bytes += this.sizes[end]!;
       end++;
     }

@@ -32,7 +32,11 @@ function measure(label, compile, evaluate) {
 }
 
 const env = new Environment().registerVariable("event", "map");
-measure("@marcbachmann/cel-js 8", () => env.parse(SOURCE), (fn, ctx) => fn(ctx));
+measure(
+  "@marcbachmann/cel-js 8",
+  () => env.parse(SOURCE),
+  (fn, ctx) => fn(ctx),
+);
 measure(
   "cel-js 0.8.2 (ChromeGG)",
   () => {

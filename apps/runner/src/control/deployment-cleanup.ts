@@ -12,13 +12,18 @@ import { offsetsResetKeys } from "@sluice/shared";
  * cleans up. Stateful checkpoints, watermarks and generator positions belong to the pipeline and stay
  * for the next deployment. Returns the queues that were removed.
  */
-export async function removeDeploymentKeys(deploymentId: string, stageIds: readonly string[], redis: Redis): Promise<string[]> {
+export async function removeDeploymentKeys(
+  deploymentId: string,
+  stageIds: readonly string[],
+  redis: Redis,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const stageId of stageIds) {
     const name = stageQueueName(deploymentId, stageId);
     if (await removeStageQueue(name, redis)) removed.push(name);
   }
-  if (removed.length === stageIds.length) await redis.del(offsetsResetKeys(deploymentId).done, deploymentHealthKey(deploymentId));
+  if (removed.length === stageIds.length)
+    await redis.del(offsetsResetKeys(deploymentId).done, deploymentHealthKey(deploymentId));
   return removed;
 }
 
@@ -27,11 +32,17 @@ export async function removeDeploymentKeys(deploymentId: string, stageIds: reado
  * removed once no process has a worker on them; a row a crashed runner left as running is then marked
  * stopped. `runsHere`: deployments this process runs (their queues are in use).
  */
-export async function sweepStoppedQueues(deps: { prisma: PrismaClient; redis: Redis; log: Logger }, runsHere: (deploymentId: string) => boolean): Promise<void> {
+export async function sweepStoppedQueues(
+  deps: { prisma: PrismaClient; redis: Redis; log: Logger },
+  runsHere: (deploymentId: string) => boolean,
+): Promise<void> {
   const found = await stageQueuesInRedis(deps.redis);
   const ids = [...found.keys()].filter((id) => !runsHere(id));
   if (ids.length === 0) return;
-  const alive = await deps.prisma.deployment.findMany({ where: { id: { in: ids }, desiredState: "running" }, select: { id: true } });
+  const alive = await deps.prisma.deployment.findMany({
+    where: { id: { in: ids }, desiredState: "running" },
+    select: { id: true },
+  });
   const keep = new Set(alive.map((d) => d.id));
   for (const id of ids) {
     if (keep.has(id)) continue;
@@ -42,7 +53,10 @@ export async function sweepStoppedQueues(deps: { prisma: PrismaClient; redis: Re
     deps.log.info({ deploymentId: id, queues: removed.length }, "removed stage queues of a stopped deployment");
     // No process runs it any more: a row its crashed runner left as running is stopped now.
     if (removed.length === stageIds.length) {
-      await deps.prisma.deployment.updateMany({ where: { id, desiredState: "stopped", status: { not: "stopped" } }, data: { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: {} } });
+      await deps.prisma.deployment.updateMany({
+        where: { id, desiredState: "stopped", status: { not: "stopped" } },
+        data: { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: {} },
+      });
     }
   }
 }

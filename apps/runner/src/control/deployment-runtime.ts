@@ -3,7 +3,13 @@
 // entries up by path key.
 import type { Redis } from "ioredis";
 import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
-import { defaultPartitionKey, type EventRecord, type NodeConfig, type NodeTypeId, type PipelineSettings } from "@sluice/shared";
+import {
+  defaultPartitionKey,
+  type EventRecord,
+  type NodeConfig,
+  type NodeTypeId,
+  type PipelineSettings,
+} from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "../stage/executors";
@@ -15,7 +21,13 @@ import type { RegistryClient } from "@sluice/schema-registry";
 import { valueDecoder } from "../stage/schema-registries";
 import { planNodeIds, type Plan } from "@sluice/shared";
 import { startGenerator } from "../sources/generator";
-import { createStageQueue, type PoolSettings, stageQueueName, type StagePool, type StageQueue } from "../queue/stage-queue";
+import {
+  createStageQueue,
+  type PoolSettings,
+  stageQueueName,
+  type StagePool,
+  type StageQueue,
+} from "../queue/stage-queue";
 import { createStagePool } from "../stage/stage-pool";
 import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
 import { applyStartPosition } from "./start-position";
@@ -79,7 +91,9 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const kafkaFor = (connectionId: string) => {
     let kafka = clusters.get(connectionId);
     if (!kafka) {
-      const users = plan.stages.flatMap((s) => s.nodes.filter((n) => (n.config as { connectionId?: string }).connectionId === connectionId).map((n) => n.id));
+      const users = plan.stages.flatMap((s) =>
+        s.nodes.filter((n) => (n.config as { connectionId?: string }).connectionId === connectionId).map((n) => n.id),
+      );
       kafka = deps.connection(spec.workspaceId, connectionId).then(async (options) => {
         await preflightConnection(options, `${deps.runnerId}-${connectionId}-check`, users);
         return createKafka({ ...options, clientId: `${deps.runnerId}-${connectionId}`, log });
@@ -102,7 +116,8 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const closeClusters = () => Promise.allSettled([...clusters.values()].map(async (kafka) => (await kafka).close()));
   const connected = new Map<string, Kafka>();
   try {
-    for (const connectionId of new Set(plan.stages.flatMap((s) => (s.connectionId ? [s.connectionId] : [])))) connected.set(connectionId, await kafkaFor(connectionId));
+    for (const connectionId of new Set(plan.stages.flatMap((s) => (s.connectionId ? [s.connectionId] : []))))
+      connected.set(connectionId, await kafkaFor(connectionId));
   } catch (error) {
     await closeClusters();
     throw error;
@@ -114,9 +129,20 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     ...(batch?.maxBytes !== undefined ? { maxBatchBytes: batch.maxBytes } : {}),
     ...(batch?.lingerMs !== undefined ? { lingerMs: batch.lingerMs } : {}),
   };
-  await applyStartPosition(spec.deploymentId, spec.startPosition, plan, { kafka: deps.kafka, kafkaOf: (stage) => (stage.connectionId ? connected.get(stage.connectionId) : undefined), redis: deps.redis, runnerId: deps.runnerId, log });
+  await applyStartPosition(spec.deploymentId, spec.startPosition, plan, {
+    kafka: deps.kafka,
+    kafkaOf: (stage) => (stage.connectionId ? connected.get(stage.connectionId) : undefined),
+    redis: deps.redis,
+    runnerId: deps.runnerId,
+    log,
+  });
 
-  const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = { queues: [], pools: [], feeders: [], runtimes: [] };
+  const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = {
+    queues: [],
+    pools: [],
+    feeders: [],
+    runtimes: [],
+  };
   const stopGenerators: (() => Promise<void>)[] = [];
   const health = createNodeHealth(planNodeIds(plan));
   const stages: DeploymentRuntime["stages"] = [];
@@ -126,8 +152,13 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   // which carry their own input's partition count: both counted once here.
   const watermarkTargets = new Map<string, WatermarkTarget>();
   const partitionCount = async (kafka: Kafka, topic: string) => (await kafka.admin.endOffsets([topic])).length;
-  for (const [topic, eventTimeField] of watermarkTopics(plan)) watermarkTargets.set(topic, { eventTimeField, partitions: await partitionCount(deps.kafka, topic) });
-  const writesWatermarks = (stage: Plan["stages"][number]) => !stage.stateful && Object.values(stage.routes).some((ports) => Object.values(ports).some((r) => r.topic !== undefined && watermarkTargets.has(r.topic)));
+  for (const [topic, eventTimeField] of watermarkTopics(plan))
+    watermarkTargets.set(topic, { eventTimeField, partitions: await partitionCount(deps.kafka, topic) });
+  const writesWatermarks = (stage: Plan["stages"][number]) =>
+    !stage.stateful &&
+    Object.values(stage.routes).some((ports) =>
+      Object.values(ports).some((r) => r.topic !== undefined && watermarkTargets.has(r.topic)),
+    );
   const startFrom = spec.startPosition === "latest" ? "latest" : "earliest";
 
   const stopAll = async (mode: "drain" | "abort") => {
@@ -160,23 +191,48 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
       // A kafka-source heads its stage: values in another format than JSON are decoded by its decoder.
       const head = stage.nodes[0];
       const sourceConfig = head?.type === "kafka-source" ? (head.config as NodeConfig<"kafka-source">) : undefined;
-      const decoder = sourceConfig ? valueDecoder(sourceConfig.valueFormat, sourceConfig.registryId ? await registryFor(sourceConfig.registryId) : undefined) : undefined;
-      const expectedPartitions = writesWatermarks(stage) ? await backlogPartitions((stage.connectionId ? connected.get(stage.connectionId) : undefined) ?? deps.kafka, stage, startFrom, log) : undefined;
+      const decoder = sourceConfig
+        ? valueDecoder(
+            sourceConfig.valueFormat,
+            sourceConfig.registryId ? await registryFor(sourceConfig.registryId) : undefined,
+          )
+        : undefined;
+      const expectedPartitions = writesWatermarks(stage)
+        ? await backlogPartitions(
+            (stage.connectionId ? connected.get(stage.connectionId) : undefined) ?? deps.kafka,
+            stage,
+            startFrom,
+            log,
+          )
+        : undefined;
       const name = stageQueueName(spec.deploymentId, stage.id);
       const concurrency = stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency;
       const queue = await createStageQueue(name, deps.redis, deps.pool, log);
       closers.queues.push(queue);
       closers.pools.push(
-        createStagePool(name, { plan, stage, runtimes, topicKey, fencedTopics, watermarkTargets, ...(expectedPartitions ? { expectedPartitions } : {}), ...(decoder ? { decoder } : {}) }, {
-          producer: deps.producer,
-          redis: deps.redis,
-          metrics: deps.metrics,
-          log,
-          idlePartitionMs: deps.idlePartitionMs,
-          connection: deps.redis,
-          settings: { ...deps.pool, concurrency },
-          workerName: deps.runnerId,
-        }),
+        createStagePool(
+          name,
+          {
+            plan,
+            stage,
+            runtimes,
+            topicKey,
+            fencedTopics,
+            watermarkTargets,
+            ...(expectedPartitions ? { expectedPartitions } : {}),
+            ...(decoder ? { decoder } : {}),
+          },
+          {
+            producer: deps.producer,
+            redis: deps.redis,
+            metrics: deps.metrics,
+            log,
+            idlePartitionMs: deps.idlePartitionMs,
+            connection: deps.redis,
+            settings: { ...deps.pool, concurrency },
+            workerName: deps.runnerId,
+          },
+        ),
       );
       const feeder = createFeeder({
         kafka: (stage.connectionId ? connected.get(stage.connectionId) : undefined) ?? deps.kafka,
@@ -186,7 +242,10 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         queue,
         ...(decoder?.binary ? { binaryValues: true } : {}),
         // Stateful stages keep one batch per partition in flight so state is applied in offset order.
-        settings: rollingFeederSettings(stage, stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings),
+        settings: rollingFeederSettings(
+          stage,
+          stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings,
+        ),
         ...(stage.stateful ? { tickMs: deps.tickMs } : {}),
         log,
       });
@@ -229,15 +288,24 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
  * them, so the window downstream waits for each to report once before its watermark moves: in a
  * catch-up, a source partition whose first batch runs later cannot find its windows closed.
  */
-async function backlogPartitions(kafka: Kafka, stage: Plan["stages"][number], startFrom: "earliest" | "latest", log: Logger): Promise<Map<string, number[]>> {
+async function backlogPartitions(
+  kafka: Kafka,
+  stage: Plan["stages"][number],
+  startFrom: "earliest" | "latest",
+  log: Logger,
+): Promise<Map<string, number[]>> {
   const result = new Map<string, number[]>();
   try {
-    const [ends, starts, committed] = await Promise.all([kafka.admin.endOffsets(stage.inputTopics), kafka.admin.startOffsets(stage.inputTopics), kafka.admin.committedOffsets(stage.groupId, stage.inputTopics)]);
+    const [ends, starts, committed] = await Promise.all([
+      kafka.admin.endOffsets(stage.inputTopics),
+      kafka.admin.startOffsets(stage.inputTopics),
+      kafka.admin.committedOffsets(stage.groupId, stage.inputTopics),
+    ]);
     const key = (o: { topic: string; partition: number }) => `${o.topic}\u0000${o.partition}`;
     const from = new Map(committed.map((o) => [key(o), o.offset]));
     const first = new Map(starts.map((o) => [key(o), o.offset]));
     for (const end of ends) {
-      const at = from.get(key(end)) ?? (startFrom === "latest" ? end.offset : first.get(key(end)) ?? 0n);
+      const at = from.get(key(end)) ?? (startFrom === "latest" ? end.offset : (first.get(key(end)) ?? 0n));
       if (end.offset > at) result.set(end.topic, [...(result.get(end.topic) ?? []), end.partition]);
     }
   } catch (err) {
@@ -252,8 +320,10 @@ async function backlogPartitions(kafka: Kafka, stage: Plan["stages"][number], st
  * make the runner call internal services.
  */
 function nodeConfig(node: Plan["stages"][number]["nodes"][number], deps: RuntimeDeps): NodeConfig<NodeTypeId> {
-  if (node.type === "webhook-sink" && !deps.allowPrivateWebhooks) return { ...(node.config as NodeConfig<"webhook-sink">), allowPrivateAddresses: false };
-  if (node.type === "s3-sink" && !deps.allowPrivateWebhooks) return { ...(node.config as NodeConfig<"s3-sink">), allowPrivateEndpoint: false };
+  if (node.type === "webhook-sink" && !deps.allowPrivateWebhooks)
+    return { ...(node.config as NodeConfig<"webhook-sink">), allowPrivateAddresses: false };
+  if (node.type === "s3-sink" && !deps.allowPrivateWebhooks)
+    return { ...(node.config as NodeConfig<"s3-sink">), allowPrivateEndpoint: false };
   return node.config;
 }
 
@@ -280,17 +350,26 @@ async function ensureTopics(plan: Plan, kafka: Kafka, log: Logger, ownRetention:
   const retention = String(plan.settings.retentionMs);
   for (const topic of ownRetention ? described.filter((t) => t.config["retention.ms"] !== retention) : []) {
     await kafka.admin.setTopicConfig(topic.topic, { "retention.ms": retention });
-    log.info({ topic: topic.topic, from: topic.config["retention.ms"] ?? "broker default", to: retention }, "topic retention changed to the pipeline's setting");
+    log.info(
+      { topic: topic.topic, from: topic.config["retention.ms"] ?? "broker default", to: retention },
+      "topic retention changed to the pipeline's setting",
+    );
   }
   const small = described.filter((t) => t.partitions.length < plan.settings.partitions);
   if (small.length === 0) return;
   const keyed = plan.stages.some((s) => s.stateful);
   for (const topic of small) {
     if (keyed) {
-      log.warn({ topic: topic.topic, partitions: topic.partitions.length, wanted: plan.settings.partitions }, "topic not grown: the pipeline keeps keyed state per partition");
+      log.warn(
+        { topic: topic.topic, partitions: topic.partitions.length, wanted: plan.settings.partitions },
+        "topic not grown: the pipeline keeps keyed state per partition",
+      );
       continue;
     }
     await kafka.admin.addPartitions(topic.topic, plan.settings.partitions);
-    log.info({ topic: topic.topic, from: topic.partitions.length, to: plan.settings.partitions }, "topic partitions increased");
+    log.info(
+      { topic: topic.topic, from: topic.partitions.length, to: plan.settings.partitions },
+      "topic partitions increased",
+    );
   }
 }

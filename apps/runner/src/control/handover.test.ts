@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ingestSourcesOf, updateHandover } from "./handover";
 
-const runtime = (deploymentId: string, pipelineId: string) => ({ spec: { deploymentId, pipelineId } }) as { spec: { deploymentId: string; pipelineId: string } } as never;
+const runtime = (deploymentId: string, pipelineId: string) =>
+  ({ spec: { deploymentId, pipelineId } }) as { spec: { deploymentId: string; pipelineId: string } } as never;
 
 describe("redeploy handover for ingest", () => {
   it("keeps a stopping deployment as the ingest source of its pipeline until the new version runs", () => {

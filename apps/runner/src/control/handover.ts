@@ -6,9 +6,14 @@ import type { DeploymentRuntime } from "./deployment-runtime";
 type Runtime = Pick<DeploymentRuntime, "spec">;
 
 /** Updates `handover` (pipeline id -> old runtime) for a pass that stops `stopping` and wants `wantedPipelines`. */
-export function updateHandover<R extends Runtime>(handover: Map<string, R>, stopping: readonly R[], wantedPipelines: ReadonlySet<string>): void {
+export function updateHandover<R extends Runtime>(
+  handover: Map<string, R>,
+  stopping: readonly R[],
+  wantedPipelines: ReadonlySet<string>,
+): void {
   for (const pipelineId of handover.keys()) if (!wantedPipelines.has(pipelineId)) handover.delete(pipelineId);
-  for (const runtime of stopping) if (wantedPipelines.has(runtime.spec.pipelineId)) handover.set(runtime.spec.pipelineId, runtime);
+  for (const runtime of stopping)
+    if (wantedPipelines.has(runtime.spec.pipelineId)) handover.set(runtime.spec.pipelineId, runtime);
 }
 
 /** Where ingest may write: the running deployments, plus handed-over ones of pipelines with none running yet. */

@@ -8,12 +8,23 @@ import { KafkaConnectionConfig, KafkaCredentials, kafkaClientSettings } from "@s
 export type ConnectionOptions = Pick<KafkaOptions, "brokers" | "tls" | "sasl">;
 
 /** A connection's stored config and opened credentials as client options. */
-export function connectionOptions(config: KafkaConnectionConfig, credentials: KafkaCredentials | undefined): ConnectionOptions {
+export function connectionOptions(
+  config: KafkaConnectionConfig,
+  credentials: KafkaCredentials | undefined,
+): ConnectionOptions {
   return kafkaClientSettings(config, credentials);
 }
 
-export async function loadConnection(prisma: PrismaClient, secretKey: string | undefined, workspaceId: string, connectionId: string): Promise<ConnectionOptions> {
-  const row = await prisma.kafkaConnection.findFirst({ where: { id: connectionId, workspaceId }, select: { config: true, credentials: true } });
+export async function loadConnection(
+  prisma: PrismaClient,
+  secretKey: string | undefined,
+  workspaceId: string,
+  connectionId: string,
+): Promise<ConnectionOptions> {
+  const row = await prisma.kafkaConnection.findFirst({
+    where: { id: connectionId, workspaceId },
+    select: { config: true, credentials: true },
+  });
   if (!row) throw new Error(`Kafka connection ${connectionId} not found in the workspace`);
   let credentials: KafkaCredentials | undefined;
   if (row.credentials) {
@@ -41,7 +52,11 @@ export class NodeStartError extends Error {
  * password or CA becomes a clear reason on the nodes that use it, after one dial instead of a
  * consumer's minute of retries.
  */
-export async function preflightConnection(options: ConnectionOptions, clientId: string, nodeIds: string[]): Promise<void> {
+export async function preflightConnection(
+  options: ConnectionOptions,
+  clientId: string,
+  nodeIds: string[],
+): Promise<void> {
   const result = await checkCluster({ ...options, clientId, timeoutMs: 15_000 });
   if (!result.ok) throw new NodeStartError(nodeIds, `Kafka connection: ${result.message}`);
 }

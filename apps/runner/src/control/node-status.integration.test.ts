@@ -21,15 +21,41 @@ describe("mergedNodeStatus", () => {
   });
 
   it("merges every process's fresh view (failing anywhere is failing) and leaves stale views out", async () => {
-    expect(await mergedNodeStatus(redis, deploymentId, "runner-a", { map: { state: "running" }, sink: { state: "running" } }, 10_000)).toEqual({
+    expect(
+      await mergedNodeStatus(
+        redis,
+        deploymentId,
+        "runner-a",
+        { map: { state: "running" }, sink: { state: "running" } },
+        10_000,
+      ),
+    ).toEqual({
       map: { state: "running" },
       sink: { state: "running" },
     });
-    const merged = await mergedNodeStatus(redis, deploymentId, "runner-b", { map: { state: "running" }, sink: { state: "failing", reason: "connection refused" } }, 10_000);
+    const merged = await mergedNodeStatus(
+      redis,
+      deploymentId,
+      "runner-b",
+      { map: { state: "running" }, sink: { state: "failing", reason: "connection refused" } },
+      10_000,
+    );
     expect(merged).toEqual({ map: { state: "running" }, sink: { state: "failing", reason: "connection refused" } });
     // runner-b stops reporting: once its view is older than freshMs it no longer counts.
-    await redis.hset(deploymentHealthKey(deploymentId), "runner-b", JSON.stringify({ at: Date.now() - 60_000, nodes: { sink: { state: "failing", reason: "old" } } }));
-    expect(await mergedNodeStatus(redis, deploymentId, "runner-a", { map: { state: "running" }, sink: { state: "running" } }, 10_000)).toEqual({
+    await redis.hset(
+      deploymentHealthKey(deploymentId),
+      "runner-b",
+      JSON.stringify({ at: Date.now() - 60_000, nodes: { sink: { state: "failing", reason: "old" } } }),
+    );
+    expect(
+      await mergedNodeStatus(
+        redis,
+        deploymentId,
+        "runner-a",
+        { map: { state: "running" }, sink: { state: "running" } },
+        10_000,
+      ),
+    ).toEqual({
       map: { state: "running" },
       sink: { state: "running" },
     });

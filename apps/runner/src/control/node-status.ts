@@ -12,10 +12,21 @@ import type { DeploymentRuntime } from "./deployment-runtime";
  * Publishes this process's view of a deployment's nodes and returns the merge of every process's view
  * that is at most `freshMs` old (a process that stopped reporting, crashed or no longer running it, is left out).
  */
-export async function mergedNodeStatus(redis: Redis, deploymentId: string, runnerId: string, local: Record<string, NodeStatus>, freshMs: number): Promise<Record<string, NodeStatus>> {
+export async function mergedNodeStatus(
+  redis: Redis,
+  deploymentId: string,
+  runnerId: string,
+  local: Record<string, NodeStatus>,
+  freshMs: number,
+): Promise<Record<string, NodeStatus>> {
   const key = deploymentHealthKey(deploymentId);
   const now = Date.now();
-  const replies = await redis.multi().hset(key, runnerId, JSON.stringify({ at: now, nodes: local })).pexpire(key, 60_000).hgetall(key).exec();
+  const replies = await redis
+    .multi()
+    .hset(key, runnerId, JSON.stringify({ at: now, nodes: local }))
+    .pexpire(key, 60_000)
+    .hgetall(key)
+    .exec();
   const all = (replies?.[2]?.[1] ?? {}) as Record<string, string>;
   const fresh = Object.keys(all)
     .sort()
@@ -46,11 +57,15 @@ export async function writeNodeStatus(
     written.set(id, json);
     const pipeline = pipelineHealth(nodeStatus);
     await deps.prisma.deployment
-      .updateMany({ where: { id, status: { in: ["running", "failing"] } }, data: { status: pipeline.state, statusReason: pipeline.reason, nodeStatus } })
+      .updateMany({
+        where: { id, status: { in: ["running", "failing"] } },
+        data: { status: pipeline.state, statusReason: pipeline.reason, nodeStatus },
+      })
       .catch((err: unknown) => {
         written.delete(id);
         deps.log.warn({ err, deploymentId: id }, "node status write failed");
       });
-    if (pipeline.state === "failing") deps.log.warn({ deploymentId: id, reason: pipeline.reason }, "deployment failing");
+    if (pipeline.state === "failing")
+      deps.log.warn({ deploymentId: id, reason: pipeline.reason }, "deployment failing");
   }
 }

@@ -14,11 +14,21 @@ const ingestToRedis = graph(
     ["key", "sink"],
   ],
 );
-const row = (settings: unknown = {}, g: unknown = ingestToRedis) => ({ workspaceId: "ws1", pipelineId: "p1", settings, workspace: { slug: "acme", kafkaConnections: [] }, version: { graph: g } });
+const row = (settings: unknown = {}, g: unknown = ingestToRedis) => ({
+  workspaceId: "ws1",
+  pipelineId: "p1",
+  settings,
+  workspace: { slug: "acme", kafkaConnections: [] },
+  version: { graph: g },
+});
 
 describe("planDeployment", () => {
   it("compiles the version's graph with the cluster's topic settings, overridden by the pipeline's own", () => {
-    const { planned, settings } = planDeployment(row({ topics: { partitions: 3 } }), { ...DEFAULT_TOPIC_SETTINGS, partitions: 12, replicationFactor: 3 });
+    const { planned, settings } = planDeployment(row({ topics: { partitions: 3 } }), {
+      ...DEFAULT_TOPIC_SETTINGS,
+      partitions: 12,
+      replicationFactor: 3,
+    });
     expect(planned.ok).toBe(true);
     if (!planned.ok) return;
     expect(planned.plan.settings.partitions).toBe(3);
@@ -34,7 +44,13 @@ describe("planDeployment", () => {
   it("refuses a plan that names a topic outside its workspace", () => {
     const compiled = compilePlan({ workspaceId: "ws1", workspaceSlug: "acme", pipelineId: "p1", graph: ingestToRedis });
     if (!compiled.ok) throw new Error(compiled.reason);
-    const foreign = { ok: true as const, plan: { ...compiled.plan, ingest: compiled.plan.ingest.map((i) => ({ ...i, topic: "sluice.other-ws.p9.ingest.out" })) } };
+    const foreign = {
+      ok: true as const,
+      plan: {
+        ...compiled.plan,
+        ingest: compiled.plan.ingest.map((i) => ({ ...i, topic: "sluice.other-ws.p9.ingest.out" })),
+      },
+    };
     const result = ownPlan(foreign);
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining("sluice.other-ws.p9.ingest.out") });
   });
@@ -42,7 +58,8 @@ describe("planDeployment", () => {
 
 describe("shouldStart", () => {
   const at = new Date("2026-01-01T00:00:00Z");
-  const running = (deploymentId: string, pipelineId: string) => new Map([[deploymentId, { spec: { deploymentId, pipelineId } } as never]]);
+  const running = (deploymentId: string, pipelineId: string) =>
+    new Map([[deploymentId, { spec: { deploymentId, pipelineId } } as never]]);
 
   it("starts a wanted deployment that does not run here", () => {
     expect(shouldStart({ id: "d1", pipelineId: "p1", updatedAt: at }, new Map(), new Map())).toBe(true);
@@ -57,6 +74,8 @@ describe("shouldStart", () => {
   it("retries an unplannable deployment only once its row changed", () => {
     const unplannable = new Map([["d1", at]]);
     expect(shouldStart({ id: "d1", pipelineId: "p1", updatedAt: at }, new Map(), unplannable)).toBe(false);
-    expect(shouldStart({ id: "d1", pipelineId: "p1", updatedAt: new Date(at.getTime() + 1) }, new Map(), unplannable)).toBe(true);
+    expect(
+      shouldStart({ id: "d1", pipelineId: "p1", updatedAt: new Date(at.getTime() + 1) }, new Map(), unplannable),
+    ).toBe(true);
   });
 });

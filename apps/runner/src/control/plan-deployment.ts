@@ -1,14 +1,25 @@
 // Which deployments this process should run, and the plan each one runs: the desired rows in Postgres,
 // compiled with the cluster's topic settings and the pipeline's own overrides.
 import type { PrismaClient } from "@sluice/db";
-import { compilePlan, foreignTopics, parsePipelineSettings, type PipelineSettings, type PlanResult, topicOverrides, type TopicSettings } from "@sluice/shared";
+import {
+  compilePlan,
+  foreignTopics,
+  parsePipelineSettings,
+  type PipelineSettings,
+  type PlanResult,
+  topicOverrides,
+  type TopicSettings,
+} from "@sluice/shared";
 import type { DeploymentRuntime } from "./deployment-runtime";
 
 /** Deployments whose desired state is running (of `workspaceIds` only, when given), oldest first. */
 export function loadDesiredDeployments(prisma: PrismaClient, workspaceIds?: string[]) {
   return prisma.deployment.findMany({
     where: { desiredState: "running", ...(workspaceIds ? { workspaceId: { in: workspaceIds } } : {}) },
-    include: { version: { select: { graph: true } }, workspace: { select: { slug: true, kafkaConnections: { select: { id: true } } } } },
+    include: {
+      version: { select: { graph: true } },
+      workspace: { select: { slug: true, kafkaConnections: { select: { id: true } } } },
+    },
     orderBy: { createdAt: "asc" },
   });
 }
@@ -34,12 +45,20 @@ export function shouldStart(
 export function ownPlan(planned: PlanResult): PlanResult {
   if (!planned.ok) return planned;
   const foreign = foreignTopics(planned.plan);
-  return foreign.length > 0 ? { ok: false, reason: `plan names topics outside its workspace: ${foreign.slice(0, 5).join(", ")}` } : planned;
+  return foreign.length > 0
+    ? { ok: false, reason: `plan names topics outside its workspace: ${foreign.slice(0, 5).join(", ")}` }
+    : planned;
 }
 
 /** The deployment's plan (or why there is none) and the pipeline's settings. */
 export function planDeployment(
-  row: { workspaceId: string; pipelineId: string; settings: unknown; workspace: { slug: string; kafkaConnections: { id: string }[] }; version: { graph: unknown } },
+  row: {
+    workspaceId: string;
+    pipelineId: string;
+    settings: unknown;
+    workspace: { slug: string; kafkaConnections: { id: string }[] };
+    version: { graph: unknown };
+  },
   topics: TopicSettings,
 ): { planned: PlanResult; settings: PipelineSettings } {
   const settings = parsePipelineSettings(row.settings);

@@ -62,7 +62,8 @@ export type Reconciler = {
 /** The longest wait between start attempts of a deployment whose Kafka connection refuses it. */
 const CONNECTION_RETRY_MAX_MS = 60_000;
 
-const allNodes = (plan: Plan, state: "starting" | "stopped") => Object.fromEntries(planNodeIds(plan).map((id) => [id, { state }]));
+const allNodes = (plan: Plan, state: "starting" | "stopped") =>
+  Object.fromEntries(planNodeIds(plan).map((id) => [id, { state }]));
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const log = options.log.child({ module: "reconciler" });
@@ -82,7 +83,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let passed = false;
 
   const setStatus = (id: string, data: Parameters<PrismaClient["deployment"]["updateMany"]>[0]["data"]) =>
-    options.prisma.deployment.updateMany({ where: { id }, data }).catch((err: unknown) => log.warn({ err, deploymentId: id }, "status write failed"));
+    options.prisma.deployment
+      .updateMany({ where: { id }, data })
+      .catch((err: unknown) => log.warn({ err, deploymentId: id }, "status write failed"));
 
   /** Drains a deployment no longer wanted, removes its queues when no process uses them, marks it stopped. */
   async function stopDeployment(runtime: DeploymentRuntime) {
@@ -90,9 +93,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     await setStatus(id, { status: "stopping" });
     await runtime.stop("drain");
     runtimes.delete(id);
-    await removeDeploymentKeys(id, runtime.spec.plan.stages.map((s) => s.id), options.redis).catch((err: unknown) => log.warn({ err, deploymentId: id }, "stage queue cleanup failed"));
+    await removeDeploymentKeys(
+      id,
+      runtime.spec.plan.stages.map((s) => s.id),
+      options.redis,
+    ).catch((err: unknown) => log.warn({ err, deploymentId: id }, "stage queue cleanup failed"));
     written.delete(id);
-    await setStatus(id, { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: allNodes(runtime.spec.plan, "stopped") });
+    await setStatus(id, {
+      status: "stopped",
+      stoppedAt: new Date(),
+      statusReason: null,
+      nodeStatus: allNodes(runtime.spec.plan, "stopped"),
+    });
     log.info({ deploymentId: id }, "deployment stopped");
   }
 
@@ -110,15 +122,30 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   async function startPlanned(row: DesiredDeployment, plan: Plan, settings: PipelineSettings) {
-    if (row.status !== "running") await setStatus(row.id, { status: "starting", statusReason: null, nodeStatus: allNodes(plan, "starting") });
+    if (row.status !== "running")
+      await setStatus(row.id, { status: "starting", statusReason: null, nodeStatus: allNodes(plan, "starting") });
     try {
-      const runtime = await options.startDeployment({ deploymentId: row.id, workspaceId: row.workspaceId, pipelineId: row.pipelineId, versionId: row.versionId, startPosition: row.startPosition, plan, settings });
+      const runtime = await options.startDeployment({
+        deploymentId: row.id,
+        workspaceId: row.workspaceId,
+        pipelineId: row.pipelineId,
+        versionId: row.versionId,
+        startPosition: row.startPosition,
+        plan,
+        settings,
+      });
       runtimes.set(row.id, runtime);
       backoff.delete(row.id);
       handover.delete(row.pipelineId);
       const nodeStatus = runtime.nodeStatus;
       written.set(row.id, JSON.stringify(nodeStatus));
-      await setStatus(row.id, { status: "running", statusReason: null, startedAt: new Date(), stoppedAt: null, nodeStatus });
+      await setStatus(row.id, {
+        status: "running",
+        statusReason: null,
+        startedAt: new Date(),
+        stoppedAt: null,
+        nodeStatus,
+      });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       if (err instanceof NodeStartError) {
@@ -127,8 +154,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         const delay = Math.min((options.intervalMs ?? 5000) * 2 ** (failures - 1), CONNECTION_RETRY_MAX_MS);
         backoff.set(row.id, { failures, retryAt: Date.now() + delay });
         log.warn({ deploymentId: row.id, nodes: err.nodeIds, reason, retryInMs: delay }, "deployment failed to start");
-        const nodeStatus: Record<string, NodeStatus> = { ...allNodes(plan, "starting"), ...Object.fromEntries(err.nodeIds.map((id) => [id, { state: "failing" as const, reason: reason.slice(0, 500) }])) };
-        await setStatus(row.id, { status: "failing", statusReason: (pipelineHealth(nodeStatus).reason ?? reason).slice(0, 1000), nodeStatus });
+        const nodeStatus: Record<string, NodeStatus> = {
+          ...allNodes(plan, "starting"),
+          ...Object.fromEntries(
+            err.nodeIds.map((id) => [id, { state: "failing" as const, reason: reason.slice(0, 500) }]),
+          ),
+        };
+        await setStatus(row.id, {
+          status: "failing",
+          statusReason: (pipelineHealth(nodeStatus).reason ?? reason).slice(0, 1000),
+          nodeStatus,
+        });
         return;
       }
       log.error({ err, deploymentId: row.id }, "deployment failed to start; retrying on the next pass");
@@ -171,7 +207,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       timer = setInterval(() => void reconcile(), options.intervalMs ?? 5000);
       let writing: Promise<void> | undefined;
       healthTimer = setInterval(() => {
-        writing ??= writeNodeStatus({ prisma: options.prisma, redis: options.redis, runnerId: options.runnerId, log, freshMs: 5 * healthInterval }, runtimes, written)
+        writing ??= writeNodeStatus(
+          {
+            prisma: options.prisma,
+            redis: options.redis,
+            runnerId: options.runnerId,
+            log,
+            freshMs: 5 * healthInterval,
+          },
+          runtimes,
+          written,
+        )
           .catch((err: unknown) => log.warn({ err }, "node status update failed"))
           .finally(() => (writing = undefined));
       }, healthInterval);

@@ -8,7 +8,10 @@ export type SerialPasses = {
 };
 
 /** `skip()` true: a queued pass does not run (the reconciler stopped). A failed pass goes to `onError`; the next request runs again. */
-export function createSerialPasses(pass: () => Promise<void>, options: { skip(): boolean; onError(err: unknown): void }): SerialPasses {
+export function createSerialPasses(
+  pass: () => Promise<void>,
+  options: { skip(): boolean; onError(err: unknown): void },
+): SerialPasses {
   let current: Promise<void> = Promise.resolve();
   let queued = false;
   return {

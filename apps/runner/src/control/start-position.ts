@@ -15,14 +15,20 @@ import type { Logger } from "../log";
 import { keyPatterns, offsetsResetKeys, type Plan, type Stage, watermarkKey } from "@sluice/shared";
 import { deleteMatching } from "../services/redis-keys";
 
-
 const LEASE_MS = 60_000;
 
 export async function applyStartPosition(
   deploymentId: string,
   position: StartPosition,
   plan: Plan,
-  deps: { kafka: Kafka; /** A stage's own cluster (kafka-source through a connection); default `kafka`. */ kafkaOf?: (stage: Stage) => Kafka | undefined; redis: Redis; runnerId: string; log: Logger; waitMs?: number },
+  deps: {
+    kafka: Kafka /** A stage's own cluster (kafka-source through a connection); default `kafka`. */;
+    kafkaOf?: (stage: Stage) => Kafka | undefined;
+    redis: Redis;
+    runnerId: string;
+    log: Logger;
+    waitMs?: number;
+  },
 ): Promise<void> {
   if (position === "resume") return;
   const keys = offsetsResetKeys(deploymentId);
@@ -44,7 +50,12 @@ export async function applyStartPosition(
   }
 }
 
-async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: { kafka: Kafka; kafkaOf?: (stage: Stage) => Kafka | undefined; log: Logger }, deadline: number) {
+async function resetOffsets(
+  plan: Plan,
+  position: "earliest" | "latest",
+  deps: { kafka: Kafka; kafkaOf?: (stage: Stage) => Kafka | undefined; log: Logger },
+  deadline: number,
+) {
   const entries = new Set([...plan.ingest.map((i) => i.topic), ...plan.generators.map((g) => g.topic)]);
   for (const stage of plan.stages) {
     const { admin } = deps.kafkaOf?.(stage) ?? deps.kafka;
@@ -53,10 +64,16 @@ async function resetOffsets(plan: Plan, position: "earliest" | "latest", deps: {
     for (;;) {
       const members = await admin.groupMembers(stage.groupId);
       if (members.length === 0) break;
-      if (Date.now() > deadline) throw new Error(`consumer group ${stage.groupId} still has ${members.length} member(s); cannot reset its offsets yet`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `consumer group ${stage.groupId} still has ${members.length} member(s); cannot reset its offsets yet`,
+        );
       await sleep(250);
     }
-    const fromStart = position === "earliest" ? stage.inputTopics.filter((t) => entries.has(t) || stage.nodes[0]!.type === "kafka-source") : [];
+    const fromStart =
+      position === "earliest"
+        ? stage.inputTopics.filter((t) => entries.has(t) || stage.nodes[0]!.type === "kafka-source")
+        : [];
     const toEnd = stage.inputTopics.filter((t) => !fromStart.includes(t));
     const [starts, ends] = await Promise.all([admin.startOffsets(fromStart), admin.endOffsets(toEnd)]);
     await admin.setCommittedOffsets(stage.groupId, [...starts, ...ends]);

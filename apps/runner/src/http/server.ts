@@ -44,21 +44,37 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     (req, res) => {
       const url = new URL(req.url ?? "/", "http://runner.invalid");
       const match = route(req.method ?? "GET", url.pathname);
-      if (match.kind === "not-found") return sendJson(res, 404, { error: "not_found", message: `no route for ${url.pathname}` });
+      if (match.kind === "not-found")
+        return sendJson(res, 404, { error: "not_found", message: `no route for ${url.pathname}` });
       if (match.kind === "method-not-allowed") {
-        return sendJson(res, 405, { error: "method_not_allowed", message: `${req.method} not allowed` }, { allow: match.allow.join(", ") });
+        return sendJson(
+          res,
+          405,
+          { error: "method_not_allowed", message: `${req.method} not allowed` },
+          { allow: match.allow.join(", ") },
+        );
       }
       const limit = match.route.maxBodyBytes ?? defaultLimit;
       const requestLog = log.child({ method: req.method, path: match.route.path });
       Promise.resolve()
-        .then(() => match.route.handler({ req, res, url, params: match.params, log: requestLog, body: () => readBody(req, limit) }))
+        .then(() =>
+          match.route.handler({
+            req,
+            res,
+            url,
+            params: match.params,
+            log: requestLog,
+            body: () => readBody(req, limit),
+          }),
+        )
         .catch((error: unknown) => {
           if (res.headersSent) {
             requestLog.error({ err: error }, "handler failed after responding");
             res.destroy();
             return;
           }
-          if (error instanceof HttpError) return sendJson(res, error.status, { error: error.code, message: error.message }, error.headers);
+          if (error instanceof HttpError)
+            return sendJson(res, error.status, { error: error.code, message: error.message }, error.headers);
           requestLog.error({ err: error }, "handler failed");
           sendJson(res, 500, { error: "internal", message: "internal error" });
         });

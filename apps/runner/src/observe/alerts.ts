@@ -9,14 +9,22 @@
 // stays within receivers' usual 5-minute tolerance over the retries (1+2+4+8 s of backoff).
 import type { Redis } from "ioredis";
 import type { AlertEvent, AlertRule, PrismaClient } from "@sluice/db";
-import { alertsChannel, alertStateKey, AlertTransitionV1, encodeMessage, mergeSnapshots, metricsChannel, MetricsSnapshotV1, webhookSignature } from "@sluice/shared";
+import {
+  alertsChannel,
+  alertStateKey,
+  AlertTransitionV1,
+  encodeMessage,
+  mergeSnapshots,
+  metricsChannel,
+  MetricsSnapshotV1,
+  webhookSignature,
+} from "@sluice/shared";
 import type { RunningDeployments } from "./running";
 import type { Logger } from "../log";
 import { type AlertWebhookJob, DeliveryRefused, startAlertDeliveries } from "../queue/alert-deliveries";
 import { runRedisScript } from "../services/redis";
 import { privateHostReason } from "../services/private-targets";
 import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
-
 
 /** KEYS: the rule's state key. ARGV: the new state. 1 when this caller made the transition. */
 const TRANSITION_SCRIPT = `
@@ -26,35 +34,73 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 `;
 
-type Rule = Pick<AlertRule, "id" | "workspaceId" | "pipelineId" | "name" | "kind" | "nodeId" | "threshold" | "forSeconds" | "webhookUrl" | "webhookSecretId">;
+type Rule = Pick<
+  AlertRule,
+  | "id"
+  | "workspaceId"
+  | "pipelineId"
+  | "name"
+  | "kind"
+  | "nodeId"
+  | "threshold"
+  | "forSeconds"
+  | "webhookUrl"
+  | "webhookSecretId"
+>;
 
 /** The condition's current value and whether it holds, from a merged snapshot. */
-export function evaluateCondition(rule: Pick<Rule, "kind" | "nodeId" | "threshold">, snapshot: MetricsSnapshotV1, sourceIds: readonly string[]): { holds: boolean; value: number; message: string } {
-  const nodes = rule.nodeId ? Object.entries(snapshot.nodes).filter(([id]) => id === rule.nodeId) : Object.entries(snapshot.nodes);
+export function evaluateCondition(
+  rule: Pick<Rule, "kind" | "nodeId" | "threshold">,
+  snapshot: MetricsSnapshotV1,
+  sourceIds: readonly string[],
+): { holds: boolean; value: number; message: string } {
+  const nodes = rule.nodeId
+    ? Object.entries(snapshot.nodes).filter(([id]) => id === rule.nodeId)
+    : Object.entries(snapshot.nodes);
   const scope = rule.nodeId ? `node ${rule.nodeId}` : "pipeline";
   switch (rule.kind) {
     case "lag_seconds": {
       const value = Math.max(0, ...snapshot.edges.map((e) => e.lagSeconds ?? 0));
-      return { holds: value > rule.threshold, value, message: `lag ${value.toFixed(1)} s (threshold ${rule.threshold} s)` };
+      return {
+        holds: value > rule.threshold,
+        value,
+        message: `lag ${value.toFixed(1)} s (threshold ${rule.threshold} s)`,
+      };
     }
     case "error_rate": {
       const errors = nodes.reduce((sum, [, n]) => sum + n.errorsPerSec, 0);
       const input = nodes.reduce((sum, [, n]) => sum + n.inPerSec, 0);
       const value = input > 0 ? (errors / input) * 100 : 0;
-      return { holds: value > rule.threshold, value, message: `${scope} error rate ${value.toFixed(2)} % (threshold ${rule.threshold} %)` };
+      return {
+        holds: value > rule.threshold,
+        value,
+        message: `${scope} error rate ${value.toFixed(2)} % (threshold ${rule.threshold} %)`,
+      };
     }
     case "throughput_below": {
       const measured = rule.nodeId ? nodes : nodes.filter(([id]) => sourceIds.includes(id));
       const value = measured.reduce((sum, [, n]) => sum + n.inPerSec, 0);
-      return { holds: value < rule.threshold, value, message: `${rule.nodeId ? scope : "sources"} in ${value.toFixed(1)} events/s (fires below ${rule.threshold}/s)` };
+      return {
+        holds: value < rule.threshold,
+        value,
+        message: `${rule.nodeId ? scope : "sources"} in ${value.toFixed(1)} events/s (fires below ${rule.threshold}/s)`,
+      };
     }
     case "freshness": {
       const value = Math.max(0, ...nodes.map(([, n]) => n.freshnessSeconds ?? 0));
-      return { holds: value > rule.threshold, value, message: `sink freshness ${value.toFixed(1)} s (threshold ${rule.threshold} s)` };
+      return {
+        holds: value > rule.threshold,
+        value,
+        message: `sink freshness ${value.toFixed(1)} s (threshold ${rule.threshold} s)`,
+      };
     }
     case "node_failing": {
       const failing = nodes.filter(([, n]) => n.status === "failing").map(([id]) => id);
-      return { holds: failing.length > 0, value: failing.length, message: failing.length > 0 ? `failing: ${failing.join(", ")}` : "no node failing" };
+      return {
+        holds: failing.length > 0,
+        value: failing.length,
+        message: failing.length > 0 ? `failing: ${failing.join(", ")}` : "no node failing",
+      };
     }
   }
 }
@@ -109,7 +155,10 @@ export function startAlertEvaluator(options: {
   async function reloadRules() {
     const pipelineIds = [...new Set(options.reconciler.running().map((r) => r.spec.pipelineId))];
     loadedFor = pipelineIds.sort().join(",");
-    const rows = pipelineIds.length === 0 ? [] : await options.prisma.alertRule.findMany({ where: { enabled: true, pipelineId: { in: pipelineIds } } });
+    const rows =
+      pipelineIds.length === 0
+        ? []
+        : await options.prisma.alertRule.findMany({ where: { enabled: true, pipelineId: { in: pipelineIds } } });
     rules = rows;
     const ids = new Set(rows.map((r) => r.id));
     for (const id of local.keys()) if (!ids.has(id)) local.delete(id);
@@ -138,19 +187,35 @@ export function startAlertEvaluator(options: {
     let event: AlertEvent;
     try {
       event = await options.prisma.alertEvent.create({
-        data: { ruleId: rule.id, workspaceId: rule.workspaceId, pipelineId: rule.pipelineId, state, value: Number.isFinite(value) ? value : null, message: `${rule.name}: ${message}` },
+        data: {
+          ruleId: rule.id,
+          workspaceId: rule.workspaceId,
+          pipelineId: rule.pipelineId,
+          state,
+          value: Number.isFinite(value) ? value : null,
+          message: `${rule.name}: ${message}`,
+        },
       });
     } catch (err) {
       log.error({ err, ruleId: rule.id, state }, "alert event write failed");
       return;
     }
     log.info({ ruleId: rule.id, state, value }, "alert transition");
-    await options.redis.publish(alertsChannel(rule.workspaceId), encodeMessage(AlertTransitionV1, event)).catch((err: unknown) => log.warn({ err }, "alert publish failed"));
+    await options.redis
+      .publish(alertsChannel(rule.workspaceId), encodeMessage(AlertTransitionV1, event))
+      .catch((err: unknown) => log.warn({ err }, "alert publish failed"));
     if (!rule.webhookUrl) return;
     try {
       const at = event.createdAt.toISOString();
       const body = JSON.stringify({
-        rule: { id: rule.id, name: rule.name, kind: rule.kind, nodeId: rule.nodeId, threshold: rule.threshold, forSeconds: rule.forSeconds },
+        rule: {
+          id: rule.id,
+          name: rule.name,
+          kind: rule.kind,
+          nodeId: rule.nodeId,
+          threshold: rule.threshold,
+          forSeconds: rule.forSeconds,
+        },
         state,
         value: event.value,
         message: event.message,
@@ -162,8 +227,23 @@ export function startAlertEvaluator(options: {
         log.warn({ ruleId: rule.id, host: url.hostname }, "alert webhook refused: private or loopback host");
         return;
       }
-      const signature = rule.webhookSecretId ? webhookSignature(await options.secret(rule.workspaceId, rule.webhookSecretId), Math.floor(Date.now() / 1000), body) : undefined;
-      await deliveries.enqueue({ url: url.toString(), body, ...(signature ? { signature } : {}), allowPrivate: options.allowPrivateWebhooks, ruleId: rule.id }, `alert-${event.id}`);
+      const signature = rule.webhookSecretId
+        ? webhookSignature(
+            await options.secret(rule.workspaceId, rule.webhookSecretId),
+            Math.floor(Date.now() / 1000),
+            body,
+          )
+        : undefined;
+      await deliveries.enqueue(
+        {
+          url: url.toString(),
+          body,
+          ...(signature ? { signature } : {}),
+          allowPrivate: options.allowPrivateWebhooks,
+          ruleId: rule.id,
+        },
+        `alert-${event.id}`,
+      );
     } catch (err) {
       log.error({ err, ruleId: rule.id }, "alert webhook could not be enqueued");
     }
@@ -179,7 +259,11 @@ export function startAlertEvaluator(options: {
       const fresh = [...(snapshots.get(rule.pipelineId)?.values() ?? [])].filter((s) => now - s.at <= staleMs);
       const merged = mergeSnapshots(fresh);
       if (!runtime || !merged) continue;
-      const sources = [...runtime.spec.plan.ingest.map((i) => i.nodeId), ...runtime.spec.plan.generators.map((g) => g.nodeId), ...runtime.spec.plan.stages.filter((s) => s.nodes[0]?.type === "kafka-source").map((s) => s.id)];
+      const sources = [
+        ...runtime.spec.plan.ingest.map((i) => i.nodeId),
+        ...runtime.spec.plan.generators.map((g) => g.nodeId),
+        ...runtime.spec.plan.stages.filter((s) => s.nodes[0]?.type === "kafka-source").map((s) => s.id),
+      ];
       const { holds, value, message } = evaluateCondition(rule, merged, sources);
       const view = local.get(rule.id) ?? { since: null, state: "resolved" as const };
       local.set(rule.id, view);
@@ -200,13 +284,19 @@ export function startAlertEvaluator(options: {
   }
 
   // Private targets only when both the enqueuing runner and this one allow them (ALLOW_PRIVATE_WEBHOOKS).
-  const clients = { private: createWebhookClient({ allowPrivate: true }), public: createWebhookClient({ allowPrivate: false }) };
+  const clients = {
+    private: createWebhookClient({ allowPrivate: true }),
+    public: createWebhookClient({ allowPrivate: false }),
+  };
   async function deliverWebhook(job: AlertWebhookJob) {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (job.signature) headers["x-sluice-signature"] = job.signature;
     let status: number;
     try {
-      status = await clients[job.allowPrivate && options.allowPrivateWebhooks ? "private" : "public"].post(new URL(job.url), { body: job.body, headers, timeoutMs: 10_000 });
+      status = await clients[job.allowPrivate && options.allowPrivateWebhooks ? "private" : "public"].post(
+        new URL(job.url),
+        { body: job.body, headers, timeoutMs: 10_000 },
+      );
     } catch (err) {
       if (err instanceof WebhookRefused) throw new DeliveryRefused(err.message);
       throw err;
@@ -222,7 +312,10 @@ export function startAlertEvaluator(options: {
       .catch((err: unknown) => log.warn({ err }, "alert evaluation failed"))
       .finally(() => (running = undefined)));
   const timer = setInterval(() => void tick(), options.intervalMs ?? 2000);
-  const reload = setInterval(() => void reloadRules().catch((err: unknown) => log.warn({ err }, "alert rules reload failed")), options.reloadMs ?? 10_000);
+  const reload = setInterval(
+    () => void reloadRules().catch((err: unknown) => log.warn({ err }, "alert rules reload failed")),
+    options.reloadMs ?? 10_000,
+  );
   return {
     evaluate: tick,
     reloadRules,

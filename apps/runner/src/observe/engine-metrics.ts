@@ -31,10 +31,30 @@ export function engineMetrics(registry: Registry): EngineMetrics {
   const registers = [registry];
   const labelNames = ["pipeline", "node"] as const;
   const metrics: EngineMetrics = {
-    eventsIn: new Counter({ name: "sluice_node_events_in_total", help: "Events that entered a node.", labelNames, registers }),
-    eventsOut: new Counter({ name: "sluice_node_events_out_total", help: "Events a node emitted on its outputs (not errors).", labelNames, registers }),
-    errors: new Counter({ name: "sluice_node_errors_total", help: "Events a node failed on (each also goes to its dead-letter topic).", labelNames, registers }),
-    dlq: new Counter({ name: "sluice_node_dlq_total", help: "Records written to a node's dead-letter topic.", labelNames, registers }),
+    eventsIn: new Counter({
+      name: "sluice_node_events_in_total",
+      help: "Events that entered a node.",
+      labelNames,
+      registers,
+    }),
+    eventsOut: new Counter({
+      name: "sluice_node_events_out_total",
+      help: "Events a node emitted on its outputs (not errors).",
+      labelNames,
+      registers,
+    }),
+    errors: new Counter({
+      name: "sluice_node_errors_total",
+      help: "Events a node failed on (each also goes to its dead-letter topic).",
+      labelNames,
+      registers,
+    }),
+    dlq: new Counter({
+      name: "sluice_node_dlq_total",
+      help: "Records written to a node's dead-letter topic.",
+      labelNames,
+      registers,
+    }),
     batchSeconds: new Histogram({
       name: "sluice_node_batch_seconds",
       help: "Time to run one micro-batch through a stage, outputs acknowledged; labelled by the stage's head node.",
@@ -46,7 +66,10 @@ export function engineMetrics(registry: Registry): EngineMetrics {
       name: "sluice_stage_event_latency_seconds",
       help: "Ingest (the event's receivedAt) to the end of the stage batch that processed it (outputs acknowledged, sink writes and checkpoint done); every 8th event; labelled by the stage's head node.",
       labelNames,
-      buckets: [0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60],
+      buckets: [
+        0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1,
+        1.5, 2, 3, 5, 10, 30, 60,
+      ],
       registers,
     }),
     lag: new Gauge({

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { checkHealth } from "./health";
 import type { Probe } from "../services/probes";
 
-const probe = (name: Probe["name"], check: () => Promise<void>): Probe => ({ name, envVar: "REDIS_URL", target: "t", check });
+const probe = (name: Probe["name"], check: () => Promise<void>): Probe => ({
+  name,
+  envVar: "REDIS_URL",
+  target: "t",
+  check,
+});
 
 describe("checkHealth", () => {
   it("is ok when every check passes", async () => {

@@ -13,7 +13,13 @@ export type LagMonitor = {
   stop(): void;
 };
 
-export function startLagMonitor(options: { kafka: Kafka; reconciler: RunningDeployments; metrics: EngineMetrics; log: Logger; intervalMs?: number }): LagMonitor {
+export function startLagMonitor(options: {
+  kafka: Kafka;
+  reconciler: RunningDeployments;
+  metrics: EngineMetrics;
+  log: Logger;
+  intervalMs?: number;
+}): LagMonitor {
   let byTopic = new Map<string, number>();
   let running: Promise<void> | undefined;
   const refresh = async () => {
@@ -23,12 +29,18 @@ export function startLagMonitor(options: { kafka: Kafka; reconciler: RunningDepl
       // A connection's cluster is not the one this client reads: its lag is not measured here.
       for (const stage of plan.stages.filter((s) => !s.connectionId)) {
         const topics = stage.inputTopics;
-        const [ends, committed] = await Promise.all([options.kafka.admin.endOffsets(topics), options.kafka.admin.committedOffsets(stage.groupId, topics)]);
+        const [ends, committed] = await Promise.all([
+          options.kafka.admin.endOffsets(topics),
+          options.kafka.admin.committedOffsets(stage.groupId, topics),
+        ]);
         const done = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
         const totals = new Map<string, number>();
         for (const end of ends) {
           const lag = Number(end.offset - (done.get(`${end.topic}\u0000${end.partition}`) ?? 0n));
-          options.metrics.lag.set({ pipeline: plan.pipelineId, edge: edgeLabel(plan, end.topic), partition: String(end.partition) }, lag);
+          options.metrics.lag.set(
+            { pipeline: plan.pipelineId, edge: edgeLabel(plan, end.topic), partition: String(end.partition) },
+            lag,
+          );
           totals.set(end.topic, (totals.get(end.topic) ?? 0) + lag);
         }
         for (const [topic, total] of totals) next.set(topic, Math.max(next.get(topic) ?? 0, total));

@@ -29,33 +29,56 @@ const snapshot = (nodes: Record<string, NodeMetricsV1>, lagSeconds: (number | nu
   at: 0,
   uptimeSeconds: 1,
   nodes,
-  edges: lagSeconds.map((s, i) => ({ topic: `t${i}`, edgeIds: [], producePerSec: 0, lagMessages: 0, lagSeconds: s, partitions: [], hottestPartitionShare: null })),
+  edges: lagSeconds.map((s, i) => ({
+    topic: `t${i}`,
+    edgeIds: [],
+    producePerSec: 0,
+    lagMessages: 0,
+    lagSeconds: s,
+    partitions: [],
+    hottestPartitionShare: null,
+  })),
   fusedEdgeIds: [],
 });
 
 describe("alert conditions", () => {
   it("lag_seconds takes the largest edge", () => {
-    expect(evaluateCondition({ kind: "lag_seconds", nodeId: null, threshold: 5 }, snapshot({}, [1, null, 7]), [])).toMatchObject({ holds: true, value: 7 });
-    expect(evaluateCondition({ kind: "lag_seconds", nodeId: null, threshold: 5 }, snapshot({}, [1]), []).holds).toBe(false);
+    expect(
+      evaluateCondition({ kind: "lag_seconds", nodeId: null, threshold: 5 }, snapshot({}, [1, null, 7]), []),
+    ).toMatchObject({ holds: true, value: 7 });
+    expect(evaluateCondition({ kind: "lag_seconds", nodeId: null, threshold: 5 }, snapshot({}, [1]), []).holds).toBe(
+      false,
+    );
   });
 
   it("error_rate is errors over input, per node or for the pipeline", () => {
     const s = snapshot({ a: node({ inPerSec: 100, errorsPerSec: 10 }), b: node({ inPerSec: 100, errorsPerSec: 0 }) });
     expect(evaluateCondition({ kind: "error_rate", nodeId: "a", threshold: 5 }, s, []).value).toBeCloseTo(10);
     expect(evaluateCondition({ kind: "error_rate", nodeId: null, threshold: 5 }, s, []).value).toBeCloseTo(5);
-    expect(evaluateCondition({ kind: "error_rate", nodeId: null, threshold: 5 }, snapshot({ a: node() }), []).holds).toBe(false);
+    expect(
+      evaluateCondition({ kind: "error_rate", nodeId: null, threshold: 5 }, snapshot({ a: node() }), []).holds,
+    ).toBe(false);
   });
 
   it("throughput_below measures sources unless a node is named", () => {
     const s = snapshot({ src: node({ inPerSec: 10 }), x: node({ inPerSec: 100 }) });
-    expect(evaluateCondition({ kind: "throughput_below", nodeId: null, threshold: 50 }, s, ["src"])).toMatchObject({ holds: true, value: 10 });
+    expect(evaluateCondition({ kind: "throughput_below", nodeId: null, threshold: 50 }, s, ["src"])).toMatchObject({
+      holds: true,
+      value: 10,
+    });
     expect(evaluateCondition({ kind: "throughput_below", nodeId: "x", threshold: 50 }, s, ["src"]).holds).toBe(false);
   });
 
   it("freshness and node_failing", () => {
     const s = snapshot({ sink: node({ freshnessSeconds: 30 }), f: node({ status: "failing" }) });
-    expect(evaluateCondition({ kind: "freshness", nodeId: null, threshold: 10 }, s, [])).toMatchObject({ holds: true, value: 30 });
-    expect(evaluateCondition({ kind: "node_failing", nodeId: null, threshold: 0 }, s, [])).toMatchObject({ holds: true, value: 1 });
+    expect(evaluateCondition({ kind: "freshness", nodeId: null, threshold: 10 }, s, [])).toMatchObject({
+      holds: true,
+      value: 30,
+    });
+    expect(evaluateCondition({ kind: "node_failing", nodeId: null, threshold: 0 }, s, [])).toMatchObject({
+      holds: true,
+      value: 1,
+    });
     expect(evaluateCondition({ kind: "node_failing", nodeId: "sink", threshold: 0 }, s, []).holds).toBe(false);
   });
 });

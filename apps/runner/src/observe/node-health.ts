@@ -21,14 +21,16 @@ const MAX_REASON = 500;
 
 export function createNodeHealth(nodeIds: readonly string[]): NodeHealth {
   const nodes = new Map<string, NodeStatus>(nodeIds.map((id) => [id, { state: "running" }]));
-  const fail = (nodeId: string, reason: string) => nodes.set(nodeId, { state: "failing", reason: reason.slice(0, MAX_REASON) });
+  const fail = (nodeId: string, reason: string) =>
+    nodes.set(nodeId, { state: "failing", reason: reason.slice(0, MAX_REASON) });
   return {
     failed(nodeId, error) {
       fail(nodeId, error instanceof Error ? error.message || error.name : String(error));
     },
     processed(nodeId, size, errors) {
       if (size === 0) return;
-      if (errors.length >= size) fail(nodeId, `rejected all ${size} events of its last batch: ${errors[0]?.error.message ?? "unknown error"}`);
+      if (errors.length >= size)
+        fail(nodeId, `rejected all ${size} events of its last batch: ${errors[0]?.error.message ?? "unknown error"}`);
       else nodes.set(nodeId, { state: "running" });
     },
     status: () => Object.fromEntries(nodes),
@@ -46,15 +48,33 @@ export function mergeNodeStatus(views: readonly Record<string, NodeStatus>[]): R
   for (const view of views) {
     for (const [id, status] of Object.entries(view)) {
       const seen = merged[id];
-      if (!seen || (status.state === "failing" && seen.state !== "failing") || (status.state === "running" && seen.state !== "failing")) merged[id] = status;
+      if (
+        !seen ||
+        (status.state === "failing" && seen.state !== "failing") ||
+        (status.state === "running" && seen.state !== "failing")
+      )
+        merged[id] = status;
     }
   }
-  return Object.fromEntries(Object.keys(merged).sort().map((id) => [id, merged[id]!]));
+  return Object.fromEntries(
+    Object.keys(merged)
+      .sort()
+      .map((id) => [id, merged[id]!]),
+  );
 }
 
 /** The pipeline-level view: failing while any node fails, with the failing nodes named. */
-export function pipelineHealth(status: Record<string, NodeStatus>): { state: "running" | "failing"; reason: string | null } {
+export function pipelineHealth(status: Record<string, NodeStatus>): {
+  state: "running" | "failing";
+  reason: string | null;
+} {
   const failing = Object.entries(status).filter(([, s]) => s.state === "failing");
   if (failing.length === 0) return { state: "running", reason: null };
-  return { state: "failing", reason: failing.map(([id, s]) => `node ${id}: ${s.reason ?? "failing"}`).join("; ").slice(0, 1000) };
+  return {
+    state: "failing",
+    reason: failing
+      .map(([id, s]) => `node ${id}: ${s.reason ?? "failing"}`)
+      .join("; ")
+      .slice(0, 1000),
+  };
 }

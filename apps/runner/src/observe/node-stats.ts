@@ -54,7 +54,22 @@ export function createNodeStats(): NodeStats {
     let nodes = byPipeline.get(pipelineId);
     if (!nodes) byPipeline.set(pipelineId, (nodes = new Map()));
     let e = nodes.get(nodeId);
-    if (!e) nodes.set(nodeId, (e = { in: 0, out: 0, err: 0, dlq: 0, latencyMs: [], maxEventTimeMs: null, retries: 0, bytesIn: 0, errors: [], seen: 0 }));
+    if (!e)
+      nodes.set(
+        nodeId,
+        (e = {
+          in: 0,
+          out: 0,
+          err: 0,
+          dlq: 0,
+          latencyMs: [],
+          maxEventTimeMs: null,
+          retries: 0,
+          bytesIn: 0,
+          errors: [],
+          seen: 0,
+        }),
+      );
     return e;
   };
   return {

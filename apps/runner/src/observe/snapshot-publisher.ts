@@ -14,7 +14,16 @@
 //    stuck at its current value with lag > 0. Good enough to alert on a stall; not exact.
 import type { Redis } from "ioredis";
 import type { Kafka } from "@sluice/kafka";
-import { type EdgeMetricsV1, type HistoryEntryV1, historyStreamKey, LAST_ERRORS_MAX, type MetricsSnapshotV1, metricsChannel, type NodeMetricsV1, watermarkKey } from "@sluice/shared";
+import {
+  type EdgeMetricsV1,
+  type HistoryEntryV1,
+  historyStreamKey,
+  LAST_ERRORS_MAX,
+  type MetricsSnapshotV1,
+  metricsChannel,
+  type NodeMetricsV1,
+  watermarkKey,
+} from "@sluice/shared";
 import type { RunningDeployment, RunningDeployments } from "./running";
 import { edgeLabel, type EngineMetrics } from "./engine-metrics";
 import type { NodeCounters } from "./node-stats";
@@ -80,16 +89,27 @@ export function startSnapshotPublisher(options: {
   const states = new Map<string, PipelineState>();
   const { stats } = options.metrics;
 
-  async function build(runtime: RunningDeployment, state: PipelineState, now: number, pipe: ReturnType<Redis["pipeline"]>) {
+  async function build(
+    runtime: RunningDeployment,
+    state: PipelineState,
+    now: number,
+    pipe: ReturnType<Redis["pipeline"]>,
+  ) {
     const { plan, pipelineId } = runtime.spec;
     const dt = Math.max(0.001, (now - state.lastAt) / 1000);
-    const nodeIds = [...plan.ingest.map((i) => i.nodeId), ...plan.generators.map((g) => g.nodeId), ...plan.stages.flatMap((s) => s.nodes.map((n) => n.id))];
+    const nodeIds = [
+      ...plan.ingest.map((i) => i.nodeId),
+      ...plan.generators.map((g) => g.nodeId),
+      ...plan.stages.flatMap((s) => s.nodes.map((n) => n.id)),
+    ];
     const nodeType = new Map<string, string>(plan.stages.flatMap((s) => s.nodes.map((n) => [n.id, n.type] as const)));
     const stageOf = new Map<string, string>(plan.stages.flatMap((s) => s.nodes.map((n) => [n.id, s.id] as const)));
 
     // Broker: end offsets of every edge topic, committed offsets of every stage group.
     const edgeTopics = [...new Set(plan.edges.flatMap((e) => (e.topic ? [e.topic] : [])))];
-    const consumed = plan.stages.filter((s) => !s.connectionId).flatMap((s) => s.inputTopics.map((topic) => ({ topic, groupId: s.groupId })));
+    const consumed = plan.stages
+      .filter((s) => !s.connectionId)
+      .flatMap((s) => s.inputTopics.map((topic) => ({ topic, groupId: s.groupId })));
     const allTopics = [...new Set([...edgeTopics, ...consumed.map((c) => c.topic)])];
     const groups = [...new Set(consumed.map((c) => c.groupId))];
     const [ends, committedByGroup, poolCounts, watermarks] = await Promise.all([
@@ -155,7 +175,11 @@ export function startSnapshotPublisher(options: {
         produced += delta;
         hottest = Math.max(hottest, delta);
         const lagSeconds = lagSecondsOf(key);
-        if (lagSeconds !== null) options.metrics.lagSeconds.set({ pipeline: pipelineId, edge: edgeLabel(plan, topic), partition: String(end.partition) }, lagSeconds);
+        if (lagSeconds !== null)
+          options.metrics.lagSeconds.set(
+            { pipeline: pipelineId, edge: edgeLabel(plan, topic), partition: String(end.partition) },
+            lagSeconds,
+          );
         return { partition: end.partition, lagMessages: lagOf.get(key) ?? 0, lagSeconds };
       });
       const known = partitions.flatMap((p) => (p.lagSeconds === null ? [] : [p.lagSeconds]));
@@ -177,11 +201,20 @@ export function startSnapshotPublisher(options: {
     const flushCoarse = bucket !== state.bucket;
     const coarse: HistoryEntryV1 = { runnerId: options.runnerId, at: now, nodes: {}, edges: {}, sinks: {} };
     const stageLatency = new Map<string, number[]>();
-    for (const stage of plan.stages) stageLatency.set(stage.id, stats.drainLatency(pipelineId, stage.id).sort((a, b) => a - b));
+    for (const stage of plan.stages)
+      stageLatency.set(
+        stage.id,
+        stats.drainLatency(pipelineId, stage.id).sort((a, b) => a - b),
+      );
     for (const nodeId of nodeIds) {
       const totals = stats.get(pipelineId, nodeId);
       const prev = state.prev.get(nodeId) ?? { in: 0, out: 0, err: 0, dlq: 0 };
-      const delta: NodeCounters = { in: totals.in - prev.in, out: totals.out - prev.out, err: totals.err - prev.err, dlq: totals.dlq - prev.dlq };
+      const delta: NodeCounters = {
+        in: totals.in - prev.in,
+        out: totals.out - prev.out,
+        err: totals.err - prev.err,
+        dlq: totals.dlq - prev.dlq,
+      };
       state.prev.set(nodeId, { in: totals.in, out: totals.out, err: totals.err, dlq: totals.dlq });
       // Batch latency is measured per stage (a fused chain runs as one step): each node of it reports it.
       const stageId = stageOf.get(nodeId);
@@ -193,11 +226,16 @@ export function startSnapshotPublisher(options: {
       const status = runtime.nodeStatus[nodeId];
       const recent = state.errors.get(nodeId) ?? [];
       if (status?.reason && recent[0]?.message !== status.reason.slice(0, 500)) {
-        state.errors.set(nodeId, [{ at: now, message: status.reason.slice(0, 500) }, ...recent].slice(0, LAST_ERRORS_MAX));
+        state.errors.set(
+          nodeId,
+          [{ at: now, message: status.reason.slice(0, 500) }, ...recent].slice(0, LAST_ERRORS_MAX),
+        );
       }
       // Status reasons (node failing) and the errors batches reported (dead-lettered events, failed attempts).
       const merged = [...(state.errors.get(nodeId) ?? []), ...totals.errors].sort((a, b) => b.at - a.at);
-      const lastErrors = merged.filter((e, i) => i === 0 || e.message !== merged[i - 1]!.message).slice(0, LAST_ERRORS_MAX);
+      const lastErrors = merged
+        .filter((e, i) => i === 0 || e.message !== merged[i - 1]!.message)
+        .slice(0, LAST_ERRORS_MAX);
       const prevExtra = state.prevExtra.get(nodeId) ?? { retries: 0, bytesIn: 0 };
       state.prevExtra.set(nodeId, { retries: totals.retries, bytesIn: totals.bytesIn });
       const node: NodeMetricsV1 = {
@@ -219,10 +257,12 @@ export function startSnapshotPublisher(options: {
       };
       if (type === "window" || type === "sessionize") node.watermark = watermarks.get(nodeId) ?? null;
       if (type.endsWith("-sink")) {
-        node.freshnessSeconds = totals.maxEventTimeMs === null ? null : round(Math.max(0, (now - totals.maxEventTimeMs) / 1000));
+        node.freshnessSeconds =
+          totals.maxEventTimeMs === null ? null : round(Math.max(0, (now - totals.maxEventTimeMs) / 1000));
         hist.sinks[nodeId] = node.freshnessSeconds;
         coarse.sinks[nodeId] = node.freshnessSeconds;
-        if (node.freshnessSeconds !== null) options.metrics.sinkFreshness.set({ pipeline: pipelineId, node: nodeId }, node.freshnessSeconds);
+        if (node.freshnessSeconds !== null)
+          options.metrics.sinkFreshness.set({ pipeline: pipelineId, node: nodeId }, node.freshnessSeconds);
       }
       nodes[nodeId] = node;
       hist.nodes[nodeId] = { ...delta, p50: latencyMs.p50, p99: latencyMs.p99 };
@@ -236,7 +276,12 @@ export function startSnapshotPublisher(options: {
         state.tenCounts.set(nodeId, { ...delta });
         state.tenLatency.set(nodeId, samples.slice(0, LATENCY_CAP));
       } else {
-        state.tenCounts.set(nodeId, { in: ten.in + delta.in, out: ten.out + delta.out, err: ten.err + delta.err, dlq: ten.dlq + delta.dlq });
+        state.tenCounts.set(nodeId, {
+          in: ten.in + delta.in,
+          out: ten.out + delta.out,
+          err: ten.err + delta.err,
+          dlq: ten.dlq + delta.dlq,
+        });
         if (tenSamples.length < LATENCY_CAP) tenSamples.push(...samples.slice(0, LATENCY_CAP - tenSamples.length));
         state.tenLatency.set(nodeId, tenSamples);
       }
@@ -262,13 +307,24 @@ export function startSnapshotPublisher(options: {
     pipe.publish(metricsChannel(pipelineId), JSON.stringify(snapshot));
     pipe.xadd(historyStreamKey(pipelineId, "1s"), "MINID", "~", String(now - HOUR_MS), "*", "d", JSON.stringify(hist));
     // The first bucket after a start is partial (and nothing to write when this process just began).
-    if (flushCoarse && state.bucket !== -1) pipe.xadd(historyStreamKey(pipelineId, "10s"), "MINID", "~", String(now - DAY_MS), "*", "d", JSON.stringify(coarse));
+    if (flushCoarse && state.bucket !== -1)
+      pipe.xadd(
+        historyStreamKey(pipelineId, "10s"),
+        "MINID",
+        "~",
+        String(now - DAY_MS),
+        "*",
+        "d",
+        JSON.stringify(coarse),
+      );
     state.bucket = bucket;
   }
 
   /** Watermark of each window/sessionize node: the minimum over its partitions that are not idle. */
   async function readWatermarks(runtime: RunningDeployment, now: number): Promise<Map<string, number>> {
-    const ids = runtime.spec.plan.stages.flatMap((s) => s.nodes.filter((n) => n.type === "window" || n.type === "sessionize").map((n) => n.id));
+    const ids = runtime.spec.plan.stages.flatMap((s) =>
+      s.nodes.filter((n) => n.type === "window" || n.type === "sessionize").map((n) => n.id),
+    );
     const result = new Map<string, number>();
     if (ids.length === 0) return result;
     const pipe = options.redis.pipeline();
@@ -303,7 +359,19 @@ export function startSnapshotPublisher(options: {
         const { pipelineId, deploymentId } = runtime.spec;
         let state = states.get(pipelineId);
         if (!state) {
-          state = { deploymentId, startedAt: now, lastAt: now - intervalMs, prev: new Map(), prevEnds: new Map(), stuck: new Map(), bucket: -1, tenCounts: new Map(), tenLatency: new Map(), errors: new Map(), prevExtra: new Map() };
+          state = {
+            deploymentId,
+            startedAt: now,
+            lastAt: now - intervalMs,
+            prev: new Map(),
+            prevEnds: new Map(),
+            stuck: new Map(),
+            bucket: -1,
+            tenCounts: new Map(),
+            tenLatency: new Map(),
+            errors: new Map(),
+            prevExtra: new Map(),
+          };
           states.set(pipelineId, state);
         }
         state.deploymentId = deploymentId;

@@ -8,7 +8,6 @@ import type { Redis } from "ioredis";
 import type { EventRecord } from "@sluice/shared";
 import { encodeMessage, TAP_INDEX_KEY, tapChannel, tapMember, TapMessageV1 } from "@sluice/shared";
 
-
 export const TAP_MAX_PER_SECOND = 20;
 const REFRESH_MS = 1000;
 /** A sampled record larger than this is replaced by a note (the tap is for looking, not for bulk). */
@@ -22,7 +21,13 @@ class TapRegistry {
   private budget = new Map<string, { second: number; sent: number }>();
 
   /** Called where a node's output records are produced. `redis` may be omitted by callers without one. */
-  offer(redis: Redis | undefined, pipelineId: string, nodeId: string, port: string, records: readonly EventRecord[]): void {
+  offer(
+    redis: Redis | undefined,
+    pipelineId: string,
+    nodeId: string,
+    port: string,
+    records: readonly EventRecord[],
+  ): void {
     if (records.length === 0) return;
     if (redis) this.redis = redis;
     const now = Date.now();
@@ -38,11 +43,15 @@ class TapRegistry {
     this.budget.set(member, { second, sent: used + take });
     const events = records.slice(records.length - take).map((record) => {
       const text = JSON.stringify(record);
-      return text.length <= MAX_RECORD_CHARS ? text : JSON.stringify({ _tap: `record of ${text.length} characters not shown` });
+      return text.length <= MAX_RECORD_CHARS
+        ? text
+        : JSON.stringify({ _tap: `record of ${text.length} characters not shown` });
     });
-    this.redis.publish(tapChannel(pipelineId), encodeMessage(TapMessageV1, { v: 1, nodeId, port, at: now, events })).catch(() => {
-      /* a lost sample is harmless: the tap is best effort */
-    });
+    this.redis
+      .publish(tapChannel(pipelineId), encodeMessage(TapMessageV1, { v: 1, nodeId, port, at: now, events }))
+      .catch(() => {
+        /* a lost sample is harmless: the tap is best effort */
+      });
   }
 
   private refresh(now: number) {
@@ -64,6 +73,12 @@ class TapRegistry {
 const registry = new TapRegistry();
 
 /** The hook: offers a node's output records on one port to the live tap (no-op unless watched). */
-export function tapOutputs(redis: Redis | undefined, pipelineId: string, nodeId: string, port: string, records: readonly EventRecord[]): void {
+export function tapOutputs(
+  redis: Redis | undefined,
+  pipelineId: string,
+  nodeId: string,
+  port: string,
+  records: readonly EventRecord[],
+): void {
   registry.offer(redis, pipelineId, nodeId, port, records);
 }

@@ -18,7 +18,11 @@ export type AlertDeliveries = {
   close(): Promise<void>;
 };
 
-export function startAlertDeliveries(options: { redis: Redis; log: Logger; deliver(job: AlertWebhookJob): Promise<void> }): AlertDeliveries {
+export function startAlertDeliveries(options: {
+  redis: Redis;
+  log: Logger;
+  deliver(job: AlertWebhookJob): Promise<void>;
+}): AlertDeliveries {
   const { log } = options;
   const queue = new Queue<AlertWebhookJob>(ALERT_WEBHOOK_QUEUE, { connection: options.redis, prefix: QUEUE_PREFIX });
   const workerConnection = options.redis.duplicate();
@@ -35,10 +39,18 @@ export function startAlertDeliveries(options: { redis: Redis; log: Logger; deliv
     { connection: workerConnection, prefix: QUEUE_PREFIX, concurrency: 4 },
   );
   worker.on("error", (err) => log.warn({ err }, "alert webhook worker error"));
-  worker.on("failed", (job, err) => log.warn({ err, ruleId: job?.data.ruleId, attempt: job?.attemptsMade }, "alert webhook delivery failed"));
+  worker.on("failed", (job, err) =>
+    log.warn({ err, ruleId: job?.data.ruleId, attempt: job?.attemptsMade }, "alert webhook delivery failed"),
+  );
   return {
     async enqueue(job, jobId) {
-      await queue.add("deliver", job, { jobId, attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 1000 } });
+      await queue.add("deliver", job, {
+        jobId,
+        attempts: 5,
+        backoff: { type: "exponential", delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: { age: 24 * 3600, count: 1000 },
+      });
     },
     async close() {
       await worker.close();

@@ -23,7 +23,12 @@ describe("batch payload", () => {
   });
 
   it("refuses a truncated payload instead of running part of a batch", () => {
-    const text = encodeBatchPayload({ version: "v1", topic: "t", partition: 0, records: [{ o: "1", k: null, v: '{"a":1}' }] });
+    const text = encodeBatchPayload({
+      version: "v1",
+      topic: "t",
+      partition: 0,
+      records: [{ o: "1", k: null, v: '{"a":1}' }],
+    });
     expect(() => decodeBatchPayload(text.slice(0, -2))).toThrow();
     expect(() => decodeBatchPayload(`${text}x`)).toThrow(/characters of values/);
   });

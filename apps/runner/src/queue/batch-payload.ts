@@ -9,17 +9,37 @@ export const StageBatchV1 = z.object({
   version: z.literal("v1"),
   topic: z.string(),
   partition: z.number().int().nonnegative(),
-  records: z.array(z.object({ o: z.string(), k: z.string().nullable(), v: z.string(), h: z.record(z.string(), z.string()).optional() })),
+  records: z.array(
+    z.object({
+      o: z.string(),
+      k: z.string().nullable(),
+      v: z.string(),
+      h: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
 });
 export type StageBatchV1 = z.infer<typeof StageBatchV1>;
 type PayloadRecord = StageBatchV1["records"][number];
 export type PayloadBatch = StageBatchV1;
 
-type Meta = { t: string; p: number; o: string[]; k: (string | null)[]; l: number[]; h?: (Record<string, string> | 0)[] };
+type Meta = {
+  t: string;
+  p: number;
+  o: string[];
+  k: (string | null)[];
+  l: number[];
+  h?: (Record<string, string> | 0)[];
+};
 
 export function encodeBatchPayload(batch: PayloadBatch): string {
   const n = batch.records.length;
-  const meta: Meta = { t: batch.topic, p: batch.partition, o: new Array<string>(n), k: new Array<string | null>(n), l: new Array<number>(n) };
+  const meta: Meta = {
+    t: batch.topic,
+    p: batch.partition,
+    o: new Array<string>(n),
+    k: new Array<string | null>(n),
+    l: new Array<number>(n),
+  };
   const values = new Array<string>(n);
   let withHeaders = false;
   for (let i = 0; i < n; i++) {
@@ -47,6 +67,9 @@ export function decodeBatchPayload(text: string): PayloadBatch {
     records[i] = { o: meta.o[i]!, k: meta.k[i] ?? null, v: text.slice(at, end), ...(h ? { h } : {}) };
     at = end;
   }
-  if (at !== text.length) throw new Error(`batch payload has ${text.length - (split + 1)} characters of values, its records say ${at - (split + 1)}`);
+  if (at !== text.length)
+    throw new Error(
+      `batch payload has ${text.length - (split + 1)} characters of values, its records say ${at - (split + 1)}`,
+    );
   return { version: "v1", topic: meta.t, partition: meta.p, records };
 }

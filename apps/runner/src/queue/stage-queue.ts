@@ -44,7 +44,12 @@ export type StageQueue = {
   close(): Promise<void>;
 };
 
-type Waiter = { resolve(): void; reject(error: Error): void; since: number; /** Sweeps in a row that found its job gone. */ goneSweeps?: number };
+type Waiter = {
+  resolve(): void;
+  reject(error: Error): void;
+  since: number /** Sweeps in a row that found its job gone. */;
+  goneSweeps?: number;
+};
 type Outcome = { ok: true } | { ok: false; reason: string };
 
 /**
@@ -111,7 +116,10 @@ export async function createStageQueue(
   await subscriber.subscribe(stageDoneChannel(origin));
   const alive = () => connection.set(originKey(origin), name, "PX", ORIGIN_TTL_MS);
   await alive();
-  const heartbeat = setInterval(() => void alive().catch((err: unknown) => log.warn({ err }, "could not refresh the stage queue's liveness key")), timing.originRefreshMs);
+  const heartbeat = setInterval(
+    () => void alive().catch((err: unknown) => log.warn({ err }, "could not refresh the stage queue's liveness key")),
+    timing.originRefreshMs,
+  );
   // Safety net for an outcome that never arrived (pub/sub is not durable: a reconnect can lose one).
   // Finally failed jobs are kept for a while: their waiter is rejected. A job that no longer exists
   // either completed (and was removed) or vanished without running: Redis lost its data (restarted
@@ -135,8 +143,14 @@ export async function createStageQueue(
           if (state !== "failed" && (waiter.goneSweeps = (waiter.goneSweeps ?? 0) + 1) < 2) return;
           if (!waiters.delete(jobId)) return;
           forget(registry, jobId);
-          if (state !== "failed") log.warn({ jobId }, "a batch job vanished from Redis without an outcome; its batch runs again");
-          settle(waiter, state === "failed" ? { ok: false, reason: job?.failedReason ?? "job failed" } : { ok: false, reason: `job ${jobId} vanished (no outcome)` });
+          if (state !== "failed")
+            log.warn({ jobId }, "a batch job vanished from Redis without an outcome; its batch runs again");
+          settle(
+            waiter,
+            state === "failed"
+              ? { ok: false, reason: job?.failedReason ?? "job failed" }
+              : { ok: false, reason: `job ${jobId} vanished (no outcome)` },
+          );
         })
         // Redis down: the next sweep tries again.
         .catch((err: unknown) => log.warn({ err, jobId }, "could not look up a batch job"));
@@ -159,7 +173,16 @@ export async function createStageQueue(
       done.catch(() => {});
       registry.batches.set(jobId, batch);
       const p = payloadKey(name, jobId);
-      const data: StageJobData = { version: "v2", topic: batch.topic, partition: batch.partition, n: batch.records.length, p, r: origin, l: 1, ...(options?.deadLetterUnreachable ? { u: 1 as const } : {}) };
+      const data: StageJobData = {
+        version: "v2",
+        topic: batch.topic,
+        partition: batch.partition,
+        n: batch.records.length,
+        p,
+        r: origin,
+        l: 1,
+        ...(options?.deadLetterUnreachable ? { u: 1 as const } : {}),
+      };
       try {
         await connection.set(p, encodeBatchPayload(batch), "PX", PAYLOAD_TTL_MS);
         await queue.add("batch", data, {
@@ -179,13 +202,20 @@ export async function createStageQueue(
     },
     async counts() {
       const c = await queue.getJobCounts("waiting", "active", "delayed", "failed");
-      return { waiting: c["waiting"] ?? 0, active: c["active"] ?? 0, delayed: c["delayed"] ?? 0, failed: c["failed"] ?? 0 };
+      return {
+        waiting: c["waiting"] ?? 0,
+        active: c["active"] ?? 0,
+        delayed: c["delayed"] ?? 0,
+        failed: c["failed"] ?? 0,
+      };
     },
     async close() {
       clearInterval(sweep);
       clearInterval(heartbeat);
       // Our jobs still waiting are not run by other processes' workers from now on.
-      await connection.del(originKey(origin)).catch((err: unknown) => log.warn({ err }, "could not delete the stage queue's liveness key; it expires"));
+      await connection
+        .del(originKey(origin))
+        .catch((err: unknown) => log.warn({ err }, "could not delete the stage queue's liveness key; it expires"));
       for (const [jobId, waiter] of waiters) {
         forget(registry, jobId);
         waiter.reject(new Error("queue closed"));
@@ -203,12 +233,24 @@ export async function createStageQueue(
  * runners have none and are run without the check). v1 jobs (records inline) from an older runner are
  * still run.
  */
-type StageJobData = { version: "v2"; topic: string; partition: number; n: number; p: string; r: string; l?: 1; u?: 1 } | (StageBatchV1 & { r?: string });
+type StageJobData =
+  | { version: "v2"; topic: string; partition: number; n: number; p: string; r: string; l?: 1; u?: 1 }
+  | (StageBatchV1 & { r?: string });
 
 /** The job's outcome to its feeder: directly in this process, else on the feeder queue's channel. */
-function report(registry: JobRegistry, connection: Redis, jobId: string | undefined, data: StageJobData | undefined, outcome: Outcome, log: Logger) {
+function report(
+  registry: JobRegistry,
+  connection: Redis,
+  jobId: string | undefined,
+  data: StageJobData | undefined,
+  outcome: Outcome,
+  log: Logger,
+) {
   if (!jobId) return;
-  if (data?.version === "v2") connection.del(data.p).catch((err: unknown) => log.warn({ err, jobId }, "could not delete a batch payload; it expires"));
+  if (data?.version === "v2")
+    connection
+      .del(data.p)
+      .catch((err: unknown) => log.warn({ err, jobId }, "could not delete a batch payload; it expires"));
   const waiter = registry.waiters.get(jobId);
   if (waiter) {
     forget(registry, jobId);
@@ -217,7 +259,11 @@ function report(registry: JobRegistry, connection: Redis, jobId: string | undefi
   }
   if (!data?.r) return;
   const message = outcome.ok ? `${jobId} ok` : `${jobId} failed ${outcome.reason}`;
-  connection.publish(stageDoneChannel(data.r), message).catch((err: unknown) => log.warn({ err, jobId }, "could not report a job outcome; the feeder's sweep will find it"));
+  connection
+    .publish(stageDoneChannel(data.r), message)
+    .catch((err: unknown) =>
+      log.warn({ err, jobId }, "could not report a job outcome; the feeder's sweep will find it"),
+    );
 }
 
 /**
@@ -227,22 +273,37 @@ function report(registry: JobRegistry, connection: Redis, jobId: string | undefi
  * not complete either, or a live submitter whose key merely expired (a Redis hiccup) would commit
  * offsets of a batch that never ran. A live one hears the failure and runs the batch again.
  */
-async function batchOf(registry: JobRegistry, connection: Redis, jobId: string | undefined, data: StageJobData): Promise<StageBatchV1> {
+async function batchOf(
+  registry: JobRegistry,
+  connection: Redis,
+  jobId: string | undefined,
+  data: StageJobData,
+): Promise<StageBatchV1> {
   if (data.version !== "v2") return asBatch(data);
   const local = jobId ? registry.batches.get(jobId) : undefined;
   if (local) return local;
   const [text, alive] = data.l ? await connection.mget(data.p, originKey(data.r)) : [await connection.get(data.p), "1"];
-  if (alive === null) throw new UnrecoverableError(`${SUBMITTER_GONE}: queue instance ${data.r} of job ${jobId} no longer runs; its partition's new owner reads these records again`);
+  if (alive === null)
+    throw new UnrecoverableError(
+      `${SUBMITTER_GONE}: queue instance ${data.r} of job ${jobId} no longer runs; its partition's new owner reads these records again`,
+    );
   if (text == null) throw new Error(`the records of job ${jobId} are gone (payload expired)`);
   const batch = decodeBatchPayload(text);
-  if (batch.records.length !== data.n) throw new Error(`job ${jobId} names ${data.n} records, its payload has ${batch.records.length}`);
+  if (batch.records.length !== data.n)
+    throw new Error(`job ${jobId} names ${data.n} records, its payload has ${batch.records.length}`);
   return batch;
 }
 
 /** Our own payload, written by a feeder of this code base: a structural check, not a schema walk per record. */
 function asBatch(data: unknown): StageBatchV1 {
   const batch = data as Partial<StageBatchV1> | null;
-  if (!batch || batch.version !== "v1" || typeof batch.topic !== "string" || typeof batch.partition !== "number" || !Array.isArray(batch.records)) {
+  if (
+    !batch ||
+    batch.version !== "v1" ||
+    typeof batch.topic !== "string" ||
+    typeof batch.partition !== "number" ||
+    !Array.isArray(batch.records)
+  ) {
     // Anything else (an older or foreign payload) gets the full check and its error.
     return StageBatchV1.parse(data);
   }
@@ -255,7 +316,12 @@ export type StagePool = { close(force?: boolean): Promise<void> };
  * Runs one batch job. `attempt` is 1 on the first try, `finalAttempt` true on the last one;
  * `deadLetterUnreachable` as the submitting feeder asked (see StageQueue.run).
  */
-export type BatchProcessor = (batch: StageBatchV1, attempt: number, finalAttempt: boolean, options: { deadLetterUnreachable: boolean }) => Promise<void>;
+export type BatchProcessor = (
+  batch: StageBatchV1,
+  attempt: number,
+  finalAttempt: boolean,
+  options: { deadLetterUnreachable: boolean },
+) => Promise<void>;
 
 /** The stage queue's BullMQ worker pool in this process: runs each job's batch with `process`. */
 export function createBatchWorker(
@@ -285,17 +351,26 @@ export function createBatchWorker(
       }
       if (crashed) return never();
     },
-    { connection: deps.connection, prefix: QUEUE_PREFIX, concurrency: deps.settings.concurrency, name: deps.workerName },
+    {
+      connection: deps.connection,
+      prefix: QUEUE_PREFIX,
+      concurrency: deps.settings.concurrency,
+      name: deps.workerName,
+    },
   );
   worker.on("error", (err) => log.error({ err }, "worker error"));
   // Reported once the job's final state is written (completed and removed, or finally failed).
-  worker.on("completed", (job) => report(registry, deps.connection, job.id, job.data as StageJobData, { ok: true }, log));
+  worker.on("completed", (job) =>
+    report(registry, deps.connection, job.id, job.data as StageJobData, { ok: true }, log),
+  );
   worker.on("failed", (job, err) => {
     // Not retried: a job of a gone submitter, or another unrecoverable error.
     const unrecoverable = err instanceof UnrecoverableError || err.name === "UnrecoverableError";
-    if (unrecoverable && err.message.startsWith(SUBMITTER_GONE)) log.info({ jobId: job?.id, reason: err.message }, "batch job of a gone submitter not run");
+    if (unrecoverable && err.message.startsWith(SUBMITTER_GONE))
+      log.info({ jobId: job?.id, reason: err.message }, "batch job of a gone submitter not run");
     else log.warn({ err, jobId: job?.id, attempt: job?.attemptsMade }, "batch failed");
-    if (job && (unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1))) report(registry, deps.connection, job.id, job.data as StageJobData, { ok: false, reason: err.message }, log);
+    if (job && (unrecoverable || job.attemptsMade >= (job.opts.attempts ?? 1)))
+      report(registry, deps.connection, job.id, job.data as StageJobData, { ok: false, reason: err.message }, log);
   });
   return {
     close: (force = false) => {

@@ -9,7 +9,9 @@ import { isPrivateAddress, isPrivateHost } from "@sluice/shared";
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
 
 export const systemResolve: Resolve = (hostname) =>
-  new Promise((resolve, reject) => systemLookup(hostname, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
+  new Promise((resolve, reject) =>
+    systemLookup(hostname, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  );
 
 /** Why the host as written is refused, or undefined. */
 export function privateHostReason(hostname: string): string | undefined {
@@ -26,6 +28,9 @@ export function privateAnswerReason(hostname: string, addresses: readonly Lookup
  * client that can connect through its own lookup checks the answer it connects to instead (see
  * webhook-client.ts), which also defeats DNS rebinding.
  */
-export async function privateTargetReason(hostname: string, resolve: Resolve = systemResolve): Promise<string | undefined> {
+export async function privateTargetReason(
+  hostname: string,
+  resolve: Resolve = systemResolve,
+): Promise<string | undefined> {
   return privateHostReason(hostname) ?? privateAnswerReason(hostname, await resolve(hostname));
 }

@@ -9,7 +9,10 @@ const DISPLAY: Record<Probe["name"], string> = { postgres: "Postgres", redis: "R
 export class ServiceUnavailableError extends Error {
   override readonly name = "ServiceUnavailableError";
 
-  constructor(readonly failures: { probe: Probe; reason: string }[], waitedMs: number) {
+  constructor(
+    readonly failures: { probe: Probe; reason: string }[],
+    waitedMs: number,
+  ) {
     super(
       failures
         .map(({ probe, reason }) => {
@@ -50,7 +53,11 @@ export async function waitForServices(probes: Probe[], options: WaitOptions): Pr
             failures.push({ probe, reason });
             return;
           }
-          if (attempt === 1) options.log.warn({ dependency: probe.name, target: probe.target, reason }, "service not available yet; retrying");
+          if (attempt === 1)
+            options.log.warn(
+              { dependency: probe.name, target: probe.target, reason },
+              "service not available yet; retrying",
+            );
           await new Promise((r) => setTimeout(r, options.everyMs ?? 500));
         }
       }

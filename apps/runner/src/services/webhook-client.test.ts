@@ -97,7 +97,8 @@ describe("webhook client", () => {
     const dns = await rebindingDnsServer(["198.51.100.7", "127.0.0.1"]);
     const resolver = new Resolver({ timeout: 2000, tries: 1 });
     resolver.setServers([`127.0.0.1:${dns.port}`]);
-    const resolve: Resolve = async (hostname) => (await resolver.resolve4(hostname)).map((address) => ({ address, family: 4 }));
+    const resolve: Resolve = async (hostname) =>
+      (await resolver.resolve4(hostname)).map((address) => ({ address, family: 4 }));
     const client = createWebhookClient({ allowPrivate: false, resolve });
     const outcomes: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -115,27 +116,33 @@ describe("webhook client", () => {
   it("refuses a host whose answer mixes public and private addresses", async () => {
     const internal = await target();
     const client = createWebhookClient({ allowPrivate: false, resolve: async () => [PUBLIC, LOOPBACK] });
-    await expect(client.post(new URL(`http://mixed.example.test:${internal.port}/`), request)).rejects.toThrow(new WebhookRefused("mixed.example.test resolves to a private address"));
+    await expect(client.post(new URL(`http://mixed.example.test:${internal.port}/`), request)).rejects.toThrow(
+      new WebhookRefused("mixed.example.test resolves to a private address"),
+    );
     client.close();
     expect(internal.connections).toBe(0);
   });
 
-  it.each(["http://127.0.0.1:9/", "http://localhost:9/", "http://[::1]:9/", "http://[::ffff:169.254.169.254]/", "http://10.0.0.5/", "http://metadata.internal/"])(
-    "refuses %s without resolving it",
-    async (url) => {
-      let resolved = 0;
-      const client = createWebhookClient({
-        allowPrivate: false,
-        resolve: async () => {
-          resolved++;
-          return [PUBLIC];
-        },
-      });
-      await expect(client.post(new URL(url), request)).rejects.toBeInstanceOf(WebhookRefused);
-      client.close();
-      expect(resolved).toBe(0);
-    },
-  );
+  it.each([
+    "http://127.0.0.1:9/",
+    "http://localhost:9/",
+    "http://[::1]:9/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://10.0.0.5/",
+    "http://metadata.internal/",
+  ])("refuses %s without resolving it", async (url) => {
+    let resolved = 0;
+    const client = createWebhookClient({
+      allowPrivate: false,
+      resolve: async () => {
+        resolved++;
+        return [PUBLIC];
+      },
+    });
+    await expect(client.post(new URL(url), request)).rejects.toBeInstanceOf(WebhookRefused);
+    client.close();
+    expect(resolved).toBe(0);
+  });
 
   it("refuses other schemes", async () => {
     const client = createWebhookClient({ allowPrivate: true });

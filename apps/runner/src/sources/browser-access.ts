@@ -12,8 +12,13 @@ const PREFLIGHT_MAX_AGE = "600";
 /** Whether a request from `origin` (the Origin header, if any) may use `key`, and the CORS headers to answer with. */
 export function browserAccess(origin: string | undefined, key: KeyAccess): BrowserDecision {
   if (origin === undefined) return { ok: true, headers: {} };
-  if (!key.publishable) return { ok: false, message: "server API keys are not accepted from browsers; use a publishable key with this origin allowed" };
-  if (!key.allowedOrigins.includes(origin)) return { ok: false, message: `origin ${origin} is not allowed for this key` };
+  if (!key.publishable)
+    return {
+      ok: false,
+      message: "server API keys are not accepted from browsers; use a publishable key with this origin allowed",
+    };
+  if (!key.allowedOrigins.includes(origin))
+    return { ok: false, message: `origin ${origin} is not allowed for this key` };
   return { ok: true, headers: { "access-control-allow-origin": origin, vary: "Origin" } };
 }
 

@@ -41,7 +41,9 @@ export function startGenerator(options: {
       if (count > 0) {
         try {
           const events = generateEvents(generator.config, { startTimeMs, fromIndex: next, count });
-          await deps.producer.send(events.map((event) => ({ topic: generator.topic, key: keyOf(event), value: JSON.stringify(event) })));
+          await deps.producer.send(
+            events.map((event) => ({ topic: generator.topic, key: keyOf(event), value: JSON.stringify(event) })),
+          );
           await deps.redis.hset(key, "next", String(next + count));
           tapOutputs(deps.redis, pipelineId, generator.nodeId, "out", events);
           deps.metrics.eventsOut.inc({ pipeline: pipelineId, node: generator.nodeId }, count);

@@ -9,7 +9,13 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
 import { hashToken, type PrismaClient } from "@sluice/db";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
-import { defaultPartitionKey, encodeDeadLetterHeaders, type EventRecord, type EventTimeWindow, normalizeIngestPayload } from "@sluice/shared";
+import {
+  defaultPartitionKey,
+  encodeDeadLetterHeaders,
+  type EventRecord,
+  type EventTimeWindow,
+  normalizeIngestPayload,
+} from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import { API_KEY_REVOKED_CHANNEL, type Plan } from "@sluice/shared";
@@ -18,7 +24,6 @@ import { tapOutputs } from "../observe/tap";
 import { browserAccess, preflight } from "./browser-access";
 import { sdkBundleRoute } from "./sdk-bundle-route";
 import type { Route } from "../http/router";
-
 
 /** Largest body any ingest node accepts (its own maxBodyBytes is checked after reading). */
 const MAX_BODY_BYTES = 10_000_000;
@@ -32,13 +37,27 @@ export type IngestSettings = {
   eventTimeWindow: EventTimeWindow;
 };
 
-type KeyRow = { id: string; hash: string; workspaceId: string; pipelineId: string | null; publishable: boolean; allowedOrigins: string[] };
-type IngestTarget = { workspaceId: string; pipelineId: string; entry: Plan["ingest"][number]; keyFor(topic: string, event: EventRecord): string | null };
+type KeyRow = {
+  id: string;
+  hash: string;
+  workspaceId: string;
+  pipelineId: string | null;
+  publishable: boolean;
+  allowedOrigins: string[];
+};
+type IngestTarget = {
+  workspaceId: string;
+  pipelineId: string;
+  entry: Plan["ingest"][number];
+  keyFor(topic: string, event: EventRecord): string | null;
+};
 
 export type Ingest = { routes: Route[]; start(): Promise<void> };
 
 const unauthorized = () =>
-  new HttpError(401, "unauthorized", "unknown endpoint, or missing, unknown or revoked API key for it", { "www-authenticate": "ApiKey" });
+  new HttpError(401, "unauthorized", "unknown endpoint, or missing, unknown or revoked API key for it", {
+    "www-authenticate": "ApiKey",
+  });
 
 export function createIngest(deps: {
   prisma: PrismaClient;
@@ -69,7 +88,10 @@ export function createIngest(deps: {
     const hit = cache.get(id);
     if (hit && hit.until > now) return hit.row;
     // Concurrent requests share one query.
-    const row = deps.prisma.apiKey.findFirst({ where: { id, revokedAt: null, scope: "ingest" }, select: { id: true, hash: true, workspaceId: true, pipelineId: true, publishable: true, allowedOrigins: true } });
+    const row = deps.prisma.apiKey.findFirst({
+      where: { id, revokedAt: null, scope: "ingest" },
+      select: { id: true, hash: true, workspaceId: true, pipelineId: true, publishable: true, allowedOrigins: true },
+    });
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { row, until: now + KEY_CACHE_MS });
     row.catch(() => cache.delete(id));
@@ -77,15 +99,26 @@ export function createIngest(deps: {
   }
 
   /** The candidate whose named key the token is (same workspace; a pipeline-scoped key only for its pipeline). */
-  async function authenticate(candidates: IngestTarget[], token: string | undefined): Promise<{ key: KeyRow; target: IngestTarget } | undefined> {
+  async function authenticate(
+    candidates: IngestTarget[],
+    token: string | undefined,
+  ): Promise<{ key: KeyRow; target: IngestTarget } | undefined> {
     // Hashed even when nothing can match, so an unknown path answers like a wrong key.
     const hash = Buffer.from(hashToken(token ?? ""), "hex");
     for (const target of candidates) {
       const key = await keyById(target.entry.config.apiKeyId).catch((err: unknown) => {
         deps.log.warn({ err }, "API key lookup failed");
-        throw new HttpError(503, "unavailable", "cannot check API keys right now; retry shortly", { "retry-after": "1" });
+        throw new HttpError(503, "unavailable", "cannot check API keys right now; retry shortly", {
+          "retry-after": "1",
+        });
       });
-      if (!token || !key || key.workspaceId !== target.workspaceId || (key.pipelineId !== null && key.pipelineId !== target.pipelineId)) continue;
+      if (
+        !token ||
+        !key ||
+        key.workspaceId !== target.workspaceId ||
+        (key.pipelineId !== null && key.pipelineId !== target.pipelineId)
+      )
+        continue;
       const stored = Buffer.from(key.hash, "hex");
       if (stored.length === hash.length && timingSafeEqual(stored, hash)) return { key, target };
     }
@@ -111,7 +144,9 @@ export function createIngest(deps: {
     const now = Date.now();
     if (now - (lastUsed.get(keyId) ?? 0) < LAST_USED_EVERY_MS) return;
     lastUsed.set(keyId, now);
-    void deps.prisma.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } }).catch((err: unknown) => deps.log.warn({ err }, "lastUsedAt update failed"));
+    void deps.prisma.apiKey
+      .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
+      .catch((err: unknown) => deps.log.warn({ err }, "lastUsedAt update failed"));
   }
 
   /** CORS preflight: allowed for an origin that a publishable key of one of the path's endpoints lists. */
@@ -120,9 +155,17 @@ export function createIngest(deps: {
     path: "/v1/ingest/:key",
     async handler({ req, res, params }) {
       const candidates = deps.targets(params["key"] ?? "");
-      const keys = await Promise.all(candidates.map((c) => keyById(c.entry.config.apiKeyId).then((key) => (key?.workspaceId === c.workspaceId ? key : null))));
+      const keys = await Promise.all(
+        candidates.map((c) =>
+          keyById(c.entry.config.apiKeyId).then((key) => (key?.workspaceId === c.workspaceId ? key : null)),
+        ),
+      );
       const requested = req.headers["access-control-request-headers"];
-      const decision = preflight(req.headers.origin, keys.filter((key) => key !== null), Array.isArray(requested) ? requested.join(",") : requested);
+      const decision = preflight(
+        req.headers.origin,
+        keys.filter((key) => key !== null),
+        Array.isArray(requested) ? requested.join(",") : requested,
+      );
       if (!decision.ok) throw new HttpError(403, "forbidden_origin", decision.message);
       res.writeHead(204, decision.headers);
       res.end();
@@ -144,7 +187,10 @@ export function createIngest(deps: {
       }
       const candidates = deps.targets(params["key"] ?? "");
       // A restarted runner has not started its deployments yet: a 401 would tell clients to give up.
-      if (candidates.length === 0 && !deps.ready()) throw new HttpError(503, "starting", "the runner is starting and does not know this path yet; retry shortly", { "retry-after": "1" });
+      if (candidates.length === 0 && !deps.ready())
+        throw new HttpError(503, "starting", "the runner is starting and does not know this path yet; retry shortly", {
+          "retry-after": "1",
+        });
       const header = req.headers["x-api-key"];
       // Beacons cannot carry headers: a publishable key may come in the query string instead.
       const queryKey = url.searchParams.get("key") ?? undefined;
@@ -153,21 +199,35 @@ export function createIngest(deps: {
       const authenticated = await authenticate(candidates, (Array.isArray(header) ? header[0] : header) ?? queryKey);
       if (!authenticated) throw unauthorized();
       const { key, target } = authenticated;
-      if (queryKey !== undefined && !key.publishable) throw new HttpError(400, "key_in_url", "only publishable keys may be passed in the URL; send server keys in the x-api-key header");
+      if (queryKey !== undefined && !key.publishable)
+        throw new HttpError(
+          400,
+          "key_in_url",
+          "only publishable keys may be passed in the URL; send server keys in the x-api-key header",
+        );
       const access = browserAccess(origin, key);
       if (!access.ok) throw new HttpError(403, "forbidden_origin", access.message);
       touch(key.id);
       const wait = throttle(key.id);
-      if (wait !== undefined) throw new HttpError(429, "rate_limited", `more than ${settings.ratePerKey} requests per second with this API key; retry in ${wait} s`, { "retry-after": String(wait) });
+      if (wait !== undefined)
+        throw new HttpError(
+          429,
+          "rate_limited",
+          `more than ${settings.ratePerKey} requests per second with this API key; retry in ${wait} s`,
+          { "retry-after": String(wait) },
+        );
 
       const { entry } = target;
       const lag = deps.lagOf(entry.topic);
       if (lag > deps.lagThreshold) {
-        throw new HttpError(429, "backpressure", `pipeline is ${lag} events behind; retry later`, { "retry-after": "5" });
+        throw new HttpError(429, "backpressure", `pipeline is ${lag} events behind; retry later`, {
+          "retry-after": "5",
+        });
       }
 
       const raw = await body();
-      if (raw.length > entry.config.maxBodyBytes) throw new HttpError(413, "payload_too_large", `request body exceeds ${entry.config.maxBodyBytes} bytes`);
+      if (raw.length > entry.config.maxBodyBytes)
+        throw new HttpError(413, "payload_too_large", `request body exceeds ${entry.config.maxBodyBytes} bytes`);
       const text = decodeUtf8(raw);
       if (text === undefined) throw new HttpError(400, "malformed_body", "body is not valid UTF-8");
       const parsed = parseBody(text);
@@ -180,10 +240,19 @@ export function createIngest(deps: {
         ...(req.socket.remoteAddress ? { clientIp: req.socket.remoteAddress } : {}),
         ...(typeof req.headers["user-agent"] === "string" ? { userAgent: req.headers["user-agent"] } : {}),
       });
-      if (!result.ok) throw new HttpError(result.status, result.status === 400 ? "malformed_body" : "payload_too_large", result.message);
+      if (!result.ok)
+        throw new HttpError(
+          result.status,
+          result.status === 400 ? "malformed_body" : "payload_too_large",
+          result.message,
+        );
 
       const failedAt = new Date(receivedAt).toISOString();
-      const messages: OutgoingMessage[] = result.accepted.map((event) => ({ topic: entry.topic, key: target.keyFor(entry.topic, event), value: JSON.stringify(event) }));
+      const messages: OutgoingMessage[] = result.accepted.map((event) => ({
+        topic: entry.topic,
+        key: target.keyFor(entry.topic, event),
+        value: JSON.stringify(event),
+      }));
       for (const rejection of result.rejected) {
         messages.push({
           topic: entry.dlq,
@@ -192,7 +261,10 @@ export function createIngest(deps: {
           headers: encodeDeadLetterHeaders({
             version: "v1",
             errorCode: "schema.invalid",
-            errorMessage: rejection.issues.map((i) => `${i.path}: ${i.message}`).join("; ").slice(0, 1000),
+            errorMessage: rejection.issues
+              .map((i) => `${i.path}: ${i.message}`)
+              .join("; ")
+              .slice(0, 1000),
             pipelineId: target.pipelineId,
             nodeId: entry.nodeId,
             attempt: 1,
@@ -204,7 +276,12 @@ export function createIngest(deps: {
       if (messages.length > 0) {
         await deps.producer.send(messages).catch((err: unknown) => {
           deps.log.warn({ err, pipeline: target.pipelineId }, "ingest could not write to Kafka");
-          throw new HttpError(503, "unavailable", "events could not be stored right now; nothing was accepted, retry shortly", { "retry-after": "1" });
+          throw new HttpError(
+            503,
+            "unavailable",
+            "events could not be stored right now; nothing was accepted, retry shortly",
+            { "retry-after": "1" },
+          );
         });
       }
       tapOutputs(undefined, target.pipelineId, entry.nodeId, "out", result.accepted);
@@ -220,7 +297,10 @@ export function createIngest(deps: {
       sendJson(res, 202, {
         accepted: result.accepted.length,
         rejected: result.rejected.length,
-        errors: result.rejected.map((r) => ({ index: r.index, message: r.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") })),
+        errors: result.rejected.map((r) => ({
+          index: r.index,
+          message: r.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "),
+        })),
       });
     },
   };

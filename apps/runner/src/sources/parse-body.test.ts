@@ -14,7 +14,10 @@ describe("parseBody", () => {
 
   it("refuses empty and malformed bodies with a reason", () => {
     expect(parseBody(" \n\t")).toEqual({ ok: false, reason: "empty body" });
-    expect(parseBody('{"type":"a"}\n{"type":')).toMatchObject({ ok: false, reason: expect.stringMatching(/^NDJSON line 2 is not JSON/) });
+    expect(parseBody('{"type":"a"}\n{"type":')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^NDJSON line 2 is not JSON/),
+    });
     expect(parseBody("{nope")).toMatchObject({ ok: false, reason: expect.stringMatching(/^body is not JSON/) });
   });
 });

@@ -17,7 +17,11 @@ export function sdkBundleRoute(file = BUNDLE): Route {
       bundle ??= readFile(file);
       const body = await bundle.catch(() => {
         bundle = undefined;
-        throw new HttpError(404, "not_found", "the SDK bundle is not built on this runner (npm run -w @sluice/sdk build)");
+        throw new HttpError(
+          404,
+          "not_found",
+          "the SDK bundle is not built on this runner (npm run -w @sluice/sdk build)",
+        );
       });
       res.writeHead(200, {
         "content-type": "text/javascript; charset=utf-8",

@@ -1,15 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { encodeDeadLetterHeaders, type EventRecord, REPLAY_ATTEMPTS_HEADER, REPLAY_NODE_HEADER, type Stage, UNDECODABLE_RECORD_CODE } from "@sluice/shared";
+import {
+  encodeDeadLetterHeaders,
+  type EventRecord,
+  REPLAY_ATTEMPTS_HEADER,
+  REPLAY_NODE_HEADER,
+  type Stage,
+  UNDECODABLE_RECORD_CODE,
+} from "@sluice/shared";
 import type { StageBatchV1 } from "../queue/batch-payload";
 import { type Origin, readBatchInput } from "./batch-input";
 import { FENCE_HEADER } from "./fences";
 import { WATERMARK_HEADER } from "./source-watermarks";
 
-const stage = { nodes: [{ id: "head" }, { id: "second" }], deadLetterInputs: ["sluice.w.p.x.dlq"] } as unknown as Pick<Stage, "nodes" | "deadLetterInputs">;
+const stage = { nodes: [{ id: "head" }, { id: "second" }], deadLetterInputs: ["sluice.w.p.x.dlq"] } as unknown as Pick<
+  Stage,
+  "nodes" | "deadLetterInputs"
+>;
 const FAILED_AT = "2026-01-01T10:00:00.000Z";
-const batchOf = (records: StageBatchV1["records"], topic = "sluice.w.p.src.out"): StageBatchV1 => ({ version: "v1", topic, partition: 1, records });
+const batchOf = (records: StageBatchV1["records"], topic = "sluice.w.p.src.out"): StageBatchV1 => ({
+  version: "v1",
+  topic,
+  partition: 1,
+  records,
+});
 
-async function read(batch: StageBatchV1, extra: { skipThrough?: bigint; seen?: Record<string, number>; watermarks?: boolean } = {}) {
+async function read(
+  batch: StageBatchV1,
+  extra: { skipThrough?: bigint; seen?: Record<string, number>; watermarks?: boolean } = {},
+) {
   const origin = new WeakMap<EventRecord, Origin>();
   const result = await readBatchInput(batch, { stage, origin, failedAt: FAILED_AT, watermarks: false, ...extra });
   return { ...result, origin };
@@ -17,11 +35,13 @@ async function read(batch: StageBatchV1, extra: { skipThrough?: bigint; seen?: R
 
 describe("batch input", () => {
   it("decodes JSON objects for the head with their origin, and fails what is not a JSON object", async () => {
-    const r = await read(batchOf([
-      { o: "10", k: "a", v: '{"n":1}' },
-      { o: "11", k: null, v: "not json" },
-      { o: "12", k: "c", v: "[1,2]" },
-    ]));
+    const r = await read(
+      batchOf([
+        { o: "10", k: "a", v: '{"n":1}' },
+        { o: "11", k: null, v: "not json" },
+        { o: "12", k: "c", v: "[1,2]" },
+      ]),
+    );
     expect(r.input).toEqual([{ n: 1 }]);
     expect(r.origin.get(r.input[0]!)).toEqual({ offset: "10", key: "a", exact: true });
     expect(r.undecodable.map((f) => [f.event, f.error.code])).toEqual([
@@ -33,13 +53,23 @@ describe("batch input", () => {
   });
 
   it("skips records at or below the checkpoint, but counts their bytes", async () => {
-    const r = await read(batchOf([{ o: "4", k: null, v: '{"n":4}' }, { o: "5", k: null, v: '{"n":5}' }, { o: "6", k: null, v: '{"n":6}' }]), { skipThrough: 5n });
+    const r = await read(
+      batchOf([
+        { o: "4", k: null, v: '{"n":4}' },
+        { o: "5", k: null, v: '{"n":5}' },
+        { o: "6", k: null, v: '{"n":6}' },
+      ]),
+      { skipThrough: 5n },
+    );
     expect(r.input).toEqual([{ n: 6 }]);
     expect(r.bytesIn).toBe(21);
   });
 
   it("keeps watermark records only for a stateful reader, and never as events", async () => {
-    const records = [{ o: "1", k: null, v: "", h: { [WATERMARK_HEADER]: "wm" } }, { o: "2", k: null, v: '{"n":2}' }];
+    const records = [
+      { o: "1", k: null, v: "", h: { [WATERMARK_HEADER]: "wm" } },
+      { o: "2", k: null, v: '{"n":2}' },
+    ];
     expect((await read(batchOf(records))).watermarkRecords).toEqual([]);
     const r = await read(batchOf(records), { watermarks: true });
     expect(r.watermarkRecords).toEqual(["wm"]);
@@ -76,18 +106,31 @@ describe("batch input", () => {
     });
     const dead = await read(batchOf([{ o: "1", k: "k", v: '{"n":1}', h: headers }], "sluice.w.p.x.dlq"));
     expect(dead.input).toHaveLength(1);
-    expect(dead.input[0]).toEqual({ event: { n: 1 }, error: { code: "boom", message: "it failed", nodeId: "x", failedAt: "2026-01-01T09:00:00.000Z" } });
+    expect(dead.input[0]).toEqual({
+      event: { n: 1 },
+      error: { code: "boom", message: "it failed", nodeId: "x", failedAt: "2026-01-01T09:00:00.000Z" },
+    });
     // Without readable headers: an unknown error at the batch's failure time.
     const bare = await read(batchOf([{ o: "2", k: null, v: '{"n":2}' }], "sluice.w.p.x.dlq"));
-    expect(bare.input[0]).toEqual({ event: { n: 2 }, error: { code: "unknown", message: "", nodeId: "", failedAt: FAILED_AT } });
+    expect(bare.input[0]).toEqual({
+      event: { n: 2 },
+      error: { code: "unknown", message: "", nodeId: "", failedAt: FAILED_AT },
+    });
 
-    const replayed = await read(batchOf([
-      { o: "1", k: "k", v: '{"n":1}', h: { [REPLAY_NODE_HEADER]: "second", [REPLAY_ATTEMPTS_HEADER]: "2" } },
-      { o: "2", k: "k", v: '{"n":2}', h: { [REPLAY_NODE_HEADER]: "head" } },
-      { o: "3", k: "k", v: '{"n":3}', h: { [REPLAY_NODE_HEADER]: "elsewhere" } },
-    ]));
+    const replayed = await read(
+      batchOf([
+        { o: "1", k: "k", v: '{"n":1}', h: { [REPLAY_NODE_HEADER]: "second", [REPLAY_ATTEMPTS_HEADER]: "2" } },
+        { o: "2", k: "k", v: '{"n":2}', h: { [REPLAY_NODE_HEADER]: "head" } },
+        { o: "3", k: "k", v: '{"n":3}', h: { [REPLAY_NODE_HEADER]: "elsewhere" } },
+      ]),
+    );
     expect(replayed.replays.get("second")).toEqual([{ n: 1 }]);
-    expect(replayed.origin.get(replayed.replays.get("second")![0]!)).toEqual({ offset: "1", key: "k", exact: true, prior: 2 });
+    expect(replayed.origin.get(replayed.replays.get("second")![0]!)).toEqual({
+      offset: "1",
+      key: "k",
+      exact: true,
+      prior: 2,
+    });
     expect(replayed.input).toEqual([{ n: 2 }, { n: 3 }]);
   });
 });

@@ -103,18 +103,33 @@ export async function readBatchInput(
     if (value === undefined || !isJsonObject(value)) {
       const event: EventRecord = { raw: record.v.slice(0, 100_000) };
       origin.set(event, { offset: record.o, key: record.k, exact: true });
-      undecodable.push({ event, error: { code: UNDECODABLE_RECORD_CODE, message: "record value is not a JSON object" } });
+      undecodable.push({
+        event,
+        error: { code: UNDECODABLE_RECORD_CODE, message: "record value is not a JSON object" },
+      });
       continue;
     }
     let event: EventRecord = value;
     if (fromDeadLetters) {
       const headers = decodeDeadLetterHeaders(record.h ?? {});
-      const error = headers.success ? { code: headers.data.errorCode, message: headers.data.errorMessage } : { code: "unknown", message: "" };
-      event = deadLetterRecord(value, error, headers.success ? headers.data.nodeId : "", headers.success ? headers.data.failedAt : failedAt);
+      const error = headers.success
+        ? { code: headers.data.errorCode, message: headers.data.errorMessage }
+        : { code: "unknown", message: "" };
+      event = deadLetterRecord(
+        value,
+        error,
+        headers.success ? headers.data.nodeId : "",
+        headers.success ? headers.data.failedAt : failedAt,
+      );
     }
     const replayAt = record.h?.[REPLAY_NODE_HEADER];
     const prior = replayAt ? Number(record.h?.[REPLAY_ATTEMPTS_HEADER] ?? 0) : 0;
-    origin.set(event, prior > 0 ? { offset: record.o, key: record.k, exact: true, prior } : { offset: record.o, key: record.k, exact: true });
+    origin.set(
+      event,
+      prior > 0
+        ? { offset: record.o, key: record.k, exact: true, prior }
+        : { offset: record.o, key: record.k, exact: true },
+    );
     if (replayAt && replayAt !== head.id && stage.nodes.some((n) => n.id === replayAt)) {
       const list = replays.get(replayAt);
       if (list) list.push(event);

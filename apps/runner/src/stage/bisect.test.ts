@@ -11,7 +11,13 @@ function node(bad: Set<number>) {
     runs.push(subset.map((e) => e["i"] as number));
     const hit = subset.find((e) => bad.has(e["i"] as number));
     if (hit) throw new Error(`bad ${hit["i"]}`);
-    return { result: { outputs: { out: subset.map((e) => ({ ...e, ok: true })) }, errors: [], keys: { out: subset.map((e) => `k${e["i"]}`) } } satisfies NodeResult };
+    return {
+      result: {
+        outputs: { out: subset.map((e) => ({ ...e, ok: true })) },
+        errors: [],
+        keys: { out: subset.map((e) => `k${e["i"]}`) },
+      } satisfies NodeResult,
+    };
   };
   return { run, runs };
 }
@@ -39,8 +45,16 @@ describe("bisecting a failed batch", () => {
 
   it("merges consecutive parts: outputs, keys, errors and produced messages in order", () => {
     const merged = mergeResults([
-      { outputs: { out: [{ a: 1 }] }, errors: [], keys: { out: ["x"] }, produce: [{ topic: "t", key: null, value: "1" }] },
-      { outputs: { out: [{ a: 2 }], other: [{ b: 1 }] }, errors: [{ event: { c: 1 }, error: { code: "e", message: "m" } }] },
+      {
+        outputs: { out: [{ a: 1 }] },
+        errors: [],
+        keys: { out: ["x"] },
+        produce: [{ topic: "t", key: null, value: "1" }],
+      },
+      {
+        outputs: { out: [{ a: 2 }], other: [{ b: 1 }] },
+        errors: [{ event: { c: 1 }, error: { code: "e", message: "m" } }],
+      },
       { outputs: {}, errors: [], keys: { out: ["y"] }, produce: [{ topic: "t", key: null, value: "2" }] },
     ]);
     expect(merged).toEqual({

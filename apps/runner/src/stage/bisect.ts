@@ -17,10 +17,17 @@ export type NodeResult = CoreResult & { produce?: OutgoingMessage[] };
  * its neighbours. `kept` are the events whose run succeeded, in order, aligned with the merged
  * outputs of 1:1 nodes. A lost connection on the way is thrown (the batch waits for the outage).
  */
-export async function isolate(events: EventRecord[], error: unknown, run: (subset: EventRecord[]) => Promise<{ result: NodeResult }>): Promise<{ result: NodeResult; kept: EventRecord[] }> {
+export async function isolate(
+  events: EventRecord[],
+  error: unknown,
+  run: (subset: EventRecord[]) => Promise<{ result: NodeResult }>,
+): Promise<{ result: NodeResult; kept: EventRecord[] }> {
   if (events.length === 1) {
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-    return { result: { outputs: {}, errors: [{ event: events[0]!, error: { code: NODE_FAILED, message } }] }, kept: [] };
+    return {
+      result: { outputs: {}, errors: [{ event: events[0]!, error: { code: NODE_FAILED, message } }] },
+      kept: [],
+    };
   }
   const middle = Math.ceil(events.length / 2);
   const parts: { result: NodeResult; kept: EventRecord[] }[] = [];

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { encodeOutbox, encodeStoredState, markerOffset, newMarker, parseOutbox, readStoredState, reviveBinaryValue } from "./checkpoint";
+import {
+  encodeOutbox,
+  encodeStoredState,
+  markerOffset,
+  newMarker,
+  parseOutbox,
+  readStoredState,
+  reviveBinaryValue,
+} from "./checkpoint";
 
 // A stateful stage checkpoints its outgoing messages as JSON (the outbox); kafka-sink's Avro values
 // are bytes and must come back as the same bytes when an earlier run's outbox is sent again.

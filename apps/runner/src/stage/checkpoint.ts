@@ -45,7 +45,11 @@ export function readStoredState(text: string | null): StoredState {
   const parsed = text ? (JSON.parse(text) as unknown) : undefined;
   if (parsed && typeof parsed === "object" && (parsed as Record<string, unknown>)[STATE_TAG] === 2) {
     const stored = parsed as Partial<StoredState>;
-    return { core: stored.core ?? undefined, seen: stored.seen ?? {}, ...(stored.sources ? { sources: stored.sources } : {}) };
+    return {
+      core: stored.core ?? undefined,
+      seen: stored.seen ?? {},
+      ...(stored.sources ? { sources: stored.sources } : {}),
+    };
   }
   // Written before fences existed: the bare snapshot.
   return { core: parsed ?? undefined, seen: {} };
@@ -55,7 +59,13 @@ export const encodeStoredState = (stored: StoredState) => JSON.stringify({ [STAT
 
 /** Outbox JSON: a binary message value (kafka-sink's Avro) was written as Buffer's JSON form; read it back as bytes. */
 export function reviveBinaryValue(key: string, value: unknown): unknown {
-  if (key === "value" && typeof value === "object" && value !== null && (value as { type?: unknown }).type === "Buffer" && Array.isArray((value as { data?: unknown }).data)) {
+  if (
+    key === "value" &&
+    typeof value === "object" &&
+    value !== null &&
+    (value as { type?: unknown }).type === "Buffer" &&
+    Array.isArray((value as { data?: unknown }).data)
+  ) {
     return Buffer.from((value as { data: number[] }).data);
   }
   return value;
@@ -66,7 +76,10 @@ export const encodeOutbox = (id: string, messages: OutgoingMessage[]) => `${id}\
 
 export function parseOutbox(text: string): Outbox {
   const newline = text.indexOf("\n");
-  return { id: text.slice(0, newline), messages: JSON.parse(text.slice(newline + 1), reviveBinaryValue) as OutgoingMessage[] };
+  return {
+    id: text.slice(0, newline),
+    messages: JSON.parse(text.slice(newline + 1), reviveBinaryValue) as OutgoingMessage[],
+  };
 }
 
 export const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
@@ -75,7 +88,10 @@ export const markerOffset = (marker: string) => BigInt(marker.split("/")[0]!);
 export const newMarker = (lastOffset: string) => `${lastOffset}/${randomUUID().slice(0, 8)}`;
 
 /** The checkpoint (if any) and an outbox an earlier run left (if any). */
-export async function readCheckpoint(redis: Redis, keys: CheckpointKeys): Promise<{ checkpoint?: Checkpoint; outbox?: Outbox }> {
+export async function readCheckpoint(
+  redis: Redis,
+  keys: CheckpointKeys,
+): Promise<{ checkpoint?: Checkpoint; outbox?: Outbox }> {
   const [marker, state, outbox] = await redis.mget(keys.marker, keys.state, keys.outbox);
   return {
     ...(marker ? { checkpoint: { marker, offset: markerOffset(marker), ...readStoredState(state ?? null) } } : {}),
@@ -91,7 +107,14 @@ export async function writeCheckpoint(
   redis: Redis,
   keys: CheckpointKeys,
   watermarksKey: string,
-  write: { expected: string; marker: string; stored: StoredState; partition: number; watermark: string; outbox: OutgoingMessage[] },
+  write: {
+    expected: string;
+    marker: string;
+    stored: StoredState;
+    partition: number;
+    watermark: string;
+    outbox: OutgoingMessage[];
+  },
 ): Promise<boolean> {
   const applied = await runRedisScript(
     redis,

@@ -3,7 +3,15 @@ import { decodeDeadLetterHeaders, defaultPartitionKey, type EventRecord } from "
 import type { Origin } from "./batch-input";
 import { deadLetterMessages } from "./dead-letters";
 
-const source = { pipelineId: "p", nodeId: "n", sourceTopic: "sluice.w.p.a.out", sourcePartition: 2, firstOffset: "100", attempt: 3, failedAt: "2026-01-01T10:00:00.000Z" };
+const source = {
+  pipelineId: "p",
+  nodeId: "n",
+  sourceTopic: "sluice.w.p.a.out",
+  sourcePartition: 2,
+  firstOffset: "100",
+  attempt: 3,
+  failedAt: "2026-01-01T10:00:00.000Z",
+};
 
 describe("dead-letter records", () => {
   it("carries the event, its input key and offset, and where and why it failed", () => {
@@ -27,7 +35,16 @@ describe("dead-letter records", () => {
       ["sluice.w.p.n.dlq", "k2", '{"n":2}'],
     ]);
     const first = decodeDeadLetterHeaders(messages[0]!.headers ?? {});
-    expect(first.success && first.data).toMatchObject({ errorCode: "bad", pipelineId: "p", nodeId: "n", sourceTopic: "sluice.w.p.a.out", sourcePartition: 2, sourceOffset: "105", attempt: 3, failedAt: source.failedAt });
+    expect(first.success && first.data).toMatchObject({
+      errorCode: "bad",
+      pipelineId: "p",
+      nodeId: "n",
+      sourceTopic: "sluice.w.p.a.out",
+      sourcePartition: 2,
+      sourceOffset: "105",
+      attempt: 3,
+      failedAt: source.failedAt,
+    });
     expect(first.success && first.data.errorMessage).toHaveLength(1000);
     // A replayed dead letter counts the attempts it already had.
     const second = decodeDeadLetterHeaders(messages[1]!.headers ?? {});
@@ -36,7 +53,12 @@ describe("dead-letter records", () => {
 
   it("falls back to the batch's first offset and the event's default key when its origin is unknown", () => {
     const event: EventRecord = { userId: "u1" };
-    const [message] = deadLetterMessages("dlq", [{ event, error: { code: "c", message: "m" } }], () => undefined, source);
+    const [message] = deadLetterMessages(
+      "dlq",
+      [{ event, error: { code: "c", message: "m" } }],
+      () => undefined,
+      source,
+    );
     expect(message!.key).toBe(defaultPartitionKey(event));
     const headers = decodeDeadLetterHeaders(message!.headers ?? {});
     expect(headers.success && headers.data.sourceOffset).toBe("100");

@@ -4,7 +4,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CoreFixture, getNodeDescriptor, isNodeTypeId, type NodeConfig, type NodeTypeId, type CoreResult } from "@sluice/shared";
+import {
+  CoreFixture,
+  getNodeDescriptor,
+  isNodeTypeId,
+  type NodeConfig,
+  type NodeTypeId,
+  type CoreResult,
+} from "@sluice/shared";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createNodeRuntime } from "./executors";
@@ -33,7 +40,8 @@ describe("runner executors on the shared golden fixtures", () => {
       });
       let state: unknown;
       for (const batch of fixture.batches) {
-        const ctx = batch.watermark === undefined ? { now: fixture.now } : { now: fixture.now, watermark: batch.watermark };
+        const ctx =
+          batch.watermark === undefined ? { now: fixture.now } : { now: fixture.now, watermark: batch.watermark };
         let result: CoreResult & { watermark?: number | null };
         if (runtime.kind === "transform") result = await runtime.process(batch.input, ctx);
         else if (runtime.kind === "stateful") {

@@ -44,18 +44,27 @@ const transform =
           if (restored.kind !== "stateful") throw new Error(`${type} is not stateful`);
           return restored.core;
         },
-        ...(probe.groupKeyOf ? { groupKeyOf: (event: EventRecord) => probe.groupKeyOf!.call(created.core, event) } : {}),
+        ...(probe.groupKeyOf
+          ? { groupKeyOf: (event: EventRecord) => probe.groupKeyOf!.call(created.core, event) }
+          : {}),
       };
     }
     const core = created.core;
-    return { kind: "transform", process: async (batch, c) => core.process(batch, c), ...(enrich ? { close: enrich.close } : {}) };
+    return {
+      kind: "transform",
+      process: async (batch, c) => core.process(batch, c),
+      ...(enrich ? { close: enrich.close } : {}),
+    };
   };
 
 const executors: { [K in NodeTypeId]: Executor<K> } = {
   "http-ingest": async () => ({ kind: "source" }),
   generator: async () => ({ kind: "source" }),
   // The stage head decodes the external topic's JSON values; the node itself passes them on.
-  "kafka-source": async () => ({ kind: "transform", process: async (batch) => ({ outputs: { out: [...batch] }, errors: [] }) }),
+  "kafka-source": async () => ({
+    kind: "transform",
+    process: async (batch) => ({ outputs: { out: [...batch] }, errors: [] }),
+  }),
   filter: transform("filter"),
   map: transform("map"),
   validate: transform("validate"),
@@ -79,7 +88,9 @@ const executors: { [K in NodeTypeId]: Executor<K> } = {
     const keys = kafkaSinkKeys(config);
     // On Sluice's cluster the messages go out with the batch; through a connection, with a producer of
     // that cluster, acknowledged before write() returns (so still before the offsets are committed).
-    const producer = config.connectionId ? (await ctx.kafka(config.connectionId)).producer({ name: `sink-${ctx.nodeId}` }) : undefined;
+    const producer = config.connectionId
+      ? (await ctx.kafka(config.connectionId)).producer({ name: `sink-${ctx.nodeId}` })
+      : undefined;
     const avro = config.valueFormat === "avro" ? await sinkAvro(config, ctx) : undefined;
     return {
       kind: "sink",
@@ -114,7 +125,10 @@ const executors: { [K in NodeTypeId]: Executor<K> } = {
  * kafka-sink's Avro: the schema publish checked against the subject's compatibility mode (and
  * recorded in the version), registered again here (the registry answers the existing id).
  */
-async function sinkAvro(config: NodeConfig<"kafka-sink">, ctx: ExecutorContext): Promise<{ registry: RegistryClient; schemaId: number }> {
+async function sinkAvro(
+  config: NodeConfig<"kafka-sink">,
+  ctx: ExecutorContext,
+): Promise<{ registry: RegistryClient; schemaId: number }> {
   if (!config.registryId || !ctx.registry) throw new Error("kafka-sink: the avro format needs a schema registry");
   if (!config.avroSchema) throw new Error("kafka-sink: the version has no Avro schema (publish it again)");
   const registry = await ctx.registry(config.registryId);
@@ -123,7 +137,11 @@ async function sinkAvro(config: NodeConfig<"kafka-sink">, ctx: ExecutorContext):
 }
 
 /** The executor for a node, typed by its type id. */
-export function createNodeRuntime<K extends NodeTypeId>(type: K, config: NodeConfig<K>, ctx: ExecutorContext): Promise<NodeRuntime> {
+export function createNodeRuntime<K extends NodeTypeId>(
+  type: K,
+  config: NodeConfig<K>,
+  ctx: ExecutorContext,
+): Promise<NodeRuntime> {
   return (executors[type] as Executor<K>)(config, ctx);
 }
 
@@ -140,7 +158,11 @@ type ConnectionSecret = { url: string; name: string };
  * secret's name: a client given a bare string takes it for a host name and repeats it in every
  * connection error (a password pasted into the wrong secret would end up in the logs).
  */
-async function connectionSecret(ctx: ExecutorContext, secretId: string, schemes: readonly string[]): Promise<ConnectionSecret> {
+async function connectionSecret(
+  ctx: ExecutorContext,
+  secretId: string,
+  schemes: readonly string[],
+): Promise<ConnectionSecret> {
   const [url, name] = await Promise.all([ctx.secret(secretId), ctx.secretName ? ctx.secretName(secretId) : secretId]);
   let protocol: string | undefined;
   try {
@@ -148,15 +170,20 @@ async function connectionSecret(ctx: ExecutorContext, secretId: string, schemes:
   } catch {
     // Not a URL: refused below.
   }
-  if (!protocol || !schemes.includes(protocol)) throw new Error(`secret "${name}" is not a ${schemes.map((s) => `${s}//`).join(" or ")} connection URL`);
+  if (!protocol || !schemes.includes(protocol))
+    throw new Error(`secret "${name}" is not a ${schemes.map((s) => `${s}//`).join(" or ")} connection URL`);
   return { url, name };
 }
 
 /** A connection error as a log line may carry it: the secret's name and the error's code, the connection string and password masked. */
-function connectionErrorLog(err: Error, secret: ConnectionSecret): { secretName: string; code?: string; error: string } {
+function connectionErrorLog(
+  err: Error,
+  secret: ConnectionSecret,
+): { secretName: string; code?: string; error: string } {
   const { password } = new URL(secret.url);
   let message = err.message.split(secret.url).join(`<secret ${secret.name}>`);
-  for (const value of new Set([password, safeDecode(password)])) if (value.length >= 4) message = message.split(value).join("<password>");
+  for (const value of new Set([password, safeDecode(password)]))
+    if (value.length >= 4) message = message.split(value).join("<password>");
   const code = (err as NodeJS.ErrnoException).code;
   return { secretName: secret.name, ...(code ? { code } : {}), error: message };
 }
@@ -177,7 +204,13 @@ async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorCo
   // A query that hangs (a stalled server or network) fails after a minute, so it counts against the
   // outage budget like a refused connection instead of holding the partition forever.
   const connection = await connectionSecret(ctx, config.connectionSecretId, POSTGRES_SCHEMES);
-  const pool = new pg.Pool({ connectionString: connection.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 60_000, application_name: "sluice-sink" });
+  const pool = new pg.Pool({
+    connectionString: connection.url,
+    max: 2,
+    connectionTimeoutMillis: 5000,
+    query_timeout: 60_000,
+    application_name: "sluice-sink",
+  });
   pool.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "postgres sink connection failed"));
   const mapper = createPostgresRowMapper(config);
   return {
@@ -187,7 +220,10 @@ async function postgresSink(config: NodeConfig<"postgres-sink">, ctx: ExecutorCo
       // Parameter count is capped at 65535 per statement.
       const perStatement = Math.max(1, Math.floor(60_000 / mapper.columns.length));
       for (const chunk of chunks(rows, perStatement)) {
-        await pool.query(postgresWriteStatement(config, chunk.length), chunk.flatMap((row) => row.values));
+        await pool.query(
+          postgresWriteStatement(config, chunk.length),
+          chunk.flatMap((row) => row.values),
+        );
       }
       return { errors };
     },
@@ -251,7 +287,10 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
           continue;
         }
         if (down) {
-          errors.push({ event, error: { code: "webhook.failed", message: `not sent: the endpoint was unavailable (${down})` } });
+          errors.push({
+            event,
+            error: { code: "webhook.failed", message: `not sent: the endpoint was unavailable (${down})` },
+          });
           continue;
         }
         const body = JSON.stringify(event);
@@ -274,7 +313,13 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
           if (status >= 200 && status < 300) break;
           const retryable = status === 0 || status === 429 || status >= 500;
           if (!retryable || attempt >= config.maxRetries) {
-            errors.push({ event, error: { code: retryable ? "webhook.failed" : "webhook.rejected", message: `webhook answered ${status || "no response"}` } });
+            errors.push({
+              event,
+              error: {
+                code: retryable ? "webhook.failed" : "webhook.rejected",
+                message: `webhook answered ${status || "no response"}`,
+              },
+            });
             if (retryable) down = `webhook answered ${status || "no response"}`;
             break;
           }
@@ -295,7 +340,11 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
   const ttlMs = durationMs(config.cacheTtl);
   const cache = new Map<string, { row: JsonObject | null; until: number }>();
   const source = config.lookup;
-  const connection = await connectionSecret(ctx, source.connectionSecretId, source.kind === "redis" ? REDIS_SCHEMES : POSTGRES_SCHEMES);
+  const connection = await connectionSecret(
+    ctx,
+    source.connectionSecretId,
+    source.kind === "redis" ? REDIS_SCHEMES : POSTGRES_SCHEMES,
+  );
   let fetchRows: (keys: string[]) => Promise<Map<string, JsonObject | null>>;
   let close: () => Promise<void>;
   if (source.kind === "redis") {
@@ -306,13 +355,20 @@ async function enrichLookup(config: NodeConfig<"enrich">, ctx: ExecutorContext) 
       const multi = redis.multi();
       for (const key of keys) multi.hgetall(source.keyPrefix + key);
       const replies = (await multi.exec()) ?? [];
-      return new Map(keys.map((key, i) => {
-        const hash = replies[i]?.[1] as Record<string, string> | undefined;
-        return [key, hash && Object.keys(hash).length > 0 ? hash : null];
-      }));
+      return new Map(
+        keys.map((key, i) => {
+          const hash = replies[i]?.[1] as Record<string, string> | undefined;
+          return [key, hash && Object.keys(hash).length > 0 ? hash : null];
+        }),
+      );
     };
   } else {
-    const pool = new pg.Pool({ connectionString: connection.url, max: 2, connectionTimeoutMillis: 5000, query_timeout: 30_000 });
+    const pool = new pg.Pool({
+      connectionString: connection.url,
+      max: 2,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 30_000,
+    });
     pool.on("error", (err) => ctx.log.warn(connectionErrorLog(err, connection), "enrich postgres connection failed"));
     close = () => pool.end();
     const quote = (identifier: string) => `"${identifier}"`;

@@ -14,7 +14,11 @@ import {
 
 // These functions never call the owning consumer; the state only carries it for the feeder.
 const owner = {} as KafkaConsumer;
-const message = (offset: number, value: string | Buffer | null, headers: Record<string, string> = {}): ConsumedMessage => ({
+const message = (
+  offset: number,
+  value: string | Buffer | null,
+  headers: Record<string, string> = {},
+): ConsumedMessage => ({
   topic: "t",
   partition: 3,
   offset: BigInt(offset),
@@ -34,7 +38,12 @@ describe("feeder partition bookkeeping", () => {
   it("turns a consumed message into a batch record: text or base64 value, headers only when present", () => {
     expect(toBatchRecord(message(7, '{"a":1}'), false)).toEqual({ o: "7", k: "k7", v: '{"a":1}' });
     expect(toBatchRecord(message(8, Buffer.from([0, 1, 2, 255])), true)).toEqual({ o: "8", k: "k8", v: "AAEC/w==" });
-    expect(toBatchRecord(message(9, null, { "x-sluice-src": "abc 5" }), false)).toEqual({ o: "9", k: "k9", v: "", h: { "x-sluice-src": "abc 5" } });
+    expect(toBatchRecord(message(9, null, { "x-sluice-src": "abc 5" }), false)).toEqual({
+      o: "9",
+      k: "k9",
+      v: "",
+      h: { "x-sluice-src": "abc 5" },
+    });
   });
 
   it("keeps the first pending record's timestamp and counts value bytes towards the bound", () => {

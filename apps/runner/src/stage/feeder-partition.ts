@@ -44,7 +44,17 @@ export type BatchLimits = { maxBatchRecords: number; maxBatchBytes: number };
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export function newPartitionState(owner: KafkaConsumer, topic: string, partition: number): PartitionState {
-  return { topic, partition, pending: [], bytes: 0, inflight: [], paused: false, commits: Promise.resolve(), live: true, owner };
+  return {
+    topic,
+    partition,
+    pending: [],
+    bytes: 0,
+    inflight: [],
+    paused: false,
+    commits: Promise.resolve(),
+    live: true,
+    owner,
+  };
 }
 
 /** The pending batch reached its record or byte bound. */
@@ -79,7 +89,11 @@ export function cutBatch(p: PartitionState): { records: BatchRecord[]; entry: In
   p.pending = [];
   p.pendingTs = undefined;
   p.bytes = 0;
-  const entry: InFlight = { last: BigInt(records[records.length - 1]!.o), done: false, ...(firstTs === undefined ? {} : { firstTs }) };
+  const entry: InFlight = {
+    last: BigInt(records[records.length - 1]!.o),
+    done: false,
+    ...(firstTs === undefined ? {} : { firstTs }),
+  };
   p.inflight.push(entry);
   return { records, entry };
 }
@@ -110,7 +124,9 @@ export function takeCommittable(inflight: InFlight[]): bigint | undefined {
  * Per live partition with work read but not committed: the broker timestamp of the oldest such record
  * (the first in-flight batch's first record, else the first pending one).
  */
-export function oldestUnprocessed(partitions: Iterable<PartitionState>): { topic: string; partition: number; timestampMs: number }[] {
+export function oldestUnprocessed(
+  partitions: Iterable<PartitionState>,
+): { topic: string; partition: number; timestampMs: number }[] {
   const result: { topic: string; partition: number; timestampMs: number }[] = [];
   for (const p of partitions) {
     if (!p.live) continue;

@@ -50,25 +50,50 @@ describe("feeder", () => {
   });
 
   const written = async () => (await kafka.admin.endOffsets([outTopic])).reduce((sum, o) => sum + o.offset, 0n);
-  const committed = async (groupId: string) => (await kafka.admin.committedOffsets(groupId, [inTopic])).reduce((max, o) => (o.offset > max ? o.offset : max), -1n);
+  const committed = async (groupId: string) =>
+    (await kafka.admin.committedOffsets(groupId, [inTopic])).reduce((max, o) => (o.offset > max ? o.offset : max), -1n);
 
   it("runs a batch again when Redis lost its job, and commits nothing past it until it ran", async () => {
     const end = Number((await kafka.admin.endOffsets([inTopic]))[0]!.offset);
-    await producer.send(Array.from({ length: 10 }, (_, i) => ({ topic: inTopic, key: `u-${i % 3}`, value: JSON.stringify({ id: `lost-${i}`, type: "click" }) })));
+    await producer.send(
+      Array.from({ length: 10 }, (_, i) => ({
+        topic: inTopic,
+        key: `u-${i % 3}`,
+        value: JSON.stringify({ id: `lost-${i}`, type: "click" }),
+      })),
+    );
     const queueName = uniqueName("stage.feeder-lost");
     queues.push(queueName);
     const groupId = uniqueName("feeder-lost");
     const registry: JobRegistry = { waiters: new Map(), batches: new Map() };
     // No pool yet: the batch's job waits in Redis.
-    const queue: StageQueue = await createStageQueue(queueName, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, registry, { sweepMs: 200, outcomeWaitMs: 300 });
+    const queue: StageQueue = await createStageQueue(
+      queueName,
+      redis,
+      DEFAULT_ENGINE_SETTINGS.pool,
+      testLogger,
+      registry,
+      { sweepMs: 200, outcomeWaitMs: 300 },
+    );
     closers.push(queue);
-    const feeder: Feeder = createFeeder({ kafka, groupId, topics: [inTopic], startFrom: "earliest", queue, settings: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 100, lingerMs: 50 }, log: testLogger });
+    const feeder: Feeder = createFeeder({
+      kafka,
+      groupId,
+      topics: [inTopic],
+      startFrom: "earliest",
+      queue,
+      settings: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 100, lingerMs: 50 },
+      log: testLogger,
+    });
     // abort: a failed test must not wait for a batch no pool will ever run.
     closers.push({ close: () => feeder.abort() });
     await feeder.start();
 
     // Job hashes (ids are "<partition>-<first offset>-<random>"), not their payload keys.
-    const jobKeys = async () => (await redis.keys(`${QUEUE_PREFIX}:${queueName}:*`)).filter((k) => !k.includes(":payload:") && /:\d+-\d+-[0-9a-f]{8}$/.test(k));
+    const jobKeys = async () =>
+      (await redis.keys(`${QUEUE_PREFIX}:${queueName}:*`)).filter(
+        (k) => !k.includes(":payload:") && /:\d+-\d+-[0-9a-f]{8}$/.test(k),
+      );
     const [first] = await eventually(async () => {
       const keys = await jobKeys();
       expect(keys).toHaveLength(1);

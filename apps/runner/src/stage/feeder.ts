@@ -178,7 +178,17 @@ export function createFeeder(options: {
     for (let attempt = 0; !aborted && p.live; attempt++) {
       try {
         const jobId = `${batch.partition}-${batch.records[0]?.o ?? "tick"}-${randomUUID().slice(0, 8)}`;
-        if (batch.records.length > 0) log.debug({ topic: p.topic, partition: p.partition, first: batch.records[0]!.o, last: batch.records.at(-1)!.o, jobId }, "batch submitted");
+        if (batch.records.length > 0)
+          log.debug(
+            {
+              topic: p.topic,
+              partition: p.partition,
+              first: batch.records[0]!.o,
+              last: batch.records.at(-1)!.o,
+              jobId,
+            },
+            "batch submitted",
+          );
         // Past the outage budget (counted per partition, from its first failing batch until a batch
         // succeeds), a sink or lookup that still cannot be reached no longer holds the partition: this
         // and every following run dead-letter their events at that node (visible, replayable).
@@ -190,7 +200,10 @@ export function createFeeder(options: {
       } catch (error) {
         if (aborted || !p.live) return;
         p.failingSince ??= Date.now();
-        log.error({ err: error, topic: p.topic, partition: p.partition }, "batch failed after all attempts; running it again");
+        log.error(
+          { err: error, topic: p.topic, partition: p.partition },
+          "batch failed after all attempts; running it again",
+        );
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 30_000)));
       }
     }
@@ -226,7 +239,13 @@ export function createFeeder(options: {
     const current = consumer;
     for (const tp of current?.assignments() ?? []) {
       const p = stateOf(current!, tp.topic, tp.partition);
-      if (p.pending.length > 0 || p.inflight.length > 0 || total >= settings.maxInFlightTotal || orphans.has(keyOf(tp.topic, tp.partition))) continue;
+      if (
+        p.pending.length > 0 ||
+        p.inflight.length > 0 ||
+        total >= settings.maxInFlightTotal ||
+        orphans.has(keyOf(tp.topic, tp.partition))
+      )
+        continue;
       const entry = tickEntry(p);
       total++;
       entry.settled = submit(p, entry, { version: "v1", topic: p.topic, partition: p.partition, records: [] });
@@ -240,14 +259,19 @@ export function createFeeder(options: {
         if (stopping || c !== consumer) return;
         const p = stateOf(c, m.topic, m.partition);
         // Diagnostics: within one ownership a partition's offsets arrive without gaps (no transactions here).
-        if (p.next !== undefined && m.offset !== p.next) log.debug({ topic: m.topic, partition: m.partition, expected: p.next.toString(), got: m.offset.toString() }, "offset jump in delivery");
+        if (p.next !== undefined && m.offset !== p.next)
+          log.debug(
+            { topic: m.topic, partition: m.partition, expected: p.next.toString(), got: m.offset.toString() },
+            "offset jump in delivery",
+          );
         p.next = m.offset + 1n;
         appendPending(p, toBatchRecord(m, binary), Number(m.timestamp));
         if (full(p)) tryFlush(p, true);
-        else if (!p.timer) p.timer = setTimeout(() => {
-          p.timer = undefined;
-          tryFlush(p, true);
-        }, settings.lingerMs);
+        else if (!p.timer)
+          p.timer = setTimeout(() => {
+            p.timer = undefined;
+            tryFlush(p, true);
+          }, settings.lingerMs);
       },
       onAssignment(assigned) {
         if (c !== consumer) return;
@@ -265,7 +289,10 @@ export function createFeeder(options: {
   function closeQuietly(c: KafkaConsumer): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const closed = c.close().catch((err: unknown) => log.warn({ err }, "closing the failed stage consumer failed"));
-    const bounded = Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]).finally(() => {
+    const bounded = Promise.race([
+      closed,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+    ]).finally(() => {
       clearTimeout(timer);
       closing.delete(bounded);
     });
@@ -295,7 +322,10 @@ export function createFeeder(options: {
   function scheduleRestart(after: Promise<void>, error: unknown) {
     const delayMs = restartDelayMs;
     restartDelayMs = Math.min(restartDelayMs * 2, RESTART_MAX_MS);
-    log.error({ err: error, retryInMs: delayMs }, "stage consumer failed; starting a new one in the same group (uncommitted records are read again)");
+    log.error(
+      { err: error, retryInMs: delayMs },
+      "stage consumer failed; starting a new one in the same group (uncommitted records are read again)",
+    );
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       restarting = after.then(replace).finally(() => (restarting = undefined));
@@ -345,7 +375,11 @@ export function createFeeder(options: {
         await restarting;
         const replacement = consumer;
         consumer = undefined;
-        await Promise.all([closeQuietly(c), ...(replacement && replacement !== c ? [closeQuietly(replacement)] : []), ...closing]);
+        await Promise.all([
+          closeQuietly(c),
+          ...(replacement && replacement !== c ? [closeQuietly(replacement)] : []),
+          ...closing,
+        ]);
         throw error;
       }
     },

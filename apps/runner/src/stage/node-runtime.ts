@@ -27,11 +27,19 @@ type SinkResult = Pick<CoreResult, "errors"> & { produce?: OutgoingMessage[] };
 export type NodeRuntime =
   /** Driven outside stages (HTTP ingest, the generator loop). */
   | { kind: "source" }
-  | { kind: "transform"; process(batch: readonly EventRecord[], ctx: CoreContext): Promise<CoreResult>; close?(): Promise<void> }
+  | {
+      kind: "transform";
+      process(batch: readonly EventRecord[], ctx: CoreContext): Promise<CoreResult>;
+      close?(): Promise<void>;
+    }
   /** One core per partition, rebuilt from its checkpointed snapshot. */
   | { kind: "stateful"; restore(state: unknown): StatefulCore<unknown>; groupKeyOf?(event: EventRecord): string }
   /**
    * Throws on transient failure (the batch is retried, then dead-lettered). `source`: the input
    * topic, partition and offsets of the stage batch being written (s3-sink names its files after them).
    */
-  | { kind: "sink"; write(batch: readonly EventRecord[], ctx: CoreContext, source: BatchSource): Promise<SinkResult>; close?(): Promise<void> };
+  | {
+      kind: "sink";
+      write(batch: readonly EventRecord[], ctx: CoreContext, source: BatchSource): Promise<SinkResult>;
+      close?(): Promise<void>;
+    };

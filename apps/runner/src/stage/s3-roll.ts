@@ -18,5 +18,10 @@ export function rollingFeederSettings(stage: Pick<Stage, "nodes">, base: FeederS
   const intervalMs = Math.min(...rolling.map((c) => c.rollIntervalSeconds! * 1000));
   const records = Math.min(ROLL_MAX_RECORDS, ...rolling.map((c) => c.maxRecordsPerFile));
   const bytes = Math.min(ROLL_MAX_BYTES, ...rolling.map((c) => c.maxBytesPerFile));
-  return { ...base, lingerMs: Math.max(base.lingerMs, intervalMs), maxBatchRecords: Math.max(base.maxBatchRecords, records), maxBatchBytes: Math.max(base.maxBatchBytes, bytes) };
+  return {
+    ...base,
+    lingerMs: Math.max(base.lingerMs, intervalMs),
+    maxBatchRecords: Math.max(base.maxBatchRecords, records),
+    maxBatchBytes: Math.max(base.maxBatchBytes, bytes),
+  };
 }

@@ -52,7 +52,9 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
   const parsed = parseKeyTemplate(config.keyTemplate);
   if (!parsed.ok) throw new Error(`key template: ${parsed.message}`);
   const template = parsed.template;
-  const credentials = config.credentialsSecretId ? parseCredentials(await ctx.secret(config.credentialsSecretId)) : undefined;
+  const credentials = config.credentialsSecretId
+    ? parseCredentials(await ctx.secret(config.credentialsSecretId))
+    : undefined;
   const client = new S3Client({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -88,31 +90,53 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
     try {
       const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const parsedManifest = JSON.parse((await response.Body?.transformToString()) ?? "") as Manifest;
-      return parsedManifest.version === 1 && Array.isArray(parsedManifest.batches) ? parsedManifest : { version: 1, batches: [] };
+      return parsedManifest.version === 1 && Array.isArray(parsedManifest.batches)
+        ? parsedManifest
+        : { version: 1, batches: [] };
     } catch (error) {
-      if (error instanceof S3ServiceException && (error.name === "NoSuchKey" || error.$metadata.httpStatusCode === 404)) return { version: 1, batches: [] };
+      if (error instanceof S3ServiceException && (error.name === "NoSuchKey" || error.$metadata.httpStatusCode === 404))
+        return { version: 1, batches: [] };
       throw storeError(error, `reading ${key}`);
     }
   };
 
   const upload = async (key: string, body: Buffer, contentType: string) => {
     if (body.length <= MULTIPART_PART_BYTES) {
-      await send(`writing ${key}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })));
+      await send(`writing ${key}`, () =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType })),
+      );
       return;
     }
-    const created = await send(`starting the upload of ${key}`, () => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType })));
+    const created = await send(`starting the upload of ${key}`, () =>
+      client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType })),
+    );
     const uploadId = created.UploadId!;
     try {
       const parts: { ETag: string; PartNumber: number }[] = [];
       for (let offset = 0, number = 1; offset < body.length; offset += MULTIPART_PART_BYTES, number++) {
         const part = body.subarray(offset, offset + MULTIPART_PART_BYTES);
-        const sent = await send(`writing part ${number} of ${key}`, () => client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: part })));
+        const sent = await send(`writing part ${number} of ${key}`, () =>
+          client.send(
+            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: number, Body: part }),
+          ),
+        );
         parts.push({ ETag: sent.ETag!, PartNumber: number });
       }
-      await send(`completing ${key}`, () => client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } })));
+      await send(`completing ${key}`, () =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+        ),
+      );
     } catch (error) {
       // Unfinished parts are billed until aborted; a failed abort is left to the bucket's lifecycle rule.
-      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      await client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
+        .catch(() => undefined);
       throw error;
     }
   };
@@ -122,12 +146,26 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
     async write(batch, _c, source) {
       if (!source) throw new Error("s3-sink needs the batch's source offsets");
       const refused = await refusedEndpoint();
-      if (refused) return { errors: batch.map((event) => ({ event, error: { code: "s3.refused", message: `endpoint refused: ${refused}` } })) };
+      if (refused)
+        return {
+          errors: batch.map((event) => ({
+            event,
+            error: { code: "s3.refused", message: `endpoint refused: ${refused}` },
+          })),
+        };
       const { rows, errors } = encode.prepare(batch);
-      const grouped = groupObjectFiles(rows, { template, eventTimeField: config.eventTimeField, maxRecords: config.maxRecordsPerFile, maxBytes: config.maxBytesPerFile });
+      const grouped = groupObjectFiles(rows, {
+        template,
+        eventTimeField: config.eventTimeField,
+        maxRecords: config.maxRecordsPerFile,
+        maxBytes: config.maxBytesPerFile,
+      });
       errors.push(...grouped.errors);
       if (grouped.files.length === 0) return { errors };
-      const files = grouped.files.map((file, i) => ({ key: file.prefix + objectFileName(source, ctx.nodeId, i, encode.extension), events: file.events }));
+      const files = grouped.files.map((file, i) => ({
+        key: file.prefix + objectFileName(source, ctx.nodeId, i, encode.extension),
+        events: file.events,
+      }));
       const keys = new Set(files.map((f) => f.key));
 
       const manifestKey = `${template.staticPrefix}${MANIFEST_FOLDER}${ctx.pipelineId}/${ctx.nodeId}/${source.topic}/${source.partition}.json`;
@@ -136,11 +174,27 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
       const earlier = manifest.batches.filter((b) => BigInt(b.first) < first);
       for (const stale of manifest.batches.filter((b) => BigInt(b.first) >= first)) {
         for (const key of stale.keys) {
-          if (!keys.has(key)) await send(`deleting ${key}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+          if (!keys.has(key))
+            await send(`deleting ${key}`, () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
         }
       }
-      const next: Manifest = { version: 1, batches: [...earlier.slice(-(MANIFEST_BATCHES - 1)), { first: source.firstOffset, last: source.lastOffset, keys: [...keys] }] };
-      await send(`writing ${manifestKey}`, () => client.send(new PutObjectCommand({ Bucket: bucket, Key: manifestKey, Body: JSON.stringify(next), ContentType: "application/json" })));
+      const next: Manifest = {
+        version: 1,
+        batches: [
+          ...earlier.slice(-(MANIFEST_BATCHES - 1)),
+          { first: source.firstOffset, last: source.lastOffset, keys: [...keys] },
+        ],
+      };
+      await send(`writing ${manifestKey}`, () =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: manifestKey,
+            Body: JSON.stringify(next),
+            ContentType: "application/json",
+          }),
+        ),
+      );
 
       for (const file of files) await upload(file.key, encode.body(file.events), encode.contentType);
       return { errors };
@@ -152,7 +206,8 @@ export async function s3Sink(config: NodeConfig<"s3-sink">, ctx: ExecutorContext
 /** "ACCESS_KEY_ID:SECRET_ACCESS_KEY" (a secret access key never contains ':'). */
 function parseCredentials(secret: string): { accessKeyId: string; secretAccessKey: string } {
   const colon = secret.indexOf(":");
-  if (colon <= 0 || colon === secret.length - 1) throw new Error("object storage secret must be ACCESS_KEY_ID:SECRET_ACCESS_KEY");
+  if (colon <= 0 || colon === secret.length - 1)
+    throw new Error("object storage secret must be ACCESS_KEY_ID:SECRET_ACCESS_KEY");
   return { accessKeyId: secret.slice(0, colon).trim(), secretAccessKey: secret.slice(colon + 1).trim() };
 }
 
@@ -165,7 +220,10 @@ function parseCredentials(secret: string): { accessKeyId: string; secretAccessKe
 function storeError(error: unknown, what: string): unknown {
   if (isConnectionError(error) || !(error instanceof S3ServiceException)) return error;
   const status = error.$metadata.httpStatusCode;
-  return new Error(`object store refused ${what}: ${status ?? ""} ${error.name}: ${error.message}`.replace(/ {2}/g, " "), { cause: error });
+  return new Error(
+    `object store refused ${what}: ${status ?? ""} ${error.name}: ${error.message}`.replace(/ {2}/g, " "),
+    { cause: error },
+  );
 }
 
 type Encoder = {
@@ -267,7 +325,8 @@ export function toColumnValue(value: JsonValue | undefined, type: ParquetColumnT
       }
       return INVALID;
     case "double": {
-      const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+      const n =
+        typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
       return Number.isFinite(n) ? n : INVALID;
     }
     case "boolean":

@@ -2,10 +2,24 @@
 // kafka-sink registers its Avro schema with. Looked up by id *and* workspace, like Kafka connections.
 import { openSecret, type PrismaClient } from "@sluice/db";
 import { createRegistryClient, type RegistryClient, WireFormatError } from "@sluice/schema-registry";
-import { type EventRecord, isRegistryFormat, type KafkaValueFormat, REGISTRY_SCHEMA_TYPE, SchemaRegistryCredentials } from "@sluice/shared";
+import {
+  type EventRecord,
+  isRegistryFormat,
+  type KafkaValueFormat,
+  REGISTRY_SCHEMA_TYPE,
+  SchemaRegistryCredentials,
+} from "@sluice/shared";
 
-export async function loadRegistry(prisma: PrismaClient, secretKey: string | undefined, workspaceId: string, registryId: string): Promise<RegistryClient> {
-  const row = await prisma.schemaRegistryConnection.findFirst({ where: { id: registryId, workspaceId }, select: { url: true, credentials: true } });
+export async function loadRegistry(
+  prisma: PrismaClient,
+  secretKey: string | undefined,
+  workspaceId: string,
+  registryId: string,
+): Promise<RegistryClient> {
+  const row = await prisma.schemaRegistryConnection.findFirst({
+    where: { id: registryId, workspaceId },
+    select: { url: true, credentials: true },
+  });
   if (!row) throw new Error(`schema registry ${registryId} not found in the workspace`);
   let auth: SchemaRegistryCredentials | undefined;
   if (row.credentials) {

@@ -21,7 +21,8 @@ const IDLE = 30_000;
 /** A table fed with watermark records: [family, partition, partitions expected (0..n-1), event time, written at]. */
 function table(...marks: [string, number, number, number, number][]) {
   const t = emptySourceWatermarks();
-  for (const [family, partition, partitions, eventTime, at] of marks) expect(observeWatermark(t, encodeWatermark(family, partition, upTo(partitions), eventTime, at))).toBe(true);
+  for (const [family, partition, partitions, eventTime, at] of marks)
+    expect(observeWatermark(t, encodeWatermark(family, partition, upTo(partitions), eventTime, at))).toBe(true);
   return t;
 }
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -110,7 +111,8 @@ describe("source watermarks", () => {
 
   it("refuses malformed headers", () => {
     const t = emptySourceWatermarks();
-    for (const bad of ["", "a", "a 0 1 x 1", "a -1 1 5 1", "a 0 1 5", "a 0 1 5 NaN", "a 0 x 5 1", "a 0 1,,2 5 1"]) expect(observeWatermark(t, bad)).toBe(false);
+    for (const bad of ["", "a", "a 0 1 x 1", "a -1 1 5 1", "a 0 1 5", "a 0 1 5 NaN", "a 0 x 5 1", "a 0 1,,2 5 1"])
+      expect(observeWatermark(t, bad)).toBe(false);
     expect(t).toEqual(emptySourceWatermarks());
   });
 
@@ -126,10 +128,18 @@ describe("source watermarks", () => {
       [
         { id: "src", type: "kafka-source", config: { topic: "orders" } },
         { id: "f", type: "filter", config: { condition: "true" } },
-        { id: "win", type: "window", config: { ...nodeRegistry.window.example, eventTimeField: "ts", watermarkDelay: "2s" } },
+        {
+          id: "win",
+          type: "window",
+          config: { ...nodeRegistry.window.example, eventTimeField: "ts", watermarkDelay: "2s" },
+        },
         { id: "out", type: "kafka-sink", config: { topic: "counts" } },
       ],
-      [["src", "f"], ["f", "win"], ["win", "out"]],
+      [
+        ["src", "f"],
+        ["f", "win"],
+        ["win", "out"],
+      ],
     );
     const compiled = compilePlan({ workspaceId: "w", workspaceSlug: "s", pipelineId: "p", graph: g });
     if (!compiled.ok) throw new Error(compiled.reason);
@@ -142,7 +152,12 @@ describe("source watermarks", () => {
 
 describe("watermark stamping (the writer's side)", () => {
   it("keeps the newest event time written, ignoring events without one and ones too far ahead", () => {
-    const events = [{ at: new Date(T0 + 5000).toISOString() }, { other: 1 }, { at: new Date(T0 + 2000).toISOString() }, { at: new Date(T0 + 3 * 86_400_000).toISOString() }];
+    const events = [
+      { at: new Date(T0 + 5000).toISOString() },
+      { other: 1 },
+      { at: new Date(T0 + 2000).toISOString() },
+      { at: new Date(T0 + 3 * 86_400_000).toISOString() },
+    ];
     expect(newestEventTime(undefined, events, "at", T0)).toBe(T0 + 5000);
     expect(newestEventTime(T0 + 9000, events, "at", T0)).toBe(T0 + 9000);
     expect(newestEventTime(undefined, [{ other: 1 }], "at", T0)).toBeUndefined();
@@ -153,9 +168,22 @@ describe("watermark stamping (the writer's side)", () => {
       ["win.in", { eventTimeField: "at", partitions: 3 }],
       ["other.in", { eventTimeField: "at", partitions: 1 }],
     ]);
-    const messages = watermarkMessages(new Map([["win.in", T0 + 5000]]), targets, { family: "fam", partition: 2, expected: [0, 1, 2] }, T0 + 100);
+    const messages = watermarkMessages(
+      new Map([["win.in", T0 + 5000]]),
+      targets,
+      { family: "fam", partition: 2, expected: [0, 1, 2] },
+      T0 + 100,
+    );
     const header = encodeWatermark("fam", 2, [0, 1, 2], T0 + 5000, T0 + 100);
-    expect(messages).toEqual([0, 1, 2].map((partition) => ({ topic: "win.in", partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } })));
+    expect(messages).toEqual(
+      [0, 1, 2].map((partition) => ({
+        topic: "win.in",
+        partition,
+        key: null,
+        value: null,
+        headers: { [WATERMARK_HEADER]: header },
+      })),
+    );
     expect(watermarkMessages(new Map(), targets, { family: "fam", partition: 2, expected: [] }, T0)).toEqual([]);
   });
 });

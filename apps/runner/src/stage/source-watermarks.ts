@@ -21,7 +21,10 @@ export const WATERMARK_HEADER = "x-sluice-wm";
  * hash of the writer's input topic) [highest event time, when its newest watermark was written].
  * `families`: per family, the partitions it expects to hear from and when its first watermark was written.
  */
-export type SourceWatermarks = { streams: Record<string, [number, number]>; families: Record<string, { expect: number[]; since: number }> };
+export type SourceWatermarks = {
+  streams: Record<string, [number, number]>;
+  families: Record<string, { expect: number[]; since: number }>;
+};
 
 /** Drop a source partition silent this long (writer time) from the table, so it cannot grow without bound. */
 const FORGET_AFTER_MS = 24 * 3600_000;
@@ -30,7 +33,13 @@ export function emptySourceWatermarks(): SourceWatermarks {
   return { streams: {}, families: {} };
 }
 
-export function encodeWatermark(family: string, partition: number, expected: readonly number[], eventTime: number, writtenAt: number): string {
+export function encodeWatermark(
+  family: string,
+  partition: number,
+  expected: readonly number[],
+  eventTime: number,
+  writtenAt: number,
+): string {
   return `${family} ${partition} ${expected.length > 0 ? expected.join(",") : "-"} ${eventTime} ${writtenAt}`;
 }
 
@@ -39,7 +48,16 @@ export function observeWatermark(table: SourceWatermarks, header: string): boole
   const [family, partition, expected, eventTime, writtenAt] = header.split(" ");
   const t = Number(eventTime);
   const at = Number(writtenAt);
-  if (!family || !partition || !/^\d+$/.test(partition) || !expected || !/^(-|\d+(,\d+)*)$/.test(expected) || !Number.isFinite(t) || !Number.isFinite(at)) return false;
+  if (
+    !family ||
+    !partition ||
+    !/^\d+$/.test(partition) ||
+    !expected ||
+    !/^(-|\d+(,\d+)*)$/.test(expected) ||
+    !Number.isFinite(t) ||
+    !Number.isFinite(at)
+  )
+    return false;
   const expect = expected === "-" ? [] : expected.split(",").map(Number);
   const stream = `${family}.${partition}`;
   const known = table.streams[stream];
@@ -47,7 +65,9 @@ export function observeWatermark(table: SourceWatermarks, header: string): boole
   table.streams[stream] = [known ? Math.max(known[0], t) : t, known ? Math.max(known[1], at) : at];
   const known_ = table.families[family];
   // Writers in several processes may list different partitions: wait for all of them.
-  table.families[family] = known_ ? { expect: [...new Set([...known_.expect, ...expect])].sort((a, b) => a - b), since: Math.min(known_.since, at) } : { expect, since: at };
+  table.families[family] = known_
+    ? { expect: [...new Set([...known_.expect, ...expect])].sort((a, b) => a - b), since: Math.min(known_.since, at) }
+    : { expect, since: at };
   return true;
 }
 
@@ -67,14 +87,20 @@ export function observeWatermark(table: SourceWatermarks, header: string): boole
  * so a source partition that stopped writing stops holding the watermark after `idleMs` even when
  * no other one writes either.
  */
-export function sourceWatermark(table: SourceWatermarks, delayMs: number, idleMs: number, caughtUpAt?: number): number | null | undefined {
+export function sourceWatermark(
+  table: SourceWatermarks,
+  delayMs: number,
+  idleMs: number,
+  caughtUpAt?: number,
+): number | null | undefined {
   const entries = Object.values(table.streams);
   if (entries.length === 0) return undefined;
   let newest = caughtUpAt ?? -Infinity;
   for (const [, at] of entries) newest = Math.max(newest, at);
   // A family with an expected partition that has not reported yet holds the watermark, for a while.
   for (const [family, { expect, since }] of Object.entries(table.families)) {
-    if (newest - since <= idleMs && expect.some((partition) => table.streams[`${family}.${partition}`] === undefined)) return null;
+    if (newest - since <= idleMs && expect.some((partition) => table.streams[`${family}.${partition}`] === undefined))
+      return null;
   }
   let min = Infinity;
   let max = -Infinity;
@@ -90,7 +116,8 @@ export function sourceWatermark(table: SourceWatermarks, delayMs: number, idleMs
 export function pruneSourceWatermarks(table: SourceWatermarks): void {
   let newest = -Infinity;
   for (const [, at] of Object.values(table.streams)) newest = Math.max(newest, at);
-  for (const [stream, [, at]] of Object.entries(table.streams)) if (newest - at > FORGET_AFTER_MS) delete table.streams[stream];
+  for (const [stream, [, at]] of Object.entries(table.streams))
+    if (newest - at > FORGET_AFTER_MS) delete table.streams[stream];
   const families = new Set(Object.keys(table.streams).map((s) => s.slice(0, s.lastIndexOf("."))));
   for (const family of Object.keys(table.families)) if (!families.has(family)) delete table.families[family];
 }
@@ -138,7 +165,12 @@ function eventTimeIn(event: unknown, field: string): number | undefined {
  * The writer's side: the newest event time among `records` in `field` above `high` (ignoring times
  * more than MAX_EVENT_TIME_SKEW_MS after `now`), or `high` when none is newer.
  */
-export function newestEventTime(high: number | undefined, records: readonly unknown[], field: string, now: number): number | undefined {
+export function newestEventTime(
+  high: number | undefined,
+  records: readonly unknown[],
+  field: string,
+  now: number,
+): number | undefined {
   let newest = high ?? -Infinity;
   for (const record of records) {
     const t = eventTimeIn(record, field);
@@ -162,7 +194,8 @@ export function watermarkMessages(
   for (const [topic, high] of highs) {
     const partitions = targets?.get(topic)?.partitions ?? 0;
     const header = encodeWatermark(source.family, source.partition, source.expected, high, now);
-    for (let partition = 0; partition < partitions; partition++) messages.push({ topic, partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } });
+    for (let partition = 0; partition < partitions; partition++)
+      messages.push({ topic, partition, key: null, value: null, headers: { [WATERMARK_HEADER]: header } });
   }
   return messages;
 }

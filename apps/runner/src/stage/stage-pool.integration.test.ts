@@ -50,18 +50,37 @@ describe("stage queue and pool", () => {
     version: "v1" as const,
     topic: "sluice.ws.pool-test.ingest.out",
     partition: 0,
-    records: Array.from({ length: n }, (_, i) => ({ o: String(first + i), k: `u-${i}`, v: JSON.stringify({ id: `e-${first + i}`, note: 'a "quoted"\nline' }) })),
+    records: Array.from({ length: n }, (_, i) => ({
+      o: String(first + i),
+      k: `u-${i}`,
+      v: JSON.stringify({ id: `e-${first + i}`, note: 'a "quoted"\nline' }),
+    })),
   });
   const written = async () => (await kafka.admin.endOffsets([outTopic])).reduce((sum, o) => sum + o.offset, 0n);
 
   it("runs a batch submitted by another process from its payload key and reports back over pub/sub", async () => {
     const feederSide: JobRegistry = { waiters: new Map(), batches: new Map() };
     const workerSide: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const queue = await createStageQueue(queueName, redis, { ...DEFAULT_ENGINE_SETTINGS.pool, backoffMs: 50 }, testLogger, feederSide);
+    const queue = await createStageQueue(
+      queueName,
+      redis,
+      { ...DEFAULT_ENGINE_SETTINGS.pool, backoffMs: 50 },
+      testLogger,
+      feederSide,
+    );
     closers.push(queue);
     const metrics = engineMetrics(new Registry());
     closers.push(
-      createStagePool(queueName, runtime, { producer, redis, metrics, log: testLogger, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "pool-test", registry: workerSide }),
+      createStagePool(queueName, runtime, {
+        producer,
+        redis,
+        metrics,
+        log: testLogger,
+        connection: redis,
+        settings: DEFAULT_ENGINE_SETTINGS.pool,
+        workerName: "pool-test",
+        registry: workerSide,
+      }),
     );
 
     await queue.run(batch(0, 3), "remote-1");
@@ -81,7 +100,16 @@ describe("stage queue and pool", () => {
     const before = await written();
     // A queue of this registry only: the other test's worker (another "process") may still take the job.
     closers.push(
-      createStagePool(queueName, runtime, { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "pool-test", registry: shared }),
+      createStagePool(queueName, runtime, {
+        producer,
+        redis,
+        metrics: engineMetrics(new Registry()),
+        log: testLogger,
+        connection: redis,
+        settings: DEFAULT_ENGINE_SETTINGS.pool,
+        workerName: "pool-test",
+        registry: shared,
+      }),
     );
     await Promise.all([queue.run(batch(10, 2), "local-1"), queue.run(batch(12, 2), "local-2")]);
     expect(await written()).toBe(before + 4n);
@@ -94,7 +122,10 @@ describe("stage queue and pool", () => {
     // without persistence): the job was never run, so its offsets must not be committed.
     const lostQueue = uniqueName("stage.pool-lost");
     const registry: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const queue = await createStageQueue(lostQueue, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, registry, { sweepMs: 200, outcomeWaitMs: 300 });
+    const queue = await createStageQueue(lostQueue, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, registry, {
+      sweepMs: 200,
+      outcomeWaitMs: 300,
+    });
     closers.push(queue);
     const outcome = queue.run(batch(20, 2), "lost-1").then(
       () => "completed",
@@ -120,7 +151,16 @@ describe("stage queue and pool", () => {
     return { name, job };
   }
   const poolOf = (name: string, registry: JobRegistry) =>
-    createStagePool(name, runtime, { producer, redis, metrics: engineMetrics(new Registry()), log: testLogger, connection: redis, settings: DEFAULT_ENGINE_SETTINGS.pool, workerName: "pool-test", registry });
+    createStagePool(name, runtime, {
+      producer,
+      redis,
+      metrics: engineMetrics(new Registry()),
+      log: testLogger,
+      connection: redis,
+      settings: DEFAULT_ENGINE_SETTINGS.pool,
+      workerName: "pool-test",
+      registry,
+    });
 
   it("does not run a job whose submitter is gone, and fails it at once without retries", async () => {
     const { name, job } = await ownQueue("stage.pool-orphan");
@@ -151,7 +191,9 @@ describe("stage queue and pool", () => {
     const { name, job } = await ownQueue("stage.pool-hiccup");
     const feederSide: JobRegistry = { waiters: new Map(), batches: new Map() };
     // The key is refreshed every 2 s: deleted right after being set, it stays away long enough for the worker below.
-    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, feederSide, { originRefreshMs: 2000 });
+    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, feederSide, {
+      originRefreshMs: 2000,
+    });
     closers.push(queue);
     const outcome = queue.run(batch(50, 2), "hiccup-1").then(
       () => "completed",
@@ -174,7 +216,9 @@ describe("stage queue and pool", () => {
     const { name, job } = await ownQueue("stage.pool-own");
     const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
     // No refresh during the test: the deleted key stays deleted.
-    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, shared, { originRefreshMs: 60_000 });
+    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, shared, {
+      originRefreshMs: 60_000,
+    });
     closers.push(queue);
     const before = await written();
     const done = queue.run(batch(60, 2), "own-1");

@@ -10,11 +10,16 @@ export function createStagePool(
   deps: StepDeps & { connection: Redis; settings: PoolSettings; workerName: string; registry?: JobRegistry },
 ): StagePool {
   const log = deps.log.child({ pool: name });
-  return createBatchWorker(name, (batch, attempt, finalAttempt, options) => runStageBatch(runtime, batch, attempt, finalAttempt, { ...deps, log }, options), {
-    connection: deps.connection,
-    settings: deps.settings,
-    workerName: deps.workerName,
-    log,
-    ...(deps.registry ? { registry: deps.registry } : {}),
-  });
+  return createBatchWorker(
+    name,
+    (batch, attempt, finalAttempt, options) =>
+      runStageBatch(runtime, batch, attempt, finalAttempt, { ...deps, log }, options),
+    {
+      connection: deps.connection,
+      settings: deps.settings,
+      workerName: deps.workerName,
+      log,
+      ...(deps.registry ? { registry: deps.registry } : {}),
+    },
+  );
 }

@@ -40,7 +40,14 @@ import {
   watermarkDelayOf,
   watermarkMessages,
 } from "./source-watermarks";
-import { type Checkpoint, clearOutbox, newMarker, readCheckpoint, type StoredState, writeCheckpoint } from "./checkpoint";
+import {
+  type Checkpoint,
+  clearOutbox,
+  newMarker,
+  readCheckpoint,
+  type StoredState,
+  writeCheckpoint,
+} from "./checkpoint";
 import { fenceNumbering, fenceStreamOf } from "./fences";
 import { type Origin, readBatchInput } from "./batch-input";
 import { deadLetterMessages } from "./dead-letters";
@@ -73,7 +80,6 @@ export type StepDeps = {
   /** Partitions of the input topic that report no watermark for this long are ignored. Default 30 s. */
   idlePartitionMs?: number;
 };
-
 
 type Pending = { nodeId: string; events: EventRecord[] };
 /** Topics read by a stateful stage (their writers add fence numbers). */
@@ -144,12 +150,22 @@ export async function runStageBatch(
     if (!errorTopic) return;
     deps.metrics.dlq.inc(label(nodeId), failures.length);
     deps.metrics.stats.add(plan.pipelineId, nodeId, "dlq", failures.length);
-    const source = { pipelineId: plan.pipelineId, nodeId, sourceTopic: batch.topic, sourcePartition: batch.partition, firstOffset, attempt, failedAt };
-    for (const message of deadLetterMessages(errorTopic, failures, (event) => origin.get(event), source)) out.push(message);
+    const source = {
+      pipelineId: plan.pipelineId,
+      nodeId,
+      sourceTopic: batch.topic,
+      sourcePartition: batch.partition,
+      firstOffset,
+      attempt,
+      failedAt,
+    };
+    for (const message of deadLetterMessages(errorTopic, failures, (event) => origin.get(event), source))
+      out.push(message);
   };
 
   // Key of an output: the core's (key-by), else the record's own input key.
-  const keyOf = (event: EventRecord, explicit: string | undefined) => explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
+  const keyOf = (event: EventRecord, explicit: string | undefined) =>
+    explicit ?? origin.get(event)?.key ?? defaultPartitionKey(event);
   // Fence numbers: per topic and source offset, the outputs in order (fences.ts).
   const fenceHeaders = fenceNumbering(fenceStream);
   // Per window input topic: the newest event time this batch wrote to it (for its watermark records).
@@ -167,7 +183,10 @@ export async function runStageBatch(
     checkpoint = read.checkpoint;
     if (read.outbox) {
       await sendOutbox(read.outbox.messages, read.outbox.id);
-      deps.log.info({ topic: batch.topic, partition: batch.partition, node: head.id }, "emitted the outbox of an earlier run");
+      deps.log.info(
+        { topic: batch.topic, partition: batch.partition, node: head.id },
+        "emitted the outbox of an earlier run",
+      );
     }
   }
   const skipThrough = checkpoint ? checkpoint.offset : -1n;
@@ -184,16 +203,22 @@ export async function runStageBatch(
     origin,
     failedAt,
   });
-  if (fencedOut > 0) deps.log.debug({ topic: batch.topic, partition: batch.partition, skipped: fencedOut }, "skipped records an upstream stage emitted again");
+  if (fencedOut > 0)
+    deps.log.debug(
+      { topic: batch.topic, partition: batch.partition, skipped: fencedOut },
+      "skipped records an upstream stage emitted again",
+    );
   deadLetter(head.id, undecodable);
   deps.metrics.stats.bytesIn(plan.pipelineId, head.id, bytesIn);
   if (attempt > 1) deps.metrics.stats.retried(plan.pipelineId, head.id, batch.records.length);
 
-
   /** On the last attempt, a failure the events may have caused (not a lost connection) is narrowed down to them. */
   const isolating = (error: unknown) => finalAttempt && !isConnectionError(error);
   const logIsolating = (nodeId: string, error: unknown, count: number) =>
-    deps.log.warn({ err: error, node: nodeId, attempt, events: count }, "node failed on its last attempt: bisecting the batch to dead-letter only the events that fail");
+    deps.log.warn(
+      { err: error, node: nodeId, attempt, events: count },
+      "node failed on its last attempt: bisecting the batch to dead-letter only the events that fail",
+    );
 
   /** Runs one node on what reached it; topic outputs go to `out`, the fused next node's input is returned. */
   async function step(nodeId: string, events: EventRecord[]): Promise<Pending | undefined> {
@@ -213,7 +238,12 @@ export async function runStageBatch(
           const offsets = subset.map((event) => BigInt(origin.get(event)?.offset ?? firstOffset));
           const min = offsets.reduce((a, b) => (b < a ? b : a));
           const max = offsets.reduce((a, b) => (b > a ? b : a));
-          return { topic: batch.topic, partition: batch.partition, firstOffset: min.toString(), lastOffset: max.toString() };
+          return {
+            topic: batch.topic,
+            partition: batch.partition,
+            firstOffset: min.toString(),
+            lastOffset: max.toString(),
+          };
         };
         const run = async (subset: EventRecord[]): Promise<NodeResult> => {
           if (node.kind === "transform") return node.process(subset, ctx);
@@ -284,7 +314,8 @@ export async function runStageBatch(
           const after = fromSources === undefined ? minOf(others!, watermark ?? undefined) : fromSources!;
           if (after !== null && (before === undefined || before === null || after > before)) {
             const fired = core.process([], { ...ctx, watermark: after });
-            for (const [port, records] of Object.entries(fired.outputs)) (processed.outputs[port] ??= []).push(...records);
+            for (const [port, records] of Object.entries(fired.outputs))
+              (processed.outputs[port] ??= []).push(...records);
             processed.errors.push(...fired.errors);
           }
         }
@@ -303,7 +334,10 @@ export async function runStageBatch(
       if (!finalAttempt || (unreachable && !options.deadLetterUnreachable)) throw error;
       deps.log.warn({ err: error, node: nodeId, attempt }, "node failed on its last attempt: dead-lettering the batch");
       const reason = unreachable ? `unreachable for longer than the outage budget: ${message}` : message;
-      deadLetter(nodeId, events.map((event) => ({ event, error: { code: NODE_FAILED, message: reason } })));
+      deadLetter(
+        nodeId,
+        events.map((event) => ({ event, error: { code: NODE_FAILED, message: reason } })),
+      );
       return undefined;
     }
     deadLetter(nodeId, result.errors);
@@ -329,7 +363,12 @@ export async function runStageBatch(
             record,
             from && explicit === undefined
               ? from
-              : { offset: from?.offset ?? firstOffset, key: explicit ?? from?.key ?? defaultPartitionKey(record), exact: from?.exact ?? false, ...(from?.prior ? { prior: from.prior } : {}) },
+              : {
+                  offset: from?.offset ?? firstOffset,
+                  key: explicit ?? from?.key ?? defaultPartitionKey(record),
+                  exact: from?.exact ?? false,
+                  ...(from?.prior ? { prior: from.prior } : {}),
+                },
           );
         });
         next = { nodeId: route.next, events: records };
@@ -347,8 +386,12 @@ export async function runStageBatch(
           const explicit = result.keys?.[port]?.[i];
           const own = origin.get(record);
           const from = own ?? (sameCount ? origin.get(events[i]!) : undefined);
-          const fallback = sameCount && !own ? from?.key ?? undefined : undefined;
-          const message: OutgoingMessage = { topic, key: topicKey ? topicKey(record) : keyOf(record, explicit ?? fallback), value: JSON.stringify(record) };
+          const fallback = sameCount && !own ? (from?.key ?? undefined) : undefined;
+          const message: OutgoingMessage = {
+            topic,
+            key: topicKey ? topicKey(record) : keyOf(record, explicit ?? fallback),
+            value: JSON.stringify(record),
+          };
           if (fenced && from?.exact) {
             const headers = fenceHeaders(topic, from.offset);
             if (headers) message.headers = headers;
@@ -385,7 +428,11 @@ export async function runStageBatch(
     await drive(input.length > 0 ? { nodeId: head.id, events: input } : undefined, replays);
     // After the batch's records, in every partition of each window input it wrote to: how far this
     // source partition got in event time (same send, so each partition gets it after the data).
-    const source = { family: fnv1a32(batch.topic).toString(36), partition: batch.partition, expected: runtime.expectedPartitions?.get(batch.topic) ?? [] };
+    const source = {
+      family: fnv1a32(batch.topic).toString(36),
+      partition: batch.partition,
+      expected: runtime.expectedPartitions?.get(batch.topic) ?? [],
+    };
     for (const message of watermarkMessages(sourceHighs, runtime.watermarkTargets, source, now)) out.push(message);
     if (out.length > 0) await deps.producer.send(out);
   } else {
@@ -395,12 +442,17 @@ export async function runStageBatch(
     // read it (a crashed runner's job, a revoked owner's batch): the loser emits nothing of its own.
     // Then `out` is sent; a crash in between leaves the outbox for the next run to send again (same
     // window ids and fence numbers: sinks upsert, readers skip).
-    if ((await step(head.id, input)) || replays.size > 0) throw new Error(`stateful node ${head.id} must be alone in its stage`);
+    if ((await step(head.id, input)) || replays.size > 0)
+      throw new Error(`stateful node ${head.id} must be alone in its stage`);
     // A tick (no records) checkpoints only when it fired something; the marker's offset then stays.
     const last = batch.records.at(-1)?.o ?? (out.length > 0 && checkpoint ? checkpoint.offset.toString() : undefined);
     if (last !== undefined && (BigInt(last) > skipThrough || batch.records.length === 0)) {
       const marker = newMarker(last);
-      const stored: StoredState = { core: snapshot ?? checkpoint?.core ?? null, seen: seen ?? {}, ...(sources && Object.keys(sources.streams).length > 0 ? { sources } : {}) };
+      const stored: StoredState = {
+        core: snapshot ?? checkpoint?.core ?? null,
+        seen: seen ?? {},
+        ...(sources && Object.keys(sources.streams).length > 0 ? { sources } : {}),
+      };
       const applied = await writeCheckpoint(deps.redis, keys, watermarkKey(plan.pipelineId, head.id), {
         expected: checkpoint?.marker ?? "",
         marker,
@@ -423,7 +475,11 @@ const LATENCY_SAMPLE_EVERY = 8;
 let latencySampled = 0;
 
 /** Every 8th event (a stride across batches, so big and small batches weigh per event) that carries ingest's receivedAt. */
-function observeIngestLatency(metrics: EngineMetrics, labels: { pipeline: string; node: string }, events: readonly EventRecord[]) {
+function observeIngestLatency(
+  metrics: EngineMetrics,
+  labels: { pipeline: string; node: string },
+  events: readonly EventRecord[],
+) {
   const doneAt = Date.now();
   let i = (LATENCY_SAMPLE_EVERY - (latencySampled % LATENCY_SAMPLE_EVERY)) % LATENCY_SAMPLE_EVERY;
   latencySampled += events.length;
@@ -439,7 +495,12 @@ function observeIngestLatency(metrics: EngineMetrics, labels: { pipeline: string
  * This partition's last stored watermark, and the minimum over the other partitions, ignoring those
  * idle for longer than the timeout (undefined when none reported: the core then goes by its own).
  */
-async function partitionWatermarks(deps: StepDeps, pipelineId: string, nodeId: string, partition: number): Promise<{ own?: number; others?: number }> {
+async function partitionWatermarks(
+  deps: StepDeps,
+  pipelineId: string,
+  nodeId: string,
+  partition: number,
+): Promise<{ own?: number; others?: number }> {
   const all = await deps.redis.hgetall(watermarkKey(pipelineId, nodeId));
   const idleMs = deps.idlePartitionMs ?? 30_000;
   const now = Date.now();

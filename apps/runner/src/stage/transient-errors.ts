@@ -27,7 +27,15 @@ const NETWORK_CODES = new Set([
  * serialization failures / deadlocks (40001, 40P01), which succeed when retried.
  */
 function isTransientSqlState(code: string): boolean {
-  return code.startsWith("08") || code.startsWith("53") || code === "57P01" || code === "57P02" || code === "57P03" || code === "40001" || code === "40P01";
+  return (
+    code.startsWith("08") ||
+    code.startsWith("53") ||
+    code === "57P01" ||
+    code === "57P02" ||
+    code === "57P03" ||
+    code === "40001" ||
+    code === "40P01"
+  );
 }
 
 /** Messages of clients that do not set a code (node-postgres pool, ioredis). */
@@ -43,11 +51,21 @@ const NETWORK_MESSAGES = [
 
 export function isConnectionError(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 4) return false;
-  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === "string" && (NETWORK_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isTransientSqlState(code)))) return true;
+  const { code, message, cause, errors } = error as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (
+    typeof code === "string" &&
+    (NETWORK_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isTransientSqlState(code)))
+  )
+    return true;
   if (typeof message === "string" && NETWORK_MESSAGES.some((re) => re.test(message))) return true;
   // AWS SDK (s3-sink): the service answered 5xx (unavailable, throttled, internal error) or timed out.
-  if ((error as { $fault?: unknown }).$fault === "server" || (error as { name?: unknown }).name === "TimeoutError") return true;
+  if ((error as { $fault?: unknown }).$fault === "server" || (error as { name?: unknown }).name === "TimeoutError")
+    return true;
   if (cause && isConnectionError(cause, depth + 1)) return true;
   // AggregateError (e.g. every address of a host refused the connection).
   return Array.isArray(errors) && errors.length > 0 && errors.every((e) => isConnectionError(e, depth + 1));

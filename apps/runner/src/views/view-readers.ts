@@ -7,7 +7,9 @@ import { KEY_TEMPLATE_PLACEHOLDER, type NodeConfig } from "@sluice/shared";
 import { HttpError } from "../http/respond";
 import type { Logger } from "../log";
 
-export type ViewSink = { type: "postgres-sink"; config: NodeConfig<"postgres-sink"> } | { type: "redis-sink"; config: NodeConfig<"redis-sink"> };
+export type ViewSink =
+  | { type: "postgres-sink"; config: NodeConfig<"postgres-sink"> }
+  | { type: "redis-sink"; config: NodeConfig<"redis-sink"> };
 
 /** A reader answers one request's query parameters with the JSON body (without `view`), or throws an HttpError. */
 export type ViewReader = { read(params: URLSearchParams): Promise<Record<string, unknown>>; close(): Promise<void> };
@@ -22,27 +24,34 @@ const QUERY_TIMEOUT_MS = 2000;
 const POSTGRES_SCHEMES = ["postgres:", "postgresql:"];
 const REDIS_SCHEMES = ["redis:", "rediss:"];
 
-const unavailable = () => new HttpError(503, "unavailable", "the view's store cannot be read right now; retry shortly", { "retry-after": "1" });
+const unavailable = () =>
+  new HttpError(503, "unavailable", "the view's store cannot be read right now; retry shortly", { "retry-after": "1" });
 const badParam = (message: string) => new HttpError(400, "bad_request", message);
 
 export function createViewReader(sink: ViewSink, url: string, log: Logger): ViewReader {
   const protocol = URL.canParse(url) ? new URL(url).protocol : "";
   if (!(sink.type === "postgres-sink" ? POSTGRES_SCHEMES : REDIS_SCHEMES).includes(protocol)) {
-    throw new Error(`the view's connection secret is not a ${sink.type === "postgres-sink" ? "postgres" : "redis"} URL`);
+    throw new Error(
+      `the view's connection secret is not a ${sink.type === "postgres-sink" ? "postgres" : "redis"} URL`,
+    );
   }
   return sink.type === "postgres-sink" ? postgresReader(sink.config, url, log) : redisReader(sink.config, url, log);
 }
 
 function only(params: URLSearchParams, allowed: string[]): void {
   for (const name of params.keys()) {
-    if (!allowed.includes(name)) throw badParam(`unknown query parameter "${name}"; this view takes ${allowed.map((a) => `"${a}"`).join(", ") || "none"}`);
+    if (!allowed.includes(name))
+      throw badParam(
+        `unknown query parameter "${name}"; this view takes ${allowed.map((a) => `"${a}"`).join(", ") || "none"}`,
+      );
   }
 }
 
 function intParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const raw = params.get(name);
   if (raw === null) return fallback;
-  if (!/^[0-9]{1,7}$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw badParam(`${name} must be an integer from 1 to ${max}`);
+  if (!/^[0-9]{1,7}$/.test(raw) || Number(raw) < 1 || Number(raw) > max)
+    throw badParam(`${name} must be an integer from 1 to ${max}`);
   return Number(raw);
 }
 
@@ -69,7 +78,14 @@ const types = {
 };
 
 function postgresReader(config: NodeConfig<"postgres-sink">, url: string, log: Logger): ViewReader {
-  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: QUERY_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, application_name: "sluice-view", types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 8,
+    connectionTimeoutMillis: QUERY_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    application_name: "sluice-view",
+    types,
+  });
   pool.on("error", (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, "view postgres connection failed"));
   const quote = (identifier: string) => `"${identifier}"`;
   const table = config.table.split(".").map(quote).join(".");
@@ -87,11 +103,15 @@ function postgresReader(config: NodeConfig<"postgres-sink">, url: string, log: L
       let rows: Record<string, unknown>[];
       try {
         // Named: each connection parses and plans the statement once.
-        rows = (await pool.query({ name: statementName, text: statement, values: [key, limit] })).rows as Record<string, unknown>[];
+        rows = (await pool.query({ name: statementName, text: statement, values: [key, limit] })).rows as Record<
+          string,
+          unknown
+        >[];
       } catch (error) {
         const code = (error as { code?: string }).code;
         // 22xxx: the key is not a value of the column's type (e.g. "abc" for an integer column).
-        if (typeof code === "string" && code.startsWith("22")) throw badParam(`key is not a valid value for the view's key column "${keyColumn}"`);
+        if (typeof code === "string" && code.startsWith("22"))
+          throw badParam(`key is not a valid value for the view's key column "${keyColumn}"`);
         log.warn({ code, error: (error as Error).message, table: config.table }, "view query failed");
         throw unavailable();
       }
@@ -103,7 +123,12 @@ function postgresReader(config: NodeConfig<"postgres-sink">, url: string, log: L
 }
 
 function redisReader(config: NodeConfig<"redis-sink">, url: string, log: Logger): ViewReader {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: QUERY_TIMEOUT_MS, enableOfflineQueue: true });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: QUERY_TIMEOUT_MS,
+    enableOfflineQueue: true,
+  });
   redis.on("error", (err: NodeJS.ErrnoException) => log.warn({ code: err.code }, "view redis connection failed"));
   const placeholders = [...new Set([...config.keyTemplate.matchAll(KEY_TEMPLATE_PLACEHOLDER)].map((m) => m[1]!))];
   const modeParams = config.mode === "hash" ? ["field"] : config.mode === "sorted-set" ? ["top"] : [];
@@ -119,7 +144,10 @@ function redisReader(config: NodeConfig<"redis-sink">, url: string, log: Logger)
       return { redisKey: config.keyTemplate.replace(KEY_TEMPLATE_PLACEHOLDER, () => value), key: value };
     }
     const values = Object.fromEntries(placeholders.map((name) => [name, requiredParam(params, name)]));
-    return { redisKey: config.keyTemplate.replace(KEY_TEMPLATE_PLACEHOLDER, (_m, name: string) => values[name]!), key: values };
+    return {
+      redisKey: config.keyTemplate.replace(KEY_TEMPLATE_PLACEHOLDER, (_m, name: string) => values[name]!),
+      key: values,
+    };
   }
 
   const run = async <T>(command: () => Promise<T>): Promise<T> => {

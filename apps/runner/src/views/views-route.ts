@@ -25,12 +25,19 @@ export type ViewSettings = {
 /** A running deployment as views see it. */
 export type ViewDeployment = { deploymentId: string; workspaceId: string; pipelineId: string; plan: Plan };
 
-type KeyRow = { id: string; workspaceId: string; pipelineId: string | null; scope: "ingest" | "read"; revokedAt: Date | null };
+type KeyRow = {
+  id: string;
+  workspaceId: string;
+  pipelineId: string | null;
+  scope: "ingest" | "read";
+  revokedAt: Date | null;
+};
 type View = { id: string; workspaceId: string; pipelineId: string; sink: ViewSink };
 
 export type Views = { routes: Route[]; start(): Promise<void>; close(): Promise<void> };
 
-const unauthorized = () => new HttpError(401, "unauthorized", "missing, unknown or revoked API key", { "www-authenticate": "ApiKey" });
+const unauthorized = () =>
+  new HttpError(401, "unauthorized", "missing, unknown or revoked API key", { "www-authenticate": "ApiKey" });
 
 export function createViews(deps: {
   prisma: PrismaClient;
@@ -58,7 +65,10 @@ export function createViews(deps: {
     const now = Date.now();
     const hit = keys.get(hash);
     if (hit && hit.until > now) return hit.row;
-    const row = deps.prisma.apiKey.findUnique({ where: { hash }, select: { id: true, workspaceId: true, pipelineId: true, scope: true, revokedAt: true } });
+    const row = deps.prisma.apiKey.findUnique({
+      where: { hash },
+      select: { id: true, workspaceId: true, pipelineId: true, scope: true, revokedAt: true },
+    });
     if (keys.size > 10_000) keys.clear();
     keys.set(hash, { row, until: now + KEY_CACHE_MS });
     row.catch(() => keys.delete(hash));
@@ -67,7 +77,10 @@ export function createViews(deps: {
 
   function viewIndex(): Map<string, View> {
     const running = deps.running();
-    const signature = running.map((d) => d.deploymentId).sort().join(",");
+    const signature = running
+      .map((d) => d.deploymentId)
+      .sort()
+      .join(",");
     if (signature === indexed) return index;
     const next = new Map<string, View>();
     for (const d of running) {
@@ -75,7 +88,12 @@ export function createViews(deps: {
         if (node.type !== "postgres-sink" && node.type !== "redis-sink") continue;
         const viewName = (node.config as { viewName?: string }).viewName;
         if (viewName === undefined) continue;
-        next.set(`${d.workspaceId}\n${viewName}`, { id: `${d.deploymentId}:${node.id}`, workspaceId: d.workspaceId, pipelineId: d.pipelineId, sink: { type: node.type, config: node.config } as ViewSink });
+        next.set(`${d.workspaceId}\n${viewName}`, {
+          id: `${d.deploymentId}:${node.id}`,
+          workspaceId: d.workspaceId,
+          pipelineId: d.pipelineId,
+          sink: { type: node.type, config: node.config } as ViewSink,
+        });
       }
     }
     // Connections of views whose deployment stopped are closed.
@@ -94,7 +112,9 @@ export function createViews(deps: {
     let reader = readers.get(view.id);
     if (!reader) {
       const secretId = view.sink.config.connectionSecretId;
-      reader = deps.secret(view.workspaceId, secretId).then((url) => createViewReader(view.sink, url, log.child({ view: view.id })));
+      reader = deps
+        .secret(view.workspaceId, secretId)
+        .then((url) => createViewReader(view.sink, url, log.child({ view: view.id })));
       reader.catch((err: unknown) => {
         readers.delete(view.id);
         log.warn({ view: view.id, error: (err as Error).message }, "view connection unavailable");
@@ -122,38 +142,63 @@ export function createViews(deps: {
     const now = Date.now();
     if (now - (lastUsed.get(keyId) ?? 0) < LAST_USED_EVERY_MS) return;
     lastUsed.set(keyId, now);
-    void deps.prisma.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } }).catch((err: unknown) => log.warn({ err }, "lastUsedAt update failed"));
+    void deps.prisma.apiKey
+      .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
+      .catch((err: unknown) => log.warn({ err }, "lastUsedAt update failed"));
   }
 
   const route: Route = {
     method: "GET",
     path: "/v1/views/:view",
     async handler({ req, res, url, params }) {
-      if (req.headers.origin !== undefined) throw new HttpError(403, "forbidden_origin", "read API keys are server keys: call views from your server, not from a browser");
+      if (req.headers.origin !== undefined)
+        throw new HttpError(
+          403,
+          "forbidden_origin",
+          "read API keys are server keys: call views from your server, not from a browser",
+        );
       const header = req.headers["x-api-key"];
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       const token = (Array.isArray(header) ? header[0] : header) ?? bearer;
-      if (url.searchParams.has("api_key") || url.searchParams.has("apiKey")) throw new HttpError(400, "key_in_url", "send the API key in the x-api-key header, never in the URL");
+      if (url.searchParams.has("api_key") || url.searchParams.has("apiKey"))
+        throw new HttpError(400, "key_in_url", "send the API key in the x-api-key header, never in the URL");
       if (!token || !TOKEN_SHAPE.test(token)) throw unauthorized();
       const key = await keyByHash(hashToken(token)).catch((err: unknown) => {
         log.warn({ err }, "API key lookup failed");
-        throw new HttpError(503, "unavailable", "cannot check API keys right now; retry shortly", { "retry-after": "1" });
+        throw new HttpError(503, "unavailable", "cannot check API keys right now; retry shortly", {
+          "retry-after": "1",
+        });
       });
       if (!key || key.revokedAt !== null) throw unauthorized();
-      if (key.scope !== "read") throw new HttpError(403, "wrong_scope", "this is an ingest key; views need a read API key");
+      if (key.scope !== "read")
+        throw new HttpError(403, "wrong_scope", "this is an ingest key; views need a read API key");
       touch(key.id);
       const wait = throttle(key.id);
-      if (wait !== undefined) throw new HttpError(429, "rate_limited", `more than ${settings.ratePerKey} requests per second with this API key; retry in ${wait} s`, { "retry-after": String(wait) });
+      if (wait !== undefined)
+        throw new HttpError(
+          429,
+          "rate_limited",
+          `more than ${settings.ratePerKey} requests per second with this API key; retry in ${wait} s`,
+          { "retry-after": String(wait) },
+        );
 
       const viewName = params["view"] ?? "";
       const view = viewIndex().get(`${key.workspaceId}\n${viewName}`);
       // A pipeline-scoped key reads only that pipeline's views; others look like they do not exist.
       if (!view || (key.pipelineId !== null && key.pipelineId !== view.pipelineId)) {
-        if (!deps.ready()) throw new HttpError(503, "starting", "the runner is starting and does not know this view yet; retry shortly", { "retry-after": "1" });
+        if (!deps.ready())
+          throw new HttpError(
+            503,
+            "starting",
+            "the runner is starting and does not know this view yet; retry shortly",
+            { "retry-after": "1" },
+          );
         throw new HttpError(404, "not_found", `no view "${viewName}" in this workspace's running pipelines`);
       }
       const reader = await readerFor(view).catch(() => {
-        throw new HttpError(503, "unavailable", "the view's store cannot be reached; retry shortly", { "retry-after": "1" });
+        throw new HttpError(503, "unavailable", "the view's store cannot be reached; retry shortly", {
+          "retry-after": "1",
+        });
       });
       const body = await reader.read(url.searchParams);
       sendJson(res, 200, { view: viewName, ...body });

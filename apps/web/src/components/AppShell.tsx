@@ -19,7 +19,10 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
   const current = workspaces.data?.find((w) => w.id === workspaceId);
   // Until the list has it (first load, a list cached before the workspace existed), name the workspace
   // from its own query, which the page's content shares.
-  const shown = useQuery({ ...trpc.workspace.get.queryOptions({ workspaceId: workspaceId ?? "" }), enabled: workspaceId !== undefined && !current });
+  const shown = useQuery({
+    ...trpc.workspace.get.queryOptions({ workspaceId: workspaceId ?? "" }),
+    enabled: workspaceId !== undefined && !current,
+  });
 
   async function signOut() {
     // A draft save sent while leaving the editor must land before the session ends.
@@ -42,10 +45,22 @@ export function AppShell({ workspaceId, children }: { workspaceId?: string; chil
           id="workspace-switcher"
           className="input w-44 sm:w-56"
           value={workspaceId ?? ""}
-          onChange={(e) => (e.target.value === "__new" ? router.push("/onboarding") : router.push(switchTarget(pathname, workspaceId, e.target.value)))}
+          onChange={(e) =>
+            e.target.value === "__new"
+              ? router.push("/onboarding")
+              : router.push(switchTarget(pathname, workspaceId, e.target.value))
+          }
         >
           {!workspaceId && <option value="">Select a workspace</option>}
-          {workspaceId && !current && <option value={workspaceId}>{shown.data ? `${shown.data.name} (${shown.data.role})` : shown.isError ? "Select a workspace" : "Loading workspace…"}</option>}
+          {workspaceId && !current && (
+            <option value={workspaceId}>
+              {shown.data
+                ? `${shown.data.name} (${shown.data.role})`
+                : shown.isError
+                  ? "Select a workspace"
+                  : "Loading workspace…"}
+            </option>
+          )}
           {workspaces.data?.map((w) => (
             <option key={w.id} value={w.id}>
               {w.name} ({w.role})
@@ -87,7 +102,11 @@ function WorkspaceNav({ workspaceId, pathname }: { workspaceId: string; pathname
   const inSettings = pathname === `${base}/settings` || pathname.startsWith(`${base}/settings/`);
   const inMonitor = pathname === `${base}/monitor`;
   const items = [
-    { href: base, label: "Pipelines", active: !inSettings && !inMonitor && (pathname === base || pathname.startsWith(`${base}/`)) },
+    {
+      href: base,
+      label: "Pipelines",
+      active: !inSettings && !inMonitor && (pathname === base || pathname.startsWith(`${base}/`)),
+    },
     { href: `${base}/monitor`, label: "Health", active: inMonitor },
     { href: `${base}/settings`, label: "Settings", active: inSettings },
   ];
@@ -114,6 +133,7 @@ function WorkspaceNav({ workspaceId, pathname }: { workspaceId: string; pathname
 /** Switching workspace from a settings tab stays on that tab; anywhere else goes to the pipelines. */
 function switchTarget(pathname: string, from: string | undefined, to: string): string {
   const settings = from ? `/w/${from}/settings` : null;
-  if (settings && (pathname === settings || pathname.startsWith(`${settings}/`))) return `/w/${to}/settings${pathname.slice(settings.length)}`;
+  if (settings && (pathname === settings || pathname.startsWith(`${settings}/`)))
+    return `/w/${to}/settings${pathname.slice(settings.length)}`;
   return `/w/${to}`;
 }

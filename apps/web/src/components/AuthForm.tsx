@@ -26,7 +26,11 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
         : await authClient.signUp.email({ email, password, name: String(form.get("name") ?? "") });
     setBusy(false);
     if (res.error) {
-      setError(res.error.status === 429 ? "Too many attempts. Wait a minute and try again." : (res.error.message ?? "Something went wrong."));
+      setError(
+        res.error.status === 429
+          ? "Too many attempts. Wait a minute and try again."
+          : (res.error.message ?? "Something went wrong."),
+      );
       return;
     }
     router.push(next);
@@ -72,7 +76,10 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
             {mode === "sign-up" && <p className="mt-1 text-xs text-slate-500">At least 10 characters.</p>}
           </div>
           {error && (
-            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
+            <p
+              role="alert"
+              className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300"
+            >
               {error}
             </p>
           )}
@@ -83,11 +90,17 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
         <p className="mt-6 text-center text-sm text-slate-500">
           {mode === "sign-in" ? (
             <>
-              New to Sluice? <Link className="text-brand-600 hover:underline" href={`/sign-up?next=${encodeURIComponent(next)}`}>Create an account</Link>
+              New to Sluice?{" "}
+              <Link className="text-brand-600 hover:underline" href={`/sign-up?next=${encodeURIComponent(next)}`}>
+                Create an account
+              </Link>
             </>
           ) : (
             <>
-              Already have an account? <Link className="text-brand-600 hover:underline" href={`/sign-in?next=${encodeURIComponent(next)}`}>Sign in</Link>
+              Already have an account?{" "}
+              <Link className="text-brand-600 hover:underline" href={`/sign-in?next=${encodeURIComponent(next)}`}>
+                Sign in
+              </Link>
             </>
           )}
         </p>

@@ -11,7 +11,13 @@ export function ThemeToggle() {
     setDark(next);
   }
   return (
-    <button type="button" className="btn-ghost" onClick={toggle} aria-label={dark ? "Switch to light theme" : "Switch to dark theme"} title="Toggle theme">
+    <button
+      type="button"
+      className="btn-ghost"
+      onClick={toggle}
+      aria-label={dark ? "Switch to light theme" : "Switch to dark theme"}
+      title="Toggle theme"
+    >
       {dark ? "☀" : "☾"}
     </button>
   );

@@ -21,7 +21,11 @@ let nextId = 1;
 function useTopModal(): HTMLDialogElement | null {
   const [top, setTop] = useState<HTMLDialogElement | null>(null);
   useEffect(() => {
-    const update = () => setTop([...document.querySelectorAll<HTMLDialogElement>("dialog[open]")].filter((d) => d.matches(":modal")).at(-1) ?? null);
+    const update = () =>
+      setTop(
+        [...document.querySelectorAll<HTMLDialogElement>("dialog[open]")].filter((d) => d.matches(":modal")).at(-1) ??
+          null,
+      );
     const observer = new MutationObserver(update);
     observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["open"] });
     update();
@@ -40,13 +44,22 @@ export function Toaster({ children }: { children: ReactNode }) {
   }, []);
   const colors = {
     info: "border-slate-300 bg-white dark:border-slate-700 dark:bg-slate-900",
-    success: "border-emerald-300 bg-emerald-50 text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100",
+    success:
+      "border-emerald-300 bg-emerald-50 text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100",
     error: "border-red-300 bg-red-50 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100",
   };
   const stack = (
-    <div aria-live="polite" data-testid="toasts" className="pointer-events-none fixed right-4 bottom-4 z-50 flex w-80 flex-col gap-2 text-left">
+    <div
+      aria-live="polite"
+      data-testid="toasts"
+      className="pointer-events-none fixed right-4 bottom-4 z-50 flex w-80 flex-col gap-2 text-left"
+    >
       {toasts.map((t) => (
-        <div key={t.id} role={t.kind === "error" ? "alert" : "status"} className={`pointer-events-auto rounded-md border px-4 py-3 text-sm shadow-lg ${colors[t.kind]}`}>
+        <div
+          key={t.id}
+          role={t.kind === "error" ? "alert" : "status"}
+          className={`pointer-events-auto rounded-md border px-4 py-3 text-sm shadow-lg ${colors[t.kind]}`}
+        >
           {t.message}
         </div>
       ))}

@@ -21,10 +21,17 @@ describe("pending saves", () => {
   });
 
   it("sends drafts under the browser's keepalive cap as keepalive requests, bigger ones normally", () => {
-    const draft = (labelLength: number) => ({ workspaceId: "w", pipelineId: "p", baseRevision: 3, graph: { nodes: [{ id: "n", label: "x".repeat(labelLength) }], edges: [] } });
+    const draft = (labelLength: number) => ({
+      workspaceId: "w",
+      pipelineId: "p",
+      baseRevision: 3,
+      graph: { nodes: [{ id: "n", label: "x".repeat(labelLength) }], edges: [] },
+    });
     expect(canKeepalive(draft(1_000))).toBe(true);
     expect(canKeepalive(draft(70_000))).toBe(false);
     // Multi-byte text counts in bytes: 25k characters of 3 bytes each are over the cap.
-    expect(canKeepalive({ ...draft(0), graph: { nodes: [{ id: "n", label: "€".repeat(25_000) }], edges: [] } })).toBe(false);
+    expect(canKeepalive({ ...draft(0), graph: { nodes: [{ id: "n", label: "€".repeat(25_000) }], edges: [] } })).toBe(
+      false,
+    );
   });
 });

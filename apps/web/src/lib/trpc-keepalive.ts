@@ -27,7 +27,8 @@ export const keepaliveClient = createTRPCClient<AppRouter>({
     httpLink({
       url: "/api/trpc",
       transformer: superjson,
-      fetch: (url, init) => fetch(url, { ...(init as RequestInit), keepalive: typeof init?.body === "string" && fitsKeepalive(init.body) }),
+      fetch: (url, init) =>
+        fetch(url, { ...(init as RequestInit), keepalive: typeof init?.body === "string" && fitsKeepalive(init.body) }),
     }),
   ],
 });

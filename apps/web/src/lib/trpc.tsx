@@ -13,7 +13,10 @@ export const { useTRPC, useTRPCClient } = trpcContext;
 function makeQueryClient() {
   return new QueryClient({
     defaultOptions: {
-      queries: { staleTime: 10_000, retry: (count, err) => count < 2 && !/UNAUTHORIZED|FORBIDDEN|NOT_FOUND/.test(String(err)) },
+      queries: {
+        staleTime: 10_000,
+        retry: (count, err) => count < 2 && !/UNAUTHORIZED|FORBIDDEN|NOT_FOUND/.test(String(err)),
+      },
     },
   });
 }

@@ -14,14 +14,30 @@ export async function firingAlerts(prisma: PrismaClient, workspaceId: string, pi
       kind: true,
       pipelineId: true,
       pipeline: { select: { name: true } },
-      events: { orderBy: { createdAt: "desc" }, take: 1, select: { id: true, state: true, value: true, message: true, createdAt: true } },
+      events: {
+        orderBy: { createdAt: "desc" },
+        take: 1,
+        select: { id: true, state: true, value: true, message: true, createdAt: true },
+      },
     },
   });
   return rules
     .flatMap((r) => {
       const last = r.events[0];
       if (last?.state !== "firing") return [];
-      return [{ ruleId: r.id, name: r.name, kind: r.kind, pipelineId: r.pipelineId, pipelineName: r.pipeline.name, eventId: last.id, value: last.value, message: last.message, since: last.createdAt }];
+      return [
+        {
+          ruleId: r.id,
+          name: r.name,
+          kind: r.kind,
+          pipelineId: r.pipelineId,
+          pipelineName: r.pipeline.name,
+          eventId: last.id,
+          value: last.value,
+          message: last.message,
+          since: last.createdAt,
+        },
+      ];
     })
     .sort((a, b) => b.since.getTime() - a.since.getTime());
 }

@@ -15,7 +15,20 @@ export type AuditExportEntry = {
   summary: unknown;
 };
 
-const COLUMNS = ["id", "createdAt", "actorType", "actorId", "actorEmail", "action", "resourceType", "resourceId", "outcome", "ip", "userAgent", "summary"] as const;
+const COLUMNS = [
+  "id",
+  "createdAt",
+  "actorType",
+  "actorId",
+  "actorEmail",
+  "action",
+  "resourceType",
+  "resourceId",
+  "outcome",
+  "ip",
+  "userAgent",
+  "summary",
+] as const;
 
 /**
  * RFC 4180 CSV. Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) get a leading

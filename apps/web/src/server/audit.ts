@@ -32,14 +32,24 @@ export type AuditDb = PrismaClient | Parameters<Parameters<PrismaClient["$transa
  * request (outcome `success` unless given), through `db` (default: the client; pass the transaction
  * so the row commits with the change).
  */
-export type ScopedAudit = (entry: Omit<AuditEntry, "workspaceId" | "actor" | "request" | "outcome"> & { outcome?: AuditEntry["outcome"] }, db?: AuditDb) => Promise<void>;
+export type ScopedAudit = (
+  entry: Omit<AuditEntry, "workspaceId" | "actor" | "request" | "outcome"> & { outcome?: AuditEntry["outcome"] },
+  db?: AuditDb,
+) => Promise<void>;
 
 /** Appends one audit row. The table rejects UPDATE and DELETE (trigger in the first migration). */
 
 export async function writeAudit(prisma: AuditDb, e: AuditEntry) {
   if (e.coalesceMs) {
     const recent = await prisma.auditLog.findFirst({
-      where: { workspaceId: e.workspaceId, action: e.action, resourceId: e.resourceId ?? null, actorId: e.actor.id, actorType: e.actor.type, createdAt: { gt: new Date(Date.now() - e.coalesceMs) } },
+      where: {
+        workspaceId: e.workspaceId,
+        action: e.action,
+        resourceId: e.resourceId ?? null,
+        actorId: e.actor.id,
+        actorType: e.actor.type,
+        createdAt: { gt: new Date(Date.now() - e.coalesceMs) },
+      },
       select: { id: true },
     });
     if (recent) return;

@@ -5,7 +5,13 @@ import { nextCookies } from "better-auth/next-js";
 import { APIError, createAuthMiddleware, getIP } from "better-auth/api";
 import { getPrisma } from "@sluice/db";
 import { env } from "./env";
-import { accountTag, clearSignInAttempts, KNOWN_DEVICE_COOKIE, signInTiers, takeSignInAttempt } from "./sign-in-throttle";
+import {
+  accountTag,
+  clearSignInAttempts,
+  KNOWN_DEVICE_COOKIE,
+  signInTiers,
+  takeSignInAttempt,
+} from "./sign-in-throttle";
 import { singleton } from "./singleton";
 
 function createAuth() {
@@ -54,12 +60,17 @@ function createAuth() {
         if (ctx.path !== "/sign-in/email") return;
         const email = typeof ctx.body?.email === "string" ? ctx.body.email : "";
         if (!email) return;
-        const knownDevice = (await ctx.getSignedCookie(KNOWN_DEVICE_COOKIE, e.BETTER_AUTH_SECRET)) === accountTag(email);
+        const knownDevice =
+          (await ctx.getSignedCookie(KNOWN_DEVICE_COOKIE, e.BETTER_AUTH_SECRET)) === accountTag(email);
         const ip = ctx.headers ? getIP(ctx.headers, ctx.context.options) : null;
         const waitMs = await takeSignInAttempt(signInTiers(email, { knownDevice, ip }));
         if (waitMs > 0) {
           const seconds = Math.ceil(waitMs / 1000);
-          throw new APIError("TOO_MANY_REQUESTS", { message: `Too many sign-in attempts for this account. Try again in ${seconds} s.` }, { "retry-after": String(seconds) });
+          throw new APIError(
+            "TOO_MANY_REQUESTS",
+            { message: `Too many sign-in attempts for this account. Try again in ${seconds} s.` },
+            { "retry-after": String(seconds) },
+          );
         }
       }),
       after: createAuthMiddleware(async (ctx) => {
@@ -68,7 +79,10 @@ function createAuth() {
         if ((ctx.path === "/sign-in/email" || ctx.path === "/sign-up/email") && ctx.context.newSession) {
           const email = ctx.context.newSession.user.email;
           const ip = ctx.headers ? getIP(ctx.headers, ctx.context.options) : null;
-          await clearSignInAttempts([...signInTiers(email, { knownDevice: true, ip }), ...signInTiers(email, { knownDevice: false, ip })]);
+          await clearSignInAttempts([
+            ...signInTiers(email, { knownDevice: true, ip }),
+            ...signInTiers(email, { knownDevice: false, ip }),
+          ]);
           await ctx.setSignedCookie(KNOWN_DEVICE_COOKIE, accountTag(email), e.BETTER_AUTH_SECRET, {
             httpOnly: true,
             sameSite: "lax",

@@ -8,7 +8,10 @@ const MAX_REQUEST_BODY = 1024 * 1024;
  * the limit is refused before reading anything), so an oversized or endless body never sits in
  * memory. Answers the bytes, or a 413 response to send.
  */
-export async function readBodyLimited(req: Request, limit = MAX_REQUEST_BODY): Promise<Uint8Array<ArrayBuffer> | Response> {
+export async function readBodyLimited(
+  req: Request,
+  limit = MAX_REQUEST_BODY,
+): Promise<Uint8Array<ArrayBuffer> | Response> {
   const declared = Number(req.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) return tooLarge(limit);
   if (!req.body) return new Uint8Array();
@@ -29,5 +32,8 @@ export async function readBodyLimited(req: Request, limit = MAX_REQUEST_BODY): P
 }
 
 function tooLarge(limit: number): Response {
-  return Response.json({ error: { code: "PAYLOAD_TOO_LARGE", message: `Request bodies are limited to ${limit} bytes.` } }, { status: 413 });
+  return Response.json(
+    { error: { code: "PAYLOAD_TOO_LARGE", message: `Request bodies are limited to ${limit} bytes.` } },
+    { status: 413 },
+  );
 }

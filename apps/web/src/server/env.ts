@@ -17,11 +17,16 @@ const Env = z.object({
   /** Signs session cookies. At least 32 characters; `npm start` generates one per checkout. */
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** Allow alert webhooks to private/loopback addresses (local development and tests only). */
-  ALLOW_PRIVATE_WEBHOOKS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  ALLOW_PRIVATE_WEBHOOKS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** Bearer token that makes /api/health show per-service details (16+ characters). Default empty: status only. */
   HEALTH_TOKEN: z.union([z.literal(""), z.string().min(16, "must be empty or at least 16 characters")]).default(""),
   /** 32-byte key (base64) that encrypts connector secrets at rest. */
-  SLUICE_SECRET_KEY: z.string().refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded"),
+  SLUICE_SECRET_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded"),
 });
 export type Env = z.infer<typeof Env>;
 

@@ -31,9 +31,22 @@ export abstract class DomainError extends Error {
   }
 
   /** A refusal listing (up to five of) the problems after `lead`, naming their nodes. */
-  static fromProblems<E extends DomainError>(this: new (message: string, options?: ErrorOptions) => E, lead: string, problems: readonly Pick<GraphProblem, "message" | "nodeId">[]): E {
+  static fromProblems<E extends DomainError>(
+    this: new (
+      message: string,
+      options?: ErrorOptions,
+    ) => E,
+    lead: string,
+    problems: readonly Pick<GraphProblem, "message" | "nodeId">[],
+  ): E {
     const nodeIds = [...new Set(problems.flatMap((p) => (p.nodeId ? [p.nodeId] : [])))];
-    return new this(`${lead}: ${problems.slice(0, 5).map((p) => p.message).join("; ")}`, { nodeIds });
+    return new this(
+      `${lead}: ${problems
+        .slice(0, 5)
+        .map((p) => p.message)
+        .join("; ")}`,
+      { nodeIds },
+    );
   }
 }
 

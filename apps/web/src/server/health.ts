@@ -13,11 +13,17 @@ async function timed(fn: () => Promise<unknown>, timeoutMs = 2500): Promise<Chec
   try {
     await Promise.race([
       fn(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))),
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)),
+      ),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - start) };
   } catch (e) {
-    return { ok: false, latencyMs: Math.round(performance.now() - start), error: e instanceof Error ? e.message : String(e) };
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - start),
+      error: e instanceof Error ? e.message : String(e),
+    };
   } finally {
     clearTimeout(timer);
   }

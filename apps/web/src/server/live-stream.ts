@@ -43,7 +43,9 @@ export async function* liveStream<T>(options: {
       }
       if (Date.now() - lastCheck >= ACCESS_RECHECK_MS) {
         lastCheck = Date.now();
-        const still = await access.prisma.member.count({ where: { workspaceId: access.workspaceId, userId: access.userId } });
+        const still = await access.prisma.member.count({
+          where: { workspaceId: access.workspaceId, userId: access.userId },
+        });
         if (still === 0) return;
       }
       while (queue.length > 0 && !signal?.aborted) yield queue.shift()!;

@@ -14,7 +14,10 @@ describe("bucketHistory", () => {
   it("adds counts across runners, turns them into rates per bucket and keeps the worst gauges", () => {
     const now = 1_000_000_000_000;
     const t0 = Math.floor((now - 10_000) / 5000) * 5000;
-    const entries = [0, 1, 2, 3, 4].flatMap((s) => [entry("a", t0 + s * 1000, 100, 10), entry("b", t0 + s * 1000, 50, 30)]);
+    const entries = [0, 1, 2, 3, 4].flatMap((s) => [
+      entry("a", t0 + s * 1000, 100, 10),
+      entry("b", t0 + s * 1000, 50, 30),
+    ]);
     const [point] = bucketHistory(entries, "15m", now);
     expect(point?.t).toBe(t0);
     expect(point?.nodes.f?.inPerSec).toBe(150);

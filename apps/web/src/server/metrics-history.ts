@@ -19,13 +19,23 @@ const RANGES: Record<HistoryRange, { spanMs: number; stream: "1s" | "10s"; inter
 export type HistoryPoint = {
   t: number;
   /** Per node: events per second over the bucket, and the worst batch latency seen. */
-  nodes: Record<string, { inPerSec: number; outPerSec: number; errorsPerSec: number; dlqPerSec: number; p50: number | null; p99: number | null }>;
+  nodes: Record<
+    string,
+    {
+      inPerSec: number;
+      outPerSec: number;
+      errorsPerSec: number;
+      dlqPerSec: number;
+      p50: number | null;
+      p99: number | null;
+    }
+  >;
   edges: Record<string, { lag: number; lagSec: number | null }>;
   sinks: Record<string, number | null>;
 };
 
-
-const max = (a: number | null | undefined, b: number | null | undefined) => (a == null ? (b ?? null) : b == null ? a : Math.max(a, b));
+const max = (a: number | null | undefined, b: number | null | undefined) =>
+  a == null ? (b ?? null) : b == null ? a : Math.max(a, b);
 
 /** Buckets the raw entries of a time range into at most a few hundred points for charts. */
 export function bucketHistory(entries: HistoryEntryV1[], range: HistoryRange, now: number): HistoryPoint[] {
@@ -74,7 +84,10 @@ export function bucketHistory(entries: HistoryEntryV1[], range: HistoryRange, no
 
 export async function readHistory(pipelineId: string, range: HistoryRange, now = Date.now()): Promise<HistoryPoint[]> {
   const { spanMs, stream } = RANGES[range];
-  const raw = (await redis().xrange(historyStreamKey(pipelineId, stream), String(now - spanMs), "+")) as [string, string[]][];
+  const raw = (await redis().xrange(historyStreamKey(pipelineId, stream), String(now - spanMs), "+")) as [
+    string,
+    string[],
+  ][];
   const entries: HistoryEntryV1[] = [];
   for (const [, fields] of raw) {
     const i = fields.indexOf("d");

@@ -1,5 +1,14 @@
 import "server-only";
-import { decodeMessage, getNodeDescriptor, HistoryEntryV1, historyStreamKey, PipelineGraph, summarizePipeline, type NodeRates, type PipelineSummary } from "@sluice/shared";
+import {
+  decodeMessage,
+  getNodeDescriptor,
+  HistoryEntryV1,
+  historyStreamKey,
+  PipelineGraph,
+  summarizePipeline,
+  type NodeRates,
+  type PipelineSummary,
+} from "@sluice/shared";
 import { redis } from "./redis";
 
 /** Entries older than this mean no runner reports the pipeline any more. */
@@ -15,7 +24,10 @@ export type PipelineHealth = PipelineSummary & { at: number };
  * pipeline should cost nothing while nobody looks, and a 1-2 s old figure is what a glance needs.
  * Entry counts cover one second, so they read as rates.
  */
-export async function latestHealth(pipelines: { id: string; graph: unknown }[], now = Date.now()): Promise<Map<string, PipelineHealth>> {
+export async function latestHealth(
+  pipelines: { id: string; graph: unknown }[],
+  now = Date.now(),
+): Promise<Map<string, PipelineHealth>> {
   const result = new Map<string, PipelineHealth>();
   if (pipelines.length === 0) return result;
   const pipe = redis().pipeline();
@@ -60,6 +72,11 @@ function summarizeEntries(entries: HistoryEntryV1[], graph: unknown): PipelineHe
     }
   }
   const parsed = PipelineGraph.safeParse(graph);
-  const types = new Map(parsed.success ? parsed.data.nodes.map((n) => [n.id, getNodeDescriptor(n.type, n.typeVersion)?.category]) : []);
-  return { ...summarizePipeline(nodes, [...lags.values()], (id) => types.get(id)), at: Math.max(...entries.map((e) => e.at)) };
+  const types = new Map(
+    parsed.success ? parsed.data.nodes.map((n) => [n.id, getNodeDescriptor(n.type, n.typeVersion)?.category]) : [],
+  );
+  return {
+    ...summarizePipeline(nodes, [...lags.values()], (id) => types.get(id)),
+    at: Math.max(...entries.map((e) => e.at)),
+  };
 }

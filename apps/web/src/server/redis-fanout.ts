@@ -55,7 +55,9 @@ class RedisFanout {
       if (own.size > 0 || this.listeners.get(channel) !== own) return;
       this.listeners.delete(channel);
       onLastLeave?.();
-      await this.serial(channel, () => (this.listeners.has(channel) ? Promise.resolve() : this.connection().unsubscribe(channel)));
+      await this.serial(channel, () =>
+        this.listeners.has(channel) ? Promise.resolve() : this.connection().unsubscribe(channel),
+      );
     };
   }
 

@@ -15,7 +15,9 @@ describe("securityHeaders", () => {
     const csp = securityHeaders({ nonce: "n0nce", https: false })["content-security-policy"];
     expect(csp).toContain("script-src 'self' 'nonce-n0nce' 'strict-dynamic';");
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
-    expect(securityHeaders({ nonce: "n", https: false, dev: true })["content-security-policy"]).toContain("'unsafe-eval'");
+    expect(securityHeaders({ nonce: "n", https: false, dev: true })["content-security-policy"]).toContain(
+      "'unsafe-eval'",
+    );
   });
 
   it("makes a fresh 128-bit nonce each time", () => {

@@ -71,7 +71,11 @@ return 0
 
 /** Counts one attempt, or answers how long (ms) the caller must wait first. */
 export async function takeSignInAttempt(tiers: readonly ThrottleTier[], now = Date.now()): Promise<number> {
-  const args = [String(now), String(QUIET_RESET_MS), ...tiers.flatMap((t) => [String(t.freeAttempts), String(t.maxDelayMs)])];
+  const args = [
+    String(now),
+    String(QUIET_RESET_MS),
+    ...tiers.flatMap((t) => [String(t.freeAttempts), String(t.maxDelayMs)]),
+  ];
   return Number(await redis().eval(ATTEMPT_SCRIPT, tiers.length, ...tiers.map((t) => t.key), ...args));
 }
 

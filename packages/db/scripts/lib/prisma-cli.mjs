@@ -81,7 +81,10 @@ export async function diffSchemas(fromSchemaPath, toSchemaPath) {
       await writeFile(target, toPrisma6Schema(await readFile(source, "utf8")));
       return target;
     };
-    const from = fromSchemaPath === null ? ["--from-empty"] : ["--from-schema-datamodel", await copy(fromSchemaPath, "from.prisma")];
+    const from =
+      fromSchemaPath === null
+        ? ["--from-empty"]
+        : ["--from-schema-datamodel", await copy(fromSchemaPath, "from.prisma")];
     const to = ["--to-schema-datamodel", await copy(toSchemaPath, "to.prisma")];
     return await run(
       "prisma6 migrate diff",

@@ -23,7 +23,12 @@ export function sealSecret(plaintext: string, base64Key: string, context: string
   const cipher = createCipheriv("aes-256-gcm", keyFrom(base64Key), iv);
   cipher.setAAD(Buffer.from(context, "utf8"));
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return [VERSION, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), body.toString("base64url")].join(".");
+  return [
+    VERSION,
+    iv.toString("base64url"),
+    cipher.getAuthTag().toString("base64url"),
+    body.toString("base64url"),
+  ].join(".");
 }
 
 export function openSecret(sealed: string, base64Key: string, context: string): string {

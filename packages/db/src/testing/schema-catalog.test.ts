@@ -20,7 +20,9 @@ describe("diffSchemaDescriptions", () => {
     const changed = ["column workspace.id: text null", "table workspace"];
     const diff = diffSchemaDescriptions(base, changed);
     expect(formatSchemaDiff(diff, "migrations", "schema")).toBe(
-      ["--- migrations", "+++ schema", "- column workspace.id: text not null", "+ column workspace.id: text null"].join("\n"),
+      ["--- migrations", "+++ schema", "- column workspace.id: text not null", "+ column workspace.id: text null"].join(
+        "\n",
+      ),
     );
   });
 });

@@ -29,13 +29,23 @@ export async function describeSchema(db: Queryable): Promise<SchemaDescription> 
     GROUP BY t.typname`);
   for (const row of enums.rows) facts.push(`enum ${row.name}: ${row.labels.join(", ")}`);
 
-  const tables = await db.query<{ name: string }>(`
+  const tables = await db.query<{ name: string }>(
+    `
     SELECT c.relname AS name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> $1`, [IGNORED_TABLE]);
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> $1`,
+    [IGNORED_TABLE],
+  );
   for (const row of tables.rows) facts.push(`table ${row.name}`);
 
-  const columns = await db.query<{ table: string; column: string; type: string; not_null: boolean; default: string | null }>(`
+  const columns = await db.query<{
+    table: string;
+    column: string;
+    type: string;
+    not_null: boolean;
+    default: string | null;
+  }>(
+    `
     SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
            a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default
     FROM pg_attribute a
@@ -43,24 +53,32 @@ export async function describeSchema(db: Queryable): Promise<SchemaDescription> 
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> $1
-      AND a.attnum > 0 AND NOT a.attisdropped`, [IGNORED_TABLE]);
+      AND a.attnum > 0 AND NOT a.attisdropped`,
+    [IGNORED_TABLE],
+  );
   for (const row of columns.rows) {
     const nullability = row.not_null ? "not null" : "null";
     const fallback = row.default === null ? "" : ` default ${row.default}`;
     facts.push(`column ${row.table}.${row.column}: ${row.type} ${nullability}${fallback}`);
   }
 
-  const indexes = await db.query<{ name: string; definition: string }>(`
+  const indexes = await db.query<{ name: string; definition: string }>(
+    `
     SELECT indexname AS name, indexdef AS definition
-    FROM pg_indexes WHERE schemaname = 'public' AND tablename <> $1`, [IGNORED_TABLE]);
+    FROM pg_indexes WHERE schemaname = 'public' AND tablename <> $1`,
+    [IGNORED_TABLE],
+  );
   for (const row of indexes.rows) facts.push(`index ${row.name}: ${row.definition}`);
 
-  const constraints = await db.query<{ table: string; name: string; definition: string }>(`
+  const constraints = await db.query<{ table: string; name: string; definition: string }>(
+    `
     SELECT c.relname AS table, co.conname AS name, pg_get_constraintdef(co.oid) AS definition
     FROM pg_constraint co
     JOIN pg_class c ON c.oid = co.conrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relname <> $1`, [IGNORED_TABLE]);
+    WHERE n.nspname = 'public' AND co.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relname <> $1`,
+    [IGNORED_TABLE],
+  );
   for (const row of constraints.rows) facts.push(`constraint ${row.table}.${row.name}: ${row.definition}`);
 
   return facts.sort();

@@ -74,10 +74,14 @@ export type ForeignMember = {
 export async function startForeignMember(brokers: string, groupId: string, topic: string): Promise<ForeignMember> {
   const dir = mkdtempSync(join(tmpdir(), "sluice-foreign-"));
   const flag = join(dir, "joined");
-  const child: ChildProcess = spawn(process.execPath, ["--input-type=module", "-e", CHILD, brokers, groupId, topic, flag], {
-    cwd: packageDir,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--input-type=module", "-e", CHILD, brokers, groupId, topic, flag],
+    {
+      cwd: packageDir,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   // Its first attempt was refused (our member is in the group) before we stall.
   await new Promise<void>((resolve, reject) => {

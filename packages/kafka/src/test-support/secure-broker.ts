@@ -16,7 +16,10 @@ export function secureBroker(): SecureBroker {
   const e = process.env;
   const need = (name: string) => {
     const value = e[name];
-    if (!value) throw new Error(`${name} is not set: run this test through \`npm test\` (scripts/test.ts starts the SASL_SSL broker)`);
+    if (!value)
+      throw new Error(
+        `${name} is not set: run this test through \`npm test\` (scripts/test.ts starts the SASL_SSL broker)`,
+      );
     return value;
   };
   return {
@@ -24,8 +27,14 @@ export function secureBroker(): SecureBroker {
     ca: readFileSync(need("KAFKA_SECURE_CA_FILE"), "utf8"),
     otherCa: readFileSync(need("KAFKA_SECURE_OTHER_CA_FILE"), "utf8"),
     users: {
-      "SCRAM-SHA-256": { username: need("KAFKA_SECURE_SCRAM256_USER"), password: need("KAFKA_SECURE_SCRAM256_PASSWORD") },
-      "SCRAM-SHA-512": { username: need("KAFKA_SECURE_SCRAM512_USER"), password: need("KAFKA_SECURE_SCRAM512_PASSWORD") },
+      "SCRAM-SHA-256": {
+        username: need("KAFKA_SECURE_SCRAM256_USER"),
+        password: need("KAFKA_SECURE_SCRAM256_PASSWORD"),
+      },
+      "SCRAM-SHA-512": {
+        username: need("KAFKA_SECURE_SCRAM512_USER"),
+        password: need("KAFKA_SECURE_SCRAM512_PASSWORD"),
+      },
       PLAIN: { username: need("KAFKA_SECURE_PLAIN_USER"), password: need("KAFKA_SECURE_PLAIN_PASSWORD") },
     },
   };
@@ -35,7 +44,9 @@ export function secureBroker(): SecureBroker {
  * A plain TCP forwarder in front of a broker that counts the connections made through it: how
  * tests see how often a client dials a broker that refuses it. Bytes pass through untouched.
  */
-export async function countingForwarder(target: string): Promise<{ address: string; connections(): number; close(): Promise<void> }> {
+export async function countingForwarder(
+  target: string,
+): Promise<{ address: string; connections(): number; close(): Promise<void> }> {
   const [host, port] = target.split(":");
   let count = 0;
   const sockets = new Set<import("node:net").Socket>();

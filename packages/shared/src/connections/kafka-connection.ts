@@ -28,7 +28,10 @@ export const KafkaCaPem = z
   .string()
   .trim()
   .max(64 * 1024, "At most 64 KB of PEM")
-  .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/, "One or more PEM certificates (-----BEGIN CERTIFICATE----- ...)");
+  .regex(
+    /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/,
+    "One or more PEM certificates (-----BEGIN CERTIFICATE----- ...)",
+  );
 
 /**
  * How the runner talks to the brokers. A discriminated union so the remaining options of "Getting
@@ -76,9 +79,15 @@ export type KafkaClientSettings = {
 };
 
 /** A connection's config and opened credentials as client settings; SASL without credentials throws. */
-export function kafkaClientSettings(config: KafkaConnectionConfig, credentials: KafkaCredentials | undefined): KafkaClientSettings {
+export function kafkaClientSettings(
+  config: KafkaConnectionConfig,
+  credentials: KafkaCredentials | undefined,
+): KafkaClientSettings {
   const { security } = config;
-  const tls = security.protocol === "ssl" || security.protocol === "sasl_ssl" ? { tls: security.ca ? { ca: security.ca } : {} } : {};
+  const tls =
+    security.protocol === "ssl" || security.protocol === "sasl_ssl"
+      ? { tls: security.ca ? { ca: security.ca } : {} }
+      : {};
   if (security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl") {
     if (!credentials) throw new Error("the Kafka connection has no credentials");
     return { brokers: config.bootstrapServers, ...tls, sasl: { mechanism: security.mechanism, ...credentials } };

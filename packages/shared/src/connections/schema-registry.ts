@@ -12,7 +12,10 @@ export const SchemaRegistryUrl = z
   .max(2000)
   .url("A URL, e.g. https://registry.example.com or http://host:8080/apis/ccompat/v7")
   .refine((url) => /^https?:\/\//i.test(url), "http:// or https:// only")
-  .refine((url) => !/^https?:\/\/[^/]*@/i.test(url), "Put the username and password in their own fields, not in the URL");
+  .refine(
+    (url) => !/^https?:\/\/[^/]*@/i.test(url),
+    "Put the username and password in their own fields, not in the URL",
+  );
 
 export const SchemaRegistryCredentials = z.strictObject({
   username: z.string().min(1).max(256),
@@ -38,7 +41,11 @@ export function isRegistryFormat(format: string | undefined): format is Registry
 }
 
 /** The registry's schemaType for a value format. */
-export const REGISTRY_SCHEMA_TYPE = { avro: "AVRO", protobuf: "PROTOBUF", "json-schema": "JSON" } as const satisfies Record<RegistryFormat, string>;
+export const REGISTRY_SCHEMA_TYPE = {
+  avro: "AVRO",
+  protobuf: "PROTOBUF",
+  "json-schema": "JSON",
+} as const satisfies Record<RegistryFormat, string>;
 
 /** The subject a topic's values are registered under (Confluent's TopicNameStrategy). */
 export const valueSubject = (topic: string) => `${topic}-value`;

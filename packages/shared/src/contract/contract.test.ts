@@ -28,8 +28,19 @@ describe("web/runner contract", () => {
   // Runners and web processes of one deployment read each other's keys: a renamed key is a breaking
   // change to plan (both sides at once, and the keys already in Redis), never a refactor.
   it("keeps every key and channel name stable", () => {
-    expect([DEPLOYMENTS_CHANNEL, API_KEY_REVOKED_CHANNEL, TAP_INDEX_KEY]).toEqual(["sluice:deployments:changed", "sluice:apikey:revoked", "sluice:taps"]);
-    expect([metricsChannel("p"), historyStreamKey("p", "1s"), historyStreamKey("p", "10s"), alertsChannel("w"), tapChannel("p"), tapMember("p", "n", "out")]).toEqual([
+    expect([DEPLOYMENTS_CHANNEL, API_KEY_REVOKED_CHANNEL, TAP_INDEX_KEY]).toEqual([
+      "sluice:deployments:changed",
+      "sluice:apikey:revoked",
+      "sluice:taps",
+    ]);
+    expect([
+      metricsChannel("p"),
+      historyStreamKey("p", "1s"),
+      historyStreamKey("p", "10s"),
+      alertsChannel("w"),
+      tapChannel("p"),
+      tapMember("p", "n", "out"),
+    ]).toEqual([
       "sluice:metrics:p",
       "sluice:hist:p:1s",
       "sluice:hist:p:10s",
@@ -37,8 +48,19 @@ describe("web/runner contract", () => {
       "sluice:tap:p",
       "p:n:out",
     ]);
-    expect(checkpointKeys("p", "n", "t", 3)).toEqual({ state: "sluice:state:p:n:t:3", marker: "sluice:state:p:n:t:3:offset", outbox: "sluice:state:p:n:t:3:outbox" });
-    expect([watermarkKey("p", "n"), generatorKey("p", "g"), deploymentHealthKey("d"), alertStateKey("r"), stageDoneChannel("o"), signInThrottleKey("tag")]).toEqual([
+    expect(checkpointKeys("p", "n", "t", 3)).toEqual({
+      state: "sluice:state:p:n:t:3",
+      marker: "sluice:state:p:n:t:3:offset",
+      outbox: "sluice:state:p:n:t:3:outbox",
+    });
+    expect([
+      watermarkKey("p", "n"),
+      generatorKey("p", "g"),
+      deploymentHealthKey("d"),
+      alertStateKey("r"),
+      stageDoneChannel("o"),
+      signInThrottleKey("tag"),
+    ]).toEqual([
       "sluice:watermarks:p:n",
       "sluice:generator:p:g",
       "sluice:deployment:d:health",
@@ -46,11 +68,15 @@ describe("web/runner contract", () => {
       "sluice:stage-done:o",
       "sluice:auth:signin:tag",
     ]);
-    expect(offsetsResetKeys("d")).toEqual({ done: "sluice:deployment:d:offsets-reset", lease: "sluice:deployment:d:offsets-reset:lease" });
+    expect(offsetsResetKeys("d")).toEqual({
+      done: "sluice:deployment:d:offsets-reset",
+      lease: "sluice:deployment:d:offsets-reset:lease",
+    });
   });
 
   it("has patterns that match the keys they clean up", () => {
-    const matches = (pattern: string, key: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(key);
+    const matches = (pattern: string, key: string) =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(key);
     expect(matches(keyPatterns.checkpoints("p"), checkpointKeys("p", "n", "t", 0).marker)).toBe(true);
     expect(matches(keyPatterns.checkpoints("p", "n"), checkpointKeys("p", "n", "t", 0).outbox)).toBe(true);
     expect(matches(keyPatterns.checkpoints("p", "n"), checkpointKeys("p", "m", "t", 0).state)).toBe(false);
@@ -68,10 +94,24 @@ describe("web/runner contract", () => {
     expect(decodeMessage(TapMessageV1, "not json")).toBeNull();
 
     const createdAt = new Date("2026-01-02T03:04:05.000Z");
-    const alert = { id: "a", ruleId: "r", workspaceId: "w", pipelineId: "p", state: "firing" as const, value: 3, message: "lag", createdAt };
+    const alert = {
+      id: "a",
+      ruleId: "r",
+      workspaceId: "w",
+      pipelineId: "p",
+      state: "firing" as const,
+      value: 3,
+      message: "lag",
+      createdAt,
+    };
     expect(decodeMessage(AlertTransitionV1, encodeMessage(AlertTransitionV1, alert))).toEqual(alert);
 
     // A history entry without edges or sinks reads as empty ones.
-    expect(decodeMessage(HistoryEntryV1, JSON.stringify({ runnerId: "r", at: 1, nodes: { n: { in: 1, out: 1, err: 0, dlq: 0 } } }))).toEqual({ runnerId: "r", at: 1, nodes: { n: { in: 1, out: 1, err: 0, dlq: 0 } }, edges: {}, sinks: {} });
+    expect(
+      decodeMessage(
+        HistoryEntryV1,
+        JSON.stringify({ runnerId: "r", at: 1, nodes: { n: { in: 1, out: 1, err: 0, dlq: 0 } } }),
+      ),
+    ).toEqual({ runnerId: "r", at: 1, nodes: { n: { in: 1, out: 1, err: 0, dlq: 0 } }, edges: {}, sinks: {} });
   });
 });

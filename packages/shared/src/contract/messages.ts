@@ -12,7 +12,17 @@ export const HistoryEntryV1 = z.object({
   runnerId: z.string(),
   /** Epoch ms at the end of the interval. */
   at: z.number(),
-  nodes: z.record(z.string(), z.object({ in: z.number(), out: z.number(), err: z.number(), dlq: z.number(), p50: z.number().nullable().optional(), p99: z.number().nullable().optional() })),
+  nodes: z.record(
+    z.string(),
+    z.object({
+      in: z.number(),
+      out: z.number(),
+      err: z.number(),
+      dlq: z.number(),
+      p50: z.number().nullable().optional(),
+      p99: z.number().nullable().optional(),
+    }),
+  ),
   /** Per edge topic: lag in messages and seconds. */
   edges: z.record(z.string(), z.object({ lag: z.number(), lagSec: z.number().nullable().optional() })).default({}),
   /** Per sink node: freshness in seconds. */

@@ -20,12 +20,22 @@ export const NodeMetricsV1 = z.object({
   /** Batch processing latency percentiles over the last interval, in ms (null when idle). */
   latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
   pool: z
-    .object({ waiting: z.number(), active: z.number(), delayed: z.number(), failed: z.number(), workers: z.number(), concurrency: z.number() })
+    .object({
+      waiting: z.number(),
+      active: z.number(),
+      delayed: z.number(),
+      failed: z.number(),
+      workers: z.number(),
+      concurrency: z.number(),
+    })
     .optional(),
   status: z.enum(["starting", "running", "failing", "stopped"]).default("running"),
   lastError: z.string().nullable().default(null),
   /** The node's most recent distinct errors, newest first (at most LAST_ERRORS_MAX; absent from older runners). */
-  lastErrors: z.array(z.object({ at: z.number(), message: z.string().max(500) })).max(5).optional(),
+  lastErrors: z
+    .array(z.object({ at: z.number(), message: z.string().max(500) }))
+    .max(5)
+    .optional(),
   /** Event-time nodes: watermark (epoch ms) and late-event counters. */
   watermark: z.number().nullable().optional(),
   lateUpdatedTotal: z.number().optional(),
@@ -35,7 +45,11 @@ export const NodeMetricsV1 = z.object({
 });
 export type NodeMetricsV1 = z.infer<typeof NodeMetricsV1>;
 
-export const PartitionLagV1 = z.object({ partition: z.number().int(), lagMessages: z.number().nonnegative(), lagSeconds: z.number().nonnegative().nullable() });
+export const PartitionLagV1 = z.object({
+  partition: z.number().int(),
+  lagMessages: z.number().nonnegative(),
+  lagSeconds: z.number().nonnegative().nullable(),
+});
 export type PartitionLagV1 = z.infer<typeof PartitionLagV1>;
 
 export const EdgeMetricsV1 = z.object({

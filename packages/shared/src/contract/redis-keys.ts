@@ -19,7 +19,8 @@ export const API_KEY_REVOKED_CHANNEL = `${NS}:apikey:revoked`;
 export const metricsChannel = (pipelineId: string) => `${NS}:metrics:${pipelineId}`;
 
 /** Streams: per-second and 10-second metrics history of one pipeline; field `d` holds a HistoryEntryV1. */
-export const historyStreamKey = (pipelineId: string, resolution: "1s" | "10s") => `${NS}:hist:${pipelineId}:${resolution}`;
+export const historyStreamKey = (pipelineId: string, resolution: "1s" | "10s") =>
+  `${NS}:hist:${pipelineId}:${resolution}`;
 
 /** Pub/sub: alert transitions of one workspace (AlertTransitionV1). */
 export const alertsChannel = (workspaceId: string) => `${NS}:alerts:${workspaceId}`;
@@ -51,7 +52,10 @@ export const generatorKey = (pipelineId: string, nodeId: string) => `${NS}:gener
 export const deploymentHealthKey = (deploymentId: string) => `${NS}:deployment:${deploymentId}:health`;
 
 /** One deployment's offset reset (start position): a lease while one process resets, a marker once done. */
-export const offsetsResetKeys = (deploymentId: string) => ({ done: `${NS}:deployment:${deploymentId}:offsets-reset`, lease: `${NS}:deployment:${deploymentId}:offsets-reset:lease` });
+export const offsetsResetKeys = (deploymentId: string) => ({
+  done: `${NS}:deployment:${deploymentId}:offsets-reset`,
+  lease: `${NS}:deployment:${deploymentId}:offsets-reset:lease`,
+});
 
 /** String: an alert rule's last claimed state (`firing` | `resolved`). */
 export const alertStateKey = (ruleId: string) => `${NS}:alert:${ruleId}`;
@@ -62,7 +66,8 @@ export const stageDoneChannel = (origin: string) => `${NS}:stage-done:${origin}`
 /** SCAN/KEYS patterns over the keys above, for cleanup and tests. */
 export const keyPatterns = {
   /** Every checkpoint of one stateful node (all topics and partitions), or of the whole pipeline. */
-  checkpoints: (pipelineId: string, nodeId?: string) => (nodeId ? `${NS}:state:${pipelineId}:${nodeId}:*` : `${NS}:state:${pipelineId}:*`),
+  checkpoints: (pipelineId: string, nodeId?: string) =>
+    nodeId ? `${NS}:state:${pipelineId}:${nodeId}:*` : `${NS}:state:${pipelineId}:*`,
   watermarks: (pipelineId: string) => `${NS}:watermarks:${pipelineId}:*`,
   generators: (pipelineId: string) => `${NS}:generator:${pipelineId}:*`,
   history: (pipelineId: string) => `${NS}:hist:${pipelineId}:*`,

@@ -19,19 +19,21 @@ export const CoreFixture = z.object({
   /** Enrich lookups: key -> row (missing keys are not found). */
   lookupTable: z.record(z.string(), JsonObject).optional(),
   batches: z
-    .array(z.object({
-      input: z.array(JsonObject),
-      /** Combined cross-partition watermark passed to stateful cores (ctx.watermark). */
-      watermark: z.number().nullable().optional(),
-      expected: z.object({
-        /** Only ports that emit something; empty ports are omitted. */
-        outputs: z.record(z.string(), z.array(JsonObject)),
-        errors: z.array(z.object({ event: JsonObject, code: z.string() })).default([]),
-        keys: z.record(z.string(), z.array(z.string())).optional(),
-        /** Partition watermark reported by stateful cores. */
+    .array(
+      z.object({
+        input: z.array(JsonObject),
+        /** Combined cross-partition watermark passed to stateful cores (ctx.watermark). */
         watermark: z.number().nullable().optional(),
+        expected: z.object({
+          /** Only ports that emit something; empty ports are omitted. */
+          outputs: z.record(z.string(), z.array(JsonObject)),
+          errors: z.array(z.object({ event: JsonObject, code: z.string() })).default([]),
+          keys: z.record(z.string(), z.array(z.string())).optional(),
+          /** Partition watermark reported by stateful cores. */
+          watermark: z.number().nullable().optional(),
+        }),
       }),
-    }))
+    )
     .min(1),
 });
 export type CoreFixture = z.infer<typeof CoreFixture>;
@@ -41,7 +43,8 @@ export type CoreFixtureOutcome = CoreFixture["batches"][number]["expected"];
 export async function runCoreFixture(fixture: CoreFixture): Promise<CoreFixtureOutcome[]> {
   const { type, typeVersion } = fixture.node;
   const descriptor = getNodeDescriptor(type, typeVersion);
-  if (!descriptor || !isNodeTypeId(type) || descriptor.category !== "transform") throw new Error(`Fixture node ${type}@${typeVersion} is not a transform`);
+  if (!descriptor || !isNodeTypeId(type) || descriptor.category !== "transform")
+    throw new Error(`Fixture node ${type}@${typeVersion} is not a transform`);
   const config = descriptor.configSchema.parse(fixture.node.config) as NodeConfig<TransformTypeId>;
   const table = fixture.lookupTable ?? {};
   const created = createTransformCore(type as TransformTypeId, config, {

@@ -8,7 +8,8 @@ import { type CompiledExpression, compileExpression, type ExpressionKind } from 
  */
 export function mustCompile<K extends ExpressionKind>(source: string, kind: K, what: string): CompiledExpression<K> {
   const compiled = compileExpression(source, { kind });
-  if (!compiled.ok) throw new Error(`${what} does not compile (${compiled.error.message}); validate the graph before creating cores`);
+  if (!compiled.ok)
+    throw new Error(`${what} does not compile (${compiled.error.message}); validate the graph before creating cores`);
   return compiled;
 }
 

@@ -28,7 +28,9 @@ export type AnyCore =
  * One factory per transform type, as a mapped type over TransformTypeId: a new transform without a
  * core does not compile. Used by preview (whole-draft runs) and available to the runner.
  */
-export const transformCoreFactories: { [K in TransformTypeId]: (config: NodeConfig<K>, deps: CoreDependencies) => AnyCore } = {
+export const transformCoreFactories: {
+  [K in TransformTypeId]: (config: NodeConfig<K>, deps: CoreDependencies) => AnyCore;
+} = {
   filter: (config) => ({ kind: "stateless", core: createFilterCore(config) }),
   map: (config) => ({ kind: "stateless", core: createMapCore(config) }),
   validate: (config) => ({ kind: "stateless", core: createValidateCore(config) }),
@@ -44,10 +46,17 @@ export const transformCoreFactories: { [K in TransformTypeId]: (config: NodeConf
   },
   dedup: (config, deps) => ({ kind: "stateful", core: new DedupCore(config, deps.state as DedupState | undefined) }),
   window: (config, deps) => ({ kind: "stateful", core: new WindowCore(config, deps.state as WindowState | undefined) }),
-  sessionize: (config, deps) => ({ kind: "stateful", core: new SessionizeCore(config, deps.state as SessionizeState | undefined) }),
+  sessionize: (config, deps) => ({
+    kind: "stateful",
+    core: new SessionizeCore(config, deps.state as SessionizeState | undefined),
+  }),
 };
 
-export function createTransformCore<K extends TransformTypeId>(type: K, config: NodeConfig<K>, deps: CoreDependencies = {}): AnyCore {
+export function createTransformCore<K extends TransformTypeId>(
+  type: K,
+  config: NodeConfig<K>,
+  deps: CoreDependencies = {},
+): AnyCore {
   const factory = transformCoreFactories[type] as (config: NodeConfig<K>, deps: CoreDependencies) => AnyCore;
   return factory(config, deps);
 }

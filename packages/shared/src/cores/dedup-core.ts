@@ -39,7 +39,10 @@ export class DedupCore implements StatefulCore<DedupState> {
   /** Purge granularity: fine enough to bound memory, coarse enough to keep buckets few. */
   private readonly bucketMs: number;
 
-  constructor(private readonly config: NodeConfig<"dedup">, state?: DedupState) {
+  constructor(
+    private readonly config: NodeConfig<"dedup">,
+    state?: DedupState,
+  ) {
     if (state && state.version !== 1) throw new Error(`Unsupported dedup state version ${String(state.version)}`);
     this.state = state ? structuredClone(state) : initialDedupState();
     this.seen = new Map(Object.entries(this.state.seen));
@@ -52,11 +55,18 @@ export class DedupCore implements StatefulCore<DedupState> {
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
     // A clock a far-future event moved before event times were bounded: every key would expire at once.
-    if (this.state.maxEventTime !== null && this.state.maxEventTime > ctx.now + MAX_EVENT_TIME_SKEW_MS) this.state.maxEventTime = null;
+    if (this.state.maxEventTime !== null && this.state.maxEventTime > ctx.now + MAX_EVENT_TIME_SKEW_MS)
+      this.state.maxEventTime = null;
     const out: EventRecord[] = [];
     const duplicates: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const { event, eventTime, key } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.key.evaluate({ event, now: ctx.now }), errors, ctx.now)) {
+    for (const { event, eventTime, key } of timedAndKeyed(
+      batch,
+      this.config.eventTimeField,
+      (event) => this.key.evaluate({ event, now: ctx.now }),
+      errors,
+      ctx.now,
+    )) {
       const newest = this.state.maxEventTime === null ? eventTime : Math.max(this.state.maxEventTime, eventTime);
       this.state.maxEventTime = newest;
       const expiresAt = this.seen.get(key);

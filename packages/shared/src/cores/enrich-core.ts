@@ -25,14 +25,19 @@ export function createEnrichCore(config: NodeConfig<"enrich">, lookup: EnrichLoo
           errors.push({ event, error: toRecordError(error) });
         }
       }
-      const found = keyed.length === 0 ? new Map<string, JsonObject | null>() : await lookup([...new Set(keyed.map((k) => k.key))]);
+      const found =
+        keyed.length === 0 ? new Map<string, JsonObject | null>() : await lookup([...new Set(keyed.map((k) => k.key))]);
       const out: EventRecord[] = [];
       for (const { event, key } of keyed) {
         const row = found.get(key) ?? null;
         if (row !== null) out.push(setPath(event, config.target, row));
         else if (config.onMissing === "null") out.push(setPath(event, config.target, null));
         else if (config.onMissing === "skip") out.push(event);
-        else errors.push({ event, error: { code: "enrich.not-found", message: `No ${config.lookup.kind} entry for key "${key}"` } });
+        else
+          errors.push({
+            event,
+            error: { code: "enrich.not-found", message: `No ${config.lookup.kind} entry for key "${key}"` },
+          });
       }
       return { outputs: { out }, errors };
     },

@@ -40,7 +40,11 @@ export function partitionWatermark(clock: ClockState, delayMs: number): number |
  * is used (a partition must not fire windows other partitions still feed); otherwise this partition's
  * own. Never moves backwards, so fired windows stay fired after a restart or rebalance.
  */
-export function advanceWatermark(clock: ClockState, delayMs: number, combined: number | null | undefined): number | null {
+export function advanceWatermark(
+  clock: ClockState,
+  delayMs: number,
+  combined: number | null | undefined,
+): number | null {
   const candidate = combined === undefined ? partitionWatermark(clock, delayMs) : combined;
   if (candidate !== null && (clock.watermark === null || candidate > clock.watermark)) clock.watermark = candidate;
   return clock.watermark;
@@ -59,7 +63,10 @@ export function tooLateError(eventTime: number, watermark: number | null): { cod
 }
 
 function missingEventTimeError(field: string): { code: string; message: string } {
-  return { code: "event-time.missing", message: `Field "${field}" is missing or is not an ISO timestamp or epoch milliseconds` };
+  return {
+    code: "event-time.missing",
+    message: `Field "${field}" is missing or is not an ISO timestamp or epoch milliseconds`,
+  };
 }
 
 /**
@@ -69,9 +76,13 @@ function missingEventTimeError(field: string): { code: string; message: string }
  */
 function outOfRangeError(eventTime: number, now: number): { code: string; message: string } | undefined {
   if (eventTime > now + MAX_EVENT_TIME_SKEW_MS) {
-    return { code: "event-time.out-of-range", message: `Event time ${describeTime(eventTime)} is more than 24 hours ahead of processing time ${describeTime(now)}` };
+    return {
+      code: "event-time.out-of-range",
+      message: `Event time ${describeTime(eventTime)} is more than 24 hours ahead of processing time ${describeTime(now)}`,
+    };
   }
-  if (eventTime < EARLIEST_EVENT_TIME_MS) return { code: "event-time.out-of-range", message: `Event time ${describeTime(eventTime)} is before year 1` };
+  if (eventTime < EARLIEST_EVENT_TIME_MS)
+    return { code: "event-time.out-of-range", message: `Event time ${describeTime(eventTime)} is before year 1` };
   return undefined;
 }
 

@@ -44,7 +44,9 @@ describe("golden core fixtures", () => {
 
   it("covers every transform type", () => {
     const covered = new Set(Object.values(fixtures).map((raw) => CoreFixture.parse(raw).node.type));
-    const transforms = Object.values(nodeRegistry).filter((d) => d.category === "transform").map((d) => d.type);
+    const transforms = Object.values(nodeRegistry)
+      .filter((d) => d.category === "transform")
+      .map((d) => d.type);
     expect(transforms.filter((type) => !covered.has(type))).toEqual([]);
   });
 });

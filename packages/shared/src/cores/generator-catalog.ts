@@ -15,7 +15,13 @@ export const PAGES = [
   { path: "/checkout", title: "Checkout" },
 ] as const;
 
-export const REFERRERS = ["https://www.google.com/", "https://news.ycombinator.com/", "https://twitter.com/", "", ""] as const;
+export const REFERRERS = [
+  "https://www.google.com/",
+  "https://news.ycombinator.com/",
+  "https://twitter.com/",
+  "",
+  "",
+] as const;
 
 const PRODUCTS = [
   { sku: "SK-100", name: "Stream Kit", price: 49 },
@@ -25,13 +31,24 @@ const PRODUCTS = [
 ] as const;
 
 const USER_AGENTS = {
-  desktop: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-  mobile: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  desktop:
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+  mobile:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
   tablet: "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
 } as const;
 
 const COUNTRIES = ["US", "DE", "GB", "FR", "IN", "BR", "JP", "CA"] as const;
-const LOCALES: Record<(typeof COUNTRIES)[number], string> = { US: "en-US", DE: "de-DE", GB: "en-GB", FR: "fr-FR", IN: "en-IN", BR: "pt-BR", JP: "ja-JP", CA: "en-CA" };
+const LOCALES: Record<(typeof COUNTRIES)[number], string> = {
+  US: "en-US",
+  DE: "de-DE",
+  GB: "en-GB",
+  FR: "fr-FR",
+  IN: "en-IN",
+  BR: "pt-BR",
+  JP: "ja-JP",
+  CA: "en-CA",
+};
 
 export type SyntheticUser = {
   userId: string | null;
@@ -52,7 +69,7 @@ export function syntheticUser(index: number, random: Random): SyntheticUser {
   const id = String(index).padStart(6, "0");
   return {
     userId: known ? `u_${id}` : null,
-    anonymousId: `anon_${(index * 2654435761 >>> 0).toString(16).padStart(8, "0")}`,
+    anonymousId: `anon_${((index * 2654435761) >>> 0).toString(16).padStart(8, "0")}`,
     email: `user${id}@example.com`,
     country,
     locale: LOCALES[country],
@@ -83,7 +100,11 @@ export function syntheticProps(type: string, user: SyntheticUser, random: Random
       };
     }
     case "signup":
-      return { plan: random.weighted(["free", "team", "enterprise"], [80, 17, 3]), method: random.pick(["email", "google", "github"]), email: user.email };
+      return {
+        plan: random.weighted(["free", "team", "enterprise"], [80, 17, 3]),
+        method: random.pick(["email", "google", "github"]),
+        email: user.email,
+      };
     default:
       return {};
   }

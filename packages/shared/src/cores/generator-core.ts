@@ -40,7 +40,10 @@ class EventSynthesizer {
   private readonly maxLatenessMs: number;
   private readonly users = new Map<number, SyntheticUser>();
 
-  constructor(private readonly config: GeneratorConfig, private readonly startTimeMs: number) {
+  constructor(
+    private readonly config: GeneratorConfig,
+    private readonly startTimeMs: number,
+  ) {
     this.types = config.eventMix.map((entry) => entry.type);
     this.weights = config.eventMix.map((entry) => entry.weight);
     this.maxLatenessMs = Math.max(1, durationMs(config.maxLateness));
@@ -75,7 +78,12 @@ class EventSynthesizer {
     const page = type === "purchase" ? PAGES[8] : random.pick(PAGES);
 
     const context: JsonObject = {
-      page: { url: `https://shop.example.com${page.path}`, path: page.path, title: page.title, referrer: random.pick(REFERRERS) },
+      page: {
+        url: `https://shop.example.com${page.path}`,
+        path: page.path,
+        title: page.title,
+        referrer: random.pick(REFERRERS),
+      },
       userAgent: user.userAgent,
       ip: user.ip,
       locale: user.locale,

@@ -20,18 +20,37 @@ const ctx = { now: NOW };
 const PROTO_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
 const FAR_FUTURE = ["9999-12-31T23:59:59Z", 8_640_000_000_000_001, NOW + 25 * 3600_000, Number.MAX_SAFE_INTEGER];
 
-const event = (id: string, userId: string, minute: number, type = "page_view"): EventRecord => ({ id, type, userId, timestamp: base + minute * 60_000 });
+const event = (id: string, userId: string, minute: number, type = "page_view"): EventRecord => ({
+  id,
+  type,
+  userId,
+  timestamp: base + minute * 60_000,
+});
 /** What a checkpoint does to a snapshot: JSON text in Redis. */
 const roundTrip = <T>(state: T): T => JSON.parse(JSON.stringify(state)) as T;
 
 describe("prototype-named keys are ordinary keys", () => {
   it("sessionize keeps a session per such user, across a checkpoint, with such event types", () => {
-    const config = SessionizeConfig.parse({ inactivityGap: "10m", maxDuration: "1h", watermarkDelay: "0s", allowedLateness: "0s" });
+    const config = SessionizeConfig.parse({
+      inactivityGap: "10m",
+      maxDuration: "1h",
+      watermarkDelay: "0s",
+      allowedLateness: "0s",
+    });
     const first = new SessionizeCore(config);
-    const a = first.process(PROTO_KEYS.map((user, i) => event(`a${i}`, user, 0, PROTO_KEYS[(i + 1) % PROTO_KEYS.length])), ctx);
+    const a = first.process(
+      PROTO_KEYS.map((user, i) => event(`a${i}`, user, 0, PROTO_KEYS[(i + 1) % PROTO_KEYS.length])),
+      ctx,
+    );
     expect(a.errors).toEqual([]);
     const restored = new SessionizeCore(config, roundTrip(first.snapshot()) as SessionizeState);
-    const b = restored.process([...PROTO_KEYS.map((user, i) => event(`b${i}`, user, 2, PROTO_KEYS[(i + 1) % PROTO_KEYS.length])), event("end", "other", 60)], ctx);
+    const b = restored.process(
+      [
+        ...PROTO_KEYS.map((user, i) => event(`b${i}`, user, 2, PROTO_KEYS[(i + 1) % PROTO_KEYS.length])),
+        event("end", "other", 60),
+      ],
+      ctx,
+    );
     expect(b.errors).toEqual([]);
     const sessions = b.outputs.sessions!.filter((s) => s.userKey !== "other");
     expect(sessions.map((s) => s.userKey).sort()).toEqual([...PROTO_KEYS].sort());
@@ -45,10 +64,16 @@ describe("prototype-named keys are ordinary keys", () => {
   it("dedup drops repeats of such keys, also after a checkpoint", () => {
     const config = DedupConfig.parse({ window: "5m", key: "event.userId" });
     const core = new DedupCore(config);
-    const first = core.process(PROTO_KEYS.map((key, i) => event(`x${i}`, key, 0)), ctx);
+    const first = core.process(
+      PROTO_KEYS.map((key, i) => event(`x${i}`, key, 0)),
+      ctx,
+    );
     expect(first.outputs.out).toHaveLength(PROTO_KEYS.length);
     const restored = new DedupCore(config, roundTrip(core.snapshot()) as DedupState);
-    const again = restored.process(PROTO_KEYS.map((key, i) => event(`y${i}`, key, 1)), ctx);
+    const again = restored.process(
+      PROTO_KEYS.map((key, i) => event(`y${i}`, key, 1)),
+      ctx,
+    );
     expect(again.errors).toEqual([]);
     expect(again.outputs.out).toEqual([]);
     expect(again.outputs.duplicates).toHaveLength(PROTO_KEYS.length);
@@ -61,10 +86,16 @@ describe("prototype-named keys are ordinary keys", () => {
       watermarkDelay: "0s",
       allowedLateness: "0s",
       groupBy: [{ name: "user", expression: "event.userId" }],
-      aggregations: [{ name: "events", function: "count" }, { name: "types", function: "distinct-count", field: "type" }],
+      aggregations: [
+        { name: "events", function: "count" },
+        { name: "types", function: "distinct-count", field: "type" },
+      ],
     });
     const core = new WindowCore(config);
-    const result = core.process([...PROTO_KEYS.map((key, i) => event(`w${i}`, key, 0, key)), event("end", "other", 5)], ctx);
+    const result = core.process(
+      [...PROTO_KEYS.map((key, i) => event(`w${i}`, key, 0, key)), event("end", "other", 5)],
+      ctx,
+    );
     expect(result.errors).toEqual([]);
     const counted = result.outputs.out!.filter((r) => r.user !== "other");
     expect(counted.map((r) => [r.user, r.events, r.types]).sort()).toEqual(PROTO_KEYS.map((key) => [key, 1, 1]).sort());
@@ -78,7 +109,13 @@ describe("prototype-named keys are ordinary keys", () => {
 });
 
 describe("event times no watermark may follow", () => {
-  const windowConfig = WindowConfig.parse({ kind: "tumbling", size: "1m", watermarkDelay: "0s", allowedLateness: "0s", aggregations: [{ name: "events", function: "count" }] });
+  const windowConfig = WindowConfig.parse({
+    kind: "tumbling",
+    size: "1m",
+    watermarkDelay: "0s",
+    allowedLateness: "0s",
+    aggregations: [{ name: "events", function: "count" }],
+  });
 
   it.each(FAR_FUTURE.map((t) => [t]))("window: %s goes to the error port and later events still count", (timestamp) => {
     const core = new WindowCore(windowConfig);
@@ -90,43 +127,80 @@ describe("event times no watermark may follow", () => {
     const after = restored.process([event("a", "u", 0), event("b", "u", 2)], ctx);
     expect(after.errors).toEqual([]);
     expect(after.outputs.late).toEqual([]);
-    expect(after.outputs.out).toEqual([expect.objectContaining({ events: 1, windowStart: "2024-05-01T10:00:00.000Z" })]);
+    expect(after.outputs.out).toEqual([
+      expect.objectContaining({ events: 1, windowStart: "2024-05-01T10:00:00.000Z" }),
+    ]);
   });
 
-  it.each(FAR_FUTURE.map((t) => [t]))("sessionize and dedup: %s goes to the error port, nothing is late or expired after it", (timestamp) => {
-    const sessions = new SessionizeCore(SessionizeConfig.parse({ inactivityGap: "10m", maxDuration: "1h", watermarkDelay: "0s", allowedLateness: "0s" }));
-    expect(sessions.process([{ id: "evil", type: "x", userId: "u", timestamp }], ctx).errors).toHaveLength(1);
-    const after = sessions.process([event("a", "u", 0)], ctx);
-    expect(after.errors).toEqual([]);
-    expect(after.outputs.late).toEqual([]);
+  it.each(FAR_FUTURE.map((t) => [t]))(
+    "sessionize and dedup: %s goes to the error port, nothing is late or expired after it",
+    (timestamp) => {
+      const sessions = new SessionizeCore(
+        SessionizeConfig.parse({
+          inactivityGap: "10m",
+          maxDuration: "1h",
+          watermarkDelay: "0s",
+          allowedLateness: "0s",
+        }),
+      );
+      expect(sessions.process([{ id: "evil", type: "x", userId: "u", timestamp }], ctx).errors).toHaveLength(1);
+      const after = sessions.process([event("a", "u", 0)], ctx);
+      expect(after.errors).toEqual([]);
+      expect(after.outputs.late).toEqual([]);
 
-    const dedup = new DedupCore(DedupConfig.parse({ window: "5m", key: "event.userId" }));
-    expect(dedup.process([{ id: "evil", type: "x", userId: "u", timestamp }], ctx).errors).toHaveLength(1);
-    const first = dedup.process([event("a", "u", 0)], ctx);
-    const repeat = dedup.process([event("b", "u", 1)], ctx);
-    expect([first.outputs.out!.length, repeat.outputs.duplicates!.length]).toEqual([1, 1]);
-  });
+      const dedup = new DedupCore(DedupConfig.parse({ window: "5m", key: "event.userId" }));
+      expect(dedup.process([{ id: "evil", type: "x", userId: "u", timestamp }], ctx).errors).toHaveLength(1);
+      const first = dedup.process([event("a", "u", 0)], ctx);
+      const repeat = dedup.process([event("b", "u", 1)], ctx);
+      expect([first.outputs.out!.length, repeat.outputs.duplicates!.length]).toEqual([1, 1]);
+    },
+  );
 
   it("recovers a checkpoint a far-future event poisoned before event times were bounded", () => {
-    const poisoned = { maxEventTime: Date.parse("9999-12-31T23:59:59Z"), watermark: Date.parse("9999-12-31T23:59:59Z") };
+    const poisoned = {
+      maxEventTime: Date.parse("9999-12-31T23:59:59Z"),
+      watermark: Date.parse("9999-12-31T23:59:59Z"),
+    };
     const window = new WindowCore(windowConfig, { version: 1, clock: { ...poisoned }, groups: {}, nextDueAt: null });
     const counted = window.process([event("a", "u", 0), event("b", "u", 2)], ctx);
     expect([counted.errors, counted.outputs.late]).toEqual([[], []]);
-    expect(counted.outputs.out).toEqual([expect.objectContaining({ events: 1, windowStart: "2024-05-01T10:00:00.000Z" })]);
+    expect(counted.outputs.out).toEqual([
+      expect.objectContaining({ events: 1, windowStart: "2024-05-01T10:00:00.000Z" }),
+    ]);
 
-    const sessions = new SessionizeCore(SessionizeConfig.parse({ inactivityGap: "10m", maxDuration: "1h", watermarkDelay: "0s", allowedLateness: "0s" }), { version: 1, clock: { ...poisoned }, users: {}, nextDueAt: null });
+    const sessions = new SessionizeCore(
+      SessionizeConfig.parse({ inactivityGap: "10m", maxDuration: "1h", watermarkDelay: "0s", allowedLateness: "0s" }),
+      { version: 1, clock: { ...poisoned }, users: {}, nextDueAt: null },
+    );
     const sessioned = sessions.process([event("a", "u", 0), event("b", "u", 30)], ctx);
     expect([sessioned.errors, sessioned.outputs.late, sessioned.outputs.sessions!.length]).toEqual([[], [], 1]);
 
-    const dedup = new DedupCore(DedupConfig.parse({ window: "5m", key: "event.userId" }), { version: 1, maxEventTime: poisoned.maxEventTime, seen: {}, buckets: {} });
+    const dedup = new DedupCore(DedupConfig.parse({ window: "5m", key: "event.userId" }), {
+      version: 1,
+      maxEventTime: poisoned.maxEventTime,
+      seen: {},
+      buckets: {},
+    });
     expect(dedup.process([event("a", "u", 0), event("b", "u", 1)], ctx).outputs.duplicates).toHaveLength(1);
   });
 
   it("never throws Invalid time value, whatever the combined watermark or event time", () => {
     const core = new WindowCore({ ...windowConfig, lateEvents: "error-port" });
     core.process([event("a", "u", 0)], { now: NOW, watermark: Number.MAX_SAFE_INTEGER });
-    for (const timestamp of [-8_640_000_000_000_001, -1e300, 1e300, "0000-01-01T00:00:00Z", "+275760-09-13T00:00:00Z", "2024-13-45T00:00:00Z"]) {
-      expect(() => core.process([{ id: "t", type: "x", userId: "u", timestamp }], { now: NOW, watermark: Number.MAX_SAFE_INTEGER })).not.toThrow();
+    for (const timestamp of [
+      -8_640_000_000_000_001,
+      -1e300,
+      1e300,
+      "0000-01-01T00:00:00Z",
+      "+275760-09-13T00:00:00Z",
+      "2024-13-45T00:00:00Z",
+    ]) {
+      expect(() =>
+        core.process([{ id: "t", type: "x", userId: "u", timestamp }], {
+          now: NOW,
+          watermark: Number.MAX_SAFE_INTEGER,
+        }),
+      ).not.toThrow();
     }
   });
 });
@@ -141,8 +215,15 @@ describe("ingest refuses hostile items with a reason", () => {
   };
 
   it("answers 400 for nesting deeper than 64 levels, without recursing", () => {
-    expect(normalizeIngestPayload({ type: "x", userId: "u", props: nested(62) }, config, options)).toMatchObject({ ok: true, rejected: [] });
-    expect(normalizeIngestPayload({ type: "x", userId: "u", props: nested(64) }, config, options)).toMatchObject({ ok: false, status: 400, message: expect.stringContaining("deeper than 64") });
+    expect(normalizeIngestPayload({ type: "x", userId: "u", props: nested(62) }, config, options)).toMatchObject({
+      ok: true,
+      rejected: [],
+    });
+    expect(normalizeIngestPayload({ type: "x", userId: "u", props: nested(64) }, config, options)).toMatchObject({
+      ok: false,
+      status: 400,
+      message: expect.stringContaining("deeper than 64"),
+    });
     expect(normalizeIngestPayload([nested(100_000)], config, options)).toMatchObject({ ok: false, status: 400 });
     expect(findJsonProblem(nested(1_000_000))).toMatchObject({ kind: "depth" });
   });
@@ -174,7 +255,10 @@ describe("ingest refuses hostile items with a reason", () => {
   });
 
   it("takes the window from the options", () => {
-    const result = normalizeIngestPayload({ type: "x", userId: "u", timestamp: "1990-01-01T00:00:00Z" }, config, { ...options, eventTimeWindow: { notBeforeMs: 0, maxFutureMs: 0 } });
+    const result = normalizeIngestPayload({ type: "x", userId: "u", timestamp: "1990-01-01T00:00:00Z" }, config, {
+      ...options,
+      eventTimeWindow: { notBeforeMs: 0, maxFutureMs: 0 },
+    });
     expect(result).toMatchObject({ ok: true, rejected: [] });
   });
 });

@@ -1,6 +1,12 @@
 import { IncomingEvent } from "../events/activity-event";
 import { fastIncomingEvent } from "../events/incoming-event-fast";
-import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow, eventTimeOutsideWindow, toEpochMs, toIso } from "../events/event-time";
+import {
+  DEFAULT_EVENT_TIME_WINDOW,
+  type EventTimeWindow,
+  eventTimeOutsideWindow,
+  toEpochMs,
+  toIso,
+} from "../events/event-time";
 import { describeJsonProblem, findJsonProblem } from "../events/json-limits";
 import { type EventRecord, isJsonObject, type JsonObject, JsonValue } from "../events/json-value";
 import type { NodeConfig } from "../nodes/registry";
@@ -33,10 +39,16 @@ export type IngestResult =
  * `{ "batch": [...] }`. Invalid items are rejected individually (the runner reports them in the
  * response and dead-letters them) so one bad event does not fail its whole batch.
  */
-export function normalizeIngestPayload(body: unknown, config: NodeConfig<"http-ingest">, options: IngestOptions): IngestResult {
+export function normalizeIngestPayload(
+  body: unknown,
+  config: NodeConfig<"http-ingest">,
+  options: IngestOptions,
+): IngestResult {
   const items = extractItems(body);
-  if (!items) return { ok: false, status: 400, message: 'Send an event object, an array of events, or { "batch": [...] }' };
-  if (items.length > config.maxBatch) return { ok: false, status: 413, message: `At most ${config.maxBatch} events per request` };
+  if (!items)
+    return { ok: false, status: 400, message: 'Send an event object, an array of events, or { "batch": [...] }' };
+  if (items.length > config.maxBatch)
+    return { ok: false, status: 413, message: `At most ${config.maxBatch} events per request` };
 
   const accepted: EventRecord[] = [];
   const rejected: IngestRejection[] = [];
@@ -45,9 +57,14 @@ export function normalizeIngestPayload(body: unknown, config: NodeConfig<"http-i
   for (const [index, item] of items.entries()) {
     // Before zod, whose schemas recurse: a deeply nested item fails the request (400), nothing is written.
     const problem = findJsonProblem(item);
-    if (problem?.kind === "depth") return { ok: false, status: 400, message: `Event ${index}: ${describeJsonProblem(problem)}` };
+    if (problem?.kind === "depth")
+      return { ok: false, status: 400, message: `Event ${index}: ${describeJsonProblem(problem)}` };
     if (problem) {
-      rejected.push({ index, event: asRecord(item), issues: [{ path: problem.path, message: describeJsonProblem(problem) }] });
+      rejected.push({
+        index,
+        event: asRecord(item),
+        issues: [{ path: problem.path, message: describeJsonProblem(problem) }],
+      });
       continue;
     }
     const fast = fastIncomingEvent(item);
@@ -64,7 +81,12 @@ export function normalizeIngestPayload(body: unknown, config: NodeConfig<"http-i
     }
     const eventTime = parsed.data.timestamp === undefined ? undefined : toEpochMs(parsed.data.timestamp);
     // A time no date can hold (epoch ms past year 275760) or outside the window would stall windows and sessions.
-    const outside = parsed.data.timestamp === undefined ? undefined : eventTime === undefined ? "not a representable time" : eventTimeOutsideWindow(eventTime, options.receivedAt, window);
+    const outside =
+      parsed.data.timestamp === undefined
+        ? undefined
+        : eventTime === undefined
+          ? "not a representable time"
+          : eventTimeOutsideWindow(eventTime, options.receivedAt, window);
     if (outside) {
       rejected.push({ index, event: asRecord(item), issues: [{ path: "timestamp", message: outside }] });
       continue;

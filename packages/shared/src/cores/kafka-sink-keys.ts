@@ -7,7 +7,9 @@ import type { CoreContext, CoreResult } from "./core-types";
  * Keys for records published by kafka-sink. Without a key expression the incoming keys are kept
  * (no `keys` in the result), so the external topic is partitioned like the pipeline.
  */
-export function kafkaSinkKeys(config: NodeConfig<"kafka-sink">): (batch: readonly EventRecord[], ctx: CoreContext) => CoreResult {
+export function kafkaSinkKeys(
+  config: NodeConfig<"kafka-sink">,
+): (batch: readonly EventRecord[], ctx: CoreContext) => CoreResult {
   const key = config.key ? mustCompile(config.key, "key", "Message key") : undefined;
   return (batch, ctx) => {
     if (!key) return { outputs: { out: [...batch] }, errors: [] };

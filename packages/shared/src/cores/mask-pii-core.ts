@@ -32,7 +32,7 @@ export function createMaskPiiCore(config: NodeConfig<"mask-pii">, options: MaskP
       case "redact":
         return config.redactWith;
       case "truncate-ip":
-        return typeof value === "string" ? truncateIp(value) ?? null : null;
+        return typeof value === "string" ? (truncateIp(value) ?? null) : null;
     }
   };
 

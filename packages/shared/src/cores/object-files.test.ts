@@ -51,10 +51,16 @@ describe("object key templates", () => {
   it("reports a bad template as a problem on the node's config", () => {
     const parsed = S3SinkConfig.safeParse({ bucket: "lake", keyTemplate: "events/{yyy}/" });
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([["keyTemplate", expect.stringContaining("Unknown token {yyy}")]]);
+    expect(parsed.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["keyTemplate", expect.stringContaining("Unknown token {yyy}")],
+    ]);
     const local = S3SinkConfig.safeParse({ bucket: "lake", endpoint: "http://127.0.0.1:9000" });
-    expect(local.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([["endpoint", expect.stringContaining("private or local address")]]);
-    expect(S3SinkConfig.safeParse({ bucket: "lake", endpoint: "http://127.0.0.1:9000", allowPrivateEndpoint: true }).success).toBe(true);
+    expect(local.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["endpoint", expect.stringContaining("private or local address")],
+    ]);
+    expect(
+      S3SinkConfig.safeParse({ bucket: "lake", endpoint: "http://127.0.0.1:9000", allowPrivateEndpoint: true }).success,
+    ).toBe(true);
     const parquet = S3SinkConfig.safeParse({ bucket: "lake", format: "parquet" });
     expect(parquet.error?.issues.map((i) => i.path.join("."))).toEqual(["columns"]);
   });
@@ -71,8 +77,21 @@ describe("object files of a batch", () => {
   it("groups by folder in order of appearance, rolls by records and bytes, rejects events without a time", () => {
     const t = template("e/{HH}/");
     const ev = (i: number, hour: string): JsonObject => ({ id: `e${i}`, timestamp: `2026-01-01T${hour}:00:00Z` });
-    const batch: JsonObject[] = [ev(1, "10"), ev(2, "11"), ev(3, "10"), { id: "bad" }, ev(4, "10"), ev(5, "11"), { id: "num", timestamp: Date.parse("2026-01-01T11:30:00Z") }];
-    const byRecords = groupObjectFiles(batch, { template: t, eventTimeField: "timestamp", maxRecords: 2, maxBytes: 1e9 });
+    const batch: JsonObject[] = [
+      ev(1, "10"),
+      ev(2, "11"),
+      ev(3, "10"),
+      { id: "bad" },
+      ev(4, "10"),
+      ev(5, "11"),
+      { id: "num", timestamp: Date.parse("2026-01-01T11:30:00Z") },
+    ];
+    const byRecords = groupObjectFiles(batch, {
+      template: t,
+      eventTimeField: "timestamp",
+      maxRecords: 2,
+      maxBytes: 1e9,
+    });
     expect(byRecords.files.map((f) => [f.prefix, f.events.map((e) => e.id)])).toEqual([
       ["e/10/", ["e1", "e3"]],
       ["e/11/", ["e2", "e5"]],
@@ -81,8 +100,15 @@ describe("object files of a batch", () => {
     ]);
     expect(byRecords.errors.map((e) => [e.event.id, e.error.code])).toEqual([["bad", "s3.no-event-time"]]);
     // Every event is over half the limit: one per file. The same batch always gives the same files.
-    const byBytes = groupObjectFiles(batch, { template: t, eventTimeField: "timestamp", maxRecords: 100, maxBytes: 60 });
+    const byBytes = groupObjectFiles(batch, {
+      template: t,
+      eventTimeField: "timestamp",
+      maxRecords: 100,
+      maxBytes: 60,
+    });
     expect(byBytes.files.map((f) => f.events.length)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(groupObjectFiles(batch, { template: t, eventTimeField: "timestamp", maxRecords: 100, maxBytes: 60 })).toEqual(byBytes);
+    expect(
+      groupObjectFiles(batch, { template: t, eventTimeField: "timestamp", maxRecords: 100, maxBytes: 60 }),
+    ).toEqual(byBytes);
   });
 });

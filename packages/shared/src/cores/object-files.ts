@@ -36,23 +36,32 @@ export function parseKeyTemplate(source: string): KeyTemplateResult {
     const close = rest.indexOf("}");
     if (close !== -1 && (open === -1 || close < open)) return { ok: false, message: "Unmatched }" };
     const literal = open === -1 ? rest : rest.slice(0, open);
-    if (!LITERAL.test(literal)) return { ok: false, message: `"${literal}": use letters, digits and ! - _ . * ' ( ) = / outside tokens` };
+    if (!LITERAL.test(literal))
+      return { ok: false, message: `"${literal}": use letters, digits and ! - _ . * ' ( ) = / outside tokens` };
     if (literal) parts.push({ literal });
     if (open === -1) break;
     if (close === -1) return { ok: false, message: "Unclosed {" };
     const token = rest.slice(open + 1, close);
     if ((TIME_TOKENS as readonly string[]).includes(token)) parts.push({ time: token as TimeToken });
-    else if (token.startsWith("event.") && FieldPath.safeParse(token.slice(6)).success) parts.push({ field: token.slice(6) });
+    else if (token.startsWith("event.") && FieldPath.safeParse(token.slice(6)).success)
+      parts.push({ field: token.slice(6) });
     else return { ok: false, message: `Unknown token {${token}}: use {yyyy} {MM} {dd} {HH} {mm} or {event.<field>}` };
     rest = rest.slice(close + 1);
   }
   const rendered = parts.map((p) => ("literal" in p ? p.literal : "x")).join("");
-  if (rendered.split("/").some((segment, i, all) => segment === ".." || segment === "." || (segment === "" && i < all.length - 1))) {
+  if (
+    rendered
+      .split("/")
+      .some((segment, i, all) => segment === ".." || segment === "." || (segment === "" && i < all.length - 1))
+  ) {
     return { ok: false, message: "Empty, . or .. folder names are not allowed" };
   }
   const firstToken = parts.findIndex((p) => !("literal" in p));
-  const staticPrefix = (firstToken === -1 ? parts : parts.slice(0, firstToken)).map((p) => ("literal" in p ? p.literal : "")).join("");
-  if (staticPrefix.startsWith(MANIFEST_FOLDER) || staticPrefix.includes(`/${MANIFEST_FOLDER}`)) return { ok: false, message: `${MANIFEST_FOLDER} is reserved for the sink's manifests` };
+  const staticPrefix = (firstToken === -1 ? parts : parts.slice(0, firstToken))
+    .map((p) => ("literal" in p ? p.literal : ""))
+    .join("");
+  if (staticPrefix.startsWith(MANIFEST_FOLDER) || staticPrefix.includes(`/${MANIFEST_FOLDER}`))
+    return { ok: false, message: `${MANIFEST_FOLDER} is reserved for the sink's manifests` };
   // Only the folders before the first token are static: "events/dt=" keeps manifests in "events/".
   const manifestBase = staticPrefix.slice(0, staticPrefix.lastIndexOf("/") + 1);
   return {
@@ -61,7 +70,15 @@ export function parseKeyTemplate(source: string): KeyTemplateResult {
       staticPrefix: manifestBase,
       render: (event, eventTimeMs) => {
         const date = new Date(eventTimeMs);
-        return parts.map((part) => ("literal" in part ? part.literal : "time" in part ? timePart(date, part.time) : fieldPart(getPath(event, part.field)))).join("");
+        return parts
+          .map((part) =>
+            "literal" in part
+              ? part.literal
+              : "time" in part
+                ? timePart(date, part.time)
+                : fieldPart(getPath(event, part.field)),
+          )
+          .join("");
       },
     },
   };
@@ -86,7 +103,9 @@ function timePart(date: Date, token: TimeToken): string {
 /** A field value as one safe key segment: no "/" (no new folders), at most 100 characters. */
 function fieldPart(value: JsonValue | undefined): string {
   if (value === undefined || value === null || typeof value === "object") return "null";
-  const text = String(value).replace(/[^A-Za-z0-9!\-_.*'()=]/g, "_").slice(0, 100);
+  const text = String(value)
+    .replace(/[^A-Za-z0-9!\-_.*'()=]/g, "_")
+    .slice(0, 100);
   return text === "" || text === "." || text === ".." ? "null" : text;
 }
 
@@ -113,7 +132,13 @@ export type ObjectFileGroup = { prefix: string; events: EventRecord[]; bytes: nu
  */
 export function groupObjectFiles(
   batch: readonly EventRecord[],
-  options: { template: KeyTemplate; eventTimeField: string; maxRecords: number; maxBytes: number; size?: (event: EventRecord) => number },
+  options: {
+    template: KeyTemplate;
+    eventTimeField: string;
+    maxRecords: number;
+    maxBytes: number;
+    size?: (event: EventRecord) => number;
+  },
 ): { files: ObjectFileGroup[]; errors: CoreFailure[] } {
   const open = new Map<string, ObjectFileGroup>();
   const files: ObjectFileGroup[] = [];
@@ -122,13 +147,23 @@ export function groupObjectFiles(
   for (const event of batch) {
     const timeMs = toEpochMs(getPath(event, options.eventTimeField));
     if (timeMs === undefined) {
-      errors.push({ event, error: { code: "s3.no-event-time", message: `event time field "${options.eventTimeField}" is missing or not an ISO time / epoch ms` } });
+      errors.push({
+        event,
+        error: {
+          code: "s3.no-event-time",
+          message: `event time field "${options.eventTimeField}" is missing or not an ISO time / epoch ms`,
+        },
+      });
       continue;
     }
     const prefix = options.template.render(event, timeMs);
     const bytes = size(event);
     let file = open.get(prefix);
-    if (!file || file.events.length >= options.maxRecords || (file.events.length > 0 && file.bytes + bytes > options.maxBytes)) {
+    if (
+      !file ||
+      file.events.length >= options.maxRecords ||
+      (file.events.length > 0 && file.bytes + bytes > options.maxBytes)
+    ) {
       file = { prefix, events: [], bytes: 0 };
       open.set(prefix, file);
       files.push(file);

@@ -16,8 +16,14 @@ export type PostgresRowBatch = { rows: PostgresRow[]; errors: CoreFailure[] };
  * With key columns, rows repeating a key within one batch are collapsed to the last one, because a
  * single INSERT ... ON CONFLICT DO UPDATE cannot touch the same row twice.
  */
-export function createPostgresRowMapper(config: PostgresSinkConfig): { columns: string[]; map(batch: readonly EventRecord[], ctx: CoreContext): PostgresRowBatch } {
-  const columns = config.columns.map((mapping) => ({ name: mapping.column, expression: mustCompile(mapping.expression, "value", `Column "${mapping.column}"`) }));
+export function createPostgresRowMapper(config: PostgresSinkConfig): {
+  columns: string[];
+  map(batch: readonly EventRecord[], ctx: CoreContext): PostgresRowBatch;
+} {
+  const columns = config.columns.map((mapping) => ({
+    name: mapping.column,
+    expression: mustCompile(mapping.expression, "value", `Column "${mapping.column}"`),
+  }));
   const keyIndexes = config.keyColumns.map((key) => columns.findIndex((column) => column.name === key));
   return {
     columns: columns.map((column) => column.name),
@@ -57,13 +63,18 @@ export function postgresWriteStatement(config: PostgresSinkConfig, rowCount: num
   const table = config.table.split(".").map(quote).join(".");
   const columns = config.columns.map((mapping) => mapping.column);
   const width = columns.length;
-  const values = Array.from({ length: rowCount }, (_, row) =>
-    `(${columns.map((_, column) => `$${row * width + column + 1}`).join(", ")})`).join(", ");
+  const values = Array.from(
+    { length: rowCount },
+    (_, row) => `(${columns.map((_, column) => `$${row * width + column + 1}`).join(", ")})`,
+  ).join(", ");
   let statement = `INSERT INTO ${table} (${columns.map(quote).join(", ")}) VALUES ${values}`;
   if (config.keyColumns.length > 0) {
     const conflict = `ON CONFLICT (${config.keyColumns.map(quote).join(", ")})`;
-    const updates = columns.filter((column) => !config.keyColumns.includes(column)).map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`);
-    statement += config.mode === "upsert" ? ` ${conflict} DO UPDATE SET ${updates.join(", ")}` : ` ${conflict} DO NOTHING`;
+    const updates = columns
+      .filter((column) => !config.keyColumns.includes(column))
+      .map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`);
+    statement +=
+      config.mode === "upsert" ? ` ${conflict} DO UPDATE SET ${updates.join(", ")}` : ` ${conflict} DO NOTHING`;
   }
   return statement;
 }

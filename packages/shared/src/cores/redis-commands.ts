@@ -19,7 +19,9 @@ export type RedisCommand = (
  * Maps records to Redis commands. Counters are not idempotent: a re-delivered batch increments twice,
  * so use hash mode with window results (keyed by windowId) where exact counts matter.
  */
-export function createRedisCommandMapper(config: RedisSinkConfig): { map(batch: readonly EventRecord[], ctx: CoreContext): { commands: RedisCommand[]; errors: CoreFailure[] } } {
+export function createRedisCommandMapper(config: RedisSinkConfig): {
+  map(batch: readonly EventRecord[], ctx: CoreContext): { commands: RedisCommand[]; errors: CoreFailure[] };
+} {
   const field = config.field ? mustCompile(config.field, "key", "Field") : undefined;
   const value = mustCompile(config.value, "value", "Value");
   const ttl = config.ttl ? { ttlSeconds: Math.max(1, Math.ceil(durationMs(config.ttl) / 1000)) } : {};
@@ -35,9 +37,21 @@ export function createRedisCommandMapper(config: RedisSinkConfig): { map(batch: 
             const by = toNumber(raw, "Counter increment");
             commands.push({ op: Number.isInteger(by) ? "incrby" : "incrbyfloat", key, by, ...ttl });
           } else if (config.mode === "hash") {
-            commands.push({ op: "hset", key, field: field!.evaluate({ event, now: ctx.now }), value: typeof raw === "string" ? raw : JSON.stringify(raw), ...ttl });
+            commands.push({
+              op: "hset",
+              key,
+              field: field!.evaluate({ event, now: ctx.now }),
+              value: typeof raw === "string" ? raw : JSON.stringify(raw),
+              ...ttl,
+            });
           } else {
-            commands.push({ op: "zadd", key, member: field!.evaluate({ event, now: ctx.now }), score: toNumber(raw, "Score"), ...ttl });
+            commands.push({
+              op: "zadd",
+              key,
+              member: field!.evaluate({ event, now: ctx.now }),
+              score: toNumber(raw, "Score"),
+              ...ttl,
+            });
           }
         } catch (error) {
           errors.push({ event, error: toRecordError(error) });
@@ -59,6 +73,7 @@ export function renderKeyTemplate(template: string, event: EventRecord): string 
 
 function toNumber(value: JsonValue, what: string): number {
   const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  if (typeof number !== "number" || !Number.isFinite(number)) throw new Error(`${what} must be a number, got ${JSON.stringify(value)}`);
+  if (typeof number !== "number" || !Number.isFinite(number))
+    throw new Error(`${what} must be a number, got ${JSON.stringify(value)}`);
   return number;
 }

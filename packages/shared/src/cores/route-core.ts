@@ -8,7 +8,10 @@ import type { Core, CoreFailure } from "./core-types";
  * If any condition it evaluates fails, the event goes to errors only, never half-routed.
  */
 export function createRouteCore(config: NodeConfig<"route">): Core {
-  const routes = config.routes.map((route) => ({ port: route.port, condition: mustCompile(route.condition, "predicate", `Route "${route.port}"`) }));
+  const routes = config.routes.map((route) => ({
+    port: route.port,
+    condition: mustCompile(route.condition, "predicate", `Route "${route.port}"`),
+  }));
   const firstMatchOnly = config.mode === "first-match";
   return {
     process(batch, ctx) {

@@ -14,7 +14,12 @@ const event = (id: string, user: string, minute: number, type = "page_view"): Ev
   timestamp: base + minute * 60_000,
   context: { page: { path: `/${id}` } },
 });
-const config = SessionizeConfig.parse({ inactivityGap: "10m", maxDuration: "1h", watermarkDelay: "1m", allowedLateness: "10m" });
+const config = SessionizeConfig.parse({
+  inactivityGap: "10m",
+  maxDuration: "1h",
+  watermarkDelay: "1m",
+  allowedLateness: "10m",
+});
 const ctx = { now: NOW };
 
 describe("SessionizeCore", () => {
@@ -43,7 +48,9 @@ describe("SessionizeCore", () => {
   it("holds sessions back until the minimum watermark across partitions passes their end", () => {
     const core = new SessionizeCore(config);
     core.process([event("a", "u1", 0)], { now: NOW, watermark: null });
-    expect(core.process([event("b", "u1", 30)], { now: NOW, watermark: base + 5 * 60_000 }).outputs.sessions).toEqual([]);
+    expect(core.process([event("b", "u1", 30)], { now: NOW, watermark: base + 5 * 60_000 }).outputs.sessions).toEqual(
+      [],
+    );
     expect(core.process([], { now: NOW, watermark: base + 10 * 60_000 }).outputs.sessions).toHaveLength(1);
   });
 
@@ -52,7 +59,8 @@ describe("SessionizeCore", () => {
     // belongs to the session two bursts back, which has already been emitted.
     const minute = (b: number, i: number) => (i === 4 && b >= 2 ? b * 15 - 28 : b * 15 + i * 2);
     const batches = Array.from({ length: 10 }, (_, b) =>
-      Array.from({ length: 5 }, (_, i) => event(`${b}-${i}`, `u${i % 2}`, minute(b, i), i % 2 ? "click" : "page_view")));
+      Array.from({ length: 5 }, (_, i) => event(`${b}-${i}`, `u${i % 2}`, minute(b, i), i % 2 ? "click" : "page_view")),
+    );
     const endOfStream = { now: NOW, watermark: Number.MAX_SAFE_INTEGER };
     const straight = new SessionizeCore(config);
     const expected = [...batches.map((batch) => straight.process(batch, ctx)), straight.process([], endOfStream)];

@@ -6,7 +6,15 @@ import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
 import { dictionary, mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, forgetFutureClock, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
+import {
+  advanceWatermark,
+  type ClockState,
+  forgetFutureClock,
+  observe,
+  timedAndKeyed,
+  partitionWatermark,
+  tooLateError,
+} from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions } from "./event-time-slot";
 
 type SessionizeConfig = NodeConfig<"sessionize">;
@@ -50,7 +58,10 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
   private readonly delayMs: number;
   private readonly latenessMs: number;
 
-  constructor(private readonly config: SessionizeConfig, state?: SessionizeState) {
+  constructor(
+    private readonly config: SessionizeConfig,
+    state?: SessionizeState,
+  ) {
     if (state && state.version !== 1) throw new Error(`Unsupported sessionize state version ${String(state.version)}`);
     this.state = state ? structuredClone(state) : initialSessionizeState();
     this.users = new Map(Object.entries(this.state.users));
@@ -67,7 +78,13 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const { event, eventTime, key: user } of timedAndKeyed(batch, this.config.eventTimeField, (event) => this.userKey.evaluate({ event, now: ctx.now }), errors, ctx.now)) {
+    for (const { event, eventTime, key: user } of timedAndKeyed(
+      batch,
+      this.config.eventTimeField,
+      (event) => this.userKey.evaluate({ event, now: ctx.now }),
+      errors,
+      ctx.now,
+    )) {
       const slots = mergeIntoSessions(this.users.get(user) ?? [], eventTime, this.summarise(event, eventTime), {
         gapMs: this.gapMs,
         maxDurationMs: this.maxDurationMs,
@@ -121,7 +138,10 @@ export class SessionizeCore implements StatefulCore<SessionizeState> {
       else this.users.set(user, result.kept);
     }
     this.state.nextDueAt = nextDueAt;
-    emitted.sort((a, b) => a.slot.end - b.slot.end || a.slot.start - b.slot.start || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+    emitted.sort(
+      (a, b) =>
+        a.slot.end - b.slot.end || a.slot.start - b.slot.start || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0),
+    );
     return emitted.map(({ user, slot }) => ({
       sessionId: sessionId(user, slot.start),
       userKey: user,

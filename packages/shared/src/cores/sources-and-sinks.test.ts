@@ -16,7 +16,13 @@ const start = Date.parse("2024-05-01T10:00:00Z");
 const ctx = { now: start };
 
 describe("generator", () => {
-  const config = GeneratorConfig.parse({ eventsPerSecond: 100, duplicateRatio: 0.05, lateRatio: 0.05, malformedRatio: 0.02, seed: 9 });
+  const config = GeneratorConfig.parse({
+    eventsPerSecond: 100,
+    duplicateRatio: 0.05,
+    lateRatio: 0.05,
+    malformedRatio: 0.02,
+    seed: 9,
+  });
 
   it("is deterministic and resumable from any index", () => {
     const all = generateEvents(config, { startTimeMs: start, fromIndex: 0, count: 500 });
@@ -25,7 +31,9 @@ describe("generator", () => {
       ...generateEvents(config, { startTimeMs: start, fromIndex: 123, count: 377 }),
     ];
     expect(resumed).toEqual(all);
-    expect(generateEvents({ ...config, seed: 10 }, { startTimeMs: start, fromIndex: 0, count: 5 })).not.toEqual(all.slice(0, 5));
+    expect(generateEvents({ ...config, seed: 10 }, { startTimeMs: start, fromIndex: 0, count: 5 })).not.toEqual(
+      all.slice(0, 5),
+    );
   });
 
   it("produces duplicates, late and malformed events at roughly the configured ratios", () => {
@@ -33,13 +41,24 @@ describe("generator", () => {
     const ids = events.map((e) => e.id);
     const duplicates = ids.length - new Set(ids).size;
     const malformed = events.filter((e) => !ActivityEvent.safeParse(e).success).length;
-    const late = events.filter((e) => typeof e.timestamp === "string" && typeof e.receivedAt === "string" && Date.parse(e.timestamp) < Date.parse(e.receivedAt) - 1).length;
+    const late = events.filter(
+      (e) =>
+        typeof e.timestamp === "string" &&
+        typeof e.receivedAt === "string" &&
+        Date.parse(e.timestamp) < Date.parse(e.receivedAt) - 1,
+    ).length;
     expect(duplicates / 4_000).toBeGreaterThan(0.03);
     expect(duplicates / 4_000).toBeLessThan(0.08);
     expect(malformed / 4_000).toBeGreaterThan(0.01);
     expect(malformed / 4_000).toBeLessThan(0.04);
     expect(late / 4_000).toBeGreaterThan(0.04);
-    expect(events.filter((e) => e.type === "purchase").every((e) => !ActivityEvent.safeParse(e).success || typeof (e.props as { amount?: unknown }).amount === "number")).toBe(true);
+    expect(
+      events
+        .filter((e) => e.type === "purchase")
+        .every(
+          (e) => !ActivityEvent.safeParse(e).success || typeof (e.props as { amount?: unknown }).amount === "number",
+        ),
+    ).toBe(true);
   });
 
   it("computes how many events are due by a given time", () => {
@@ -57,24 +76,50 @@ describe("http ingest normalisation", () => {
     expect(single).toEqual({
       ok: true,
       rejected: [],
-      accepted: [{ id: "generated-id", type: "click", userId: "u1", timestamp: "2024-05-01T10:00:00.000Z", receivedAt: "2024-05-01T10:00:00.000Z", props: {}, context: { ip: "203.0.113.9", userAgent: "curl/8" } }],
+      accepted: [
+        {
+          id: "generated-id",
+          type: "click",
+          userId: "u1",
+          timestamp: "2024-05-01T10:00:00.000Z",
+          receivedAt: "2024-05-01T10:00:00.000Z",
+          props: {},
+          context: { ip: "203.0.113.9", userAgent: "curl/8" },
+        },
+      ],
     });
-    const batch = normalizeIngestPayload({ batch: [{ id: "a", type: "click", anonymousId: "x", context: { ip: "1.1.1.1" } }] }, config, options);
-    expect(batch.ok && batch.accepted[0]).toMatchObject({ id: "a", userId: null, anonymousId: "x", context: { ip: "1.1.1.1", userAgent: "curl/8" } });
+    const batch = normalizeIngestPayload(
+      { batch: [{ id: "a", type: "click", anonymousId: "x", context: { ip: "1.1.1.1" } }] },
+      config,
+      options,
+    );
+    expect(batch.ok && batch.accepted[0]).toMatchObject({
+      id: "a",
+      userId: null,
+      anonymousId: "x",
+      context: { ip: "1.1.1.1", userAgent: "curl/8" },
+    });
     expect(batch.ok && ActivityEvent.safeParse(batch.accepted[0]).success).toBe(true);
   });
 
   it("rejects bad items individually and whole requests that are too large or malformed", () => {
     const mixed = normalizeIngestPayload([{ type: "click", userId: "u1" }, { type: "click" }, "nope"], config, options);
     expect(mixed.ok && mixed.accepted.length).toBe(1);
-    expect(mixed.ok && mixed.rejected.map((r) => [r.index, r.issues[0]?.path])).toEqual([[1, "userId"], [2, ""]]);
+    expect(mixed.ok && mixed.rejected.map((r) => [r.index, r.issues[0]?.path])).toEqual([
+      [1, "userId"],
+      [2, ""],
+    ]);
     expect(mixed.ok && mixed.rejected[1]?.event).toEqual({ raw: "nope" });
     expect(normalizeIngestPayload([1, 2, 3, 4], config, options)).toMatchObject({ ok: false, status: 413 });
     expect(normalizeIngestPayload("text", config, options)).toMatchObject({ ok: false, status: 400 });
   });
 
   it("can require client event ids", () => {
-    const strict = normalizeIngestPayload({ type: "click", userId: "u1" }, { ...config, requireEventId: true }, options);
+    const strict = normalizeIngestPayload(
+      { type: "click", userId: "u1" },
+      { ...config, requireEventId: true },
+      options,
+    );
     expect(strict.ok && strict.rejected[0]?.issues[0]?.path).toBe("id");
   });
 });
@@ -95,7 +140,12 @@ describe("postgres sink mapping", () => {
 
   it("maps rows, encodes objects as JSON and keeps only the last row per key in a batch", () => {
     const mapper = createPostgresRowMapper(config);
-    const row = (events: number) => ({ windowStart: "2024-05-01T10:00:00.000Z", eventType: "click", events, detail: { users: [1] } });
+    const row = (events: number) => ({
+      windowStart: "2024-05-01T10:00:00.000Z",
+      eventType: "click",
+      events,
+      detail: { users: [1] },
+    });
     const { rows, errors } = mapper.map([row(1), row(2), { windowStart: "x" }], ctx);
     expect(mapper.columns).toEqual(["window_start", "event_type", "events", "detail"]);
     expect(rows.map((r) => r.values)).toEqual([["2024-05-01T10:00:00.000Z", "click", 2, '{"users":[1]}']]);
@@ -107,8 +157,12 @@ describe("postgres sink mapping", () => {
       'INSERT INTO "analytics"."event_counts" ("window_start", "event_type", "events", "detail") VALUES ($1, $2, $3, $4), ($5, $6, $7, $8) ' +
         'ON CONFLICT ("window_start", "event_type") DO UPDATE SET "events" = EXCLUDED."events", "detail" = EXCLUDED."detail"',
     );
-    expect(postgresWriteStatement({ ...config, mode: "insert" }, 1)).toMatch(/ON CONFLICT \("window_start", "event_type"\) DO NOTHING$/);
-    expect(postgresWriteStatement({ ...config, mode: "insert", keyColumns: [] }, 1)).toMatch(/VALUES \(\$1, \$2, \$3, \$4\)$/);
+    expect(postgresWriteStatement({ ...config, mode: "insert" }, 1)).toMatch(
+      /ON CONFLICT \("window_start", "event_type"\) DO NOTHING$/,
+    );
+    expect(postgresWriteStatement({ ...config, mode: "insert", keyColumns: [] }, 1)).toMatch(
+      /VALUES \(\$1, \$2, \$3, \$4\)$/,
+    );
   });
 });
 
@@ -116,12 +170,22 @@ describe("redis sink mapping", () => {
   it("renders key templates and builds commands per mode", () => {
     const base = { connectionSecretId: "s", keyTemplate: "counts:{eventType}:{windowStart}" };
     const record = { eventType: "click", windowStart: "2024-05-01T10:00:00.000Z", events: 3, user: "u1", score: "2.5" };
-    const hash = createRedisCommandMapper(RedisSinkConfig.parse({ ...base, mode: "hash", field: "event.user", value: "event.events", ttl: "90s" })).map([record], ctx);
-    expect(hash.commands).toEqual([{ op: "hset", key: "counts:click:2024-05-01T10:00:00.000Z", field: "u1", value: "3", ttlSeconds: 90 }]);
-    const counter = createRedisCommandMapper(RedisSinkConfig.parse({ ...base, mode: "counter", value: "event.events" })).map([record], ctx);
+    const hash = createRedisCommandMapper(
+      RedisSinkConfig.parse({ ...base, mode: "hash", field: "event.user", value: "event.events", ttl: "90s" }),
+    ).map([record], ctx);
+    expect(hash.commands).toEqual([
+      { op: "hset", key: "counts:click:2024-05-01T10:00:00.000Z", field: "u1", value: "3", ttlSeconds: 90 },
+    ]);
+    const counter = createRedisCommandMapper(
+      RedisSinkConfig.parse({ ...base, mode: "counter", value: "event.events" }),
+    ).map([record], ctx);
     expect(counter.commands).toEqual([{ op: "incrby", key: "counts:click:2024-05-01T10:00:00.000Z", by: 3 }]);
-    const zset = createRedisCommandMapper(RedisSinkConfig.parse({ ...base, mode: "sorted-set", field: "event.user", value: "event.score" })).map([record, { eventType: "x" }], ctx);
-    expect(zset.commands).toEqual([{ op: "zadd", key: "counts:click:2024-05-01T10:00:00.000Z", member: "u1", score: 2.5 }]);
+    const zset = createRedisCommandMapper(
+      RedisSinkConfig.parse({ ...base, mode: "sorted-set", field: "event.user", value: "event.score" }),
+    ).map([record, { eventType: "x" }], ctx);
+    expect(zset.commands).toEqual([
+      { op: "zadd", key: "counts:click:2024-05-01T10:00:00.000Z", member: "u1", score: 2.5 },
+    ]);
     expect(zset.errors).toHaveLength(1);
   });
 
@@ -133,7 +197,9 @@ describe("redis sink mapping", () => {
 describe("kafka sink keys and webhook signatures", () => {
   it("keeps incoming keys unless a key expression is set", () => {
     expect(kafkaSinkKeys(KafkaSinkConfig.parse({ topic: "t" }))([{ id: "a" }], ctx).keys).toBeUndefined();
-    expect(kafkaSinkKeys(KafkaSinkConfig.parse({ topic: "t", key: "event.id" }))([{ id: "a" }], ctx).keys).toEqual({ out: ["a"] });
+    expect(kafkaSinkKeys(KafkaSinkConfig.parse({ topic: "t", key: "event.id" }))([{ id: "a" }], ctx).keys).toEqual({
+      out: ["a"],
+    });
   });
 
   it("signs and verifies webhook bodies with a timestamp", () => {

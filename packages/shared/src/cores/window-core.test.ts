@@ -8,7 +8,12 @@ const NOW = Date.parse("2024-05-02T00:00:00Z");
 
 const at = (hms: string) => `2024-05-01T${hms}Z`;
 const ms = (hms: string) => Date.parse(at(hms));
-const click = (id: string, hms: string, user = "u1"): EventRecord => ({ id, type: "click", userId: user, timestamp: at(hms) });
+const click = (id: string, hms: string, user = "u1"): EventRecord => ({
+  id,
+  type: "click",
+  userId: user,
+  timestamp: at(hms),
+});
 const ctx = { now: NOW };
 
 const countsPerMinute = WindowConfig.parse({
@@ -26,7 +31,9 @@ describe("WindowCore event time", () => {
     expect(first.outputs.out).toEqual([]);
     expect(first.watermark).toBe(ms("10:00:55"));
     const second = core.process([click("d", "10:01:20")], ctx);
-    expect(second.outputs.out).toEqual([expect.objectContaining({ windowStart: at("10:00:00.000"), events: 2, revision: 1, isLateUpdate: false })]);
+    expect(second.outputs.out).toEqual([
+      expect.objectContaining({ windowStart: at("10:00:00.000"), events: 2, revision: 1, isLateUpdate: false }),
+    ]);
   });
 
   it("accepts late events within allowed lateness as updates and routes later ones to the late port", () => {
@@ -45,7 +52,9 @@ describe("WindowCore event time", () => {
     core.process([click("a", "10:00:30"), click("b", "10:02:00")], ctx);
     const result = core.process([click("late", "10:00:40")], ctx);
     expect(result.outputs.late).toEqual([]);
-    expect(result.errors).toEqual([{ event: click("late", "10:00:40"), error: expect.objectContaining({ code: "event.too-late" }) }]);
+    expect(result.errors).toEqual([
+      { event: click("late", "10:00:40"), error: expect.objectContaining({ code: "event.too-late" }) },
+    ]);
   });
 
   it("fires only when the minimum watermark across partitions passes the window end", () => {
@@ -86,15 +95,25 @@ describe("WindowCore event time", () => {
       watermarkDelay: "5s",
       allowedLateness: "1m",
       groupBy: [{ name: "user", expression: "event.userId" }],
-      aggregations: [{ name: "events", function: "count" }, { name: "pages", function: "distinct-count", field: "page" }],
+      aggregations: [
+        { name: "events", function: "count" },
+        { name: "pages", function: "distinct-count", field: "page" },
+      ],
     });
     const batches: EventRecord[][] = [];
     for (let b = 0; b < 12; b++) {
-      batches.push(Array.from({ length: 7 }, (_, i) => {
-        // Bursts a minute apart; from the third on, one event belongs to an already emitted session.
-        const seconds = i === 3 && b >= 2 ? b * 60 - 110 : b * 60 + ((i * 13) % 25);
-        return { id: `${b}-${i}`, userId: `u${i % 3}`, page: `/p${i % 4}`, timestamp: Date.parse(at("10:00:00")) + seconds * 1000 };
-      }));
+      batches.push(
+        Array.from({ length: 7 }, (_, i) => {
+          // Bursts a minute apart; from the third on, one event belongs to an already emitted session.
+          const seconds = i === 3 && b >= 2 ? b * 60 - 110 : b * 60 + ((i * 13) % 25);
+          return {
+            id: `${b}-${i}`,
+            userId: `u${i % 3}`,
+            page: `/p${i % 4}`,
+            timestamp: Date.parse(at("10:00:00")) + seconds * 1000,
+          };
+        }),
+      );
     }
     const endOfStream = { now: NOW, watermark: Number.MAX_SAFE_INTEGER };
     const straight = new WindowCore(config);
@@ -114,7 +133,12 @@ describe("WindowCore event time", () => {
   });
 
   it("exposes the group key the runner partitions its input by", () => {
-    const core = new WindowCore(WindowConfig.parse({ groupBy: [{ name: "t", expression: "event.type" }], aggregations: [{ name: "n", function: "count" }] }));
+    const core = new WindowCore(
+      WindowConfig.parse({
+        groupBy: [{ name: "t", expression: "event.type" }],
+        aggregations: [{ name: "n", function: "count" }],
+      }),
+    );
     expect(core.groupKeyOf({ type: "click" })).toBe('["click"]');
   });
 

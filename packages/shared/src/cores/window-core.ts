@@ -6,7 +6,16 @@ import type { NodeConfig } from "../nodes/registry";
 import { type Accumulator, accumulate, aggregateResult, emptyAccumulator, mergeAccumulators } from "./aggregations";
 import { mustCompile } from "./core-helpers";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
-import { advanceWatermark, type ClockState, forgetFutureClock, isTooLate, observe, timedAndKeyed, partitionWatermark, tooLateError } from "./event-time-clock";
+import {
+  advanceWatermark,
+  type ClockState,
+  forgetFutureClock,
+  isTooLate,
+  observe,
+  timedAndKeyed,
+  partitionWatermark,
+  tooLateError,
+} from "./event-time-clock";
 import { collectReady, earliest, type EventTimeSlot, isDue, mergeIntoSessions, newSlot } from "./event-time-slot";
 
 type WindowConfig = NodeConfig<"window">;
@@ -47,10 +56,16 @@ export class WindowCore implements StatefulCore<WindowState> {
   private readonly delayMs: number;
   private readonly latenessMs: number;
 
-  constructor(private readonly config: WindowConfig, state?: WindowState) {
+  constructor(
+    private readonly config: WindowConfig,
+    state?: WindowState,
+  ) {
     if (state && state.version !== 1) throw new Error(`Unsupported window state version ${String(state.version)}`);
     this.state = state ? structuredClone(state) : initialWindowState();
-    this.groupBy = config.groupBy.map((group) => ({ name: group.name, expression: mustCompile(group.expression, "value", `Group-by "${group.name}"`) }));
+    this.groupBy = config.groupBy.map((group) => ({
+      name: group.name,
+      expression: mustCompile(group.expression, "value", `Group-by "${group.name}"`),
+    }));
     this.sizeMs = durationMs(config.size);
     this.slideMs = config.kind === "hopping" && config.slide ? durationMs(config.slide) : this.sizeMs;
     this.gapMs = config.gap ? durationMs(config.gap) : 0;
@@ -68,10 +83,17 @@ export class WindowCore implements StatefulCore<WindowState> {
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
-    for (const { event, eventTime, key: values } of timedAndKeyed(batch, this.config.eventTimeField, (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })), errors, ctx.now)) {
-      const accepted = this.config.kind === "session"
-        ? this.addToSession(JSON.stringify(values), values, eventTime, event, watermark)
-        : this.addToFixedWindows(JSON.stringify(values), values, eventTime, event, watermark);
+    for (const { event, eventTime, key: values } of timedAndKeyed(
+      batch,
+      this.config.eventTimeField,
+      (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })),
+      errors,
+      ctx.now,
+    )) {
+      const accepted =
+        this.config.kind === "session"
+          ? this.addToSession(JSON.stringify(values), values, eventTime, event, watermark)
+          : this.addToFixedWindows(JSON.stringify(values), values, eventTime, event, watermark);
       observe(this.state.clock, eventTime);
       if (accepted) continue;
       if (this.config.lateEvents === "late-port") late.push(event);
@@ -87,7 +109,13 @@ export class WindowCore implements StatefulCore<WindowState> {
     return structuredClone(this.state);
   }
 
-  private addToFixedWindows(key: string, values: JsonValue[], eventTime: number, event: EventRecord, watermark: number | null): boolean {
+  private addToFixedWindows(
+    key: string,
+    values: JsonValue[],
+    eventTime: number,
+    event: EventRecord,
+    watermark: number | null,
+  ): boolean {
     let accepted = false;
     // Window starts are multiples of the slide; an event belongs to every window covering it.
     const lastStart = Math.floor(eventTime / this.slideMs) * this.slideMs;
@@ -98,7 +126,12 @@ export class WindowCore implements StatefulCore<WindowState> {
       const group = (this.state.groups[key] ??= { values, slots: [] });
       let slot = group.slots.find((candidate) => candidate.start === start);
       if (!slot) {
-        slot = newSlot(start, end, eventTime, this.config.aggregations.map((a) => emptyAccumulator(a.function)));
+        slot = newSlot(
+          start,
+          end,
+          eventTime,
+          this.config.aggregations.map((a) => emptyAccumulator(a.function)),
+        );
         group.slots.push(slot);
         group.slots.sort((a, b) => a.start - b.start);
       }
@@ -111,7 +144,13 @@ export class WindowCore implements StatefulCore<WindowState> {
     return accepted;
   }
 
-  private addToSession(key: string, values: JsonValue[], eventTime: number, event: EventRecord, watermark: number | null): boolean {
+  private addToSession(
+    key: string,
+    values: JsonValue[],
+    eventTime: number,
+    event: EventRecord,
+    watermark: number | null,
+  ): boolean {
     const acc = this.config.aggregations.map((aggregation) => {
       const single = emptyAccumulator(aggregation.function);
       accumulate(single, aggregation, event);
@@ -122,7 +161,8 @@ export class WindowCore implements StatefulCore<WindowState> {
       maxDurationMs: Infinity,
       allowedLatenessMs: this.latenessMs,
       watermark,
-      merge: (a, b) => this.config.aggregations.map((aggregation, i) => mergeAccumulators(aggregation.function, a[i]!, b[i]!)),
+      merge: (a, b) =>
+        this.config.aggregations.map((aggregation, i) => mergeAccumulators(aggregation.function, a[i]!, b[i]!)),
       idOf: (start) => windowId(start, key),
     });
     if (!slots) return false;
@@ -143,7 +183,9 @@ export class WindowCore implements StatefulCore<WindowState> {
       else group.slots = result.kept;
     }
     this.state.nextDueAt = nextDueAt;
-    emitted.sort((a, b) => a.slot.end - b.slot.end || a.slot.start - b.slot.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    emitted.sort(
+      (a, b) => a.slot.end - b.slot.end || a.slot.start - b.slot.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
     return emitted.map(({ slot, key, values }) => this.toResult(slot, key, values));
   }
 
@@ -156,7 +198,9 @@ export class WindowCore implements StatefulCore<WindowState> {
       timestamp: toIso(slot.end - 1),
     };
     this.groupBy.forEach((group, i) => (result[group.name] = values[i] ?? null));
-    this.config.aggregations.forEach((aggregation, i) => (result[aggregation.name] = aggregateResult(aggregation.function, slot.acc[i]!)));
+    this.config.aggregations.forEach(
+      (aggregation, i) => (result[aggregation.name] = aggregateResult(aggregation.function, slot.acc[i]!)),
+    );
     result.revision = slot.revision;
     result.isLateUpdate = slot.lateUpdate;
     result.supersedes = slot.supersedes;

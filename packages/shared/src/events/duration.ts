@@ -7,9 +7,7 @@ const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
  * A duration written the way people say it in configs: `500ms`, `30s`, `1m`, `2h`, `7d`.
  * Strings rather than raw milliseconds so saved graphs and forms stay readable.
  */
-export const Duration = z
-  .string()
-  .regex(DURATION_RE, "Use a number followed by ms, s, m, h or d, e.g. 30s or 5m");
+export const Duration = z.string().regex(DURATION_RE, "Use a number followed by ms, s, m, h or d, e.g. 30s or 5m");
 export type Duration = z.infer<typeof Duration>;
 
 /** Milliseconds for a Duration. Throws on malformed input (configs are validated before use). */

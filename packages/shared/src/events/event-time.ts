@@ -44,11 +44,19 @@ export type EventTimeWindow = {
   maxFutureMs: number;
 };
 
-export const DEFAULT_EVENT_TIME_WINDOW: EventTimeWindow = { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: MAX_EVENT_TIME_SKEW_MS };
+export const DEFAULT_EVENT_TIME_WINDOW: EventTimeWindow = {
+  notBeforeMs: Date.UTC(2000, 0, 1),
+  maxFutureMs: MAX_EVENT_TIME_SKEW_MS,
+};
 
 /** Why `eventTime` falls outside `window` around `referenceMs`, or undefined when it is inside. */
-export function eventTimeOutsideWindow(eventTime: number, referenceMs: number, window: EventTimeWindow): string | undefined {
-  if (eventTime < window.notBeforeMs) return `event time ${describeTime(eventTime)} is before ${toIso(window.notBeforeMs)}`;
+export function eventTimeOutsideWindow(
+  eventTime: number,
+  referenceMs: number,
+  window: EventTimeWindow,
+): string | undefined {
+  if (eventTime < window.notBeforeMs)
+    return `event time ${describeTime(eventTime)} is before ${toIso(window.notBeforeMs)}`;
   if (eventTime > referenceMs + window.maxFutureMs) {
     return `event time ${describeTime(eventTime)} is more than ${Math.round(window.maxFutureMs / 60_000)} minutes ahead of ${toIso(referenceMs)}`;
   }

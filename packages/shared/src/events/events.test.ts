@@ -5,7 +5,13 @@ import { toEpochMs } from "./event-time";
 import { deletePath, getPath, setPath } from "./field-path";
 import { isPrivateAddress, isPrivateHost, parseIPv6, truncateIp } from "./ip-address";
 import { JsonValue } from "./json-value";
-import { decodeDeadLetterHeaders, defaultPartitionKey, encodeDeadLetterHeaders, portTopicName, TopicMessageV1 } from "./topic-message";
+import {
+  decodeDeadLetterHeaders,
+  defaultPartitionKey,
+  encodeDeadLetterHeaders,
+  portTopicName,
+  TopicMessageV1,
+} from "./topic-message";
 
 describe("field paths", () => {
   const event = { props: { items: [{ sku: "a" }] }, type: "click" };
@@ -21,7 +27,9 @@ describe("field paths", () => {
     const updated = setPath(event, "props.total", 3);
     expect(updated).toEqual({ props: { items: [{ sku: "a" }], total: 3 }, type: "click" });
     expect(event.props).not.toHaveProperty("total");
-    expect(updated.props !== event.props && (updated.props as { items: unknown }).items === event.props.items).toBe(true);
+    expect(updated.props !== event.props && (updated.props as { items: unknown }).items === event.props.items).toBe(
+      true,
+    );
     expect(setPath({ a: 1 }, "a.b", 2)).toEqual({ a: { b: 2 } });
     expect(deletePath(event, "props.items")).toEqual({ props: {}, type: "click" });
     expect(deletePath(event, "props.nope")).toBe(event);
@@ -62,7 +70,21 @@ describe("IP addresses", () => {
   });
 
   it("recognises private, loopback, link-local and mapped addresses", () => {
-    for (const ip of ["10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "::", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "64:ff9b::a00:1"]) {
+    for (const ip of [
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.1.1",
+      "127.0.0.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "::",
+      "fd00::1",
+      "fe80::1",
+      "::ffff:10.0.0.1",
+      "64:ff9b::a00:1",
+    ]) {
       expect({ ip, private: isPrivateAddress(ip) }).toEqual({ ip, private: true });
     }
     for (const ip of ["8.8.8.8", "172.32.0.1", "2606:4700::1111", "::ffff:8.8.8.8"]) {
@@ -82,7 +104,15 @@ describe("IP addresses", () => {
 
 describe("event and message schemas", () => {
   it("accepts the canonical envelope and requires a user or anonymous id on input", () => {
-    const event = { id: "e1", type: "click", userId: "u1", timestamp: 1_714_557_600_000, receivedAt: "2024-05-01T10:00:00.000Z", props: { a: [1, { b: null }] }, context: { ip: "1.2.3.4", page: { path: "/" }, app: { build: 7 } } };
+    const event = {
+      id: "e1",
+      type: "click",
+      userId: "u1",
+      timestamp: 1_714_557_600_000,
+      receivedAt: "2024-05-01T10:00:00.000Z",
+      props: { a: [1, { b: null }] },
+      context: { ip: "1.2.3.4", page: { path: "/" }, app: { build: 7 } },
+    };
     expect(ActivityEvent.parse(event)).toEqual(event);
     expect(IncomingEvent.safeParse({ type: "click" }).error?.issues[0]?.path).toEqual(["userId"]);
   });
@@ -93,11 +123,24 @@ describe("event and message schemas", () => {
   });
 
   it("round-trips dead-letter headers through Kafka string headers", () => {
-    const headers = { version: "v1" as const, errorCode: "schema.invalid", errorMessage: "props must be object", pipelineId: "p1", nodeId: "validate", sourceTopic: "sluice.p1.ingest.out", sourcePartition: 3, sourceOffset: "1042", attempt: 1, failedAt: "2024-05-01T10:00:00.000Z" };
+    const headers = {
+      version: "v1" as const,
+      errorCode: "schema.invalid",
+      errorMessage: "props must be object",
+      pipelineId: "p1",
+      nodeId: "validate",
+      sourceTopic: "sluice.p1.ingest.out",
+      sourcePartition: 3,
+      sourceOffset: "1042",
+      attempt: 1,
+      failedAt: "2024-05-01T10:00:00.000Z",
+    };
     const encoded = encodeDeadLetterHeaders(headers);
     expect(encoded["x-sluice-source-partition"]).toBe("3");
     expect(decodeDeadLetterHeaders({ ...encoded, unrelated: "x" }).data).toEqual(headers);
-    expect(TopicMessageV1.parse({ version: "v1", key: "u1", value: { id: "e1" }, deadLetter: headers }).deadLetter?.attempt).toBe(1);
+    expect(
+      TopicMessageV1.parse({ version: "v1", key: "u1", value: { id: "e1" }, deadLetter: headers }).deadLetter?.attempt,
+    ).toBe(1);
   });
 
   it("derives topic names and default keys", () => {

@@ -58,7 +58,8 @@ function setSegments(target: JsonObject, segments: string[], value: JsonValue): 
 
 /** `record[key] = value`, except that `__proto__` becomes a field instead of replacing the prototype. */
 function setOwn(record: JsonObject, key: string, value: JsonValue): void {
-  if (key === "__proto__") Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
   else record[key] = value;
 }
 

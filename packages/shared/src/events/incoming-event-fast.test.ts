@@ -8,7 +8,14 @@ const valid = {
   userId: "user-1",
   timestamp: "2026-11-29T10:00:00.000Z",
   props: { amount: 12.5, items: [{ sku: "a", qty: 1 }], gift: false, note: null },
-  context: { page: { url: "https://shop.example/p", title: "P", extra: 1 }, userAgent: "ua", locale: "en-GB", campaign: { source: "mail" }, device: { mobile: true }, app: { v: "1" } },
+  context: {
+    page: { url: "https://shop.example/p", title: "P", extra: 1 },
+    userAgent: "ua",
+    locale: "en-GB",
+    campaign: { source: "mail" },
+    device: { mobile: true },
+    app: { v: "1" },
+  },
 };
 
 // Valid and invalid shapes around every field the envelope checks.

@@ -31,18 +31,35 @@ function isJsonTree(v: unknown, depth = 0): boolean {
   }
 }
 
-const optionalString = (v: unknown, max: number) => v === undefined || (typeof v === "string" && v.length >= 1 && v.length <= max);
+const optionalString = (v: unknown, max: number) =>
+  v === undefined || (typeof v === "string" && v.length >= 1 && v.length <= max);
 const optionalPlainString = (v: unknown) => v === undefined || typeof v === "string";
 
 function isContext(v: Record<string, unknown>): boolean {
   const page = v["page"];
   if (page !== undefined) {
     if (!isPlainObject(page)) return false;
-    if (!optionalPlainString(page["url"]) || !optionalPlainString(page["path"]) || !optionalPlainString(page["referrer"]) || !optionalPlainString(page["title"])) return false;
+    if (
+      !optionalPlainString(page["url"]) ||
+      !optionalPlainString(page["path"]) ||
+      !optionalPlainString(page["referrer"]) ||
+      !optionalPlainString(page["title"])
+    )
+      return false;
   }
-  if (!optionalPlainString(v["userAgent"]) || !optionalPlainString(v["ip"]) || !optionalPlainString(v["locale"]) || !optionalPlainString(v["timezone"])) return false;
+  if (
+    !optionalPlainString(v["userAgent"]) ||
+    !optionalPlainString(v["ip"]) ||
+    !optionalPlainString(v["locale"]) ||
+    !optionalPlainString(v["timezone"])
+  )
+    return false;
   const campaign = v["campaign"];
-  if (campaign !== undefined && (!isPlainObject(campaign) || Object.values(campaign).some((x) => typeof x !== "string"))) return false;
+  if (
+    campaign !== undefined &&
+    (!isPlainObject(campaign) || Object.values(campaign).some((x) => typeof x !== "string"))
+  )
+    return false;
   const device = v["device"];
   if (device !== undefined && !isPlainObject(device)) return false;
   return isJsonTree(v);
@@ -59,7 +76,14 @@ export function fastIncomingEvent(item: unknown): IncomingEvent | undefined {
   if (!isPlainObject(item)) return undefined;
   const { id, type, userId, anonymousId, sessionId, timestamp, props, context } = item;
   if (!optionalString(id, 128) || typeof type !== "string" || type.length < 1 || type.length > 128) return undefined;
-  if (!(userId === undefined || userId === null || (typeof userId === "string" && userId.length >= 1 && userId.length <= 256))) return undefined;
+  if (
+    !(
+      userId === undefined ||
+      userId === null ||
+      (typeof userId === "string" && userId.length >= 1 && userId.length <= 256)
+    )
+  )
+    return undefined;
   if (!optionalString(anonymousId, 256) || !optionalString(sessionId, 256)) return undefined;
   if (userId == null && anonymousId === undefined) return undefined;
   if (timestamp !== undefined && !isEventTime(timestamp)) return undefined;

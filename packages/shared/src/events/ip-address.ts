@@ -56,7 +56,11 @@ export function truncateIp(text: string): string | undefined {
   const v4 = parseIPv4(text);
   if (v4) return `${v4[0]}.${v4[1]}.${v4[2]}.0`;
   const v6 = parseIPv6(text);
-  if (v6) return `${v6.slice(0, 3).map((group) => group.toString(16)).join(":")}::`;
+  if (v6)
+    return `${v6
+      .slice(0, 3)
+      .map((group) => group.toString(16))
+      .join(":")}::`;
   return undefined;
 }
 
@@ -106,7 +110,10 @@ function isPrivateV4([a, b]: number[]): boolean {
  * because a public name can resolve to a private address.
  */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
   if (host === "localhost" || host.endsWith(".localhost")) return true;
   if (host.endsWith(".local") || host.endsWith(".internal") || host.endsWith(".home.arpa")) return true;
   if (parseIPv4(host) || parseIPv6(host)) return isPrivateAddress(host);

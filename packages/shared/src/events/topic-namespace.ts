@@ -28,14 +28,15 @@ export function internalTopicPrefix(workspaceId: string): string {
  * connection, not only Sluice's cluster: a connection could point at Sluice's own brokers.
  */
 export function reservedTopicReason(name: string, workspaceSlug?: string): string | undefined {
-  if (name.startsWith(INTERNAL_TOPIC_PREFIX)) return `Topic names starting with "${INTERNAL_TOPIC_PREFIX}" are Sluice's internal topics; name your own topic`;
+  if (name.startsWith(INTERNAL_TOPIC_PREFIX))
+    return `Topic names starting with "${INTERNAL_TOPIC_PREFIX}" are Sluice's internal topics; name your own topic`;
   if (name.startsWith(WORKSPACE_TOPIC_PREFIX)) {
     return `Topic names starting with "${WORKSPACE_TOPIC_PREFIX}" are workspace namespaces; write just the name (this workspace's prefix is added for you)`;
   }
-  if (name.startsWith(BROKER_TOPIC_PREFIX)) return `Topic names starting with "${BROKER_TOPIC_PREFIX}" belong to the broker`;
+  if (name.startsWith(BROKER_TOPIC_PREFIX))
+    return `Topic names starting with "${BROKER_TOPIC_PREFIX}" belong to the broker`;
   if (workspaceSlug !== undefined && workspaceTopicName(workspaceSlug, name).length > MAX_TOPIC_LENGTH) {
     return `Too long: with this workspace's prefix the topic name may have at most ${MAX_TOPIC_LENGTH - workspaceTopicPrefix(workspaceSlug).length} characters`;
   }
   return undefined;
 }
-

@@ -73,14 +73,17 @@ function emit(node: ASTNode): Emitted {
       return { text: literal(node.args), precedence: ATOM };
     case "id":
       if (node.args === "event") return { text: "this", precedence: ATOM };
-      if (node.args === "now") throw new Untranslatable("`now` (the batch's processing time) has no Bloblang equivalent of the same type");
+      if (node.args === "now")
+        throw new Untranslatable("`now` (the batch's processing time) has no Bloblang equivalent of the same type");
       throw new Untranslatable(`unknown variable \`${node.args}\``);
     case ".":
       return { text: `${operand(node.args[0], ATOM)}.${pathSegment(node.args[1])}`, precedence: ATOM };
     case "[]": {
       const [target, index] = node.args;
-      if (index.op === "value" && typeof index.args === "string") return { text: `${operand(target, ATOM)}.${pathSegment(index.args)}`, precedence: ATOM };
-      if (index.op === "value" && typeof index.args === "bigint") return { text: `${operand(target, ATOM)}.index(${index.args})`, precedence: ATOM };
+      if (index.op === "value" && typeof index.args === "string")
+        return { text: `${operand(target, ATOM)}.${pathSegment(index.args)}`, precedence: ATOM };
+      if (index.op === "value" && typeof index.args === "bigint")
+        return { text: `${operand(target, ATOM)}.index(${index.args})`, precedence: ATOM };
       throw new Untranslatable("dynamic index (`x[expr]`) is not translated");
     }
     case ".?":
@@ -90,15 +93,21 @@ function emit(node: ASTNode): Emitted {
       return { text: `[${node.args.map((item) => emit(item).text).join(", ")}]`, precedence: ATOM };
     case "map":
       return {
-        text: `{${node.args.map(([key, value]) => {
-          if (key.op !== "value" || typeof key.args !== "string") throw new Untranslatable("map literals need string-literal keys");
-          return `${JSON.stringify(key.args)}: ${emit(value).text}`;
-        }).join(", ")}}`,
+        text: `{${node.args
+          .map(([key, value]) => {
+            if (key.op !== "value" || typeof key.args !== "string")
+              throw new Untranslatable("map literals need string-literal keys");
+            return `${JSON.stringify(key.args)}: ${emit(value).text}`;
+          })
+          .join(", ")}}`,
         precedence: ATOM,
       };
     case "?:": {
       const [condition, then, otherwise] = node.args;
-      return { text: `if ${emit(condition).text} { ${emit(then).text} } else { ${emit(otherwise).text} }`, precedence: 0 };
+      return {
+        text: `if ${emit(condition).text} { ${emit(then).text} } else { ${emit(otherwise).text} }`,
+        precedence: 0,
+      };
     }
     case "!_":
       return { text: `!${operand(node.args, UNARY)}`, precedence: UNARY };
@@ -137,7 +146,10 @@ function membership(element: ASTNode, container: ASTNode): Emitted {
   if (container.op === "map") return { text: `${emit(container).text}.keys().contains(${needle})`, precedence: ATOM };
   // CEL's `in` tests a list's elements but a map's keys; Bloblang's contains() tests an object's values.
   const haystack = operand(container, ATOM);
-  return { text: `if ${haystack}.type() == "object" { ${haystack}.keys().contains(${needle}) } else { ${haystack}.contains(${needle}) }`, precedence: 0 };
+  return {
+    text: `if ${haystack}.type() == "object" { ${haystack}.keys().contains(${needle}) } else { ${haystack}.contains(${needle}) }`,
+    precedence: 0,
+  };
 }
 
 function call(name: string, args: ASTNode[]): Emitted {
@@ -145,13 +157,21 @@ function call(name: string, args: ASTNode[]): Emitted {
   if (name === "has" && first?.op === ".") {
     const [target, field] = first.args;
     // exists() takes a dot path, in which `~1` stands for a literal dot and `~0` for `~`.
-    return { text: `${operand(target, ATOM)}.exists(${JSON.stringify(field.replaceAll("~", "~0").replaceAll(".", "~1"))})`, precedence: ATOM };
+    return {
+      text: `${operand(target, ATOM)}.exists(${JSON.stringify(field.replaceAll("~", "~0").replaceAll(".", "~1"))})`,
+      precedence: ATOM,
+    };
   }
-  if (name === "size" && first && args.length === 1) return { text: `${operand(first, ATOM)}.length()`, precedence: ATOM };
-  if (name === "string" && first && args.length === 1) return { text: `${operand(first, ATOM)}.string()`, precedence: ATOM };
-  if (name === "double" && first && args.length === 1) return { text: `${operand(first, ATOM)}.number()`, precedence: ATOM };
-  if (name === "matches" && first && second) return { text: `${operand(first, ATOM)}.re_match(${emit(second).text})`, precedence: ATOM };
-  if (name === "int") throw new Untranslatable("int() truncates toward zero in CEL; Bloblang's int64() rejects fractions");
+  if (name === "size" && first && args.length === 1)
+    return { text: `${operand(first, ATOM)}.length()`, precedence: ATOM };
+  if (name === "string" && first && args.length === 1)
+    return { text: `${operand(first, ATOM)}.string()`, precedence: ATOM };
+  if (name === "double" && first && args.length === 1)
+    return { text: `${operand(first, ATOM)}.number()`, precedence: ATOM };
+  if (name === "matches" && first && second)
+    return { text: `${operand(first, ATOM)}.re_match(${emit(second).text})`, precedence: ATOM };
+  if (name === "int")
+    throw new Untranslatable("int() truncates toward zero in CEL; Bloblang's int64() rejects fractions");
   throw new Untranslatable(`function \`${name}()\` is not translated`);
 }
 
@@ -159,7 +179,8 @@ function receiverCall(name: string, receiver: ASTNode, args: ASTNode[]): Emitted
   if (COMPREHENSIONS.has(name)) throw new Untranslatable(`the \`${name}\` macro is not translated`);
   if (name === "size" && args.length === 0) return { text: `${operand(receiver, ATOM)}.length()`, precedence: ATOM };
   const method = METHODS[name];
-  if (method && args.length === 1) return { text: `${operand(receiver, ATOM)}.${method}(${emit(args[0]!).text})`, precedence: ATOM };
+  if (method && args.length === 1)
+    return { text: `${operand(receiver, ATOM)}.${method}(${emit(args[0]!).text})`, precedence: ATOM };
   throw new Untranslatable(`method \`${name}()\` is not translated`);
 }
 

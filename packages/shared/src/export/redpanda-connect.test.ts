@@ -7,7 +7,6 @@ import { at, wire } from "../templates/pipeline-template";
 import { exportRedpandaConnect } from "./redpanda-connect";
 import { toYaml, type YamlValue } from "./yaml-emitter";
 
-
 function node(id: string, type: string, config: PipelineNode["config"], column = 0): PipelineNode {
   return { id, type, typeVersion: 1, config, position: at(column, 0) };
 }
@@ -16,8 +15,12 @@ function node(id: string, type: string, config: PipelineNode["config"], column =
 const everyStatelessNode: PipelineGraph = {
   nodes: [
     node("orders-in", "kafka-source", { topic: "shop.orders", startPosition: "earliest" }),
-    node("check", "validate", { schema: { type: "object", required: ["id", "type"], properties: { id: { type: "string" } } } }),
-    node("real-orders", "filter", { condition: 'event.type in ["purchase", "refund"] && has(event.props.amount) && !event.props.test' }),
+    node("check", "validate", {
+      schema: { type: "object", required: ["id", "type"], properties: { id: { type: "string" } } },
+    }),
+    node("real-orders", "filter", {
+      condition: 'event.type in ["purchase", "refund"] && has(event.props.amount) && !event.props.test',
+    }),
     node("enrich-fields", "map", {
       assignments: [
         { target: "props.amountCents", expression: "event.props.amount * 100.0" },
@@ -27,7 +30,10 @@ const everyStatelessNode: PipelineGraph = {
       drop: ["context.campaign", "props.debug-info"],
     }),
     node("mask", "mask-pii", {
-      rules: [{ field: "props.email", method: "hash" }, { field: "props.phone", method: "redact" }],
+      rules: [
+        { field: "props.email", method: "hash" },
+        { field: "props.phone", method: "redact" },
+      ],
       saltSecretId: "sec_pii_salt",
     }),
     node("by-user", "key-by", { key: "event.userId" }),
@@ -49,7 +55,13 @@ const everyStatelessNode: PipelineGraph = {
         { column: "user_id", expression: "event.userId" },
       ],
     }),
-    node("refund-counter", "redis-sink", { connectionSecretId: "sec_cache", mode: "counter", keyTemplate: "refunds:{userId}", value: "1", ttl: "7d" }),
+    node("refund-counter", "redis-sink", {
+      connectionSecretId: "sec_cache",
+      mode: "counter",
+      keyTemplate: "refunds:{userId}",
+      value: "1",
+      ttl: "7d",
+    }),
     node("rest-topic", "kafka-sink", { topic: "shop.orders.rest" }),
     node("rejects-topic", "kafka-sink", { topic: "shop.orders.rejected", key: 'event.id + ":" + string(event.type)' }),
     node("failed-rows", "webhook-sink", {
@@ -77,10 +89,23 @@ const everyStatelessNode: PipelineGraph = {
 /** Two sources, fan-out to three sinks, an all-matches route, hash and sorted-set Redis writes. */
 const fanOutAndSources: PipelineGraph = {
   nodes: [
-    node("synthetic", "generator", { eventsPerSecond: 40, users: 100, eventMix: [{ type: "page_view", weight: 3 }, { type: "purchase", weight: 1 }] }),
+    node("synthetic", "generator", {
+      eventsPerSecond: 40,
+      users: 100,
+      eventMix: [
+        { type: "page_view", weight: 3 },
+        { type: "purchase", weight: 1 },
+      ],
+    }),
     node("web", "http-ingest", { pathKey: "web-events", apiKeyId: "key_web" }),
     node("tidy", "map", { assignments: [{ target: "source", expression: '"sluice"' }], drop: [] }),
-    node("last-seen", "redis-sink", { connectionSecretId: "sec_cache", mode: "hash", keyTemplate: "user:{userId}", field: "event.type", value: "event.timestamp" }),
+    node("last-seen", "redis-sink", {
+      connectionSecretId: "sec_cache",
+      mode: "hash",
+      keyTemplate: "user:{userId}",
+      field: "event.type",
+      value: "event.timestamp",
+    }),
     node("notify", "webhook-sink", { url: "https://hooks.example.com/all" }),
     node("mirror", "kafka-sink", { topic: "web.mirror", key: "event.userId" }),
     node("tags", "route", {
@@ -90,7 +115,13 @@ const fanOutAndSources: PipelineGraph = {
         { port: "long-pages", condition: "size(event.page) > 40" },
       ],
     }),
-    node("leaderboard", "redis-sink", { connectionSecretId: "sec_cache", mode: "sorted-set", keyTemplate: "top-buyers", field: "event.userId", value: "event.props.amount" }),
+    node("leaderboard", "redis-sink", {
+      connectionSecretId: "sec_cache",
+      mode: "sorted-set",
+      keyTemplate: "top-buyers",
+      field: "event.userId",
+      value: "event.props.amount",
+    }),
     node("long-pages", "kafka-sink", { topic: "web.long-pages" }),
     node("unmatched", "kafka-sink", { topic: "web.unmatched" }),
   ],
@@ -114,10 +145,17 @@ const untranslatable: PipelineGraph = {
     node("fan", "filter", { condition: "true" }),
     node("cents", "map", { assignments: [{ target: "cents", expression: "int(event.amount * 100)" }] }),
     node("recent", "filter", { condition: 'event.ts > now - duration("1h")' }),
-    node("lookup", "enrich", { lookup: { kind: "redis", connectionSecretId: "sec_cache", keyPrefix: "user:" }, key: "event.userId", target: "user" }),
+    node("lookup", "enrich", {
+      lookup: { kind: "redis", connectionSecretId: "sec_cache", keyPrefix: "user:" },
+      key: "event.userId",
+      target: "user",
+    }),
     node("ips", "mask-pii", { rules: [{ field: "context.ip", method: "truncate-ip" }] }),
     node("sessions", "sessionize", {}),
-    node("hook", "webhook-sink", { url: "https://hooks.example.com/x", headers: [{ name: "X-Token", value: "${API_TOKEN}" }] }),
+    node("hook", "webhook-sink", {
+      url: "https://hooks.example.com/x",
+      headers: [{ name: "X-Token", value: "${API_TOKEN}" }],
+    }),
     node("out", "kafka-sink", { topic: "never" }),
   ],
   edges: [
@@ -134,7 +172,11 @@ const untranslatable: PipelineGraph = {
 };
 
 const cases: { name: string; title: string; graph: PipelineGraph }[] = [
-  ...pipelineTemplates.map((template) => ({ name: `template-${template.id}`, title: template.name, graph: template.graph })),
+  ...pipelineTemplates.map((template) => ({
+    name: `template-${template.id}`,
+    title: template.name,
+    graph: template.graph,
+  })),
   { name: "every-stateless-node", title: "Every stateless node", graph: everyStatelessNode },
   { name: "fan-out-and-sources", title: "Fan-out and sources", graph: fanOutAndSources },
   { name: "untranslatable", title: "Untranslatable", graph: untranslatable },
@@ -152,12 +194,15 @@ describe("exportRedpandaConnect", () => {
     await expect(exportRedpandaConnect(graph, title).yaml).toMatchFileSnapshot(`./golden/${name}.yaml`);
   });
 
-  it.each(cases)("writes well-formed YAML with input, pipeline and output for $name (independent parser)", ({ title, graph }) => {
-    const document = parse(exportRedpandaConnect(graph, title).yaml) as Record<string, unknown>;
-    expect(Object.keys(document)).toEqual(expect.arrayContaining(["input", "output"]));
-    expect(document.input).toBeTypeOf("object");
-    expect(document.output).toBeTypeOf("object");
-  });
+  it.each(cases)(
+    "writes well-formed YAML with input, pipeline and output for $name (independent parser)",
+    ({ title, graph }) => {
+      const document = parse(exportRedpandaConnect(graph, title).yaml) as Record<string, unknown>;
+      expect(Object.keys(document)).toEqual(expect.arrayContaining(["input", "output"]));
+      expect(document.input).toBeTypeOf("object");
+      expect(document.output).toBeTypeOf("object");
+    },
+  );
 
   it("translates every stateless node and references secrets only through environment variables", () => {
     const result = exportRedpandaConnect(everyStatelessNode, "Every stateless node");
@@ -169,17 +214,35 @@ describe("exportRedpandaConnect", () => {
       "REDIS_URL_SEC_CACHE",
       "WEBHOOK_SECRET_SEC_HOOK",
     ]);
-    const document = parse(result.yaml) as { input: { kafka_franz: Record<string, unknown> }; pipeline: { processors: { label?: string }[] } };
-    expect(document.input.kafka_franz).toMatchObject({ seed_brokers: ["${KAFKA_BROKERS}"], topics: ["shop.orders"], start_from_oldest: true });
+    const document = parse(result.yaml) as {
+      input: { kafka_franz: Record<string, unknown> };
+      pipeline: { processors: { label?: string }[] };
+    };
+    expect(document.input.kafka_franz).toMatchObject({
+      seed_brokers: ["${KAFKA_BROKERS}"],
+      topics: ["shop.orders"],
+      start_from_oldest: true,
+    });
     expect(result.yaml).toContain("dsn: '${POSTGRES_DSN_SEC_WAREHOUSE}'");
-    expect(result.yaml).toContain("ON CONFLICT (order_id) DO UPDATE SET amount_cents = EXCLUDED.amount_cents, user_id = EXCLUDED.user_id");
+    expect(result.yaml).toContain(
+      "ON CONFLICT (order_id) DO UPDATE SET amount_cents = EXCLUDED.amount_cents, user_id = EXCLUDED.user_id",
+    );
     // The filter's CEL became Bloblang.
-    expect(result.yaml).toContain('root = if ["purchase", "refund"].contains(this.type) && this.props.exists("amount") && !this.props.test { this } else { deleted() }');
+    expect(result.yaml).toContain(
+      'root = if ["purchase", "refund"].contains(this.type) && this.props.exists("amount") && !this.props.test { this } else { deleted() }',
+    );
   });
 
   it("lists what does not translate, each with the node and a reason, and ends those branches in a drop", () => {
     const result = exportRedpandaConnect(untranslatable, "Untranslatable");
-    expect(result.untranslated.map((item) => item.nodeId)).toEqual(["cents", "recent", "lookup", "ips", "sessions", "hook"]);
+    expect(result.untranslated.map((item) => item.nodeId)).toEqual([
+      "cents",
+      "recent",
+      "lookup",
+      "ips",
+      "sessions",
+      "hook",
+    ]);
     expect(result.untranslated.find((item) => item.nodeId === "cents")?.reason).toMatch(/int\(\) truncates/);
     expect(result.untranslated.find((item) => item.nodeId === "sessions")?.reason).toMatch(/stateful/);
     const document = parse(result.yaml) as { output: { broker: { outputs: Record<string, unknown>[] } } };

@@ -58,7 +58,9 @@ class ConnectCompiler {
   }
 
   compile(): RedpandaConnectExport {
-    const sources = this.graph.nodes.filter((node) => getNodeDescriptor(node.type, node.typeVersion)?.category === "source");
+    const sources = this.graph.nodes.filter(
+      (node) => getNodeDescriptor(node.type, node.typeVersion)?.category === "source",
+    );
     const compiled = sources.flatMap((node) => {
       const source = this.source(node);
       return source ? [{ node, ...source }] : [];
@@ -85,13 +87,18 @@ class ConnectCompiler {
       };
       document.output = {
         switch: {
-          cases: compiled.map(({ node, flow }) => ({ check: `@sluice_source == ${JSON.stringify(node.id)}`, output: asOutput(flow) })),
+          cases: compiled.map(({ node, flow }) => ({
+            check: `@sluice_source == ${JSON.stringify(node.id)}`,
+            output: asOutput(flow),
+          })),
         },
       };
     }
     if (this.rateLimits.size > 0) document.rate_limit_resources = [...this.rateLimits.values()];
 
-    const envVars = [...this.envVars].map(([name, description]) => ({ name, description })).sort((a, b) => a.name.localeCompare(b.name));
+    const envVars = [...this.envVars]
+      .map(([name, description]) => ({ name, description }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     return { yaml: this.header(envVars) + toYaml(document), untranslated: this.untranslated, envVars };
   }
 
@@ -121,9 +128,18 @@ class ConnectCompiler {
     switch (config.type) {
       case "http-ingest": {
         const c = config.config;
-        this.skip(node.id, "API key check", "http_server has no API-key authentication; put the endpoint behind a gateway that checks x-api-key");
-        this.skip(node.id, "event envelope check and NDJSON bodies", "requests are split as JSON arrays only and events are not checked against the envelope");
-        if (this.edgesFrom(node.id, ERROR_PORT.name).length > 0) this.skip(node.id, "Errors port", "envelope failures are not detected, so nothing reaches its Errors branch");
+        this.skip(
+          node.id,
+          "API key check",
+          "http_server has no API-key authentication; put the endpoint behind a gateway that checks x-api-key",
+        );
+        this.skip(
+          node.id,
+          "event envelope check and NDJSON bodies",
+          "requests are split as JSON arrays only and events are not checked against the envelope",
+        );
+        if (this.edgesFrom(node.id, ERROR_PORT.name).length > 0)
+          this.skip(node.id, "Errors port", "envelope failures are not detected, so nothing reaches its Errors branch");
         return {
           input: this.labelled(node, {
             http_server: { path: `/v1/ingest/${c.pathKey}`, allowed_verbs: ["POST"] },
@@ -134,9 +150,15 @@ class ConnectCompiler {
       }
       case "generator": {
         const c = config.config;
-        this.skip(node.id, "synthetic clickstream", "a simplified generate input: weighted event types and user ids only, without the duplicates, late, malformed events and realistic props of Sluice's generator");
+        this.skip(
+          node.id,
+          "synthetic clickstream",
+          "a simplified generate input: weighted event types and user ids only, without the duplicates, late, malformed events and realistic props of Sluice's generator",
+        );
         return {
-          input: this.labelled(node, { generate: { interval: interval(c.eventsPerSecond), mapping: generatorMapping(c) } }),
+          input: this.labelled(node, {
+            generate: { interval: interval(c.eventsPerSecond), mapping: generatorMapping(c) },
+          }),
           flow: this.continuation(node, "out", context),
         };
       }
@@ -154,7 +176,12 @@ class ConnectCompiler {
           }),
           flow: this.withErrors(
             node,
-            [{ mapping: 'root = if this.type() == "object" { this } else { throw("message value is not a JSON object") }' }],
+            [
+              {
+                mapping:
+                  'root = if this.type() == "object" { this } else { throw("message value is not a JSON object") }',
+              },
+            ],
             this.continuation(node, "out", { ...context, key: "@kafka_key" }),
             context,
             "_parse",
@@ -192,7 +219,12 @@ class ConnectCompiler {
       case "filter": {
         const condition = this.expression(node, "condition", config.config.condition);
         if (condition === undefined) return this.droppedAfterSkip(node);
-        return this.withErrors(node, [{ mapping: `root = if ${condition} { this } else { deleted() }` }], this.continuation(node, "out", context), context);
+        return this.withErrors(
+          node,
+          [{ mapping: `root = if ${condition} { this } else { deleted() }` }],
+          this.continuation(node, "out", context),
+          context,
+        );
       }
       case "map": {
         const statements = ["root = this"];
@@ -202,15 +234,31 @@ class ConnectCompiler {
           statements.push(`${bloblangPath("root", assignment.target)} = ${value}`);
         }
         for (const field of config.config.drop) statements.push(`${bloblangPath("root", field)} = deleted()`);
-        return this.withErrors(node, [{ mapping: statements.join("\n") }], this.continuation(node, "out", context), context);
+        return this.withErrors(
+          node,
+          [{ mapping: statements.join("\n") }],
+          this.continuation(node, "out", context),
+          context,
+        );
       }
       case "validate":
-        return this.withErrors(node, [{ json_schema: { schema: JSON.stringify(config.config.schema) } }], this.continuation(node, "out", context), context);
+        return this.withErrors(
+          node,
+          [{ json_schema: { schema: JSON.stringify(config.config.schema) } }],
+          this.continuation(node, "out", context),
+          context,
+        );
       case "key-by": {
         const key = this.expression(node, "key", config.config.key);
         if (key === undefined) return this.droppedAfterSkip(node);
-        if (config.config.saltBuckets > 1) this.skip(node.id, "hot-key salting", "hot keys are not spread over sub-keys");
-        return this.withErrors(node, [{ mutation: `meta sluice_key = (${key}).string()` }], this.continuation(node, "out", { ...context, key: "@sluice_key" }), context);
+        if (config.config.saltBuckets > 1)
+          this.skip(node.id, "hot-key salting", "hot keys are not spread over sub-keys");
+        return this.withErrors(
+          node,
+          [{ mutation: `meta sluice_key = (${key}).string()` }],
+          this.continuation(node, "out", { ...context, key: "@sluice_key" }),
+          context,
+        );
       }
       case "mask-pii":
         return this.maskPii(node, config.config, context);
@@ -219,9 +267,17 @@ class ConnectCompiler {
       case "dedup":
       case "window":
       case "sessionize":
-        return this.dropped(node, `${config.type} node`, "stateful nodes keep per-key state across events; Redpanda Connect pipelines are stateless");
+        return this.dropped(
+          node,
+          `${config.type} node`,
+          "stateful nodes keep per-key state across events; Redpanda Connect pipelines are stateless",
+        );
       case "enrich":
-        return this.dropped(node, "enrich node", "lookups in Postgres/Redis with caching and missing-row handling are not translated");
+        return this.dropped(
+          node,
+          "enrich node",
+          "lookups in Postgres/Redis with caching and missing-row handling are not translated",
+        );
       case "postgres-sink":
         return this.postgresSink(node, config.config, context);
       case "redis-sink":
@@ -240,7 +296,13 @@ class ConnectCompiler {
    * wired Errors port the flagged message takes that branch (flag cleared), otherwise it is logged
    * and dropped, as Sluice would dead-letter rather than pass it on.
    */
-  private withErrors(node: PipelineNode, processors: YamlObject[], next: Flow, context: BranchContext, labelSuffix = ""): Flow {
+  private withErrors(
+    node: PipelineNode,
+    processors: YamlObject[],
+    next: Flow,
+    context: BranchContext,
+    labelSuffix = "",
+  ): Flow {
     const labelledProcessors = processors.map((processor) => ({ label: this.label(node, labelSuffix), ...processor }));
     const errorEdges = this.edgesFrom(node.id, ERROR_PORT.name);
     if (errorEdges.length === 0) {
@@ -256,7 +318,10 @@ class ConnectCompiler {
       output: {
         switch: {
           cases: [
-            { check: "errored()", output: asOutput({ processors: [{ catch: [] }, ...errors.processors], output: errors.output }) },
+            {
+              check: "errored()",
+              output: asOutput({ processors: [{ catch: [] }, ...errors.processors], output: errors.output }),
+            },
             { output: asOutput(next) },
           ],
         },
@@ -278,37 +343,63 @@ class ConnectCompiler {
       ...(allMatches ? { continue: true } : {}),
     }));
     const otherwise = asOutput(this.continuation(node, config.defaultPort, context));
-    cases.push(allMatches ? { check: conditions.map((c) => `!(${c})`).join(" && "), output: otherwise } : { output: otherwise });
+    cases.push(
+      allMatches ? { check: conditions.map((c) => `!(${c})`).join(" && "), output: otherwise } : { output: otherwise },
+    );
     if (this.edgesFrom(node.id, ERROR_PORT.name).length > 0) {
-      this.skip(node.id, "Errors port", "a route condition that fails to evaluate is not sent to the Errors branch (switch checks do not flag messages)");
+      this.skip(
+        node.id,
+        "Errors port",
+        "a route condition that fails to evaluate is not sent to the Errors branch (switch checks do not flag messages)",
+      );
     }
     return { processors: [], output: { label: this.label(node), switch: { cases } } };
   }
 
   private maskPii(node: PipelineNode, config: NodeConfig<"mask-pii">, context: BranchContext): Flow {
     if (config.rules.some((rule) => rule.method === "truncate-ip")) {
-      return this.dropped(node, "mask-pii truncate-ip", "IPv4 /24 and IPv6 /48 truncation is not translated; the branch stops here so unmasked data never leaves");
+      return this.dropped(
+        node,
+        "mask-pii truncate-ip",
+        "IPv4 /24 and IPv6 /48 truncation is not translated; the branch stops here so unmasked data never leaves",
+      );
     }
-    const salt = config.saltSecretId ? this.secretEnv("HASH_SALT", config.saltSecretId, "hash salt (secret value) for mask-pii", node.id) : undefined;
+    const salt = config.saltSecretId
+      ? this.secretEnv("HASH_SALT", config.saltSecretId, "hash salt (secret value) for mask-pii", node.id)
+      : undefined;
     const statements = ["root = this"];
     for (const rule of config.rules) {
       const source = bloblangPath("this", rule.field);
       // Missing fields stay missing and null stays null, as in Sluice's core.
-      const masked = rule.method === "hash"
-        ? `${source}.string().hash("hmac_sha256", env(${JSON.stringify(salt)})).encode("hex")`
-        : JSON.stringify(config.redactWith);
+      const masked =
+        rule.method === "hash"
+          ? `${source}.string().hash("hmac_sha256", env(${JSON.stringify(salt)})).encode("hex")`
+          : JSON.stringify(config.redactWith);
       statements.push(`if ${source} != null { ${bloblangPath("root", rule.field)} = ${masked} }`);
     }
-    return this.withErrors(node, [{ mapping: statements.join("\n") }], this.continuation(node, "out", context), context);
+    return this.withErrors(
+      node,
+      [{ mapping: statements.join("\n") }],
+      this.continuation(node, "out", context),
+      context,
+    );
   }
 
   // ---- sinks ------------------------------------------------------------------------------------
 
   /** A sink output; with a wired Errors port, writes that fail after retries take that branch. */
-  private sinkOutput(node: PipelineNode, output: YamlObject, context: BranchContext, processors: YamlObject[] = []): Flow {
+  private sinkOutput(
+    node: PipelineNode,
+    output: YamlObject,
+    context: BranchContext,
+    processors: YamlObject[] = [],
+  ): Flow {
     const labelled = this.labelled(node, output);
     if (this.edgesFrom(node.id, ERROR_PORT.name).length === 0) return { processors, output: labelled };
-    return { processors, output: { fallback: [labelled, asOutput(this.continuation(node, ERROR_PORT.name, context))] } };
+    return {
+      processors,
+      output: { fallback: [labelled, asOutput(this.continuation(node, ERROR_PORT.name, context))] },
+    };
   }
 
   private postgresSink(node: PipelineNode, config: NodeConfig<"postgres-sink">, context: BranchContext): Flow {
@@ -318,66 +409,113 @@ class ConnectCompiler {
       if (value === undefined) return this.droppedAfterSkip(node);
       args.push(value);
     }
-    const dsn = this.secretEnv("POSTGRES_DSN", config.connectionSecretId, "PostgreSQL connection URL, e.g. postgres://user:password@host:5432/db?sslmode=require", node.id);
+    const dsn = this.secretEnv(
+      "POSTGRES_DSN",
+      config.connectionSecretId,
+      "PostgreSQL connection URL, e.g. postgres://user:password@host:5432/db?sslmode=require",
+      node.id,
+    );
     const keys = config.keyColumns.join(", ");
-    const updates = config.columns.filter((c) => !config.keyColumns.includes(c.column)).map((c) => `${c.column} = EXCLUDED.${c.column}`);
-    const suffix = config.keyColumns.length === 0
-      ? undefined
-      : config.mode === "upsert"
-        ? `ON CONFLICT (${keys}) DO UPDATE SET ${updates.join(", ")}`
-        : `ON CONFLICT (${keys}) DO NOTHING`;
-    return this.sinkOutput(node, {
-      sql_insert: {
-        driver: "postgres",
-        dsn: `\${${dsn}}`,
-        table: config.table,
-        columns: config.columns.map((c) => c.column),
-        args_mapping: `root = [ ${args.join(", ")} ]`,
-        ...(suffix ? { suffix } : {}),
+    const updates = config.columns
+      .filter((c) => !config.keyColumns.includes(c.column))
+      .map((c) => `${c.column} = EXCLUDED.${c.column}`);
+    const suffix =
+      config.keyColumns.length === 0
+        ? undefined
+        : config.mode === "upsert"
+          ? `ON CONFLICT (${keys}) DO UPDATE SET ${updates.join(", ")}`
+          : `ON CONFLICT (${keys}) DO NOTHING`;
+    return this.sinkOutput(
+      node,
+      {
+        sql_insert: {
+          driver: "postgres",
+          dsn: `\${${dsn}}`,
+          table: config.table,
+          columns: config.columns.map((c) => c.column),
+          args_mapping: `root = [ ${args.join(", ")} ]`,
+          ...(suffix ? { suffix } : {}),
+        },
       },
-    }, context);
+      context,
+    );
   }
 
   private redisSink(node: PipelineNode, config: NodeConfig<"redis-sink">, context: BranchContext): Flow {
     const value = this.expression(node, "value", config.value);
     const field = config.field === undefined ? undefined : this.expression(node, "field", config.field);
     if (value === undefined || (config.field !== undefined && field === undefined)) return this.droppedAfterSkip(node);
-    const url = this.secretEnv("REDIS_URL", config.connectionSecretId, "Redis URL, e.g. redis://:password@host:6379/0", node.id);
+    const url = this.secretEnv(
+      "REDIS_URL",
+      config.connectionSecretId,
+      "Redis URL, e.g. redis://:password@host:6379/0",
+      node.id,
+    );
     const key = keyTemplate(config.keyTemplate);
     const mapping = ["let key = " + key, `let value = ${value}`];
     if (config.mode === "hash") {
       // Sluice stores non-string hash values as JSON.
-      mapping.push(`root = [ $key, (${field}).string(), if $value.type() == "string" { $value } else { $value.format_json(no_indent: true).string() } ]`);
+      mapping.push(
+        `root = [ $key, (${field}).string(), if $value.type() == "string" { $value } else { $value.format_json(no_indent: true).string() } ]`,
+      );
     } else if (config.mode === "counter") {
       mapping.push("root = [ $key, $value.int64() ]");
     } else {
       mapping.push(`root = [ $key, $value.number(), (${field}).string() ]`);
     }
     const command = { hash: "hset", counter: "incrby", "sorted-set": "zadd" }[config.mode];
-    const processors: YamlObject[] = [{ label: this.label(node), redis: { url: `\${${url}}`, command, args_mapping: mapping.join("\n") } }];
+    const processors: YamlObject[] = [
+      { label: this.label(node), redis: { url: `\${${url}}`, command, args_mapping: mapping.join("\n") } },
+    ];
     if (config.ttl) {
-      processors.push({ label: this.label(node, "_ttl"), redis: { url: `\${${url}}`, command: "pexpire", args_mapping: `root = [ ${key}, ${durationMs(config.ttl)} ]` } });
+      processors.push({
+        label: this.label(node, "_ttl"),
+        redis: { url: `\${${url}}`, command: "pexpire", args_mapping: `root = [ ${key}, ${durationMs(config.ttl)} ]` },
+      });
     }
     // The redis processor writes; the output only has to report failed writes.
-    const errors = this.edgesFrom(node.id, ERROR_PORT.name).length > 0 ? this.continuation(node, ERROR_PORT.name, context) : undefined;
+    const errors =
+      this.edgesFrom(node.id, ERROR_PORT.name).length > 0
+        ? this.continuation(node, ERROR_PORT.name, context)
+        : undefined;
     const output: YamlObject = errors
-      ? { switch: { cases: [{ check: "errored()", output: asOutput({ processors: [{ catch: [] }, ...errors.processors], output: errors.output }) }, { output: DROP }] } }
+      ? {
+          switch: {
+            cases: [
+              {
+                check: "errored()",
+                output: asOutput({ processors: [{ catch: [] }, ...errors.processors], output: errors.output }),
+              },
+              { output: DROP },
+            ],
+          },
+        }
       : { reject_errored: DROP };
     return { processors, output };
   }
 
   private webhookSink(node: PipelineNode, config: NodeConfig<"webhook-sink">, context: BranchContext): Flow {
     if ([config.url, ...config.headers.map((header) => header.value)].some((text) => text.includes("${"))) {
-      return this.dropped(node, "URL or header value", "contains `${`, which Redpanda Connect would replace by an environment variable or a Bloblang interpolation");
+      return this.dropped(
+        node,
+        "URL or header value",
+        "contains `${`, which Redpanda Connect would replace by an environment variable or a Bloblang interpolation",
+      );
     }
     const existing = this.rateLimits.get(node.id);
     const rateLimit = existing ? String(existing.label) : this.label(node, "_rate");
-    if (!existing) this.rateLimits.set(node.id, { label: rateLimit, local: { count: config.rateLimitPerSecond, interval: "1s" } });
+    if (!existing)
+      this.rateLimits.set(node.id, { label: rateLimit, local: { count: config.rateLimitPerSecond, interval: "1s" } });
     const headers: YamlObject = { "Content-Type": "application/json" };
     for (const header of config.headers) headers[header.name] = header.value;
     const processors: YamlObject[] = [];
     if (config.signingSecretId) {
-      const secret = this.secretEnv("WEBHOOK_SECRET", config.signingSecretId, "webhook signing secret (HMAC-SHA256 key)", node.id);
+      const secret = this.secretEnv(
+        "WEBHOOK_SECRET",
+        config.signingSecretId,
+        "webhook signing secret (HMAC-SHA256 key)",
+        node.id,
+      );
       // Same scheme as Sluice: t=<unix seconds>,v1=hex(HMAC-SHA256(secret, "<t>.<body>")).
       processors.push({
         label: this.label(node, "_sign"),
@@ -388,26 +526,44 @@ class ConnectCompiler {
       });
       headers["X-Sluice-Signature"] = "${! @sluice_signature }";
     }
-    if (config.allowPrivateAddresses) this.skip(node.id, "private address check", "Redpanda Connect does not refuse private or local webhook addresses");
-    return this.sinkOutput(node, {
-      http_client: {
-        url: config.url,
-        verb: "POST",
-        headers,
-        rate_limit: rateLimit,
-        timeout: config.timeout,
-        retries: config.maxRetries,
+    if (config.allowPrivateAddresses)
+      this.skip(
+        node.id,
+        "private address check",
+        "Redpanda Connect does not refuse private or local webhook addresses",
+      );
+    return this.sinkOutput(
+      node,
+      {
+        http_client: {
+          url: config.url,
+          verb: "POST",
+          headers,
+          rate_limit: rateLimit,
+          timeout: config.timeout,
+          retries: config.maxRetries,
+        },
       },
-    }, context, processors);
+      context,
+      processors,
+    );
   }
 
   private kafkaSink(node: PipelineNode, config: NodeConfig<"kafka-sink">, context: BranchContext): Flow {
     const key = config.key === undefined ? context.key : this.expression(node, "key", config.key);
     if (config.key !== undefined && key === undefined) return this.droppedAfterSkip(node);
     this.env("KAFKA_BROKERS", "Kafka/Redpanda seed brokers, host:port (comma-separated for several)");
-    return this.sinkOutput(node, {
-      kafka_franz: { seed_brokers: ["${KAFKA_BROKERS}"], topic: config.topic, ...(key ? { key: `\${! ${key} }` } : {}) },
-    }, context);
+    return this.sinkOutput(
+      node,
+      {
+        kafka_franz: {
+          seed_brokers: ["${KAFKA_BROKERS}"],
+          topic: config.topic,
+          ...(key ? { key: `\${! ${key} }` } : {}),
+        },
+      },
+      context,
+    );
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
@@ -421,7 +577,11 @@ class ConnectCompiler {
     }
     const parsed = descriptor.configSchema.safeParse(node.config);
     if (!parsed.success) {
-      this.skip(node.id, "configuration", "the node's configuration is not valid; fix the problems in the editor first");
+      this.skip(
+        node.id,
+        "configuration",
+        "the node's configuration is not valid; fix the problems in the editor first",
+      );
       return undefined;
     }
     return { type: node.type, config: parsed.data } as TypedConfig;
@@ -455,7 +615,10 @@ class ConnectCompiler {
 
   /** One variable per secret, named after what it holds, shared by every node using that secret. */
   private secretEnv(prefix: string, secretId: string, description: string, nodeId: string): string {
-    const name = `${prefix}_${secretId.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_|_$/g, "")}`;
+    const name = `${prefix}_${secretId
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, "_")
+      .replace(/^_|_$/g, "")}`;
     return this.env(name, `${description} (Sluice secret ${secretId}, first used by ${nodeId})`);
   }
 
@@ -500,7 +663,9 @@ function keyTemplate(template: string): string {
 
 /** Go duration between generated messages for a rate. */
 function interval(eventsPerSecond: number): string {
-  return 1_000 % eventsPerSecond === 0 ? `${1_000 / eventsPerSecond}ms` : `${Math.round(1_000_000 / eventsPerSecond)}us`;
+  return 1_000 % eventsPerSecond === 0
+    ? `${1_000 / eventsPerSecond}ms`
+    : `${Math.round(1_000_000 / eventsPerSecond)}us`;
 }
 
 function generatorMapping(config: NodeConfig<"generator">): string {
@@ -524,5 +689,10 @@ function generatorMapping(config: NodeConfig<"generator">): string {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "pipeline";
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "pipeline"
+  );
 }

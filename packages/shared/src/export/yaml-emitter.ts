@@ -57,7 +57,8 @@ function scalar(value: string | number | boolean | null): string {
   const plain = PLAIN_SAFE.test(value) && !RESERVED.test(value) && !value.endsWith(" ") && !/^[0-9._-]/.test(value);
   if (plain) return value;
   // Single quotes need no escapes, so Bloblang with double-quoted strings stays readable.
-  return value.includes("'") || [...value].some((char) => char < " " || char === "\x7f" || char === "\u2028" || char === "\u2029")
+  return value.includes("'") ||
+    [...value].some((char) => char < " " || char === "\x7f" || char === "\u2028" || char === "\u2029")
     ? JSON.stringify(value)
     : `'${value}'`;
 }

@@ -13,7 +13,10 @@ export function celToJson(value: unknown): JsonValue {
   let size = 0;
   const grow = (by: number): void => {
     size += by;
-    if (size > EXPRESSION_LIMITS.resultSize) throw new BudgetExceededError(`${BUDGET_EXCEEDED}: a result larger than ${EXPRESSION_LIMITS.resultSize} characters of JSON`);
+    if (size > EXPRESSION_LIMITS.resultSize)
+      throw new BudgetExceededError(
+        `${BUDGET_EXCEEDED}: a result larger than ${EXPRESSION_LIMITS.resultSize} characters of JSON`,
+      );
   };
   const convert = (value: unknown): JsonValue => {
     switch (typeof value) {
@@ -68,7 +71,8 @@ function objectToJson(value: object | null, convert: (value: unknown) => JsonVal
 
 /** `{"__proto__": 1}` is an ordinary key in JSON; plain assignment would replace the prototype instead. */
 function setKey(out: { [key: string]: JsonValue }, key: string, entry: JsonValue): void {
-  if (key === "__proto__") Object.defineProperty(out, key, { value: entry, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(out, key, { value: entry, enumerable: true, writable: true, configurable: true });
   else out[key] = entry;
 }
 

@@ -38,7 +38,10 @@ describe("compileExpression", () => {
   it("reports type errors and unknown variables with their range", () => {
     const typeError = failure('event.type == "a" && 1 + "b" == "c"');
     expect(typeError).toMatchObject({ code: "expression.type", position: { column: 22 } });
-    expect(failure("user.id == 1")).toMatchObject({ code: "expression.type", message: expect.stringContaining("user") });
+    expect(failure("user.id == 1")).toMatchObject({
+      code: "expression.type",
+      message: expect.stringContaining("user"),
+    });
   });
 
   it("checks the result type for the expression kind", () => {
@@ -50,7 +53,10 @@ describe("compileExpression", () => {
   it("rejects empty and oversized expressions, and patterns RE2 cannot run", () => {
     expect(failure("   ").code).toBe("expression.syntax");
     expect(failure(`event.id == "${"x".repeat(5_000)}"`).code).toBe("expression.too-long");
-    expect(failure(String.raw`event.id.matches("(a)\\1")`)).toMatchObject({ code: "expression.regex", position: { column: 18 } });
+    expect(failure(String.raw`event.id.matches("(a)\\1")`)).toMatchObject({
+      code: "expression.regex",
+      position: { column: 18 },
+    });
     expect(failure("event.id.matches(event.pattern)").code).toBe("expression.regex");
     expect(compileExpression('event.id.matches("^evt_[0-9a-f]+$")', { kind: "predicate" }).ok).toBe(true);
   });
@@ -58,12 +64,23 @@ describe("compileExpression", () => {
   it("allows mixed int/double arithmetic on JSON numbers", () => {
     const total = compiled("event.props.amount * 2 + 1", "value");
     expect(total.evaluate({ event: { props: { amount: 2.5 } } })).toBe(6);
-    expect(compiled("int(event.props.amount * 100)", "value").evaluate({ event: { props: { amount: 12.34 } } })).toBe(1234);
+    expect(compiled("int(event.props.amount * 100)", "value").evaluate({ event: { props: { amount: 12.34 } } })).toBe(
+      1234,
+    );
   });
 
   it("converts CEL values to JSON", () => {
-    const value = compiled('{"n": 1, "list": [1, 2.5], "when": timestamp("2024-05-01T00:00:00Z"), "bytes": b"hi", "none": null}', "value");
-    expect(value.evaluate({ event: {} })).toEqual({ n: 1, list: [1, 2.5], when: "2024-05-01T00:00:00.000Z", bytes: "aGk=", none: null });
+    const value = compiled(
+      '{"n": 1, "list": [1, 2.5], "when": timestamp("2024-05-01T00:00:00Z"), "bytes": b"hi", "none": null}',
+      "value",
+    );
+    expect(value.evaluate({ event: {} })).toEqual({
+      n: 1,
+      list: [1, 2.5],
+      when: "2024-05-01T00:00:00.000Z",
+      bytes: "aGk=",
+      none: null,
+    });
   });
 
   it("stringifies scalar keys", () => {
@@ -98,11 +115,18 @@ describe("compileExpression", () => {
 
 describe("referencedFields", () => {
   it("lists static event paths, including index syntax and has()", () => {
-    expect(referencedFields('has(event.props.coupon) && event["context"]["page"].path == "/"')).toEqual(["context.page.path", "props.coupon"]);
+    expect(referencedFields('has(event.props.coupon) && event["context"]["page"].path == "/"')).toEqual([
+      "context.page.path",
+      "props.coupon",
+    ]);
   });
 
   it("stops at dynamic indexes and ignores macro variables", () => {
-    expect(referencedFields('event.items.exists(i, i.sku == "a") && event.map[event.key] == 1')).toEqual(["items", "key", "map"]);
+    expect(referencedFields('event.items.exists(i, i.sku == "a") && event.map[event.key] == 1')).toEqual([
+      "items",
+      "key",
+      "map",
+    ]);
     expect(referencedFields("[1, 2].map(event, event + 1).size() > 0")).toEqual([]);
   });
 

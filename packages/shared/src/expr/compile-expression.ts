@@ -3,7 +3,14 @@ import type { EventRecord, JsonValue } from "../events/json-value";
 import { createCelEnvironment } from "./cel-environment";
 import { celToJson } from "./cel-to-json";
 import { type ExpressionError, type ExpressionErrorCode, ExpressionEvaluationError } from "./expression-error";
-import { BUDGET_EXCEEDED, BudgetExceededError, comprehensionNesting, EXPRESSION_LIMITS, ExpressionMeter, meterExpression } from "./expression-budget";
+import {
+  BUDGET_EXCEEDED,
+  BudgetExceededError,
+  comprehensionNesting,
+  EXPRESSION_LIMITS,
+  ExpressionMeter,
+  meterExpression,
+} from "./expression-budget";
 import { collectEventPathRefs, collectEventPaths, collectMatchesCalls, type EventPathRef } from "./referenced-fields";
 import { positionAt } from "./source-position";
 import { compileUserRegex, type UserRegex } from "./user-regex";
@@ -77,7 +84,13 @@ export function compileExpression<K extends ExpressionKind>(
   const nesting = comprehensionNesting(parsed.ast);
   if (nesting.depth > EXPRESSION_LIMITS.comprehensionNesting && nesting.deepest) {
     const { start, end } = nesting.deepest;
-    return failure("expression.too-complex", `Comprehensions (all, exists, map, filter...) can be nested at most ${EXPRESSION_LIMITS.comprehensionNesting} deep; this one is at depth ${nesting.depth}`, source, start, end);
+    return failure(
+      "expression.too-complex",
+      `Comprehensions (all, exists, map, filter...) can be nested at most ${EXPRESSION_LIMITS.comprehensionNesting} deep; this one is at depth ${nesting.depth}`,
+      source,
+      start,
+      end,
+    );
   }
   const regexes = compileRegexes(parsed.ast, source);
   if (!(regexes instanceof Map)) return { ok: false, error: regexes };
@@ -98,7 +111,9 @@ export function compileExpression<K extends ExpressionKind>(
       let raw: unknown;
       meter.start();
       try {
-        raw = parsed(usesNow ? { event: activation.event, now: new Date(activation.now ?? 0) } : { event: activation.event });
+        raw = parsed(
+          usesNow ? { event: activation.event, now: new Date(activation.now ?? 0) } : { event: activation.event },
+        );
       } catch (error) {
         throw meter.exceeded ? budgetError(meter.exceeded, source) : evaluationError(error, source);
       }
@@ -113,15 +128,22 @@ const PREDICATE_TYPES = new Set(["bool", "dyn"]);
 const KEY_TYPES = new Set(["string", "int", "uint", "double", "bool", "dyn"]);
 
 function checkResultType(kind: ExpressionKind, type: string): string | undefined {
-  if (kind === "predicate" && !PREDICATE_TYPES.has(type)) return `A condition must be true or false, but this expression gives ${type}`;
-  if (kind === "key" && !KEY_TYPES.has(type)) return `A key must be a string or number, but this expression gives ${type}`;
+  if (kind === "predicate" && !PREDICATE_TYPES.has(type))
+    return `A condition must be true or false, but this expression gives ${type}`;
+  if (kind === "key" && !KEY_TYPES.has(type))
+    return `A key must be a string or number, but this expression gives ${type}`;
   return undefined;
 }
 
 function resultConverter(kind: ExpressionKind, source: string): (raw: unknown) => JsonValue {
   if (kind === "predicate") {
     return (raw) => {
-      if (typeof raw !== "boolean") throw new ExpressionEvaluationError(`Condition gave ${describe(raw)} instead of true or false`, source, undefined);
+      if (typeof raw !== "boolean")
+        throw new ExpressionEvaluationError(
+          `Condition gave ${describe(raw)} instead of true or false`,
+          source,
+          undefined,
+        );
       return raw;
     };
   }
@@ -140,7 +162,12 @@ function celToJsonOrThrow(raw: unknown, source: string): JsonValue {
   try {
     return celToJson(raw);
   } catch (error) {
-    throw new ExpressionEvaluationError((error as Error).message, source, undefined, error instanceof BudgetExceededError ? "expression.budget" : "expression.evaluation");
+    throw new ExpressionEvaluationError(
+      (error as Error).message,
+      source,
+      undefined,
+      error instanceof BudgetExceededError ? "expression.budget" : "expression.evaluation",
+    );
   }
 }
 
@@ -159,7 +186,13 @@ function compileRegexes(ast: ASTNode, source: string): Map<ASTNode, UserRegex> |
   const regexes = new Map<ASTNode, UserRegex>();
   for (const { call, pattern } of collectMatchesCalls(ast)) {
     if (pattern.op !== "value" || typeof pattern.args !== "string") {
-      return failure("expression.regex", "matches() needs a literal pattern so it can be checked before deploy", source, pattern.start, pattern.end).error;
+      return failure(
+        "expression.regex",
+        "matches() needs a literal pattern so it can be checked before deploy",
+        source,
+        pattern.start,
+        pattern.end,
+      ).error;
     }
     const compiled = compileUserRegex(pattern.args);
     if (!compiled.ok) return failure("expression.regex", compiled.reason, source, pattern.start, pattern.end).error;
@@ -170,9 +203,19 @@ function compileRegexes(ast: ASTNode, source: string): Map<ASTNode, UserRegex> |
 
 type CelErrorLike = { summary?: string; message?: string; range?: { start: number; end: number } };
 
-function fromCelError(code: ExpressionErrorCode, error: unknown, source: string): { ok: false; error: ExpressionError } {
+function fromCelError(
+  code: ExpressionErrorCode,
+  error: unknown,
+  source: string,
+): { ok: false; error: ExpressionError } {
   const celError = (error ?? {}) as CelErrorLike;
-  return failure(code, celError.summary ?? celError.message ?? "Invalid expression", source, celError.range?.start ?? 0, celError.range?.end);
+  return failure(
+    code,
+    celError.summary ?? celError.message ?? "Invalid expression",
+    source,
+    celError.range?.start ?? 0,
+    celError.range?.end,
+  );
 }
 
 function evaluationError(error: unknown, source: string): ExpressionEvaluationError {
@@ -185,7 +228,13 @@ function evaluationError(error: unknown, source: string): ExpressionEvaluationEr
   );
 }
 
-function failure(code: ExpressionErrorCode, message: string, source: string, start: number, end?: number): { ok: false; error: ExpressionError } {
+function failure(
+  code: ExpressionErrorCode,
+  message: string,
+  source: string,
+  start: number,
+  end?: number,
+): { ok: false; error: ExpressionError } {
   const error: ExpressionError = { code, message, position: positionAt(source, start) };
   if (end !== undefined && end > start) error.endOffset = end;
   return { ok: false, error };

@@ -10,7 +10,11 @@ function compiled(source: string, kind: ExpressionKind = "value") {
   return result;
 }
 
-function evaluationFailure(source: string, event: Record<string, never> | typeof HOSTILE_EVENT = {}, kind: ExpressionKind = "value") {
+function evaluationFailure(
+  source: string,
+  event: Record<string, never> | typeof HOSTILE_EVENT = {},
+  kind: ExpressionKind = "value",
+) {
   try {
     compiled(source, kind).evaluate({ event });
   } catch (error) {
@@ -72,16 +76,25 @@ describe("expression budget", () => {
 
   it("bounds the strings and lists an operation produces", () => {
     const event = { ...HOSTILE_EVENT, text: "x".repeat(600_000) } as typeof HOSTILE_EVENT;
-    expect(evaluationFailure("size(event.text + event.text)", event).message).toMatch(/a string longer than 1000000 characters/);
-    expect(evaluationFailure('size(event.text.split(""))', HOSTILE_EVENT).message).toMatch(/expression exceeded budget/);
+    expect(evaluationFailure("size(event.text + event.text)", event).message).toMatch(
+      /a string longer than 1000000 characters/,
+    );
+    expect(evaluationFailure('size(event.text.split(""))', HOSTILE_EVENT).message).toMatch(
+      /expression exceeded budget/,
+    );
     const nums = Array.from({ length: 6_000 }, (_, i) => i);
-    expect(evaluationFailure("size(event.nums + event.nums)", { ...HOSTILE_EVENT, nums } as typeof HOSTILE_EVENT).code).toBe("expression.budget");
+    expect(
+      evaluationFailure("size(event.nums + event.nums)", { ...HOSTILE_EVENT, nums } as typeof HOSTILE_EVENT).code,
+    ).toBe("expression.budget");
   });
 
   it("bounds the size of a result as JSON", () => {
-    const shared = "cel.bind(a, [event.text, event.text, event.text, event.text, event.text], [a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a])";
+    const shared =
+      "cel.bind(a, [event.text, event.text, event.text, event.text, event.text], [a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a])";
     const event = { ...HOSTILE_EVENT, text: "x".repeat(20_000) } as typeof HOSTILE_EVENT;
-    expect(evaluationFailure(shared, event).message).toBe(`expression exceeded budget: a result larger than ${EXPRESSION_LIMITS.resultSize} characters of JSON`);
+    expect(evaluationFailure(shared, event).message).toBe(
+      `expression exceeded budget: a result larger than ${EXPRESSION_LIMITS.resultSize} characters of JSON`,
+    );
   });
 
   it("refuses comprehensions nested deeper than the limit at compile time, pointing at the innermost", () => {
@@ -91,7 +104,11 @@ describe("expression budget", () => {
     if (result.ok) return;
     expect(result.error).toMatchObject({ code: "expression.too-complex", position: { column: 46 } });
     // A chain is sequential, not nested.
-    expect(compileExpression("event.a.map(x, x).filter(x, x > 1).map(x, x).filter(x, x > 2).all(x, x > 3)", { kind: "predicate" }).ok).toBe(true);
+    expect(
+      compileExpression("event.a.map(x, x).filter(x, x > 1).map(x, x).filter(x, x > 2).all(x, x > 3)", {
+        kind: "predicate",
+      }).ok,
+    ).toBe(true);
   });
 
   it("keeps `__proto__` an ordinary key in results", () => {
@@ -114,11 +131,16 @@ describe("regular expressions", () => {
       ["^.$", "😀", true],
     ];
     for (const [pattern, input, expected] of cases) {
-      expect(compiled(`event.s.matches("${pattern}")`, "predicate").evaluate({ event: { s: input } }), `${pattern} on ${input}`).toBe(expected);
+      expect(
+        compiled(`event.s.matches("${pattern}")`, "predicate").evaluate({ event: { s: input } }),
+        `${pattern} on ${input}`,
+      ).toBe(expected);
     }
   });
 
   it("fails the event, not the process, when the subject is not a string", () => {
-    expect(evaluationFailure('event.n.matches("a")', { n: 1 } as never, "predicate").message).toMatch(/matches\(\) needs a string/);
+    expect(evaluationFailure('event.n.matches("a")', { n: 1 } as never, "predicate").message).toMatch(
+      /matches\(\) needs a string/,
+    );
   });
 });

@@ -115,18 +115,19 @@ export function meterExpression(ast: ASTNode, meter: ExpressionMeter, regexes: M
     const inner = resolve(node, regexes.get(node as unknown as ASTNode));
     const producesValues = node.op === "+" || node.op === "call" || node.op === "rcall";
     // Most nodes only count; the checks on results are added where they apply (this runs per node visit).
-    node.evaluate = producesValues || chargeOperand
-      ? function metered(evaluator, self, ctx) {
-        meter.charge(1);
-        const result = inner.call(this, evaluator, self, ctx);
-        if (producesValues) bound(result, meter);
-        if (chargeOperand) meter.charge(operandCost(result, meter));
-        return result;
-      }
-      : function counted(evaluator, self, ctx) {
-        meter.charge(1);
-        return inner.call(this, evaluator, self, ctx);
-      };
+    node.evaluate =
+      producesValues || chargeOperand
+        ? function metered(evaluator, self, ctx) {
+            meter.charge(1);
+            const result = inner.call(this, evaluator, self, ctx);
+            if (producesValues) bound(result, meter);
+            if (chargeOperand) meter.charge(operandCost(result, meter));
+            return result;
+          }
+        : function counted(evaluator, self, ctx) {
+            meter.charge(1);
+            return inner.call(this, evaluator, self, ctx);
+          };
     for (const { child, operand } of runtimeChildren(node)) visit(child, operand);
   };
   visit(ast as unknown as RuntimeNode, false);
@@ -143,10 +144,14 @@ function resolve(node: RuntimeNode, regex: UserRegex | undefined): Evaluate {
 
 /** `s.matches(p)` / `matches(s, p)` with a precompiled pattern. */
 function matchesWith(node: RuntimeNode, regex: UserRegex): Evaluate {
-  const subject = node.op === "rcall" ? (node.args as [string, RuntimeNode, RuntimeNode[]])[1] : (node.args as [string, RuntimeNode[]])[1][0]!;
+  const subject =
+    node.op === "rcall"
+      ? (node.args as [string, RuntimeNode, RuntimeNode[]])[1]
+      : (node.args as [string, RuntimeNode[]])[1][0]!;
   return (evaluator, _self, ctx) => {
     const value = evaluator.run(subject, ctx);
-    if (typeof value !== "string") throw new TypeError(`matches() needs a string, got ${value === null ? "null" : typeof value}`);
+    if (typeof value !== "string")
+      throw new TypeError(`matches() needs a string, got ${value === null ? "null" : typeof value}`);
     return regex.test(value);
   };
 }
@@ -174,12 +179,18 @@ function runtimeChildren(node: RuntimeNode): { child: RuntimeNode; operand: bool
 }
 
 function isRuntimeNode(value: unknown): value is RuntimeNode {
-  return typeof value === "object" && value !== null && typeof (value as RuntimeNode).op === "string" && typeof (value as RuntimeNode).evaluate === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as RuntimeNode).op === "string" &&
+    typeof (value as RuntimeNode).evaluate === "function"
+  );
 }
 
 function bound(result: unknown, meter: ExpressionMeter): void {
   if (typeof result === "string") {
-    if (result.length > EXPRESSION_LIMITS.stringLength) meter.fail(`a string longer than ${EXPRESSION_LIMITS.stringLength} characters`);
+    if (result.length > EXPRESSION_LIMITS.stringLength)
+      meter.fail(`a string longer than ${EXPRESSION_LIMITS.stringLength} characters`);
   } else if (Array.isArray(result) && result.length > EXPRESSION_LIMITS.listLength) {
     meter.fail(`a list longer than ${EXPRESSION_LIMITS.listLength} elements`);
   }

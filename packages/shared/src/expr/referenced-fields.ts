@@ -25,7 +25,8 @@ export function collectEventPaths(ast: ASTNode): string[] {
 function visit(node: ASTNode, eventShadowed: boolean, paths: EventPathRef[]): void {
   const chain = memberChain(node);
   if (chain) {
-    if (!eventShadowed && chain.segments.length > 0) paths.push({ path: chain.segments.join("."), start: node.start, end: node.end });
+    if (!eventShadowed && chain.segments.length > 0)
+      paths.push({ path: chain.segments.join("."), start: node.start, end: node.end });
     for (const dynamicIndex of chain.dynamic) visit(dynamicIndex, eventShadowed, paths);
     return;
   }
@@ -52,9 +53,11 @@ function memberChain(node: ASTNode): Chain | undefined {
       current = current.args[0];
     } else if (current.op === "[]" || current.op === "[?]") {
       const [target, index] = current.args;
-      reversed.push(index.op === "value" && (typeof index.args === "string" || typeof index.args === "bigint")
-        ? String(index.args)
-        : index);
+      reversed.push(
+        index.op === "value" && (typeof index.args === "string" || typeof index.args === "bigint")
+          ? String(index.args)
+          : index,
+      );
       current = target;
     } else break;
   }

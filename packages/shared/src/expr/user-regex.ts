@@ -27,7 +27,10 @@ export function compileUserRegex(pattern: string): UserRegexResult {
     compiled = RE2JS.compile(pattern);
   } catch (error) {
     const detail = (error as Error).message.replace(/^error parsing regexp: /, "");
-    return { ok: false, reason: `Unsupported regular expression (RE2 syntax: no backreferences or lookaround): ${detail}` };
+    return {
+      ok: false,
+      reason: `Unsupported regular expression (RE2 syntax: no backreferences or lookaround): ${detail}`,
+    };
   }
   return { ok: true, regex: { test: (input) => compiled.test(input) } };
 }

@@ -19,10 +19,12 @@ export function checkCredentials(ctx: GraphContext, known: KnownCredentials): vo
     const exists = ref.kind === "api-key" ? known.apiKeyIds.has(ref.id) : known.secretIds.has(ref.id);
     if (exists) continue;
     const what = ref.kind === "api-key" ? "API key" : "secret";
-    ctx.problems.push(problem(
-      "node.unknown-credential",
-      `${ref.title} of ${nodeName(node)}: no ${what} "${ref.id}" in this workspace. Pick or create one.`,
-      { nodeId: node.id, field: ref.field },
-    ));
+    ctx.problems.push(
+      problem(
+        "node.unknown-credential",
+        `${ref.title} of ${nodeName(node)}: no ${what} "${ref.id}" in this workspace. Pick or create one.`,
+        { nodeId: node.id, field: ref.field },
+      ),
+    );
   }
 }

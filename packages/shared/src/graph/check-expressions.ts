@@ -20,24 +20,38 @@ export function checkExpressions(ctx: GraphContext): void {
       const compiled = compileExpression(ref.source, { kind: ref.kind });
       if (!compiled.ok) {
         const { code, message, position, endOffset } = compiled.error;
-        ctx.problems.push(problem(code, message, { nodeId: node.id, field, position, ...(endOffset === undefined ? {} : { endOffset }) }));
+        ctx.problems.push(
+          problem(code, message, {
+            nodeId: node.id,
+            field,
+            position,
+            ...(endOffset === undefined ? {} : { endOffset }),
+          }),
+        );
         continue;
       }
       const reported = new Set<string>();
       for (const read of compiled.fieldRefs) {
         if (hasField(available, read.path) || reported.has(read.path)) continue;
         reported.add(read.path);
-        ctx.problems.push(problem(
-          "expression.unknown-field",
-          `event.${read.path} is not produced by any node upstream of ${nodeName(node)}`,
-          { nodeId: node.id, field, position: positionAt(ref.source, read.start), endOffset: read.end },
-        ));
+        ctx.problems.push(
+          problem(
+            "expression.unknown-field",
+            `event.${read.path} is not produced by any node upstream of ${nodeName(node)}`,
+            { nodeId: node.id, field, position: positionAt(ref.source, read.start), endOffset: read.end },
+          ),
+        );
       }
     }
 
     for (const ref of descriptor.fieldRefs?.(config) ?? []) {
       if (hasField(available, ref.field)) continue;
-      ctx.problems.push(problem("field.unknown", `Field "${ref.field}" is not produced by any node upstream of ${nodeName(node)}`, { nodeId: node.id, field: formatPath(ref.path) }));
+      ctx.problems.push(
+        problem("field.unknown", `Field "${ref.field}" is not produced by any node upstream of ${nodeName(node)}`, {
+          nodeId: node.id,
+          field: formatPath(ref.path),
+        }),
+      );
     }
   }
 }

@@ -14,7 +14,11 @@ export function checkNodes(ctx: GraphContext): void {
     if (!descriptor) {
       ctx.problems.push(
         isNodeTypeId(node.type)
-          ? problem("node.unknown-type-version", `${nodeName(node)} uses version ${node.typeVersion} of "${node.type}", which this Sluice does not know (current: ${nodeRegistry[node.type].typeVersion})`, { nodeId: node.id })
+          ? problem(
+              "node.unknown-type-version",
+              `${nodeName(node)} uses version ${node.typeVersion} of "${node.type}", which this Sluice does not know (current: ${nodeRegistry[node.type].typeVersion})`,
+              { nodeId: node.id },
+            )
           : problem("node.unknown-type", `${nodeName(node)} has unknown type "${node.type}"`, { nodeId: node.id }),
       );
       ctx.nodes.set(node.id, { node, outputs: [], outputsComplete: false });
@@ -23,7 +27,9 @@ export function checkNodes(ctx: GraphContext): void {
     const parsed = descriptor.configSchema.safeParse(node.config);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        ctx.problems.push(problem("node.invalid-config", issue.message, { nodeId: node.id, field: formatPath(issue.path) }));
+        ctx.problems.push(
+          problem("node.invalid-config", issue.message, { nodeId: node.id, field: formatPath(issue.path) }),
+        );
       }
     }
     const outputs = resolveOutputPorts(node) ?? { ports: [], complete: false };
@@ -59,7 +65,13 @@ export function checkEdges(ctx: GraphContext): void {
 
     const connection = `${edge.source}\u0000${edge.sourcePort}\u0000${edge.target}\u0000${edge.targetPort}`;
     if (connections.has(connection)) {
-      ctx.problems.push(problem("edge.duplicate", `${nodeName(source.node)} is connected to ${nodeName(target.node)} twice on the same ports`, { edgeId: edge.id }));
+      ctx.problems.push(
+        problem(
+          "edge.duplicate",
+          `${nodeName(source.node)} is connected to ${nodeName(target.node)} twice on the same ports`,
+          { edgeId: edge.id },
+        ),
+      );
     }
     connections.add(connection);
 
@@ -67,11 +79,24 @@ export function checkEdges(ctx: GraphContext): void {
     const from = source.outputs.find((port) => port.name === edge.sourcePort);
     const to = target.descriptor.inputs.find((port) => port.name === edge.targetPort);
     if (!from && source.outputsComplete) {
-      ctx.problems.push(problem("edge.unknown-port", `${nodeName(source.node)} has no output "${edge.sourcePort}"`, { edgeId: edge.id, nodeId: source.node.id, port: edge.sourcePort }));
+      ctx.problems.push(
+        problem("edge.unknown-port", `${nodeName(source.node)} has no output "${edge.sourcePort}"`, {
+          edgeId: edge.id,
+          nodeId: source.node.id,
+          port: edge.sourcePort,
+        }),
+      );
     }
     if (!to) {
-      const reason = target.descriptor.inputs.length === 0 ? "takes no input (it is a source)" : `has no input "${edge.targetPort}"`;
-      ctx.problems.push(problem("edge.unknown-port", `${nodeName(target.node)} ${reason}`, { edgeId: edge.id, nodeId: target.node.id, port: edge.targetPort }));
+      const reason =
+        target.descriptor.inputs.length === 0 ? "takes no input (it is a source)" : `has no input "${edge.targetPort}"`;
+      ctx.problems.push(
+        problem("edge.unknown-port", `${nodeName(target.node)} ${reason}`, {
+          edgeId: edge.id,
+          nodeId: target.node.id,
+          port: edge.targetPort,
+        }),
+      );
     }
     if (from && to) ctx.typedEdges.push({ edge, from, to });
   }

@@ -27,16 +27,41 @@ export function checkTopics(ctx: GraphContext, workspace: GraphWorkspace): void 
     const { topic, connectionId } = node.config;
     if (typeof topic === "string") {
       const reason = reservedTopicReason(topic, connectionId === undefined ? workspace.slug : undefined);
-      if (reason) ctx.problems.push(problem("node.reserved-topic", `${nodeName(node)}: ${reason}`, { nodeId: node.id, field: "topic" }));
+      if (reason)
+        ctx.problems.push(
+          problem("node.reserved-topic", `${nodeName(node)}: ${reason}`, { nodeId: node.id, field: "topic" }),
+        );
     }
     if (connections && typeof connectionId === "string" && !connections.has(connectionId)) {
-      ctx.problems.push(problem("node.unknown-connection", `${nodeName(node)} uses a Kafka connection that does not exist in this workspace; pick one of its connections or leave it empty for Sluice's cluster`, { nodeId: node.id, field: "connectionId" }));
+      ctx.problems.push(
+        problem(
+          "node.unknown-connection",
+          `${nodeName(node)} uses a Kafka connection that does not exist in this workspace; pick one of its connections or leave it empty for Sluice's cluster`,
+          { nodeId: node.id, field: "connectionId" },
+        ),
+      );
     }
     const { valueFormat, registryId } = node.config;
-    if (typeof valueFormat === "string" && valueFormat !== "json" && valueFormat !== "string" && typeof registryId !== "string") {
-      ctx.problems.push(problem("node.registry-missing", `${nodeName(node)}: the ${valueFormat} format needs a schema registry`, { nodeId: node.id, field: "registryId" }));
+    if (
+      typeof valueFormat === "string" &&
+      valueFormat !== "json" &&
+      valueFormat !== "string" &&
+      typeof registryId !== "string"
+    ) {
+      ctx.problems.push(
+        problem("node.registry-missing", `${nodeName(node)}: the ${valueFormat} format needs a schema registry`, {
+          nodeId: node.id,
+          field: "registryId",
+        }),
+      );
     } else if (registries && typeof registryId === "string" && !registries.has(registryId)) {
-      ctx.problems.push(problem("node.unknown-registry", `${nodeName(node)} uses a schema registry that does not exist in this workspace`, { nodeId: node.id, field: "registryId" }));
+      ctx.problems.push(
+        problem(
+          "node.unknown-registry",
+          `${nodeName(node)} uses a schema registry that does not exist in this workspace`,
+          { nodeId: node.id, field: "registryId" },
+        ),
+      );
     }
   }
 }

@@ -12,6 +12,11 @@ export function checkViews(ctx: GraphContext): void {
       seen.set(viewName, nodeName(node));
       continue;
     }
-    ctx.problems.push(problem("node.duplicate-view", `${nodeName(node)}: the view name "${viewName}" is already served by ${first}`, { nodeId: node.id, field: "viewName" }));
+    ctx.problems.push(
+      problem("node.duplicate-view", `${nodeName(node)}: the view name "${viewName}" is already served by ${first}`, {
+        nodeId: node.id,
+        field: "viewName",
+      }),
+    );
   }
 }

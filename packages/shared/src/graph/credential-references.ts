@@ -23,7 +23,11 @@ export function credentialFields(type: string, typeVersion: number): CredentialF
   let fields = fieldCache.get(key);
   if (!fields) {
     const descriptor = getNodeDescriptor(type, typeVersion);
-    const schema = descriptor ? (z.toJSONSchema(descriptor.configSchema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, Partial<FieldUi>> }) : {};
+    const schema = descriptor
+      ? (z.toJSONSchema(descriptor.configSchema, { io: "input", unrepresentable: "any" }) as {
+          properties?: Record<string, Partial<FieldUi>>;
+        })
+      : {};
     fields = Object.entries(schema.properties ?? {})
       .filter(([, p]) => p.widget === "secret" || p.widget === "api-key")
       .map(([field, p]) => ({

@@ -19,7 +19,11 @@ export type TopicSettings = {
   retentionMs: number;
 };
 
-export const DEFAULT_TOPIC_SETTINGS: TopicSettings = { partitions: 6, replicationFactor: 1, retentionMs: 7 * 24 * 3600 * 1000 };
+export const DEFAULT_TOPIC_SETTINGS: TopicSettings = {
+  partitions: 6,
+  replicationFactor: 1,
+  retentionMs: 7 * 24 * 3600 * 1000,
+};
 
 /** A pipeline's own topic settings over the runner's defaults (fields it leaves out are not overridden). */
 export function topicOverrides(settings: PipelineSettings): Partial<TopicSettings> {
@@ -97,7 +101,11 @@ export type Plan = {
 
 /** Every node of the plan: stage members and the sources the runner drives itself. */
 export function planNodeIds(plan: Plan): string[] {
-  return [...plan.stages.flatMap((s) => s.nodes.map((n) => n.id)), ...plan.ingest.map((i) => i.nodeId), ...plan.generators.map((g) => g.nodeId)];
+  return [
+    ...plan.stages.flatMap((s) => s.nodes.map((n) => n.id)),
+    ...plan.ingest.map((i) => i.nodeId),
+    ...plan.generators.map((g) => g.nodeId),
+  ];
 }
 
 /** A refusal names the nodes concerned (`nodeIds`), like a graph problem, so the editor can point at them. */
@@ -109,8 +117,13 @@ export const topicScope = (workspaceId: string, pipelineId: string) => `${worksp
 export const consumerGroupId = (pipelineId: string, stageId: string) => `sluice.${pipelineId}.${stageId}`;
 
 /** Where a kafka-source or kafka-sink's topic lives: this workspace's namespace, or a connection's cluster as named. */
-function userTopic(config: { topic: string; connectionId?: string | undefined }, workspaceSlug: string): { name: string; connectionId?: string } {
-  return config.connectionId ? { name: config.topic, connectionId: config.connectionId } : { name: workspaceTopicName(workspaceSlug, config.topic) };
+function userTopic(
+  config: { topic: string; connectionId?: string | undefined },
+  workspaceSlug: string,
+): { name: string; connectionId?: string } {
+  return config.connectionId
+    ? { name: config.topic, connectionId: config.connectionId }
+    : { name: workspaceTopicName(workspaceSlug, config.topic) };
 }
 
 export function compilePlan(input: {
@@ -123,10 +136,20 @@ export function compilePlan(input: {
   /** The workspace's Kafka connections; when given, a node naming another is refused. */
   connectionIds?: readonly string[];
 }): PlanResult {
-  const workspace = { slug: input.workspaceSlug, ...(input.connectionIds ? { connectionIds: input.connectionIds } : {}) };
+  const workspace = {
+    slug: input.workspaceSlug,
+    ...(input.connectionIds ? { connectionIds: input.connectionIds } : {}),
+  };
   const problems = validateGraph(input.graph, workspace).filter((p) => p.severity === "error");
   if (hasErrors(problems)) {
-    return { ok: false, reason: `invalid graph: ${problems.slice(0, 5).map((p) => p.message).join("; ")}`, nodeIds: [...new Set(problems.flatMap((p) => (p.nodeId ? [p.nodeId] : [])))] };
+    return {
+      ok: false,
+      reason: `invalid graph: ${problems
+        .slice(0, 5)
+        .map((p) => p.message)
+        .join("; ")}`,
+      nodeIds: [...new Set(problems.flatMap((p) => (p.nodeId ? [p.nodeId] : [])))],
+    };
   }
   const graph = PipelineGraph.parse(input.graph);
   const scope = topicScope(input.workspaceId, input.pipelineId);
@@ -135,12 +158,22 @@ export function compilePlan(input: {
   const nodes = new Map<string, PlanNode & { category: string; stateful: boolean }>();
   for (const node of graph.nodes) {
     const descriptor = getNodeDescriptor(node.type, node.typeVersion);
-    if (!descriptor || !isNodeTypeId(node.type)) return { ok: false, reason: `unknown node type ${node.type}@${node.typeVersion}`, nodeIds: [node.id] };
+    if (!descriptor || !isNodeTypeId(node.type))
+      return { ok: false, reason: `unknown node type ${node.type}@${node.typeVersion}`, nodeIds: [node.id] };
     let config = descriptor.configSchema.parse(node.config) as NodeConfig<NodeTypeId>;
     if (node.type === "kafka-source" || node.type === "kafka-sink") {
-      config = { ...config, topic: userTopic(config as NodeConfig<"kafka-sink">, input.workspaceSlug).name } as NodeConfig<NodeTypeId>;
+      config = {
+        ...config,
+        topic: userTopic(config as NodeConfig<"kafka-sink">, input.workspaceSlug).name,
+      } as NodeConfig<NodeTypeId>;
     }
-    nodes.set(node.id, { id: node.id, type: node.type, config, category: descriptor.category, stateful: descriptor.stateful });
+    nodes.set(node.id, {
+      id: node.id,
+      type: node.type,
+      config,
+      category: descriptor.category,
+      stateful: descriptor.stateful,
+    });
   }
   const outgoing = new Map<string, PipelineEdge[]>();
   const incoming = new Map<string, PipelineEdge[]>();
@@ -162,7 +195,8 @@ export function compilePlan(input: {
     if (edge.forceTopic || edge.sourcePort === "error") return false;
     const from = node(edge.source);
     const to = node(edge.target);
-    if ((from.category === "source" && from.type !== "kafka-source") || from.stateful || from.type === "key-by") return false;
+    if ((from.category === "source" && from.type !== "kafka-source") || from.stateful || from.type === "key-by")
+      return false;
     if (to.category === "source" || to.stateful) return false;
     const outs = (outgoing.get(edge.source) ?? []).filter((e) => e.sourcePort !== "error");
     if (outs.length !== 1) return false;
@@ -176,11 +210,21 @@ export function compilePlan(input: {
   // Every node with an error port gets its dead-letter topic, wired or not: the inbox reads them all.
   for (const n of nodes.values()) {
     const descriptor = getNodeDescriptor(n.type, graph.nodes.find((g) => g.id === n.id)!.typeVersion)!;
-    const hasErrorPort = (descriptor.dynamicOutputs ? descriptor.dynamicOutputs(n.config as never) : descriptor.outputs).some((p) => p.name === "error");
-    if (hasErrorPort) addTopic({ name: deadLetterTopicName(scope, n.id), nodeId: n.id, port: "error", kind: "dlq", managed: true });
+    const hasErrorPort = (
+      descriptor.dynamicOutputs ? descriptor.dynamicOutputs(n.config as never) : descriptor.outputs
+    ).some((p) => p.name === "error");
+    if (hasErrorPort)
+      addTopic({ name: deadLetterTopicName(scope, n.id), nodeId: n.id, port: "error", kind: "dlq", managed: true });
   }
   for (const edge of graph.edges) {
-    if (!fused(edge)) addTopic({ name: topicOf(edge), nodeId: edge.source, port: edge.sourcePort, kind: edge.sourcePort === "error" ? "dlq" : "edge", managed: true });
+    if (!fused(edge))
+      addTopic({
+        name: topicOf(edge),
+        nodeId: edge.source,
+        port: edge.sourcePort,
+        kind: edge.sourcePort === "error" ? "dlq" : "edge",
+        managed: true,
+      });
   }
 
   // Keying per topic, from its consumers.
@@ -190,10 +234,18 @@ export function compilePlan(input: {
     const to = node(edge.target);
     const name = topicOf(edge);
     const wanted: TopicKeying =
-      to.type === "window" ? { kind: "window-group", nodeId: to.id } : to.type === "sessionize" ? { kind: "session-user", nodeId: to.id } : { kind: "default" };
+      to.type === "window"
+        ? { kind: "window-group", nodeId: to.id }
+        : to.type === "sessionize"
+          ? { kind: "session-user", nodeId: to.id }
+          : { kind: "default" };
     const existing = keying[name];
     if (existing && existing.kind !== "default" && wanted.kind !== "default") {
-      return { ok: false, reason: `topic ${name} feeds several windows/sessions that key differently: add a key-by before each`, nodeIds: [existing.nodeId, to.id] };
+      return {
+        ok: false,
+        reason: `topic ${name} feeds several windows/sessions that key differently: add a key-by before each`,
+        nodeIds: [existing.nodeId, to.id],
+      };
     }
     if (!existing || existing.kind === "default") keying[name] = wanted;
   }
@@ -215,11 +267,21 @@ export function compilePlan(input: {
   for (const n of nodes.values()) {
     if (n.type === "http-ingest") {
       const config = n.config as NodeConfig<"http-ingest">;
-      ingest.push({ nodeId: n.id, pathKey: config.pathKey, topic: portTopicName(scope, n.id, "out"), dlq: deadLetterTopicName(scope, n.id), config });
+      ingest.push({
+        nodeId: n.id,
+        pathKey: config.pathKey,
+        topic: portTopicName(scope, n.id, "out"),
+        dlq: deadLetterTopicName(scope, n.id),
+        config,
+      });
       continue;
     }
     if (n.type === "generator") {
-      generators.push({ nodeId: n.id, topic: portTopicName(scope, n.id, "out"), config: n.config as NodeConfig<"generator"> });
+      generators.push({
+        nodeId: n.id,
+        topic: portTopicName(scope, n.id, "out"),
+        config: n.config as NodeConfig<"generator">,
+      });
       continue;
     }
     const ins = incoming.get(n.id) ?? [];
@@ -227,7 +289,7 @@ export function compilePlan(input: {
     if (!isHead) continue;
     const chain: PlanNode[] = [];
     const routes: Stage["routes"] = {};
-    let current: (typeof n) | undefined = n;
+    let current: typeof n | undefined = n;
     while (current) {
       chain.push({ id: current.id, type: current.type, config: current.config });
       routes[current.id] = routesOf(current);
@@ -236,7 +298,15 @@ export function compilePlan(input: {
     }
     const source = n.type === "kafka-source" ? (n.config as NodeConfig<"kafka-source">) : undefined;
     const inputTopics = source ? [source.topic] : [...new Set(ins.map(topicOf))];
-    if (source) addTopic({ name: source.topic, nodeId: n.id, port: "in", kind: "edge", managed: false, ...(source.connectionId ? { connectionId: source.connectionId } : {}) });
+    if (source)
+      addTopic({
+        name: source.topic,
+        nodeId: n.id,
+        port: "in",
+        kind: "edge",
+        managed: false,
+        ...(source.connectionId ? { connectionId: source.connectionId } : {}),
+      });
     stages.push({
       id: n.id,
       groupId: consumerGroupId(input.pipelineId, n.id),
@@ -250,10 +320,19 @@ export function compilePlan(input: {
   }
   for (const n of [...nodes.values()].filter((x) => x.type === "kafka-sink")) {
     const { topic, connectionId } = n.config as NodeConfig<"kafka-sink">;
-    if (!topics.has(topic)) addTopic({ name: topic, nodeId: n.id, port: "in", kind: "sink", managed: !connectionId, ...(connectionId ? { connectionId } : {}) });
+    if (!topics.has(topic))
+      addTopic({
+        name: topic,
+        nodeId: n.id,
+        port: "in",
+        kind: "sink",
+        managed: !connectionId,
+        ...(connectionId ? { connectionId } : {}),
+      });
   }
   for (const source of [...ingest, ...generators]) {
-    if (!topics.has(source.topic)) addTopic({ name: source.topic, nodeId: source.nodeId, port: "out", kind: "edge", managed: true });
+    if (!topics.has(source.topic))
+      addTopic({ name: source.topic, nodeId: source.nodeId, port: "out", kind: "edge", managed: true });
   }
   stages.sort((a, b) => a.id.localeCompare(b.id));
   return {
@@ -267,7 +346,12 @@ export function compilePlan(input: {
       stages,
       ingest,
       generators,
-      edges: graph.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, topic: fused(e) ? null : topicOf(e) })),
+      edges: graph.edges.map((e) => ({
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        topic: fused(e) ? null : topicOf(e),
+      })),
       settings,
     },
   };
@@ -286,7 +370,8 @@ export function foreignTopics(plan: Plan): string[] {
     if (!stage.connectionId) for (const topic of stage.inputTopics) onSluice.add(topic);
     for (const node of stage.nodes) {
       const { topic, connectionId } = node.config as { topic?: unknown; connectionId?: unknown };
-      if ((node.type === "kafka-sink" || node.type === "kafka-source") && typeof topic === "string" && !connectionId) onSluice.add(topic);
+      if ((node.type === "kafka-sink" || node.type === "kafka-source") && typeof topic === "string" && !connectionId)
+        onSluice.add(topic);
     }
   }
   for (const source of [...plan.ingest, ...plan.generators]) onSluice.add(source.topic);

@@ -10,7 +10,8 @@ export type GraphDiff = {
 };
 
 /** Edges are compared by what they connect, not by id: a re-drawn identical edge is no change. */
-const edgeKey = (e: PipelineEdge) => `${e.source}:${e.sourcePort}->${e.target}:${e.targetPort}${e.forceTopic ? ":topic" : ""}`;
+const edgeKey = (e: PipelineEdge) =>
+  `${e.source}:${e.sourcePort}->${e.target}:${e.targetPort}${e.forceTopic ? ":topic" : ""}`;
 
 function isObject(v: unknown): v is Record<string, JsonValue> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -40,8 +41,10 @@ export function diffGraphs(from: PipelineGraph, to: PipelineGraph): GraphDiff {
     if (!a) continue;
     const changes: FieldChange[] = [];
     if (a.type !== b.type) changes.push({ path: "type", before: a.type, after: b.type });
-    if (a.typeVersion !== b.typeVersion) changes.push({ path: "typeVersion", before: a.typeVersion, after: b.typeVersion });
-    if ((a.label ?? "") !== (b.label ?? "")) changes.push({ path: "label", before: a.label ?? null, after: b.label ?? null });
+    if (a.typeVersion !== b.typeVersion)
+      changes.push({ path: "typeVersion", before: a.typeVersion, after: b.typeVersion });
+    if ((a.label ?? "") !== (b.label ?? ""))
+      changes.push({ path: "label", before: a.label ?? null, after: b.label ?? null });
     diffValues("config", a.config, b.config, changes);
     if (changes.length > 0) changed.push({ nodeId: id, label: b.label ?? b.type, changes });
   }
@@ -61,5 +64,12 @@ export function diffGraphs(from: PipelineGraph, to: PipelineGraph): GraphDiff {
 }
 
 export function isEmptyDiff(d: GraphDiff): boolean {
-  return d.nodes.added.length + d.nodes.removed.length + d.nodes.changed.length + d.edges.added.length + d.edges.removed.length === 0;
+  return (
+    d.nodes.added.length +
+      d.nodes.removed.length +
+      d.nodes.changed.length +
+      d.edges.added.length +
+      d.edges.removed.length ===
+    0
+  );
 }

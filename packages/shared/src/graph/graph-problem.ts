@@ -71,7 +71,11 @@ export const GraphProblem = z.object({
 });
 export type GraphProblem = z.infer<typeof GraphProblem>;
 
-export function problem(code: GraphProblemCode, message: string, where: Omit<GraphProblem, "code" | "severity" | "message"> = {}): GraphProblem {
+export function problem(
+  code: GraphProblemCode,
+  message: string,
+  where: Omit<GraphProblem, "code" | "severity" | "message"> = {},
+): GraphProblem {
   return { code, severity: severityOf(code), message, ...where };
 }
 

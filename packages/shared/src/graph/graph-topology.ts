@@ -61,7 +61,8 @@ export function cyclicComponents(nodeIds: readonly string[], edges: readonly Edg
 export function topologicalOrder(nodeIds: readonly string[], edges: readonly EdgeLike[]): string[] {
   const successors = adjacency(nodeIds, edges);
   const inDegree = new Map(nodeIds.map((id) => [id, 0]));
-  for (const targets of successors.values()) for (const target of targets) inDegree.set(target, (inDegree.get(target) ?? 0) + 1);
+  for (const targets of successors.values())
+    for (const target of targets) inDegree.set(target, (inDegree.get(target) ?? 0) + 1);
   const ready = nodeIds.filter((id) => inDegree.get(id) === 0);
   const order: string[] = [];
   for (let i = 0; i < ready.length; i++) {
@@ -77,7 +78,11 @@ export function topologicalOrder(nodeIds: readonly string[], edges: readonly Edg
 }
 
 /** Every node reachable from `starts` along edges (including the starts). */
-export function reachableFrom(starts: readonly string[], nodeIds: readonly string[], edges: readonly EdgeLike[]): Set<string> {
+export function reachableFrom(
+  starts: readonly string[],
+  nodeIds: readonly string[],
+  edges: readonly EdgeLike[],
+): Set<string> {
   const successors = adjacency(nodeIds, edges);
   const seen = new Set(starts);
   const queue = [...starts];

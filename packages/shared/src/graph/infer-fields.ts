@@ -12,14 +12,22 @@ import { topologicalOrder } from "./graph-topology";
 export function inferInputFields(ctx: GraphContext): Map<string, FieldSet> {
   const incoming = groupByTarget(ctx.typedEdges);
   const inputs = new Map<string, FieldSet>();
-  for (const id of topologicalOrder([...ctx.nodes.keys()], ctx.typedEdges.map((typed) => typed.edge))) {
+  for (const id of topologicalOrder(
+    [...ctx.nodes.keys()],
+    ctx.typedEdges.map((typed) => typed.edge),
+  )) {
     const edges = incoming.get(id) ?? [];
-    inputs.set(id, edges.length === 0
-      ? OPEN_FIELDS
-      : unionFields(edges.map((typed) => {
-        const source = ctx.nodes.get(typed.edge.source)!;
-        return portFields(source, typed.from, inputs.get(source.node.id) ?? OPEN_FIELDS);
-      })));
+    inputs.set(
+      id,
+      edges.length === 0
+        ? OPEN_FIELDS
+        : unionFields(
+            edges.map((typed) => {
+              const source = ctx.nodes.get(typed.edge.source)!;
+              return portFields(source, typed.from, inputs.get(source.node.id) ?? OPEN_FIELDS);
+            }),
+          ),
+    );
   }
   return inputs;
 }

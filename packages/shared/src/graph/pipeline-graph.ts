@@ -5,9 +5,7 @@ import { JsonValue } from "../events/json-value";
  * Node ids become topic-name segments (`sluice.<pipeline>.<node>.<port>`), hence Kafka-safe
  * characters and no dots.
  */
-export const NodeId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "Node ids use letters, digits, _ and - (max 64)");
+export const NodeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Node ids use letters, digits, _ and - (max 64)");
 export type NodeId = z.infer<typeof NodeId>;
 
 export const NodePosition = z.object({ x: z.number().finite(), y: z.number().finite() });

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { PipelineGraph } from "./pipeline-graph";
 import { parsePipelineSettings, partitionChangeProblem, PipelineSettings } from "./pipeline-settings";
 
-const node = (id: string, type: string): PipelineGraph["nodes"][number] => ({ id, type, typeVersion: 1, config: {}, position: { x: 0, y: 0 } });
+const node = (id: string, type: string): PipelineGraph["nodes"][number] => ({
+  id,
+  type,
+  typeVersion: 1,
+  config: {},
+  position: { x: 0, y: 0 },
+});
 const stateless: PipelineGraph = { nodes: [node("gen", "generator"), node("f", "filter")], edges: [] };
 const windowed: PipelineGraph = { nodes: [node("gen", "generator"), node("w", "window")], edges: [] };
 
@@ -16,7 +22,12 @@ describe("pipeline settings", () => {
     expect(PipelineSettings.safeParse({ topics: { retentionHours: 0.5 } }).success).toBe(false);
     expect(PipelineSettings.safeParse({ batch: { lingerMs: 10_000 } }).success).toBe(false);
     expect(PipelineSettings.safeParse({ topics: { partition: 3 } }).success).toBe(false);
-    expect(PipelineSettings.parse({ topics: { partitions: 3, replicationFactor: 3, retentionHours: 24 }, batch: { maxRecords: 100 } })).toEqual({
+    expect(
+      PipelineSettings.parse({
+        topics: { partitions: 3, replicationFactor: 3, retentionHours: 24 },
+        batch: { maxRecords: 100 },
+      }),
+    ).toEqual({
       topics: { partitions: 3, replicationFactor: 3, retentionHours: 24 },
       batch: { maxRecords: 100 },
     });

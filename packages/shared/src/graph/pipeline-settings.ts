@@ -11,8 +11,18 @@ import type { PipelineGraph } from "./pipeline-graph";
  */
 export const PipelineTopicSettings = z
   .object({
-    partitions: z.number().int("Partitions must be a whole number").min(1, "At least 1 partition").max(256, "At most 256 partitions").optional(),
-    replicationFactor: z.number().int("Replication factor must be a whole number").min(1, "Replication factor is at least 1").max(7, "Replication factor is at most 7").optional(),
+    partitions: z
+      .number()
+      .int("Partitions must be a whole number")
+      .min(1, "At least 1 partition")
+      .max(256, "At most 256 partitions")
+      .optional(),
+    replicationFactor: z
+      .number()
+      .int("Replication factor must be a whole number")
+      .min(1, "Replication factor is at least 1")
+      .max(7, "Replication factor is at most 7")
+      .optional(),
     retentionHours: z
       .number()
       .min(1, "Retention is at least 1 hour")
@@ -24,8 +34,18 @@ export type PipelineTopicSettings = z.infer<typeof PipelineTopicSettings>;
 
 export const PipelineBatchSettings = z
   .object({
-    maxRecords: z.number().int().min(1, "At least 1 record per batch").max(10_000, "At most 10000 records per batch").optional(),
-    maxBytes: z.number().int().min(1024, "At least 1 KiB per batch").max(16 * 2 ** 20, "At most 16 MiB per batch").optional(),
+    maxRecords: z
+      .number()
+      .int()
+      .min(1, "At least 1 record per batch")
+      .max(10_000, "At most 10000 records per batch")
+      .optional(),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024, "At least 1 KiB per batch")
+      .max(16 * 2 ** 20, "At most 16 MiB per batch")
+      .optional(),
     lingerMs: z.number().int().min(0, "Linger cannot be negative").max(5000, "Linger is at most 5000 ms").optional(),
   })
   .strict();

@@ -21,21 +21,65 @@ const graph: PipelineGraph = {
 
 describe("planAcls", () => {
   it("lists the pipeline's internal prefix, its group prefix per cluster and each user topic it reads or writes", () => {
-    const compiled = compilePlan({ workspaceId: "w1", workspaceSlug: "acme", pipelineId: "p1", graph, connectionIds: ["c1"] });
+    const compiled = compilePlan({
+      workspaceId: "w1",
+      workspaceSlug: "acme",
+      pipelineId: "p1",
+      graph,
+      connectionIds: ["c1"],
+    });
     if (!compiled.ok) throw new Error(compiled.reason);
     expect(planAcls(compiled.plan)).toEqual([
-      { resourceType: "topic", patternType: "prefixed", name: "sluice.w1.p1.", operations: ["Read", "Write", "Create", "Describe", "DescribeConfigs", "AlterConfigs"] },
+      {
+        resourceType: "topic",
+        patternType: "prefixed",
+        name: "sluice.w1.p1.",
+        operations: ["Read", "Write", "Create", "Describe", "DescribeConfigs", "AlterConfigs"],
+      },
       { resourceType: "group", patternType: "prefixed", name: "sluice.p1.", operations: ["Read", "Describe"] },
-      { connectionId: "c1", resourceType: "group", patternType: "prefixed", name: "sluice.p1.", operations: ["Read", "Describe"] },
-      { connectionId: "c1", resourceType: "topic", patternType: "literal", name: "clicks", operations: ["Read", "Describe"] },
-      { connectionId: "c1", resourceType: "topic", patternType: "literal", name: "mirror", operations: ["Write", "Describe"] },
-      { resourceType: "topic", patternType: "literal", name: "ws.acme.big-orders", operations: ["Write", "Create", "Describe"] },
+      {
+        connectionId: "c1",
+        resourceType: "group",
+        patternType: "prefixed",
+        name: "sluice.p1.",
+        operations: ["Read", "Describe"],
+      },
+      {
+        connectionId: "c1",
+        resourceType: "topic",
+        patternType: "literal",
+        name: "clicks",
+        operations: ["Read", "Describe"],
+      },
+      {
+        connectionId: "c1",
+        resourceType: "topic",
+        patternType: "literal",
+        name: "mirror",
+        operations: ["Write", "Describe"],
+      },
+      {
+        resourceType: "topic",
+        patternType: "literal",
+        name: "ws.acme.big-orders",
+        operations: ["Write", "Create", "Describe"],
+      },
       { resourceType: "topic", patternType: "literal", name: "ws.acme.orders", operations: ["Read", "Describe"] },
     ]);
   });
 
   it("renders an rpk command per rule", () => {
-    expect(rpkAclCommand({ resourceType: "topic", patternType: "prefixed", name: "sluice.w1.p1.", operations: ["Read", "DescribeConfigs"] }, workspacePrincipal("acme"))).toBe(
+    expect(
+      rpkAclCommand(
+        {
+          resourceType: "topic",
+          patternType: "prefixed",
+          name: "sluice.w1.p1.",
+          operations: ["Read", "DescribeConfigs"],
+        },
+        workspacePrincipal("acme"),
+      ),
+    ).toBe(
       "rpk security acl create --allow-principal 'User:sluice-ws-acme' --operation read,describe_configs --topic 'sluice.w1.p1.' --resource-pattern-type prefixed",
     );
   });

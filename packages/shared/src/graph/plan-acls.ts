@@ -23,20 +23,44 @@ export const workspacePrincipal = (workspaceSlug: string) => `User:sluice-ws-${w
  */
 export function planAcls(plan: Plan): BrokerAcl[] {
   const acls: BrokerAcl[] = [
-    { resourceType: "topic", patternType: "prefixed", name: `sluice.${topicScope(plan.workspaceId, plan.pipelineId)}.`, operations: ["Read", "Write", "Create", "Describe", "DescribeConfigs", "AlterConfigs"] },
+    {
+      resourceType: "topic",
+      patternType: "prefixed",
+      name: `sluice.${topicScope(plan.workspaceId, plan.pipelineId)}.`,
+      operations: ["Read", "Write", "Create", "Describe", "DescribeConfigs", "AlterConfigs"],
+    },
   ];
   const groupPrefix = consumerGroupId(plan.pipelineId, "");
-  const group = { resourceType: "group", patternType: "prefixed", name: groupPrefix, operations: ["Read", "Describe"] } as const satisfies BrokerAcl;
+  const group = {
+    resourceType: "group",
+    patternType: "prefixed",
+    name: groupPrefix,
+    operations: ["Read", "Describe"],
+  } as const satisfies BrokerAcl;
   if (plan.stages.some((s) => !s.connectionId)) acls.push({ ...group, operations: [...group.operations] });
-  for (const connectionId of [...new Set(plan.stages.flatMap((s) => (s.connectionId ? [s.connectionId] : [])))].sort()) {
+  for (const connectionId of [
+    ...new Set(plan.stages.flatMap((s) => (s.connectionId ? [s.connectionId] : []))),
+  ].sort()) {
     acls.push({ connectionId, ...group, operations: [...group.operations] });
   }
   const reads = new Set(plan.stages.filter((s) => s.nodes[0]?.type === "kafka-source").flatMap((s) => s.inputTopics));
   for (const topic of plan.topics) {
     if (topic.kind === "sink") {
-      acls.push({ ...(topic.connectionId ? { connectionId: topic.connectionId } : {}), resourceType: "topic", patternType: "literal", name: topic.name, operations: topic.managed ? ["Write", "Create", "Describe"] : ["Write", "Describe"] });
+      acls.push({
+        ...(topic.connectionId ? { connectionId: topic.connectionId } : {}),
+        resourceType: "topic",
+        patternType: "literal",
+        name: topic.name,
+        operations: topic.managed ? ["Write", "Create", "Describe"] : ["Write", "Describe"],
+      });
     } else if (reads.has(topic.name) && !topic.managed) {
-      acls.push({ ...(topic.connectionId ? { connectionId: topic.connectionId } : {}), resourceType: "topic", patternType: "literal", name: topic.name, operations: ["Read", "Describe"] });
+      acls.push({
+        ...(topic.connectionId ? { connectionId: topic.connectionId } : {}),
+        resourceType: "topic",
+        patternType: "literal",
+        name: topic.name,
+        operations: ["Read", "Describe"],
+      });
     }
   }
   return acls;

@@ -5,10 +5,20 @@ import type { PipelineEdge, PipelineGraph, PipelineNode } from "./pipeline-graph
 import { validateGraph } from "./validate-graph";
 
 const position = { x: 0, y: 0 };
-const node = (id: string, type: string, config: Record<string, unknown> = {}, typeVersion = 1): PipelineNode =>
-  ({ id, type, typeVersion, config: config as PipelineNode["config"], position });
-const edge = (id: string, source: string, target: string, sourcePort = "out", targetPort = "in"): PipelineEdge =>
-  ({ id, source, sourcePort, target, targetPort });
+const node = (id: string, type: string, config: Record<string, unknown> = {}, typeVersion = 1): PipelineNode => ({
+  id,
+  type,
+  typeVersion,
+  config: config as PipelineNode["config"],
+  position,
+});
+const edge = (id: string, source: string, target: string, sourcePort = "out", targetPort = "in"): PipelineEdge => ({
+  id,
+  source,
+  sourcePort,
+  target,
+  targetPort,
+});
 
 /** generator -> filter -> kafka-sink: valid, no problems. */
 function baseGraph(): PipelineGraph {
@@ -30,7 +40,9 @@ describe("validateGraph", () => {
   });
 
   it("reports input that is not a graph", () => {
-    const problems = validateGraph({ nodes: [{ id: "a b", type: "filter", typeVersion: 1, config: {}, position: { x: "1", y: 0 } }] });
+    const problems = validateGraph({
+      nodes: [{ id: "a b", type: "filter", typeVersion: 1, config: {}, position: { x: "1", y: 0 } }],
+    });
     expect(problems.every((p) => p.code === "graph.invalid" && p.severity === "error")).toBe(true);
     expect(problems.map((p) => p.field)).toEqual(expect.arrayContaining(["nodes.0.id", "nodes.0.position.x", "edges"]));
     expect(problems.find((p) => p.field === "nodes.0.position.x")?.nodeId).toBe("a b");
@@ -45,10 +57,12 @@ describe("validateGraph", () => {
     graph.nodes.push(node("gen", "generator"));
     graph.edges.push(edge("e1", "gen", "purchases"));
     const problems = validateGraph(graph);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ code: "node.duplicate-id", nodeId: "gen" }),
-      expect.objectContaining({ code: "edge.duplicate-id", edgeId: "e1" }),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: "node.duplicate-id", nodeId: "gen" }),
+        expect.objectContaining({ code: "edge.duplicate-id", edgeId: "e1" }),
+      ]),
+    );
   });
 
   it("reports unknown types and versions", () => {
@@ -56,24 +70,39 @@ describe("validateGraph", () => {
     graph.nodes.push(node("x", "teleport"), node("y", "filter", { condition: "true" }, 9));
     graph.edges.push(edge("e3", "purchases", "x"), edge("e4", "purchases", "y"));
     const problems = validateGraph(graph);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ code: "node.unknown-type", nodeId: "x", severity: "error" }),
-      expect.objectContaining({ code: "node.unknown-type-version", nodeId: "y", message: expect.stringContaining("current: 1") }),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: "node.unknown-type", nodeId: "x", severity: "error" }),
+        expect.objectContaining({
+          code: "node.unknown-type-version",
+          nodeId: "y",
+          message: expect.stringContaining("current: 1"),
+        }),
+      ]),
+    );
     expect(codes(problems)).not.toContain("edge.unknown-port");
   });
 
   it("reports one problem per config issue with its field path", () => {
     const graph = baseGraph();
-    graph.nodes.push(node("w", "window", { kind: "hopping", size: "1 minute", aggregations: [{ name: "total", function: "sum" }], extra: true }));
+    graph.nodes.push(
+      node("w", "window", {
+        kind: "hopping",
+        size: "1 minute",
+        aggregations: [{ name: "total", function: "sum" }],
+        extra: true,
+      }),
+    );
     graph.edges.push(edge("e3", "purchases", "w"), edge("e4", "w", "out"));
     const problems = validateGraph(graph).filter((p) => p.code === "node.invalid-config");
-    expect(problems.map((p) => [p.nodeId, p.field])).toEqual(expect.arrayContaining([
-      ["w", "size"],
-      ["w", ""],
-      ["w", "slide"],
-      ["w", "aggregations.0.field"],
-    ]));
+    expect(problems.map((p) => [p.nodeId, p.field])).toEqual(
+      expect.arrayContaining([
+        ["w", "size"],
+        ["w", ""],
+        ["w", "slide"],
+        ["w", "aggregations.0.field"],
+      ]),
+    );
   });
 
   it("reports dangling edges: unknown nodes and ports", () => {
@@ -85,18 +114,26 @@ describe("validateGraph", () => {
       edge("into-source", "purchases", "gen"),
     );
     const problems = validateGraph(graph);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ code: "edge.unknown-node", edgeId: "to-nowhere" }),
-      expect.objectContaining({ code: "edge.unknown-port", edgeId: "bad-out", port: "matches" }),
-      expect.objectContaining({ code: "edge.unknown-port", edgeId: "bad-in", port: "left" }),
-      expect.objectContaining({ code: "edge.unknown-port", edgeId: "into-source", message: expect.stringContaining("source") }),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: "edge.unknown-node", edgeId: "to-nowhere" }),
+        expect.objectContaining({ code: "edge.unknown-port", edgeId: "bad-out", port: "matches" }),
+        expect.objectContaining({ code: "edge.unknown-port", edgeId: "bad-in", port: "left" }),
+        expect.objectContaining({
+          code: "edge.unknown-port",
+          edgeId: "into-source",
+          message: expect.stringContaining("source"),
+        }),
+      ]),
+    );
   });
 
   it("warns about the same connection drawn twice", () => {
     const graph = baseGraph();
     graph.edges.push(edge("e1-again", "gen", "purchases"));
-    expect(validateGraph(graph)).toEqual([expect.objectContaining({ code: "edge.duplicate", severity: "warning", edgeId: "e1-again" })]);
+    expect(validateGraph(graph)).toEqual([
+      expect.objectContaining({ code: "edge.duplicate", severity: "warning", edgeId: "e1-again" }),
+    ]);
   });
 
   it("reports port kind mismatches, following passthrough ports", () => {
@@ -139,39 +176,75 @@ describe("validateGraph", () => {
     graph.nodes.push(node("lonely", "map", { drop: ["context"] }), node("island", "filter", { condition: "true" }));
     graph.edges.push(edge("e3", "island", "lonely"));
     const problems = validateGraph(graph);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ code: "node.input-not-connected", nodeId: "island", port: "in", severity: "error" }),
-      expect.objectContaining({ code: "node.unreachable", nodeId: "island", severity: "warning" }),
-      expect.objectContaining({ code: "node.unreachable", nodeId: "lonely", severity: "warning" }),
-      expect.objectContaining({ code: "node.output-not-connected", nodeId: "lonely", severity: "warning" }),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: "node.input-not-connected", nodeId: "island", port: "in", severity: "error" }),
+        expect.objectContaining({ code: "node.unreachable", nodeId: "island", severity: "warning" }),
+        expect.objectContaining({ code: "node.unreachable", nodeId: "lonely", severity: "warning" }),
+        expect.objectContaining({ code: "node.output-not-connected", nodeId: "lonely", severity: "warning" }),
+      ]),
+    );
   });
 
   it("reports expression errors with the config field and the position inside the expression", () => {
     const graph = baseGraph();
     graph.nodes[1] = node("purchases", "filter", { condition: 'event.type == "purchase" &&\n  event.props.amount >' });
-    graph.nodes.push(node("m", "map", { assignments: [{ target: "x", expression: "1" }, { target: "y", expression: '1 + "a"' }] }));
+    graph.nodes.push(
+      node("m", "map", {
+        assignments: [
+          { target: "x", expression: "1" },
+          { target: "y", expression: '1 + "a"' },
+        ],
+      }),
+    );
     graph.nodes.push(node("r", "route", { routes: [{ port: "odd", condition: 'event.id.matches("(?=a)b")' }] }));
-    graph.edges.push(edge("e3", "gen", "m"), edge("e4", "m", "out"), edge("e5", "gen", "r"), edge("e6", "r", "out", "odd"));
+    graph.edges.push(
+      edge("e3", "gen", "m"),
+      edge("e4", "m", "out"),
+      edge("e5", "gen", "r"),
+      edge("e6", "r", "out", "odd"),
+    );
     const problems = validateGraph(graph);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ code: "expression.syntax", nodeId: "purchases", field: "condition", position: { line: 2, column: 23, offset: 50 } }),
-      expect.objectContaining({ code: "expression.type", nodeId: "m", field: "assignments.1.expression", position: expect.objectContaining({ column: 1 }) }),
-      expect.objectContaining({ code: "expression.regex", nodeId: "r", field: "routes.0.condition" }),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          code: "expression.syntax",
+          nodeId: "purchases",
+          field: "condition",
+          position: { line: 2, column: 23, offset: 50 },
+        }),
+        expect.objectContaining({
+          code: "expression.type",
+          nodeId: "m",
+          field: "assignments.1.expression",
+          position: expect.objectContaining({ column: 1 }),
+        }),
+        expect.objectContaining({ code: "expression.regex", nodeId: "r", field: "routes.0.condition" }),
+      ]),
+    );
   });
 
   it("warns about expression and config references to fields no upstream node produces", () => {
     const graph = baseGraph();
     graph.nodes.push(
-      node("w", "window", { eventTimeField: "ts", groupBy: [{ name: "kind", expression: "event.type" }], aggregations: [{ name: "n", function: "count" }] }),
+      node("w", "window", {
+        eventTimeField: "ts",
+        groupBy: [{ name: "kind", expression: "event.type" }],
+        aggregations: [{ name: "n", function: "count" }],
+      }),
       node("big", "filter", { condition: "event.n > 10 && event.props.amount > 1" }),
     );
     graph.edges.push(edge("e3", "gen", "w"), edge("e4", "w", "big"), edge("e5", "big", "out"));
     const problems = validateGraph(graph);
     expect(problems).toEqual([
       expect.objectContaining({ code: "field.unknown", nodeId: "w", field: "eventTimeField", severity: "warning" }),
-      expect.objectContaining({ code: "expression.unknown-field", nodeId: "big", field: "condition", severity: "warning", position: expect.objectContaining({ column: 17 }) }),
+      expect.objectContaining({
+        code: "expression.unknown-field",
+        nodeId: "big",
+        field: "condition",
+        severity: "warning",
+        position: expect.objectContaining({ column: 17 }),
+      }),
     ]);
     expect(hasErrors(problems)).toBe(false);
   });
@@ -211,7 +284,10 @@ describe("validateGraph: streams belong to a workspace", () => {
     ["ws.other-team.orders", /workspace namespaces/],
     ["__consumer_offsets", /belong to the broker/],
   ])("refuses topic %s on kafka-sink and kafka-source, on the node's topic field", (topic, message) => {
-    for (const [graph, nodeId] of [[withSink({ topic }), "out"], [withSource({ topic }), "src"]] as const) {
+    for (const [graph, nodeId] of [
+      [withSink({ topic }), "out"],
+      [withSource({ topic }), "src"],
+    ] as const) {
       const found = validateGraph(graph).filter((p) => p.code === "node.reserved-topic");
       expect(found).toEqual([expect.objectContaining({ severity: "error", nodeId, field: "topic" })]);
       expect(found[0]?.message).toMatch(message);
@@ -219,7 +295,9 @@ describe("validateGraph: streams belong to a workspace", () => {
   });
 
   it("refuses reserved names through a connection too (it could point at Sluice's own brokers)", () => {
-    const problems = validateGraph(withSink({ topic: "ws.other.orders", connectionId: "c1" }), { connectionIds: ["c1"] });
+    const problems = validateGraph(withSink({ topic: "ws.other.orders", connectionId: "c1" }), {
+      connectionIds: ["c1"],
+    });
     expect(codes(problems)).toEqual(["node.reserved-topic"]);
   });
 
@@ -234,13 +312,22 @@ describe("validateGraph: streams belong to a workspace", () => {
     expect(validateGraph(graph)).toEqual([]);
     expect(validateGraph(graph, { connectionIds: ["theirs"] })).toEqual([]);
     const problems = validateGraph(graph, { slug: "acme", connectionIds: ["mine"] });
-    expect(problems).toEqual([expect.objectContaining({ code: "node.unknown-connection", severity: "error", nodeId: "src", field: "connectionId" })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: "node.unknown-connection",
+        severity: "error",
+        nodeId: "src",
+        field: "connectionId",
+      }),
+    ]);
     expect(problems[0]?.message).toMatch(/does not exist in this workspace/);
   });
 
   it("refuses a name too long for Kafka once the workspace prefix is added", () => {
     const problems = validateGraph(withSink({ topic: "x".repeat(245) }), { slug: "acme" });
     expect(problems).toEqual([expect.objectContaining({ code: "node.reserved-topic", field: "topic" })]);
-    expect(validateGraph(withSink({ topic: "x".repeat(245), connectionId: "c1" }), { slug: "acme", connectionIds: ["c1"] })).toEqual([]);
+    expect(
+      validateGraph(withSink({ topic: "x".repeat(245), connectionId: "c1" }), { slug: "acme", connectionIds: ["c1"] }),
+    ).toEqual([]);
   });
 });

@@ -12,7 +12,11 @@ export function matchesFormat(format: JsonSchemaFormat, value: string): boolean 
     case "date-time":
       return DATE_TIME.test(value) && !Number.isNaN(Date.parse(value.replace(" ", "T")));
     case "date":
-      return DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+      return (
+        DATE.test(value) &&
+        !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+        new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+      );
     case "email":
       return value.length <= 254 && EMAIL.test(value);
     case "uri":

@@ -22,11 +22,33 @@ const validate = createSchemaValidator(schema);
 
 describe("createSchemaValidator", () => {
   it("passes a valid record", () => {
-    expect(validate({ id: "e1", type: "click", email: "a@b.co", at: "2024-05-01T10:00:00Z", count: 4, price: 0.3, code: "EUR", tags: ["x"], ip: "10.0.0.1", nested: { flag: true } })).toEqual([]);
+    expect(
+      validate({
+        id: "e1",
+        type: "click",
+        email: "a@b.co",
+        at: "2024-05-01T10:00:00Z",
+        count: 4,
+        price: 0.3,
+        code: "EUR",
+        tags: ["x"],
+        ip: "10.0.0.1",
+        nested: { flag: true },
+      }),
+    ).toEqual([]);
   });
 
   it("reports every violation with its path and keyword", () => {
-    const violations = validate({ id: "", email: "nope", at: "yesterday", count: 11, code: "eur", tags: ["a", 1, "c"], ip: "300.1.1.1", nested: { flag: false, extra: 1 } });
+    const violations = validate({
+      id: "",
+      email: "nope",
+      at: "yesterday",
+      count: 11,
+      code: "eur",
+      tags: ["a", 1, "c"],
+      ip: "300.1.1.1",
+      nested: { flag: false, extra: 1 },
+    });
     expect(violations.map((v) => `${v.path}:${v.keyword}`)).toEqual([
       "type:required",
       "id:minLength",
@@ -55,7 +77,10 @@ describe("JsonSchemaSubset", () => {
   it("rejects unsupported keywords by name so nothing is silently ignored", () => {
     const result = JsonSchemaSubset.safeParse({ type: "object", properties: { a: { oneOf: [{ type: "string" }] } } });
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]).toMatchObject({ path: ["properties", "a"], message: "Unsupported JSON Schema keyword: oneOf" });
+    expect(result.error?.issues[0]).toMatchObject({
+      path: ["properties", "a"],
+      message: "Unsupported JSON Schema keyword: oneOf",
+    });
   });
 
   it("runs patterns on RE2: catastrophic shapes match in linear time, backreferences are refused", () => {

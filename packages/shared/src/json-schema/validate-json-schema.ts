@@ -42,11 +42,15 @@ function compileNode(schema: JsonSchemaSubset): Check {
 
   if (schema.type !== undefined) {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    add("type", (value) => (types.some((type) => isType(value, type)) ? undefined : `must be ${types.join(" or ")}, got ${typeName(value)}`));
+    add("type", (value) =>
+      types.some((type) => isType(value, type)) ? undefined : `must be ${types.join(" or ")}, got ${typeName(value)}`,
+    );
   }
   if (schema.enum !== undefined) {
     const allowed = schema.enum.map((item) => JSON.stringify(item));
-    add("enum", (value) => (allowed.includes(JSON.stringify(value)) ? undefined : `must be one of ${allowed.join(", ")}`));
+    add("enum", (value) =>
+      allowed.includes(JSON.stringify(value)) ? undefined : `must be one of ${allowed.join(", ")}`,
+    );
   }
   if (schema.const !== undefined) {
     const expected = JSON.stringify(schema.const);
@@ -65,42 +69,87 @@ function compileNode(schema: JsonSchemaSubset): Check {
 type AddCheck = (keyword: string, test: (value: JsonValue) => string | undefined) => void;
 
 function addNumberChecks(schema: JsonSchemaSubset, add: AddCheck): void {
-  const numeric = (test: (n: number) => string | undefined) => (value: JsonValue) => (typeof value === "number" ? test(value) : undefined);
+  const numeric = (test: (n: number) => string | undefined) => (value: JsonValue) =>
+    typeof value === "number" ? test(value) : undefined;
   const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf } = schema;
-  if (minimum !== undefined) add("minimum", numeric((n) => (n >= minimum ? undefined : `must be >= ${minimum}`)));
-  if (maximum !== undefined) add("maximum", numeric((n) => (n <= maximum ? undefined : `must be <= ${maximum}`)));
-  if (exclusiveMinimum !== undefined) add("exclusiveMinimum", numeric((n) => (n > exclusiveMinimum ? undefined : `must be > ${exclusiveMinimum}`)));
-  if (exclusiveMaximum !== undefined) add("exclusiveMaximum", numeric((n) => (n < exclusiveMaximum ? undefined : `must be < ${exclusiveMaximum}`)));
+  if (minimum !== undefined)
+    add(
+      "minimum",
+      numeric((n) => (n >= minimum ? undefined : `must be >= ${minimum}`)),
+    );
+  if (maximum !== undefined)
+    add(
+      "maximum",
+      numeric((n) => (n <= maximum ? undefined : `must be <= ${maximum}`)),
+    );
+  if (exclusiveMinimum !== undefined)
+    add(
+      "exclusiveMinimum",
+      numeric((n) => (n > exclusiveMinimum ? undefined : `must be > ${exclusiveMinimum}`)),
+    );
+  if (exclusiveMaximum !== undefined)
+    add(
+      "exclusiveMaximum",
+      numeric((n) => (n < exclusiveMaximum ? undefined : `must be < ${exclusiveMaximum}`)),
+    );
   if (multipleOf !== undefined) {
     // Tolerate float noise (0.3 / 0.1 = 2.9999999999999996).
-    add("multipleOf", numeric((n) => {
-      const quotient = n / multipleOf;
-      return Math.abs(quotient - Math.round(quotient)) < 1e-9 ? undefined : `must be a multiple of ${multipleOf}`;
-    }));
+    add(
+      "multipleOf",
+      numeric((n) => {
+        const quotient = n / multipleOf;
+        return Math.abs(quotient - Math.round(quotient)) < 1e-9 ? undefined : `must be a multiple of ${multipleOf}`;
+      }),
+    );
   }
 }
 
 function addStringChecks(schema: JsonSchemaSubset, add: AddCheck): void {
-  const text = (test: (s: string) => string | undefined) => (value: JsonValue) => (typeof value === "string" ? test(value) : undefined);
+  const text = (test: (s: string) => string | undefined) => (value: JsonValue) =>
+    typeof value === "string" ? test(value) : undefined;
   const { minLength, maxLength, pattern, format } = schema;
   // Length in code points, as JSON Schema specifies (an emoji counts as one character).
-  if (minLength !== undefined) add("minLength", text((s) => ([...s].length >= minLength ? undefined : `must have at least ${minLength} characters`)));
-  if (maxLength !== undefined) add("maxLength", text((s) => ([...s].length <= maxLength ? undefined : `must have at most ${maxLength} characters`)));
+  if (minLength !== undefined)
+    add(
+      "minLength",
+      text((s) => ([...s].length >= minLength ? undefined : `must have at least ${minLength} characters`)),
+    );
+  if (maxLength !== undefined)
+    add(
+      "maxLength",
+      text((s) => ([...s].length <= maxLength ? undefined : `must have at most ${maxLength} characters`)),
+    );
   if (pattern !== undefined) {
     const compiled = compileUserRegex(pattern);
     // The schema's zod refinement already refused patterns RE2 cannot run.
     if (!compiled.ok) throw new Error(`pattern ${pattern}: ${compiled.reason}`);
     const { regex } = compiled;
-    add("pattern", text((s) => (regex.test(s) ? undefined : `must match ${pattern}`)));
+    add(
+      "pattern",
+      text((s) => (regex.test(s) ? undefined : `must match ${pattern}`)),
+    );
   }
-  if (format !== undefined) add("format", text((s) => (matchesFormat(format, s) ? undefined : `must be a valid ${format}`)));
+  if (format !== undefined)
+    add(
+      "format",
+      text((s) => (matchesFormat(format, s) ? undefined : `must be a valid ${format}`)),
+    );
 }
 
 function addArrayChecks(schema: JsonSchemaSubset, add: AddCheck, checks: Check[]): void {
-  const list = (test: (items: JsonValue[]) => string | undefined) => (value: JsonValue) => (Array.isArray(value) ? test(value) : undefined);
+  const list = (test: (items: JsonValue[]) => string | undefined) => (value: JsonValue) =>
+    Array.isArray(value) ? test(value) : undefined;
   const { minItems, maxItems, items } = schema;
-  if (minItems !== undefined) add("minItems", list((a) => (a.length >= minItems ? undefined : `must have at least ${minItems} items`)));
-  if (maxItems !== undefined) add("maxItems", list((a) => (a.length <= maxItems ? undefined : `must have at most ${maxItems} items`)));
+  if (minItems !== undefined)
+    add(
+      "minItems",
+      list((a) => (a.length >= minItems ? undefined : `must have at least ${minItems} items`)),
+    );
+  if (maxItems !== undefined)
+    add(
+      "maxItems",
+      list((a) => (a.length <= maxItems ? undefined : `must have at most ${maxItems} items`)),
+    );
   if (items !== undefined) {
     const itemCheck = compileNode(items);
     checks.push((value, path, out) => {
@@ -110,18 +159,34 @@ function addArrayChecks(schema: JsonSchemaSubset, add: AddCheck, checks: Check[]
 }
 
 function addObjectChecks(schema: JsonSchemaSubset, add: AddCheck, checks: Check[]): void {
-  const object = (test: (o: { [key: string]: JsonValue }) => string | undefined) => (value: JsonValue) => (isJsonObject(value) ? test(value) : undefined);
+  const object = (test: (o: { [key: string]: JsonValue }) => string | undefined) => (value: JsonValue) =>
+    isJsonObject(value) ? test(value) : undefined;
   const { required, minProperties, maxProperties, additionalProperties } = schema;
-  if (minProperties !== undefined) add("minProperties", object((o) => (Object.keys(o).length >= minProperties ? undefined : `must have at least ${minProperties} properties`)));
-  if (maxProperties !== undefined) add("maxProperties", object((o) => (Object.keys(o).length <= maxProperties ? undefined : `must have at most ${maxProperties} properties`)));
+  if (minProperties !== undefined)
+    add(
+      "minProperties",
+      object((o) =>
+        Object.keys(o).length >= minProperties ? undefined : `must have at least ${minProperties} properties`,
+      ),
+    );
+  if (maxProperties !== undefined)
+    add(
+      "maxProperties",
+      object((o) =>
+        Object.keys(o).length <= maxProperties ? undefined : `must have at most ${maxProperties} properties`,
+      ),
+    );
 
-  const properties = Object.entries(schema.properties ?? {}).map(([name, child]) => [name, compileNode(child)] as const);
+  const properties = Object.entries(schema.properties ?? {}).map(
+    ([name, child]) => [name, compileNode(child)] as const,
+  );
   const declared = new Set(properties.map(([name]) => name));
   const extraCheck = typeof additionalProperties === "object" ? compileNode(additionalProperties) : undefined;
   checks.push((value, path, out) => {
     if (!isJsonObject(value)) return;
     for (const name of required ?? []) {
-      if (!Object.hasOwn(value, name) && out.length < MAX_VIOLATIONS) out.push({ path: join(path, name), keyword: "required", message: "is required" });
+      if (!Object.hasOwn(value, name) && out.length < MAX_VIOLATIONS)
+        out.push({ path: join(path, name), keyword: "required", message: "is required" });
     }
     for (const [name, check] of properties) {
       const child = value[name];
@@ -131,7 +196,8 @@ function addObjectChecks(schema: JsonSchemaSubset, add: AddCheck, checks: Check[
     for (const [name, child] of Object.entries(value)) {
       if (declared.has(name)) continue;
       if (extraCheck) extraCheck(child, join(path, name), out);
-      else if (out.length < MAX_VIOLATIONS) out.push({ path: join(path, name), keyword: "additionalProperties", message: "is not allowed" });
+      else if (out.length < MAX_VIOLATIONS)
+        out.push({ path: join(path, name), keyword: "additionalProperties", message: "is not allowed" });
     }
   });
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { edgeHealth, errorRatePercent, mergeSnapshots, nodeHealth, summarizePipeline, worstHealth, type MetricsSnapshotV1 } from "../index";
+import {
+  edgeHealth,
+  errorRatePercent,
+  mergeSnapshots,
+  nodeHealth,
+  summarizePipeline,
+  worstHealth,
+  type MetricsSnapshotV1,
+} from "../index";
 
 describe("health colouring", () => {
   it("colours edges by the worse of lag seconds and lag messages", () => {
@@ -36,13 +44,46 @@ describe("health colouring", () => {
       ],
       (id) => categories[id],
     );
-    expect(s).toMatchObject({ inPerSec: 50, outPerSec: 36, errorsPerSec: 4, maxLagSeconds: 2, maxLagMessages: 30, freshnessSeconds: 3, health: "warn" });
+    expect(s).toMatchObject({
+      inPerSec: 50,
+      outPerSec: 36,
+      errorsPerSec: 4,
+      maxLagSeconds: 2,
+      maxLagMessages: 30,
+      freshnessSeconds: 3,
+      health: "warn",
+    });
     expect(s.errorRatePercent).toBeCloseTo((4 / 140) * 100);
   });
 
   it("merges the runners' last errors newest first, bounded", () => {
-    const node = (at: number[]) => ({ inPerSec: 0, outPerSec: 0, errorsPerSec: 0, dlqPerSec: 0, inTotal: 0, outTotal: 0, errorsTotal: 0, dlqTotal: 0, retriesTotal: 0, bytesInPerSec: 0, latencyMs: { p50: null, p95: null, p99: null }, status: "running" as const, lastError: null, lastErrors: at.map((t) => ({ at: t, message: `e${t}` })) });
-    const snap = (runnerId: string, at: number[]): MetricsSnapshotV1 => ({ version: "v1", pipelineId: "p", deploymentId: "d", runnerId, at: 1, uptimeSeconds: 1, nodes: { n: node(at) }, edges: [], fusedEdgeIds: [] });
+    const node = (at: number[]) => ({
+      inPerSec: 0,
+      outPerSec: 0,
+      errorsPerSec: 0,
+      dlqPerSec: 0,
+      inTotal: 0,
+      outTotal: 0,
+      errorsTotal: 0,
+      dlqTotal: 0,
+      retriesTotal: 0,
+      bytesInPerSec: 0,
+      latencyMs: { p50: null, p95: null, p99: null },
+      status: "running" as const,
+      lastError: null,
+      lastErrors: at.map((t) => ({ at: t, message: `e${t}` })),
+    });
+    const snap = (runnerId: string, at: number[]): MetricsSnapshotV1 => ({
+      version: "v1",
+      pipelineId: "p",
+      deploymentId: "d",
+      runnerId,
+      at: 1,
+      uptimeSeconds: 1,
+      nodes: { n: node(at) },
+      edges: [],
+      fusedEdgeIds: [],
+    });
     const merged = mergeSnapshots([snap("a", [1, 3, 5]), snap("b", [2, 4, 6])]);
     expect(merged?.nodes.n?.lastErrors?.map((e) => e.at)).toEqual([6, 5, 4, 3, 2]);
   });

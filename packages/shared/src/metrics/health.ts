@@ -52,11 +52,17 @@ export function errorRatePercent(errorsPerSec: number, inPerSec: number): number
 export function nodeHealth(node: { status: NodeState; inPerSec: number; errorsPerSec: number }): Health {
   if (node.status === "stopped") return "idle";
   if (node.status === "failing") return "bad";
-  if (node.errorsPerSec > 0) return errorRatePercent(node.errorsPerSec, node.inPerSec) > HEALTH_THRESHOLDS.errorRatePercent.bad ? "bad" : "warn";
+  if (node.errorsPerSec > 0)
+    return errorRatePercent(node.errorsPerSec, node.inPerSec) > HEALTH_THRESHOLDS.errorRatePercent.bad ? "bad" : "warn";
   return node.status === "starting" ? "warn" : "ok";
 }
 
-export type NodeRates = { inPerSec: number; outPerSec: number; errorsPerSec: number; freshnessSeconds?: number | null | undefined };
+export type NodeRates = {
+  inPerSec: number;
+  outPerSec: number;
+  errorsPerSec: number;
+  freshnessSeconds?: number | null | undefined;
+};
 
 export type PipelineSummary = {
   /** What the sources accepted per second. */
@@ -98,7 +104,8 @@ export function summarizePipeline(
   const maxLagSeconds = known.length > 0 ? Math.max(...known) : null;
   const maxLagMessages = lags.reduce((m, l) => Math.max(m, l.lagMessages), 0);
   const rate = errorRatePercent(errorsPerSec, processed);
-  const errorHealth: Health = errorsPerSec === 0 ? "ok" : rate > HEALTH_THRESHOLDS.errorRatePercent.bad ? "bad" : "warn";
+  const errorHealth: Health =
+    errorsPerSec === 0 ? "ok" : rate > HEALTH_THRESHOLDS.errorRatePercent.bad ? "bad" : "warn";
   return {
     inPerSec,
     outPerSec,

@@ -15,7 +15,18 @@ export function mergeSnapshots(snapshots: MetricsSnapshotV1[]): MetricsSnapshotV
         nodes[id] = { ...n };
         continue;
       }
-      for (const k of ["inPerSec", "outPerSec", "errorsPerSec", "dlqPerSec", "inTotal", "outTotal", "errorsTotal", "dlqTotal", "retriesTotal", "bytesInPerSec"] as const) {
+      for (const k of [
+        "inPerSec",
+        "outPerSec",
+        "errorsPerSec",
+        "dlqPerSec",
+        "inTotal",
+        "outTotal",
+        "errorsTotal",
+        "dlqTotal",
+        "retriesTotal",
+        "bytesInPerSec",
+      ] as const) {
         acc[k] += n[k];
       }
       // Percentiles don't add; the slowest runner's is the honest upper bound.
@@ -26,10 +37,20 @@ export function mergeSnapshots(snapshots: MetricsSnapshotV1[]): MetricsSnapshotV
       };
       if (n.status === "failing") acc.status = "failing";
       acc.lastError = acc.lastError ?? n.lastError;
-      if (n.lastErrors) acc.lastErrors = [...(acc.lastErrors ?? []), ...n.lastErrors].sort((a, b) => b.at - a.at).slice(0, LAST_ERRORS_MAX);
+      if (n.lastErrors)
+        acc.lastErrors = [...(acc.lastErrors ?? []), ...n.lastErrors]
+          .sort((a, b) => b.at - a.at)
+          .slice(0, LAST_ERRORS_MAX);
     }
   }
-  return { ...newest, runnerId: snapshots.map((s) => s.runnerId).sort().join(","), nodes };
+  return {
+    ...newest,
+    runnerId: snapshots
+      .map((s) => s.runnerId)
+      .sort()
+      .join(","),
+    nodes,
+  };
 }
 
 function maxOrNull(a: number | null, b: number | null): number | null {

@@ -5,12 +5,23 @@ import { type FieldUi, ui } from "./field-ui";
 
 /** A CEL expression in a config. Syntax and types are checked by validateGraph (with positions). */
 export function expression(kind: ExpressionKind, meta: Omit<FieldUi, "widget" | "expressionKind">) {
-  return z.string().min(1).max(MAX_EXPRESSION_LENGTH).meta(ui({ ...meta, widget: "expression", expressionKind: kind }));
+  return z
+    .string()
+    .min(1)
+    .max(MAX_EXPRESSION_LENGTH)
+    .meta(ui({ ...meta, widget: "expression", expressionKind: kind }));
 }
 
 /** A reference to a workspace secret by id: the value itself never appears in a graph. */
-export function secretRef(secretKind: NonNullable<FieldUi["secretKind"]>, meta: Omit<FieldUi, "widget" | "secretKind">) {
-  return z.string().min(1).max(128).meta(ui({ ...meta, widget: "secret", secretKind }));
+export function secretRef(
+  secretKind: NonNullable<FieldUi["secretKind"]>,
+  meta: Omit<FieldUi, "widget" | "secretKind">,
+) {
+  return z
+    .string()
+    .min(1)
+    .max(128)
+    .meta(ui({ ...meta, widget: "secret", secretKind }));
 }
 
 /**
@@ -18,11 +29,19 @@ export function secretRef(secretKind: NonNullable<FieldUi["secretKind"]>, meta: 
  * validateGraph checks the id exists when it is given the workspace's connections.
  */
 export function kafkaConnectionRef(meta: Omit<FieldUi, "widget">) {
-  return z.string().min(1).max(64).meta(ui({ ...meta, widget: "kafka-connection" }));
+  return z
+    .string()
+    .min(1)
+    .max(64)
+    .meta(ui({ ...meta, widget: "kafka-connection" }));
 }
 
 export function schemaRegistryRef(meta: Omit<FieldUi, "widget">) {
-  return z.string().min(1).max(64).meta(ui({ ...meta, widget: "schema-registry" }));
+  return z
+    .string()
+    .min(1)
+    .max(64)
+    .meta(ui({ ...meta, widget: "schema-registry" }));
 }
 
 export function fieldPath(meta: Omit<FieldUi, "widget">) {
@@ -42,11 +61,16 @@ export const SqlIdentifier = z
 /** A view's name: the `<view>` of GET /v1/views/<view>, unique among a workspace's running pipelines. */
 export const ViewName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "Lower-case letters, digits, '-' and '_' (max 63), starting with a letter or digit");
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    "Lower-case letters, digits, '-' and '_' (max 63), starting with a letter or digit",
+  );
 
 /** The "Serve as view" field of sinks whose results apps may read back (postgres-sink, redis-sink). */
 export function viewNameField(description: string) {
-  return ViewName.optional().meta(ui({ title: "Serve as view", description, widget: "text", placeholder: "trending-pages" }));
+  return ViewName.optional().meta(
+    ui({ title: "Serve as view", description, widget: "text", placeholder: "trending-pages" }),
+  );
 }
 
 /** Kafka's legal topic characters and length. */

@@ -40,7 +40,8 @@ export const ERROR_PORT: OutputPort = {
   name: "error",
   label: "Errors",
   kind: "dead-letter",
-  description: "Records that failed in this node, with the reason. Unconnected, they still land in the dead-letter inbox.",
+  description:
+    "Records that failed in this node, with the reason. Unconnected, they still land in the dead-letter inbox.",
 };
 
 export const EVENTS_IN: InputPort = { name: "in", label: "In", accepts: ALL_PORT_KINDS, required: true };

@@ -10,9 +10,24 @@ const descriptors: NodeDescriptor[] = Object.values(nodeRegistry);
 describe("node registry", () => {
   it("has the full catalog, keyed by each descriptor's own type", () => {
     expect(NODE_TYPE_IDS).toEqual([
-      "http-ingest", "generator", "kafka-source",
-      "filter", "map", "validate", "dedup", "mask-pii", "enrich", "key-by", "route", "window", "sessionize",
-      "postgres-sink", "redis-sink", "webhook-sink", "kafka-sink", "s3-sink",
+      "http-ingest",
+      "generator",
+      "kafka-source",
+      "filter",
+      "map",
+      "validate",
+      "dedup",
+      "mask-pii",
+      "enrich",
+      "key-by",
+      "route",
+      "window",
+      "sessionize",
+      "postgres-sink",
+      "redis-sink",
+      "webhook-sink",
+      "kafka-sink",
+      "s3-sink",
     ]);
     for (const [key, descriptor] of Object.entries(nodeRegistry)) expect(descriptor.type).toBe(key);
   });
@@ -22,22 +37,31 @@ describe("node registry", () => {
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
   });
 
-  it.each(descriptors.map((d) => [d.type, d] as const))("%s: is documented for the palette and forms", (_type, descriptor) => {
-    expect(descriptor.label.length).toBeGreaterThan(0);
-    expect(descriptor.description.length).toBeGreaterThan(20);
-    expect(descriptor.icon).toMatch(/^[a-z-]+$/);
-    // Every top-level config field carries a title and a widget for the form generator.
-    const jsonSchema = z.toJSONSchema(descriptor.configSchema, { io: "input", unrepresentable: "any" }) as {
-      properties?: Record<string, Partial<FieldUi> & { anyOf?: unknown }>;
-    };
-    for (const [field, property] of Object.entries(jsonSchema.properties ?? {})) {
-      expect({ field, title: typeof property.title, widget: typeof property.widget }).toEqual({ field, title: "string", widget: "string" });
-    }
-  });
+  it.each(descriptors.map((d) => [d.type, d] as const))(
+    "%s: is documented for the palette and forms",
+    (_type, descriptor) => {
+      expect(descriptor.label.length).toBeGreaterThan(0);
+      expect(descriptor.description.length).toBeGreaterThan(20);
+      expect(descriptor.icon).toMatch(/^[a-z-]+$/);
+      // Every top-level config field carries a title and a widget for the form generator.
+      const jsonSchema = z.toJSONSchema(descriptor.configSchema, { io: "input", unrepresentable: "any" }) as {
+        properties?: Record<string, Partial<FieldUi> & { anyOf?: unknown }>;
+      };
+      for (const [field, property] of Object.entries(jsonSchema.properties ?? {})) {
+        expect({ field, title: typeof property.title, widget: typeof property.widget }).toEqual({
+          field,
+          title: "string",
+          widget: "string",
+        });
+      }
+    },
+  );
 
   it("gives every processing node an error port, and sources none as input", () => {
     for (const descriptor of descriptors) {
-      const ports = outputPortsFor({ type: descriptor.type, typeVersion: descriptor.typeVersion, config: descriptor.example }) ?? [];
+      const ports =
+        outputPortsFor({ type: descriptor.type, typeVersion: descriptor.typeVersion, config: descriptor.example }) ??
+        [];
       if (descriptor.category !== "source") expect(ports.map((p) => p.name)).toContain("error");
       if (descriptor.category === "source") expect(descriptor.inputs).toEqual([]);
       else expect(descriptor.inputs.map((p) => p.name)).toEqual(["in"]);
@@ -55,7 +79,11 @@ describe("node registry", () => {
       typeVersion: 1,
       config: { routes: [{ port: "vip", label: "VIP", condition: "true" }], defaultPort: "rest" },
     });
-    expect(ports?.map((p) => [p.name, p.label])).toEqual([["vip", "VIP"], ["rest", "Otherwise"], ["error", "Errors"]]);
+    expect(ports?.map((p) => [p.name, p.label])).toEqual([
+      ["vip", "VIP"],
+      ["rest", "Otherwise"],
+      ["error", "Errors"],
+    ]);
   });
 
   it("resolves descriptors by type and version only", () => {
@@ -65,19 +93,49 @@ describe("node registry", () => {
   });
 
   it("applies documented defaults", () => {
-    expect(nodeRegistry.dedup.configSchema.parse({})).toEqual({ key: "event.id", window: "10m", eventTimeField: "timestamp" });
-    expect(nodeRegistry["key-by"].configSchema.parse({})).toMatchObject({ key: "event.userId", partitions: 12, saltBuckets: 1 });
+    expect(nodeRegistry.dedup.configSchema.parse({})).toEqual({
+      key: "event.id",
+      window: "10m",
+      eventTimeField: "timestamp",
+    });
+    expect(nodeRegistry["key-by"].configSchema.parse({})).toMatchObject({
+      key: "event.userId",
+      partitions: 12,
+      saltBuckets: 1,
+    });
   });
 
   it("validates cross-field rules", () => {
     const issues = (type: keyof typeof nodeRegistry, config: unknown) =>
       (nodeRegistry[type].configSchema as z.ZodType).safeParse(config).error?.issues.map((i) => i.path.join(".")) ?? [];
     expect(issues("mask-pii", { rules: [{ field: "props.email", method: "hash" }] })).toEqual(["saltSecretId"]);
-    expect(issues("postgres-sink", { connectionSecretId: "s", table: "t", mode: "upsert", columns: [{ column: "a", expression: "1" }] })).toEqual(["keyColumns"]);
+    expect(
+      issues("postgres-sink", {
+        connectionSecretId: "s",
+        table: "t",
+        mode: "upsert",
+        columns: [{ column: "a", expression: "1" }],
+      }),
+    ).toEqual(["keyColumns"]);
     expect(issues("webhook-sink", { url: "http://169.254.169.254/latest/meta-data" })).toEqual(["url"]);
     expect(issues("webhook-sink", { url: "http://169.254.169.254/latest", allowPrivateAddresses: true })).toEqual([]);
-    expect(issues("route", { routes: [{ port: "error", condition: "true" }, { port: "a", condition: "true" }, { port: "a", condition: "true" }] })).toEqual(["routes.0.port", "routes.2.port"]);
-    expect(issues("window", { kind: "hopping", size: "1m", slide: "500ms", aggregations: [{ name: "windowId", function: "count" }] })).toEqual(["slide", "aggregations.0.name"]);
+    expect(
+      issues("route", {
+        routes: [
+          { port: "error", condition: "true" },
+          { port: "a", condition: "true" },
+          { port: "a", condition: "true" },
+        ],
+      }),
+    ).toEqual(["routes.0.port", "routes.2.port"]);
+    expect(
+      issues("window", {
+        kind: "hopping",
+        size: "1m",
+        slide: "500ms",
+        aggregations: [{ name: "windowId", function: "count" }],
+      }),
+    ).toEqual(["slide", "aggregations.0.name"]);
     expect(issues("redis-sink", { connectionSecretId: "s", keyTemplate: "k", mode: "hash" })).toEqual(["field"]);
     expect(issues("sessionize", { inactivityGap: "2h", maxDuration: "1h" })).toEqual(["maxDuration"]);
   });

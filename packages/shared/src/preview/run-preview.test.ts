@@ -11,8 +11,27 @@ describe("runPreview", () => {
       nodes: [
         { id: "in", type: "http-ingest", typeVersion: 1, position, config: { pathKey: "web", apiKeyId: "k" } },
         { id: "big", type: "filter", typeVersion: 1, position, config: { condition: "event.props.amount > 100" } },
-        { id: "enrich", type: "enrich", typeVersion: 1, position, config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "user" } },
-        { id: "db", type: "postgres-sink", typeVersion: 1, position, config: { connectionSecretId: "s", table: "big_orders", columns: [{ column: "id", expression: "event.id" }, { column: "plan", expression: "event.user.plan" }] } },
+        {
+          id: "enrich",
+          type: "enrich",
+          typeVersion: 1,
+          position,
+          config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "user" },
+        },
+        {
+          id: "db",
+          type: "postgres-sink",
+          typeVersion: 1,
+          position,
+          config: {
+            connectionSecretId: "s",
+            table: "big_orders",
+            columns: [
+              { column: "id", expression: "event.id" },
+              { column: "plan", expression: "event.user.plan" },
+            ],
+          },
+        },
         { id: "dlq", type: "kafka-sink", typeVersion: 1, position, config: { topic: "dead" } },
       ],
       edges: [
@@ -24,13 +43,25 @@ describe("runPreview", () => {
     };
     const preview = await runPreview(graph, {
       now,
-      sampleEvents: { in: [{ id: "a", type: "purchase", userId: "u1", props: { amount: 500 } }, { id: "b", type: "purchase", userId: "u2", props: {} }, { type: "bad" }] },
+      sampleEvents: {
+        in: [
+          { id: "a", type: "purchase", userId: "u1", props: { amount: 500 } },
+          { id: "b", type: "purchase", userId: "u2", props: {} },
+          { type: "bad" },
+        ],
+      },
       lookup: () => async (keys) => new Map(keys.filter((k) => k === "u1").map((k) => [k, { plan: "pro" }])),
     });
     expect(preview.in?.errors.map((e) => e.error.code)).toEqual(["ingest.invalid"]);
     expect(preview.db?.writes).toEqual([{ id: "a", plan: "pro" }]);
     expect(preview.dlq?.writes).toEqual([
-      { key: null, value: { event: expect.objectContaining({ id: "b" }), error: expect.objectContaining({ code: "expression.evaluation", nodeId: "big" }) } },
+      {
+        key: null,
+        value: {
+          event: expect.objectContaining({ id: "b" }),
+          error: expect.objectContaining({ code: "expression.evaluation", nodeId: "big" }),
+        },
+      },
     ]);
   });
 
@@ -49,7 +80,12 @@ describe("runPreview", () => {
       ],
     };
     const preview = await runPreview(graph, { now, generatorCount: 10 });
-    expect(Object.fromEntries(Object.entries(preview).map(([id, p]) => [id, p.status]))).toEqual({ gen: "ran", broken: "skipped", after: "skipped", ok: "ran" });
+    expect(Object.fromEntries(Object.entries(preview).map(([id, p]) => [id, p.status]))).toEqual({
+      gen: "ran",
+      broken: "skipped",
+      after: "skipped",
+      ok: "ran",
+    });
     expect(preview.ok?.writes).toHaveLength(10);
     expect(preview.broken?.reason).toBe("Invalid config");
   });
@@ -58,10 +94,28 @@ describe("runPreview", () => {
     const graph: PipelineGraph = {
       nodes: [
         { id: "gen", type: "generator", typeVersion: 1, position, config: {} },
-        { id: "enrich", type: "enrich", typeVersion: 1, position, config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "user" } },
-        { id: "map", type: "map", typeVersion: 1, position, config: { assignments: [{ target: "plan", expression: "event.user.plan" }] } },
+        {
+          id: "enrich",
+          type: "enrich",
+          typeVersion: 1,
+          position,
+          config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "user" },
+        },
+        {
+          id: "map",
+          type: "map",
+          typeVersion: 1,
+          position,
+          config: { assignments: [{ target: "plan", expression: "event.user.plan" }] },
+        },
         { id: "sink", type: "kafka-sink", typeVersion: 1, position, config: { topic: "t" } },
-        { id: "down", type: "enrich", typeVersion: 1, position, config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "u" } },
+        {
+          id: "down",
+          type: "enrich",
+          typeVersion: 1,
+          position,
+          config: { lookup: { kind: "redis", connectionSecretId: "r" }, key: "event.userId", target: "u" },
+        },
       ],
       edges: [
         { id: "1", source: "gen", sourcePort: "out", target: "enrich", targetPort: "in" },
@@ -70,18 +124,33 @@ describe("runPreview", () => {
         { id: "4", source: "map", sourcePort: "error", target: "down", targetPort: "in" },
       ],
     };
-    const missing = await runPreview(graph, { now, generatorCount: 5, lookup: () => ({ unavailable: 'secret "r" not found' }) });
+    const missing = await runPreview(graph, {
+      now,
+      generatorCount: 5,
+      lookup: () => ({ unavailable: 'secret "r" not found' }),
+    });
     expect(missing.enrich).toMatchObject({ status: "skipped", reason: 'Needs its lookup (secret "r" not found)' });
     const downstream = 'Not run: "enrich" was skipped (Needs its lookup (secret "r" not found))';
-    expect([missing.map?.reason, missing.sink?.reason, missing.down?.reason]).toEqual([downstream, downstream, downstream]);
+    expect([missing.map?.reason, missing.sink?.reason, missing.down?.reason]).toEqual([
+      downstream,
+      downstream,
+      downstream,
+    ]);
 
     // A lookup that fails while the preview runs is the enrich node's reason too.
-    const unreachable = await runPreview(graph, { now, generatorCount: 5, lookup: () => () => Promise.reject(new Error("Lookup unreachable: connection refused")) });
+    const unreachable = await runPreview(graph, {
+      now,
+      generatorCount: 5,
+      lookup: () => () => Promise.reject(new Error("Lookup unreachable: connection refused")),
+    });
     expect(unreachable.enrich).toMatchObject({ status: "skipped", reason: "Lookup unreachable: connection refused" });
     expect(unreachable.sink?.reason).toBe('Not run: "enrich" was skipped (Lookup unreachable: connection refused)');
 
     // Downstream nodes name the node as the canvas shows it.
-    const labelled = { ...graph, nodes: graph.nodes.map((n) => (n.id === "enrich" ? { ...n, label: "Add user plan" } : n)) };
+    const labelled = {
+      ...graph,
+      nodes: graph.nodes.map((n) => (n.id === "enrich" ? { ...n, label: "Add user plan" } : n)),
+    };
     const named = await runPreview(labelled, { now, generatorCount: 5, lookup: () => ({ unavailable: "no secret" }) });
     expect(named.sink?.reason).toBe('Not run: "Add user plan" was skipped (Needs its lookup (no secret))');
   });

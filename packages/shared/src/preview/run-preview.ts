@@ -75,19 +75,34 @@ export async function runPreview(graph: PipelineGraph, options: PreviewOptions):
     const input: EventRecord[] = incoming.flatMap((edge) => {
       const upstream = results[edge.source]!;
       if (edge.sourcePort !== "error") return upstream.outputs[edge.sourcePort] ?? [];
-      return upstream.errors.map((failure) => deadLetterRecord(failure.event, failure.error, edge.source, toIso(options.now)));
+      return upstream.errors.map((failure) =>
+        deadLetterRecord(failure.event, failure.error, edge.source, toIso(options.now)),
+      );
     });
     try {
       results[node.id] = await runNode(node.id, node.type, parsed.data, input, options, ctx);
     } catch (error) {
       rootCause[node.id] = node.id;
-      results[node.id] = { status: "skipped", reason: (error as Error).message, inputCount: input.length, outputs: {}, errors: [] };
+      results[node.id] = {
+        status: "skipped",
+        reason: (error as Error).message,
+        inputCount: input.length,
+        outputs: {},
+        errors: [],
+      };
     }
   }
   return results;
 }
 
-async function runNode(nodeId: string, type: string, config: unknown, input: EventRecord[], options: PreviewOptions, ctx: { now: number }): Promise<NodePreview> {
+async function runNode(
+  nodeId: string,
+  type: string,
+  config: unknown,
+  input: EventRecord[],
+  options: PreviewOptions,
+  ctx: { now: number },
+): Promise<NodePreview> {
   const ran = (result: CoreResult, writes?: JsonValue[]): NodePreview => ({
     status: "ran",
     inputCount: input.length,
@@ -97,7 +112,16 @@ async function runNode(nodeId: string, type: string, config: unknown, input: Eve
   });
   switch (type) {
     case "generator":
-      return ran({ outputs: { out: generateEvents(config as NodeConfig<"generator">, { startTimeMs: options.now, fromIndex: 0, count: options.generatorCount ?? 50 }) }, errors: [] });
+      return ran({
+        outputs: {
+          out: generateEvents(config as NodeConfig<"generator">, {
+            startTimeMs: options.now,
+            fromIndex: 0,
+            count: options.generatorCount ?? 50,
+          }),
+        },
+        errors: [],
+      });
     case "http-ingest": {
       let index = 0;
       const ingest = normalizeIngestPayload(options.sampleEvents?.[nodeId] ?? [], config as NodeConfig<"http-ingest">, {
@@ -107,7 +131,10 @@ async function runNode(nodeId: string, type: string, config: unknown, input: Eve
       if (!ingest.ok) throw new Error(ingest.message);
       return ran({
         outputs: { out: ingest.accepted },
-        errors: ingest.rejected.map((r) => ({ event: r.event, error: { code: "ingest.invalid", message: r.issues.map((i) => `${i.path}: ${i.message}`).join("; ") } })),
+        errors: ingest.rejected.map((r) => ({
+          event: r.event,
+          error: { code: "ingest.invalid", message: r.issues.map((i) => `${i.path}: ${i.message}`).join("; ") },
+        })),
       });
     }
     case "kafka-source":
@@ -115,7 +142,10 @@ async function runNode(nodeId: string, type: string, config: unknown, input: Eve
     case "postgres-sink": {
       const mapper = createPostgresRowMapper(config as NodeConfig<"postgres-sink">);
       const { rows, errors } = mapper.map(input, ctx);
-      return ran({ outputs: {}, errors }, rows.map((row) => Object.fromEntries(mapper.columns.map((column, i) => [column, row.values[i] ?? null]))));
+      return ran(
+        { outputs: {}, errors },
+        rows.map((row) => Object.fromEntries(mapper.columns.map((column, i) => [column, row.values[i] ?? null]))),
+      );
     }
     case "redis-sink": {
       const { commands, errors } = createRedisCommandMapper(config as NodeConfig<"redis-sink">).map(input, ctx);
@@ -124,7 +154,10 @@ async function runNode(nodeId: string, type: string, config: unknown, input: Eve
     case "kafka-sink": {
       const result = kafkaSinkKeys(config as NodeConfig<"kafka-sink">)(input, ctx);
       const keys = result.keys?.out;
-      return ran({ outputs: {}, errors: result.errors }, (result.outputs.out ?? []).map((value, i) => ({ key: keys?.[i] ?? null, value })));
+      return ran(
+        { outputs: {}, errors: result.errors },
+        (result.outputs.out ?? []).map((value, i) => ({ key: keys?.[i] ?? null, value })),
+      );
     }
     case "webhook-sink":
       return ran({ outputs: {}, errors: [] }, input);
@@ -132,8 +165,16 @@ async function runNode(nodeId: string, type: string, config: unknown, input: Eve
       const s3 = config as NodeConfig<"s3-sink">;
       const template = parseKeyTemplate(s3.keyTemplate);
       if (!template.ok) throw new Error(template.message);
-      const { files, errors } = groupObjectFiles(input, { template: template.template, eventTimeField: s3.eventTimeField, maxRecords: s3.maxRecordsPerFile, maxBytes: s3.maxBytesPerFile });
-      return ran({ outputs: {}, errors }, files.flatMap((file) => file.events.map((event) => ({ folder: file.prefix, event }))));
+      const { files, errors } = groupObjectFiles(input, {
+        template: template.template,
+        eventTimeField: s3.eventTimeField,
+        maxRecords: s3.maxRecordsPerFile,
+        maxBytes: s3.maxBytesPerFile,
+      });
+      return ran(
+        { outputs: {}, errors },
+        files.flatMap((file) => file.events.map((event) => ({ folder: file.prefix, event }))),
+      );
     }
     default:
       return runTransform(nodeId, type as TransformTypeId, config, input, options, ctx, ran);
@@ -151,7 +192,10 @@ async function runTransform(
 ): Promise<NodePreview> {
   const lookup = options.lookup?.(nodeId);
   if (lookup && "unavailable" in lookup) throw new Error(`Needs its lookup (${lookup.unavailable})`);
-  const created = createTransformCore(type, config as NodeConfig<typeof type>, { ...(options.secret ? { secret: options.secret } : {}), ...(lookup ? { lookup } : {}) });
+  const created = createTransformCore(type, config as NodeConfig<typeof type>, {
+    ...(options.secret ? { secret: options.secret } : {}),
+    ...(lookup ? { lookup } : {}),
+  });
   if (created.kind === "stateless") return ran(created.core.process(input, ctx));
   if (created.kind === "async") return ran(await created.core.process(input, ctx));
   const result = created.core.process(input, ctx);

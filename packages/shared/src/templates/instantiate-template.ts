@@ -12,7 +12,15 @@ export function templateCredentials(template: PipelineTemplate): TemplateCredent
     const label = template.graph.nodes.find((n) => n.id === ref.nodeId)?.label ?? ref.nodeId;
     const entry = byPlaceholder.get(ref.id);
     if (entry) entry.nodes.push({ id: ref.nodeId, label });
-    else byPlaceholder.set(ref.id, { field: ref.field, kind: ref.kind, ...(ref.secretKind ? { secretKind: ref.secretKind } : {}), title: ref.title, placeholder: ref.id, nodes: [{ id: ref.nodeId, label }] });
+    else
+      byPlaceholder.set(ref.id, {
+        field: ref.field,
+        kind: ref.kind,
+        ...(ref.secretKind ? { secretKind: ref.secretKind } : {}),
+        title: ref.title,
+        placeholder: ref.id,
+        nodes: [{ id: ref.nodeId, label }],
+      });
   }
   return [...byPlaceholder.values()];
 }
@@ -36,7 +44,8 @@ export function instantiateTemplate(template: PipelineTemplate, bindings: Templa
         const picked = credentials[ref.id];
         if (ref.nodeId === node.id && picked) config[ref.field] = picked;
       }
-      if (node.type === "http-ingest" && bindings.pathKeySuffix && typeof config.pathKey === "string") config.pathKey = `${config.pathKey}-${bindings.pathKeySuffix}`;
+      if (node.type === "http-ingest" && bindings.pathKeySuffix && typeof config.pathKey === "string")
+        config.pathKey = `${config.pathKey}-${bindings.pathKeySuffix}`;
       return { ...node, config };
     }),
   };

@@ -24,7 +24,11 @@ export const realtimeAlertingTemplate: PipelineTemplate = {
         config: {
           routes: [
             { port: "payment-failures", label: "Payment failures", condition: 'event.type == "payment_failed"' },
-            { port: "big-purchases", label: "Purchases ≥ $1,000", condition: 'event.type == "purchase" && has(event.props.amount) && event.props.amount >= 1000' },
+            {
+              port: "big-purchases",
+              label: "Purchases ≥ $1,000",
+              condition: 'event.type == "purchase" && has(event.props.amount) && event.props.amount >= 1000',
+            },
           ],
           defaultPort: "other",
         },
@@ -69,7 +73,12 @@ export const realtimeAlertingTemplate: PipelineTemplate = {
         typeVersion: 1,
         label: "On-call webhook",
         position: at(5, 0),
-        config: { url: "https://hooks.example.com/sluice/payment-failures", signingSecretId: "select-webhook-secret", rateLimitPerSecond: 5, maxRetries: 5 },
+        config: {
+          url: "https://hooks.example.com/sluice/payment-failures",
+          signingSecretId: "select-webhook-secret",
+          rateLimitPerSecond: 5,
+          maxRetries: 5,
+        },
       },
       {
         id: "alert-state",
@@ -92,7 +101,11 @@ export const realtimeAlertingTemplate: PipelineTemplate = {
         typeVersion: 1,
         label: "Sales channel",
         position: at(2, 2),
-        config: { url: "https://hooks.example.com/sluice/big-purchases", signingSecretId: "select-webhook-secret", rateLimitPerSecond: 2 },
+        config: {
+          url: "https://hooks.example.com/sluice/big-purchases",
+          signingSecretId: "select-webhook-secret",
+          rateLimitPerSecond: 2,
+        },
       },
     ],
     edges: [

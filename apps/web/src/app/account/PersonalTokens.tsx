@@ -46,8 +46,8 @@ export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: st
             <Link href="/docs/api" className="text-brand-600 hover:underline dark:text-brand-400">
               Sluice HTTP API
             </Link>{" "}
-            as you, with <code className="font-mono text-xs">Authorization: Bearer slp_…</code>. Each token works in one workspace and can do only what your
-            role there allows, now and after any role change.
+            as you, with <code className="font-mono text-xs">Authorization: Bearer slp_…</code>. Each token works in one
+            workspace and can do only what your role there allows, now and after any role change.
           </>
         }
       >
@@ -82,9 +82,17 @@ export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: st
                   <LastUsed at={t.lastUsedAt} />
                 </td>
                 <td className="px-3 py-3">
-                  {t.revokedAt ? <StatusBadge tone="muted">Revoked</StatusBadge> : expired ? <StatusBadge tone="warning">Expired</StatusBadge> : <StatusBadge tone="active">Active</StatusBadge>}
+                  {t.revokedAt ? (
+                    <StatusBadge tone="muted">Revoked</StatusBadge>
+                  ) : expired ? (
+                    <StatusBadge tone="warning">Expired</StatusBadge>
+                  ) : (
+                    <StatusBadge tone="active">Active</StatusBadge>
+                  )}
                 </td>
-                <td className="px-5 py-3 text-right">{!t.revokedAt && <RevokeButton name={t.name} onClick={() => setRevoking(t)} />}</td>
+                <td className="px-5 py-3 text-right">
+                  {!t.revokedAt && <RevokeButton name={t.name} onClick={() => setRevoking(t)} />}
+                </td>
               </tr>
             );
           }}
@@ -99,7 +107,8 @@ export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: st
           onConfirm={() => revoke.mutate({ tokenId: revoking.id })}
         >
           <p>
-            Scripts using <span className="font-mono">{revoking.prefix}…</span> are refused from their next request. This cannot be undone.
+            Scripts using <span className="font-mono">{revoking.prefix}…</span> are refused from their next request.
+            This cannot be undone.
           </p>
         </ConfirmDialog>
       )}
@@ -119,12 +128,22 @@ function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
   const [name, setName] = useState("");
   const [picked, setPicked] = useState<string | null>(null);
   const [days, setDays] = useState("90");
-  const [issued, setIssued] = useState<{ name: string; token: string; expiresAt: Date; workspaceName: string } | null>(null);
-  const workspaceId = picked ?? (workspaces.data?.some((w) => w.id === defaultWorkspaceId) ? defaultWorkspaceId : workspaces.data?.[0]?.id) ?? "";
+  const [issued, setIssued] = useState<{ name: string; token: string; expiresAt: Date; workspaceName: string } | null>(
+    null,
+  );
+  const workspaceId =
+    picked ??
+    (workspaces.data?.some((w) => w.id === defaultWorkspaceId) ? defaultWorkspaceId : workspaces.data?.[0]?.id) ??
+    "";
   const create = useMutation(
     trpc.personalToken.create.mutationOptions({
       onSuccess: async (res, vars) => {
-        setIssued({ name: res.name, token: res.token, expiresAt: res.expiresAt, workspaceName: workspaces.data?.find((w) => w.id === vars.workspaceId)?.name ?? "" });
+        setIssued({
+          name: res.name,
+          token: res.token,
+          expiresAt: res.expiresAt,
+          workspaceName: workspaces.data?.find((w) => w.id === vars.workspaceId)?.name ?? "",
+        });
         setName("");
         toast(`Token ${res.name} created.`, "success");
         await qc.invalidateQueries(trpc.personalToken.list.queryFilter());
@@ -146,21 +165,45 @@ function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
   const nameError = fieldError(create.error, "name");
   const noWorkspaces = workspaces.isSuccess && workspaces.data.length === 0;
   return (
-    <SettingsCard title="Create a token" description="The token is shown once, right after you create it. Only a hash is stored.">
+    <SettingsCard
+      title="Create a token"
+      description="The token is shown once, right after you create it. Only a hash is stored."
+    >
       {workspaces.isLoading ? (
         <ListSkeleton rows={1} label="Loading workspaces" />
       ) : noWorkspaces ? (
-        <p className="text-sm text-slate-500 dark:text-slate-400">Join or create a workspace first: every token belongs to one.</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">
+          Join or create a workspace first: every token belongs to one.
+        </p>
       ) : (
-        <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_12rem_8rem_auto] sm:items-start" aria-label="Create a personal access token">
+        <form
+          onSubmit={onSubmit}
+          className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_12rem_8rem_auto] sm:items-start"
+          aria-label="Create a personal access token"
+        >
           <Field label="Token name" error={nameError}>
-            {(control) => <input {...control} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="CI deploys" maxLength={80} required />}
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                placeholder="CI deploys"
+                maxLength={80}
+                required
+              />
+            )}
           </Field>
           <div>
             <label htmlFor={workspaceSelectId} className="label">
               Workspace
             </label>
-            <select id={workspaceSelectId} className="input" value={workspaceId} onChange={(e) => setPicked(e.target.value)}>
+            <select
+              id={workspaceSelectId}
+              className="input"
+              value={workspaceId}
+              onChange={(e) => setPicked(e.target.value)}
+            >
               {workspaces.data?.map((w) => (
                 <option key={w.id} value={w.id}>
                   {w.name} ({w.role})
@@ -199,7 +242,11 @@ function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
             )}
           </div>
           <div className="sm:pt-6">
-            <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || !workspaceId || !daysValid}>
+            <button
+              type="submit"
+              className="btn-primary w-full"
+              disabled={create.isPending || name.trim() === "" || !workspaceId || !daysValid}
+            >
               {create.isPending ? "Creating…" : "Create token"}
             </button>
           </div>
@@ -208,7 +255,8 @@ function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
       {issued && (
         <div className="mt-4">
           <CopyOnce label={`Token ${issued.name}`} value={issued.token} onDone={() => setIssued(null)}>
-            <strong>Copy this token now.</strong> It will not be shown again. It acts as you in {issued.workspaceName || "its workspace"} until{" "}
+            <strong>Copy this token now.</strong> It will not be shown again. It acts as you in{" "}
+            {issued.workspaceName || "its workspace"} until{" "}
             <time dateTime={issued.expiresAt.toISOString()}>{formatDate(issued.expiresAt)}</time>.
           </CopyOnce>
         </div>

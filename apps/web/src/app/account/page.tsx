@@ -6,7 +6,11 @@ import { SignOutEverywhere } from "./SignOutEverywhere";
 export const metadata = { title: "Account" };
 export const dynamic = "force-dynamic";
 
-export default async function AccountPage({ searchParams }: { searchParams: Promise<{ workspace?: string | string[] }> }) {
+export default async function AccountPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ workspace?: string | string[] }>;
+}) {
   const { workspace } = await searchParams;
   // The workspace the user came from: the shell keeps its navigation, new tokens default to it.
   const workspaceId = typeof workspace === "string" && workspace ? workspace : undefined;

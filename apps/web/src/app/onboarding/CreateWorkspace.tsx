@@ -28,7 +28,9 @@ export function CreateWorkspace({ userName }: { userName: string }) {
       <form onSubmit={onSubmit} className="card w-full max-w-md space-y-4 p-8">
         <Logo className="text-xl" />
         <h1 className="text-lg font-semibold">Create a workspace</h1>
-        <p className="text-sm text-slate-500 dark:text-slate-400">A workspace holds your team&apos;s pipelines, keys and alerts. You can invite people next.</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">
+          A workspace holds your team&apos;s pipelines, keys and alerts. You can invite people next.
+        </p>
         <div>
           <label className="label" htmlFor="ws-name">
             Workspace name

@@ -27,9 +27,15 @@ export function InspectorPanel({
   const descriptor = getNodeDescriptor(node.type, node.typeVersion);
   const nodeLevel = problems.filter((p) => p.field === undefined);
   return (
-    <aside aria-label="Node settings" className="flex w-96 shrink-0 flex-col border-l border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" data-testid="inspector">
+    <aside
+      aria-label="Node settings"
+      className="flex w-96 shrink-0 flex-col border-l border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
+      data-testid="inspector"
+    >
       <div className="flex items-start gap-3 border-b border-slate-200 p-4 dark:border-slate-800">
-        <span className={`flex h-9 w-9 shrink-0 items-center justify-center rounded-md ${descriptor ? CATEGORY_STYLE[descriptor.category].chip : "bg-slate-100"}`}>
+        <span
+          className={`flex h-9 w-9 shrink-0 items-center justify-center rounded-md ${descriptor ? CATEGORY_STYLE[descriptor.category].chip : "bg-slate-100"}`}
+        >
           <NodeIcon name={descriptor?.icon ?? "box"} className="h-5 w-5" />
         </span>
         <div className="min-w-0 flex-1">
@@ -48,12 +54,28 @@ export function InspectorPanel({
           <label htmlFor={`label-${node.id}`} className="label">
             Node label
           </label>
-          <input id={`label-${node.id}`} className="input" maxLength={80} disabled={readOnly} placeholder={descriptor?.label} value={node.label ?? ""} onChange={(e) => onLabel(e.target.value)} />
+          <input
+            id={`label-${node.id}`}
+            className="input"
+            maxLength={80}
+            disabled={readOnly}
+            placeholder={descriptor?.label}
+            value={node.label ?? ""}
+            onChange={(e) => onLabel(e.target.value)}
+          />
         </div>
         {nodeLevel.length > 0 && (
-          <ul className="space-y-1 rounded-md border border-slate-200 bg-slate-50 p-2 text-xs dark:border-slate-700 dark:bg-slate-950/50" aria-label="Node problems">
+          <ul
+            className="space-y-1 rounded-md border border-slate-200 bg-slate-50 p-2 text-xs dark:border-slate-700 dark:bg-slate-950/50"
+            aria-label="Node problems"
+          >
             {nodeLevel.map((p, i) => (
-              <li key={i} className={p.severity === "error" ? "text-red-700 dark:text-red-300" : "text-amber-700 dark:text-amber-300"}>
+              <li
+                key={i}
+                className={
+                  p.severity === "error" ? "text-red-700 dark:text-red-300" : "text-amber-700 dark:text-amber-300"
+                }
+              >
                 {p.severity === "error" ? "●" : "▲"} {p.message}
               </li>
             ))}
@@ -71,9 +93,13 @@ export function InspectorPanel({
             onChange={onConfig}
           />
         ) : (
-          <p className="text-sm text-slate-500">This node type is not known to this version of Sluice; its config is kept as is.</p>
+          <p className="text-sm text-slate-500">
+            This node type is not known to this version of Sluice; its config is kept as is.
+          </p>
         )}
-        {node.type === "kafka-source" && <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />}
+        {node.type === "kafka-source" && (
+          <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />
+        )}
       </div>
     </aside>
   );

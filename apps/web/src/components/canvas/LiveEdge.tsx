@@ -17,7 +17,20 @@ const LABEL_Z_INDEX = 1001;
  * to its live tap. The full figures are in the label's tooltip. Zoomed out, the label keeps its size on
  * screen instead of shrinking with the canvas.
  */
-function LiveEdgeImpl({ id, source, sourceHandleId, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style, markerEnd, data }: EdgeProps<LiveFlowEdge>) {
+function LiveEdgeImpl({
+  id,
+  source,
+  sourceHandleId,
+  sourceX,
+  sourceY,
+  targetX,
+  targetY,
+  sourcePosition,
+  targetPosition,
+  style,
+  markerEnd,
+  data,
+}: EdgeProps<LiveFlowEdge>) {
   const live = useLiveEdge(id);
   const store = useLiveStore();
   const zoom = useStore((state) => state.transform[2]);
@@ -26,10 +39,22 @@ function LiveEdgeImpl({ id, source, sourceHandleId, sourceX, sourceY, targetX, t
   const stroke = live && !data?.emphasized ? HEALTH_STROKE[live.health] : undefined;
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={stroke ? { ...style, stroke, strokeWidth: 2.5 } : style} />
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        style={stroke ? { ...style, stroke, strokeWidth: 2.5 } : style}
+      />
       {(live || data?.problemLabel) && (
         <EdgeLabelRenderer>
-          <div className="nodrag nopan absolute" style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px) scale(${scale})`, pointerEvents: "all", zIndex: LABEL_Z_INDEX }}>
+          <div
+            className="nodrag nopan absolute"
+            style={{
+              transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px) scale(${scale})`,
+              pointerEvents: "all",
+              zIndex: LABEL_Z_INDEX,
+            }}
+          >
             {live ? (
               <span
                 data-testid={`edge-live-${id}`}
@@ -45,7 +70,10 @@ function LiveEdgeImpl({ id, source, sourceHandleId, sourceX, sourceY, targetX, t
                 <span data-testid="edge-rate">{perSec(live.perSec)}</span>
                 <span className="text-slate-400">·</span>
                 {live.lag ? (
-                  <span data-testid="edge-lag" style={{ color: live.health === "ok" ? undefined : HEALTH_STROKE[live.health] }}>
+                  <span
+                    data-testid="edge-lag"
+                    style={{ color: live.health === "ok" ? undefined : HEALTH_STROKE[live.health] }}
+                  >
                     lag {compact(live.lag.messages)}
                     {live.lag.messages > 0 && ` · ${seconds(live.lag.seconds)}`}
                   </span>
@@ -53,14 +81,21 @@ function LiveEdgeImpl({ id, source, sourceHandleId, sourceX, sourceY, targetX, t
                   <span className="text-slate-500">fused</span>
                 )}
                 {store && sourceHandleId && (
-                  <Link prefetch={false} href={store.tapHref(source, sourceHandleId)} className="ml-1 text-brand-600 hover:underline dark:text-brand-400" aria-label={`Live tap of ${source} ${sourceHandleId}`}>
+                  <Link
+                    prefetch={false}
+                    href={store.tapHref(source, sourceHandleId)}
+                    className="ml-1 text-brand-600 hover:underline dark:text-brand-400"
+                    aria-label={`Live tap of ${source} ${sourceHandleId}`}
+                  >
                     tap
                   </Link>
                 )}
                 {data?.problemLabel && <span className="text-red-600">{data.problemLabel}</span>}
               </span>
             ) : (
-              <span className="rounded bg-white px-1 text-[10px] text-red-600 dark:bg-slate-900">{data?.problemLabel}</span>
+              <span className="rounded bg-white px-1 text-[10px] text-red-600 dark:bg-slate-900">
+                {data?.problemLabel}
+              </span>
             )}
           </div>
         </EdgeLabelRenderer>

@@ -11,7 +11,19 @@ import type { LiveStore } from "./live-store";
  * as its own component, the subscription's per-second state updates re-render only this, never
  * the editor that hosts it.
  */
-export function LiveFeed({ workspaceId, pipelineId, graph, fallback, store }: { workspaceId: string; pipelineId: string; graph: PipelineGraph; fallback: NodeState; store: LiveStore }) {
+export function LiveFeed({
+  workspaceId,
+  pipelineId,
+  graph,
+  fallback,
+  store,
+}: {
+  workspaceId: string;
+  pipelineId: string;
+  graph: PipelineGraph;
+  fallback: NodeState;
+  store: LiveStore;
+}) {
   const trpc = useTRPC();
   const current = useRef({ graph, fallback });
   current.current = { graph, fallback };
@@ -21,7 +33,11 @@ export function LiveFeed({ workspaceId, pipelineId, graph, fallback, store }: { 
       { onData: (snapshot) => store.push(snapshot, current.current.graph, current.current.fallback) },
     ),
   );
-  const history = useQuery({ ...trpc.metrics.history.queryOptions({ workspaceId, pipelineId, range: "15m" }), staleTime: Infinity, refetchOnWindowFocus: false });
+  const history = useQuery({
+    ...trpc.metrics.history.queryOptions({ workspaceId, pipelineId, range: "15m" }),
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
   useEffect(() => {
     if (history.data) store.seed(history.data.points);
   }, [history.data, store]);

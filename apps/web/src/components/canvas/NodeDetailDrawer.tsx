@@ -13,12 +13,24 @@ import { useLiveEdge, useLiveNode, useLiveSamples, useLiveStore } from "./live-s
  * lag per partition of its inputs (a hot key shows as one partition taking most events), its last
  * errors, and links to its tap and dead letters.
  */
-export function NodeDetailDrawer({ node, inputs, onClose }: { node: PipelineNode; inputs: readonly PipelineEdge[]; onClose: () => void }) {
+export function NodeDetailDrawer({
+  node,
+  inputs,
+  onClose,
+}: {
+  node: PipelineNode;
+  inputs: readonly PipelineEdge[];
+  onClose: () => void;
+}) {
   const live = useLiveNode(node.id);
   const store = useLiveStore();
   const ports = (outputPortsFor(node) ?? []).filter((p) => p.kind !== "dead-letter");
   return (
-    <aside aria-label={`Live details of ${nodeTitle(node)}`} data-testid="node-drawer" className="flex w-96 shrink-0 flex-col overflow-y-auto border-l border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-950">
+    <aside
+      aria-label={`Live details of ${nodeTitle(node)}`}
+      data-testid="node-drawer"
+      className="flex w-96 shrink-0 flex-col overflow-y-auto border-l border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-950"
+    >
       <div className="flex items-center gap-2 border-b border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
         {live && <span className={`h-2.5 w-2.5 rounded-full ${STATUS_DOT[live.status]}`} title={live.status} />}
         <div className="min-w-0">
@@ -68,7 +80,10 @@ export function NodeDetailDrawer({ node, inputs, onClose }: { node: PipelineNode
           {live && live.lastErrors.length > 0 ? (
             <ul className="space-y-1 text-xs" data-testid="node-last-errors">
               {live.lastErrors.map((e, i) => (
-                <li key={`${e.at}-${i}`} className="rounded bg-red-50 p-1.5 font-mono break-words text-red-800 dark:bg-red-950 dark:text-red-200">
+                <li
+                  key={`${e.at}-${i}`}
+                  className="rounded bg-red-50 p-1.5 font-mono break-words text-red-800 dark:bg-red-950 dark:text-red-200"
+                >
                   {e.at > 0 && <span className="mr-1 text-slate-500">{new Date(e.at).toLocaleTimeString()}</span>}
                   {e.message}
                 </li>
@@ -84,7 +99,12 @@ export function NodeDetailDrawer({ node, inputs, onClose }: { node: PipelineNode
               Dead letters ({compact(live?.dlqTotal ?? 0)})
             </Link>
             {ports.map((p) => (
-              <Link key={p.name} prefetch={false} className="btn-secondary text-xs" href={store.tapHref(node.id, p.name)}>
+              <Link
+                key={p.name}
+                prefetch={false}
+                className="btn-secondary text-xs"
+                href={store.tapHref(node.id, p.name)}
+              >
                 Live tap: {p.label}
               </Link>
             ))}
@@ -103,21 +123,30 @@ function InputPartitions({ edge }: { edge: PipelineEdge }) {
   if (!live.topic) {
     return (
       <section className="card p-3 text-xs text-slate-500" data-testid={`input-fused-${edge.id}`}>
-        Input from <span className="font-mono">{from}</span> is fused: it runs in the same worker step, with no topic and no partitions.
+        Input from <span className="font-mono">{from}</span> is fused: it runs in the same worker step, with no topic
+        and no partitions.
       </section>
     );
   }
   const skew = partitionSkew(live.hottestShare, live.partitions.length);
   const maxLag = Math.max(1, ...live.partitions.map((p) => p.lagMessages));
   return (
-    <section className="card p-3" aria-label={`Partitions of the input from ${from}`} data-testid={`input-partitions-${edge.id}`}>
+    <section
+      className="card p-3"
+      aria-label={`Partitions of the input from ${from}`}
+      data-testid={`input-partitions-${edge.id}`}
+    >
       <h3 className="text-sm font-medium">
         Input from <span className="font-mono text-xs">{from}</span>
       </h3>
       <p className="mb-2 truncate font-mono text-[10px] text-slate-500" title={live.topic}>
         {live.topic}
       </p>
-      <p data-testid="hot-partition-share" data-skewed={skew?.skewed ? "true" : "false"} className={`mb-2 text-xs ${skew?.skewed ? "font-medium text-amber-700 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"}`}>
+      <p
+        data-testid="hot-partition-share"
+        data-skewed={skew?.skewed ? "true" : "false"}
+        className={`mb-2 text-xs ${skew?.skewed ? "font-medium text-amber-700 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"}`}
+      >
         {skew
           ? `Busiest partition: ${Math.round(skew.share * 100)}% of the last second's events (even spread: ${Math.round(skew.even * 100)}%)${skew.skewed ? ": a hot key" : ""}`
           : "No events in the last second."}
@@ -139,7 +168,10 @@ function InputPartitions({ edge }: { edge: PipelineEdge }) {
               <td className="text-right">{seconds(p.lagSeconds)}</td>
               <td className="pl-2">
                 <div className="h-1.5 rounded-full bg-slate-200 dark:bg-slate-800" aria-hidden="true">
-                  <div className="h-1.5 rounded-full" style={{ width: `${(p.lagMessages / maxLag) * 100}%`, background: HEALTH_STROKE[live.health] }} />
+                  <div
+                    className="h-1.5 rounded-full"
+                    style={{ width: `${(p.lagMessages / maxLag) * 100}%`, background: HEALTH_STROKE[live.health] }}
+                  />
                 </div>
               </td>
             </tr>
@@ -174,9 +206,29 @@ const DrawerCharts = memo(function DrawerCharts({ nodeId }: { nodeId: string }) 
   const data = samples as unknown as Record<string, number | null>[];
   return (
     <>
-      <TimeSeriesChart testId="drawer-chart-rates" title="Events per second" data={data} series={RATES} unit="/s" fixedWidth={DRAWER_CHART_WIDTH} />
-      <TimeSeriesChart testId="drawer-chart-latency" title="Batch latency (ms)" data={data} series={LATENCY} unit="ms" fixedWidth={DRAWER_CHART_WIDTH} />
-      <TimeSeriesChart testId="drawer-chart-pool" title="Worker pool (batches)" data={data} series={POOL} fixedWidth={DRAWER_CHART_WIDTH} />
+      <TimeSeriesChart
+        testId="drawer-chart-rates"
+        title="Events per second"
+        data={data}
+        series={RATES}
+        unit="/s"
+        fixedWidth={DRAWER_CHART_WIDTH}
+      />
+      <TimeSeriesChart
+        testId="drawer-chart-latency"
+        title="Batch latency (ms)"
+        data={data}
+        series={LATENCY}
+        unit="ms"
+        fixedWidth={DRAWER_CHART_WIDTH}
+      />
+      <TimeSeriesChart
+        testId="drawer-chart-pool"
+        title="Worker pool (batches)"
+        data={data}
+        series={POOL}
+        fixedWidth={DRAWER_CHART_WIDTH}
+      />
     </>
   );
 });

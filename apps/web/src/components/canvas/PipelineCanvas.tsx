@@ -31,7 +31,10 @@ const edgeTypes = { live: LiveEdge };
 export type Selection = { nodes: ReadonlySet<string>; edges: ReadonlySet<string> };
 export const EMPTY_SELECTION: Selection = { nodes: new Set(), edges: new Set() };
 
-export type DiffMarks = { nodes: ReadonlyMap<string, "added" | "removed" | "changed">; edges: ReadonlyMap<string, "added" | "removed"> };
+export type DiffMarks = {
+  nodes: ReadonlyMap<string, "added" | "removed" | "changed">;
+  edges: ReadonlyMap<string, "added" | "removed">;
+};
 
 type Props = {
   graph: PipelineGraph;
@@ -57,7 +60,22 @@ type Props = {
 };
 
 /** The pipeline canvas: a controlled xyflow view over the PipelineGraph, which stays the one source of truth. */
-export function PipelineCanvas({ graph, problems, readOnly, selection, onSelectionChange, onEdit, sizes, diff, onRefused, live, onNodeOpen, initialViewport, onViewportChange, drawerOpen }: Props) {
+export function PipelineCanvas({
+  graph,
+  problems,
+  readOnly,
+  selection,
+  onSelectionChange,
+  onEdit,
+  sizes,
+  diff,
+  onRefused,
+  live,
+  onNodeOpen,
+  initialViewport,
+  onViewportChange,
+  drawerOpen,
+}: Props) {
   const flow = useReactFlow();
   const colorMode = useColorMode();
   const graphRef = useRef(graph);
@@ -96,12 +114,25 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
     () =>
       graph.edges.map((edge) => {
         const from = graph.nodes.find((n) => n.id === edge.source);
-        const deadLetter = from ? outputPortsFor(from)?.find((p) => p.name === edge.sourcePort)?.kind === "dead-letter" : false;
+        const deadLetter = from
+          ? outputPortsFor(from)?.find((p) => p.name === edge.sourcePort)?.kind === "dead-letter"
+          : false;
         const broken = problems.byEdge.has(edge.id);
         const mark = diff?.edges.get(edge.id);
         const selected = selection.edges.has(edge.id);
         const problemLabel = broken ? `⚠ ${problems.byEdge.get(edge.id)!.length}` : undefined;
-        const color = mark === "added" ? "#10b981" : mark === "removed" ? "#ef4444" : selected ? "#1d6ef1" : broken ? "#dc2626" : deadLetter ? "#f87171" : "#64748b";
+        const color =
+          mark === "added"
+            ? "#10b981"
+            : mark === "removed"
+              ? "#ef4444"
+              : selected
+                ? "#1d6ef1"
+                : broken
+                  ? "#dc2626"
+                  : deadLetter
+                    ? "#f87171"
+                    : "#64748b";
         return {
           id: edge.id,
           source: edge.source,
@@ -111,9 +142,16 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
           selected,
           ariaLabel: `Edge from ${edge.source} ${edge.sourcePort} to ${edge.target} ${edge.targetPort}`,
           ...(live && !mark
-            ? { type: "live", data: { ...(problemLabel ? { problemLabel } : {}), emphasized: selected || broken || deadLetter } }
+            ? {
+                type: "live",
+                data: { ...(problemLabel ? { problemLabel } : {}), emphasized: selected || broken || deadLetter },
+              }
             : { label: problemLabel }),
-          style: { stroke: color, strokeWidth: selected ? 3 : 2, strokeDasharray: deadLetter || mark === "removed" ? "6 4" : undefined },
+          style: {
+            stroke: color,
+            strokeWidth: selected ? 3 : 2,
+            strokeDasharray: deadLetter || mark === "removed" ? "6 4" : undefined,
+          },
           markerEnd: { type: MarkerType.ArrowClosed, color },
         };
       }),
@@ -149,7 +187,10 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
       if (moves.size > 0) {
         // One undo step per drag gesture: all frames of a drag share the coalesce key.
         onEdit(
-          (g) => ({ ...g, nodes: g.nodes.map((n) => (moves.has(n.id) ? { ...n, position: roundPosition(moves.get(n.id)!) } : n)) }),
+          (g) => ({
+            ...g,
+            nodes: g.nodes.map((n) => (moves.has(n.id) ? { ...n, position: roundPosition(moves.get(n.id)!) } : n)),
+          }),
           `move:${[...moves.keys()].sort().join(",")}`,
         );
       }
@@ -180,7 +221,10 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
     [onEdit, onSelectionChange, readOnly],
   );
 
-  const isValidConnection = useCallback((connection: Edge | Connection) => connectionProblem(graphRef.current, connection) === null, []);
+  const isValidConnection = useCallback(
+    (connection: Edge | Connection) => connectionProblem(graphRef.current, connection) === null,
+    [],
+  );
 
   const onConnect = useCallback(
     (connection: Connection) => {
@@ -189,7 +233,12 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
         onRefused?.(reason);
         return;
       }
-      const edge = { source: connection.source, sourcePort: connection.sourceHandle ?? "out", target: connection.target, targetPort: connection.targetHandle ?? "in" };
+      const edge = {
+        source: connection.source,
+        sourcePort: connection.sourceHandle ?? "out",
+        target: connection.target,
+        targetPort: connection.targetHandle ?? "in",
+      };
       onEdit((g) => ({ ...g, edges: [...g.edges, { ...edge, id: edgeId(edge) }] }));
     },
     [onEdit, onRefused],
@@ -208,7 +257,11 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
       if (!descriptor || readOnly) return;
       event.preventDefault();
       const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      const node = createNode(descriptor, { x: position.x - 120, y: position.y - 30 }, new Set(graphRef.current.nodes.map((n) => n.id)));
+      const node = createNode(
+        descriptor,
+        { x: position.x - 120, y: position.y - 30 },
+        new Set(graphRef.current.nodes.map((n) => n.id)),
+      );
       onEdit((g) => ({ ...g, nodes: [...g.nodes, node] }));
       onSelectionChange({ nodes: new Set([node.id]), edges: new Set() });
     },
@@ -216,7 +269,12 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
   );
 
   return (
-    <div className="h-full w-full bg-slate-50 dark:bg-slate-950" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div
+      className="h-full w-full bg-slate-50 dark:bg-slate-950"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      data-testid="canvas"
+    >
       <ReactFlow<PipelineFlowNode, Edge>
         nodes={nodes}
         edges={edges}
@@ -261,9 +319,16 @@ export function PipelineCanvas({ graph, problems, readOnly, selection, onSelecti
       </ReactFlow>
       {graph.nodes.length === 0 && (
         <div className="pointer-events-none absolute inset-0 flex items-center justify-center">
-          <div className="rounded-xl border border-dashed border-slate-300 bg-white/80 px-8 py-6 text-center shadow-sm dark:border-slate-700 dark:bg-slate-900/80" data-testid="canvas-empty">
-            <p className="font-medium">{readOnly ? "This pipeline is empty" : "Drag a source from the palette to start"}</p>
-            {!readOnly && <p className="mt-1 text-sm text-slate-500">Then add transforms and a sink, and connect their ports.</p>}
+          <div
+            className="rounded-xl border border-dashed border-slate-300 bg-white/80 px-8 py-6 text-center shadow-sm dark:border-slate-700 dark:bg-slate-900/80"
+            data-testid="canvas-empty"
+          >
+            <p className="font-medium">
+              {readOnly ? "This pipeline is empty" : "Drag a source from the palette to start"}
+            </p>
+            {!readOnly && (
+              <p className="mt-1 text-sm text-slate-500">Then add transforms and a sink, and connect their ports.</p>
+            )}
           </div>
         </div>
       )}

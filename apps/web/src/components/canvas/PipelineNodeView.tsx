@@ -38,7 +38,12 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
   const openNode = useContext(OpenNodeContext);
   const [hovered, setHovered] = useState(false);
 
-  const outline = errors > 0 ? "border-red-500 dark:border-red-500" : warnings > 0 ? "border-amber-400 dark:border-amber-500" : "border-slate-300 dark:border-slate-700";
+  const outline =
+    errors > 0
+      ? "border-red-500 dark:border-red-500"
+      : warnings > 0
+        ? "border-amber-400 dark:border-amber-500"
+        : "border-slate-300 dark:border-slate-700";
   const rows = Math.max(inputs.length, outputs.length, 1);
 
   return (
@@ -51,9 +56,14 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
       onMouseEnter={live ? () => setHovered(true) : undefined}
       onMouseLeave={live ? () => setHovered(false) : undefined}
     >
-      <div className={`absolute inset-y-0 left-0 w-1 rounded-l-md ${category?.accent ?? "bg-slate-400"}`} aria-hidden="true" />
+      <div
+        className={`absolute inset-y-0 left-0 w-1 rounded-l-md ${category?.accent ?? "bg-slate-400"}`}
+        aria-hidden="true"
+      />
       <div className="flex items-center gap-2 px-3 pt-2 pb-1.5">
-        <span className={`flex h-7 w-7 shrink-0 items-center justify-center rounded-md ${category?.chip ?? "bg-slate-100 dark:bg-slate-800"}`}>
+        <span
+          className={`flex h-7 w-7 shrink-0 items-center justify-center rounded-md ${category?.chip ?? "bg-slate-100 dark:bg-slate-800"}`}
+        >
           <NodeIcon name={descriptor?.icon ?? "box"} />
         </span>
         <div className="min-w-0 flex-1">
@@ -76,7 +86,10 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
         )}
       </div>
       {diff && <div className="px-3 pb-1 text-[10px] font-semibold tracking-wide uppercase text-slate-500">{diff}</div>}
-      <div className="relative border-t border-slate-100 text-[11px] dark:border-slate-800" style={{ height: rows * 22 + 6 }}>
+      <div
+        className="relative border-t border-slate-100 text-[11px] dark:border-slate-800"
+        style={{ height: rows * 22 + 6 }}
+      >
         {inputs.map((port, i) => (
           <div key={port.name} className="absolute left-0 flex items-center" style={{ top: 3 + i * 22, height: 22 }}>
             <Handle
@@ -93,8 +106,15 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
         {outputs.map((port, i) => {
           const deadLetter = port.kind === "dead-letter";
           return (
-            <div key={port.name} className="absolute right-0 flex items-center" style={{ top: 3 + i * 22, height: 22 }} title={port.description}>
-              <span className={`pr-3 ${deadLetter ? "text-red-600 dark:text-red-400" : "text-slate-600 dark:text-slate-300"}`}>
+            <div
+              key={port.name}
+              className="absolute right-0 flex items-center"
+              style={{ top: 3 + i * 22, height: 22 }}
+              title={port.description}
+            >
+              <span
+                className={`pr-3 ${deadLetter ? "text-red-600 dark:text-red-400" : "text-slate-600 dark:text-slate-300"}`}
+              >
                 {deadLetter ? "⚠ " : ""}
                 {port.label}
               </span>
@@ -112,17 +132,36 @@ function PipelineNodeViewImpl({ id, data, selected }: NodeProps<PipelineFlowNode
         })}
       </div>
       {live && (
-        <div data-testid={`node-live-${id}`} data-status={live.status} className="flex items-center gap-1.5 border-t border-slate-100 px-3 py-1 font-mono text-[10px] dark:border-slate-800">
-          <span className={`h-2 w-2 shrink-0 rounded-full ${STATUS_DOT[live.status]}`} title={live.status} aria-label={`Status ${live.status}`} />
+        <div
+          data-testid={`node-live-${id}`}
+          data-status={live.status}
+          className="flex items-center gap-1.5 border-t border-slate-100 px-3 py-1 font-mono text-[10px] dark:border-slate-800"
+        >
+          <span
+            className={`h-2 w-2 shrink-0 rounded-full ${STATUS_DOT[live.status]}`}
+            title={live.status}
+            aria-label={`Status ${live.status}`}
+          />
           <span title="Events in per second">
             in <span data-testid="node-rate-in">{perSec(live.inPerSec)}</span>
           </span>
           <span title="Events out per second">out {perSec(live.outPerSec)}</span>
-          <span title="Errors since the runner started" className={live.errorsTotal > 0 ? "text-red-600 dark:text-red-400" : "text-slate-500"}>
+          <span
+            title="Errors since the runner started"
+            className={live.errorsTotal > 0 ? "text-red-600 dark:text-red-400" : "text-slate-500"}
+          >
             err {compact(live.errorsTotal)}
           </span>
           {openNode && (
-            <button type="button" className="nodrag ml-auto rounded px-1 text-brand-600 hover:bg-slate-100 dark:text-brand-400 dark:hover:bg-slate-800" aria-label={`Details of ${node.label ?? id}`} onClick={(e) => { e.stopPropagation(); openNode(id); }}>
+            <button
+              type="button"
+              className="nodrag ml-auto rounded px-1 text-brand-600 hover:bg-slate-100 dark:text-brand-400 dark:hover:bg-slate-800"
+              aria-label={`Details of ${node.label ?? id}`}
+              onClick={(e) => {
+                e.stopPropagation();
+                openNode(id);
+              }}
+            >
               ⤢
             </button>
           )}

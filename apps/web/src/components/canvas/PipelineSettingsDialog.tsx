@@ -10,9 +10,25 @@ import { Field } from "@/components/forms/Field";
 type FieldKey = "partitions" | "replicationFactor" | "retentionHours" | "maxRecords" | "maxBytes" | "lingerMs";
 
 const FIELDS: { key: FieldKey; group: "topics" | "batch"; label: string; help: string; step?: string }[] = [
-  { key: "partitions", group: "topics", label: "Partitions", help: "Per topic. Parallelism across runners; can grow later only for pipelines without window, sessionize or dedup." },
-  { key: "retentionHours", group: "topics", label: "Retention (hours)", help: "How long topics keep events (what an earliest deploy can reprocess).", step: "any" },
-  { key: "replicationFactor", group: "topics", label: "Replication factor", help: "Copies of each partition: 1 on one broker, 3 in production." },
+  {
+    key: "partitions",
+    group: "topics",
+    label: "Partitions",
+    help: "Per topic. Parallelism across runners; can grow later only for pipelines without window, sessionize or dedup.",
+  },
+  {
+    key: "retentionHours",
+    group: "topics",
+    label: "Retention (hours)",
+    help: "How long topics keep events (what an earliest deploy can reprocess).",
+    step: "any",
+  },
+  {
+    key: "replicationFactor",
+    group: "topics",
+    label: "Replication factor",
+    help: "Copies of each partition: 1 on one broker, 3 in production.",
+  },
   { key: "maxRecords", group: "batch", label: "Batch size (records)", help: "Most events per micro-batch." },
   { key: "maxBytes", group: "batch", label: "Batch size (bytes)", help: "Most event bytes per micro-batch." },
   { key: "lingerMs", group: "batch", label: "Linger (ms)", help: "How long a partial batch waits for more events." },
@@ -23,11 +39,24 @@ const FIELDS: { key: FieldKey; group: "topics" | "batch"; label: string; help: s
  * replication 1 locally / 3 in production, 500 records, 1 MiB, 20 ms). Settings apply on the next deploy;
  * replication only to topics created from then on.
  */
-export function PipelineSettingsDialog({ workspaceId, pipelineId, canEdit, onClose }: { workspaceId: string; pipelineId: string; canEdit: boolean; onClose: () => void }) {
+export function PipelineSettingsDialog({
+  workspaceId,
+  pipelineId,
+  canEdit,
+  onClose,
+}: {
+  workspaceId: string;
+  pipelineId: string;
+  canEdit: boolean;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { toast } = useToast();
-  const pipeline = useQuery({ ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }), refetchOnWindowFocus: false });
+  const pipeline = useQuery({
+    ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }),
+    refetchOnWindowFocus: false,
+  });
   const saved = pipeline.data?.settings;
   const [values, setValues] = useState<Partial<Record<FieldKey, string>> | null>(null);
   const [errors, setErrors] = useState<Partial<Record<FieldKey, string>>>({});
@@ -43,7 +72,8 @@ export function PipelineSettingsDialog({ workspaceId, pipelineId, canEdit, onClo
     }),
   );
 
-  const current = (key: FieldKey, group: "topics" | "batch") => values?.[key] ?? String((saved?.[group] as Record<string, number | undefined> | undefined)?.[key] ?? "");
+  const current = (key: FieldKey, group: "topics" | "batch") =>
+    values?.[key] ?? String((saved?.[group] as Record<string, number | undefined> | undefined)?.[key] ?? "");
 
   function submit() {
     const draft: { topics: Record<string, number>; batch: Record<string, number> } = { topics: {}, batch: {} };
@@ -73,7 +103,10 @@ export function PipelineSettingsDialog({ workspaceId, pipelineId, canEdit, onClo
           submit();
         }}
       >
-        <p className="text-sm text-slate-600 dark:text-slate-400">Empty fields use the runner&apos;s defaults. Changes apply on the next deploy, retention to existing topics too; replication only to new topics.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Empty fields use the runner&apos;s defaults. Changes apply on the next deploy, retention to existing topics
+          too; replication only to new topics.
+        </p>
         {(["topics", "batch"] as const).map((group) => (
           <fieldset key={group} className="grid grid-cols-1 gap-3 sm:grid-cols-3" disabled={!canEdit || !pipeline.data}>
             <legend className="label mb-1">{group === "topics" ? "Topics" : "Micro-batches"}</legend>

@@ -5,7 +5,12 @@ import { Dialog } from "@/components/forms/Dialog";
 import { downloadFile } from "@/lib/download-file";
 
 function fileName(name: string) {
-  return `${name.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-|-$/g, "").toLowerCase() || "pipeline"}.connect.yaml`;
+  return `${
+    name
+      .replace(/[^A-Za-z0-9_-]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .toLowerCase() || "pipeline"
+  }.connect.yaml`;
 }
 
 /**
@@ -17,7 +22,12 @@ export function RedpandaConnectExport({ graph, name }: { graph: PipelineGraph; n
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" className="btn-ghost" title="Export as Redpanda Connect config" onClick={() => setOpen(true)}>
+      <button
+        type="button"
+        className="btn-ghost"
+        title="Export as Redpanda Connect config"
+        onClick={() => setOpen(true)}
+      >
         Connect YAML
       </button>
       {open && <ExportDialog graph={graph} name={name} onClose={() => setOpen(false)} />}
@@ -31,8 +41,8 @@ function ExportDialog({ graph, name, onClose }: { graph: PipelineGraph; name: st
     <Dialog title="Export as Redpanda Connect config" onClose={onClose} wide>
       <div className="space-y-4 text-sm">
         <p className="text-slate-600 dark:text-slate-400">
-          Sources, filters, maps, routes and sinks become one Redpanda Connect config, with CEL expressions rewritten in Bloblang.
-          Secrets are not included: set the environment variables below before running it.
+          Sources, filters, maps, routes and sinks become one Redpanda Connect config, with CEL expressions rewritten in
+          Bloblang. Secrets are not included: set the environment variables below before running it.
         </p>
         {result.envVars.length > 0 && (
           <section>
@@ -40,7 +50,8 @@ function ExportDialog({ graph, name, onClose }: { graph: PipelineGraph; name: st
             <ul className="mt-1 space-y-1" data-testid="connect-env-vars">
               {result.envVars.map((envVar) => (
                 <li key={envVar.name}>
-                  <code className="font-mono text-xs">{envVar.name}</code> <span className="text-slate-500">{envVar.description}</span>
+                  <code className="font-mono text-xs">{envVar.name}</code>{" "}
+                  <span className="text-slate-500">{envVar.description}</span>
                 </li>
               ))}
             </ul>
@@ -49,12 +60,15 @@ function ExportDialog({ graph, name, onClose }: { graph: PipelineGraph; name: st
         <section>
           <h3 className="font-medium">Not translated</h3>
           {result.untranslated.length === 0 ? (
-            <p className="text-slate-500" data-testid="connect-untranslated-none">Everything translated.</p>
+            <p className="text-slate-500" data-testid="connect-untranslated-none">
+              Everything translated.
+            </p>
           ) : (
             <ul className="mt-1 max-h-64 space-y-1 overflow-y-auto" data-testid="connect-untranslated">
               {result.untranslated.map((item, i) => (
                 <li key={i}>
-                  <span className="font-medium">{item.nodeId}</span> · {item.what}: <span className="text-slate-500">{item.reason}</span>
+                  <span className="font-medium">{item.nodeId}</span> · {item.what}:{" "}
+                  <span className="text-slate-500">{item.reason}</span>
                 </li>
               ))}
             </ul>
@@ -64,7 +78,11 @@ function ExportDialog({ graph, name, onClose }: { graph: PipelineGraph; name: st
           <button type="button" className="btn-secondary" onClick={onClose}>
             Close
           </button>
-          <button type="button" className="btn-primary" onClick={() => downloadFile(fileName(name), result.yaml, "application/yaml")}>
+          <button
+            type="button"
+            className="btn-primary"
+            onClick={() => downloadFile(fileName(name), result.yaml, "application/yaml")}
+          >
             Download YAML
           </button>
         </div>

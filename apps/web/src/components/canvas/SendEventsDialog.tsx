@@ -10,7 +10,17 @@ import { useIngestUrl } from "./ingest-url";
 const SAMPLE = [{ type: "page_view", userId: "user-1", props: { path: "/pricing" } }];
 
 /** How to send events to a deployed pipeline's HTTP ingest nodes: URL, which key, copyable snippets. */
-export function SendEventsDialog({ workspaceId, graph, canReadKeys, onClose }: { workspaceId: string; graph: PipelineGraph; canReadKeys: boolean; onClose: () => void }) {
+export function SendEventsDialog({
+  workspaceId,
+  graph,
+  canReadKeys,
+  onClose,
+}: {
+  workspaceId: string;
+  graph: PipelineGraph;
+  canReadKeys: boolean;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const base = useIngestUrl();
   const keys = useQuery({ ...trpc.apiKey.list.queryOptions({ workspaceId }), enabled: canReadKeys });
@@ -19,8 +29,9 @@ export function SendEventsDialog({ workspaceId, graph, canReadKeys, onClose }: {
     <Dialog title="Send events" onClose={onClose} wide>
       <div className="space-y-5 text-sm" data-testid="send-events">
         <p className="text-slate-600 dark:text-slate-400">
-          POST a JSON array (or NDJSON) of events with the node&apos;s API key in the <code>x-api-key</code> header. Sluice fills in a missing <code>id</code> and{" "}
-          <code>timestamp</code>; each event needs a <code>userId</code> or <code>anonymousId</code>.
+          POST a JSON array (or NDJSON) of events with the node&apos;s API key in the <code>x-api-key</code> header.
+          Sluice fills in a missing <code>id</code> and <code>timestamp</code>; each event needs a <code>userId</code>{" "}
+          or <code>anonymousId</code>.
         </p>
         {ingests.map((n) => {
           const url = `${base}/v1/ingest/${String(n.config.pathKey ?? "")}`;
@@ -33,14 +44,27 @@ export function SendEventsDialog({ workspaceId, graph, canReadKeys, onClose }: {
               <h3 className="font-semibold">{n.label ?? n.id}</h3>
               <div>
                 <span className="label">Ingest URL</span>
-                <code className="block rounded bg-slate-100 px-2 py-1 font-mono text-xs break-all dark:bg-slate-800" data-testid="ingest-url">
+                <code
+                  className="block rounded bg-slate-100 px-2 py-1 font-mono text-xs break-all dark:bg-slate-800"
+                  data-testid="ingest-url"
+                >
                   {url}
                 </code>
               </div>
               <p className="text-slate-600 dark:text-slate-400">
-                API key: {key ? <strong>{key.name} ({key.prefix}…)</strong> : "the key picked on this node"}. Its value was shown once, when it was created. Lost it? Create
-                a new one under{" "}
-                <Link className="text-brand-700 underline dark:text-brand-300" href={`/w/${workspaceId}/settings/api-keys`}>
+                API key:{" "}
+                {key ? (
+                  <strong>
+                    {key.name} ({key.prefix}…)
+                  </strong>
+                ) : (
+                  "the key picked on this node"
+                )}
+                . Its value was shown once, when it was created. Lost it? Create a new one under{" "}
+                <Link
+                  className="text-brand-700 underline dark:text-brand-300"
+                  href={`/w/${workspaceId}/settings/api-keys`}
+                >
                   Settings → API keys
                 </Link>{" "}
                 and pick it on this node.

@@ -22,7 +22,9 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
         {SHORTCUTS.map(([keys, what]) => (
           <div key={keys} className="contents">
             <dt>
-              <kbd className="rounded border border-slate-300 bg-slate-50 px-1.5 py-0.5 font-mono text-xs dark:border-slate-700 dark:bg-slate-800">{keys}</kbd>
+              <kbd className="rounded border border-slate-300 bg-slate-50 px-1.5 py-0.5 font-mono text-xs dark:border-slate-700 dark:bg-slate-800">
+                {keys}
+              </kbd>
             </dt>
             <dd className="text-slate-600 dark:text-slate-300">{what}</dd>
           </div>

@@ -7,10 +7,32 @@ import { useTRPC } from "@/lib/trpc";
  * For a kafka-source read through a schema registry: the topic's latest value schema, and a button
  * that makes its fields the node's known output fields (what downstream field checks use).
  */
-export function TopicSchemaPanel({ node, workspaceId, readOnly, onConfig }: { node: PipelineNode; workspaceId: string; readOnly: boolean; onConfig: (config: Record<string, JsonValue>, field: string) => void }) {
+export function TopicSchemaPanel({
+  node,
+  workspaceId,
+  readOnly,
+  onConfig,
+}: {
+  node: PipelineNode;
+  workspaceId: string;
+  readOnly: boolean;
+  onConfig: (config: Record<string, JsonValue>, field: string) => void;
+}) {
   const trpc = useTRPC();
-  const { topic, registryId, connectionId, valueFormat, schemaFields } = node.config as { topic?: unknown; registryId?: unknown; connectionId?: unknown; valueFormat?: unknown; schemaFields?: unknown };
-  const ready = node.type === "kafka-source" && typeof valueFormat === "string" && isRegistryFormat(valueFormat) && typeof registryId === "string" && typeof topic === "string" && topic !== "";
+  const { topic, registryId, connectionId, valueFormat, schemaFields } = node.config as {
+    topic?: unknown;
+    registryId?: unknown;
+    connectionId?: unknown;
+    valueFormat?: unknown;
+    schemaFields?: unknown;
+  };
+  const ready =
+    node.type === "kafka-source" &&
+    typeof valueFormat === "string" &&
+    isRegistryFormat(valueFormat) &&
+    typeof registryId === "string" &&
+    typeof topic === "string" &&
+    topic !== "";
   const latest = useQuery({
     ...trpc.schemaRegistry.latestSchema.queryOptions({
       workspaceId,
@@ -25,9 +47,16 @@ export function TopicSchemaPanel({ node, workspaceId, readOnly, onConfig }: { no
   if (!ready) return null;
   const data = latest.data;
   const current = Array.isArray(schemaFields) ? (schemaFields as string[]) : [];
-  const inUse = data?.found && data.fields ? data.fields.paths.length === current.length && data.fields.paths.every((p, i) => current[i] === p) : false;
+  const inUse =
+    data?.found && data.fields
+      ? data.fields.paths.length === current.length && data.fields.paths.every((p, i) => current[i] === p)
+      : false;
   return (
-    <section aria-label="Topic schema" className="space-y-2 rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700" data-testid="topic-schema">
+    <section
+      aria-label="Topic schema"
+      className="space-y-2 rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700"
+      data-testid="topic-schema"
+    >
       <h3 className="font-medium">Topic schema</h3>
       {latest.isLoading && <p className="text-xs text-slate-500">Reading the registry…</p>}
       {latest.error && <p className="text-xs text-red-700 dark:text-red-300">{latest.error.message}</p>}
@@ -35,7 +64,8 @@ export function TopicSchemaPanel({ node, workspaceId, readOnly, onConfig }: { no
       {data?.found && (
         <>
           <p className="text-xs text-slate-600 dark:text-slate-300">
-            <span className="font-mono">{data.subject}</span> · version {data.version} · id {data.id} · {data.schemaType}
+            <span className="font-mono">{data.subject}</span> · version {data.version} · id {data.id} ·{" "}
+            {data.schemaType}
           </p>
           {data.problem && <p className="text-xs text-red-700 dark:text-red-300">{data.problem}</p>}
           {data.fields && (
@@ -49,14 +79,21 @@ export function TopicSchemaPanel({ node, workspaceId, readOnly, onConfig }: { no
           )}
           <details>
             <summary className="cursor-pointer text-xs text-slate-500">Schema</summary>
-            <pre className="mt-1 max-h-48 overflow-auto rounded bg-slate-50 p-2 text-[11px] dark:bg-slate-950">{data.schema}</pre>
+            <pre className="mt-1 max-h-48 overflow-auto rounded bg-slate-50 p-2 text-[11px] dark:bg-slate-950">
+              {data.schema}
+            </pre>
           </details>
           {data.fields && !readOnly && (
             <button
               type="button"
               className="btn-secondary"
               disabled={inUse}
-              onClick={() => onConfig({ ...(node.config as Record<string, JsonValue>), schemaFields: data.fields!.paths }, "schemaFields")}
+              onClick={() =>
+                onConfig(
+                  { ...(node.config as Record<string, JsonValue>), schemaFields: data.fields!.paths },
+                  "schemaFields",
+                )
+              }
             >
               {inUse ? "Schema fields in use" : "Use the schema's fields"}
             </button>

@@ -8,7 +8,13 @@ import { asGraph } from "./graph-model";
 import type { DiffMarks } from "./PipelineCanvas";
 
 /** What the canvas shows instead of the draft: one version read-only, or a diff of two. */
-export type CanvasOverlay = { title: string; graph: PipelineGraph; diff?: DiffMarks; changes?: GraphDiff; versionId?: string };
+export type CanvasOverlay = {
+  title: string;
+  graph: PipelineGraph;
+  diff?: DiffMarks;
+  changes?: GraphDiff;
+  versionId?: string;
+};
 
 type Ref = string | "draft";
 
@@ -23,8 +29,13 @@ function diffOverlay(to: PipelineGraph, diff: GraphDiff): { graph: PipelineGraph
   const removedEdges = diff.edges.removed.map((e) => ({ ...e, id: `removed:${e.id}` }));
   for (const e of removedEdges) edges.set(e.id, "removed");
   const addedEdgeKeys = new Set(diff.edges.added.map((e) => `${e.source}.${e.sourcePort}>${e.target}.${e.targetPort}`));
-  const toEdges = to.edges.map((e) => (addedEdgeKeys.has(`${e.source}.${e.sourcePort}>${e.target}.${e.targetPort}`) ? (edges.set(e.id, "added"), e) : e));
-  return { graph: { nodes: [...to.nodes, ...diff.nodes.removed], edges: [...toEdges, ...removedEdges] }, marks: { nodes, edges } };
+  const toEdges = to.edges.map((e) =>
+    addedEdgeKeys.has(`${e.source}.${e.sourcePort}>${e.target}.${e.targetPort}`) ? (edges.set(e.id, "added"), e) : e,
+  );
+  return {
+    graph: { nodes: [...to.nodes, ...diff.nodes.removed], edges: [...toEdges, ...removedEdges] },
+    marks: { nodes, edges },
+  };
 }
 
 export function VersionsDrawer({
@@ -85,10 +96,17 @@ export function VersionsDrawer({
     if (!from || from === to) return;
     setBusy(true);
     try {
-      const diff = await queryClient.fetchQuery(trpc.version.diff.queryOptions({ workspaceId, pipelineId, fromVersionId: from, toVersionId: to }));
+      const diff = await queryClient.fetchQuery(
+        trpc.version.diff.queryOptions({ workspaceId, pipelineId, fromVersionId: from, toVersionId: to }),
+      );
       const overlay = diffOverlay(await graphOf(to), diff);
       const label = (r: Ref) => (r === "draft" ? "draft" : `v${versions.data?.find((v) => v.id === r)?.number ?? "?"}`);
-      onShow({ title: `Changes from ${label(from)} to ${label(to)}`, graph: overlay.graph, diff: overlay.marks, changes: diff });
+      onShow({
+        title: `Changes from ${label(from)} to ${label(to)}`,
+        graph: overlay.graph,
+        diff: overlay.marks,
+        changes: diff,
+      });
     } catch (e) {
       toast((e as Error).message, "error");
     } finally {
@@ -97,7 +115,11 @@ export function VersionsDrawer({
   }
 
   return (
-    <aside aria-label="Versions" className="flex w-96 shrink-0 flex-col border-l border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" data-testid="versions-drawer">
+    <aside
+      aria-label="Versions"
+      className="flex w-96 shrink-0 flex-col border-l border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
+      data-testid="versions-drawer"
+    >
       <div className="flex items-center justify-between border-b border-slate-200 p-4 dark:border-slate-800">
         <h2 className="font-semibold">Versions</h2>
         <button type="button" className="btn-ghost -mr-2 px-2" aria-label="Close versions" onClick={onClose}>
@@ -131,7 +153,12 @@ export function VersionsDrawer({
             ))}
           </select>
         </div>
-        <button type="button" className="btn-secondary w-full" disabled={!from || from === to || busy} onClick={() => void compare()}>
+        <button
+          type="button"
+          className="btn-secondary w-full"
+          disabled={!from || from === to || busy}
+          onClick={() => void compare()}
+        >
           Show changes on canvas
         </button>
       </div>
@@ -143,7 +170,9 @@ export function VersionsDrawer({
             ))}
           </div>
         ) : !versions.data?.length ? (
-          <p className="p-6 text-center text-sm text-slate-500">No versions yet. Publish the draft to create version 1; deploys always run a version.</p>
+          <p className="p-6 text-center text-sm text-slate-500">
+            No versions yet. Publish the draft to create version 1; deploys always run a version.
+          </p>
         ) : (
           <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {versions.data.map((v) => (
@@ -154,10 +183,17 @@ export function VersionsDrawer({
                     {new Date(v.createdAt).toLocaleString()}
                   </time>
                 </div>
-                <p className="text-sm text-slate-700 dark:text-slate-300">{v.message || <span className="text-slate-400 italic">No message</span>}</p>
+                <p className="text-sm text-slate-700 dark:text-slate-300">
+                  {v.message || <span className="text-slate-400 italic">No message</span>}
+                </p>
                 <p className="text-xs text-slate-500">by {v.author.name}</p>
                 <div className="mt-2 flex gap-2">
-                  <button type="button" className="btn-secondary px-2 py-1 text-xs" disabled={busy} onClick={() => void view(v.id, v.number)}>
+                  <button
+                    type="button"
+                    className="btn-secondary px-2 py-1 text-xs"
+                    disabled={busy}
+                    onClick={() => void view(v.id, v.number)}
+                  >
                     View
                   </button>
                   {canRestore && (
@@ -166,7 +202,11 @@ export function VersionsDrawer({
                       className="btn-ghost px-2 py-1 text-xs"
                       disabled={restore.isPending}
                       onClick={() => {
-                        if (window.confirm(`Replace the current draft with version ${v.number}? You can undo by restoring again.`)) {
+                        if (
+                          window.confirm(
+                            `Replace the current draft with version ${v.number}? You can undo by restoring again.`,
+                          )
+                        ) {
                           restore.mutate({ workspaceId, versionId: v.id, baseRevision: baseRevision() });
                         }
                       }}

@@ -5,7 +5,10 @@ const NODE_WIDTH = 240;
 const NODE_HEIGHT = 110;
 
 /** Left-to-right layered layout, the way data flows: sources left, sinks right. */
-export function autoLayout(graph: PipelineGraph, sizes: ReadonlyMap<string, { width: number; height: number }>): PipelineGraph {
+export function autoLayout(
+  graph: PipelineGraph,
+  sizes: ReadonlyMap<string, { width: number; height: number }>,
+): PipelineGraph {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -20,7 +23,9 @@ export function autoLayout(graph: PipelineGraph, sizes: ReadonlyMap<string, { wi
     nodes: graph.nodes.map((node) => {
       const laid = g.node(node.id);
       const size = sizes.get(node.id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
-      return laid ? { ...node, position: { x: Math.round(laid.x - size.width / 2), y: Math.round(laid.y - size.height / 2) } } : node;
+      return laid
+        ? { ...node, position: { x: Math.round(laid.x - size.width / 2), y: Math.round(laid.y - size.height / 2) } }
+        : node;
     }),
   };
 }

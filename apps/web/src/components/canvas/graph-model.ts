@@ -15,7 +15,12 @@ export const EMPTY_GRAPH: PipelineGraph = { nodes: [], edges: [] };
 
 /** Reads a saved draft defensively: a malformed draft opens as an empty canvas instead of crashing. */
 export function asGraph(value: unknown): PipelineGraph {
-  if (value && typeof value === "object" && Array.isArray((value as PipelineGraph).nodes) && Array.isArray((value as PipelineGraph).edges)) {
+  if (
+    value &&
+    typeof value === "object" &&
+    Array.isArray((value as PipelineGraph).nodes) &&
+    Array.isArray((value as PipelineGraph).edges)
+  ) {
     return value as PipelineGraph;
   }
   return EMPTY_GRAPH;
@@ -35,7 +40,11 @@ export function edgeId(edge: Pick<PipelineEdge, "source" | "sourcePort" | "targe
 }
 
 /** A node as dropped from the palette: the descriptor's defaults, not its example, so forms start clean. */
-export function createNode(descriptor: NodeDescriptor, position: { x: number; y: number }, taken: ReadonlySet<string>): PipelineNode {
+export function createNode(
+  descriptor: NodeDescriptor,
+  position: { x: number; y: number },
+  taken: ReadonlySet<string>,
+): PipelineNode {
   return {
     id: newNodeId(descriptor.type, taken),
     type: descriptor.type,
@@ -45,7 +54,12 @@ export function createNode(descriptor: NodeDescriptor, position: { x: number; y:
   };
 }
 
-export type ConnectionAttempt = { source: string | null; sourceHandle?: string | null; target: string | null; targetHandle?: string | null };
+export type ConnectionAttempt = {
+  source: string | null;
+  sourceHandle?: string | null;
+  target: string | null;
+  targetHandle?: string | null;
+};
 
 /**
  * Whether a connection may be drawn, checked while the user drags so invalid targets never light up.
@@ -61,7 +75,11 @@ export function connectionProblem(graph: PipelineGraph, connection: ConnectionAt
   const from = graph.nodes.find((n) => n.id === source);
   const to = graph.nodes.find((n) => n.id === target);
   if (!from || !to) return "Unknown node";
-  if (graph.edges.some((e) => e.source === source && e.sourcePort === sourcePort && e.target === target && e.targetPort === targetPort)) {
+  if (
+    graph.edges.some(
+      (e) => e.source === source && e.sourcePort === sourcePort && e.target === target && e.targetPort === targetPort,
+    )
+  ) {
     return "These ports are already connected";
   }
   const ids = graph.nodes.map((n) => n.id);
@@ -83,13 +101,18 @@ function upstreamKinds(graph: PipelineGraph, nodeId: string, seen = new Set<stri
     const node = graph.nodes.find((n) => n.id === edge.source);
     const port = node && outputPortsFor(node)?.find((p) => p.name === edge.sourcePort);
     if (!port) continue;
-    for (const kind of port.kind === "passthrough" ? upstreamKinds(graph, edge.source, seen) : [port.kind]) kinds.add(kind);
+    for (const kind of port.kind === "passthrough" ? upstreamKinds(graph, edge.source, seen) : [port.kind])
+      kinds.add(kind);
   }
   return [...kinds];
 }
 
 /** Copies nodes and the edges between them, renaming ids and offsetting positions (paste, duplicate). */
-export function cloneSubgraph(graph: PipelineGraph, clip: PipelineGraph, offset: number): { graph: PipelineGraph; newIds: string[] } {
+export function cloneSubgraph(
+  graph: PipelineGraph,
+  clip: PipelineGraph,
+  offset: number,
+): { graph: PipelineGraph; newIds: string[] } {
   const taken = new Set(graph.nodes.map((n) => n.id));
   const rename = new Map<string, string>();
   const nodes = clip.nodes.map((node) => {
@@ -104,17 +127,28 @@ export function cloneSubgraph(graph: PipelineGraph, clip: PipelineGraph, offset:
       const next = { ...e, source: rename.get(e.source)!, target: rename.get(e.target)! };
       return { ...next, id: edgeId(next) };
     });
-  return { graph: { nodes: [...graph.nodes, ...nodes], edges: [...graph.edges, ...edges] }, newIds: nodes.map((n) => n.id) };
+  return {
+    graph: { nodes: [...graph.nodes, ...nodes], edges: [...graph.edges, ...edges] },
+    newIds: nodes.map((n) => n.id),
+  };
 }
 
-export function removeFromGraph(graph: PipelineGraph, nodeIds: ReadonlySet<string>, edgeIds: ReadonlySet<string>): PipelineGraph {
+export function removeFromGraph(
+  graph: PipelineGraph,
+  nodeIds: ReadonlySet<string>,
+  edgeIds: ReadonlySet<string>,
+): PipelineGraph {
   return {
     nodes: graph.nodes.filter((n) => !nodeIds.has(n.id)),
     edges: graph.edges.filter((e) => !edgeIds.has(e.id) && !nodeIds.has(e.source) && !nodeIds.has(e.target)),
   };
 }
 
-export function updateNode(graph: PipelineGraph, nodeId: string, update: (node: PipelineNode) => PipelineNode): PipelineGraph {
+export function updateNode(
+  graph: PipelineGraph,
+  nodeId: string,
+  update: (node: PipelineNode) => PipelineNode,
+): PipelineGraph {
   return { ...graph, nodes: graph.nodes.map((n) => (n.id === nodeId ? update(n) : n)) };
 }
 

@@ -20,7 +20,13 @@ const node = (over: Partial<NodeMetricsV1> = {}): NodeMetricsV1 => ({
 });
 
 const graph: PipelineGraph = {
-  nodes: ["gen", "f", "sink", "draft-only"].map((id) => ({ id, type: "filter", typeVersion: 1, config: {}, position: { x: 0, y: 0 } })),
+  nodes: ["gen", "f", "sink", "draft-only"].map((id) => ({
+    id,
+    type: "filter",
+    typeVersion: 1,
+    config: {},
+    position: { x: 0, y: 0 },
+  })),
   edges: [
     { id: "e1", source: "gen", sourcePort: "out", target: "f", targetPort: "in" },
     { id: "e2", source: "f", sourcePort: "out", target: "sink", targetPort: "in" },
@@ -35,7 +41,17 @@ const snapshot: MetricsSnapshotV1 = {
   runnerId: "r",
   at: 1000,
   uptimeSeconds: 1,
-  nodes: { gen: node({ inPerSec: 40, outPerSec: 40 }), f: node({ outPerSec: 30, errorsPerSec: 5, inPerSec: 40, errorsTotal: 7, pool: { waiting: 2, active: 1, delayed: 0, failed: 0, workers: 1, concurrency: 4 } }), sink: node({ status: "failing", lastError: "sink down" }) },
+  nodes: {
+    gen: node({ inPerSec: 40, outPerSec: 40 }),
+    f: node({
+      outPerSec: 30,
+      errorsPerSec: 5,
+      inPerSec: 40,
+      errorsTotal: 7,
+      pool: { waiting: 2, active: 1, delayed: 0, failed: 0, workers: 1, concurrency: 4 },
+    }),
+    sink: node({ status: "failing", lastError: "sink down" }),
+  },
   edges: [
     {
       topic: "sluice.w.p.gen.out",
@@ -67,15 +83,33 @@ describe("live overlay mapping", () => {
       ],
       hottestShare: 0.9,
     });
-    expect(edges.get("e2")).toEqual({ perSec: 30, lag: null, health: "ok", topic: null, partitions: [], hottestShare: null });
+    expect(edges.get("e2")).toEqual({
+      perSec: 30,
+      lag: null,
+      health: "ok",
+      topic: null,
+      partitions: [],
+      hottestShare: null,
+    });
     // An edge the running version does not have gets no label.
     expect(edges.has("e3")).toBe(false);
   });
 
   it("gives each node rates, errors, status and health; unknown nodes take the deployment's status", () => {
     const { nodes } = mapSnapshot(snapshot, graph, "starting");
-    expect(nodes.get("f")).toMatchObject({ inPerSec: 40, outPerSec: 30, errorsTotal: 7, status: "running", health: "bad", pool: { waiting: 2 } });
-    expect(nodes.get("sink")).toMatchObject({ status: "failing", health: "bad", lastErrors: [{ at: 0, message: "sink down" }] });
+    expect(nodes.get("f")).toMatchObject({
+      inPerSec: 40,
+      outPerSec: 30,
+      errorsTotal: 7,
+      status: "running",
+      health: "bad",
+      pool: { waiting: 2 },
+    });
+    expect(nodes.get("sink")).toMatchObject({
+      status: "failing",
+      health: "bad",
+      lastErrors: [{ at: 0, message: "sink down" }],
+    });
     expect(nodes.get("draft-only")).toMatchObject({ status: "starting", health: "warn", inPerSec: 0 });
     expect(statusFromDeployment("pending")).toBe("starting");
     expect(statusFromDeployment("stopping")).toBe("stopped");
@@ -93,7 +127,12 @@ describe("live overlay mapping", () => {
   });
 
   it("keeps the newest 60 samples in time order, seeded from history", () => {
-    let series = seedSeries(Array.from({ length: 70 }, (_, i) => ({ t: i * 5000, nodes: { f: { inPerSec: i, outPerSec: i, errorsPerSec: 0, p50: null, p99: null } } }))).get("f")!;
+    let series = seedSeries(
+      Array.from({ length: 70 }, (_, i) => ({
+        t: i * 5000,
+        nodes: { f: { inPerSec: i, outPerSec: i, errorsPerSec: 0, p50: null, p99: null } },
+      })),
+    ).get("f")!;
     expect(series).toHaveLength(60);
     expect(series[0]!.t).toBe(10 * 5000);
     const sample = sampleOf({ ...snapshot, at: 1_000_000 }, "f")!;

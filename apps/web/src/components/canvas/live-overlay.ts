@@ -1,7 +1,16 @@
 // Maps a live MetricsSnapshotV1 onto the canvas graph: per node rates, errors and a status, per edge
 // its rate and lag with a health colour, plus a short client-side history per node for the hover
 // chart and the detail drawer. Pure, so the mapping is unit-tested without a browser.
-import { edgeHealth, nodeHealth, type Health, type MetricsSnapshotV1, type NodeMetricsV1, type NodeState, type PartitionLagV1, type PipelineGraph } from "@sluice/shared";
+import {
+  edgeHealth,
+  nodeHealth,
+  type Health,
+  type MetricsSnapshotV1,
+  type NodeMetricsV1,
+  type NodeState,
+  type PartitionLagV1,
+  type PipelineGraph,
+} from "@sluice/shared";
 
 export type LiveNode = {
   status: NodeState;
@@ -55,7 +64,21 @@ export function statusFromDeployment(status: string | null | undefined): NodeSta
 
 function liveNode(metrics: NodeMetricsV1 | undefined, fallback: NodeState): LiveNode {
   if (!metrics) {
-    return { status: fallback, health: nodeHealth({ status: fallback, inPerSec: 0, errorsPerSec: 0 }), inPerSec: 0, outPerSec: 0, errorsPerSec: 0, errorsTotal: 0, dlqTotal: 0, retriesTotal: 0, bytesInPerSec: 0, latencyMs: { p50: null, p95: null, p99: null }, pool: null, freshnessSeconds: null, lastErrors: [] };
+    return {
+      status: fallback,
+      health: nodeHealth({ status: fallback, inPerSec: 0, errorsPerSec: 0 }),
+      inPerSec: 0,
+      outPerSec: 0,
+      errorsPerSec: 0,
+      errorsTotal: 0,
+      dlqTotal: 0,
+      retriesTotal: 0,
+      bytesInPerSec: 0,
+      latencyMs: { p50: null, p95: null, p99: null },
+      pool: null,
+      freshnessSeconds: null,
+      lastErrors: [],
+    };
   }
   const lastErrors = metrics.lastErrors ?? (metrics.lastError ? [{ at: 0, message: metrics.lastError }] : []);
   return {
@@ -76,7 +99,11 @@ function liveNode(metrics: NodeMetricsV1 | undefined, fallback: NodeState): Live
 }
 
 /** Per canvas node and edge, what the snapshot says (edges the running version does not have are left out). */
-export function mapSnapshot(snapshot: MetricsSnapshotV1, graph: PipelineGraph, fallback: NodeState): { nodes: Map<string, LiveNode>; edges: Map<string, LiveEdge> } {
+export function mapSnapshot(
+  snapshot: MetricsSnapshotV1,
+  graph: PipelineGraph,
+  fallback: NodeState,
+): { nodes: Map<string, LiveNode>; edges: Map<string, LiveEdge> } {
   const nodes = new Map<string, LiveNode>();
   for (const node of graph.nodes) nodes.set(node.id, liveNode(snapshot.nodes[node.id], fallback));
   const byEdge = new Map<string, MetricsSnapshotV1["edges"][number]>();
@@ -97,7 +124,14 @@ export function mapSnapshot(snapshot: MetricsSnapshotV1, graph: PipelineGraph, f
       });
     } else if (fused.has(edge.id)) {
       // A fused edge is its source's only non-error output: that node's output rate is the edge's.
-      edges.set(edge.id, { perSec: snapshot.nodes[edge.source]?.outPerSec ?? 0, lag: null, health: "ok", topic: null, partitions: [], hottestShare: null });
+      edges.set(edge.id, {
+        perSec: snapshot.nodes[edge.source]?.outPerSec ?? 0,
+        lag: null,
+        health: "ok",
+        topic: null,
+        partitions: [],
+        hottestShare: null,
+      });
     }
   }
   return { nodes, edges };
@@ -108,7 +142,10 @@ export function mapSnapshot(snapshot: MetricsSnapshotV1, graph: PipelineGraph, f
  * one partition takes at least twice its even share (three quarters with two partitions), which is
  * what a hot key looks like: one partition, so one worker, carries the load.
  */
-export function partitionSkew(share: number | null, partitionCount: number): { share: number; even: number; skewed: boolean } | null {
+export function partitionSkew(
+  share: number | null,
+  partitionCount: number,
+): { share: number; even: number; skewed: boolean } | null {
   if (share === null || partitionCount < 1) return null;
   const even = 1 / partitionCount;
   return { share, even, skewed: partitionCount > 1 && share >= Math.min(2 * even, (1 + even) / 2) };
@@ -117,7 +154,17 @@ export function partitionSkew(share: number | null, partitionCount: number): { s
 export function sampleOf(snapshot: MetricsSnapshotV1, nodeId: string): LiveSample | null {
   const n = snapshot.nodes[nodeId];
   if (!n) return null;
-  return { t: snapshot.at, in: n.inPerSec, out: n.outPerSec, err: n.errorsPerSec, p50: n.latencyMs.p50, p95: n.latencyMs.p95, p99: n.latencyMs.p99, waiting: n.pool?.waiting ?? null, active: n.pool?.active ?? null };
+  return {
+    t: snapshot.at,
+    in: n.inPerSec,
+    out: n.outPerSec,
+    err: n.errorsPerSec,
+    p50: n.latencyMs.p50,
+    p95: n.latencyMs.p95,
+    p99: n.latencyMs.p99,
+    waiting: n.pool?.waiting ?? null,
+    active: n.pool?.active ?? null,
+  };
 }
 
 /** Appends in time order, keeping the newest `max` samples; a sample not newer than the last is ignored. */
@@ -128,7 +175,13 @@ export function appendSample(series: readonly LiveSample[], sample: LiveSample, 
   return next.length > max ? next.slice(next.length - max) : next;
 }
 
-type HistoryPoint = { t: number; nodes: Record<string, { inPerSec: number; outPerSec: number; errorsPerSec: number; p50: number | null; p99: number | null }> };
+type HistoryPoint = {
+  t: number;
+  nodes: Record<
+    string,
+    { inPerSec: number; outPerSec: number; errorsPerSec: number; p50: number | null; p99: number | null }
+  >;
+};
 
 /** Seeds the per-node series from `metrics.history` (15 min, coarser buckets), newest `max` points. */
 export function seedSeries(points: readonly HistoryPoint[], max = LIVE_SAMPLES): Map<string, LiveSample[]> {
@@ -136,7 +189,17 @@ export function seedSeries(points: readonly HistoryPoint[], max = LIVE_SAMPLES):
   for (const p of points.slice(-max)) {
     for (const [id, n] of Object.entries(p.nodes)) {
       const list = series.get(id) ?? [];
-      list.push({ t: p.t, in: n.inPerSec, out: n.outPerSec, err: n.errorsPerSec, p50: n.p50, p95: null, p99: n.p99, waiting: null, active: null });
+      list.push({
+        t: p.t,
+        in: n.inPerSec,
+        out: n.outPerSec,
+        err: n.errorsPerSec,
+        p50: n.p50,
+        p95: null,
+        p99: n.p99,
+        waiting: null,
+        active: null,
+      });
       series.set(id, list);
     }
   }

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { MetricsSnapshotV1, PipelineGraph } from "@sluice/shared";
 import { CHART_REFRESH_MS, LiveStore } from "./live-store";
 
-const graph: PipelineGraph = { nodes: [{ id: "f", type: "filter", typeVersion: 1, config: {}, position: { x: 0, y: 0 } }], edges: [] };
+const graph: PipelineGraph = {
+  nodes: [{ id: "f", type: "filter", typeVersion: 1, config: {}, position: { x: 0, y: 0 } }],
+  edges: [],
+};
 const snap = (at: number, inPerSec: number): MetricsSnapshotV1 => ({
   version: "v1",
   pipelineId: "p",
@@ -10,7 +13,23 @@ const snap = (at: number, inPerSec: number): MetricsSnapshotV1 => ({
   runnerId: "r",
   at,
   uptimeSeconds: 1,
-  nodes: { f: { inPerSec, outPerSec: inPerSec, errorsPerSec: 0, dlqPerSec: 0, inTotal: 0, outTotal: 0, errorsTotal: 0, dlqTotal: 0, retriesTotal: 0, bytesInPerSec: 0, latencyMs: { p50: null, p95: null, p99: null }, status: "running", lastError: null } },
+  nodes: {
+    f: {
+      inPerSec,
+      outPerSec: inPerSec,
+      errorsPerSec: 0,
+      dlqPerSec: 0,
+      inTotal: 0,
+      outTotal: 0,
+      errorsTotal: 0,
+      dlqTotal: 0,
+      retriesTotal: 0,
+      bytesInPerSec: 0,
+      latencyMs: { p50: null, p95: null, p99: null },
+      status: "running",
+      lastError: null,
+    },
+  },
   edges: [],
   fusedEdgeIds: [],
 });
@@ -24,7 +43,10 @@ describe("LiveStore", () => {
     const first = store.node("f");
     expect(first).toMatchObject({ inPerSec: 5, status: "running" });
     expect(store.node("f")).toBe(first);
-    store.seed([{ t: 90_000, nodes: { f: { inPerSec: 1, outPerSec: 1, errorsPerSec: 0, p50: null, p99: null } } }, { t: 100_000, nodes: { f: { inPerSec: 2, outPerSec: 2, errorsPerSec: 0, p50: null, p99: null } } }]);
+    store.seed([
+      { t: 90_000, nodes: { f: { inPerSec: 1, outPerSec: 1, errorsPerSec: 0, p50: null, p99: null } } },
+      { t: 100_000, nodes: { f: { inPerSec: 2, outPerSec: 2, errorsPerSec: 0, p50: null, p99: null } } },
+    ]);
     const charted = store.samples("f");
     expect(charted?.map((s) => [s.t, s.in])).toEqual([
       [90_000, 1],

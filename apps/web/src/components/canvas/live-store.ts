@@ -1,7 +1,15 @@
 "use client";
 import { createContext, useContext, useSyncExternalStore } from "react";
 import type { MetricsSnapshotV1, NodeState, PipelineGraph } from "@sluice/shared";
-import { appendSample, mapSnapshot, sampleOf, seedSeries, type LiveEdge, type LiveNode, type LiveSample } from "./live-overlay";
+import {
+  appendSample,
+  mapSnapshot,
+  sampleOf,
+  seedSeries,
+  type LiveEdge,
+  type LiveNode,
+  type LiveSample,
+} from "./live-overlay";
 
 /**
  * Charts (hover chart, drawer) redraw at most this often; numbers update with every snapshot. A

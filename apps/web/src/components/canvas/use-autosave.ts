@@ -73,7 +73,12 @@ export function useAutosave({
     let ok = false;
     inFlight.current = (async () => {
       try {
-        const result = await keepaliveClient.pipeline.saveDraft.mutate({ workspaceId, pipelineId, graph: graphToSend, baseRevision: revision.current });
+        const result = await keepaliveClient.pipeline.saveDraft.mutate({
+          workspaceId,
+          pipelineId,
+          graph: graphToSend,
+          baseRevision: revision.current,
+        });
         revision.current = result.revision;
         saved.current = graphToSend;
         failed.current = false;
@@ -127,7 +132,9 @@ export function useAutosave({
       return false;
     }
     // A save in flight must answer before the next one can name its revision.
-    const safe = inFlight.current === null && canKeepalive({ workspaceId: ws, pipelineId: id, graph: current.current, baseRevision: revision.current });
+    const safe =
+      inFlight.current === null &&
+      canKeepalive({ workspaceId: ws, pipelineId: id, graph: current.current, baseRevision: revision.current });
     void trackSave(save());
     return safe;
   }, []);
@@ -136,8 +143,17 @@ export function useAutosave({
     // In-app links would unmount the editor; with edits that cannot be saved the user decides first.
     const onLinkClick = (event: MouseEvent) => {
       const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
-      if (!(link instanceof HTMLAnchorElement) || link.target === "_blank" || link.origin !== window.location.origin) return;
-      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      if (!(link instanceof HTMLAnchorElement) || link.target === "_blank" || link.origin !== window.location.origin)
+        return;
+      if (
+        event.defaultPrevented ||
+        event.button !== 0 ||
+        event.metaKey ||
+        event.ctrlKey ||
+        event.shiftKey ||
+        event.altKey
+      )
+        return;
       const { enabled: on, conflict: blocked } = latest.current;
       if (!on || current.current === saved.current || !(blocked || failed.current)) return;
       if (window.confirm("Your latest changes are not saved. Leave this pipeline anyway and lose them?")) return;

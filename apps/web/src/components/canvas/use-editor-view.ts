@@ -6,7 +6,9 @@ import type { Selection } from "./PipelineCanvas";
 
 /** What the editor remembers per pipeline in this browser: where the user looked and what was selected. */
 export const EditorView = z.object({
-  viewport: z.object({ x: z.number().finite(), y: z.number().finite(), zoom: z.number().positive().finite() }).nullable(),
+  viewport: z
+    .object({ x: z.number().finite(), y: z.number().finite(), zoom: z.number().positive().finite() })
+    .nullable(),
   nodes: z.array(z.string()).max(1000),
   edges: z.array(z.string()).max(1000),
 });
@@ -29,7 +31,11 @@ export function parseEditorView(raw: string | null, graph: PipelineGraph): Edito
   if (!parsed.success) return null;
   const nodeIds = new Set(graph.nodes.map((n) => n.id));
   const edgeIds = new Set(graph.edges.map((e) => e.id));
-  return { viewport: parsed.data.viewport, nodes: parsed.data.nodes.filter((id) => nodeIds.has(id)), edges: parsed.data.edges.filter((id) => edgeIds.has(id)) };
+  return {
+    viewport: parsed.data.viewport,
+    nodes: parsed.data.nodes.filter((id) => nodeIds.has(id)),
+    edges: parsed.data.edges.filter((id) => edgeIds.has(id)),
+  };
 }
 
 function read(key: string): string | null {
@@ -69,6 +75,10 @@ export function useEditorView(pipelineId: string, graph: PipelineGraph, selectio
   useEffect(() => {
     write(key, { viewport, nodes: [...selection.nodes], edges: [...selection.edges] });
   }, [key, viewport, selection]);
-  const onViewportChange = useCallback((next: Viewport) => setViewport({ x: Math.round(next.x), y: Math.round(next.y), zoom: Math.round(next.zoom * 1000) / 1000 }), []);
+  const onViewportChange = useCallback(
+    (next: Viewport) =>
+      setViewport({ x: Math.round(next.x), y: Math.round(next.y), zoom: Math.round(next.zoom * 1000) / 1000 }),
+    [],
+  );
   return { initialViewport, onViewportChange };
 }

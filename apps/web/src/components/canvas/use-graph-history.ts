@@ -50,7 +50,13 @@ export function useGraphHistory(initial: PipelineGraph): GraphHistory {
     setState((s) => {
       const previous = s.past.at(-1);
       if (!previous) return s;
-      return { past: s.past.slice(0, -1), present: previous, future: [s.present, ...s.future], lastKey: null, lastAt: 0 };
+      return {
+        past: s.past.slice(0, -1),
+        present: previous,
+        future: [s.present, ...s.future],
+        lastKey: null,
+        lastAt: 0,
+      };
     });
   }, []);
 
@@ -66,5 +72,13 @@ export function useGraphHistory(initial: PipelineGraph): GraphHistory {
     setState({ past: [], present: graph, future: [], lastKey: null, lastAt: 0 });
   }, []);
 
-  return { graph: state.present, canUndo: state.past.length > 0, canRedo: state.future.length > 0, edit, undo, redo, reset };
+  return {
+    graph: state.present,
+    canUndo: state.past.length > 0,
+    canRedo: state.future.length > 0,
+    edit,
+    undo,
+    redo,
+    reset,
+  };
 }

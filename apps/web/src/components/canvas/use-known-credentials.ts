@@ -17,7 +17,10 @@ export function useKnownCredentials(workspaceId: string, scopes: ReadonlySet<str
   return useMemo(
     () =>
       secrets.data && keys.data
-        ? { secretIds: new Set(secrets.data.map((s) => s.id)), apiKeyIds: new Set(keys.data.filter((k) => !k.revokedAt && k.scope === "ingest").map((k) => k.id)) }
+        ? {
+            secretIds: new Set(secrets.data.map((s) => s.id)),
+            apiKeyIds: new Set(keys.data.filter((k) => !k.revokedAt && k.scope === "ingest").map((k) => k.id)),
+          }
         : undefined,
     [secrets.data, keys.data],
   );

@@ -2,9 +2,21 @@
 import type { CanvasOverlay } from "@/components/canvas/VersionsDrawer";
 
 /** Someone else saved the draft: autosave stopped; keep a copy or take theirs. */
-export function ConflictBanner({ conflict, onDownload, onReload }: { conflict: string; onDownload: () => void; onReload: () => void }) {
+export function ConflictBanner({
+  conflict,
+  onDownload,
+  onReload,
+}: {
+  conflict: string;
+  onDownload: () => void;
+  onReload: () => void;
+}) {
   return (
-    <div role="alert" data-testid="conflict-banner" className="flex flex-wrap items-center gap-3 border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+    <div
+      role="alert"
+      data-testid="conflict-banner"
+      className="flex flex-wrap items-center gap-3 border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100"
+    >
       <strong>Someone else saved this pipeline.</strong>
       <span>{conflict} Your changes are not saved.</span>
       <span className="ml-auto flex gap-2">
@@ -22,7 +34,10 @@ export function ConflictBanner({ conflict, onDownload, onReload }: { conflict: s
 /** A version (or a diff) shown over the draft, read-only, with the way back. */
 export function OverlayBanner({ overlay, onBack }: { overlay: CanvasOverlay; onBack: () => void }) {
   return (
-    <div className="flex items-center gap-3 border-b border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100" data-testid="overlay-banner">
+    <div
+      className="flex items-center gap-3 border-b border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+      data-testid="overlay-banner"
+    >
       <strong>{overlay.title}</strong>
       {overlay.diff && (
         <span className="flex gap-3 text-xs">

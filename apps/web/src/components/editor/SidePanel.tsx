@@ -56,12 +56,29 @@ export function SidePanel({
   edit: GraphHistory["edit"];
   clearSelection: () => void;
 }) {
-  if (liveNode) return <NodeDetailDrawer key={liveNode.id} node={liveNode} inputs={shown.edges.filter((e) => e.target === liveNode.id)} onClose={closeLiveNode} />;
+  if (liveNode)
+    return (
+      <NodeDetailDrawer
+        key={liveNode.id}
+        node={liveNode}
+        inputs={shown.edges.filter((e) => e.target === liveNode.id)}
+        onClose={closeLiveNode}
+      />
+    );
   if (versionsOpen) {
     return (
       <div className="flex">
         {overlay?.changes && <ChangesList changes={overlay.changes} />}
-        <VersionsDrawer workspaceId={workspaceId} pipelineId={pipelineId} draft={graph} canRestore={canEdit} baseRevision={baseRevision} onShow={onShowOverlay} onRestored={onRestored} onClose={onCloseVersions} />
+        <VersionsDrawer
+          workspaceId={workspaceId}
+          pipelineId={pipelineId}
+          draft={graph}
+          canRestore={canEdit}
+          baseRevision={baseRevision}
+          onShow={onShowOverlay}
+          onRestored={onRestored}
+          onClose={onCloseVersions}
+        />
       </div>
     );
   }
@@ -74,8 +91,15 @@ export function SidePanel({
       problems={problemIndex.byNode.get(selectedNode.id) ?? []}
       readOnly={readOnly}
       canReadSecrets={canReadSecrets}
-      onLabel={(label) => edit((g) => updateNode(g, selectedNode.id, (n) => ({ ...n, label: label || undefined })), `label:${selectedNode.id}`)}
-      onConfig={(config, field) => edit((g) => updateNode(g, selectedNode.id, (n) => ({ ...n, config })), `config:${selectedNode.id}:${field}`)}
+      onLabel={(label) =>
+        edit(
+          (g) => updateNode(g, selectedNode.id, (n) => ({ ...n, label: label || undefined })),
+          `label:${selectedNode.id}`,
+        )
+      }
+      onConfig={(config, field) =>
+        edit((g) => updateNode(g, selectedNode.id, (n) => ({ ...n, config })), `config:${selectedNode.id}:${field}`)
+      }
       onClose={clearSelection}
     />
   );

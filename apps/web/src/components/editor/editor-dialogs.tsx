@@ -6,7 +6,19 @@ import { DialogError } from "@/components/forms/DialogError";
 // The editor's dialogs: rename, publish, deploy (both showing refusals with buttons to the nodes
 // concerned) and import.
 
-export function RenameDialog({ name, description, pending, onClose, onRename }: { name: string; description: string; pending: boolean; onClose: () => void; onRename: (name: string, description: string) => void }) {
+export function RenameDialog({
+  name,
+  description,
+  pending,
+  onClose,
+  onRename,
+}: {
+  name: string;
+  description: string;
+  pending: boolean;
+  onClose: () => void;
+  onRename: (name: string, description: string) => void;
+}) {
   const [nextName, setNextName] = useState(name);
   const [nextDescription, setNextDescription] = useState(description);
   return (
@@ -22,13 +34,26 @@ export function RenameDialog({ name, description, pending, onClose, onRename }: 
           <label htmlFor="rename-name" className="label">
             Name
           </label>
-          <input id="rename-name" className="input" required maxLength={120} value={nextName} onChange={(e) => setNextName(e.target.value)} />
+          <input
+            id="rename-name"
+            className="input"
+            required
+            maxLength={120}
+            value={nextName}
+            onChange={(e) => setNextName(e.target.value)}
+          />
         </div>
         <div>
           <label htmlFor="rename-description" className="label">
             Description
           </label>
-          <textarea id="rename-description" className="input min-h-16" maxLength={2000} value={nextDescription} onChange={(e) => setNextDescription(e.target.value)} />
+          <textarea
+            id="rename-description"
+            className="input min-h-16"
+            maxLength={2000}
+            value={nextDescription}
+            onChange={(e) => setNextDescription(e.target.value)}
+          />
         </div>
         <div className="flex justify-end gap-2">
           <button type="button" className="btn-secondary" onClick={onClose}>
@@ -43,9 +68,21 @@ export function RenameDialog({ name, description, pending, onClose, onRename }: 
   );
 }
 
-type RefusalProps = { error: string | null | undefined; errorNodes: { id: string; label: string }[]; onShowNode: (nodeId: string) => void };
+type RefusalProps = {
+  error: string | null | undefined;
+  errorNodes: { id: string; label: string }[];
+  onShowNode: (nodeId: string) => void;
+};
 
-export function PublishDialog({ pending, nextNumber, error, errorNodes, onShowNode, onClose, onPublish }: { pending: boolean; nextNumber: number; onClose: () => void; onPublish: (message: string) => void } & RefusalProps) {
+export function PublishDialog({
+  pending,
+  nextNumber,
+  error,
+  errorNodes,
+  onShowNode,
+  onClose,
+  onPublish,
+}: { pending: boolean; nextNumber: number; onClose: () => void; onPublish: (message: string) => void } & RefusalProps) {
   const [message, setMessage] = useState("");
   return (
     <Dialog title={`Publish version ${nextNumber}`} onClose={onClose}>
@@ -56,12 +93,22 @@ export function PublishDialog({ pending, nextNumber, error, errorNodes, onShowNo
         }}
         className="space-y-4"
       >
-        <p className="text-sm text-slate-600 dark:text-slate-400">A version is an immutable snapshot of the draft. Deploys always run a version, and you can roll back to any of them.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          A version is an immutable snapshot of the draft. Deploys always run a version, and you can roll back to any of
+          them.
+        </p>
         <div>
           <label htmlFor="publish-message" className="label">
             What changed?
           </label>
-          <textarea id="publish-message" className="input min-h-20" maxLength={500} value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Filter out bot traffic before sessionizing" />
+          <textarea
+            id="publish-message"
+            className="input min-h-20"
+            maxLength={500}
+            value={message}
+            onChange={(e) => setMessage(e.target.value)}
+            placeholder="Filter out bot traffic before sessionizing"
+          />
         </div>
         <DialogError message={error} nodes={errorNodes} onShowNode={onShowNode} />
         <div className="flex justify-end gap-2">
@@ -77,7 +124,20 @@ export function PublishDialog({ pending, nextNumber, error, errorNodes, onShowNo
   );
 }
 
-export function DeployDialog({ versionNumber, pending, error, errorNodes, onShowNode, onClose, onDeploy }: { versionNumber: number; pending: boolean; onClose: () => void; onDeploy: (start: "resume" | "earliest" | "latest") => void } & RefusalProps) {
+export function DeployDialog({
+  versionNumber,
+  pending,
+  error,
+  errorNodes,
+  onShowNode,
+  onClose,
+  onDeploy,
+}: {
+  versionNumber: number;
+  pending: boolean;
+  onClose: () => void;
+  onDeploy: (start: "resume" | "earliest" | "latest") => void;
+} & RefusalProps) {
   const [start, setStart] = useState<"resume" | "earliest" | "latest">("resume");
   const options = {
     resume: "Resume where the previous deployment stopped (default)",
@@ -97,7 +157,13 @@ export function DeployDialog({ versionNumber, pending, error, errorNodes, onShow
           <legend className="label">Start from</legend>
           {(Object.keys(options) as (keyof typeof options)[]).map((key) => (
             <label key={key} className="flex items-start gap-2 text-sm">
-              <input type="radio" name="start" className="mt-1" checked={start === key} onChange={() => setStart(key)} />
+              <input
+                type="radio"
+                name="start"
+                className="mt-1"
+                checked={start === key}
+                onChange={() => setStart(key)}
+              />
               <span>
                 <span className="font-medium">{key}</span> <span className="text-slate-500">{options[key]}</span>
               </span>
@@ -118,7 +184,13 @@ export function DeployDialog({ versionNumber, pending, error, errorNodes, onShow
   );
 }
 
-export function ImportDialog({ onImport, onClose }: { onImport: (text: string) => string | null; onClose: () => void }) {
+export function ImportDialog({
+  onImport,
+  onClose,
+}: {
+  onImport: (text: string) => string | null;
+  onClose: () => void;
+}) {
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   return (
@@ -132,21 +204,37 @@ export function ImportDialog({ onImport, onClose }: { onImport: (text: string) =
           else onClose();
         }}
       >
-        <p className="text-sm text-slate-600 dark:text-slate-400">Replaces the draft&apos;s graph with the one in a Sluice export. You can undo it.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Replaces the draft&apos;s graph with the one in a Sluice export. You can undo it.
+        </p>
         <div>
           <label htmlFor="import-file" className="label">
             File
           </label>
-          <input id="import-file" type="file" accept="application/json,.json" className="text-sm" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? "")} />
+          <input
+            id="import-file"
+            type="file"
+            accept="application/json,.json"
+            className="text-sm"
+            onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? "")}
+          />
         </div>
         <div>
           <label htmlFor="import-text" className="label">
             Or paste JSON
           </label>
-          <textarea id="import-text" className="input h-40 font-mono text-xs" value={text} onChange={(e) => setText(e.target.value)} />
+          <textarea
+            id="import-text"
+            className="input h-40 font-mono text-xs"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
         </div>
         {error && (
-          <pre role="alert" className="max-h-40 overflow-auto rounded-md bg-red-50 p-2 text-xs whitespace-pre-wrap text-red-800 dark:bg-red-950 dark:text-red-200">
+          <pre
+            role="alert"
+            className="max-h-40 overflow-auto rounded-md bg-red-50 p-2 text-xs whitespace-pre-wrap text-red-800 dark:bg-red-950 dark:text-red-200"
+          >
             {error}
           </pre>
         )}

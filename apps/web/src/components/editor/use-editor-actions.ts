@@ -25,7 +25,10 @@ export function useEditorActions(o: {
   const { toast } = useToast();
 
   const reload = useCallback(async () => {
-    const fresh = await queryClient.fetchQuery({ ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }), staleTime: 0 });
+    const fresh = await queryClient.fetchQuery({
+      ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }),
+      staleTime: 0,
+    });
     replaceDraft(fresh.draft, fresh.draftRevision);
   }, [pipelineId, queryClient, replaceDraft, trpc, workspaceId]);
 

@@ -73,7 +73,11 @@ export function useEditorCommands(o: {
     (type: string) => {
       if (!isNodeTypeId(type)) return;
       const center = flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
-      const node = createNode(nodeRegistry[type], { x: center.x - 120 + graph.nodes.length * 10, y: center.y - 40 }, new Set(graph.nodes.map((n) => n.id)));
+      const node = createNode(
+        nodeRegistry[type],
+        { x: center.x - 120 + graph.nodes.length * 10, y: center.y - 40 },
+        new Set(graph.nodes.map((n) => n.id)),
+      );
       edit((g) => ({ ...g, nodes: [...g.nodes, node] }));
       setSelection({ nodes: new Set([node.id]), edges: new Set() });
     },
@@ -110,7 +114,21 @@ export function useEditorCommands(o: {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [copy, dialogOpen, duplicate, flow, layout, openHelp, paste, readOnly, redo, save, setSelection, shown.nodes, undo]);
+  }, [
+    copy,
+    dialogOpen,
+    duplicate,
+    flow,
+    layout,
+    openHelp,
+    paste,
+    readOnly,
+    redo,
+    save,
+    setSelection,
+    shown.nodes,
+    undo,
+  ]);
 
   return { layout, addFromPalette };
 }

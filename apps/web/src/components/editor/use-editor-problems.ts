@@ -11,7 +11,12 @@ import { useKnownCredentials } from "@/components/canvas/use-known-credentials";
  * namespace, Kafka connections and credentials, so the canvas flags what the server refuses.
  * `problemIndex` is empty while a version is shown over the draft (`overlay`).
  */
-export function useEditorProblems(workspaceId: string, scopes: ReadonlySet<string>, graph: PipelineGraph, overlay: boolean) {
+export function useEditorProblems(
+  workspaceId: string,
+  scopes: ReadonlySet<string>,
+  graph: PipelineGraph,
+  overlay: boolean,
+) {
   const trpc = useTRPC();
   const workspace = useQuery({ ...trpc.workspace.get.queryOptions({ workspaceId }), refetchOnWindowFocus: false });
   const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId }));
@@ -21,10 +26,21 @@ export function useEditorProblems(workspaceId: string, scopes: ReadonlySet<strin
   const registryIds = useMemo(() => registries.data?.map((r) => r.id), [registries.data]);
   const credentials = useKnownCredentials(workspaceId, scopes);
   const problems = useMemo(
-    () => validateGraph(graph, { ...(slug ? { slug } : {}), ...(connectionIds ? { connectionIds } : {}), ...(registryIds ? { registryIds } : {}), ...(credentials ? { credentials } : {}) }),
+    () =>
+      validateGraph(graph, {
+        ...(slug ? { slug } : {}),
+        ...(connectionIds ? { connectionIds } : {}),
+        ...(registryIds ? { registryIds } : {}),
+        ...(credentials ? { credentials } : {}),
+      }),
     [graph, slug, connectionIds, registryIds, credentials],
   );
   const shownProblems = useMemo(() => (overlay ? [] : problems), [overlay, problems]);
   const problemIndex = useMemo(() => indexProblems(shownProblems), [shownProblems]);
-  return { problems, problemIndex, errorCount: problems.filter((p) => p.severity === "error").length, blocked: hasErrors(problems) };
+  return {
+    problems,
+    problemIndex,
+    errorCount: problems.filter((p) => p.severity === "error").length,
+    blocked: hasErrors(problems),
+  };
 }

@@ -32,7 +32,8 @@ function setIn(value: JsonValue | undefined, path: Path, next: JsonValue | undef
     list[head] = setIn(list[head], rest, next) ?? null;
     return list;
   }
-  const object: Record<string, JsonValue> = value && typeof value === "object" && !Array.isArray(value) ? { ...value } : {};
+  const object: Record<string, JsonValue> =
+    value && typeof value === "object" && !Array.isArray(value) ? { ...value } : {};
   const updated = setIn(object[head], rest, next);
   if (updated === undefined) delete object[head];
   else object[head] = updated;
@@ -95,17 +96,36 @@ export function ConfigForm({
         </p>
       ))}
       {basic.map(([key, s]) => (
-        <Field key={key} ctx={ctx} schema={s} path={[key]} value={config[key]} required={schema.required?.includes(key) ?? false} />
+        <Field
+          key={key}
+          ctx={ctx}
+          schema={s}
+          path={[key]}
+          value={config[key]}
+          required={schema.required?.includes(key) ?? false}
+        />
       ))}
       {advanced.length > 0 && (
         <div className="border-t border-slate-200 pt-3 dark:border-slate-800">
-          <button type="button" className="btn-ghost -ml-2 text-xs" aria-expanded={showAdvanced} onClick={() => setShowAdvanced((v) => !v)}>
+          <button
+            type="button"
+            className="btn-ghost -ml-2 text-xs"
+            aria-expanded={showAdvanced}
+            onClick={() => setShowAdvanced((v) => !v)}
+          >
             {showAdvanced ? "▾" : "▸"} Advanced ({advanced.length})
           </button>
           {showAdvanced && (
             <div className="mt-3 space-y-4">
               {advanced.map(([key, s]) => (
-                <Field key={key} ctx={ctx} schema={s} path={[key]} value={config[key]} required={schema.required?.includes(key) ?? false} />
+                <Field
+                  key={key}
+                  ctx={ctx}
+                  schema={s}
+                  path={[key]}
+                  value={config[key]}
+                  required={schema.required?.includes(key) ?? false}
+                />
               ))}
             </div>
           )}
@@ -121,21 +141,51 @@ function visible(schema: FieldSchema, config: Config): boolean {
   return schema.visibleWhen.oneOf.includes(current as string);
 }
 
-function Field({ ctx, schema, path, value, required, compact }: { ctx: FormContext; schema: FieldSchema; path: Path; value: JsonValue | undefined; required: boolean; compact?: boolean }) {
+function Field({
+  ctx,
+  schema,
+  path,
+  value,
+  required,
+  compact,
+}: {
+  ctx: FormContext;
+  schema: FieldSchema;
+  path: Path;
+  value: JsonValue | undefined;
+  required: boolean;
+  compact?: boolean;
+}) {
   const key = path.join(".");
   const id = fieldDomId(ctx.nodeId, key);
   const errors = ctx.problems.get(key) ?? [];
   const title = schema.title ?? String(path.at(-1));
   const descriptionId = schema.description ? `${id}-desc` : undefined;
-  const defaultText = schema.default !== undefined && typeof schema.default !== "object" ? String(schema.default) : undefined;
+  const defaultText =
+    schema.default !== undefined && typeof schema.default !== "object" ? String(schema.default) : undefined;
   return (
     <div data-field={key}>
-      <label htmlFor={id} className={compact ? "mb-0.5 block text-xs font-medium text-slate-600 dark:text-slate-400" : "label"}>
+      <label
+        htmlFor={id}
+        className={compact ? "mb-0.5 block text-xs font-medium text-slate-600 dark:text-slate-400" : "label"}
+      >
         {title}
-        {required && !compact && <span className="ml-0.5 text-red-500" aria-hidden="true">*</span>}
+        {required && !compact && (
+          <span className="ml-0.5 text-red-500" aria-hidden="true">
+            *
+          </span>
+        )}
         {schema.unit && <span className="ml-1 font-normal text-slate-400">({schema.unit})</span>}
       </label>
-      <Control ctx={ctx} schema={schema} path={path} id={id} value={value} describedBy={descriptionId} defaultText={defaultText} />
+      <Control
+        ctx={ctx}
+        schema={schema}
+        path={path}
+        id={id}
+        value={value}
+        describedBy={descriptionId}
+        defaultText={defaultText}
+      />
       {schema.description && !compact && (
         <p id={descriptionId} className="mt-1 text-xs text-slate-500 dark:text-slate-400">
           {schema.description}
@@ -150,10 +200,40 @@ function Field({ ctx, schema, path, value, required, compact }: { ctx: FormConte
   );
 }
 
-function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { ctx: FormContext; schema: FieldSchema; path: Path; id: string; value: JsonValue | undefined; describedBy?: string; defaultText?: string }) {
+function Control({
+  ctx,
+  schema,
+  path,
+  id,
+  value,
+  describedBy,
+  defaultText,
+}: {
+  ctx: FormContext;
+  schema: FieldSchema;
+  path: Path;
+  id: string;
+  value: JsonValue | undefined;
+  describedBy?: string;
+  defaultText?: string;
+}) {
   const type = typeOf(schema);
   const options = enumOf(schema);
-  const widget = schema.widget ?? (options ? "select" : type === "boolean" ? "toggle" : type === "number" || type === "integer" ? "number" : type === "array" ? (schema.items && typeOf(schema.items) === "object" ? "fields-list" : "list") : type === "object" ? "json" : "text");
+  const widget =
+    schema.widget ??
+    (options
+      ? "select"
+      : type === "boolean"
+        ? "toggle"
+        : type === "number" || type === "integer"
+          ? "number"
+          : type === "array"
+            ? schema.items && typeOf(schema.items) === "object"
+              ? "fields-list"
+              : "list"
+            : type === "object"
+              ? "json"
+              : "text");
   const common = { id, disabled: ctx.readOnly, "aria-describedby": describedBy };
   const placeholder = schema.placeholder ?? (defaultText !== undefined ? `Default: ${defaultText}` : undefined);
   const stringValue = typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
@@ -197,7 +277,12 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
       );
     case "select":
       return (
-        <select {...common} className="input" value={stringValue} onChange={(e) => ctx.set(path, e.target.value === "" ? undefined : e.target.value)}>
+        <select
+          {...common}
+          className="input"
+          value={stringValue}
+          onChange={(e) => ctx.set(path, e.target.value === "" ? undefined : e.target.value)}
+        >
           <option value="">{defaultText !== undefined ? `Default (${defaultText})` : "Choose…"}</option>
           {(options ?? []).map((o) => (
             <option key={String(o)} value={String(o)}>
@@ -207,9 +292,26 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
         </select>
       );
     case "textarea":
-      return <textarea {...common} className="input min-h-20" placeholder={placeholder} value={stringValue} onChange={(e) => ctx.set(path, e.target.value || undefined)} />;
+      return (
+        <textarea
+          {...common}
+          className="input min-h-20"
+          placeholder={placeholder}
+          value={stringValue}
+          onChange={(e) => ctx.set(path, e.target.value || undefined)}
+        />
+      );
     case "secret":
-      return <SecretControl ctx={ctx} path={path} id={id} value={stringValue} secretKind={schema.secretKind} describedBy={describedBy} />;
+      return (
+        <SecretControl
+          ctx={ctx}
+          path={path}
+          id={id}
+          value={stringValue}
+          secretKind={schema.secretKind}
+          describedBy={describedBy}
+        />
+      );
     case "kafka-connection":
       return <KafkaConnectionControl ctx={ctx} path={path} id={id} value={stringValue} describedBy={describedBy} />;
     case "schema-registry":
@@ -220,10 +322,29 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
     case "json":
       return <JsonControl ctx={ctx} path={path} id={id} value={value} describedBy={describedBy} />;
     case "list":
-      return <ListControl ctx={ctx} path={path} id={id} value={value} fallback={schema.default} itemSchema={schema.items ?? {}} />;
+      return (
+        <ListControl
+          ctx={ctx}
+          path={path}
+          id={id}
+          value={value}
+          fallback={schema.default}
+          itemSchema={schema.items ?? {}}
+        />
+      );
     case "key-value-list":
     case "fields-list":
-      return <ObjectListControl ctx={ctx} path={path} id={id} value={value} fallback={schema.default} itemSchema={schema.items ?? {}} inline={widget === "key-value-list"} />;
+      return (
+        <ObjectListControl
+          ctx={ctx}
+          path={path}
+          id={id}
+          value={value}
+          fallback={schema.default}
+          itemSchema={schema.items ?? {}}
+          inline={widget === "key-value-list"}
+        />
+      );
     default:
       return (
         <input
@@ -239,14 +360,35 @@ function Control({ ctx, schema, path, id, value, describedBy, defaultText }: { c
 }
 
 /** Empty means this workspace's namespace on Sluice's cluster; every member may list connections. */
-function KafkaConnectionControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; describedBy?: string }) {
+function KafkaConnectionControl({
+  ctx,
+  path,
+  id,
+  value,
+  describedBy,
+}: {
+  ctx: FormContext;
+  path: Path;
+  id: string;
+  value: string;
+  describedBy?: string;
+}) {
   const trpc = useTRPC();
   const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId: ctx.workspaceId }));
   const list = connections.data ?? [];
   return (
-    <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+    <select
+      id={id}
+      className="input"
+      disabled={ctx.readOnly}
+      aria-describedby={describedBy}
+      value={value}
+      onChange={(e) => ctx.set(path, e.target.value || undefined)}
+    >
       <option value="">This workspace on Sluice&apos;s cluster</option>
-      {value && connections.data && !list.some((c) => c.id === value) && <option value={value}>{value} (not found)</option>}
+      {value && connections.data && !list.some((c) => c.id === value) && (
+        <option value={value}>{value} (not found)</option>
+      )}
       {list.map((c) => (
         <option key={c.id} value={c.id}>
           {c.name} ({c.config.bootstrapServers[0]})
@@ -257,33 +399,82 @@ function KafkaConnectionControl({ ctx, path, id, value, describedBy }: { ctx: Fo
 }
 
 /** A schema registry of the workspace; every member may list them. */
-function SchemaRegistryControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; describedBy?: string }) {
+function SchemaRegistryControl({
+  ctx,
+  path,
+  id,
+  value,
+  describedBy,
+}: {
+  ctx: FormContext;
+  path: Path;
+  id: string;
+  value: string;
+  describedBy?: string;
+}) {
   const trpc = useTRPC();
   const registries = useQuery(trpc.schemaRegistry.list.queryOptions({ workspaceId: ctx.workspaceId }));
   const list = registries.data ?? [];
   return (
     <>
-      <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+      <select
+        id={id}
+        className="input"
+        disabled={ctx.readOnly}
+        aria-describedby={describedBy}
+        value={value}
+        onChange={(e) => ctx.set(path, e.target.value || undefined)}
+      >
         <option value="">Choose a schema registry…</option>
-        {value && registries.data && !list.some((r) => r.id === value) && <option value={value}>{value} (not found)</option>}
+        {value && registries.data && !list.some((r) => r.id === value) && (
+          <option value={value}>{value} (not found)</option>
+        )}
         {list.map((r) => (
           <option key={r.id} value={r.id}>
             {r.name}
           </option>
         ))}
       </select>
-      {registries.data && list.length === 0 && <p className="mt-1 text-xs text-slate-500">No schema registries yet: an admin adds one under Settings → Schema registries.</p>}
+      {registries.data && list.length === 0 && (
+        <p className="mt-1 text-xs text-slate-500">
+          No schema registries yet: an admin adds one under Settings → Schema registries.
+        </p>
+      )}
     </>
   );
 }
 
-function SecretControl({ ctx, path, id, value, secretKind, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; secretKind?: string; describedBy?: string }) {
+function SecretControl({
+  ctx,
+  path,
+  id,
+  value,
+  secretKind,
+  describedBy,
+}: {
+  ctx: FormContext;
+  path: Path;
+  id: string;
+  value: string;
+  secretKind?: string;
+  describedBy?: string;
+}) {
   const trpc = useTRPC();
-  const secrets = useQuery({ ...trpc.secret.list.queryOptions({ workspaceId: ctx.workspaceId }), enabled: ctx.canReadSecrets });
+  const secrets = useQuery({
+    ...trpc.secret.list.queryOptions({ workspaceId: ctx.workspaceId }),
+    enabled: ctx.canReadSecrets,
+  });
   if (ctx.canReadSecrets && secrets.data) {
     return (
       <>
-        <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+        <select
+          id={id}
+          className="input"
+          disabled={ctx.readOnly}
+          aria-describedby={describedBy}
+          value={value}
+          onChange={(e) => ctx.set(path, e.target.value || undefined)}
+        >
           <option value="">Choose a {secretKind ?? ""} secret…</option>
           {value && !secrets.data.some((s) => s.id === value) && <option value={value}>{value} (not found)</option>}
           {secrets.data.map((s) => (
@@ -292,30 +483,72 @@ function SecretControl({ ctx, path, id, value, secretKind, describedBy }: { ctx:
             </option>
           ))}
         </select>
-        {secrets.data.length === 0 && <p className="mt-1 text-xs text-slate-500">No secrets yet: add one under Settings → Secrets.</p>}
+        {secrets.data.length === 0 && (
+          <p className="mt-1 text-xs text-slate-500">No secrets yet: add one under Settings → Secrets.</p>
+        )}
       </>
     );
   }
   return (
     <>
-      <input id={id} className="input font-mono" disabled={ctx.readOnly} placeholder="sec_…" value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)} />
-      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">Type the secret id; an admin can look it up under Settings → Secrets.</p>
+      <input
+        id={id}
+        className="input font-mono"
+        disabled={ctx.readOnly}
+        placeholder="sec_…"
+        value={value}
+        onChange={(e) => ctx.set(path, e.target.value || undefined)}
+      />
+      <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+        Type the secret id; an admin can look it up under Settings → Secrets.
+      </p>
     </>
   );
 }
 
 /** Picks an unrevoked ingest API key (the roles that may read secrets may read keys too); others type the id. */
-function ApiKeyControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: string; describedBy?: string }) {
+function ApiKeyControl({
+  ctx,
+  path,
+  id,
+  value,
+  describedBy,
+}: {
+  ctx: FormContext;
+  path: Path;
+  id: string;
+  value: string;
+  describedBy?: string;
+}) {
   const trpc = useTRPC();
-  const keys = useQuery({ ...trpc.apiKey.list.queryOptions({ workspaceId: ctx.workspaceId }), enabled: ctx.canReadSecrets });
+  const keys = useQuery({
+    ...trpc.apiKey.list.queryOptions({ workspaceId: ctx.workspaceId }),
+    enabled: ctx.canReadSecrets,
+  });
   if (!ctx.canReadSecrets || !keys.data) {
-    return <input id={id} className="input font-mono" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)} />;
+    return (
+      <input
+        id={id}
+        className="input font-mono"
+        disabled={ctx.readOnly}
+        aria-describedby={describedBy}
+        value={value}
+        onChange={(e) => ctx.set(path, e.target.value || undefined)}
+      />
+    );
   }
   // An http-ingest node accepts ingest keys only; read keys serve views.
   const active = keys.data.filter((k) => !k.revokedAt && k.scope === "ingest");
   return (
     <>
-      <select id={id} className="input" disabled={ctx.readOnly} aria-describedby={describedBy} value={value} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
+      <select
+        id={id}
+        className="input"
+        disabled={ctx.readOnly}
+        aria-describedby={describedBy}
+        value={value}
+        onChange={(e) => ctx.set(path, e.target.value || undefined)}
+      >
         <option value="">Choose an API key…</option>
         {value && !active.some((k) => k.id === value) && <option value={value}>{value} (not found)</option>}
         {active.map((k) => (
@@ -324,12 +557,26 @@ function ApiKeyControl({ ctx, path, id, value, describedBy }: { ctx: FormContext
           </option>
         ))}
       </select>
-      {active.length === 0 && <p className="mt-1 text-xs text-slate-500">No API keys yet: create one under Settings → API keys.</p>}
+      {active.length === 0 && (
+        <p className="mt-1 text-xs text-slate-500">No API keys yet: create one under Settings → API keys.</p>
+      )}
     </>
   );
 }
 
-function JsonControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; path: Path; id: string; value: JsonValue | undefined; describedBy?: string }) {
+function JsonControl({
+  ctx,
+  path,
+  id,
+  value,
+  describedBy,
+}: {
+  ctx: FormContext;
+  path: Path;
+  id: string;
+  value: JsonValue | undefined;
+  describedBy?: string;
+}) {
   const [text, setText] = useState(() => (value === undefined ? "" : JSON.stringify(value, null, 2)));
   const [error, setError] = useState<string | null>(null);
   // Follow external changes (undo, another node selected) without clobbering a half-typed document.
@@ -373,10 +620,30 @@ function JsonControl({ ctx, path, id, value, describedBy }: { ctx: FormContext; 
   );
 }
 
-function ListControl({ ctx, path, id, value, fallback, itemSchema }: { ctx: FormContext; path: Path; id: string; value: JsonValue | undefined; fallback: unknown; itemSchema: FieldSchema }) {
-  const items = (Array.isArray(value) ? value : Array.isArray(fallback) ? (fallback as JsonValue[]) : []).map((v) => (v === null ? "" : String(v)));
+function ListControl({
+  ctx,
+  path,
+  id,
+  value,
+  fallback,
+  itemSchema,
+}: {
+  ctx: FormContext;
+  path: Path;
+  id: string;
+  value: JsonValue | undefined;
+  fallback: unknown;
+  itemSchema: FieldSchema;
+}) {
+  const items = (Array.isArray(value) ? value : Array.isArray(fallback) ? (fallback as JsonValue[]) : []).map((v) =>
+    v === null ? "" : String(v),
+  );
   const numeric = typeOf(itemSchema) === "number" || typeOf(itemSchema) === "integer";
-  const write = (next: string[]) => ctx.set(path, next.map((v) => (numeric ? Number(v) : v)));
+  const write = (next: string[]) =>
+    ctx.set(
+      path,
+      next.map((v) => (numeric ? Number(v) : v)),
+    );
   return (
     <div className="space-y-1.5" id={id} tabIndex={-1}>
       {items.map((item, i) => (
@@ -389,7 +656,12 @@ function ListControl({ ctx, path, id, value, fallback, itemSchema }: { ctx: Form
             onChange={(e) => write(items.map((v, j) => (j === i ? e.target.value : v)))}
           />
           {!ctx.readOnly && (
-            <button type="button" className="btn-ghost px-2" aria-label={`Remove item ${i + 1}`} onClick={() => write(items.filter((_, j) => j !== i))}>
+            <button
+              type="button"
+              className="btn-ghost px-2"
+              aria-label={`Remove item ${i + 1}`}
+              onClick={() => write(items.filter((_, j) => j !== i))}
+            >
               ✕
             </button>
           )}
@@ -404,7 +676,23 @@ function ListControl({ ctx, path, id, value, fallback, itemSchema }: { ctx: Form
   );
 }
 
-function ObjectListControl({ ctx, path, id, value, fallback, itemSchema, inline }: { ctx: FormContext; path: Path; id: string; value: JsonValue | undefined; fallback: unknown; itemSchema: FieldSchema; inline: boolean }) {
+function ObjectListControl({
+  ctx,
+  path,
+  id,
+  value,
+  fallback,
+  itemSchema,
+  inline,
+}: {
+  ctx: FormContext;
+  path: Path;
+  id: string;
+  value: JsonValue | undefined;
+  fallback: unknown;
+  itemSchema: FieldSchema;
+  inline: boolean;
+}) {
   const items = Array.isArray(value) ? value : Array.isArray(fallback) ? (fallback as JsonValue[]) : [];
   const properties = Object.entries(itemSchema.properties ?? {});
   // Editing a defaulted list materialises the defaults first, so the edit lands on the right row.
@@ -432,12 +720,32 @@ function ObjectListControl({ ctx, path, id, value, fallback, itemSchema, inline 
                   disabled={ctx.readOnly}
                   type={typeOf(s) === "number" || typeOf(s) === "integer" ? "number" : "text"}
                   value={record[key] === undefined || record[key] === null ? "" : String(record[key])}
-                  onChange={(e) => setItem(i, key, typeOf(s) === "number" || typeOf(s) === "integer" ? (e.target.value === "" ? undefined : Number(e.target.value)) : e.target.value)}
+                  onChange={(e) =>
+                    setItem(
+                      i,
+                      key,
+                      typeOf(s) === "number" || typeOf(s) === "integer"
+                        ? e.target.value === ""
+                          ? undefined
+                          : Number(e.target.value)
+                        : e.target.value,
+                    )
+                  }
                 />
               </div>
             ))}
             {!ctx.readOnly && (
-              <button type="button" className="btn-ghost px-2" aria-label={`Remove row ${i + 1}`} onClick={() => ctx.set(path, base().filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                className="btn-ghost px-2"
+                aria-label={`Remove row ${i + 1}`}
+                onClick={() =>
+                  ctx.set(
+                    path,
+                    base().filter((_, j) => j !== i),
+                  )
+                }
+              >
                 ✕
               </button>
             )}
@@ -446,12 +754,30 @@ function ObjectListControl({ ctx, path, id, value, fallback, itemSchema, inline 
           <fieldset key={i} className="relative space-y-2 rounded-md border border-slate-200 p-3 dark:border-slate-700">
             <legend className="px-1 text-xs font-medium text-slate-500">#{i + 1}</legend>
             {!ctx.readOnly && (
-              <button type="button" className="btn-ghost absolute top-1 right-1 px-2 py-0.5 text-xs" aria-label={`Remove item ${i + 1}`} onClick={() => ctx.set(path, base().filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                className="btn-ghost absolute top-1 right-1 px-2 py-0.5 text-xs"
+                aria-label={`Remove item ${i + 1}`}
+                onClick={() =>
+                  ctx.set(
+                    path,
+                    base().filter((_, j) => j !== i),
+                  )
+                }
+              >
                 ✕
               </button>
             )}
             {properties.map(([key, s]) => (
-              <Field key={key} ctx={itemCtx(i)} schema={s} path={[...path, i, key]} value={record[key]} required={itemSchema.required?.includes(key) ?? false} compact />
+              <Field
+                key={key}
+                ctx={itemCtx(i)}
+                schema={s}
+                path={[...path, i, key]}
+                value={record[key]}
+                required={itemSchema.required?.includes(key) ?? false}
+                compact
+              />
             ))}
           </fieldset>
         );

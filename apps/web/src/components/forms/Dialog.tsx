@@ -53,10 +53,25 @@ function Modal({
 }
 
 /** A modal dialog: labelled, closes on Escape and backdrop click, focuses its first field. */
-export function Dialog({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const titleId = useId();
   return (
-    <Modal labelledBy={titleId} onCancel={onClose} dismissible className={`card mx-auto mt-[10vh] mb-auto backdrop:backdrop-blur-sm ${wide ? "max-w-2xl" : "max-w-md"}`}>
+    <Modal
+      labelledBy={titleId}
+      onCancel={onClose}
+      dismissible
+      className={`card mx-auto mt-[10vh] mb-auto backdrop:backdrop-blur-sm ${wide ? "max-w-2xl" : "max-w-md"}`}
+    >
       <div className="p-6">
         <div className="mb-4 flex items-start justify-between gap-4">
           <h2 id={titleId} className="text-lg font-semibold">
@@ -116,7 +131,11 @@ export function ConfirmDialog({
           <button type="button" className="btn-secondary" onClick={onCancel} disabled={pending}>
             Cancel
           </button>
-          <button type="submit" className={tone === "danger" ? "btn-danger" : "btn-primary"} disabled={confirmDisabled || pending}>
+          <button
+            type="submit"
+            className={tone === "danger" ? "btn-danger" : "btn-primary"}
+            disabled={confirmDisabled || pending}
+          >
             {pending ? "Working…" : confirmLabel}
           </button>
         </div>

@@ -2,8 +2,16 @@
 import { useMemo, type ReactNode } from "react";
 import { compileExpression, type ExpressionKind } from "@sluice/shared";
 
-const TOKEN = /("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?)|(\b\d+(?:\.\d+)?\b)|(\b(?:true|false|null|in)\b)|(\b(?:event|now)\b)|(&&|\|\||==|!=|<=|>=|[<>!?:+\-*/%])/g;
-const TOKEN_CLASS = ["", "text-emerald-600 dark:text-emerald-400", "text-amber-600 dark:text-amber-400", "text-violet-600 dark:text-violet-400 font-semibold", "text-brand-600 dark:text-brand-400", "text-slate-500"];
+const TOKEN =
+  /("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?)|(\b\d+(?:\.\d+)?\b)|(\b(?:true|false|null|in)\b)|(\b(?:event|now)\b)|(&&|\|\||==|!=|<=|>=|[<>!?:+\-*/%])/g;
+const TOKEN_CLASS = [
+  "",
+  "text-emerald-600 dark:text-emerald-400",
+  "text-amber-600 dark:text-amber-400",
+  "text-violet-600 dark:text-violet-400 font-semibold",
+  "text-brand-600 dark:text-brand-400",
+  "text-slate-500",
+];
 
 /** Splits CEL source into coloured spans; the overlay sits exactly under a transparent textarea. */
 function highlight(source: string): ReactNode[] {
@@ -61,10 +69,15 @@ export function ExpressionField({
     <div>
       <div
         className={`relative rounded-md border bg-white shadow-sm focus-within:ring-2 dark:bg-slate-950 ${
-          error ? "border-red-500 focus-within:ring-red-500/30" : "border-slate-300 focus-within:border-brand-500 focus-within:ring-brand-500/30 dark:border-slate-700"
+          error
+            ? "border-red-500 focus-within:ring-red-500/30"
+            : "border-slate-300 focus-within:border-brand-500 focus-within:ring-brand-500/30 dark:border-slate-700"
         }`}
       >
-        <pre aria-hidden="true" className={`${shared} pointer-events-none absolute inset-0 overflow-hidden text-slate-800 dark:text-slate-200`}>
+        <pre
+          aria-hidden="true"
+          className={`${shared} pointer-events-none absolute inset-0 overflow-hidden text-slate-800 dark:text-slate-200`}
+        >
           {highlight(value)}
         </pre>
         <textarea
@@ -80,8 +93,17 @@ export function ExpressionField({
           className={`${shared} relative block resize-y bg-transparent text-transparent caret-slate-900 placeholder:text-slate-400 focus:outline-none disabled:cursor-not-allowed dark:caret-slate-100`}
         />
       </div>
-      <p id={`${id}-cel`} className={error ? "field-error font-mono" : "mt-1 text-xs text-slate-500 dark:text-slate-400"} role={error ? "alert" : undefined} data-testid={error ? "expression-error" : undefined}>
-        {error ? `Line ${error.position.line}, column ${error.position.column}: ${error.message}` : result?.ok ? `✓ Valid · reads ${result.fields.length ? result.fields.join(", ") : "no fields"}` : KIND_HINT[kind]}
+      <p
+        id={`${id}-cel`}
+        className={error ? "field-error font-mono" : "mt-1 text-xs text-slate-500 dark:text-slate-400"}
+        role={error ? "alert" : undefined}
+        data-testid={error ? "expression-error" : undefined}
+      >
+        {error
+          ? `Line ${error.position.line}, column ${error.position.column}: ${error.message}`
+          : result?.ok
+            ? `✓ Valid · reads ${result.fields.length ? result.fields.join(", ") : "no fields"}`
+            : KIND_HINT[kind]}
       </p>
     </div>
   );

@@ -29,7 +29,11 @@ export function Field({
       <label htmlFor={id} className="label">
         {label}
       </label>
-      {children({ id, ...(error ? { "aria-invalid": true as const } : {}), ...(describedBy ? { "aria-describedby": describedBy } : {}) })}
+      {children({
+        id,
+        ...(error ? { "aria-invalid": true as const } : {}),
+        ...(describedBy ? { "aria-describedby": describedBy } : {}),
+      })}
       {error ? (
         <p id={`${id}-error`} className="field-error">
           {error}

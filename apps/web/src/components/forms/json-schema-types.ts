@@ -26,6 +26,7 @@ export function typeOf(schema: FieldSchema): string | undefined {
 export function enumOf(schema: FieldSchema): (string | number | boolean)[] | undefined {
   if (schema.enum) return schema.enum;
   const alternatives = schema.anyOf ?? schema.oneOf;
-  if (alternatives?.every((s) => s.const !== undefined || s.enum)) return alternatives.flatMap((s) => s.enum ?? [s.const as string]);
+  if (alternatives?.every((s) => s.const !== undefined || s.enum))
+    return alternatives.flatMap((s) => s.enum ?? [s.const as string]);
   return undefined;
 }

@@ -11,16 +11,49 @@ export type Series = { key: string; label: string };
  * `fixedWidth` (narrow panels beside the canvas) it skips ResponsiveContainer and recharts' Legend:
  * both measure the DOM on every redraw, forcing a layout of the whole page, canvas included.
  */
-export function TimeSeriesChart({ title, data, series, unit, testId, fixedWidth }: { title: string; data: Record<string, number | null>[]; series: Series[]; unit?: string; testId?: string; fixedWidth?: number }) {
+export function TimeSeriesChart({
+  title,
+  data,
+  series,
+  unit,
+  testId,
+  fixedWidth,
+}: {
+  title: string;
+  data: Record<string, number | null>[];
+  series: Series[];
+  unit?: string;
+  testId?: string;
+  fixedWidth?: number;
+}) {
   const lines = series.map((s, i) => (
-    <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={PALETTE[i % PALETTE.length]} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls />
+    <Line
+      key={s.key}
+      type="monotone"
+      dataKey={s.key}
+      name={s.label}
+      stroke={PALETTE[i % PALETTE.length]}
+      dot={false}
+      strokeWidth={1.5}
+      isAnimationActive={false}
+      connectNulls
+    />
   ));
   const axes = (
     <>
       <CartesianGrid strokeDasharray="3 3" stroke="currentColor" className="text-slate-200 dark:text-slate-800" />
-      <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={timeTickFormatter(timeSpan(data))} fontSize={11} />
+      <XAxis
+        dataKey="t"
+        type="number"
+        domain={["dataMin", "dataMax"]}
+        tickFormatter={timeTickFormatter(timeSpan(data))}
+        fontSize={11}
+      />
       <YAxis width={44} fontSize={11} tickFormatter={(v: number) => compact(v)} />
-      <Tooltip labelFormatter={(t) => clockTime(Number(t))} formatter={(v) => `${compact(Number(v), 2)}${unit ? ` ${unit}` : ""}`} />
+      <Tooltip
+        labelFormatter={(t) => clockTime(Number(t))}
+        formatter={(v) => `${compact(Number(v), 2)}${unit ? ` ${unit}` : ""}`}
+      />
     </>
   );
   const empty = data.length === 0 || series.length === 0;
@@ -28,7 +61,9 @@ export function TimeSeriesChart({ title, data, series, unit, testId, fixedWidth 
     <section className={`card ${fixedWidth ? "p-2" : "p-4"}`} data-testid={testId}>
       <h3 className="mb-2 text-sm font-medium text-slate-700 dark:text-slate-300">{title}</h3>
       {empty ? (
-        <div className={`flex ${fixedWidth ? "h-32" : "h-48"} items-center justify-center text-sm text-slate-500`}>No data in this range yet.</div>
+        <div className={`flex ${fixedWidth ? "h-32" : "h-48"} items-center justify-center text-sm text-slate-500`}>
+          No data in this range yet.
+        </div>
       ) : fixedWidth ? (
         <>
           <LineChart width={fixedWidth} height={128} data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>

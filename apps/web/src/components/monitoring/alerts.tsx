@@ -56,24 +56,45 @@ export function AlertBell({ workspaceId }: { workspaceId: string }) {
         data-testid="alert-bell"
         onClick={() => setOpen((o) => !o)}
       >
-        <svg viewBox="0 0 24 24" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth={1.8} aria-hidden="true">
+        <svg
+          viewBox="0 0 24 24"
+          className="h-5 w-5"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth={1.8}
+          aria-hidden="true"
+        >
           <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0" />
         </svg>
         {firing.length > 0 && (
-          <span data-testid="alert-bell-count" className="absolute -top-0.5 -right-0.5 min-w-4 rounded-full bg-red-600 px-1 text-center text-[10px] leading-4 font-bold text-white">
+          <span
+            data-testid="alert-bell-count"
+            className="absolute -top-0.5 -right-0.5 min-w-4 rounded-full bg-red-600 px-1 text-center text-[10px] leading-4 font-bold text-white"
+          >
             {firing.length}
           </span>
         )}
       </button>
       {open && (
-        <div role="dialog" aria-label="Firing alerts" className="absolute right-0 z-50 mt-2 w-80 rounded-lg border border-slate-200 bg-white p-2 text-sm shadow-xl dark:border-slate-700 dark:bg-slate-900">
+        <div
+          role="dialog"
+          aria-label="Firing alerts"
+          className="absolute right-0 z-50 mt-2 w-80 rounded-lg border border-slate-200 bg-white p-2 text-sm shadow-xl dark:border-slate-700 dark:bg-slate-900"
+        >
           {firing.length === 0 ? (
             <p className="p-2 text-slate-500">No alert is firing.</p>
           ) : (
-            <ul className="max-h-80 divide-y divide-slate-100 overflow-y-auto dark:divide-slate-800" data-testid="alert-bell-list">
+            <ul
+              className="max-h-80 divide-y divide-slate-100 overflow-y-auto dark:divide-slate-800"
+              data-testid="alert-bell-list"
+            >
               {firing.map((a) => (
                 <li key={a.ruleId} className="p-2">
-                  <Link href={`/w/${workspaceId}/monitor/${a.pipelineId}`} className="font-medium hover:underline" onClick={() => setOpen(false)}>
+                  <Link
+                    href={`/w/${workspaceId}/monitor/${a.pipelineId}`}
+                    className="font-medium hover:underline"
+                    onClick={() => setOpen(false)}
+                  >
                     {a.pipelineName}: {a.name}
                   </Link>
                   <p className="text-xs text-slate-500">{a.message}</p>
@@ -82,7 +103,11 @@ export function AlertBell({ workspaceId }: { workspaceId: string }) {
               ))}
             </ul>
           )}
-          <Link href={`/w/${workspaceId}/monitor`} className="mt-1 block rounded p-2 text-center text-xs text-brand-600 hover:bg-slate-50 dark:hover:bg-slate-800" onClick={() => setOpen(false)}>
+          <Link
+            href={`/w/${workspaceId}/monitor`}
+            className="mt-1 block rounded p-2 text-center text-xs text-brand-600 hover:bg-slate-50 dark:hover:bg-slate-800"
+            onClick={() => setOpen(false)}
+          >
             Workspace health overview
           </Link>
         </div>
@@ -96,7 +121,11 @@ export function AlertBanner({ workspaceId, pipelineId }: { workspaceId: string; 
   const firing = useFiringAlerts(workspaceId, pipelineId);
   if (firing.length === 0) return null;
   return (
-    <div role="alert" data-testid="alert-banner" className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+    <div
+      role="alert"
+      data-testid="alert-banner"
+      className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100"
+    >
       <strong>
         {firing.length} alert{firing.length === 1 ? "" : "s"} firing
       </strong>

@@ -38,7 +38,12 @@ export function bytesPerSec(n: number | null | undefined): string {
 }
 
 /** Edge stroke and status-dot colours per health (SVG needs raw colours, not classes). */
-export const HEALTH_STROKE: Record<Health, string> = { ok: "#10b981", warn: "#f59e0b", bad: "#ef4444", idle: "#94a3b8" };
+export const HEALTH_STROKE: Record<Health, string> = {
+  ok: "#10b981",
+  warn: "#f59e0b",
+  bad: "#ef4444",
+  idle: "#94a3b8",
+};
 
 export const STATUS_DOT: Record<NodeState, string> = {
   running: "bg-emerald-500",

@@ -4,7 +4,10 @@ import { DEMO_INGEST_KEY_NAME, LOCAL_SECRET_NAMES, type TemplateCredential } fro
 import { useTRPC } from "@/lib/trpc";
 
 /** What the user decided for one template placeholder: an existing credential, a new one, or later. */
-export type CredentialChoice = { mode: "existing"; id: string } | { mode: "new"; name: string; value: string } | { mode: "later" };
+export type CredentialChoice =
+  | { mode: "existing"; id: string }
+  | { mode: "new"; name: string; value: string }
+  | { mode: "later" };
 
 const NEW = "__new__";
 const LATER = "__later__";
@@ -18,16 +21,27 @@ const VALUE_HINT: Record<string, string> = {
 function generated(secretKind: TemplateCredential["secretKind"]): string {
   if (secretKind !== "hash-salt" && secretKind !== "webhook-signing") return "";
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
-type Lists = { secrets: { id: string; name: string; hint: string }[]; keys: { id: string; name: string; prefix: string; revokedAt: Date | string | null; scope: "ingest" | "read" }[] };
+type Lists = {
+  secrets: { id: string; name: string; hint: string }[];
+  keys: { id: string; name: string; prefix: string; revokedAt: Date | string | null; scope: "ingest" | "read" }[];
+};
 
 /**
  * The choice made before the user touches anything: the local stack's seeded credential when there is
  * one (`npm start` seeds them in the demo workspace), otherwise a new one when the role may create it.
  */
-export function defaultChoice(need: TemplateCredential, lists: Lists, canCreate: { secret: boolean; apiKey: boolean }, templateId: string): CredentialChoice {
+export function defaultChoice(
+  need: TemplateCredential,
+  lists: Lists,
+  canCreate: { secret: boolean; apiKey: boolean },
+  templateId: string,
+): CredentialChoice {
   if (need.kind === "api-key") {
     const keys = lists.keys.filter((k) => !k.revokedAt && k.scope === "ingest");
     const key = keys.find((k) => k.name === DEMO_INGEST_KEY_NAME) ?? keys[0];
@@ -37,7 +51,9 @@ export function defaultChoice(need: TemplateCredential, lists: Lists, canCreate:
   const localName = need.secretKind ? LOCAL_SECRET_NAMES[need.secretKind] : undefined;
   const local = localName ? lists.secrets.find((s) => s.name === localName) : undefined;
   if (local) return { mode: "existing", id: local.id };
-  return canCreate.secret ? { mode: "new", name: `${templateId}-${need.secretKind ?? "secret"}`, value: generated(need.secretKind) } : { mode: "later" };
+  return canCreate.secret
+    ? { mode: "new", name: `${templateId}-${need.secretKind ?? "secret"}`, value: generated(need.secretKind) }
+    : { mode: "later" };
 }
 
 export type CredentialLists = Lists;
@@ -75,17 +91,26 @@ export function TemplateCredentials({
 }) {
   if (needs.length === 0) return null;
   return (
-    <fieldset className="space-y-3 rounded-lg border border-slate-200 p-3 dark:border-slate-700" data-testid="template-credentials">
+    <fieldset
+      className="space-y-3 rounded-lg border border-slate-200 p-3 dark:border-slate-700"
+      data-testid="template-credentials"
+    >
       <legend className="label px-1">Credentials this template needs</legend>
       {needs.map((need) => {
         const choice = choices[need.placeholder] ?? { mode: "later" };
         const id = `credential-${need.placeholder}`;
-        const existing = need.kind === "api-key" ? lists.keys.filter((k) => !k.revokedAt && k.scope === "ingest").map((k) => ({ id: k.id, text: `${k.name} (${k.prefix}…)` })) : lists.secrets.map((s) => ({ id: s.id, text: `${s.name} (${s.hint})` }));
+        const existing =
+          need.kind === "api-key"
+            ? lists.keys
+                .filter((k) => !k.revokedAt && k.scope === "ingest")
+                .map((k) => ({ id: k.id, text: `${k.name} (${k.prefix}…)` }))
+            : lists.secrets.map((s) => ({ id: s.id, text: `${s.name} (${s.hint})` }));
         const mayCreate = need.kind === "api-key" ? canCreate.apiKey : canCreate.secret;
         return (
           <div key={need.placeholder}>
             <label htmlFor={id} className="label">
-              {need.title} <span className="font-normal text-slate-500">for {need.nodes.map((n) => n.label).join(", ")}</span>
+              {need.title}{" "}
+              <span className="font-normal text-slate-500">for {need.nodes.map((n) => n.label).join(", ")}</span>
             </label>
             <select
               id={id}
@@ -94,7 +119,13 @@ export function TemplateCredentials({
               value={choice.mode === "existing" ? choice.id : choice.mode === "new" ? NEW : LATER}
               onChange={(e) => {
                 const v = e.target.value;
-                if (v === NEW) onChange(need.placeholder, { mode: "new", name: need.kind === "api-key" ? `${templateId} ingest` : `${templateId}-${need.secretKind ?? "secret"}`, value: generated(need.secretKind) });
+                if (v === NEW)
+                  onChange(need.placeholder, {
+                    mode: "new",
+                    name:
+                      need.kind === "api-key" ? `${templateId} ingest` : `${templateId}-${need.secretKind ?? "secret"}`,
+                    value: generated(need.secretKind),
+                  });
                 else if (v === LATER) onChange(need.placeholder, { mode: "later" });
                 else onChange(need.placeholder, { mode: "existing", id: v });
               }}

@@ -60,7 +60,9 @@ function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: b
           actions={canManage}
           empty={
             <EmptyState title="No API keys yet" testId="no-api-keys">
-              {canManage ? "Create a key to start sending events from your product." : "An admin can create keys for sending events."}
+              {canManage
+                ? "Create a key to start sending events from your product."
+                : "An admin can create keys for sending events."}
             </EmptyState>
           }
           renderRow={(k) => (
@@ -69,7 +71,11 @@ function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: b
                 <div className="font-medium">{k.name}</div>
                 <div className="text-xs text-slate-500 dark:text-slate-400">
                   {k.pipelineId ? `Only ${pipelineName.get(k.pipelineId) ?? "one pipeline"}` : "All pipelines"}
-                  {k.scope === "read" ? " · read key (views)" : k.publishable ? ` · publishable, from ${k.allowedOrigins.join(", ")}` : " · server key"}
+                  {k.scope === "read"
+                    ? " · read key (views)"
+                    : k.publishable
+                      ? ` · publishable, from ${k.allowedOrigins.join(", ")}`
+                      : " · server key"}
                 </div>
               </td>
               <td className="px-3 py-3 font-mono text-xs whitespace-nowrap">{k.prefix}…</td>
@@ -109,8 +115,8 @@ function ApiKeys({ workspaceId, canManage }: { workspaceId: string; canManage: b
           onConfirm={() => revoke.mutate({ workspaceId, apiKeyId: revoking.id })}
         >
           <p>
-            Anything sending events with <span className="font-mono">{revoking.prefix}…</span> is refused from now on. This cannot be undone; create a new
-            key to replace it.
+            Anything sending events with <span className="font-mono">{revoking.prefix}…</span> is refused from now on.
+            This cannot be undone; create a new key to replace it.
           </p>
         </ConfirmDialog>
       )}
@@ -153,16 +159,40 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
     setIssued(null);
     const browser = scope === "ingest" && publishable;
     const allowedOrigins = browser ? origins.split(/[\s,]+/).filter(Boolean) : [];
-    create.mutate({ workspaceId, name: name.trim(), ...(pipeline ? { pipelineId: pipeline } : {}), scope, publishable: browser, allowedOrigins });
+    create.mutate({
+      workspaceId,
+      name: name.trim(),
+      ...(pipeline ? { pipelineId: pipeline } : {}),
+      scope,
+      publishable: browser,
+      allowedOrigins,
+    });
   }
 
   const nameError = fieldError(create.error, "name");
   const originsError = fieldError(create.error, "allowedOrigins");
   return (
-    <SettingsCard title="Create an API key" description="The full key is shown once, right after you create it. Only a hash is stored.">
-      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_14rem_auto] sm:items-start" aria-label="Create an API key">
+    <SettingsCard
+      title="Create an API key"
+      description="The full key is shown once, right after you create it. Only a hash is stored."
+    >
+      <form
+        onSubmit={onSubmit}
+        className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_14rem_auto] sm:items-start"
+        aria-label="Create an API key"
+      >
         <Field label="Key name" error={nameError}>
-          {(control) => <input {...control} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="Website tracker" maxLength={80} required />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="Website tracker"
+              maxLength={80}
+              required
+            />
+          )}
         </Field>
         <div>
           <label htmlFor={pipelineId} className="label">
@@ -182,7 +212,12 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
             <label htmlFor={kindId} className="label">
               Kind
             </label>
-            <select id={kindId} className="input sm:max-w-md" value={scope} onChange={(e) => setScope(e.target.value === "read" ? "read" : "ingest")}>
+            <select
+              id={kindId}
+              className="input sm:max-w-md"
+              value={scope}
+              onChange={(e) => setScope(e.target.value === "read" ? "read" : "ingest")}
+            >
               <option value="ingest">Ingest: sends events to HTTP sources</option>
               <option value="read">Read: reads views from your server (GET /v1/views/…)</option>
             </select>
@@ -196,19 +231,38 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
             )}
           </div>
           {scope === "ingest" && (
-          <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={publishable} onChange={(e) => setPublishable(e.target.checked)} />
-            Publishable key for browsers (ingest only, safe to embed in a web page)
-          </label>
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" checked={publishable} onChange={(e) => setPublishable(e.target.checked)} />
+              Publishable key for browsers (ingest only, safe to embed in a web page)
+            </label>
           )}
           {scope === "ingest" && publishable && (
-            <Field label="Allowed origins" error={originsError} help="The web origins that may send events with this key, e.g. https://shop.example.com (space or comma separated).">
-              {(control) => <input {...control} className="input" value={origins} onChange={(e) => setOrigins(e.target.value)} placeholder="https://shop.example.com" required />}
+            <Field
+              label="Allowed origins"
+              error={originsError}
+              help="The web origins that may send events with this key, e.g. https://shop.example.com (space or comma separated)."
+            >
+              {(control) => (
+                <input
+                  {...control}
+                  className="input"
+                  value={origins}
+                  onChange={(e) => setOrigins(e.target.value)}
+                  placeholder="https://shop.example.com"
+                  required
+                />
+              )}
             </Field>
           )}
         </div>
         <div className="sm:pt-6">
-          <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || (scope === "ingest" && publishable && origins.trim() === "")}>
+          <button
+            type="submit"
+            className="btn-primary w-full"
+            disabled={
+              create.isPending || name.trim() === "" || (scope === "ingest" && publishable && origins.trim() === "")
+            }
+          >
             {create.isPending ? "Creating…" : "Create key"}
           </button>
         </div>
@@ -216,7 +270,8 @@ function CreateApiKey({ workspaceId, pipelines }: { workspaceId: string; pipelin
       {issued && (
         <div className="mt-4">
           <CopyOnce label={`API key ${issued.name}`} value={issued.token} onDone={() => setIssued(null)}>
-            <strong>Copy this key now.</strong> It will not be shown again; if you lose it, revoke it and create a new one. Keep it out of source control.
+            <strong>Copy this key now.</strong> It will not be shown again; if you lose it, revoke it and create a new
+            one. Keep it out of source control.
           </CopyOnce>
         </div>
       )}

@@ -14,7 +14,12 @@ const PAGE_SIZE = 50;
 const OUTCOMES = ["success", "denied", "error"] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
-const ACTOR_TYPES: Record<string, string> = { api_token: "Personal token", api_key: "API key", system: "Sluice", user: "Deleted user" };
+const ACTOR_TYPES: Record<string, string> = {
+  api_token: "Personal token",
+  api_key: "API key",
+  system: "Sluice",
+  user: "Deleted user",
+};
 
 export function AuditLog({ workspaceId }: { workspaceId: string }) {
   const { role, can, isLoading } = useWorkspaceAccess(workspaceId);
@@ -46,7 +51,8 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
   // Keyset pagination: each page asks for rows older than the last id seen (ids are bigint).
   const log = useInfiniteQuery({
     queryKey: [...trpc.audit.list.pathKey(), { input: filters, type: "infinite" }],
-    queryFn: ({ pageParam, signal }) => client.audit.list.query({ ...filters, before: pageParam, limit: PAGE_SIZE }, { signal }),
+    queryFn: ({ pageParam, signal }) =>
+      client.audit.list.query({ ...filters, before: pageParam, limit: PAGE_SIZE }, { signal }),
     initialPageParam: undefined as bigint | undefined,
     getNextPageParam: (last) => last.nextBefore ?? undefined,
   });
@@ -54,19 +60,40 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
   const filtered = Boolean(action || outcome);
 
   return (
-    <SettingsCard title="Audit log" description="Every change and every refused attempt in this workspace, newest first. Entries cannot be edited or deleted.">
-      <form className="mb-4 flex flex-wrap items-end gap-3" role="search" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
+    <SettingsCard
+      title="Audit log"
+      description="Every change and every refused attempt in this workspace, newest first. Entries cannot be edited or deleted."
+    >
+      <form
+        className="mb-4 flex flex-wrap items-end gap-3"
+        role="search"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <div className="min-w-48 flex-1">
           <label htmlFor={actionId} className="label">
             Action contains
           </label>
-          <input id={actionId} className="input" type="search" value={actionText} onChange={(e) => setActionText(e.target.value)} placeholder="e.g. apiKey or member.updateRole" maxLength={80} />
+          <input
+            id={actionId}
+            className="input"
+            type="search"
+            value={actionText}
+            onChange={(e) => setActionText(e.target.value)}
+            placeholder="e.g. apiKey or member.updateRole"
+            maxLength={80}
+          />
         </div>
         <div className="w-40">
           <label htmlFor={outcomeId} className="label">
             Outcome
           </label>
-          <select id={outcomeId} className="input" value={outcome} onChange={(e) => setOutcome(e.target.value as Outcome | "")}>
+          <select
+            id={outcomeId}
+            className="input"
+            value={outcome}
+            onChange={(e) => setOutcome(e.target.value as Outcome | "")}
+          >
             <option value="">Any</option>
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
@@ -100,8 +127,13 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
         edgeLast
         fillCard={false}
         empty={
-          <EmptyState title={filtered ? "No entries match these filters" : "Nothing recorded yet"} testId="no-audit-entries">
-            {filtered ? "Try a shorter action text or another outcome." : "Changes to pipelines, members, keys and secrets show up here."}
+          <EmptyState
+            title={filtered ? "No entries match these filters" : "Nothing recorded yet"}
+            testId="no-audit-entries"
+          >
+            {filtered
+              ? "Try a shorter action text or another outcome."
+              : "Changes to pipelines, members, keys and secrets show up here."}
           </EmptyState>
         }
         renderRow={(r) => (
@@ -116,7 +148,9 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
               {r.actor ? (
                 <span className="block truncate" title={r.actor.email}>
                   {r.actor.name}
-                  {r.actorType === "api_token" && <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">via token</span>}
+                  {r.actorType === "api_token" && (
+                    <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">via token</span>
+                  )}
                 </span>
               ) : (
                 <span className="text-slate-500 dark:text-slate-400">{ACTOR_TYPES[r.actorType] ?? r.actorType}</span>
@@ -128,12 +162,20 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
             </td>
             <td className="px-3 py-2.5 text-xs">
               <span className="text-slate-700 dark:text-slate-300">{r.resourceType}</span>
-              {r.resourceId && <div className="max-w-40 truncate font-mono text-slate-500 dark:text-slate-400" title={r.resourceId}>{r.resourceId}</div>}
+              {r.resourceId && (
+                <div className="max-w-40 truncate font-mono text-slate-500 dark:text-slate-400" title={r.resourceId}>
+                  {r.resourceId}
+                </div>
+              )}
             </td>
             <td className="px-3 py-2.5">
-              <StatusBadge tone={r.outcome === "success" ? "active" : r.outcome === "denied" ? "warning" : "danger"}>{r.outcome}</StatusBadge>
+              <StatusBadge tone={r.outcome === "success" ? "active" : r.outcome === "denied" ? "warning" : "danger"}>
+                {r.outcome}
+              </StatusBadge>
             </td>
-            <td className="px-5 py-2.5 font-mono text-xs whitespace-nowrap text-slate-500 dark:text-slate-400">{r.ip ?? "—"}</td>
+            <td className="px-5 py-2.5 font-mono text-xs whitespace-nowrap text-slate-500 dark:text-slate-400">
+              {r.ip ?? "—"}
+            </td>
           </tr>
         )}
         footer={
@@ -143,7 +185,12 @@ function AuditTable({ workspaceId }: { workspaceId: string }) {
               {log.hasNextPage ? " shown" : ""}
             </span>
             {log.hasNextPage ? (
-              <button type="button" className="btn-secondary" onClick={() => log.fetchNextPage()} disabled={log.isFetchingNextPage}>
+              <button
+                type="button"
+                className="btn-secondary"
+                onClick={() => log.fetchNextPage()}
+                disabled={log.isFetchingNextPage}
+              >
                 {log.isFetchingNextPage ? "Loading…" : "Load more"}
               </button>
             ) : (
@@ -161,8 +208,12 @@ function Summary({ value }: { value: unknown }) {
   if (!value || typeof value !== "object" || Object.keys(value).length === 0) return null;
   return (
     <details className="mt-1 text-xs">
-      <summary className="cursor-pointer text-slate-500 select-none hover:text-slate-700 dark:text-slate-400 dark:hover:text-slate-200">Details</summary>
-      <pre className="mt-1 max-w-md overflow-x-auto rounded bg-slate-100 p-2 font-mono whitespace-pre-wrap dark:bg-slate-800">{JSON.stringify(value, null, 2)}</pre>
+      <summary className="cursor-pointer text-slate-500 select-none hover:text-slate-700 dark:text-slate-400 dark:hover:text-slate-200">
+        Details
+      </summary>
+      <pre className="mt-1 max-w-md overflow-x-auto rounded bg-slate-100 p-2 font-mono whitespace-pre-wrap dark:bg-slate-800">
+        {JSON.stringify(value, null, 2)}
+      </pre>
     </details>
   );
 }
@@ -186,7 +237,9 @@ function AuditExport({ workspaceId, action, outcome }: { workspaceId: string; ac
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
   const [actorEmail, setActorEmail] = useState("");
-  const exportLog = useMutation(trpc.audit.export.mutationOptions({ onSuccess: (file) => saveFile(file.filename, file.contentType, file.content) }));
+  const exportLog = useMutation(
+    trpc.audit.export.mutationOptions({ onSuccess: (file) => saveFile(file.filename, file.contentType, file.content) }),
+  );
   const download = (format: "csv" | "json") =>
     exportLog.mutate({
       workspaceId,
@@ -200,12 +253,22 @@ function AuditExport({ workspaceId, action, outcome }: { workspaceId: string; ac
   return (
     <details className="mb-4 rounded-md border border-slate-200 px-4 py-3 text-sm dark:border-slate-800">
       <summary className="cursor-pointer font-medium select-none">Export</summary>
-      <form className="mt-3 flex flex-wrap items-end gap-3" aria-label="Export the audit log" onSubmit={(e) => e.preventDefault()}>
+      <form
+        className="mt-3 flex flex-wrap items-end gap-3"
+        aria-label="Export the audit log"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <div>
           <label htmlFor={fromId} className="label">
             From
           </label>
-          <input id={fromId} className="input" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+          <input
+            id={fromId}
+            className="input"
+            type="datetime-local"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+          />
         </div>
         <div>
           <label htmlFor={toId} className="label">
@@ -217,7 +280,15 @@ function AuditExport({ workspaceId, action, outcome }: { workspaceId: string; ac
           <label htmlFor={actorId} className="label">
             Actor email
           </label>
-          <input id={actorId} className="input" type="email" value={actorEmail} onChange={(e) => setActorEmail(e.target.value)} placeholder="Anyone" maxLength={320} />
+          <input
+            id={actorId}
+            className="input"
+            type="email"
+            value={actorEmail}
+            onChange={(e) => setActorEmail(e.target.value)}
+            placeholder="Anyone"
+            maxLength={320}
+          />
         </div>
         <button type="button" className="btn-secondary" onClick={() => download("csv")} disabled={exportLog.isPending}>
           Download CSV
@@ -226,7 +297,9 @@ function AuditExport({ workspaceId, action, outcome }: { workspaceId: string; ac
           Download JSON
         </button>
       </form>
-      <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">Uses the action and outcome filters above too. Up to 50,000 entries, newest first.</p>
+      <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">
+        Uses the action and outcome filters above too. Up to 50,000 entries, newest first.
+      </p>
       {exportLog.error && (
         <p role="alert" className="mt-2 text-sm text-red-700 dark:text-red-300">
           {errorMessage(exportLog.error)}

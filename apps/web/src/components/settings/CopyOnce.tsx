@@ -6,7 +6,17 @@ import { useToast } from "@/components/Toaster";
  * A credential or link the server returns exactly once: shown read-only with a copy button and a
  * warning, until the user dismisses it. Nothing here is ever stored client-side.
  */
-export function CopyOnce({ label, value, children, onDone }: { label: string; value: string; children?: ReactNode; onDone: () => void }) {
+export function CopyOnce({
+  label,
+  value,
+  children,
+  onDone,
+}: {
+  label: string;
+  value: string;
+  children?: ReactNode;
+  onDone: () => void;
+}) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState(false);
@@ -24,7 +34,10 @@ export function CopyOnce({ label, value, children, onDone }: { label: string; va
   }
 
   return (
-    <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-800 dark:bg-amber-950/40" data-testid="copy-once">
+    <div
+      className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-800 dark:bg-amber-950/40"
+      data-testid="copy-once"
+    >
       <label htmlFor={id} className="label">
         {label}
       </label>

@@ -18,14 +18,25 @@ export function GeneralSettings({ workspaceId }: { workspaceId: string }) {
       {can("workspace:transfer") ? (
         <TransferOwnership workspaceId={workspaceId} />
       ) : (
-        <SettingsCard title="Ownership" description={`Only an ${minimumRole("workspace:transfer")} can transfer ownership or delete this workspace.`} />
+        <SettingsCard
+          title="Ownership"
+          description={`Only an ${minimumRole("workspace:transfer")} can transfer ownership or delete this workspace.`}
+        />
       )}
       {can("workspace:delete") && <DeleteWorkspace workspaceId={workspaceId} name={workspace.name} />}
     </>
   );
 }
 
-function RenameWorkspace({ workspaceId, currentName, canRename }: { workspaceId: string; currentName: string; canRename: boolean }) {
+function RenameWorkspace({
+  workspaceId,
+  currentName,
+  canRename,
+}: {
+  workspaceId: string;
+  currentName: string;
+  canRename: boolean;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { toast } = useToast();
@@ -38,7 +49,10 @@ function RenameWorkspace({ workspaceId, currentName, canRename }: { workspaceId:
       onSuccess: async (ws) => {
         setDraft(null);
         toast(`Workspace renamed to ${ws.name}.`, "success");
-        await Promise.all([qc.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId })), qc.invalidateQueries(trpc.workspace.list.queryFilter())]);
+        await Promise.all([
+          qc.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId })),
+          qc.invalidateQueries(trpc.workspace.list.queryFilter()),
+        ]);
       },
       onError: (e) => {
         if (!fieldError(e, "name")) toast(errorMessage(e), "error");
@@ -54,7 +68,14 @@ function RenameWorkspace({ workspaceId, currentName, canRename }: { workspaceId:
   const error = fieldError(rename.error, "name");
   const unchanged = name.trim() === currentName;
   return (
-    <SettingsCard title="Workspace name" description={canRename ? "Shown in the workspace switcher and in invitations." : `Only an ${minimumRole("workspace:update")} or owner can rename the workspace.`}>
+    <SettingsCard
+      title="Workspace name"
+      description={
+        canRename
+          ? "Shown in the workspace switcher and in invitations."
+          : `Only an ${minimumRole("workspace:update")} or owner can rename the workspace.`
+      }
+    >
       {!canRename ? (
         <p className="text-sm font-medium" data-testid="workspace-name">
           {currentName}
@@ -116,11 +137,16 @@ function TransferOwnership({ workspaceId }: { workspaceId: string }) {
   );
 
   return (
-    <SettingsCard title="Transfer ownership" description="Make another member the owner. You stay in the workspace as an admin.">
+    <SettingsCard
+      title="Transfer ownership"
+      description="Make another member the owner. You stay in the workspace as an admin."
+    >
       {members.isLoading ? (
         <ListSkeleton rows={1} label="Loading members" />
       ) : candidates.length === 0 ? (
-        <p className="text-sm text-slate-500 dark:text-slate-400">Invite someone first: ownership can only go to another member.</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">
+          Invite someone first: ownership can only go to another member.
+        </p>
       ) : (
         <form
           className="flex flex-col gap-3 sm:flex-row sm:items-end"
@@ -156,8 +182,8 @@ function TransferOwnership({ workspaceId }: { workspaceId: string }) {
           onConfirm={() => transfer.mutate({ workspaceId, memberId: target.id })}
         >
           <p>
-            {target.user.email} becomes the owner, with full control including deleting the workspace. Your role changes to admin, and only an owner
-            can give ownership back.
+            {target.user.email} becomes the owner, with full control including deleting the workspace. Your role changes
+            to admin, and only an owner can give ownership back.
           </p>
         </ConfirmDialog>
       )}
@@ -215,7 +241,14 @@ function DeleteWorkspace({ workspaceId, name }: { workspaceId: string; name: str
             <label htmlFor={inputId} className="label">
               Type <span className="font-mono font-semibold">{name}</span> to confirm
             </label>
-            <input id={inputId} className="input" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} />
+            <input
+              id={inputId}
+              className="input"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </div>
         </ConfirmDialog>
       )}

@@ -37,23 +37,35 @@ const CATEGORY_LABEL: Record<Extract<TestOutcome, { ok: false }>["category"], st
 function TestResult({ outcome }: { outcome: TestOutcome }) {
   if (!outcome.ok) {
     return (
-      <div role="alert" data-testid="kafka-connection-test-result" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+      <div
+        role="alert"
+        data-testid="kafka-connection-test-result"
+        className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+      >
         <div className="font-medium">{CATEGORY_LABEL[outcome.category]}</div>
         <div>{outcome.message}</div>
       </div>
     );
   }
   return (
-    <div role="status" data-testid="kafka-connection-test-result" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
+    <div
+      role="status"
+      data-testid="kafka-connection-test-result"
+      className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+    >
       <div className="font-medium">
-        Connected · {outcome.brokers} {outcome.brokers === 1 ? "broker" : "brokers"} · {outcome.topicCount} {outcome.topicCount === 1 ? "topic" : "topics"}
+        Connected · {outcome.brokers} {outcome.brokers === 1 ? "broker" : "brokers"} · {outcome.topicCount}{" "}
+        {outcome.topicCount === 1 ? "topic" : "topics"}
         {outcome.topics.length < outcome.topicCount ? ` (first ${outcome.topics.length} shown)` : ""}
       </div>
       {outcome.topics.length > 0 && (
         <ul className="mt-2 max-h-48 overflow-auto font-mono text-xs" aria-label="Topics">
           {outcome.topics.map((t) => (
             <li key={t.name}>
-              {t.name} <span className="text-slate-500 dark:text-slate-400">· {t.partitions} {t.partitions === 1 ? "partition" : "partitions"}</span>
+              {t.name}{" "}
+              <span className="text-slate-500 dark:text-slate-400">
+                · {t.partitions} {t.partitions === 1 ? "partition" : "partitions"}
+              </span>
             </li>
           ))}
         </ul>
@@ -107,7 +119,9 @@ function Connections({ workspaceId, canManage }: { workspaceId: string; canManag
           loading={{ rows: 2, label: "Loading Kafka connections" }}
           empty={
             <EmptyState title="No Kafka connections" testId="no-kafka-connections">
-              {canManage ? "Add a cluster your pipelines should read from or write to." : "An admin can register other Kafka clusters for pipeline nodes."}
+              {canManage
+                ? "Add a cluster your pipelines should read from or write to."
+                : "An admin can register other Kafka clusters for pipeline nodes."}
             </EmptyState>
           }
         >
@@ -145,7 +159,12 @@ function Connections({ workspaceId, canManage }: { workspaceId: string; canManag
                     </button>
                   )}
                   {canManage && (
-                    <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
+                    <button
+                      type="button"
+                      className="btn-ghost text-red-600 dark:text-red-400"
+                      onClick={() => setDeleting(c)}
+                      aria-label={`Delete ${c.name}`}
+                    >
                       Delete
                     </button>
                   )}
@@ -168,7 +187,9 @@ function Connections({ workspaceId, canManage }: { workspaceId: string; canManag
           onCancel={() => setDeleting(null)}
           onConfirm={() => del.mutate({ workspaceId, connectionId: deleting.id })}
         >
-          <p>Pipelines whose nodes use this connection can no longer be published or deployed until they pick another.</p>
+          <p>
+            Pipelines whose nodes use this connection can no longer be published or deployed until they pick another.
+          </p>
         </ConfirmDialog>
       )}
     </>
@@ -215,10 +236,19 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
 
   /** The form's values as a connection (what is saved, and what "Test connection" tries). */
   function values() {
-    const bootstrapServers = servers.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const bootstrapServers = servers
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     const caPem = ca.trim() === "" ? {} : { ca: ca.trim() };
     const security: KafkaSecurity =
-      protocol === "sasl_ssl" ? { protocol, mechanism, ...caPem } : protocol === "sasl_plaintext" ? { protocol, mechanism } : protocol === "ssl" ? { protocol, ...caPem } : { protocol };
+      protocol === "sasl_ssl"
+        ? { protocol, mechanism, ...caPem }
+        : protocol === "sasl_plaintext"
+          ? { protocol, mechanism }
+          : protocol === "ssl"
+            ? { protocol, ...caPem }
+            : { protocol };
     return { config: { bootstrapServers, security }, ...(sasl ? { credentials: { username, password } } : {}) };
   }
 
@@ -233,19 +263,45 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
   }
 
   return (
-    <SettingsCard title="Add a Kafka connection" description="Admins only. The password is write-only: after saving, only a masked hint is visible.">
+    <SettingsCard
+      title="Add a Kafka connection"
+      description="Admins only. The password is write-only: after saving, only a masked hint is visible."
+    >
       <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-2" aria-label="Add a Kafka connection">
         <Field label="Name" error={fieldError(create.error, "name")}>
-          {(control) => <input {...control} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="Analytics cluster" maxLength={80} required />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="Analytics cluster"
+              maxLength={80}
+              required
+            />
+          )}
         </Field>
         <Field label="Bootstrap servers" error={fieldError(create.error, "config")} help="host:port, comma-separated">
           {(control) => (
-            <input {...control} className="input font-mono" value={servers} onChange={(e) => setServers(e.target.value)} placeholder="broker-1.example.com:9092" spellCheck={false} required />
+            <input
+              {...control}
+              className="input font-mono"
+              value={servers}
+              onChange={(e) => setServers(e.target.value)}
+              placeholder="broker-1.example.com:9092"
+              spellCheck={false}
+              required
+            />
           )}
         </Field>
         <Field label="Security protocol">
           {(control) => (
-            <select {...control} className="input" value={protocol} onChange={(e) => setProtocol(e.target.value as Protocol)}>
+            <select
+              {...control}
+              className="input"
+              value={protocol}
+              onChange={(e) => setProtocol(e.target.value as Protocol)}
+            >
               {PROTOCOLS.map((p) => (
                 <option key={p.value} value={p.value}>
                   {p.label}
@@ -258,7 +314,12 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
           <>
             <Field label="SASL mechanism">
               {(control) => (
-                <select {...control} className="input" value={mechanism} onChange={(e) => setMechanism(e.target.value as KafkaSaslMechanism)}>
+                <select
+                  {...control}
+                  className="input"
+                  value={mechanism}
+                  onChange={(e) => setMechanism(e.target.value as KafkaSaslMechanism)}
+                >
                   {KafkaSaslMechanism.options.map((m) => (
                     <option key={m} value={m}>
                       {m}
@@ -268,27 +329,67 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
               )}
             </Field>
             <Field label="Username">
-              {(control) => <input {...control} className="input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" required />}
+              {(control) => (
+                <input
+                  {...control}
+                  className="input"
+                  value={username}
+                  onChange={(e) => setUsername(e.target.value)}
+                  autoComplete="off"
+                  required
+                />
+              )}
             </Field>
             <Field label="Password">
-              {(control) => <input {...control} type="password" className="input" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required />}
+              {(control) => (
+                <input
+                  {...control}
+                  type="password"
+                  className="input"
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                  autoComplete="new-password"
+                  required
+                />
+              )}
             </Field>
           </>
         )}
         {tls && (
           <div className="sm:col-span-2">
-            <Field label="CA certificate (PEM, optional)" error={fieldError(create.error, "config") ?? fieldError(test.error, "config")} help="The certificate authority your brokers' certificates chain to. Empty: the system's CAs.">
+            <Field
+              label="CA certificate (PEM, optional)"
+              error={fieldError(create.error, "config") ?? fieldError(test.error, "config")}
+              help="The certificate authority your brokers' certificates chain to. Empty: the system's CAs."
+            >
               {(control) => (
-                <textarea {...control} className="input font-mono text-xs" rows={4} value={ca} onChange={(e) => setCa(e.target.value)} placeholder="-----BEGIN CERTIFICATE-----" spellCheck={false} />
+                <textarea
+                  {...control}
+                  className="input font-mono text-xs"
+                  rows={4}
+                  value={ca}
+                  onChange={(e) => setCa(e.target.value)}
+                  placeholder="-----BEGIN CERTIFICATE-----"
+                  spellCheck={false}
+                />
               )}
             </Field>
           </div>
         )}
         <div className="flex flex-wrap gap-2 sm:col-span-2">
-          <button type="submit" className="btn-primary" disabled={create.isPending || name.trim() === "" || servers.trim() === ""}>
+          <button
+            type="submit"
+            className="btn-primary"
+            disabled={create.isPending || name.trim() === "" || servers.trim() === ""}
+          >
             {create.isPending ? "Saving…" : "Add connection"}
           </button>
-          <button type="button" className="btn-secondary" onClick={onTest} disabled={test.isPending || servers.trim() === "" || (sasl && (username === "" || password === ""))}>
+          <button
+            type="button"
+            className="btn-secondary"
+            onClick={onTest}
+            disabled={test.isPending || servers.trim() === "" || (sasl && (username === "" || password === ""))}
+          >
             {test.isPending ? "Testing…" : "Test connection"}
           </button>
         </div>

@@ -35,7 +35,13 @@ export function MembersSettings({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-type Member = { id: string; role: Role; joinedAt: Date; isYou: boolean; user: { id: string; name: string; email: string } };
+type Member = {
+  id: string;
+  role: Role;
+  joinedAt: Date;
+  isYou: boolean;
+  user: { id: string; name: string; email: string };
+};
 
 function MemberList({ workspaceId, myRole, canManage }: { workspaceId: string; myRole: Role; canManage: boolean }) {
   const trpc = useTRPC();
@@ -70,7 +76,8 @@ function MemberList({ workspaceId, myRole, canManage }: { workspaceId: string; m
   );
 
   // Admins manage everyone below owner; only owners touch owners (the server enforces the same).
-  const mayManage = (m: Member) => canManage && !m.isYou && (m.role !== "owner" || roleHasScope(myRole, "member:manage-owners"));
+  const mayManage = (m: Member) =>
+    canManage && !m.isYou && (m.role !== "owner" || roleHasScope(myRole, "member:manage-owners"));
   const options = assignableRoles(myRole);
 
   return (
@@ -94,7 +101,10 @@ function MemberList({ workspaceId, myRole, canManage }: { workspaceId: string; m
                     {m.isYou && <span className="ml-1.5 text-xs font-normal text-slate-500">(you)</span>}
                   </div>
                   <div className="truncate text-xs text-slate-500 dark:text-slate-400">
-                    {m.user.email} · joined <time dateTime={m.joinedAt.toISOString()} title={formatDateTime(m.joinedAt)}>{formatDate(m.joinedAt)}</time>
+                    {m.user.email} · joined{" "}
+                    <time dateTime={m.joinedAt.toISOString()} title={formatDateTime(m.joinedAt)}>
+                      {formatDate(m.joinedAt)}
+                    </time>
                   </div>
                 </div>
                 {mayManage(m) ? (
@@ -115,7 +125,12 @@ function MemberList({ workspaceId, myRole, canManage }: { workspaceId: string; m
                         </option>
                       ))}
                     </select>
-                    <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user.name}`}>
+                    <button
+                      type="button"
+                      className="btn-ghost text-red-600 dark:text-red-400"
+                      onClick={() => setRemoving(m)}
+                      aria-label={`Remove ${m.user.name}`}
+                    >
                       Remove
                     </button>
                   </div>
@@ -136,8 +151,8 @@ function MemberList({ workspaceId, myRole, canManage }: { workspaceId: string; m
           onConfirm={() => remove.mutate({ workspaceId, memberId: removing.id })}
         >
           <p>
-            {removing.user.email} loses access to this workspace at once, and their personal access tokens for it stop working. You can invite them
-            again later.
+            {removing.user.email} loses access to this workspace at once, and their personal access tokens for it stop
+            working. You can invite them again later.
           </p>
         </ConfirmDialog>
       )}
@@ -153,7 +168,10 @@ function Avatar({ name }: { name: string }) {
     .map((p) => p[0]!.toUpperCase())
     .join("");
   return (
-    <span aria-hidden="true" className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold text-slate-700 dark:bg-slate-700 dark:text-slate-200">
+    <span
+      aria-hidden="true"
+      className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold text-slate-700 dark:bg-slate-700 dark:text-slate-200"
+    >
       {initials || "?"}
     </span>
   );
@@ -190,9 +208,20 @@ function InviteMember({ workspaceId, myRole }: { workspaceId: string; myRole: Ro
 
   const emailError = fieldError(invite.error, "email");
   return (
-    <SettingsCard title="Invite someone" description="They get a link to join with the role you choose. Send it to them yourself; Sluice does not email it.">
-      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_10rem_auto] sm:items-start" noValidate aria-label="Invite a member">
-        <Field label="Email" error={emailError === "Invalid email address" ? "Enter a valid email address." : emailError}>
+    <SettingsCard
+      title="Invite someone"
+      description="They get a link to join with the role you choose. Send it to them yourself; Sluice does not email it."
+    >
+      <form
+        onSubmit={onSubmit}
+        className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_10rem_auto] sm:items-start"
+        noValidate
+        aria-label="Invite a member"
+      >
+        <Field
+          label="Email"
+          error={emailError === "Invalid email address" ? "Enter a valid email address." : emailError}
+        >
           {(control) => (
             <input
               {...control}
@@ -208,7 +237,13 @@ function InviteMember({ workspaceId, myRole }: { workspaceId: string; myRole: Ro
         </Field>
         <Field label="Role">
           {(control) => (
-            <select {...control} className="input" value={role} onChange={(e) => setRole(e.target.value as Role)} aria-describedby={roleHelpId}>
+            <select
+              {...control}
+              className="input"
+              value={role}
+              onChange={(e) => setRole(e.target.value as Role)}
+              aria-describedby={roleHelpId}
+            >
               {roles.map((r) => (
                 <option key={r} value={r}>
                   {capitalize(r)}
@@ -229,8 +264,9 @@ function InviteMember({ workspaceId, myRole }: { workspaceId: string; myRole: Ro
       {created && (
         <div className="mt-4">
           <CopyOnce label="Invitation link" value={created.link} onDone={() => setCreated(null)}>
-            Send this link to <span className="font-medium">{created.email}</span>. It is shown only once, works for that email address only, and
-            expires in 7 days (<time dateTime={created.expiresAt.toISOString()}>{formatDateTime(created.expiresAt)}</time>).
+            Send this link to <span className="font-medium">{created.email}</span>. It is shown only once, works for
+            that email address only, and expires in 7 days (
+            <time dateTime={created.expiresAt.toISOString()}>{formatDateTime(created.expiresAt)}</time>).
           </CopyOnce>
         </div>
       )}
@@ -238,7 +274,14 @@ function InviteMember({ workspaceId, myRole }: { workspaceId: string; myRole: Ro
   );
 }
 
-type Invitation = { id: string; email: string; role: Role; expiresAt: Date; createdAt: Date; invitedBy: { name: string } };
+type Invitation = {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: Date;
+  createdAt: Date;
+  invitedBy: { name: string };
+};
 
 function PendingInvitations({ workspaceId }: { workspaceId: string }) {
   const trpc = useTRPC();
@@ -258,7 +301,10 @@ function PendingInvitations({ workspaceId }: { workspaceId: string }) {
   );
 
   return (
-    <SettingsCard title="Pending invitations" description="Links that have not been used yet. Revoke one to make its link stop working.">
+    <SettingsCard
+      title="Pending invitations"
+      description="Links that have not been used yet. Revoke one to make its link stop working."
+    >
       <QueryState
         query={invitations}
         items={invitations.data}
@@ -276,12 +322,15 @@ function PendingInvitations({ workspaceId }: { workspaceId: string }) {
                 <div className="min-w-0 flex-1">
                   <div className="truncate text-sm font-medium">{inv.email}</div>
                   <div className="text-xs text-slate-500 dark:text-slate-400">
-                    Invited by {inv.invitedBy.name} · expires{" "}
-                    <RelativeTime at={inv.expiresAt} />
+                    Invited by {inv.invitedBy.name} · expires <RelativeTime at={inv.expiresAt} />
                   </div>
                 </div>
                 <RoleBadge role={inv.role} />
-                <RevokeButton name={inv.email} label={`Revoke invitation for ${inv.email}`} onClick={() => setRevoking(inv)} />
+                <RevokeButton
+                  name={inv.email}
+                  label={`Revoke invitation for ${inv.email}`}
+                  onClick={() => setRevoking(inv)}
+                />
               </li>
             ))}
           </SettingsList>

@@ -22,11 +22,7 @@ export function NeedRole({ scope, action, role }: { scope: Scope; action: string
         You need the {needed} role to {action}
       </h2>
       <p className="max-w-md text-sm text-slate-500 dark:text-slate-400">
-        {role ? (
-          <>
-            You are {withArticle(role)} in this workspace.{" "}
-          </>
-        ) : null}
+        {role ? <>You are {withArticle(role)} in this workspace. </> : null}
         Ask {askWho} if you need access.
       </p>
     </div>

@@ -57,10 +57,16 @@ export function SettingsTable({
   return (
     <div className={fillCard ? "-mx-5 -my-4 overflow-x-auto" : "-mx-5 overflow-x-auto"}>
       <table className="w-full text-left text-sm" data-testid={testId}>
-        <thead className={`${fillCard ? "border-b" : "border-y"} border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400`}>
+        <thead
+          className={`${fillCard ? "border-b" : "border-y"} border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400`}
+        >
           <tr>
             {columns.map((label, i) => (
-              <th key={label} scope="col" className={`${i === 0 || (edgeLast && i === columns.length - 1) ? "px-5" : "px-3"} py-2 font-medium`}>
+              <th
+                key={label}
+                scope="col"
+                className={`${i === 0 || (edgeLast && i === columns.length - 1) ? "px-5" : "px-3"} py-2 font-medium`}
+              >
                 {label}
               </th>
             ))}

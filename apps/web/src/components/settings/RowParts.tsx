@@ -25,7 +25,15 @@ export function SettingsList({ testId, children }: { testId: string; children: R
 }
 
 /** The red "Revoke" row action, named after what it revokes. */
-export function RevokeButton({ name, label = `Revoke ${name}`, onClick }: { name: string; label?: string; onClick: () => void }) {
+export function RevokeButton({
+  name,
+  label = `Revoke ${name}`,
+  onClick,
+}: {
+  name: string;
+  label?: string;
+  onClick: () => void;
+}) {
   return (
     <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={onClick} aria-label={label}>
       Revoke

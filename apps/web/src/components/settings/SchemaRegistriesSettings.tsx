@@ -41,7 +41,12 @@ function Registries({ workspaceId, canManage }: { workspaceId: string; canManage
   const test = useMutation(
     trpc.schemaRegistry.test.mutationOptions({
       onSuccess: (r, input) =>
-        setTested((t) => ({ ...t, [input.registryId]: r.ok ? `Connected: ${r.subjectCount} subject(s), ${r.compatibility} compatibility by default.` : `Failed: ${r.message}` })),
+        setTested((t) => ({
+          ...t,
+          [input.registryId]: r.ok
+            ? `Connected: ${r.subjectCount} subject(s), ${r.compatibility} compatibility by default.`
+            : `Failed: ${r.message}`,
+        })),
       onError: (e) => toast(errorMessage(e), "error"),
     }),
   );
@@ -59,7 +64,9 @@ function Registries({ workspaceId, canManage }: { workspaceId: string; canManage
           loading={{ rows: 2, label: "Loading schema registries" }}
           empty={
             <EmptyState title="No schema registries" testId="no-schema-registries">
-              {canManage ? "Add the registry your topics' producers register their schemas with." : "An admin can add a schema registry for Kafka nodes."}
+              {canManage
+                ? "Add the registry your topics' producers register their schemas with."
+                : "An admin can add a schema registry for Kafka nodes."}
             </EmptyState>
           }
         >
@@ -86,10 +93,20 @@ function Registries({ workspaceId, canManage }: { workspaceId: string; canManage
                   )}
                   {canManage && (
                     <>
-                      <button type="button" className="btn-ghost" disabled={test.isPending} onClick={() => test.mutate({ workspaceId, registryId: r.id })}>
+                      <button
+                        type="button"
+                        className="btn-ghost"
+                        disabled={test.isPending}
+                        onClick={() => test.mutate({ workspaceId, registryId: r.id })}
+                      >
                         Test connection
                       </button>
-                      <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setDeleting(r)} aria-label={`Delete ${r.name}`}>
+                      <button
+                        type="button"
+                        className="btn-ghost text-red-600 dark:text-red-400"
+                        onClick={() => setDeleting(r)}
+                        aria-label={`Delete ${r.name}`}
+                      >
                         Delete
                       </button>
                     </>
@@ -141,26 +158,81 @@ function CreateRegistry({ workspaceId }: { workspaceId: string }) {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    create.mutate({ workspaceId, name: name.trim(), url: url.trim(), ...(username !== "" ? { credentials: { username, password } } : {}) });
+    create.mutate({
+      workspaceId,
+      name: name.trim(),
+      url: url.trim(),
+      ...(username !== "" ? { credentials: { username, password } } : {}),
+    });
   }
 
   return (
-    <SettingsCard title="Add a schema registry" description="Admins only. Basic auth is optional; the password is write-only.">
+    <SettingsCard
+      title="Add a schema registry"
+      description="Admins only. Basic auth is optional; the password is write-only."
+    >
       <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-2" aria-label="Add a schema registry">
         <Field label="Name" error={fieldError(create.error, "name")}>
-          {(control) => <input {...control} className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder="Production registry" maxLength={80} required />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="Production registry"
+              maxLength={80}
+              required
+            />
+          )}
         </Field>
-        <Field label="URL" error={fieldError(create.error, "url")} help="The Confluent-compatible API, e.g. https://registry.example.com or …/apis/ccompat/v7">
-          {(control) => <input {...control} className="input font-mono" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://registry.example.com" spellCheck={false} required />}
+        <Field
+          label="URL"
+          error={fieldError(create.error, "url")}
+          help="The Confluent-compatible API, e.g. https://registry.example.com or …/apis/ccompat/v7"
+        >
+          {(control) => (
+            <input
+              {...control}
+              className="input font-mono"
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              placeholder="https://registry.example.com"
+              spellCheck={false}
+              required
+            />
+          )}
         </Field>
         <Field label="Username (optional)">
-          {(control) => <input {...control} className="input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              autoComplete="off"
+            />
+          )}
         </Field>
         <Field label="Password">
-          {(control) => <input {...control} type="password" className="input" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required={username !== ""} disabled={username === ""} />}
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              className="input"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoComplete="new-password"
+              required={username !== ""}
+              disabled={username === ""}
+            />
+          )}
         </Field>
         <div className="sm:col-span-2">
-          <button type="submit" className="btn-primary" disabled={create.isPending || name.trim() === "" || url.trim() === ""}>
+          <button
+            type="submit"
+            className="btn-primary"
+            disabled={create.isPending || name.trim() === "" || url.trim() === ""}
+          >
             {create.isPending ? "Saving…" : "Add registry"}
           </button>
         </div>

@@ -53,7 +53,9 @@ function Secrets({ workspaceId, canManage }: { workspaceId: string; canManage: b
           loading={{ rows: 3, label: "Loading secrets" }}
           empty={
             <EmptyState title="No secrets yet" testId="no-secrets">
-              {canManage ? "Add the credentials your sources and sinks need, such as a database password." : "An admin can add credentials for pipeline nodes."}
+              {canManage
+                ? "Add the credentials your sources and sinks need, such as a database password."
+                : "An admin can add credentials for pipeline nodes."}
             </EmptyState>
           }
         >
@@ -64,8 +66,7 @@ function Secrets({ workspaceId, canManage }: { workspaceId: string; canManage: b
                   <div className="min-w-0 flex-1">
                     <div className="truncate font-mono text-sm font-medium">{s.name}</div>
                     <div className="text-xs text-slate-500 dark:text-slate-400">
-                      Created by {s.createdBy.name} · updated{" "}
-                      <RelativeTime at={s.updatedAt} />
+                      Created by {s.createdBy.name} · updated <RelativeTime at={s.updatedAt} />
                     </div>
                   </div>
                   <span className="font-mono text-sm text-slate-500 dark:text-slate-400" aria-label="Value hidden">
@@ -73,10 +74,20 @@ function Secrets({ workspaceId, canManage }: { workspaceId: string; canManage: b
                   </span>
                   {canManage && (
                     <div className="flex gap-1">
-                      <button type="button" className="btn-ghost" onClick={() => setRotating(s)} aria-label={`Rotate ${s.name}`}>
+                      <button
+                        type="button"
+                        className="btn-ghost"
+                        onClick={() => setRotating(s)}
+                        aria-label={`Rotate ${s.name}`}
+                      >
                         Rotate
                       </button>
-                      <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                      <button
+                        type="button"
+                        className="btn-ghost text-red-600 dark:text-red-400"
+                        onClick={() => setDeleting(s)}
+                        aria-label={`Delete ${s.name}`}
+                      >
                         Delete
                       </button>
                     </div>
@@ -87,7 +98,14 @@ function Secrets({ workspaceId, canManage }: { workspaceId: string; canManage: b
           )}
         </QueryState>
       </SettingsCard>
-      {rotating && <RotateSecret workspaceId={workspaceId} secret={rotating} onClose={() => setRotating(null)} onRotated={invalidate} />}
+      {rotating && (
+        <RotateSecret
+          workspaceId={workspaceId}
+          secret={rotating}
+          onClose={() => setRotating(null)}
+          onRotated={invalidate}
+        />
+      )}
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.name}?`}
@@ -131,8 +149,15 @@ function CreateSecret({ workspaceId }: { workspaceId: string }) {
   const nameError = fieldError(create.error, "name");
   const valueError = fieldError(create.error, "value");
   return (
-    <SettingsCard title="Add a secret" description="Write-only: after saving, only the name and a masked hint are visible, to everyone including you.">
-      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_minmax(0,1fr)_auto] sm:items-start" aria-label="Add a secret">
+    <SettingsCard
+      title="Add a secret"
+      description="Write-only: after saving, only the name and a masked hint are visible, to everyone including you."
+    >
+      <form
+        onSubmit={onSubmit}
+        className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_minmax(0,1fr)_auto] sm:items-start"
+        aria-label="Add a secret"
+      >
         <Field label="Name" error={nameError} help="Letters, digits, _ . and -">
           {(control) => (
             <input
@@ -164,7 +189,11 @@ function CreateSecret({ workspaceId }: { workspaceId: string }) {
           )}
         </Field>
         <div className="sm:pt-6">
-          <button type="submit" className="btn-primary w-full" disabled={create.isPending || name.trim() === "" || value === ""}>
+          <button
+            type="submit"
+            className="btn-primary w-full"
+            disabled={create.isPending || name.trim() === "" || value === ""}
+          >
             {create.isPending ? "Saving…" : "Save secret"}
           </button>
         </div>
@@ -173,7 +202,17 @@ function CreateSecret({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-function RotateSecret({ workspaceId, secret, onClose, onRotated }: { workspaceId: string; secret: Secret; onClose: () => void; onRotated: () => Promise<unknown> }) {
+function RotateSecret({
+  workspaceId,
+  secret,
+  onClose,
+  onRotated,
+}: {
+  workspaceId: string;
+  secret: Secret;
+  onClose: () => void;
+  onRotated: () => Promise<unknown>;
+}) {
   const trpc = useTRPC();
   const { toast } = useToast();
   const [value, setValue] = useState("");
@@ -199,7 +238,17 @@ function RotateSecret({ workspaceId, secret, onClose, onRotated }: { workspaceId
     >
       <p>The new value replaces the old one, which cannot be recovered.</p>
       <Field label="New value">
-        {(control) => <input {...control} type="password" className="input font-mono" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" maxLength={8192} />}
+        {(control) => (
+          <input
+            {...control}
+            type="password"
+            className="input font-mono"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            autoComplete="new-password"
+            maxLength={8192}
+          />
+        )}
       </Field>
     </ConfirmDialog>
   );

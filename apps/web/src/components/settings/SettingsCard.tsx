@@ -1,13 +1,30 @@
 import type { ReactNode } from "react";
 
 /** One titled block of a settings tab. */
-export function SettingsCard({ title, description, children, actions, tone = "default", id }: { title: string; description?: ReactNode; children?: ReactNode; actions?: ReactNode; tone?: "default" | "danger"; id?: string }) {
+export function SettingsCard({
+  title,
+  description,
+  children,
+  actions,
+  tone = "default",
+  id,
+}: {
+  title: string;
+  description?: ReactNode;
+  children?: ReactNode;
+  actions?: ReactNode;
+  tone?: "default" | "danger";
+  id?: string;
+}) {
   const border = tone === "danger" ? "border-red-300 dark:border-red-900" : "";
   return (
     <section className={`card ${border}`} aria-labelledby={id}>
       <header className="flex flex-wrap items-start justify-between gap-3 border-b border-slate-200 px-5 py-4 dark:border-slate-800">
         <div>
-          <h2 id={id} className={`text-base font-semibold ${tone === "danger" ? "text-red-700 dark:text-red-400" : ""}`}>
+          <h2
+            id={id}
+            className={`text-base font-semibold ${tone === "danger" ? "text-red-700 dark:text-red-400" : ""}`}
+          >
             {title}
           </h2>
           {description && <p className="mt-0.5 text-sm text-slate-500 dark:text-slate-400">{description}</p>}

@@ -14,14 +14,27 @@ export function JsonView({ value, defaultOpen = false }: { value: unknown; defau
   return (
     <div className="group relative min-w-0">
       <div className="absolute right-1 top-1 flex gap-1">
-        <button type="button" className="btn-ghost px-2 py-0.5 text-xs" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <button
+          type="button"
+          className="btn-ghost px-2 py-0.5 text-xs"
+          onClick={() => setOpen(!open)}
+          aria-expanded={open}
+        >
           {open ? "Collapse" : "Expand"}
         </button>
-        <button type="button" className="btn-ghost px-2 py-0.5 text-xs" onClick={() => void copy()} aria-label="Copy JSON">
+        <button
+          type="button"
+          className="btn-ghost px-2 py-0.5 text-xs"
+          onClick={() => void copy()}
+          aria-label="Copy JSON"
+        >
           {copied ? "Copied" : "Copy"}
         </button>
       </div>
-      <pre className={`overflow-x-auto rounded-md bg-slate-50 p-2 pr-28 font-mono text-xs dark:bg-slate-900 ${open ? "whitespace-pre" : "truncate whitespace-nowrap"}`} data-testid="json-view">
+      <pre
+        className={`overflow-x-auto rounded-md bg-slate-50 p-2 pr-28 font-mono text-xs dark:bg-slate-900 ${open ? "whitespace-pre" : "truncate whitespace-nowrap"}`}
+        data-testid="json-view"
+      >
         {open ? pretty : JSON.stringify(value)}
       </pre>
     </div>

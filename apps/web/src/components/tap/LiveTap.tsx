@@ -21,7 +21,9 @@ export function LiveTap({ workspaceId, pipelineId }: { workspaceId: string; pipe
   const list = edges.data?.edges ?? [];
   const nodeParam = params.get("node");
   const portParam = params.get("port") ?? "out";
-  const selected = list.find((e) => e.nodeId === nodeParam && e.port === portParam) ?? (nodeParam ? { nodeId: nodeParam, port: portParam, id: "", label: `${nodeParam}.${portParam}` } : list[0]);
+  const selected =
+    list.find((e) => e.nodeId === nodeParam && e.port === portParam) ??
+    (nodeParam ? { nodeId: nodeParam, port: portParam, id: "", label: `${nodeParam}.${portParam}` } : list[0]);
   const [paused, setPaused] = useState(false);
   const [rows, setRows] = useState<Row[]>([]);
   const seq = useRef(0);
@@ -79,7 +81,13 @@ export function LiveTap({ workspaceId, pipelineId }: { workspaceId: string; pipe
       <div className="card mb-4 flex flex-wrap items-end gap-3 p-3">
         <label className="flex flex-col gap-1 text-sm">
           <span className="label">Edge</span>
-          <select className="input min-w-72" aria-label="Edge" value={list.find((e) => e.nodeId === selected?.nodeId && e.port === selected?.port)?.id ?? ""} onChange={(e) => choose(e.target.value)} data-testid="tap-edge">
+          <select
+            className="input min-w-72"
+            aria-label="Edge"
+            value={list.find((e) => e.nodeId === selected?.nodeId && e.port === selected?.port)?.id ?? ""}
+            onChange={(e) => choose(e.target.value)}
+            data-testid="tap-edge"
+          >
             {list.length === 0 && <option value="">No edges</option>}
             {list.map((e) => (
               <option key={e.id} value={e.id}>
@@ -88,22 +96,40 @@ export function LiveTap({ workspaceId, pipelineId }: { workspaceId: string; pipe
             ))}
           </select>
         </label>
-        <button type="button" className={paused ? "btn-primary" : "btn-secondary"} onClick={() => setPaused(!paused)} data-testid="tap-pause">
+        <button
+          type="button"
+          className={paused ? "btn-primary" : "btn-secondary"}
+          onClick={() => setPaused(!paused)}
+          data-testid="tap-pause"
+        >
           {paused ? "Resume" : "Pause"}
         </button>
         <button type="button" className="btn-ghost" onClick={() => setRows([])}>
           Clear
         </button>
         <span className="ml-auto flex items-center gap-2 text-sm text-slate-500" data-testid="tap-status">
-          <span className={`inline-block h-2 w-2 rounded-full ${paused ? "bg-amber-500" : live.status === "pending" ? "animate-pulse bg-emerald-500" : live.status === "error" ? "bg-red-500" : "bg-slate-400"}`} aria-hidden />
-          {paused ? "Paused" : live.status === "error" ? `Error: ${live.error?.message ?? "stream failed"}` : live.status === "pending" ? "Live" : "Connecting…"}
+          <span
+            className={`inline-block h-2 w-2 rounded-full ${paused ? "bg-amber-500" : live.status === "pending" ? "animate-pulse bg-emerald-500" : live.status === "error" ? "bg-red-500" : "bg-slate-400"}`}
+            aria-hidden
+          />
+          {paused
+            ? "Paused"
+            : live.status === "error"
+              ? `Error: ${live.error?.message ?? "stream failed"}`
+              : live.status === "pending"
+                ? "Live"
+                : "Connecting…"}
           {" · "}
           <span data-testid="tap-count">{rows.length}</span> events
         </span>
       </div>
 
-      {edges.data && !deployment && <p className="mb-3 text-sm text-amber-600">This pipeline is not deployed: there is nothing to tap.</p>}
-      {deployment && !running && <p className="mb-3 text-sm text-amber-600">This pipeline is not running: no events flow.</p>}
+      {edges.data && !deployment && (
+        <p className="mb-3 text-sm text-amber-600">This pipeline is not deployed: there is nothing to tap.</p>
+      )}
+      {deployment && !running && (
+        <p className="mb-3 text-sm text-amber-600">This pipeline is not running: no events flow.</p>
+      )}
 
       <ol className="space-y-2" data-testid="tap-events">
         {rows.map((r) => (
@@ -113,7 +139,9 @@ export function LiveTap({ workspaceId, pipelineId }: { workspaceId: string; pipe
           </li>
         ))}
       </ol>
-      {rows.length === 0 && !paused && selected && <p className="text-sm text-slate-500">Waiting for events on {selected.label}…</p>}
+      {rows.length === 0 && !paused && selected && (
+        <p className="text-sm text-slate-500">Waiting for events on {selected.label}…</p>
+      )}
     </div>
   );
 }

@@ -1,6 +1,13 @@
 import "server-only";
 import type { PrismaClient } from "@sluice/db";
-import { createMaskPiiCore, type EventRecord, type JsonValue, type MaskRule, type NodeConfig, PipelineGraph } from "@sluice/shared";
+import {
+  createMaskPiiCore,
+  type EventRecord,
+  type JsonValue,
+  type MaskRule,
+  type NodeConfig,
+  PipelineGraph,
+} from "@sluice/shared";
 // The runner's plan compiler is pure (imports only @sluice/shared): the web compiles the same plan
 // to know which topics a deployed version reads and writes, instead of re-deriving topic names.
 import { compilePlan, DEFAULT_TOPIC_SETTINGS, type Plan } from "@sluice/shared";
@@ -14,8 +21,15 @@ export type ObservedPipeline = {
   deployment: { id: string; status: string; desiredState: string; versionNumber: number } | null;
 };
 
-export async function observedPipeline(prisma: PrismaClient, workspaceId: string, pipelineId: string): Promise<ObservedPipeline> {
-  const pipeline = await prisma.pipeline.findFirst({ where: { id: pipelineId, workspaceId, deletedAt: null }, select: { id: true, workspace: { select: { slug: true } } } });
+export async function observedPipeline(
+  prisma: PrismaClient,
+  workspaceId: string,
+  pipelineId: string,
+): Promise<ObservedPipeline> {
+  const pipeline = await prisma.pipeline.findFirst({
+    where: { id: pipelineId, workspaceId, deletedAt: null },
+    select: { id: true, workspace: { select: { slug: true } } },
+  });
   if (!pipeline) throw new NotFoundError("Pipeline not found.");
   const deployment = await prisma.deployment.findFirst({
     where: { pipelineId, workspaceId },
@@ -24,12 +38,23 @@ export async function observedPipeline(prisma: PrismaClient, workspaceId: string
   });
   if (!deployment) return { pipelineId, graph: null, plan: null, deployment: null };
   const graph = PipelineGraph.parse(deployment.version.graph);
-  const compiled = compilePlan({ workspaceId, workspaceSlug: pipeline.workspace.slug, pipelineId, graph, settings: DEFAULT_TOPIC_SETTINGS });
+  const compiled = compilePlan({
+    workspaceId,
+    workspaceSlug: pipeline.workspace.slug,
+    pipelineId,
+    graph,
+    settings: DEFAULT_TOPIC_SETTINGS,
+  });
   return {
     pipelineId,
     graph,
     plan: compiled.ok ? compiled.plan : null,
-    deployment: { id: deployment.id, status: deployment.status, desiredState: deployment.desiredState, versionNumber: deployment.version.number },
+    deployment: {
+      id: deployment.id,
+      status: deployment.status,
+      desiredState: deployment.desiredState,
+      versionNumber: deployment.version.number,
+    },
   };
 }
 

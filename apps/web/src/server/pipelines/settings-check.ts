@@ -7,7 +7,12 @@ import { kafka } from "../kafka";
  * retention can always be changed, replication applies to new topics, batching to the next deploy.
  * `graphs` are every graph whose state could live in those topics (draft and deployed version).
  */
-export async function settingsProblem(input: { workspaceId: string; pipelineId: string; graphs: PipelineGraph[]; settings: PipelineSettings }): Promise<string | null> {
+export async function settingsProblem(input: {
+  workspaceId: string;
+  pipelineId: string;
+  graphs: PipelineGraph[];
+  settings: PipelineSettings;
+}): Promise<string | null> {
   const wanted = input.settings.topics.partitions;
   if (wanted === undefined) return null;
   // Topic names are `sluice.<workspace>.<pipeline>.<node>.<port>` (portTopicName in the runner's plan).

@@ -21,7 +21,9 @@ export const PREVIEW_LOOKUP_LIMITS = {
 } as const;
 
 /** The row given to keys past the limit: visible in the preview instead of a silent null. */
-export const NOT_LOOKED_UP: JsonObject = { notLookedUp: `not looked up in preview (at most ${PREVIEW_LOOKUP_LIMITS.keys} distinct keys)` };
+export const NOT_LOOKED_UP: JsonObject = {
+  notLookedUp: `not looked up in preview (at most ${PREVIEW_LOOKUP_LIMITS.keys} distinct keys)`,
+};
 
 export type LookupRows = [string, JsonObject | null][];
 
@@ -39,7 +41,12 @@ type Reader = { read(keys: string[]): Promise<LookupRows>; close(): Promise<void
 const SCHEMES = { postgres: ["postgres:", "postgresql:"], redis: ["redis:", "rediss:"] } as const;
 
 /** The lookups of a graph's enrich nodes, by the workspace's secrets. Connections open on first use; `close` ends them. */
-export async function previewLookups(prisma: PrismaClient, workspaceId: string, graph: PipelineGraph, secretKey: string): Promise<PreviewLookups> {
+export async function previewLookups(
+  prisma: PrismaClient,
+  workspaceId: string,
+  graph: PipelineGraph,
+  secretKey: string,
+): Promise<PreviewLookups> {
   const nodes: Record<string, string | null> = {};
   const sources = new Map<string, Source>();
   for (const node of graph.nodes) {
@@ -48,7 +55,10 @@ export async function previewLookups(prisma: PrismaClient, workspaceId: string, 
     // An invalid config is reported by runPreview itself.
     if (!parsed.success) continue;
     const lookup = parsed.data.lookup;
-    const row = await prisma.secret.findFirst({ where: { id: lookup.connectionSecretId, workspaceId }, select: { name: true, ciphertext: true } });
+    const row = await prisma.secret.findFirst({
+      where: { id: lookup.connectionSecretId, workspaceId },
+      select: { name: true, ciphertext: true },
+    });
     if (!row) {
       nodes[node.id] = `secret "${lookup.connectionSecretId}" not found in this workspace`;
       continue;
@@ -61,7 +71,8 @@ export async function previewLookups(prisma: PrismaClient, workspaceId: string, 
       continue;
     }
     if (!(SCHEMES[lookup.kind] as readonly string[]).includes(protocolOf(url))) {
-      nodes[node.id] = `secret "${row.name}" is not a ${SCHEMES[lookup.kind].map((s) => `${s}//`).join(" or ")} connection URL`;
+      nodes[node.id] =
+        `secret "${row.name}" is not a ${SCHEMES[lookup.kind].map((s) => `${s}//`).join(" or ")} connection URL`;
       continue;
     }
     nodes[node.id] = null;
@@ -96,10 +107,12 @@ export async function previewLookups(prisma: PrismaClient, workspaceId: string, 
       }
     },
     async close() {
-      await Promise.all([...sources.values()].map(async (source) => {
-        const reader = await source.client?.catch(() => undefined);
-        await reader?.close().catch(() => undefined);
-      }));
+      await Promise.all(
+        [...sources.values()].map(async (source) => {
+          const reader = await source.client?.catch(() => undefined);
+          await reader?.close().catch(() => undefined);
+        }),
+      );
     },
   };
 }
@@ -171,7 +184,11 @@ async function connect(config: EnrichLookupSource, url: string): Promise<Reader>
 }
 
 /** Runs one statement in a READ ONLY transaction: whatever the statement, Postgres refuses to write. */
-export async function readOnlyQuery<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<R[]> {
+export async function readOnlyQuery<R extends pg.QueryResultRow>(
+  client: pg.Client,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
   await client.query("BEGIN TRANSACTION READ ONLY");
   try {
     return (await client.query<R>(text, values)).rows;
@@ -193,7 +210,8 @@ function masked(error: unknown, source: Source): string {
   let message = error instanceof Error ? error.message : String(error);
   message = message.split(source.url).join(`<secret ${source.name}>`);
   const password = new URL(source.url).password;
-  for (const value of new Set([password, safeDecode(password)])) if (value.length > 0) message = message.split(value).join("<password>");
+  for (const value of new Set([password, safeDecode(password)]))
+    if (value.length > 0) message = message.split(value).join("<password>");
   return message || ((error as NodeJS.ErrnoException).code ?? "unknown error");
 }
 

@@ -13,7 +13,9 @@ export type PreviewWorkerRequest = {
 };
 
 /** The main thread's answer to a worker's lookup request: rows, or a message safe to show. */
-export type PreviewLookupReply = { type: "lookup"; call: number; rows: LookupRows } | { type: "lookup"; call: number; error: string };
+export type PreviewLookupReply =
+  | { type: "lookup"; call: number; rows: LookupRows }
+  | { type: "lookup"; call: number; error: string };
 
 export type PreviewWorkerReply =
   | { type: "ready" }

@@ -44,7 +44,14 @@ class PreviewPool {
       return Promise.reject(new TooManyRequestsError("Too many previews are running. Try again in a few seconds."));
     }
     return new Promise((resolve, reject) => {
-      const request: PreviewWorkerRequest = { type: "run", id: this.nextId++, graph, options, lookups: lookups?.nodes ?? {}, maxOutputChars: PREVIEW_LIMITS.outputChars };
+      const request: PreviewWorkerRequest = {
+        type: "run",
+        id: this.nextId++,
+        graph,
+        options,
+        lookups: lookups?.nodes ?? {},
+        maxOutputChars: PREVIEW_LIMITS.outputChars,
+      };
       this.waiting.push({ request, ...(lookups ? { lookups } : {}), resolve, reject });
       this.dispatch();
     });
@@ -67,7 +74,11 @@ class PreviewPool {
     slot.job = job;
     slot.timer = setTimeout(() => {
       this.retire(slot);
-      job.reject(new TimeoutError(`Preview stopped after ${PREVIEW_LIMITS.timeMs / 1000} s. Preview fewer events, or simplify expensive expressions (nested comprehensions, big lists).`));
+      job.reject(
+        new TimeoutError(
+          `Preview stopped after ${PREVIEW_LIMITS.timeMs / 1000} s. Preview fewer events, or simplify expensive expressions (nested comprehensions, big lists).`,
+        ),
+      );
     }, PREVIEW_LIMITS.timeMs);
     slot.worker.postMessage(job.request);
   }
@@ -104,20 +115,28 @@ class PreviewPool {
     slot.job = undefined;
     if (reply.type === "done") job.resolve(JSON.parse(reply.json) as Record<string, NodePreview>);
     else if (reply.type === "too-large") {
-      job.reject(new TooLargeError(`Preview results are too large (${(reply.size / 1e6).toFixed(1)} MB of JSON, limit ${PREVIEW_LIMITS.outputChars / 1e6} MB). Preview fewer or smaller events.`));
+      job.reject(
+        new TooLargeError(
+          `Preview results are too large (${(reply.size / 1e6).toFixed(1)} MB of JSON, limit ${PREVIEW_LIMITS.outputChars / 1e6} MB). Preview fewer or smaller events.`,
+        ),
+      );
     } else job.reject(new Error(`Preview failed: ${reply.message}`));
     this.dispatch();
   }
 
   /** Answers a worker's enrich lookup, unless its preview has ended meanwhile (timed out, worker gone). */
   private lookup(slot: Slot, job: Job, ask: Extract<PreviewWorkerReply, { type: "lookup" }>): void {
-    const fetched = job.lookups ? job.lookups.fetch(ask.nodeId, ask.keys) : Promise.reject(new Error("Lookup unavailable"));
-    void fetched.then(
-      (rows): PreviewLookupReply => ({ type: "lookup", call: ask.call, rows }),
-      (error: Error): PreviewLookupReply => ({ type: "lookup", call: ask.call, error: error.message }),
-    ).then((answer) => {
-      if (slot.job === job) slot.worker.postMessage(answer);
-    });
+    const fetched = job.lookups
+      ? job.lookups.fetch(ask.nodeId, ask.keys)
+      : Promise.reject(new Error("Lookup unavailable"));
+    void fetched
+      .then(
+        (rows): PreviewLookupReply => ({ type: "lookup", call: ask.call, rows }),
+        (error: Error): PreviewLookupReply => ({ type: "lookup", call: ask.call, error: error.message }),
+      )
+      .then((answer) => {
+        if (slot.job === job) slot.worker.postMessage(answer);
+      });
   }
 
   /** A worker died (out of memory, crashed) or was terminated: fail its job, replace it on demand. */
@@ -126,16 +145,21 @@ class PreviewPool {
     clearTimeout(slot.timer);
     if (!slot.ready) {
       // A worker that cannot even start would fail the same way again: fail what waits instead of respawning in a loop.
-      for (const waiting of this.waiting.splice(0)) waiting.reject(new Error(`Preview worker failed to start: ${error?.message ?? "exited"}`));
+      for (const waiting of this.waiting.splice(0))
+        waiting.reject(new Error(`Preview worker failed to start: ${error?.message ?? "exited"}`));
       return;
     }
     const job = slot.job;
     slot.job = undefined;
     if (job) {
       const outOfMemory = (error as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY";
-      job.reject(outOfMemory
-        ? new UnprocessableError(`Preview ran out of memory (${PREVIEW_LIMITS.heapMb} MiB). Preview fewer or smaller events.`)
-        : new Error(`Preview worker stopped: ${error?.message ?? "exited"}`));
+      job.reject(
+        outOfMemory
+          ? new UnprocessableError(
+              `Preview ran out of memory (${PREVIEW_LIMITS.heapMb} MiB). Preview fewer or smaller events.`,
+            )
+          : new Error(`Preview worker stopped: ${error?.message ?? "exited"}`),
+      );
     }
     this.dispatch();
   }
@@ -150,7 +174,11 @@ class PreviewPool {
 let pool: PreviewPool | undefined;
 
 /** Runs `runPreview` in the preview worker pool; limit breaches are domain errors with a message for the user. */
-export function runPreviewOffThread(graph: PipelineGraph, options: PreviewInput, lookups?: PreviewLookups): Promise<Record<string, NodePreview>> {
+export function runPreviewOffThread(
+  graph: PipelineGraph,
+  options: PreviewInput,
+  lookups?: PreviewLookups,
+): Promise<Record<string, NodePreview>> {
   pool ??= new PreviewPool();
   return pool.run(graph, options, lookups);
 }

@@ -25,12 +25,20 @@ function lookupFor(id: number, nodeId: string): EnrichLookup {
   return (keys) =>
     new Promise((resolve, reject) => {
       const call = nextCall++;
-      pendingLookups.set(call, (reply) => ("error" in reply ? reject(new Error(reply.error)) : resolve(new Map(reply.rows))));
+      pendingLookups.set(call, (reply) =>
+        "error" in reply ? reject(new Error(reply.error)) : resolve(new Map(reply.rows)),
+      );
       port!.postMessage({ type: "lookup", id, call, nodeId, keys: [...keys] } satisfies PreviewWorkerReply);
     });
 }
 
-async function answer({ id, graph, options, lookups, maxOutputChars }: PreviewWorkerRequest): Promise<PreviewWorkerReply> {
+async function answer({
+  id,
+  graph,
+  options,
+  lookups,
+  maxOutputChars,
+}: PreviewWorkerRequest): Promise<PreviewWorkerReply> {
   try {
     const lookup = (nodeId: string) => {
       const unavailable = lookups[nodeId];

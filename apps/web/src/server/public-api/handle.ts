@@ -22,10 +22,14 @@ function json(data: unknown, status = 200) {
 export async function handlePublicApi(req: Request, path: string): Promise<Response> {
   const match = matchRoute(req.method, path);
   if (!match) return problem(404, "NOT_FOUND", `No API route ${req.method} /api/v1${path}. See /api/openapi.json.`);
-  if ("allowed" in match) return problem(405, "METHOD_NOT_ALLOWED", `Use ${match.allowed.join(", ")}.`, { allow: match.allowed.join(", ") });
+  if ("allowed" in match)
+    return problem(405, "METHOD_NOT_ALLOWED", `Use ${match.allowed.join(", ")}.`, { allow: match.allowed.join(", ") });
 
   const token = await authenticateToken(req.headers.get("authorization"));
-  if (!token) return problem(401, "UNAUTHORIZED", "Send a valid personal access token: Authorization: Bearer slp_…", { "www-authenticate": "Bearer" });
+  if (!token)
+    return problem(401, "UNAUTHORIZED", "Send a valid personal access token: Authorization: Bearer slp_…", {
+      "www-authenticate": "Bearer",
+    });
 
   let body: unknown = undefined;
   if (match.route.body) {
@@ -41,7 +45,14 @@ export async function handlePublicApi(req: Request, path: string): Promise<Respo
     if (match.route.procedure !== "pipeline.importDocument") {
       const parsed = match.route.body.safeParse(body);
       if (!parsed.success) {
-        return problem(400, "BAD_REQUEST", parsed.error.issues.slice(0, 20).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("\n"));
+        return problem(
+          400,
+          "BAD_REQUEST",
+          parsed.error.issues
+            .slice(0, 20)
+            .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+            .join("\n"),
+        );
       }
       body = parsed.data;
     }
@@ -52,7 +63,10 @@ export async function handlePublicApi(req: Request, path: string): Promise<Respo
   let fn: unknown = caller;
   for (const seg of match.route.procedure.split(".")) fn = (fn as Record<string, unknown>)[seg];
   try {
-    const result = await (fn as (input: unknown) => Promise<unknown>)({ ...match.route.input(match.params, body), workspaceId: token.workspaceId });
+    const result = await (fn as (input: unknown) => Promise<unknown>)({
+      ...match.route.input(match.params, body),
+      workspaceId: token.workspaceId,
+    });
     return json(result, req.method === "POST" && match.route.procedure !== "deployment.stop" ? 201 : 200);
   } catch (e) {
     if (e instanceof TRPCError) {

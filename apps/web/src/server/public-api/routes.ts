@@ -39,7 +39,13 @@ export const publicRoutes: PublicRoute[] = [
     body: PipelineDocument,
     input: (_p, body) => ({ document: body }),
   },
-  { method: "GET", path: "/pipelines/{pipelineId}", procedure: "pipeline.get", summary: "Get a pipeline with its draft", input: (p) => ({ pipelineId: p.pipelineId }) },
+  {
+    method: "GET",
+    path: "/pipelines/{pipelineId}",
+    procedure: "pipeline.get",
+    summary: "Get a pipeline with its draft",
+    input: (p) => ({ pipelineId: p.pipelineId }),
+  },
   {
     method: "PUT",
     path: "/pipelines/{pipelineId}/draft",
@@ -56,8 +62,20 @@ export const publicRoutes: PublicRoute[] = [
     body: UpdateSettingsInput.shape.settings,
     input: (p, body) => ({ settings: body, pipelineId: p.pipelineId }),
   },
-  { method: "GET", path: "/pipelines/{pipelineId}/export", procedure: "pipeline.exportDocument", summary: "Export the draft as a document", input: (p) => ({ pipelineId: p.pipelineId }) },
-  { method: "GET", path: "/pipelines/{pipelineId}/versions", procedure: "version.list", summary: "List published versions", input: (p) => ({ pipelineId: p.pipelineId }) },
+  {
+    method: "GET",
+    path: "/pipelines/{pipelineId}/export",
+    procedure: "pipeline.exportDocument",
+    summary: "Export the draft as a document",
+    input: (p) => ({ pipelineId: p.pipelineId }),
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{pipelineId}/versions",
+    procedure: "version.list",
+    summary: "List published versions",
+    input: (p) => ({ pipelineId: p.pipelineId }),
+  },
   {
     method: "POST",
     path: "/pipelines/{pipelineId}/versions",
@@ -74,12 +92,27 @@ export const publicRoutes: PublicRoute[] = [
     body: Deploy,
     input: (p, body) => ({ ...obj(body), pipelineId: p.pipelineId }),
   },
-  { method: "POST", path: "/pipelines/{pipelineId}/stop", procedure: "deployment.stop", summary: "Stop the pipeline (offsets are kept)", input: (p) => ({ pipelineId: p.pipelineId }) },
-  { method: "GET", path: "/pipelines/{pipelineId}/status", procedure: "deployment.status", summary: "Deployment status per pipeline and node", input: (p) => ({ pipelineId: p.pipelineId }) },
+  {
+    method: "POST",
+    path: "/pipelines/{pipelineId}/stop",
+    procedure: "deployment.stop",
+    summary: "Stop the pipeline (offsets are kept)",
+    input: (p) => ({ pipelineId: p.pipelineId }),
+  },
+  {
+    method: "GET",
+    path: "/pipelines/{pipelineId}/status",
+    procedure: "deployment.status",
+    summary: "Deployment status per pipeline and node",
+    input: (p) => ({ pipelineId: p.pipelineId }),
+  },
 ];
 
 /** Matches a request path (below /api/v1) against the table; returns the route and path params. */
-export function matchRoute(method: string, path: string): { route: PublicRoute; params: Record<string, string> } | { allowed: string[] } | null {
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: PublicRoute; params: Record<string, string> } | { allowed: string[] } | null {
   const segs = path.split("/").filter(Boolean);
   const allowed: string[] = [];
   for (const route of publicRoutes) {

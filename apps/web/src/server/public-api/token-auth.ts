@@ -14,7 +14,14 @@ export async function authenticateToken(header: string | null): Promise<TokenCal
   const prisma = getPrisma();
   const row = await prisma.personalAccessToken.findUnique({
     where: { hash: hashToken(token) },
-    select: { id: true, workspaceId: true, expiresAt: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, email: true, name: true } } },
+    select: {
+      id: true,
+      workspaceId: true,
+      expiresAt: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      user: { select: { id: true, email: true, name: true } },
+    },
   });
   if (!row || row.revokedAt || row.expiresAt <= new Date()) return null;
   // Last-used is informative; write it at most once a minute to keep reads cheap.

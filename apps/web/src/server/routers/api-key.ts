@@ -14,7 +14,8 @@ const AllowedOrigins = z
       .max(200)
       .transform((value, ctx) => {
         const origin = parseOrigin(value);
-        if (!origin) ctx.addIssue({ code: "custom", message: `"${value}" is not an origin like https://shop.example.com` });
+        if (!origin)
+          ctx.addIssue({ code: "custom", message: `"${value}" is not an origin like https://shop.example.com` });
         return origin ?? value;
       }),
   )
@@ -35,7 +36,19 @@ export const apiKeyRouter = router({
   list: scopedProcedure("apikey:read").query(({ ctx }) =>
     ctx.prisma.apiKey.findMany({
       where: { workspaceId: ctx.workspace.id },
-      select: { id: true, name: true, prefix: true, pipelineId: true, scope: true, publishable: true, allowedOrigins: true, createdAt: true, lastUsedAt: true, revokedAt: true, createdBy: { select: { name: true } } },
+      select: {
+        id: true,
+        name: true,
+        prefix: true,
+        pipelineId: true,
+        scope: true,
+        publishable: true,
+        allowedOrigins: true,
+        createdAt: true,
+        lastUsedAt: true,
+        revokedAt: true,
+        createdBy: { select: { name: true } },
+      },
       orderBy: { createdAt: "desc" },
     }),
   ),
@@ -51,13 +64,25 @@ export const apiKeyRouter = router({
           publishable: z.boolean().default(false),
           allowedOrigins: AllowedOrigins.default([]),
         })
-        .refine((k) => k.scope === "ingest" || !k.publishable, { message: "Read keys are server keys and cannot be publishable.", path: ["publishable"] })
-        .refine((k) => !k.publishable || k.allowedOrigins.length > 0, { message: "A publishable key needs at least one allowed origin.", path: ["allowedOrigins"] })
-        .refine((k) => k.publishable || k.allowedOrigins.length === 0, { message: "Only publishable keys have allowed origins.", path: ["allowedOrigins"] }),
+        .refine((k) => k.scope === "ingest" || !k.publishable, {
+          message: "Read keys are server keys and cannot be publishable.",
+          path: ["publishable"],
+        })
+        .refine((k) => !k.publishable || k.allowedOrigins.length > 0, {
+          message: "A publishable key needs at least one allowed origin.",
+          path: ["allowedOrigins"],
+        })
+        .refine((k) => k.publishable || k.allowedOrigins.length === 0, {
+          message: "Only publishable keys have allowed origins.",
+          path: ["allowedOrigins"],
+        }),
     )
     .mutation(async ({ ctx, input }) => {
       if (input.pipelineId) {
-        const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true } });
+        const p = await ctx.prisma.pipeline.findFirst({
+          where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+          select: { id: true },
+        });
         if (!p) throw new NotFoundError("Pipeline not found.");
       }
       const issued = issueToken(input.scope);
@@ -76,7 +101,19 @@ export const apiKeyRouter = router({
           },
         });
         await ctx.audit(
-          { action: "apiKey.create", resourceType: "api_key", resourceId: k.id, summary: { name: k.name, prefix: k.prefix, pipelineId: k.pipelineId, scope: k.scope, publishable: k.publishable, allowedOrigins: k.allowedOrigins } },
+          {
+            action: "apiKey.create",
+            resourceType: "api_key",
+            resourceId: k.id,
+            summary: {
+              name: k.name,
+              prefix: k.prefix,
+              pipelineId: k.pipelineId,
+              scope: k.scope,
+              publishable: k.publishable,
+              allowedOrigins: k.allowedOrigins,
+            },
+          },
           tx,
         );
         return k;
@@ -88,12 +125,22 @@ export const apiKeyRouter = router({
   setAllowedOrigins: scopedProcedure("apikey:manage")
     .input(z.object({ apiKeyId: z.string().min(1).max(64), allowedOrigins: AllowedOrigins.min(1) }))
     .mutation(async ({ ctx, input }) => {
-      const key = await ctx.prisma.apiKey.findFirst({ where: { id: input.apiKeyId, workspaceId: ctx.workspace.id, revokedAt: null } });
+      const key = await ctx.prisma.apiKey.findFirst({
+        where: { id: input.apiKeyId, workspaceId: ctx.workspace.id, revokedAt: null },
+      });
       if (!key) throw new NotFoundError("API key not found.");
       if (!key.publishable) throw new InvalidInputError("Only publishable keys have allowed origins.");
       await ctx.prisma.$transaction(async (tx) => {
         await tx.apiKey.update({ where: { id: key.id }, data: { allowedOrigins: input.allowedOrigins } });
-        await ctx.audit({ action: "apiKey.setAllowedOrigins", resourceType: "api_key", resourceId: key.id, summary: { prefix: key.prefix, before: key.allowedOrigins, after: input.allowedOrigins } }, tx);
+        await ctx.audit(
+          {
+            action: "apiKey.setAllowedOrigins",
+            resourceType: "api_key",
+            resourceId: key.id,
+            summary: { prefix: key.prefix, before: key.allowedOrigins, after: input.allowedOrigins },
+          },
+          tx,
+        );
       });
       return { ok: true };
     }),
@@ -105,7 +152,12 @@ export const apiKeyRouter = router({
       if (!key) throw new NotFoundError("API key not found.");
       if (!key.revokedAt) {
         await ctx.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
-        await ctx.audit({ action: "apiKey.revoke", resourceType: "api_key", resourceId: key.id, summary: { prefix: key.prefix } });
+        await ctx.audit({
+          action: "apiKey.revoke",
+          resourceType: "api_key",
+          resourceId: key.id,
+          summary: { prefix: key.prefix },
+        });
         // Runners cache key lookups briefly; tell them now so revocation takes effect at once.
         await publishKeyRevocation(key.hash);
       }

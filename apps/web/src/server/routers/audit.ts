@@ -33,7 +33,10 @@ export const auditRouter = router({
         take: input.limit + 1,
       });
       const actorIds = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => !!x))];
-      const users = await ctx.prisma.user.findMany({ where: { id: { in: actorIds } }, select: { id: true, name: true, email: true } });
+      const users = await ctx.prisma.user.findMany({
+        where: { id: { in: actorIds } },
+        select: { id: true, name: true, email: true },
+      });
       const byId = new Map(users.map((u) => [u.id, u]));
       const page = rows.slice(0, input.limit);
       return {
@@ -58,11 +61,18 @@ export const auditRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const actor = input.actorEmail ? await ctx.prisma.user.findFirst({ where: { email: { equals: input.actorEmail, mode: "insensitive" } }, select: { id: true } }) : null;
+      const actor = input.actorEmail
+        ? await ctx.prisma.user.findFirst({
+            where: { email: { equals: input.actorEmail, mode: "insensitive" } },
+            select: { id: true },
+          })
+        : null;
       const rows = await ctx.prisma.auditLog.findMany({
         where: {
           workspaceId: ctx.workspace.id,
-          ...(input.from || input.to ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lte: input.to } : {}) } } : {}),
+          ...(input.from || input.to
+            ? { createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lte: input.to } : {}) } }
+            : {}),
           // An unknown email matches nobody rather than everybody.
           ...(input.actorEmail ? { actorId: actor?.id ?? "-" } : {}),
           ...(input.action ? { action: { contains: input.action } } : {}),
@@ -72,7 +82,10 @@ export const auditRouter = router({
         take: EXPORT_MAX_ROWS,
       });
       const actorIds = [...new Set(rows.map((r) => r.actorId).filter((x): x is string => !!x))];
-      const users = await ctx.prisma.user.findMany({ where: { id: { in: actorIds } }, select: { id: true, email: true } });
+      const users = await ctx.prisma.user.findMany({
+        where: { id: { in: actorIds } },
+        select: { id: true, email: true },
+      });
       const emails = new Map(users.map((u) => [u.id, u.email]));
       const entries = rows.map((r) => ({
         id: r.id.toString(),
@@ -89,11 +102,20 @@ export const auditRouter = router({
         summary: r.summary,
       }));
       const { format, ...filters } = input;
-      await ctx.audit({ action: "audit.export", resourceType: "audit_log", summary: { format, rows: entries.length, filters } });
+      await ctx.audit({
+        action: "audit.export",
+        resourceType: "audit_log",
+        summary: { format, rows: entries.length, filters },
+      });
       const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "");
       const filename = `sluice-audit-${ctx.workspace.slug}-${stamp}.${format}`;
       return format === "csv"
         ? { filename, contentType: "text/csv", content: auditCsv(entries), rows: entries.length }
-        : { filename, contentType: "application/json", content: JSON.stringify(entries, null, 2), rows: entries.length };
+        : {
+            filename,
+            contentType: "application/json",
+            content: JSON.stringify(entries, null, 2),
+            rows: entries.length,
+          };
     }),
 });

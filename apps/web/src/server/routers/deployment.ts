@@ -9,9 +9,17 @@ import { stopDeployment } from "../services/deployments/stop-deployment";
 const PipelineIdInput = z.object({ pipelineId: z.string().min(1).max(64) });
 /** resume: committed offsets; earliest/latest: every stage's offsets (and keyed state) are reset first. */
 /** deployment.deploy's input (the public API's deploy body is this, less the path's pipelineId). */
-export const DeployInput = PipelineIdInput.extend({ versionId: z.string().min(1).max(64), startFrom: StartFrom.optional(), /** Older name of startFrom. */ startPosition: StartFrom.optional() });
+export const DeployInput = PipelineIdInput.extend({
+  versionId: z.string().min(1).max(64),
+  startFrom: StartFrom.optional(),
+  /** Older name of startFrom. */ startPosition: StartFrom.optional(),
+});
 
-const withStartFrom = <D extends { startPosition: string; version: { number: number } }>(d: D) => ({ ...d, startFrom: d.startPosition, versionNumber: d.version.number });
+const withStartFrom = <D extends { startPosition: string; version: { number: number } }>(d: D) => ({
+  ...d,
+  startFrom: d.startPosition,
+  versionNumber: d.version.number,
+});
 
 export const deploymentRouter = router({
   status: scopedProcedure("deployment:read")
@@ -30,7 +38,11 @@ export const deploymentRouter = router({
   deploy: scopedProcedure("deployment:create")
     .input(DeployInput)
     .mutation(async ({ ctx, input }) => {
-      const d = await deployPipeline(ctx, { pipelineId: input.pipelineId, versionId: input.versionId, startFrom: input.startFrom ?? input.startPosition ?? "resume" });
+      const d = await deployPipeline(ctx, {
+        pipelineId: input.pipelineId,
+        versionId: input.versionId,
+        startFrom: input.startFrom ?? input.startPosition ?? "resume",
+      });
       return withStartFrom(d);
     }),
 

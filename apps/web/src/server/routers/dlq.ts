@@ -9,7 +9,9 @@ const Selection = z.object({
   pipelineId: z.string().min(1).max(64),
   /** Record ids (`topic:partition:offset`) from dlq.list; or `all` with an optional node/code filter. */
   ids: z.array(z.string().min(1).max(400)).min(1).max(500).optional(),
-  all: z.object({ nodeId: z.string().min(1).max(64).optional(), code: z.string().min(1).max(200).optional() }).optional(),
+  all: z
+    .object({ nodeId: z.string().min(1).max(64).optional(), code: z.string().min(1).max(200).optional() })
+    .optional(),
 });
 
 export const dlqRouter = router({

@@ -2,7 +2,15 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Prisma } from "@sluice/db";
-import { instantiateTemplate, parsePipelineSettings, PipelineDocument, PipelineGraph, PipelineSettings, pipelineTemplates, validateGraph } from "@sluice/shared";
+import {
+  instantiateTemplate,
+  parsePipelineSettings,
+  PipelineDocument,
+  PipelineGraph,
+  PipelineSettings,
+  pipelineTemplates,
+  validateGraph,
+} from "@sluice/shared";
 import { validationContext } from "../pipelines/graph-workspace";
 import { router, scopedProcedure } from "../trpc/init";
 import { settingsProblem } from "../pipelines/settings-check";
@@ -29,7 +37,13 @@ const summarySelect = {
   updatedBy: { select: { name: true } },
   versions: { select: { id: true, number: true, createdAt: true }, orderBy: { number: "desc" }, take: 1 },
   deployments: {
-    select: { status: true, desiredState: true, updatedAt: true, statusReason: true, version: { select: { number: true } } },
+    select: {
+      status: true,
+      desiredState: true,
+      updatedAt: true,
+      statusReason: true,
+      version: { select: { number: true } },
+    },
     orderBy: { createdAt: "desc" },
     take: 1,
   },
@@ -46,7 +60,15 @@ function summary(p: SummaryRow) {
     updatedAt: p.updatedAt,
     createdBy: p.createdBy,
     latestVersion: p.versions[0] ?? null,
-    deployment: d ? { status: d.status, desiredState: d.desiredState, statusReason: d.statusReason, versionNumber: d.version.number, updatedAt: d.updatedAt } : null,
+    deployment: d
+      ? {
+          status: d.status,
+          desiredState: d.desiredState,
+          statusReason: d.statusReason,
+          versionNumber: d.version.number,
+          updatedAt: d.updatedAt,
+        }
+      : null,
   };
 }
 
@@ -61,7 +83,11 @@ export const pipelineRouter = router({
     .input(z.object({ search: z.string().trim().max(120).optional() }))
     .query(async ({ ctx, input }) => {
       const rows = await ctx.prisma.pipeline.findMany({
-        where: { workspaceId: ctx.workspace.id, deletedAt: null, ...(input.search ? { name: { contains: input.search, mode: "insensitive" } } : {}) },
+        where: {
+          workspaceId: ctx.workspace.id,
+          deletedAt: null,
+          ...(input.search ? { name: { contains: input.search, mode: "insensitive" } } : {}),
+        },
         select: summarySelect,
         orderBy: { updatedAt: "desc" },
         take: 500,
@@ -77,7 +103,13 @@ export const pipelineRouter = router({
         select: { ...summarySelect, draft: true, settings: true },
       });
       if (!p) throw new NotFoundError("Pipeline not found.");
-      return { ...summary(p), draft: parseDraft(p.draft), draftRevision: p.draftRevision, updatedBy: p.updatedBy, settings: parsePipelineSettings(p.settings) };
+      return {
+        ...summary(p),
+        draft: parseDraft(p.draft),
+        draftRevision: p.draftRevision,
+        updatedBy: p.updatedBy,
+        settings: parsePipelineSettings(p.settings),
+      };
     }),
 
   create: scopedProcedure("pipeline:create")
@@ -94,12 +126,31 @@ export const pipelineRouter = router({
       const template = input.templateId ? pipelineTemplates.find((t) => t.id === input.templateId) : undefined;
       if (input.templateId && !template) throw new InvalidInputError(`Unknown template ${input.templateId}.`);
       // A template's ingest path keys get a random suffix: path keys must be unique among running pipelines.
-      const draft = template ? instantiateTemplate(template, { credentials: input.credentials ?? {}, pathKeySuffix: randomBytes(3).toString("hex") }) : EMPTY_GRAPH;
+      const draft = template
+        ? instantiateTemplate(template, {
+            credentials: input.credentials ?? {},
+            pathKeySuffix: randomBytes(3).toString("hex"),
+          })
+        : EMPTY_GRAPH;
       const p = await ctx.prisma.$transaction(async (tx) => {
         const created = await tx.pipeline.create({
-          data: { workspaceId: ctx.workspace.id, name: input.name, description: input.description, draft: draft as object, createdById: ctx.user.id },
+          data: {
+            workspaceId: ctx.workspace.id,
+            name: input.name,
+            description: input.description,
+            draft: draft as object,
+            createdById: ctx.user.id,
+          },
         });
-        await ctx.audit({ action: "pipeline.create", resourceType: "pipeline", resourceId: created.id, summary: { name: created.name, template: input.templateId ?? null } }, tx);
+        await ctx.audit(
+          {
+            action: "pipeline.create",
+            resourceType: "pipeline",
+            resourceId: created.id,
+            summary: { name: created.name, template: input.templateId ?? null },
+          },
+          tx,
+        );
         return created;
       });
       return { id: p.id };
@@ -108,35 +159,69 @@ export const pipelineRouter = router({
   rename: scopedProcedure("pipeline:update")
     .input(PipelineId.extend({ name: Name, description: z.string().max(2000).optional() }))
     .mutation(async ({ ctx, input }) => {
-      const before = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      const before = await ctx.prisma.pipeline.findFirst({
+        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+      });
       if (!before) throw new NotFoundError("Pipeline not found.");
-      await ctx.prisma.pipeline.update({ where: { id: before.id }, data: { name: input.name, description: input.description ?? before.description, updatedById: ctx.user.id } });
-      await ctx.audit({ action: "pipeline.rename", resourceType: "pipeline", resourceId: before.id, summary: { before: before.name, after: input.name } });
+      await ctx.prisma.pipeline.update({
+        where: { id: before.id },
+        data: { name: input.name, description: input.description ?? before.description, updatedById: ctx.user.id },
+      });
+      await ctx.audit({
+        action: "pipeline.rename",
+        resourceType: "pipeline",
+        resourceId: before.id,
+        summary: { before: before.name, after: input.name },
+      });
       return { ok: true };
     }),
 
   delete: scopedProcedure("pipeline:delete")
     .input(PipelineId)
     .mutation(async ({ ctx, input }) => {
-      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      const p = await ctx.prisma.pipeline.findFirst({
+        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+      });
       if (!p) throw new NotFoundError("Pipeline not found.");
       const running = await ctx.prisma.deployment.count({ where: { pipelineId: p.id, desiredState: "running" } });
       if (running > 0) throw new PreconditionFailedError("Stop the pipeline before deleting it.");
       // Soft delete: versions and the audit trail stay for the record.
-      await ctx.prisma.pipeline.update({ where: { id: p.id }, data: { deletedAt: new Date(), updatedById: ctx.user.id } });
-      await ctx.audit({ action: "pipeline.delete", resourceType: "pipeline", resourceId: p.id, summary: { name: p.name } });
+      await ctx.prisma.pipeline.update({
+        where: { id: p.id },
+        data: { deletedAt: new Date(), updatedById: ctx.user.id },
+      });
+      await ctx.audit({
+        action: "pipeline.delete",
+        resourceType: "pipeline",
+        resourceId: p.id,
+        summary: { name: p.name },
+      });
       return { ok: true };
     }),
 
   duplicate: scopedProcedure("pipeline:create")
     .input(PipelineId.extend({ name: Name.optional() }))
     .mutation(async ({ ctx, input }) => {
-      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      const p = await ctx.prisma.pipeline.findFirst({
+        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+      });
       if (!p) throw new NotFoundError("Pipeline not found.");
       const copy = await ctx.prisma.pipeline.create({
-        data: { workspaceId: ctx.workspace.id, name: input.name ?? `${p.name} (copy)`, description: p.description, draft: p.draft as object, settings: p.settings as object, createdById: ctx.user.id },
+        data: {
+          workspaceId: ctx.workspace.id,
+          name: input.name ?? `${p.name} (copy)`,
+          description: p.description,
+          draft: p.draft as object,
+          settings: p.settings as object,
+          createdById: ctx.user.id,
+        },
       });
-      await ctx.audit({ action: "pipeline.duplicate", resourceType: "pipeline", resourceId: copy.id, summary: { from: p.id, name: copy.name } });
+      await ctx.audit({
+        action: "pipeline.duplicate",
+        resourceType: "pipeline",
+        resourceId: copy.id,
+        summary: { from: p.id, name: copy.name },
+      });
       return { id: copy.id };
     }),
 
@@ -148,7 +233,12 @@ export const pipelineRouter = router({
     .input(SaveDraftInput)
     .mutation(async ({ ctx, input }) => {
       const res = await ctx.prisma.pipeline.updateMany({
-        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null, draftRevision: input.baseRevision },
+        where: {
+          id: input.pipelineId,
+          workspaceId: ctx.workspace.id,
+          deletedAt: null,
+          draftRevision: input.baseRevision,
+        },
         data: { draft: input.graph as object, draftRevision: { increment: 1 }, updatedById: ctx.user.id },
       });
       if (res.count === 0) {
@@ -158,11 +248,22 @@ export const pipelineRouter = router({
         });
         if (!current) throw new NotFoundError("Pipeline not found.");
         const who = current.updatedBy?.name ?? "Someone";
-        throw new ConflictError(`${who} saved a newer draft (revision ${current.draftRevision}) at ${current.updatedAt.toISOString()}. Reload to see it; your changes were not saved.`);
+        throw new ConflictError(
+          `${who} saved a newer draft (revision ${current.draftRevision}) at ${current.updatedAt.toISOString()}. Reload to see it; your changes were not saved.`,
+        );
       }
       // Autosave writes often: one audit row per pipeline and editor per 5-minute burst.
-      await ctx.audit({ action: "pipeline.saveDraft", resourceType: "pipeline", resourceId: input.pipelineId, summary: { revision: input.baseRevision + 1 }, coalesceMs: 5 * 60_000 });
-      return { revision: input.baseRevision + 1, problems: validateGraph(input.graph, await validationContext(ctx.prisma, ctx.workspace.id)) };
+      await ctx.audit({
+        action: "pipeline.saveDraft",
+        resourceType: "pipeline",
+        resourceId: input.pipelineId,
+        summary: { revision: input.baseRevision + 1 },
+        coalesceMs: 5 * 60_000,
+      });
+      return {
+        revision: input.baseRevision + 1,
+        problems: validateGraph(input.graph, await validationContext(ctx.prisma, ctx.workspace.id)),
+      };
     }),
 
   /**
@@ -173,7 +274,10 @@ export const pipelineRouter = router({
   updateSettings: scopedProcedure("pipeline:update")
     .input(UpdateSettingsInput)
     .mutation(async ({ ctx, input }) => {
-      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null }, select: { id: true, draft: true, settings: true } });
+      const p = await ctx.prisma.pipeline.findFirst({
+        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+        select: { id: true, draft: true, settings: true },
+      });
       if (!p) throw new NotFoundError("Pipeline not found.");
       const deployed = await ctx.prisma.deployment.findMany({
         where: { pipelineId: p.id, workspaceId: ctx.workspace.id },
@@ -182,25 +286,49 @@ export const pipelineRouter = router({
         take: 1,
       });
       const graphs = [parseDraft(p.draft), ...deployed.map((d) => parseDraft(d.version.graph))];
-      const problem = await settingsProblem({ workspaceId: ctx.workspace.id, pipelineId: p.id, graphs, settings: input.settings });
+      const problem = await settingsProblem({
+        workspaceId: ctx.workspace.id,
+        pipelineId: p.id,
+        graphs,
+        settings: input.settings,
+      });
       if (problem) throw new PreconditionFailedError(problem);
-      await ctx.prisma.pipeline.update({ where: { id: p.id }, data: { settings: input.settings, updatedById: ctx.user.id } });
-      await ctx.audit({ action: "pipeline.settings", resourceType: "pipeline", resourceId: p.id, summary: { before: parsePipelineSettings(p.settings), after: input.settings } });
+      await ctx.prisma.pipeline.update({
+        where: { id: p.id },
+        data: { settings: input.settings, updatedById: ctx.user.id },
+      });
+      await ctx.audit({
+        action: "pipeline.settings",
+        resourceType: "pipeline",
+        resourceId: p.id,
+        summary: { before: parsePipelineSettings(p.settings), after: input.settings },
+      });
       return { settings: input.settings };
     }),
 
   exportDocument: scopedProcedure("pipeline:read")
     .input(PipelineId.extend({ versionId: z.string().min(1).max(64).optional() }))
     .query(async ({ ctx, input }) => {
-      const p = await ctx.prisma.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null } });
+      const p = await ctx.prisma.pipeline.findFirst({
+        where: { id: input.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null },
+      });
       if (!p) throw new NotFoundError("Pipeline not found.");
       let graph = parseDraft(p.draft);
       if (input.versionId) {
-        const v = await ctx.prisma.pipelineVersion.findFirst({ where: { id: input.versionId, pipelineId: p.id, workspaceId: ctx.workspace.id } });
+        const v = await ctx.prisma.pipelineVersion.findFirst({
+          where: { id: input.versionId, pipelineId: p.id, workspaceId: ctx.workspace.id },
+        });
         if (!v) throw new NotFoundError("Version not found.");
         graph = parseDraft(v.graph);
       }
-      const doc: PipelineDocument = { format: "sluice.pipeline", formatVersion: 1, name: p.name, description: p.description, graph, settings: parsePipelineSettings(p.settings) };
+      const doc: PipelineDocument = {
+        format: "sluice.pipeline",
+        formatVersion: 1,
+        name: p.name,
+        description: p.description,
+        graph,
+        settings: parsePipelineSettings(p.settings),
+      };
       return doc;
     }),
 
@@ -214,7 +342,15 @@ export const pipelineRouter = router({
       }
       const errors = validateGraph(parsed.data.graph).filter((p) => p.severity === "error");
       // Unknown node types or broken structure can't be edited on the canvas; refuse those outright.
-      const fatal = errors.filter((p) => ["node.unknown-type", "node.unknown-type-version", "node.duplicate-id", "edge.duplicate-id", "graph.invalid"].includes(p.code));
+      const fatal = errors.filter((p) =>
+        [
+          "node.unknown-type",
+          "node.unknown-type-version",
+          "node.duplicate-id",
+          "edge.duplicate-id",
+          "graph.invalid",
+        ].includes(p.code),
+      );
       if (fatal.length > 0) {
         throw new InvalidInputError(`The pipeline cannot be imported:\n${fatal.map((p) => p.message).join("\n")}`);
       }
@@ -229,7 +365,15 @@ export const pipelineRouter = router({
             createdById: ctx.user.id,
           },
         });
-        await ctx.audit({ action: "pipeline.import", resourceType: "pipeline", resourceId: created.id, summary: { name: created.name, nodes: parsed.data.graph.nodes.length } }, tx);
+        await ctx.audit(
+          {
+            action: "pipeline.import",
+            resourceType: "pipeline",
+            resourceId: created.id,
+            summary: { name: created.name, nodes: parsed.data.graph.nodes.length },
+          },
+          tx,
+        );
         return created;
       });
       return { id: p.id, problems: errors.length };
@@ -247,12 +391,16 @@ export const pipelineRouter = router({
     .mutation(async ({ ctx, input }) => {
       const lookups = await previewLookups(ctx.prisma, ctx.workspace.id, input.graph, env().SLUICE_SECRET_KEY);
       try {
-        const results = await runPreviewOffThread(input.graph, {
-          now: Date.now(),
-          sampleEvents: input.sampleEvents,
-          generatorCount: input.generate?.count ?? 50,
-          flush: true,
-        }, lookups);
+        const results = await runPreviewOffThread(
+          input.graph,
+          {
+            now: Date.now(),
+            sampleEvents: input.sampleEvents,
+            generatorCount: input.generate?.count ?? 50,
+            flush: true,
+          },
+          lookups,
+        );
         return { results, problems: validateGraph(input.graph) };
       } finally {
         await lookups.close();

@@ -1,6 +1,15 @@
 import "server-only";
 import { z } from "zod";
-import { decodeMessage, type JsonValue, type Role, roleHasScope, TAP_INDEX_KEY, tapChannel, tapMember, TapMessageV1 } from "@sluice/shared";
+import {
+  decodeMessage,
+  type JsonValue,
+  type Role,
+  roleHasScope,
+  TAP_INDEX_KEY,
+  tapChannel,
+  tapMember,
+  TapMessageV1,
+} from "@sluice/shared";
 import { liveStream } from "../live-stream";
 import { observedPipeline, piiMasker } from "../pipelines/observed";
 import { redis } from "../redis";
@@ -18,7 +27,11 @@ const tapHub = new ChannelHub<TapMessageV1>(tapChannel, (_pipelineId, message) =
 
 async function announce(pipelineId: string, nodeId: string, port: string) {
   const now = Date.now();
-  await redis().multi().zadd(TAP_INDEX_KEY, now + TAP_TTL_MS, tapMember(pipelineId, nodeId, port)).zremrangebyscore(TAP_INDEX_KEY, "-inf", now).exec();
+  await redis()
+    .multi()
+    .zadd(TAP_INDEX_KEY, now + TAP_TTL_MS, tapMember(pipelineId, nodeId, port))
+    .zremrangebyscore(TAP_INDEX_KEY, "-inf", now)
+    .exec();
 }
 
 export type TapEvent = { at: number; event: JsonValue };
@@ -38,7 +51,13 @@ export const tapRouter = router({
       const label = new Map(observed.graph?.nodes.map((n) => [n.id, n.label ?? n.id]) ?? []);
       const edges = (observed.graph?.edges ?? [])
         .filter((e) => e.sourcePort !== "error")
-        .map((e) => ({ id: e.id, nodeId: e.source, port: e.sourcePort, target: e.target, label: `${label.get(e.source) ?? e.source}.${e.sourcePort} → ${label.get(e.target) ?? e.target}` }));
+        .map((e) => ({
+          id: e.id,
+          nodeId: e.source,
+          port: e.sourcePort,
+          target: e.target,
+          label: `${label.get(e.source) ?? e.source}.${e.sourcePort} → ${label.get(e.target) ?? e.target}`,
+        }));
       return { deployment: observed.deployment, edges, raw: roleHasScope(ctx.role as Role, "tap:read-raw") };
     }),
 
@@ -51,7 +70,8 @@ export const tapRouter = router({
     .input(PortRef)
     .subscription(async function* ({ ctx, input, signal }) {
       const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
-      if (!observed.graph?.nodes.some((n) => n.id === input.nodeId)) throw new NotFoundError("Node not found in the deployed version.");
+      if (!observed.graph?.nodes.some((n) => n.id === input.nodeId))
+        throw new NotFoundError("Node not found in the deployed version.");
       const mask = piiMasker(observed.graph);
       let raw = roleHasScope(ctx.role as Role, "tap:read-raw");
       let windowSecond = 0;

@@ -10,17 +10,32 @@ import { ConflictError, InvalidInputError, NotFoundError } from "../errors";
 
 const VersionRef = z.union([z.literal("draft"), z.string().min(1).max(64)]);
 /** version.publish's input (also the public API's publish body, less the path's pipelineId). */
-export const PublishInput = z.object({ pipelineId: z.string().min(1).max(64), message: z.string().trim().max(500).default(""), baseRevision: z.number().int().min(0) });
+export const PublishInput = z.object({
+  pipelineId: z.string().min(1).max(64),
+  message: z.string().trim().max(500).default(""),
+  baseRevision: z.number().int().min(0),
+});
 
 /** Loads a version's graph, or the pipeline's draft for "draft", inside the caller's workspace. */
-async function graphOf(prisma: PrismaClient, workspaceId: string, ref: string, pipelineId?: string): Promise<{ graph: PipelineGraph; pipelineId: string }> {
+async function graphOf(
+  prisma: PrismaClient,
+  workspaceId: string,
+  ref: string,
+  pipelineId?: string,
+): Promise<{ graph: PipelineGraph; pipelineId: string }> {
   if (ref === "draft") {
     if (!pipelineId) throw new InvalidInputError("Diffing against the draft needs pipelineId.");
-    const p = await prisma.pipeline.findFirst({ where: { id: pipelineId, workspaceId, deletedAt: null }, select: { draft: true, id: true } });
+    const p = await prisma.pipeline.findFirst({
+      where: { id: pipelineId, workspaceId, deletedAt: null },
+      select: { draft: true, id: true },
+    });
     if (!p) throw new NotFoundError("Pipeline not found.");
     return { graph: parseDraft(p.draft), pipelineId: p.id };
   }
-  const v = await prisma.pipelineVersion.findFirst({ where: { id: ref, workspaceId }, select: { graph: true, pipelineId: true } });
+  const v = await prisma.pipelineVersion.findFirst({
+    where: { id: ref, workspaceId },
+    select: { graph: true, pipelineId: true },
+  });
   if (!v) throw new NotFoundError("Version not found.");
   return { graph: parseDraft(v.graph), pipelineId: v.pipelineId };
 }
@@ -41,7 +56,15 @@ export const versionRouter = router({
     .query(async ({ ctx, input }) => {
       const v = await ctx.prisma.pipelineVersion.findFirst({
         where: { id: input.versionId, workspaceId: ctx.workspace.id },
-        select: { id: true, number: true, pipelineId: true, graph: true, message: true, createdAt: true, author: { select: { name: true } } },
+        select: {
+          id: true,
+          number: true,
+          pipelineId: true,
+          graph: true,
+          message: true,
+          createdAt: true,
+          author: { select: { name: true } },
+        },
       });
       if (!v) throw new NotFoundError("Version not found.");
       return { ...v, graph: parseDraft(v.graph) };
@@ -51,15 +74,30 @@ export const versionRouter = router({
   publish: scopedProcedure("version:publish")
     .input(PublishInput)
     .mutation(({ ctx, input }) =>
-      publishDraft(ctx.prisma, { workspaceId: ctx.workspace.id, pipelineId: input.pipelineId, baseRevision: input.baseRevision, message: input.message, userId: ctx.user.id, audit: ctx.audit, secretKey: env().SLUICE_SECRET_KEY }),
+      publishDraft(ctx.prisma, {
+        workspaceId: ctx.workspace.id,
+        pipelineId: input.pipelineId,
+        baseRevision: input.baseRevision,
+        message: input.message,
+        userId: ctx.user.id,
+        audit: ctx.audit,
+        secretKey: env().SLUICE_SECRET_KEY,
+      }),
     ),
 
   diff: scopedProcedure("pipeline:read")
-    .input(z.object({ fromVersionId: VersionRef, toVersionId: VersionRef, pipelineId: z.string().min(1).max(64).optional() }))
+    .input(
+      z.object({
+        fromVersionId: VersionRef,
+        toVersionId: VersionRef,
+        pipelineId: z.string().min(1).max(64).optional(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const from = await graphOf(ctx.prisma, ctx.workspace.id, input.fromVersionId, input.pipelineId);
       const to = await graphOf(ctx.prisma, ctx.workspace.id, input.toVersionId, input.pipelineId ?? from.pipelineId);
-      if (from.pipelineId !== to.pipelineId) throw new InvalidInputError("Both versions must belong to the same pipeline.");
+      if (from.pipelineId !== to.pipelineId)
+        throw new InvalidInputError("Both versions must belong to the same pipeline.");
       return diffGraphs(from.graph, to.graph);
     }),
 
@@ -67,14 +105,22 @@ export const versionRouter = router({
   restore: scopedProcedure("pipeline:update")
     .input(z.object({ versionId: z.string().min(1).max(64), baseRevision: z.number().int().min(0) }))
     .mutation(async ({ ctx, input }) => {
-      const v = await ctx.prisma.pipelineVersion.findFirst({ where: { id: input.versionId, workspaceId: ctx.workspace.id } });
+      const v = await ctx.prisma.pipelineVersion.findFirst({
+        where: { id: input.versionId, workspaceId: ctx.workspace.id },
+      });
       if (!v) throw new NotFoundError("Version not found.");
       const res = await ctx.prisma.pipeline.updateMany({
         where: { id: v.pipelineId, workspaceId: ctx.workspace.id, deletedAt: null, draftRevision: input.baseRevision },
         data: { draft: v.graph as object, draftRevision: { increment: 1 }, updatedById: ctx.user.id },
       });
-      if (res.count === 0) throw new ConflictError("The draft changed since you loaded it. Reload, then restore again.");
-      await ctx.audit({ action: "version.restore", resourceType: "pipeline", resourceId: v.pipelineId, summary: { versionId: v.id, number: v.number } });
+      if (res.count === 0)
+        throw new ConflictError("The draft changed since you loaded it. Reload, then restore again.");
+      await ctx.audit({
+        action: "version.restore",
+        resourceType: "pipeline",
+        resourceId: v.pipelineId,
+        summary: { versionId: v.id, number: v.number },
+      });
       return { revision: input.baseRevision + 1 };
     }),
 });

@@ -8,7 +8,12 @@ import { InvalidInputError, NotFoundError, PreconditionFailedError } from "../er
 const WorkspaceName = z.string().trim().min(2, "At least 2 characters").max(60);
 
 function slugify(name: string) {
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "workspace";
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40) || "workspace";
   return `${base}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
@@ -56,8 +61,19 @@ export const workspaceRouter = router({
         if (!target) throw new NotFoundError("Member not found.");
         if (target.userId === ctx.user.id) throw new InvalidInputError("You already own this workspace.");
         await tx.member.update({ where: { id: target.id }, data: { role: "owner" } });
-        await tx.member.updateMany({ where: { workspaceId: ctx.workspace.id, userId: ctx.user.id }, data: { role: "admin" } });
-        await ctx.audit({ action: "workspace.transferOwnership", resourceType: "workspace", resourceId: ctx.workspace.id, summary: { to: target.userId, previousRole: target.role } }, tx);
+        await tx.member.updateMany({
+          where: { workspaceId: ctx.workspace.id, userId: ctx.user.id },
+          data: { role: "admin" },
+        });
+        await ctx.audit(
+          {
+            action: "workspace.transferOwnership",
+            resourceType: "workspace",
+            resourceId: ctx.workspace.id,
+            summary: { to: target.userId, previousRole: target.role },
+          },
+          tx,
+        );
         return { ok: true };
       });
     }),
@@ -69,12 +85,22 @@ export const workspaceRouter = router({
       if (input.confirmName !== ctx.workspace.name) {
         throw new InvalidInputError("Type the workspace name exactly to confirm.");
       }
-      const running = await ctx.prisma.deployment.count({ where: { workspaceId: ctx.workspace.id, desiredState: "running" } });
+      const running = await ctx.prisma.deployment.count({
+        where: { workspaceId: ctx.workspace.id, desiredState: "running" },
+      });
       if (running > 0) throw new PreconditionFailedError(`Stop the ${running} running pipeline(s) first.`);
       // The audit row outlives the workspace (audit_log has no foreign keys), and is written only if
       // the delete commits.
       await ctx.prisma.$transaction(async (tx) => {
-        await ctx.audit({ action: "workspace.delete", resourceType: "workspace", resourceId: ctx.workspace.id, summary: { name: ctx.workspace.name } }, tx);
+        await ctx.audit(
+          {
+            action: "workspace.delete",
+            resourceType: "workspace",
+            resourceId: ctx.workspace.id,
+            summary: { name: ctx.workspace.name },
+          },
+          tx,
+        );
         await tx.workspace.delete({ where: { id: ctx.workspace.id } });
       });
       return { ok: true };
@@ -86,7 +112,15 @@ export const workspaceRouter = router({
       const before = ctx.workspace.name;
       return ctx.prisma.$transaction(async (tx) => {
         const ws = await tx.workspace.update({ where: { id: ctx.workspace.id }, data: { name: input.name } });
-        await ctx.audit({ action: "workspace.rename", resourceType: "workspace", resourceId: ws.id, summary: { before, after: ws.name } }, tx);
+        await ctx.audit(
+          {
+            action: "workspace.rename",
+            resourceType: "workspace",
+            resourceId: ws.id,
+            summary: { before, after: ws.name },
+          },
+          tx,
+        );
         return { id: ws.id, name: ws.name, slug: ws.slug };
       });
     }),

@@ -1,6 +1,18 @@
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import { ConflictError, DependencyFailedError, type DomainError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionFailedError, TimeoutError, TooLargeError, TooManyRequestsError, UnprocessableError } from "../errors";
+import {
+  ConflictError,
+  DependencyFailedError,
+  type DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionFailedError,
+  TimeoutError,
+  TooLargeError,
+  TooManyRequestsError,
+  UnprocessableError,
+} from "../errors";
 import { httpError, toTRPCError } from "./errors";
 
 describe("domain errors", () => {
@@ -22,12 +34,21 @@ describe("domain errors", () => {
       expect([trpc.code, trpc.message, trpc.cause]).toEqual([code, "x", error]);
       expect(httpError(trpc)).toEqual({ status, code, message: "x" });
       // As tRPC wraps what a resolver throws: the domain error is the cause of an internal error.
-      expect(httpError(new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error }))).toEqual({ status, code, message: "x" });
+      expect(httpError(new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error }))).toEqual({
+        status,
+        code,
+        message: "x",
+      });
     }
   });
 
   it("name the nodes of the problems they list", () => {
-    const e = PreconditionFailedError.fromProblems("Version 2 cannot be deployed", [{ message: "a", nodeId: "n1" }, { message: "b" }, { message: "c", nodeId: "n1" }, { message: "d", nodeId: "n2" }]);
+    const e = PreconditionFailedError.fromProblems("Version 2 cannot be deployed", [
+      { message: "a", nodeId: "n1" },
+      { message: "b" },
+      { message: "c", nodeId: "n1" },
+      { message: "d", nodeId: "n2" },
+    ]);
     expect(e).toBeInstanceOf(PreconditionFailedError);
     expect(e.message).toBe("Version 2 cannot be deployed: a; b; c; d");
     expect(e.nodeIds).toEqual(["n1", "n2"]);

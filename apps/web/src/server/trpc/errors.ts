@@ -43,4 +43,5 @@ export function httpError(error: TRPCError): { status: number; code: TRPC_ERROR_
   return { status: getHTTPStatusCodeFromError(mapped), code: mapped.code, message: mapped.message };
 }
 
-export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+export const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === "object" && value !== null && Symbol.asyncIterator in value;

@@ -16,10 +16,7 @@ import { domainCause, isAsyncIterable, mapDomainErrors, toTRPCError } from "./er
  * - `{ access: "scope", scope }`: a member of the workspace named in the input whose role grants
  *   `scope`. A test walks the router and fails on any procedure without one of these.
  */
-export type ProcedureMeta =
-  | { access: "public" }
-  | { access: "user" }
-  | { access: "scope"; scope: Scope };
+export type ProcedureMeta = { access: "public" } | { access: "user" } | { access: "scope"; scope: Scope };
 
 /** Zod issues by field, for forms. */
 type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, string[] | undefined> };
@@ -28,7 +25,10 @@ type FlatZodError = { formErrors: string[]; fieldErrors: Record<string, string[]
  * `token` is set when the caller authenticated with a personal access token (public HTTP API): the
  * token is bound to one workspace and acts with the user's current role there, never more.
  */
-export async function createContext(opts: { headers: Headers; token?: { id: string; workspaceId: string; user: SessionUser } }) {
+export async function createContext(opts: {
+  headers: Headers;
+  token?: { id: string; workspaceId: string; user: SessionUser };
+}) {
   const session = opts.token ? null : await getSessionUser(opts.headers);
   return {
     headers: opts.headers,
@@ -76,10 +76,10 @@ export const createCallerFactory = t.createCallerFactory;
 const baseProcedure = t.procedure.use(async ({ next, type }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
-  if (result.ok && type === "subscription" && isAsyncIterable(result.data)) return { ...result, data: mapDomainErrors(result.data) };
+  if (result.ok && type === "subscription" && isAsyncIterable(result.data))
+    return { ...result, data: mapDomainErrors(result.data) };
   return result;
 });
-
 
 const requireUser = t.middleware(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
@@ -111,7 +111,8 @@ export function scopedProcedure(scope: Scope) {
     .input(WorkspaceInput)
     .use(async ({ ctx, input, next, path }) => {
       // A personal access token only ever reaches the workspace it was created for.
-      if (ctx.token && ctx.token.workspaceId !== input.workspaceId) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
+      if (ctx.token && ctx.token.workspaceId !== input.workspaceId)
+        throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
       const member = await ctx.prisma.member.findFirst({
         where: { workspaceId: input.workspaceId, userId: ctx.user.id },
         select: { role: true, workspace: { select: { id: true, name: true, slug: true } } },
@@ -132,7 +133,13 @@ export function scopedProcedure(scope: Scope) {
       }
       const workspace = member.workspace;
       const audit: ScopedAudit = (e, db = ctx.prisma) =>
-        writeAudit(db, { outcome: "success", ...e, workspaceId: workspace.id, actor: { type: ctx.token ? "api_token" : "user", id: ctx.user.id }, request: ctx.request });
+        writeAudit(db, {
+          outcome: "success",
+          ...e,
+          workspaceId: workspace.id,
+          actor: { type: ctx.token ? "api_token" : "user", id: ctx.user.id },
+          request: ctx.request,
+        });
       return next({ ctx: { ...ctx, workspace, role, audit } });
     });
 }

@@ -11,32 +11,53 @@ export const KEY_TEMPLATE_PLACEHOLDER = /\{([A-Za-z_$][\w$-]*(?:\.[\w$-]+)*)\}/g
 export const RedisSinkConfig = z
   .strictObject({
     connectionSecretId: secretRef("redis", { title: "Connection" }),
-    mode: z.enum(["hash", "counter", "sorted-set"]).default("hash").meta(ui({
-      title: "Write as",
-      description: "hash: HSET key field value; counter: INCRBY key value; sorted-set: ZADD key value(score) field(member). Default hash.",
-      widget: "select",
-    })),
-    keyTemplate: z.string().min(1).max(512).meta(ui({
-      title: "Key",
-      description: "Redis key with {field.path} placeholders filled from the record, e.g. counts:{eventType}:{windowStart}.",
-      widget: "text",
-      placeholder: "user:{userId}:last",
-    })),
+    mode: z
+      .enum(["hash", "counter", "sorted-set"])
+      .default("hash")
+      .meta(
+        ui({
+          title: "Write as",
+          description:
+            "hash: HSET key field value; counter: INCRBY key value; sorted-set: ZADD key value(score) field(member). Default hash.",
+          widget: "select",
+        }),
+      ),
+    keyTemplate: z
+      .string()
+      .min(1)
+      .max(512)
+      .meta(
+        ui({
+          title: "Key",
+          description:
+            "Redis key with {field.path} placeholders filled from the record, e.g. counts:{eventType}:{windowStart}.",
+          widget: "text",
+          placeholder: "user:{userId}:last",
+        }),
+      ),
     field: expression("key", {
       title: "Field / member",
       description: "Hash field (hash mode) or sorted-set member. Not used by counters.",
     }).optional(),
     value: expression("value", {
       title: "Value / increment / score",
-      description: "Hash value (stored as JSON unless a string), counter increment (integer), or sorted-set score (number).",
+      description:
+        "Hash value (stored as JSON unless a string), counter increment (integer), or sorted-set score (number).",
     }).default("1"),
-    ttl: Duration.optional().meta(ui({ title: "Expire after", description: "Sets the key's TTL on every write. Empty: never expires.", widget: "duration" })),
+    ttl: Duration.optional().meta(
+      ui({
+        title: "Expire after",
+        description: "Sets the key's TTL on every write. Empty: never expires.",
+        widget: "duration",
+      }),
+    ),
     viewName: viewNameField(
       "A view name lets apps read these keys with a read API key: GET /v1/views/<name>?key=… fills the key's placeholder (several placeholders: ?<field.path>=…) and returns the hash, the counter, or the top members (?top=N, default 10) of the sorted set. Empty: not served.",
     ),
   })
   .superRefine((config, ctx) => {
-    if (config.mode !== "counter" && !config.field) issue(ctx, ["field"], `${config.mode === "hash" ? "Hash" : "Sorted-set"} mode needs a field expression`);
+    if (config.mode !== "counter" && !config.field)
+      issue(ctx, ["field"], `${config.mode === "hash" ? "Hash" : "Sorted-set"} mode needs a field expression`);
     if ([...config.keyTemplate.matchAll(KEY_TEMPLATE_PLACEHOLDER)].length === 0 && config.keyTemplate.includes("{")) {
       issue(ctx, ["keyTemplate"], "Placeholders look like {field.path}");
     }
@@ -67,5 +88,8 @@ export const redisSinkNode = defineNode({
     { path: ["value"], source: config.value, kind: "value" as const },
   ],
   fieldRefs: (config) =>
-    [...config.keyTemplate.matchAll(KEY_TEMPLATE_PLACEHOLDER)].map((match) => ({ path: ["keyTemplate"], field: match[1]! })),
+    [...config.keyTemplate.matchAll(KEY_TEMPLATE_PLACEHOLDER)].map((match) => ({
+      path: ["keyTemplate"],
+      field: match[1]!,
+    })),
 });

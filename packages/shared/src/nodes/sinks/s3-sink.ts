@@ -12,11 +12,14 @@ export type ParquetColumnType = z.infer<typeof ParquetColumnType>;
 export const ParquetColumn = z.strictObject({
   name: OutputFieldName.meta(ui({ title: "Column", widget: "text", placeholder: "user_id" })),
   field: fieldPath({ title: "Field", placeholder: "userId" }),
-  type: ParquetColumnType.default("string").meta(ui({
-    title: "Type",
-    description: "timestamp: from an ISO time or epoch ms (stored as UTC milliseconds); json: the value as JSON text.",
-    widget: "select",
-  })),
+  type: ParquetColumnType.default("string").meta(
+    ui({
+      title: "Type",
+      description:
+        "timestamp: from an ISO time or epoch ms (stored as UTC milliseconds); json: the value as JSON text.",
+      widget: "select",
+    }),
+  ),
 });
 export type ParquetColumn = z.infer<typeof ParquetColumn>;
 
@@ -24,69 +27,174 @@ const parquetOnly = { field: "format", oneOf: ["parquet"] } as const;
 
 export const S3SinkConfig = z
   .strictObject({
-    endpoint: z.url({ protocol: /^https?$/ }).optional().meta(ui({
-      title: "Endpoint URL",
-      description: "Empty for AWS S3. Otherwise the store's S3 API: Cloudflare R2 (https://<account>.r2.cloudflarestorage.com), GCS interoperability (https://storage.googleapis.com), MinIO.",
-      widget: "url",
-      placeholder: "https://storage.googleapis.com",
-    })),
-    region: z.string().regex(/^[a-z0-9-]{1,32}$/, "A region name such as us-east-1 (R2: auto)").default("us-east-1").meta(ui({ title: "Region", description: "Default us-east-1. R2: auto.", widget: "text" })),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3-63 lower-case letters, digits, '.' and '-'").meta(ui({ title: "Bucket", widget: "text", placeholder: "analytics-lake" })),
-    allowPrivateEndpoint: z.boolean().default(false).meta(ui({
-      title: "Allow a private endpoint",
-      description: "Off: endpoints resolving to localhost, private or link-local addresses are refused (protects internal services). On takes effect only where the operator also allows it (runner ALLOW_PRIVATE_WEBHOOKS=true), e.g. for a MinIO next to the runner. Default off.",
-      widget: "toggle",
-      advanced: true,
-    })),
-    forcePathStyle: z.boolean().default(false).meta(ui({
-      title: "Path-style URLs",
-      description: "endpoint/bucket/key instead of bucket.endpoint/key: needed by MinIO and most self-hosted stores.",
-      widget: "toggle",
-    })),
+    endpoint: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .meta(
+        ui({
+          title: "Endpoint URL",
+          description:
+            "Empty for AWS S3. Otherwise the store's S3 API: Cloudflare R2 (https://<account>.r2.cloudflarestorage.com), GCS interoperability (https://storage.googleapis.com), MinIO.",
+          widget: "url",
+          placeholder: "https://storage.googleapis.com",
+        }),
+      ),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, "A region name such as us-east-1 (R2: auto)")
+      .default("us-east-1")
+      .meta(ui({ title: "Region", description: "Default us-east-1. R2: auto.", widget: "text" })),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3-63 lower-case letters, digits, '.' and '-'")
+      .meta(ui({ title: "Bucket", widget: "text", placeholder: "analytics-lake" })),
+    allowPrivateEndpoint: z
+      .boolean()
+      .default(false)
+      .meta(
+        ui({
+          title: "Allow a private endpoint",
+          description:
+            "Off: endpoints resolving to localhost, private or link-local addresses are refused (protects internal services). On takes effect only where the operator also allows it (runner ALLOW_PRIVATE_WEBHOOKS=true), e.g. for a MinIO next to the runner. Default off.",
+          widget: "toggle",
+          advanced: true,
+        }),
+      ),
+    forcePathStyle: z
+      .boolean()
+      .default(false)
+      .meta(
+        ui({
+          title: "Path-style URLs",
+          description:
+            "endpoint/bucket/key instead of bucket.endpoint/key: needed by MinIO and most self-hosted stores.",
+          widget: "toggle",
+        }),
+      ),
     credentialsSecretId: secretRef("object-storage", {
       title: "Access key",
-      description: "A workspace secret holding ACCESS_KEY_ID:SECRET_ACCESS_KEY. Empty: the runner's own credentials (instance role, environment).",
-    }).optional(),
-    keyTemplate: z.string().min(1).max(512).default("events/dt={yyyy}-{MM}-{dd}/hour={HH}/").meta(ui({
-      title: "Object key prefix",
-      description: "Folders for each file, from the event time (UTC) {yyyy} {MM} {dd} {HH} {mm} and fields {event.type}; ends with /. File names are generated from the source offsets, so a re-run overwrites instead of duplicating.",
-      widget: "text",
-      placeholder: "events/dt={yyyy}-{MM}-{dd}/hour={HH}/",
-    })),
-    eventTimeField: fieldPath({ title: "Event time field", description: "ISO timestamp or epoch ms, for the key's time tokens. Default timestamp." }).default("timestamp"),
-    format: z.enum(["jsonl", "parquet"]).default("jsonl").meta(ui({ title: "Format", description: "jsonl: one JSON event per line. parquet: the columns below.", widget: "select" })),
-    gzip: z.boolean().default(false).meta(ui({ title: "Gzip", description: "Writes .jsonl.gz.", widget: "toggle", visibleWhen: { field: "format", oneOf: ["jsonl"] } })),
-    compression: z.enum(["snappy", "zstd", "gzip", "none"]).default("snappy").meta(ui({ title: "Parquet compression", description: "Default snappy.", widget: "select", visibleWhen: parquetOnly })),
-    columns: z.array(ParquetColumn).max(256).default([]).meta(ui({ title: "Parquet columns", widget: "fields-list", visibleWhen: parquetOnly })),
-    maxRecordsPerFile: z.number().int().min(1).max(10_000_000).default(100_000).meta(ui({
-      title: "Records per file",
-      description: "A batch's events go to one file per folder, rolled over at this many records. Default 100000.",
-      widget: "number",
-      advanced: true,
-    })),
-    rollIntervalSeconds: z.number().int().min(1).max(3600).optional().meta(ui({
-      title: "Roll files every",
       description:
-        "Collects a partition's events for up to this long before writing them (sooner when a file is full; at most 10000 records or 16 MiB per write), so files are fewer and larger. Their offsets stay uncommitted meanwhile: a crash re-runs them into files of the same names. Empty: every batch of the pipeline (about 20 ms) is written at once.",
-      widget: "number",
-      unit: "seconds",
-      advanced: true,
-    })),
-    maxBytesPerFile: z.number().int().min(1024).max(4 * 1024 ** 3).default(64 * 1024 ** 2).meta(ui({
-      title: "Bytes per file",
-      description: "Rolled over at this much JSON (before compression). Default 64 MiB. Files over 8 MiB are sent as multipart uploads.",
-      widget: "number",
-      unit: "bytes",
-      advanced: true,
-    })),
+        "A workspace secret holding ACCESS_KEY_ID:SECRET_ACCESS_KEY. Empty: the runner's own credentials (instance role, environment).",
+    }).optional(),
+    keyTemplate: z
+      .string()
+      .min(1)
+      .max(512)
+      .default("events/dt={yyyy}-{MM}-{dd}/hour={HH}/")
+      .meta(
+        ui({
+          title: "Object key prefix",
+          description:
+            "Folders for each file, from the event time (UTC) {yyyy} {MM} {dd} {HH} {mm} and fields {event.type}; ends with /. File names are generated from the source offsets, so a re-run overwrites instead of duplicating.",
+          widget: "text",
+          placeholder: "events/dt={yyyy}-{MM}-{dd}/hour={HH}/",
+        }),
+      ),
+    eventTimeField: fieldPath({
+      title: "Event time field",
+      description: "ISO timestamp or epoch ms, for the key's time tokens. Default timestamp.",
+    }).default("timestamp"),
+    format: z
+      .enum(["jsonl", "parquet"])
+      .default("jsonl")
+      .meta(
+        ui({
+          title: "Format",
+          description: "jsonl: one JSON event per line. parquet: the columns below.",
+          widget: "select",
+        }),
+      ),
+    gzip: z
+      .boolean()
+      .default(false)
+      .meta(
+        ui({
+          title: "Gzip",
+          description: "Writes .jsonl.gz.",
+          widget: "toggle",
+          visibleWhen: { field: "format", oneOf: ["jsonl"] },
+        }),
+      ),
+    compression: z
+      .enum(["snappy", "zstd", "gzip", "none"])
+      .default("snappy")
+      .meta(
+        ui({
+          title: "Parquet compression",
+          description: "Default snappy.",
+          widget: "select",
+          visibleWhen: parquetOnly,
+        }),
+      ),
+    columns: z
+      .array(ParquetColumn)
+      .max(256)
+      .default([])
+      .meta(ui({ title: "Parquet columns", widget: "fields-list", visibleWhen: parquetOnly })),
+    maxRecordsPerFile: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .default(100_000)
+      .meta(
+        ui({
+          title: "Records per file",
+          description: "A batch's events go to one file per folder, rolled over at this many records. Default 100000.",
+          widget: "number",
+          advanced: true,
+        }),
+      ),
+    rollIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .optional()
+      .meta(
+        ui({
+          title: "Roll files every",
+          description:
+            "Collects a partition's events for up to this long before writing them (sooner when a file is full; at most 10000 records or 16 MiB per write), so files are fewer and larger. Their offsets stay uncommitted meanwhile: a crash re-runs them into files of the same names. Empty: every batch of the pipeline (about 20 ms) is written at once.",
+          widget: "number",
+          unit: "seconds",
+          advanced: true,
+        }),
+      ),
+    maxBytesPerFile: z
+      .number()
+      .int()
+      .min(1024)
+      .max(4 * 1024 ** 3)
+      .default(64 * 1024 ** 2)
+      .meta(
+        ui({
+          title: "Bytes per file",
+          description:
+            "Rolled over at this much JSON (before compression). Default 64 MiB. Files over 8 MiB are sent as multipart uploads.",
+          widget: "number",
+          unit: "bytes",
+          advanced: true,
+        }),
+      ),
   })
   .superRefine((config, ctx) => {
-    if (config.endpoint && !config.allowPrivateEndpoint && URL.canParse(config.endpoint) && isPrivateHost(new URL(config.endpoint).hostname)) {
-      issue(ctx, ["endpoint"], "This endpoint is a private or local address; enable 'Allow a private endpoint' if that is intended");
+    if (
+      config.endpoint &&
+      !config.allowPrivateEndpoint &&
+      URL.canParse(config.endpoint) &&
+      isPrivateHost(new URL(config.endpoint).hostname)
+    ) {
+      issue(
+        ctx,
+        ["endpoint"],
+        "This endpoint is a private or local address; enable 'Allow a private endpoint' if that is intended",
+      );
     }
     const template = parseKeyTemplate(config.keyTemplate);
     if (!template.ok) issue(ctx, ["keyTemplate"], template.message);
-    if (config.format === "parquet" && config.columns.length === 0) issue(ctx, ["columns"], "Parquet needs at least one column");
+    if (config.format === "parquet" && config.columns.length === 0)
+      issue(ctx, ["columns"], "Parquet needs at least one column");
     const names = new Set<string>();
     config.columns.forEach((column, i) => {
       if (names.has(column.name)) issue(ctx, ["columns", i, "name"], `Column "${column.name}" is listed twice`);
@@ -105,7 +213,13 @@ export const s3SinkNode = defineNode({
   icon: "bucket",
   stateful: false,
   inputs: [EVENTS_IN],
-  outputs: [{ ...ERROR_PORT, description: "Events without an event time or with values that do not fit their column, and batches the store refused." }],
+  outputs: [
+    {
+      ...ERROR_PORT,
+      description:
+        "Events without an event time or with values that do not fit their column, and batches the store refused.",
+    },
+  ],
   configSchema: S3SinkConfig,
   example: {
     bucket: "analytics-lake",

@@ -13,34 +13,70 @@ export const WebhookHeader = z.strictObject({
 
 export const WebhookSinkConfig = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/ }).meta(ui({ title: "URL", widget: "url", placeholder: "https://hooks.example.com/sluice" })),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .meta(ui({ title: "URL", widget: "url", placeholder: "https://hooks.example.com/sluice" })),
     signingSecretId: secretRef("webhook-signing", {
       title: "Signing secret",
-      description: "Each request carries an X-Sluice-Signature HMAC-SHA256 of timestamp and body so the receiver can verify it.",
+      description:
+        "Each request carries an X-Sluice-Signature HMAC-SHA256 of timestamp and body so the receiver can verify it.",
     }).optional(),
-    headers: z.array(WebhookHeader).max(16).default([]).meta(ui({ title: "Extra headers", widget: "key-value-list", advanced: true })),
-    rateLimitPerSecond: z.number().int().min(1).max(1_000).default(10).meta(ui({
-      title: "Max requests per second",
-      description: "Across all workers of this node. Default 10.",
-      widget: "number",
-    })),
-    maxRetries: z.number().int().min(0).max(10).default(5).meta(ui({
-      title: "Retries",
-      description: "With exponential backoff, on network errors, 429 and 5xx; then the record is dead-lettered. Default 5.",
-      widget: "number",
-    })),
-    timeout: Duration.default("10s").meta(ui({ title: "Timeout", description: "Default 10s.", widget: "duration", advanced: true })),
-    allowPrivateAddresses: z.boolean().default(false).meta(ui({
-      title: "Allow private addresses",
-      description: "Off: URLs resolving to localhost, private or link-local addresses are refused (protects internal services). On takes effect only where the operator also allows it (runner ALLOW_PRIVATE_WEBHOOKS=true). Default off.",
-      widget: "toggle",
-      advanced: true,
-    })),
+    headers: z
+      .array(WebhookHeader)
+      .max(16)
+      .default([])
+      .meta(ui({ title: "Extra headers", widget: "key-value-list", advanced: true })),
+    rateLimitPerSecond: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(10)
+      .meta(
+        ui({
+          title: "Max requests per second",
+          description: "Across all workers of this node. Default 10.",
+          widget: "number",
+        }),
+      ),
+    maxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(5)
+      .meta(
+        ui({
+          title: "Retries",
+          description:
+            "With exponential backoff, on network errors, 429 and 5xx; then the record is dead-lettered. Default 5.",
+          widget: "number",
+        }),
+      ),
+    timeout: Duration.default("10s").meta(
+      ui({ title: "Timeout", description: "Default 10s.", widget: "duration", advanced: true }),
+    ),
+    allowPrivateAddresses: z
+      .boolean()
+      .default(false)
+      .meta(
+        ui({
+          title: "Allow private addresses",
+          description:
+            "Off: URLs resolving to localhost, private or link-local addresses are refused (protects internal services). On takes effect only where the operator also allows it (runner ALLOW_PRIVATE_WEBHOOKS=true). Default off.",
+          widget: "toggle",
+          advanced: true,
+        }),
+      ),
   })
   .superRefine((config, ctx) => {
     if (config.allowPrivateAddresses || !URL.canParse(config.url)) return;
     if (isPrivateHost(new URL(config.url).hostname)) {
-      issue(ctx, ["url"], "This URL points to a private or local address; enable 'Allow private addresses' if that is intended");
+      issue(
+        ctx,
+        ["url"],
+        "This URL points to a private or local address; enable 'Allow private addresses' if that is intended",
+      );
     }
   });
 export type WebhookSinkConfig = z.infer<typeof WebhookSinkConfig>;

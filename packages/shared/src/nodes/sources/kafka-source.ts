@@ -9,36 +9,63 @@ import { ERROR_PORT } from "../port";
 export const KafkaSourceConfig = z.strictObject({
   connectionId: kafkaConnectionRef({
     title: "Connection",
-    description: "Empty: this workspace's topics on Sluice's cluster. Otherwise a Kafka connection an admin registered.",
+    description:
+      "Empty: this workspace's topics on Sluice's cluster. Otherwise a Kafka connection an admin registered.",
   }).optional(),
-  topic: KafkaTopicName.meta(ui({
-    title: "Topic",
-    description: "An existing topic. On Sluice's cluster, a topic of this workspace.",
-    widget: "text",
-    placeholder: "web.events",
-  })),
-  startPosition: z.enum(["earliest", "latest"]).default("latest").meta(ui({
-    title: "Start from",
-    description: "Where a new deployment starts reading; later deploys resume from committed offsets. Default latest.",
-    widget: "select",
-  })),
-  valueFormat: z.enum(KAFKA_VALUE_FORMATS).default("json").meta(ui({
-    title: "Value format",
-    description: "json: a JSON object per message. string: any text, as the field `value`. avro, protobuf, json-schema: the schema registry's wire format (magic byte and schema id), decoded with the registry's schema.",
-    widget: "select",
-  })),
+  topic: KafkaTopicName.meta(
+    ui({
+      title: "Topic",
+      description: "An existing topic. On Sluice's cluster, a topic of this workspace.",
+      widget: "text",
+      placeholder: "web.events",
+    }),
+  ),
+  startPosition: z
+    .enum(["earliest", "latest"])
+    .default("latest")
+    .meta(
+      ui({
+        title: "Start from",
+        description:
+          "Where a new deployment starts reading; later deploys resume from committed offsets. Default latest.",
+        widget: "select",
+      }),
+    ),
+  valueFormat: z
+    .enum(KAFKA_VALUE_FORMATS)
+    .default("json")
+    .meta(
+      ui({
+        title: "Value format",
+        description:
+          "json: a JSON object per message. string: any text, as the field `value`. avro, protobuf, json-schema: the schema registry's wire format (magic byte and schema id), decoded with the registry's schema.",
+        widget: "select",
+      }),
+    ),
   registryId: schemaRegistryRef({
     title: "Schema registry",
     description: "The registry the topic's producers register their schemas with.",
     visibleWhen: { field: "valueFormat", oneOf: REGISTRY_FORMATS },
   }).optional(),
-  schemaFields: z.array(z.string().max(200).regex(/^[A-Za-z_$][\w$-]*(\.[\w$-]+)*(\.\*)?$/)).max(500).optional().meta(ui({
-    title: "Schema fields",
-    description: "The fields of the topic's schema, offered downstream for autocompletion and field checks. Filled by \"Use the schema's fields\".",
-    widget: "list",
-    visibleWhen: { field: "valueFormat", oneOf: REGISTRY_FORMATS },
-    advanced: true,
-  })),
+  schemaFields: z
+    .array(
+      z
+        .string()
+        .max(200)
+        .regex(/^[A-Za-z_$][\w$-]*(\.[\w$-]+)*(\.\*)?$/),
+    )
+    .max(500)
+    .optional()
+    .meta(
+      ui({
+        title: "Schema fields",
+        description:
+          "The fields of the topic's schema, offered downstream for autocompletion and field checks. Filled by \"Use the schema's fields\".",
+        widget: "list",
+        visibleWhen: { field: "valueFormat", oneOf: REGISTRY_FORMATS },
+        advanced: true,
+      }),
+    ),
 });
 export type KafkaSourceConfig = z.infer<typeof KafkaSourceConfig>;
 
@@ -47,20 +74,26 @@ export const kafkaSourceNode = defineNode({
   typeVersion: 1,
   category: "source",
   label: "Kafka topic",
-  description: "Reads events from an existing Kafka or Redpanda topic: JSON, text, or Avro/Protobuf/JSON Schema through a schema registry.",
+  description:
+    "Reads events from an existing Kafka or Redpanda topic: JSON, text, or Avro/Protobuf/JSON Schema through a schema registry.",
   icon: "kafka",
   stateful: false,
   inputs: [],
   outputs: [
     { name: "out", label: "Events", kind: "event" },
-    { ...ERROR_PORT, description: "Messages the value format cannot read (not a JSON object, not the registry's wire format, an unknown schema id)." },
+    {
+      ...ERROR_PORT,
+      description:
+        "Messages the value format cannot read (not a JSON object, not the registry's wire format, an unknown schema id).",
+    },
   ],
   configSchema: KafkaSourceConfig,
   example: { topic: "web.events", startPosition: "latest" },
   // Unknown producer: no field warnings downstream, unless the registry's schema names the fields.
   outputFields: (config) => {
     if (config.valueFormat === "string") return knownFields(["value"]);
-    if (config.valueFormat !== "json" && config.schemaFields && config.schemaFields.length > 0) return knownFields(config.schemaFields);
+    if (config.valueFormat !== "json" && config.schemaFields && config.schemaFields.length > 0)
+      return knownFields(config.schemaFields);
     return OPEN_FIELDS;
   },
 });

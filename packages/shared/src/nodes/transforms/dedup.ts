@@ -10,12 +10,16 @@ export const DedupConfig = z.strictObject({
     title: "Duplicate when equal",
     description: "Events with the same key inside the window are duplicates. Default: the event id.",
   }).default("event.id"),
-  window: Duration.default("10m").meta(ui({
-    title: "Remember keys for",
-    description: "Event-time span after a key's first occurrence during which repeats are dropped. Default 10m.",
-    widget: "duration",
-  })),
-  eventTimeField: fieldPath({ title: "Event time field", description: "Default timestamp.", advanced: true }).default("timestamp"),
+  window: Duration.default("10m").meta(
+    ui({
+      title: "Remember keys for",
+      description: "Event-time span after a key's first occurrence during which repeats are dropped. Default 10m.",
+      widget: "duration",
+    }),
+  ),
+  eventTimeField: fieldPath({ title: "Event time field", description: "Default timestamp.", advanced: true }).default(
+    "timestamp",
+  ),
 });
 
 export const dedupNode = defineNode({
@@ -29,7 +33,13 @@ export const dedupNode = defineNode({
   inputs: [EVENTS_IN],
   outputs: [
     { name: "out", label: "First seen", kind: "passthrough" },
-    { name: "duplicates", label: "Duplicates", kind: "passthrough", unchanged: true, description: "Repeats that were dropped, for auditing." },
+    {
+      name: "duplicates",
+      label: "Duplicates",
+      kind: "passthrough",
+      unchanged: true,
+      description: "Repeats that were dropped, for auditing.",
+    },
     ERROR_PORT,
   ],
   configSchema: DedupConfig,

@@ -6,7 +6,8 @@ import { ERROR_PORT, EVENTS_IN } from "../port";
 export const FilterConfig = z.strictObject({
   condition: expression("predicate", {
     title: "Keep events where",
-    description: "A CEL condition on `event`. Events where it is false are dropped; events where it fails go to Errors.",
+    description:
+      "A CEL condition on `event`. Events where it is false are dropped; events where it fails go to Errors.",
     placeholder: 'event.type == "purchase" && event.props.amount > 10',
   }),
 });

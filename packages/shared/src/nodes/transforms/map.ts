@@ -14,22 +14,36 @@ export type MapAssignment = z.infer<typeof MapAssignment>;
 
 export const MapConfig = z
   .strictObject({
-    assignments: z.array(MapAssignment).max(64).default([]).meta(ui({
-      title: "Set fields",
-      description: "Each value is computed from the incoming event (assignments do not see each other's results).",
-      widget: "fields-list",
-    })),
-    drop: z.array(FieldPath).max(64).default([]).meta(ui({
-      title: "Remove fields",
-      description: "Removed after the assignments are applied.",
-      widget: "list",
-    })),
+    assignments: z
+      .array(MapAssignment)
+      .max(64)
+      .default([])
+      .meta(
+        ui({
+          title: "Set fields",
+          description: "Each value is computed from the incoming event (assignments do not see each other's results).",
+          widget: "fields-list",
+        }),
+      ),
+    drop: z
+      .array(FieldPath)
+      .max(64)
+      .default([])
+      .meta(
+        ui({
+          title: "Remove fields",
+          description: "Removed after the assignments are applied.",
+          widget: "list",
+        }),
+      ),
   })
   .superRefine((config, ctx) => {
-    if (config.assignments.length === 0 && config.drop.length === 0) issue(ctx, ["assignments"], "Set or remove at least one field");
+    if (config.assignments.length === 0 && config.drop.length === 0)
+      issue(ctx, ["assignments"], "Set or remove at least one field");
     const seen = new Set<string>();
     config.assignments.forEach((assignment, i) => {
-      if (seen.has(assignment.target)) issue(ctx, ["assignments", i, "target"], `"${assignment.target}" is assigned twice`);
+      if (seen.has(assignment.target))
+        issue(ctx, ["assignments", i, "target"], `"${assignment.target}" is assigned twice`);
       seen.add(assignment.target);
     });
   });
@@ -53,6 +67,17 @@ export const mapNode = defineNode({
     drop: ["context.campaign"],
   },
   expressions: (config) =>
-    config.assignments.map((assignment, i) => ({ path: ["assignments", i, "expression"], source: assignment.expression, kind: "value" as const })),
-  outputFields: (config, input) => removeFields(addFields(input, config.assignments.map((a) => a.target)), config.drop),
+    config.assignments.map((assignment, i) => ({
+      path: ["assignments", i, "expression"],
+      source: assignment.expression,
+      kind: "value" as const,
+    })),
+  outputFields: (config, input) =>
+    removeFields(
+      addFields(
+        input,
+        config.assignments.map((a) => a.target),
+      ),
+      config.drop,
+    ),
 });

@@ -10,27 +10,40 @@ export type MaskMethod = z.infer<typeof MaskMethod>;
 
 export const MaskRule = z.strictObject({
   field: FieldPath.meta(ui({ title: "Field", widget: "field-path", placeholder: "props.email" })),
-  method: MaskMethod.meta(ui({
-    title: "Method",
-    description: "hash: keyed HMAC-SHA256 token (joinable, not reversible without the salt); redact: replace with a fixed text; truncate-ip: keep the /24 (IPv4) or /48 (IPv6).",
-    widget: "select",
-  })),
+  method: MaskMethod.meta(
+    ui({
+      title: "Method",
+      description:
+        "hash: keyed HMAC-SHA256 token (joinable, not reversible without the salt); redact: replace with a fixed text; truncate-ip: keep the /24 (IPv4) or /48 (IPv6).",
+      widget: "select",
+    }),
+  ),
 });
 export type MaskRule = z.infer<typeof MaskRule>;
 
 export const MaskPiiConfig = z
   .strictObject({
-    rules: z.array(MaskRule).min(1).max(64).meta(ui({ title: "Fields to mask", widget: "fields-list" })),
+    rules: z
+      .array(MaskRule)
+      .min(1)
+      .max(64)
+      .meta(ui({ title: "Fields to mask", widget: "fields-list" })),
     saltSecretId: secretRef("hash-salt", {
       title: "Hash salt",
       description: "Secret mixed into every hash. Required when any rule hashes; rotating it changes every token.",
     }).optional(),
-    redactWith: z.string().max(64).default("[redacted]").meta(ui({
-      title: "Redacted value",
-      description: 'Text that replaces redacted fields. Default "[redacted]".',
-      widget: "text",
-      advanced: true,
-    })),
+    redactWith: z
+      .string()
+      .max(64)
+      .default("[redacted]")
+      .meta(
+        ui({
+          title: "Redacted value",
+          description: 'Text that replaces redacted fields. Default "[redacted]".',
+          widget: "text",
+          advanced: true,
+        }),
+      ),
   })
   .superRefine((config, ctx) => {
     if (config.rules.some((rule) => rule.method === "hash") && !config.saltSecretId) {

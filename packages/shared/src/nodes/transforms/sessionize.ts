@@ -30,26 +30,48 @@ export const SessionizeConfig = z
       title: "User",
       description: "Whose session an event belongs to. Default: userId, else anonymousId.",
     }).default("event.userId != null ? event.userId : event.anonymousId"),
-    inactivityGap: Duration.default("30m").meta(ui({
-      title: "Inactivity gap",
-      description: "A session ends after this long without events (event time). Default 30m, the web-analytics convention.",
-      widget: "duration",
-    })),
-    maxDuration: Duration.default("12h").meta(ui({
-      title: "Max session length",
-      description: "Longer activity (bots, open tabs) is split into several sessions. Default 12h.",
-      widget: "duration",
-    })),
-    eventTimeField: fieldPath({ title: "Event time field", description: "Default timestamp.", advanced: true }).default("timestamp"),
-    pageField: fieldPath({ title: "Page field", description: "Used for landing and exit pages. Default context.page.path.", advanced: true }).default("context.page.path"),
-    pageViewType: z.string().min(1).default("page_view").meta(ui({ title: "Page view event type", description: "Default page_view.", widget: "text", advanced: true })),
-    watermarkDelay: Duration.default("5s").meta(ui({ title: "Wait for out-of-order events", description: "Default 5s.", widget: "duration" })),
-    allowedLateness: Duration.default("5m").meta(ui({
-      title: "Accept late events for",
-      description: "Late events within this time re-emit the updated session. Default 5m.",
-      widget: "duration",
-    })),
-    lateEvents: z.enum(["late-port", "error-port"]).default("late-port").meta(ui({ title: "Too-late events go to", widget: "select", advanced: true })),
+    inactivityGap: Duration.default("30m").meta(
+      ui({
+        title: "Inactivity gap",
+        description:
+          "A session ends after this long without events (event time). Default 30m, the web-analytics convention.",
+        widget: "duration",
+      }),
+    ),
+    maxDuration: Duration.default("12h").meta(
+      ui({
+        title: "Max session length",
+        description: "Longer activity (bots, open tabs) is split into several sessions. Default 12h.",
+        widget: "duration",
+      }),
+    ),
+    eventTimeField: fieldPath({ title: "Event time field", description: "Default timestamp.", advanced: true }).default(
+      "timestamp",
+    ),
+    pageField: fieldPath({
+      title: "Page field",
+      description: "Used for landing and exit pages. Default context.page.path.",
+      advanced: true,
+    }).default("context.page.path"),
+    pageViewType: z
+      .string()
+      .min(1)
+      .default("page_view")
+      .meta(ui({ title: "Page view event type", description: "Default page_view.", widget: "text", advanced: true })),
+    watermarkDelay: Duration.default("5s").meta(
+      ui({ title: "Wait for out-of-order events", description: "Default 5s.", widget: "duration" }),
+    ),
+    allowedLateness: Duration.default("5m").meta(
+      ui({
+        title: "Accept late events for",
+        description: "Late events within this time re-emit the updated session. Default 5m.",
+        widget: "duration",
+      }),
+    ),
+    lateEvents: z
+      .enum(["late-port", "error-port"])
+      .default("late-port")
+      .meta(ui({ title: "Too-late events go to", widget: "select", advanced: true })),
   })
   .superRefine((config, ctx) => {
     const gap = parseDurationMs(config.inactivityGap) ?? Number.NaN;
@@ -69,7 +91,12 @@ export const sessionizeNode = defineNode({
   stateful: true,
   inputs: [{ name: "in", label: "Events", accepts: ["event"], required: true }],
   outputs: [
-    { name: "sessions", label: "Sessions", kind: "session", description: "Emitted when a session closes; late events re-emit it with a higher revision." },
+    {
+      name: "sessions",
+      label: "Sessions",
+      kind: "session",
+      description: "Emitted when a session closes; late events re-emit it with a higher revision.",
+    },
     { name: "late", label: "Late", kind: "passthrough", unchanged: true },
     ERROR_PORT,
   ],

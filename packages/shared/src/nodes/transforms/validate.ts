@@ -6,12 +6,14 @@ import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
 
 export const ValidateConfig = z.strictObject({
-  schema: JsonSchemaSubset.meta(ui({
-    title: "JSON Schema",
-    description:
-      "Supported: type, enum, const, properties, required, additionalProperties, items, min/max (and exclusive), multipleOf, minLength/maxLength, pattern, minItems/maxItems, format (date-time, date, email, uri, uuid, ipv4, ipv6).",
-    widget: "json-schema",
-  })),
+  schema: JsonSchemaSubset.meta(
+    ui({
+      title: "JSON Schema",
+      description:
+        "Supported: type, enum, const, properties, required, additionalProperties, items, min/max (and exclusive), multipleOf, minLength/maxLength, pattern, minItems/maxItems, format (date-time, date, email, uri, uuid, ipv4, ipv6).",
+      widget: "json-schema",
+    }),
+  ),
 });
 
 export const validateNode = defineNode({
@@ -23,7 +25,10 @@ export const validateNode = defineNode({
   icon: "shield-check",
   stateful: false,
   inputs: [EVENTS_IN],
-  outputs: [{ name: "out", label: "Valid", kind: "passthrough" }, { ...ERROR_PORT, label: "Invalid" }],
+  outputs: [
+    { name: "out", label: "Valid", kind: "passthrough" },
+    { ...ERROR_PORT, label: "Invalid" },
+  ],
   configSchema: ValidateConfig,
   example: {
     schema: {

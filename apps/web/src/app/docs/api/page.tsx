@@ -18,14 +18,26 @@ export default function ApiDocsPage() {
       </Link>
       <h1 className="mb-2 text-2xl font-semibold tracking-tight">HTTP API</h1>
       <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">
-        Manage pipelines from CI or GitOps. Create a personal access token under <Link className="text-brand-600 hover:underline" href="/account">Account</Link>; it belongs to one
-        workspace and acts with your current role there. Send it as <code className="rounded bg-slate-100 px-1 dark:bg-slate-800">Authorization: Bearer slp_…</code>. The machine-readable
-        description is at <a className="text-brand-600 hover:underline" href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).
+        Manage pipelines from CI or GitOps. Create a personal access token under{" "}
+        <Link className="text-brand-600 hover:underline" href="/account">
+          Account
+        </Link>
+        ; it belongs to one workspace and acts with your current role there. Send it as{" "}
+        <code className="rounded bg-slate-100 px-1 dark:bg-slate-800">Authorization: Bearer slp_…</code>. The
+        machine-readable description is at{" "}
+        <a className="text-brand-600 hover:underline" href="/api/openapi.json">
+          /api/openapi.json
+        </a>{" "}
+        (OpenAPI 3.1).
       </p>
       <div className="card divide-y divide-slate-200 dark:divide-slate-800">
         {publicRoutes.map((r) => (
           <div key={`${r.method} ${r.path}`} className="flex items-center gap-3 px-4 py-3">
-            <span className={`w-14 rounded px-2 py-0.5 text-center font-mono text-xs font-semibold ${methodColor[r.method]}`}>{r.method}</span>
+            <span
+              className={`w-14 rounded px-2 py-0.5 text-center font-mono text-xs font-semibold ${methodColor[r.method]}`}
+            >
+              {r.method}
+            </span>
             <code className="font-mono text-sm">/api/v1{r.path}</code>
             <span className="ml-auto text-sm text-slate-500">{r.summary}</span>
           </div>

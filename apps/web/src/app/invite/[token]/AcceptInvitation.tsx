@@ -25,12 +25,20 @@ export function AcceptInvitation({ token, workspaceName }: { token: string; work
   return (
     <div>
       {accept.error && (
-        <p role="alert" className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
+        <p
+          role="alert"
+          className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300"
+        >
           {errorMessage(accept.error)}
         </p>
       )}
       <div className="flex flex-wrap gap-2">
-        <button type="button" className="btn-primary" onClick={() => accept.mutate({ token })} disabled={accept.isPending || accept.isSuccess}>
+        <button
+          type="button"
+          className="btn-primary"
+          onClick={() => accept.mutate({ token })}
+          disabled={accept.isPending || accept.isSuccess}
+        >
           {accept.isPending || accept.isSuccess ? "Joining…" : "Accept invitation"}
         </button>
         <Link href="/" className="btn-ghost">

@@ -16,8 +16,13 @@ const createCaller = createCallerFactory(appRouter);
 /** Why an invitation can't be used, in words for the person holding the link. */
 function problemOf(error: unknown): { title: string; detail: string } {
   if (error instanceof TRPCError) {
-    if (error.cause instanceof ZodError) return { title: "This link is incomplete", detail: "Check that you copied the whole invitation link, or ask for a new one." };
-    if (error.code === "NOT_FOUND") return { title: "Invitation not found", detail: `${error.message} Ask whoever invited you for a new link.` };
+    if (error.cause instanceof ZodError)
+      return {
+        title: "This link is incomplete",
+        detail: "Check that you copied the whole invitation link, or ask for a new one.",
+      };
+    if (error.code === "NOT_FOUND")
+      return { title: "Invitation not found", detail: `${error.message} Ask whoever invited you for a new link.` };
     if (error.code === "BAD_REQUEST") return { title: "This invitation can't be used", detail: error.message };
   }
   throw error;
@@ -52,8 +57,9 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
           <div data-testid="invitation-mismatch">
             <h1 className="mb-2 text-lg font-semibold">This invitation is for someone else</h1>
             <p className="text-sm text-slate-600 dark:text-slate-300">
-              {preview.invitedBy} invited <span className="font-medium">{preview.email}</span> to join <span className="font-medium">{preview.workspaceName}</span>, but
-              you are signed in as <span className="font-medium">{user.email}</span>.
+              {preview.invitedBy} invited <span className="font-medium">{preview.email}</span> to join{" "}
+              <span className="font-medium">{preview.workspaceName}</span>, but you are signed in as{" "}
+              <span className="font-medium">{user.email}</span>.
             </p>
             <p className="mt-2 text-sm text-slate-600 dark:text-slate-300">
               Sign out, then sign in or create an account with {preview.email} to accept it.

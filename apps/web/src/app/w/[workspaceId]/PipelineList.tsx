@@ -9,7 +9,13 @@ import { useToast } from "@/components/Toaster";
 import { Dialog } from "@/components/forms/Dialog";
 import { DialogError } from "@/components/forms/DialogError";
 import { CopyOnce } from "@/components/settings/CopyOnce";
-import { creatableCredentials, defaultChoice, TemplateCredentials, useCredentialLists, type CredentialChoice } from "@/components/pipelines/TemplateCredentials";
+import {
+  creatableCredentials,
+  defaultChoice,
+  TemplateCredentials,
+  useCredentialLists,
+  type CredentialChoice,
+} from "@/components/pipelines/TemplateCredentials";
 import { deploymentBadge } from "@/components/canvas/deployment-badge";
 
 function ago(value: Date | string): string {
@@ -31,7 +37,10 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
   const [dialog, setDialog] = useState<"new" | "import" | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const workspace = useQuery(trpc.workspace.get.queryOptions({ workspaceId }));
-  const pipelines = useQuery({ ...trpc.pipeline.list.queryOptions({ workspaceId, ...(deferredSearch ? { search: deferredSearch } : {}) }), placeholderData: keepPreviousData });
+  const pipelines = useQuery({
+    ...trpc.pipeline.list.queryOptions({ workspaceId, ...(deferredSearch ? { search: deferredSearch } : {}) }),
+    placeholderData: keepPreviousData,
+  });
   const scopes = new Set(workspace.data?.scopes ?? []);
   const canCreate = scopes.has("pipeline:create");
   const canDelete = scopes.has("pipeline:delete");
@@ -80,7 +89,14 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
           <label htmlFor="pipeline-search" className="sr-only">
             Search pipelines
           </label>
-          <input id="pipeline-search" type="search" className="input w-56" placeholder="Search pipelines…" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <input
+            id="pipeline-search"
+            type="search"
+            className="input w-56"
+            placeholder="Search pipelines…"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
           {canCreate && (
             <>
               <button type="button" className="btn-secondary" onClick={() => setDialog("import")}>
@@ -104,12 +120,24 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
           <table className="w-full text-left text-sm">
             <thead className="border-b border-slate-200 bg-slate-50 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:bg-slate-900/60">
               <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Name</th>
-                <th scope="col" className="px-4 py-2 font-medium">Status</th>
-                <th scope="col" className="px-4 py-2 font-medium">Last deploy</th>
-                <th scope="col" className="px-4 py-2 font-medium">Owner</th>
-                <th scope="col" className="px-4 py-2 font-medium">Updated</th>
-                <th scope="col" className="px-4 py-2"><span className="sr-only">Actions</span></th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Name
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Status
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Last deploy
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Owner
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Updated
+                </th>
+                <th scope="col" className="px-4 py-2">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
@@ -118,35 +146,63 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
                 return (
                   <tr key={p.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/40" data-testid="pipeline-row">
                     <td className="px-4 py-3">
-                      <Link href={`/w/${workspaceId}/p/${p.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline dark:text-slate-100 dark:hover:text-brand-300">
+                      <Link
+                        href={`/w/${workspaceId}/p/${p.id}`}
+                        className="font-medium text-slate-900 hover:text-brand-700 hover:underline dark:text-slate-100 dark:hover:text-brand-300"
+                      >
                         {p.name}
                       </Link>
                       {p.description && <p className="max-w-md truncate text-xs text-slate-500">{p.description}</p>}
                     </td>
                     <td className="px-4 py-3">
-                      <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${status.className}`} title={p.deployment?.statusReason ?? undefined}>
+                      <span
+                        className={`rounded-full px-2 py-0.5 text-xs font-medium ${status.className}`}
+                        title={p.deployment?.statusReason ?? undefined}
+                      >
                         {status.label}
                       </span>
-                      {p.latestVersion && <span className="ml-2 text-xs text-slate-500">v{p.latestVersion.number}</span>}
+                      {p.latestVersion && (
+                        <span className="ml-2 text-xs text-slate-500">v{p.latestVersion.number}</span>
+                      )}
                     </td>
-                    <td className="px-4 py-3 text-slate-600 dark:text-slate-400">{p.deployment ? `v${p.deployment.versionNumber}, ${ago(p.deployment.updatedAt)}` : "Never"}</td>
+                    <td className="px-4 py-3 text-slate-600 dark:text-slate-400">
+                      {p.deployment ? `v${p.deployment.versionNumber}, ${ago(p.deployment.updatedAt)}` : "Never"}
+                    </td>
                     <td className="px-4 py-3 text-slate-600 dark:text-slate-400">{p.createdBy?.name ?? "—"}</td>
                     <td className="px-4 py-3 text-slate-600 dark:text-slate-400">
-                      <time dateTime={new Date(p.updatedAt).toISOString()} title={new Date(p.updatedAt).toLocaleString()}>
+                      <time
+                        dateTime={new Date(p.updatedAt).toISOString()}
+                        title={new Date(p.updatedAt).toLocaleString()}
+                      >
                         {ago(p.updatedAt)}
                       </time>
                     </td>
                     <td className="px-4 py-3 text-right whitespace-nowrap">
-                      <Link href={`/w/${workspaceId}/p/${p.id}`} className="btn-ghost px-2 py-1 text-xs" aria-label={`Open ${p.name}`}>
+                      <Link
+                        href={`/w/${workspaceId}/p/${p.id}`}
+                        className="btn-ghost px-2 py-1 text-xs"
+                        aria-label={`Open ${p.name}`}
+                      >
                         Open
                       </Link>
                       {canCreate && (
-                        <button type="button" className="btn-ghost px-2 py-1 text-xs" aria-label={`Duplicate ${p.name}`} disabled={duplicate.isPending} onClick={() => duplicate.mutate({ workspaceId, pipelineId: p.id })}>
+                        <button
+                          type="button"
+                          className="btn-ghost px-2 py-1 text-xs"
+                          aria-label={`Duplicate ${p.name}`}
+                          disabled={duplicate.isPending}
+                          onClick={() => duplicate.mutate({ workspaceId, pipelineId: p.id })}
+                        >
                           Duplicate
                         </button>
                       )}
                       {canDelete && (
-                        <button type="button" className="btn-ghost px-2 py-1 text-xs text-red-600 dark:text-red-400" aria-label={`Delete ${p.name}`} onClick={() => setDeleting({ id: p.id, name: p.name })}>
+                        <button
+                          type="button"
+                          className="btn-ghost px-2 py-1 text-xs text-red-600 dark:text-red-400"
+                          aria-label={`Delete ${p.name}`}
+                          onClick={() => setDeleting({ id: p.id, name: p.name })}
+                        >
                           Delete
                         </button>
                       )}
@@ -176,18 +232,37 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
         </div>
       )}
 
-      {dialog === "new" && <NewPipelineDialog workspaceId={workspaceId} scopes={scopes} onClose={() => setDialog(null)} onCreated={(id) => router.push(`/w/${workspaceId}/p/${id}`)} />}
-      {dialog === "import" && <ImportPipelineDialog workspaceId={workspaceId} onClose={() => setDialog(null)} onCreated={(id) => router.push(`/w/${workspaceId}/p/${id}`)} />}
+      {dialog === "new" && (
+        <NewPipelineDialog
+          workspaceId={workspaceId}
+          scopes={scopes}
+          onClose={() => setDialog(null)}
+          onCreated={(id) => router.push(`/w/${workspaceId}/p/${id}`)}
+        />
+      )}
+      {dialog === "import" && (
+        <ImportPipelineDialog
+          workspaceId={workspaceId}
+          onClose={() => setDialog(null)}
+          onCreated={(id) => router.push(`/w/${workspaceId}/p/${id}`)}
+        />
+      )}
       {deleting && (
         <Dialog title="Delete pipeline?" onClose={() => setDeleting(null)}>
           <p className="text-sm text-slate-600 dark:text-slate-300">
-            <strong>{deleting.name}</strong> will be removed from the list. Its versions and audit trail are kept. Running pipelines must be stopped first.
+            <strong>{deleting.name}</strong> will be removed from the list. Its versions and audit trail are kept.
+            Running pipelines must be stopped first.
           </p>
           <div className="mt-4 flex justify-end gap-2">
             <button type="button" className="btn-secondary" onClick={() => setDeleting(null)}>
               Cancel
             </button>
-            <button type="button" className="btn-danger" disabled={remove.isPending} onClick={() => remove.mutate({ workspaceId, pipelineId: deleting.id })}>
+            <button
+              type="button"
+              className="btn-danger"
+              disabled={remove.isPending}
+              onClick={() => remove.mutate({ workspaceId, pipelineId: deleting.id })}
+            >
               Delete pipeline
             </button>
           </div>
@@ -197,7 +272,17 @@ export function PipelineList({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { workspaceId: string; scopes: ReadonlySet<string>; onClose: () => void; onCreated: (id: string) => void }) {
+function NewPipelineDialog({
+  workspaceId,
+  scopes,
+  onClose,
+  onCreated,
+}: {
+  workspaceId: string;
+  scopes: ReadonlySet<string>;
+  onClose: () => void;
+  onCreated: (id: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
@@ -211,7 +296,10 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
   const createSecret = useMutation(trpc.secret.create.mutationOptions());
   const createKey = useMutation(trpc.apiKey.create.mutationOptions());
   const create = useMutation(trpc.pipeline.create.mutationOptions());
-  const choicesList = [{ id: "", name: "Blank canvas", description: "Start from nothing and drag nodes from the palette." }, ...pipelineTemplates];
+  const choicesList = [
+    { id: "", name: "Blank canvas", description: "Start from nothing and drag nodes from the palette." },
+    ...pipelineTemplates,
+  ];
   const template = pipelineTemplates.find((t) => t.id === templateId);
   const needs = useMemo(() => (template ? templateCredentials(template) : []), [template]);
   const lists = useCredentialLists(workspaceId, scopes);
@@ -220,7 +308,9 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
   // Preselect once per template, when the lists are in: the local stack's credentials, or new ones.
   useEffect(() => {
     if (!template || !lists) return;
-    setChoices(Object.fromEntries(needs.map((need) => [need.placeholder, defaultChoice(need, lists, canCreate, template.id)])));
+    setChoices(
+      Object.fromEntries(needs.map((need) => [need.placeholder, defaultChoice(need, lists, canCreate, template.id)])),
+    );
     // eslint-disable-next-line react-hooks/exhaustive-deps -- once per template and list load, not on every refetch
   }, [template, needs, listsReady]);
 
@@ -246,8 +336,16 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
         setChoices((c) => ({ ...c, [need.placeholder]: { mode: "existing", id: credentials[need.placeholder]! } }));
       }
       // The editor validates against these lists: it must see what was just made.
-      await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.secret.list.pathKey() }), queryClient.invalidateQueries({ queryKey: trpc.apiKey.list.pathKey() })]);
-      const pipeline = await create.mutateAsync({ workspaceId, name: name.trim(), description, ...(template ? { templateId: template.id, credentials } : {}) });
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: trpc.secret.list.pathKey() }),
+        queryClient.invalidateQueries({ queryKey: trpc.apiKey.list.pathKey() }),
+      ]);
+      const pipeline = await create.mutateAsync({
+        workspaceId,
+        name: name.trim(),
+        description,
+        ...(template ? { templateId: template.id, credentials } : {}),
+      });
       if (token) setCreated({ id: pipeline.id, token });
       else onCreated(pipeline.id);
     } catch (e) {
@@ -261,8 +359,8 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
     return (
       <Dialog title="Pipeline created" onClose={() => onCreated(created.id)} wide>
         <CopyOnce label="Your new ingest API key" value={created.token} onDone={() => onCreated(created.id)}>
-          Copy it now: it is shown only once. Clients send it in the <code>x-api-key</code> header; after deploying, <strong>Send events</strong> in the editor shows the URL and
-          snippets.
+          Copy it now: it is shown only once. Clients send it in the <code>x-api-key</code> header; after deploying,{" "}
+          <strong>Send events</strong> in the editor shows the URL and snippets.
         </CopyOnce>
       </Dialog>
     );
@@ -280,13 +378,27 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
           <label htmlFor="new-pipeline-name" className="label">
             Name
           </label>
-          <input id="new-pipeline-name" className="input" required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} placeholder="Checkout funnel" />
+          <input
+            id="new-pipeline-name"
+            className="input"
+            required
+            maxLength={120}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="Checkout funnel"
+          />
         </div>
         <div>
           <label htmlFor="new-pipeline-description" className="label">
             Description <span className="font-normal text-slate-400">(optional)</span>
           </label>
-          <input id="new-pipeline-description" className="input" maxLength={2000} value={description} onChange={(e) => setDescription(e.target.value)} />
+          <input
+            id="new-pipeline-description"
+            className="input"
+            maxLength={2000}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
         </div>
         <fieldset>
           <legend className="label">Start from</legend>
@@ -296,7 +408,14 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
                 key={t.id || "blank"}
                 className="cursor-pointer rounded-lg border border-slate-200 p-3 text-sm has-checked:border-brand-500 has-checked:ring-2 has-checked:ring-brand-500/30 dark:border-slate-700"
               >
-                <input type="radio" name="template" className="sr-only" value={t.id} checked={templateId === t.id} onChange={() => setTemplateId(t.id)} />
+                <input
+                  type="radio"
+                  name="template"
+                  className="sr-only"
+                  value={t.id}
+                  checked={templateId === t.id}
+                  onChange={() => setTemplateId(t.id)}
+                />
                 <span className="block font-medium">{t.name}</span>
                 <span className="mt-1 block text-xs text-slate-500 dark:text-slate-400">{t.description}</span>
               </label>
@@ -318,7 +437,11 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
           <button type="button" className="btn-secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn-primary" disabled={pending || !name.trim() || (template !== undefined && !listsReady)}>
+          <button
+            type="submit"
+            className="btn-primary"
+            disabled={pending || !name.trim() || (template !== undefined && !listsReady)}
+          >
             {pending ? "Creating…" : "Create pipeline"}
           </button>
         </div>
@@ -327,12 +450,22 @@ function NewPipelineDialog({ workspaceId, scopes, onClose, onCreated }: { worksp
   );
 }
 
-function ImportPipelineDialog({ workspaceId, onClose, onCreated }: { workspaceId: string; onClose: () => void; onCreated: (id: string) => void }) {
+function ImportPipelineDialog({
+  workspaceId,
+  onClose,
+  onCreated,
+}: {
+  workspaceId: string;
+  onClose: () => void;
+  onCreated: (id: string) => void;
+}) {
   const trpc = useTRPC();
   const [text, setText] = useState("");
   const [name, setName] = useState("");
   const [localError, setLocalError] = useState<string | null>(null);
-  const importDocument = useMutation(trpc.pipeline.importDocument.mutationOptions({ onSuccess: (r) => onCreated(r.id) }));
+  const importDocument = useMutation(
+    trpc.pipeline.importDocument.mutationOptions({ onSuccess: (r) => onCreated(r.id) }),
+  );
   const error = localError ?? importDocument.error?.message ?? null;
   return (
     <Dialog title="Import pipeline from JSON" onClose={onClose} wide>
@@ -355,22 +488,45 @@ function ImportPipelineDialog({ workspaceId, onClose, onCreated }: { workspaceId
           <label htmlFor="import-pipeline-file" className="label">
             Sluice export file
           </label>
-          <input id="import-pipeline-file" type="file" accept="application/json,.json" className="text-sm" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? "")} />
+          <input
+            id="import-pipeline-file"
+            type="file"
+            accept="application/json,.json"
+            className="text-sm"
+            onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? "")}
+          />
         </div>
         <div>
           <label htmlFor="import-pipeline-json" className="label">
             Or paste JSON
           </label>
-          <textarea id="import-pipeline-json" className="input h-40 font-mono text-xs" spellCheck={false} value={text} onChange={(e) => setText(e.target.value)} placeholder='{"format":"sluice.pipeline","formatVersion":1,...}' />
+          <textarea
+            id="import-pipeline-json"
+            className="input h-40 font-mono text-xs"
+            spellCheck={false}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder='{"format":"sluice.pipeline","formatVersion":1,...}'
+          />
         </div>
         <div>
           <label htmlFor="import-pipeline-name" className="label">
             Name <span className="font-normal text-slate-400">(optional, defaults to the file&apos;s)</span>
           </label>
-          <input id="import-pipeline-name" className="input" maxLength={120} value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            id="import-pipeline-name"
+            className="input"
+            maxLength={120}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
         </div>
         {error && (
-          <pre role="alert" data-testid="import-error" className="max-h-48 overflow-auto rounded-md bg-red-50 p-3 text-xs whitespace-pre-wrap text-red-800 dark:bg-red-950 dark:text-red-200">
+          <pre
+            role="alert"
+            data-testid="import-error"
+            className="max-h-48 overflow-auto rounded-md bg-red-50 p-3 text-xs whitespace-pre-wrap text-red-800 dark:bg-red-950 dark:text-red-200"
+          >
             {error}
           </pre>
         )}

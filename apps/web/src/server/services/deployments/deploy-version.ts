@@ -14,7 +14,10 @@ export const StartFrom = z.enum(StartPosition);
 export type StartFrom = z.infer<typeof StartFrom>;
 
 /** Writes the audit row of a change inside the transaction that makes it (a procedure's `ctx.audit`). */
-export type AuditWrite = (entry: { action: string; resourceType: string; resourceId: string; summary: Record<string, unknown> }, db: AuditDb) => Promise<unknown>;
+export type AuditWrite = (
+  entry: { action: string; resourceType: string; resourceId: string; summary: Record<string, unknown> },
+  db: AuditDb,
+) => Promise<unknown>;
 
 export const deploymentStatusSelect = {
   id: true,
@@ -36,10 +39,20 @@ export const deploymentStatusSelect = {
  * next pass, since it is no longer desired.
  */
 export function settleNeverStarted(db: Pick<PrismaClient, "deployment">, pipelineId: string, workspaceId: string) {
-  return db.deployment.updateMany({ where: { pipelineId, workspaceId, desiredState: "stopped", status: "pending" }, data: { status: "stopped", stoppedAt: new Date() } });
+  return db.deployment.updateMany({
+    where: { pipelineId, workspaceId, desiredState: "stopped", status: "pending" },
+    data: { status: "stopped", stoppedAt: new Date() },
+  });
 }
 
-export type DeployVersionOptions = { workspaceId: string; pipelineId: string; versionId: string; userId: string; startFrom: StartFrom; audit: AuditWrite };
+export type DeployVersionOptions = {
+  workspaceId: string;
+  pipelineId: string;
+  versionId: string;
+  userId: string;
+  startFrom: StartFrom;
+  audit: AuditWrite;
+};
 
 /**
  * Where a deploy is decided. Deploys (or redeploys) a published version: the previous desired
@@ -62,8 +75,16 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
   if (errors.length > 0) throw PreconditionFailedError.fromProblems(`Version ${v.number} cannot be deployed`, errors);
   // What the runner would refuse to materialise (e.g. one topic feeding differently keyed windows) is refused here, not left "failing".
   const settings = parsePipelineSettings(v.pipeline.settings);
-  const plan = compilePlan({ workspaceId: o.workspaceId, workspaceSlug: context.slug, connectionIds: context.connectionIds, pipelineId: o.pipelineId, graph, settings: topicOverrides(settings) });
-  if (!plan.ok) throw new PreconditionFailedError(`Version ${v.number} cannot run: ${plan.reason}`, { nodeIds: plan.nodeIds });
+  const plan = compilePlan({
+    workspaceId: o.workspaceId,
+    workspaceSlug: context.slug,
+    connectionIds: context.connectionIds,
+    pipelineId: o.pipelineId,
+    graph,
+    settings: topicOverrides(settings),
+  });
+  if (!plan.ok)
+    throw new PreconditionFailedError(`Version ${v.number} cannot run: ${plan.reason}`, { nodeIds: plan.nodeIds });
   // Ingest URLs carry only the path key, so a key may serve one running pipeline at a time.
   for (const n of graph.nodes.filter((x) => x.type === "http-ingest")) {
     const pathKey = String(n.config.pathKey ?? "");
@@ -72,23 +93,37 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
       SELECT count(*) AS n FROM deployment d JOIN pipeline_version v ON v.id = d.version_id
       WHERE d.desired_state = 'running' AND d.pipeline_id <> ${o.pipelineId} AND v.graph->'nodes' @> ${probe}::jsonb`;
     if (Number(taken[0]?.n ?? 0) > 0) {
-      throw new ConflictError(`The ingest path key "${pathKey}" (node ${n.id}) is already used by another running pipeline. Choose another.`, { nodeIds: [n.id] });
+      throw new ConflictError(
+        `The ingest path key "${pathKey}" (node ${n.id}) is already used by another running pipeline. Choose another.`,
+        { nodeIds: [n.id] },
+      );
     }
   }
   // GET /v1/views/<view> names one sink of the workspace: a view name may be served by one running pipeline at a time.
-  for (const n of graph.nodes.filter((x) => (x.type === "postgres-sink" || x.type === "redis-sink") && typeof x.config.viewName === "string")) {
+  for (const n of graph.nodes.filter(
+    (x) => (x.type === "postgres-sink" || x.type === "redis-sink") && typeof x.config.viewName === "string",
+  )) {
     const viewName = String(n.config.viewName);
     const probe = JSON.stringify([{ config: { viewName } }]);
     const taken = await prisma.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM deployment d JOIN pipeline_version v ON v.id = d.version_id
       WHERE d.desired_state = 'running' AND d.workspace_id = ${o.workspaceId} AND d.pipeline_id <> ${o.pipelineId} AND v.graph->'nodes' @> ${probe}::jsonb`;
     if (Number(taken[0]?.n ?? 0) > 0) {
-      throw new ConflictError(`The view name "${viewName}" (node ${n.id}) is already served by another running pipeline of this workspace. Choose another.`, { nodeIds: [n.id] });
+      throw new ConflictError(
+        `The view name "${viewName}" (node ${n.id}) is already served by another running pipeline of this workspace. Choose another.`,
+        { nodeIds: [n.id] },
+      );
     }
   }
   return prisma.$transaction(async (tx) => {
-    const previous = await tx.deployment.findMany({ where: { pipelineId: o.pipelineId, workspaceId: o.workspaceId, desiredState: "running" }, select: { id: true, version: { select: { number: true } } } });
-    await tx.deployment.updateMany({ where: { id: { in: previous.map((p) => p.id) } }, data: { desiredState: "stopped" } });
+    const previous = await tx.deployment.findMany({
+      where: { pipelineId: o.pipelineId, workspaceId: o.workspaceId, desiredState: "running" },
+      select: { id: true, version: { select: { number: true } } },
+    });
+    await tx.deployment.updateMany({
+      where: { id: { in: previous.map((p) => p.id) } },
+      data: { desiredState: "stopped" },
+    });
     await settleNeverStarted(tx, o.pipelineId, o.workspaceId);
     const created = await tx.deployment.create({
       data: {
@@ -105,7 +140,17 @@ export async function deployVersion(prisma: PrismaClient, o: DeployVersionOption
       select: deploymentStatusSelect,
     });
     await o.audit(
-      { action: previous.length ? "deployment.redeploy" : "deployment.create", resourceType: "deployment", resourceId: created.id, summary: { pipelineId: o.pipelineId, version: v.number, from: previous[0]?.version.number ?? null, startFrom: o.startFrom } },
+      {
+        action: previous.length ? "deployment.redeploy" : "deployment.create",
+        resourceType: "deployment",
+        resourceId: created.id,
+        summary: {
+          pipelineId: o.pipelineId,
+          version: v.number,
+          from: previous[0]?.version.number ?? null,
+          startFrom: o.startFrom,
+        },
+      },
       tx,
     );
     return created;

@@ -6,7 +6,11 @@ import { deploymentStatusSelect } from "./deploy-version";
 
 /** The pipeline's newest deployment (running or not), or null when it was never deployed. */
 export function latestDeployment(ctx: Pick<ServiceContext, "prisma" | "workspace">, pipelineId: string) {
-  return ctx.prisma.deployment.findFirst({ where: { pipelineId, workspaceId: ctx.workspace.id }, orderBy: { createdAt: "desc" }, select: deploymentStatusSelect });
+  return ctx.prisma.deployment.findFirst({
+    where: { pipelineId, workspaceId: ctx.workspace.id },
+    orderBy: { createdAt: "desc" },
+    select: deploymentStatusSelect,
+  });
 }
 
 /**
@@ -16,5 +20,8 @@ export function latestDeployment(ctx: Pick<ServiceContext, "prisma" | "workspace
 export async function deploymentAcls(ctx: Pick<ServiceContext, "prisma" | "workspace">, pipelineId: string) {
   const { plan } = await observedPipeline(ctx.prisma, ctx.workspace.id, pipelineId);
   const principal = workspacePrincipal(ctx.workspace.slug);
-  return { principal, acls: plan ? planAcls(plan).map((acl) => ({ ...acl, command: rpkAclCommand(acl, principal) })) : [] };
+  return {
+    principal,
+    acls: plan ? planAcls(plan).map((acl) => ({ ...acl, command: rpkAclCommand(acl, principal) })) : [],
+  };
 }

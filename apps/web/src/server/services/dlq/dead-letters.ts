@@ -24,7 +24,16 @@ const ALL_PAGE = 2000;
 const CLAIM_CHUNK = 1000;
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
-const reader = singleton("dlqReader", (): KafkaReader => createKafkaReader({ brokers: env().KAFKA_BROKERS.split(","), clientId: "sluice-web", log: quiet, connectTimeoutMs: 2000 }));
+const reader = singleton(
+  "dlqReader",
+  (): KafkaReader =>
+    createKafkaReader({
+      brokers: env().KAFKA_BROKERS.split(","),
+      clientId: "sluice-web",
+      log: quiet,
+      connectTimeoutMs: 2000,
+    }),
+);
 
 export type DeadLetter = {
   id: string;
@@ -42,7 +51,6 @@ export type DeadLetter = {
   handled: { action: "replayed" | "discarded"; at: Date } | null;
   record: ConsumedMessage;
 };
-
 
 const recordId = (topic: string, partition: number, offset: bigint | string) => `${topic}:${partition}:${offset}`;
 
@@ -66,7 +74,9 @@ function toDeadLetter(m: ConsumedMessage, topic: string, owner: string): DeadLet
     attempt: h?.attempt ?? null,
     failedAt: h?.failedAt ?? null,
     time: Number(m.timestamp),
-    source: h?.sourceTopic ? { topic: h.sourceTopic, partition: h.sourcePartition ?? null, offset: h.sourceOffset ?? null } : null,
+    source: h?.sourceTopic
+      ? { topic: h.sourceTopic, partition: h.sourcePartition ?? null, offset: h.sourceOffset ?? null }
+      : null,
     key: m.key?.toString() ?? null,
     handled: null,
     record: m,
@@ -80,17 +90,23 @@ async function markHandled(prisma: PrismaClient, pipelineId: string, records: De
   for (const r of records) {
     const offset = BigInt(r.offset);
     const range = ranges.get(`${r.topic}:${r.partition}`);
-    if (!range) ranges.set(`${r.topic}:${r.partition}`, { topic: r.topic, partition: r.partition, gte: offset, lte: offset });
+    if (!range)
+      ranges.set(`${r.topic}:${r.partition}`, { topic: r.topic, partition: r.partition, gte: offset, lte: offset });
     else {
       if (offset < range.gte) range.gte = offset;
       if (offset > range.lte) range.lte = offset;
     }
   }
   const actions = await prisma.deadLetterAction.findMany({
-    where: { pipelineId, OR: [...ranges.values()].map(({ topic, partition, gte, lte }) => ({ topic, partition, offset: { gte, lte } })) },
+    where: {
+      pipelineId,
+      OR: [...ranges.values()].map(({ topic, partition, gte, lte }) => ({ topic, partition, offset: { gte, lte } })),
+    },
     select: { topic: true, partition: true, offset: true, action: true, createdAt: true },
   });
-  const byId = new Map(actions.map((a) => [recordId(a.topic, a.partition, a.offset), { action: a.action, at: a.createdAt }]));
+  const byId = new Map(
+    actions.map((a) => [recordId(a.topic, a.partition, a.offset), { action: a.action, at: a.createdAt }]),
+  );
   for (const r of records) r.handled = byId.get(r.id) ?? null;
 }
 
@@ -99,7 +115,12 @@ async function markHandled(prisma: PrismaClient, pipelineId: string, records: De
  * WINDOW_PER_PARTITION per partition; or with `scope: "all"` the unhandled ones from the start of each
  * partition, read page by page, up to ALL_PER_PARTITION per partition (`more`: some were left).
  */
-export async function readDeadLetters(prisma: PrismaClient, observed: ObservedPipeline, nodeId?: string, scope: "newest" | "all" = "newest") {
+export async function readDeadLetters(
+  prisma: PrismaClient,
+  observed: ObservedPipeline,
+  nodeId?: string,
+  scope: "newest" | "all" = "newest",
+) {
   const topics = deadLetterTopics(observed).filter((t) => !nodeId || t.nodeId === nodeId);
   const totals: Record<string, number> = {};
   const records: DeadLetter[] = [];
@@ -109,15 +130,26 @@ export async function readDeadLetters(prisma: PrismaClient, observed: ObservedPi
     totals[owner] = ranges.reduce((sum, r) => sum + Number(r.end - r.earliest), 0);
     if (scope === "newest") {
       const window = BigInt(WINDOW_PER_PARTITION);
-      const from = ranges.map((r) => ({ partition: r.partition, offset: r.end - window > r.earliest ? r.end - window : r.earliest }));
-      if (from.length > 0) for (const m of await reader().read({ topic, from, maxPerPartition: WINDOW_PER_PARTITION })) records.push(toDeadLetter(m, topic, owner));
+      const from = ranges.map((r) => ({
+        partition: r.partition,
+        offset: r.end - window > r.earliest ? r.end - window : r.earliest,
+      }));
+      if (from.length > 0)
+        for (const m of await reader().read({ topic, from, maxPerPartition: WINDOW_PER_PARTITION }))
+          records.push(toDeadLetter(m, topic, owner));
       continue;
     }
     for (const range of ranges) {
       let cursor = range.earliest;
       let kept = 0;
       while (cursor < range.end && kept < ALL_PER_PARTITION) {
-        const page = (await reader().read({ topic, from: [{ partition: range.partition, offset: cursor }], maxPerPartition: ALL_PAGE })).map((m) => toDeadLetter(m, topic, owner));
+        const page = (
+          await reader().read({
+            topic,
+            from: [{ partition: range.partition, offset: cursor }],
+            maxPerPartition: ALL_PAGE,
+          })
+        ).map((m) => toDeadLetter(m, topic, owner));
         if (page.length === 0) break;
         await markHandled(prisma, observed.pipelineId, page);
         const open = page.filter((r) => !r.handled);
@@ -134,7 +166,10 @@ export async function readDeadLetters(prisma: PrismaClient, observed: ObservedPi
 }
 
 /** Which dead letters a replay/discard names: record ids (`topic:partition:offset`) from the list, or `all` with an optional node/code filter. */
-export type DeadLetterSelection = { ids?: string[] | undefined; all?: { nodeId?: string | undefined; code?: string | undefined } | undefined };
+export type DeadLetterSelection = {
+  ids?: string[] | undefined;
+  all?: { nodeId?: string | undefined; code?: string | undefined } | undefined;
+};
 
 /** The unhandled dead letters a replay/discard request names (ids, or every one matching the filter). */
 export async function selectDeadLetters(prisma: PrismaClient, observed: ObservedPipeline, input: DeadLetterSelection) {
@@ -142,15 +177,34 @@ export async function selectDeadLetters(prisma: PrismaClient, observed: Observed
   // Ids come from the inbox's list (the newest records); "all" means every retained one.
   const { records, more } = await readDeadLetters(prisma, observed, input.all?.nodeId, input.ids ? "newest" : "all");
   const ids = input.ids ? new Set(input.ids) : null;
-  return { records: records.filter((r) => !r.handled && (ids ? ids.has(r.id) : !input.all?.code || r.code === input.all.code)), more: !ids && more };
+  return {
+    records: records.filter((r) => !r.handled && (ids ? ids.has(r.id) : !input.all?.code || r.code === input.all.code)),
+    more: !ids && more,
+  };
 }
 
 /** Claims records for an action; returns the ones this call claimed (a second click claims nothing). */
-export async function claim(prisma: AuditDb, workspaceId: string, pipelineId: string, userId: string, action: "replayed" | "discarded", records: DeadLetter[]) {
+export async function claim(
+  prisma: AuditDb,
+  workspaceId: string,
+  pipelineId: string,
+  userId: string,
+  action: "replayed" | "discarded",
+  records: DeadLetter[],
+) {
   const claimed = new Set<string>();
   for (const chunk of chunks(records, CLAIM_CHUNK)) {
     const rows = await prisma.deadLetterAction.createManyAndReturn({
-      data: chunk.map((r) => ({ workspaceId, pipelineId, nodeId: r.nodeId, topic: r.topic, partition: r.partition, offset: BigInt(r.offset), action, userId })),
+      data: chunk.map((r) => ({
+        workspaceId,
+        pipelineId,
+        nodeId: r.nodeId,
+        topic: r.topic,
+        partition: r.partition,
+        offset: BigInt(r.offset),
+        action,
+        userId,
+      })),
       skipDuplicates: true,
       select: { topic: true, partition: true, offset: true },
     });
@@ -161,7 +215,8 @@ export async function claim(prisma: AuditDb, workspaceId: string, pipelineId: st
 
 export async function unclaim(prisma: PrismaClient, records: DeadLetter[]) {
   for (const chunk of chunks(records, CLAIM_CHUNK)) {
-    await prisma.deadLetterAction.deleteMany({ where: { OR: chunk.map((r) => ({ topic: r.topic, partition: r.partition, offset: BigInt(r.offset) })) } });
+    await prisma.deadLetterAction.deleteMany({
+      where: { OR: chunk.map((r) => ({ topic: r.topic, partition: r.partition, offset: BigInt(r.offset) })) },
+    });
   }
 }
-

@@ -4,14 +4,23 @@ import { observedPipeline, piiMasker } from "../../pipelines/observed";
 import type { ServiceContext } from "../context";
 import { deadLetterTopics, readDeadLetters } from "./dead-letters";
 
-export type ListDeadLettersInput = { pipelineId: string; nodeId?: string | undefined; showHandled: boolean; limit: number; cursor: number };
+export type ListDeadLettersInput = {
+  pipelineId: string;
+  nodeId?: string | undefined;
+  showHandled: boolean;
+  limit: number;
+  cursor: number;
+};
 
 /**
  * Dead letters of a pipeline's deployed version, newest first, grouped by node and error code.
  * Reads at most WINDOW_PER_PARTITION of the newest records per DLQ partition; `total` per node is
  * everything retained. Payloads are PII-masked unless the role has dlq:read-raw.
  */
-export async function listDeadLetters(ctx: Pick<ServiceContext, "prisma" | "workspace" | "role">, input: ListDeadLettersInput) {
+export async function listDeadLetters(
+  ctx: Pick<ServiceContext, "prisma" | "workspace" | "role">,
+  input: ListDeadLettersInput,
+) {
   const observed = await observedPipeline(ctx.prisma, ctx.workspace.id, input.pipelineId);
   const { records, totals } = await readDeadLetters(ctx.prisma, observed, input.nodeId);
   const raw = roleHasScope(ctx.role, "dlq:read-raw");
@@ -30,7 +39,11 @@ export async function listDeadLetters(ctx: Pick<ServiceContext, "prisma" | "work
   return {
     deployment: observed.deployment,
     raw,
-    nodes: deadLetterTopics(observed).map((t) => ({ nodeId: t.nodeId, label: labels.get(t.nodeId) ?? t.nodeId, total: totals[t.nodeId] ?? 0 })),
+    nodes: deadLetterTopics(observed).map((t) => ({
+      nodeId: t.nodeId,
+      label: labels.get(t.nodeId) ?? t.nodeId,
+      total: totals[t.nodeId] ?? 0,
+    })),
     groups: [...groups.values()].sort((a, b) => b.count - a.count),
     items: page.map(({ record, ...r }) => {
       const text = record.value?.toString("utf8") ?? "";

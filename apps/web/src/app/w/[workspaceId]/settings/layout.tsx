@@ -4,7 +4,13 @@ import { SettingsFrame } from "@/components/settings/SettingsFrame";
 
 export const metadata = { title: { default: "Settings", template: "%s · Settings · Sluice" } };
 
-export default async function SettingsLayout({ children, params }: { children: ReactNode; params: Promise<{ workspaceId: string }> }) {
+export default async function SettingsLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ workspaceId: string }>;
+}) {
   const { workspaceId } = await params;
   return (
     <AppShell workspaceId={workspaceId}>

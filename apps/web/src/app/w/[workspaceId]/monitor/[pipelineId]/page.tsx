@@ -5,7 +5,11 @@ import { requireUser } from "@/server/require-user";
 export const metadata = { title: "Dashboard" };
 export const dynamic = "force-dynamic";
 
-export default async function PipelineDashboardPage({ params }: { params: Promise<{ workspaceId: string; pipelineId: string }> }) {
+export default async function PipelineDashboardPage({
+  params,
+}: {
+  params: Promise<{ workspaceId: string; pipelineId: string }>;
+}) {
   const { workspaceId, pipelineId } = await params;
   await requireUser(`/w/${workspaceId}/monitor/${pipelineId}`);
   return (

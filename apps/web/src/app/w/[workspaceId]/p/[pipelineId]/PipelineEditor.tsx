@@ -53,7 +53,9 @@ function EditorLoader({ workspaceId, pipelineId }: { workspaceId: string; pipeli
       <div className="flex min-h-screen items-center justify-center p-8">
         <div className="card max-w-md p-8 text-center" role="alert">
           <h1 className="text-lg font-semibold">Pipeline not found</h1>
-          <p className="mt-1 text-sm text-slate-500">It does not exist, was deleted, or you are not a member of this workspace.</p>
+          <p className="mt-1 text-sm text-slate-500">
+            It does not exist, was deleted, or you are not a member of this workspace.
+          </p>
           <Link href={`/w/${workspaceId}`} className="btn-secondary mt-4">
             Back to pipelines
           </Link>
@@ -78,21 +80,48 @@ function EditorLoader({ workspaceId, pipelineId }: { workspaceId: string; pipeli
       </div>
     );
   }
-  return <Editor workspaceId={workspaceId} pipelineId={pipelineId} scopes={new Set(workspace.data.scopes)} initial={pipeline.data} />;
+  return (
+    <Editor
+      workspaceId={workspaceId}
+      pipelineId={pipelineId}
+      scopes={new Set(workspace.data.scopes)}
+      initial={pipeline.data}
+    />
+  );
 }
 
-
-type Loaded = { name: string; description: string; draft: PipelineGraph; draftRevision: number; latestVersion: { id: string; number: number } | null };
+type Loaded = {
+  name: string;
+  description: string;
+  draft: PipelineGraph;
+  draftRevision: number;
+  latestVersion: { id: string; number: number } | null;
+};
 
 function download(filename: string, value: unknown) {
   downloadFile(filename, JSON.stringify(value, null, 2), "application/json");
 }
 
 function fileName(name: string) {
-  return `${name.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-|-$/g, "").toLowerCase() || "pipeline"}.sluice.json`;
+  return `${
+    name
+      .replace(/[^A-Za-z0-9_-]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .toLowerCase() || "pipeline"
+  }.sluice.json`;
 }
 
-function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: string; pipelineId: string; scopes: ReadonlySet<string>; initial: Loaded }) {
+function Editor({
+  workspaceId,
+  pipelineId,
+  scopes,
+  initial,
+}: {
+  workspaceId: string;
+  pipelineId: string;
+  scopes: ReadonlySet<string>;
+  initial: Loaded;
+}) {
   const trpc = useTRPC();
   const { toast } = useToast();
   const flow = useReactFlow();
@@ -126,9 +155,17 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const { adopt } = autosave;
 
   const shown = overlay?.graph ?? graph;
-  const { problems, problemIndex, errorCount, blocked } = useEditorProblems(workspaceId, scopes, graph, overlay !== null);
+  const { problems, problemIndex, errorCount, blocked } = useEditorProblems(
+    workspaceId,
+    scopes,
+    graph,
+    overlay !== null,
+  );
 
-  const pipeline = useQuery({ ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }), refetchOnWindowFocus: false });
+  const pipeline = useQuery({
+    ...trpc.pipeline.get.queryOptions({ workspaceId, pipelineId }),
+    refetchOnWindowFocus: false,
+  });
   const latestVersion = pipeline.data?.latestVersion ?? initial.latestVersion;
   const name = pipeline.data?.name ?? initial.name;
   const status = useQuery({
@@ -153,7 +190,20 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   const selectedNode = selection.nodes.size === 1 ? shown.nodes.find((n) => selection.nodes.has(n.id)) : undefined;
 
   const openHelp = useCallback(() => setDialog("help"), []);
-  const { layout, addFromPalette } = useEditorCommands({ graph, shown, edit, undo, redo, readOnly, selection, setSelection, sizes, dialogOpen: dialog !== null, openHelp, save: autosave.flush });
+  const { layout, addFromPalette } = useEditorCommands({
+    graph,
+    shown,
+    edit,
+    undo,
+    redo,
+    readOnly,
+    selection,
+    setSelection,
+    sizes,
+    dialogOpen: dialog !== null,
+    openHelp,
+    save: autosave.flush,
+  });
 
   // Clicking a problem selects its node, then focuses the field once the form has rendered.
   useEffect(() => {
@@ -173,7 +223,11 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
       if (p.nodeId) {
         setSelection({ nodes: new Set([p.nodeId]), edges: new Set() });
         const node = graph.nodes.find((n) => n.id === p.nodeId);
-        if (node) void flow.setCenter(node.position.x + 120, node.position.y + 50, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
+        if (node)
+          void flow.setCenter(node.position.x + 120, node.position.y + 50, {
+            zoom: Math.max(flow.getZoom(), 0.9),
+            duration: 300,
+          });
         if (p.field !== undefined) setFocusField(p.field);
       } else if (p.edgeId) {
         setSelection({ nodes: new Set(), edges: new Set([p.edgeId]) });
@@ -210,14 +264,23 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
   };
   const showRefusedNode = (nodeId: string) => {
     closeServerDialog();
-    onProblem(problems.find((p) => p.nodeId === nodeId) ?? { code: "graph.invalid", severity: "error", message: "", nodeId });
+    onProblem(
+      problems.find((p) => p.nodeId === nodeId) ?? { code: "graph.invalid", severity: "error", message: "", nodeId },
+    );
   };
-  const refusedNodes = (error: { data?: unknown } | null) => refusedNodeIds(error).map((id) => ({ id, label: graph.nodes.find((n) => n.id === id)?.label ?? id }));
+  const refusedNodes = (error: { data?: unknown } | null) =>
+    refusedNodeIds(error).map((id) => ({ id, label: graph.nodes.find((n) => n.id === id)?.label ?? id }));
 
   /** Exports what the canvas shows: the draft (saved or not), or the version being viewed. */
   function exportDraft() {
     const graphToExport = overlay && !overlay.diff ? overlay.graph : graph;
-    download(fileName(name), { format: "sluice.pipeline", formatVersion: 1, name, description: pipeline.data?.description ?? initial.description ?? "", graph: graphToExport });
+    download(fileName(name), {
+      format: "sluice.pipeline",
+      formatVersion: 1,
+      name,
+      description: pipeline.data?.description ?? initial.description ?? "",
+      graph: graphToExport,
+    });
   }
 
   function importInto(text: string): string | null {
@@ -228,7 +291,8 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
       return `Not JSON: ${(e as Error).message}`;
     }
     const parsed = PipelineDocument.safeParse(json);
-    if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join(".") || "document"}: ${i.message}`).join("\n");
+    if (!parsed.success)
+      return parsed.error.issues.map((i) => `${i.path.join(".") || "document"}: ${i.message}`).join("\n");
     edit(() => parsed.data.graph);
     setSelection(EMPTY_SELECTION);
     setTimeout(() => void flow.fitView({ padding: 0.25 }), 50);
@@ -245,7 +309,13 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
         name={name}
         latestVersion={latestVersion}
         deployment={deployment}
-        can={{ edit: canEdit, publish: canPublish, deploy: canDeploy, stop: canStop, seeAlerts: scopes.has("alert:read") }}
+        can={{
+          edit: canEdit,
+          publish: canPublish,
+          deploy: canDeploy,
+          stop: canStop,
+          seeAlerts: scopes.has("alert:read"),
+        }}
         saveState={saveState}
         lastSaveError={autosave.lastError}
         canUndo={history.canUndo}
@@ -275,76 +345,86 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
         openDialog={setDialog}
       />
       {scopes.has("alert:read") && <AlertBanner workspaceId={workspaceId} pipelineId={pipelineId} />}
-      {live && <LiveFeed workspaceId={workspaceId} pipelineId={pipelineId} graph={graph} fallback={statusFromDeployment(deployment?.status)} store={liveStore} />}
-
-      {autosave.conflict && <ConflictBanner conflict={autosave.conflict} onDownload={exportDraft} onReload={() => void reload()} />}
-      {overlay && <OverlayBanner overlay={overlay} onBack={() => setOverlay(null)} />}
-
-      <LiveStoreContext.Provider value={live ? liveStore : null}>
-      <OpenNodeContext.Provider value={live ? openLiveNode : null}>
-      <div className="flex min-h-0 flex-1">
-        {canEdit && !overlay && !monitoring && <Palette onAdd={addFromPalette} />}
-        <div className="flex min-w-0 flex-1 flex-col">
-          <div className="relative min-h-0 flex-1">
-            <PipelineCanvas
-              graph={shown}
-              problems={problemIndex}
-              readOnly={readOnly}
-              selection={selection}
-              onSelectionChange={setSelection}
-              onEdit={edit}
-              sizes={sizes}
-              diff={overlay?.diff}
-              onRefused={(reason) => toast(reason, "error")}
-              live={live}
-              onNodeOpen={live && monitoring ? openLiveNode : undefined}
-              initialViewport={initialViewport}
-              onViewportChange={onViewportChange}
-              drawerOpen={liveNode !== undefined}
-            />
-          </div>
-          <BottomPanel
-            workspaceId={workspaceId}
-            graph={graph}
-            problems={problems}
-            errorCount={errorCount}
-            onProblem={onProblem}
-            canPreview={canPreview}
-            selectedNodeId={selectedNode?.id ?? null}
-            onSelectNode={(id) => setSelection({ nodes: new Set([id]), edges: new Set() })}
-          />
-        </div>
-        <SidePanel
+      {live && (
+        <LiveFeed
           workspaceId={workspaceId}
           pipelineId={pipelineId}
           graph={graph}
-          shown={shown}
-          liveNode={liveNode}
-          closeLiveNode={() => setLiveNodeId(null)}
-          versionsOpen={drawer === "versions"}
-          overlay={overlay}
-          canEdit={canEdit}
-          baseRevision={autosave.revision}
-          onShowOverlay={(o) => {
-            setOverlay(o);
-            setSelection(EMPTY_SELECTION);
-            setTimeout(() => void flow.fitView({ padding: 0.25 }), 50);
-          }}
-          onRestored={() => void reload()}
-          onCloseVersions={() => {
-            setDrawer(null);
-            setOverlay(null);
-          }}
-          selectedNode={selectedNode}
-          monitoring={monitoring}
-          problemIndex={problemIndex}
-          readOnly={readOnly}
-          canReadSecrets={canReadSecrets}
-          edit={edit}
-          clearSelection={() => setSelection(EMPTY_SELECTION)}
+          fallback={statusFromDeployment(deployment?.status)}
+          store={liveStore}
         />
-      </div>
-      </OpenNodeContext.Provider>
+      )}
+
+      {autosave.conflict && (
+        <ConflictBanner conflict={autosave.conflict} onDownload={exportDraft} onReload={() => void reload()} />
+      )}
+      {overlay && <OverlayBanner overlay={overlay} onBack={() => setOverlay(null)} />}
+
+      <LiveStoreContext.Provider value={live ? liveStore : null}>
+        <OpenNodeContext.Provider value={live ? openLiveNode : null}>
+          <div className="flex min-h-0 flex-1">
+            {canEdit && !overlay && !monitoring && <Palette onAdd={addFromPalette} />}
+            <div className="flex min-w-0 flex-1 flex-col">
+              <div className="relative min-h-0 flex-1">
+                <PipelineCanvas
+                  graph={shown}
+                  problems={problemIndex}
+                  readOnly={readOnly}
+                  selection={selection}
+                  onSelectionChange={setSelection}
+                  onEdit={edit}
+                  sizes={sizes}
+                  diff={overlay?.diff}
+                  onRefused={(reason) => toast(reason, "error")}
+                  live={live}
+                  onNodeOpen={live && monitoring ? openLiveNode : undefined}
+                  initialViewport={initialViewport}
+                  onViewportChange={onViewportChange}
+                  drawerOpen={liveNode !== undefined}
+                />
+              </div>
+              <BottomPanel
+                workspaceId={workspaceId}
+                graph={graph}
+                problems={problems}
+                errorCount={errorCount}
+                onProblem={onProblem}
+                canPreview={canPreview}
+                selectedNodeId={selectedNode?.id ?? null}
+                onSelectNode={(id) => setSelection({ nodes: new Set([id]), edges: new Set() })}
+              />
+            </div>
+            <SidePanel
+              workspaceId={workspaceId}
+              pipelineId={pipelineId}
+              graph={graph}
+              shown={shown}
+              liveNode={liveNode}
+              closeLiveNode={() => setLiveNodeId(null)}
+              versionsOpen={drawer === "versions"}
+              overlay={overlay}
+              canEdit={canEdit}
+              baseRevision={autosave.revision}
+              onShowOverlay={(o) => {
+                setOverlay(o);
+                setSelection(EMPTY_SELECTION);
+                setTimeout(() => void flow.fitView({ padding: 0.25 }), 50);
+              }}
+              onRestored={() => void reload()}
+              onCloseVersions={() => {
+                setDrawer(null);
+                setOverlay(null);
+              }}
+              selectedNode={selectedNode}
+              monitoring={monitoring}
+              problemIndex={problemIndex}
+              readOnly={readOnly}
+              canReadSecrets={canReadSecrets}
+              edit={edit}
+              clearSelection={() => setSelection(EMPTY_SELECTION)}
+            />
+          </div>
+        </OpenNodeContext.Provider>
       </LiveStoreContext.Provider>
 
       {dialog === "help" && <ShortcutsHelp onClose={() => setDialog(null)} />}
@@ -357,7 +437,14 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           onRename={(next, description) => rename.mutate({ workspaceId, pipelineId, name: next, description })}
         />
       )}
-      {dialog === "settings" && <PipelineSettingsDialog workspaceId={workspaceId} pipelineId={pipelineId} canEdit={canEdit} onClose={() => setDialog(null)} />}
+      {dialog === "settings" && (
+        <PipelineSettingsDialog
+          workspaceId={workspaceId}
+          pipelineId={pipelineId}
+          canEdit={canEdit}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {dialog === "import" && <ImportDialog onImport={importInto} onClose={() => setDialog(null)} />}
       {dialog === "publish" && (
         <PublishDialog
@@ -370,7 +457,9 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           onPublish={async (message) => {
             setPublishBlocked(null);
             if (!(await autosave.flush())) {
-              setPublishBlocked("The draft could not be saved, so there is nothing new to publish. Check the save status, then try again.");
+              setPublishBlocked(
+                "The draft could not be saved, so there is nothing new to publish. Check the save status, then try again.",
+              );
               return;
             }
             publish.mutate({ workspaceId, pipelineId, message, baseRevision: autosave.revision() });
@@ -388,7 +477,14 @@ function Editor({ workspaceId, pipelineId, scopes, initial }: { workspaceId: str
           onDeploy={(startFrom) => deploy.mutate({ workspaceId, pipelineId, versionId: latestVersion.id, startFrom })}
         />
       )}
-      {dialog === "send-events" && <SendEventsDialog workspaceId={workspaceId} graph={graph} canReadKeys={scopes.has("apikey:read")} onClose={() => setDialog(null)} />}
+      {dialog === "send-events" && (
+        <SendEventsDialog
+          workspaceId={workspaceId}
+          graph={graph}
+          canReadKeys={scopes.has("apikey:read")}
+          onClose={() => setDialog(null)}
+        />
+      )}
     </div>
   );
 }

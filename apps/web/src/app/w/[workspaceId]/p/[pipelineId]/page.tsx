@@ -6,7 +6,11 @@ import { PipelineEditor } from "./PipelineEditor";
 export const metadata = { title: "Pipeline editor" };
 export const dynamic = "force-dynamic";
 
-export default async function PipelinePage({ params }: { params: Promise<{ workspaceId: string; pipelineId: string }> }) {
+export default async function PipelinePage({
+  params,
+}: {
+  params: Promise<{ workspaceId: string; pipelineId: string }>;
+}) {
   const { workspaceId, pipelineId } = await params;
   await requireUser(`/w/${workspaceId}/p/${pipelineId}`);
   const { INGEST_PUBLIC_URL } = env();

@@ -6,7 +6,11 @@ import { requireUser } from "@/server/require-user";
 export const metadata = { title: "Dead letters" };
 export const dynamic = "force-dynamic";
 
-export default async function DeadLettersPage({ params }: { params: Promise<{ workspaceId: string; pipelineId: string }> }) {
+export default async function DeadLettersPage({
+  params,
+}: {
+  params: Promise<{ workspaceId: string; pipelineId: string }>;
+}) {
   const { workspaceId, pipelineId } = await params;
   await requireUser(`/w/${workspaceId}/monitor/${pipelineId}/dead-letters`);
   return (

@@ -6,7 +6,11 @@ import { requireUser } from "@/server/require-user";
 export const metadata = { title: "Live tap" };
 export const dynamic = "force-dynamic";
 
-export default async function LiveTapPage({ params }: { params: Promise<{ workspaceId: string; pipelineId: string }> }) {
+export default async function LiveTapPage({
+  params,
+}: {
+  params: Promise<{ workspaceId: string; pipelineId: string }>;
+}) {
   const { workspaceId, pipelineId } = await params;
   await requireUser(`/w/${workspaceId}/monitor/${pipelineId}/tap`);
   return (
