@@ -246,7 +246,9 @@ function jsonlEncoder(gzip: boolean): Encoder {
   };
 }
 
+// `auto` is decided by compilePlan (resolveParquetColumns); one left over is written as a string column.
 const PARQUET_TYPES: Record<ParquetColumnType, ColumnSource["type"]> = {
+  auto: "STRING",
   string: "STRING",
   int64: "INT64",
   double: "DOUBLE",
@@ -257,7 +259,10 @@ const PARQUET_TYPES: Record<ParquetColumnType, ColumnSource["type"]> = {
 
 /**
  * Parquet with the node's columns. Rows are grouped on the source events (their event time and
- * fields decide the folder); each event's converted column values are kept beside it.
+ * fields decide the folder); each event's converted column values are kept beside it. A value that
+ * does not fit its column (and cannot be converted without loss: a numeric string into a number
+ * column is fine, 1.5 into an int64 is not) sends its event to the error port with the column named,
+ * never a null in its place and never a failed file for the batch.
  */
 function parquetEncoder(config: NodeConfig<"s3-sink">): Encoder {
   const converted = new WeakMap<EventRecord, unknown[]>();
@@ -272,9 +277,10 @@ function parquetEncoder(config: NodeConfig<"s3-sink">): Encoder {
         const values: unknown[] = [];
         let failure: string | undefined;
         for (const column of config.columns) {
-          const value = toColumnValue(getPath(event, column.field), column.type);
+          const raw = getPath(event, column.field);
+          const value = toColumnValue(raw, column.type);
           if (value === INVALID) {
-            failure = `column ${column.name}: ${column.field} is not a ${column.type}`;
+            failure = `column ${column.name} (${column.type}): ${column.field} is ${excerpt(raw)}, not a ${column.type}`;
             break;
           }
           values.push(value);
@@ -305,6 +311,12 @@ function parquetEncoder(config: NodeConfig<"s3-sink">): Encoder {
   };
 }
 
+/** A value for an error message: JSON, cut short. */
+function excerpt(value: JsonValue | undefined): string {
+  const text = JSON.stringify(value) ?? "undefined";
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 const INVALID = Symbol("invalid");
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -313,6 +325,7 @@ const INT64_MIN = -(2n ** 63n);
 export function toColumnValue(value: JsonValue | undefined, type: ParquetColumnType): unknown {
   if (value === undefined || value === null) return null;
   switch (type) {
+    case "auto":
     case "string":
       return typeof value === "object" ? JSON.stringify(value) : String(value);
     case "json":

@@ -83,3 +83,16 @@ export const ACTIVITY_EVENT_FIELDS = [
   "props.*",
   "context.*",
 ] as const;
+
+/** Types of the envelope's fields (`FieldType` of nodes/field-set.ts). */
+export const ACTIVITY_EVENT_TYPES = {
+  id: "string",
+  type: "string",
+  userId: "string",
+  anonymousId: "string",
+  sessionId: "string",
+  timestamp: "timestamp",
+  receivedAt: "timestamp",
+  props: "object",
+  context: "object",
+} as const;

@@ -26,13 +26,13 @@ export function createCelEnvironment(): Environment {
   // rejects `event.props.amount + 1`; users would trip over that constantly, so mixed int/double
   // arithmetic is defined and yields a double.
   env
-    .registerOperator("double + int", (a: number, b: bigint) => a + Number(b))
-    .registerOperator("int + double", (a: bigint, b: number) => Number(a) + b)
-    .registerOperator("double - int", (a: number, b: bigint) => a - Number(b))
-    .registerOperator("int - double", (a: bigint, b: number) => Number(a) - b)
-    .registerOperator("double * int", (a: number, b: bigint) => a * Number(b))
-    .registerOperator("int * double", (a: bigint, b: number) => Number(a) * b)
-    .registerOperator("double / int", (a: number, b: bigint) => a / Number(b))
-    .registerOperator("int / double", (a: bigint, b: number) => Number(a) / b);
+    .registerOperator("double + int: double", (a: number, b: bigint) => a + Number(b))
+    .registerOperator("int + double: double", (a: bigint, b: number) => Number(a) + b)
+    .registerOperator("double - int: double", (a: number, b: bigint) => a - Number(b))
+    .registerOperator("int - double: double", (a: bigint, b: number) => Number(a) - b)
+    .registerOperator("double * int: double", (a: number, b: bigint) => a * Number(b))
+    .registerOperator("int * double: double", (a: bigint, b: number) => Number(a) * b)
+    .registerOperator("double / int: double", (a: number, b: bigint) => a / Number(b))
+    .registerOperator("int / double: double", (a: bigint, b: number) => Number(a) / b);
   return env;
 }

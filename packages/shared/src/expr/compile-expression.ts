@@ -54,6 +54,17 @@ function environment(): Environment {
   return sharedEnvironment;
 }
 
+/** CEL's static type of an expression's result (`int`, `string`, `dyn`...), or undefined when it does not check. */
+export function expressionResultType(source: string): string | undefined {
+  if (source.length > MAX_EXPRESSION_LENGTH || source.trim() === "") return undefined;
+  try {
+    const checked = environment().parse(source).check();
+    return checked.valid ? (checked.type ?? "dyn") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Compiles a CEL expression once (per deploy, per preview run); the returned `evaluate` is then called
  * per event. Compilation parses, type-checks against `event: map, now: timestamp`, checks the result

@@ -8,7 +8,9 @@ import { getNodeDescriptor, isNodeTypeId, type NodeConfig, type NodeTypeId } fro
 import { hasErrors } from "./graph-problem";
 import { type PipelineEdge, PipelineGraph } from "./pipeline-graph";
 import type { PipelineSettings } from "./pipeline-settings";
-import { validateGraph } from "./validate-graph";
+import { inputFieldsOf, validateGraph } from "./validate-graph";
+import { resolveParquetColumns } from "../cores/parquet-columns";
+import { OPEN_FIELDS } from "../nodes/field-set";
 
 export type TopicSettings = {
   /** Default 6. */
@@ -156,6 +158,8 @@ export function compilePlan(input: {
   const settings = { ...DEFAULT_TOPIC_SETTINGS, ...input.settings };
 
   const nodes = new Map<string, PlanNode & { category: string; stateful: boolean }>();
+  const parquet = graph.nodes.some((n) => n.type === "s3-sink" && n.config["format"] === "parquet");
+  const inputFields = parquet ? inputFieldsOf(graph) : undefined;
   for (const node of graph.nodes) {
     const descriptor = getNodeDescriptor(node.type, node.typeVersion);
     if (!descriptor || !isNodeTypeId(node.type))
@@ -165,6 +169,17 @@ export function compilePlan(input: {
       config = {
         ...config,
         topic: userTopic(config as NodeConfig<"kafka-sink">, input.workspaceSlug).name,
+      } as NodeConfig<NodeTypeId>;
+    }
+    // Parquet columns as the runner writes them: listed or derived, each with its type decided here
+    // from the fields known upstream, so every runner process writes the same schema.
+    if (node.type === "s3-sink" && (config as NodeConfig<"s3-sink">).format === "parquet") {
+      const s3 = config as NodeConfig<"s3-sink">;
+      const resolved = resolveParquetColumns(s3.columns, inputFields?.get(node.id) ?? OPEN_FIELDS);
+      if (!resolved.ok) return { ok: false, reason: resolved.message, nodeIds: [node.id] };
+      config = {
+        ...s3,
+        columns: resolved.columns.map(({ name, field, type }) => ({ name, field, type })),
       } as NodeConfig<NodeTypeId>;
     }
     nodes.set(node.id, {

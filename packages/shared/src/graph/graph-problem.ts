@@ -24,6 +24,7 @@ export const GraphProblemCode = z.enum([
   "node.schema-incompatible",
   "node.registry-unavailable",
   "node.duplicate-view",
+  "node.parquet-columns",
   "edge.duplicate-id",
   "edge.duplicate",
   "edge.unknown-node",

@@ -1,9 +1,17 @@
 import { DEAD_LETTER_FIELDS } from "../events/dead-letter-record";
-import { type FieldSet, knownFields, OPEN_FIELDS, unionFields } from "../nodes/field-set";
+import { type FieldSet, knownFields, OPEN_FIELDS, typedFrom, unionFields } from "../nodes/field-set";
 import type { OutputPort } from "../nodes/port";
 import { groupByTarget } from "./check-port-kinds";
 import type { GraphContext, ResolvedNode } from "./graph-context";
 import { topologicalOrder } from "./graph-topology";
+
+const DEAD_LETTER_TYPES = typedFrom("dead-letter record", {
+  event: "object",
+  "error.code": "string",
+  "error.message": "string",
+  "error.nodeId": "string",
+  "error.failedAt": "timestamp",
+});
 
 /**
  * Fields arriving at each node's input, inferred source to sink. Anything uncertain (unknown type,
@@ -33,7 +41,7 @@ export function inferInputFields(ctx: GraphContext): Map<string, FieldSet> {
 }
 
 function portFields(source: ResolvedNode, port: OutputPort, input: FieldSet): FieldSet {
-  if (port.name === "error") return knownFields(DEAD_LETTER_FIELDS);
+  if (port.name === "error") return knownFields(DEAD_LETTER_FIELDS, DEAD_LETTER_TYPES);
   if (port.unchanged) return input;
   const outputFields = source.descriptor?.outputFields;
   if (!outputFields) return input;

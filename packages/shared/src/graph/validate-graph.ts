@@ -1,5 +1,6 @@
 import { checkCredentials, type KnownCredentials } from "./check-credentials";
 import { checkExpressions } from "./check-expressions";
+import { checkParquetColumns } from "./check-parquet-columns";
 import { checkPortKinds } from "./check-port-kinds";
 import { checkEdges, checkNodes } from "./check-structure";
 import { checkTopics, type GraphWorkspace } from "./check-topics";
@@ -43,6 +44,7 @@ export function validateGraph(input: unknown, context: ValidationContext = {}): 
   checkExpressions(ctx);
   checkTopics(ctx, context);
   checkViews(ctx);
+  checkParquetColumns(ctx);
   if (context.credentials) checkCredentials(ctx, context.credentials);
   return ctx.problems;
 }

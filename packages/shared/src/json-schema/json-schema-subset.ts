@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { compileUserRegex } from "../expr/user-regex";
 import { JsonValue } from "../events/json-value";
+import type { FieldType } from "../nodes/field-set";
 
 export const JsonSchemaType = z.enum(["string", "number", "integer", "boolean", "object", "array", "null"]);
 export type JsonSchemaType = z.infer<typeof JsonSchemaType>;
@@ -102,4 +103,22 @@ export function schemaFieldPaths(schema: JsonSchemaSubset, prefix = ""): string[
     paths.push(path, ...schemaFieldPaths(child, path));
   }
   return paths;
+}
+
+/**
+ * The type each declared property's values have once a record passed the schema: one JSON type
+ * (or one besides null); `string` with format date-time is a timestamp. Mixed types are left out.
+ */
+export function schemaFieldTypes(schema: JsonSchemaSubset, prefix = ""): Record<string, FieldType> {
+  const types: Record<string, FieldType> = {};
+  for (const [name, child] of Object.entries(schema.properties ?? {})) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    const declared = (Array.isArray(child.type) ? child.type : child.type ? [child.type] : []).filter(
+      (t): t is Exclude<JsonSchemaType, "null"> => t !== "null",
+    );
+    const type = declared.length === 1 ? declared[0]! : undefined;
+    if (type) types[path] = type === "string" && child.format === "date-time" ? "timestamp" : type;
+    Object.assign(types, schemaFieldTypes(child, path));
+  }
+  return types;
 }

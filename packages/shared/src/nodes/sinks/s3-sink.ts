@@ -6,17 +6,17 @@ import { ui } from "../field-ui";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
 
-export const ParquetColumnType = z.enum(["string", "int64", "double", "boolean", "timestamp", "json"]);
+export const ParquetColumnType = z.enum(["auto", "string", "int64", "double", "boolean", "timestamp", "json"]);
 export type ParquetColumnType = z.infer<typeof ParquetColumnType>;
 
 export const ParquetColumn = z.strictObject({
   name: OutputFieldName.meta(ui({ title: "Column", widget: "text", placeholder: "user_id" })),
   field: fieldPath({ title: "Field", placeholder: "userId" }),
-  type: ParquetColumnType.default("string").meta(
+  type: ParquetColumnType.default("auto").meta(
     ui({
       title: "Type",
       description:
-        "timestamp: from an ISO time or epoch ms (stored as UTC milliseconds); json: the value as JSON text.",
+        "auto (default): the field's type where the nodes upstream know it (window results, CEL types, schemas), else string. string: text, other values as JSON. timestamp: from an ISO time or epoch ms (UTC milliseconds). json: the value as JSON text.",
       widget: "select",
     }),
   ),
@@ -100,7 +100,8 @@ export const S3SinkConfig = z
       .meta(
         ui({
           title: "Format",
-          description: "jsonl: one JSON event per line. parquet: the columns below.",
+          description:
+            "jsonl: one JSON event per line. parquet: typed columns (the list below, or every field known to arrive here when it is empty).",
           widget: "select",
         }),
       ),
@@ -193,8 +194,6 @@ export const S3SinkConfig = z
     }
     const template = parseKeyTemplate(config.keyTemplate);
     if (!template.ok) issue(ctx, ["keyTemplate"], template.message);
-    if (config.format === "parquet" && config.columns.length === 0)
-      issue(ctx, ["columns"], "Parquet needs at least one column");
     const names = new Set<string>();
     config.columns.forEach((column, i) => {
       if (names.has(column.name)) issue(ctx, ["columns", i, "name"], `Column "${column.name}" is listed twice`);

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { ACTIVITY_EVENT_FIELDS } from "../../events/activity-event";
+import { ACTIVITY_EVENT_FIELDS, ACTIVITY_EVENT_TYPES } from "../../events/activity-event";
 import { Duration } from "../../events/duration";
 import { issue } from "../config-fields";
 import { ui } from "../field-ui";
-import { knownFields } from "../field-set";
+import { knownFields, typedFrom } from "../field-set";
 import { defineNode } from "../node-descriptor";
 
 const ratio = (title: string, description: string, fallback: number) =>
@@ -115,5 +115,5 @@ export const generatorNode = defineNode({
   outputs: [{ name: "out", label: "Events", kind: "event" }],
   configSchema: GeneratorConfig,
   example: { eventsPerSecond: 50, users: 500, seed: 7 },
-  outputFields: () => knownFields(ACTIVITY_EVENT_FIELDS),
+  outputFields: () => knownFields(ACTIVITY_EVENT_FIELDS, typedFrom("event envelope", ACTIVITY_EVENT_TYPES)),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ACTIVITY_EVENT_FIELDS } from "../../events/activity-event";
+import { ACTIVITY_EVENT_FIELDS, ACTIVITY_EVENT_TYPES } from "../../events/activity-event";
 import { ui } from "../field-ui";
-import { knownFields } from "../field-set";
+import { knownFields, typedFrom } from "../field-set";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT } from "../port";
 
@@ -87,5 +87,5 @@ export const httpIngestNode = defineNode({
   ],
   configSchema: HttpIngestConfig,
   example: { pathKey: "web-clickstream", apiKeyId: "key_web_prod", maxBatch: 500 },
-  outputFields: () => knownFields(ACTIVITY_EVENT_FIELDS),
+  outputFields: () => knownFields(ACTIVITY_EVENT_FIELDS, typedFrom("event envelope", ACTIVITY_EVENT_TYPES)),
 });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { KAFKA_VALUE_FORMATS, REGISTRY_FORMATS } from "../../connections/schema-registry";
 import { kafkaConnectionRef, KafkaTopicName, schemaRegistryRef } from "../config-fields";
 import { ui } from "../field-ui";
-import { knownFields, OPEN_FIELDS } from "../field-set";
+import { FIELD_TYPES, knownFields, OPEN_FIELDS, typedFrom } from "../field-set";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT } from "../port";
 
@@ -66,6 +66,20 @@ export const KafkaSourceConfig = z.strictObject({
         advanced: true,
       }),
     ),
+  schemaFieldTypes: z
+    .array(z.strictObject({ path: z.string().max(200), type: z.enum(FIELD_TYPES) }))
+    .max(500)
+    .optional()
+    .meta(
+      ui({
+        title: "Schema field types",
+        description:
+          "The types of the schema's fields, for typed columns downstream (Parquet). Filled by \"Use the schema's fields\".",
+        widget: "key-value-list",
+        visibleWhen: { field: "valueFormat", oneOf: REGISTRY_FORMATS },
+        advanced: true,
+      }),
+    ),
 });
 export type KafkaSourceConfig = z.infer<typeof KafkaSourceConfig>;
 
@@ -91,9 +105,11 @@ export const kafkaSourceNode = defineNode({
   example: { topic: "web.events", startPosition: "latest" },
   // Unknown producer: no field warnings downstream, unless the registry's schema names the fields.
   outputFields: (config) => {
-    if (config.valueFormat === "string") return knownFields(["value"]);
-    if (config.valueFormat !== "json" && config.schemaFields && config.schemaFields.length > 0)
-      return knownFields(config.schemaFields);
+    if (config.valueFormat === "string") return knownFields(["value"], typedFrom("text message", { value: "string" }));
+    if (config.valueFormat !== "json" && config.schemaFields && config.schemaFields.length > 0) {
+      const types = Object.fromEntries((config.schemaFieldTypes ?? []).map((f) => [f.path, f.type]));
+      return knownFields(config.schemaFields, typedFrom(`${config.valueFormat} schema`, types));
+    }
     return OPEN_FIELDS;
   },
 });

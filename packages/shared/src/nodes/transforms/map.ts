@@ -3,6 +3,7 @@ import { FieldPath } from "../../events/field-path";
 import { expression, issue } from "../config-fields";
 import { ui } from "../field-ui";
 import { addFields, removeFields } from "../field-set";
+import { expressionFieldType } from "../../expr/expression-field-type";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
 
@@ -77,6 +78,12 @@ export const mapNode = defineNode({
       addFields(
         input,
         config.assignments.map((a) => a.target),
+        Object.fromEntries(
+          config.assignments.flatMap((a) => {
+            const typing = expressionFieldType(a.expression, input);
+            return typing ? [[a.target, typing]] : [];
+          }),
+        ),
       ),
       config.drop,
     ),

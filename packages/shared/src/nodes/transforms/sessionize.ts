@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Duration, parseDurationMs } from "../../events/duration";
 import { expression, fieldPath, issue } from "../config-fields";
 import { ui } from "../field-ui";
-import { knownFields } from "../field-set";
+import { knownFields, typedFrom } from "../field-set";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT } from "../port";
 
@@ -107,5 +107,24 @@ export const sessionizeNode = defineNode({
     { path: ["eventTimeField"], field: config.eventTimeField },
     { path: ["pageField"], field: config.pageField },
   ],
-  outputFields: () => knownFields(SESSION_RESULT_FIELDS),
+  outputFields: () =>
+    knownFields(
+      SESSION_RESULT_FIELDS,
+      typedFrom("session result", {
+        sessionId: "string",
+        userKey: "string",
+        sessionStart: "timestamp",
+        sessionEnd: "timestamp",
+        durationMs: "integer",
+        eventCount: "integer",
+        pageViews: "integer",
+        eventTypes: "object",
+        landingPage: "string",
+        exitPage: "string",
+        timestamp: "timestamp",
+        revision: "integer",
+        isLateUpdate: "boolean",
+        supersedes: "array",
+      }),
+    ),
 });

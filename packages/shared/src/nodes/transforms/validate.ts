@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { JsonSchemaSubset, schemaFieldPaths } from "../../json-schema/json-schema-subset";
+import { JsonSchemaSubset, schemaFieldPaths, schemaFieldTypes } from "../../json-schema/json-schema-subset";
 import { ui } from "../field-ui";
-import { addFields } from "../field-set";
+import { addFields, retypeFields, typedFrom } from "../field-set";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT, EVENTS_IN } from "../port";
 
@@ -43,5 +43,10 @@ export const validateNode = defineNode({
       },
     },
   },
-  outputFields: (config, input) => addFields(input, schemaFieldPaths(config.schema)),
+  // Values pass unchanged: the schema adds what it declares and types the properties it pins down.
+  outputFields: (config, input) =>
+    retypeFields(addFields(input, schemaFieldPaths(config.schema)), {
+      ...input.types,
+      ...typedFrom("JSON Schema", schemaFieldTypes(config.schema)),
+    }),
 });

@@ -3,7 +3,8 @@ import { Duration, parseDurationMs } from "../../events/duration";
 import { FieldPath } from "../../events/field-path";
 import { expression, fieldPath, issue, OutputFieldName } from "../config-fields";
 import { ui } from "../field-ui";
-import { knownFields } from "../field-set";
+import { type FieldType, knownFields, typedFrom } from "../field-set";
+import { expressionFieldType } from "../../expr/expression-field-type";
 import { defineNode } from "../node-descriptor";
 import { ALL_PORT_KINDS, ERROR_PORT } from "../port";
 
@@ -41,6 +42,15 @@ export const WINDOW_RESULT_FIELDS = [
   "isLateUpdate",
   "supersedes",
 ] as const;
+
+const AGGREGATION_TYPES: Record<AggregationFunction, FieldType> = {
+  count: "integer",
+  "distinct-count": "integer",
+  sum: "number",
+  avg: "number",
+  min: "number",
+  max: "number",
+};
 
 /** Hopping windows per event are capped so one event cannot fan out into unbounded state. */
 export const MAX_WINDOWS_PER_EVENT = 100;
@@ -196,10 +206,28 @@ export const windowNode = defineNode({
       aggregation.field ? [{ path: ["aggregations", i, "field"], field: aggregation.field }] : [],
     ),
   ],
-  outputFields: (config) =>
-    knownFields([
-      ...WINDOW_RESULT_FIELDS,
-      ...config.groupBy.map((g) => g.name),
-      ...config.aggregations.map((a) => a.name),
-    ]),
+  outputFields: (config, input) =>
+    knownFields(
+      [...WINDOW_RESULT_FIELDS, ...config.groupBy.map((g) => g.name), ...config.aggregations.map((a) => a.name)],
+      {
+        ...typedFrom("window result", {
+          windowId: "string",
+          windowStart: "timestamp",
+          windowEnd: "timestamp",
+          timestamp: "timestamp",
+          revision: "integer",
+          isLateUpdate: "boolean",
+          supersedes: "array",
+        }),
+        ...Object.fromEntries(
+          config.groupBy.flatMap((g) => {
+            const typing = expressionFieldType(g.expression, input);
+            return typing ? [[g.name, typing]] : [];
+          }),
+        ),
+        ...Object.fromEntries(
+          config.aggregations.map((a) => [a.name, { type: AGGREGATION_TYPES[a.function], from: `window ${a.function}` }]),
+        ),
+      },
+    ),
 });
