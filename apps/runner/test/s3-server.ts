@@ -27,6 +27,8 @@ export type S3Server = {
   jsonl(prefix: string): Promise<{ key: string; event: Record<string, unknown> }[]>;
   /** Rows of every .parquet file under the prefix, read by DuckDB (read_parquet on the downloaded files). */
   parquet(prefix: string): Promise<{ key: string; row: Record<string, unknown> }[]>;
+  /** One Parquet object's columns as DuckDB types them (`DESCRIBE`) and the compression codecs of its column chunks. */
+  parquetSchema(key: string): Promise<{ columns: Record<string, string>; codecs: string[] }>;
   close(): Promise<void>;
 };
 
@@ -123,6 +125,29 @@ export async function startS3Server(bucket = "lake"): Promise<S3Server> {
           db.closeSync();
         }
       } finally {
+        await rm(local, { recursive: true, force: true });
+      }
+    },
+    async parquetSchema(key) {
+      const local = await mkdtemp(join(tmpdir(), "sluice-parquet-"));
+      const file = join(local, "file.parquet");
+      await writeFile(file, await read(key));
+      const db = await DuckDBInstance.create(":memory:");
+      const connection = await db.connect();
+      try {
+        const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
+        const codecs = await connection.runAndReadAll(
+          `SELECT DISTINCT compression FROM parquet_metadata('${file}') ORDER BY compression`,
+        );
+        return {
+          columns: Object.fromEntries(
+            described.getRowObjectsJS().map((r) => [String(r["column_name"]), String(r["column_type"])]),
+          ),
+          codecs: codecs.getRowObjectsJS().map((r) => String(r["compression"])),
+        };
+      } finally {
+        connection.closeSync();
+        db.closeSync();
         await rm(local, { recursive: true, force: true });
       }
     },

@@ -1,7 +1,7 @@
 // The s3-sink executor against a real S3-API server (s3rver): re-runs of uncommitted offsets cut into
 // other batches leave no duplicate events, large files go up as multipart uploads, an unreachable
 // store is a connection error (waited out by the engine) and a refused request is not.
-import { type BatchSource, type EventRecord, S3SinkConfig } from "@sluice/shared";
+import { type BatchSource, compilePlan, type EventRecord, type PipelineGraph, S3SinkConfig } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { MULTIPART_PART_BYTES } from "../src/stage/s3-sink";
@@ -158,5 +158,117 @@ describe("s3-sink executor", () => {
       ["no-time", "s3.no-event-time"],
     ]);
     expect((await s3.parquet(prefix)).map((r) => r.row)).toEqual([{ n: 1n }]);
+  });
+  it("writes the typed columns compilePlan decides from a window upstream, snappy and zstd, as DuckDB reads them", async () => {
+    // generator -> window -> lake: the columns are listed without types ("auto") but one.
+    const at = { x: 0, y: 0 };
+    const graph: PipelineGraph = {
+      nodes: [
+        { id: "gen", type: "generator", typeVersion: 1, config: {}, position: at },
+        {
+          id: "per-minute",
+          type: "window",
+          typeVersion: 1,
+          config: {
+            size: "1m",
+            groupBy: [{ name: "eventType", expression: "event.type" }],
+            aggregations: [
+              { name: "events", function: "count" },
+              { name: "revenue", function: "sum", field: "props.amount" },
+            ],
+          },
+          position: at,
+        },
+        {
+          id: "lake",
+          type: "s3-sink",
+          typeVersion: 1,
+          config: {
+            bucket: "analytics-lake",
+            format: "parquet",
+            columns: [
+              { name: "window_start", field: "windowStart" },
+              { name: "event_type", field: "eventType" },
+              { name: "events", field: "events" },
+              { name: "revenue", field: "revenue" },
+              { name: "late", field: "isLateUpdate" },
+              { name: "supersedes", field: "supersedes" },
+              { name: "note", field: "note" },
+              { name: "revenue_text", field: "revenue", type: "string" },
+            ],
+          },
+          position: at,
+        },
+      ],
+      edges: [
+        { id: "e1", source: "gen", sourcePort: "out", target: "per-minute", targetPort: "in" },
+        { id: "e2", source: "per-minute", sourcePort: "out", target: "lake", targetPort: "in" },
+      ],
+    };
+    const compiled = compilePlan({ workspaceId: "ws", workspaceSlug: "acme", pipelineId: "p", graph });
+    if (!compiled.ok) throw new Error(compiled.reason);
+    const { columns } = compiled.plan.stages.flatMap((s) => s.nodes).find((n) => n.id === "lake")!.config as {
+      columns: unknown[];
+    };
+
+    const results = (from: number, count: number): EventRecord[] =>
+      Array.from({ length: count }, (_, i) => {
+        const n = from + i;
+        const start = Date.UTC(2026, 4, 1, 10, n);
+        return {
+          windowId: `w${n}`,
+          windowStart: new Date(start).toISOString(),
+          windowEnd: new Date(start + 60_000).toISOString(),
+          timestamp: new Date(start + 59_999).toISOString(),
+          eventType: n % 2 ? "click" : "view",
+          events: n * 3,
+          revenue: n * 1.25,
+          revision: 0,
+          isLateUpdate: n % 3 === 0,
+          supersedes: n % 4 === 0 ? [`w${n - 1}`] : [],
+          // Not typed upstream: text as is, anything else as JSON text; missing: null.
+          ...(n % 5 === 0 ? {} : { note: n % 2 ? `n${n}` : { n } }),
+        };
+      });
+    const bad = { ...results(99, 1)[0]!, windowId: "bad", events: "many" };
+
+    for (const compression of ["snappy", "zstd"] as const) {
+      const prefix = `${uniqueName(`typed-${compression}`)}/`;
+      const write = await sink({ keyTemplate: prefix, eventTimeField: "timestamp", format: "parquet", compression, columns });
+      const batch = [...results(0, 20), bad];
+      const result = await write.write(batch, { now: 0 }, source(0, batch.length - 1));
+      // The value that does not fit its int64 column: its event goes to the error port, named.
+      expect(result.errors.map((e) => [e.event["windowId"], e.error.code, e.error.message])).toEqual([
+        ["bad", "s3.bad-value", 'column events (int64): events is "many", not a int64'],
+      ]);
+
+      const [key] = (await s3.list(prefix)).filter((k) => k.endsWith(".parquet"));
+      expect(await s3.parquetSchema(key!)).toEqual({
+        columns: {
+          window_start: "TIMESTAMP WITH TIME ZONE",
+          event_type: "VARCHAR",
+          events: "BIGINT",
+          revenue: "DOUBLE",
+          late: "BOOLEAN",
+          supersedes: "VARCHAR",
+          note: "VARCHAR",
+          revenue_text: "VARCHAR",
+        },
+        codecs: [compression.toUpperCase()],
+      });
+      const rows = (await s3.parquet(prefix)).map((r) => r.row);
+      expect(rows).toEqual(
+        results(0, 20).map((event) => ({
+          window_start: new Date(event["windowStart"] as string),
+          event_type: event["eventType"],
+          events: BigInt(event["events"] as number),
+          revenue: event["revenue"],
+          late: event["isLateUpdate"],
+          supersedes: JSON.stringify(event["supersedes"]),
+          note: event["note"] === undefined ? null : typeof event["note"] === "string" ? event["note"] : JSON.stringify(event["note"]),
+          revenue_text: String(event["revenue"]),
+        })),
+      );
+    }
   });
 });

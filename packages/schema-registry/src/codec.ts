@@ -66,7 +66,7 @@ function avroCodec(schema: string): Codec {
 }
 
 /** A .proto file's messages in the order the message indexes count them (nested ones below their parent). */
-function protoRoot(schema: string): { messages: protobuf.Type[] } {
+export function protoRoot(schema: string): { messages: protobuf.Type[] } {
   const parsed = protobuf.parse(schema, { keepCase: true });
   const namespace = parsed.package ? parsed.root.lookup(parsed.package) : parsed.root;
   if (!(namespace instanceof protobuf.Namespace)) throw new Error("the .proto file has no messages");

@@ -1,5 +1,6 @@
 // Confluent-compatible schema registry support (Node only: the runner and the web server).
 export { createCodec, deriveAvroSchema, schemaFields, type Codec, type SchemaType } from "./codec";
+export { schemaFieldTypes, type SchemaFieldType } from "./field-types";
 export {
   createRegistryClient,
   RegistryError,

@@ -94,6 +94,7 @@ export * from "./cores/postgres-rows";
 export * from "./cores/redis-commands";
 export * from "./cores/kafka-sink-keys";
 export * from "./cores/object-files";
+export * from "./cores/parquet-columns";
 export * from "./cores/webhook-signature";
 export * from "./cores/core-fixture";
 export type { ClockState } from "./cores/event-time-clock";

@@ -1,12 +1,20 @@
 "use client";
-import { getNodeDescriptor, type GraphProblem, type JsonValue, type PipelineNode } from "@sluice/shared";
+import {
+  getNodeDescriptor,
+  type GraphProblem,
+  type JsonValue,
+  type PipelineGraph,
+  type PipelineNode,
+} from "@sluice/shared";
 import { ConfigForm } from "@/components/forms/ConfigForm";
 import { CATEGORY_STYLE, NodeIcon } from "./NodeIcon";
+import { ParquetColumnsPanel } from "./ParquetColumnsPanel";
 import { TopicSchemaPanel } from "./TopicSchemaPanel";
 
 /** Side panel for the selected node: its label and the config form generated from its schema. */
 export function InspectorPanel({
   node,
+  graph,
   workspaceId,
   problems,
   readOnly,
@@ -16,6 +24,8 @@ export function InspectorPanel({
   onClose,
 }: {
   node: PipelineNode;
+  /** The draft the node is in: what reaches the node (Parquet column types). */
+  graph: PipelineGraph;
   workspaceId: string;
   problems: readonly GraphProblem[];
   readOnly: boolean;
@@ -97,6 +107,7 @@ export function InspectorPanel({
             This node type is not known to this version of Sluice; its config is kept as is.
           </p>
         )}
+        {node.type === "s3-sink" && <ParquetColumnsPanel node={node} graph={graph} />}
         {node.type === "kafka-source" && (
           <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />
         )}

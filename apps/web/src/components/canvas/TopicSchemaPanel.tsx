@@ -5,7 +5,8 @@ import { useTRPC } from "@/lib/trpc";
 
 /**
  * For a kafka-source read through a schema registry: the topic's latest value schema, and a button
- * that makes its fields the node's known output fields (what downstream field checks use).
+ * that makes its fields (and their types) the node's known output fields (what downstream field
+ * checks and typed Parquet columns use).
  */
 export function TopicSchemaPanel({
   node,
@@ -19,12 +20,13 @@ export function TopicSchemaPanel({
   onConfig: (config: Record<string, JsonValue>, field: string) => void;
 }) {
   const trpc = useTRPC();
-  const { topic, registryId, connectionId, valueFormat, schemaFields } = node.config as {
+  const { topic, registryId, connectionId, valueFormat, schemaFields, schemaFieldTypes } = node.config as {
     topic?: unknown;
     registryId?: unknown;
     connectionId?: unknown;
     valueFormat?: unknown;
     schemaFields?: unknown;
+    schemaFieldTypes?: unknown;
   };
   const ready =
     node.type === "kafka-source" &&
@@ -47,10 +49,14 @@ export function TopicSchemaPanel({
   if (!ready) return null;
   const data = latest.data;
   const current = Array.isArray(schemaFields) ? (schemaFields as string[]) : [];
+  const currentTypes = JSON.stringify(Array.isArray(schemaFieldTypes) ? schemaFieldTypes : []);
   const inUse =
     data?.found && data.fields
-      ? data.fields.paths.length === current.length && data.fields.paths.every((p, i) => current[i] === p)
+      ? data.fields.paths.length === current.length &&
+        data.fields.paths.every((p, i) => current[i] === p) &&
+        JSON.stringify(data.fields.types) === currentTypes
       : false;
+  const types = new Map(data?.found && data.fields ? data.fields.types.map((t) => [t.path, t.type]) : []);
   return (
     <section
       aria-label="Topic schema"
@@ -73,6 +79,7 @@ export function TopicSchemaPanel({
               {data.fields.paths.map((path) => (
                 <li key={path} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs dark:bg-slate-800">
                   {path}
+                  {types.get(path) && <span className="text-slate-500"> · {types.get(path)}</span>}
                 </li>
               ))}
             </ul>
@@ -90,7 +97,11 @@ export function TopicSchemaPanel({
               disabled={inUse}
               onClick={() =>
                 onConfig(
-                  { ...(node.config as Record<string, JsonValue>), schemaFields: data.fields!.paths },
+                  {
+                    ...(node.config as Record<string, JsonValue>),
+                    schemaFields: data.fields!.paths,
+                    schemaFieldTypes: data.fields!.types,
+                  },
                   "schemaFields",
                 )
               }

@@ -87,6 +87,7 @@ export function SidePanel({
     <InspectorPanel
       key={selectedNode.id}
       node={selectedNode}
+      graph={graph}
       workspaceId={workspaceId}
       problems={problemIndex.byNode.get(selectedNode.id) ?? []}
       readOnly={readOnly}

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { openSecret, sealSecret, secretHint } from "@sluice/db";
-import { createRegistryClient, RegistryError, schemaFields } from "@sluice/schema-registry";
+import { createRegistryClient, RegistryError, schemaFields, schemaFieldTypes } from "@sluice/schema-registry";
 import {
   KafkaTopicName,
   SchemaRegistryCredentials,
@@ -227,10 +227,14 @@ export const schemaRegistryRouter = router({
       const subject = valueSubject(topic);
       try {
         const latest = await client.latest(subject);
-        let fields: { paths: string[]; open: boolean } | undefined;
+        let fields: { paths: string[]; open: boolean; types: { path: string; type: string }[] } | undefined;
         let problem: string | undefined;
         try {
-          fields = schemaFields(latest.schemaType, latest.schema);
+          const types = schemaFieldTypes(latest.schemaType, latest.schema);
+          fields = {
+            ...schemaFields(latest.schemaType, latest.schema),
+            types: Object.entries(types).map(([path, type]) => ({ path, type })),
+          };
         } catch (e) {
           problem = `The schema does not parse: ${(e as Error).message}`;
         }
