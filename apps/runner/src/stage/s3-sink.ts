@@ -22,8 +22,8 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { parquetWriteBuffer } from "hyparquet-writer";
-import type { ColumnSource } from "hyparquet-writer";
+import { parquetWriteBuffer, schemaFromColumnData } from "hyparquet-writer";
+import type { ColumnSource, SchemaElement } from "hyparquet-writer";
 import {
   type CoreFailure,
   type EventRecord,
@@ -296,12 +296,29 @@ function parquetEncoder(config: NodeConfig<"s3-sink">): Encoder {
     body(rows) {
       const columnData: ColumnSource[] = config.columns.map((column, i) => ({
         name: column.name,
-        type: PARQUET_TYPES[column.type],
-        nullable: true,
+        ...(column.type === "timestamp" ? {} : { type: PARQUET_TYPES[column.type], nullable: true }),
         data: rows.map((row) => converted.get(row)![i]) as ColumnSource["data"],
       }));
+      // Timestamps as instants (isAdjustedToUTC), which engines read as "timestamp with time zone";
+      // the writer's own TIMESTAMP is the legacy converted type, read as a local time.
+      const schemaOverrides = Object.fromEntries(
+        config.columns
+          .filter((column) => column.type === "timestamp")
+          .map((column): [string, SchemaElement] => [
+            column.name,
+            {
+              name: column.name,
+              type: "INT64",
+              repetition_type: "OPTIONAL",
+              converted_type: "TIMESTAMP_MILLIS",
+              logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MILLIS" },
+            },
+          ]),
+      );
       const buffer = parquetWriteBuffer({
-        columnData,
+        // With a schema given, the columns carry only their data.
+        columnData: columnData.map(({ name, data }) => ({ name, data })),
+        schema: schemaFromColumnData({ columnData, schemaOverrides }),
         codec,
         compressors: { GZIP: (input) => gzipSync(input), ZSTD: (input) => zstdCompressSync(input) },
         createdBy: "sluice s3-sink",
