@@ -234,7 +234,13 @@ describe("s3-sink executor", () => {
 
     for (const compression of ["snappy", "zstd"] as const) {
       const prefix = `${uniqueName(`typed-${compression}`)}/`;
-      const write = await sink({ keyTemplate: prefix, eventTimeField: "timestamp", format: "parquet", compression, columns });
+      const write = await sink({
+        keyTemplate: prefix,
+        eventTimeField: "timestamp",
+        format: "parquet",
+        compression,
+        columns,
+      });
       const batch = [...results(0, 20), bad];
       const result = await write.write(batch, { now: 0 }, source(0, batch.length - 1));
       // The value that does not fit its int64 column: its event goes to the error port, named.
@@ -265,7 +271,12 @@ describe("s3-sink executor", () => {
           revenue: event["revenue"],
           late: event["isLateUpdate"],
           supersedes: JSON.stringify(event["supersedes"]),
-          note: event["note"] === undefined ? null : typeof event["note"] === "string" ? event["note"] : JSON.stringify(event["note"]),
+          note:
+            event["note"] === undefined
+              ? null
+              : typeof event["note"] === "string"
+                ? event["note"]
+                : JSON.stringify(event["note"]),
           revenue_text: String(event["revenue"]),
         })),
       );

@@ -112,7 +112,12 @@ function protobufFieldTypes(type: protobuf.Type, prefix: string, depth: number, 
 
 type JsonSchemaNode = { type?: unknown; format?: unknown; properties?: Record<string, JsonSchemaNode> };
 
-function jsonSchemaFieldTypes(schema: JsonSchemaNode, prefix: string, depth: number, out: Record<string, SchemaFieldType>) {
+function jsonSchemaFieldTypes(
+  schema: JsonSchemaNode,
+  prefix: string,
+  depth: number,
+  out: Record<string, SchemaFieldType>,
+) {
   if (depth > MAX_DEPTH || typeof schema !== "object" || schema === null) return;
   for (const [name, inner] of Object.entries(schema.properties ?? {})) {
     if (Object.keys(out).length >= MAX_FIELDS) return;

@@ -8,7 +8,8 @@ import { inferInputFields } from "./infer-fields";
 /** An s3-sink writing Parquet without listed columns needs the fields reaching it to be known. */
 export function checkParquetColumns(ctx: GraphContext): void {
   const sinks = [...ctx.nodes.values()].filter(
-    ({ node, config }) => node.type === "s3-sink" && (config as NodeConfig<"s3-sink"> | undefined)?.format === "parquet",
+    ({ node, config }) =>
+      node.type === "s3-sink" && (config as NodeConfig<"s3-sink"> | undefined)?.format === "parquet",
   );
   if (sinks.length === 0) return;
   const inputs = inferInputFields(ctx);
@@ -19,7 +20,10 @@ export function checkParquetColumns(ctx: GraphContext): void {
     );
     if (!resolved.ok)
       ctx.problems.push(
-        problem("node.parquet-columns", `${nodeName(node)}: ${resolved.message}`, { nodeId: node.id, field: "columns" }),
+        problem("node.parquet-columns", `${nodeName(node)}: ${resolved.message}`, {
+          nodeId: node.id,
+          field: "columns",
+        }),
       );
   }
 }

@@ -69,7 +69,10 @@ export function unionFields(sets: readonly FieldSet[]): FieldSet {
 export function addFields(set: FieldSet, paths: readonly string[], types: FieldTypes = {}): FieldSet {
   const kept = withoutTypes(set.types, paths);
   for (const path of paths) if (types[path]) kept[path] = types[path];
-  return withTypes(set.open ? { open: true, paths: [] } : { open: false, paths: [...new Set([...set.paths, ...paths])] }, kept);
+  return withTypes(
+    set.open ? { open: true, paths: [] } : { open: false, paths: [...new Set([...set.paths, ...paths])] },
+    kept,
+  );
 }
 
 /** The same records, now known to have these types (e.g. after a schema check). */
@@ -90,9 +93,7 @@ function withoutTypes(types: FieldTypes | undefined, paths: readonly string[]): 
   for (const [known, typing] of Object.entries(types ?? {})) {
     const touched = paths.some(
       (path) =>
-        known === path ||
-        known.startsWith(`${path}.`) ||
-        (path.startsWith(`${known}.`) && typing.type !== "object"),
+        known === path || known.startsWith(`${path}.`) || (path.startsWith(`${known}.`) && typing.type !== "object"),
     );
     if (!touched) out[known] = typing;
   }

@@ -45,9 +45,7 @@ export function ParquetColumnsPanel({ node, graph }: { node: PipelineNode; graph
                   <td className="py-0.5 pr-2 font-mono" title={`field ${column.field}`}>
                     {column.name}
                   </td>
-                  <td
-                    className={`py-0.5 pr-2 font-mono ${column.typed ? "" : "text-amber-700 dark:text-amber-300"}`}
-                  >
+                  <td className={`py-0.5 pr-2 font-mono ${column.typed ? "" : "text-amber-700 dark:text-amber-300"}`}>
                     {column.type}
                   </td>
                   <td className="py-0.5 text-slate-500">{column.how}</td>

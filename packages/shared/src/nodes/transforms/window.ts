@@ -226,7 +226,10 @@ export const windowNode = defineNode({
           }),
         ),
         ...Object.fromEntries(
-          config.aggregations.map((a) => [a.name, { type: AGGREGATION_TYPES[a.function], from: `window ${a.function}` }]),
+          config.aggregations.map((a) => [
+            a.name,
+            { type: AGGREGATION_TYPES[a.function], from: `window ${a.function}` },
+          ]),
         ),
       },
     ),
