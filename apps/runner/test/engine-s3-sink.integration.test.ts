@@ -1,15 +1,19 @@
 // The s3-sink through the engine, against a real S3-API server (s3rver): events posted to HTTP ingest
 // land as gzipped JSON Lines and as Parquet (read back by DuckDB) in folders by event hour, row by
 // row as sent; a replay of the whole input (a redeploy from earliest, as after a crash before the
-// commits) overwrites the same objects and leaves no duplicate rows.
+// commits) overwrites the same objects and leaves no duplicate rows. An unreachable store is waited
+// out within the sink outage budget, then its waiting events are dead-lettered.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
+import { decodeDeadLetterHeaders, DEPLOYMENTS_CHANNEL } from "@sluice/shared";
+import { startTcpProxy, type TcpProxy } from "../chaos/tcp-proxy";
+import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 import {
   createApiKey,
   createPipeline,
   createSecret,
   createWorld,
   deploy,
+  readAll,
   startEngine,
   waitRunning,
   type RunningEngine,
@@ -281,5 +285,100 @@ describe("engine: s3 sink", () => {
       },
       { timeoutMs: 60_000, everyMs: 500 },
     );
+  });
+});
+
+describe("engine: an object store outage", () => {
+  let world: World;
+  let running: RunningEngine;
+  let s3: S3Server;
+  let proxy: TcpProxy;
+  const budgetMs = 5000;
+
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(s3.endpoint).port) });
+    world = await createWorld();
+    running = await startEngine(world, {
+      allowPrivateWebhooks: true,
+      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
+      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxOutageMs: budgetMs },
+    });
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await world?.close();
+    await proxy?.close();
+    await s3?.close();
+  });
+
+  it("is waited out within the outage budget, then dead-letters what waited longer, as for Postgres", async () => {
+    const pipeline = await createPipeline(world, "s3-outage");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("s3o").toLowerCase();
+    const secretId = await createSecret(world, S3RVER_CREDENTIALS);
+    const root = `${uniqueName("outage")}/`;
+    const g = graph(
+      [
+        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+        {
+          id: "lake",
+          type: "s3-sink",
+          config: {
+            endpoint: `http://127.0.0.1:${proxy.port}`,
+            allowPrivateEndpoint: true,
+            forcePathStyle: true,
+            bucket: s3.bucket,
+            credentialsSecretId: secretId,
+            keyTemplate: root,
+            eventTimeField: "receivedAt",
+          },
+        },
+      ],
+      [["ingest", "lake"]],
+    );
+    const { deploymentId } = await deploy(world, pipeline.id, g);
+    await waitRunning(world, deploymentId);
+    const post = async (ids: string[]) => {
+      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify(ids.map((id) => ({ id, type: "view", userId: "u1" }))),
+        headers: { "x-api-key": key.token },
+      });
+      expect(res.status).toBe(202);
+    };
+    const stored = async () => (await s3.jsonl(root)).map((r) => String(r.event["id"])).sort();
+
+    // A short outage: the batch waits and lands once the store is back.
+    proxy.down();
+    await post(["short-0", "short-1", "short-2"]);
+    await new Promise((r) => setTimeout(r, 1000));
+    proxy.heal();
+    await eventually(async () => expect(await stored()).toEqual(["short-0", "short-1", "short-2"]), {
+      timeoutMs: 60_000,
+      everyMs: 500,
+    });
+
+    // Longer than the budget: the waiting events are dead-lettered (not lost), and the partition moves on.
+    proxy.down();
+    const started = Date.now();
+    await post(["long-0", "long-1"]);
+    const dead = await readAll(world, `sluice.${world.workspaceId}.${pipeline.id}.lake.dlq`, 2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(budgetMs);
+    expect(dead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual([
+      "long-0",
+      "long-1",
+    ]);
+    const headers = decodeDeadLetterHeaders(dead[0]!.headers);
+    expect(headers.success && headers.data.nodeId).toBe("lake");
+    expect(headers.success && headers.data.errorMessage).toContain("unreachable for longer than the outage budget");
+    proxy.heal();
+    await post(["after-0"]);
+    await eventually(async () => expect(await stored()).toEqual(["after-0", "short-0", "short-1", "short-2"]), {
+      timeoutMs: 60_000,
+      everyMs: 500,
+    });
   });
 });

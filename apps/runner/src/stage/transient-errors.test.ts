@@ -30,6 +30,9 @@ describe("isConnectionError", () => {
       new S3ServiceException({ name, message: name, $fault: fault, $metadata: { httpStatusCode: status } });
     expect(isConnectionError(s3Error("ServiceUnavailable", 503, "server"))).toBe(true);
     expect(isConnectionError(s3Error("SlowDown", 503, "server"))).toBe(true);
+    expect(isConnectionError(s3Error("TooManyRequests", 429, "client"))).toBe(true);
+    expect(isConnectionError(s3Error("RequestTimeout", 400, "client"))).toBe(true);
+    expect(isConnectionError(s3Error("InvalidArgument", 400, "client"))).toBe(false);
     expect(
       isConnectionError(Object.assign(new Error("Connection timed out after 5000 ms"), { name: "TimeoutError" })),
     ).toBe(true);

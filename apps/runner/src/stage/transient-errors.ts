@@ -63,8 +63,14 @@ export function isConnectionError(error: unknown, depth = 0): boolean {
   )
     return true;
   if (typeof message === "string" && NETWORK_MESSAGES.some((re) => re.test(message))) return true;
-  // AWS SDK (s3-sink): the service answered 5xx (unavailable, throttled, internal error) or timed out.
-  if ((error as { $fault?: unknown }).$fault === "server" || (error as { name?: unknown }).name === "TimeoutError")
+  // AWS SDK (s3-sink): the service answered 5xx (unavailable, throttled, internal error), throttled
+  // with a 429 (R2, GCS interoperability), dropped a slow upload (S3's 400 RequestTimeout) or timed out.
+  const aws = error as { $fault?: unknown; name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (
+    aws.$fault === "server" ||
+    aws.name === "TimeoutError" ||
+    (aws.$fault === "client" && (aws.$metadata?.httpStatusCode === 429 || aws.name === "RequestTimeout"))
+  )
     return true;
   if (cause && isConnectionError(cause, depth + 1)) return true;
   // AggregateError (e.g. every address of a host refused the connection).
