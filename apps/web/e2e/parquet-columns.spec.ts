@@ -61,6 +61,8 @@ test("an s3-sink's Parquet columns are typed from the window upstream, and follo
   await node(page, "agg").click();
   await page.locator("#field-agg-aggregations_0_function").selectOption("avg");
   await page.locator("#field-agg-aggregations_0_field").fill("props.amount");
+  // The open inspector covers the sink: close it, then select the sink again.
+  await page.getByRole("button", { name: "Close node settings" }).click();
   await node(page, "lake").click();
   await expect(row("amount")).toContainText("double");
   await expect(row("amount")).toContainText("number from window avg");
