@@ -108,7 +108,16 @@ describe("schema registries", () => {
       id,
       version: 1,
       schemaType: "AVRO",
-      fields: { paths: ["userId", "page", "ctx", "ctx.ip"], open: false },
+      fields: {
+        paths: ["userId", "page", "ctx", "ctx.ip"],
+        open: false,
+        types: [
+          { path: "userId", type: "string" },
+          { path: "page", type: "string" },
+          { path: "ctx", type: "object" },
+          { path: "ctx.ip", type: "string" },
+        ],
+      },
     });
 
     // The source's schema fields flow downstream: a filter on a field the schema lacks is flagged.
