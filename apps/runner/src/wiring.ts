@@ -7,6 +7,7 @@ import { openSecret, type PrismaClient } from "@sluice/db";
 import type { Kafka } from "@sluice/kafka";
 import type { Registry } from "prom-client";
 import type { Route } from "./http/router";
+import { createApiKeys } from "./services/api-keys";
 import { createIngest } from "./sources/ingest-route";
 import type { Logger } from "./log";
 import { engineMetrics } from "./observe/engine-metrics";
@@ -94,10 +95,10 @@ export function createEngine(options: {
     startDeployment: (spec) => startDeployment(spec, runtimeDeps),
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
+  const apiKeys = createApiKeys({ prisma: options.prisma, subscriber, log });
   const ingest = createIngest({
-    prisma: options.prisma,
+    apiKeys,
     producer,
-    subscriber,
     targets: (pathKey) =>
       reconciler.ingestSources().flatMap((r) =>
         r.spec.plan.ingest
@@ -117,8 +118,7 @@ export function createEngine(options: {
     log,
   });
   const views = createViews({
-    prisma: options.prisma,
-    subscriber,
+    apiKeys,
     running: () =>
       reconciler.running().map((r) => ({
         deploymentId: r.spec.deploymentId,
@@ -140,8 +140,7 @@ export function createEngine(options: {
     lag,
     monitoring: () => ({ ...(publisher ? { publisher } : {}), ...(alerts ? { alerts } : {}) }),
     async start() {
-      await ingest.start();
-      await views.start();
+      await apiKeys.start();
       await reconciler.start();
       publisher = startSnapshotPublisher({
         reconciler,

@@ -1,40 +1,23 @@
 // Back-pressure: while a stage cannot commit (its sink is down and the batch is retried with a long
 // backoff), the lag of the ingest topic grows, shows in the lag gauge, and ingest answers 429 with
 // Retry-After once it passes the threshold.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createApiKey,
-  createPipeline,
-  createSecret,
-  createWorld,
-  deploy,
-  startEngine,
-  waitRunning,
-  type RunningEngine,
-  type World,
-} from "./engine-world";
+import { describe, expect, it } from "vitest";
+import { createApiKey, createPipeline, createSecret, deploy, waitRunning, useEngineWorld } from "./engine-world";
 import { ingestToPostgres } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 describe("engine: back-pressure", () => {
-  let world: World;
-  let running: RunningEngine;
-
-  beforeAll(async () => {
-    world = await createWorld();
-    running = await startEngine(world, {
+  const setup = useEngineWorld(
+    {
       topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
       pool: { concurrency: 1, attempts: 20, backoffMs: 10_000 },
       ingestLagThreshold: 10,
-    });
-  });
-
-  afterAll(async () => {
-    await running?.stop("abort");
-    await world?.close();
-  });
+    },
+    "abort",
+  );
 
   it("answers 429 with Retry-After when the first topic's lag passes the threshold", async () => {
+    const { world, running } = setup;
     const pipeline = await createPipeline(world, "backpressure");
     const key = await createApiKey(world);
     const pathKey = uniqueName("bp").toLowerCase();

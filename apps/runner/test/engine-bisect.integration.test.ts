@@ -2,42 +2,29 @@
 // value Postgres refuses) bisects the batch on its last attempt, writes every good row and
 // dead-letters only the bad one, with the database's reason and the event's own source offset.
 import { decodeDeadLetterHeaders } from "@sluice/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   closeSinkTable,
   createApiKey,
   createPipeline,
   createSecret,
-  createWorld,
   deploy,
   openSinkTable,
   readAll,
-  type RunningEngine,
-  startEngine,
   waitRunning,
-  type World,
+  useEngineWorld,
 } from "./engine-world";
 import { graph } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 describe("engine: a failing sink batch is bisected", () => {
-  let world: World;
-  let running: RunningEngine;
-
-  beforeAll(async () => {
-    world = await createWorld();
-    running = await startEngine(world, {
-      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-      pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
-    });
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await world?.close();
+  const setup = useEngineWorld({
+    topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+    pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
   });
 
   it("writes the good rows of a chunk with one refused row and dead-letters only that row", async () => {
+    const { world, running } = setup;
     const pipeline = await createPipeline(world, "bisect");
     const key = await createApiKey(world);
     const pathKey = uniqueName("bisect").toLowerCase();

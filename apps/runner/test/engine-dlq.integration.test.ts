@@ -3,21 +3,19 @@
 // wrong) for up to the outage budget, then dead-lettered; a batch the sink rejects is dead-lettered
 // after bounded retries instead of blocking the partition.
 import { decodeDeadLetterHeaders, metricsChannel, type MetricsSnapshotV1 } from "@sluice/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startTcpProxy } from "../chaos/tcp-proxy";
 import {
   closeSinkTable,
   createApiKey,
   createPipeline,
   createSecret,
-  createWorld,
   ownTopic,
   readAll,
   deploy,
   openSinkTable,
-  startEngine,
   waitRunning,
-  type RunningEngine,
+  useEngineWorld,
   type World,
 } from "./engine-world";
 import { graph, ingestToPostgres } from "./graphs";
@@ -38,20 +36,9 @@ async function sinkBehindDownProxy(world: World) {
 }
 
 describe("engine: dead letters", () => {
-  let world: World;
-  let running: RunningEngine;
-
-  beforeAll(async () => {
-    world = await createWorld();
-    running = await startEngine(world, {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
-      pool: { concurrency: 2, attempts: 3, backoffMs: 100 },
-    });
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await world?.close();
+  const setup = useEngineWorld({
+    topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+    pool: { concurrency: 2, attempts: 3, backoffMs: 100 },
   });
 
   const post = (url: string, pathKey: string, token: string, events: unknown[]) =>
@@ -62,6 +49,7 @@ describe("engine: dead letters", () => {
     });
 
   it("dead-letters poison events with error, node, source and attempt headers; the rest flow", async () => {
+    const { world, running } = setup;
     const pipeline = await createPipeline(world, "poison");
     const key = await createApiKey(world);
     const pathKey = uniqueName("poison").toLowerCase();
@@ -146,6 +134,7 @@ describe("engine: dead letters", () => {
   });
 
   it("waits out a sink it cannot reach (nothing dead-lettered), then writes every event", async () => {
+    const { world, running } = setup;
     const pipeline = await createPipeline(world, "sink-down");
     const key = await createApiKey(world);
     const pathKey = uniqueName("down").toLowerCase();
@@ -184,6 +173,7 @@ describe("engine: dead letters", () => {
   });
 
   it("dead-letters a batch the sink rejects (a data error) after bounded attempts, with the attempt count", async () => {
+    const { world, running } = setup;
     const pipeline = await createPipeline(world, "sink-reject");
     const key = await createApiKey(world);
     const pathKey = uniqueName("reject").toLowerCase();
@@ -212,24 +202,14 @@ describe("engine: dead letters", () => {
 });
 
 describe("engine: a sink outage longer than the outage budget", () => {
-  let world: World;
-  let running: RunningEngine;
-
-  beforeAll(async () => {
-    world = await createWorld();
-    running = await startEngine(world, {
-      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-      pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxOutageMs: 1500 },
-    });
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await world?.close();
+  const setup = useEngineWorld({
+    topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+    pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
+    feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxOutageMs: 1500 },
   });
 
   it("dead-letters the waiting events once the budget ran out, so the partition moves on", async () => {
+    const { world, running } = setup;
     const pipeline = await createPipeline(world, "sink-gone");
     const key = await createApiKey(world);
     const pathKey = uniqueName("gone").toLowerCase();

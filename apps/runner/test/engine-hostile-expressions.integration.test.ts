@@ -11,24 +11,13 @@ import {
   validateGraph,
   type EventRecord,
 } from "@sluice/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   HOSTILE_EVENT,
   HOSTILE_EXPRESSIONS,
   type HostileExpression,
 } from "../../../packages/shared/src/test-support/hostile-expressions";
-import {
-  createApiKey,
-  createPipeline,
-  createWorld,
-  deploy,
-  ownTopic,
-  readAll,
-  startEngine,
-  waitRunning,
-  type RunningEngine,
-  type World,
-} from "./engine-world";
+import { createApiKey, createPipeline, deploy, ownTopic, readAll, waitRunning, useEngineWorld } from "./engine-world";
 import { graph, type EdgeSpec, type NodeSpec } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
@@ -69,23 +58,13 @@ function caseFor(hostile: HostileExpression, index: number): Case | undefined {
 }
 
 describe("engine: hostile expressions", () => {
-  let world: World;
-  let running: RunningEngine;
-
-  beforeAll(async () => {
-    world = await createWorld();
-    running = await startEngine(world, {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
-      pool: { concurrency: 2, attempts: 3, backoffMs: 100 },
-    });
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await world?.close();
+  const setup = useEngineWorld({
+    topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+    pool: { concurrency: 2, attempts: 3, backoffMs: 100 },
   });
 
   it("dead-letters each hostile event at its node with the reason and delivers every other event", async () => {
+    const { world, running } = setup;
     const cases = HOSTILE_EXPRESSIONS.map(caseFor).filter((c): c is Case => c !== undefined);
     // Route, key-by and the kafka-sink's key run over-budget expressions too.
     cases.push(
@@ -229,6 +208,7 @@ describe("engine: hostile expressions", () => {
   });
 
   it("refuses to run expressions rejected at compile time, naming each node", async () => {
+    const { world } = setup;
     const refused = HOSTILE_EXPRESSIONS.filter(
       (h) => typeof h.outcome === "object" && h.outcome.compile !== "expression.too-long",
     );

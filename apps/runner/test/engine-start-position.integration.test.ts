@@ -5,11 +5,11 @@
 import type { ConsumedMessage, KafkaConsumer } from "@sluice/kafka";
 import type { PipelineGraph } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
 import {
   createApiKey,
   createPipeline,
   createWorld,
+  deploy,
   ownTopic,
   startEngine,
   waitRunning,
@@ -53,36 +53,9 @@ describe("engine: start position", () => {
   });
 
   async function deployAt(pipelineId: string, g: PipelineGraph, startPosition: "resume" | "earliest" | "latest") {
-    const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
-    const d = await world.prisma.$transaction(async (tx) => {
-      const version = await tx.pipelineVersion.create({
-        data: {
-          pipelineId,
-          workspaceId: world.workspaceId,
-          number: count + 1,
-          graph: g,
-          message: "test",
-          authorId: world.userId,
-        },
-      });
-      await tx.deployment.updateMany({
-        where: { pipelineId, desiredState: "running" },
-        data: { desiredState: "stopped" },
-      });
-      return tx.deployment.create({
-        data: {
-          workspaceId: world.workspaceId,
-          pipelineId,
-          versionId: version.id,
-          desiredState: "running",
-          startPosition,
-          createdById: world.userId,
-        },
-      });
-    });
-    await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
-    await waitRunning(world, d.id);
-    return d.id;
+    const { deploymentId } = await deploy(world, pipelineId, g, { startPosition });
+    await waitRunning(world, deploymentId);
+    return deploymentId;
   }
 
   async function stop(pipelineId: string) {

@@ -3,11 +3,11 @@
 // without keyed state.
 import type { PipelineGraph, PipelineSettings } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPLOYMENTS_CHANNEL } from "@sluice/shared";
 import {
   createApiKey,
   createPipeline,
   createWorld,
+  deploy,
   ownTopic,
   startEngine,
   waitRunning,
@@ -38,35 +38,8 @@ describe("engine: per-pipeline topic settings", () => {
   });
 
   async function deployWith(pipelineId: string, g: PipelineGraph, settings: PipelineSettings) {
-    const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
-    const d = await world.prisma.$transaction(async (tx) => {
-      const version = await tx.pipelineVersion.create({
-        data: {
-          pipelineId,
-          workspaceId: world.workspaceId,
-          number: count + 1,
-          graph: g,
-          message: "test",
-          authorId: world.userId,
-        },
-      });
-      await tx.deployment.updateMany({
-        where: { pipelineId, desiredState: "running" },
-        data: { desiredState: "stopped" },
-      });
-      return tx.deployment.create({
-        data: {
-          workspaceId: world.workspaceId,
-          pipelineId,
-          versionId: version.id,
-          desiredState: "running",
-          settings,
-          createdById: world.userId,
-        },
-      });
-    });
-    await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
-    await waitRunning(world, d.id);
+    const { deploymentId } = await deploy(world, pipelineId, g, { settings });
+    await waitRunning(world, deploymentId);
   }
 
   const describeTopic = async (topic: string) => (await world.kafka.admin.describeTopics([topic]))[0]!;

@@ -4,7 +4,13 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
 import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
-import { DEPLOYMENTS_CHANNEL, keyPatterns, type PipelineGraph, workspaceTopicName } from "@sluice/shared";
+import {
+  DEPLOYMENTS_CHANNEL,
+  keyPatterns,
+  type PipelineGraph,
+  type PipelineSettings,
+  workspaceTopicName,
+} from "@sluice/shared";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll } from "vitest";
@@ -89,11 +95,15 @@ export async function createPipeline(world: World, name: string) {
   });
 }
 
+/** What a deploy may set on the deployment row besides the graph (defaults: the schema's). */
+type DeployOptions = { startPosition?: "resume" | "earliest" | "latest"; settings?: PipelineSettings };
+
 /** A new version plus a running deployment (the old running one, if any, flipped to stopped), then the Redis notice. */
 export async function deploy(
   world: World,
   pipelineId: string,
   graph: PipelineGraph,
+  options: DeployOptions = {},
 ): Promise<{ deploymentId: string; versionId: string }> {
   const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
   const result = await world.prisma.$transaction(async (tx) => {
@@ -117,6 +127,7 @@ export async function deploy(
         pipelineId,
         versionId: version.id,
         desiredState: "running",
+        ...options,
         createdById: world.userId,
       },
     });
@@ -242,6 +253,27 @@ export async function readAll(world: World, topic: string, count: number): Promi
     await consumer.close();
   }
   return received;
+}
+
+/**
+ * For a test file (or describe block) with one world and one engine on it: both made before its tests,
+ * the engine stopped (`stopMode`, default "drain") and the world closed after them. Read `world` and
+ * `running` inside tests and hooks (they are set once the suite's beforeAll ran).
+ */
+export function useEngineWorld(
+  settings: Partial<EngineSettings> = {},
+  stopMode: "drain" | "abort" = "drain",
+): { world: World; running: RunningEngine } {
+  const t = {} as { world: World; running: RunningEngine };
+  beforeAll(async () => {
+    t.world = await createWorld();
+    t.running = await startEngine(t.world, settings);
+  });
+  afterAll(async () => {
+    await t.running?.stop(stopMode);
+    await t.world?.close();
+  });
+  return t;
 }
 
 /**

@@ -6,8 +6,7 @@
 // probed), or 503 + Retry-After while the engine's first reconcile pass has not completed (a
 // restarted runner that has not started its deployments yet).
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import type { Redis } from "ioredis";
-import { hashToken, type PrismaClient } from "@sluice/db";
+import { hashToken } from "@sluice/db";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import {
   defaultPartitionKey,
@@ -18,8 +17,9 @@ import {
 } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../observe/engine-metrics";
-import { API_KEY_REVOKED_CHANNEL, type Plan } from "@sluice/shared";
+import type { Plan } from "@sluice/shared";
 import { HttpError, sendJson } from "../http/respond";
+import type { ApiKeys, IngestKey } from "../services/api-keys";
 import { tapOutputs } from "../observe/tap";
 import { browserAccess, preflight } from "./browser-access";
 import { sdkBundleRoute } from "./sdk-bundle-route";
@@ -27,8 +27,6 @@ import type { Route } from "../http/router";
 
 /** Largest body any ingest node accepts (its own maxBodyBytes is checked after reading). */
 const MAX_BODY_BYTES = 10_000_000;
-const KEY_CACHE_MS = 1000;
-const LAST_USED_EVERY_MS = 60_000;
 
 export type IngestSettings = {
   /** Requests per second per API key and runner process (token bucket, burst of one second); 0 = no limit. Default 2000. */
@@ -37,14 +35,6 @@ export type IngestSettings = {
   eventTimeWindow: EventTimeWindow;
 };
 
-type KeyRow = {
-  id: string;
-  hash: string;
-  workspaceId: string;
-  pipelineId: string | null;
-  publishable: boolean;
-  allowedOrigins: string[];
-};
 type IngestTarget = {
   workspaceId: string;
   pipelineId: string;
@@ -52,7 +42,7 @@ type IngestTarget = {
   keyFor(topic: string, event: EventRecord): string | null;
 };
 
-export type Ingest = { routes: Route[]; start(): Promise<void> };
+export type Ingest = { routes: Route[] };
 
 const unauthorized = () =>
   new HttpError(401, "unauthorized", "unknown endpoint, or missing, unknown or revoked API key for it", {
@@ -60,10 +50,9 @@ const unauthorized = () =>
   });
 
 export function createIngest(deps: {
-  prisma: PrismaClient;
+  /** Accepted keys: an endpoint accepts exactly the ingest key its http-ingest node names. */
+  apiKeys: ApiKeys;
   producer: KafkaProducer;
-  /** Subscribed to API key revocations; the ingest module owns its message handler. */
-  subscriber: Redis;
   /** Running ingest endpoints with this path key (one per workspace at most). */
   targets(pathKey: string): IngestTarget[];
   /** False until the engine's first reconcile pass completed: an unknown path key may be a deployment not started yet. */
@@ -75,43 +64,18 @@ export function createIngest(deps: {
   log: Logger;
 }): Ingest {
   const { settings } = deps;
-  // Keyed by the API key ids that running http-ingest nodes name (the only keys any endpoint
-  // accepts), never by what clients send: a flood of made-up keys costs a hash each and no query,
-  // and the map stays as small as the set of running endpoints. A key created later cannot be in
-  // it (an endpoint names it only from its next deployment on); revocations are announced on Redis.
-  const cache = new Map<string, { row: Promise<KeyRow | null>; until: number }>();
-  const lastUsed = new Map<string, number>();
-  const buckets = new Map<string, { tokens: number; at: number }>();
-
-  function keyById(id: string): Promise<KeyRow | null> {
-    const now = Date.now();
-    const hit = cache.get(id);
-    if (hit && hit.until > now) return hit.row;
-    // Concurrent requests share one query.
-    const row = deps.prisma.apiKey.findFirst({
-      where: { id, revokedAt: null, scope: "ingest" },
-      select: { id: true, hash: true, workspaceId: true, pipelineId: true, publishable: true, allowedOrigins: true },
-    });
-    if (cache.size > 10_000) cache.clear();
-    cache.set(id, { row, until: now + KEY_CACHE_MS });
-    row.catch(() => cache.delete(id));
-    return row;
-  }
+  const { apiKeys } = deps;
+  const throttle = apiKeys.rateLimit(settings.ratePerKey);
 
   /** The candidate whose named key the token is (same workspace; a pipeline-scoped key only for its pipeline). */
   async function authenticate(
     candidates: IngestTarget[],
     token: string | undefined,
-  ): Promise<{ key: KeyRow; target: IngestTarget } | undefined> {
+  ): Promise<{ key: IngestKey; target: IngestTarget } | undefined> {
     // Hashed even when nothing can match, so an unknown path answers like a wrong key.
     const hash = Buffer.from(hashToken(token ?? ""), "hex");
     for (const target of candidates) {
-      const key = await keyById(target.entry.config.apiKeyId).catch((err: unknown) => {
-        deps.log.warn({ err }, "API key lookup failed");
-        throw new HttpError(503, "unavailable", "cannot check API keys right now; retry shortly", {
-          "retry-after": "1",
-        });
-      });
+      const key = await apiKeys.ingestKey(target.entry.config.apiKeyId);
       if (
         !token ||
         !key ||
@@ -125,30 +89,6 @@ export function createIngest(deps: {
     return undefined;
   }
 
-  /** Token bucket per API key: undefined when the request may go on, else the seconds to wait. */
-  function throttle(keyId: string): number | undefined {
-    const rate = settings.ratePerKey;
-    if (rate <= 0) return undefined;
-    const now = Date.now();
-    const bucket = buckets.get(keyId) ?? { tokens: rate, at: now };
-    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
-    bucket.at = now;
-    if (buckets.size > 10_000) buckets.clear();
-    buckets.set(keyId, bucket);
-    if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
-    bucket.tokens -= 1;
-    return undefined;
-  }
-
-  function touch(keyId: string) {
-    const now = Date.now();
-    if (now - (lastUsed.get(keyId) ?? 0) < LAST_USED_EVERY_MS) return;
-    lastUsed.set(keyId, now);
-    void deps.prisma.apiKey
-      .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
-      .catch((err: unknown) => deps.log.warn({ err }, "lastUsedAt update failed"));
-  }
-
   /** CORS preflight: allowed for an origin that a publishable key of one of the path's endpoints lists. */
   const preflightRoute: Route = {
     method: "OPTIONS",
@@ -157,7 +97,7 @@ export function createIngest(deps: {
       const candidates = deps.targets(params["key"] ?? "");
       const keys = await Promise.all(
         candidates.map((c) =>
-          keyById(c.entry.config.apiKeyId).then((key) => (key?.workspaceId === c.workspaceId ? key : null)),
+          apiKeys.ingestKey(c.entry.config.apiKeyId).then((key) => (key?.workspaceId === c.workspaceId ? key : null)),
         ),
       );
       const requested = req.headers["access-control-request-headers"];
@@ -207,15 +147,8 @@ export function createIngest(deps: {
         );
       const access = browserAccess(origin, key);
       if (!access.ok) throw new HttpError(403, "forbidden_origin", access.message);
-      touch(key.id);
-      const wait = throttle(key.id);
-      if (wait !== undefined)
-        throw new HttpError(
-          429,
-          "rate_limited",
-          `more than ${settings.ratePerKey} requests per second with this API key; retry in ${wait} s`,
-          { "retry-after": String(wait) },
-        );
+      apiKeys.touch(key.id);
+      throttle(key.id);
 
       const { entry } = target;
       const lag = deps.lagOf(entry.topic);
@@ -305,16 +238,7 @@ export function createIngest(deps: {
     },
   };
 
-  return {
-    routes: [route, preflightRoute, sdkBundleRoute()],
-    async start() {
-      await deps.subscriber.subscribe(API_KEY_REVOKED_CHANNEL);
-      deps.subscriber.on("message", (channel: string) => {
-        // Rare: dropping every entry is simpler than a hash index and costs one query per running key.
-        if (channel === API_KEY_REVOKED_CHANNEL) cache.clear();
-      });
-    },
-  };
+  return { routes: [route, preflightRoute, sdkBundleRoute()] };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

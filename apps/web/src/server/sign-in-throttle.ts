@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { signInThrottleKey } from "@sluice/shared";
+import type { Redis } from "ioredis";
 import { redis } from "./redis";
 
 /**
@@ -69,6 +70,19 @@ end
 return 0
 `;
 
+type ThrottleClient = Redis & {
+  /** ATTEMPT_SCRIPT as a command (ioredis runs it by its SHA and loads it when Redis lacks it). */
+  takeSignInAttempt(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number | string>;
+};
+
+/** The shared connection with the attempt script defined on it (once per connection). */
+function throttleClient(): ThrottleClient {
+  const client = redis() as ThrottleClient;
+  if (typeof client.takeSignInAttempt !== "function")
+    client.defineCommand("takeSignInAttempt", { lua: ATTEMPT_SCRIPT });
+  return client;
+}
+
 /** Counts one attempt, or answers how long (ms) the caller must wait first. */
 export async function takeSignInAttempt(tiers: readonly ThrottleTier[], now = Date.now()): Promise<number> {
   const args = [
@@ -76,7 +90,7 @@ export async function takeSignInAttempt(tiers: readonly ThrottleTier[], now = Da
     String(QUIET_RESET_MS),
     ...tiers.flatMap((t) => [String(t.freeAttempts), String(t.maxDelayMs)]),
   ];
-  return Number(await redis().eval(ATTEMPT_SCRIPT, tiers.length, ...tiers.map((t) => t.key), ...args));
+  return Number(await throttleClient().takeSignInAttempt(tiers.length, ...tiers.map((t) => t.key), ...args));
 }
 
 /** A successful sign-in clears the counts of the tiers it went through. */

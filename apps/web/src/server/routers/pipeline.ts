@@ -12,6 +12,7 @@ import {
   validateGraph,
 } from "@sluice/shared";
 import { validationContext } from "../pipelines/graph-workspace";
+import { EMPTY_GRAPH, parseDraft } from "../pipelines/parse-draft";
 import { router, scopedProcedure } from "../trpc/init";
 import { settingsProblem } from "../pipelines/settings-check";
 import { env } from "../env";
@@ -25,7 +26,6 @@ export const SaveDraftInput = PipelineId.extend({ graph: PipelineGraph, baseRevi
 /** pipeline.updateSettings's input (its `settings` is the public API's settings body). */
 export const UpdateSettingsInput = PipelineId.extend({ settings: PipelineSettings });
 const Name = z.string().trim().min(1, "Name is required").max(120);
-const EMPTY_GRAPH: PipelineGraph = { nodes: [], edges: [] };
 
 const summarySelect = {
   id: true,
@@ -70,12 +70,6 @@ function summary(p: SummaryRow) {
         }
       : null,
   };
-}
-
-/** Parses a stored draft; a draft from an older format that no longer parses opens empty, with a problem. */
-export function parseDraft(json: unknown): PipelineGraph {
-  const r = PipelineGraph.safeParse(json);
-  return r.success ? r.data : EMPTY_GRAPH;
 }
 
 export const pipelineRouter = router({

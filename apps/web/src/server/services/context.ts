@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@sluice/db";
 import type { Role } from "@sluice/shared";
-import type { ScopedAudit } from "../audit";
+import type { RequestInfo, ScopedAudit } from "../audit";
 
 /**
  * What a workspace-scoped service acts as: the caller's workspace, user and role, and the audit
@@ -13,3 +13,6 @@ export type ServiceContext = {
   role: Role;
   audit: ScopedAudit;
 };
+
+/** What a service acting for the signed-in user in no particular workspace needs (a user procedure's `ctx`). */
+export type UserServiceContext = { prisma: PrismaClient; user: { id: string }; request: RequestInfo };

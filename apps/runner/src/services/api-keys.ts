@@ -1,0 +1,168 @@
+// The API keys the runner's HTTP endpoints accept, read from Postgres and cached briefly: ingest looks
+// a key up by the id its http-ingest node names, views by the hash of the token a client sends. One
+// resolver serves both, so caching, revocation, lastUsedAt and the per-key rate work the same way;
+// each route keeps its own scope rules (which keys it accepts, from where).
+import type { Redis } from "ioredis";
+import { hashToken, type PrismaClient } from "@sluice/db";
+import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
+import { HttpError } from "../http/respond";
+import type { Logger } from "../log";
+
+/** An ingest key as http-ingest endpoints check it (its hash is compared with the token's). */
+export type IngestKey = {
+  id: string;
+  hash: string;
+  workspaceId: string;
+  pipelineId: string | null;
+  publishable: boolean;
+  allowedOrigins: string[];
+};
+
+/** The key a token is, whatever its scope and even when revoked: the caller decides what it may do. */
+type TokenKey = {
+  id: string;
+  workspaceId: string;
+  pipelineId: string | null;
+  scope: "ingest" | "read";
+  revokedAt: Date | null;
+};
+
+/** How long an ingest key looked up by id is reused. */
+const INGEST_KEY_CACHE_MS = 1000;
+/** How long a key looked up by token hash (or its absence) is reused. */
+const TOKEN_KEY_CACHE_MS = 5000;
+/** Beyond this many entries a cache starts over, so a flood of made-up keys cannot grow it. */
+const MAX_ENTRIES = 10_000;
+const LAST_USED_EVERY_MS = 60_000;
+
+export type ApiKeys = {
+  /** The non-revoked ingest key with this id, or null. Lookup failures are 503 + Retry-After. */
+  ingestKey(id: string): Promise<IngestKey | null>;
+  /** The key whose token this is, or null when none is. Lookup failures are 503 + Retry-After. */
+  tokenKey(token: string): Promise<TokenKey | null>;
+  /** Records that the key was used (lastUsedAt, written at most once a minute per key). */
+  touch(keyId: string): void;
+  /**
+   * A per-key token bucket of `ratePerKey` requests per second (burst of one second; 0 = no limit):
+   * the returned check throws 429 + Retry-After for a key over it.
+   */
+  rateLimit(ratePerKey: number): (keyId: string) => void;
+  /** Subscribes to revocations: a revoked key is refused from the next request on. */
+  start(): Promise<void>;
+};
+
+export function createApiKeys(deps: {
+  prisma: PrismaClient;
+  /** Subscribed to API key revocations (the web app publishes the revoked key's hash). */
+  subscriber: Redis;
+  log: Logger;
+}): ApiKeys {
+  // By id: only ids that running http-ingest nodes name, never what clients send, so the map stays
+  // as small as the set of running endpoints.
+  const byId = promiseCache<IngestKey | null>(INGEST_KEY_CACHE_MS);
+  // By token hash: unknown hashes are cached too (as null), so repeating a made-up key costs no query.
+  const byHash = promiseCache<TokenKey | null>(TOKEN_KEY_CACHE_MS);
+  const lastUsed = new Map<string, number>();
+
+  const unavailable = (err: unknown): never => {
+    deps.log.warn({ err }, "API key lookup failed");
+    throw new HttpError(503, "unavailable", "cannot check API keys right now; retry shortly", { "retry-after": "1" });
+  };
+
+  return {
+    ingestKey: (id) =>
+      byId
+        .get(id, () =>
+          deps.prisma.apiKey.findFirst({
+            where: { id, revokedAt: null, scope: "ingest" },
+            select: {
+              id: true,
+              hash: true,
+              workspaceId: true,
+              pipelineId: true,
+              publishable: true,
+              allowedOrigins: true,
+            },
+          }),
+        )
+        .catch(unavailable),
+    tokenKey(token) {
+      const hash = hashToken(token);
+      return byHash
+        .get(hash, () =>
+          deps.prisma.apiKey.findUnique({
+            where: { hash },
+            select: { id: true, workspaceId: true, pipelineId: true, scope: true, revokedAt: true },
+          }),
+        )
+        .catch(unavailable);
+    },
+    touch(keyId) {
+      const now = Date.now();
+      if (now - (lastUsed.get(keyId) ?? 0) < LAST_USED_EVERY_MS) return;
+      lastUsed.set(keyId, now);
+      void deps.prisma.apiKey
+        .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
+        .catch((err: unknown) => deps.log.warn({ err }, "lastUsedAt update failed"));
+    },
+    rateLimit(ratePerKey) {
+      const buckets = new Map<string, { tokens: number; at: number }>();
+      return (keyId) => {
+        const wait = takeToken(buckets, keyId, ratePerKey, Date.now());
+        if (wait !== undefined)
+          throw new HttpError(
+            429,
+            "rate_limited",
+            `more than ${ratePerKey} requests per second with this API key; retry in ${wait} s`,
+            { "retry-after": String(wait) },
+          );
+      };
+    },
+    async start() {
+      await deps.subscriber.subscribe(API_KEY_REVOKED_CHANNEL);
+      deps.subscriber.on("message", (channel: string, hash: string) => {
+        if (channel !== API_KEY_REVOKED_CHANNEL) return;
+        byHash.delete(hash);
+        // Rare: dropping every entry is simpler than a hash index and costs one query per running key.
+        byId.clear();
+      });
+    },
+  };
+}
+
+/** A map of in-flight or recent lookups: concurrent requests share one query; a failed one is not kept. */
+function promiseCache<T>(ttlMs: number) {
+  const entries = new Map<string, { value: Promise<T>; until: number }>();
+  return {
+    get(key: string, load: () => Promise<T>): Promise<T> {
+      const now = Date.now();
+      const hit = entries.get(key);
+      if (hit && hit.until > now) return hit.value;
+      const value = load();
+      if (entries.size > MAX_ENTRIES) entries.clear();
+      entries.set(key, { value, until: now + ttlMs });
+      value.catch(() => entries.delete(key));
+      return value;
+    },
+    delete: (key: string) => entries.delete(key),
+    clear: () => entries.clear(),
+  };
+}
+
+/** Token bucket step: undefined when the request may go on (a token taken), else the seconds to wait. */
+function takeToken(
+  buckets: Map<string, { tokens: number; at: number }>,
+  keyId: string,
+  rate: number,
+  now: number,
+): number | undefined {
+  if (rate <= 0) return undefined;
+  const bucket = buckets.get(keyId) ?? { tokens: rate, at: now };
+  bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+  bucket.at = now;
+  if (buckets.size > MAX_ENTRIES) buckets.clear();
+  buckets.set(keyId, bucket);
+  if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+  bucket.tokens -= 1;
+  return undefined;
+}
