@@ -11,7 +11,7 @@
 // together with its own process metrics, so process_cpu_* and process_resident_memory_bytes cover
 // the whole runner. A process that exits unasked is forked again (backoff 0.5 s doubling per exit
 // within a minute, up to 30 s). SIGTERM or SIGINT: every process drains (SIGTERM), then it exits;
-// a second signal kills them. The first process starts alone; the others once it is ready, so a bad
+// the same signal again kills them. The first process starts alone; the others once it is ready, so a bad
 // port or an unreachable service is reported once, with the exit code a single process would use.
 import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry } from "prom-client";
@@ -186,13 +186,17 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
     }, delayMs);
   }
 
+  let stoppedBy: string | undefined;
   async function stop(code: number, reason: string): Promise<void> {
     if (stopping) {
-      // A second signal while stopping means "now".
+      // The same signal again while stopping means "now". (A terminal's Ctrl-C reaches `npm start` and
+      // this process at once, and `npm start` then sends SIGTERM: that one waits for the drain.)
+      if (reason !== stoppedBy) return;
       for (const slot of slots) slot.worker?.process.kill("SIGKILL");
       process.exit(1);
     }
     stopping = true;
+    stoppedBy = reason;
     log.info({ reason }, "runner stopping");
     const running = slots.flatMap((slot) => {
       clearTimeout(slot.restart);
