@@ -352,7 +352,7 @@ try {
     log(`WINDOW COUNTS DIFFER from the generated input:\n${describeWindowCheck(check)}`);
   }
   log(
-    `${result.eventsPerSecond} events/s over ${result.seconds} s; ${result.cpuMicrosPerEvent.machine} µs CPU/event machine-wide, runner ${result.cpuMicrosPerEvent.runner} (${runnerProcesses} engine processes, ${result.coresUsed.runner} cores); ${result.emissions.perWindow} emissions/window; ${check.exact}/${check.closed} windows exact`,
+    `${result.eventsPerSecond} events/s over ${result.seconds} s; ${result.cpuMicrosPerEvent.machine} µs CPU/event machine-wide, runner ${cpu.processes["runner"]} (${runnerProcesses} engine processes, ${result.coresUsed.runner} cores); ${result.emissions.perWindow} emissions/window; ${check.exact}/${check.closed} windows exact`,
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
