@@ -22,7 +22,7 @@ function readStat(pid: number): { ppid: number; ticks: number } | null {
 }
 
 /** The pids of every live descendant of `pid` (children, their children, ...). */
-export function descendantPids(pid: number): number[] {
+function descendantPids(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
