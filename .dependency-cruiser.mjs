@@ -1,25 +1,26 @@
 // Import rules checked by `npm test` (the lint phase): `depcruise --config .dependency-cruiser.mjs apps packages`.
 //
 // The runner's layers, top to bottom; a module imports its own layer or lower ones only:
-//   entry     src/main.ts, src/wiring.ts, src/settings.ts     process, wiring, settings
+//   entry     src/main.ts, src/supervisor.ts, src/engine-process.ts, src/wiring.ts, src/settings.ts
+//                                                             processes, wiring, settings
 //   control   src/control/                                     which deployments run, and starting one
 //   sources   src/sources/, src/views/  |  stage  src/stage/   events in (ingest), results out (views)  |  a batch processed
 //   observe   src/observe/                                     metrics, tap, node health, lag, snapshots, alerts
 //   queue     src/queue/                                       BullMQ (stage jobs, alert deliveries): the only BullMQ user
 //   services  src/services/, src/http/                         clients of Postgres, Redis, webhooks; the HTTP server
-//   base      src/env.ts, log.ts, timeout.ts, version.ts, lifecycle.ts
+//   base      src/env.ts, log.ts, timeout.ts, version.ts, lifecycle.ts, process-messages.ts
 // Tests (*.test.ts) may import any layer (they wire parts together).
 
 const RUNNER = "^apps/runner/src/";
 const layer = {
-  entry: `${RUNNER}(main|wiring|settings)\\.ts$`,
+  entry: `${RUNNER}(main|supervisor|engine-process|wiring|settings)\\.ts$`,
   control: `${RUNNER}control/`,
   sources: `${RUNNER}(sources|views)/`,
   stage: `${RUNNER}stage/`,
   observe: `${RUNNER}observe/`,
   queue: `${RUNNER}queue/`,
   services: `${RUNNER}(services|http)/`,
-  base: `${RUNNER}(env|log|timeout|version|lifecycle)\\.ts$`,
+  base: `${RUNNER}(env|log|timeout|version|lifecycle|process-messages)\\.ts$`,
 };
 const notTest = "\\.test\\.ts$";
 /** Files of apps/web/src/app that run on the server (all others there are "use client" modules). */

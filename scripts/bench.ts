@@ -18,6 +18,8 @@
 //   BENCH_OVERLOAD_SECONDS=10 BENCH_EXTRAS=0 (no profiled run, BullMQ overhead or broker limit)
 //   BENCH_VIEWS_SECONDS=15 (each open-loop rate and the closed loop of the views scenario)
 //   BENCH_PRIVATE_REDIS=0 (use REDIS_URL instead of a private redis-server) BENCH_LABEL="why this run"
+// The runner runs as `npm start` runs it: RUNNER_PROCESSES engine processes (default auto; set
+// BENCH_RUNNER_PROCESSES to compare), their CPU summed (the runner's process tree, /proc).
 // (the runner's /metrics, which the bench reads, is on its internal port BENCH_RUNNER_PORT + 100)
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -64,6 +66,8 @@ const REDIS_PORT = Number(process.env["BENCH_REDIS_PORT"] ?? 6391);
  */
 // The runner runs as `npm start` runs it (same heap cap) unless BENCH_RUNNER_NODE_FLAGS says otherwise.
 const RUNNER_NODE_FLAGS = process.env["BENCH_RUNNER_NODE_FLAGS"] ?? RUNNER_HEAP_FLAG;
+/** The runner's RUNNER_PROCESSES; unset: the runner's default. */
+const RUNNER_PROCESSES = process.env["BENCH_RUNNER_PROCESSES"] ?? process.env["RUNNER_PROCESSES"];
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 function median(xs: number[]): number {
@@ -130,6 +134,7 @@ try {
     REDIS_URL: redis.url,
     KAFKA_BROKERS: urls.kafkaBrokers,
     TEST_LOG_LEVEL: "silent",
+    ...(RUNNER_PROCESSES ? { RUNNER_PROCESSES } : {}),
   };
 
   const db = new pg.Client({ connectionString: urls.databaseUrl });
@@ -150,6 +155,7 @@ try {
     command: `npm run bench${asked.length > 0 ? ` -- ${asked.join(" ")}` : ""}`,
     label: process.env["BENCH_LABEL"] ?? null,
     code: { commit, uncommittedChanges: dirty },
+    runnerProcessesSetting: RUNNER_PROCESSES ?? "default (auto)",
     sizes,
     reducedSize,
     loadAverage1m: { before: +loadBefore[0]!.toFixed(2), after: +loadavg()[0]!.toFixed(2) },
@@ -255,9 +261,11 @@ try {
           ],
           env,
         );
-    const profile = readdirSync(profileDir)
+    const profiles = readdirSync(profileDir)
       .map((f) => join(profileDir, f))
-      .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+      .sort((a, b) => statSync(b).size - statSync(a).size);
+    // With several engine processes each writes a profile (the supervisor's is the smallest): the largest is split.
+    const profile = profiles[0];
     const hops =
       profile && profiled
         ? await runJson<{
@@ -339,7 +347,7 @@ try {
         ? {
             ...hops,
             events: profiled?.totalIngested,
-            note: "one profiled run (warm-up + 15 s at max); whole runner process; µs/event include profiler overhead",
+            note: `one profiled run (warm-up + 15 s at max); the busiest of ${profiles.length} runner process profile(s) (with several engine processes, µs/event cover that process's share only); µs/event include profiler overhead`,
           }
         : null,
       bullmqOverheadMicrosPerEvent: {
@@ -370,6 +378,7 @@ try {
       eventsPerSecond: number;
       cpuMicrosPerEvent: { machine: number; runner: number | null; broker: number | null; redis: number | null };
       coresUsed: { machine: number; runner: number | null };
+      runnerProcesses: number;
       emissions: { perWindow: number; maxPerWindow: number; windows: number };
       check: { ok: boolean };
     };
@@ -381,7 +390,7 @@ try {
         env,
       );
       log(
-        `catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}), ${r.emissions.perWindow} emissions/window`,
+        `catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}, ${r.runnerProcesses} engine processes using ${r.coresUsed.runner} cores), ${r.emissions.perWindow} emissions/window`,
       );
       runs.push(r);
     }
@@ -390,7 +399,7 @@ try {
       ...context(startedAt, loadBefore),
       workload: `${size("catchupEvents")} events of ~300 bytes pre-filled in a 6-partition topic; runner process: kafka-source (earliest, fresh groups) -> filter (type != heartbeat) -> map (keep user_id, type, ts) -> key-by type -> 10 s tumbling count per type -> kafka-sink`,
       definition:
-        "deploy -> every consumer group of the pipeline at zero lag and the output topic holding every window's final count; CPU from /proc (utime+stime per process, busy time of /proc/stat) over deploy -> zero lag, divided by the input events; emissions = output records per window",
+        "deploy -> every consumer group of the pipeline at zero lag and the output topic holding every window's final count; CPU from /proc (utime+stime per process, the runner's with all its engine processes; busy time of /proc/stat) over deploy -> zero lag, divided by the input events; cores used = CPU seconds / wall seconds over the same span; emissions = output records per window",
       correctness:
         "the final (highest-revision) count of every window in the output topic must equal the count computed from the generated input (else the run fails with the difference)",
       runs: RUNS,
@@ -406,6 +415,7 @@ try {
         machine: medianOf(runs, (r) => r.coresUsed.machine),
         runner: medianOf(runs, (r) => r.coresUsed.runner),
       },
+      runnerProcesses: medianOf(runs, (r) => r.runnerProcesses),
       emissionsPerWindowMedian: medianOf(runs, (r) => r.emissions.perWindow),
       perRun: runs,
     };

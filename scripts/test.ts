@@ -196,7 +196,7 @@ async function main() {
       serviceLog,
     );
     children.push(web);
-    await waitForHttp(`http://127.0.0.1:${runnerInternalPort}/healthz`, 60_000, runner.proc);
+    await waitForHttp(`http://127.0.0.1:${runnerInternalPort}/healthz`, 180_000, runner.proc);
     await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 90_000, web.proc);
     const file = join(out, "playwright.json");
     rmSync(file, { force: true });

@@ -4,7 +4,7 @@
 //     -> key-by type -> 10 s tumbling count per type -> kafka-sink
 // with fresh consumer groups, timed from deploy until every consumer group of the pipeline has zero
 // lag and the output topic holds every window's final count. Reports events/s, CPU µs per event of
-// the runner, the broker (its JVM), Redis and the whole machine (/proc), and how many times each
+// the runner (all its processes: RUNNER_PROCESSES from the environment, as the product reads it), the broker (its JVM), Redis and the whole machine (/proc), and how many times each
 // window was emitted. The final count of every window is compared with the counts computed from the
 // generated input; a mismatch prints the difference and fails the run (exit 1). Prints one JSON line.
 //
@@ -256,7 +256,9 @@ try {
   });
   if (!plan.ok) throw new Error(plan.reason);
   const redisPid = Number(/process_id:(\d+)/.exec(await world.redis.info("server"))?.[1] ?? NaN);
+  // The runner's CPU is its process tree's: the supervisor and every engine process (RUNNER_PROCESSES).
   const pids = { runner: runner.pid, broker: findBrokerPid(), redis: Number.isNaN(redisPid) ? null : redisPid };
+  const runnerProcesses = await runner.processes();
 
   const cpuBefore = sampleCpu(pids);
   const deployedAt = Date.now();
@@ -318,6 +320,7 @@ try {
     events: filled.records,
     partitions: PARTITIONS,
     sourceCopied: values["copy-source"],
+    runnerProcesses,
     avgEventBytes: filled.avgEventBytes,
     eventTimeRatePerSecond: EVENT_RATE,
     seconds: +seconds.toFixed(2),
@@ -349,7 +352,7 @@ try {
     log(`WINDOW COUNTS DIFFER from the generated input:\n${describeWindowCheck(check)}`);
   }
   log(
-    `${result.eventsPerSecond} events/s over ${result.seconds} s; ${result.cpuMicrosPerEvent.machine} µs CPU/event machine-wide; ${result.emissions.perWindow} emissions/window; ${check.exact}/${check.closed} windows exact`,
+    `${result.eventsPerSecond} events/s over ${result.seconds} s; ${result.cpuMicrosPerEvent.machine} µs CPU/event machine-wide, runner ${cpu.processes["runner"]} (${runnerProcesses} engine processes, ${result.coresUsed.runner} cores); ${result.emissions.perWindow} emissions/window; ${check.exact}/${check.closed} windows exact`,
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -349,6 +349,7 @@ try {
   });
 
   const result: Record<string, unknown> = {
+    runnerProcesses: await runner.processes(),
     pipeline:
       "ingest(100/request) -> validate -> filter -> map -> key-by user -> 10s tumbling count per type -> postgres upsert",
   };

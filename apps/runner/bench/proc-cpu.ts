@@ -1,21 +1,54 @@
-// CPU time per process and for the whole machine from /proc (Linux), for CPU-per-event figures that
-// include the broker and Redis, which run on the same cores as the runner.
+// CPU time per process (with its descendants: the runner's engine processes) and for the whole machine
+// from /proc (Linux), for CPU-per-event figures that include the broker and Redis, which run on the
+// same cores as the runner.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** Kernel clock ticks per second (USER_HZ); 100 on every Linux architecture we run on. */
 const TICKS_PER_SECOND = 100;
 
-/** User + system CPU seconds a process has used so far; null when it is gone or unreadable. */
-export function processCpuSeconds(pid: number): number | null {
+/** Parent pid and CPU ticks of a process from /proc/<pid>/stat; null when it is gone or unreadable. */
+function readStat(pid: number): { ppid: number; ticks: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may contain spaces) start after the last ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    // ppid is field 4 of stat; utime, stime, cutime, cstime fields 14-17 (1, 11-14 after the name).
+    // cutime/cstime: children that exited and were waited for (a restarted worker's CPU stays counted).
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return { ppid: Number(fields[1]), ticks };
   } catch {
     return null;
   }
+}
+
+/** The pids of every live descendant of `pid` (children, their children, ...). */
+function descendantPids(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * User + system CPU seconds a process and all its descendants have used so far (a runner's
+ * supervisor and its engine processes; exited children it waited for included); null when it is gone.
+ */
+export function processCpuSeconds(pid: number): number | null {
+  const own = readStat(pid);
+  if (!own) return null;
+  const ticks = descendantPids(pid).reduce((sum, child) => sum + (readStat(child)?.ticks ?? 0), own.ticks);
+  return ticks / TICKS_PER_SECOND;
 }
 
 /** Busy CPU seconds of the whole machine (every core: all time but idle and iowait) so far. */

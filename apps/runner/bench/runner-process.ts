@@ -1,5 +1,7 @@
-// The real runner process (apps/runner/src/main.ts) as the benchmarks start it: its own process, its
-// own port, only the benchmark's workspace, optionally under the CPU profiler.
+// The real runner (apps/runner/src/main.ts) as the benchmarks start it: its own process (the
+// supervisor of RUNNER_PROCESSES engine processes, inherited from the environment like any runner
+// setting), its own port, only the benchmark's workspace, optionally under the CPU profiler (every
+// engine process writes its own profile).
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import type { World } from "../test/engine-world";
@@ -8,7 +10,10 @@ import { parseMetrics, type Scrape } from "./metrics-text";
 
 export type RunnerProcess = {
   proc: ChildProcess;
+  /** The process started; with several engine processes, their supervisor (proc-cpu.ts counts its descendants). */
   pid: number;
+  /** Engine processes ready (sluice_runner_processes; 1 without a supervisor). */
+  processes(): Promise<number>;
   base: string;
   scrape(): Promise<Scrape>;
   stop(): Promise<void>;
@@ -17,7 +22,7 @@ export type RunnerProcess = {
 const root = join(import.meta.dirname, "..", "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the runner and resolves once its /metrics answers. `nodeFlags`: V8 flags, e.g. "--max-old-space-size=384". */
+/** Starts the runner and resolves once /healthz says it is ready (every engine process). `nodeFlags`: V8 flags, e.g. "--max-old-space-size=384". */
 export async function startRunnerProcess(
   world: World,
   options: { port: number; nodeFlags?: string; profileDir?: string | undefined },
@@ -58,6 +63,12 @@ export async function startRunnerProcess(
     pid: proc.pid!,
     base,
     scrape: async () => parseMetrics(await (await fetch(`${internal}/metrics`)).text()),
+    processes: async () => {
+      const ready = (await runner.scrape()).series.filter(
+        (s) => s.name === "sluice_runner_processes" && s.labels["state"] === "ready",
+      );
+      return ready.length === 0 ? 1 : ready[0]!.value;
+    },
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((r) => proc.once("exit", r));
@@ -69,13 +80,13 @@ export async function startRunnerProcess(
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`runner exited with ${proc.exitCode}`);
     if (
-      await fetch(`${internal}/metrics`).then(
+      await fetch(`${internal}/healthz`).then(
         (r) => r.ok,
         () => false,
       )
     )
       return runner;
-    if (i > 300) {
+    if (i > 900) {
       await runner.stop();
       throw new Error("runner did not start");
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, loadEnv } from "./env";
+import { availableParallelism } from "node:os";
+import { EnvError, loadEnv, runnerProcessCount } from "./env";
 
 const expectEnvError = (source: NodeJS.ProcessEnv) => {
   try {
@@ -75,5 +76,15 @@ describe("loadEnv", () => {
     const key = Buffer.alloc(32, 7).toString("base64");
     expect(loadEnv({ SLUICE_SECRET_KEY: key }).SLUICE_SECRET_KEY).toBe(key);
     expect(() => loadEnv({ RUNNER_PORT: "65536" })).toThrow(EnvError);
+  });
+
+  it("runs one engine process per core by default, at most one per topic partition", () => {
+    expect(runnerProcessCount(loadEnv({}))).toBe(Math.min(availableParallelism(), 6));
+    expect(runnerProcessCount(loadEnv({ RUNNER_PROCESSES: "auto", RUNNER_TOPIC_PARTITIONS: "1" }))).toBe(1);
+    expect(runnerProcessCount(loadEnv({ RUNNER_PROCESSES: "3" }))).toBe(3);
+    for (const bad of ["0", "65", "two", "-1"])
+      expect(expectEnvError({ RUNNER_PROCESSES: bad }).message).toContain(
+        `RUNNER_PROCESSES: must be auto or a number of processes (1-64) (got "${bad}")`,
+      );
   });
 });

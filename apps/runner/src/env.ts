@@ -1,10 +1,12 @@
 // The runner's configuration: the only module that reads process.env. Everything else receives the
 // parsed `RunnerEnv`, so tests can build one without touching the process.
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { z } from "zod";
 
 /** Exit code for a configuration error (EX_CONFIG from sysexits.h): restarting will not help. */
 export const EXIT_CONFIG = 78;
+/** EX_UNAVAILABLE (sysexits.h): a required service is down at start; a supervisor may retry later. */
+export const EXIT_UNAVAILABLE = 69;
 
 // An empty `FOO=` line in a shell or .env means "unset", not "the empty string".
 const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
@@ -81,6 +83,20 @@ function schema(production: boolean) {
       .regex(/^\d{1,6}$/, "must be a number of milliseconds (0-999999)")
       .default("10000")
       .transform(Number),
+    /**
+     * Engine processes this runner starts (node:cluster): `auto` = the machine's cores (capped at
+     * RUNNER_TOPIC_PARTITIONS: more processes than partitions would idle in every consumer group), or
+     * a number 1-64. With more than one, a supervisor process shares the public port between them,
+     * serves /healthz and /metrics for all of them, and restarts one that exits. Default auto.
+     */
+    RUNNER_PROCESSES: z
+      .string()
+      .regex(/^(auto|\d{1,2})$/, "must be auto or a number of processes (1-64)")
+      .default("auto")
+      .refine(
+        (v) => v === "auto" || (Number(v) >= 1 && Number(v) <= 64),
+        "must be auto or a number of processes (1-64)",
+      ),
     /** Partitions of new pipeline topics. Default 6. */
     RUNNER_TOPIC_PARTITIONS: count("6", 1, 10_000),
     /** Replication factor of new pipeline topics. Default 1 (one local broker); use 3 in production. */
@@ -152,6 +168,7 @@ const ECHOABLE = new Set([
   "RUNNER_ID",
   "KAFKA_BROKERS",
   "RUNNER_STARTUP_WAIT_MS",
+  "RUNNER_PROCESSES",
   "RUNNER_TOPIC_PARTITIONS",
   "RUNNER_TOPIC_REPLICATION",
   "RUNNER_TOPIC_RETENTION_MS",
@@ -196,4 +213,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
     return { variable, problem: missing ? "is required" : `${issue.message}${shown}` };
   });
   throw new EnvError(problems);
+}
+
+/** How many engine processes RUNNER_PROCESSES asks for on this machine. */
+export function runnerProcessCount(env: Pick<RunnerEnv, "RUNNER_PROCESSES" | "RUNNER_TOPIC_PARTITIONS">): number {
+  if (env.RUNNER_PROCESSES !== "auto") return Number(env.RUNNER_PROCESSES);
+  return Math.max(1, Math.min(availableParallelism(), env.RUNNER_TOPIC_PARTITIONS));
 }

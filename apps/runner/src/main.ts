@@ -1,27 +1,11 @@
-// The runner process: validates its environment, waits for Postgres, Redis and Kafka, serves HTTP,
-// and shuts down in order on SIGINT/SIGTERM. Pipeline feeders and worker pools register with the
-// shutdown sequence when the engine starts them.
+// The runner's entry point: validates the environment, then runs RUNNER_PROCESSES engine processes.
+// One: this process is the engine (engine-process.ts). Several: this process is their supervisor
+// (supervisor.ts, the node:cluster primary) and each worker it forks is an engine process.
 //
-// Exit codes: 0 clean stop, 1 crash or unclean stop, 69 a service unreachable at start, 78 bad env.
-import { EXIT_CONFIG, EnvError, loadEnv, type RunnerEnv } from "./env";
-import { type HttpServer, startHttpServer } from "./http/server";
-import type { Route } from "./http/router";
-import { runnerRoutes } from "./observe/internal-routes";
-import { createKafka } from "@sluice/kafka";
-import { createShutdown } from "./lifecycle";
-import { createLogger, type Logger } from "./log";
-import { createMetrics } from "./observe/metrics";
-import { createPostgres } from "./services/postgres";
-import { serviceProbes } from "./services/probes";
-import { closeRedis, createRedis } from "./services/redis";
-import { ServiceUnavailableError, waitForServices } from "./services/wait-for-services";
-import { engineSettings } from "./settings";
-import { RUNNER_VERSION } from "./version";
-
-/** EX_UNAVAILABLE (sysexits.h): a required service is down; a supervisor may retry later. */
-const EXIT_UNAVAILABLE = 69;
-/** Leaves room inside the usual 30 s grace period of orchestrators before SIGKILL. */
-const SHUTDOWN_TIMEOUT_MS = 20_000;
+// Exit codes: 0 clean stop, 1 crash or unclean stop, 69 a service unreachable at start, 78 bad env or port.
+import cluster from "node:cluster";
+import { EXIT_CONFIG, EnvError, loadEnv, runnerProcessCount, type RunnerEnv } from "./env";
+import { createLogger } from "./log";
 
 function readEnvOrExit(): RunnerEnv {
   try {
@@ -33,98 +17,32 @@ function readEnvOrExit(): RunnerEnv {
   }
 }
 
-async function run(env: RunnerEnv, log: Logger) {
-  const shutdown = createShutdown(log);
-  const postgres = createPostgres(env.DATABASE_URL, log);
-  const redis = createRedis(env.REDIS_URL, log);
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `sluice-${env.RUNNER_ID}`, log });
-  shutdown.register("producers", "kafka", () => kafka.close());
-  shutdown.register("redis", "redis", () => closeRedis(redis));
-  shutdown.register("postgres", "postgres", () => postgres.close());
-
-  let stopping: Promise<never> | undefined;
-  const stop = (code: number, reason: string) => {
-    // A second signal while stopping means "now".
-    if (stopping) process.exit(1);
-    log.info({ reason }, "runner stopping");
-    stopping = shutdown.run(SHUTDOWN_TIMEOUT_MS).then((clean) => {
-      log.info({ clean }, "runner stopped");
-      process.exit(clean ? code : 1);
-    });
-  };
-  process.on("SIGINT", () => stop(0, "SIGINT"));
-  process.on("SIGTERM", () => stop(0, "SIGTERM"));
-  process.on("uncaughtException", (err) => {
-    log.fatal({ err }, "uncaught exception");
-    stop(1, "uncaught exception");
-  });
-  process.on("unhandledRejection", (err) => {
-    log.fatal({ err }, "unhandled promise rejection");
-    stop(1, "unhandled rejection");
-  });
-
-  const probes = serviceProbes(env, { postgres, redis, kafka: kafka.admin });
-  try {
-    await waitForServices(probes, { log, timeoutMs: env.RUNNER_STARTUP_WAIT_MS });
-  } catch (error) {
-    if (!(error instanceof ServiceUnavailableError)) throw error;
-    log.fatal(
-      { failures: error.failures.map((f) => ({ dependency: f.probe.name, target: f.probe.target, reason: f.reason })) },
-      "services unavailable",
-    );
-    process.stderr.write(
-      error.message
-        .split("\n")
-        .map((line) => `runner: ${line}\n`)
-        .join(""),
-    );
-    await shutdown.run(2000);
-    process.exit(EXIT_UNAVAILABLE);
-  }
-
-  const metrics = createMetrics({ runnerId: env.RUNNER_ID, version: RUNNER_VERSION });
-  // Loaded after the environment is validated: Prisma and the CEL evaluator take seconds to import,
-  // and a bad variable must be reported at once.
-  const [{ createPrismaClient }, { createEngine }] = await Promise.all([import("@sluice/db"), import("./wiring")]);
-  const prisma = createPrismaClient(env.DATABASE_URL);
-  shutdown.register("postgres", "prisma", () => prisma.$disconnect());
-  const engine = createEngine({
-    prisma,
-    kafka,
-    redis,
-    registry: metrics.registry,
-    log,
-    runnerId: env.RUNNER_ID,
-    ...(env.SLUICE_SECRET_KEY ? { secretKey: env.SLUICE_SECRET_KEY } : {}),
-    settings: engineSettings(env),
-  });
-  // Feeders drain (finish and commit their batches) while workers still run.
-  shutdown.register("workers", "engine", () => engine.stop("drain"));
-  const listen = (host: string, port: number, routes: Route[], variables: string): Promise<HttpServer> =>
-    startHttpServer({ host, port, routes, log }).catch(async (error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
-      process.stderr.write(`runner: cannot listen on ${host}:${port} (${String(code)}): fix ${variables}\n`);
-      await shutdown.run(2000);
-      process.exit(EXIT_CONFIG);
-    });
-  // Ingest is public; health and metrics (every workspace's pipeline and node ids) only on the internal listener.
-  const server = await listen(env.RUNNER_HOST, env.RUNNER_PORT, engine.routes, "RUNNER_PORT or RUNNER_HOST");
-  shutdown.register("http", "http server", () => server.close());
-  const internal = await listen(
-    env.RUNNER_INTERNAL_HOST,
-    env.RUNNER_INTERNAL_PORT,
-    runnerRoutes({ probes, metrics }),
-    "RUNNER_INTERNAL_PORT or RUNNER_INTERNAL_HOST",
-  );
-  shutdown.register("http", "internal http server", () => internal.close());
-  await engine.start();
-  log.info({ url: server.url, internalUrl: internal.url, version: RUNNER_VERSION }, "runner listening");
-}
-
 const env = readEnvOrExit();
-const log = createLogger({ level: env.LOG_LEVEL, base: { runnerId: env.RUNNER_ID } });
-run(env, log).catch((err: unknown) => {
-  log.fatal({ err }, "runner failed to start");
+const processes = runnerProcessCount(env);
+// The engine and the supervisor are loaded only where they run: the supervisor stays small.
+const started =
+  cluster.isPrimary && processes > 1
+    ? import("./supervisor").then(({ supervise }) =>
+        supervise(
+          env,
+          processes,
+          createLogger({
+            level: env.LOG_LEVEL,
+            base: { runnerId: env.RUNNER_ID, role: "supervisor", pid: process.pid },
+          }),
+        ),
+      )
+    : import("./engine-process").then(({ runEngineProcess }) =>
+        runEngineProcess(
+          env,
+          // A supervised process's RUNNER_ID is the supervisor's plus its number (`<id>-2`).
+          createLogger({
+            level: env.LOG_LEVEL,
+            base: { runnerId: env.RUNNER_ID, ...(cluster.isWorker ? { pid: process.pid } : {}) },
+          }),
+        ),
+      );
+started.catch((err: unknown) => {
+  createLogger({ level: env.LOG_LEVEL, base: { runnerId: env.RUNNER_ID } }).fatal({ err }, "runner failed to start");
   process.exit(1);
 });

@@ -73,7 +73,8 @@ afterEach(() => {
 
 describe("runner process", () => {
   it("serves /healthz and /metrics on the internal listener only, and stops cleanly on SIGTERM", async () => {
-    const runner = startRunner({ RUNNER_ID: "test-runner-1" });
+    // One engine process, no supervisor (runner-cluster.integration.test.ts covers RUNNER_PROCESSES=2).
+    const runner = startRunner({ RUNNER_ID: "test-runner-1", RUNNER_PROCESSES: "1" });
     const { url: publicUrl, internalUrl: url } = await listeningUrls(runner);
     expect(new URL(url).port).not.toBe(new URL(publicUrl).port);
     for (const path of ["/healthz", "/metrics"]) expect((await fetch(`${publicUrl}${path}`)).status).toBe(404);

@@ -76,18 +76,24 @@ export function engineMetrics(registry: Registry): EngineMetrics {
       name: "sluice_edge_lag_messages",
       help: "End offset minus the consuming group's committed offset, per partition; edge = the writing node and port.",
       labelNames: ["pipeline", "edge", "partition"] as const,
+      // Every process of a runner measures the same group lag: /metrics of several reports the largest.
+      aggregator: "max",
       registers,
     }),
     lagSeconds: new Gauge({
       name: "sluice_edge_lag_seconds",
       help: "Age of the oldest unprocessed event per partition (event at the committed offset), in seconds; edge = the writing node and port.",
       labelNames: ["pipeline", "edge", "partition"] as const,
+      // Every process of a runner measures the same group lag: /metrics of several reports the largest.
+      aggregator: "max",
       registers,
     }),
     sinkFreshness: new Gauge({
       name: "sluice_sink_freshness_seconds",
       help: "Now minus the event time of the newest event a sink wrote, in seconds.",
       labelNames,
+      // Across a runner's processes: the freshest write of any of them.
+      aggregator: "min",
       registers,
     }),
     stats: createNodeStats(),

@@ -1,0 +1,20 @@
+// What a runner's supervisor (supervisor.ts) and its engine processes (engine-process.ts) tell each
+// other over the node:cluster IPC channel.
+
+/** Leaves room inside the usual 30 s grace period of orchestrators before SIGKILL. */
+export const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+export const WORKER_MESSAGE = {
+  /** Engine process → supervisor: HTTP served and the engine started. */
+  ready: "sluice:ready",
+  /** Supervisor → engine process: send your health report or your metrics. */
+  ask: "sluice:ask",
+  /** Engine process → supervisor: the answer to `ask` with the same id. */
+  answer: "sluice:answer",
+} as const;
+
+export type SupervisorMessage = { type: typeof WORKER_MESSAGE.ask; id: number; what: "health" | "metrics" };
+
+export type WorkerMessage =
+  | { type: typeof WORKER_MESSAGE.ready; url: string }
+  | { type: typeof WORKER_MESSAGE.answer; id: number; value: unknown };
