@@ -182,7 +182,7 @@ describe("s3-sink executor", () => {
         {
           id: "lake",
           type: "s3-sink",
-          typeVersion: 1,
+          typeVersion: 2,
           config: {
             bucket: "analytics-lake",
             format: "parquet",

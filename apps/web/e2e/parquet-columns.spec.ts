@@ -37,7 +37,7 @@ test("an s3-sink's Parquet columns are typed from the window upstream, and follo
         {
           id: "lake",
           type: "s3-sink",
-          typeVersion: 1,
+          typeVersion: 2,
           config: { bucket: "analytics-lake", format: "parquet" },
           position: at(600),
         },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compilePlan } from "../graph/deployment-plan";
+import { getNodeDescriptor, nodeRegistry } from "../nodes/registry";
 import type { PipelineGraph, PipelineNode } from "../graph/pipeline-graph";
 import { inputFieldsOf, validateGraph } from "../graph/validate-graph";
 import { knownFields, OPEN_FIELDS, removeFields, typedFrom, unionFields } from "../nodes/field-set";
@@ -23,8 +24,10 @@ const chain = (...nodes: PipelineNode[]): PipelineGraph => ({
     targetPort: "in",
   })),
 });
-const lake = (columns: { name: string; field: string; type?: string }[] = []) =>
-  node("lake", "s3-sink", { bucket: "analytics-lake", format: "parquet", columns });
+const lake = (columns: { name: string; field: string; type?: string }[] = [], typeVersion = 2): PipelineNode => ({
+  ...node("lake", "s3-sink", { bucket: "analytics-lake", format: "parquet", columns }),
+  typeVersion,
+});
 
 /** name -> "type (how)" of the columns the sink at the end of `graph` writes. */
 function columnsOf(graph: PipelineGraph): Record<string, string> {
@@ -229,5 +232,34 @@ describe("Parquet column types from the fields known upstream", () => {
       { name: "events", field: "events", type: "int64" },
       { name: "n", field: "events", type: "string" },
     ]);
+  });
+
+  it("keeps string for untyped columns of a node saved as version 1, before columns were typed", () => {
+    // The shape saved by version 1: columns without a type, which then meant string.
+    const saved = { bucket: "analytics-lake", format: "parquet", columns: [{ name: "events", field: "events" }] };
+    expect(nodeRegistry["s3-sink"].typeVersion).toBe(2);
+    expect(getNodeDescriptor("s3-sink", 1)?.configSchema.parse(saved)).toMatchObject({
+      columns: [{ name: "events", field: "events", type: "string" }],
+    });
+    expect(getNodeDescriptor("s3-sink", 2)?.configSchema.parse(saved)).toMatchObject({
+      columns: [{ name: "events", field: "events", type: "auto" }],
+    });
+    expect(getNodeDescriptor("s3-sink", 3)).toBeUndefined();
+
+    // Redeployed, the old node still writes STRING; the same config on a new node gets the count's int64.
+    const sinkColumns = (typeVersion: number) => {
+      const graph = chain(
+        node("gen", "generator"),
+        node("per-minute", "window", { size: "1m", aggregations: [{ name: "events", function: "count" }] }),
+        lake(saved.columns, typeVersion),
+      );
+      expect(validateGraph(graph)).toEqual([]);
+      const compiled = compilePlan({ workspaceId: "ws", workspaceSlug: "acme", pipelineId: "p", graph });
+      if (!compiled.ok) throw new Error(compiled.reason);
+      return (compiled.plan.stages.flatMap((s) => s.nodes).find((n) => n.id === "lake")!.config as { columns: unknown })
+        .columns;
+    };
+    expect(sinkColumns(1)).toEqual([{ name: "events", field: "events", type: "string" }]);
+    expect(sinkColumns(2)).toEqual([{ name: "events", field: "events", type: "int64" }]);
   });
 });

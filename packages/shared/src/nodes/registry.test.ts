@@ -90,6 +90,12 @@ describe("node registry", () => {
     expect(getNodeDescriptor("filter", 1)?.type).toBe("filter");
     expect(getNodeDescriptor("filter", 2)).toBeUndefined();
     expect(getNodeDescriptor("toString", 1)).toBeUndefined();
+    // A previous version stays loadable for nodes saved with it, with the current one's shape.
+    expect(getNodeDescriptor("s3-sink", nodeRegistry["s3-sink"].typeVersion)).toBe(nodeRegistry["s3-sink"]);
+    const v1 = getNodeDescriptor("s3-sink", 1);
+    expect(v1).toMatchObject({ type: "s3-sink", typeVersion: 1, category: "sink" });
+    expect(v1?.configSchema.safeParse(nodeRegistry["s3-sink"].example).success).toBe(true);
+    expect(getNodeDescriptor("s3-sink", 3)).toBeUndefined();
   });
 
   it("applies documented defaults", () => {

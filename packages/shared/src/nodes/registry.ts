@@ -4,7 +4,7 @@ import { postgresSinkNode } from "./sinks/postgres-sink";
 import { redisSinkNode } from "./sinks/redis-sink";
 import { webhookSinkNode } from "./sinks/webhook-sink";
 import { kafkaSinkNode } from "./sinks/kafka-sink";
-import { s3SinkNode } from "./sinks/s3-sink";
+import { s3SinkNode, s3SinkNodeV1 } from "./sinks/s3-sink";
 import { generatorNode } from "./sources/generator";
 import { httpIngestNode } from "./sources/http-ingest";
 import { kafkaSourceNode } from "./sources/kafka-source";
@@ -65,14 +65,20 @@ export type NodeTypeIdIn<C extends NodeDescriptor["category"]> = {
 }[NodeTypeId];
 
 /**
- * The descriptor for a saved node, or undefined when the type or version is unknown. Only the current
- * version of each type exists today; when a breaking change lands, the old descriptor moves to a
- * per-type list of previous versions consulted here, so old graphs stay loadable.
+ * Earlier versions of node types whose config changed meaning, so nodes saved with them keep it. Each
+ * parses to the same config shape as the current version (the runner has one executor per type); a
+ * saved node keeps the version it was created with; the palette adds current versions.
  */
+const previousVersions: { readonly [K in NodeTypeId]?: readonly NodeDescriptor<K>[] } = {
+  "s3-sink": [s3SinkNodeV1],
+};
+
+/** The descriptor for a saved node (current or a previous version), or undefined when the type or version is unknown. */
 export function getNodeDescriptor(type: string, typeVersion: number): NodeDescriptor | undefined {
   if (!isNodeTypeId(type)) return undefined;
   const descriptor: NodeDescriptor = nodeRegistry[type];
-  return descriptor.typeVersion === typeVersion ? descriptor : undefined;
+  if (descriptor.typeVersion === typeVersion) return descriptor;
+  return previousVersions[type]?.find((d) => d.typeVersion === typeVersion);
 }
 
 export type SourceTypeId = NodeTypeIdIn<"source">;

@@ -1,12 +1,13 @@
 "use client";
 import { useMemo } from "react";
 import {
+  getNodeDescriptor,
   inputFieldsOf,
+  type NodeConfig,
   OPEN_FIELDS,
   type PipelineGraph,
   type PipelineNode,
   resolveParquetColumns,
-  S3SinkConfig,
 } from "@sluice/shared";
 
 /**
@@ -15,10 +16,13 @@ import {
  */
 export function ParquetColumnsPanel({ node, graph }: { node: PipelineNode; graph: PipelineGraph }) {
   const resolved = useMemo(() => {
-    const config = S3SinkConfig.safeParse(node.config);
-    if (!config.success || config.data.format !== "parquet") return undefined;
-    return resolveParquetColumns(config.data.columns, inputFieldsOf(graph).get(node.id) ?? OPEN_FIELDS);
-  }, [graph, node.config, node.id]);
+    // The node's own version: in version 1 a column without a type is string, not auto.
+    const parsed = getNodeDescriptor(node.type, node.typeVersion)?.configSchema.safeParse(node.config);
+    if (!parsed?.success) return undefined;
+    const config = parsed.data as NodeConfig<"s3-sink">;
+    if (config.format !== "parquet") return undefined;
+    return resolveParquetColumns(config.columns, inputFieldsOf(graph).get(node.id) ?? OPEN_FIELDS);
+  }, [graph, node.config, node.id, node.type, node.typeVersion]);
   if (!resolved) return null;
   return (
     <section
