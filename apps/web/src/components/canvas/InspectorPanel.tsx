@@ -2,12 +2,14 @@
 import { getNodeDescriptor, type GraphProblem, type JsonValue, type PipelineNode } from "@sluice/shared";
 import { ConfigForm } from "@/components/forms/ConfigForm";
 import { CATEGORY_STYLE, NodeIcon } from "./NodeIcon";
+import { ConsumerGroupNote } from "./ConsumerGroupNote";
 import { TopicSchemaPanel } from "./TopicSchemaPanel";
 
 /** Side panel for the selected node: its label and the config form generated from its schema. */
 export function InspectorPanel({
   node,
   workspaceId,
+  pipelineId,
   problems,
   readOnly,
   canReadSecrets,
@@ -17,6 +19,7 @@ export function InspectorPanel({
 }: {
   node: PipelineNode;
   workspaceId: string;
+  pipelineId: string;
   problems: readonly GraphProblem[];
   readOnly: boolean;
   canReadSecrets: boolean;
@@ -98,7 +101,10 @@ export function InspectorPanel({
           </p>
         )}
         {node.type === "kafka-source" && (
-          <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />
+          <>
+            <ConsumerGroupNote node={node} workspaceId={workspaceId} pipelineId={pipelineId} />
+            <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />
+          </>
         )}
       </div>
     </aside>

@@ -88,6 +88,7 @@ export function SidePanel({
       key={selectedNode.id}
       node={selectedNode}
       workspaceId={workspaceId}
+      pipelineId={pipelineId}
       problems={problemIndex.byNode.get(selectedNode.id) ?? []}
       readOnly={readOnly}
       canReadSecrets={canReadSecrets}
