@@ -115,6 +115,69 @@ describe("kafkaConnection.test", () => {
     ).toMatchObject({ ok: false, category: "unreachable" });
   });
 
+  it("SSL with a client certificate: sealed like a password, connects with it, `tls` without it or with a wrong one", async () => {
+    const admin = callerFor(f.users.admin);
+    const workspaceId = f.ws.id;
+    const mtls = (clientCertificate: boolean) => ({
+      bootstrapServers: [broker.mtlsBrokers],
+      security: { protocol: "ssl" as const, ca: broker.ca, clientCertificate },
+    });
+    const credentials = { clientCert: broker.client.cert, clientKey: broker.client.key };
+    await expect(
+      admin.kafkaConnection.create({
+        workspaceId,
+        name: "No key",
+        config: mtls(true),
+        credentials: { clientCert: broker.client.cert },
+      }),
+    ).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && /private key/.test(e.message));
+    await expect(
+      admin.kafkaConnection.create({ workspaceId, name: "Cert unused", config: mtls(false), credentials }),
+    ).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && e.code === "BAD_REQUEST");
+
+    const saved = await admin.kafkaConnection.create({
+      workspaceId,
+      name: "Mutual TLS",
+      config: mtls(true),
+      credentials,
+    });
+    expect(saved.credentialsHint).toBe("client certificate");
+    const listed = await admin.kafkaConnection.list({ workspaceId });
+    expect(JSON.stringify(listed)).not.toContain("PRIVATE KEY");
+    expect(JSON.stringify(listed)).not.toContain(broker.client.cert.trim().split("\n")[1]!);
+    const row = await prisma.kafkaConnection.findUniqueOrThrow({ where: { id: saved.id } });
+    expect(row.credentials).not.toContain("PRIVATE KEY");
+
+    const connected = await admin.kafkaConnection.test({ workspaceId, connectionId: saved.id });
+    expect(connected.ok && connected.topics.some((t) => t.name === topic)).toBe(true);
+    // An edit that gives no credentials keeps the sealed certificate.
+    await admin.kafkaConnection.update({
+      workspaceId,
+      connectionId: saved.id,
+      name: "Mutual TLS 2",
+      config: mtls(true),
+    });
+    expect(await admin.kafkaConnection.test({ workspaceId, connectionId: saved.id })).toMatchObject({ ok: true });
+
+    const without = await admin.kafkaConnection.test({ workspaceId, config: mtls(false) });
+    expect(without).toMatchObject({
+      ok: false,
+      category: "tls",
+      message: expect.stringMatching(/requires a client certificate/),
+    });
+    const wrong = await admin.kafkaConnection.test({
+      workspaceId,
+      config: mtls(true),
+      credentials: { clientCert: broker.otherClient.cert, clientKey: broker.otherClient.key },
+    });
+    expect(wrong).toMatchObject({
+      ok: false,
+      category: "tls",
+      message: expect.stringMatching(/refused the client certificate/),
+    });
+    expect(JSON.stringify(wrong)).not.toContain("PRIVATE KEY");
+  });
+
   it("is for admins of the workspace only", async () => {
     const forbidden = (e: unknown) => e instanceof TRPCError && e.code === "FORBIDDEN";
     await expect(

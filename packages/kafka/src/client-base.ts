@@ -1,5 +1,5 @@
-/** TLS to the brokers; `{}` trusts the system's CAs. */
-export type KafkaTls = { ca?: string };
+/** TLS to the brokers; `{}` trusts the system's CAs. `cert` and `key` (PEM): a client certificate (mutual TLS). */
+export type KafkaTls = { ca?: string; cert?: string; key?: string };
 export type KafkaSasl = { mechanism: "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string };
 
 /** Connection settings every client of one `createKafka()` shares. */

@@ -66,6 +66,51 @@ describe.each(["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] as const)("SASL_SSL wi
   });
 });
 
+describe("SSL with a client certificate (mutual TLS)", () => {
+  const mtls = (tls: KafkaOptions["tls"]): KafkaOptions => ({
+    brokers: [broker.mtlsBrokers],
+    clientId: unique("mtls"),
+    log: silent,
+    ...(tls ? { tls } : {}),
+  });
+
+  it("the right certificate: produces, consumes and lists topics", async () => {
+    const topic = unique("mtls");
+    const kafka = createKafka(mtls({ ca: broker.ca, ...broker.client }));
+    try {
+      await kafka.admin.createTopics([{ topic, partitions: 1 }]);
+      const producer = kafka.producer();
+      await producer.send([{ topic, key: "k", value: "over mutual TLS" }]);
+      await producer.close();
+      const received: ConsumedMessage[] = [];
+      const consumer = kafka.consumer({ groupId: unique("mtls-group"), topics: [topic], fetch: { maxWaitMs: 100 } });
+      await consumer.start({ onMessage: (m) => received.push(m), onError: () => undefined });
+      try {
+        await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
+      } finally {
+        await consumer.close();
+      }
+      expect(received[0]!.value!.toString()).toBe("over mutual TLS");
+      const result = await checkCluster({ ...mtls({ ca: broker.ca, ...broker.client }), timeoutMs: 10_000 });
+      expect(result.ok && result.topics).toContainEqual({ name: topic, partitions: 1 });
+    } finally {
+      await kafka.admin.deleteTopics([topic]).catch(() => undefined);
+      await kafka.close();
+    }
+  });
+
+  it("no client certificate: `tls`, saying the broker requires one", async () => {
+    const result = await checkCluster({ ...mtls({ ca: broker.ca }), timeoutMs: 10_000 });
+    expect(result).toMatchObject({ ok: false, category: "tls", message: expect.stringMatching(/client certificate/) });
+  });
+
+  it("a certificate the broker's CA did not sign: `tls`, saying the broker refused it", async () => {
+    const result = await checkCluster({ ...mtls({ ca: broker.ca, ...broker.otherClient }), timeoutMs: 10_000 });
+    expect(result).toMatchObject({ ok: false, category: "tls", message: expect.stringMatching(/client certificate/) });
+    expect(JSON.stringify(result)).not.toContain("PRIVATE KEY");
+  });
+});
+
 describe("refused connections fail fast, clearly and without a retry storm", () => {
   it("a wrong password: `auth`, one connection, well under a second or two", async () => {
     const forwarder = await countingForwarder(broker.brokers);

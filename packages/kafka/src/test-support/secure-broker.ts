@@ -10,6 +10,11 @@ export type SecureBroker = {
   /** PEM of an unrelated CA (the "wrong CA" cases). */
   otherCa: string;
   users: Record<"SCRAM-SHA-256" | "SCRAM-SHA-512" | "PLAIN", { username: string; password: string }>;
+  /** An SSL listener that requires a client certificate signed by `ca` (mutual TLS). */
+  mtlsBrokers: string;
+  /** A client certificate and key (PEM) the broker accepts, and one signed by the unrelated CA. */
+  client: { cert: string; key: string };
+  otherClient: { cert: string; key: string };
 };
 
 export function secureBroker(): SecureBroker {
@@ -26,6 +31,15 @@ export function secureBroker(): SecureBroker {
     brokers: need("KAFKA_SECURE_BROKERS"),
     ca: readFileSync(need("KAFKA_SECURE_CA_FILE"), "utf8"),
     otherCa: readFileSync(need("KAFKA_SECURE_OTHER_CA_FILE"), "utf8"),
+    mtlsBrokers: need("KAFKA_SECURE_MTLS_BROKERS"),
+    client: {
+      cert: readFileSync(need("KAFKA_SECURE_CLIENT_CERT_FILE"), "utf8"),
+      key: readFileSync(need("KAFKA_SECURE_CLIENT_KEY_FILE"), "utf8"),
+    },
+    otherClient: {
+      cert: readFileSync(need("KAFKA_SECURE_OTHER_CLIENT_CERT_FILE"), "utf8"),
+      key: readFileSync(need("KAFKA_SECURE_OTHER_CLIENT_KEY_FILE"), "utf8"),
+    },
     users: {
       "SCRAM-SHA-256": {
         username: need("KAFKA_SECURE_SCRAM256_USER"),
