@@ -3,7 +3,7 @@
 // as categories with messages that carry no credentials; only admins may test; each test is audited.
 import { TRPCError } from "@trpc/server";
 import { createKafka, type Kafka } from "@sluice/kafka";
-import { countingForwarder, secureBroker, type SecureBroker } from "@sluice/kafka/test-support";
+import { countingForwarder, secureBroker, type SecureBroker, unsecuredToken } from "@sluice/kafka/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callerFor, prisma, teamFixture } from "./fixtures";
 
@@ -176,6 +176,33 @@ describe("kafkaConnection.test", () => {
       message: expect.stringMatching(/refused the client certificate/),
     });
     expect(JSON.stringify(wrong)).not.toContain("PRIVATE KEY");
+  });
+
+  it("SASL OAUTHBEARER: a saved token connects and is never shown; an expired one is `auth`", async () => {
+    const admin = callerFor(f.users.admin);
+    const workspaceId = f.ws.id;
+    const config = {
+      bootstrapServers: [broker.oauthBrokers],
+      security: { protocol: "sasl_plaintext" as const, mechanism: "OAUTHBEARER" as const },
+    };
+    const token = unsecuredToken("sluice-web");
+    await expect(
+      admin.kafkaConnection.create({
+        workspaceId,
+        name: "Bearer pw",
+        config,
+        credentials: { username: "u", password: "p" },
+      }),
+    ).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && /needs a token/.test(e.message));
+    const saved = await admin.kafkaConnection.create({ workspaceId, name: "Bearer", config, credentials: { token } });
+    expect(saved.credentialsHint).toMatch(/^token /);
+    expect(JSON.stringify(await admin.kafkaConnection.list({ workspaceId }))).not.toContain(token);
+    const connected = await admin.kafkaConnection.test({ workspaceId, connectionId: saved.id });
+    expect(connected.ok && connected.topics.some((t) => t.name === topic)).toBe(true);
+    const expired = unsecuredToken("sluice-web", -600);
+    const refused = await admin.kafkaConnection.test({ workspaceId, config, credentials: { token: expired } });
+    expect(refused).toMatchObject({ ok: false, category: "auth" });
+    expect(JSON.stringify(refused)).not.toContain(expired);
   });
 
   it("is for admins of the workspace only", async () => {

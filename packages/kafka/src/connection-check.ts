@@ -55,6 +55,15 @@ export function classifyKafkaError(error: unknown): KafkaProblem {
         "the broker closed the connection during the SASL handshake: it probably expects TLS (SASL_SSL), or does not offer this mechanism",
     };
   }
+  // OAUTHBEARER: the client library does not finish the exchange after the broker refuses a token, so
+  // the refusal shows as the broker's complaint about the next request.
+  if (messages.some((m) => /current SASL state/.test(m))) {
+    return {
+      category: "auth",
+      message:
+        "authentication failed: the broker rejected the OAUTHBEARER token (expired, or not valid for this cluster)",
+    };
+  }
   if (
     codes.includes("PLT_KFK_AUTHENTICATION") ||
     messages.some((m) => /SASL_AUTHENTICATION_FAILED|authentication failed/i.test(m))

@@ -15,7 +15,16 @@ export type SecureBroker = {
   /** A client certificate and key (PEM) the broker accepts, and one signed by the unrelated CA. */
   client: { cert: string; key: string };
   otherClient: { cert: string; key: string };
+  /** A SASL_PLAINTEXT listener for OAUTHBEARER, validating with Kafka's unsecured (unsigned JWT) validator. */
+  oauthBrokers: string;
 };
+
+/** An unsigned JWT (alg none) the OAUTHBEARER listener accepts until `exp` (seconds from now; negative: expired). */
+export function unsecuredToken(subject: string, expiresInSeconds = 3600): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: "none" })}.${part({ sub: subject, iat: now - 60, exp: now + expiresInSeconds })}.`;
+}
 
 export function secureBroker(): SecureBroker {
   const e = process.env;
@@ -32,6 +41,7 @@ export function secureBroker(): SecureBroker {
     ca: readFileSync(need("KAFKA_SECURE_CA_FILE"), "utf8"),
     otherCa: readFileSync(need("KAFKA_SECURE_OTHER_CA_FILE"), "utf8"),
     mtlsBrokers: need("KAFKA_SECURE_MTLS_BROKERS"),
+    oauthBrokers: need("KAFKA_SECURE_OAUTH_BROKERS"),
     client: {
       cert: readFileSync(need("KAFKA_SECURE_CLIENT_CERT_FILE"), "utf8"),
       key: readFileSync(need("KAFKA_SECURE_CLIENT_KEY_FILE"), "utf8"),

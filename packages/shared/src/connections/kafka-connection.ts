@@ -17,7 +17,7 @@ export const KafkaBrokerAddress = z
     return port >= 1 && port <= 65535;
   }, "Port must be 1-65535");
 
-export const KafkaSaslMechanism = z.enum(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]);
+export const KafkaSaslMechanism = z.enum(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]);
 export type KafkaSaslMechanism = z.infer<typeof KafkaSaslMechanism>;
 
 /**
@@ -69,12 +69,19 @@ export const KafkaClientKeyPem = z
   );
 
 /**
- * Sealed at rest, never sent back: username and password for the SASL protocols, client certificate
- * and key for `clientCertificate`. Which are required follows from the security (credentialsProblem).
+ * Sealed at rest, never sent back: username and password for the SASL protocols (a bearer token for
+ * OAUTHBEARER), client certificate and key for `clientCertificate`. Which are required follows from
+ * the security (credentialsProblem).
  */
 export const KafkaCredentials = z.strictObject({
   username: z.string().min(1).max(256).optional(),
   password: z.string().min(1).max(1024).optional(),
+  token: z
+    .string()
+    .trim()
+    .min(1)
+    .max(16 * 1024)
+    .optional(),
   clientCert: KafkaCaPem.optional(),
   clientKey: KafkaClientKeyPem.optional(),
 });
@@ -82,6 +89,9 @@ export type KafkaCredentials = z.infer<typeof KafkaCredentials>;
 
 const usesSasl = (security: KafkaSecurity) =>
   security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl";
+const usesToken = (security: KafkaSecurity) =>
+  usesSasl(security) && "mechanism" in security && security.mechanism === "OAUTHBEARER";
+const usesPassword = (security: KafkaSecurity) => usesSasl(security) && !usesToken(security);
 const usesClientCertificate = (security: KafkaSecurity) =>
   (security.protocol === "ssl" || security.protocol === "sasl_ssl") && security.clientCertificate === true;
 
@@ -96,8 +106,9 @@ export function credentialsFor(
 ): KafkaCredentials | undefined {
   const merged: KafkaCredentials = Object.assign({}, ...sources.filter(Boolean));
   const kept: KafkaCredentials = {
-    ...(usesSasl(security) && merged.username !== undefined ? { username: merged.username } : {}),
-    ...(usesSasl(security) && merged.password !== undefined ? { password: merged.password } : {}),
+    ...(usesPassword(security) && merged.username !== undefined ? { username: merged.username } : {}),
+    ...(usesPassword(security) && merged.password !== undefined ? { password: merged.password } : {}),
+    ...(usesToken(security) && merged.token !== undefined ? { token: merged.token } : {}),
     ...(usesClientCertificate(security) && merged.clientCert !== undefined ? { clientCert: merged.clientCert } : {}),
     ...(usesClientCertificate(security) && merged.clientKey !== undefined ? { clientKey: merged.clientKey } : {}),
   };
@@ -110,8 +121,11 @@ export function unusedCredentials(
   credentials: KafkaCredentials | undefined,
 ): string | undefined {
   const c = credentials ?? {};
-  if (!usesSasl(security) && (c.username !== undefined || c.password !== undefined))
-    return `${security.protocol} takes no username or password.`;
+  if (!usesPassword(security) && (c.username !== undefined || c.password !== undefined))
+    return usesToken(security)
+      ? "OAUTHBEARER takes a token, no username or password."
+      : `${security.protocol} takes no username or password.`;
+  if (!usesToken(security) && c.token !== undefined) return "Only SASL OAUTHBEARER takes a token.";
   if (!usesClientCertificate(security) && (c.clientCert !== undefined || c.clientKey !== undefined))
     return 'A client certificate and key are only used with SSL or SASL_SSL and "Client certificate" on.';
   return undefined;
@@ -123,7 +137,8 @@ export function credentialsProblem(
   credentials: KafkaCredentials | undefined,
 ): string | undefined {
   const c = credentials ?? {};
-  if (usesSasl(security) && (!c.username || !c.password)) return "SASL needs a username and a password.";
+  if (usesPassword(security) && (!c.username || !c.password)) return "SASL needs a username and a password.";
+  if (usesToken(security) && !c.token) return "OAUTHBEARER needs a token.";
   if (usesClientCertificate(security) && (!c.clientCert || !c.clientKey))
     return "A client certificate needs the certificate and its private key.";
   return unusedCredentials(security, credentials);
@@ -140,7 +155,9 @@ export const KafkaConnectionName = z
 export type KafkaClientSettings = {
   brokers: string[];
   tls?: { ca?: string; cert?: string; key?: string };
-  sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+  sasl?:
+    | { mechanism: Exclude<KafkaSaslMechanism, "OAUTHBEARER">; username: string; password: string }
+    | { mechanism: "OAUTHBEARER"; token: string };
 };
 
 /** A connection's config and opened credentials as client settings; missing credentials throw. */
@@ -162,6 +179,8 @@ export function kafkaClientSettings(
         }
       : {};
   if (security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl") {
+    if (security.mechanism === "OAUTHBEARER")
+      return { brokers: config.bootstrapServers, ...tls, sasl: { mechanism: "OAUTHBEARER", token: c.token! } };
     return {
       brokers: config.bootstrapServers,
       ...tls,

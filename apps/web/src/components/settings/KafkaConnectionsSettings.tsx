@@ -212,12 +212,14 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
   const [mechanism, setMechanism] = useState<KafkaSaslMechanism>("SCRAM-SHA-256");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  const [token, setToken] = useState("");
   const [ca, setCa] = useState("");
   const [clientCertificate, setClientCertificate] = useState(false);
   const [clientCert, setClientCert] = useState("");
   const [clientKey, setClientKey] = useState("");
   const [tested, setTested] = useState<TestOutcome | null>(null);
   const sasl = protocol === "sasl_plaintext" || protocol === "sasl_ssl";
+  const bearer = sasl && mechanism === "OAUTHBEARER";
   const tls = protocol === "ssl" || protocol === "sasl_ssl";
   const mtls = tls && clientCertificate;
   const test = useMutation(
@@ -233,6 +235,7 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
         setServers("");
         setUsername("");
         setPassword("");
+        setToken("");
         setCa("");
         setClientCertificate(false);
         setClientCert("");
@@ -266,7 +269,8 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
             ? { protocol, ...tlsOptions }
             : { protocol };
     const credentials = {
-      ...(sasl ? { username, password } : {}),
+      ...(sasl && !bearer ? { username, password } : {}),
+      ...(bearer ? { token: token.trim() } : {}),
       ...(mtls ? { clientCert: clientCert.trim(), clientKey: clientKey.trim() } : {}),
     };
     return { config: { bootstrapServers, security }, ...(sasl || mtls ? { credentials } : {}) };
@@ -348,31 +352,53 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
                 </select>
               )}
             </Field>
-            <Field label="Username">
-              {(control) => (
-                <input
-                  {...control}
-                  className="input"
-                  value={username}
-                  onChange={(e) => setUsername(e.target.value)}
-                  autoComplete="off"
-                  required
-                />
-              )}
-            </Field>
-            <Field label="Password">
-              {(control) => (
-                <input
-                  {...control}
-                  type="password"
-                  className="input"
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                  autoComplete="new-password"
-                  required
-                />
-              )}
-            </Field>
+            {bearer ? (
+              <Field
+                label="Token"
+                help="A bearer token (JWT) from your identity provider; sealed at rest. Replace it before it expires."
+              >
+                {(control) => (
+                  <textarea
+                    {...control}
+                    className="input font-mono text-xs"
+                    rows={3}
+                    value={token}
+                    onChange={(e) => setToken(e.target.value)}
+                    spellCheck={false}
+                    autoComplete="off"
+                    required
+                  />
+                )}
+              </Field>
+            ) : (
+              <>
+                <Field label="Username">
+                  {(control) => (
+                    <input
+                      {...control}
+                      className="input"
+                      value={username}
+                      onChange={(e) => setUsername(e.target.value)}
+                      autoComplete="off"
+                      required
+                    />
+                  )}
+                </Field>
+                <Field label="Password">
+                  {(control) => (
+                    <input
+                      {...control}
+                      type="password"
+                      className="input"
+                      value={password}
+                      onChange={(e) => setPassword(e.target.value)}
+                      autoComplete="new-password"
+                      required
+                    />
+                  )}
+                </Field>
+              </>
+            )}
           </>
         )}
         {tls && (
@@ -453,7 +479,8 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
             disabled={
               test.isPending ||
               servers.trim() === "" ||
-              (sasl && (username === "" || password === "")) ||
+              (sasl && !bearer && (username === "" || password === "")) ||
+              (bearer && token.trim() === "") ||
               (mtls && (clientCert.trim() === "" || clientKey.trim() === ""))
             }
           >

@@ -42,6 +42,7 @@ function sealCredentials(
   if (!credentials || !needsCredentials(config.security)) return { credentials: null, credentialsHint: null };
   const hint = [
     ...(credentials.password ? [secretHint(credentials.password)] : []),
+    ...(credentials.token ? [`token ${secretHint(credentials.token)}`] : []),
     ...(credentials.clientCert ? ["client certificate"] : []),
   ].join(" + ");
   return {
