@@ -1,6 +1,6 @@
 // A second, throwaway Kafka broker for the tests of secured connections: one KRaft JVM with a
-// SASL_SSL listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN users), a CA and broker certificate made
-// with openssl at start, a fresh log directory in a temporary folder and free ports, so several
+// SASL_SSL listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN users) and an SSL listener that requires a
+// client certificate (mutual TLS), a CA, broker and client certificates made with openssl at start, a fresh log directory in a temporary folder and free ports, so several
 // checkouts on one machine can each run their own. `stop()` kills it and removes the folder.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -49,8 +49,9 @@ function exec(cmd: string, args: string[], cwd: string): Promise<void> {
 }
 
 /**
- * A CA, a broker certificate it signs (SAN 127.0.0.1 and localhost) in a PKCS12 keystore, and an
- * unrelated second CA (for the "wrong CA" tests). Everything lives only as long as the broker.
+ * A CA, a broker certificate it signs (SAN 127.0.0.1 and localhost) in a PKCS12 keystore, a client
+ * certificate it signs (mutual TLS), and an unrelated second CA with a client certificate of its own
+ * (the "wrong CA" and "wrong client certificate" tests). Everything lives only as long as the broker.
  */
 async function makeCertificates(dir: string, storePassword: string) {
   const openssl = (...args: string[]) => exec("openssl", args, dir);
@@ -98,7 +99,41 @@ async function makeCertificates(dir: string, storePassword: string) {
       "-subj",
       subject("localhost"),
     ),
+    ...["client", "other-client"].map((name) =>
+      openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        `${name}.key`,
+        "-out",
+        `${name}.csr`,
+        "-subj",
+        subject(name),
+      ),
+    ),
   ]);
+  writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
+  const signClient = (name: string, ca: string) =>
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${ca}.pem`,
+      "-CAkey",
+      `${ca}.key`,
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      "2",
+      "-extfile",
+      "client.ext",
+    );
+  await Promise.all([signClient("client", "ca"), signClient("other-client", "other-ca")]);
   writeFileSync(join(dir, "broker.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   await openssl(
     "x509",
@@ -139,7 +174,13 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
   ensureKafkaJars();
   ensureDebianPackages({ openssl: "openssl" });
   const dir = mkdtempSync(join(tmpdir(), "sluice-secure-kafka-"));
-  const [port, controllerPort, internalPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, controllerPort, internalPort, mtlsPort, oauthPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const secret = () => `${options.passwordPrefix ?? ""}${randomBytes(12).toString("hex")}`;
   const users = {
     scram256: { user: "sluice-scram256", password: secret() },
@@ -156,10 +197,15 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      // Clients use SASL_SSL only; the broker talks to itself over a loopback PLAINTEXT listener.
-      `listeners=SASL_SSL://127.0.0.1:${port},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=SASL_SSL://127.0.0.1:${port},INTERNAL://127.0.0.1:${internalPort}`,
-      "listener.security.protocol.map=SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      // Clients use SASL_SSL, or SSL with a client certificate (MTLS); the broker talks to itself over
+      // a loopback PLAINTEXT listener.
+      `listeners=SASL_SSL://127.0.0.1:${port},MTLS://127.0.0.1:${mtlsPort},OAUTH://127.0.0.1:${oauthPort},INTERNAL://127.0.0.1:${internalPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=SASL_SSL://127.0.0.1:${port},MTLS://127.0.0.1:${mtlsPort},OAUTH://127.0.0.1:${oauthPort},INTERNAL://127.0.0.1:${internalPort}`,
+      "listener.security.protocol.map=SASL_SSL:SASL_SSL,MTLS:SSL,OAUTH:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      // OAUTHBEARER with Kafka's unsecured validator: unsigned (alg none) JWTs with sub, iat and exp.
+      "listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER",
+      `listener.name.oauth.oauthbearer.sasl.jaas.config=${jaas("oauthbearer.OAuthBearerLoginModule")}`,
+      "listener.name.oauth.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler",
       "controller.listener.names=CONTROLLER",
       "inter.broker.listener.name=INTERNAL",
       "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN",
@@ -171,6 +217,9 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
       `ssl.keystore.password=${storePassword}`,
       `ssl.key.password=${storePassword}`,
       "ssl.client.auth=none",
+      "listener.name.mtls.ssl.client.auth=required",
+      "listener.name.mtls.ssl.truststore.type=PEM",
+      `listener.name.mtls.ssl.truststore.location=${join(dir, "ca.pem")}`,
       `log.dirs=${dataDir}`,
       "num.partitions=3",
       "offsets.topic.replication.factor=1",
@@ -246,7 +295,12 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
       "the SASL_SSL test broker",
       async () => {
         if (exited) throw new ServiceError(`the SASL_SSL test broker exited during start; see ${logFile}`);
-        return (await canConnect("127.0.0.1", internalPort)) && (await canConnect("127.0.0.1", port));
+        return (
+          (await canConnect("127.0.0.1", internalPort)) &&
+          (await canConnect("127.0.0.1", port)) &&
+          (await canConnect("127.0.0.1", mtlsPort)) &&
+          (await canConnect("127.0.0.1", oauthPort))
+        );
       },
       90_000,
       300,
@@ -260,6 +314,12 @@ export async function startSecureKafka(options: { passwordPrefix?: string } = {}
       KAFKA_SECURE_BROKERS: `127.0.0.1:${port}`,
       KAFKA_SECURE_CA_FILE: join(dir, "ca.pem"),
       KAFKA_SECURE_OTHER_CA_FILE: join(dir, "other-ca.pem"),
+      KAFKA_SECURE_MTLS_BROKERS: `127.0.0.1:${mtlsPort}`,
+      KAFKA_SECURE_OAUTH_BROKERS: `127.0.0.1:${oauthPort}`,
+      KAFKA_SECURE_CLIENT_CERT_FILE: join(dir, "client.pem"),
+      KAFKA_SECURE_CLIENT_KEY_FILE: join(dir, "client.key"),
+      KAFKA_SECURE_OTHER_CLIENT_CERT_FILE: join(dir, "other-client.pem"),
+      KAFKA_SECURE_OTHER_CLIENT_KEY_FILE: join(dir, "other-client.key"),
       KAFKA_SECURE_SCRAM256_USER: users.scram256.user,
       KAFKA_SECURE_SCRAM256_PASSWORD: users.scram256.password,
       KAFKA_SECURE_SCRAM512_USER: users.scram512.user,

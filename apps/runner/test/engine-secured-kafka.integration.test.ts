@@ -177,4 +177,73 @@ describe("engine: kafka-source and kafka-sink through a SASL_SSL connection", ()
       await forwarder.close();
     }
   }, 90_000);
+
+  it("mutual TLS: the right client certificate moves records; a wrong one fails the Kafka nodes with the reason", async () => {
+    const mtls = async (name: string, client: { cert: string; key: string }) => {
+      const config: KafkaConnectionConfig = {
+        bootstrapServers: [broker.mtlsBrokers],
+        security: { protocol: "ssl", ca: broker.ca, clientCertificate: true },
+      };
+      const row = await world.prisma.kafkaConnection.create({
+        data: {
+          workspaceId: world.workspaceId,
+          name,
+          config,
+          credentials: sealSecret(
+            JSON.stringify({ clientCert: client.cert, clientKey: client.key }),
+            world.secretKey,
+            world.workspaceId,
+          ),
+          credentialsHint: "client certificate",
+          createdById: world.userId,
+        },
+      });
+      return row.id;
+    };
+    const passThrough = (connectionId: string) =>
+      graph(
+        [
+          { id: "source", type: "kafka-source", config: { connectionId, topic: input, startPosition: "earliest" } },
+          { id: "sink", type: "kafka-sink", config: { connectionId, topic: output } },
+        ],
+        [["source", "sink"]],
+      );
+
+    const wrong = await createPipeline(world, "mtls-wrong");
+    const refused = await deploy(world, wrong.id, passThrough(await mtls("mtls-wrong", broker.otherClient)));
+    const failing = await eventually(
+      async () => {
+        const d = await world.prisma.deployment.findUniqueOrThrow({ where: { id: refused.deploymentId } });
+        expect(d.status).toBe("failing");
+        return d;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect((failing.nodeStatus as NodeStatusRow)["source"]).toEqual({
+      state: "failing",
+      reason: expect.stringMatching(/^Kafka connection: .*refused the client certificate/),
+    });
+    expect(JSON.stringify(failing)).not.toContain("PRIVATE KEY");
+    await world.prisma.deployment.update({ where: { id: refused.deploymentId }, data: { desiredState: "stopped" } });
+    await running.engine.reconciler.reconcile();
+
+    const before = (await secured.admin.endOffsets([output])).reduce((sum, o) => sum + o.offset, 0n);
+    const right = await createPipeline(world, "mtls");
+    const { deploymentId } = await deploy(world, right.id, passThrough(await mtls("mtls", broker.client)));
+    await waitRunning(world, deploymentId, 60_000);
+    const producer = secured.producer();
+    await producer.send([{ topic: input, key: "m1", value: JSON.stringify({ id: "m1", type: "view" }) }]);
+    await producer.close();
+    // Everything the input holds so far (the earlier test's three records too) is copied once more.
+    await eventually(
+      async () => {
+        const after = (await secured.admin.endOffsets([output])).reduce((sum, o) => sum + o.offset, 0n);
+        const inputCount = (await secured.admin.endOffsets([input])).reduce((sum, o) => sum + o.offset, 0n);
+        expect(after - before).toBe(inputCount);
+      },
+      { timeoutMs: 45_000 },
+    );
+    await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
+    await running.engine.reconciler.reconcile();
+  }, 120_000);
 });

@@ -50,6 +50,7 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
   const suffix = Date.now().toString(36);
   const inTopic = `e2e-avro-clicks-${suffix}`;
   const outTopic = `e2e-avro-clicks-json-${suffix}`;
+  const group = `clicks-team-${suffix}`;
   const secured = createKafka({
     brokers: [broker.brokers],
     clientId: "e2e-secured-avro",
@@ -136,11 +137,22 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
     await connect(page, page.getByTestId("handle-map-1-out"), input(page, "kafka-sink-1"));
     await expect(page.locator(".react-flow__edge")).toHaveCount(3);
 
-    // The source: the secured connection, its topic, Avro through the registry, from the start.
+    // The source: the secured connection, its topic, Avro through the registry, from the start; the
+    // message key as a field, the headers into context, and the team's own consumer group.
     await node(page, "kafka-source-1").click();
+    const groupNote = page.getByTestId("consumer-group");
+    await expect(groupNote).toHaveText(`Consumer group on the broker: sluice.${pipelineId}.kafka-source-1`);
+    await page.getByRole("button", { name: /Advanced/ }).click();
+    await page.locator("#field-kafka-source-1-keyField").fill("kafkaKey");
+    await page.locator("#field-kafka-source-1-headersToContext").check();
+    await page.locator("#field-kafka-source-1-consumerGroup").fill(group);
+    // On Sluice's cluster a named group stays inside the workspace's namespace...
+    await expect(groupNote).toHaveText(new RegExp(`^Consumer group on the broker: ws\\.[^.]+\\.${group}$`));
     await page
       .locator("#field-kafka-source-1-connectionId")
       .selectOption({ label: `Secured cluster (${broker.brokers})` });
+    // ... through a connection it is exactly the name given.
+    await expect(groupNote).toHaveText(`Consumer group on the broker: ${group}`);
     await page.locator("#field-kafka-source-1-topic").fill(inTopic);
     await page.locator("#field-kafka-source-1-startPosition").selectOption("earliest");
     await page.locator("#field-kafka-source-1-valueFormat").selectOption("avro");
@@ -203,6 +215,7 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
             topic: inTopic,
             key: click.userId,
             value: Buffer.concat([header, type.toBuffer(click)]),
+            headers: { tenant: "acme" },
           })),
         );
         sent.push(...batch);
@@ -239,6 +252,13 @@ test("a pipeline made in the designer reads Avro over SASL_SSL through the regis
     expect(out.map((e) => ({ userId: e["userId"], page: e["page"], ctx: e["ctx"], label: e["label"] }))).toEqual(
       expected,
     );
+    // The key and headers came along, and the team's tooling sees the group it named.
+    expect(out.map((e) => [e["kafkaKey"], e["context"]])).toEqual(
+      expected.map((c) => [c.userId, { headers: { tenant: "acme" } }]),
+    );
+    await expect
+      .poll(async () => (await secured.admin.committedOffsets(group, [inTopic])).length, { timeout: 15_000 })
+      .toBe(1);
   } finally {
     await stop?.().catch(() => undefined);
     await secured.admin.deleteTopics([inTopic, outTopic]).catch(() => undefined);

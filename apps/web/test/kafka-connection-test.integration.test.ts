@@ -3,7 +3,7 @@
 // as categories with messages that carry no credentials; only admins may test; each test is audited.
 import { TRPCError } from "@trpc/server";
 import { createKafka, type Kafka } from "@sluice/kafka";
-import { countingForwarder, secureBroker, type SecureBroker } from "@sluice/kafka/test-support";
+import { countingForwarder, secureBroker, type SecureBroker, unsecuredToken } from "@sluice/kafka/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callerFor, prisma, teamFixture } from "./fixtures";
 
@@ -113,6 +113,96 @@ describe("kafkaConnection.test", () => {
         credentials,
       }),
     ).toMatchObject({ ok: false, category: "unreachable" });
+  });
+
+  it("SSL with a client certificate: sealed like a password, connects with it, `tls` without it or with a wrong one", async () => {
+    const admin = callerFor(f.users.admin);
+    const workspaceId = f.ws.id;
+    const mtls = (clientCertificate: boolean) => ({
+      bootstrapServers: [broker.mtlsBrokers],
+      security: { protocol: "ssl" as const, ca: broker.ca, clientCertificate },
+    });
+    const credentials = { clientCert: broker.client.cert, clientKey: broker.client.key };
+    await expect(
+      admin.kafkaConnection.create({
+        workspaceId,
+        name: "No key",
+        config: mtls(true),
+        credentials: { clientCert: broker.client.cert },
+      }),
+    ).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && /private key/.test(e.message));
+    await expect(
+      admin.kafkaConnection.create({ workspaceId, name: "Cert unused", config: mtls(false), credentials }),
+    ).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && e.code === "BAD_REQUEST");
+
+    const saved = await admin.kafkaConnection.create({
+      workspaceId,
+      name: "Mutual TLS",
+      config: mtls(true),
+      credentials,
+    });
+    expect(saved.credentialsHint).toBe("client certificate");
+    const listed = await admin.kafkaConnection.list({ workspaceId });
+    expect(JSON.stringify(listed)).not.toContain("PRIVATE KEY");
+    expect(JSON.stringify(listed)).not.toContain(broker.client.cert.trim().split("\n")[1]!);
+    const row = await prisma.kafkaConnection.findUniqueOrThrow({ where: { id: saved.id } });
+    expect(row.credentials).not.toContain("PRIVATE KEY");
+
+    const connected = await admin.kafkaConnection.test({ workspaceId, connectionId: saved.id });
+    expect(connected.ok && connected.topics.some((t) => t.name === topic)).toBe(true);
+    // An edit that gives no credentials keeps the sealed certificate.
+    await admin.kafkaConnection.update({
+      workspaceId,
+      connectionId: saved.id,
+      name: "Mutual TLS 2",
+      config: mtls(true),
+    });
+    expect(await admin.kafkaConnection.test({ workspaceId, connectionId: saved.id })).toMatchObject({ ok: true });
+
+    const without = await admin.kafkaConnection.test({ workspaceId, config: mtls(false) });
+    expect(without).toMatchObject({
+      ok: false,
+      category: "tls",
+      message: expect.stringMatching(/requires a client certificate/),
+    });
+    const wrong = await admin.kafkaConnection.test({
+      workspaceId,
+      config: mtls(true),
+      credentials: { clientCert: broker.otherClient.cert, clientKey: broker.otherClient.key },
+    });
+    expect(wrong).toMatchObject({
+      ok: false,
+      category: "tls",
+      message: expect.stringMatching(/refused the client certificate/),
+    });
+    expect(JSON.stringify(wrong)).not.toContain("PRIVATE KEY");
+  });
+
+  it("SASL OAUTHBEARER: a saved token connects and is never shown; an expired one is `auth`", async () => {
+    const admin = callerFor(f.users.admin);
+    const workspaceId = f.ws.id;
+    const config = {
+      bootstrapServers: [broker.oauthBrokers],
+      security: { protocol: "sasl_plaintext" as const, mechanism: "OAUTHBEARER" as const },
+    };
+    const token = unsecuredToken("sluice-web");
+    await expect(
+      admin.kafkaConnection.create({
+        workspaceId,
+        name: "Bearer pw",
+        config,
+        credentials: { username: "u", password: "p" },
+      }),
+    ).rejects.toSatisfy((e: unknown) => e instanceof TRPCError && /needs a token/.test(e.message));
+    const saved = await admin.kafkaConnection.create({ workspaceId, name: "Bearer", config, credentials: { token } });
+    expect(saved.credentialsHint).toMatch(/^token /);
+    expect(JSON.stringify(await admin.kafkaConnection.list({ workspaceId }))).not.toContain(token);
+    const connected = await admin.kafkaConnection.test({ workspaceId, connectionId: saved.id });
+    expect(connected.ok && connected.topics.some((t) => t.name === topic)).toBe(true);
+    const expired = unsecuredToken("sluice-web", -600);
+    const refused = await admin.kafkaConnection.test({ workspaceId, config, credentials: { token: expired } });
+    expect(refused).toMatchObject({ ok: false, category: "auth" });
+    expect(JSON.stringify(refused)).not.toContain(expired);
   });
 
   it("is for admins of the workspace only", async () => {

@@ -20,6 +20,7 @@ const UNREACHABLE = new Set([
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)|^EPROTO$/;
 
 type Leaf = { code?: unknown; message?: unknown };
+const CLOSED_MESSAGE = "the broker closed the connection";
 
 /** Every error in a (nested) client error: AggregateError members and causes. */
 function chain(error: unknown): Leaf[] {
@@ -54,6 +55,15 @@ export function classifyKafkaError(error: unknown): KafkaProblem {
         "the broker closed the connection during the SASL handshake: it probably expects TLS (SASL_SSL), or does not offer this mechanism",
     };
   }
+  // OAUTHBEARER: the client library does not finish the exchange after the broker refuses a token, so
+  // the refusal shows as the broker's complaint about the next request.
+  if (messages.some((m) => /current SASL state/.test(m))) {
+    return {
+      category: "auth",
+      message:
+        "authentication failed: the broker rejected the OAUTHBEARER token (expired, or not valid for this cluster)",
+    };
+  }
   if (
     codes.includes("PLT_KFK_AUTHENTICATION") ||
     messages.some((m) => /SASL_AUTHENTICATION_FAILED|authentication failed/i.test(m))
@@ -77,13 +87,27 @@ export function classifyKafkaError(error: unknown): KafkaProblem {
   }
   const unreachable = codes.find((c) => UNREACHABLE.has(c));
   if (unreachable) return { category: "unreachable", message: `cannot reach the brokers (${unreachable})` };
-  if (messages.includes("Connection closed"))
-    return { category: "unreachable", message: "the broker closed the connection" };
+  if (messages.includes("Connection closed")) return { category: "unreachable", message: CLOSED_MESSAGE };
   if (codes.some((c) => c === "PLT_KFK_TIMEOUT" || c === "ETIMEDOUT") || messages.some((m) => /timed? ?out/i.test(m))) {
     return { category: "timeout", message: "the brokers did not answer in time" };
   }
   const first = messages.find((m) => m && !/^Cannot connect to any broker\.?$/.test(m)) ?? messages[0] ?? String(error);
   return { category: "other", message: first };
+}
+
+/**
+ * A TLS broker that closes the connection as soon as the handshake is over has usually refused the
+ * client's certificate (TLS 1.3 checks it after the client considers the handshake done, and the
+ * client library reports only the closed connection), or wants SASL first.
+ */
+function afterTlsHandshake(problem: KafkaProblem, tls: KafkaTls | undefined): KafkaProblem {
+  if (!tls || problem.message !== CLOSED_MESSAGE) return problem;
+  return {
+    category: "tls",
+    message: tls.cert
+      ? "the broker closed the connection right after the TLS handshake: it probably refused the client certificate (not signed by a CA it trusts, or expired), or expects SASL"
+      : "the broker closed the connection right after the TLS handshake: it probably requires a client certificate (mutual TLS), or expects SASL",
+  };
 }
 
 /** An error whose message is the classified problem; its stack is its message (the fix is configuration). */
@@ -143,7 +167,7 @@ export async function checkCluster(options: ClusterCheckOptions): Promise<Cluste
       topics: names.map((name) => ({ name, partitions: described?.topics.get(name)?.partitionsCount ?? 0 })),
     };
   } catch (error) {
-    return { ok: false, ...classifyKafkaError(error) };
+    return { ok: false, ...afterTlsHandshake(classifyKafkaError(error), options.tls) };
   } finally {
     clearTimeout(timer);
     await admin.close().catch(() => undefined);

@@ -5,7 +5,7 @@ import { createKafka, type Kafka, type KafkaOptions } from "./client";
 import { checkCluster } from "./connection-check";
 import type { Logger } from "./logger";
 import type { ConsumedMessage } from "./types";
-import { countingForwarder, secureBroker, type SecureBroker } from "./test-support/secure-broker";
+import { countingForwarder, secureBroker, type SecureBroker, unsecuredToken } from "./test-support/secure-broker";
 
 const silent: Logger = {
   debug: () => undefined,
@@ -63,6 +63,84 @@ describe.each(["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] as const)("SASL_SSL wi
     const result = await checkCluster({ ...options(mechanism), timeoutMs: 10_000 });
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.topics).toContainEqual({ name: topic, partitions: 2 });
+  });
+});
+
+describe("SSL with a client certificate (mutual TLS)", () => {
+  const mtls = (tls: KafkaOptions["tls"]): KafkaOptions => ({
+    brokers: [broker.mtlsBrokers],
+    clientId: unique("mtls"),
+    log: silent,
+    ...(tls ? { tls } : {}),
+  });
+
+  it("the right certificate: produces, consumes and lists topics", async () => {
+    const topic = unique("mtls");
+    const kafka = createKafka(mtls({ ca: broker.ca, ...broker.client }));
+    try {
+      await kafka.admin.createTopics([{ topic, partitions: 1 }]);
+      const producer = kafka.producer();
+      await producer.send([{ topic, key: "k", value: "over mutual TLS" }]);
+      await producer.close();
+      const received: ConsumedMessage[] = [];
+      const consumer = kafka.consumer({ groupId: unique("mtls-group"), topics: [topic], fetch: { maxWaitMs: 100 } });
+      await consumer.start({ onMessage: (m) => received.push(m), onError: () => undefined });
+      try {
+        await expect.poll(() => received.length, { timeout: 20_000 }).toBe(1);
+      } finally {
+        await consumer.close();
+      }
+      expect(received[0]!.value!.toString()).toBe("over mutual TLS");
+      const result = await checkCluster({ ...mtls({ ca: broker.ca, ...broker.client }), timeoutMs: 10_000 });
+      expect(result.ok && result.topics).toContainEqual({ name: topic, partitions: 1 });
+    } finally {
+      await kafka.admin.deleteTopics([topic]).catch(() => undefined);
+      await kafka.close();
+    }
+  });
+
+  it("no client certificate: `tls`, saying the broker requires one", async () => {
+    const result = await checkCluster({ ...mtls({ ca: broker.ca }), timeoutMs: 10_000 });
+    expect(result).toMatchObject({ ok: false, category: "tls", message: expect.stringMatching(/client certificate/) });
+  });
+
+  it("a certificate the broker's CA did not sign: `tls`, saying the broker refused it", async () => {
+    const result = await checkCluster({ ...mtls({ ca: broker.ca, ...broker.otherClient }), timeoutMs: 10_000 });
+    expect(result).toMatchObject({ ok: false, category: "tls", message: expect.stringMatching(/client certificate/) });
+    expect(JSON.stringify(result)).not.toContain("PRIVATE KEY");
+  });
+});
+
+describe("SASL OAUTHBEARER with a bearer token", () => {
+  const bearer = (token: string): KafkaOptions => ({
+    brokers: [broker.oauthBrokers],
+    clientId: unique("oauth"),
+    log: silent,
+    sasl: { mechanism: "OAUTHBEARER", token },
+  });
+
+  it("a valid token: produces and lists topics", async () => {
+    const topic = unique("oauth");
+    const kafka = createKafka(bearer(unsecuredToken("sluice-oauth")));
+    try {
+      await kafka.admin.createTopics([{ topic, partitions: 1 }]);
+      const producer = kafka.producer();
+      await producer.send([{ topic, key: "k", value: "with a bearer token" }]);
+      await producer.close();
+      const result = await checkCluster({ ...bearer(unsecuredToken("sluice-oauth")), timeoutMs: 10_000 });
+      expect(result.ok && result.topics).toContainEqual({ name: topic, partitions: 1 });
+      expect((await kafka.admin.endOffsets([topic]))[0]!.offset).toBe(1n);
+    } finally {
+      await kafka.admin.deleteTopics([topic]).catch(() => undefined);
+      await kafka.close();
+    }
+  });
+
+  it("an expired token: `auth`, without echoing it", async () => {
+    const token = unsecuredToken("sluice-oauth", -600);
+    const result = await checkCluster({ ...bearer(token), timeoutMs: 10_000 });
+    expect(result).toMatchObject({ ok: false, category: "auth", message: expect.stringMatching(/OAUTHBEARER token/) });
+    expect(JSON.stringify(result)).not.toContain(token);
   });
 });
 

@@ -3,6 +3,7 @@
 import type { PrismaClient } from "@sluice/db";
 import {
   compilePlan,
+  foreignGroups,
   foreignTopics,
   parsePipelineSettings,
   type PipelineSettings,
@@ -41,12 +42,15 @@ export function shouldStart(
   return ![...running.values()].some((r) => r.spec.pipelineId === row.pipelineId);
 }
 
-/** Refuses a plan naming a topic of Sluice's cluster outside its workspace (compilePlan never should). */
+/** Refuses a plan naming a topic or group of Sluice's cluster outside its workspace (compilePlan never should). */
 export function ownPlan(planned: PlanResult): PlanResult {
   if (!planned.ok) return planned;
   const foreign = foreignTopics(planned.plan);
-  return foreign.length > 0
-    ? { ok: false, reason: `plan names topics outside its workspace: ${foreign.slice(0, 5).join(", ")}` }
+  if (foreign.length > 0)
+    return { ok: false, reason: `plan names topics outside its workspace: ${foreign.slice(0, 5).join(", ")}` };
+  const groups = foreignGroups(planned.plan);
+  return groups.length > 0
+    ? { ok: false, reason: `plan names consumer groups outside its workspace: ${groups.slice(0, 5).join(", ")}` }
     : planned;
 }
 

@@ -3,6 +3,7 @@ import { graph, sinkColumns } from "../../test/graphs";
 import {
   compilePlan,
   DEFAULT_TOPIC_SETTINGS,
+  foreignGroups,
   foreignTopics,
   parsePipelineSettings,
   type Plan,
@@ -297,6 +298,50 @@ describe("compilePlan", () => {
     };
     expect(foreignTopics(tampered)).toEqual(["ws.other.orders"]);
     expect(foreignTopics({ ...p, workspaceId: "ws2" }).length).toBeGreaterThan(0);
+  });
+
+  it("reads a kafka-source with its own group, a named one in the workspace's namespace, or exactly as named through a connection", () => {
+    const sourceGroup = (config: Record<string, unknown>) => {
+      const result = compilePlan({
+        workspaceId: ws,
+        workspaceSlug: slug,
+        pipelineId: pid,
+        graph: graph(
+          [
+            { id: "src", type: "kafka-source", config: { topic: "orders", ...config } },
+            { id: "out", type: "kafka-sink", config: { topic: "copy" } },
+          ],
+          [["src", "out"]],
+        ),
+      });
+      if (!result.ok) throw new Error(result.reason);
+      expect(foreignGroups(result.plan)).toEqual([]);
+      return result.plan.stages.find((s) => s.id === "src")!.groupId;
+    };
+    expect(sourceGroup({})).toBe("sluice.p1.src");
+    expect(sourceGroup({ connectionId: "c1" })).toBe("sluice.p1.src");
+    expect(sourceGroup({ consumerGroup: "orders-analytics" })).toBe("ws.acme.orders-analytics");
+    expect(sourceGroup({ consumerGroup: "orders-analytics", connectionId: "c1" })).toBe("orders-analytics");
+  });
+
+  it("finds consumer groups outside the workspace in a plan built some other way", () => {
+    const p = plan(
+      graph(
+        [
+          { id: "src", type: "kafka-source", config: { topic: "orders", consumerGroup: "team" } },
+          { id: "out", type: "kafka-sink", config: { topic: "copy" } },
+        ],
+        [["src", "out"]],
+      ),
+    );
+    expect(foreignGroups(p)).toEqual([]);
+    const withGroup = (groupId: string, connectionId?: string): Plan => ({
+      ...p,
+      stages: p.stages.map((s) => ({ ...s, groupId, ...(connectionId ? { connectionId } : {}) })),
+    });
+    expect(foreignGroups(withGroup("ws.other.team"))).toEqual(["ws.other.team"]);
+    expect(foreignGroups(withGroup("sluice.p2.src"))).toEqual(["sluice.p2.src"]);
+    expect(foreignGroups(withGroup("anything", "c1"))).toEqual([]);
   });
 
   it("applies a pipeline's topic settings over the runner's, field by field", () => {

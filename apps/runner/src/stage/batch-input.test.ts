@@ -134,3 +134,36 @@ describe("batch input", () => {
     expect(replayed.input).toEqual([{ n: 2 }, { n: 3 }]);
   });
 });
+
+describe("batch input of a kafka-source head", () => {
+  const source = (config: Record<string, unknown>) =>
+    ({
+      nodes: [{ id: "head", type: "kafka-source", config: { topic: "orders", valueFormat: "json", ...config } }],
+      deadLetterInputs: [],
+    }) as unknown as Pick<Stage, "nodes" | "deadLetterInputs">;
+
+  it("adds the key and headers, dead-letters a value whose context is not an object, leaves replays as they were", async () => {
+    const origin = new WeakMap<EventRecord, Origin>();
+    const r = await readBatchInput(
+      batchOf([
+        { o: "1", k: "u1", v: '{"id":"a"}', h: { tenant: "t1", [FENCE_HEADER]: "3:1" } },
+        { o: "2", k: null, v: '{"id":"b","context":"mobile"}' },
+        { o: "3", k: "u3", v: '{"id":"c","kafkaKey":"u0"}', h: { [REPLAY_NODE_HEADER]: "head" } },
+      ]),
+      {
+        stage: source({ keyField: "kafkaKey", headersToContext: true }),
+        origin,
+        failedAt: FAILED_AT,
+        watermarks: false,
+      },
+    );
+    expect(r.input).toEqual([
+      { id: "a", kafkaKey: "u1", context: { headers: { tenant: "t1" } } },
+      { id: "c", kafkaKey: "u0" },
+    ]);
+    expect(origin.get(r.input[0]!)).toEqual({ offset: "1", key: "u1", exact: true });
+    expect(r.undecodable).toEqual([
+      { event: { id: "b", context: "mobile" }, error: expect.objectContaining({ code: "record.context-not-object" }) },
+    ]);
+  });
+});

@@ -9,6 +9,7 @@ import {
   type EventRecord,
   isJsonObject,
   type JsonValue,
+  type NodeConfig,
   REPLAY_ATTEMPTS_HEADER,
   REPLAY_NODE_HEADER,
   type Stage,
@@ -17,6 +18,7 @@ import {
 import type { StageBatchV1 } from "../queue/batch-payload";
 import { admitFenced, FENCE_HEADER } from "./fences";
 import { UndecodableValue, type ValueDecoder } from "./schema-registries";
+import { sourceRecordEnricher } from "./source-record";
 import { WATERMARK_HEADER } from "./source-watermarks";
 
 /**
@@ -58,6 +60,9 @@ export async function readBatchInput(
 ): Promise<BatchInput> {
   const { stage, seen, origin, failedAt } = read;
   const head = stage.nodes[0]!;
+  // A kafka-source head may add the message's key and headers to its events.
+  const enrich =
+    head.type === "kafka-source" ? sourceRecordEnricher(head.config as NodeConfig<"kafka-source">) : undefined;
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
   const watermarkRecords: string[] = [];
   const input: EventRecord[] = [];
@@ -123,6 +128,16 @@ export async function readBatchInput(
       );
     }
     const replayAt = record.h?.[REPLAY_NODE_HEADER];
+    // A replayed dead letter was enriched on its first way through.
+    if (enrich && !replayAt) {
+      const enriched = enrich(event, record);
+      if ("error" in enriched) {
+        origin.set(event, { offset: record.o, key: record.k, exact: true });
+        undecodable.push({ event, error: enriched.error });
+        continue;
+      }
+      event = enriched.event;
+    }
     const prior = replayAt ? Number(record.h?.[REPLAY_ATTEMPTS_HEADER] ?? 0) : 0;
     origin.set(
       event,

@@ -10,7 +10,21 @@ export type SecureBroker = {
   /** PEM of an unrelated CA (the "wrong CA" cases). */
   otherCa: string;
   users: Record<"SCRAM-SHA-256" | "SCRAM-SHA-512" | "PLAIN", { username: string; password: string }>;
+  /** An SSL listener that requires a client certificate signed by `ca` (mutual TLS). */
+  mtlsBrokers: string;
+  /** A client certificate and key (PEM) the broker accepts, and one signed by the unrelated CA. */
+  client: { cert: string; key: string };
+  otherClient: { cert: string; key: string };
+  /** A SASL_PLAINTEXT listener for OAUTHBEARER, validating with Kafka's unsecured (unsigned JWT) validator. */
+  oauthBrokers: string;
 };
+
+/** An unsigned JWT (alg none) the OAUTHBEARER listener accepts until `exp` (seconds from now; negative: expired). */
+export function unsecuredToken(subject: string, expiresInSeconds = 3600): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: "none" })}.${part({ sub: subject, iat: now - 60, exp: now + expiresInSeconds })}.`;
+}
 
 export function secureBroker(): SecureBroker {
   const e = process.env;
@@ -26,6 +40,16 @@ export function secureBroker(): SecureBroker {
     brokers: need("KAFKA_SECURE_BROKERS"),
     ca: readFileSync(need("KAFKA_SECURE_CA_FILE"), "utf8"),
     otherCa: readFileSync(need("KAFKA_SECURE_OTHER_CA_FILE"), "utf8"),
+    mtlsBrokers: need("KAFKA_SECURE_MTLS_BROKERS"),
+    oauthBrokers: need("KAFKA_SECURE_OAUTH_BROKERS"),
+    client: {
+      cert: readFileSync(need("KAFKA_SECURE_CLIENT_CERT_FILE"), "utf8"),
+      key: readFileSync(need("KAFKA_SECURE_CLIENT_KEY_FILE"), "utf8"),
+    },
+    otherClient: {
+      cert: readFileSync(need("KAFKA_SECURE_OTHER_CLIENT_CERT_FILE"), "utf8"),
+      key: readFileSync(need("KAFKA_SECURE_OTHER_CLIENT_KEY_FILE"), "utf8"),
+    },
     users: {
       "SCRAM-SHA-256": {
         username: need("KAFKA_SECURE_SCRAM256_USER"),

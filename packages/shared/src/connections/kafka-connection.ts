@@ -17,7 +17,7 @@ export const KafkaBrokerAddress = z
     return port >= 1 && port <= 65535;
   }, "Port must be 1-65535");
 
-export const KafkaSaslMechanism = z.enum(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]);
+export const KafkaSaslMechanism = z.enum(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]);
 export type KafkaSaslMechanism = z.infer<typeof KafkaSaslMechanism>;
 
 /**
@@ -34,15 +34,20 @@ export const KafkaCaPem = z
   );
 
 /**
- * How the runner talks to the brokers. A discriminated union so the remaining options of "Getting
- * events in from real apps and clusters" (client certificates, OAUTHBEARER) are new members or
- * fields, not a new shape. The TLS protocols trust `ca` when given, else the system's CAs.
+ * How the runner talks to the brokers. The TLS protocols trust `ca` when given, else the system's CAs;
+ * `clientCertificate`: the client presents a certificate (mutual TLS), whose PEM and key are sealed
+ * with the other credentials.
  */
 export const KafkaSecurity = z.discriminatedUnion("protocol", [
   z.strictObject({ protocol: z.literal("plaintext") }),
-  z.strictObject({ protocol: z.literal("ssl"), ca: KafkaCaPem.optional() }),
+  z.strictObject({ protocol: z.literal("ssl"), ca: KafkaCaPem.optional(), clientCertificate: z.boolean().optional() }),
   z.strictObject({ protocol: z.literal("sasl_plaintext"), mechanism: KafkaSaslMechanism }),
-  z.strictObject({ protocol: z.literal("sasl_ssl"), mechanism: KafkaSaslMechanism, ca: KafkaCaPem.optional() }),
+  z.strictObject({
+    protocol: z.literal("sasl_ssl"),
+    mechanism: KafkaSaslMechanism,
+    ca: KafkaCaPem.optional(),
+    clientCertificate: z.boolean().optional(),
+  }),
 ]);
 export type KafkaSecurity = z.infer<typeof KafkaSecurity>;
 
@@ -53,15 +58,90 @@ export const KafkaConnectionConfig = z.strictObject({
 });
 export type KafkaConnectionConfig = z.infer<typeof KafkaConnectionConfig>;
 
-/** Sealed at rest, never sent back; required exactly for the SASL protocols. */
+/** A client certificate's private key, PEM, unencrypted (there is no passphrase field). */
+export const KafkaClientKeyPem = z
+  .string()
+  .trim()
+  .max(64 * 1024, "At most 64 KB of PEM")
+  .regex(
+    /^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----$/,
+    "An unencrypted PEM private key (-----BEGIN PRIVATE KEY----- ...)",
+  );
+
+/**
+ * Sealed at rest, never sent back: username and password for the SASL protocols (a bearer token for
+ * OAUTHBEARER), client certificate and key for `clientCertificate`. Which are required follows from
+ * the security (credentialsProblem).
+ */
 export const KafkaCredentials = z.strictObject({
-  username: z.string().min(1).max(256),
-  password: z.string().min(1).max(1024),
+  username: z.string().min(1).max(256).optional(),
+  password: z.string().min(1).max(1024).optional(),
+  token: z
+    .string()
+    .trim()
+    .min(1)
+    .max(16 * 1024)
+    .optional(),
+  clientCert: KafkaCaPem.optional(),
+  clientKey: KafkaClientKeyPem.optional(),
 });
 export type KafkaCredentials = z.infer<typeof KafkaCredentials>;
 
+const usesSasl = (security: KafkaSecurity) =>
+  security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl";
+const usesToken = (security: KafkaSecurity) =>
+  usesSasl(security) && "mechanism" in security && security.mechanism === "OAUTHBEARER";
+const usesPassword = (security: KafkaSecurity) => usesSasl(security) && !usesToken(security);
+const usesClientCertificate = (security: KafkaSecurity) =>
+  (security.protocol === "ssl" || security.protocol === "sasl_ssl") && security.clientCertificate === true;
+
 export function needsCredentials(security: KafkaSecurity): boolean {
-  return security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl";
+  return usesSasl(security) || usesClientCertificate(security);
+}
+
+/** The credentials this security uses, out of saved and/or newly given ones (new fields win). */
+export function credentialsFor(
+  security: KafkaSecurity,
+  ...sources: (KafkaCredentials | undefined)[]
+): KafkaCredentials | undefined {
+  const merged: KafkaCredentials = Object.assign({}, ...sources.filter(Boolean));
+  const kept: KafkaCredentials = {
+    ...(usesPassword(security) && merged.username !== undefined ? { username: merged.username } : {}),
+    ...(usesPassword(security) && merged.password !== undefined ? { password: merged.password } : {}),
+    ...(usesToken(security) && merged.token !== undefined ? { token: merged.token } : {}),
+    ...(usesClientCertificate(security) && merged.clientCert !== undefined ? { clientCert: merged.clientCert } : {}),
+    ...(usesClientCertificate(security) && merged.clientKey !== undefined ? { clientKey: merged.clientKey } : {}),
+  };
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
+/** Credentials given that this security does not use, or undefined. */
+export function unusedCredentials(
+  security: KafkaSecurity,
+  credentials: KafkaCredentials | undefined,
+): string | undefined {
+  const c = credentials ?? {};
+  if (!usesPassword(security) && (c.username !== undefined || c.password !== undefined))
+    return usesToken(security)
+      ? "OAUTHBEARER takes a token, no username or password."
+      : `${security.protocol} takes no username or password.`;
+  if (!usesToken(security) && c.token !== undefined) return "Only SASL OAUTHBEARER takes a token.";
+  if (!usesClientCertificate(security) && (c.clientCert !== undefined || c.clientKey !== undefined))
+    return 'A client certificate and key are only used with SSL or SASL_SSL and "Client certificate" on.';
+  return undefined;
+}
+
+/** What is missing from (or superfluous in) the credentials for this security, or undefined. */
+export function credentialsProblem(
+  security: KafkaSecurity,
+  credentials: KafkaCredentials | undefined,
+): string | undefined {
+  const c = credentials ?? {};
+  if (usesPassword(security) && (!c.username || !c.password)) return "SASL needs a username and a password.";
+  if (usesToken(security) && !c.token) return "OAUTHBEARER needs a token.";
+  if (usesClientCertificate(security) && (!c.clientCert || !c.clientKey))
+    return "A client certificate needs the certificate and its private key.";
+  return unusedCredentials(security, credentials);
 }
 
 export const KafkaConnectionName = z
@@ -74,23 +154,38 @@ export const KafkaConnectionName = z
 /** How a Kafka client reaches the cluster: the shape of createKafka's brokers/tls/sasl options. */
 export type KafkaClientSettings = {
   brokers: string[];
-  tls?: { ca?: string };
-  sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+  tls?: { ca?: string; cert?: string; key?: string };
+  sasl?:
+    | { mechanism: Exclude<KafkaSaslMechanism, "OAUTHBEARER">; username: string; password: string }
+    | { mechanism: "OAUTHBEARER"; token: string };
 };
 
-/** A connection's config and opened credentials as client settings; SASL without credentials throws. */
+/** A connection's config and opened credentials as client settings; missing credentials throw. */
 export function kafkaClientSettings(
   config: KafkaConnectionConfig,
   credentials: KafkaCredentials | undefined,
 ): KafkaClientSettings {
   const { security } = config;
+  const problem = credentialsProblem(security, credentialsFor(security, credentials));
+  if (problem) throw new Error(`the Kafka connection's credentials do not fit its security: ${problem}`);
+  const c = credentials ?? {};
   const tls =
     security.protocol === "ssl" || security.protocol === "sasl_ssl"
-      ? { tls: security.ca ? { ca: security.ca } : {} }
+      ? {
+          tls: {
+            ...(security.ca ? { ca: security.ca } : {}),
+            ...(usesClientCertificate(security) ? { cert: c.clientCert!, key: c.clientKey! } : {}),
+          },
+        }
       : {};
   if (security.protocol === "sasl_plaintext" || security.protocol === "sasl_ssl") {
-    if (!credentials) throw new Error("the Kafka connection has no credentials");
-    return { brokers: config.bootstrapServers, ...tls, sasl: { mechanism: security.mechanism, ...credentials } };
+    if (security.mechanism === "OAUTHBEARER")
+      return { brokers: config.bootstrapServers, ...tls, sasl: { mechanism: "OAUTHBEARER", token: c.token! } };
+    return {
+      brokers: config.bootstrapServers,
+      ...tls,
+      sasl: { mechanism: security.mechanism, username: c.username!, password: c.password! },
+    };
   }
   return { brokers: config.bootstrapServers, ...tls };
 }

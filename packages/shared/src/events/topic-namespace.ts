@@ -40,3 +40,15 @@ export function reservedTopicReason(name: string, workspaceSlug?: string): strin
   }
   return undefined;
 }
+
+/**
+ * Why a kafka-source may not name this consumer group, or undefined. Like topics, on every connection:
+ * `sluice.` groups are pipelines' own and `ws.` groups workspaces' namespaces on Sluice's cluster.
+ */
+export function reservedGroupReason(name: string): string | undefined {
+  if (name.startsWith(INTERNAL_TOPIC_PREFIX))
+    return `Consumer groups starting with "${INTERNAL_TOPIC_PREFIX}" are Sluice's own; name your own group`;
+  if (name.startsWith(WORKSPACE_TOPIC_PREFIX))
+    return `Consumer groups starting with "${WORKSPACE_TOPIC_PREFIX}" are workspace namespaces; write just the name (this workspace's prefix is added for you)`;
+  return undefined;
+}

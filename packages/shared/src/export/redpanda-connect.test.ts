@@ -233,6 +233,20 @@ describe("exportRedpandaConnect", () => {
     );
   });
 
+  it("lists a kafka-source's key field and headers switch as not translated", () => {
+    const graph: PipelineGraph = {
+      nodes: [
+        node("in", "kafka-source", { topic: "raw", keyField: "kafkaKey", headersToContext: true }),
+        node("out", "kafka-sink", { topic: "copy" }),
+      ],
+      edges: [wire("in", "out")],
+    };
+    expect(exportRedpandaConnect(graph, "Keys").untranslated.map((item) => [item.nodeId, item.what])).toEqual([
+      ["in", "key as field"],
+      ["in", "headers into context"],
+    ]);
+  });
+
   it("lists what does not translate, each with the node and a reason, and ends those branches in a drop", () => {
     const result = exportRedpandaConnect(untranslatable, "Untranslatable");
     expect(result.untranslated.map((item) => item.nodeId)).toEqual([

@@ -165,6 +165,9 @@ class ConnectCompiler {
       case "kafka-source": {
         const c = config.config;
         this.env("KAFKA_BROKERS", "Kafka/Redpanda seed brokers, host:port (comma-separated for several)");
+        if (c.keyField) this.skip(node.id, "key as field", "the message key is not copied into the event");
+        if (c.headersToContext)
+          this.skip(node.id, "headers into context", "the message headers are not copied into the event");
         return {
           input: this.labelled(node, {
             kafka_franz: {

@@ -1,4 +1,4 @@
-import { reservedTopicReason } from "../events/topic-namespace";
+import { reservedGroupReason, reservedTopicReason } from "../events/topic-namespace";
 import { type GraphContext, nodeName } from "./graph-context";
 import { problem } from "./graph-problem";
 
@@ -22,9 +22,29 @@ const KAFKA_NODE_TYPES: ReadonlySet<string> = new Set(["kafka-source", "kafka-si
 export function checkTopics(ctx: GraphContext, workspace: GraphWorkspace): void {
   const connections = workspace.connectionIds ? new Set(workspace.connectionIds) : undefined;
   const registries = workspace.registryIds ? new Set(workspace.registryIds) : undefined;
+  // Named consumer groups per cluster: two sources of one pipeline sharing a group would split its partitions.
+  const groups = new Map<string, string>();
   for (const { node } of ctx.nodes.values()) {
     if (!KAFKA_NODE_TYPES.has(node.type)) continue;
-    const { topic, connectionId } = node.config;
+    const { topic, connectionId, consumerGroup } = node.config;
+    if (node.type === "kafka-source" && typeof consumerGroup === "string" && consumerGroup !== "") {
+      const reason = reservedGroupReason(consumerGroup);
+      const cluster = `${typeof connectionId === "string" ? connectionId : ""}\u0000${consumerGroup}`;
+      const other = groups.get(cluster);
+      if (reason)
+        ctx.problems.push(
+          problem("node.reserved-group", `${nodeName(node)}: ${reason}`, { nodeId: node.id, field: "consumerGroup" }),
+        );
+      else if (other)
+        ctx.problems.push(
+          problem(
+            "node.duplicate-group",
+            `${nodeName(node)} reads with the same consumer group as "${other}"; give each source its own group`,
+            { nodeId: node.id, field: "consumerGroup" },
+          ),
+        );
+      else groups.set(cluster, node.id);
+    }
     if (typeof topic === "string") {
       const reason = reservedTopicReason(topic, connectionId === undefined ? workspace.slug : undefined);
       if (reason)

@@ -118,6 +118,23 @@ export const topicScope = (workspaceId: string, pipelineId: string) => `${worksp
 
 export const consumerGroupId = (pipelineId: string, stageId: string) => `sluice.${pipelineId}.${stageId}`;
 
+/**
+ * The consumer group a kafka-source's stage reads with: the pipeline's own (`consumerGroupId`) unless
+ * the node names one. On Sluice's cluster a named group lives in the workspace's namespace
+ * (`ws.<slug>.<name>`, so no other workspace's group is reachable); through a connection it is used
+ * exactly as named, so the team's own tooling sees it.
+ */
+export function sourceGroupId(input: {
+  pipelineId: string;
+  nodeId: string;
+  workspaceSlug: string;
+  config: { consumerGroup?: string | undefined; connectionId?: string | undefined };
+}): string {
+  const { consumerGroup, connectionId } = input.config;
+  if (!consumerGroup) return consumerGroupId(input.pipelineId, input.nodeId);
+  return connectionId ? consumerGroup : workspaceTopicName(input.workspaceSlug, consumerGroup);
+}
+
 /** Where a kafka-source or kafka-sink's topic lives: this workspace's namespace, or a connection's cluster as named. */
 function userTopic(
   config: { topic: string; connectionId?: string | undefined },
@@ -324,7 +341,14 @@ export function compilePlan(input: {
       });
     stages.push({
       id: n.id,
-      groupId: consumerGroupId(input.pipelineId, n.id),
+      groupId: source
+        ? sourceGroupId({
+            pipelineId: input.pipelineId,
+            nodeId: n.id,
+            workspaceSlug: input.workspaceSlug,
+            config: source,
+          })
+        : consumerGroupId(input.pipelineId, n.id),
       nodes: chain,
       inputTopics,
       ...(source?.connectionId ? { connectionId: source.connectionId } : {}),
@@ -391,4 +415,17 @@ export function foreignTopics(plan: Plan): string[] {
   }
   for (const source of [...plan.ingest, ...plan.generators]) onSluice.add(source.topic);
   return [...onSluice].filter((name) => !own.some((prefix) => name.startsWith(prefix))).sort();
+}
+
+/**
+ * Consumer groups of a plan on Sluice's cluster outside its pipeline's own `sluice.<pipeline-id>.`
+ * prefix and its workspace's `ws.<slug>.` namespace (compilePlan never produces one; the runner
+ * refuses a plan with any).
+ */
+export function foreignGroups(plan: Plan): string[] {
+  const own = [consumerGroupId(plan.pipelineId, ""), workspaceTopicPrefix(plan.workspaceSlug)];
+  return plan.stages
+    .filter((s) => !s.connectionId && !own.some((prefix) => s.groupId.startsWith(prefix)))
+    .map((s) => s.groupId)
+    .sort();
 }

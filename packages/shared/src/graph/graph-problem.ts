@@ -18,6 +18,8 @@ export const GraphProblemCode = z.enum([
   "node.output-not-connected",
   "node.unreachable",
   "node.reserved-topic",
+  "node.reserved-group",
+  "node.duplicate-group",
   "node.unknown-connection",
   "node.registry-missing",
   "node.unknown-registry",

@@ -68,6 +68,32 @@ describe("planAcls", () => {
     ]);
   });
 
+  it("lists a group a kafka-source names as that group, on its cluster, instead of the pipeline's prefix", () => {
+    const named: PipelineGraph = {
+      ...graph,
+      nodes: graph.nodes.map((n) =>
+        n.id === "src"
+          ? { ...n, config: { ...n.config, consumerGroup: "orders-team" } }
+          : n.id === "ext"
+            ? { ...n, config: { ...n.config, consumerGroup: "clicks-team" } }
+            : n,
+      ),
+    };
+    const compiled = compilePlan({ workspaceId: "w1", workspaceSlug: "acme", pipelineId: "p1", graph: named });
+    if (!compiled.ok) throw new Error(compiled.reason);
+    const groups = planAcls(compiled.plan).filter((acl) => acl.resourceType === "group");
+    expect(groups).toEqual([
+      {
+        connectionId: "c1",
+        resourceType: "group",
+        patternType: "literal",
+        name: "clicks-team",
+        operations: ["Read", "Describe"],
+      },
+      { resourceType: "group", patternType: "literal", name: "ws.acme.orders-team", operations: ["Read", "Describe"] },
+    ]);
+  });
+
   it("renders an rpk command per rule", () => {
     expect(
       rpkAclCommand(

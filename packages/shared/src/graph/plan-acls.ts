@@ -19,7 +19,8 @@ export const workspacePrincipal = (workspaceSlug: string) => `User:sluice-ws-${w
 
 /**
  * Allow rules for one pipeline: its internal topics (one prefix, created and resized by the runner),
- * its consumer groups (one prefix per cluster it reads), and each user topic it reads or writes.
+ * its consumer groups (one prefix per cluster it reads, and each group a kafka-source names), and
+ * each user topic it reads or writes.
  */
 export function planAcls(plan: Plan): BrokerAcl[] {
   const acls: BrokerAcl[] = [
@@ -37,11 +38,20 @@ export function planAcls(plan: Plan): BrokerAcl[] {
     name: groupPrefix,
     operations: ["Read", "Describe"],
   } as const satisfies BrokerAcl;
-  if (plan.stages.some((s) => !s.connectionId)) acls.push({ ...group, operations: [...group.operations] });
-  for (const connectionId of [
-    ...new Set(plan.stages.flatMap((s) => (s.connectionId ? [s.connectionId] : []))),
-  ].sort()) {
+  // The pipeline's own groups: one prefix per cluster; a group a kafka-source names: that group.
+  const ownGroups = plan.stages.filter((s) => s.groupId.startsWith(groupPrefix));
+  if (ownGroups.some((s) => !s.connectionId)) acls.push({ ...group, operations: [...group.operations] });
+  for (const connectionId of [...new Set(ownGroups.flatMap((s) => (s.connectionId ? [s.connectionId] : [])))].sort()) {
     acls.push({ connectionId, ...group, operations: [...group.operations] });
+  }
+  for (const stage of plan.stages.filter((s) => !s.groupId.startsWith(groupPrefix))) {
+    acls.push({
+      ...(stage.connectionId ? { connectionId: stage.connectionId } : {}),
+      resourceType: "group",
+      patternType: "literal",
+      name: stage.groupId,
+      operations: ["Read", "Describe"],
+    });
   }
   const reads = new Set(plan.stages.filter((s) => s.nodes[0]?.type === "kafka-source").flatMap((s) => s.inputTopics));
   for (const topic of plan.topics) {

@@ -323,6 +323,63 @@ describe("validateGraph: streams belong to a workspace", () => {
     expect(problems[0]?.message).toMatch(/does not exist in this workspace/);
   });
 
+  it("checks kafka-source's key field, headers switch and consumer group like any config", () => {
+    expect(
+      validateGraph(
+        withSource({ topic: "orders", keyField: "props.key", headersToContext: true, consumerGroup: "team-a" }),
+        {
+          slug: "acme",
+        },
+      ),
+    ).toEqual([]);
+    for (const bad of [
+      { keyField: "not a path" },
+      { headersToContext: "yes" },
+      { consumerGroup: "spaces are not allowed" },
+      { consumerGroup: "x".repeat(201) },
+      { consumerGroup: "" },
+    ]) {
+      expect(codes(validateGraph(withSource({ topic: "orders", ...bad })))).toEqual(["node.invalid-config"]);
+    }
+  });
+
+  it("refuses Sluice's own and namespaced consumer groups, on Sluice's cluster and through a connection", () => {
+    for (const connection of [{}, { connectionId: "c1" }]) {
+      for (const [group, message] of [
+        ["sluice.p2.src", /Sluice's own/],
+        ["ws.other-team.orders", /workspace namespaces/],
+      ] as const) {
+        const problems = validateGraph(withSource({ topic: "orders", consumerGroup: group, ...connection }), {
+          connectionIds: ["c1"],
+        });
+        expect(problems).toEqual([
+          expect.objectContaining({ code: "node.reserved-group", nodeId: "src", field: "consumerGroup" }),
+        ]);
+        expect(problems[0]?.message).toMatch(message);
+      }
+    }
+  });
+
+  it("refuses two sources of one pipeline reading with the same named group on the same cluster", () => {
+    const twoSources = (a: Record<string, unknown>, b: Record<string, unknown>): PipelineGraph => ({
+      nodes: [
+        node("a", "kafka-source", { topic: "orders", ...a }),
+        node("b", "kafka-source", { topic: "refunds", ...b }),
+        node("out", "kafka-sink", { topic: "copy" }),
+      ],
+      edges: [edge("e1", "a", "out"), edge("e2", "b", "out")],
+    });
+    const problems = validateGraph(twoSources({ consumerGroup: "team" }, { consumerGroup: "team" }));
+    expect(problems).toEqual([
+      expect.objectContaining({ code: "node.duplicate-group", nodeId: "b", field: "consumerGroup" }),
+    ]);
+    // Different clusters, or one of them on its own group: nothing shared.
+    expect(validateGraph(twoSources({ consumerGroup: "team" }, { consumerGroup: "team", connectionId: "c1" }))).toEqual(
+      [],
+    );
+    expect(validateGraph(twoSources({ consumerGroup: "team" }, {}))).toEqual([]);
+  });
+
   it("refuses a name too long for Kafka once the workspace prefix is added", () => {
     const problems = validateGraph(withSink({ topic: "x".repeat(245) }), { slug: "acme" });
     expect(problems).toEqual([expect.objectContaining({ code: "node.reserved-topic", field: "topic" })]);

@@ -8,7 +8,11 @@ import {
 } from "@sluice/shared";
 import { ConfigForm } from "@/components/forms/ConfigForm";
 import { CATEGORY_STYLE, NodeIcon } from "./NodeIcon";
+<<<<<<< HEAD
 import { ParquetColumnsPanel } from "./ParquetColumnsPanel";
+=======
+import { ConsumerGroupNote } from "./ConsumerGroupNote";
+>>>>>>> kconn
 import { TopicSchemaPanel } from "./TopicSchemaPanel";
 
 /** Side panel for the selected node: its label and the config form generated from its schema. */
@@ -16,6 +20,7 @@ export function InspectorPanel({
   node,
   graph,
   workspaceId,
+  pipelineId,
   problems,
   readOnly,
   canReadSecrets,
@@ -27,6 +32,7 @@ export function InspectorPanel({
   /** The draft the node is in: what reaches the node (Parquet column types). */
   graph: PipelineGraph;
   workspaceId: string;
+  pipelineId: string;
   problems: readonly GraphProblem[];
   readOnly: boolean;
   canReadSecrets: boolean;
@@ -109,7 +115,10 @@ export function InspectorPanel({
         )}
         {node.type === "s3-sink" && <ParquetColumnsPanel node={node} graph={graph} />}
         {node.type === "kafka-source" && (
-          <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />
+          <>
+            <ConsumerGroupNote node={node} workspaceId={workspaceId} pipelineId={pipelineId} />
+            <TopicSchemaPanel node={node} workspaceId={workspaceId} readOnly={readOnly} onConfig={onConfig} />
+          </>
         )}
       </div>
     </aside>

@@ -89,6 +89,7 @@ export function SidePanel({
       node={selectedNode}
       graph={graph}
       workspaceId={workspaceId}
+      pipelineId={pipelineId}
       problems={problemIndex.byNode.get(selectedNode.id) ?? []}
       readOnly={readOnly}
       canReadSecrets={canReadSecrets}

@@ -134,13 +134,19 @@ function Connections({ workspaceId, canManage }: { workspaceId: string; canManag
                     <div className="truncate font-mono text-xs text-slate-500 dark:text-slate-400">
                       {c.config.bootstrapServers.join(", ")} · {c.config.security.protocol}
                       {"mechanism" in c.config.security ? ` ${c.config.security.mechanism}` : ""}
+                      {"clientCertificate" in c.config.security && c.config.security.clientCertificate
+                        ? " · client certificate"
+                        : ""}
                     </div>
                     <div className="text-xs text-slate-500 dark:text-slate-400">
                       Created by {c.createdBy.name} · updated <RelativeTime at={c.updatedAt} />
                     </div>
                   </div>
                   {c.credentialsHint && (
-                    <span className="font-mono text-sm text-slate-500 dark:text-slate-400" aria-label="Password hidden">
+                    <span
+                      className="font-mono text-sm text-slate-500 dark:text-slate-400"
+                      aria-label="Credentials hidden"
+                    >
                       {c.credentialsHint}
                     </span>
                   )}
@@ -206,10 +212,16 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
   const [mechanism, setMechanism] = useState<KafkaSaslMechanism>("SCRAM-SHA-256");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  const [token, setToken] = useState("");
   const [ca, setCa] = useState("");
+  const [clientCertificate, setClientCertificate] = useState(false);
+  const [clientCert, setClientCert] = useState("");
+  const [clientKey, setClientKey] = useState("");
   const [tested, setTested] = useState<TestOutcome | null>(null);
   const sasl = protocol === "sasl_plaintext" || protocol === "sasl_ssl";
+  const bearer = sasl && mechanism === "OAUTHBEARER";
   const tls = protocol === "ssl" || protocol === "sasl_ssl";
+  const mtls = tls && clientCertificate;
   const test = useMutation(
     trpc.kafkaConnection.test.mutationOptions({
       onSuccess: (outcome) => setTested(outcome),
@@ -223,7 +235,11 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
         setServers("");
         setUsername("");
         setPassword("");
+        setToken("");
         setCa("");
+        setClientCertificate(false);
+        setClientCert("");
+        setClientKey("");
         setTested(null);
         toast(`Added connection ${c.name}.`, "success");
         await qc.invalidateQueries(trpc.kafkaConnection.list.queryFilter({ workspaceId }));
@@ -240,16 +256,24 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s !== "");
-    const caPem = ca.trim() === "" ? {} : { ca: ca.trim() };
+    const tlsOptions = {
+      ...(ca.trim() === "" ? {} : { ca: ca.trim() }),
+      ...(mtls ? { clientCertificate: true } : {}),
+    };
     const security: KafkaSecurity =
       protocol === "sasl_ssl"
-        ? { protocol, mechanism, ...caPem }
+        ? { protocol, mechanism, ...tlsOptions }
         : protocol === "sasl_plaintext"
           ? { protocol, mechanism }
           : protocol === "ssl"
-            ? { protocol, ...caPem }
+            ? { protocol, ...tlsOptions }
             : { protocol };
-    return { config: { bootstrapServers, security }, ...(sasl ? { credentials: { username, password } } : {}) };
+    const credentials = {
+      ...(sasl && !bearer ? { username, password } : {}),
+      ...(bearer ? { token: token.trim() } : {}),
+      ...(mtls ? { clientCert: clientCert.trim(), clientKey: clientKey.trim() } : {}),
+    };
+    return { config: { bootstrapServers, security }, ...(sasl || mtls ? { credentials } : {}) };
   }
 
   function onSubmit(e: FormEvent) {
@@ -328,31 +352,53 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
                 </select>
               )}
             </Field>
-            <Field label="Username">
-              {(control) => (
-                <input
-                  {...control}
-                  className="input"
-                  value={username}
-                  onChange={(e) => setUsername(e.target.value)}
-                  autoComplete="off"
-                  required
-                />
-              )}
-            </Field>
-            <Field label="Password">
-              {(control) => (
-                <input
-                  {...control}
-                  type="password"
-                  className="input"
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                  autoComplete="new-password"
-                  required
-                />
-              )}
-            </Field>
+            {bearer ? (
+              <Field
+                label="Token"
+                help="A bearer token (JWT) from your identity provider; sealed at rest. Replace it before it expires."
+              >
+                {(control) => (
+                  <textarea
+                    {...control}
+                    className="input font-mono text-xs"
+                    rows={3}
+                    value={token}
+                    onChange={(e) => setToken(e.target.value)}
+                    spellCheck={false}
+                    autoComplete="off"
+                    required
+                  />
+                )}
+              </Field>
+            ) : (
+              <>
+                <Field label="Username">
+                  {(control) => (
+                    <input
+                      {...control}
+                      className="input"
+                      value={username}
+                      onChange={(e) => setUsername(e.target.value)}
+                      autoComplete="off"
+                      required
+                    />
+                  )}
+                </Field>
+                <Field label="Password">
+                  {(control) => (
+                    <input
+                      {...control}
+                      type="password"
+                      className="input"
+                      value={password}
+                      onChange={(e) => setPassword(e.target.value)}
+                      autoComplete="new-password"
+                      required
+                    />
+                  )}
+                </Field>
+              </>
+            )}
           </>
         )}
         {tls && (
@@ -374,7 +420,49 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
                 />
               )}
             </Field>
+            <label className="mt-2 flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                className="h-4 w-4 rounded border-slate-300"
+                checked={clientCertificate}
+                onChange={(e) => setClientCertificate(e.target.checked)}
+              />
+              Client certificate (mutual TLS)
+            </label>
           </div>
+        )}
+        {mtls && (
+          <>
+            <Field label="Client certificate (PEM)" help="Signed by a CA the brokers trust.">
+              {(control) => (
+                <textarea
+                  {...control}
+                  className="input font-mono text-xs"
+                  rows={4}
+                  value={clientCert}
+                  onChange={(e) => setClientCert(e.target.value)}
+                  placeholder="-----BEGIN CERTIFICATE-----"
+                  spellCheck={false}
+                  required
+                />
+              )}
+            </Field>
+            <Field label="Client key (PEM)" help="Unencrypted; sealed at rest and never shown again.">
+              {(control) => (
+                <textarea
+                  {...control}
+                  className="input font-mono text-xs"
+                  rows={4}
+                  value={clientKey}
+                  onChange={(e) => setClientKey(e.target.value)}
+                  placeholder="-----BEGIN PRIVATE KEY-----"
+                  spellCheck={false}
+                  autoComplete="off"
+                  required
+                />
+              )}
+            </Field>
+          </>
         )}
         <div className="flex flex-wrap gap-2 sm:col-span-2">
           <button
@@ -388,7 +476,13 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
             type="button"
             className="btn-secondary"
             onClick={onTest}
-            disabled={test.isPending || servers.trim() === "" || (sasl && (username === "" || password === ""))}
+            disabled={
+              test.isPending ||
+              servers.trim() === "" ||
+              (sasl && !bearer && (username === "" || password === "")) ||
+              (bearer && token.trim() === "") ||
+              (mtls && (clientCert.trim() === "" || clientKey.trim() === ""))
+            }
           >
             {test.isPending ? "Testing…" : "Test connection"}
           </button>

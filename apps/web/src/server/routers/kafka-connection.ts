@@ -6,8 +6,11 @@ import {
   KafkaConnectionConfig,
   KafkaConnectionName,
   KafkaCredentials,
+  credentialsFor,
+  credentialsProblem,
   kafkaClientSettings,
   needsCredentials,
+  unusedCredentials,
 } from "@sluice/shared";
 import { env } from "../env";
 import { router, scopedProcedure } from "../trpc/init";
@@ -34,15 +37,25 @@ function sealCredentials(
   credentials: KafkaCredentials | undefined,
   workspaceId: string,
 ) {
-  if (!needsCredentials(config.security)) {
-    if (credentials) throw new InvalidInputError(`${config.security.protocol} takes no username or password.`);
-    return { credentials: null, credentialsHint: null };
-  }
-  if (!credentials) throw new InvalidInputError("SASL needs a username and a password.");
+  const problem = credentialsProblem(config.security, credentials);
+  if (problem) throw new InvalidInputError(problem);
+  if (!credentials || !needsCredentials(config.security)) return { credentials: null, credentialsHint: null };
+  const hint = [
+    ...(credentials.password ? [secretHint(credentials.password)] : []),
+    ...(credentials.token ? [`token ${secretHint(credentials.token)}`] : []),
+    ...(credentials.clientCert ? ["client certificate"] : []),
+  ].join(" + ");
   return {
     credentials: sealSecret(JSON.stringify(credentials), env().SLUICE_SECRET_KEY, workspaceId),
-    credentialsHint: secretHint(credentials.password),
+    credentialsHint: hint,
   };
+}
+
+/** A saved connection's opened credentials. */
+function openCredentials(sealed: string | null, workspaceId: string): KafkaCredentials | undefined {
+  return sealed
+    ? KafkaCredentials.parse(JSON.parse(openSecret(sealed, env().SLUICE_SECRET_KEY, workspaceId)))
+    : undefined;
 }
 
 /** Topics a connection test lists at most (a large cluster's full list is not useful on a settings page). */
@@ -104,7 +117,10 @@ export const kafkaConnectionRouter = router({
         });
     }),
 
-  /** Replaces name and config; credentials are kept unless new ones are given (or the protocol needs none). */
+  /**
+   * Replaces name and config; saved credentials the config still uses are kept unless new ones are
+   * given (a new password keeps the saved client certificate, and the other way round).
+   */
   update: scopedProcedure("connection:manage")
     .input(
       z.object({
@@ -120,10 +136,20 @@ export const kafkaConnectionRouter = router({
         select: { id: true, credentials: true, credentialsHint: true },
       });
       if (!existing) throw new NotFoundError("Connection not found.");
+      const unused = unusedCredentials(input.config.security, input.credentials);
+      if (unused) throw new InvalidInputError(unused);
       const keep = needsCredentials(input.config.security) && !input.credentials && existing.credentials;
       const sealed = keep
         ? { credentials: existing.credentials, credentialsHint: existing.credentialsHint }
-        : sealCredentials(input.config, input.credentials, ctx.workspace.id);
+        : sealCredentials(
+            input.config,
+            credentialsFor(
+              input.config.security,
+              openCredentials(existing.credentials, ctx.workspace.id),
+              input.credentials,
+            ),
+            ctx.workspace.id,
+          );
       return ctx.prisma
         .$transaction(async (tx) => {
           const row = await tx.kafkaConnection.update({
@@ -179,14 +205,15 @@ export const kafkaConnectionRouter = router({
         : null;
       if (input.connectionId && !saved) throw new NotFoundError("Connection not found.");
       const config = input.config ?? KafkaConnectionConfig.parse(saved!.config);
-      let credentials = input.credentials;
-      if (!credentials && saved?.credentials && needsCredentials(config.security)) {
-        credentials = KafkaCredentials.parse(
-          JSON.parse(openSecret(saved.credentials, env().SLUICE_SECRET_KEY, ctx.workspace.id)),
-        );
-      }
-      if (needsCredentials(config.security) && !credentials)
-        throw new InvalidInputError("SASL needs a username and a password.");
+      const unused = unusedCredentials(config.security, input.credentials);
+      if (unused) throw new InvalidInputError(unused);
+      const credentials = credentialsFor(
+        config.security,
+        saved ? openCredentials(saved.credentials, ctx.workspace.id) : undefined,
+        input.credentials,
+      );
+      const problem = credentialsProblem(config.security, credentials);
+      if (problem) throw new InvalidInputError(problem);
       const result = await checkCluster({
         ...kafkaClientSettings(config, credentials),
         clientId: `sluice-web-test-${ctx.workspace.id}`,

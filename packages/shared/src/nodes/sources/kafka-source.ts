@@ -1,10 +1,16 @@
 import { z } from "zod";
 import { KAFKA_VALUE_FORMATS, REGISTRY_FORMATS } from "../../connections/schema-registry";
-import { kafkaConnectionRef, KafkaTopicName, schemaRegistryRef } from "../config-fields";
+import { fieldPath, kafkaConnectionRef, KafkaTopicName, schemaRegistryRef } from "../config-fields";
 import { ui } from "../field-ui";
-import { FIELD_TYPES, knownFields, OPEN_FIELDS, typedFrom } from "../field-set";
+import { addFields, FIELD_TYPES, type FieldSet, knownFields, OPEN_FIELDS, typedFrom } from "../field-set";
 import { defineNode } from "../node-descriptor";
 import { ERROR_PORT } from "../port";
+
+/** A consumer group name as the user writes it (on Sluice's cluster, inside the workspace's namespace). */
+export const KafkaGroupName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,200}$/, "Letters, digits, '.', '_' and '-' (max 200)");
 
 export const KafkaSourceConfig = z.strictObject({
   connectionId: kafkaConnectionRef({
@@ -80,6 +86,35 @@ export const KafkaSourceConfig = z.strictObject({
         advanced: true,
       }),
     ),
+  keyField: fieldPath({
+    title: "Key as field",
+    description:
+      "Puts each message's key, decoded as text, into this field of the event (null for a message without a key), replacing what the value had there.",
+    placeholder: "kafkaKey",
+    advanced: true,
+  }).optional(),
+  headersToContext: z
+    .boolean()
+    .default(false)
+    .meta(
+      ui({
+        title: "Headers into context",
+        description:
+          "Copies the message's headers into `context.headers` as text (at most 32; a header with a name over 128 or a value over 1024 characters, or named x-sluice-…, is left out).",
+        widget: "toggle",
+        advanced: true,
+      }),
+    ),
+  consumerGroup: KafkaGroupName.optional().meta(
+    ui({
+      title: "Consumer group",
+      description:
+        "Empty: a group of this pipeline's own. On Sluice's cluster, a name inside this workspace's namespace. Through a connection, the exact group id, so your own tooling sees its lag.",
+      widget: "text",
+      placeholder: "orders-analytics",
+      advanced: true,
+    }),
+  ),
 });
 export type KafkaSourceConfig = z.infer<typeof KafkaSourceConfig>;
 
@@ -105,11 +140,16 @@ export const kafkaSourceNode = defineNode({
   example: { topic: "web.events", startPosition: "latest" },
   // Unknown producer: no field warnings downstream, unless the registry's schema names the fields.
   outputFields: (config) => {
-    if (config.valueFormat === "string") return knownFields(["value"], typedFrom("text message", { value: "string" }));
-    if (config.valueFormat !== "json" && config.schemaFields && config.schemaFields.length > 0) {
+    const added = [
+      ...(config.keyField ? [config.keyField] : []),
+      ...(config.headersToContext ? ["context.headers.*"] : []),
+    ];
+    let fields: FieldSet = OPEN_FIELDS;
+    if (config.valueFormat === "string") fields = knownFields(["value"], typedFrom("text message", { value: "string" }));
+    else if (config.valueFormat !== "json" && config.schemaFields && config.schemaFields.length > 0) {
       const types = Object.fromEntries((config.schemaFieldTypes ?? []).map((f) => [f.path, f.type]));
-      return knownFields(config.schemaFields, typedFrom(`${config.valueFormat} schema`, types));
+      fields = knownFields(config.schemaFields, typedFrom(`${config.valueFormat} schema`, types));
     }
-    return OPEN_FIELDS;
+    return addFields(fields, added);
   },
 });
