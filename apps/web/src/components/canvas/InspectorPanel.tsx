@@ -8,11 +8,8 @@ import {
 } from "@sluice/shared";
 import { ConfigForm } from "@/components/forms/ConfigForm";
 import { CATEGORY_STYLE, NodeIcon } from "./NodeIcon";
-<<<<<<< HEAD
-import { ParquetColumnsPanel } from "./ParquetColumnsPanel";
-=======
 import { ConsumerGroupNote } from "./ConsumerGroupNote";
->>>>>>> kconn
+import { ParquetColumnsPanel } from "./ParquetColumnsPanel";
 import { TopicSchemaPanel } from "./TopicSchemaPanel";
 
 /** Side panel for the selected node: its label and the config form generated from its schema. */
