@@ -84,7 +84,13 @@ export async function readBatchInput(
       let admitted: EventRecord[] | undefined;
       try {
         if (head.type !== "window") throw new UnknownPartials(`window partials read by a ${head.type} node`);
-        admitted = admitPartials(record.v, partials, record.h?.[FENCE_HEADER], seen, head.config as NodeConfig<"window">);
+        admitted = admitPartials(
+          record.v,
+          partials,
+          record.h?.[FENCE_HEADER],
+          seen,
+          head.config as NodeConfig<"window">,
+        );
       } catch (e) {
         const event: EventRecord = { raw: record.v.slice(0, 100_000) };
         origin.set(event, { offset: record.o, key: record.k, exact: true });

@@ -1,7 +1,7 @@
 import { partitionForKey } from "@sluice/kafka";
 import { compilePlan, eventCount, type NodeConfig, PARTIAL_HEADER, type Plan, WindowConfig } from "@sluice/shared";
 import { describe, expect, it } from "vitest";
-import { graph } from "../../test/graphs";
+import { type EdgeSpec, graph } from "../../test/graphs";
 import { admitPartials, combineTargets, startCombining, UnknownPartials } from "./combine";
 import { FENCE_HEADER } from "./fences";
 
@@ -26,7 +26,7 @@ function planWith(lateEdge: boolean): Plan {
         { id: "out", type: "kafka-sink", config: { topic: "out" } },
         ...(lateEdge ? [{ id: "lateOut", type: "kafka-sink" as const, config: { topic: "late" } }] : []),
       ],
-      [["ingest", "win"], ["win", "out"], ...(lateEdge ? [["win", "lateOut", { port: "late" }] as const] : [])],
+      [["ingest", "win"], ["win", "out"], ...(lateEdge ? [["win", "lateOut", { port: "late" }] as EdgeSpec] : [])],
     ),
   });
   if (!compiled.ok) throw new Error(compiled.reason);
@@ -59,7 +59,13 @@ describe("combiner (runner side)", () => {
     let events = 0;
     for (const m of messages) {
       expect(m.headers?.[FENCE_HEADER]).toMatch(/^s\.0 \d+$/);
-      const records = admitPartials(m.value as string, m.headers![PARTIAL_HEADER]!, m.headers![FENCE_HEADER], {}, config);
+      const records = admitPartials(
+        m.value as string,
+        m.headers![PARTIAL_HEADER]!,
+        m.headers![FENCE_HEADER],
+        {},
+        config,
+      );
       events += eventCount(records ?? []);
     }
     expect(events).toBe(51);

@@ -66,7 +66,8 @@ export function startCombining(
       const target = targets?.get(topic);
       if (!target) return false;
       let state = open.get(topic);
-      if (!state) open.set(topic, (state = { combiner: new WindowCombiner(target.config, target.window), events: new Map() }));
+      if (!state)
+        open.set(topic, (state = { combiner: new WindowCombiner(target.config, target.window), events: new Map() }));
       if (state.combiner.add(event, n, now) !== undefined) return true;
       // Not combinable (no event time, a failing group-by): the window handles it, in sequence.
       const key = topicKeys.get(topic)?.(event) ?? "";
@@ -112,7 +113,9 @@ export function admitPartials(
 ): EventRecord[] | undefined {
   const [version, firstText] = partialHeader.split(" ");
   if (Number(version) !== PARTIAL_FORMAT_VERSION)
-    throw new UnknownPartials(`window partials of format ${version ?? "?"}; this runner reads ${PARTIAL_FORMAT_VERSION}`);
+    throw new UnknownPartials(
+      `window partials of format ${version ?? "?"}; this runner reads ${PARTIAL_FORMAT_VERSION}`,
+    );
   let after: number | undefined;
   if (seen && fenceHeader !== undefined) {
     const space = fenceHeader.indexOf(" ");

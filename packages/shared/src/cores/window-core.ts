@@ -102,7 +102,9 @@ export class WindowCore implements StatefulCore<WindowState> {
         }
         const key = JSON.stringify(partial.values);
         const accepted = this.addToFixedWindows(key, partial.values, partial.last, watermark, (acc) =>
-          this.config.aggregations.forEach((a, i) => (acc[i] = mergeAccumulators(a.function, acc[i]!, partial.acc[i]!))),
+          this.config.aggregations.forEach(
+            (a, i) => (acc[i] = mergeAccumulators(a.function, acc[i]!, partial.acc[i]!)),
+          ),
         );
         observe(this.state.clock, partial.last);
         // Only combined when too-late events are dropped (no Late edge): counted as the events would be.
