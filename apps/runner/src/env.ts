@@ -120,6 +120,11 @@ function schema(production: boolean) {
     RUNNER_PRODUCER_COMPRESSION: z
       .enum(["none", "lz4", "zstd", "snappy", "gzip"], { error: "must be none, lz4, zstd, snappy or gzip" })
       .default("none"),
+    /** Writers of a window's input pre-aggregate it (the combiner, ENGINE.md) where the window allows: true or false. Default true. */
+    RUNNER_WINDOW_COMBINER: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("true")
+      .transform((v) => v === "true"),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
@@ -180,6 +185,7 @@ const ECHOABLE = new Set([
   "RUNNER_SINK_OUTAGE_MAX_MS",
   "RUNNER_POOL_CONCURRENCY",
   "RUNNER_PRODUCER_COMPRESSION",
+  "RUNNER_WINDOW_COMBINER",
   "RUNNER_INGEST_LAG_THRESHOLD",
   "RUNNER_INGEST_RATE_PER_KEY",
   "RUNNER_VIEW_RATE_PER_KEY",

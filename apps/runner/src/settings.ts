@@ -72,6 +72,7 @@ export function engineSettings(env: RunnerEnv) {
     ingestLagThreshold: env.RUNNER_INGEST_LAG_THRESHOLD,
     allowPrivateWebhooks: env.ALLOW_PRIVATE_WEBHOOKS,
     producerCompression: env.RUNNER_PRODUCER_COMPRESSION,
+    windowCombiner: env.RUNNER_WINDOW_COMBINER,
     /** Only run deployments of these workspaces; undefined: all. */
     workspaceIds: env.RUNNER_WORKSPACE_IDS,
     idlePartitionMs: FIXED.idlePartitionMs,

@@ -75,6 +75,7 @@ export function createEngine(options: {
     pool: settings.pool,
     idlePartitionMs: settings.idlePartitionMs,
     tickMs: settings.tickMs,
+    windowCombiner: settings.windowCombiner,
     allowPrivateWebhooks: settings.allowPrivateWebhooks,
     secret,
     secretName,

@@ -79,7 +79,8 @@ describe("engine: exactly-once into a window", () => {
     const prefix = `sluice.${world.workspaceId}.${pipeline.id}`;
     const [ingestTopic, winTopic] = [`${prefix}.ingest.out`, `${prefix}.tag.out`];
     const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
-    // The window's topic also holds the map stage's watermark records (one per partition per batch).
+    // The window's topic holds the map stage's combiner partials (one record per partition per batch,
+    // ENGINE.md "Combiner") and watermark records: fewer records than events.
     const winEnd = async () => sum(await world.kafka.admin.endOffsets([winTopic]));
     const winCommitted = async () =>
       sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]));
@@ -88,22 +89,21 @@ describe("engine: exactly-once into a window", () => {
     // Everything reached the window's topic and every group committed all of it.
     await eventually(async () => {
       expect(await tagCommitted()).toBe(150);
-      const end = await winEnd();
-      expect(end).toBeGreaterThanOrEqual(150);
-      expect(await winCommitted()).toBe(end);
+      expect(await winCommitted()).toBe(await winEnd());
     });
     const firstEnd = await winEnd();
     await first.stop("drain");
     engines.splice(engines.indexOf(first), 1);
 
-    // The map stage's group goes back to the start: it runs all 150 records again.
+    // The map stage's group goes back to the start: it runs all 150 records again (cut into other
+    // batches, so the window also applies partials of which it applied a part).
     const starts = await world.kafka.admin.startOffsets([ingestTopic]);
     await world.kafka.admin.setCommittedOffsets(`sluice.${pipeline.id}.tag`, starts);
     const second = await startEngine(world, settings);
     engines.push(second);
     await eventually(async () => {
       expect(await tagCommitted()).toBe(150);
-      expect(await winEnd()).toBeGreaterThanOrEqual(firstEnd + 150);
+      expect(await winEnd()).toBeGreaterThan(firstEnd);
     });
 
     // An event 5 minutes later closes the first window; its count is the 150 events, not 300.

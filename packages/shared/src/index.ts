@@ -87,6 +87,8 @@ export * from "./cores/route-core";
 export * from "./cores/enrich-core";
 export * from "./cores/dedup-core";
 export * from "./cores/window-core";
+export { readPartials, WindowCombiner, windowCombinable } from "./cores/window-partials";
+export { eventCount } from "./cores/window-partial-record";
 export * from "./cores/sessionize-core";
 export * from "./cores/generator-core";
 export * from "./cores/http-ingest-core";

@@ -30,6 +30,7 @@ import {
 } from "../queue/stage-queue";
 import { createStagePool } from "../stage/stage-pool";
 import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
+import { combineTargets as buildCombineTargets } from "../stage/combine";
 import { applyStartPosition } from "./start-position";
 import type { StartPosition } from "@sluice/db";
 import { type WatermarkTarget, watermarkTopics } from "../stage/source-watermarks";
@@ -59,6 +60,8 @@ export type RuntimeDeps = {
   idlePartitionMs: number;
   /** Empty batches for idle partitions of stateful stages, so windows fire. */
   tickMs: number;
+  /** Writers of a window's input send combiner partials where the window allows (stage/combine.ts). Default true. */
+  windowCombiner?: boolean;
   /** The operator allows webhook sinks to reach private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). */
   allowPrivateWebhooks: boolean;
   secret(workspaceId: string, secretId: string): Promise<string>;
@@ -154,6 +157,10 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const partitionCount = async (kafka: Kafka, topic: string) => (await kafka.admin.endOffsets([topic])).length;
   for (const [topic, eventTimeField] of watermarkTopics(plan))
     watermarkTargets.set(topic, { eventTimeField, partitions: await partitionCount(deps.kafka, topic) });
+  const combineTargets =
+    deps.windowCombiner === false
+      ? undefined
+      : buildCombineTargets(plan, (topic) => watermarkTargets.get(topic)?.partitions);
   const writesWatermarks = (stage: Plan["stages"][number]) =>
     !stage.stateful &&
     Object.values(stage.routes).some((ports) =>
@@ -219,6 +226,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
             topicKey,
             fencedTopics,
             watermarkTargets,
+            ...(combineTargets ? { combineTargets } : {}),
             ...(expectedPartitions ? { expectedPartitions } : {}),
             ...(decoder ? { decoder } : {}),
           },

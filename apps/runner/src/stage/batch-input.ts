@@ -10,6 +10,7 @@ import {
   isJsonObject,
   type JsonValue,
   type NodeConfig,
+  PARTIAL_HEADER,
   REPLAY_ATTEMPTS_HEADER,
   REPLAY_NODE_HEADER,
   type Stage,
@@ -17,6 +18,7 @@ import {
 } from "@sluice/shared";
 import type { StageBatchV1 } from "../queue/batch-payload";
 import { admitFenced, FENCE_HEADER } from "./fences";
+import { admitPartials, UnknownPartials } from "./combine";
 import { UndecodableValue, type ValueDecoder } from "./schema-registries";
 import { sourceRecordEnricher } from "./source-record";
 import { WATERMARK_HEADER } from "./source-watermarks";
@@ -78,6 +80,33 @@ export async function readBatchInput(
     const sourceMark = record.h?.[WATERMARK_HEADER];
     if (sourceMark !== undefined) {
       if (read.watermarks) watermarkRecords.push(sourceMark);
+      continue;
+    }
+    // A combiner's window partials (combine.ts): what of them this window did not apply yet.
+    const partials = record.h?.[PARTIAL_HEADER];
+    if (partials !== undefined) {
+      let admitted: EventRecord[] | undefined;
+      try {
+        if (head.type !== "window") throw new UnknownPartials(`window partials read by a ${head.type} node`);
+        admitted = admitPartials(
+          record.v,
+          partials,
+          record.h?.[FENCE_HEADER],
+          seen,
+          head.config as NodeConfig<"window">,
+        );
+      } catch (e) {
+        const event: EventRecord = { raw: record.v.slice(0, 100_000) };
+        origin.set(event, { offset: record.o, key: record.k, exact: true });
+        const code = e instanceof UnknownPartials ? e.code : UNDECODABLE_RECORD_CODE;
+        undecodable.push({ event, error: { code, message: e instanceof Error ? e.message : String(e) } });
+        continue;
+      }
+      if (!admitted) fencedOut++;
+      for (const event of admitted ?? []) {
+        origin.set(event, { offset: record.o, key: record.k, exact: true });
+        input.push(event);
+      }
       continue;
     }
     // A record an upstream stage emitted again (its replay after a crash or rebalance) was applied already.

@@ -35,11 +35,20 @@ export function admitFenced(seen: Record<string, number>, fence: string): boolea
  * headers for the next output of `offset` written to `topic` (none past the fan-out bound).
  */
 export function fenceNumbering(stream: string): (topic: string, offset: string) => Record<string, string> | undefined {
+  const next = fenceNumbers();
+  return (topic, offset) => {
+    const n = next(topic, offset);
+    return n === undefined ? undefined : { [FENCE_HEADER]: `${stream} ${n}` };
+  };
+}
+
+/** The same numbers as fenceNumbering, bare (the combiner's partials carry them). */
+export function fenceNumbers(): (topic: string, offset: string) => number | undefined {
   const fenceIndex = new Map<string, number>();
   return (topic, offset) => {
     const at = `${topic}\u0000${offset}`;
     const index = fenceIndex.get(at) ?? 0;
     fenceIndex.set(at, index + 1);
-    return index < FENCE_FANOUT ? { [FENCE_HEADER]: `${stream} ${Number(offset) * FENCE_FANOUT + index}` } : undefined;
+    return index < FENCE_FANOUT ? Number(offset) * FENCE_FANOUT + index : undefined;
   };
 }

@@ -14,6 +14,7 @@ import {
   type CoreContext,
   type CoreFailure,
   defaultPartitionKey,
+  eventCount,
   type EventRecord,
   fnv1a32,
   MAX_EVENT_TIME_SKEW_MS,
@@ -48,7 +49,8 @@ import {
   type StoredState,
   writeCheckpoint,
 } from "./checkpoint";
-import { fenceNumbering, fenceStreamOf } from "./fences";
+import { fenceNumbering, fenceNumbers, fenceStreamOf } from "./fences";
+import { type CombineTarget, startCombining } from "./combine";
 import { type Origin, readBatchInput } from "./batch-input";
 import { deadLetterMessages } from "./dead-letters";
 import { isolate, mergeResults, NODE_FAILED, type NodeResult } from "./bisect";
@@ -68,6 +70,8 @@ export type StageRuntime = {
    * each batch with a watermark record in every partition of them (source-watermarks.ts).
    */
   watermarkTargets?: ReadonlyMap<string, WatermarkTarget>;
+  /** Window inputs whose writers send combiner partials instead of events (combine.ts). */
+  combineTargets?: ReadonlyMap<string, CombineTarget>;
   /** Per input topic, the partitions that had records to read when the stage started (carried in its watermark records). */
   expectedPartitions?: ReadonlyMap<string, readonly number[]>;
 };
@@ -194,6 +198,11 @@ export async function runStageBatch(
   // Sources' progress: the stored table, and this batch's watermark records (applied in the step).
   const sources = stateful ? readSourceWatermarks(checkpoint?.sources) : undefined;
   const fromDeadLetters = stage.deadLetterInputs.includes(batch.topic);
+  const combining =
+    stateful || fromDeadLetters || !runtime.combineTargets?.size
+      ? undefined
+      : startCombining(runtime.combineTargets, runtime.topicKey, fenceStream, now);
+  const combineNumbers = fenceNumbers();
   const { input, replays, undecodable, watermarkRecords, bytesIn, fencedOut } = await readBatchInput(batch, {
     stage,
     ...(runtime.decoder ? { decoder: runtime.decoder } : {}),
@@ -224,8 +233,10 @@ export async function runStageBatch(
   async function step(nodeId: string, events: EventRecord[]): Promise<Pending | undefined> {
     const node = runtime.runtimes.get(nodeId);
     if (!node) throw new Error(`no runtime for node ${nodeId}`);
-    deps.metrics.eventsIn.inc(label(nodeId), events.length);
-    deps.metrics.stats.add(plan.pipelineId, nodeId, "in", events.length);
+    // A window's input may hold combiner partials: counted as the events they stand for.
+    const eventsIn = node.kind === "stateful" ? eventCount(events) : events.length;
+    deps.metrics.eventsIn.inc(label(nodeId), eventsIn);
+    deps.metrics.stats.add(plan.pipelineId, nodeId, "in", eventsIn);
     const ctx: CoreContext = { now };
     let result: NodeResult;
     try {
@@ -346,8 +357,9 @@ export async function runStageBatch(
     for (const [port, records] of Object.entries(result.outputs)) {
       if (records.length === 0 || port === "error") continue;
       tapOutputs(deps.redis, plan.pipelineId, nodeId, port, records);
-      deps.metrics.eventsOut.inc(label(nodeId), records.length);
-      deps.metrics.stats.add(plan.pipelineId, nodeId, "out", records.length);
+      const eventsOut = node.kind === "stateful" ? eventCount(records) : records.length;
+      deps.metrics.eventsOut.inc(label(nodeId), eventsOut);
+      deps.metrics.stats.add(plan.pipelineId, nodeId, "out", eventsOut);
       const route = stage.routes[nodeId]?.[port];
       // Same count as the input: a 1:1 node (map, mask-pii), so position gives provenance. Not for a
       // stateful core: N window results from N inputs are unrelated to them.
@@ -387,6 +399,11 @@ export async function runStageBatch(
           const own = origin.get(record);
           const from = own ?? (sameCount ? origin.get(events[i]!) : undefined);
           const fallback = sameCount && !own ? (from?.key ?? undefined) : undefined;
+          // A window's input the combiner pre-aggregates (combine.ts): its partials are sent after the batch.
+          if (fenced && from?.exact && combining?.has(topic)) {
+            const n = combineNumbers(topic, from.offset);
+            if (n !== undefined && combining.add(topic, record, n)) return;
+          }
           const message: OutgoingMessage = {
             topic,
             key: topicKey ? topicKey(record) : keyOf(record, explicit ?? fallback),
@@ -433,6 +450,7 @@ export async function runStageBatch(
       partition: batch.partition,
       expected: runtime.expectedPartitions?.get(batch.topic) ?? [],
     };
+    if (combining) for (const message of combining.messages()) out.push(message);
     for (const message of watermarkMessages(sourceHighs, runtime.watermarkTargets, source, now)) out.push(message);
     if (out.length > 0) await deps.producer.send(out);
   } else {

@@ -18,8 +18,13 @@ export function emptyAccumulator(fn: AggregationFunction): Accumulator {
  * Numeric strings count as numbers for sum/min/max/avg because JSON producers often quote amounts.
  */
 export function accumulate(acc: Accumulator, aggregation: WindowAggregation, event: EventRecord): void {
+  const field = aggregation.field;
+  accumulateValue(acc, aggregation, field === undefined ? undefined : getPath(event, field));
+}
+
+/** Adds one record's value of the aggregation's field (`undefined` when absent, or when it has no field). */
+export function accumulateValue(acc: Accumulator, aggregation: WindowAggregation, raw: JsonValue | undefined): void {
   const { function: fn, field } = aggregation;
-  const raw: JsonValue | undefined = field === undefined ? undefined : getPath(event, field);
   if (fn === "count") {
     if (field === undefined || (raw !== undefined && raw !== null)) acc.n++;
     return;

@@ -10,7 +10,7 @@ import { describeTime, EARLIEST_EVENT_TIME_MS, MAX_EVENT_TIME_SKEW_MS, toEpochMs
  */
 export type ClockState = { maxEventTime: number | null; watermark: number | null };
 
-function eventTimeOf(event: EventRecord, field: string): number | undefined {
+export function eventTimeOf(event: EventRecord, field: string): number | undefined {
   return toEpochMs(getPath(event, field));
 }
 
@@ -74,7 +74,7 @@ function missingEventTimeError(field: string): { code: string; message: string }
  * (it would move the watermark, or dedup's clock, so far that every later event is late or expired),
  * or before year 1 (window ids and ends must stay printable dates).
  */
-function outOfRangeError(eventTime: number, now: number): { code: string; message: string } | undefined {
+export function outOfRangeError(eventTime: number, now: number): { code: string; message: string } | undefined {
   if (eventTime > now + MAX_EVENT_TIME_SKEW_MS) {
     return {
       code: "event-time.out-of-range",

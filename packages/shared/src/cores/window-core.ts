@@ -5,6 +5,7 @@ import type { CompiledExpression } from "../expr/compile-expression";
 import type { NodeConfig } from "../nodes/registry";
 import { type Accumulator, accumulate, aggregateResult, emptyAccumulator, mergeAccumulators } from "./aggregations";
 import { mustCompile } from "./core-helpers";
+import { partialOf } from "./window-partial-record";
 import type { CoreContext, CoreFailure, StatefulCore, StatefulCoreResult } from "./core-types";
 import {
   advanceWatermark,
@@ -75,7 +76,12 @@ export class WindowCore implements StatefulCore<WindowState> {
 
   /** The partition key for this node's input topic: the JSON array of group-by values. */
   groupKeyOf(event: EventRecord, now = 0): string {
-    return JSON.stringify(this.groupBy.map((group) => group.expression.evaluate({ event, now })));
+    return JSON.stringify(this.groupValues(event, now));
+  }
+
+  /** The group-by values of an event (throws when an expression fails). */
+  groupValues(event: EventRecord, now: number): JsonValue[] {
+    return this.groupBy.map((group) => group.expression.evaluate({ event, now }));
   }
 
   process(batch: readonly EventRecord[], ctx: CoreContext): StatefulCoreResult {
@@ -83,17 +89,41 @@ export class WindowCore implements StatefulCore<WindowState> {
     const watermark = this.state.clock.watermark;
     const late: EventRecord[] = [];
     const errors: CoreFailure[] = [];
+    // Partials from a combiner (window-partials.ts): each stands for its events, all in the same windows.
+    let events = batch;
+    if (batch.some((record) => partialOf(record) !== undefined)) {
+      const plain: EventRecord[] = [];
+      events = plain;
+      for (const record of batch) {
+        const partial = partialOf(record);
+        if (!partial) {
+          plain.push(record);
+          continue;
+        }
+        const key = JSON.stringify(partial.values);
+        const accepted = this.addToFixedWindows(key, partial.values, partial.last, watermark, (acc) =>
+          this.config.aggregations.forEach(
+            (a, i) => (acc[i] = mergeAccumulators(a.function, acc[i]!, partial.acc[i]!)),
+          ),
+        );
+        observe(this.state.clock, partial.last);
+        // Only combined when too-late events are dropped (no Late edge): counted as the events would be.
+        if (!accepted) late.push(record);
+      }
+    }
     for (const { event, eventTime, key: values } of timedAndKeyed(
-      batch,
+      events,
       this.config.eventTimeField,
-      (event): JsonValue[] => this.groupBy.map((group) => group.expression.evaluate({ event, now: ctx.now })),
+      (event): JsonValue[] => this.groupValues(event, ctx.now),
       errors,
       ctx.now,
     )) {
       const accepted =
         this.config.kind === "session"
           ? this.addToSession(JSON.stringify(values), values, eventTime, event, watermark)
-          : this.addToFixedWindows(JSON.stringify(values), values, eventTime, event, watermark);
+          : this.addToFixedWindows(JSON.stringify(values), values, eventTime, watermark, (acc) =>
+              this.config.aggregations.forEach((aggregation, i) => accumulate(acc[i]!, aggregation, event)),
+            );
       observe(this.state.clock, eventTime);
       if (accepted) continue;
       if (this.config.lateEvents === "late-port") late.push(event);
@@ -109,17 +139,27 @@ export class WindowCore implements StatefulCore<WindowState> {
     return structuredClone(this.state);
   }
 
+  /**
+   * The one window assignment of tumbling and hopping windows (the combiner uses it too): the starts
+   * of every window covering `eventTime`, newest first. Starts are multiples of the slide.
+   */
+  windowStarts(eventTime: number): number[] {
+    const starts: number[] = [];
+    const lastStart = Math.floor(eventTime / this.slideMs) * this.slideMs;
+    for (let start = lastStart; start > eventTime - this.sizeMs; start -= this.slideMs) starts.push(start);
+    return starts;
+  }
+
+  /** Adds to every window covering `eventTime` that is not too late (`apply` updates a slot's accumulators). */
   private addToFixedWindows(
     key: string,
     values: JsonValue[],
     eventTime: number,
-    event: EventRecord,
     watermark: number | null,
+    apply: (acc: Accumulator[]) => void,
   ): boolean {
     let accepted = false;
-    // Window starts are multiples of the slide; an event belongs to every window covering it.
-    const lastStart = Math.floor(eventTime / this.slideMs) * this.slideMs;
-    for (let start = lastStart; start > eventTime - this.sizeMs; start -= this.slideMs) {
+    for (const start of this.windowStarts(eventTime)) {
       const end = start + this.sizeMs;
       if (isTooLate(end, this.latenessMs, watermark)) continue;
       accepted = true;
@@ -135,7 +175,7 @@ export class WindowCore implements StatefulCore<WindowState> {
         group.slots.push(slot);
         group.slots.sort((a, b) => a.start - b.start);
       }
-      this.config.aggregations.forEach((aggregation, i) => accumulate(slot.acc[i]!, aggregation, event));
+      apply(slot.acc);
       slot.last = Math.max(slot.last, eventTime);
       slot.dirty = true;
       if (watermark !== null && end <= watermark) slot.lateUpdate = true;
