@@ -145,7 +145,8 @@ export const kafkaSourceNode = defineNode({
       ...(config.headersToContext ? ["context.headers.*"] : []),
     ];
     let fields: FieldSet = OPEN_FIELDS;
-    if (config.valueFormat === "string") fields = knownFields(["value"], typedFrom("text message", { value: "string" }));
+    if (config.valueFormat === "string")
+      fields = knownFields(["value"], typedFrom("text message", { value: "string" }));
     else if (config.valueFormat !== "json" && config.schemaFields && config.schemaFields.length > 0) {
       const types = Object.fromEntries((config.schemaFieldTypes ?? []).map((f) => [f.path, f.type]));
       fields = knownFields(config.schemaFields, typedFrom(`${config.valueFormat} schema`, types));
