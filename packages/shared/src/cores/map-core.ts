@@ -1,4 +1,4 @@
-import { deletePath, setPath } from "../events/field-path";
+import { deletePath, setPath, withoutFields } from "../events/field-path";
 import type { EventRecord, JsonValue } from "../events/json-value";
 import type { NodeConfig } from "../nodes/registry";
 import { mustCompile, toRecordError } from "./core-helpers";
@@ -14,6 +14,9 @@ export function createMapCore(config: NodeConfig<"map">): Core {
     target: assignment.target,
     expression: mustCompile(assignment.expression, "value", `Value of "${assignment.target}"`),
   }));
+  // Top-level fields are dropped in one copy of the event (not one copy per field); nested paths one by one.
+  const dropTop = new Set(config.drop.filter((path) => !path.includes(".")));
+  const dropNested = config.drop.filter((path) => path.includes("."));
   return {
     process(batch, ctx) {
       const out: EventRecord[] = [];
@@ -28,7 +31,8 @@ export function createMapCore(config: NodeConfig<"map">): Core {
         }
         let mapped = event;
         assignments.forEach((assignment, i) => (mapped = setPath(mapped, assignment.target, values[i]!)));
-        for (const path of config.drop) mapped = deletePath(mapped, path);
+        if (dropTop.size > 0) mapped = withoutFields(mapped, dropTop);
+        for (const path of dropNested) mapped = deletePath(mapped, path);
         out.push(mapped);
       }
       return { outputs: { out }, errors };

@@ -63,6 +63,23 @@ function setOwn(record: JsonObject, key: string, value: JsonValue): void {
   else record[key] = value;
 }
 
+/**
+ * `record` without the given top-level fields, in one copy (the same object when it has none of them):
+ * what `deletePath` of each would give, without a copy per field.
+ */
+export function withoutFields(record: JsonObject, fields: ReadonlySet<string>): JsonObject {
+  let found = false;
+  for (const key of fields)
+    if (Object.hasOwn(record, key)) {
+      found = true;
+      break;
+    }
+  if (!found) return record;
+  const kept: JsonObject = {};
+  for (const key of Object.keys(record)) if (!fields.has(key)) setOwn(kept, key, record[key]!);
+  return kept;
+}
+
 /** Returns a copy of `record` without `path`; the same object when the path does not exist. */
 export function deletePath(record: JsonObject, path: string): JsonObject {
   return deleteSegments(record, splitPath(path));
