@@ -19,9 +19,37 @@ export type ProducerOptions = {
 const toBuffer = (v: string | Buffer | null | undefined) =>
   v == null ? undefined : typeof v === "string" ? Buffer.from(v) : v;
 
+/** Header names are a handful of constants: their bytes are made once (the library only reads them). */
+const headerNames = new Map<string, Buffer>();
+function headerName(name: string): Buffer {
+  let bytes = headerNames.get(name);
+  if (!bytes) {
+    bytes = Buffer.from(name);
+    if (headerNames.size < 1024) headerNames.set(name, bytes);
+  }
+  return bytes;
+}
+
 function toHeaderMap(headers: MessageHeaders | undefined): Map<Buffer, Buffer> | undefined {
   if (!headers) return undefined;
-  return new Map(Object.entries(headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]));
+  const map = new Map<Buffer, Buffer>();
+  for (const name of Object.keys(headers)) map.set(headerName(name), Buffer.from(headers[name]!));
+  return map;
+}
+
+/** One message as the library takes it (runs for every message: no spreads). */
+function toLibraryMessage(m: OutgoingMessage) {
+  const message: {
+    topic: string;
+    key: Buffer | undefined;
+    value: Buffer | undefined;
+    headers: Map<Buffer, Buffer> | undefined;
+    partition?: number;
+    timestamp?: bigint;
+  } = { topic: m.topic, key: toBuffer(m.key), value: toBuffer(m.value), headers: toHeaderMap(m.headers) };
+  if (m.partition !== undefined) message.partition = m.partition;
+  if (m.timestamp !== undefined) message.timestamp = m.timestamp;
+  return message;
 }
 
 type Queued = {
@@ -72,14 +100,7 @@ export function createProducer(base: ClientBase, options: ProducerOptions, log: 
     const messages = taken.length === 1 ? taken[0]!.messages : taken.flatMap((q) => q.messages);
     producer
       .send({
-        messages: messages.map((m) => ({
-          topic: m.topic,
-          key: toBuffer(m.key),
-          value: toBuffer(m.value),
-          headers: toHeaderMap(m.headers),
-          ...(m.partition === undefined ? {} : { partition: m.partition }),
-          ...(m.timestamp === undefined ? {} : { timestamp: m.timestamp }),
-        })),
+        messages: messages.map(toLibraryMessage),
       })
       .then(
         (result) => {

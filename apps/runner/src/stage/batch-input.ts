@@ -55,7 +55,8 @@ export async function readBatchInput(
     seen?: Record<string, number>;
     /** A stateful reader: keep the watermark records' headers. */
     watermarks: boolean;
-    origin: WeakMap<EventRecord, Origin>;
+    /** Where each event came from (the batch's map). */
+    origin: { set(event: EventRecord, origin: Origin): unknown };
     /** When a dead letter without its own failure time failed. */
     failedAt: string;
   },

@@ -140,7 +140,8 @@ export async function runStageBatch(
   const failedAt = new Date(now).toISOString();
   const head = stage.nodes[0]!;
   const out: OutgoingMessage[] = [];
-  const origin = new WeakMap<EventRecord, Origin>();
+  // A plain Map, dropped with the batch: a WeakMap's entries cost the GC more (ephemerons).
+  const origin = new Map<EventRecord, Origin>();
   const firstOffset = batch.records[0]?.o ?? "0";
   const label = (nodeId: string) => ({ pipeline: plan.pipelineId, node: nodeId });
   const fenceStream = fenceStreamOf(batch.topic, batch.partition);
