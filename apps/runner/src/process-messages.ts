@@ -6,11 +6,11 @@ export const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 export const WORKER_MESSAGE = {
   /** Engine process → supervisor: HTTP served and the engine started. */
-  ready: "sluice:ready",
+  ready: "runner-process:ready",
   /** Supervisor → engine process: send your health report or your metrics. */
-  ask: "sluice:ask",
+  ask: "runner-process:ask",
   /** Engine process → supervisor: the answer to `ask` with the same id. */
-  answer: "sluice:answer",
+  answer: "runner-process:answer",
 } as const;
 
 export type SupervisorMessage = { type: typeof WORKER_MESSAGE.ask; id: number; what: "health" | "metrics" };

@@ -42,6 +42,6 @@ describe("connectionOptions", () => {
     });
     expect(() =>
       connectionOptions({ bootstrapServers, security: { protocol: "sasl_plaintext", mechanism: "PLAIN" } }, undefined),
-    ).toThrow(/no credentials/);
+    ).toThrow(/SASL needs a username and a password/);
   });
 });
