@@ -6,7 +6,7 @@ import { NameField } from "./FormParts";
 import { SettingsCard } from "./SettingsCard";
 
 /** A token the server just issued: shown this once, under `label`, with `note` saying what it is for. */
-export type IssuedToken = { label: string; token: string; note: ReactNode };
+type IssuedToken = { label: string; token: string; note: ReactNode };
 
 /**
  * The card creating an API key or a personal access token: a form named `formLabel` with the Name

@@ -5,7 +5,7 @@ import { KafkaSaslMechanism, type KafkaSecurity } from "@sluice/shared";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
 import { Field } from "@/components/forms/Field";
-import { ConnectionForm, ConnectionSettings, ConnectionsTab } from "./ConnectionSettings";
+import { ConnectionForm, ConnectionSettings, ConnectionsTab, type ConnectionNoun } from "./ConnectionSettings";
 import { errorMessage, fieldError } from "./errors";
 import { CredentialFields, TextField } from "./FormParts";
 import { useCreateMutation } from "./settings-mutations";
@@ -18,7 +18,7 @@ export function KafkaConnectionsSettings({ workspaceId }: { workspaceId: string 
   );
 }
 
-const NOUN = { plural: "Kafka connections", one: "connection", short: "connection" };
+const NOUN: ConnectionNoun = { plural: "Kafka connections", one: "connection", short: "connection" };
 
 type TestOutcome =
   | { ok: true; brokers: number; topicCount: number; topics: { name: string; partitions: number }[] }

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
-import { ConnectionForm, ConnectionSettings, ConnectionsTab } from "./ConnectionSettings";
+import { ConnectionForm, ConnectionSettings, ConnectionsTab, type ConnectionNoun } from "./ConnectionSettings";
 import { errorMessage, fieldError } from "./errors";
 import { CredentialFields, TextField } from "./FormParts";
 import { useCreateMutation } from "./settings-mutations";
@@ -16,7 +16,7 @@ export function SchemaRegistriesSettings({ workspaceId }: { workspaceId: string 
   );
 }
 
-const NOUN = { plural: "schema registries", one: "schema registry", short: "registry" };
+const NOUN: ConnectionNoun = { plural: "schema registries", one: "schema registry", short: "registry" };
 
 function Registries({ workspaceId, canManage }: { workspaceId: string; canManage: boolean }) {
   const trpc = useTRPC();
