@@ -274,7 +274,7 @@ try {
           }>("apps/runner/bench/cpu-hops.ts", [profile, "--json", "--events", String(profiled?.totalIngested)], env)
         : null;
 
-    type QueueRun = { overheadMicrosPerEvent: { inProcess: number; crossProcess: number } };
+    type QueueRun = { overheadMicrosPerEvent: { localPath: number; inProcess: number; crossProcess: number } };
     const queue: QueueRun[] = [];
     if (extras) log("BullMQ overhead");
     for (let i = 0; extras && i < RUNS; i++)
@@ -351,6 +351,7 @@ try {
           }
         : null,
       bullmqOverheadMicrosPerEvent: {
+        localPathMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.localPath),
         inProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.inProcess),
         crossProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.crossProcess),
         runs: queue,
