@@ -125,6 +125,14 @@ function schema(production: boolean) {
       .enum(["true", "false"], { error: "must be true or false" })
       .default("true")
       .transform((v) => v === "true"),
+    /**
+     * A batch whose stage has a worker pool in this process runs there directly (no BullMQ job, no payload
+     * in Redis): true or false. Default true. false sends every batch through BullMQ (for A/B measurements).
+     */
+    RUNNER_LOCAL_BATCHES: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("true")
+      .transform((v) => v === "true"),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
@@ -184,6 +192,7 @@ const ECHOABLE = new Set([
   "RUNNER_BATCH_LINGER_MS",
   "RUNNER_SINK_OUTAGE_MAX_MS",
   "RUNNER_POOL_CONCURRENCY",
+  "RUNNER_LOCAL_BATCHES",
   "RUNNER_PRODUCER_COMPRESSION",
   "RUNNER_WINDOW_COMBINER",
   "RUNNER_INGEST_LAG_THRESHOLD",
