@@ -372,6 +372,8 @@ describe("engine: hostile ingest bodies", () => {
 describe("engine: ingest rate limit per API key, and what unknown keys cost", () => {
   let world: World;
   let running: RunningEngine;
+  // A second engine, standing for another engine process (or runner) of the deployment.
+  let second: RunningEngine;
   let sinkDb: pg.Client;
   let pathKey: string;
   let token: string;
@@ -392,14 +394,12 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
         },
       },
     }) as unknown as PrismaClient;
-    running = await startEngine(
-      world,
-      {
-        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-        ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },
-      },
-      observed,
-    );
+    const settings = {
+      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },
+    };
+    running = await startEngine(world, settings, observed);
+    second = await startEngine(world, settings);
     const pipeline = await createPipeline(world, "rate");
     const key = await createApiKey(world);
     token = key.token;
@@ -408,16 +408,23 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     sink.nodes[1]!.config["table"] = table;
     const { deploymentId } = await deploy(world, pipeline.id, sink);
     await waitRunning(world, deploymentId);
+    // The row says running once one engine runs it: both must serve the path.
+    await eventually(() =>
+      expect(
+        [running, second].every((e) => e.engine.reconciler.running().some((d) => d.spec.deploymentId === deploymentId)),
+      ).toBe(true),
+    );
   });
 
   afterAll(async () => {
+    await second?.stop();
     await running?.stop();
     await closeSinkTable(sinkDb, table);
     await world?.close();
   });
 
-  const post = (apiKey: string, path = pathKey) =>
-    fetch(`${running.http.url}/v1/ingest/${path}`, {
+  const post = (apiKey: string, path = pathKey, engine = running) =>
+    fetch(`${engine.http.url}/v1/ingest/${path}`, {
       method: "POST",
       body: json([ok(randomUUID())]),
       headers: { "x-api-key": apiKey },
@@ -442,8 +449,11 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     await new Promise((r) => setTimeout(r, 1100));
   });
 
-  it("answers 429 + Retry-After past the bucket, and accepts again after the wait; a made-up key gets 401", async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, () => post(token)));
+  it("answers 429 + Retry-After past the bucket shared by both engines, and accepts again after the wait; a made-up key gets 401", async () => {
+    // Half of the requests to each engine: counted per process, 10 would be accepted.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(token, pathKey, i % 2 === 0 ? running : second)),
+    );
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(5);
     expect(statuses.filter((s) => s === 202).length).toBeLessThan(10);
@@ -454,6 +464,6 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     // Buckets belong to authenticated keys: a made-up one is refused before any bucket.
     expect((await post("slk_made-up")).status).toBe(401);
     await new Promise((r) => setTimeout(r, Number(limited[0]!.headers.get("retry-after")) * 1000));
-    expect((await post(token)).status).toBe(202);
+    expect((await post(token, pathKey, second)).status).toBe(202);
   });
 });

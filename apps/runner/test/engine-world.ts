@@ -67,6 +67,7 @@ export async function createWorld(): Promise<World> {
         keyPatterns.history(d.pipelineId),
         keyPatterns.deployment(d.id),
       ]);
+      patterns.push(keyPatterns.rateLimits(workspace.id));
       for (const pattern of new Set(patterns)) {
         const keys = await redis.keys(pattern);
         if (keys.length > 0) await redis.del(...keys);
@@ -137,8 +138,8 @@ export async function deploy(
   return result;
 }
 
-export async function createApiKey(world: World, pipelineId?: string) {
-  const issued = issueToken("ingest");
+export async function createApiKey(world: World, pipelineId?: string, scope: "ingest" | "read" = "ingest") {
+  const issued = issueToken(scope);
   const row = await world.prisma.apiKey.create({
     data: {
       workspaceId: world.workspaceId,
@@ -147,6 +148,7 @@ export async function createApiKey(world: World, pipelineId?: string) {
       prefix: issued.prefix,
       hash: issued.hash,
       createdById: world.userId,
+      scope,
     },
   });
   return { token: issued.token, id: row.id, hash: issued.hash };
