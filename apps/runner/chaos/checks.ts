@@ -10,16 +10,30 @@ import { WINDOW_MS } from "./pipeline";
 
 /** Total lag (messages) over every stage group of the plan: end offsets minus committed offsets. */
 export async function pipelineLag(kafka: Kafka, plan: Plan): Promise<number> {
-  let total = 0;
+  return (await lagByPartition(kafka, plan)).reduce((sum, p) => sum + p.lag, 0);
+}
+
+/** Lag of every stage's group on every partition of its input topics. */
+export async function lagByPartition(
+  kafka: Kafka,
+  plan: Plan,
+): Promise<{ stage: string; topic: string; partition: number; lag: number }[]> {
+  const lags: { stage: string; topic: string; partition: number; lag: number }[] = [];
   for (const stage of plan.stages) {
     const [ends, committed] = await Promise.all([
       kafka.admin.endOffsets(stage.inputTopics),
       kafka.admin.committedOffsets(stage.groupId, stage.inputTopics),
     ]);
     const done = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]));
-    for (const end of ends) total += Number(end.offset - (done.get(`${end.topic}/${end.partition}`) ?? 0n));
+    for (const end of ends)
+      lags.push({
+        stage: stage.id,
+        topic: end.topic,
+        partition: end.partition,
+        lag: Number(end.offset - (done.get(`${end.topic}/${end.partition}`) ?? 0n)),
+      });
   }
-  return total;
+  return lags;
 }
 
 export type LagSampler = { max(): number; last(): number; samples(): { at: number; lag: number }[]; stop(): void };
@@ -52,7 +66,7 @@ export async function waitLagZero(
   kafka: Kafka,
   plan: Plan,
   options: { timeoutMs: number; stuckMs: number },
-): Promise<{ ms: number; stuckAt?: number }> {
+): Promise<{ ms: number; stuckAt?: number; where?: string }> {
   const started = Date.now();
   let last = -1;
   let since = started;
@@ -63,7 +77,13 @@ export async function waitLagZero(
     last = lag;
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { ms: Date.now() - started, stuckAt: last };
+  // Where it is stuck: the stage and partitions still behind (for the report).
+  const behind = await lagByPartition(kafka, plan).catch(() => []);
+  const where = behind
+    .filter((p) => p.lag > 0)
+    .map((p) => `${p.stage} ${p.topic.split(".").at(-1)}/${p.partition}: ${p.lag}`)
+    .join(", ");
+  return { ms: Date.now() - started, stuckAt: last, where };
 }
 
 export type Check = { name: string; ok: boolean; detail: string };

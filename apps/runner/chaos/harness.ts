@@ -247,7 +247,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
       detail:
         drain.stuckAt === undefined
           ? `drained in ${(drain.ms / 1000).toFixed(1)} s`
-          : `stuck at ${drain.stuckAt} after the stream${afterFlush.stuckAt === undefined ? ", drained once the closing events arrived" : `, still ${afterFlush.stuckAt} after the closing events`}`,
+          : `stuck at ${drain.stuckAt} (${drain.where}) after the stream${afterFlush.stuckAt === undefined ? ", drained once the closing events arrived" : `, still ${afterFlush.stuckAt} after the closing events`}`,
     };
     const faultCheck: Check = {
       name: "every fault injected and undone",
@@ -297,7 +297,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     figures["stream seconds"] = +streamSeconds.toFixed(1);
     figures["accepted events/s"] = Math.round(load.accepted.size / streamSeconds);
     figures["drain after stream (s)"] =
-      drain.stuckAt === undefined ? +(drainMs / 1000).toFixed(1) : `stuck at lag ${drain.stuckAt}`;
+      drain.stuckAt === undefined ? +(drainMs / 1000).toFixed(1) : `stuck at lag ${drain.stuckAt} (${drain.where})`;
     if (drain.stuckAt === undefined)
       figures["end-to-end events/s (accepted / (stream + drain))"] = Math.round(
         load.accepted.size / (streamSeconds + drainMs / 1000),
