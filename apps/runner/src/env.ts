@@ -135,7 +135,7 @@ function schema(production: boolean) {
       .transform((v) => v === "true"),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
-    /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
+    /** Consumer lag (messages) of a pipeline's slowest stage above which its ingest answers 429. Default 100000. */
     RUNNER_INGEST_LAG_THRESHOLD: count("100000", 1, 10 ** 12),
     /** HTTP ingest requests per second per API key across all runners and processes (token bucket in Redis, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 2000. */
     RUNNER_INGEST_RATE_PER_KEY: count("2000", 0, 10 ** 9),

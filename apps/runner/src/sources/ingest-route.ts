@@ -1,7 +1,7 @@
 // POST /v1/ingest/:key: authenticates the API key, normalises each event with the shared envelope
 // rules, and answers 202 only after Kafka acknowledged every accepted event (and the dead-letter
-// records of the rejected ones). A malformed body writes nothing. When the first topic's consumers
-// fall behind past the threshold, clients get 429 with Retry-After instead of growing the backlog.
+// records of the rejected ones). A malformed body writes nothing. When any stage of the pipeline falls
+// behind past the threshold, clients get 429 with Retry-After instead of growing the backlog.
 // A path key no running pipeline uses gets the same 401 as a wrong API key (so path keys cannot be
 // probed), or 503 + Retry-After while the engine's first reconcile pass has not completed (a
 // restarted runner that has not started its deployments yet).
