@@ -9,10 +9,11 @@ import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 import {
   createPipeline,
   deploy,
+  offsetSum,
   ownTopic,
   readAll,
-  startEngine,
-  useWindowSinkWorld,
+  testTopics,
+  useWorld,
   waitRunning,
 } from "./engine-world";
 import { graph } from "./graphs";
@@ -25,10 +26,10 @@ const TYPES = ["a", "b", "skip"];
 type Result = { windowStart: string; type: string; events: number; total: number; revision: number };
 
 describe("engine: window combiner", () => {
-  const setup = useWindowSinkWorld("combiner");
+  const setup = useWorld();
 
   it("emits exact counts and sums from partials, and drops an event beyond the lateness as the window would", async () => {
-    const { world, engines } = setup;
+    const { world } = setup;
     const sourceName = uniqueName("comb-in");
     const sinkName = uniqueName("comb-out");
     const source = ownTopic(world, sourceName);
@@ -62,12 +63,10 @@ describe("engine: window combiner", () => {
     const producer = world.kafka.producer({ name: "combiner-test" });
     await producer.send(first);
 
-    const settings = {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+    const running = await setup.start({
+      topics: testTopics(2),
       feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 40, lingerMs: 5 },
-    };
-    const running = await startEngine(world, settings);
-    engines.push(running);
+    });
     const pipeline = await createPipeline(world, "combiner");
     const body = graph(
       [
@@ -116,8 +115,7 @@ describe("engine: window combiner", () => {
 
     // The window's input held partials, not events: far fewer data records than the 780 counted events.
     const winTopic = `sluice.${world.workspaceId}.${pipeline.id}.keep.out`;
-    const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
-    const inputRecords = await readAll(world, winTopic, sum(await world.kafka.admin.endOffsets([winTopic])));
+    const inputRecords = await readAll(world, winTopic, offsetSum(await world.kafka.admin.endOffsets([winTopic])));
     const partials = inputRecords.filter((m) => m.headers[PARTIAL_HEADER] !== undefined);
     const plain = inputRecords.filter((m) => m.value !== null && m.headers[PARTIAL_HEADER] === undefined);
     expect(plain).toEqual([]);
@@ -149,6 +147,6 @@ describe("engine: window combiner", () => {
     // The two late events were counted like the window counts dropped late events: as its outputs
     // (the Late port has no edge), next to the two results.
     await eventually(async () => expect((await outOf()) - outBefore).toBe(4));
-    expect(sum(await world.kafka.admin.endOffsets([sinkTopic]))).toBe(closed.size);
+    expect(offsetSum(await world.kafka.admin.endOffsets([sinkTopic]))).toBe(closed.size);
   });
 });

@@ -8,10 +8,11 @@ import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 import {
   createPipeline,
   deploy,
+  offsetSum,
   ownTopic,
   readAll,
-  startEngine,
-  useWindowSinkWorld,
+  testTopics,
+  useWorld,
   waitRunning,
 } from "./engine-world";
 import { graph } from "./graphs";
@@ -23,10 +24,10 @@ const PER_SECOND = [10, 1, 2];
 const TYPES = ["a", "b"];
 
 describe("engine: per-source-partition watermarks", () => {
-  const setup = useWindowSinkWorld("srcwm");
+  const setup = useWorld();
 
   it("emits each window once with its exact count when source partitions progress at different speeds", async () => {
-    const { world, engines } = setup;
+    const { world } = setup;
     const sourceName = uniqueName("skewed-in");
     const sinkName = uniqueName("skewed-out");
     const source = ownTopic(world, sourceName);
@@ -63,11 +64,10 @@ describe("engine: per-source-partition watermarks", () => {
     await producer.close();
 
     // Small batches, so the sparse partition's batches cover far more event time than the dense one's.
-    const settings = {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+    await setup.start({
+      topics: testTopics(2),
       feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 10, lingerMs: 5 },
-    };
-    engines.push(await startEngine(world, settings));
+    });
     const pipeline = await createPipeline(world, "skewed");
     const body = graph(
       [
@@ -108,14 +108,13 @@ describe("engine: per-source-partition watermarks", () => {
         },
     );
     // Once the window stage has committed everything, the output holds exactly one record per window.
-    const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
     const winTopic = `sluice.${world.workspaceId}.${pipeline.id}.src.out`;
     await eventually(async () =>
-      expect(sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]))).toBe(
-        sum(await world.kafka.admin.endOffsets([winTopic])),
+      expect(offsetSum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]))).toBe(
+        offsetSum(await world.kafka.admin.endOffsets([winTopic])),
       ),
     );
-    expect(sum(await world.kafka.admin.endOffsets([ownTopic(world, sinkName)]))).toBe(expected.size);
+    expect(offsetSum(await world.kafka.admin.endOffsets([ownTopic(world, sinkName)]))).toBe(expected.size);
     expect(emitted.length).toBe(expected.size);
     const got = new Map(emitted.map((e) => [`${e.windowStart}|${e.type}`, e.events]));
     expect(got).toEqual(expected);

@@ -46,6 +46,9 @@ export function ingestToPostgres(pathKey: string, apiKeyId: string, connectionSe
   );
 }
 
+/** The column SQL of the sink table `windowCountGraph` writes to. */
+export const WINDOW_COUNT_COLUMNS = "window_id text PRIMARY KEY, event_type text, events bigint, revision int";
+
 /**
  * Ingest -> [optional stateless node] -> 1-minute tumbling counts per event type (`win`) -> Postgres upsert
  * by window id (`sink`; columns window_id, event_type, events, revision).
