@@ -20,7 +20,7 @@ import type { EngineSettings } from "../src/settings";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
-import { graph, type NodeSpec, windowCountGraph } from "./graphs";
+import { graph, ingestNode, type NodeSpec, windowCountGraph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 export type World = {
@@ -249,11 +249,7 @@ export async function deployIngestToKafka(
     world,
     ingest.pipeline.id,
     graph(
-      [
-        { id: "ingest", type: "http-ingest", config: { pathKey: ingest.pathKey, apiKeyId: ingest.key.id } },
-        ...between,
-        { id: "out", type: "kafka-sink", config: { topic: outName } },
-      ],
+      [ingestNode(ingest), ...between, { id: "out", type: "kafka-sink", config: { topic: outName } }],
       chain.slice(1).map((to, i) => [chain[i]!, to]),
     ),
   );

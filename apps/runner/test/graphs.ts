@@ -24,6 +24,11 @@ export function graph(nodes: NodeSpec[], edges: EdgeSpec[]): PipelineGraph {
   };
 }
 
+/** The http-ingest node `ingest` of a pipeline fed by `postIngest` (engine-world.ts). */
+export function ingestNode({ pathKey, key }: { pathKey: string; key: { id: string } }): NodeSpec {
+  return { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } };
+}
+
 export const sinkColumns = {
   connectionSecretId: "sec_sink",
   table: "events_sink",
