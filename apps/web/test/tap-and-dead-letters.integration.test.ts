@@ -13,7 +13,9 @@ import {
   createPipeline,
   createSecret,
   deploy,
+  deployIngestToKafka,
   ownTopic,
+  postIngest,
   startEngine,
   waitRunning,
   type RunningEngine,
@@ -155,24 +157,8 @@ describe("live tap", () => {
 
 describe("live tap of an ingest endpoint", () => {
   it("shows the events accepted at ingest, as normalised", async () => {
-    const pipeline = await createPipeline(world, "ingest-tap");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("tap-ingest").toLowerCase();
-    const outName = uniqueName("sluice-test-tap-ingest-out");
-    const outTopic = ownTopic(world, outName);
-    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "out", type: "kafka-sink", config: { topic: outName } },
-        ],
-        [["ingest", "out"]],
-      ),
-    );
-    await waitRunning(world, deploymentId);
+    const ingest = await deployIngestToKafka(world, "ingest-tap");
+    const { pipeline } = ingest;
     const ac = new AbortController();
     const stream = await callerFor(f.users.admin).tap.live(
       { workspaceId: f.ws.id, pipelineId: pipeline.id, nodeId: "ingest", port: "out" },
@@ -183,11 +169,7 @@ describe("live tap of an ingest endpoint", () => {
     void first.finally(() => (done = true));
     // The runner learns of the tap within a second: keep posting until a sample arrives.
     for (let i = 0; !done && i < 100; i++) {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify({ id: `t-${i}`, type: "click", userId: "u1" }),
-        headers: { "x-api-key": key.token },
-      });
+      const res = await postIngest(running, ingest, { id: `t-${i}`, type: "click", userId: "u1" });
       expect(res.status).toBe(202);
       await new Promise((r) => setTimeout(r, 100));
     }
