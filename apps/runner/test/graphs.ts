@@ -113,6 +113,47 @@ export function windowCountGraph(options: {
   );
 }
 
+/** The column SQL of the table `pageCountsView` writes to: a count per page and window. */
+export const PAGE_COUNTS_COLUMNS =
+  "page text, window_start timestamptz, events bigint, PRIMARY KEY (page, window_start)";
+
+/** `counts`: a postgres-sink upserting per-page window counts into `table`, served as view `page-counts` (newest window first). */
+export function pageCountsView(connectionSecretId: string, table: string): NodeSpec {
+  return {
+    id: "counts",
+    type: "postgres-sink",
+    config: {
+      connectionSecretId,
+      table,
+      mode: "upsert",
+      keyColumns: ["page", "window_start"],
+      columns: [
+        { column: "page", expression: "event.page" },
+        { column: "window_start", expression: "event.windowStart" },
+        { column: "events", expression: "event.events" },
+      ],
+      viewName: "page-counts",
+      viewOrderColumn: "window_start",
+    },
+  };
+}
+
+/** `board`: a redis-sink sorted set of pages by their count at `keyTemplate`, served as view `trending`. */
+export function trendingView(connectionSecretId: string, keyTemplate: string): NodeSpec {
+  return {
+    id: "board",
+    type: "redis-sink",
+    config: {
+      connectionSecretId,
+      mode: "sorted-set",
+      keyTemplate,
+      field: "event.page",
+      value: "event.events",
+      viewName: "trending",
+    },
+  };
+}
+
 /** http-ingest -> map (sets props.seen, a stage of its own after the ingest topic) -> the given sink. */
 export function ingestMapTo(pathKey: string, apiKeyId: string, sink: NodeSpec): PipelineGraph {
   return graph(
