@@ -5,18 +5,16 @@
 // as a dropped late event (the node's output count, as one late event) and change no result.
 import { PARTIAL_HEADER } from "@sluice/shared";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 import {
-  createPipeline,
-  deploy,
+  catchUpSettings,
+  createOwnTopic,
+  deployPipeline,
   offsetSum,
   ownTopic,
   readAll,
-  testTopics,
   useWorld,
-  waitRunning,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { kafkaChain, typeWindow } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -30,10 +28,8 @@ describe("engine: window combiner", () => {
 
   it("emits exact counts and sums from partials, and drops an event beyond the lateness as the window would", async () => {
     const { world } = setup;
-    const sourceName = uniqueName("comb-in");
+    const { name: sourceName, topic: source } = await createOwnTopic(world, "comb-in", PARTITIONS);
     const sinkName = uniqueName("comb-out");
-    const source = ownTopic(world, sourceName);
-    await world.kafka.admin.createTopics([{ topic: source, partitions: PARTITIONS }]);
 
     const expected = new Map<string, { events: number; total: number }>();
     let id = 0;
@@ -63,41 +59,22 @@ describe("engine: window combiner", () => {
     const producer = world.kafka.producer({ name: "combiner-test" });
     await producer.send(first);
 
-    const running = await setup.start({
-      topics: testTopics(2),
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 40, lingerMs: 5 },
-    });
-    const pipeline = await createPipeline(world, "combiner");
-    const body = graph(
-      [
-        { id: "src", type: "kafka-source", config: { topic: sourceName, startPosition: "earliest" } },
-        { id: "keep", type: "filter", config: { condition: 'event.type != "skip"' } },
-        {
-          id: "win",
-          type: "window",
-          config: {
-            kind: "tumbling",
-            size: "10s",
-            eventTimeField: "ts",
-            watermarkDelay: "1s",
-            allowedLateness: "5s",
-            groupBy: [{ name: "type", expression: "event.type" }],
-            aggregations: [
-              { name: "events", function: "count" },
-              { name: "total", function: "sum", field: "amount" },
-            ],
-          },
-        },
-        { id: "sink", type: "kafka-sink", config: { topic: sinkName } },
-      ],
-      [
-        ["src", "keep"],
-        ["keep", "win"],
-        ["win", "sink"],
-      ],
+    const running = await setup.start(catchUpSettings(40));
+    const { pipeline } = await deployPipeline(
+      world,
+      "combiner",
+      kafkaChain(
+        sourceName,
+        [
+          { id: "keep", type: "filter", config: { condition: 'event.type != "skip"' } },
+          typeWindow("5s", [
+            { name: "events", function: "count" },
+            { name: "total", function: "sum", field: "amount" },
+          ]),
+        ],
+        sinkName,
+      ),
     );
-    const { deploymentId } = await deploy(world, pipeline.id, body);
-    await waitRunning(world, deploymentId);
 
     // The windows that end by `ms`: what a watermark past it has emitted.
     const closedBy = (ms: number) =>

@@ -4,18 +4,16 @@
 // progress (carried through the repartition topic by watermark records), not the newest event time
 // of its own input partition: every window is then emitted exactly once, with its exact count.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 import {
-  createPipeline,
-  deploy,
+  catchUpSettings,
+  createOwnTopic,
+  deployPipeline,
   offsetSum,
   ownTopic,
   readAll,
-  testTopics,
   useWorld,
-  waitRunning,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { kafkaChain, typeWindow } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -28,10 +26,8 @@ describe("engine: per-source-partition watermarks", () => {
 
   it("emits each window once with its exact count when source partitions progress at different speeds", async () => {
     const { world } = setup;
-    const sourceName = uniqueName("skewed-in");
+    const { name: sourceName, topic: source } = await createOwnTopic(world, "skewed-in", PER_SECOND.length);
     const sinkName = uniqueName("skewed-out");
-    const source = ownTopic(world, sourceName);
-    await world.kafka.admin.createTopics([{ topic: source, partitions: PER_SECOND.length }]);
 
     // Event times in each partition in order; the last event of each partition (at 65 s) closes
     // every window up to [50 s, 60 s).
@@ -64,36 +60,12 @@ describe("engine: per-source-partition watermarks", () => {
     await producer.close();
 
     // Small batches, so the sparse partition's batches cover far more event time than the dense one's.
-    await setup.start({
-      topics: testTopics(2),
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 10, lingerMs: 5 },
-    });
-    const pipeline = await createPipeline(world, "skewed");
-    const body = graph(
-      [
-        { id: "src", type: "kafka-source", config: { topic: sourceName, startPosition: "earliest" } },
-        {
-          id: "win",
-          type: "window",
-          config: {
-            kind: "tumbling",
-            size: "10s",
-            eventTimeField: "ts",
-            watermarkDelay: "1s",
-            allowedLateness: "10m",
-            groupBy: [{ name: "type", expression: "event.type" }],
-            aggregations: [{ name: "events", function: "count" }],
-          },
-        },
-        { id: "sink", type: "kafka-sink", config: { topic: sinkName } },
-      ],
-      [
-        ["src", "win"],
-        ["win", "sink"],
-      ],
+    await setup.start(catchUpSettings(10));
+    const { pipeline } = await deployPipeline(
+      world,
+      "skewed",
+      kafkaChain(sourceName, [typeWindow("10m", [{ name: "events", function: "count" }])], sinkName),
     );
-    const { deploymentId } = await deploy(world, pipeline.id, body);
-    await waitRunning(world, deploymentId);
 
     // 6 windows × 2 types; a later emission of any window (a revision) would show up as a 13th record.
     const results = await readAll(world, ownTopic(world, sinkName), expected.size);

@@ -16,11 +16,11 @@ import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll } from "vitest";
 import { createEngine, type Engine } from "../src/wiring";
-import type { EngineSettings } from "../src/settings";
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "../src/settings";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
-import { graph, ingestNode, type NodeSpec, windowCountGraph } from "./graphs";
+import { chain, ingestNode, type NodeSpec, windowCountGraph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 export type World = {
@@ -104,6 +104,23 @@ export function testTopics(partitions: number) {
   return { partitions, replicationFactor: 1, retentionMs: 3_600_000 };
 }
 
+/** A workspace topic of `partitions` made now: `name` is what a kafka node calls it, `topic` the broker's name. */
+export async function createOwnTopic(
+  world: World,
+  prefix: string,
+  partitions: number,
+): Promise<{ name: string; topic: string }> {
+  const name = uniqueName(prefix);
+  const topic = ownTopic(world, name);
+  await world.kafka.admin.createTopics([{ topic, partitions }]);
+  return { name, topic };
+}
+
+/** Engine settings for catching up on a pre-filled topic in small batches (at most `maxBatchRecords`, 5 ms linger). */
+export function catchUpSettings(maxBatchRecords: number): Partial<EngineSettings> {
+  return { topics: testTopics(2), feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords, lingerMs: 5 } };
+}
+
 /** What a deploy may set on the deployment row besides the graph (defaults: the schema's). */
 type DeployOptions = { startPosition?: "resume" | "earliest" | "latest"; settings?: PipelineSettings };
 
@@ -177,6 +194,18 @@ export async function redeploy(
   return { deploymentId: id };
 }
 
+/** A new pipeline with `graph`, deployed and running. */
+export async function deployPipeline(
+  world: World,
+  name: string,
+  graph: PipelineGraph,
+): Promise<{ pipeline: { id: string }; deploymentId: string }> {
+  const pipeline = await createPipeline(world, name);
+  const { deploymentId } = await deploy(world, pipeline.id, graph);
+  await waitRunning(world, deploymentId);
+  return { pipeline, deploymentId };
+}
+
 /** The deployment's desired state set to stopped, and `running` reconciled at once (not at its next pass). */
 export async function stopDeployment(world: World, running: RunningEngine, deploymentId: string): Promise<void> {
   await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
@@ -244,14 +273,10 @@ export async function deployIngestToKafka(
   const outName = uniqueName(`sluice-test-${name}`);
   const outTopic = ownTopic(world, outName);
   await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-  const chain = ["ingest", ...between.map((n) => n.id), "out"];
   const { deploymentId } = await deploy(
     world,
     ingest.pipeline.id,
-    graph(
-      [ingestNode(ingest), ...between, { id: "out", type: "kafka-sink", config: { topic: outName } }],
-      chain.slice(1).map((to, i) => [chain[i]!, to]),
-    ),
+    chain([ingestNode(ingest), ...between, { id: "out", type: "kafka-sink", config: { topic: outName } }]),
   );
   await waitRunning(world, deploymentId);
   return { ...ingest, outTopic, deploymentId };

@@ -24,6 +24,40 @@ export function graph(nodes: NodeSpec[], edges: EdgeSpec[]): PipelineGraph {
   };
 }
 
+/** The nodes in a chain, each one's `out` into the next. */
+export function chain(nodes: NodeSpec[]): PipelineGraph {
+  return graph(
+    nodes,
+    nodes.slice(1).map((n, i): EdgeSpec => [nodes[i]!.id, n.id]),
+  );
+}
+
+/** kafka-source `src` (the workspace topic `source`, from earliest) -> `nodes` -> kafka-sink `sink` (topic `sink`). */
+export function kafkaChain(source: string, nodes: NodeSpec[], sink: string): PipelineGraph {
+  return chain([
+    { id: "src", type: "kafka-source", config: { topic: source, startPosition: "earliest" } },
+    ...nodes,
+    { id: "sink", type: "kafka-sink", config: { topic: sink } },
+  ]);
+}
+
+/** `win`: 10-second tumbling windows on event time `ts` (1 s watermark delay) per `type`. */
+export function typeWindow(allowedLateness: string, aggregations: Record<string, unknown>[]): NodeSpec {
+  return {
+    id: "win",
+    type: "window",
+    config: {
+      kind: "tumbling",
+      size: "10s",
+      eventTimeField: "ts",
+      watermarkDelay: "1s",
+      allowedLateness,
+      groupBy: [{ name: "type", expression: "event.type" }],
+      aggregations,
+    },
+  };
+}
+
 /** The http-ingest node `ingest` of a pipeline fed by `postIngest` (engine-world.ts). */
 export function ingestNode({ pathKey, key }: { pathKey: string; key: { id: string } }): NodeSpec {
   return { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } };
