@@ -58,9 +58,12 @@ export function typeWindow(allowedLateness: string, aggregations: Record<string,
   };
 }
 
-/** The http-ingest node `ingest` of a pipeline fed by `postIngest` (engine-world.ts). */
-export function ingestNode({ pathKey, key }: { pathKey: string; key: { id: string } }): NodeSpec {
-  return { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } };
+/** The http-ingest node `ingest` of a pipeline fed by `postIngest` (engine-world.ts); `config`: more of its settings. */
+export function ingestNode(
+  { pathKey, key }: { pathKey: string; key: { id: string } },
+  config: Record<string, unknown> = {},
+): NodeSpec {
+  return { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, ...config } };
 }
 
 export const sinkColumns = {

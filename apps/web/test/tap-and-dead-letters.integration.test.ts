@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka } from "@sluice/kafka";
 import { closeRedis, createRedis } from "../../runner/src/services/redis";
 import {
-  createApiKey,
+  createIngestPipeline,
   createPipeline,
   createSecret,
   deploy,
@@ -21,7 +21,7 @@ import {
   type RunningEngine,
   type World,
 } from "../../runner/test/engine-world";
-import { graph } from "../../runner/test/graphs";
+import { chain, graph, ingestNode, sinkColumns } from "../../runner/test/graphs";
 import { eventually, testLogger, testServices, uniqueName } from "../../runner/test/services";
 import { callerFor, prisma, teamFixture } from "./fixtures";
 
@@ -197,38 +197,20 @@ describe("dead-letter inbox", () => {
   });
 
   it("groups poison events, replays them after a fix exactly once into the sink, discards with audit", async () => {
-    const pipeline = await createPipeline(world, "poisoned");
-    const key = await createApiKey(world);
+    const ingest = await createIngestPipeline(world, "poisoned");
+    const { pipeline } = ingest;
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const pathKey = uniqueName("dlq").toLowerCase();
-    const sink = {
-      connectionSecretId: secretId,
-      table,
-      mode: "upsert",
-      keyColumns: ["event_id"],
-      columns: [
-        { column: "event_id", expression: "event.id" },
-        { column: "event_type", expression: "event.type" },
-      ],
-    };
+    const sink = { ...sinkColumns, connectionSecretId: secretId, table, mode: "upsert" };
     // ingest → [mask → mark → filter → sink] fused: the filter that fails is in the middle of the
     // chain, after a map that is visibly not idempotent (a replay entering at the head would add "!!").
     const build = (condition: string) =>
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "mask", type: "mask-pii", config: { rules: [{ field: "props.email", method: "redact" }] } },
-          { id: "mark", type: "map", config: { assignments: [{ target: "type", expression: 'event.type + "!"' }] } },
-          { id: "filter", type: "filter", config: { condition } },
-          { id: "sink", type: "postgres-sink", config: sink },
-        ],
-        [
-          ["ingest", "mask"],
-          ["mask", "mark"],
-          ["mark", "filter"],
-          ["filter", "sink"],
-        ],
-      );
+      chain([
+        ingestNode(ingest),
+        { id: "mask", type: "mask-pii", config: { rules: [{ field: "props.email", method: "redact" }] } },
+        { id: "mark", type: "map", config: { assignments: [{ target: "type", expression: 'event.type + "!"' }] } },
+        { id: "filter", type: "filter", config: { condition } },
+        { id: "sink", type: "postgres-sink", config: sink },
+      ]);
     const v1 = await deploy(world, pipeline.id, build("event.props.amount > 10"));
     await waitRunning(world, v1.deploymentId);
     const events = Array.from({ length: 12 }, (_, i) => ({
@@ -238,11 +220,7 @@ describe("dead-letter inbox", () => {
       // Every 4th event is poison for v1's filter: a string where it compares a number.
       props: { amount: i % 4 === 0 ? "lots" : 20 + i, email: `u${i}@example.com` },
     }));
-    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify(events),
-      headers: { "x-api-key": key.token },
-    });
+    const response = await postIngest(running, ingest, events);
     expect(response.status).toBe(202);
     const poison = ["ev-0", "ev-4", "ev-8"];
 
@@ -351,32 +329,16 @@ describe("dead-letter inbox", () => {
     const table = `h2_dlq_all_${randomBytes(4).toString("hex")}`;
     await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text)`);
     cleanups.push(() => db.query(`DROP TABLE IF EXISTS ${table}`));
-    const pipeline = await createPipeline(world, "replay-all");
-    const key = await createApiKey(world);
+    const ingest = await createIngestPipeline(world, "replay-all");
+    const { pipeline } = ingest;
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const pathKey = uniqueName("dlq-all").toLowerCase();
-    const sink = {
-      connectionSecretId: secretId,
-      table,
-      mode: "upsert",
-      keyColumns: ["event_id"],
-      columns: [
-        { column: "event_id", expression: "event.id" },
-        { column: "event_type", expression: "event.type" },
-      ],
-    };
+    const sink = { ...sinkColumns, connectionSecretId: secretId, table, mode: "upsert" };
     const build = (condition: string) =>
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "filter", type: "filter", config: { condition } },
-          { id: "sink", type: "postgres-sink", config: sink },
-        ],
-        [
-          ["ingest", "filter"],
-          ["filter", "sink"],
-        ],
-      );
+      chain([
+        ingestNode(ingest),
+        { id: "filter", type: "filter", config: { condition } },
+        { id: "sink", type: "postgres-sink", config: sink },
+      ]);
     const v1 = await deploy(world, pipeline.id, build("event.props.amount > 10"));
     await waitRunning(world, v1.deploymentId);
     // 600 poison events over 2 partitions: more than the 200 per partition the inbox lists.
@@ -388,11 +350,7 @@ describe("dead-letter inbox", () => {
         userId: `u-${(start + i) % 40}`,
         props: { amount: "lots" },
       }));
-      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(events),
-        headers: { "x-api-key": key.token },
-      });
+      const response = await postIngest(running, ingest, events);
       expect(response.status).toBe(202);
     }
     const admin = callerFor(f.users.admin);
@@ -431,28 +389,24 @@ describe("dead-letter replay at the edges of a pipeline", () => {
   });
 
   it("re-attempts a failed sink write once the table exists, and re-validates ingest rejects with the endpoint's current rules", async () => {
-    const pipeline = await createPipeline(world, "edges");
-    const key = await createApiKey(world);
+    const ingest = await createIngestPipeline(world, "edges");
+    const { pipeline } = ingest;
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const pathKey = uniqueName("dlq-edges").toLowerCase();
     const build = (requireEventId: boolean) =>
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, requireEventId } },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "insert",
-              keyColumns: ["event_id"],
-              columns: [{ column: "event_id", expression: "event.id" }],
-            },
+      chain([
+        ingestNode(ingest, { requireEventId }),
+        {
+          id: "sink",
+          type: "postgres-sink",
+          config: {
+            connectionSecretId: secretId,
+            table,
+            mode: "insert",
+            keyColumns: ["event_id"],
+            columns: [{ column: "event_id", expression: "event.id" }],
           },
-        ],
-        [["ingest", "sink"]],
-      );
+        },
+      ]);
     const v1 = await deploy(world, pipeline.id, build(true));
     await waitRunning(world, v1.deploymentId);
     // Two events with ids reach the sink, whose table does not exist yet; one without an id is refused at ingest.
@@ -461,11 +415,7 @@ describe("dead-letter replay at the edges of a pipeline", () => {
       { id: "b", type: "signup", userId: "u2" },
       { type: "signup", userId: "u3" },
     ];
-    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify(body),
-      headers: { "x-api-key": key.token },
-    });
+    const response = await postIngest(running, ingest, body);
     expect(response.status).toBe(202);
 
     const admin = callerFor(f.users.admin);
