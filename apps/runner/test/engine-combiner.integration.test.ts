@@ -5,16 +5,8 @@
 // as a dropped late event (the node's output count, as one late event) and change no result.
 import { PARTIAL_HEADER } from "@sluice/shared";
 import { describe, expect, it } from "vitest";
-import {
-  catchUpSettings,
-  createOwnTopic,
-  deployPipeline,
-  offsetSum,
-  ownTopic,
-  readAll,
-  useWorld,
-} from "./engine-world";
-import { kafkaChain, typeWindow } from "./graphs";
+import { createOwnTopic, offsetSum, ownTopic, readAll, startCatchUp, useWorld } from "./engine-world";
+import { typeWindow } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -59,22 +51,18 @@ describe("engine: window combiner", () => {
     const producer = world.kafka.producer({ name: "combiner-test" });
     await producer.send(first);
 
-    const running = await setup.start(catchUpSettings(40));
-    const { pipeline } = await deployPipeline(
-      world,
-      "combiner",
-      kafkaChain(
-        sourceName,
-        [
-          { id: "keep", type: "filter", config: { condition: 'event.type != "skip"' } },
-          typeWindow("5s", [
-            { name: "events", function: "count" },
-            { name: "total", function: "sum", field: "amount" },
-          ]),
-        ],
-        sinkName,
-      ),
-    );
+    const { running, pipeline } = await startCatchUp(setup, "combiner", {
+      source: sourceName,
+      nodes: [
+        { id: "keep", type: "filter", config: { condition: 'event.type != "skip"' } },
+        typeWindow("5s", [
+          { name: "events", function: "count" },
+          { name: "total", function: "sum", field: "amount" },
+        ]),
+      ],
+      sink: sinkName,
+      maxBatchRecords: 40,
+    });
 
     // The windows that end by `ms`: what a watermark past it has emitted.
     const closedBy = (ms: number) =>

@@ -4,16 +4,8 @@
 // progress (carried through the repartition topic by watermark records), not the newest event time
 // of its own input partition: every window is then emitted exactly once, with its exact count.
 import { describe, expect, it } from "vitest";
-import {
-  catchUpSettings,
-  createOwnTopic,
-  deployPipeline,
-  offsetSum,
-  ownTopic,
-  readAll,
-  useWorld,
-} from "./engine-world";
-import { kafkaChain, typeWindow } from "./graphs";
+import { createOwnTopic, offsetSum, ownTopic, readAll, startCatchUp, useWorld } from "./engine-world";
+import { typeWindow } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -60,12 +52,12 @@ describe("engine: per-source-partition watermarks", () => {
     await producer.close();
 
     // Small batches, so the sparse partition's batches cover far more event time than the dense one's.
-    await setup.start(catchUpSettings(10));
-    const { pipeline } = await deployPipeline(
-      world,
-      "skewed",
-      kafkaChain(sourceName, [typeWindow("10m", [{ name: "events", function: "count" }])], sinkName),
-    );
+    const { pipeline } = await startCatchUp(setup, "skewed", {
+      source: sourceName,
+      nodes: [typeWindow("10m", [{ name: "events", function: "count" }])],
+      sink: sinkName,
+      maxBatchRecords: 10,
+    });
 
     // 6 windows × 2 types; a later emission of any window (a revision) would show up as a 13th record.
     const results = await readAll(world, ownTopic(world, sinkName), expected.size);

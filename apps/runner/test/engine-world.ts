@@ -20,7 +20,7 @@ import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "../src/settings";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
-import { chain, ingestNode, type NodeSpec, windowCountGraph } from "./graphs";
+import { chain, ingestNode, kafkaChain, type NodeSpec, windowCountGraph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 export type World = {
@@ -116,11 +116,6 @@ export async function createOwnTopic(
   return { name, topic };
 }
 
-/** Engine settings for catching up on a pre-filled topic in small batches (at most `maxBatchRecords`, 5 ms linger). */
-export function catchUpSettings(maxBatchRecords: number): Partial<EngineSettings> {
-  return { topics: testTopics(2), feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords, lingerMs: 5 } };
-}
-
 /** What a deploy may set on the deployment row besides the graph (defaults: the schema's). */
 type DeployOptions = { startPosition?: "resume" | "earliest" | "latest"; settings?: PipelineSettings };
 
@@ -192,18 +187,6 @@ export async function redeploy(
   const id = await world.prisma.$transaction((tx) => runVersion(tx, world, pipelineId, versionId, options));
   await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
   return { deploymentId: id };
-}
-
-/** A new pipeline with `graph`, deployed and running. */
-export async function deployPipeline(
-  world: World,
-  name: string,
-  graph: PipelineGraph,
-): Promise<{ pipeline: { id: string }; deploymentId: string }> {
-  const pipeline = await createPipeline(world, name);
-  const { deploymentId } = await deploy(world, pipeline.id, graph);
-  await waitRunning(world, deploymentId);
-  return { pipeline, deploymentId };
 }
 
 /** The deployment's desired state set to stopped, and `running` reconciled at once (not at its next pass). */
@@ -494,6 +477,31 @@ export function useEngineWorld(
     t.running = await t.start(settings);
   });
   return t;
+}
+
+/**
+ * Catch-up over a pre-filled workspace topic `source`: an engine started on `setup` that reads in small
+ * batches (at most `maxBatchRecords` records, 5 ms linger; 2 partitions per topic), then a new pipeline
+ * `name`, kafka-source `src` (from earliest) -> `nodes` -> kafka-sink `sink` (the workspace topic
+ * `sink`), deployed and running.
+ */
+export async function startCatchUp(
+  setup: WorldFixture,
+  name: string,
+  options: { source: string; nodes: NodeSpec[]; sink: string; maxBatchRecords: number },
+): Promise<{ running: RunningEngine; pipeline: { id: string } }> {
+  const running = await setup.start({
+    topics: testTopics(2),
+    feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: options.maxBatchRecords, lingerMs: 5 },
+  });
+  const pipeline = await createPipeline(setup.world, name);
+  const { deploymentId } = await deploy(
+    setup.world,
+    pipeline.id,
+    kafkaChain(options.source, options.nodes, options.sink),
+  );
+  await waitRunning(setup.world, deploymentId);
+  return { running, pipeline };
 }
 
 /**
