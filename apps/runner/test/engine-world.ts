@@ -2,7 +2,7 @@
 // keys, secrets) and an in-process engine + HTTP server against the real services.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
+import { createPrismaClient, issueToken, type Prisma, type PrismaClient, sealSecret } from "@sluice/db";
 import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
 import {
   alertStateKey,
@@ -119,11 +119,9 @@ export async function createOwnTopic(
 /** What a deploy may set on the deployment row besides the graph (defaults: the schema's). */
 type DeployOptions = { startPosition?: "resume" | "earliest" | "latest"; settings?: PipelineSettings };
 
-type Transaction = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
-
 /** Inside a deploy's transaction: the pipeline's running deployment flipped to stopped, a running one of `versionId` made. */
 async function runVersion(
-  tx: Transaction,
+  tx: Prisma.TransactionClient,
   world: World,
   pipelineId: string,
   versionId: string,
@@ -173,7 +171,8 @@ export async function deploy(
 
 /**
  * The version of `deploymentId` deployed again (e.g. `startPosition: "earliest"`: a replay of the whole
- * input, as after a crash before any commit), that deployment flipped to stopped; then the Redis notice.
+ * input, as after a crash before any commit), the pipeline's running deployment (that one) flipped to
+ * stopped; then the Redis notice.
  */
 export async function redeploy(
   world: World,
@@ -253,16 +252,14 @@ export async function deployIngestToKafka(
   between: NodeSpec[] = [],
 ): Promise<IngestPipeline & { outTopic: string; deploymentId: string }> {
   const ingest = await createIngestPipeline(world, name);
-  const outName = uniqueName(`sluice-test-${name}`);
-  const outTopic = ownTopic(world, outName);
-  await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
+  const out = await createOwnTopic(world, `sluice-test-${name}`, 1);
   const { deploymentId } = await deploy(
     world,
     ingest.pipeline.id,
-    chain([ingestNode(ingest), ...between, { id: "out", type: "kafka-sink", config: { topic: outName } }]),
+    chain([ingestNode(ingest), ...between, { id: "out", type: "kafka-sink", config: { topic: out.name } }]),
   );
   await waitRunning(world, deploymentId);
-  return { ...ingest, outTopic, deploymentId };
+  return { ...ingest, outTopic: out.topic, deploymentId };
 }
 
 export async function createSecret(world: World, value: string) {
