@@ -121,6 +121,23 @@ const urls = serviceUrls({
   database: "postgresql://root@127.0.0.1:5432/sluice_bench",
   redis: "redis://127.0.0.1:6379/2",
 });
+/** The runner's CPU split into hops (apps/runner/bench/cpu-hops.ts) from the largest profile in `dir`. */
+async function hopsOf(dir: string, events: number | undefined, env: NodeJS.ProcessEnv) {
+  const profiles = readdirSync(dir)
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
+  // With several engine processes each writes a profile (the supervisor's is the smallest): the largest is split.
+  const profile = profiles[0];
+  const hops =
+    profile && events
+      ? await runJson<{
+          busyMs: number;
+          hops: { hop: string; ms: number; share: number; microsPerEvent?: number }[];
+        }>("apps/runner/bench/cpu-hops.ts", [profile, "--json", "--events", String(events)], env)
+      : null;
+  return { hops, profiles };
+}
+
 const services = await ensureServices(urls);
 const redis = await privateRedis(urls.redisUrl);
 const profileDir = mkdtempSync(join(tmpdir(), "sluice-bench-prof-"));
@@ -261,20 +278,9 @@ try {
           ],
           env,
         );
-    const profiles = readdirSync(profileDir)
-      .map((f) => join(profileDir, f))
-      .sort((a, b) => statSync(b).size - statSync(a).size);
-    // With several engine processes each writes a profile (the supervisor's is the smallest): the largest is split.
-    const profile = profiles[0];
-    const hops =
-      profile && profiled
-        ? await runJson<{
-            busyMs: number;
-            hops: { hop: string; ms: number; share: number; microsPerEvent?: number }[];
-          }>("apps/runner/bench/cpu-hops.ts", [profile, "--json", "--events", String(profiled?.totalIngested)], env)
-        : null;
+    const { hops, profiles } = await hopsOf(profileDir, profiled?.totalIngested, env);
 
-    type QueueRun = { overheadMicrosPerEvent: { inProcess: number; crossProcess: number } };
+    type QueueRun = { overheadMicrosPerEvent: { localPath: number; inProcess: number; crossProcess: number } };
     const queue: QueueRun[] = [];
     if (extras) log("BullMQ overhead");
     for (let i = 0; extras && i < RUNS; i++)
@@ -351,6 +357,7 @@ try {
           }
         : null,
       bullmqOverheadMicrosPerEvent: {
+        localPathMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.localPath),
         inProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.inProcess),
         crossProcessMedian: medianOf(queue, (q) => q.overheadMicrosPerEvent.crossProcess),
         runs: queue,
@@ -383,16 +390,41 @@ try {
       check: { ok: boolean };
     };
     const runs: CatchupRun[] = [];
+    const catchupArgs = [
+      "--port",
+      RUNNER_PORT,
+      `--runner-node-flags=${RUNNER_NODE_FLAGS}`,
+      "--events",
+      String(size("catchupEvents")),
+    ];
     for (let i = 0; i < RUNS; i++) {
-      const r = await runJson<CatchupRun>(
-        "apps/runner/bench/catchup-bench.ts",
-        ["--port", RUNNER_PORT, `--runner-node-flags=${RUNNER_NODE_FLAGS}`, "--events", String(size("catchupEvents"))],
-        env,
-      );
+      const r = await runJson<CatchupRun>("apps/runner/bench/catchup-bench.ts", catchupArgs, env);
       log(
         `catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}, ${r.runnerProcesses} engine processes using ${r.coresUsed.runner} cores), ${r.emissions.perWindow} emissions/window`,
       );
       runs.push(r);
+    }
+    // Where the runner's CPU goes: one more run under the profiler, split into hops (start-up excluded).
+    let cpuByHop = null;
+    if (size("extras") !== 0) {
+      log("catch-up: profiled run (per-hop CPU)");
+      const dir = mkdtempSync(join(tmpdir(), "sluice-bench-catchup-prof-"));
+      const profiled = await runJson<CatchupRun>(
+        "apps/runner/bench/catchup-bench.ts",
+        [...catchupArgs, "--profile-dir", dir],
+        env,
+      );
+      const { hops, profiles } = await hopsOf(dir, profiled.events, env);
+      rmSync(dir, { recursive: true, force: true });
+      cpuByHop = hops && {
+        ...hops,
+        events: profiled.events,
+        profiledRun: {
+          eventsPerSecond: profiled.eventsPerSecond,
+          runnerMicrosPerEvent: profiled.cpuMicrosPerEvent.runner,
+        },
+        note: `one more full run under the profiler; the busiest of ${profiles.length} runner process profile(s) (with several engine processes, µs/event cover that process's share only); shares exclude idle and start-up; µs/event include profiler overhead`,
+      };
     }
     const result = {
       scenario: "catchup",
@@ -417,6 +449,7 @@ try {
       },
       runnerProcesses: medianOf(runs, (r) => r.runnerProcesses),
       emissionsPerWindowMedian: medianOf(runs, (r) => r.emissions.perWindow),
+      cpuByHop,
       perRun: runs,
     };
     keep("catchup", startedAt, result);

@@ -10,6 +10,7 @@
 //
 //   node --import tsx apps/runner/bench/catchup-bench.ts [--events 1000000] [--partitions 6]
 //     [--event-rate 1000] [--port 4206] [--runner-node-flags "--max-old-space-size=384"] [--timeout-seconds 1800]
+//     [--profile-dir DIR]
 import { parseArgs } from "node:util";
 import { compilePlan, type PipelineGraph, workspaceTopicName } from "@sluice/shared";
 import { createKafkaReader, type OutgoingMessage } from "@sluice/kafka";
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     port: { type: "string", default: "4206" },
     "runner-node-flags": { type: "string", default: "" },
     "timeout-seconds": { type: "string", default: "1800" },
+    /** Run the runner under the CPU profiler, each engine process writing its profile here. */
+    "profile-dir": { type: "string" },
     /** A/B of the kafka-source fusion: force a topic after the source (the copy into `<src>.out` it used to make). */
     "copy-source": { type: "boolean", default: process.env["BENCH_CATCHUP_COPY_SOURCE"] === "1" },
   },
@@ -244,7 +247,11 @@ let failed = false;
 try {
   log(`pre-filling ${sourceTopic} with ${EVENTS} events in ${PARTITIONS} partitions`);
   const filled = await prefill(world, sourceTopic);
-  runner = await startRunnerProcess(world, { port: Number(values.port), nodeFlags: values["runner-node-flags"] });
+  runner = await startRunnerProcess(world, {
+    port: Number(values.port),
+    nodeFlags: values["runner-node-flags"],
+    profileDir: values["profile-dir"],
+  });
 
   const pipeline = await createPipeline(world, "bench-catchup");
   const body = pipelineGraph(sourceName, sinkName);

@@ -20,21 +20,30 @@ const RULES: [hop: string, test: (f: Frame) => boolean][] = [
       /node:internal\/modules|\/tsx\/dist|esbuild|cjs-module-lexer/.test(f.url) ||
       f.functionName === "compileSourceTextModule",
   ],
-  ["ingest: parse body, envelope, serialise", (f) => /ingest\/ingest-route\.ts|http-ingest-core\.ts/.test(f.url)],
+  [
+    "ingest: parse body, envelope, serialise",
+    (f) => /sources\/(ingest-route|parse-body)\.ts|http-ingest-core\.ts/.test(f.url),
+  ],
   ["stage: validate", (f) => /validate-core\.ts|json-schema\//.test(f.url)],
   ["stage: filter", (f) => /filter-core\.ts/.test(f.url)],
   ["stage: map", (f) => /map-core\.ts/.test(f.url)],
   ["stage: key-by", (f) => /key-by-core\.ts/.test(f.url)],
-  ["stage: window", (f) => /window-core\.ts|aggregations\.ts|event-time-(clock|slot)\.ts/.test(f.url)],
+  [
+    "stage: window",
+    (f) => /window-core\.ts|window-partials?\.ts|aggregations\.ts|event-time-(clock|slot)\.ts|combine\.ts/.test(f.url),
+  ],
   ["stage: postgres sink", (f) => /postgres-rows\.ts|\/pg\/lib|\/pg-protocol\//.test(f.url)],
   ["kafka produce", (f) => /@platformatic\/kafka\/dist\/clients\/producer|kafka\/src\/producer\.ts/.test(f.url)],
   ["kafka consume", (f) => /@platformatic\/kafka\/dist\/clients\/consumer|kafka\/src\/consumer\.ts/.test(f.url)],
-  ["stage: decode/encode, routing (stage-step)", (f) => /engine\/stage-step\.ts/.test(f.url)],
-  ["feeder (batching, commits)", (f) => /engine\/feeder\.ts/.test(f.url)],
-  ["bullmq + redis client", (f) => /\/bullmq\/|\/ioredis\/|engine\/pool\.ts/.test(f.url)],
+  [
+    "stage: decode/encode, routing, state (stage-step)",
+    (f) => /stage\/(stage-step|batch-input|checkpoint|fences|source-watermarks|observed-node)\.ts/.test(f.url),
+  ],
+  ["feeder (batching, commits)", (f) => /stage\/feeder(-partition)?\.ts/.test(f.url)],
+  ["bullmq + redis client", (f) => /\/bullmq\/|\/ioredis\/|queue\/(stage-queue|batch-payload)\.ts/.test(f.url)],
   ["kafka protocol/network (unattributed)", (f) => /@platformatic\/kafka|dynamic-buffer/.test(f.url)],
   // Includes serving the benchmark's own /metrics scrapes (about one a second).
-  ["metrics + monitoring", (f) => /prom-client|monitoring\/|node-stats\.ts|engine-metrics\.ts/.test(f.url)],
+  ["metrics + monitoring", (f) => /prom-client|runner\/src\/observe\//.test(f.url)],
   ["http server", (f) => /_http_|node:http|runner\/src\/http\//.test(f.url)],
   ["prisma / control plane", (f) => /@prisma|prisma/.test(f.url)],
 ];

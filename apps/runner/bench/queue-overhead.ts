@@ -1,5 +1,6 @@
 // BullMQ's cost per event: the same stage batches run (a) by calling the stage step directly and
-// (b) through the stage queue and worker pool, in this process (the batch handed over in memory) and
+// (b) through the stage queue and worker pool: on the local path (the queue hands the batch to its
+// pool in this process, no job), through BullMQ in this process (the batch handed over in memory) and
 // as if submitted by another process (the worker reads the batch's payload key). Overhead = the
 // difference in this process's CPU per event, plus Redis' own CPU per event (INFO used_cpu_*, so use
 // a Redis nobody else is using: scripts/bench.ts starts one).
@@ -15,7 +16,7 @@ import { engineMetrics } from "../src/observe/engine-metrics";
 import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { compilePlan } from "@sluice/shared";
 import { createStagePool } from "../src/stage/stage-pool";
-import { createStageQueue, type JobRegistry } from "../src/queue/stage-queue";
+import { createStageQueue, type JobRegistry, newJobRegistry } from "../src/queue/stage-queue";
 import { buildTopicKeys, runStageBatch, type StageRuntime } from "../src/stage/stage-step";
 import type { StageBatchV1 } from "../src/queue/batch-payload";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
@@ -110,13 +111,14 @@ async function measure(run: () => Promise<void>) {
 }
 
 /** Submits every batch with at most `inFlight` jobs outstanding, like a feeder. */
-async function throughQueue(feederSide: JobRegistry, workerSide: JobRegistry) {
+async function throughQueue(feederSide: JobRegistry, workerSide: JobRegistry, localBatches: boolean) {
   const name = uniqueName("stage.queue-overhead");
-  const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, feederSide);
+  const settings = { ...DEFAULT_ENGINE_SETTINGS.pool, localBatches };
+  const queue = await createStageQueue(name, redis, settings, testLogger, feederSide);
   const pool = createStagePool(name, runtime, {
     ...deps,
     connection: redis,
-    settings: DEFAULT_ENGINE_SETTINGS.pool,
+    settings,
     workerName: "queue-overhead",
     registry: workerSide,
   });
@@ -146,16 +148,14 @@ try {
   const direct = await measure(async () => {
     for (const batch of batches) await runStageBatch(runtime, batch, 1, false, deps);
   });
-  const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
-  const inProcess = await throughQueue(shared, shared);
-  const crossProcess = await throughQueue(
-    { waiters: new Map(), batches: new Map() },
-    { waiters: new Map(), batches: new Map() },
-  );
+  const shared = newJobRegistry();
+  const localPath = await throughQueue(shared, shared, true);
+  const inProcess = await throughQueue(shared, shared, false);
+  const crossProcess = await throughQueue(newJobRegistry(), newJobRegistry(), false);
   const overhead = (r: typeof direct) =>
     +(r.nodeMicrosPerEvent - direct.nodeMicrosPerEvent + r.redisMicrosPerEvent).toFixed(2);
   process.stdout.write(
-    `${JSON.stringify({ events, recordsPerBatch: perBatch, direct, inProcess, crossProcess, overheadMicrosPerEvent: { inProcess: overhead(inProcess), crossProcess: overhead(crossProcess) } })}\n`,
+    `${JSON.stringify({ events, recordsPerBatch: perBatch, direct, localPath, inProcess, crossProcess, overheadMicrosPerEvent: { localPath: overhead(localPath), inProcess: overhead(inProcess), crossProcess: overhead(crossProcess) } })}\n`,
   );
 } finally {
   await producer.close();

@@ -87,9 +87,9 @@ function schema(production: boolean) {
      * Engine processes this runner starts (node:cluster): `auto` = the machine's cores (capped at
      * RUNNER_TOPIC_PARTITIONS: more processes than partitions would idle in every consumer group), or
      * a number 1-64. With more than one, a supervisor process shares the public port between them,
-     * serves /healthz and /metrics for all of them, and restarts one that exits. Default 1: the
-     * per-key ingest and view rate limits are counted per process, and the gain of a second process
-     * on a 2-core machine that also runs the broker is not yet measured quietly (BENCHMARKS.md).
+     * serves /healthz and /metrics for all of them, and restarts one that exits. Default 1: the gain
+     * of a second process on a 2-core machine that also runs the broker is not yet measured quietly
+     * (BENCHMARKS.md). Per-key and webhook rate limits hold across processes (counted in Redis).
      */
     RUNNER_PROCESSES: z
       .string()
@@ -125,13 +125,21 @@ function schema(production: boolean) {
       .enum(["true", "false"], { error: "must be true or false" })
       .default("true")
       .transform((v) => v === "true"),
+    /**
+     * A batch whose stage has a worker pool in this process runs there directly (no BullMQ job, no payload
+     * in Redis): true or false. Default true. false sends every batch through BullMQ (for A/B measurements).
+     */
+    RUNNER_LOCAL_BATCHES: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("true")
+      .transform((v) => v === "true"),
     /** Batch jobs each stage's pool runs at once in this process. Default 2. */
     RUNNER_POOL_CONCURRENCY: count("2", 1, 256),
     /** Consumer lag (messages) on an ingest topic above which ingest answers 429. Default 100000. */
     RUNNER_INGEST_LAG_THRESHOLD: count("100000", 1, 10 ** 12),
-    /** HTTP ingest requests per second per API key and process (token bucket, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 2000. */
+    /** HTTP ingest requests per second per API key across all runners and processes (token bucket in Redis, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 2000. */
     RUNNER_INGEST_RATE_PER_KEY: count("2000", 0, 10 ** 9),
-    /** GET /v1/views requests per second per read API key and process (token bucket, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 1000. */
+    /** GET /v1/views requests per second per read API key across all runners and processes (token bucket in Redis, one second of burst; 429 + Retry-After beyond); 0 = no limit. Default 1000. */
     RUNNER_VIEW_RATE_PER_KEY: count("1000", 0, 10 ** 9),
     /** Ingest rejects (per event, with a reason) event times more than this far ahead of the receive time. Default 86400000 (1 day). */
     RUNNER_INGEST_MAX_FUTURE_MS: count("86400000", 0, 10 ** 12),
@@ -184,6 +192,7 @@ const ECHOABLE = new Set([
   "RUNNER_BATCH_LINGER_MS",
   "RUNNER_SINK_OUTAGE_MAX_MS",
   "RUNNER_POOL_CONCURRENCY",
+  "RUNNER_LOCAL_BATCHES",
   "RUNNER_PRODUCER_COMPRESSION",
   "RUNNER_WINDOW_COMBINER",
   "RUNNER_INGEST_LAG_THRESHOLD",

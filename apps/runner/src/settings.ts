@@ -55,6 +55,7 @@ export function engineSettings(env: RunnerEnv) {
   };
   const pool: PoolSettings = {
     concurrency: env.RUNNER_POOL_CONCURRENCY,
+    localBatches: env.RUNNER_LOCAL_BATCHES,
     attempts: FIXED.attempts,
     backoffMs: FIXED.backoffMs,
   };

@@ -8,6 +8,7 @@ import type { Kafka } from "@sluice/kafka";
 import type { Registry } from "prom-client";
 import type { Route } from "./http/router";
 import { createApiKeys } from "./services/api-keys";
+import { createRateLimiter } from "./services/rate-limiter";
 import { createIngest } from "./sources/ingest-route";
 import type { Logger } from "./log";
 import { engineMetrics } from "./observe/engine-metrics";
@@ -49,6 +50,8 @@ export function createEngine(options: {
   const producer = options.kafka.producer({ name: "engine", compression: settings.producerCompression });
   const subscriber = options.redis.duplicate();
   subscriber.on("error", (err: Error) => log.warn({ err }, "redis subscriber error"));
+  // Per-key request rates and webhook send schedules, shared with every other runner and engine process.
+  const limiter = createRateLimiter({ redis: options.redis, log });
 
   const secret = async (workspaceId: string, secretId: string) => {
     if (!options.secretKey) throw new Error("SLUICE_SECRET_KEY is not set: connector secrets cannot be decrypted");
@@ -77,6 +80,7 @@ export function createEngine(options: {
     tickMs: settings.tickMs,
     windowCombiner: settings.windowCombiner,
     allowPrivateWebhooks: settings.allowPrivateWebhooks,
+    limiter,
     secret,
     secretName,
     connection: (workspaceId, connectionId) =>
@@ -96,7 +100,7 @@ export function createEngine(options: {
     startDeployment: (spec) => startDeployment(spec, runtimeDeps),
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
-  const apiKeys = createApiKeys({ prisma: options.prisma, subscriber, log });
+  const apiKeys = createApiKeys({ prisma: options.prisma, subscriber, limiter, log });
   const ingest = createIngest({
     apiKeys,
     producer,
@@ -141,6 +145,7 @@ export function createEngine(options: {
     lag,
     monitoring: () => ({ ...(publisher ? { publisher } : {}), ...(alerts ? { alerts } : {}) }),
     async start() {
+      await limiter.start();
       await apiKeys.start();
       await reconciler.start();
       publisher = startSnapshotPublisher({
@@ -171,6 +176,7 @@ export function createEngine(options: {
       await reconciler.stop(mode);
       await views.close();
       await subscriber.quit().catch(() => subscriber.disconnect());
+      await limiter.close();
       await producer.close();
     },
   };

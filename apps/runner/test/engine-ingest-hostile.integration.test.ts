@@ -325,6 +325,8 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
   const setup = useWorld();
   let running: RunningEngine;
   let ingest: IngestPipeline;
+  // A second engine, standing for another engine process (or runner) of the deployment.
+  let second: RunningEngine;
   // The engine's real client, observed: how often ingest looks an API key up in Postgres.
   let keyLookups = 0;
 
@@ -340,22 +342,27 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
         },
       },
     }) as unknown as PrismaClient;
-    running = await setup.start(
-      {
-        topics: testTopics(1),
-        ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },
-      },
-      observed,
-    );
+    const settings = {
+      topics: testTopics(1),
+      ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },
+    };
+    running = await setup.start(settings, observed);
+    second = await setup.start(settings);
     ingest = await createIngestPipeline(world, "rate");
     const g = ingestToPostgres(ingest.pathKey, ingest.key.id, await createSecret(world, testServices.databaseUrl));
     g.nodes[1]!.config["table"] = sink.table;
     const { deploymentId } = await deploy(world, ingest.pipeline.id, g);
     await waitRunning(world, deploymentId);
+    // The row says running once one engine runs it: both must serve the path.
+    await eventually(() =>
+      expect(
+        [running, second].every((e) => e.engine.reconciler.running().some((d) => d.spec.deploymentId === deploymentId)),
+      ).toBe(true),
+    );
   });
 
-  const post = (apiKey: string, path = ingest.pathKey) =>
-    fetch(`${running.http.url}/v1/ingest/${path}`, {
+  const post = (apiKey: string, path = ingest.pathKey, engine = running) =>
+    fetch(`${engine.http.url}/v1/ingest/${path}`, {
       method: "POST",
       body: json([ok(randomUUID())]),
       headers: { "x-api-key": apiKey },
@@ -380,8 +387,11 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     await new Promise((r) => setTimeout(r, 1100));
   });
 
-  it("answers 429 + Retry-After past the bucket, and accepts again after the wait; a made-up key gets 401", async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, () => post(ingest.key.token)));
+  it("answers 429 + Retry-After past the bucket shared by both engines, and accepts again after the wait; a made-up key gets 401", async () => {
+    // Half of the requests to each engine: counted per process, 10 would be accepted.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(ingest.key.token, ingest.pathKey, i % 2 === 0 ? running : second)),
+    );
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(5);
     expect(statuses.filter((s) => s === 202).length).toBeLessThan(10);
@@ -392,6 +402,6 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     // Buckets belong to authenticated keys: a made-up one is refused before any bucket.
     expect((await post("slk_made-up")).status).toBe(401);
     await new Promise((r) => setTimeout(r, Number(limited[0]!.headers.get("retry-after")) * 1000));
-    expect((await post(ingest.key.token)).status).toBe(202);
+    expect((await post(ingest.key.token, ingest.pathKey, second)).status).toBe(202);
   });
 });

@@ -1,6 +1,7 @@
 // The webhook sink against a real local HTTP server: every request signed (HMAC verified by the
 // receiver), 5xx retried with backoff until it succeeds, 4xx dead-lettered, requests spaced by the
-// node's rate limit; and private targets refused unless the operator allows them as well as the node.
+// node's rate limit, also when two engines (processes) send for the same node; and private targets
+// refused unless the operator allows them as well as the node.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeDeadLetterHeaders, verifyWebhookSignature } from "@sluice/shared";
@@ -52,6 +53,14 @@ async function startReceiver(secret: string): Promise<{ url: string; hits: Hit[]
 }
 
 const signingSecret = "whsec-test-0123456789";
+
+/** The spacing of 5 requests per second: 200 ms apart. Arrival times jitter by connection set-up on a busy
+ * machine, so check the overall pace and that no second saw more than one extra request. */
+function expectFivePerSecond(times: number[]) {
+  times.sort((a, b) => a - b);
+  expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((times.length - 1) * 200 * 0.9);
+  expect(Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length))).toBeLessThanOrEqual(6);
+}
 
 async function webhookPipeline(world: World, url: string) {
   const pipeline = await createPipeline(world, "webhook");
@@ -132,11 +141,84 @@ describe("engine: webhook sink", () => {
     expect(receiver.hits.every((h) => h.signed)).toBe(true);
     expect(receiver.hits.filter((h) => h.id === "flaky-0").map((h) => h.status)).toEqual([503, 503, 200]);
     expect(receiver.hits.filter((h) => h.id === "bad-0").map((h) => h.status)).toEqual([400]);
-    // 5 per second: requests leave 200 ms apart. Arrival times jitter by connection set-up on a busy
-    // machine, so check the overall pace and that no second saw more than one extra request.
-    const times = receiver.hits.map((h) => h.at).sort((a, b) => a - b);
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((times.length - 1) * 200 * 0.9);
-    expect(Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length))).toBeLessThanOrEqual(6);
+    expectFivePerSecond(receiver.hits.map((h) => h.at));
+  });
+});
+
+describe("engine: webhook sink on two engines", () => {
+  let world: World;
+  const engines: RunningEngine[] = [];
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+  beforeAll(async () => {
+    world = await createWorld();
+    receiver = await startReceiver(signingSecret);
+    // Two engines stand for two engine processes (or runners), each owning partitions of the sink's stage.
+    const settings = {
+      topics: { partitions: 4, replicationFactor: 1, retentionMs: 3_600_000 },
+      allowPrivateWebhooks: true,
+    };
+    engines.push(await startEngine(world, settings), await startEngine(world, settings));
+  });
+
+  afterAll(async () => {
+    for (const engine of engines) await engine.stop();
+    await receiver?.close();
+    await world?.close();
+  });
+
+  it("keeps to the node's rate across both, not to the rate per engine", async () => {
+    const p = await webhookPipeline(world, receiver.url);
+    await eventually(() =>
+      expect(
+        engines.every((e) => e.engine.reconciler.running().some((d) => d.spec.deploymentId === p.deploymentId)),
+      ).toBe(true),
+    );
+    const sent = async (engine: RunningEngine) => {
+      const metric = await engine.registry.getSingleMetric("sluice_node_events_in_total")?.get();
+      return metric?.values.filter((v) => v.labels["node"] === "hook").reduce((sum, v) => sum + v.value, 0) ?? 0;
+    };
+    // Both own partitions once both have sent something.
+    let warmUp = 0;
+    await eventually(
+      async () => {
+        const events = Array.from({ length: 4 }, () => ({
+          id: `warm-${warmUp++}`,
+          type: "click",
+          userId: `u-${warmUp}`,
+        }));
+        expect((await post(engines[0]!.http.url, p.pathKey, p.token, events)).status).toBe(202);
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(await sent(engines[0]!)).toBeGreaterThan(0);
+        expect(await sent(engines[1]!)).toBeGreaterThan(0);
+      },
+      { timeoutMs: 60_000, everyMs: 0 },
+    );
+
+    await eventually(() => expect(receiver.hits.filter((h) => h.id.startsWith("warm-")).length).toBe(warmUp), {
+      timeoutMs: 30_000,
+    });
+
+    // Spread over the four partitions, so both engines send at once.
+    const events = Array.from({ length: 16 }, (_, i) => ({ id: `burst-${i}`, type: "click", userId: `user-${i}` }));
+    const before = [await sent(engines[0]!), await sent(engines[1]!)];
+    expect((await post(engines[1]!.http.url, p.pathKey, p.token, events)).status).toBe(202);
+    const burst = () => receiver.hits.filter((h) => h.id.startsWith("burst-"));
+    await eventually(
+      () =>
+        expect(
+          burst()
+            .map((h) => h.id)
+            .sort(),
+        ).toEqual(events.map((e) => e.id).sort()),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect((await sent(engines[0]!)) - before[0]!).toBeGreaterThan(0);
+    expect((await sent(engines[1]!)) - before[1]!).toBeGreaterThan(0);
+    // Counted per engine, the two would send about 10 per second.
+    expectFivePerSecond(burst().map((h) => h.at));
   });
 });
 

@@ -69,6 +69,7 @@ export async function createWorld(): Promise<World> {
         keyPatterns.history(d.pipelineId),
         keyPatterns.deployment(d.id),
       ]);
+      patterns.push(keyPatterns.rateLimits(workspace.id));
       for (const pattern of new Set(patterns)) {
         const keys = await redis.keys(pattern);
         if (keys.length > 0) await redis.del(...keys);

@@ -1,8 +1,9 @@
 // The runner as `npm start` runs it, with RUNNER_PROCESSES=2: one `node --import tsx src/main.ts`
 // whose supervisor forks two engine processes. They share the public port and the deployment's
 // consumer groups (both process events, every event lands exactly once), the canvas's live metrics
-// and the supervisor's /metrics add both up, and an engine process killed with SIGKILL mid-traffic is
-// started again by the supervisor without an accepted event going missing.
+// and the supervisor's /metrics add both up, a per-key rate holds for both together, and an engine
+// process killed with SIGKILL mid-traffic is started again by the supervisor without an accepted event
+// going missing.
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +59,7 @@ describe("runner with RUNNER_PROCESSES=2", () => {
         RUNNER_PORT: "0",
         RUNNER_INTERNAL_PORT: "0",
         RUNNER_TOPIC_PARTITIONS: "4",
+        RUNNER_VIEW_RATE_PER_KEY: "5",
         RUNNER_WORKSPACE_IDS: w.workspaceId,
         SLUICE_SECRET_KEY: w.secretKey,
         DATABASE_URL: testServices.databaseUrl,
@@ -93,6 +95,24 @@ describe("runner with RUNNER_PROCESSES=2", () => {
     const firstPids = [processPid(1), processPid(2)];
     expect(firstPids.every((pid) => typeof pid === "number")).toBe(true);
     expect(firstPids[0]).not.toBe(firstPids[1]);
+
+    // Per-key rates are counted in Redis: 5 view requests per second with one read key are 5 for both
+    // processes together, not 5 each (new connections are handed to them in turn). No view is deployed:
+    // a request within the rate gets 404, one beyond it 429.
+    const reader = await createApiKey(w, undefined, "read");
+    const view = () =>
+      fetch(`${listening.url}/v1/views/nothing-here`, {
+        headers: { "x-api-key": reader.token, connection: "close" },
+      }).then((res) => res.status);
+    // Both processes cache the key first; then the bucket refills.
+    for (let i = 0; i < 4; i++) expect(await view()).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const statuses = await Promise.all(Array.from({ length: 12 }, view));
+    const served = statuses.filter((status) => status === 404).length;
+    expect(served).toBeGreaterThanOrEqual(5);
+    // Counted per process, 10 would be served; one more may refill while they arrive.
+    expect(served).toBeLessThanOrEqual(7);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(12 - served);
 
     // The canvas's view: every engine process publishes its own snapshot under its RUNNER_ID.
     const snapshots = new Map<string, MetricsSnapshotV1>();

@@ -9,6 +9,7 @@ import {
   type NodeConfig,
   type NodeTypeId,
   type PipelineSettings,
+  webhookSlotKey,
 } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../observe/engine-metrics";
@@ -35,6 +36,7 @@ import { applyStartPosition } from "./start-position";
 import type { StartPosition } from "@sluice/db";
 import { type WatermarkTarget, watermarkTopics } from "../stage/source-watermarks";
 import { rollingFeederSettings } from "../stage/s3-roll";
+import type { RateLimiter } from "../services/rate-limiter";
 
 export type DeploymentSpec = {
   deploymentId: string;
@@ -64,6 +66,8 @@ export type RuntimeDeps = {
   windowCombiner?: boolean;
   /** The operator allows webhook sinks to reach private/loopback hosts (ALLOW_PRIVATE_WEBHOOKS). */
   allowPrivateWebhooks: boolean;
+  /** Webhook sinks' send schedules, shared by every process running a deployment. */
+  limiter: RateLimiter;
   secret(workspaceId: string, secretId: string): Promise<string>;
   /** The secret's name, for logs and errors. */
   secretName(workspaceId: string, secretId: string): Promise<string>;
@@ -191,6 +195,8 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
           secretName: (id) => deps.secretName(spec.workspaceId, id),
           kafka: kafkaFor,
           registry: registryFor,
+          sendSlot: (spacingMs) =>
+            deps.limiter.reserve(webhookSlotKey(spec.workspaceId, spec.deploymentId, node.id), spacingMs),
         });
         runtimes.set(node.id, observeNode(node.id, runtime, health));
         closers.runtimes.push(runtime);

@@ -1,4 +1,6 @@
-// A stage's BullMQ queue and worker pool. One job = one micro-batch of one partition. Jobs are
+// A stage's BullMQ queue and worker pool. One job = one micro-batch of one partition. A batch whose
+// stage has a pool in the submitting process runs there directly (the local path: no job, no payload,
+// the same attempts and backoff); BullMQ carries the rest (RUNNER_LOCAL_BATCHES=false: every batch). Jobs are
 // removed when they complete (finally failed ones after 10 min, at most 1000), so Redis stays flat; attempts and backoff retry
 // transient failures, and the last attempt dead-letters instead of failing (see runStageBatch in
 // stage/stage-step.ts, which stage/stage-pool.ts gives the pool as its batch processor).
@@ -25,6 +27,8 @@ export type PoolSettings = {
   attempts: number;
   /** First retry delay, doubled each attempt. */
   backoffMs: number;
+  /** Batches of this process run on its own pool without BullMQ (see LocalPool). Default true. */
+  localBatches?: boolean;
 };
 
 /** BullMQ forbids ':' in queue names. */
@@ -59,8 +63,14 @@ type Outcome = { ok: true } | { ok: false; reason: string };
  * Job ids are unique per submission, so one registry serves every queue of the process (tests give a
  * queue and a pool registries of their own to play two processes).
  */
-export type JobRegistry = { waiters: Map<string, Waiter>; batches: Map<string, StageBatchV1> };
-const processRegistry: JobRegistry = { waiters: new Map(), batches: new Map() };
+export type JobRegistry = {
+  waiters: Map<string, Waiter>;
+  batches: Map<string, StageBatchV1>;
+  /** This process's pools by queue name, for the local path. */
+  locals: Map<string, LocalPool>;
+};
+export const newJobRegistry = (): JobRegistry => ({ waiters: new Map(), batches: new Map(), locals: new Map() });
+const processRegistry = newJobRegistry();
 /** A payload outlives any sane queueing delay; if it expires anyway, the job fails and the feeder re-submits the batch. */
 const PAYLOAD_TTL_MS = 3_600_000;
 const payloadKey = (queueName: string, jobId: string) => `${QUEUE_PREFIX}:${queueName}:payload:${jobId}`;
@@ -159,6 +169,8 @@ export async function createStageQueue(
   return {
     name,
     async run(batch, jobId, options) {
+      const local = settings.localBatches === false ? undefined : registry.locals.get(name);
+      if (local) return local.run(batch, { deadLetterUnreachable: options?.deadLetterUnreachable === true });
       const done = new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {
           resolve: () => (waiters.delete(jobId), resolve()),
@@ -202,10 +214,11 @@ export async function createStageQueue(
     },
     async counts() {
       const c = await queue.getJobCounts("waiting", "active", "delayed", "failed");
+      const local = registry.locals.get(name)?.counts();
       return {
-        waiting: c["waiting"] ?? 0,
-        active: c["active"] ?? 0,
-        delayed: c["delayed"] ?? 0,
+        waiting: (c["waiting"] ?? 0) + (local?.waiting ?? 0),
+        active: (c["active"] ?? 0) + (local?.active ?? 0),
+        delayed: (c["delayed"] ?? 0) + (local?.delayed ?? 0),
         failed: c["failed"] ?? 0,
       };
     },
@@ -323,6 +336,70 @@ export type BatchProcessor = (
   options: { deadLetterUnreachable: boolean },
 ) => Promise<void>;
 
+/**
+ * The local path: batches submitted in this process to a stage whose pool is in this process run on it
+ * directly, with the same bound (`concurrency` at once, the rest wait in order), attempts and
+ * exponential backoff as a BullMQ job, and the same outcome for the feeder (resolved, or rejected after
+ * the last attempt). It skips what BullMQ costs per batch: the payload written to and deleted from
+ * Redis, the job's add, lock, move and removal, and the completion event (together about a fifth of the
+ * runner's CPU per event in the catch-up benchmark, BENCHMARKS.md). A crash loses nothing: the batch
+ * was never committed, and the partition's next owner reads it again, as it would a lost BullMQ job.
+ */
+type LocalPool = {
+  run(batch: StageBatchV1, options: { deadLetterUnreachable: boolean }): Promise<void>;
+  counts(): { waiting: number; active: number; delayed: number };
+};
+
+function createLocalPool(
+  process: BatchProcessor,
+  settings: PoolSettings,
+  state: { crashed(): boolean; closed(): boolean },
+  log: Logger,
+): LocalPool {
+  let active = 0;
+  let delayed = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = () =>
+    active < settings.concurrency ? (active++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r));
+  // The slot passes to the next waiting batch (active stays) or is freed.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  const never = () => new Promise<never>(() => undefined);
+  return {
+    async run(batch, options) {
+      for (let attempt = 1; ; attempt++) {
+        await acquire();
+        if (state.crashed()) return (release(), never());
+        if (state.closed()) {
+          release();
+          throw new Error("stage pool closed");
+        }
+        const finalAttempt = attempt >= settings.attempts;
+        let failure: Error | undefined;
+        try {
+          await process(batch, attempt, finalAttempt, options);
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+        } finally {
+          release();
+        }
+        // A simulated crash: the batch never reports, as if its process had died.
+        if (state.crashed()) return never();
+        if (!failure) return;
+        log.warn({ err: failure, partition: batch.partition, attempt }, "batch failed");
+        if (finalAttempt || failure instanceof UnrecoverableError || state.closed()) throw failure;
+        delayed++;
+        await new Promise((r) => setTimeout(r, settings.backoffMs * 2 ** (attempt - 1)));
+        delayed--;
+      }
+    },
+    counts: () => ({ waiting: waiting.length, active, delayed }),
+  };
+}
+
 /** The stage queue's BullMQ worker pool in this process: runs each job's batch with `process`. */
 export function createBatchWorker(
   name: string,
@@ -335,7 +412,10 @@ export function createBatchWorker(
   // process had died. (Reporting it would race the queue's removal: "Missing key for job" errors, or
   // finishing a job the stalled-job check already gave to another worker.)
   let crashed = false;
+  let closed = false;
   const never = () => new Promise<never>(() => undefined);
+  const local = createLocalPool(process, deps.settings, { crashed: () => crashed, closed: () => closed }, log);
+  if (deps.settings.localBatches !== false) registry.locals.set(name, local);
   const worker = new Worker(
     name,
     async (job) => {
@@ -375,6 +455,8 @@ export function createBatchWorker(
   return {
     close: (force = false) => {
       crashed = force;
+      closed = true;
+      if (registry.locals.get(name) === local) registry.locals.delete(name);
       return worker.close(force);
     },
   };

@@ -6,6 +6,7 @@ import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
 import { eventually, testLogger, testServices, uniqueName } from "../../test/services";
 import { HttpError } from "../http/respond";
 import { type ApiKeys, createApiKeys } from "./api-keys";
+import { createRateLimiter, type RateLimiter } from "./rate-limiter";
 import { closeRedis, createRedis } from "./redis";
 
 describe("createApiKeys", () => {
@@ -13,6 +14,7 @@ describe("createApiKeys", () => {
   let redis: Redis;
   let subscriber: Redis;
   let apiKeys: ApiKeys;
+  let limiter: RateLimiter;
   let userId: string;
   const workspaceIds: string[] = [];
 
@@ -57,7 +59,9 @@ describe("createApiKeys", () => {
       data: { name: "Keys Test", email: `${uniqueName("keys")}@example.test` },
     });
     userId = user.id;
-    apiKeys = createApiKeys({ prisma, subscriber, log: testLogger });
+    limiter = createRateLimiter({ redis, log: testLogger });
+    await limiter.start();
+    apiKeys = createApiKeys({ prisma, subscriber, limiter, log: testLogger });
     await apiKeys.start();
   });
 
@@ -66,6 +70,7 @@ describe("createApiKeys", () => {
     await prisma.user.delete({ where: { id: userId } }).catch(() => undefined);
     await prisma.$disconnect();
     await closeRedis(subscriber);
+    await limiter.close();
     await closeRedis(redis);
   });
 
@@ -135,25 +140,40 @@ describe("createApiKeys", () => {
     expect(again.lastUsedAt).toEqual(first);
   });
 
-  it("limits each key to its rate with 429 and Retry-After, keys apart", () => {
-    const limit = apiKeys.rateLimit(3);
-    for (let i = 0; i < 3; i++) limit("key-a");
-    let refused: unknown;
-    try {
-      limit("key-a");
-    } catch (error) {
-      refused = error;
-    }
+  it("limits each key to its rate with 429 and Retry-After, keys, endpoints and workspaces apart", async () => {
+    const [ws, other] = [await workspace(), await workspace()];
+    const limit = apiKeys.rateLimit("ingest", 3);
+    const keyA = { id: "key-a", workspaceId: ws };
+    for (let i = 0; i < 3; i++) await limit(keyA);
+    const refused = await limit(keyA).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(HttpError);
-    expect(refused).toMatchObject({ status: 429, code: "rate_limited", headers: { "retry-after": "1" } });
-    expect(() => limit("key-b")).not.toThrow();
-    const unlimited = apiKeys.rateLimit(0);
-    for (let i = 0; i < 100; i++) unlimited("key-a");
+    expect(refused).toMatchObject({
+      status: 429,
+      code: "rate_limited",
+      message: "more than 3 requests per second with this API key; retry in 1 s",
+      headers: { "retry-after": "1" },
+    });
+    await limit({ id: "key-b", workspaceId: ws });
+    await limit({ id: "key-a", workspaceId: other });
+    await apiKeys.rateLimit("views", 3)(keyA);
+    // Another process's limit (its own Redis connection) counts the same budget: 1 per second is 1 for both.
+    const elsewhere = createRateLimiter({ redis, log: testLogger });
+    try {
+      await elsewhere.start();
+      const otherProcess = createApiKeys({ prisma, subscriber, limiter: elsewhere, log: testLogger });
+      const keyC = { id: "key-c", workspaceId: ws };
+      await apiKeys.rateLimit("ingest", 1)(keyC);
+      await expect(otherProcess.rateLimit("ingest", 1)(keyC)).rejects.toMatchObject({ status: 429 });
+    } finally {
+      await elsewhere.close();
+    }
+    const unlimited = apiKeys.rateLimit("ingest", 0);
+    for (let i = 0; i < 100; i++) await unlimited(keyA);
   });
 
   it("answers 503 with Retry-After when Postgres cannot be asked", async () => {
     const down = createPrismaClient("postgresql://root@127.0.0.1:1/sluice_nowhere");
-    const unreachable = createApiKeys({ prisma: down, subscriber, log: testLogger });
+    const unreachable = createApiKeys({ prisma: down, subscriber, limiter, log: testLogger });
     try {
       await expect(unreachable.ingestKey("some-key")).rejects.toMatchObject({
         status: 503,

@@ -4,9 +4,10 @@
 // each route keeps its own scope rules (which keys it accepts, from where).
 import type { Redis } from "ioredis";
 import { hashToken, type PrismaClient } from "@sluice/db";
-import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
+import { API_KEY_REVOKED_CHANNEL, apiKeyRateKey } from "@sluice/shared";
 import { HttpError } from "../http/respond";
 import type { Logger } from "../log";
+import type { RateLimiter } from "./rate-limiter";
 
 /** An ingest key as http-ingest endpoints check it (its hash is compared with the token's). */
 export type IngestKey = {
@@ -27,6 +28,9 @@ type TokenKey = {
   revokedAt: Date | null;
 };
 
+/** What a rate limit counts by: the key, within its workspace. */
+type RateLimitedKey = { id: string; workspaceId: string };
+
 /** How long an ingest key looked up by id is reused. */
 const INGEST_KEY_CACHE_MS = 1000;
 /** How long a key looked up by token hash (or its absence) is reused. */
@@ -43,10 +47,12 @@ export type ApiKeys = {
   /** Records that the key was used (lastUsedAt, written at most once a minute per key). */
   touch(keyId: string): void;
   /**
-   * A per-key token bucket of `ratePerKey` requests per second (burst of one second; 0 = no limit):
-   * the returned check throws 429 + Retry-After for a key over it.
+   * A per-key token bucket of `ratePerKey` requests per second on one endpoint kind (burst of one
+   * second; 0 = no limit), shared by every runner and engine process through Redis (kept in this
+   * process alone while Redis cannot answer): the returned check rejects with 429 + Retry-After for a
+   * key over it.
    */
-  rateLimit(ratePerKey: number): (keyId: string) => void;
+  rateLimit(endpoint: "ingest" | "views", ratePerKey: number): (key: RateLimitedKey) => Promise<void>;
   /** Subscribes to revocations: a revoked key is refused from the next request on. */
   start(): Promise<void>;
 };
@@ -55,6 +61,8 @@ export function createApiKeys(deps: {
   prisma: PrismaClient;
   /** Subscribed to API key revocations (the web app publishes the revoked key's hash). */
   subscriber: Redis;
+  /** Counts requests per key across processes. */
+  limiter: RateLimiter;
   log: Logger;
 }): ApiKeys {
   // By id: only ids that running http-ingest nodes name, never what clients send, so the map stays
@@ -105,10 +113,10 @@ export function createApiKeys(deps: {
         .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
         .catch((err: unknown) => deps.log.warn({ err }, "lastUsedAt update failed"));
     },
-    rateLimit(ratePerKey) {
-      const buckets = new Map<string, { tokens: number; at: number }>();
-      return (keyId) => {
-        const wait = takeToken(buckets, keyId, ratePerKey, Date.now());
+    rateLimit(endpoint, ratePerKey) {
+      return async (key) => {
+        if (ratePerKey <= 0) return;
+        const wait = await deps.limiter.take(apiKeyRateKey(key.workspaceId, endpoint, key.id), ratePerKey);
         if (wait !== undefined)
           throw new HttpError(
             429,
@@ -147,22 +155,4 @@ function promiseCache<T>(ttlMs: number) {
     delete: (key: string) => entries.delete(key),
     clear: () => entries.clear(),
   };
-}
-
-/** Token bucket step: undefined when the request may go on (a token taken), else the seconds to wait. */
-function takeToken(
-  buckets: Map<string, { tokens: number; at: number }>,
-  keyId: string,
-  rate: number,
-  now: number,
-): number | undefined {
-  if (rate <= 0) return undefined;
-  const bucket = buckets.get(keyId) ?? { tokens: rate, at: now };
-  bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
-  bucket.at = now;
-  if (buckets.size > MAX_ENTRIES) buckets.clear();
-  buckets.set(keyId, bucket);
-  if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
-  bucket.tokens -= 1;
-  return undefined;
 }

@@ -29,7 +29,7 @@ import type { Route } from "../http/router";
 const MAX_BODY_BYTES = 10_000_000;
 
 export type IngestSettings = {
-  /** Requests per second per API key and runner process (token bucket, burst of one second); 0 = no limit. Default 2000. */
+  /** Requests per second per API key, across every runner and engine process (token bucket, burst of one second); 0 = no limit. Default 2000. */
   ratePerKey: number;
   /** Event times accepted relative to the receive time; others are rejected per event. Default 2000-01-01 … now + 1 day. */
   eventTimeWindow: EventTimeWindow;
@@ -65,7 +65,7 @@ export function createIngest(deps: {
 }): Ingest {
   const { settings } = deps;
   const { apiKeys } = deps;
-  const throttle = apiKeys.rateLimit(settings.ratePerKey);
+  const throttle = apiKeys.rateLimit("ingest", settings.ratePerKey);
 
   /** The candidate whose named key the token is (same workspace; a pipeline-scoped key only for its pipeline). */
   async function authenticate(
@@ -148,7 +148,7 @@ export function createIngest(deps: {
       const access = browserAccess(origin, key);
       if (!access.ok) throw new HttpError(403, "forbidden_origin", access.message);
       apiKeys.touch(key.id);
-      throttle(key.id);
+      await throttle(key);
 
       const { entry } = target;
       const lag = deps.lagOf(entry.topic);

@@ -23,6 +23,7 @@ import {
   webhookSignature,
 } from "@sluice/shared";
 import { createWebhookClient, WebhookRefused } from "../services/webhook-client";
+import { reserveSlot } from "../services/rate-limiter";
 import { s3Sink } from "./s3-sink";
 import type { ExecutorContext, NodeRuntime } from "./node-runtime";
 
@@ -262,14 +263,14 @@ async function webhookSink(config: NodeConfig<"webhook-sink">, ctx: ExecutorCont
   const url = new URL(config.url);
   const secret = config.signingSecretId ? await ctx.secret(config.signingSecretId) : undefined;
   const timeoutMs = durationMs(config.timeout);
-  // Per process: requests are spaced so this runner stays under the node's rate.
+  // Requests are spaced so the node stays under its rate across every process running the deployment
+  // (each reserves the next slot of one schedule in Redis; the limiter keeps it locally while it cannot).
   const spacingMs = 1000 / config.rateLimitPerSecond;
-  let nextSlot = 0;
+  const local = { next: 0 };
+  const reserve = ctx.sendSlot ?? (async (spacing: number) => reserveSlot(local, spacing, Date.now()));
   const slot = async () => {
-    const now = Date.now();
-    const at = Math.max(now, nextSlot);
-    nextSlot = at + spacingMs;
-    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+    const wait = await reserve(spacingMs);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   };
   // Resolves and checks the host on every new connection (no DNS rebinding between check and use).
   const client = createWebhookClient({ allowPrivate: config.allowPrivateAddresses });

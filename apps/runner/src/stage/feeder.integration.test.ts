@@ -9,7 +9,7 @@ import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "../observe/engine-metrics";
 import { createFeeder, type Feeder } from "./feeder";
 import { createStagePool } from "./stage-pool";
-import { createStageQueue, type JobRegistry, type StagePool, type StageQueue } from "../queue/stage-queue";
+import { createStageQueue, newJobRegistry, type StagePool, type StageQueue } from "../queue/stage-queue";
 import { deleteMatching } from "../services/redis-keys";
 import type { StageRuntime } from "./stage-step";
 import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
@@ -65,7 +65,7 @@ describe("feeder", () => {
     const queueName = uniqueName("stage.feeder-lost");
     queues.push(queueName);
     const groupId = uniqueName("feeder-lost");
-    const registry: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const registry = newJobRegistry();
     // No pool yet: the batch's job waits in Redis.
     const queue: StageQueue = await createStageQueue(
       queueName,

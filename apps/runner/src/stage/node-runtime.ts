@@ -18,6 +18,12 @@ export type ExecutorContext = {
   kafka(connectionId: string): Promise<Kafka>;
   /** A client for one of the workspace's schema registries (kafka-sink's Avro); throws when it is missing. */
   registry?(registryId: string): Promise<RegistryClient>;
+  /**
+   * Reserves this node's next send slot, `spacingMs` after the previous one, on a schedule shared by
+   * every process running the deployment (webhook sink): resolves to the ms to wait for it. Default: a
+   * schedule in this process only.
+   */
+  sendSlot?(spacingMs: number): Promise<number>;
   log: Logger;
 };
 

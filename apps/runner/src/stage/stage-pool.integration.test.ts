@@ -1,6 +1,7 @@
 // A stage queue and a worker pool that do not share a process registry (as two runner processes): the
 // worker reads the batch from its payload key, runs the stage, and the feeder side hears the outcome
 // over Redis pub/sub. In one process the batch is taken from memory; both paths must give the same result.
+// On the local path (the default in one process) the queue hands the batch to its pool: no job at all.
 import { createKafka, type Kafka, type KafkaProducer } from "@sluice/kafka";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -12,7 +13,15 @@ import { closeRedis, createRedis } from "../services/redis";
 import { engineMetrics } from "../observe/engine-metrics";
 import { deleteMatching } from "../services/redis-keys";
 import { createStagePool } from "./stage-pool";
-import { createStageQueue, type JobRegistry, originKey, type StagePool, type StageQueue } from "../queue/stage-queue";
+import {
+  type BatchProcessor,
+  createBatchWorker,
+  createStageQueue,
+  newJobRegistry,
+  originKey,
+  type StagePool,
+  type StageQueue,
+} from "../queue/stage-queue";
 import type { StageRuntime } from "./stage-step";
 import { mapToTopicStage, stageTopic } from "../../test/stage-runtime";
 import { DEFAULT_ENGINE_SETTINGS } from "../settings";
@@ -59,8 +68,8 @@ describe("stage queue and pool", () => {
   const written = async () => (await kafka.admin.endOffsets([outTopic])).reduce((sum, o) => sum + o.offset, 0n);
 
   it("runs a batch submitted by another process from its payload key and reports back over pub/sub", async () => {
-    const feederSide: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const workerSide: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const feederSide = newJobRegistry();
+    const workerSide = newJobRegistry();
     const queue = await createStageQueue(
       queueName,
       redis,
@@ -93,9 +102,10 @@ describe("stage queue and pool", () => {
     expect(metrics.stats.get("pool-test", "map").in).toBe(3);
   });
 
-  it("runs a batch of its own process from memory, with the same result", async () => {
-    const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
-    const queue = await createStageQueue(queueName, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, shared);
+  it("runs a batch of its own process through BullMQ from memory, with the same result", async () => {
+    const shared = newJobRegistry();
+    const settings = { ...DEFAULT_ENGINE_SETTINGS.pool, localBatches: false };
+    const queue = await createStageQueue(queueName, redis, settings, testLogger, shared);
     closers.push(queue);
     const before = await written();
     // A queue of this registry only: the other test's worker (another "process") may still take the job.
@@ -121,7 +131,7 @@ describe("stage queue and pool", () => {
     // A queue no pool serves yet, with a quick sweep; Redis then loses the queue's keys (a restart
     // without persistence): the job was never run, so its offsets must not be committed.
     const lostQueue = uniqueName("stage.pool-lost");
-    const registry: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const registry = newJobRegistry();
     const queue = await createStageQueue(lostQueue, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, registry, {
       sweepMs: 200,
       outcomeWaitMs: 300,
@@ -150,7 +160,7 @@ describe("stage queue and pool", () => {
     };
     return { name, job };
   }
-  const poolOf = (name: string, registry: JobRegistry) =>
+  const poolOf = (name: string, registry: ReturnType<typeof newJobRegistry>) =>
     createStagePool(name, runtime, {
       producer,
       redis,
@@ -164,7 +174,7 @@ describe("stage queue and pool", () => {
 
   it("does not run a job whose submitter is gone, and fails it at once without retries", async () => {
     const { name, job } = await ownQueue("stage.pool-orphan");
-    const deadSide: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const deadSide = newJobRegistry();
     const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, deadSide);
     const outcome = queue.run(batch(40, 2), "orphan-1").catch((error: Error) => error.message);
     const origin = await eventually(async () => ((await job("orphan-1")).data as { r: string }).r);
@@ -175,7 +185,7 @@ describe("stage queue and pool", () => {
     expect(await redis.exists(originKey(origin))).toBe(0);
 
     const before = await written();
-    closers.push(poolOf(name, { waiters: new Map(), batches: new Map() }));
+    closers.push(poolOf(name, newJobRegistry()));
     const failed = await eventually(async () => {
       const found = await job("orphan-1");
       expect(await found.getState()).toBe("failed");
@@ -189,7 +199,7 @@ describe("stage queue and pool", () => {
 
   it("fails, never completes, a job whose live submitter's key expired; the batch runs when re-submitted", async () => {
     const { name, job } = await ownQueue("stage.pool-hiccup");
-    const feederSide: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const feederSide = newJobRegistry();
     // The key is refreshed every 2 s: deleted right after being set, it stays away long enough for the worker below.
     const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, feederSide, {
       originRefreshMs: 2000,
@@ -203,7 +213,7 @@ describe("stage queue and pool", () => {
     // A Redis hiccup: the key of a live submitter expired.
     await redis.del(originKey(origin));
     const before = await written();
-    closers.push(poolOf(name, { waiters: new Map(), batches: new Map() }));
+    closers.push(poolOf(name, newJobRegistry()));
     expect(await outcome).toMatch(/^submitter gone/);
     expect(await written()).toBe(before);
     // The refresh puts the key back; the feeder's re-submission then runs.
@@ -214,7 +224,7 @@ describe("stage queue and pool", () => {
 
   it("runs a job of its own process without looking at the liveness key", async () => {
     const { name, job } = await ownQueue("stage.pool-own");
-    const shared: JobRegistry = { waiters: new Map(), batches: new Map() };
+    const shared = newJobRegistry();
     // No refresh during the test: the deleted key stays deleted.
     const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, shared, {
       originRefreshMs: 60_000,
@@ -227,5 +237,88 @@ describe("stage queue and pool", () => {
     closers.push(poolOf(name, shared));
     await done;
     expect(await written()).toBe(before + 2n);
+  });
+  it("runs a batch of its own process on the local path: no job, no payload, the same result", async () => {
+    const { name, job } = await ownQueue("stage.pool-local");
+    const shared = newJobRegistry();
+    const queue = await createStageQueue(name, redis, DEFAULT_ENGINE_SETTINGS.pool, testLogger, shared);
+    closers.push(queue, poolOf(name, shared));
+    const before = await written();
+    await Promise.all([queue.run(batch(70, 2), "lp-1"), queue.run(batch(72, 3), "lp-2")]);
+    expect(await written()).toBe(before + 5n);
+    await expect(job("lp-1")).rejects.toThrow(/not found/);
+    expect((await redis.keys(`${QUEUE_PREFIX}:${name}:*`)).filter((k) => k.includes(":payload:"))).toEqual([]);
+    expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+  });
+
+  /** A pool of `process` on a queue of its own, on the local path, with quick retries. */
+  async function localPool(process: BatchProcessor, concurrency = 2) {
+    const name = uniqueName("stage.pool-local");
+    const registry = newJobRegistry();
+    const settings = { ...DEFAULT_ENGINE_SETTINGS.pool, concurrency, backoffMs: 20 };
+    const queue = await createStageQueue(name, redis, settings, testLogger, registry);
+    const pool = createBatchWorker(name, process, {
+      connection: redis,
+      settings,
+      workerName: "pool-test",
+      log: testLogger,
+      registry,
+    });
+    closers.push(queue, pool);
+    return { queue, pool };
+  }
+
+  it("retries a failing batch on the local path as BullMQ would: attempts, backoff, the last one final", async () => {
+    const calls: [attempt: number, final: boolean][] = [];
+    const { queue } = await localPool(async (b, attempt, finalAttempt) => {
+      calls.push([attempt, finalAttempt]);
+      if (b.records[0]!.o === "80" && attempt < 3) throw new Error("sink down");
+      if (b.records[0]!.o === "90") throw new Error("always down");
+    });
+    await queue.run(batch(80, 1), "retry-1");
+    expect(calls).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+    calls.length = 0;
+    await expect(queue.run(batch(90, 1), "retry-2")).rejects.toThrow("always down");
+    expect(calls.map(([attempt]) => attempt)).toEqual([1, 2, 3]);
+  });
+
+  it("runs at most `concurrency` local batches at once; the rest wait in order and show as waiting", async () => {
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const gates: (() => void)[] = [];
+    const { queue } = await localPool(async (b) => {
+      running++;
+      most = Math.max(most, running);
+      order.push(b.records[0]!.o);
+      await new Promise<void>((r) => gates.push(r));
+      running--;
+    }, 2);
+    const runs = [0, 1, 2, 3].map((i) => queue.run(batch(100 + i, 1), `c-${i}`));
+    await eventually(async () => expect(await queue.counts()).toMatchObject({ active: 2, waiting: 2 }));
+    while (order.length < 4 || gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(runs);
+    expect(most).toBe(2);
+    expect(order).toEqual(["100", "101", "102", "103"]);
+  });
+
+  it("never reports a local batch of a crashed pool (force close), as a dead process would not", async () => {
+    let release = () => {};
+    const { queue, pool } = await localPool(() => new Promise<void>((r) => (release = r)));
+    let settled = false;
+    void queue.run(batch(110, 1), "crash-1").finally(() => (settled = true));
+    await eventually(async () => expect(await queue.counts()).toMatchObject({ active: 1 }));
+    const closing = pool.close(true);
+    release();
+    await closing;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(settled).toBe(false);
   });
 });

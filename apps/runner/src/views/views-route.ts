@@ -14,7 +14,7 @@ import { createViewReader, type ViewReader, type ViewSink } from "./view-readers
 const TOKEN_SHAPE = /^sl[krp]_[A-Za-z0-9_-]{43}$/;
 
 export type ViewSettings = {
-  /** Requests per second per read API key and runner process (token bucket, burst of one second); 0 = no limit (RUNNER_VIEW_RATE_PER_KEY). */
+  /** Requests per second per read API key, across every runner and engine process (token bucket, burst of one second); 0 = no limit (RUNNER_VIEW_RATE_PER_KEY). */
   ratePerKey: number;
 };
 
@@ -41,7 +41,7 @@ export function createViews(deps: {
   const settings = deps.settings;
   const log = deps.log.child({ module: "views" });
   const { apiKeys } = deps;
-  const throttle = apiKeys.rateLimit(settings.ratePerKey);
+  const throttle = apiKeys.rateLimit("views", settings.ratePerKey);
   /** `${workspaceId}\n${viewName}` -> the view; rebuilt when the set of running deployments changes. */
   let index = new Map<string, View>();
   let indexed = "";
@@ -117,7 +117,7 @@ export function createViews(deps: {
       if (key.scope !== "read")
         throw new HttpError(403, "wrong_scope", "this is an ingest key; views need a read API key");
       apiKeys.touch(key.id);
-      throttle(key.id);
+      await throttle(key);
 
       const viewName = params["view"] ?? "";
       const view = viewIndex().get(`${key.workspaceId}\n${viewName}`);

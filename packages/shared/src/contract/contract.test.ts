@@ -4,6 +4,7 @@ import {
   alertStateKey,
   AlertTransitionV1,
   API_KEY_REVOKED_CHANNEL,
+  apiKeyRateKey,
   checkpointKeys,
   decodeMessage,
   deploymentHealthKey,
@@ -22,6 +23,7 @@ import {
   tapMember,
   TapMessageV1,
   watermarkKey,
+  webhookSlotKey,
 } from "./index";
 
 describe("web/runner contract", () => {
@@ -68,6 +70,11 @@ describe("web/runner contract", () => {
       "sluice:stage-done:o",
       "sluice:auth:signin:tag",
     ]);
+    expect([
+      apiKeyRateKey("w", "ingest", "k"),
+      apiKeyRateKey("w", "views", "k"),
+      webhookSlotKey("w", "d", "n"),
+    ]).toEqual(["sluice:ws:w:rate:ingest:k", "sluice:ws:w:rate:views:k", "sluice:ws:w:rate:webhook:d:n"]);
     expect(offsetsResetKeys("d")).toEqual({
       done: "sluice:deployment:d:offsets-reset",
       lease: "sluice:deployment:d:offsets-reset:lease",
@@ -85,6 +92,9 @@ describe("web/runner contract", () => {
     expect(matches(keyPatterns.generators("p"), `${generatorKey("p", "g")}:lease`)).toBe(true);
     expect(matches(keyPatterns.history("p"), historyStreamKey("p", "10s"))).toBe(true);
     expect(matches(keyPatterns.deployment("d"), offsetsResetKeys("d").lease)).toBe(true);
+    expect(matches(keyPatterns.rateLimits("w"), apiKeyRateKey("w", "ingest", "k"))).toBe(true);
+    expect(matches(keyPatterns.rateLimits("w"), webhookSlotKey("w", "d", "n"))).toBe(true);
+    expect(matches(keyPatterns.rateLimits("w"), apiKeyRateKey("w2", "views", "k"))).toBe(false);
   });
 
   it("decodes what the writer encodes, and drops what does not match", () => {

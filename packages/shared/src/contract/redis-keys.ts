@@ -63,6 +63,18 @@ export const alertStateKey = (ruleId: string) => `${NS}:alert:${ruleId}`;
 /** Pub/sub: outcomes of stage jobs submitted by one queue instance (runner to runner). */
 export const stageDoneChannel = (origin: string) => `${NS}:stage-done:${origin}`;
 
+// ---- Rate limits (shared by every runner and engine process; scoped by workspace) -------------------
+// Each is a string holding a time on the Redis clock (µs since the epoch) and expires once that time
+// passed, so the keys of idle API keys and nodes disappear by themselves.
+
+/** An API key's request budget on one endpoint kind (GCRA: when the bucket is full again). */
+export const apiKeyRateKey = (workspaceId: string, endpoint: "ingest" | "views", apiKeyId: string) =>
+  `${NS}:ws:${workspaceId}:rate:${endpoint}:${apiKeyId}`;
+
+/** A webhook sink node's next free send slot, shared by every process running its deployment. */
+export const webhookSlotKey = (workspaceId: string, deploymentId: string, nodeId: string) =>
+  `${NS}:ws:${workspaceId}:rate:webhook:${deploymentId}:${nodeId}`;
+
 /** SCAN/KEYS patterns over the keys above, for cleanup and tests. */
 export const keyPatterns = {
   /** Every checkpoint of one stateful node (all topics and partitions), or of the whole pipeline. */
@@ -72,6 +84,7 @@ export const keyPatterns = {
   generators: (pipelineId: string) => `${NS}:generator:${pipelineId}:*`,
   history: (pipelineId: string) => `${NS}:hist:${pipelineId}:*`,
   deployment: (deploymentId: string) => `${NS}:deployment:${deploymentId}:*`,
+  rateLimits: (workspaceId: string) => `${NS}:ws:${workspaceId}:rate:*`,
 };
 
 // ---- Web only --------------------------------------------------------------------------------------

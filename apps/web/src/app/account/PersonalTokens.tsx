@@ -1,37 +1,26 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useId, useState, type FormEvent } from "react";
-import { Field } from "@/components/forms/Field";
-import { ConfirmDialog } from "@/components/forms/Dialog";
-import { CopyOnce } from "@/components/settings/CopyOnce";
-import { errorMessage, fieldError } from "@/components/settings/errors";
+import { useId, useState } from "react";
 import { formatDate, formatDateTime } from "@/components/settings/format";
+import { IssueTokenCard } from "@/components/settings/IssueTokenCard";
 import { QueryTable } from "@/components/settings/QueryTable";
 import { StatusBadge } from "@/components/settings/RoleBadge";
-import { LastUsed, RevokeButton } from "@/components/settings/RowParts";
+import { ConfirmRowAction, LastUsed, RevokeButton } from "@/components/settings/RowParts";
 import { EmptyState, ListSkeleton, SettingsCard } from "@/components/settings/SettingsCard";
-import { useToast } from "@/components/Toaster";
+import { useCreateMutation, useRowAction } from "@/components/settings/settings-mutations";
 import { useTRPC } from "@/lib/trpc";
 
 type Token = { id: string; name: string; prefix: string };
 
 export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const { toast } = useToast();
   const tokens = useQuery(trpc.personalToken.list.queryOptions());
-  const [revoking, setRevoking] = useState<Token | null>(null);
-  const revoke = useMutation(
-    trpc.personalToken.revoke.mutationOptions({
-      onSuccess: async () => {
-        toast(`Revoked ${revoking?.name ?? "the token"}.`, "success");
-        setRevoking(null);
-        await qc.invalidateQueries(trpc.personalToken.list.queryFilter());
-      },
-      onError: (e) => toast(errorMessage(e), "error"),
-    }),
-  );
+  const revoke = useRowAction(trpc.personalToken.revoke.mutationOptions(), {
+    variables: (t: Token) => ({ tokenId: t.id }),
+    done: (t) => `Revoked ${t?.name ?? "the token"}.`,
+    list: trpc.personalToken.list.queryFilter(),
+  });
   // Rendered on the client only after the list loads, so comparing with "now" can't mismatch hydration.
   const now = Date.now();
 
@@ -91,27 +80,21 @@ export function PersonalTokens({ defaultWorkspaceId }: { defaultWorkspaceId?: st
                   )}
                 </td>
                 <td className="px-5 py-3 text-right">
-                  {!t.revokedAt && <RevokeButton name={t.name} onClick={() => setRevoking(t)} />}
+                  {!t.revokedAt && <RevokeButton name={t.name} onClick={() => revoke.ask(t)} />}
                 </td>
               </tr>
             );
           }}
         />
       </SettingsCard>
-      {revoking && (
-        <ConfirmDialog
-          title={`Revoke ${revoking.name}?`}
-          confirmLabel="Revoke token"
-          pending={revoke.isPending}
-          onCancel={() => setRevoking(null)}
-          onConfirm={() => revoke.mutate({ tokenId: revoking.id })}
-        >
+      <ConfirmRowAction action={revoke} verb="Revoke" confirmLabel="Revoke token">
+        {(t) => (
           <p>
-            Scripts using <span className="font-mono">{revoking.prefix}…</span> are refused from their next request.
-            This cannot be undone.
+            Scripts using <span className="font-mono">{t.prefix}…</span> are refused from their next request. This
+            cannot be undone.
           </p>
-        </ConfirmDialog>
-      )}
+        )}
+      </ConfirmRowAction>
     </>
   );
 }
@@ -120,8 +103,6 @@ const EXPIRY_CHOICES = [7, 30, 90, 180, 365];
 
 function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
-  const { toast } = useToast();
   const workspaces = useQuery(trpc.workspace.list.queryOptions());
   const workspaceSelectId = useId();
   const expiryId = useId();
@@ -135,132 +116,112 @@ function CreateToken({ defaultWorkspaceId }: { defaultWorkspaceId?: string }) {
     picked ??
     (workspaces.data?.some((w) => w.id === defaultWorkspaceId) ? defaultWorkspaceId : workspaces.data?.[0]?.id) ??
     "";
-  const create = useMutation(
-    trpc.personalToken.create.mutationOptions({
-      onSuccess: async (res, vars) => {
-        setIssued({
-          name: res.name,
-          token: res.token,
-          expiresAt: res.expiresAt,
-          workspaceName: workspaces.data?.find((w) => w.id === vars.workspaceId)?.name ?? "",
-        });
-        setName("");
-        toast(`Token ${res.name} created.`, "success");
-        await qc.invalidateQueries(trpc.personalToken.list.queryFilter());
-      },
-      onError: (e) => {
-        if (!fieldError(e, "name") && !fieldError(e, "expiresInDays")) toast(errorMessage(e), "error");
-      },
-    }),
-  );
-
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setIssued(null);
-    create.mutate({ workspaceId, name: name.trim(), expiresInDays: Number(days) });
-  }
+  const create = useCreateMutation(trpc.personalToken.create.mutationOptions(), {
+    saved: (res, vars) => {
+      setIssued({
+        name: res.name,
+        token: res.token,
+        expiresAt: res.expiresAt,
+        workspaceName: workspaces.data?.find((w) => w.id === vars.workspaceId)?.name ?? "",
+      });
+      setName("");
+      return `Token ${res.name} created.`;
+    },
+    list: trpc.personalToken.list.queryFilter(),
+    fields: ["name", "expiresInDays"],
+  });
 
   const daysNumber = Number(days);
   const daysValid = Number.isInteger(daysNumber) && daysNumber >= 1 && daysNumber <= 365;
-  const nameError = fieldError(create.error, "name");
   const noWorkspaces = workspaces.isSuccess && workspaces.data.length === 0;
   return (
-    <SettingsCard
+    <IssueTokenCard
       title="Create a token"
       description="The token is shown once, right after you create it. Only a hash is stored."
+      formLabel="Create a personal access token"
+      columns="sm:grid-cols-[minmax(0,1fr)_12rem_8rem_auto]"
+      nameLabel="Token name"
+      namePlaceholder="CI deploys"
+      name={name}
+      onName={setName}
+      mutation={create}
+      complete={Boolean(workspaceId) && daysValid}
+      submitLabel="Create token"
+      onSubmit={() => {
+        setIssued(null);
+        create.mutate({ workspaceId, name: name.trim(), expiresInDays: Number(days) });
+      }}
+      issued={
+        issued && {
+          label: `Token ${issued.name}`,
+          token: issued.token,
+          note: (
+            <>
+              <strong>Copy this token now.</strong> It will not be shown again. It acts as you in{" "}
+              {issued.workspaceName || "its workspace"} until{" "}
+              <time dateTime={issued.expiresAt.toISOString()}>{formatDate(issued.expiresAt)}</time>.
+            </>
+          ),
+        }
+      }
+      onDone={() => setIssued(null)}
+      unavailable={
+        workspaces.isLoading ? (
+          <ListSkeleton rows={1} label="Loading workspaces" />
+        ) : noWorkspaces ? (
+          <p className="text-sm text-slate-500 dark:text-slate-400">
+            Join or create a workspace first: every token belongs to one.
+          </p>
+        ) : null
+      }
     >
-      {workspaces.isLoading ? (
-        <ListSkeleton rows={1} label="Loading workspaces" />
-      ) : noWorkspaces ? (
-        <p className="text-sm text-slate-500 dark:text-slate-400">
-          Join or create a workspace first: every token belongs to one.
-        </p>
-      ) : (
-        <form
-          onSubmit={onSubmit}
-          className="grid gap-3 sm:grid-cols-[minmax(0,1fr)_12rem_8rem_auto] sm:items-start"
-          aria-label="Create a personal access token"
+      <div>
+        <label htmlFor={workspaceSelectId} className="label">
+          Workspace
+        </label>
+        <select
+          id={workspaceSelectId}
+          className="input"
+          value={workspaceId}
+          onChange={(e) => setPicked(e.target.value)}
         >
-          <Field label="Token name" error={nameError}>
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                placeholder="CI deploys"
-                maxLength={80}
-                required
-              />
-            )}
-          </Field>
-          <div>
-            <label htmlFor={workspaceSelectId} className="label">
-              Workspace
-            </label>
-            <select
-              id={workspaceSelectId}
-              className="input"
-              value={workspaceId}
-              onChange={(e) => setPicked(e.target.value)}
-            >
-              {workspaces.data?.map((w) => (
-                <option key={w.id} value={w.id}>
-                  {w.name} ({w.role})
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor={expiryId} className="label">
-              Expires in (days)
-            </label>
-            <input
-              id={expiryId}
-              className="input"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={365}
-              step={1}
-              list={`${expiryId}-choices`}
-              value={days}
-              onChange={(e) => setDays(e.target.value)}
-              aria-invalid={daysValid ? undefined : true}
-              aria-describedby={daysValid ? undefined : `${expiryId}-error`}
-              required
-            />
-            <datalist id={`${expiryId}-choices`}>
-              {EXPIRY_CHOICES.map((d) => (
-                <option key={d} value={d} />
-              ))}
-            </datalist>
-            {!daysValid && (
-              <p id={`${expiryId}-error`} className="field-error">
-                Between 1 and 365 days.
-              </p>
-            )}
-          </div>
-          <div className="sm:pt-6">
-            <button
-              type="submit"
-              className="btn-primary w-full"
-              disabled={create.isPending || name.trim() === "" || !workspaceId || !daysValid}
-            >
-              {create.isPending ? "Creating…" : "Create token"}
-            </button>
-          </div>
-        </form>
-      )}
-      {issued && (
-        <div className="mt-4">
-          <CopyOnce label={`Token ${issued.name}`} value={issued.token} onDone={() => setIssued(null)}>
-            <strong>Copy this token now.</strong> It will not be shown again. It acts as you in{" "}
-            {issued.workspaceName || "its workspace"} until{" "}
-            <time dateTime={issued.expiresAt.toISOString()}>{formatDate(issued.expiresAt)}</time>.
-          </CopyOnce>
-        </div>
-      )}
-    </SettingsCard>
+          {workspaces.data?.map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name} ({w.role})
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label htmlFor={expiryId} className="label">
+          Expires in (days)
+        </label>
+        <input
+          id={expiryId}
+          className="input"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={365}
+          step={1}
+          list={`${expiryId}-choices`}
+          value={days}
+          onChange={(e) => setDays(e.target.value)}
+          aria-invalid={daysValid ? undefined : true}
+          aria-describedby={daysValid ? undefined : `${expiryId}-error`}
+          required
+        />
+        <datalist id={`${expiryId}-choices`}>
+          {EXPIRY_CHOICES.map((d) => (
+            <option key={d} value={d} />
+          ))}
+        </datalist>
+        {!daysValid && (
+          <p id={`${expiryId}-error`} className="field-error">
+            Between 1 and 365 days.
+          </p>
+        )}
+      </div>
+    </IssueTokenCard>
   );
 }

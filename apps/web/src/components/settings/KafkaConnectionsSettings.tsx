@@ -1,26 +1,25 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { KafkaSaslMechanism, type KafkaSecurity } from "@sluice/shared";
 import { useToast } from "@/components/Toaster";
 import { useTRPC } from "@/lib/trpc";
-import { ConfirmDialog } from "@/components/forms/Dialog";
 import { Field } from "@/components/forms/Field";
+import { ConnectionForm, ConnectionSettings, ConnectionsTab, type ConnectionNoun } from "./ConnectionSettings";
 import { errorMessage, fieldError } from "./errors";
-import { NeedRole } from "./NeedRole";
-import { QueryState } from "./QueryTable";
-import { RelativeTime, SettingsList } from "./RowParts";
-import { EmptyState, ListSkeleton, SettingsCard } from "./SettingsCard";
-import { useWorkspaceAccess } from "./use-workspace-access";
+import { CredentialFields, TextField } from "./FormParts";
+import { useCreateMutation } from "./settings-mutations";
 
 export function KafkaConnectionsSettings({ workspaceId }: { workspaceId: string }) {
-  const { role, can, isLoading } = useWorkspaceAccess(workspaceId);
-  if (isLoading) return <ListSkeleton rows={3} label="Loading Kafka connections" />;
-  if (!can("connection:read")) return <NeedRole scope="connection:read" action="view Kafka connections" role={role} />;
-  return <Connections workspaceId={workspaceId} canManage={can("connection:manage")} />;
+  return (
+    <ConnectionsTab workspaceId={workspaceId} noun={NOUN}>
+      {(canManage) => <Connections workspaceId={workspaceId} canManage={canManage} />}
+    </ConnectionsTab>
+  );
 }
 
-type Connection = { id: string; name: string };
+const NOUN: ConnectionNoun = { plural: "Kafka connections", one: "connection", short: "connection" };
+
 type TestOutcome =
   | { ok: true; brokers: number; topicCount: number; topics: { name: string; partitions: number }[] }
   | { ok: false; category: "auth" | "tls" | "unreachable" | "timeout" | "other"; message: string };
@@ -84,10 +83,8 @@ const PROTOCOLS: { value: Protocol; label: string }[] = [
 
 function Connections({ workspaceId, canManage }: { workspaceId: string; canManage: boolean }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const { toast } = useToast();
   const connections = useQuery(trpc.kafkaConnection.list.queryOptions({ workspaceId }));
-  const [deleting, setDeleting] = useState<Connection | null>(null);
   const [tested, setTested] = useState<{ id: string; outcome: TestOutcome } | null>(null);
   const test = useMutation(
     trpc.kafkaConnection.test.mutationOptions({
@@ -95,116 +92,57 @@ function Connections({ workspaceId, canManage }: { workspaceId: string; canManag
       onError: (e) => toast(errorMessage(e), "error"),
     }),
   );
-  const del = useMutation(
-    trpc.kafkaConnection.delete.mutationOptions({
-      onSuccess: async () => {
-        toast(`Deleted connection ${deleting?.name ?? ""}.`, "success");
-        setDeleting(null);
-        await qc.invalidateQueries(trpc.kafkaConnection.list.queryFilter({ workspaceId }));
-      },
-      onError: (e) => toast(errorMessage(e), "error"),
-    }),
-  );
 
   return (
-    <>
-      {canManage && <CreateConnection workspaceId={workspaceId} />}
-      <SettingsCard
-        title="Kafka connections"
-        description="Clusters other than Sluice's own that Kafka source and sink nodes may use. Without a connection, a node reads and writes this workspace's topics on Sluice's cluster. Credentials are encrypted at rest and never shown again."
-      >
-        <QueryState
-          query={connections}
-          items={connections.data}
-          loading={{ rows: 2, label: "Loading Kafka connections" }}
-          empty={
-            <EmptyState title="No Kafka connections" testId="no-kafka-connections">
-              {canManage
-                ? "Add a cluster your pipelines should read from or write to."
-                : "An admin can register other Kafka clusters for pipeline nodes."}
-            </EmptyState>
-          }
-        >
-          {(list) => (
-            <SettingsList testId="kafka-connection-list">
-              {list.map((c) => (
-                <li key={c.id} className="flex flex-wrap items-center gap-3 py-3" data-testid="kafka-connection-row">
-                  <div className="min-w-0 flex-1">
-                    <div className="truncate text-sm font-medium">{c.name}</div>
-                    <div className="truncate font-mono text-xs text-slate-500 dark:text-slate-400">
-                      {c.config.bootstrapServers.join(", ")} · {c.config.security.protocol}
-                      {"mechanism" in c.config.security ? ` ${c.config.security.mechanism}` : ""}
-                      {"clientCertificate" in c.config.security && c.config.security.clientCertificate
-                        ? " · client certificate"
-                        : ""}
-                    </div>
-                    <div className="text-xs text-slate-500 dark:text-slate-400">
-                      Created by {c.createdBy.name} · updated <RelativeTime at={c.updatedAt} />
-                    </div>
-                  </div>
-                  {c.credentialsHint && (
-                    <span
-                      className="font-mono text-sm text-slate-500 dark:text-slate-400"
-                      aria-label="Credentials hidden"
-                    >
-                      {c.credentialsHint}
-                    </span>
-                  )}
-                  {canManage && (
-                    <button
-                      type="button"
-                      className="btn-ghost"
-                      disabled={test.isPending}
-                      onClick={() => {
-                        setTested(null);
-                        test.mutate({ workspaceId, connectionId: c.id });
-                      }}
-                      aria-label={`Test ${c.name}`}
-                    >
-                      {test.isPending && test.variables?.connectionId === c.id ? "Testing…" : "Test"}
-                    </button>
-                  )}
-                  {canManage && (
-                    <button
-                      type="button"
-                      className="btn-ghost text-red-600 dark:text-red-400"
-                      onClick={() => setDeleting(c)}
-                      aria-label={`Delete ${c.name}`}
-                    >
-                      Delete
-                    </button>
-                  )}
-                  {tested?.id === c.id && (
-                    <div className="basis-full">
-                      <TestResult outcome={tested.outcome} />
-                    </div>
-                  )}
-                </li>
-              ))}
-            </SettingsList>
-          )}
-        </QueryState>
-      </SettingsCard>
-      {deleting && (
-        <ConfirmDialog
-          title={`Delete ${deleting.name}?`}
-          confirmLabel="Delete connection"
-          pending={del.isPending}
-          onCancel={() => setDeleting(null)}
-          onConfirm={() => del.mutate({ workspaceId, connectionId: deleting.id })}
-        >
-          <p>
-            Pipelines whose nodes use this connection can no longer be published or deployed until they pick another.
-          </p>
-        </ConfirmDialog>
+    <ConnectionSettings
+      noun={NOUN}
+      canManage={canManage}
+      form={<CreateConnection workspaceId={workspaceId} />}
+      title="Kafka connections"
+      description="Clusters other than Sluice's own that Kafka source and sink nodes may use. Without a connection, a node reads and writes this workspace's topics on Sluice's cluster. Credentials are encrypted at rest and never shown again."
+      query={connections}
+      empty={{
+        testId: "no-kafka-connections",
+        manage: "Add a cluster your pipelines should read from or write to.",
+        read: "An admin can register other Kafka clusters for pipeline nodes.",
+      }}
+      testIds={{ list: "kafka-connection-list", row: "kafka-connection-row" }}
+      hintLabel="Credentials hidden"
+      summary={(c) => (
+        <>
+          {c.config.bootstrapServers.join(", ")} · {c.config.security.protocol}
+          {"mechanism" in c.config.security ? ` ${c.config.security.mechanism}` : ""}
+          {"clientCertificate" in c.config.security && c.config.security.clientCertificate
+            ? " · client certificate"
+            : ""}
+        </>
       )}
-    </>
+      actions={(c) => (
+        <button
+          type="button"
+          className="btn-ghost"
+          disabled={test.isPending}
+          onClick={() => {
+            setTested(null);
+            test.mutate({ workspaceId, connectionId: c.id });
+          }}
+          aria-label={`Test ${c.name}`}
+        >
+          {test.isPending && test.variables?.connectionId === c.id ? "Testing…" : "Test"}
+        </button>
+      )}
+      below={(c) => tested?.id === c.id && <TestResult outcome={tested.outcome} />}
+      remove={{
+        options: trpc.kafkaConnection.delete.mutationOptions(),
+        variables: (c) => ({ workspaceId, connectionId: c.id }),
+        list: trpc.kafkaConnection.list.queryFilter({ workspaceId }),
+      }}
+    />
   );
 }
 
 function CreateConnection({ workspaceId }: { workspaceId: string }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const { toast } = useToast();
   const [name, setName] = useState("");
   const [servers, setServers] = useState("");
@@ -228,27 +166,23 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
       onError: (e) => toast(errorMessage(e), "error"),
     }),
   );
-  const create = useMutation(
-    trpc.kafkaConnection.create.mutationOptions({
-      onSuccess: async (c) => {
-        setName("");
-        setServers("");
-        setUsername("");
-        setPassword("");
-        setToken("");
-        setCa("");
-        setClientCertificate(false);
-        setClientCert("");
-        setClientKey("");
-        setTested(null);
-        toast(`Added connection ${c.name}.`, "success");
-        await qc.invalidateQueries(trpc.kafkaConnection.list.queryFilter({ workspaceId }));
-      },
-      onError: (e) => {
-        if (!fieldError(e, "name") && !fieldError(e, "config")) toast(errorMessage(e), "error");
-      },
-    }),
-  );
+  const create = useCreateMutation(trpc.kafkaConnection.create.mutationOptions(), {
+    saved: (c) => {
+      setName("");
+      setServers("");
+      setUsername("");
+      setPassword("");
+      setToken("");
+      setCa("");
+      setClientCertificate(false);
+      setClientCert("");
+      setClientKey("");
+      setTested(null);
+      return `Added connection ${c.name}.`;
+    },
+    list: trpc.kafkaConnection.list.queryFilter({ workspaceId }),
+    fields: ["name", "config"],
+  });
 
   /** The form's values as a connection (what is saved, and what "Test connection" tries). */
   function values() {
@@ -276,223 +210,174 @@ function CreateConnection({ workspaceId }: { workspaceId: string }) {
     return { config: { bootstrapServers, security }, ...(sasl || mtls ? { credentials } : {}) };
   }
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    create.mutate({ workspaceId, name: name.trim(), ...values() });
-  }
-
   function onTest() {
     setTested(null);
     test.mutate({ workspaceId, ...values() });
   }
 
   return (
-    <SettingsCard
+    <ConnectionForm
+      noun={NOUN}
       title="Add a Kafka connection"
       description="Admins only. The password is write-only: after saving, only a masked hint is visible."
+      name={name}
+      onName={setName}
+      namePlaceholder="Analytics cluster"
+      mutation={create}
+      complete={servers.trim() !== ""}
+      onSubmit={() => create.mutate({ workspaceId, name: name.trim(), ...values() })}
+      buttons={
+        <button
+          type="button"
+          className="btn-secondary"
+          onClick={onTest}
+          disabled={
+            test.isPending ||
+            servers.trim() === "" ||
+            (sasl && !bearer && (username === "" || password === "")) ||
+            (bearer && token.trim() === "") ||
+            (mtls && (clientCert.trim() === "" || clientKey.trim() === ""))
+          }
+        >
+          {test.isPending ? "Testing…" : "Test connection"}
+        </button>
+      }
+      result={tested && <TestResult outcome={tested} />}
     >
-      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-2" aria-label="Add a Kafka connection">
-        <Field label="Name" error={fieldError(create.error, "name")}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="Analytics cluster"
-              maxLength={80}
-              required
-            />
-          )}
-        </Field>
-        <Field label="Bootstrap servers" error={fieldError(create.error, "config")} help="host:port, comma-separated">
-          {(control) => (
-            <input
-              {...control}
-              className="input font-mono"
-              value={servers}
-              onChange={(e) => setServers(e.target.value)}
-              placeholder="broker-1.example.com:9092"
-              spellCheck={false}
-              required
-            />
-          )}
-        </Field>
-        <Field label="Security protocol">
-          {(control) => (
-            <select
-              {...control}
-              className="input"
-              value={protocol}
-              onChange={(e) => setProtocol(e.target.value as Protocol)}
-            >
-              {PROTOCOLS.map((p) => (
-                <option key={p.value} value={p.value}>
-                  {p.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        {sasl && (
-          <>
-            <Field label="SASL mechanism">
-              {(control) => (
-                <select
-                  {...control}
-                  className="input"
-                  value={mechanism}
-                  onChange={(e) => setMechanism(e.target.value as KafkaSaslMechanism)}
-                >
-                  {KafkaSaslMechanism.options.map((m) => (
-                    <option key={m} value={m}>
-                      {m}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            {bearer ? (
-              <Field
-                label="Token"
-                help="A bearer token (JWT) from your identity provider; sealed at rest. Replace it before it expires."
+      <TextField
+        label="Bootstrap servers"
+        value={servers}
+        onChange={setServers}
+        placeholder="broker-1.example.com:9092"
+        error={fieldError(create.error, "config")}
+        help="host:port, comma-separated"
+        mono
+      />
+      <Field label="Security protocol">
+        {(control) => (
+          <select
+            {...control}
+            className="input"
+            value={protocol}
+            onChange={(e) => setProtocol(e.target.value as Protocol)}
+          >
+            {PROTOCOLS.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {sasl && (
+        <>
+          <Field label="SASL mechanism">
+            {(control) => (
+              <select
+                {...control}
+                className="input"
+                value={mechanism}
+                onChange={(e) => setMechanism(e.target.value as KafkaSaslMechanism)}
               >
-                {(control) => (
-                  <textarea
-                    {...control}
-                    className="input font-mono text-xs"
-                    rows={3}
-                    value={token}
-                    onChange={(e) => setToken(e.target.value)}
-                    spellCheck={false}
-                    autoComplete="off"
-                    required
-                  />
-                )}
-              </Field>
-            ) : (
-              <>
-                <Field label="Username">
-                  {(control) => (
-                    <input
-                      {...control}
-                      className="input"
-                      value={username}
-                      onChange={(e) => setUsername(e.target.value)}
-                      autoComplete="off"
-                      required
-                    />
-                  )}
-                </Field>
-                <Field label="Password">
-                  {(control) => (
-                    <input
-                      {...control}
-                      type="password"
-                      className="input"
-                      value={password}
-                      onChange={(e) => setPassword(e.target.value)}
-                      autoComplete="new-password"
-                      required
-                    />
-                  )}
-                </Field>
-              </>
+                {KafkaSaslMechanism.options.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </select>
             )}
-          </>
-        )}
-        {tls && (
-          <div className="sm:col-span-2">
+          </Field>
+          {bearer ? (
             <Field
-              label="CA certificate (PEM, optional)"
-              error={fieldError(create.error, "config") ?? fieldError(test.error, "config")}
-              help="The certificate authority your brokers' certificates chain to. Empty: the system's CAs."
+              label="Token"
+              help="A bearer token (JWT) from your identity provider; sealed at rest. Replace it before it expires."
             >
               {(control) => (
                 <textarea
                   {...control}
                   className="input font-mono text-xs"
-                  rows={4}
-                  value={ca}
-                  onChange={(e) => setCa(e.target.value)}
-                  placeholder="-----BEGIN CERTIFICATE-----"
-                  spellCheck={false}
-                />
-              )}
-            </Field>
-            <label className="mt-2 flex items-center gap-2 text-sm">
-              <input
-                type="checkbox"
-                className="h-4 w-4 rounded border-slate-300"
-                checked={clientCertificate}
-                onChange={(e) => setClientCertificate(e.target.checked)}
-              />
-              Client certificate (mutual TLS)
-            </label>
-          </div>
-        )}
-        {mtls && (
-          <>
-            <Field label="Client certificate (PEM)" help="Signed by a CA the brokers trust.">
-              {(control) => (
-                <textarea
-                  {...control}
-                  className="input font-mono text-xs"
-                  rows={4}
-                  value={clientCert}
-                  onChange={(e) => setClientCert(e.target.value)}
-                  placeholder="-----BEGIN CERTIFICATE-----"
-                  spellCheck={false}
-                  required
-                />
-              )}
-            </Field>
-            <Field label="Client key (PEM)" help="Unencrypted; sealed at rest and never shown again.">
-              {(control) => (
-                <textarea
-                  {...control}
-                  className="input font-mono text-xs"
-                  rows={4}
-                  value={clientKey}
-                  onChange={(e) => setClientKey(e.target.value)}
-                  placeholder="-----BEGIN PRIVATE KEY-----"
+                  rows={3}
+                  value={token}
+                  onChange={(e) => setToken(e.target.value)}
                   spellCheck={false}
                   autoComplete="off"
                   required
                 />
               )}
             </Field>
-          </>
-        )}
-        <div className="flex flex-wrap gap-2 sm:col-span-2">
-          <button
-            type="submit"
-            className="btn-primary"
-            disabled={create.isPending || name.trim() === "" || servers.trim() === ""}
+          ) : (
+            <CredentialFields
+              username={username}
+              password={password}
+              onUsername={setUsername}
+              onPassword={setPassword}
+            />
+          )}
+        </>
+      )}
+      {tls && (
+        <div className="sm:col-span-2">
+          <Field
+            label="CA certificate (PEM, optional)"
+            error={fieldError(create.error, "config") ?? fieldError(test.error, "config")}
+            help="The certificate authority your brokers' certificates chain to. Empty: the system's CAs."
           >
-            {create.isPending ? "Saving…" : "Add connection"}
-          </button>
-          <button
-            type="button"
-            className="btn-secondary"
-            onClick={onTest}
-            disabled={
-              test.isPending ||
-              servers.trim() === "" ||
-              (sasl && !bearer && (username === "" || password === "")) ||
-              (bearer && token.trim() === "") ||
-              (mtls && (clientCert.trim() === "" || clientKey.trim() === ""))
-            }
-          >
-            {test.isPending ? "Testing…" : "Test connection"}
-          </button>
+            {(control) => (
+              <textarea
+                {...control}
+                className="input font-mono text-xs"
+                rows={4}
+                value={ca}
+                onChange={(e) => setCa(e.target.value)}
+                placeholder="-----BEGIN CERTIFICATE-----"
+                spellCheck={false}
+              />
+            )}
+          </Field>
+          <label className="mt-2 flex items-center gap-2 text-sm">
+            <input
+              type="checkbox"
+              className="h-4 w-4 rounded border-slate-300"
+              checked={clientCertificate}
+              onChange={(e) => setClientCertificate(e.target.checked)}
+            />
+            Client certificate (mutual TLS)
+          </label>
         </div>
-        {tested && (
-          <div className="sm:col-span-2">
-            <TestResult outcome={tested} />
-          </div>
-        )}
-      </form>
-    </SettingsCard>
+      )}
+      {mtls && (
+        <>
+          <Field label="Client certificate (PEM)" help="Signed by a CA the brokers trust.">
+            {(control) => (
+              <textarea
+                {...control}
+                className="input font-mono text-xs"
+                rows={4}
+                value={clientCert}
+                onChange={(e) => setClientCert(e.target.value)}
+                placeholder="-----BEGIN CERTIFICATE-----"
+                spellCheck={false}
+                required
+              />
+            )}
+          </Field>
+          <Field label="Client key (PEM)" help="Unencrypted; sealed at rest and never shown again.">
+            {(control) => (
+              <textarea
+                {...control}
+                className="input font-mono text-xs"
+                rows={4}
+                value={clientKey}
+                onChange={(e) => setClientKey(e.target.value)}
+                placeholder="-----BEGIN PRIVATE KEY-----"
+                spellCheck={false}
+                autoComplete="off"
+                required
+              />
+            )}
+          </Field>
+        </>
+      )}
+    </ConnectionForm>
   );
 }

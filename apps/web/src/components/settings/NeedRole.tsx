@@ -1,7 +1,34 @@
 "use client";
+import type { ReactNode } from "react";
 import type { Role, Scope } from "@sluice/shared";
 import { withArticle } from "./format";
-import { minimumRole } from "./use-workspace-access";
+import { ListSkeleton } from "./SettingsCard";
+import { minimumRole, useWorkspaceAccess } from "./use-workspace-access";
+
+/**
+ * A settings tab for the roles with `read`: a skeleton while the caller's role loads, NeedRole (saying
+ * they cannot `action`) without the scope, else the content, told whether the role also has `manage`.
+ */
+export function RequireScope({
+  workspaceId,
+  read,
+  manage,
+  action,
+  loading,
+  children,
+}: {
+  workspaceId: string;
+  read: Scope;
+  manage: Scope;
+  action: string;
+  loading: { rows: number; label: string };
+  children: (canManage: boolean) => ReactNode;
+}) {
+  const { role, can, isLoading } = useWorkspaceAccess(workspaceId);
+  if (isLoading) return <ListSkeleton rows={loading.rows} label={loading.label} />;
+  if (!can(read)) return <NeedRole scope={read} action={action} role={role} />;
+  return children(can(manage));
+}
 
 /**
  * Shown instead of a tab's content when the caller's role lacks the scope, so they learn what

@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
+import { ConfirmDialog } from "@/components/forms/Dialog";
 import { formatDateTime, formatRelative } from "./format";
+import type { RowAction } from "./settings-mutations";
 
 /** A relative time ("3 hours ago") with the full date and time on hover. */
 export function RelativeTime({ at }: { at: Date }) {
@@ -38,5 +40,31 @@ export function RevokeButton({
     <button type="button" className="btn-ghost text-red-600 dark:text-red-400" onClick={onClick} aria-label={label}>
       Revoke
     </button>
+  );
+}
+
+/** The dialog confirming a row action ("Delete <name>?", "Revoke <name>?"); nothing while none is asked. */
+export function ConfirmRowAction<Row extends { name: string }>({
+  action,
+  verb,
+  confirmLabel,
+  children,
+}: {
+  action: RowAction<Row>;
+  verb: string;
+  confirmLabel: string;
+  children: (row: Row) => ReactNode;
+}) {
+  if (!action.row) return null;
+  return (
+    <ConfirmDialog
+      title={`${verb} ${action.row.name}?`}
+      confirmLabel={confirmLabel}
+      pending={action.pending}
+      onCancel={action.cancel}
+      onConfirm={action.confirm}
+    >
+      {children(action.row)}
+    </ConfirmDialog>
   );
 }

@@ -3,7 +3,8 @@ import { sealSecret, secretHint } from "@sluice/db";
 import { env } from "../../env";
 import { ConflictError } from "../../errors";
 import type { ServiceContext } from "../context";
-import { isUniqueViolation, maskedSecretSelect } from "./secret-view";
+import { isUniqueViolation } from "../unique-violation";
+import { maskedSecretSelect } from "./secret-view";
 
 /** Stores a new secret sealed with the workspace's key; ConflictError when the name is taken. */
 export async function createSecret(ctx: ServiceContext, input: { name: string; value: string }) {

@@ -9,8 +9,3 @@ export const maskedSecretSelect = {
   updatedAt: true,
   createdBy: { select: { name: true } },
 } as const;
-
-/** Prisma's unique-constraint violation (P2002): the unique index settled a race between two writes. */
-export function isUniqueViolation(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: string }).code === "P2002";
-}
