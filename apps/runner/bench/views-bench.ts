@@ -16,19 +16,18 @@
 //     [--seconds 15] [--max-seconds 15] [--connections 16]
 import { Agent, request } from "node:http";
 import { parseArgs } from "node:util";
-import { issueToken } from "@sluice/db";
 import {
   closeSinkTable,
   createApiKey,
-  createPipeline,
+  createIngestPipeline,
   createSecret,
   createWorld,
   deploy,
   openSinkTable,
   waitRunning,
 } from "../test/engine-world";
-import { graph } from "../test/graphs";
-import { testServices, uniqueName } from "../test/services";
+import { graph, ingestNode, PAGE_COUNTS_COLUMNS, pageCountsView, trendingView } from "../test/graphs";
+import { sleep, testServices, uniqueName } from "../test/services";
 import { startRunnerProcess } from "./runner-process";
 
 const { values } = parseArgs({
@@ -42,7 +41,6 @@ const { values } = parseArgs({
   },
 });
 const log = (line: string) => process.stderr.write(`[views-bench] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PAGES = 10_000;
 const WINDOWS = 10;
 const BASE = Date.parse("2026-01-01T00:00:00Z");
@@ -50,10 +48,7 @@ const BASE = Date.parse("2026-01-01T00:00:00Z");
 const world = await createWorld();
 const table = uniqueName("views_bench").replace(/-/g, "_");
 const boardKey = `${uniqueName("views-bench")}:trending`;
-const sinkDb = await openSinkTable(
-  table,
-  "page text, window_start timestamptz, events bigint, PRIMARY KEY (page, window_start)",
-);
+const sinkDb = await openSinkTable(table, PAGE_COUNTS_COLUMNS);
 const pageName = (i: number) => `/p/${i}`;
 const countOf = (page: number, window: number) => ((page * 7919 + window * 104729) % 1000) + 1;
 let runner: Awaited<ReturnType<typeof startRunnerProcess>> | undefined;
@@ -73,67 +68,21 @@ try {
   for (let i = 0; i < PAGES; i++) members.push(countOf(i, latest), pageName(i));
   await world.redis.zadd(boardKey, ...members);
 
-  const pipeline = await createPipeline(world, "views-bench");
-  const ingestKey = await createApiKey(world);
+  const ingest = await createIngestPipeline(world, "views-bench");
   const pgSecret = await createSecret(world, testServices.databaseUrl);
   const redisSecret = await createSecret(world, testServices.redisUrl);
   const g = graph(
-    [
-      {
-        id: "ingest",
-        type: "http-ingest",
-        config: { pathKey: uniqueName("views-bench").toLowerCase(), apiKeyId: ingestKey.id },
-      },
-      {
-        id: "counts",
-        type: "postgres-sink",
-        config: {
-          connectionSecretId: pgSecret,
-          table,
-          mode: "upsert",
-          keyColumns: ["page", "window_start"],
-          columns: [
-            { column: "page", expression: "event.page" },
-            { column: "window_start", expression: "event.windowStart" },
-            { column: "events", expression: "event.events" },
-          ],
-          viewName: "page-counts",
-          viewOrderColumn: "window_start",
-        },
-      },
-      {
-        id: "board",
-        type: "redis-sink",
-        config: {
-          connectionSecretId: redisSecret,
-          mode: "sorted-set",
-          keyTemplate: boardKey,
-          field: "event.page",
-          value: "event.events",
-          viewName: "trending",
-        },
-      },
-    ],
+    [ingestNode(ingest), pageCountsView(pgSecret, table), trendingView(redisSecret, boardKey)],
     [
       ["ingest", "counts"],
       ["ingest", "board"],
     ],
   );
-  const issued = issueToken("read");
-  await world.prisma.apiKey.create({
-    data: {
-      workspaceId: world.workspaceId,
-      name: "bench reader",
-      prefix: issued.prefix,
-      hash: issued.hash,
-      createdById: world.userId,
-      scope: "read",
-    },
-  });
+  const reader = await createApiKey(world, undefined, "read");
   const port = Number(values.port);
   process.env["RUNNER_VIEW_RATE_PER_KEY"] = "0";
   runner = await startRunnerProcess(world, { port, nodeFlags: values["runner-node-flags"] });
-  const { deploymentId } = await deploy(world, pipeline.id, g);
+  const { deploymentId } = await deploy(world, ingest.pipeline.id, g);
   await waitRunning(world, deploymentId, 60_000);
 
   const expectedTop = JSON.stringify({
@@ -163,7 +112,7 @@ try {
     });
   const send = (path: string) =>
     new Promise<Answer>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port, path, agent, headers: { "x-api-key": issued.token } }, (res) => {
+      const req = request({ host: "127.0.0.1", port, path, agent, headers: { "x-api-key": reader.token } }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));

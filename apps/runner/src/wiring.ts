@@ -17,6 +17,7 @@ import { createReconciler, type Reconciler } from "./control/reconciler";
 import { loadConnection } from "./control/kafka-connections";
 import { loadRegistry } from "./stage/schema-registries";
 import { type RuntimeDeps, startDeployment } from "./control/deployment-runtime";
+import { newJobRegistry } from "./queue/stage-queue";
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "./settings";
 import { type AlertEvaluator, startAlertEvaluator } from "./observe/alerts";
 import { type SnapshotPublisher, startSnapshotPublisher } from "./observe/snapshot-publisher";
@@ -76,6 +77,9 @@ export function createEngine(options: {
     runnerId: options.runnerId,
     feeder: settings.feeder,
     pool: settings.pool,
+    // This engine's own: a batch takes the local path only to a pool of this engine (several engines in
+    // one process, as in tests, then behave like separate processes).
+    jobs: newJobRegistry(),
     idlePartitionMs: settings.idlePartitionMs,
     tickMs: settings.tickMs,
     windowCombiner: settings.windowCombiner,

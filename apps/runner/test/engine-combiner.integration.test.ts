@@ -5,17 +5,8 @@
 // as a dropped late event (the node's output count, as one late event) and change no result.
 import { PARTIAL_HEADER } from "@sluice/shared";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
-import {
-  createPipeline,
-  deploy,
-  ownTopic,
-  readAll,
-  startEngine,
-  useWindowSinkWorld,
-  waitRunning,
-} from "./engine-world";
-import { graph } from "./graphs";
+import { createOwnTopic, offsetSum, ownTopic, readAll, startCatchUp, useWorld } from "./engine-world";
+import { typeWindow } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -25,14 +16,12 @@ const TYPES = ["a", "b", "skip"];
 type Result = { windowStart: string; type: string; events: number; total: number; revision: number };
 
 describe("engine: window combiner", () => {
-  const setup = useWindowSinkWorld("combiner");
+  const setup = useWorld();
 
   it("emits exact counts and sums from partials, and drops an event beyond the lateness as the window would", async () => {
-    const { world, engines } = setup;
-    const sourceName = uniqueName("comb-in");
+    const { world } = setup;
+    const { name: sourceName, topic: source } = await createOwnTopic(world, "comb-in", PARTITIONS);
     const sinkName = uniqueName("comb-out");
-    const source = ownTopic(world, sourceName);
-    await world.kafka.admin.createTopics([{ topic: source, partitions: PARTITIONS }]);
 
     const expected = new Map<string, { events: number; total: number }>();
     let id = 0;
@@ -62,43 +51,18 @@ describe("engine: window combiner", () => {
     const producer = world.kafka.producer({ name: "combiner-test" });
     await producer.send(first);
 
-    const settings = {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 40, lingerMs: 5 },
-    };
-    const running = await startEngine(world, settings);
-    engines.push(running);
-    const pipeline = await createPipeline(world, "combiner");
-    const body = graph(
-      [
-        { id: "src", type: "kafka-source", config: { topic: sourceName, startPosition: "earliest" } },
+    const { running, pipeline } = await startCatchUp(setup, "combiner", {
+      source: sourceName,
+      nodes: [
         { id: "keep", type: "filter", config: { condition: 'event.type != "skip"' } },
-        {
-          id: "win",
-          type: "window",
-          config: {
-            kind: "tumbling",
-            size: "10s",
-            eventTimeField: "ts",
-            watermarkDelay: "1s",
-            allowedLateness: "5s",
-            groupBy: [{ name: "type", expression: "event.type" }],
-            aggregations: [
-              { name: "events", function: "count" },
-              { name: "total", function: "sum", field: "amount" },
-            ],
-          },
-        },
-        { id: "sink", type: "kafka-sink", config: { topic: sinkName } },
+        typeWindow("5s", [
+          { name: "events", function: "count" },
+          { name: "total", function: "sum", field: "amount" },
+        ]),
       ],
-      [
-        ["src", "keep"],
-        ["keep", "win"],
-        ["win", "sink"],
-      ],
-    );
-    const { deploymentId } = await deploy(world, pipeline.id, body);
-    await waitRunning(world, deploymentId);
+      sink: sinkName,
+      maxBatchRecords: 40,
+    });
 
     // The windows that end by `ms`: what a watermark past it has emitted.
     const closedBy = (ms: number) =>
@@ -116,8 +80,7 @@ describe("engine: window combiner", () => {
 
     // The window's input held partials, not events: far fewer data records than the 780 counted events.
     const winTopic = `sluice.${world.workspaceId}.${pipeline.id}.keep.out`;
-    const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
-    const inputRecords = await readAll(world, winTopic, sum(await world.kafka.admin.endOffsets([winTopic])));
+    const inputRecords = await readAll(world, winTopic, offsetSum(await world.kafka.admin.endOffsets([winTopic])));
     const partials = inputRecords.filter((m) => m.headers[PARTIAL_HEADER] !== undefined);
     const plain = inputRecords.filter((m) => m.value !== null && m.headers[PARTIAL_HEADER] === undefined);
     expect(plain).toEqual([]);
@@ -149,6 +112,6 @@ describe("engine: window combiner", () => {
     // The two late events were counted like the window counts dropped late events: as its outputs
     // (the Late port has no edge), next to the two results.
     await eventually(async () => expect((await outOf()) - outBefore).toBe(4));
-    expect(sum(await world.kafka.admin.endOffsets([sinkTopic]))).toBe(closed.size);
+    expect(offsetSum(await world.kafka.admin.endOffsets([sinkTopic]))).toBe(closed.size);
   });
 });

@@ -4,28 +4,21 @@
 // The writer stamps each record with a fence number (source partition, offset, index); the window
 // skips numbers it has applied, keeping the highest per stream in its checkpoint.
 import { describe, expect, it } from "vitest";
-import {
-  createApiKey,
-  createPipeline,
-  createSecret,
-  deploy,
-  startEngine,
-  useWindowSinkWorld,
-  waitRunning,
-} from "./engine-world";
-import { windowCountGraph } from "./graphs";
-import { eventually, testServices, uniqueName } from "./services";
+import { deployWindowCount, offsetSum, postIngest, testTopics, useSinkTable, useWorld } from "./engine-world";
+import { WINDOW_COUNT_COLUMNS } from "./graphs";
+import { eventually } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
 describe("engine: exactly-once into a window", () => {
-  const setup = useWindowSinkWorld("eo");
+  const sink = useSinkTable("eo", WINDOW_COUNT_COLUMNS);
+  const setup = useWorld();
 
   it("does not count records twice when the stage before the window runs them again", async () => {
-    const { world, sinkDb, engines, table } = setup;
+    const { world } = setup;
     // idlePartitionMs: the closing event below comes from one source partition; the other one, silent
     // since, stops holding the window's watermark after this long.
     const settings = {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+      topics: testTopics(2),
       idlePartitionMs: 3000,
       feeder: {
         ...DEFAULT_ENGINE_SETTINGS.feeder,
@@ -35,31 +28,19 @@ describe("engine: exactly-once into a window", () => {
         maxInFlightTotal: 8,
       },
     };
-    const first = await startEngine(world, settings);
-    engines.push(first);
-    const pipeline = await createPipeline(world, "exactly-once");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("eo").toLowerCase();
-    const secretId = await createSecret(world, testServices.databaseUrl);
+    const first = await setup.start(settings);
     // ingest -> map (its own stage: a topic follows every source) -> [topic] -> window -> Postgres.
     const tag = {
       id: "tag",
       type: "map" as const,
       config: { assignments: [{ target: "tagged", expression: "true" }], drop: [] },
     };
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
-      windowCountGraph({
-        table,
-        pathKey,
-        apiKeyId: key.id,
-        connectionSecretId: secretId,
-        allowedLateness: "0s",
-        before: tag,
-      }),
-    );
-    await waitRunning(world, deploymentId);
+    const ingest = await deployWindowCount(world, "exactly-once", {
+      table: sink.table,
+      allowedLateness: "0s",
+      before: tag,
+    });
+    const { pipeline } = ingest;
 
     const base = Date.parse("2026-01-01T00:00:00Z");
     let n = 0;
@@ -68,39 +49,30 @@ describe("engine: exactly-once into a window", () => {
         const i = n++;
         return { id: `eo-${i}`, type: "click", userId: `u-${i % 7}`, timestamp: new Date(at(i)).toISOString() };
       });
-    const post = (url: string, events: unknown[]) =>
-      fetch(`${url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(events),
-        headers: { "x-api-key": key.token },
-      });
-    for (let r = 0; r < 6; r++) expect((await post(first.http.url, batch(25))).status).toBe(202);
+    for (let r = 0; r < 6; r++) expect((await postIngest(first, ingest, batch(25))).status).toBe(202);
 
     const prefix = `sluice.${world.workspaceId}.${pipeline.id}`;
     const [ingestTopic, winTopic] = [`${prefix}.ingest.out`, `${prefix}.tag.out`];
-    const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
     // The window's topic holds the map stage's combiner partials (one record per partition per batch,
     // ENGINE.md "Combiner") and watermark records: fewer records than events.
-    const winEnd = async () => sum(await world.kafka.admin.endOffsets([winTopic]));
+    const winEnd = async () => offsetSum(await world.kafka.admin.endOffsets([winTopic]));
     const winCommitted = async () =>
-      sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]));
+      offsetSum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]));
     const tagCommitted = async () =>
-      sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.tag`, [ingestTopic]));
+      offsetSum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.tag`, [ingestTopic]));
     // Everything reached the window's topic and every group committed all of it.
     await eventually(async () => {
       expect(await tagCommitted()).toBe(150);
       expect(await winCommitted()).toBe(await winEnd());
     });
     const firstEnd = await winEnd();
-    await first.stop("drain");
-    engines.splice(engines.indexOf(first), 1);
+    await setup.stop(first, "drain");
 
     // The map stage's group goes back to the start: it runs all 150 records again (cut into other
     // batches, so the window also applies partials of which it applied a part).
     const starts = await world.kafka.admin.startOffsets([ingestTopic]);
     await world.kafka.admin.setCommittedOffsets(`sluice.${pipeline.id}.tag`, starts);
-    const second = await startEngine(world, settings);
-    engines.push(second);
+    const second = await setup.start(settings);
     await eventually(async () => {
       expect(await tagCommitted()).toBe(150);
       expect(await winEnd()).toBeGreaterThan(firstEnd);
@@ -109,16 +81,17 @@ describe("engine: exactly-once into a window", () => {
     // An event 5 minutes later closes the first window; its count is the 150 events, not 300.
     expect(
       (
-        await post(
-          second.http.url,
+        await postIngest(
+          second,
+          ingest,
           batch(1, () => base + 5 * 60_000),
         )
       ).status,
     ).toBe(202);
     await eventually(
       async () => {
-        const rows = await sinkDb.query<{ events: string }>(
-          `SELECT events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`,
+        const rows = await sink.db.query<{ events: string }>(
+          `SELECT events FROM ${sink.table} WHERE event_type = 'click' ORDER BY window_id`,
         );
         expect(rows.rows[0]?.events).toBe("150");
       },
@@ -129,8 +102,8 @@ describe("engine: exactly-once into a window", () => {
       expect(await tagCommitted()).toBe(151);
       expect(await winCommitted()).toBe(await winEnd());
     });
-    const rows = await sinkDb.query<{ events: string }>(
-      `SELECT events FROM ${table} WHERE event_type = 'click' ORDER BY window_id`,
+    const rows = await sink.db.query<{ events: string }>(
+      `SELECT events FROM ${sink.table} WHERE event_type = 'click' ORDER BY window_id`,
     );
     expect(rows.rows[0]?.events).toBe("150");
   });

@@ -5,23 +5,22 @@
 // are dropped), and a row Postgres refuses is dead-lettered alone at the sink.
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@sluice/db";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
-  closeSinkTable,
-  createApiKey,
-  createPipeline,
+  createIngestPipeline,
   createSecret,
-  createWorld,
   deploy,
-  openSinkTable,
+  type IngestPipeline,
+  postIngest,
   readAll,
   type RunningEngine,
-  startEngine,
+  testTopics,
+  useEngineWorld,
+  useSinkTable,
+  useWorld,
   waitRunning,
-  type World,
 } from "./engine-world";
-import { graph, ingestToPostgres } from "./graphs";
+import { graph, ingestNode, ingestToPostgres } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 type Case = {
@@ -38,6 +37,20 @@ type Case = {
 const nested = (depth: number, leaf = "1") => `${'{"a":'.repeat(depth)}${leaf}${"}".repeat(depth)}`;
 const ok = (id: string, extra: Record<string, unknown> = {}) => ({ id, type: "click", userId: "u-1", ...extra });
 const json = (value: unknown) => JSON.stringify(value);
+/** A body answered 202 with `[accepted, rejected]` events. */
+const accepts = (
+  name: string,
+  body: Case["body"],
+  [accepted, rejected]: [number, number],
+  more: Pick<Case, "lands" | "headers"> = {},
+): Case => ({ name, body, expect: { status: 202, accepted, rejected }, ...more });
+/** A body refused with `status` (default 400). */
+const refuses = (
+  name: string,
+  body: Case["body"],
+  status: 400 | 401 | 413 = 400,
+  more: Pick<Case, "headers" | "path"> = {},
+): Case => ({ name, body, expect: { status }, ...more });
 
 function hostileCases(): Case[] {
   const farFuture = [
@@ -46,149 +59,124 @@ function hostileCases(): Case[] {
     Date.now() + 2 * 86_400_000,
     "+275760-09-13T00:00:00.000Z",
   ];
+  const prototypeNames = ["__proto__", "constructor", "toString"];
   return [
-    { name: "5,000-deep nested array", body: `${"[".repeat(5000)}${"]".repeat(5000)}`, expect: { status: 400 } },
-    {
-      name: "5,000-deep nested props",
-      body: `{"type":"x","userId":"u","props":${nested(5000)}}`,
-      expect: { status: 400 },
-    },
-    { name: "100,000-deep nested object in an array", body: `[${nested(100_000)}]`, expect: { status: 400 } },
-    {
-      name: "65 levels in props (one over the limit)",
-      body: `{"id":"deep-65","type":"x","userId":"u","props":${nested(64)}}`,
-      expect: { status: 400 },
-    },
-    {
-      name: "60 levels in props (within the limit)",
-      body: `{"id":"deep-60","type":"x","userId":"u","props":${nested(60)}}`,
-      expect: { status: 202, accepted: 1, rejected: 0 },
-      lands: ["deep-60"],
-    },
-    { name: "empty body", body: "", expect: { status: 400 } },
-    { name: "whitespace only", body: " \n\t\r\n ", expect: { status: 400 } },
-    { name: "JSON null", body: "null", expect: { status: 400 } },
-    { name: "a bare number", body: "42", expect: { status: 400 } },
-    { name: "a bare string", body: '"click"', expect: { status: 400 } },
-    { name: "batch that is not a list", body: '{"batch":{"type":"x"}}', expect: { status: 400 } },
-    { name: "an empty object", body: "{}", expect: { status: 202, accepted: 0, rejected: 1 } },
-    { name: "an empty list", body: "[]", expect: { status: 202, accepted: 0, rejected: 0 } },
-    { name: "truncated JSON", body: '[{"id":"t-1","type":"click","userId":"u"}, {"id":', expect: { status: 400 } },
-    {
-      name: "NDJSON with a broken line",
-      body: `${json(ok("nd-broken-1"))}\n{"type":\n${json(ok("nd-broken-2"))}`,
-      expect: { status: 400 },
-    },
-    {
-      name: "NDJSON with blank lines and CRLF",
-      body: `\r\n${json(ok("nd-1"))}\r\n\r\n${json(ok("nd-2"))}\r\n`,
-      expect: { status: 202, accepted: 2, rejected: 0 },
-      lands: ["nd-1", "nd-2"],
-    },
-    { name: "NDJSON of non-objects", body: '1\n2\n"x"', expect: { status: 202, accepted: 0, rejected: 3 } },
-    ...farFuture.map(
-      (timestamp, i): Case => ({
-        name: `event time ${String(timestamp)}`,
-        body: json([ok(`future-${i}`, { timestamp }), ok(`future-ok-${i}`)]),
-        expect: { status: 202, accepted: 1, rejected: 1 },
-        lands: [`future-ok-${i}`],
-      }),
+    refuses("5,000-deep nested array", `${"[".repeat(5000)}${"]".repeat(5000)}`),
+    refuses("5,000-deep nested props", `{"type":"x","userId":"u","props":${nested(5000)}}`),
+    refuses("100,000-deep nested object in an array", `[${nested(100_000)}]`),
+    refuses(
+      "65 levels in props (one over the limit)",
+      `{"id":"deep-65","type":"x","userId":"u","props":${nested(64)}}`,
     ),
-    {
-      name: "event time before 2000",
-      body: json([ok("past-1", { timestamp: "1999-12-31T23:59:59Z" }), ok("past-2", { timestamp: 0 })]),
-      expect: { status: 202, accepted: 0, rejected: 2 },
-    },
-    {
-      name: "negative and fractional epoch times",
-      body: json([ok("neg", { timestamp: -1 }), ok("frac", { timestamp: 1.5 })]),
-      expect: { status: 202, accepted: 0, rejected: 2 },
-    },
-    {
-      name: "a lone high surrogate in userId",
-      body: '[{"id":"sur-1","type":"click","userId":"u\\ud800"}]',
-      expect: { status: 202, accepted: 0, rejected: 1 },
-    },
-    {
-      name: "a lone low surrogate in a key",
-      body: '[{"id":"sur-2","type":"click","userId":"u","props":{"k\\udc00":1}}]',
-      expect: { status: 202, accepted: 0, rejected: 1 },
-    },
-    {
-      name: "a surrogate pair (emoji) is fine",
-      body: '[{"id":"emoji-1","type":"click","userId":"u","props":{"face":"\\ud83d\\ude00"}}]',
-      expect: { status: 202, accepted: 1, rejected: 0 },
-      lands: ["emoji-1"],
-    },
-    {
-      name: "bytes that are not UTF-8",
-      body: Buffer.concat([
+    accepts(
+      "60 levels in props (within the limit)",
+      `{"id":"deep-60","type":"x","userId":"u","props":${nested(60)}}`,
+      [1, 0],
+      { lands: ["deep-60"] },
+    ),
+    refuses("empty body", ""),
+    refuses("whitespace only", " \n\t\r\n "),
+    refuses("JSON null", "null"),
+    refuses("a bare number", "42"),
+    refuses("a bare string", '"click"'),
+    refuses("batch that is not a list", '{"batch":{"type":"x"}}'),
+    accepts("an empty object", "{}", [0, 1]),
+    accepts("an empty list", "[]", [0, 0]),
+    refuses("truncated JSON", '[{"id":"t-1","type":"click","userId":"u"}, {"id":'),
+    refuses("NDJSON with a broken line", `${json(ok("nd-broken-1"))}\n{"type":\n${json(ok("nd-broken-2"))}`),
+    accepts("NDJSON with blank lines and CRLF", `\r\n${json(ok("nd-1"))}\r\n\r\n${json(ok("nd-2"))}\r\n`, [2, 0], {
+      lands: ["nd-1", "nd-2"],
+    }),
+    accepts("NDJSON of non-objects", '1\n2\n"x"', [0, 3]),
+    ...farFuture.map((timestamp, i) =>
+      accepts(
+        `event time ${String(timestamp)}`,
+        json([ok(`future-${i}`, { timestamp }), ok(`future-ok-${i}`)]),
+        [1, 1],
+        {
+          lands: [`future-ok-${i}`],
+        },
+      ),
+    ),
+    accepts(
+      "event time before 2000",
+      json([ok("past-1", { timestamp: "1999-12-31T23:59:59Z" }), ok("past-2", { timestamp: 0 })]),
+      [0, 2],
+    ),
+    accepts(
+      "negative and fractional epoch times",
+      json([ok("neg", { timestamp: -1 }), ok("frac", { timestamp: 1.5 })]),
+      [0, 2],
+    ),
+    accepts("a lone high surrogate in userId", '[{"id":"sur-1","type":"click","userId":"u\\ud800"}]', [0, 1]),
+    accepts(
+      "a lone low surrogate in a key",
+      '[{"id":"sur-2","type":"click","userId":"u","props":{"k\\udc00":1}}]',
+      [0, 1],
+    ),
+    accepts(
+      "a surrogate pair (emoji) is fine",
+      '[{"id":"emoji-1","type":"click","userId":"u","props":{"face":"\\ud83d\\ude00"}}]',
+      [1, 0],
+      { lands: ["emoji-1"] },
+    ),
+    refuses(
+      "bytes that are not UTF-8",
+      Buffer.concat([
         Buffer.from('[{"id":"bin","type":"'),
         Buffer.from([0xff, 0xfe, 0xc3]),
         Buffer.from('","userId":"u"}]'),
       ]),
-      expect: { status: 400 },
-    },
-    {
-      name: "a byte-order mark",
-      body: `\ufeff${json([ok("bom-1")])}`,
-      expect: { status: 202, accepted: 1, rejected: 0 },
-      lands: ["bom-1"],
-    },
-    {
-      name: "prototype-named ids, users and props",
-      body: json(
-        ["__proto__", "constructor", "toString"].map((id) => ({
+    ),
+    accepts("a byte-order mark", `\ufeff${json([ok("bom-1")])}`, [1, 0], { lands: ["bom-1"] }),
+    accepts(
+      "prototype-named ids, users and props",
+      json(
+        prototypeNames.map((id) => ({
           id,
           type: id,
           userId: id,
           props: JSON.parse(`{"__proto__":{"polluted":true},"constructor":{"prototype":1}}`) as unknown,
         })),
       ),
-      expect: { status: 202, accepted: 3, rejected: 0 },
-      lands: ["__proto__", "constructor", "toString"],
-    },
-    {
-      name: "the same prototype-named ids again (duplicates: dedup drops them)",
-      body: json(["__proto__", "constructor", "toString"].map((id) => ok(id, { userId: id }))),
-      expect: { status: 202, accepted: 3, rejected: 0 },
-    },
-    {
-      name: "__proto__ at the top of an event",
-      body: '{"__proto__":{"type":"x","userId":"u"}}',
-      expect: { status: 202, accepted: 0, rejected: 1 },
-    },
-    {
-      name: "a number too large for a double",
-      body: '[{"id":"huge-1","type":"click","userId":"u","props":{"n":1e400}}]',
-      expect: { status: 202, accepted: 0, rejected: 1 },
-    },
-    {
-      name: "an integer beyond 2^53",
-      body: '[{"id":"big-1","type":"click","userId":"u","props":{"n":123456789012345678901234567890}}]',
-      expect: { status: 202, accepted: 1, rejected: 0 },
-      lands: ["big-1"],
-    },
-    {
-      name: "a type of 10,000 characters",
-      body: json([{ id: "long-1", type: "x".repeat(10_000), userId: "u" }]),
-      expect: { status: 202, accepted: 0, rejected: 1 },
-    },
-    {
-      name: "duplicate keys in one object (last wins)",
-      body: '[{"id":"dupkey-1","type":"a","type":"b","userId":"u"}]',
-      expect: { status: 202, accepted: 1, rejected: 0 },
-      lands: ["dupkey-1"],
-    },
-    {
-      name: "a NUL character (accepted; Postgres refuses it at the sink)",
-      body: json([ok("nul-1", { type: "nul\u0000type" }), ok("nul-neighbour")]),
-      expect: { status: 202, accepted: 2, rejected: 0 },
-      lands: ["nul-neighbour"],
-    },
-    {
-      name: "mixed good and bad items in one array",
-      body: json([
+      [3, 0],
+      { lands: prototypeNames },
+    ),
+    accepts(
+      "the same prototype-named ids again (duplicates: dedup drops them)",
+      json(prototypeNames.map((id) => ok(id, { userId: id }))),
+      [3, 0],
+    ),
+    accepts("__proto__ at the top of an event", '{"__proto__":{"type":"x","userId":"u"}}', [0, 1]),
+    accepts(
+      "a number too large for a double",
+      '[{"id":"huge-1","type":"click","userId":"u","props":{"n":1e400}}]',
+      [0, 1],
+    ),
+    accepts(
+      "an integer beyond 2^53",
+      '[{"id":"big-1","type":"click","userId":"u","props":{"n":123456789012345678901234567890}}]',
+      [1, 0],
+      { lands: ["big-1"] },
+    ),
+    accepts("a type of 10,000 characters", json([{ id: "long-1", type: "x".repeat(10_000), userId: "u" }]), [0, 1]),
+    accepts(
+      "duplicate keys in one object (last wins)",
+      '[{"id":"dupkey-1","type":"a","type":"b","userId":"u"}]',
+      [1, 0],
+      {
+        lands: ["dupkey-1"],
+      },
+    ),
+    accepts(
+      "a NUL character (accepted; Postgres refuses it at the sink)",
+      json([ok("nul-1", { type: "nul\u0000type" }), ok("nul-neighbour")]),
+      [2, 0],
+      { lands: ["nul-neighbour"] },
+    ),
+    accepts(
+      "mixed good and bad items in one array",
+      json([
         ok("mix-1"),
         1,
         null,
@@ -198,79 +186,49 @@ function hostileCases(): Case[] {
         ok("mix-2", { timestamp: "9999-01-01T00:00:00Z" }),
         ok("mix-3"),
       ]),
-      expect: { status: 202, accepted: 2, rejected: 6 },
-      lands: ["mix-1", "mix-3"],
-    },
-    {
-      name: "JSON sent as text/plain",
-      body: json([ok("plain-1")]),
+      [2, 6],
+      { lands: ["mix-1", "mix-3"] },
+    ),
+    accepts("JSON sent as text/plain", json([ok("plain-1")]), [1, 0], {
       headers: { "content-type": "text/plain" },
-      expect: { status: 202, accepted: 1, rejected: 0 },
       lands: ["plain-1"],
-    },
-    {
-      name: "a form-encoded body",
-      body: "type=click&userId=u",
+    }),
+    refuses("a form-encoded body", "type=click&userId=u", 400, {
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      expect: { status: 400 },
-    },
-    {
-      name: "XML",
-      body: "<event><type>click</type></event>",
-      headers: { "content-type": "application/xml" },
-      expect: { status: 400 },
-    },
-    {
-      name: "more than the node's maxBodyBytes",
-      body: json([ok("big-body", { props: { pad: "x".repeat(1_100_000) } })]),
-      expect: { status: 413 },
-    },
-    {
-      name: "more events than maxBatch",
-      body: json(Array.from({ length: 501 }, (_, i) => ok(`over-${i}`))),
-      expect: { status: 413 },
-    },
-    {
-      name: "a wrong API key",
-      body: json([ok("wrong-key")]),
-      headers: { "x-api-key": "slk_wrong" },
-      expect: { status: 401 },
-    },
-    { name: "no API key", body: json([ok("no-key")]), headers: { "x-api-key": "" }, expect: { status: 401 } },
-    { name: "an unknown path key", body: json([ok("no-path")]), path: "no-such-endpoint", expect: { status: 401 } },
+    }),
+    refuses("XML", "<event><type>click</type></event>", 400, { headers: { "content-type": "application/xml" } }),
+    refuses(
+      "more than the node's maxBodyBytes",
+      json([ok("big-body", { props: { pad: "x".repeat(1_100_000) } })]),
+      413,
+    ),
+    refuses("more events than maxBatch", json(Array.from({ length: 501 }, (_, i) => ok(`over-${i}`))), 413),
+    refuses("a wrong API key", json([ok("wrong-key")]), 401, { headers: { "x-api-key": "slk_wrong" } }),
+    refuses("no API key", json([ok("no-key")]), 401, { headers: { "x-api-key": "" } }),
+    refuses("an unknown path key", json([ok("no-path")]), 401, { path: "no-such-endpoint" }),
   ];
 }
 
 describe("engine: hostile ingest bodies", () => {
-  let world: World;
-  let running: RunningEngine;
-  let sinkDb: pg.Client;
-  let key: { token: string; id: string };
-  let pipelineId: string;
-  const table = uniqueName("hostile").replace(/-/g, "_");
-  const pathKey = uniqueName("hostile").toLowerCase();
+  // No key on event_id: a duplicate dedup let through would show as a second row.
+  const sink = useSinkTable(
+    "hostile",
+    "row_id serial PRIMARY KEY, event_id text NOT NULL, event_type text NOT NULL, user_id text",
+  );
+  const { table } = sink;
+  const setup = useEngineWorld({ topics: testTopics(2), pool: { concurrency: 2, attempts: 2, backoffMs: 100 } });
+  let ingest: IngestPipeline;
 
   beforeAll(async () => {
-    world = await createWorld();
-    // No key on event_id: a duplicate dedup let through would show as a second row.
-    sinkDb = await openSinkTable(
-      table,
-      "row_id serial PRIMARY KEY, event_id text NOT NULL, event_type text NOT NULL, user_id text",
-    );
+    const { world } = setup;
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const pipeline = await createPipeline(world, "hostile-ingest");
-    pipelineId = pipeline.id;
-    key = await createApiKey(world, pipelineId);
-    running = await startEngine(world, {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
-      pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
-    });
+    ingest = await createIngestPipeline(world, "hostile-ingest", { scopedKey: true });
     const { deploymentId } = await deploy(
       world,
-      pipelineId,
+      ingest.pipeline.id,
       graph(
         [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          ingestNode(ingest),
           { id: "dedup", type: "dedup", config: { key: "event.id", window: "1h" } },
           {
             id: "sink",
@@ -297,13 +255,10 @@ describe("engine: hostile ingest bodies", () => {
     await waitRunning(world, deploymentId);
   });
 
-  afterAll(async () => {
-    await running?.stop();
-    await closeSinkTable(sinkDb, table);
-    await world?.close();
-  });
-
   it("answers each with 202 or a 4xx with a reason (never 5xx), and processes exactly the valid events", async () => {
+    const { world, running } = setup;
+    const { pathKey, key } = ingest;
+    const pipelineId = ingest.pipeline.id;
     const cases = hostileCases();
     expect(cases.length).toBeGreaterThanOrEqual(30);
     let rejectedTotal = 0;
@@ -342,17 +297,13 @@ describe("engine: hostile ingest bodies", () => {
 
     // A well-behaved client afterwards.
     const after = Array.from({ length: 50 }, (_, i) => ok(`after-${i}`, { userId: `u-${i % 4}` }));
-    const last = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: json(after),
-      headers: { "x-api-key": key.token },
-    });
+    const last = await postIngest(running, ingest, after);
     expect(last.status).toBe(202);
     landing.push(...after.map((e) => e.id));
 
     await eventually(
       async () => {
-        const rows = await sinkDb.query<{ event_id: string }>(`SELECT event_id FROM ${table} ORDER BY event_id`);
+        const rows = await sink.db.query<{ event_id: string }>(`SELECT event_id FROM ${table} ORDER BY event_id`);
         expect(rows.rows.map((r) => r.event_id)).toEqual([...landing].sort());
       },
       { timeoutMs: 45_000 },
@@ -365,25 +316,22 @@ describe("engine: hostile ingest bodies", () => {
     expect(sinkDead.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id)).toEqual(["nul-1"]);
     // The rows are settled: nothing arrives late (exact counts, no duplicates).
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await sinkDb.query(`SELECT 1 FROM ${table}`)).rowCount).toBe(landing.length);
+    expect((await sink.db.query(`SELECT 1 FROM ${table}`)).rowCount).toBe(landing.length);
   }, 120_000);
 });
 
 describe("engine: ingest rate limit per API key, and what unknown keys cost", () => {
-  let world: World;
+  const sink = useSinkTable("rate", "event_id text PRIMARY KEY, event_type text");
+  const setup = useWorld();
   let running: RunningEngine;
+  let ingest: IngestPipeline;
   // A second engine, standing for another engine process (or runner) of the deployment.
   let second: RunningEngine;
-  let sinkDb: pg.Client;
-  let pathKey: string;
-  let token: string;
-  const table = uniqueName("rate").replace(/-/g, "_");
   // The engine's real client, observed: how often ingest looks an API key up in Postgres.
   let keyLookups = 0;
 
   beforeAll(async () => {
-    world = await createWorld();
-    sinkDb = await openSinkTable(table, "event_id text PRIMARY KEY, event_type text");
+    const { world } = setup;
     const observed = world.prisma.$extends({
       query: {
         apiKey: {
@@ -395,18 +343,15 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
       },
     }) as unknown as PrismaClient;
     const settings = {
-      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      topics: testTopics(1),
       ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },
     };
-    running = await startEngine(world, settings, observed);
-    second = await startEngine(world, settings);
-    const pipeline = await createPipeline(world, "rate");
-    const key = await createApiKey(world);
-    token = key.token;
-    pathKey = uniqueName("rate").toLowerCase();
-    const sink = ingestToPostgres(pathKey, key.id, await createSecret(world, testServices.databaseUrl));
-    sink.nodes[1]!.config["table"] = table;
-    const { deploymentId } = await deploy(world, pipeline.id, sink);
+    running = await setup.start(settings, observed);
+    second = await setup.start(settings);
+    ingest = await createIngestPipeline(world, "rate");
+    const g = ingestToPostgres(ingest.pathKey, ingest.key.id, await createSecret(world, testServices.databaseUrl));
+    g.nodes[1]!.config["table"] = sink.table;
+    const { deploymentId } = await deploy(world, ingest.pipeline.id, g);
     await waitRunning(world, deploymentId);
     // The row says running once one engine runs it: both must serve the path.
     await eventually(() =>
@@ -416,14 +361,7 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     );
   });
 
-  afterAll(async () => {
-    await second?.stop();
-    await running?.stop();
-    await closeSinkTable(sinkDb, table);
-    await world?.close();
-  });
-
-  const post = (apiKey: string, path = pathKey, engine = running) =>
+  const post = (apiKey: string, path = ingest.pathKey, engine = running) =>
     fetch(`${engine.http.url}/v1/ingest/${path}`, {
       method: "POST",
       body: json([ok(randomUUID())]),
@@ -431,7 +369,7 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     });
 
   it("costs no key query per made-up key or unknown path: 401 for all of them", async () => {
-    expect((await post(token)).status).toBe(202);
+    expect((await post(ingest.key.token)).status).toBe(202);
     // The observer sees the endpoint's key being loaded for that first request.
     expect(keyLookups).toBeGreaterThanOrEqual(1);
     keyLookups = 0;
@@ -452,7 +390,7 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
   it("answers 429 + Retry-After past the bucket shared by both engines, and accepts again after the wait; a made-up key gets 401", async () => {
     // Half of the requests to each engine: counted per process, 10 would be accepted.
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => post(token, pathKey, i % 2 === 0 ? running : second)),
+      Array.from({ length: 20 }, (_, i) => post(ingest.key.token, ingest.pathKey, i % 2 === 0 ? running : second)),
     );
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(5);
@@ -464,6 +402,6 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
     // Buckets belong to authenticated keys: a made-up one is refused before any bucket.
     expect((await post("slk_made-up")).status).toBe(401);
     await new Promise((r) => setTimeout(r, Number(limited[0]!.headers.get("retry-after")) * 1000));
-    expect((await post(token, pathKey, second)).status).toBe(202);
+    expect((await post(ingest.key.token, ingest.pathKey, second)).status).toBe(202);
   });
 });

@@ -2,63 +2,34 @@
 // as a field, the headers in `context.headers` (bounded, Sluice's own left out; a value whose context
 // is not an object dead-lettered), and the consumer group: a named one inside the workspace's
 // namespace on Sluice's cluster, and exactly as named through a connection (the SASL_SSL broker).
-import { sealSecret, secretHint } from "@sluice/db";
-import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
-import { secureBroker, type SecureBroker } from "@sluice/kafka/test-support";
-import { deadLetterTopicName, type KafkaConnectionConfig, topicScope } from "@sluice/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { secureBroker } from "@sluice/kafka/test-support";
+import { deadLetterTopicName, topicScope } from "@sluice/shared";
+import { describe, expect, it } from "vitest";
 import {
   createPipeline,
-  createWorld,
   deploy,
   ownTopic,
   readAll,
-  startEngine,
+  readTopic,
+  stopDeployment,
+  useEngineWorld,
   waitRunning,
-  type RunningEngine,
-  type World,
 } from "./engine-world";
 import { graph } from "./graphs";
-import { eventually, testLogger, uniqueName } from "./services";
+import { scramConnection, useSecuredKafka } from "./secured-kafka";
+import { eventually, uniqueName } from "./services";
 
 describe("engine: kafka-source key, headers and consumer group", () => {
-  let world: World;
-  let running: RunningEngine;
-  let broker: SecureBroker;
-  let secured: Kafka;
   const externalIn = uniqueName("opts-in");
   const externalOut = uniqueName("opts-out");
-
-  beforeAll(async () => {
-    broker = secureBroker();
-    world = await createWorld();
-    secured = createKafka({
-      brokers: [broker.brokers],
-      clientId: "engine-source-options-test",
-      log: testLogger,
-      tls: { ca: broker.ca },
-      sasl: { mechanism: "SCRAM-SHA-256", ...broker.users["SCRAM-SHA-256"] },
-    });
-    await secured.admin.createTopics([
-      { topic: externalIn, partitions: 2 },
-      { topic: externalOut, partitions: 1 },
-    ]);
-    running = await startEngine(world, { pool: { concurrency: 2, attempts: 2, backoffMs: 100 } });
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await secured?.admin.deleteTopics([externalIn, externalOut]).catch(() => undefined);
-    await secured?.close();
-    await world?.close();
-  });
-
-  const stop = async (deploymentId: string) => {
-    await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
-    await running.engine.reconciler.reconcile();
-  };
+  const remote = useSecuredKafka(() => secureBroker(), "SCRAM-SHA-256", [
+    { topic: externalIn, partitions: 2 },
+    { topic: externalOut, partitions: 1 },
+  ]);
+  const setup = useEngineWorld({ pool: { concurrency: 2, attempts: 2, backoffMs: 100 } });
 
   it("on Sluice's cluster: key and headers in the event, offsets committed in the workspace's named group", async () => {
+    const { world, running } = setup;
     const input = uniqueName("orders");
     await world.kafka.admin.createTopics([{ topic: ownTopic(world, input), partitions: 2 }]);
     const pipeline = await createPipeline(world, "source-options");
@@ -137,25 +108,13 @@ describe("engine: kafka-source key, headers and consumer group", () => {
       { timeoutMs: 20_000 },
     );
     expect(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.src`, [ownTopic(world, input)])).toEqual([]);
-    await stop(deploymentId);
+    await stopDeployment(world, running, deploymentId);
   }, 120_000);
 
   it("through a connection: the exact group id the user gave, so the team's own tooling sees it", async () => {
-    const config: KafkaConnectionConfig = {
-      bootstrapServers: [broker.brokers],
-      security: { protocol: "sasl_ssl", mechanism: "SCRAM-SHA-256", ca: broker.ca },
-    };
-    const credentials = broker.users["SCRAM-SHA-256"];
-    const { id: connectionId } = await world.prisma.kafkaConnection.create({
-      data: {
-        workspaceId: world.workspaceId,
-        name: "external",
-        config,
-        credentials: sealSecret(JSON.stringify(credentials), world.secretKey, world.workspaceId),
-        credentialsHint: secretHint(credentials.password),
-        createdById: world.userId,
-      },
-    });
+    const { world, running } = setup;
+    const { broker, kafka: secured } = remote;
+    const connectionId = await scramConnection(world, broker, "external", "SCRAM-SHA-256");
     const group = uniqueName("analytics.orders-consumer");
     const pipeline = await createPipeline(world, "source-options-external");
     const { deploymentId } = await deploy(
@@ -194,23 +153,7 @@ describe("engine: kafka-source key, headers and consumer group", () => {
       },
       { timeoutMs: 30_000 },
     );
-    const received: ConsumedMessage[] = [];
-    const reader = secured.consumer({
-      groupId: uniqueName("opts-reader"),
-      topics: [externalOut],
-      fetch: { maxWaitMs: 100 },
-    });
-    await reader.start({
-      onMessage: (m) => received.push(m),
-      onError: (e) => {
-        throw e;
-      },
-    });
-    try {
-      await eventually(() => expect(received).toHaveLength(2), { timeoutMs: 30_000 });
-    } finally {
-      await reader.close();
-    }
+    const received = await readTopic(secured, externalOut, 2);
     expect(
       received
         .map((m) => JSON.parse(m.value!.toString()) as unknown)
@@ -219,6 +162,6 @@ describe("engine: kafka-source key, headers and consumer group", () => {
       { id: "x1", key: "k1" },
       { id: "x2", key: "k2" },
     ]);
-    await stop(deploymentId);
+    await stopDeployment(world, running, deploymentId);
   }, 120_000);
 });

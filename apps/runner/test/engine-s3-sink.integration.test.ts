@@ -4,66 +4,51 @@
 // commits) overwrites the same objects and leaves no duplicate rows. An unreachable store is waited
 // out within the sink outage budget, then its waiting events are dead-lettered.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeDeadLetterHeaders, DEPLOYMENTS_CHANNEL } from "@sluice/shared";
+import { decodeDeadLetterHeaders } from "@sluice/shared";
 import { startTcpProxy, type TcpProxy } from "../chaos/tcp-proxy";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 import {
-  createApiKey,
-  createPipeline,
+  createIngestPipeline,
   createSecret,
-  createWorld,
   deploy,
+  eventsIn,
+  postIngest,
   readAll,
-  startEngine,
+  redeploy,
+  testTopics,
+  useEngineWorld,
   waitRunning,
-  type RunningEngine,
   type World,
 } from "./engine-world";
-import { graph } from "./graphs";
-import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "./s3-server";
+import { graph, ingestNode } from "./graphs";
+import { S3RVER_CREDENTIALS, type S3Server, useS3Server } from "./s3-server";
 import { eventually, uniqueName } from "./services";
 
+/** A new ingest pipeline, the store config of its s3-sinks (at `endpoint`, default the server) and a fresh folder. */
+async function lakePipeline(world: World, s3: S3Server, name: string, endpoint = s3.endpoint) {
+  const ingest = await createIngestPipeline(world, name);
+  const store = {
+    endpoint,
+    allowPrivateEndpoint: true,
+    forcePathStyle: true,
+    bucket: s3.bucket,
+    credentialsSecretId: await createSecret(world, S3RVER_CREDENTIALS),
+  };
+  return { ...ingest, store, root: `${uniqueName(name)}/` };
+}
+
 describe("engine: s3 sink", () => {
-  let world: World;
-  let running: RunningEngine;
-  let s3: S3Server;
-
-  beforeAll(async () => {
-    s3 = await startS3Server();
-    world = await createWorld();
-    running = await startEngine(world, {
-      allowPrivateWebhooks: true,
-      topics: { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000 },
-    });
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await world?.close();
-    await s3?.close();
-  });
-
-  async function eventsIn(pipelineId: string, node: string): Promise<number> {
-    const metric = await running.registry.getSingleMetric("sluice_node_events_in_total")?.get();
-    return metric?.values.find((v) => v.labels["pipeline"] === pipelineId && v.labels["node"] === node)?.value ?? 0;
-  }
+  const lake = useS3Server();
+  const setup = useEngineWorld({ allowPrivateWebhooks: true, topics: testTopics(3) });
 
   it("writes JSONL and Parquet by event hour, and a replay from earliest leaves no duplicates", async () => {
-    const pipeline = await createPipeline(world, "s3-sink");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("s3").toLowerCase();
-    const secretId = await createSecret(world, S3RVER_CREDENTIALS);
-    const root = `${uniqueName("lake")}/`;
-    const store = {
-      endpoint: s3.endpoint,
-      allowPrivateEndpoint: true,
-      forcePathStyle: true,
-      bucket: s3.bucket,
-      credentialsSecretId: secretId,
-    };
+    const { world, running } = setup;
+    const s3 = lake.server;
+    const ingest = await lakePipeline(world, s3, "s3-sink");
+    const { pipeline, store, root } = ingest;
     const g = graph(
       [
-        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+        ingestNode(ingest),
         {
           id: "raw",
           type: "s3-sink",
@@ -106,11 +91,7 @@ describe("engine: s3 sink", () => {
       props: { amount: i * 1.5, items: i % 5, paid: i % 2 === 0 },
     }));
     for (let i = 0; i < sent.length; i += 100) {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(sent.slice(i, i + 100)),
-        headers: { "x-api-key": key.token },
-      });
+      const res = await postIngest(running, ingest, sent.slice(i, i + 100));
       expect(res.status).toBe(202);
     }
 
@@ -146,32 +127,15 @@ describe("engine: s3 sink", () => {
       }
     };
     await eventually(check, { timeoutMs: 60_000, everyMs: 500 });
-    expect(await eventsIn(pipeline.id, "raw")).toBe(sent.length);
+    expect(await eventsIn(running, pipeline.id, "raw")).toBe(sent.length);
 
     // Replay everything, as after a crash before any commit: the same version from earliest.
-    const version = await world.prisma.deployment.findUniqueOrThrow({
-      where: { id: deploymentId },
-      select: { versionId: true },
-    });
-    const replay = await world.prisma.$transaction(async (tx) => {
-      await tx.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
-      return tx.deployment.create({
-        data: {
-          workspaceId: world.workspaceId,
-          pipelineId: pipeline.id,
-          versionId: version.versionId,
-          desiredState: "running",
-          startPosition: "earliest",
-          createdById: world.userId,
-        },
-      });
-    });
-    await world.redis.publish(DEPLOYMENTS_CHANNEL, pipeline.id);
-    await waitRunning(world, replay.id);
-    await eventually(async () => expect(await eventsIn(pipeline.id, "raw")).toBe(2 * sent.length), {
+    const replay = await redeploy(world, deploymentId, { startPosition: "earliest" });
+    await waitRunning(world, replay.deploymentId);
+    await eventually(async () => expect(await eventsIn(running, pipeline.id, "raw")).toBe(2 * sent.length), {
       timeoutMs: 60_000,
     });
-    await eventually(async () => expect(await eventsIn(pipeline.id, "table")).toBe(2 * sent.length), {
+    await eventually(async () => expect(await eventsIn(running, pipeline.id, "table")).toBe(2 * sent.length), {
       timeoutMs: 60_000,
     });
     // Every row once: the replay's files overwrote the first run's or replaced them. (Events are
@@ -180,22 +144,14 @@ describe("engine: s3 sink", () => {
   });
 
   it("rolls files by time: requests within the interval land in one file per partition, each event once", async () => {
-    const pipeline = await createPipeline(world, "s3-sink-roll");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("s3r").toLowerCase();
-    const secretId = await createSecret(world, S3RVER_CREDENTIALS);
-    const root = `${uniqueName("roll")}/`;
-    const store = {
-      endpoint: s3.endpoint,
-      allowPrivateEndpoint: true,
-      forcePathStyle: true,
-      bucket: s3.bucket,
-      credentialsSecretId: secretId,
-      eventTimeField: "receivedAt",
-    };
+    const { world, running } = setup;
+    const s3 = lake.server;
+    const ingest = await lakePipeline(world, s3, "s3-sink-roll");
+    const { pipeline, root } = ingest;
+    const store = { ...ingest.store, eventTimeField: "receivedAt" };
     const g = graph(
       [
-        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+        ingestNode(ingest),
         { id: "rolled", type: "s3-sink", config: { ...store, keyTemplate: `${root}rolled/`, rollIntervalSeconds: 6 } },
         { id: "plain", type: "s3-sink", config: { ...store, keyTemplate: `${root}plain/` } },
       ],
@@ -209,11 +165,7 @@ describe("engine: s3 sink", () => {
     const sent = Array.from({ length: 100 }, (_, i) => ({ id: `r-${i}`, type: "view", userId: `u${i % 7}` }));
     const startedAt = Date.now();
     for (let i = 0; i < sent.length; i += 20) {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(sent.slice(i, i + 20)),
-        headers: { "x-api-key": key.token },
-      });
+      const res = await postIngest(running, ingest, sent.slice(i, i + 20));
       expect(res.status).toBe(202);
       await new Promise((r) => setTimeout(r, 150));
     }
@@ -237,27 +189,18 @@ describe("engine: s3 sink", () => {
   });
 
   it("writes what a key-by stage emits, in files named after the key-by topic's partitions and offsets", async () => {
-    const pipeline = await createPipeline(world, "s3-sink-keyed");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("s3k").toLowerCase();
-    const secretId = await createSecret(world, S3RVER_CREDENTIALS);
-    const root = `${uniqueName("keyed")}/`;
+    const { world, running } = setup;
+    const s3 = lake.server;
+    const ingest = await lakePipeline(world, s3, "s3-sink-keyed");
+    const { pipeline, store, root } = ingest;
     const g = graph(
       [
-        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+        ingestNode(ingest),
         { id: "by-user", type: "key-by", config: { key: "event.userId" } },
         {
           id: "lake",
           type: "s3-sink",
-          config: {
-            endpoint: s3.endpoint,
-            allowPrivateEndpoint: true,
-            forcePathStyle: true,
-            bucket: s3.bucket,
-            credentialsSecretId: secretId,
-            keyTemplate: `${root}user={event.userId}/`,
-            eventTimeField: "receivedAt",
-          },
+          config: { ...store, keyTemplate: `${root}user={event.userId}/`, eventTimeField: "receivedAt" },
         },
       ],
       [
@@ -268,11 +211,7 @@ describe("engine: s3 sink", () => {
     const { deploymentId } = await deploy(world, pipeline.id, g);
     await waitRunning(world, deploymentId);
     const sent = Array.from({ length: 60 }, (_, i) => ({ id: `k-${i}`, type: "view", userId: `u${i % 4}` }));
-    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify(sent),
-      headers: { "x-api-key": key.token },
-    });
+    const res = await postIngest(running, ingest, sent);
     expect(res.status).toBe(202);
     const keyedTopic = `sluice.${world.workspaceId}.${pipeline.id}.by-user.out`;
     await eventually(
@@ -289,64 +228,43 @@ describe("engine: s3 sink", () => {
 });
 
 describe("engine: an object store outage", () => {
-  let world: World;
-  let running: RunningEngine;
-  let s3: S3Server;
+  const lake = useS3Server();
   let proxy: TcpProxy;
   const budgetMs = 5000;
 
   beforeAll(async () => {
-    s3 = await startS3Server();
-    proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(s3.endpoint).port) });
-    world = await createWorld();
-    running = await startEngine(world, {
-      allowPrivateWebhooks: true,
-      topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-      pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxOutageMs: budgetMs },
-    });
+    proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(lake.server.endpoint).port) });
   });
-
   afterAll(async () => {
-    await running?.stop();
-    await world?.close();
     await proxy?.close();
-    await s3?.close();
+  });
+  const setup = useEngineWorld({
+    allowPrivateWebhooks: true,
+    topics: testTopics(1),
+    pool: { concurrency: 2, attempts: 2, backoffMs: 100 },
+    feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxOutageMs: budgetMs },
   });
 
   it("is waited out within the outage budget, then dead-letters what waited longer, as for Postgres", async () => {
-    const pipeline = await createPipeline(world, "s3-outage");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("s3o").toLowerCase();
-    const secretId = await createSecret(world, S3RVER_CREDENTIALS);
-    const root = `${uniqueName("outage")}/`;
+    const { world, running } = setup;
+    const s3 = lake.server;
+    const ingest = await lakePipeline(world, s3, "s3-outage", `http://127.0.0.1:${proxy.port}`);
+    const { pipeline, store, root } = ingest;
     const g = graph(
       [
-        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-        {
-          id: "lake",
-          type: "s3-sink",
-          config: {
-            endpoint: `http://127.0.0.1:${proxy.port}`,
-            allowPrivateEndpoint: true,
-            forcePathStyle: true,
-            bucket: s3.bucket,
-            credentialsSecretId: secretId,
-            keyTemplate: root,
-            eventTimeField: "receivedAt",
-          },
-        },
+        ingestNode(ingest),
+        { id: "lake", type: "s3-sink", config: { ...store, keyTemplate: root, eventTimeField: "receivedAt" } },
       ],
       [["ingest", "lake"]],
     );
     const { deploymentId } = await deploy(world, pipeline.id, g);
     await waitRunning(world, deploymentId);
     const post = async (ids: string[]) => {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(ids.map((id) => ({ id, type: "view", userId: "u1" }))),
-        headers: { "x-api-key": key.token },
-      });
+      const res = await postIngest(
+        running,
+        ingest,
+        ids.map((id) => ({ id, type: "view", userId: "u1" })),
+      );
       expect(res.status).toBe(202);
     };
     const stored = async () => (await s3.jsonl(root)).map((r) => String(r.event["id"])).sort();

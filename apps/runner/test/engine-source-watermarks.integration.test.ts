@@ -4,17 +4,8 @@
 // progress (carried through the repartition topic by watermark records), not the newest event time
 // of its own input partition: every window is then emitted exactly once, with its exact count.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
-import {
-  createPipeline,
-  deploy,
-  ownTopic,
-  readAll,
-  startEngine,
-  useWindowSinkWorld,
-  waitRunning,
-} from "./engine-world";
-import { graph } from "./graphs";
+import { createOwnTopic, offsetSum, ownTopic, readAll, startCatchUp, useWorld } from "./engine-world";
+import { typeWindow } from "./graphs";
 import { eventually, uniqueName } from "./services";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -23,14 +14,12 @@ const PER_SECOND = [10, 1, 2];
 const TYPES = ["a", "b"];
 
 describe("engine: per-source-partition watermarks", () => {
-  const setup = useWindowSinkWorld("srcwm");
+  const setup = useWorld();
 
   it("emits each window once with its exact count when source partitions progress at different speeds", async () => {
-    const { world, engines } = setup;
-    const sourceName = uniqueName("skewed-in");
+    const { world } = setup;
+    const { name: sourceName, topic: source } = await createOwnTopic(world, "skewed-in", PER_SECOND.length);
     const sinkName = uniqueName("skewed-out");
-    const source = ownTopic(world, sourceName);
-    await world.kafka.admin.createTopics([{ topic: source, partitions: PER_SECOND.length }]);
 
     // Event times in each partition in order; the last event of each partition (at 65 s) closes
     // every window up to [50 s, 60 s).
@@ -63,37 +52,12 @@ describe("engine: per-source-partition watermarks", () => {
     await producer.close();
 
     // Small batches, so the sparse partition's batches cover far more event time than the dense one's.
-    const settings = {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
-      feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: 10, lingerMs: 5 },
-    };
-    engines.push(await startEngine(world, settings));
-    const pipeline = await createPipeline(world, "skewed");
-    const body = graph(
-      [
-        { id: "src", type: "kafka-source", config: { topic: sourceName, startPosition: "earliest" } },
-        {
-          id: "win",
-          type: "window",
-          config: {
-            kind: "tumbling",
-            size: "10s",
-            eventTimeField: "ts",
-            watermarkDelay: "1s",
-            allowedLateness: "10m",
-            groupBy: [{ name: "type", expression: "event.type" }],
-            aggregations: [{ name: "events", function: "count" }],
-          },
-        },
-        { id: "sink", type: "kafka-sink", config: { topic: sinkName } },
-      ],
-      [
-        ["src", "win"],
-        ["win", "sink"],
-      ],
-    );
-    const { deploymentId } = await deploy(world, pipeline.id, body);
-    await waitRunning(world, deploymentId);
+    const { pipeline } = await startCatchUp(setup, "skewed", {
+      source: sourceName,
+      nodes: [typeWindow("10m", [{ name: "events", function: "count" }])],
+      sink: sinkName,
+      maxBatchRecords: 10,
+    });
 
     // 6 windows × 2 types; a later emission of any window (a revision) would show up as a 13th record.
     const results = await readAll(world, ownTopic(world, sinkName), expected.size);
@@ -108,14 +72,13 @@ describe("engine: per-source-partition watermarks", () => {
         },
     );
     // Once the window stage has committed everything, the output holds exactly one record per window.
-    const sum = (offsets: { offset: bigint }[]) => offsets.reduce((s, o) => s + Number(o.offset), 0);
     const winTopic = `sluice.${world.workspaceId}.${pipeline.id}.src.out`;
     await eventually(async () =>
-      expect(sum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]))).toBe(
-        sum(await world.kafka.admin.endOffsets([winTopic])),
+      expect(offsetSum(await world.kafka.admin.committedOffsets(`sluice.${pipeline.id}.win`, [winTopic]))).toBe(
+        offsetSum(await world.kafka.admin.endOffsets([winTopic])),
       ),
     );
-    expect(sum(await world.kafka.admin.endOffsets([ownTopic(world, sinkName)]))).toBe(expected.size);
+    expect(offsetSum(await world.kafka.admin.endOffsets([ownTopic(world, sinkName)]))).toBe(expected.size);
     expect(emitted.length).toBe(expected.size);
     const got = new Map(emitted.map((e) => [`${e.windowStart}|${e.type}`, e.events]));
     expect(got).toEqual(expected);

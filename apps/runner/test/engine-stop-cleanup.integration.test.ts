@@ -2,22 +2,10 @@
 // the pipeline's stateful checkpoints stay for the next deployment.
 import type { Redis } from "ioredis";
 import { keyPatterns } from "@sluice/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createApiKey,
-  createPipeline,
-  createWorld,
-  ownTopic,
-  deploy,
-  readAll,
-  startEngine,
-  waitRunning,
-  type RunningEngine,
-  type World,
-} from "./engine-world";
+import { describe, expect, it } from "vitest";
+import { deployIngestToKafka, postIngest, readAll, stopDeployment, testTopics, useEngineWorld } from "./engine-world";
 import { QUEUE_PREFIX } from "../src/queue/prefix";
-import { graph } from "./graphs";
-import { eventually, uniqueName } from "./services";
+import { eventually } from "./services";
 
 async function scan(redis: Redis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
@@ -31,48 +19,17 @@ async function scan(redis: Redis, pattern: string): Promise<string[]> {
 }
 
 describe("engine: stop cleanup", () => {
-  let world: World;
-  let running: RunningEngine;
-
-  beforeAll(async () => {
-    world = await createWorld();
-    running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await world?.close();
-  });
+  const settings = { topics: testTopics(2) };
+  const setup = useEngineWorld(settings);
 
   it("leaves no key of the stopped deployment's queues, and keeps the pipeline's checkpoints", async () => {
-    const pipeline = await createPipeline(world, "cleanup");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("cleanup").toLowerCase();
-    const outName = uniqueName("sluice-test-cleanup");
-    const outTopic = ownTopic(world, outName);
-    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
-          { id: "out", type: "kafka-sink", config: { topic: outName } },
-        ],
-        [
-          ["ingest", "dedup"],
-          ["dedup", "out"],
-        ],
-      ),
-    );
-    await waitRunning(world, deploymentId);
+    const { world, running } = setup;
+    const ingest = await deployIngestToKafka(world, "cleanup", [
+      { id: "dedup", type: "dedup", config: { key: "event.id", window: "10m" } },
+    ]);
+    const { pipeline, outTopic, deploymentId } = ingest;
     const events = Array.from({ length: 30 }, (_, i) => ({ id: `c-${i % 20}`, type: "click", userId: `u-${i % 4}` }));
-    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify(events),
-      headers: { "x-api-key": key.token },
-    });
+    const res = await postIngest(running, ingest, events);
     expect(res.status).toBe(202);
 
     // 30 events, 20 distinct ids: dedup lets 20 through.
@@ -80,8 +37,7 @@ describe("engine: stop cleanup", () => {
     const queuePattern = `${QUEUE_PREFIX}:stage.${deploymentId}.*`;
     expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
 
-    await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
-    await running.engine.reconciler.reconcile();
+    await stopDeployment(world, running, deploymentId);
     expect((await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } })).status).toBe("stopped");
     expect(await scan(world.redis, queuePattern)).toEqual([]);
     expect(await scan(world.redis, `*${deploymentId}*`)).toEqual([]);
@@ -91,31 +47,15 @@ describe("engine: stop cleanup", () => {
   });
 
   it("removes the queues of a deployment stopped while no runner ran it, when a runner starts", async () => {
-    const pipeline = await createPipeline(world, "cleanup-crash");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("crash").toLowerCase();
-    const outName = uniqueName("sluice-test-cleanup");
-    const outTopic = ownTopic(world, outName);
-    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "out", type: "kafka-sink", config: { topic: outName } },
-        ],
-        [["ingest", "out"]],
-      ),
-    );
-    await waitRunning(world, deploymentId);
+    const { world } = setup;
+    const { outTopic, deploymentId } = await deployIngestToKafka(world, "cleanup-crash");
     const queuePattern = `${QUEUE_PREFIX}:stage.${deploymentId}.*`;
     expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
     // The runner dies; the deployment is stopped meanwhile.
-    await running.stop("abort");
+    await setup.stop(setup.running, "abort");
     await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
     expect((await scan(world.redis, queuePattern)).length).toBeGreaterThan(0);
-    running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
+    setup.running = await setup.start(settings);
     await eventually(async () => expect(await scan(world.redis, queuePattern)).toEqual([]));
     expect((await world.prisma.deployment.findUniqueOrThrow({ where: { id: deploymentId } })).status).toBe("stopped");
     await world.kafka.admin.deleteTopics([outTopic]);

@@ -2,9 +2,10 @@
 // keys, secrets) and an in-process engine + HTTP server against the real services.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createPrismaClient, issueToken, type PrismaClient, sealSecret } from "@sluice/db";
+import { createPrismaClient, issueToken, type Prisma, type PrismaClient, sealSecret } from "@sluice/db";
 import { type ConsumedMessage, createKafka, type Kafka } from "@sluice/kafka";
 import {
+  alertStateKey,
   DEPLOYMENTS_CHANNEL,
   keyPatterns,
   type PipelineGraph,
@@ -15,10 +16,11 @@ import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll } from "vitest";
 import { createEngine, type Engine } from "../src/wiring";
-import type { EngineSettings } from "../src/settings";
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "../src/settings";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
+import { chain, ingestNode, kafkaChain, type NodeSpec, windowCountGraph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 export type World = {
@@ -72,6 +74,8 @@ export async function createWorld(): Promise<World> {
         const keys = await redis.keys(pattern);
         if (keys.length > 0) await redis.del(...keys);
       }
+      const rules = await prisma.alertRule.findMany({ where: { workspaceId: workspace.id }, select: { id: true } });
+      if (rules.length > 0) await redis.del(...rules.map((r) => alertStateKey(r.id)));
       const topics = (await kafka.admin.listTopics()).filter(
         (t) => t.startsWith(`sluice.${workspace.id}.`) || t.startsWith(ownTopic({ slug }, "")),
       );
@@ -96,8 +100,50 @@ export async function createPipeline(world: World, name: string) {
   });
 }
 
+/** An engine's topic settings in tests: `partitions` per topic, one replica, an hour's retention. */
+export function testTopics(partitions: number) {
+  return { partitions, replicationFactor: 1, retentionMs: 3_600_000 };
+}
+
+/** A workspace topic of `partitions` made now: `name` is what a kafka node calls it, `topic` the broker's name. */
+export async function createOwnTopic(
+  world: World,
+  prefix: string,
+  partitions: number,
+): Promise<{ name: string; topic: string }> {
+  const name = uniqueName(prefix);
+  const topic = ownTopic(world, name);
+  await world.kafka.admin.createTopics([{ topic, partitions }]);
+  return { name, topic };
+}
+
 /** What a deploy may set on the deployment row besides the graph (defaults: the schema's). */
 type DeployOptions = { startPosition?: "resume" | "earliest" | "latest"; settings?: PipelineSettings };
+
+/** Inside a deploy's transaction: the pipeline's running deployment flipped to stopped, a running one of `versionId` made. */
+async function runVersion(
+  tx: Prisma.TransactionClient,
+  world: World,
+  pipelineId: string,
+  versionId: string,
+  options: DeployOptions,
+): Promise<string> {
+  await tx.deployment.updateMany({
+    where: { pipelineId, desiredState: "running" },
+    data: { desiredState: "stopped" },
+  });
+  const deployment = await tx.deployment.create({
+    data: {
+      workspaceId: world.workspaceId,
+      pipelineId,
+      versionId,
+      desiredState: "running",
+      ...options,
+      createdById: world.userId,
+    },
+  });
+  return deployment.id;
+}
 
 /** A new version plus a running deployment (the old running one, if any, flipped to stopped), then the Redis notice. */
 export async function deploy(
@@ -118,26 +164,38 @@ export async function deploy(
         authorId: world.userId,
       },
     });
-    await tx.deployment.updateMany({
-      where: { pipelineId, desiredState: "running" },
-      data: { desiredState: "stopped" },
-    });
-    const deployment = await tx.deployment.create({
-      data: {
-        workspaceId: world.workspaceId,
-        pipelineId,
-        versionId: version.id,
-        desiredState: "running",
-        ...options,
-        createdById: world.userId,
-      },
-    });
-    return { deploymentId: deployment.id, versionId: version.id };
+    return { deploymentId: await runVersion(tx, world, pipelineId, version.id, options), versionId: version.id };
   });
   await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
   return result;
 }
 
+/**
+ * The version of `deploymentId` deployed again (e.g. `startPosition: "earliest"`: a replay of the whole
+ * input, as after a crash before any commit), the pipeline's running deployment (that one) flipped to
+ * stopped; then the Redis notice.
+ */
+export async function redeploy(
+  world: World,
+  deploymentId: string,
+  options: DeployOptions,
+): Promise<{ deploymentId: string }> {
+  const { pipelineId, versionId } = await world.prisma.deployment.findUniqueOrThrow({
+    where: { id: deploymentId },
+    select: { pipelineId: true, versionId: true },
+  });
+  const id = await world.prisma.$transaction((tx) => runVersion(tx, world, pipelineId, versionId, options));
+  await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
+  return { deploymentId: id };
+}
+
+/** The deployment's desired state set to stopped, and `running` reconciled at once (not at its next pass). */
+export async function stopDeployment(world: World, running: RunningEngine, deploymentId: string): Promise<void> {
+  await world.prisma.deployment.update({ where: { id: deploymentId }, data: { desiredState: "stopped" } });
+  await running.engine.reconciler.reconcile();
+}
+
+/** An API key of the workspace (of one pipeline if `pipelineId` is given); `scope` default "ingest". */
 export async function createApiKey(world: World, pipelineId?: string, scope: "ingest" | "read" = "ingest") {
   const issued = issueToken(scope);
   const row = await world.prisma.apiKey.create({
@@ -152,6 +210,57 @@ export async function createApiKey(world: World, pipelineId?: string, scope: "in
     },
   });
   return { token: issued.token, id: row.id, hash: issued.hash };
+}
+
+/** A pipeline to be fed over HTTP: the row, an ingest API key and a fresh path key for its http-ingest node. */
+export type IngestPipeline = {
+  pipeline: { id: string };
+  key: { token: string; id: string };
+  pathKey: string;
+};
+
+/** `scopedKey`: the API key belongs to the pipeline (default: a workspace key). */
+export async function createIngestPipeline(
+  world: World,
+  name: string,
+  { scopedKey = false } = {},
+): Promise<IngestPipeline> {
+  const pipeline = await createPipeline(world, name);
+  const key = await createApiKey(world, scopedKey ? pipeline.id : undefined);
+  return { pipeline, key, pathKey: uniqueName(name).toLowerCase() };
+}
+
+/** POSTs `body` (as JSON) to the pipeline's ingest endpoint on `engine`, with its API key. */
+export function postIngest(
+  engine: RunningEngine,
+  { pathKey, key }: Pick<IngestPipeline, "pathKey" | "key">,
+  body: unknown,
+): Promise<Response> {
+  return fetch(`${engine.http.url}/v1/ingest/${pathKey}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "x-api-key": key.token },
+  });
+}
+
+/**
+ * An ingest pipeline (`ingest`, then the `between` nodes in a chain) into a kafka-sink `out` writing to a
+ * workspace topic made beforehand (one partition), deployed and running.
+ */
+export async function deployIngestToKafka(
+  world: World,
+  name: string,
+  between: NodeSpec[] = [],
+): Promise<IngestPipeline & { outTopic: string; deploymentId: string }> {
+  const ingest = await createIngestPipeline(world, name);
+  const out = await createOwnTopic(world, `sluice-test-${name}`, 1);
+  const { deploymentId } = await deploy(
+    world,
+    ingest.pipeline.id,
+    chain([ingestNode(ingest), ...between, { id: "out", type: "kafka-sink", config: { topic: out.name } }]),
+  );
+  await waitRunning(world, deploymentId);
+  return { ...ingest, outTopic: out.topic, deploymentId };
 }
 
 export async function createSecret(world: World, value: string) {
@@ -204,6 +313,30 @@ export async function startEngine(
   };
 }
 
+/**
+ * `windowCountGraph` (graphs.ts) into `table` behind a new ingest pipeline, its Postgres secret the test
+ * database, deployed and running.
+ */
+export async function deployWindowCount(
+  world: World,
+  name: string,
+  options: { table: string; allowedLateness: string; before?: NodeSpec },
+): Promise<IngestPipeline & { deploymentId: string }> {
+  const ingest = await createIngestPipeline(world, name);
+  const { deploymentId } = await deploy(
+    world,
+    ingest.pipeline.id,
+    windowCountGraph({
+      ...options,
+      pathKey: ingest.pathKey,
+      apiKeyId: ingest.key.id,
+      connectionSecretId: await createSecret(world, testServices.databaseUrl),
+    }),
+  );
+  await waitRunning(world, deploymentId);
+  return { ...ingest, deploymentId };
+}
+
 /** Resolves once the deployment row says running (or throws with its reason when failing). */
 export async function waitRunning(world: World, deploymentId: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -231,9 +364,19 @@ export async function closeSinkTable(db: pg.Client | undefined, table: string): 
 }
 
 /** Reads a topic from the start (a fresh group) until `count` records arrived (30 s at most). */
-export async function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
+export function readAll(world: World, topic: string, count: number): Promise<ConsumedMessage[]> {
+  return readTopic(world.kafka, topic, count);
+}
+
+/** `readAll` through any client (e.g. one of another cluster), waiting `timeoutMs` at most. */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ConsumedMessage[]> {
   const received: ConsumedMessage[] = [];
-  const consumer = world.kafka.consumer({
+  const consumer = kafka.consumer({
     groupId: uniqueName("test-reader"),
     topics: [topic],
     fetch: { maxWaitMs: 100 },
@@ -249,7 +392,7 @@ export async function readAll(world: World, topic: string, count: number): Promi
       () => {
         if (received.length < count) throw new Error(`${topic}: ${received.length} of ${count} records`);
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs },
     );
   } finally {
     await consumer.close();
@@ -257,51 +400,120 @@ export async function readAll(world: World, topic: string, count: number): Promi
   return received;
 }
 
+/** The sum of a topic's offsets per partition (end offsets: its record count, with control records). */
+export function offsetSum(offsets: { offset: bigint }[]): number {
+  return offsets.reduce((sum, o) => sum + Number(o.offset), 0);
+}
+
+/** The events that entered `node` of a pipeline in this engine (its Prometheus counter). */
+export async function eventsIn(running: RunningEngine, pipelineId: string, node: string): Promise<number> {
+  const metric = await running.registry.getSingleMetric("sluice_node_events_in_total")?.get();
+  return metric?.values.find((v) => v.labels["pipeline"] === pipelineId && v.labels["node"] === node)?.value ?? 0;
+}
+
+/** Collects the JSON messages published on a Redis channel (a connection of its own) until `close`. */
+export async function listen<T>(channel: string): Promise<{ messages: T[]; close(): Promise<void> }> {
+  const messages: T[] = [];
+  const sub = createRedis(testServices.redisUrl, testLogger, "test-listener");
+  await sub.connect();
+  sub.on("message", (_channel: string, message: string) => messages.push(JSON.parse(message) as T));
+  await sub.subscribe(channel);
+  return { messages, close: () => closeRedis(sub) };
+}
+
+export type WorldFixture = {
+  world: World;
+  /** Starts an engine on the world; it is stopped after the suite's tests unless `stop` stopped it before. */
+  start(settings?: Partial<EngineSettings>, prisma?: PrismaClient): Promise<RunningEngine>;
+  /** Stops an engine made by `start` now (`mode` default the fixture's). */
+  stop(engine: RunningEngine, mode?: "drain" | "abort"): Promise<void>;
+};
+
 /**
- * For a test file (or describe block) with one world and one engine on it: both made before its tests,
- * the engine stopped (`stopMode`, default "drain") and the world closed after them. Read `world` and
- * `running` inside tests and hooks (they are set once the suite's beforeAll ran).
+ * For a test file (or describe block) with a world of its own: made before its tests; after them the
+ * engines its tests started (`start`) are stopped (`stopMode`, default "drain") and the world closed.
+ * Read `world` inside tests and hooks (it is set once the suite's beforeAll ran). Fixtures registered
+ * before this one (e.g. `useSinkTable`) are set up before the world and torn down after it.
  */
-export function useEngineWorld(
-  settings: Partial<EngineSettings> = {},
-  stopMode: "drain" | "abort" = "drain",
-): { world: World; running: RunningEngine } {
-  const t = {} as { world: World; running: RunningEngine };
+export function useWorld(stopMode: "drain" | "abort" = "drain"): WorldFixture {
+  const engines: RunningEngine[] = [];
+  const t = {
+    async start(settings = {}, prisma) {
+      const engine = await startEngine(t.world, settings, prisma);
+      engines.push(engine);
+      return engine;
+    },
+    async stop(engine, mode = stopMode) {
+      const at = engines.indexOf(engine);
+      if (at >= 0) engines.splice(at, 1);
+      await engine.stop(mode);
+    },
+  } as WorldFixture;
   beforeAll(async () => {
     t.world = await createWorld();
-    t.running = await startEngine(t.world, settings);
   });
   afterAll(async () => {
-    await t.running?.stop(stopMode);
-    await t.world?.close();
+    try {
+      for (const engine of engines.splice(0)) await engine.stop(stopMode);
+    } finally {
+      await t.world?.close();
+    }
   });
   return t;
 }
 
 /**
- * For a test file about windows: a world of its own, a sink table for `windowCountGraph` (graphs.ts)
- * and the engines its tests start, all created before and closed after the file's tests.
+ * `useWorld` with one engine (`settings`) started before the suite's tests as `running`. A test may
+ * stop it (`stop`) and put another one from `start` in its place.
  */
-export function useWindowSinkWorld(prefix: string): {
-  world: World;
-  sinkDb: pg.Client;
-  table: string;
-  engines: RunningEngine[];
-} {
-  const t = { table: uniqueName(prefix).replace(/-/g, "_"), engines: [] as RunningEngine[] } as {
-    world: World;
-    sinkDb: pg.Client;
-    table: string;
-    engines: RunningEngine[];
-  };
+export function useEngineWorld(
+  settings: Partial<EngineSettings> = {},
+  stopMode: "drain" | "abort" = "drain",
+): WorldFixture & { running: RunningEngine } {
+  const t = useWorld(stopMode) as WorldFixture & { running: RunningEngine };
   beforeAll(async () => {
-    t.world = await createWorld();
-    t.sinkDb = await openSinkTable(t.table, "window_id text PRIMARY KEY, event_type text, events bigint, revision int");
+    t.running = await t.start(settings);
+  });
+  return t;
+}
+
+/**
+ * Catch-up over a pre-filled workspace topic `source`: an engine started on `setup` that reads in small
+ * batches (at most `maxBatchRecords` records, 5 ms linger; 2 partitions per topic), then a new pipeline
+ * `name`, kafka-source `src` (from earliest) -> `nodes` -> kafka-sink `sink` (the workspace topic
+ * `sink`), deployed and running.
+ */
+export async function startCatchUp(
+  setup: WorldFixture,
+  name: string,
+  options: { source: string; nodes: NodeSpec[]; sink: string; maxBatchRecords: number },
+): Promise<{ running: RunningEngine; pipeline: { id: string } }> {
+  const running = await setup.start({
+    topics: testTopics(2),
+    feeder: { ...DEFAULT_ENGINE_SETTINGS.feeder, maxBatchRecords: options.maxBatchRecords, lingerMs: 5 },
+  });
+  const pipeline = await createPipeline(setup.world, name);
+  const { deploymentId } = await deploy(
+    setup.world,
+    pipeline.id,
+    kafkaChain(options.source, options.nodes, options.sink),
+  );
+  await waitRunning(setup.world, deploymentId);
+  return { running, pipeline };
+}
+
+/**
+ * A scratch sink table (`columns`: its column SQL) made before a suite's tests and dropped after them,
+ * with a client for assertions. Register it before `useWorld`/`useEngineWorld`, so the engines that
+ * write to it stop before it is dropped.
+ */
+export function useSinkTable(prefix: string, columns: string): { table: string; db: pg.Client } {
+  const t = { table: uniqueName(prefix).replace(/-/g, "_") } as { table: string; db: pg.Client };
+  beforeAll(async () => {
+    t.db = await openSinkTable(t.table, columns);
   });
   afterAll(async () => {
-    for (const e of t.engines) await e.stop().catch(() => undefined);
-    await closeSinkTable(t.sinkDb, t.table);
-    await t.world?.close();
+    await closeSinkTable(t.db, t.table);
   });
   return t;
 }

@@ -24,6 +24,48 @@ export function graph(nodes: NodeSpec[], edges: EdgeSpec[]): PipelineGraph {
   };
 }
 
+/** The nodes in a chain, each one's `out` into the next. */
+export function chain(nodes: NodeSpec[]): PipelineGraph {
+  return graph(
+    nodes,
+    nodes.slice(1).map((n, i): EdgeSpec => [nodes[i]!.id, n.id]),
+  );
+}
+
+/** kafka-source `src` (the workspace topic `source`, from earliest) -> `nodes` -> kafka-sink `sink` (topic `sink`). */
+export function kafkaChain(source: string, nodes: NodeSpec[], sink: string): PipelineGraph {
+  return chain([
+    { id: "src", type: "kafka-source", config: { topic: source, startPosition: "earliest" } },
+    ...nodes,
+    { id: "sink", type: "kafka-sink", config: { topic: sink } },
+  ]);
+}
+
+/** `win`: 10-second tumbling windows on event time `ts` (1 s watermark delay) per `type`. */
+export function typeWindow(allowedLateness: string, aggregations: Record<string, unknown>[]): NodeSpec {
+  return {
+    id: "win",
+    type: "window",
+    config: {
+      kind: "tumbling",
+      size: "10s",
+      eventTimeField: "ts",
+      watermarkDelay: "1s",
+      allowedLateness,
+      groupBy: [{ name: "type", expression: "event.type" }],
+      aggregations,
+    },
+  };
+}
+
+/** The http-ingest node `ingest` of a pipeline fed by `postIngest` (engine-world.ts); `config`: more of its settings. */
+export function ingestNode(
+  { pathKey, key }: { pathKey: string; key: { id: string } },
+  config: Record<string, unknown> = {},
+): NodeSpec {
+  return { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, ...config } };
+}
+
 export const sinkColumns = {
   connectionSecretId: "sec_sink",
   table: "events_sink",
@@ -45,6 +87,9 @@ export function ingestToPostgres(pathKey: string, apiKeyId: string, connectionSe
     [["ingest", "sink"]],
   );
 }
+
+/** The column SQL of the sink table `windowCountGraph` writes to. */
+export const WINDOW_COUNT_COLUMNS = "window_id text PRIMARY KEY, event_type text, events bigint, revision int";
 
 /**
  * Ingest -> [optional stateless node] -> 1-minute tumbling counts per event type (`win`) -> Postgres upsert
@@ -103,6 +148,47 @@ export function windowCountGraph(options: {
           ["win", "sink"],
         ],
   );
+}
+
+/** The column SQL of the table `pageCountsView` writes to: a count per page and window. */
+export const PAGE_COUNTS_COLUMNS =
+  "page text, window_start timestamptz, events bigint, PRIMARY KEY (page, window_start)";
+
+/** `counts`: a postgres-sink upserting per-page window counts into `table`, served as view `page-counts` (newest window first). */
+export function pageCountsView(connectionSecretId: string, table: string): NodeSpec {
+  return {
+    id: "counts",
+    type: "postgres-sink",
+    config: {
+      connectionSecretId,
+      table,
+      mode: "upsert",
+      keyColumns: ["page", "window_start"],
+      columns: [
+        { column: "page", expression: "event.page" },
+        { column: "window_start", expression: "event.windowStart" },
+        { column: "events", expression: "event.events" },
+      ],
+      viewName: "page-counts",
+      viewOrderColumn: "window_start",
+    },
+  };
+}
+
+/** `board`: a redis-sink sorted set of pages by their count at `keyTemplate`, served as view `trending`. */
+export function trendingView(connectionSecretId: string, keyTemplate: string): NodeSpec {
+  return {
+    id: "board",
+    type: "redis-sink",
+    config: {
+      connectionSecretId,
+      mode: "sorted-set",
+      keyTemplate,
+      field: "event.page",
+      value: "event.events",
+      viewName: "trending",
+    },
+  };
 }
 
 /** http-ingest -> map (sets props.seen, a stage of its own after the ingest topic) -> the given sink. */

@@ -3,36 +3,26 @@
 // row, one message on sluice:alerts:{workspaceId} and one signed webhook delivery to a local receiver.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { verifyWebhookSignature } from "@sluice/shared";
+import { alertsChannel, verifyWebhookSignature } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alertsChannel, alertStateKey, historyStreamKey } from "@sluice/shared";
-import { closeRedis, createRedis } from "../src/services/redis";
 import {
-  createApiKey,
-  createPipeline,
+  createIngestPipeline,
   createSecret,
-  createWorld,
   deploy,
-  startEngine,
+  listen,
+  postIngest,
+  testTopics,
+  useWorld,
   waitRunning,
-  type RunningEngine,
-  type World,
 } from "./engine-world";
-import { graph } from "./graphs";
-import { eventually, testLogger, testServices, uniqueName } from "./services";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { graph, ingestNode } from "./graphs";
+import { eventually, sleep } from "./services";
 
 describe("monitoring: alert rules", () => {
-  let world: World;
-  const runners: RunningEngine[] = [];
   let receiver: Server;
   const deliveries: { signature: string | undefined; body: string; at: number }[] = [];
-  let ruleId = "";
-  let pipelineId = "";
 
   beforeAll(async () => {
-    world = await createWorld();
     receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -47,20 +37,16 @@ describe("monitoring: alert rules", () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   });
-
   afterAll(async () => {
-    await Promise.all(runners.map((r) => r.stop("abort")));
-    if (ruleId) await world.redis.del(alertStateKey(ruleId));
-    if (pipelineId) await world.redis.del(historyStreamKey(pipelineId, "1s"), historyStreamKey(pipelineId, "10s"));
     await new Promise((resolve) => receiver?.close(resolve));
-    await world?.close();
   });
+  // Closing the world also removes the rule's alert state.
+  const setup = useWorld("abort");
 
   it("fires once and resolves once across two runners, with one signed webhook each", async () => {
-    const pipeline = await createPipeline(world, "alerts");
-    pipelineId = pipeline.id;
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("al").toLowerCase();
+    const { world } = setup;
+    const ingest = await createIngestPipeline(world, "alerts");
+    const { pipeline } = ingest;
     const hookSecret = "alert-hook-secret";
     const hookSecretId = await createSecret(world, hookSecret);
     const rule = await world.prisma.alertRule.create({
@@ -75,30 +61,21 @@ describe("monitoring: alert rules", () => {
         webhookSecretId: hookSecretId,
       },
     });
-    ruleId = rule.id;
     const settings = {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+      topics: testTopics(2),
       allowPrivateWebhooks: true,
       alertIntervalMs: 500,
       alertReloadMs: 1000,
     };
-    runners.push(...(await Promise.all([startEngine(world, settings), startEngine(world, settings)])));
-    const bell: { state: string; ruleId: string }[] = [];
-    const sub = createRedis(testServices.redisUrl, testLogger, "alerts-test-sub");
-    await sub.connect();
-    sub.on("message", (_channel: string, message: string) =>
-      bell.push(JSON.parse(message) as { state: string; ruleId: string }),
-    );
-    await sub.subscribe(alertsChannel(world.workspaceId));
+    const runners = await Promise.all([setup.start(settings), setup.start(settings)]);
+    const sub = await listen<{ state: string; ruleId: string }>(alertsChannel(world.workspaceId));
+    const bell = sub.messages;
     try {
       const { deploymentId } = await deploy(
         world,
         pipeline.id,
         graph(
-          [
-            { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-            { id: "sink", type: "kafka-sink", config: { topic: "alerts-out" } },
-          ],
+          [ingestNode(ingest), { id: "sink", type: "kafka-sink", config: { topic: "alerts-out" } }],
           [["ingest", "sink"]],
         ),
       );
@@ -115,13 +92,10 @@ describe("monitoring: alert rules", () => {
       // Events flow at ~200/s (both runners' ingest, merged by the evaluator) -> resolved, once.
       let stop = false;
       let n = 0;
-      const urls = runners.map((r) => `${r.http.url}/v1/ingest/${pathKey}`);
       const load = (async () => {
         while (!stop) {
-          const body = JSON.stringify(
-            Array.from({ length: 20 }, (_, i) => ({ id: `a-${n}-${i}`, type: "click", userId: `u-${i}` })),
-          );
-          await fetch(urls[n++ % urls.length]!, { method: "POST", body, headers: { "x-api-key": key.token } });
+          const events = Array.from({ length: 20 }, (_, i) => ({ id: `a-${n}-${i}`, type: "click", userId: `u-${i}` }));
+          await postIngest(runners[n++ % runners.length]!, ingest, events);
           await sleep(100);
         }
       })();
@@ -135,7 +109,7 @@ describe("monitoring: alert rules", () => {
         await load;
       }
       // Stop before the silence makes it fire again.
-      await Promise.all(runners.splice(0).map((r) => r.stop("abort")));
+      await Promise.all(runners.map((r) => setup.stop(r, "abort")));
 
       const now = Math.floor(Date.now() / 1000);
       const bodies = deliveries.map((d) => {
@@ -156,7 +130,7 @@ describe("monitoring: alert rules", () => {
       console.log(`webhooks: ${bodies.map((b) => `${b.state} value=${b.value.toFixed(1)} "${b.message}"`).join("; ")}`);
       expect(bell.filter((b) => b.ruleId === rule.id).map((b) => b.state)).toEqual(["firing", "resolved"]);
     } finally {
-      await closeRedis(sub);
+      await sub.close();
     }
   });
 });

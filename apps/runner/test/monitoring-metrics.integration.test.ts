@@ -2,78 +2,48 @@
 // grows while the sink is blocked and drains back to 0, history streams whose per-interval counts add
 // up to what was sent, and the lag-seconds / freshness gauges on /metrics.
 import pg from "pg";
-import { type MetricsSnapshotV1, metricsChannel } from "@sluice/shared";
+import { type HistoryEntryV1, historyStreamKey, type MetricsSnapshotV1, metricsChannel } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { historyStreamKey, type HistoryEntryV1 } from "@sluice/shared";
-import { createRedis, closeRedis } from "../src/services/redis";
 import {
-  createApiKey,
-  createPipeline,
+  createIngestPipeline,
   createSecret,
-  createWorld,
   deploy,
-  startEngine,
+  listen,
+  postIngest,
+  testTopics,
+  useEngineWorld,
+  useSinkTable,
   waitRunning,
-  type RunningEngine,
-  type World,
 } from "./engine-world";
-import { graph } from "./graphs";
-import { eventually, testLogger, testServices, uniqueName } from "./services";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { graph, ingestNode, sinkColumns } from "./graphs";
+import { eventually, sleep, testServices } from "./services";
 
 describe("monitoring: live metrics snapshots", () => {
-  let world: World;
-  let running: RunningEngine;
-  let sinkDb: pg.Client;
+  const sink = useSinkTable("mon", "event_id text PRIMARY KEY, event_type text");
+  const { table } = sink;
   let locker: pg.Client;
-  const table = uniqueName("mon").replace(/-/g, "_");
-  let pipelineId = "";
-
   beforeAll(async () => {
-    world = await createWorld();
-    sinkDb = new pg.Client({ connectionString: testServices.databaseUrl });
     locker = new pg.Client({ connectionString: testServices.databaseUrl });
-    await Promise.all([sinkDb.connect(), locker.connect()]);
-    await sinkDb.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text)`);
-    running = await startEngine(world, { topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 } });
+    await locker.connect();
   });
-
   afterAll(async () => {
-    await running?.stop("abort");
-    if (pipelineId) await world.redis.del(historyStreamKey(pipelineId, "1s"), historyStreamKey(pipelineId, "10s"));
-    await sinkDb?.query(`DROP TABLE IF EXISTS ${table}`);
-    await Promise.all([sinkDb?.end(), locker?.end()]);
-    await world?.close();
+    await locker?.end();
   });
+  const setup = useEngineWorld({ topics: testTopics(2) }, "abort");
 
   it("publishes ~1 snapshot/s with the driven rate, lag while the sink is blocked, and history counts", async () => {
-    const pipeline = await createPipeline(world, "monitoring");
-    pipelineId = pipeline.id;
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("mon").toLowerCase();
+    const { world, running } = setup;
+    const ingest = await createIngestPipeline(world, "monitoring");
+    const { pipeline } = ingest;
     const secretId = await createSecret(world, testServices.databaseUrl);
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
       graph(
         [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          ingestNode(ingest),
           { id: "clicks", type: "filter", config: { condition: "event.type == 'click'" } },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "insert",
-              keyColumns: ["event_id"],
-              columns: [
-                { column: "event_id", expression: "event.id" },
-                { column: "event_type", expression: "event.type" },
-              ],
-            },
-          },
+          { id: "sink", type: "postgres-sink", config: { ...sinkColumns, connectionSecretId: secretId, table } },
         ],
         [
           ["ingest", "clicks"],
@@ -83,11 +53,8 @@ describe("monitoring: live metrics snapshots", () => {
     );
     await waitRunning(world, deploymentId);
 
-    const snapshots: MetricsSnapshotV1[] = [];
-    const sub = createRedis(testServices.redisUrl, testLogger, "monitoring-test-sub");
-    await sub.connect();
-    sub.on("message", (_channel: string, message: string) => snapshots.push(JSON.parse(message) as MetricsSnapshotV1));
-    await sub.subscribe(metricsChannel(pipeline.id));
+    const sub = await listen<MetricsSnapshotV1>(metricsChannel(pipeline.id));
+    const snapshots = sub.messages;
     try {
       let sent = 0;
       const acks: { at: number; n: number }[] = [];
@@ -99,11 +66,7 @@ describe("monitoring: live metrics snapshots", () => {
           timestamp: Date.now(),
         }));
         sent += n;
-        const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-          method: "POST",
-          body: JSON.stringify(events),
-          headers: { "x-api-key": key.token },
-        });
+        const response = await postIngest(running, ingest, events);
         expect(response.status).toBe(202);
         acks.push({ at: Date.now(), n });
       };
@@ -120,7 +83,7 @@ describe("monitoring: live metrics snapshots", () => {
       const t1 = Date.now();
       await eventually(
         async () =>
-          expect(Number((await sinkDb.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n)).toBe(
+          expect(Number((await sink.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n)).toBe(
             sent,
           ),
         { timeoutMs: 10_000 },
@@ -228,7 +191,7 @@ describe("monitoring: live metrics snapshots", () => {
       expect(text).toContain(`sluice_sink_freshness_seconds{pipeline="${pipeline.id}",node="sink"}`);
     } finally {
       await locker.query("ROLLBACK").catch(() => undefined);
-      await closeRedis(sub);
+      await sub.close();
     }
   });
 });

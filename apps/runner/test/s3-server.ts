@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import S3rver from "s3rver";
+import { afterAll, beforeAll } from "vitest";
 
 /** s3rver's fixed credentials. */
 export const S3RVER_CREDENTIALS = "S3RVER:S3RVER";
@@ -157,4 +158,19 @@ export async function startS3Server(bucket = "lake"): Promise<S3Server> {
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For a suite: an S3 server started before its tests and closed after them. Register it before the
+ * engine's fixture (useEngineWorld), so the engine stops before the store goes.
+ */
+export function useS3Server(): { server: S3Server } {
+  const t = {} as { server: S3Server };
+  beforeAll(async () => {
+    t.server = await startS3Server();
+  });
+  afterAll(async () => {
+    await t.server?.close();
+  });
+  return t;
 }

@@ -16,6 +16,8 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function eventually<T>(
   check: () => T | Promise<T>,
   { timeoutMs = 20_000, everyMs = 50 } = {},

@@ -1,80 +1,54 @@
 // GET /v1/views through the engine: a deployed pipeline's window results (postgres-sink upsert) and
 // leaderboard (redis-sink sorted set) read back with a read API key; key scopes, bad parameters,
 // revocation, and another workspace's key seeing nothing.
-import type pg from "pg";
 import { issueToken } from "@sluice/db";
 import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  closeSinkTable,
   createApiKey,
+  createIngestPipeline,
   createPipeline,
   createSecret,
-  createWorld,
   deploy,
-  openSinkTable,
-  startEngine,
-  waitRunning,
+  type IngestPipeline,
+  postIngest,
   type RunningEngine,
-  type World,
+  testTopics,
+  useSinkTable,
+  useWorld,
+  waitRunning,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, ingestNode, PAGE_COUNTS_COLUMNS, pageCountsView, trendingView } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
-async function createReadKey(world: World, pipelineId?: string) {
-  const issued = issueToken("read");
-  const row = await world.prisma.apiKey.create({
-    data: {
-      workspaceId: world.workspaceId,
-      pipelineId: pipelineId ?? null,
-      name: "reader",
-      prefix: issued.prefix,
-      hash: issued.hash,
-      createdById: world.userId,
-      scope: "read",
-    },
-  });
-  return { token: issued.token, id: row.id, hash: issued.hash };
-}
-
 describe("views API", () => {
-  let world: World;
-  let other: World;
+  const sink = useSinkTable("views", PAGE_COUNTS_COLUMNS);
+  const { table } = sink;
+  const elsewhere = useWorld();
+  const setup = useWorld();
   let running: RunningEngine;
-  let sinkDb: pg.Client;
-  const table = uniqueName("views").replace(/-/g, "_");
   const prefix = uniqueName("views-test");
   let read: { token: string; id: string; hash: string };
-  let ingestKey: { token: string; id: string };
-  let pathKey: string;
-  let pipelineId: string;
+  let ingest: IngestPipeline;
 
   const get = (path: string, token?: string, headers: Record<string, string> = {}) =>
     fetch(`${running.http.url}${path}`, { headers: { ...(token ? { "x-api-key": token } : {}), ...headers } });
 
   beforeAll(async () => {
-    world = await createWorld();
-    other = await createWorld();
-    sinkDb = await openSinkTable(
-      table,
-      "page text, window_start timestamptz, events bigint, PRIMARY KEY (page, window_start)",
-    );
+    const { world } = setup;
     // One engine serving both workspaces, as a shared runner does.
-    running = await startEngine(world, {
-      topics: { partitions: 2, replicationFactor: 1, retentionMs: 3_600_000 },
+    running = await setup.start({
+      topics: testTopics(2),
       idlePartitionMs: 1000,
-      workspaceIds: [world.workspaceId, other.workspaceId],
+      workspaceIds: [world.workspaceId, elsewhere.world.workspaceId],
     });
-    const pipeline = await createPipeline(world, "views");
-    pipelineId = pipeline.id;
-    ingestKey = await createApiKey(world);
-    read = await createReadKey(world);
-    pathKey = uniqueName("views").toLowerCase();
+    ingest = await createIngestPipeline(world, "views");
+    read = await createApiKey(world, undefined, "read");
     const pgSecret = await createSecret(world, testServices.databaseUrl);
     const redisSecret = await createSecret(world, testServices.redisUrl);
     const g = graph(
       [
-        { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: ingestKey.id } },
+        ingestNode(ingest),
         {
           id: "win",
           type: "window",
@@ -87,35 +61,8 @@ describe("views API", () => {
             aggregations: [{ name: "events", function: "count" }],
           },
         },
-        {
-          id: "counts",
-          type: "postgres-sink",
-          config: {
-            connectionSecretId: pgSecret,
-            table,
-            mode: "upsert",
-            keyColumns: ["page", "window_start"],
-            columns: [
-              { column: "page", expression: "event.page" },
-              { column: "window_start", expression: "event.windowStart" },
-              { column: "events", expression: "event.events" },
-            ],
-            viewName: "page-counts",
-            viewOrderColumn: "window_start",
-          },
-        },
-        {
-          id: "board",
-          type: "redis-sink",
-          config: {
-            connectionSecretId: redisSecret,
-            mode: "sorted-set",
-            keyTemplate: `${prefix}:trending:{windowStart}`,
-            field: "event.page",
-            value: "event.events",
-            viewName: "trending",
-          },
-        },
+        pageCountsView(pgSecret, table),
+        trendingView(redisSecret, `${prefix}:trending:{windowStart}`),
         {
           id: "pages",
           type: "redis-sink",
@@ -148,7 +95,7 @@ describe("views API", () => {
         ["win", "windows"],
       ],
     );
-    const { deploymentId } = await deploy(world, pipeline.id, g);
+    const { deploymentId } = await deploy(world, ingest.pipeline.id, g);
     await waitRunning(world, deploymentId);
     const at = (minute: number, second: number) =>
       new Date(Date.parse("2026-03-01T10:00:00Z") + minute * 60_000 + second * 1000).toISOString();
@@ -167,24 +114,16 @@ describe("views API", () => {
       event("/home", 5, 0, 9),
       event("/pricing", 5, 0, 9),
     ];
-    const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify(events),
-      headers: { "x-api-key": ingestKey.token },
-    });
+    const res = await postIngest(running, ingest, events);
     expect(res.status).toBe(202);
-    await eventually(async () => expect((await sinkDb.query(`SELECT 1 FROM ${table}`)).rowCount).toBe(3), {
+    await eventually(async () => expect((await sink.db.query(`SELECT 1 FROM ${table}`)).rowCount).toBe(3), {
       timeoutMs: 40_000,
     });
   }, 90_000);
 
   afterAll(async () => {
-    await running?.stop();
-    const keys = await world?.redis.keys(`${prefix}:*`);
-    if (keys?.length) await world.redis.del(...keys);
-    await closeSinkTable(sinkDb, table);
-    await other?.close();
-    await world?.close();
+    const keys = await setup.world?.redis.keys(`${prefix}:*`);
+    if (keys?.length) await setup.world.redis.del(...keys);
   });
 
   it("reads a window's latest result and older ones from a postgres-sink view", async () => {
@@ -268,50 +207,38 @@ describe("views API", () => {
   it("needs a read key: none, unknown, ingest keys and browser requests are refused", async () => {
     expect((await get("/v1/views/page-counts?key=%2Fhome")).status).toBe(401);
     expect((await get("/v1/views/page-counts?key=%2Fhome", issueToken("read").token)).status).toBe(401);
-    const wrong = await get("/v1/views/page-counts?key=%2Fhome", ingestKey.token);
+    const wrong = await get("/v1/views/page-counts?key=%2Fhome", ingest.key.token);
     expect(wrong.status).toBe(403);
     expect(await wrong.json()).toMatchObject({ error: "wrong_scope" });
     expect(
       (await get("/v1/views/page-counts?key=%2Fhome", read.token, { origin: "https://shop.example.com" })).status,
     ).toBe(403);
     // A read key cannot ingest.
-    const ingest = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify({ type: "x" }),
-      headers: { "x-api-key": read.token },
-    });
-    expect(ingest.status).toBe(401);
+    const refused = await postIngest(running, { pathKey: ingest.pathKey, key: read }, { type: "x" });
+    expect(refused.status).toBe(401);
   });
 
   it("serves a pipeline-scoped key only its pipeline's views", async () => {
-    const own = await createReadKey(world, pipelineId);
+    const { world } = setup;
+    const own = await createApiKey(world, ingest.pipeline.id, "read");
     expect((await get("/v1/views/page-total?key=%2Fhome", own.token)).status).toBe(200);
-    const elsewhere = await createPipeline(world, "elsewhere");
-    const scoped = await createReadKey(world, elsewhere.id);
+    const other = await createPipeline(world, "elsewhere");
+    const scoped = await createApiKey(world, other.id, "read");
     expect((await get("/v1/views/page-total?key=%2Fhome", scoped.token)).status).toBe(404);
   });
 
   it("shows another workspace's views as not found", async () => {
-    const issued = issueToken("read");
-    await other.prisma.apiKey.create({
-      data: {
-        workspaceId: other.workspaceId,
-        name: "other reader",
-        prefix: issued.prefix,
-        hash: issued.hash,
-        createdById: other.userId,
-        scope: "read",
-      },
-    });
+    const other = await createApiKey(elsewhere.world, undefined, "read");
     for (const view of ["page-counts", "trending", "page-total"]) {
-      const res = await get(`/v1/views/${view}?key=%2Fhome`, issued.token);
+      const res = await get(`/v1/views/${view}?key=%2Fhome`, other.token);
       expect(res.status).toBe(404);
       expect(JSON.stringify(await res.json())).not.toContain('/home"');
     }
   });
 
   it("refuses a revoked key at once", async () => {
-    const key = await createReadKey(world);
+    const { world } = setup;
+    const key = await createApiKey(world, undefined, "read");
     expect((await get("/v1/views/page-total?key=%2Fhome", key.token)).status).toBe(200);
     await world.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
     await world.redis.publish(API_KEY_REVOKED_CHANNEL, key.hash);
@@ -321,10 +248,11 @@ describe("views API", () => {
   });
 
   it("rate-limits per key with 429 and Retry-After, one budget across engine processes", async () => {
+    const { world } = setup;
     // Two engines stand for two engine processes (or runners): 5 per second is 5 for both together.
     const limited = [
-      await startEngine(world, { views: { ratePerKey: 5 }, workspaceIds: [world.workspaceId] }),
-      await startEngine(world, { views: { ratePerKey: 5 }, workspaceIds: [world.workspaceId] }),
+      await setup.start({ views: { ratePerKey: 5 }, workspaceIds: [world.workspaceId] }),
+      await setup.start({ views: { ratePerKey: 5 }, workspaceIds: [world.workspaceId] }),
     ];
     const view = (engine: RunningEngine) =>
       fetch(`${engine.http.url}/v1/views/page-total?key=%2Fhome`, { headers: { "x-api-key": read.token } });
@@ -343,7 +271,7 @@ describe("views API", () => {
       expect(refused.headers.get("retry-after")).toBe("1");
       expect(await refused.json()).toMatchObject({ error: "rate_limited" });
     } finally {
-      for (const engine of limited) await engine.stop();
+      for (const engine of limited) await setup.stop(engine);
     }
   });
 });

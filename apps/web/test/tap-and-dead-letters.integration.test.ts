@@ -9,17 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka } from "@sluice/kafka";
 import { closeRedis, createRedis } from "../../runner/src/services/redis";
 import {
-  createApiKey,
+  createIngestPipeline,
   createPipeline,
   createSecret,
   deploy,
+  deployIngestToKafka,
   ownTopic,
+  postIngest,
   startEngine,
   waitRunning,
   type RunningEngine,
   type World,
 } from "../../runner/test/engine-world";
-import { graph } from "../../runner/test/graphs";
+import { chain, graph, ingestNode, sinkColumns } from "../../runner/test/graphs";
 import { eventually, testLogger, testServices, uniqueName } from "../../runner/test/services";
 import { callerFor, prisma, teamFixture } from "./fixtures";
 
@@ -155,24 +157,8 @@ describe("live tap", () => {
 
 describe("live tap of an ingest endpoint", () => {
   it("shows the events accepted at ingest, as normalised", async () => {
-    const pipeline = await createPipeline(world, "ingest-tap");
-    const key = await createApiKey(world);
-    const pathKey = uniqueName("tap-ingest").toLowerCase();
-    const outName = uniqueName("sluice-test-tap-ingest-out");
-    const outTopic = ownTopic(world, outName);
-    await world.kafka.admin.createTopics([{ topic: outTopic, partitions: 1 }]);
-    const { deploymentId } = await deploy(
-      world,
-      pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "out", type: "kafka-sink", config: { topic: outName } },
-        ],
-        [["ingest", "out"]],
-      ),
-    );
-    await waitRunning(world, deploymentId);
+    const ingest = await deployIngestToKafka(world, "ingest-tap");
+    const { pipeline } = ingest;
     const ac = new AbortController();
     const stream = await callerFor(f.users.admin).tap.live(
       { workspaceId: f.ws.id, pipelineId: pipeline.id, nodeId: "ingest", port: "out" },
@@ -183,11 +169,7 @@ describe("live tap of an ingest endpoint", () => {
     void first.finally(() => (done = true));
     // The runner learns of the tap within a second: keep posting until a sample arrives.
     for (let i = 0; !done && i < 100; i++) {
-      const res = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify({ id: `t-${i}`, type: "click", userId: "u1" }),
-        headers: { "x-api-key": key.token },
-      });
+      const res = await postIngest(running, ingest, { id: `t-${i}`, type: "click", userId: "u1" });
       expect(res.status).toBe(202);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -215,38 +197,20 @@ describe("dead-letter inbox", () => {
   });
 
   it("groups poison events, replays them after a fix exactly once into the sink, discards with audit", async () => {
-    const pipeline = await createPipeline(world, "poisoned");
-    const key = await createApiKey(world);
+    const ingest = await createIngestPipeline(world, "poisoned");
+    const { pipeline } = ingest;
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const pathKey = uniqueName("dlq").toLowerCase();
-    const sink = {
-      connectionSecretId: secretId,
-      table,
-      mode: "upsert",
-      keyColumns: ["event_id"],
-      columns: [
-        { column: "event_id", expression: "event.id" },
-        { column: "event_type", expression: "event.type" },
-      ],
-    };
+    const sink = { ...sinkColumns, connectionSecretId: secretId, table, mode: "upsert" };
     // ingest → [mask → mark → filter → sink] fused: the filter that fails is in the middle of the
     // chain, after a map that is visibly not idempotent (a replay entering at the head would add "!!").
     const build = (condition: string) =>
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "mask", type: "mask-pii", config: { rules: [{ field: "props.email", method: "redact" }] } },
-          { id: "mark", type: "map", config: { assignments: [{ target: "type", expression: 'event.type + "!"' }] } },
-          { id: "filter", type: "filter", config: { condition } },
-          { id: "sink", type: "postgres-sink", config: sink },
-        ],
-        [
-          ["ingest", "mask"],
-          ["mask", "mark"],
-          ["mark", "filter"],
-          ["filter", "sink"],
-        ],
-      );
+      chain([
+        ingestNode(ingest),
+        { id: "mask", type: "mask-pii", config: { rules: [{ field: "props.email", method: "redact" }] } },
+        { id: "mark", type: "map", config: { assignments: [{ target: "type", expression: 'event.type + "!"' }] } },
+        { id: "filter", type: "filter", config: { condition } },
+        { id: "sink", type: "postgres-sink", config: sink },
+      ]);
     const v1 = await deploy(world, pipeline.id, build("event.props.amount > 10"));
     await waitRunning(world, v1.deploymentId);
     const events = Array.from({ length: 12 }, (_, i) => ({
@@ -256,11 +220,7 @@ describe("dead-letter inbox", () => {
       // Every 4th event is poison for v1's filter: a string where it compares a number.
       props: { amount: i % 4 === 0 ? "lots" : 20 + i, email: `u${i}@example.com` },
     }));
-    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify(events),
-      headers: { "x-api-key": key.token },
-    });
+    const response = await postIngest(running, ingest, events);
     expect(response.status).toBe(202);
     const poison = ["ev-0", "ev-4", "ev-8"];
 
@@ -369,32 +329,16 @@ describe("dead-letter inbox", () => {
     const table = `h2_dlq_all_${randomBytes(4).toString("hex")}`;
     await db.query(`CREATE TABLE ${table} (event_id text PRIMARY KEY, event_type text)`);
     cleanups.push(() => db.query(`DROP TABLE IF EXISTS ${table}`));
-    const pipeline = await createPipeline(world, "replay-all");
-    const key = await createApiKey(world);
+    const ingest = await createIngestPipeline(world, "replay-all");
+    const { pipeline } = ingest;
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const pathKey = uniqueName("dlq-all").toLowerCase();
-    const sink = {
-      connectionSecretId: secretId,
-      table,
-      mode: "upsert",
-      keyColumns: ["event_id"],
-      columns: [
-        { column: "event_id", expression: "event.id" },
-        { column: "event_type", expression: "event.type" },
-      ],
-    };
+    const sink = { ...sinkColumns, connectionSecretId: secretId, table, mode: "upsert" };
     const build = (condition: string) =>
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "filter", type: "filter", config: { condition } },
-          { id: "sink", type: "postgres-sink", config: sink },
-        ],
-        [
-          ["ingest", "filter"],
-          ["filter", "sink"],
-        ],
-      );
+      chain([
+        ingestNode(ingest),
+        { id: "filter", type: "filter", config: { condition } },
+        { id: "sink", type: "postgres-sink", config: sink },
+      ]);
     const v1 = await deploy(world, pipeline.id, build("event.props.amount > 10"));
     await waitRunning(world, v1.deploymentId);
     // 600 poison events over 2 partitions: more than the 200 per partition the inbox lists.
@@ -406,11 +350,7 @@ describe("dead-letter inbox", () => {
         userId: `u-${(start + i) % 40}`,
         props: { amount: "lots" },
       }));
-      const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(events),
-        headers: { "x-api-key": key.token },
-      });
+      const response = await postIngest(running, ingest, events);
       expect(response.status).toBe(202);
     }
     const admin = callerFor(f.users.admin);
@@ -449,28 +389,24 @@ describe("dead-letter replay at the edges of a pipeline", () => {
   });
 
   it("re-attempts a failed sink write once the table exists, and re-validates ingest rejects with the endpoint's current rules", async () => {
-    const pipeline = await createPipeline(world, "edges");
-    const key = await createApiKey(world);
+    const ingest = await createIngestPipeline(world, "edges");
+    const { pipeline } = ingest;
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const pathKey = uniqueName("dlq-edges").toLowerCase();
     const build = (requireEventId: boolean) =>
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, requireEventId } },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "insert",
-              keyColumns: ["event_id"],
-              columns: [{ column: "event_id", expression: "event.id" }],
-            },
+      chain([
+        ingestNode(ingest, { requireEventId }),
+        {
+          id: "sink",
+          type: "postgres-sink",
+          config: {
+            connectionSecretId: secretId,
+            table,
+            mode: "insert",
+            keyColumns: ["event_id"],
+            columns: [{ column: "event_id", expression: "event.id" }],
           },
-        ],
-        [["ingest", "sink"]],
-      );
+        },
+      ]);
     const v1 = await deploy(world, pipeline.id, build(true));
     await waitRunning(world, v1.deploymentId);
     // Two events with ids reach the sink, whose table does not exist yet; one without an id is refused at ingest.
@@ -479,11 +415,7 @@ describe("dead-letter replay at the edges of a pipeline", () => {
       { id: "b", type: "signup", userId: "u2" },
       { type: "signup", userId: "u3" },
     ];
-    const response = await fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-      method: "POST",
-      body: JSON.stringify(body),
-      headers: { "x-api-key": key.token },
-    });
+    const response = await postIngest(running, ingest, body);
     expect(response.status).toBe(202);
 
     const admin = callerFor(f.users.admin);

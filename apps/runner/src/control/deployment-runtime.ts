@@ -24,6 +24,7 @@ import { planNodeIds, type Plan } from "@sluice/shared";
 import { startGenerator } from "../sources/generator";
 import {
   createStageQueue,
+  type JobRegistry,
   type PoolSettings,
   stageQueueName,
   type StagePool,
@@ -59,6 +60,8 @@ export type RuntimeDeps = {
   runnerId: string;
   feeder: FeederSettings;
   pool: PoolSettings;
+  /** The engine's stage pools and waiting feeders (the local path); default the process's. */
+  jobs?: JobRegistry;
   idlePartitionMs: number;
   /** Empty batches for idle partitions of stateful stages, so windows fire. */
   tickMs: number;
@@ -220,7 +223,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
         : undefined;
       const name = stageQueueName(spec.deploymentId, stage.id);
       const concurrency = stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency;
-      const queue = await createStageQueue(name, deps.redis, deps.pool, log);
+      const queue = await createStageQueue(name, deps.redis, deps.pool, log, deps.jobs);
       closers.queues.push(queue);
       closers.pools.push(
         createStagePool(
@@ -245,6 +248,7 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
             connection: deps.redis,
             settings: { ...deps.pool, concurrency },
             workerName: deps.runnerId,
+            ...(deps.jobs ? { registry: deps.jobs } : {}),
           },
         ),
       );

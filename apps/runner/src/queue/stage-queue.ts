@@ -60,8 +60,9 @@ type Outcome = { ok: true } | { ok: false; reason: string };
  * Feeders waiting for their jobs in this process, and those jobs' batches, by job id. A worker of
  * this process settles a waiter directly and runs the batch from memory; a worker of another process
  * reads the payload key and publishes the outcome on the submitting queue's channel (job data `r`).
- * Job ids are unique per submission, so one registry serves every queue of the process (tests give a
- * queue and a pool registries of their own to play two processes).
+ * Job ids are unique per submission, so one registry serves every queue of the process; each engine
+ * (wiring.ts) has one of its own, so several engines in one test process act as separate processes
+ * (tests of a queue and a pool give them registries of their own to play two processes).
  */
 export type JobRegistry = {
   waiters: Map<string, Waiter>;
