@@ -15,7 +15,7 @@ describe("engine settings", () => {
       maxInFlightTotal: 32,
       maxOutageMs: 600_000,
     });
-    expect(DEFAULT_ENGINE_SETTINGS.pool).toEqual({ concurrency: 2, attempts: 3, backoffMs: 500 });
+    expect(DEFAULT_ENGINE_SETTINGS.pool).toEqual({ concurrency: 2, attempts: 3, backoffMs: 500, localBatches: true });
     expect(DEFAULT_ENGINE_SETTINGS.workspaceIds).toBeUndefined();
   });
 
@@ -26,6 +26,7 @@ describe("engine settings", () => {
         RUNNER_BATCH_MAX_RECORDS: "50",
         RUNNER_SINK_OUTAGE_MAX_MS: "1000",
         RUNNER_POOL_CONCURRENCY: "8",
+        RUNNER_LOCAL_BATCHES: "false",
         RUNNER_INGEST_RATE_PER_KEY: "0",
         RUNNER_INGEST_NOT_BEFORE: "2020-01-01T00:00:00Z",
         RUNNER_INGEST_LAG_THRESHOLD: "7",
@@ -36,6 +37,7 @@ describe("engine settings", () => {
     expect(settings.topics.partitions).toBe(12);
     expect(settings.feeder).toMatchObject({ maxBatchRecords: 50, maxOutageMs: 1000, maxInFlightTotal: 32 });
     expect(settings.pool.concurrency).toBe(8);
+    expect(settings.pool.localBatches).toBe(false);
     expect(settings.ingest).toEqual({
       ratePerKey: 0,
       eventTimeWindow: { notBeforeMs: Date.UTC(2020, 0, 1), maxFutureMs: 86_400_000 },
