@@ -16,6 +16,16 @@ describe("engine: back-pressure", () => {
     "abort",
   );
 
+  /** Posts 20 events to the endpoint. */
+  const post20 = (pathKey: string, token: string) =>
+    fetch(`${setup.running.http.url}/v1/ingest/${pathKey}`, {
+      method: "POST",
+      body: JSON.stringify(
+        Array.from({ length: 20 }, (_, i) => ({ id: `bp-${Math.random()}-${i}`, type: "click", userId: `u-${i}` })),
+      ),
+      headers: { "x-api-key": token },
+    });
+
   it("answers 429 with Retry-After when the first topic's lag passes the threshold", async () => {
     const { world, running } = setup;
     const pipeline = await createPipeline(world, "backpressure");
@@ -24,14 +34,7 @@ describe("engine: back-pressure", () => {
     const secretId = await createSecret(world, "postgresql://root@127.0.0.1:1/none");
     const { deploymentId } = await deploy(world, pipeline.id, ingestToPostgres(pathKey, key.id, secretId));
     await waitRunning(world, deploymentId);
-    const post = () =>
-      fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(
-          Array.from({ length: 20 }, (_, i) => ({ id: `bp-${Math.random()}-${i}`, type: "click", userId: `u-${i}` })),
-        ),
-        headers: { "x-api-key": key.token },
-      });
+    const post = () => post20(pathKey, key.token);
     expect((await post()).status).toBe(202);
     const topic = `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`;
     await eventually(async () => {
@@ -69,14 +72,7 @@ describe("engine: back-pressure", () => {
       ),
     );
     await waitRunning(world, deploymentId);
-    const post = () =>
-      fetch(`${running.http.url}/v1/ingest/${pathKey}`, {
-        method: "POST",
-        body: JSON.stringify(
-          Array.from({ length: 20 }, (_, i) => ({ id: `bpl-${Math.random()}-${i}`, type: "click", userId: `u-${i}` })),
-        ),
-        headers: { "x-api-key": key.token },
-      });
+    const post = () => post20(pathKey, key.token);
     expect((await post()).status).toBe(202);
     const ingestTopic = `sluice.${world.workspaceId}.${pipeline.id}.ingest.out`;
     const mapTopic = `sluice.${world.workspaceId}.${pipeline.id}.map.out`;
