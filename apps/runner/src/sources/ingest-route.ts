@@ -181,11 +181,12 @@ export function createIngest(deps: {
         );
 
       const failedAt = new Date(receivedAt).toISOString();
-      const messages: OutgoingMessage[] = result.accepted.map((event) => ({
-        topic: entry.topic,
-        key: target.keyFor(entry.topic, event),
-        value: JSON.stringify(event),
-      }));
+      const { topic } = entry;
+      const messages: OutgoingMessage[] = new Array<OutgoingMessage>(result.accepted.length);
+      for (let i = 0; i < messages.length; i++) {
+        const event = result.accepted[i]!;
+        messages[i] = { topic, key: target.keyFor(topic, event), value: JSON.stringify(event) };
+      }
       for (const rejection of result.rejected) {
         messages.push({
           topic: entry.dlq,

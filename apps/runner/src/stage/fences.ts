@@ -44,11 +44,13 @@ export function fenceNumbering(stream: string): (topic: string, offset: string) 
 
 /** The same numbers as fenceNumbering, bare (the combiner's partials carry them). */
 export function fenceNumbers(): (topic: string, offset: string) => number | undefined {
-  const fenceIndex = new Map<string, number>();
+  // Per topic, per offset (no key string built per output).
+  const fenceIndex = new Map<string, Map<string, number>>();
   return (topic, offset) => {
-    const at = `${topic}\u0000${offset}`;
-    const index = fenceIndex.get(at) ?? 0;
-    fenceIndex.set(at, index + 1);
+    let ofTopic = fenceIndex.get(topic);
+    if (!ofTopic) fenceIndex.set(topic, (ofTopic = new Map()));
+    const index = ofTopic.get(offset) ?? 0;
+    ofTopic.set(offset, index + 1);
     return index < FENCE_FANOUT ? Number(offset) * FENCE_FANOUT + index : undefined;
   };
 }

@@ -54,7 +54,8 @@ export function normalizeIngestPayload(
   const rejected: IngestRejection[] = [];
   const receivedAtIso = toIso(options.receivedAt);
   const window = options.eventTimeWindow ?? DEFAULT_EVENT_TIME_WINDOW;
-  for (const [index, item] of items.entries()) {
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
     // Before zod, whose schemas recurse: a deeply nested item fails the request (400), nothing is written.
     const problem = findJsonProblem(item);
     if (problem?.kind === "depth")
@@ -67,22 +68,35 @@ export function normalizeIngestPayload(
       });
       continue;
     }
-    const fast = fastIncomingEvent(item);
-    const parsed = fast ? { success: true as const, data: fast } : IncomingEvent.safeParse(item);
-    if (!parsed.success || (config.requireEventId && parsed.data.id === undefined)) {
+    // The common, valid shape without zod; anything else gets zod's verdict and issues.
+    let incoming = fastIncomingEvent(item);
+    if (!incoming) {
+      const parsed = IncomingEvent.safeParse(item);
+      if (!parsed.success) {
+        rejected.push({
+          index,
+          event: asRecord(item),
+          issues: parsed.error.issues.map((issue) => ({
+            path: issue.path.map(String).join("."),
+            message: issue.message,
+          })),
+        });
+        continue;
+      }
+      incoming = parsed.data;
+    }
+    if (config.requireEventId && incoming.id === undefined) {
       rejected.push({
         index,
         event: asRecord(item),
-        issues: parsed.success
-          ? [{ path: "id", message: "Event id is required by this endpoint" }]
-          : parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
+        issues: [{ path: "id", message: "Event id is required by this endpoint" }],
       });
       continue;
     }
-    const eventTime = parsed.data.timestamp === undefined ? undefined : toEpochMs(parsed.data.timestamp);
+    const eventTime = incoming.timestamp === undefined ? undefined : toEpochMs(incoming.timestamp);
     // A time no date can hold (epoch ms past year 275760) or outside the window would stall windows and sessions.
     const outside =
-      parsed.data.timestamp === undefined
+      incoming.timestamp === undefined
         ? undefined
         : eventTime === undefined
           ? "not a representable time"
@@ -91,7 +105,7 @@ export function normalizeIngestPayload(
       rejected.push({ index, event: asRecord(item), issues: [{ path: "timestamp", message: outside }] });
       continue;
     }
-    accepted.push(canonicalEvent(parsed.data, options, receivedAtIso));
+    accepted.push(canonicalEvent(incoming, options, receivedAtIso));
   }
   return { ok: true, accepted, rejected };
 }

@@ -31,6 +31,26 @@ export type WindowState = {
   nextDueAt: number | null;
 };
 
+type GroupBy = readonly { name: string; expression: CompiledExpression<"value"> }[];
+
+/**
+ * A window stage restores a core from its checkpoint for every batch: the group-by expressions are
+ * compiled once per config (evaluation is synchronous and keeps no state between events, so cores
+ * may share them, as the combiner already shares a whole core).
+ */
+const groupByCache = new WeakMap<WindowConfig["groupBy"], GroupBy>();
+function compiledGroupBy(groupBy: WindowConfig["groupBy"]): GroupBy {
+  let compiled = groupByCache.get(groupBy);
+  if (!compiled) {
+    compiled = groupBy.map((group) => ({
+      name: group.name,
+      expression: mustCompile(group.expression, "value", `Group-by "${group.name}"`),
+    }));
+    groupByCache.set(groupBy, compiled);
+  }
+  return compiled;
+}
+
 export function initialWindowState(): WindowState {
   return { version: 1, clock: { maxEventTime: null, watermark: null }, groups: {}, nextDueAt: null };
 }
@@ -50,7 +70,7 @@ export function initialWindowState(): WindowState {
  */
 export class WindowCore implements StatefulCore<WindowState> {
   private readonly state: WindowState;
-  private readonly groupBy: { name: string; expression: CompiledExpression<"value"> }[];
+  private readonly groupBy: GroupBy;
   private readonly sizeMs: number;
   private readonly slideMs: number;
   private readonly gapMs: number;
@@ -63,10 +83,7 @@ export class WindowCore implements StatefulCore<WindowState> {
   ) {
     if (state && state.version !== 1) throw new Error(`Unsupported window state version ${String(state.version)}`);
     this.state = state ? structuredClone(state) : initialWindowState();
-    this.groupBy = config.groupBy.map((group) => ({
-      name: group.name,
-      expression: mustCompile(group.expression, "value", `Group-by "${group.name}"`),
-    }));
+    this.groupBy = compiledGroupBy(config.groupBy);
     this.sizeMs = durationMs(config.size);
     this.slideMs = config.kind === "hopping" && config.slide ? durationMs(config.slide) : this.sizeMs;
     this.gapMs = config.gap ? durationMs(config.gap) : 0;

@@ -52,6 +52,34 @@ describe("durations and event time", () => {
     expect(toEpochMs("2024-13-45T99:00:00Z")).toBeUndefined();
     expect(toEpochMs(null)).toBeUndefined();
   });
+
+  it("reads toISOString's form as Date.parse does, including the days and hours it rolls over", () => {
+    const cases = [
+      "2026-12-04T15:59:47.123Z",
+      "2024-02-28T23:59:59.999Z",
+      "2024-02-29T00:00:00.000Z",
+      "2023-02-29T00:00:00.000Z",
+      "2026-04-31T12:00:00.000Z",
+      "2026-12-04T24:00:00.000Z",
+      "2026-12-04T23:59:60.000Z",
+      "2026-13-01T00:00:00.000Z",
+      "2026-00-01T00:00:00.000Z",
+      "2026-01-00T00:00:00.000Z",
+      "0099-01-01T00:00:00.000Z",
+      "0999-06-15T08:30:00.000Z",
+      "1000-01-01T00:00:00.000Z",
+      "2026-12-04T15:59:47,123Z",
+      "2026-12-04T15:59:47.12aZ",
+      "2026-12-04 15:59:47.123Z",
+      "+02026-12-04T15:59:47.1Z",
+    ];
+    for (const text of cases) {
+      const parsed = Date.parse(text);
+      expect(toEpochMs(text), text).toBe(Number.isNaN(parsed) || !/^\d{4}-\d{2}-\d{2}/.test(text) ? undefined : parsed);
+    }
+    for (let t = Date.UTC(1000, 0, 1); t < Date.UTC(9999, 11, 31); t += 86_399_999_937)
+      expect(toEpochMs(new Date(t).toISOString())).toBe(t);
+  });
 });
 
 describe("IP addresses", () => {

@@ -18,10 +18,24 @@ export function splitPath(path: string): string[] {
   return path.split(".");
 }
 
+/** Paths come from node configs, so a few hundred at most; past that they are split per call. */
+const MAX_CACHED_PATHS = 1024;
+const segmentsCache = new Map<string, readonly string[]>();
+
+/** `splitPath`, remembered: read per event by every core that reads or writes fields (never mutate it). */
+function segmentsOf(path: string): readonly string[] {
+  let segments = segmentsCache.get(path);
+  if (segments === undefined) {
+    segments = path.split(".");
+    if (segmentsCache.size < MAX_CACHED_PATHS) segmentsCache.set(path, segments);
+  }
+  return segments;
+}
+
 /** Reads a value by path; `undefined` when any segment is missing. */
 export function getPath(record: JsonValue | undefined, path: string): JsonValue | undefined {
   let current: JsonValue | undefined = record;
-  for (const segment of splitPath(path)) {
+  for (const segment of segmentsOf(path)) {
     if (Array.isArray(current)) {
       const index = Number(segment);
       current = Number.isInteger(index) ? current[index] : undefined;
@@ -40,19 +54,20 @@ export function getPath(record: JsonValue | undefined, path: string): JsonValue 
  * non-object intermediate values are replaced by objects.
  */
 export function setPath(record: JsonObject, path: string, value: JsonValue): JsonObject {
-  return setSegments(record, splitPath(path), value);
+  return setSegments(record, segmentsOf(path), 0, value);
 }
 
-function setSegments(target: JsonObject, segments: string[], value: JsonValue): JsonObject {
-  const [head, ...rest] = segments;
+/** `target` with `value` at `segments` from `at` on (indexed, not sliced: no array per level). */
+function setSegments(target: JsonObject, segments: readonly string[], at: number, value: JsonValue): JsonObject {
+  const head = segments[at];
   if (head === undefined) return target;
   const copy: JsonObject = { ...target };
-  if (rest.length === 0) {
+  if (at === segments.length - 1) {
     setOwn(copy, head, value);
     return copy;
   }
   const child = Object.hasOwn(target, head) ? target[head] : undefined;
-  setOwn(copy, head, setSegments(isJsonObject(child) ? child : {}, rest, value));
+  setOwn(copy, head, setSegments(isJsonObject(child) ? child : {}, segments, at + 1, value));
   return copy;
 }
 
@@ -82,18 +97,18 @@ export function withoutFields(record: JsonObject, fields: ReadonlySet<string>): 
 
 /** Returns a copy of `record` without `path`; the same object when the path does not exist. */
 export function deletePath(record: JsonObject, path: string): JsonObject {
-  return deleteSegments(record, splitPath(path));
+  return deleteSegments(record, segmentsOf(path), 0);
 }
 
-function deleteSegments(target: JsonObject, segments: string[]): JsonObject {
-  const [head, ...rest] = segments;
+function deleteSegments(target: JsonObject, segments: readonly string[], at: number): JsonObject {
+  const head = segments[at];
   if (head === undefined || !Object.hasOwn(target, head)) return target;
-  if (rest.length === 0) {
+  if (at === segments.length - 1) {
     const { [head]: _removed, ...remaining } = target;
     return remaining;
   }
   const child = target[head];
   if (!isJsonObject(child)) return target;
-  const updated = deleteSegments(child, rest);
+  const updated = deleteSegments(child, segments, at + 1);
   return updated === child ? target : { ...target, [head]: updated };
 }

@@ -65,10 +65,21 @@ function isContext(v: Record<string, unknown>): boolean {
   return isJsonTree(v);
 }
 
+/**
+ * The regex zod's ISO date-time check of EventTime runs (its string option's pattern; a string format's
+ * whole check is that test), so strings keep zod's own check, not a copy of it, without a safeParse
+ * (result and context objects) per event. Undefined if zod ever stops exposing it: then safeParse.
+ */
+const isoDateTimePattern: RegExp | undefined = (() => {
+  const option = EventTime.options[0] as unknown as { _zod?: { def?: { pattern?: unknown } } };
+  const pattern = option._zod?.def?.pattern;
+  return pattern instanceof RegExp && !pattern.global && !pattern.sticky ? pattern : undefined;
+})();
+
 function isEventTime(v: unknown): boolean {
   if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0;
-  // ISO-8601 strings keep zod's own check (one regex), not a copy of it.
-  return typeof v === "string" && EventTime.safeParse(v).success;
+  if (typeof v !== "string") return false;
+  return isoDateTimePattern ? isoDateTimePattern.test(v) : EventTime.safeParse(v).success;
 }
 
 /** The item as IncomingEvent when it is plainly valid; undefined means "ask zod". */

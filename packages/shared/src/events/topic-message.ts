@@ -37,8 +37,10 @@ export type TopicMessageV1 = z.infer<typeof TopicMessageV1>;
  * The key records carry until a key-by node re-keys them: the user, else the anonymous visitor, so
  * one user's events (and their client retries, which dedup must see together) share a partition.
  */
+const DEFAULT_KEY_FIELDS = ["userId", "anonymousId", "id"] as const;
+
 export function defaultPartitionKey(record: JsonObject): string | null {
-  for (const field of ["userId", "anonymousId", "id"]) {
+  for (const field of DEFAULT_KEY_FIELDS) {
     const value = record[field];
     if (typeof value === "string" && value !== "") return value;
   }

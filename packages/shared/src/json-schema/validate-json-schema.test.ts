@@ -71,6 +71,38 @@ describe("createSchemaValidator", () => {
     expect(nullable(3)[0]?.message).toBe("must be string or null, got number");
     expect(createSchemaValidator({ type: "integer" })(1.5)).toHaveLength(1);
   });
+
+  it("counts string lengths in code points at and around the limits", () => {
+    const bounded = createSchemaValidator({ type: "string", minLength: 2, maxLength: 3 });
+    const keywords = (value: string) => bounded(value).map((v) => v.keyword);
+    // "😀" is two UTF-16 units and one code point.
+    expect(keywords("😀")).toEqual(["minLength"]);
+    expect(keywords("😀😀")).toEqual([]);
+    expect(keywords("😀😀😀")).toEqual([]);
+    expect(keywords("😀😀😀😀")).toEqual(["maxLength"]);
+    expect(keywords("ab😀")).toEqual([]);
+    expect(keywords("abc😀")).toEqual(["maxLength"]);
+    expect(keywords("a")).toEqual(["minLength"]);
+    expect(keywords("abcd")).toEqual(["maxLength"]);
+  });
+
+  it("compares enum members by value whatever their type", () => {
+    const mixed = createSchemaValidator({ enum: ["1", 1, null, { a: [1] }] });
+    for (const value of ["1", 1, null, { a: [1] }]) expect(mixed(value)).toEqual([]);
+    for (const value of ["2", 2, "null", true, { a: [2] }, '{"a":[1]}'])
+      expect(mixed(value).map((v) => v.message)).toEqual(['must be one of "1", 1, null, {"a":[1]}']);
+  });
+
+  it("names nested paths the same for every event it checks", () => {
+    const nested = createSchemaValidator({
+      type: "object",
+      properties: { a: { type: "object", properties: { b: { type: "integer" } } }, c: { type: "string" } },
+    });
+    for (let i = 0; i < 3; i++) {
+      expect(nested({ a: { b: 1.5 }, c: 1 }).map((v) => v.path)).toEqual(["a.b", "c"]);
+      expect(nested({ a: { b: "x" } }).map((v) => v.path)).toEqual(["a.b"]);
+    }
+  });
 });
 
 describe("JsonSchemaSubset", () => {

@@ -42,14 +42,19 @@ function compileNode(schema: JsonSchemaSubset): Check {
 
   if (schema.type !== undefined) {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    add("type", (value) =>
-      types.some((type) => isType(value, type)) ? undefined : `must be ${types.join(" or ")}, got ${typeName(value)}`,
-    );
+    add("type", (value) => {
+      for (const type of types) if (isType(value, type)) return undefined;
+      return `must be ${types.join(" or ")}, got ${typeName(value)}`;
+    });
   }
   if (schema.enum !== undefined) {
     const allowed = schema.enum.map((item) => JSON.stringify(item));
+    // A string's JSON text equals another's exactly when the strings are equal: no serialising per event.
+    const strings = new Set(schema.enum.filter((item) => typeof item === "string"));
     add("enum", (value) =>
-      allowed.includes(JSON.stringify(value)) ? undefined : `must be one of ${allowed.join(", ")}`,
+      (typeof value === "string" ? strings.has(value) : allowed.includes(JSON.stringify(value)))
+        ? undefined
+        : `must be one of ${allowed.join(", ")}`,
     );
   }
   if (schema.const !== undefined) {
@@ -108,16 +113,23 @@ function addStringChecks(schema: JsonSchemaSubset, add: AddCheck): void {
   const text = (test: (s: string) => string | undefined) => (value: JsonValue) =>
     typeof value === "string" ? test(value) : undefined;
   const { minLength, maxLength, pattern, format } = schema;
-  // Length in code points, as JSON Schema specifies (an emoji counts as one character).
+  // Length in code points, as JSON Schema specifies (an emoji counts as one character). A string of
+  // n UTF-16 units has between n/2 and n code points: they are counted only when that range straddles the limit.
   if (minLength !== undefined)
     add(
       "minLength",
-      text((s) => ([...s].length >= minLength ? undefined : `must have at least ${minLength} characters`)),
+      text((s) =>
+        s.length >= 2 * minLength || codePoints(s) >= minLength
+          ? undefined
+          : `must have at least ${minLength} characters`,
+      ),
     );
   if (maxLength !== undefined)
     add(
       "maxLength",
-      text((s) => ([...s].length <= maxLength ? undefined : `must have at most ${maxLength} characters`)),
+      text((s) =>
+        s.length <= maxLength || codePoints(s) <= maxLength ? undefined : `must have at most ${maxLength} characters`,
+      ),
     );
   if (pattern !== undefined) {
     const compiled = compileUserRegex(pattern);
@@ -177,10 +189,12 @@ function addObjectChecks(schema: JsonSchemaSubset, add: AddCheck, checks: Check[
       ),
     );
 
-  const properties = Object.entries(schema.properties ?? {}).map(
-    ([name, child]) => [name, compileNode(child)] as const,
-  );
-  const declared = new Set(properties.map(([name]) => name));
+  const properties = Object.entries(schema.properties ?? {}).map(([name, child]) => ({
+    name,
+    check: compileNode(child),
+    pathOf: childPath(name),
+  }));
+  const declared = new Set(properties.map(({ name }) => name));
   const extraCheck = typeof additionalProperties === "object" ? compileNode(additionalProperties) : undefined;
   checks.push((value, path, out) => {
     if (!isJsonObject(value)) return;
@@ -188,9 +202,9 @@ function addObjectChecks(schema: JsonSchemaSubset, add: AddCheck, checks: Check[
       if (!Object.hasOwn(value, name) && out.length < MAX_VIOLATIONS)
         out.push({ path: join(path, name), keyword: "required", message: "is required" });
     }
-    for (const [name, check] of properties) {
+    for (const { name, check, pathOf } of properties) {
       const child = value[name];
-      if (child !== undefined && Object.hasOwn(value, name)) check(child, join(path, name), out);
+      if (child !== undefined && Object.hasOwn(value, name)) check(child, pathOf(path), out);
     }
     if (additionalProperties === undefined || additionalProperties === true) return;
     for (const [name, child] of Object.entries(value)) {
@@ -227,4 +241,23 @@ function typeName(value: JsonValue): string {
 
 function join(path: string, segment: string): string {
   return path ? `${path}.${segment}` : segment;
+}
+
+/** `join(path, name)`, remembered for the last path (a property of the root is checked at "" for every event). */
+function childPath(name: string): (path: string) => string {
+  let lastPath = "";
+  let last = name;
+  return (path) => {
+    if (path !== lastPath) {
+      lastPath = path;
+      last = join(path, name);
+    }
+    return last;
+  };
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
 }
