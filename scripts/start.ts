@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createPrismaClient, ensureDatabase, migrateDatabase } from "@sluice/db";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
-import { bin, node22, startManaged, waitForHttp, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
+import { bin, node22, startManaged, waitForHttp, RUNNER_ENV, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
 import { DEMO_PIPELINE } from "./lib/demo-pipeline";
 import { DEMO_USER, seedDemo, type DemoSeed } from "./lib/seed";
 import { ServiceError, ensureServices, type Services } from "./lib/services";
@@ -73,7 +73,7 @@ async function main() {
     "runner",
     node22,
     [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")],
-    env,
+    { ...env, ...RUNNER_ENV },
   );
   children.push(runner);
   const web = startManaged(

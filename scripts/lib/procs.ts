@@ -9,6 +9,13 @@ export const node22 = join(repoRoot, "node_modules", ".bin", "node");
  * without a cap V8 lets the heap grow towards 500 MiB before collecting; the cap keeps RSS bounded.
  */
 export const RUNNER_HEAP_FLAG = "--max-old-space-size=384";
+/**
+ * The runner's environment on top of the caller's (its engine processes inherit it). glibc's malloc
+ * keeps an arena per thread that allocates (V8's GC and compiler threads, libuv's pool) and their
+ * free space stays resident: two arenas took about 50 MiB of RSS off each engine process at the
+ * benchmark's max throughput, at no measurable CPU cost (BENCHMARKS.md).
+ */
+export const RUNNER_ENV = { MALLOC_ARENA_MAX: process.env["MALLOC_ARENA_MAX"] ?? "2" };
 export const bin = (name: string) => join(repoRoot, "node_modules", ".bin", name);
 
 /** Runs a command to completion with inherited output; resolves to its exit code. */

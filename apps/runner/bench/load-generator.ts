@@ -153,6 +153,7 @@ function send(events = body()): Promise<number> {
 }
 
 const started = performance.now();
+const startedAt = Date.now();
 const deadline = started + seconds * 1000;
 if (rate <= 0) {
   await Promise.all(
@@ -186,6 +187,7 @@ if (rate <= 0) {
   await Promise.all(inflight);
 }
 const elapsed = (performance.now() - started) / 1000;
+const endedAt = Date.now();
 latencies.sort((a, b) => a - b);
 const pct = (q: number) =>
   latencies.length === 0
@@ -195,6 +197,8 @@ const pct = (q: number) =>
 const summary = {
   ...totals,
   seconds: +elapsed.toFixed(2),
+  startedAt,
+  endedAt,
   acceptedPerSecond: Math.round(totals.accepted / elapsed),
   requestP50Ms: pct(0.5),
   requestP99Ms: pct(0.99),

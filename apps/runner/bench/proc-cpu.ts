@@ -1,6 +1,6 @@
 // CPU time per process (with its descendants: the runner's engine processes) and for the whole machine
 // from /proc (Linux), for CPU-per-event figures that include the broker and Redis, which run on the
-// same cores as the runner.
+// same cores as the runner; and the memory of a process with its descendants.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** Kernel clock ticks per second (USER_HZ); 100 on every Linux architecture we run on. */
@@ -49,6 +49,31 @@ export function processCpuSeconds(pid: number): number | null {
   if (!own) return null;
   const ticks = descendantPids(pid).reduce((sum, child) => sum + (readStat(child)?.ticks ?? 0), own.ticks);
   return ticks / TICKS_PER_SECOND;
+}
+
+/**
+ * Resident memory of a process and all its descendants (bytes), from /proc/<pid>/smaps_rollup: `rss`
+ * sums each process's RSS, so pages they share (the node binary, libraries) count once per process;
+ * `pss` charges a shared page to its sharers in proportion, so it is the memory the process tree takes
+ * from the machine. Null when the process is gone.
+ */
+export function processTreeMemory(pid: number): { rss: number; pss: number } | null {
+  const read = (p: number) => {
+    try {
+      const text = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
+      const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0) * 1024;
+      return { rss: kib("Rss"), pss: kib("Pss") };
+    } catch {
+      return null;
+    }
+  };
+  const own = read(pid);
+  if (!own) return null;
+  for (const child of descendantPids(pid)) {
+    const m = read(child);
+    if (m) [own.rss, own.pss] = [own.rss + m.rss, own.pss + m.pss];
+  }
+  return own;
 }
 
 /** Busy CPU seconds of the whole machine (every core: all time but idle and iowait) so far. */
