@@ -34,7 +34,7 @@ import {
   openSinkTable,
   waitRunning,
 } from "../test/engine-world";
-import { graph } from "../test/graphs";
+import { graph, postgresSinkNode } from "../test/graphs";
 import { testServices, uniqueName } from "../test/services";
 import { histogramQuantile, type Scrape } from "./metrics-text";
 import { cpuMicrosPerEvent, findBrokerPid, processTreeMemory, sampleCpu } from "./proc-cpu";
@@ -138,23 +138,19 @@ try {
             aggregations: [{ name: "events", function: "count" }],
           },
         },
-        {
-          id: "sink",
-          type: "postgres-sink",
-          config: {
-            connectionSecretId: secretId,
-            table,
-            mode: "upsert",
-            keyColumns: ["window_id"],
-            columns: [
-              { column: "window_id", expression: "event.windowId" },
-              { column: "window_start", expression: "event.windowStart" },
-              { column: "event_type", expression: "event.eventType" },
-              { column: "events", expression: "event.events" },
-              { column: "revision", expression: "event.revision" },
-            ],
+        postgresSinkNode({
+          connectionSecretId: secretId,
+          table,
+          mode: "upsert",
+          keyColumns: ["window_id"],
+          columns: {
+            window_id: "event.windowId",
+            window_start: "event.windowStart",
+            event_type: "event.eventType",
+            events: "event.events",
+            revision: "event.revision",
           },
-        },
+        }),
       ],
       [
         ["ingest", "validate"],

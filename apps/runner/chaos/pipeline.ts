@@ -19,7 +19,7 @@ import {
   closeSinkTable,
   type World,
 } from "../test/engine-world";
-import { graph } from "../test/graphs";
+import { graph, postgresSinkNode } from "../test/graphs";
 import { uniqueName } from "../test/services";
 
 export const WINDOW_MS = 10_000;
@@ -76,23 +76,20 @@ export function chaosGraph(options: {
         type: "map",
         config: { assignments: [{ target: "amountCents", expression: "int(event.props.amount * 100.0)" }] },
       },
-      {
+      postgresSinkNode({
         id: "events",
-        type: "postgres-sink",
-        config: {
-          connectionSecretId: options.sinkSecretId,
-          table: options.eventsTable,
-          mode: "upsert",
-          keyColumns: ["event_id"],
-          columns: [
-            { column: "event_id", expression: "event.id" },
-            { column: "user_id", expression: "event.userId" },
-            { column: "seq", expression: "event.props.seq" },
-            { column: "event_type", expression: "event.type" },
-            { column: "amount_cents", expression: "event.amountCents" },
-          ],
+        connectionSecretId: options.sinkSecretId,
+        table: options.eventsTable,
+        mode: "upsert",
+        keyColumns: ["event_id"],
+        columns: {
+          event_id: "event.id",
+          user_id: "event.userId",
+          seq: "event.props.seq",
+          event_type: "event.type",
+          amount_cents: "event.amountCents",
         },
-      },
+      }),
       { id: "dedup", type: "dedup", config: { key: "event.id", window: "1h" } },
       {
         id: "win",
@@ -107,23 +104,20 @@ export function chaosGraph(options: {
           aggregations: [{ name: "events", function: "count" }],
         },
       },
-      {
+      postgresSinkNode({
         id: "counts",
-        type: "postgres-sink",
-        config: {
-          connectionSecretId: options.sinkSecretId,
-          table: options.countsTable,
-          mode: "upsert",
-          keyColumns: ["window_id"],
-          columns: [
-            { column: "window_id", expression: "event.windowId" },
-            { column: "event_type", expression: "event.eventType" },
-            { column: "window_start", expression: "event.windowStart" },
-            { column: "events", expression: "event.events" },
-            { column: "revision", expression: "event.revision" },
-          ],
+        connectionSecretId: options.sinkSecretId,
+        table: options.countsTable,
+        mode: "upsert",
+        keyColumns: ["window_id"],
+        columns: {
+          window_id: "event.windowId",
+          event_type: "event.eventType",
+          window_start: "event.windowStart",
+          events: "event.events",
+          revision: "event.revision",
         },
-      },
+      }),
     ],
     [
       ["ingest", "validate"],

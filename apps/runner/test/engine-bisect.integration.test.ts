@@ -14,7 +14,7 @@ import {
   waitRunning,
   useEngineWorld,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, postgresSinkNode } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 describe("engine: a failing sink batch is bisected", () => {
@@ -51,21 +51,12 @@ describe("engine: a failing sink batch is bisected", () => {
                 ],
               },
             },
-            {
-              id: "sink",
-              type: "postgres-sink",
-              config: {
-                connectionSecretId: secretId,
-                table,
-                mode: "insert",
-                keyColumns: ["event_id"],
-                columns: [
-                  { column: "event_id", expression: "event.id" },
-                  { column: "event_type", expression: "event.type" },
-                  { column: "note", expression: "event.props.note" },
-                ],
-              },
-            },
+            postgresSinkNode({
+              connectionSecretId: secretId,
+              table,
+              keyColumns: ["event_id"],
+              columns: { event_id: "event.id", event_type: "event.type", note: "event.props.note" },
+            }),
           ],
           [
             ["ingest", "map"],

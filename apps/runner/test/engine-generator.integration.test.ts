@@ -14,7 +14,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, postgresSinkNode } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 describe("engine: generator source", () => {
@@ -49,17 +49,7 @@ describe("engine: generator source", () => {
             type: "generator",
             config: { eventsPerSecond: 200, users: 50, duplicateRatio: 0, lateRatio: 0 },
           },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "insert",
-              keyColumns: [],
-              columns: [{ column: "event_id", expression: "event.id" }],
-            },
-          },
+          postgresSinkNode({ connectionSecretId: secretId, table, columns: { event_id: "event.id" } }),
         ],
         [["gen", "sink"]],
       ),

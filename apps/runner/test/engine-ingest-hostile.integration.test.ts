@@ -20,7 +20,7 @@ import {
   useWorld,
   waitRunning,
 } from "./engine-world";
-import { graph, ingestNode, ingestToPostgres } from "./graphs";
+import { graph, ingestNode, ingestToPostgres, postgresSinkNode } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 type Case = {
@@ -230,21 +230,11 @@ describe("engine: hostile ingest bodies", () => {
         [
           ingestNode(ingest),
           { id: "dedup", type: "dedup", config: { key: "event.id", window: "1h" } },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "insert",
-              keyColumns: [],
-              columns: [
-                { column: "event_id", expression: "event.id" },
-                { column: "event_type", expression: "event.type" },
-                { column: "user_id", expression: "event.userId" },
-              ],
-            },
-          },
+          postgresSinkNode({
+            connectionSecretId: secretId,
+            table,
+            columns: { event_id: "event.id", event_type: "event.type", user_id: "event.userId" },
+          }),
         ],
         [
           ["ingest", "dedup"],

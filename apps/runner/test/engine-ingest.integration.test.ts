@@ -15,7 +15,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, postgresSinkNode } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
 
@@ -45,21 +45,12 @@ describe("engine: HTTP ingest to Postgres", () => {
           { id: "validate", type: "validate" },
           { id: "filter", type: "filter", config: { condition: 'event.type != "signup"' } },
           { id: "map", type: "map", config: { assignments: [{ target: "props.tag", expression: '"seen"' }] } },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "insert",
-              keyColumns: ["event_id"],
-              columns: [
-                { column: "event_id", expression: "event.id" },
-                { column: "event_type", expression: "event.type" },
-                { column: "tag", expression: "event.props.tag" },
-              ],
-            },
-          },
+          postgresSinkNode({
+            connectionSecretId: secretId,
+            table,
+            keyColumns: ["event_id"],
+            columns: { event_id: "event.id", event_type: "event.type", tag: "event.props.tag" },
+          }),
         ],
         [
           ["ingest", "validate"],

@@ -16,7 +16,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, postgresSinkNode } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
@@ -57,20 +57,11 @@ describe("engine: redeploy handover", () => {
         [
           { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
           { id: "map", type: "map", config: { assignments: [{ target: "version", expression: `"${tag}"` }] } },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "insert",
-              keyColumns: [],
-              columns: [
-                { column: "event_id", expression: "event.id" },
-                { column: "version", expression: "event.version" },
-              ],
-            },
-          },
+          postgresSinkNode({
+            connectionSecretId: secretId,
+            table,
+            columns: { event_id: "event.id", version: "event.version" },
+          }),
         ],
         [
           ["ingest", "map"],

@@ -19,7 +19,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, postgresSinkNode } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
@@ -65,13 +65,6 @@ describe("engine: two runners", () => {
     const key = await createApiKey(world);
     const pathKey = uniqueName(name).toLowerCase();
     const secretId = await createSecret(world, testServices.databaseUrl);
-    const sink = {
-      connectionSecretId: secretId,
-      table,
-      mode: "insert",
-      ...(keyed ? { keyColumns: ["event_id"] } : {}),
-      columns: [{ column: "event_id", expression: "event.id" }],
-    };
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
@@ -79,7 +72,12 @@ describe("engine: two runners", () => {
         [
           { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
           { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-          { id: "sink", type: "postgres-sink", config: sink },
+          postgresSinkNode({
+            connectionSecretId: secretId,
+            table,
+            keyColumns: keyed ? ["event_id"] : [],
+            columns: { event_id: "event.id" },
+          }),
         ],
         [
           ["ingest", "map"],

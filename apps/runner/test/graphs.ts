@@ -66,6 +66,38 @@ export function ingestNode(
   return { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id, ...config } };
 }
 
+/**
+ * A postgres-sink node (id `sink` unless given) writing `columns` (column name -> CEL expression, in this
+ * order) into `table`: it inserts unless `mode` says upsert, keyed by `keyColumns` (default none).
+ */
+export function postgresSinkNode({
+  id = "sink",
+  mode = "insert",
+  keyColumns = [],
+  columns,
+  ...config
+}: {
+  id?: string;
+  connectionSecretId: string;
+  table: string;
+  mode?: "insert" | "upsert";
+  keyColumns?: string[];
+  columns: Record<string, string>;
+  viewName?: string;
+  viewOrderColumn?: string;
+}): NodeSpec {
+  return {
+    id,
+    type: "postgres-sink",
+    config: {
+      ...config,
+      mode,
+      keyColumns,
+      columns: Object.entries(columns).map(([column, expression]) => ({ column, expression })),
+    },
+  };
+}
+
 export const sinkColumns = {
   connectionSecretId: "sec_sink",
   table: "events_sink",
@@ -120,22 +152,18 @@ export function windowCountGraph(options: {
           aggregations: [{ name: "events", function: "count" }],
         },
       },
-      {
-        id: "sink",
-        type: "postgres-sink",
-        config: {
-          connectionSecretId: options.connectionSecretId,
-          table: options.table,
-          mode: "upsert",
-          keyColumns: ["window_id"],
-          columns: [
-            { column: "window_id", expression: "event.windowId" },
-            { column: "event_type", expression: "event.eventType" },
-            { column: "events", expression: "event.events" },
-            { column: "revision", expression: "event.revision" },
-          ],
+      postgresSinkNode({
+        connectionSecretId: options.connectionSecretId,
+        table: options.table,
+        mode: "upsert",
+        keyColumns: ["window_id"],
+        columns: {
+          window_id: "event.windowId",
+          event_type: "event.eventType",
+          events: "event.events",
+          revision: "event.revision",
         },
-      },
+      }),
     ],
     before
       ? [
@@ -156,23 +184,16 @@ export const PAGE_COUNTS_COLUMNS =
 
 /** `counts`: a postgres-sink upserting per-page window counts into `table`, served as view `page-counts` (newest window first). */
 export function pageCountsView(connectionSecretId: string, table: string): NodeSpec {
-  return {
+  return postgresSinkNode({
     id: "counts",
-    type: "postgres-sink",
-    config: {
-      connectionSecretId,
-      table,
-      mode: "upsert",
-      keyColumns: ["page", "window_start"],
-      columns: [
-        { column: "page", expression: "event.page" },
-        { column: "window_start", expression: "event.windowStart" },
-        { column: "events", expression: "event.events" },
-      ],
-      viewName: "page-counts",
-      viewOrderColumn: "window_start",
-    },
-  };
+    connectionSecretId,
+    table,
+    mode: "upsert",
+    keyColumns: ["page", "window_start"],
+    columns: { page: "event.page", window_start: "event.windowStart", events: "event.events" },
+    viewName: "page-counts",
+    viewOrderColumn: "window_start",
+  });
 }
 
 /** `board`: a redis-sink sorted set of pages by their count at `keyTemplate`, served as view `trending`. */

@@ -22,7 +22,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, postgresSinkNode } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -135,17 +135,12 @@ describe("runner with RUNNER_PROCESSES=2", () => {
           [
             { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
             { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-            {
-              id: "sink",
-              type: "postgres-sink",
-              config: {
-                connectionSecretId: secretId,
-                table,
-                mode: "insert",
-                keyColumns: ["event_id"],
-                columns: [{ column: "event_id", expression: "event.id" }],
-              },
-            },
+            postgresSinkNode({
+              connectionSecretId: secretId,
+              table,
+              keyColumns: ["event_id"],
+              columns: { event_id: "event.id" },
+            }),
           ],
           [
             ["ingest", "map"],

@@ -20,7 +20,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph } from "./graphs";
+import { graph, postgresSinkNode } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 async function freePort(): Promise<number> {
@@ -56,24 +56,20 @@ describe("JS SDK against the runner's ingest", () => {
       graph(
         [
           { id: "ingest", type: "http-ingest", config: { pathKey: path, apiKeyId } },
-          {
-            id: "sink",
-            type: "postgres-sink",
-            config: {
-              connectionSecretId: secretId,
-              table,
-              mode: "upsert",
-              keyColumns: ["event_id"],
-              columns: [
-                { column: "event_id", expression: "event.id" },
-                { column: "event_type", expression: "event.type" },
-                { column: "user_id", expression: "event.userId" },
-                { column: "anonymous_id", expression: "event.anonymousId" },
-                { column: "session_id", expression: "event.sessionId" },
-                { column: "amount", expression: "has(event.props.amount) ? double(event.props.amount) : 0.0" },
-              ],
+          postgresSinkNode({
+            connectionSecretId: secretId,
+            table,
+            mode: "upsert",
+            keyColumns: ["event_id"],
+            columns: {
+              event_id: "event.id",
+              event_type: "event.type",
+              user_id: "event.userId",
+              anonymous_id: "event.anonymousId",
+              session_id: "event.sessionId",
+              amount: "has(event.props.amount) ? double(event.props.amount) : 0.0",
             },
-          },
+          }),
         ],
         [["ingest", "sink"]],
       );

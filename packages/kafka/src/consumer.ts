@@ -1,6 +1,7 @@
 import { Consumer, type MessagesStream } from "@platformatic/kafka";
 import type { Logger } from "./logger";
 import type { ClientBase } from "./client-base";
+import { partitionKey } from "./partition-key";
 import type { ConsumedMessage, ConsumerHandlers, KafkaConsumer, PartitionOffset, TopicPartition } from "./types";
 
 export type ConsumerOptions = {
@@ -44,19 +45,6 @@ type PlatformaticMessage = {
   timestamp: bigint;
 };
 
-/**
- * One string per partition, made once: every message looks its partition up in several maps, and a
- * fresh concatenation per message would be flattened and hashed each time (≈1 µs per message).
- */
-function partitionKeys() {
-  const byTopic = new Map<string, string[]>();
-  return (topic: string, partition: number) => {
-    let keys = byTopic.get(topic);
-    if (!keys) byTopic.set(topic, (keys = []));
-    return (keys[partition] ??= `${topic}\u0000${partition}`);
-  };
-}
-
 /** Shared by every message without headers (the common case): one object less per message. */
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -82,7 +70,6 @@ const COMMIT_TIMEOUT_MS = 15_000;
 
 export function createConsumer(base: ClientBase, options: ConsumerOptions, log: Logger): KafkaConsumer {
   const fetch = options.fetch ?? {};
-  const keyOf = partitionKeys();
   const maxHeld = options.maxHeldPerPartition ?? 1000;
   const consumer = new Consumer({
     ...base.clientOptions,
@@ -128,7 +115,7 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
   const blocking = new Set<string>();
 
   function deliver(raw: PlatformaticMessage) {
-    const key = keyOf(raw.topic, raw.partition);
+    const key = partitionKey(raw.topic, raw.partition);
     // A fetch answered after a rebalance took the partition away: its new owner reads it from the
     // committed offset. Delivering it would let the caller process (and commit!) a partition it no
     // longer owns, racing the owner (found by the chaos suite: a stale commit moved a group's offset).
@@ -189,7 +176,8 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
         .then(() =>
           offsets.forEach(
             (o) =>
-              failedCommits.get(keyOf(o.topic, o.partition)) === o && failedCommits.delete(keyOf(o.topic, o.partition)),
+              failedCommits.get(partitionKey(o.topic, o.partition)) === o &&
+              failedCommits.delete(partitionKey(o.topic, o.partition)),
           ),
         )
         .catch((err: unknown) => log.warn({ err, groupId: options.groupId }, "offset commit retry failed"))
@@ -201,7 +189,7 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
     const next = (payload.assignments ?? []).flatMap((a) =>
       a.partitions.map((partition) => ({ topic: a.topic, partition })),
     );
-    const keep = new Set(next.map((tp) => keyOf(tp.topic, tp.partition)));
+    const keep = new Set(next.map((tp) => partitionKey(tp.topic, tp.partition)));
     for (const key of [...lastSeen.keys(), ...held.keys(), ...paused, ...failedCommits.keys()]) {
       if (keep.has(key)) continue;
       lastSeen.delete(key);
@@ -242,12 +230,12 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
     },
 
     pause(partitions: TopicPartition[]) {
-      for (const tp of partitions) paused.add(keyOf(tp.topic, tp.partition));
+      for (const tp of partitions) paused.add(partitionKey(tp.topic, tp.partition));
     },
 
     resume(partitions: TopicPartition[]) {
       for (const tp of partitions) {
-        const key = keyOf(tp.topic, tp.partition);
+        const key = partitionKey(tp.topic, tp.partition);
         paused.delete(key);
         releaseHeld(key);
       }
@@ -256,17 +244,17 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
 
     async commit(offsets: PartitionOffset[]) {
       // A commit queued before a rebalance took the partition away would move its new owner's offset.
-      if (joined) offsets = offsets.filter((o) => owned.has(keyOf(o.topic, o.partition)));
+      if (joined) offsets = offsets.filter((o) => owned.has(partitionKey(o.topic, o.partition)));
       if (offsets.length === 0) return;
       try {
         await commitNow(offsets);
         for (const o of offsets)
-          if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) <= o.offset)
-            failedCommits.delete(keyOf(o.topic, o.partition));
+          if ((failedCommits.get(partitionKey(o.topic, o.partition))?.offset ?? -1n) <= o.offset)
+            failedCommits.delete(partitionKey(o.topic, o.partition));
       } catch (error) {
         for (const o of offsets)
-          if ((failedCommits.get(keyOf(o.topic, o.partition))?.offset ?? -1n) < o.offset)
-            failedCommits.set(keyOf(o.topic, o.partition), o);
+          if ((failedCommits.get(partitionKey(o.topic, o.partition))?.offset ?? -1n) < o.offset)
+            failedCommits.set(partitionKey(o.topic, o.partition), o);
         retryFailedCommits();
         throw error;
       }

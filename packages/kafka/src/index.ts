@@ -4,6 +4,7 @@ export type { KafkaSasl, KafkaTls } from "./client-base";
 export type { ConsumerOptions } from "./consumer";
 export { KafkaUnavailableError } from "./errors";
 export { partitionForKey } from "./partitioner";
+export { partitionKey } from "./partition-key";
 export type { ProducerOptions } from "./producer";
 export { createKafkaReader, type KafkaReader, type PartitionRange, type ReadRequest } from "./reader";
 export type * from "./types";

@@ -27,7 +27,10 @@ export type PoolSettings = {
   attempts: number;
   /** First retry delay, doubled each attempt. */
   backoffMs: number;
-  /** Batches of this process run on its own pool without BullMQ (see LocalPool). Default true. */
+  /**
+   * Batches of this process run on its own pool without BullMQ (see LocalPool). Default true. Read by
+   * the queue only (it picks the path per batch); a pool always offers its local path.
+   */
   localBatches?: boolean;
 };
 
@@ -416,7 +419,7 @@ export function createBatchWorker(
   let closed = false;
   const never = () => new Promise<never>(() => undefined);
   const local = createLocalPool(process, deps.settings, { crashed: () => crashed, closed: () => closed }, log);
-  if (deps.settings.localBatches !== false) registry.locals.set(name, local);
+  registry.locals.set(name, local);
   const worker = new Worker(
     name,
     async (job) => {

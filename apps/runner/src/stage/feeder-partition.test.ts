@@ -6,7 +6,6 @@ import {
   isFull,
   newPartitionState,
   oldestUnprocessed,
-  partitionKey,
   takeCommittable,
   tickEntry,
   toBatchRecord,
@@ -116,10 +115,5 @@ describe("feeder partition bookkeeping", () => {
       { topic: "t", partition: 3, timestampMs: 1010 },
       { topic: "t", partition: 3, timestampMs: 1020 },
     ]);
-  });
-
-  it("keys partitions by topic and number", () => {
-    expect(partitionKey("a", 1)).not.toBe(partitionKey("a", 11));
-    expect(partitionKey("a.1", 1)).not.toBe(partitionKey("a", 11));
   });
 });

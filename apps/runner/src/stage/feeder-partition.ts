@@ -41,21 +41,6 @@ export type PartitionState = {
 
 export type BatchLimits = { maxBatchRecords: number; maxBatchBytes: number };
 
-/**
- * The feeder's key of a partition: one string per partition, made once (looked up per message; a fresh
- * concatenation would be flattened and hashed each time). The cache forgets everything past 10,000
- * topics (a runner's deployments come and go).
- */
-export function partitionKey(topic: string, partition: number): string {
-  let keys = keysByTopic.get(topic);
-  if (!keys) {
-    if (keysByTopic.size >= 10_000) keysByTopic.clear();
-    keysByTopic.set(topic, (keys = []));
-  }
-  return (keys[partition] ??= `${topic}\u0000${partition}`);
-}
-const keysByTopic = new Map<string, string[]>();
-
 export function newPartitionState(owner: KafkaConsumer, topic: string, partition: number): PartitionState {
   return {
     topic,

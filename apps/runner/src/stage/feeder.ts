@@ -7,7 +7,7 @@
 // a refused group join) is replaced by a new one in the same group after a backoff; the new one
 // reads again from the committed offsets.
 import { randomUUID } from "node:crypto";
-import type { ConsumerHandlers, Kafka, KafkaConsumer } from "@sluice/kafka";
+import { type ConsumerHandlers, type Kafka, type KafkaConsumer, partitionKey } from "@sluice/kafka";
 import type { Logger } from "../log";
 import type { StageQueue } from "../queue/stage-queue";
 import type { StageBatchV1 } from "../queue/batch-payload";
@@ -19,7 +19,6 @@ import {
   newPartitionState,
   oldestUnprocessed,
   type PartitionState,
-  partitionKey,
   takeCommittable,
   tickEntry,
   toBatchRecord,
@@ -113,10 +112,9 @@ export function createFeeder(options: {
   let stopping = false;
   let aborted = false;
   let idle: (() => void) | undefined;
-  const keyOf = partitionKey;
 
   const stateOf = (owner: KafkaConsumer, topic: string, partition: number) => {
-    const key = keyOf(topic, partition);
+    const key = partitionKey(topic, partition);
     let state = partitions.get(key);
     if (!state) {
       state = newPartitionState(owner, topic, partition);
@@ -158,7 +156,7 @@ export function createFeeder(options: {
   function tryFlush(p: PartitionState, force: boolean) {
     if (p.pending.length === 0 || aborted) return;
     if (!force && !full(p)) return;
-    const held = orphans.has(keyOf(p.topic, p.partition));
+    const held = orphans.has(partitionKey(p.topic, p.partition));
     if (held || p.inflight.length >= settings.maxInFlightPerPartition || total >= settings.maxInFlightTotal) {
       // At the bound: hold what we have and stop reading this partition once the batch is full.
       if (full(p) || stopping) setPaused(p, true);
@@ -243,7 +241,7 @@ export function createFeeder(options: {
         p.pending.length > 0 ||
         p.inflight.length > 0 ||
         total >= settings.maxInFlightTotal ||
-        orphans.has(keyOf(tp.topic, tp.partition))
+        orphans.has(partitionKey(tp.topic, tp.partition))
       )
         continue;
       const entry = tickEntry(p);
@@ -278,7 +276,7 @@ export function createFeeder(options: {
         // The group took this consumer in: only now is a replacement known to work (a start can
         // resolve and the join still be refused), so only now does the restart backoff start over.
         restartDelayMs = RESTART_MIN_MS;
-        const keep = new Set(assigned.map((tp) => keyOf(tp.topic, tp.partition)));
+        const keep = new Set(assigned.map((tp) => partitionKey(tp.topic, tp.partition)));
         for (const [key, p] of partitions) if (!keep.has(key)) drop(key, p);
         checkIdle();
       },
