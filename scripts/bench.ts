@@ -18,7 +18,7 @@
 //   BENCH_OVERLOAD_SECONDS=10 BENCH_EXTRAS=0 (no profiled run, BullMQ overhead or broker limit)
 //   BENCH_VIEWS_SECONDS=15 (each open-loop rate and the closed loop of the views scenario)
 //   BENCH_PRIVATE_REDIS=0 (use REDIS_URL instead of a private redis-server) BENCH_LABEL="why this run"
-// The runner runs as `npm start` runs it: RUNNER_PROCESSES engine processes (default 1; set
+// The runner runs as `npm start` runs it: RUNNER_PROCESSES engine processes (default auto: one per core; set
 // BENCH_RUNNER_PROCESSES to compare), their CPU summed (the runner's process tree, /proc).
 // (the runner's /metrics, which the bench reads, is on its internal port BENCH_RUNNER_PORT + 100)
 import { spawn, spawnSync } from "node:child_process";
@@ -174,7 +174,7 @@ try {
     command: `npm run bench${asked.length > 0 ? ` -- ${asked.join(" ")}` : ""}`,
     label: process.env["BENCH_LABEL"] ?? null,
     code: { commit, uncommittedChanges: dirty },
-    runnerProcessesSetting: RUNNER_PROCESSES ?? "default (1)",
+    runnerProcessesSetting: RUNNER_PROCESSES ?? "default (auto)",
     sizes,
     reducedSize,
     loadAverage1m: { before: +loadBefore[0]!.toFixed(2), after: +loadavg()[0]!.toFixed(2) },

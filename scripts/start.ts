@@ -90,7 +90,7 @@ async function main() {
       (code) => !stopping && (console.error(`[sluice] ${c.name} exited (${code}); stopping.`), void shutdown(1)),
     );
 
-  // Ready when every engine process is (RUNNER_PROCESSES, default 1; with more, the first starts alone).
+  // Ready when every engine process is (RUNNER_PROCESSES, default one per core; with more than one, the first starts alone).
   await waitForHttp(`http://127.0.0.1:${runnerInternalPort}/healthz`, 180_000, runner.proc);
   await waitForHttp(`http://127.0.0.1:${webPort}/api/health`, 120_000, web.proc);
 

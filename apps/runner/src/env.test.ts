@@ -78,8 +78,8 @@ describe("loadEnv", () => {
     expect(() => loadEnv({ RUNNER_PORT: "65536" })).toThrow(EnvError);
   });
 
-  it("runs one engine process by default; auto: one per core, at most one per topic partition", () => {
-    expect(runnerProcessCount(loadEnv({}))).toBe(1);
+  it("runs one engine process per core by default (auto), at most one per topic partition", () => {
+    expect(runnerProcessCount(loadEnv({}))).toBe(Math.min(availableParallelism(), 6));
     expect(runnerProcessCount(loadEnv({ RUNNER_PROCESSES: "auto" }))).toBe(Math.min(availableParallelism(), 6));
     expect(runnerProcessCount(loadEnv({ RUNNER_PROCESSES: "auto", RUNNER_TOPIC_PARTITIONS: "1" }))).toBe(1);
     expect(runnerProcessCount(loadEnv({ RUNNER_PROCESSES: "3" }))).toBe(3);

@@ -87,14 +87,15 @@ function schema(production: boolean) {
      * Engine processes this runner starts (node:cluster): `auto` = the machine's cores (capped at
      * RUNNER_TOPIC_PARTITIONS: more processes than partitions would idle in every consumer group), or
      * a number 1-64. With more than one, a supervisor process shares the public port between them,
-     * serves /healthz and /metrics for all of them, and restarts one that exits. Default 1: the gain
-     * of a second process on a 2-core machine that also runs the broker is not yet measured quietly
-     * (BENCHMARKS.md). Per-key and webhook rate limits hold across processes (counted in Redis).
+     * serves /healthz and /metrics for all of them, and restarts one that exits. Default auto: on the
+     * 2-core benchmark machine, with the broker beside it, two processes land about 1.6x the events
+     * of one within the memory bound (BENCHMARKS.md). Per-key and webhook rate limits hold across
+     * processes (counted in Redis).
      */
     RUNNER_PROCESSES: z
       .string()
       .regex(/^(auto|\d{1,2})$/, "must be auto or a number of processes (1-64)")
-      .default("1")
+      .default("auto")
       .refine(
         (v) => v === "auto" || (Number(v) >= 1 && Number(v) <= 64),
         "must be auto or a number of processes (1-64)",

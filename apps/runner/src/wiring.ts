@@ -101,7 +101,7 @@ export function createEngine(options: {
     topics: settings.topics,
     intervalMs: settings.reconcileIntervalMs,
     ...(settings.workspaceIds ? { workspaceIds: settings.workspaceIds } : {}),
-    startDeployment: (spec) => startDeployment(spec, runtimeDeps),
+    startDeployment: (spec, onIngestReady) => startDeployment(spec, runtimeDeps, onIngestReady),
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
   const apiKeys = createApiKeys({ prisma: options.prisma, subscriber, limiter, log });

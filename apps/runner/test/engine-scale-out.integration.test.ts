@@ -1,5 +1,6 @@
 // Two runner engines on the same Redis/Kafka share a deployment's partitions and jobs; stopping one
-// moves its work to the other without losing an event.
+// moves its work to the other without losing an event, and one still joining a new deployment's
+// groups takes its HTTP ingest already (it shares the ingest port with the one that reports it running).
 // - Keyed sink (insert ... ON CONFLICT DO NOTHING): the result is exactly once whatever happens.
 // - Plain-insert sink: a runner that leaves cleanly (drain) stops reading, finishes and commits its
 //   in-flight batches and only then leaves the group, so the other starts exactly after the last
@@ -142,6 +143,70 @@ describe("engine: two runners", () => {
     expect(duplicates.rows).toEqual([]);
     const distinct = await db.query<{ n: string }>(`SELECT count(DISTINCT event_id) AS n FROM ${table}`);
     expect(Number(distinct.rows[0]?.n)).toBe(state.sent);
+  });
+
+  it("takes a new deployment's events while still joining its groups: no 401 once another runner reports it running", async () => {
+    const table = uniqueName("joining").replace(/-/g, "_");
+    const db = await openSinkTable(table, "event_id text PRIMARY KEY");
+    tables.push({ db, table });
+    const settings = { topics: { partitions: 4, replicationFactor: 1, retentionMs: 3_600_000 } };
+    const a = await startEngine(world, settings);
+    const b = await startEngine(world, settings);
+    engines.push(a, b);
+    const pipeline = await createPipeline(world, "joining");
+    const key = await createApiKey(world);
+    const pathKey = uniqueName("joining").toLowerCase();
+    const secretId = await createSecret(world, testServices.databaseUrl);
+    const { deploymentId } = await deploy(
+      world,
+      pipeline.id,
+      graph(
+        [
+          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
+          { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
+          postgresSinkNode({
+            connectionSecretId: secretId,
+            table,
+            keyColumns: ["event_id"],
+            columns: { event_id: "event.id" },
+          }),
+        ],
+        [
+          ["ingest", "map"],
+          ["map", "sink"],
+        ],
+      ),
+    );
+    let reportedRunning = false;
+    const running = waitRunning(world, deploymentId).then(() => (reportedRunning = true));
+    const bRunsIt = () => b.engine.reconciler.running().some((d) => d.spec.deploymentId === deploymentId);
+    // One event a request to b, from the deploy until b runs the deployment itself.
+    const answers: { status: number; afterReportedRunning: boolean; bRunning: boolean; id: string }[] = [];
+    for (let i = 0; !bRunsIt() || !reportedRunning; i++) {
+      const [afterReportedRunning, bRunning] = [reportedRunning, bRunsIt()];
+      const id = `joining-${i}`;
+      const response = await fetch(`${b.http.url}/v1/ingest/${pathKey}`, {
+        method: "POST",
+        body: JSON.stringify([{ id, type: "click", userId: `u-${i % 7}` }]),
+        headers: { "x-api-key": key.token },
+      });
+      answers.push({ status: response.status, afterReportedRunning, bRunning, id });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await running;
+    // Before its topics exist the deployment is not running anywhere; after, b writes to it.
+    expect(answers.filter((x) => x.afterReportedRunning && x.status !== 202)).toEqual([]);
+    // b took events while it was still joining (its own runtime not yet running).
+    expect(answers.filter((x) => !x.bRunning && x.status === 202).length).toBeGreaterThan(0);
+    // Every event b accepted lands once.
+    const accepted = answers.filter((x) => x.status === 202).map((x) => x.id);
+    await eventually(
+      async () => {
+        const rows = await db.query<{ event_id: string }>(`SELECT event_id FROM ${table}`);
+        expect(rows.rows.map((r) => r.event_id).sort()).toEqual([...accepted].sort());
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it("delivers no batch twice to a plain-insert sink when a runner leaves mid-traffic", async () => {

@@ -270,6 +270,17 @@ export function createConsumer(base: ClientBase, options: ConsumerOptions, log: 
         failedCommits.clear();
         consumer.off("consumer:group:join", onJoin);
         if (stream) await stream.close();
+        // Leave first: it marks the membership inactive, which the client's heartbeat loop checks. A
+        // join or rebalance still in flight when close() runs arms a heartbeat timer after the
+        // connections are gone; without this, that loop retried "Connection pool is closed" every
+        // heartbeat interval for as long as the process lived (seen with two engine processes, whose
+        // groups rebalance whenever a deployment starts or stops). close() then leaves nothing to do.
+        await new Promise<void>((resolve) =>
+          consumer.leaveGroup(true, (err) => {
+            if (err) log.debug({ err, groupId: options.groupId }, "leave group before close failed");
+            resolve();
+          }),
+        );
         await consumer.close();
       })();
       return closing;

@@ -92,7 +92,20 @@ export type DeploymentRuntime = {
   stop(mode: "drain" | "abort"): Promise<void>;
 };
 
-export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): Promise<DeploymentRuntime> {
+/** What HTTP ingest needs of a deployment: its plan (ingest entries and topics) and the key of each event. */
+export type IngestSource = Pick<DeploymentRuntime, "spec" | "keyFor">;
+
+/**
+ * Starts a deployment in this process. `onIngestReady` is called once its topics exist and its start
+ * position is applied, before its consumers join their groups (the slow part, a rebalance with every
+ * other process running it): from then on HTTP ingest may write to it, so a process that is still
+ * joining does not refuse events for a deployment another process already reports running.
+ */
+export async function startDeployment(
+  spec: DeploymentSpec,
+  deps: RuntimeDeps,
+  onIngestReady?: (source: IngestSource) => void,
+): Promise<DeploymentRuntime> {
   const { plan } = spec;
   const log = deps.log.child({ deploymentId: spec.deploymentId, pipelineId: spec.pipelineId });
   await ensureTopics(plan, deps.kafka, log, spec.settings?.topics.retentionHours !== undefined);
@@ -146,6 +159,9 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     runnerId: deps.runnerId,
     log,
   });
+  const topicKey = buildTopicKeys(plan);
+  const keyFor = (topic: string, event: EventRecord) => topicKey.get(topic)?.(event) ?? defaultPartitionKey(event);
+  onIngestReady?.({ spec, keyFor });
 
   const closers: { queues: StageQueue[]; pools: StagePool[]; feeders: Feeder[]; runtimes: NodeRuntime[] } = {
     queues: [],
@@ -156,7 +172,6 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
   const stopGenerators: (() => Promise<void>)[] = [];
   const health = createNodeHealth(planNodeIds(plan));
   const stages: DeploymentRuntime["stages"] = [];
-  const topicKey = buildTopicKeys(plan);
   const fencedTopics = buildFencedTopics(plan);
   // Windows' and sessionizes' inputs get watermark records in every partition from their writers,
   // which carry their own input's partition count: both counted once here.
@@ -288,7 +303,6 @@ export async function startDeployment(spec: DeploymentSpec, deps: RuntimeDeps): 
     throw error;
   }
   log.info({ stages: plan.stages.length, topics: plan.topics.length }, "deployment started");
-  const keyFor = (topic: string, event: EventRecord) => topicKey.get(topic)?.(event) ?? defaultPartitionKey(event);
   return {
     spec,
     get nodeStatus() {

@@ -12,7 +12,7 @@ import type { Redis } from "ioredis";
 import type { PrismaClient } from "@sluice/db";
 import { DEPLOYMENTS_CHANNEL, type Plan, type PipelineSettings, planNodeIds, type TopicSettings } from "@sluice/shared";
 import type { Logger } from "../log";
-import type { DeploymentRuntime, DeploymentSpec } from "./deployment-runtime";
+import type { DeploymentRuntime, DeploymentSpec, IngestSource } from "./deployment-runtime";
 import { removeDeploymentKeys, sweepStoppedQueues } from "./deployment-cleanup";
 import { ingestSourcesOf, updateHandover } from "./handover";
 import { writeNodeStatus } from "./node-status";
@@ -30,8 +30,11 @@ export type ReconcilerOptions = {
   runnerId: string;
   /** Topic settings of new pipeline topics; a pipeline's own settings override them. */
   topics: TopicSettings;
-  /** Starts one deployment in this process; throws when it cannot (retried on the next pass). */
-  startDeployment(spec: DeploymentSpec): Promise<DeploymentRuntime>;
+  /**
+   * Starts one deployment in this process; throws when it cannot (retried on the next pass). Calls
+   * `onIngestReady` as soon as HTTP ingest may write to it (before it is running).
+   */
+  startDeployment(spec: DeploymentSpec, onIngestReady: (source: IngestSource) => void): Promise<DeploymentRuntime>;
   /** Default 5000 ms. */
   intervalMs?: number;
   /** How often node health is compared with what was written to Postgres (written on change). Default 2000 ms. */
@@ -51,10 +54,11 @@ export type Reconciler = {
    */
   ready(): boolean;
   /**
-   * Where HTTP ingest may write: running deployments plus, during a redeploy, the old version of a
-   * pipeline until the new one started (its ingest topic is the same), so clients see no 404 gap.
+   * Where HTTP ingest may write: running deployments, deployments starting here whose topics are ready
+   * (another process or runner may already report them running), and during a redeploy the old version
+   * of a pipeline until the new one is ready (its ingest topic is the same), so clients see no 401 gap.
    */
-  ingestSources(): DeploymentRuntime[];
+  ingestSources(): IngestSource[];
   /** drain: stop deployments cleanly; abort: drop everything uncommitted (crash simulation). */
   stop(mode?: "drain" | "abort"): Promise<void>;
 };
@@ -68,6 +72,8 @@ const allNodes = (plan: Plan, state: "starting" | "stopped") =>
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const log = options.log.child({ module: "reconciler" });
   const runtimes = new Map<string, DeploymentRuntime>();
+  /** Deployments still starting in this process whose ingest is ready (see ingestSources). */
+  const starting = new Map<string, IngestSource>();
   const handover = new Map<string, DeploymentRuntime>();
   /** Deployments whose graph cannot be planned: not retried until their row changes. */
   const unplannable = new Map<string, Date>();
@@ -125,15 +131,20 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     if (row.status !== "running")
       await setStatus(row.id, { status: "starting", statusReason: null, nodeStatus: allNodes(plan, "starting") });
     try {
-      const runtime = await options.startDeployment({
-        deploymentId: row.id,
-        workspaceId: row.workspaceId,
-        pipelineId: row.pipelineId,
-        versionId: row.versionId,
-        startPosition: row.startPosition,
-        plan,
-        settings,
-      });
+      const runtime = await options
+        .startDeployment(
+          {
+            deploymentId: row.id,
+            workspaceId: row.workspaceId,
+            pipelineId: row.pipelineId,
+            versionId: row.versionId,
+            startPosition: row.startPosition,
+            plan,
+            settings,
+          },
+          (source) => starting.set(row.id, source),
+        )
+        .finally(() => starting.delete(row.id));
       runtimes.set(row.id, runtime);
       backoff.delete(row.id);
       handover.delete(row.pipelineId);
@@ -233,7 +244,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     reconcile,
     running: () => [...runtimes.values()],
     ready: () => passed,
-    ingestSources: () => ingestSourcesOf([...runtimes.values()], handover),
+    ingestSources: () => ingestSourcesOf<IngestSource>([...runtimes.values(), ...starting.values()], handover),
     async stop(mode = "drain") {
       stopped = true;
       if (timer) clearInterval(timer);
