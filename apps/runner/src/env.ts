@@ -88,9 +88,9 @@ function schema(production: boolean) {
      * RUNNER_TOPIC_PARTITIONS: more processes than partitions would idle in every consumer group), or
      * a number 1-64. With more than one, a supervisor process shares the public port between them,
      * serves /healthz and /metrics for all of them, and restarts one that exits. Default auto: on the
-     * 2-core benchmark machine, with the broker beside it, two processes land about 1.6x the events
-     * of one within the memory bound (BENCHMARKS.md). Per-key and webhook rate limits hold across
-     * processes (counted in Redis).
+     * 2-core benchmark machine, with the broker beside it, two processes land about 1.3x the events
+     * of one (BENCHMARKS.md); memory about doubles. Per-key and webhook rate
+     * limits hold across processes (counted in Redis).
      */
     RUNNER_PROCESSES: z
       .string()

@@ -20,7 +20,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph, postgresSinkNode } from "./graphs";
+import { ingestMapToPostgres } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 import { DEFAULT_ENGINE_SETTINGS } from "../src/settings";
 
@@ -69,22 +69,7 @@ describe("engine: two runners", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-          postgresSinkNode({
-            connectionSecretId: secretId,
-            table,
-            keyColumns: keyed ? ["event_id"] : [],
-            columns: { event_id: "event.id" },
-          }),
-        ],
-        [
-          ["ingest", "map"],
-          ["map", "sink"],
-        ],
-      ),
+      ingestMapToPostgres({ pathKey, apiKeyId: key.id, connectionSecretId: secretId, table, keyed }),
     );
     await waitRunning(world, deploymentId);
     await eventually(() =>
@@ -160,22 +145,7 @@ describe("engine: two runners", () => {
     const { deploymentId } = await deploy(
       world,
       pipeline.id,
-      graph(
-        [
-          { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-          { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-          postgresSinkNode({
-            connectionSecretId: secretId,
-            table,
-            keyColumns: ["event_id"],
-            columns: { event_id: "event.id" },
-          }),
-        ],
-        [
-          ["ingest", "map"],
-          ["map", "sink"],
-        ],
-      ),
+      ingestMapToPostgres({ pathKey, apiKeyId: key.id, connectionSecretId: secretId, table, keyed: true }),
     );
     let reportedRunning = false;
     const running = waitRunning(world, deploymentId).then(() => (reportedRunning = true));

@@ -120,6 +120,35 @@ export function ingestToPostgres(pathKey: string, apiKeyId: string, connectionSe
   );
 }
 
+/**
+ * Ingest -> map (sets `seen`) -> Postgres sink of each event's id into `table`'s `event_id` column;
+ * `keyed`: insert ... ON CONFLICT DO NOTHING on event_id, so a re-delivered event lands once.
+ */
+export function ingestMapToPostgres(options: {
+  pathKey: string;
+  apiKeyId: string;
+  connectionSecretId: string;
+  table: string;
+  keyed: boolean;
+}): PipelineGraph {
+  return graph(
+    [
+      { id: "ingest", type: "http-ingest", config: { pathKey: options.pathKey, apiKeyId: options.apiKeyId } },
+      { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
+      postgresSinkNode({
+        connectionSecretId: options.connectionSecretId,
+        table: options.table,
+        keyColumns: options.keyed ? ["event_id"] : [],
+        columns: { event_id: "event.id" },
+      }),
+    ],
+    [
+      ["ingest", "map"],
+      ["map", "sink"],
+    ],
+  );
+}
+
 /** The column SQL of the sink table `windowCountGraph` writes to. */
 export const WINDOW_COUNT_COLUMNS = "window_id text PRIMARY KEY, event_type text, events bigint, revision int";
 

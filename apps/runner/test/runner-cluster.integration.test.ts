@@ -22,7 +22,7 @@ import {
   waitRunning,
   type World,
 } from "./engine-world";
-import { graph, postgresSinkNode } from "./graphs";
+import { ingestMapToPostgres } from "./graphs";
 import { eventually, testServices, uniqueName } from "./services";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -131,22 +131,7 @@ describe("runner with RUNNER_PROCESSES=2", () => {
       const { deploymentId } = await deploy(
         w,
         pipeline.id,
-        graph(
-          [
-            { id: "ingest", type: "http-ingest", config: { pathKey, apiKeyId: key.id } },
-            { id: "map", type: "map", config: { assignments: [{ target: "seen", expression: "true" }] } },
-            postgresSinkNode({
-              connectionSecretId: secretId,
-              table,
-              keyColumns: ["event_id"],
-              columns: { event_id: "event.id" },
-            }),
-          ],
-          [
-            ["ingest", "map"],
-            ["map", "sink"],
-          ],
-        ),
+        ingestMapToPostgres({ pathKey, apiKeyId: key.id, connectionSecretId: secretId, table, keyed: true }),
       );
       await waitRunning(w, deploymentId, 120_000);
 

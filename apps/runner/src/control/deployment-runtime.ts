@@ -200,6 +200,7 @@ export async function startDeployment(
     await closeClusters();
   };
 
+  const starting: Promise<void>[] = [];
   try {
     for (const stage of plan.stages) {
       const runtimes = new Map<string, NodeRuntime>();
@@ -282,10 +283,14 @@ export async function startDeployment(
         ...(stage.stateful ? { tickMs: deps.tickMs } : {}),
         log,
       });
-      await feeder.start();
-      closers.feeders.push(feeder);
+      // The feeders start together: each joins its consumer group, and while another process runs the
+      // deployment every join is a rebalance of about a second; one after another, they added up.
+      starting.push(feeder.start().then(() => void closers.feeders.push(feeder)));
       stages.push({ stageId: stage.id, queue, feeder, concurrency });
     }
+    // A feeder that failed to start has stopped itself; those that started are aborted below.
+    const failed = (await Promise.allSettled(starting)).find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
     for (const generator of plan.generators) {
       stopGenerators.push(
         startGenerator({
@@ -299,6 +304,8 @@ export async function startDeployment(
       );
     }
   } catch (error) {
+    // Feeders still joining when a later stage failed: let them finish starting, then abort them too.
+    await Promise.allSettled(starting);
     await stopAll("abort");
     throw error;
   }
