@@ -116,10 +116,6 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     KAFKA_BROKERS: infra.kafkaBrokers,
     SLUICE_SECRET_KEY: pipeline.world.secretKey,
     RUNNER_WORKSPACE_IDS: pipeline.world.workspaceId,
-    // One engine process per runner, no supervisor: the process a scenario SIGKILLs is the engine, and a
-    // crash is seen here, not hidden by a supervisor's restart (runner-cluster.integration.test.ts
-    // covers RUNNER_PROCESSES > 1 and its restarts).
-    RUNNER_PROCESSES: "1",
     RUNNER_TOPIC_PARTITIONS: String(PARTITIONS),
     RUNNER_TOPIC_RETENTION_MS: "3600000",
     RUNNER_STARTUP_WAIT_MS: "60000",

@@ -1,5 +1,8 @@
 // Runner processes as operators run them (`node --import tsx apps/runner/src/main.ts`), each with its
 // own port, that a scenario can SIGKILL and start again. Their output goes to a log file per process.
+// Each is one engine process with no supervisor (RUNNER_PROCESSES=1): the process a kill -9 hits is the
+// engine, and a crash is seen here, not hidden by a supervisor's restart (runner-cluster.integration.test.ts
+// covers RUNNER_PROCESSES > 1 and its restarts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
@@ -60,6 +63,7 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
       env: {
         ...spec.env,
         RUNNER_ID: `${spec.name}-${starts}`,
+        RUNNER_PROCESSES: "1",
         RUNNER_HOST: "127.0.0.1",
         RUNNER_PORT: String(spec.port),
         RUNNER_INTERNAL_PORT: "0",
