@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { compilePlan, type PipelineGraph, workspaceTopicName } from "@sluice/shared";
 import { createKafkaReader, type OutgoingMessage } from "@sluice/kafka";
 import { createPipeline, createWorld, deploy, waitRunning, type World } from "../test/engine-world";
-import { graph } from "../test/graphs";
+import { graph, typeWindow } from "../test/graphs";
 import { testLogger, testServices, uniqueName } from "../test/services";
 import { cpuMicrosPerEvent, findBrokerPid, sampleCpu } from "./proc-cpu";
 import { startRunnerProcess, type RunnerProcess } from "./runner-process";
@@ -149,19 +149,7 @@ function pipelineGraph(source: string, sink: string): PipelineGraph {
       { id: "filter", type: "filter", config: { condition: 'event.type != "heartbeat"' } },
       { id: "map", type: "map", config: { drop: ["event_id", "session_id", "page", "referrer", "props", "context"] } },
       { id: "bytype", type: "key-by", config: { key: "event.type", partitions: PARTITIONS } },
-      {
-        id: "win",
-        type: "window",
-        config: {
-          kind: "tumbling",
-          size: "10s",
-          eventTimeField: "ts",
-          watermarkDelay: "1s",
-          allowedLateness: "1m",
-          groupBy: [{ name: "type", expression: "event.type" }],
-          aggregations: [{ name: "events", function: "count" }],
-        },
-      },
+      typeWindow("1m", [{ name: "events", function: "count" }]),
       { id: "sink", type: "kafka-sink", config: { topic: sink } },
     ],
     [
