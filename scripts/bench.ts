@@ -395,7 +395,7 @@ try {
       cpuMicrosPerEvent: { machine: number; runner: number | null; broker: number | null; redis: number | null };
       coresUsed: { machine: number; runner: number | null };
       runnerProcesses: number;
-      emissions: { perWindow: number; maxPerWindow: number; windows: number };
+      emissions: { perWindow: number; maxPerWindow: number; windows: number; revisions: number; resent: number };
       check: { ok: boolean };
     };
     const runs: CatchupRun[] = [];
@@ -409,7 +409,7 @@ try {
     for (let i = 0; i < RUNS; i++) {
       const r = await runJson<CatchupRun>("apps/runner/bench/catchup-bench.ts", catchupArgs, env);
       log(
-        `catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}, ${r.runnerProcesses} engine processes using ${r.coresUsed.runner} cores), ${r.emissions.perWindow} emissions/window`,
+        `catch-up run ${i + 1}: ${r.eventsPerSecond} events/s, ${r.cpuMicrosPerEvent.machine} µs CPU/event machine-wide (runner ${r.cpuMicrosPerEvent.runner}, ${r.runnerProcesses} engine processes using ${r.coresUsed.runner} cores), ${r.emissions.perWindow} emissions/window (${r.emissions.revisions} later revisions, ${r.emissions.resent} re-sent)`,
       );
       runs.push(r);
     }

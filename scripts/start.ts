@@ -9,6 +9,7 @@ import { DEMO_PIPELINE } from "./lib/demo-pipeline";
 import { DEMO_USER, seedDemo, type DemoSeed } from "./lib/seed";
 import { ServiceError, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
+import { buildRunner } from "../apps/runner/build";
 import { buildSdk } from "../packages/sdk/build";
 
 const dev = process.env.SLUICE_MODE === "dev";
@@ -69,12 +70,7 @@ async function main() {
   // The runner serves the SDK's browser bundle (GET /sdk/v1/sluice.min.js).
   await buildSdk({ declarations: false });
 
-  const runner = startManaged(
-    "runner",
-    node22,
-    [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")],
-    { ...env, ...RUNNER_ENV },
-  );
+  const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, await buildRunner()], { ...env, ...RUNNER_ENV });
   children.push(runner);
   const web = startManaged(
     "web",

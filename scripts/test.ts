@@ -13,6 +13,7 @@ import { bin, node22, run, startManaged, waitForHttp, RUNNER_ENV, RUNNER_HEAP_FL
 import { startSecureKafka, type SecureKafka } from "./lib/secure-kafka";
 import { defaultSchemaRegistryUrl, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
+import { buildRunner } from "../apps/runner/build";
 import { buildSdk } from "../packages/sdk/build";
 
 const out = join(repoRoot, ".cache", "test");
@@ -181,7 +182,7 @@ async function main() {
     const runner = startManaged(
       "runner",
       node22,
-      [RUNNER_HEAP_FLAG, "--import", "tsx", join(repoRoot, "apps", "runner", "src", "main.ts")],
+      [RUNNER_HEAP_FLAG, await buildRunner()],
       { ...e2eEnv, ...RUNNER_ENV, LOG_LEVEL: "info" },
       repoRoot,
       serviceLog,

@@ -308,6 +308,9 @@ try {
   const perWindow = new Map<string, number>();
   for (const e of emissions)
     perWindow.set(windowKey(e.windowStart, e.type), (perWindow.get(windowKey(e.windowStart, e.type)) ?? 0) + 1);
+  // An extra record is either a new revision of its window (it fired before all its events were in)
+  // or the same revision sent again (a handover re-sent an outbox: at-least-once, readers skip it).
+  const revisions = new Set(emissions.map((e) => `${windowKey(e.windowStart, e.type)}#${e.revision}`)).size;
   const result = {
     scenario: "catchup",
     pipeline:
@@ -333,6 +336,10 @@ try {
       perWindow: +(emissions.length / Math.max(1, windows)).toFixed(2),
       maxPerWindow: Math.max(0, ...perWindow.values()),
       lateUpdates: emissions.length - windows,
+      /** Of those, records that were a window's later revision... */
+      revisions: revisions - windows,
+      /** ...and records repeating a revision already sent (same window, same revision). */
+      resent: emissions.length - revisions,
     },
     check: {
       ok: check.ok,

@@ -1,9 +1,10 @@
-// The real runner (apps/runner/src/main.ts) as the benchmarks start it: its own process (the
+// The real runner as the benchmarks start it, built as `npm start` runs it (apps/runner/build.ts): its own process (the
 // supervisor of RUNNER_PROCESSES engine processes, inherited from the environment like any runner
 // setting), its own port, only the benchmark's workspace, optionally under the CPU profiler (every
 // engine process writes its own profile).
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { buildRunner } from "../build";
 import type { World } from "../test/engine-world";
 import { testServices, uniqueName } from "../test/services";
 import { parseMetrics, type Scrape } from "./metrics-text";
@@ -33,9 +34,7 @@ export async function startRunnerProcess(
     [
       ...flags,
       ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
-      "--import",
-      "tsx",
-      join(root, "apps/runner/src/main.ts"),
+      await buildRunner(),
     ],
     {
       cwd: root,

@@ -1,4 +1,4 @@
-// Runner processes as operators run them (`node --import tsx apps/runner/src/main.ts`), each with its
+// Runner processes as operators run them (`node apps/runner/dist/main.mjs`, built by ../build.ts), each with its
 // own port, that a scenario can SIGKILL and start again. Their output goes to a log file per process.
 // Each is one engine process with no supervisor (RUNNER_PROCESSES=1): the process a kill -9 hits is the
 // engine, and a crash is seen here, not hidden by a supervisor's restart (runner-cluster.integration.test.ts
@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
+import { buildRunner } from "../build";
 
 export type RunnerSpec = {
   name: string;
@@ -58,7 +59,7 @@ export function runnerProcess(spec: RunnerSpec): RunnerProcess {
     starts++;
     expectExit = false;
     log.write(`--- start ${starts} at ${new Date().toISOString()}\n`);
-    const c = spawn(process.execPath, ["--import", "tsx", "apps/runner/src/main.ts"], {
+    const c = spawn(process.execPath, [await buildRunner()], {
       cwd: spec.repoRoot,
       env: {
         ...spec.env,

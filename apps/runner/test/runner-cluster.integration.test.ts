@@ -1,4 +1,4 @@
-// The runner as `npm start` runs it, with RUNNER_PROCESSES=2: one `node --import tsx src/main.ts`
+// The runner as `npm start` runs it, with RUNNER_PROCESSES=2: one `node dist/main.mjs` (../build.ts)
 // whose supervisor forks two engine processes. They share the public port and the deployment's
 // consumer groups (both process events, every event lands exactly once), the canvas's live metrics
 // and the supervisor's /metrics add both up, a per-key rate holds for both together, and an engine
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { mergeSnapshots, metricsChannel, MetricsSnapshotV1 } from "@sluice/shared";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildRunner } from "../build";
 import { parseMetrics } from "../bench/metrics-text";
 import {
   closeSinkTable,
@@ -49,7 +50,7 @@ describe("runner with RUNNER_PROCESSES=2", () => {
     const db = sinkDb;
 
     let stdout = "";
-    child = spawn(process.execPath, ["--import", "tsx", "apps/runner/src/main.ts"], {
+    child = spawn(process.execPath, [await buildRunner()], {
       cwd: repoRoot,
       env: {
         PATH: process.env["PATH"] ?? "",

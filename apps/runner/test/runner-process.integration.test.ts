@@ -1,18 +1,23 @@
-// The runner as operators run it: a child process started with `node --import tsx src/main.ts`.
+// The runner as operators run it: a child process started with `node dist/main.mjs` (built by ../build.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { buildRunner } from "../build";
 import { testServices } from "./services";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const children: ChildProcess[] = [];
+let entry = "";
+beforeAll(async () => {
+  entry = await buildRunner();
+});
 
 type Started = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
 
 function startRunner(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/runner/src/main.ts"], {
+  const child = spawn(process.execPath, [entry], {
     cwd: repoRoot,
     env: {
       PATH: process.env["PATH"] ?? "",
