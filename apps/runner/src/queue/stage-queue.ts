@@ -475,7 +475,14 @@ export async function removeStageQueue(name: string, redis: Redis): Promise<bool
   try {
     if ((await queue.getWorkers()).length > 0) return false;
     // No worker is left, so an "active" job can only be a crashed runner's stalled one.
-    await queue.obliterate({ force: true });
+    try {
+      await queue.obliterate({ force: true });
+    } catch (error) {
+      // Every engine process stops the deployment: another one's obliterate removed the queue, its
+      // paused flag included, between this one's pause and its own obliterate. Gone is what we wanted.
+      const gone = !(await redis.exists(`${QUEUE_PREFIX}:${name}:meta`));
+      if (!(error instanceof Error && error.message.includes("non-paused") && gone)) throw error;
+    }
     // Keys BullMQ does not know of (batch payloads stored beside their jobs) go too.
     await deleteMatching(redis, `${QUEUE_PREFIX}:${name}:*`);
     return true;

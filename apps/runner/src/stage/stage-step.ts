@@ -45,6 +45,7 @@ import {
   type Checkpoint,
   clearOutbox,
   newMarker,
+  outboxHandover,
   readCheckpoint,
   type StoredState,
   writeCheckpoint,
@@ -184,7 +185,11 @@ export async function runStageBatch(
   const stateful = stage.stateful && runtime.runtimes.get(head.id)?.kind === "stateful";
   const keys = checkpointKeys(plan.pipelineId, head.id, batch.topic, batch.partition);
   if (stateful) {
-    const read = await readCheckpoint(deps.redis, keys);
+    let read = await readCheckpoint(deps.redis, keys);
+    // The previous owner may still be sending it (a rebalance moved the partition): wait for it rather
+    // than send every message a second time; then the checkpoint it wrote is read again.
+    if (read.outbox && (await outboxHandover(deps.redis, keys, read.outbox)) === "cleared")
+      read = await readCheckpoint(deps.redis, keys);
     checkpoint = read.checkpoint;
     if (read.outbox) {
       await sendOutbox(read.outbox.messages, read.outbox.id);

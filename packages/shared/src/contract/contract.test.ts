@@ -54,6 +54,7 @@ describe("web/runner contract", () => {
       state: "sluice:state:p:n:t:3",
       marker: "sluice:state:p:n:t:3:offset",
       outbox: "sluice:state:p:n:t:3:outbox",
+      sending: "sluice:state:p:n:t:3:outbox:sending",
     });
     expect([
       watermarkKey("p", "n"),

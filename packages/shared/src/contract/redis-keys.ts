@@ -36,10 +36,13 @@ export const tapChannel = (pipelineId: string) => `${NS}:tap:${pipelineId}`;
 
 // ---- Runner state (per pipeline: survives redeploys; per deployment: removed when it stops) -----
 
-/** A stateful node's checkpoint of one input partition: state, applied-offset marker, outbox. */
+/**
+ * A stateful node's checkpoint of one input partition: state, applied-offset marker, outbox, and the
+ * outbox's sender (a lease with a TTL while the run that checkpointed it is sending it).
+ */
 export function checkpointKeys(pipelineId: string, nodeId: string, topic: string, partition: number) {
   const base = `${NS}:state:${pipelineId}:${nodeId}:${topic}:${partition}`;
-  return { state: base, marker: `${base}:offset`, outbox: `${base}:outbox` };
+  return { state: base, marker: `${base}:offset`, outbox: `${base}:outbox`, sending: `${base}:outbox:sending` };
 }
 
 /** Hash: a stateful node's watermark per input partition (`<watermark>:<written at>`). */
