@@ -1,7 +1,7 @@
 // The outbox's sender lease on a real Redis: a partition's next owner waits for a live sender to clear
 // its outbox (one emission per window across a rebalance), sends it itself once the lease is gone (the
 // sender died), and never waits for its own outbox.
-import { checkpointKeys, watermarkKey } from "@sluice/shared";
+import { checkpointKeys, keyPatterns, watermarkKey } from "@sluice/shared";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testLogger, testServices, uniqueName } from "../../test/services";
@@ -16,7 +16,8 @@ describe("outbox handover", () => {
     redis = createRedis(testServices.redisUrl, testLogger, "checkpoint-test");
   });
   afterAll(async () => {
-    await deleteMatching(redis, `sluice:*${pipeline}*`);
+    await deleteMatching(redis, keyPatterns.checkpoints(pipeline));
+    await deleteMatching(redis, keyPatterns.watermarks(pipeline));
     await closeRedis(redis);
   });
 

@@ -21,7 +21,7 @@ export type CheckpointKeys = ReturnType<typeof checkpointKeys>;
 /** This process, as an outbox's sender. */
 const SENDER_ID = randomUUID();
 /** How long a next owner waits for a live sender to clear its outbox: well above a send's few ms. */
-export const SENDING_LEASE_MS = 5000;
+const SENDING_LEASE_MS = 5000;
 const SENDING_POLL_MS = 20;
 
 /**
@@ -131,7 +131,7 @@ export async function outboxHandover(
   redis: Redis,
   keys: CheckpointKeys,
   outbox: Outbox,
-  self = SENDER_ID,
+  self: string = SENDER_ID,
 ): Promise<"send" | "cleared"> {
   if (!outbox.sender || outbox.sender === self) return "send";
   const deadline = Date.now() + SENDING_LEASE_MS + 1000;
