@@ -30,7 +30,13 @@ import { localSecrets, serviceUrls } from "./lib/config";
 import { recreateDatabase } from "./lib/database";
 import { canConnect, waitFor } from "./lib/net";
 import { repoRoot } from "./lib/paths";
-import { node22, RUNNER_ENV, RUNNER_HEAP_FLAG, startManaged, type Managed } from "./lib/procs";
+import {
+  node22,
+  RUNNER_ENV,
+  RUNNER_NODE_FLAGS as RUNNER_DEFAULT_NODE_FLAGS,
+  startManaged,
+  type Managed,
+} from "./lib/procs";
 import { ensureServices } from "./lib/services";
 
 const SCENARIOS = ["pipeline", "catchup", "views"] as const;
@@ -62,12 +68,8 @@ const RUNS = size("runs");
 const EVENTS = size("brokerLimitEvents");
 const RUNNER_PORT = process.env["BENCH_RUNNER_PORT"] ?? "4205";
 const REDIS_PORT = Number(process.env["BENCH_REDIS_PORT"] ?? 6391);
-/**
- * The runner's V8 heap cap, as a deployment sets it (NODE_OPTIONS): without one V8 lets the heap grow
- * far past the live set (~100 MiB under load) before collecting, and RSS follows.
- */
-// The runner runs as `npm start` runs it (same heap cap) unless BENCH_RUNNER_NODE_FLAGS says otherwise.
-const RUNNER_NODE_FLAGS = process.env["BENCH_RUNNER_NODE_FLAGS"] ?? RUNNER_HEAP_FLAG;
+/** The runner's V8 flags: as `npm start` runs it (scripts/lib/procs.ts) unless BENCH_RUNNER_NODE_FLAGS says otherwise. */
+const RUNNER_NODE_FLAGS = process.env["BENCH_RUNNER_NODE_FLAGS"] ?? RUNNER_DEFAULT_NODE_FLAGS.join(" ");
 /** The runner's RUNNER_PROCESSES; unset: the runner's default. */
 const RUNNER_PROCESSES = process.env["BENCH_RUNNER_PROCESSES"] ?? process.env["RUNNER_PROCESSES"];
 const log = (line: string) => console.log(`[bench] ${line}`);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createPrismaClient, ensureDatabase, migrateDatabase } from "@sluice/db";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
-import { bin, node22, startManaged, waitForHttp, RUNNER_ENV, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
+import { bin, node22, startManaged, waitForHttp, RUNNER_ENV, RUNNER_NODE_FLAGS, type Managed } from "./lib/procs";
 import { DEMO_PIPELINE } from "./lib/demo-pipeline";
 import { DEMO_USER, seedDemo, type DemoSeed } from "./lib/seed";
 import { ServiceError, ensureServices, type Services } from "./lib/services";
@@ -70,7 +70,7 @@ async function main() {
   // The runner serves the SDK's browser bundle (GET /sdk/v1/sluice.min.js).
   await buildSdk({ declarations: false });
 
-  const runner = startManaged("runner", node22, [RUNNER_HEAP_FLAG, await buildRunner()], { ...env, ...RUNNER_ENV });
+  const runner = startManaged("runner", node22, [...RUNNER_NODE_FLAGS, await buildRunner()], { ...env, ...RUNNER_ENV });
   children.push(runner);
   const web = startManaged(
     "web",

@@ -9,7 +9,7 @@ import { ensureDebianPackages } from "./lib/apt";
 import { recreateDatabase } from "./lib/database";
 import { localSecrets, serviceUrls } from "./lib/config";
 import { repoRoot } from "./lib/paths";
-import { bin, node22, run, startManaged, waitForHttp, RUNNER_ENV, RUNNER_HEAP_FLAG, type Managed } from "./lib/procs";
+import { bin, node22, run, startManaged, waitForHttp, RUNNER_ENV, RUNNER_NODE_FLAGS, type Managed } from "./lib/procs";
 import { startSecureKafka, type SecureKafka } from "./lib/secure-kafka";
 import { defaultSchemaRegistryUrl, ensureServices, type Services } from "./lib/services";
 import { ensureWebBuild } from "./lib/web-build";
@@ -182,7 +182,7 @@ async function main() {
     const runner = startManaged(
       "runner",
       node22,
-      [RUNNER_HEAP_FLAG, await buildRunner()],
+      [...RUNNER_NODE_FLAGS, await buildRunner()],
       { ...e2eEnv, ...RUNNER_ENV, LOG_LEVEL: "info" },
       repoRoot,
       serviceLog,

@@ -5,10 +5,16 @@ import { repoRoot } from "./paths";
 
 export const node22 = join(repoRoot, "node_modules", ".bin", "node");
 /**
- * The runner's V8 heap cap. Its live heap stays near 100 MiB even at 5x overload (BENCHMARKS.md), but
- * without a cap V8 lets the heap grow towards 500 MiB before collecting; the cap keeps RSS bounded.
+ * The runner's V8 flags (`npm start`, the e2e suite, the benchmarks, the runner image).
+ * - The heap cap: its live heap stays near 100 MiB even at 5x overload (BENCHMARKS.md), but without a
+ *   cap V8 lets the heap grow towards 500 MiB before collecting; the cap keeps RSS bounded.
+ * - WebAssembly compiled by the baseline compiler only: the runner's wasm is Prisma's query compiler
+ *   (a few queries a second) and the Kafka client's lz4/snappy codecs (only for compressed topics).
+ *   Optimising the query compiler's hot functions took 35-110 MiB per engine process, most of it
+ *   kept; without it the benchmark's overload peak fell by about 50 MiB PSS per runner, with no
+ *   change in throughput, and lz4 costs ~0.4 µs more per record where it is used (BENCHMARKS.md).
  */
-export const RUNNER_HEAP_FLAG = "--max-old-space-size=384";
+export const RUNNER_NODE_FLAGS = ["--max-old-space-size=384", "--liftoff-only"];
 /**
  * The runner's environment on top of the caller's (its engine processes inherit it). glibc's malloc
  * keeps an arena per thread that allocates (V8's GC and compiler threads, libuv's pool) and their

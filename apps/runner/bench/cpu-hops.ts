@@ -2,11 +2,16 @@
 // the first rule (in the order below) that matches a frame anywhere on its stack, so a JSON.parse
 // under the map core counts as "map", and Kafka client code under a stage batch counts as Kafka.
 // Asynchronous continuations lose their caller's frames: client code then falls to its library's rule.
+// The runner runs built (apps/runner/build.ts): a frame in dist/*.mjs is first mapped back to its source
+// file through the bundle's source map, so the rules below see src/ and packages/ paths.
 //   node --import tsx apps/runner/bench/cpu-hops.ts <file.cpuprofile> [--events N]
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-type Frame = { functionName: string; url: string };
+type Frame = { functionName: string; url: string; lineNumber?: number; columnNumber?: number };
 type ProfileNode = { id: number; callFrame: Frame; children?: number[] };
 type Profile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
 
@@ -48,7 +53,32 @@ const RULES: [hop: string, test: (f: Frame) => boolean][] = [
   ["prisma / control plane", (f) => /@prisma|prisma/.test(f.url)],
 ];
 
+/** Points every frame of a bundled file with a source map (`<file>.map`) at its original source file. */
+function toSourceFiles(profile: Profile): void {
+  const maps = new Map<string, { map: SourceMap; dir: string } | null>();
+  const mapOf = (url: string) => {
+    if (!maps.has(url)) {
+      const file = url.startsWith("file://") ? fileURLToPath(url) : url;
+      const mapFile = `${file}.map`;
+      maps.set(
+        url,
+        file.endsWith(".mjs") && existsSync(mapFile)
+          ? { map: new SourceMap(JSON.parse(readFileSync(mapFile, "utf8")) as never), dir: dirname(mapFile) }
+          : null,
+      );
+    }
+    return maps.get(url);
+  };
+  for (const { callFrame: f } of profile.nodes) {
+    const found = f.url ? mapOf(f.url) : null;
+    if (!found || f.lineNumber === undefined || f.lineNumber < 0) continue;
+    const entry = found.map.findEntry(f.lineNumber, f.columnNumber ?? 0) as { originalSource?: string };
+    if (entry.originalSource) f.url = resolve(found.dir, entry.originalSource.replace(/^file:\/\//, ""));
+  }
+}
+
 export function cpuByHop(profile: Profile): { hop: string; ms: number }[] {
+  toSourceFiles(profile);
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
   for (const n of profile.nodes) {
