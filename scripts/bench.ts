@@ -254,24 +254,26 @@ try {
       "--overload-seconds",
       String(size("overloadSeconds")),
     ];
+    /** One run of the max phase alone (the warm-up; the profiled run). */
+    const maxPhaseOnly = <T>(seconds: number, extra: string[] = []) =>
+      runJson<T>(
+        "apps/runner/bench/pipeline-bench.ts",
+        [
+          "--port",
+          RUNNER_PORT,
+          `--runner-node-flags=${RUNNER_NODE_FLAGS}`,
+          "--phases",
+          "max",
+          "--max-seconds",
+          String(seconds),
+          ...extra,
+        ],
+        env,
+      );
     // The broker's JIT and page cache warm up over its first minute or two: a first run right after it
     // started landed about two thirds of the later runs' events (BENCHMARKS.md). Not counted; kept.
     const warmUp =
-      size("warmUpSeconds") > 0
-        ? await runJson<Pick<PipelineRun, "max">>(
-            "apps/runner/bench/pipeline-bench.ts",
-            [
-              "--port",
-              RUNNER_PORT,
-              `--runner-node-flags=${RUNNER_NODE_FLAGS}`,
-              "--phases",
-              "max",
-              "--max-seconds",
-              String(size("warmUpSeconds")),
-            ],
-            env,
-          )
-        : null;
+      size("warmUpSeconds") > 0 ? await maxPhaseOnly<Pick<PipelineRun, "max">>(size("warmUpSeconds")) : null;
     if (warmUp) log(`pipeline warm-up (not counted): ${warmUp.max.eventsPerSecond} events/s`);
     for (let i = 0; i < RUNS; i++) {
       const r = await runJson<PipelineRun>(
@@ -288,23 +290,7 @@ try {
     const extras = size("extras") !== 0;
     // Where the runner's CPU goes: one more (shorter) run under the profiler, split into hops.
     if (extras) log("profiled run (per-hop CPU)");
-    const profiled = !extras
-      ? null
-      : await runJson<PipelineRun>(
-          "apps/runner/bench/pipeline-bench.ts",
-          [
-            "--port",
-            RUNNER_PORT,
-            `--runner-node-flags=${RUNNER_NODE_FLAGS}`,
-            "--phases",
-            "max",
-            "--max-seconds",
-            "15",
-            "--profile-dir",
-            profileDir,
-          ],
-          env,
-        );
+    const profiled = !extras ? null : await maxPhaseOnly<PipelineRun>(15, ["--profile-dir", profileDir]);
     const { hops, profiles } = await hopsOf(profileDir, profiled?.totalIngested, env);
 
     type QueueRun = { overheadMicrosPerEvent: { localPath: number; inProcess: number; crossProcess: number } };
