@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { hashPassword } from "better-auth/crypto";
 import { issueToken, openSecret, sealSecret, secretHint, type PrismaClient } from "@sluice/db";
-import { DEMO_INGEST_KEY_NAME, LOCAL_SECRET_NAMES } from "@sluice/shared";
+import { DEMO_INGEST_KEY_NAME, DEPLOYMENTS_CHANNEL, LOCAL_SECRET_NAMES } from "@sluice/shared";
+import { Redis } from "ioredis";
 import { writeAudit } from "../../apps/web/src/server/audit";
 import { deployVersion, type AuditWrite } from "../../apps/web/src/server/services/deployments/deploy-version";
 import { publishDraft } from "../../apps/web/src/server/services/pipelines/publish-draft";
@@ -213,6 +214,15 @@ async function seedDemoPipeline(
     startFrom: "latest",
     audit,
   });
+  // As the web's deploy does: running runners reconcile now rather than at their next poll. With several
+  // engine processes, one that has not polled yet would refuse the printed curl (unknown endpoint).
+  const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await redis.publish(DEPLOYMENTS_CHANNEL, pipeline.id);
+  } finally {
+    redis.disconnect();
+  }
   return { id: pipeline.id, pathKey: DEMO_PATH_KEY, ingestToken };
 }
 
