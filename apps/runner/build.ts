@@ -34,8 +34,17 @@ const npmPackagesExternal: Plugin = {
   },
 };
 
-/** Builds dist/ and returns the entry point to run with node. */
-export async function buildRunner(): Promise<string> {
+let built: Promise<string> | undefined;
+/**
+ * Builds dist/ once per process (a suite that restarts runners, e.g. the chaos suite's kill -9, does not
+ * rebuild for each start) and returns the entry point to run with node.
+ */
+export function buildRunner(): Promise<string> {
+  built ??= writeBuild();
+  return built;
+}
+
+async function writeBuild(): Promise<string> {
   const result = await build({
     entryPoints: { main: join(here, "src", "main.ts") },
     outdir: dist,
