@@ -1,7 +1,9 @@
 // A (re)starting runner serves HTTP before its reconciler has started the running deployments (as
 // main.ts does): until the first reconcile pass completed, a path key it does not know yet gets 503 +
 // Retry-After (clients retry), not 401 (clients give up); afterwards 202 for a running pipeline's
-// path and 401 for an unknown one (the answer a wrong API key gets).
+// path and 401 for an unknown one (the answer a wrong API key gets). A deploy this process has not
+// heard of (its notice went to another process first, or was lost) is found by catching up with
+// Postgres before answering: 202, not 401.
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/wiring";
@@ -76,5 +78,50 @@ describe("engine: ingest while the runner starts", () => {
     const unknown = await post(uniqueName("nowhere").toLowerCase());
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get("retry-after")).toBeNull();
+  });
+
+  it("accepts events for a deploy it was never told about, without waiting for its next reconcile pass", async () => {
+    const quiet = createEngine({
+      prisma: world.prisma,
+      kafka: world.kafka,
+      redis: world.redis,
+      registry: new Registry(),
+      log: testLogger,
+      runnerId: uniqueName("runner"),
+      secretKey: world.secretKey,
+      settings: {
+        workspaceIds: [world.workspaceId],
+        // Its own timer would not find the deploy during this test.
+        reconcileIntervalMs: 600_000,
+        lagIntervalMs: 500,
+        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
+      },
+    });
+    const server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: quiet.routes, log: testLogger });
+    try {
+      await quiet.start();
+      const pipeline = await createPipeline(world, "unannounced");
+      const key = await createApiKey(world);
+      const pathKey = uniqueName("unannounced").toLowerCase();
+      await deploy(
+        world,
+        pipeline.id,
+        ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: `${pipeline.id}.external` } }),
+        { announce: false },
+      );
+      const post = (path: string, token = key.token) =>
+        fetch(`${server.url}/v1/ingest/${path}`, {
+          method: "POST",
+          body: JSON.stringify([{ id: uniqueName("e"), type: "click", userId: "u-1" }]),
+          headers: { "x-api-key": token },
+        });
+      expect((await post(pathKey)).status).toBe(202);
+      // Still 401 for a path nobody deployed, and for a wrong key on the deployed path.
+      expect((await post(uniqueName("nowhere").toLowerCase())).status).toBe(401);
+      expect((await post(pathKey, "sk_live_wrong")).status).toBe(401);
+    } finally {
+      await server.close(100);
+      await quiet.stop();
+    }
   });
 });

@@ -150,7 +150,8 @@ export async function deploy(
   world: World,
   pipelineId: string,
   graph: PipelineGraph,
-  options: DeployOptions = {},
+  /** announce false: no Redis notice (as when it is lost or reaches another process first). */
+  { announce = true, ...options }: DeployOptions & { announce?: boolean } = {},
 ): Promise<{ deploymentId: string; versionId: string }> {
   const count = await world.prisma.pipelineVersion.count({ where: { pipelineId } });
   const result = await world.prisma.$transaction(async (tx) => {
@@ -166,7 +167,7 @@ export async function deploy(
     });
     return { deploymentId: await runVersion(tx, world, pipelineId, version.id, options), versionId: version.id };
   });
-  await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
+  if (announce) await world.redis.publish(DEPLOYMENTS_CHANNEL, pipelineId);
   return result;
 }
 

@@ -18,6 +18,7 @@ import { ingestSourcesOf, updateHandover } from "./handover";
 import { writeNodeStatus } from "./node-status";
 import { type DesiredDeployment, loadDesiredDeployments, planDeployment, shouldStart } from "./plan-deployment";
 import { createSerialPasses } from "./serial-passes";
+import { type CatchUp, createCatchUp } from "./catch-up";
 import { NodeStartError } from "./kafka-connections";
 import { type NodeStatus, pipelineHealth } from "../observe/node-health";
 
@@ -53,6 +54,8 @@ export type Reconciler = {
    * run here may not be started yet, so "not running" is not an answer (HTTP ingest says 503).
    */
   ready(): boolean;
+  /** Once ready: whether something not found here appears after a fresh pass (see catch-up.ts). */
+  catchUp: CatchUp;
   /**
    * Where HTTP ingest may write: running deployments, deployments starting here whose topics are ready
    * (another process or runner may already report them running), and during a redeploy the old version
@@ -207,6 +210,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     { skip: () => stopped, onError: (err) => log.error({ err }, "reconcile pass failed") },
   );
   const reconcile = () => passes.request();
+  const catchUp = createCatchUp(reconcile);
 
   return {
     async start() {
@@ -244,6 +248,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     reconcile,
     running: () => [...runtimes.values()],
     ready: () => passed,
+    catchUp,
     ingestSources: () => ingestSourcesOf<IngestSource>([...runtimes.values(), ...starting.values()], handover),
     async stop(mode = "drain") {
       stopped = true;

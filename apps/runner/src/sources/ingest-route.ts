@@ -4,7 +4,8 @@
 // behind past the threshold, clients get 429 with Retry-After instead of growing the backlog.
 // A path key no running pipeline uses gets the same 401 as a wrong API key (so path keys cannot be
 // probed), or 503 + Retry-After while the engine's first reconcile pass has not completed (a
-// restarted runner that has not started its deployments yet).
+// restarted runner that has not started its deployments yet). Before a 401 for an unknown path, the
+// process catches up with Postgres once (control/catch-up.ts): a deploy it has not seen yet is found.
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { hashToken } from "@sluice/db";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
@@ -57,6 +58,8 @@ export function createIngest(deps: {
   targets(pathKey: string): IngestTarget[];
   /** False until the engine's first reconcile pass completed: an unknown path key may be a deployment not started yet. */
   ready(): boolean;
+  /** Afterwards: whether an unknown path key appears after a fresh reconcile pass (a deploy not seen here yet). */
+  catchUp(found: () => boolean): Promise<"found" | "absent" | "pending">;
   lagOf(topic: string): number;
   lagThreshold: number;
   settings: IngestSettings;
@@ -125,12 +128,21 @@ export function createIngest(deps: {
         res.setHeader("access-control-expose-headers", "retry-after");
         res.setHeader("vary", "Origin");
       }
-      const candidates = deps.targets(params["key"] ?? "");
-      // A restarted runner has not started its deployments yet: a 401 would tell clients to give up.
-      if (candidates.length === 0 && !deps.ready())
-        throw new HttpError(503, "starting", "the runner is starting and does not know this path yet; retry shortly", {
-          "retry-after": "1",
-        });
+      const pathKey = params["key"] ?? "";
+      let candidates = deps.targets(pathKey);
+      if (candidates.length === 0) {
+        // A restarted runner has not started its deployments yet, and a deploy another process already
+        // runs may not have reached this one: a 401 would tell clients to give up.
+        const answer = deps.ready() ? await deps.catchUp(() => deps.targets(pathKey).length > 0) : "pending";
+        if (answer === "pending")
+          throw new HttpError(
+            503,
+            "starting",
+            "this runner is starting deployments and does not know this path yet; retry shortly",
+            { "retry-after": "1" },
+          );
+        candidates = deps.targets(pathKey);
+      }
       const header = req.headers["x-api-key"];
       // Beacons cannot carry headers: a publishable key may come in the query string instead.
       const queryKey = url.searchParams.get("key") ?? undefined;

@@ -34,6 +34,8 @@ export function createViews(deps: {
   running(): ViewDeployment[];
   /** False until the engine's first reconcile pass completed: an unknown view may be a deployment not started yet. */
   ready(): boolean;
+  /** Afterwards: whether an unknown view appears after a fresh reconcile pass (a deploy not seen here yet). */
+  catchUp(found: () => boolean): Promise<"found" | "absent" | "pending">;
   secret(workspaceId: string, secretId: string): Promise<string>;
   settings: ViewSettings;
   log: Logger;
@@ -120,17 +122,23 @@ export function createViews(deps: {
       await throttle(key);
 
       const viewName = params["view"] ?? "";
-      const view = viewIndex().get(`${key.workspaceId}\n${viewName}`);
       // A pipeline-scoped key reads only that pipeline's views; others look like they do not exist.
-      if (!view || (key.pipelineId !== null && key.pipelineId !== view.pipelineId)) {
-        if (!deps.ready())
+      const visible = () => {
+        const found = viewIndex().get(`${key.workspaceId}\n${viewName}`);
+        return found && (key.pipelineId === null || key.pipelineId === found.pipelineId) ? found : undefined;
+      };
+      let view = visible();
+      if (!view) {
+        const answer = deps.ready() ? await deps.catchUp(() => visible() !== undefined) : "pending";
+        if (answer === "pending")
           throw new HttpError(
             503,
             "starting",
-            "the runner is starting and does not know this view yet; retry shortly",
+            "this runner is starting deployments and does not know this view yet; retry shortly",
             { "retry-after": "1" },
           );
-        throw new HttpError(404, "not_found", `no view "${viewName}" in this workspace's running pipelines`);
+        view = visible();
+        if (!view) throw new HttpError(404, "not_found", `no view "${viewName}" in this workspace's running pipelines`);
       }
       const reader = await readerFor(view).catch(() => {
         throw new HttpError(503, "unavailable", "the view's store cannot be reached; retry shortly", {
