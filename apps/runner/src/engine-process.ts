@@ -81,13 +81,14 @@ export async function runEngineProcess(env: RunnerEnv, log: Logger): Promise<voi
   }
 
   const metrics = createMetrics({ runnerId: env.RUNNER_ID, version: RUNNER_VERSION });
-  // Loaded after the environment is validated: Prisma and the CEL evaluator take seconds to import,
-  // and a bad variable must be reported at once.
-  const [{ createPrismaClient }, { createEngine }] = await Promise.all([import("@sluice/db"), import("./wiring")]);
-  const prisma = createPrismaClient(env.DATABASE_URL);
-  shutdown.register("postgres", "prisma", () => prisma.$disconnect());
+  // Loaded after the environment is validated: the engine and the CEL evaluator take a while to
+  // import, and a bad variable must be reported at once.
+  const [{ createControlDb }, { createEngine }] = await Promise.all([
+    import("./services/control-db"),
+    import("./wiring"),
+  ]);
   const engine = createEngine({
-    prisma,
+    db: createControlDb(postgres.pool),
     kafka,
     redis,
     registry: metrics.registry,

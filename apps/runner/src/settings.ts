@@ -89,4 +89,4 @@ export function engineSettings(env: RunnerEnv) {
 export type EngineSettings = ReturnType<typeof engineSettings>;
 
 /** Every variable unset (outside production). */
-export const DEFAULT_ENGINE_SETTINGS: EngineSettings = engineSettings(loadEnv({}));
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = engineSettings(loadEnv({} as NodeJS.ProcessEnv));

@@ -3,7 +3,8 @@
 // (observe/: lag monitor, live metrics, alerts) around one Kafka producer and Redis subscriber.
 // main.ts starts one; integration tests start several in-process.
 import type { Redis } from "ioredis";
-import { openSecret, type PrismaClient } from "@sluice/db";
+import { openSecret } from "@sluice/db/security";
+import type { ControlDb } from "./services/control-db";
 import type { Kafka } from "@sluice/kafka";
 import type { Registry } from "prom-client";
 import type { Route } from "./http/router";
@@ -36,7 +37,8 @@ export type Engine = {
 };
 
 export function createEngine(options: {
-  prisma: PrismaClient;
+  /** The control-plane database (deployments, keys, secrets, connections, alert rules). */
+  db: ControlDb;
   kafka: Kafka;
   redis: Redis;
   registry: Registry;
@@ -56,17 +58,13 @@ export function createEngine(options: {
 
   const secret = async (workspaceId: string, secretId: string) => {
     if (!options.secretKey) throw new Error("SLUICE_SECRET_KEY is not set: connector secrets cannot be decrypted");
-    const row = await options.prisma.secret.findFirst({
-      where: { id: secretId, workspaceId },
-      select: { ciphertext: true },
-    });
+    const row = await options.db.secret(workspaceId, secretId);
     if (!row) throw new Error(`secret ${secretId} not found in the workspace`);
     return openSecret(row.ciphertext, options.secretKey, workspaceId);
   };
   // What logs and errors call a secret: its name, never its value.
   const secretName = async (workspaceId: string, secretId: string) =>
-    (await options.prisma.secret.findFirst({ where: { id: secretId, workspaceId }, select: { name: true } }))?.name ??
-    secretId;
+    (await options.db.secret(workspaceId, secretId))?.name ?? secretId;
 
   const runtimeDeps: RuntimeDeps = {
     kafka: options.kafka,
@@ -87,13 +85,11 @@ export function createEngine(options: {
     limiter,
     secret,
     secretName,
-    connection: (workspaceId, connectionId) =>
-      loadConnection(options.prisma, options.secretKey, workspaceId, connectionId),
-    schemaRegistry: (workspaceId, registryId) =>
-      loadRegistry(options.prisma, options.secretKey, workspaceId, registryId),
+    connection: (workspaceId, connectionId) => loadConnection(options.db, options.secretKey, workspaceId, connectionId),
+    schemaRegistry: (workspaceId, registryId) => loadRegistry(options.db, options.secretKey, workspaceId, registryId),
   };
   const reconciler = createReconciler({
-    prisma: options.prisma,
+    db: options.db,
     redis: options.redis,
     subscriber,
     log,
@@ -104,7 +100,7 @@ export function createEngine(options: {
     startDeployment: (spec, onIngestReady) => startDeployment(spec, runtimeDeps, onIngestReady),
   });
   const lag = startLagMonitor({ kafka: options.kafka, reconciler, metrics, log, intervalMs: settings.lagIntervalMs });
-  const apiKeys = createApiKeys({ prisma: options.prisma, subscriber, limiter, log });
+  const apiKeys = createApiKeys({ db: options.db, subscriber, limiter, log });
   const ingest = createIngest({
     apiKeys,
     producer,
@@ -165,7 +161,7 @@ export function createEngine(options: {
         idlePartitionMs: settings.idlePartitionMs,
       });
       alerts = startAlertEvaluator({
-        prisma: options.prisma,
+        db: options.db,
         redis: options.redis,
         reconciler,
         log,

@@ -43,7 +43,7 @@ describe("engine: a stage whose consumer fails", () => {
       { write: (line: string) => void lines.push(JSON.parse(line) as { msg?: string }) },
     );
     engine = createEngine({
-      prisma: world.prisma,
+      db: world.db,
       kafka: world.kafka,
       redis: world.redis,
       registry: new Registry(),

@@ -4,7 +4,7 @@
 // prototype-named ids included (their repeats, sent with the same user so they share a partition,
 // are dropped), and a row Postgres refuses is dead-lettered alone at the sink.
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "@sluice/db";
+import type { ControlDb } from "../src/services/control-db";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   createIngestPipeline,
@@ -317,21 +317,18 @@ describe("engine: ingest rate limit per API key, and what unknown keys cost", ()
   let ingest: IngestPipeline;
   // A second engine, standing for another engine process (or runner) of the deployment.
   let second: RunningEngine;
-  // The engine's real client, observed: how often ingest looks an API key up in Postgres.
+  // The engine's real database, observed: how often ingest looks an API key up in Postgres.
   let keyLookups = 0;
 
   beforeAll(async () => {
     const { world } = setup;
-    const observed = world.prisma.$extends({
-      query: {
-        apiKey: {
-          findFirst({ args, query }) {
-            keyLookups++;
-            return query(args);
-          },
-        },
+    const observed: ControlDb = {
+      ...world.db,
+      ingestKey(id) {
+        keyLookups++;
+        return world.db.ingestKey(id);
       },
-    }) as unknown as PrismaClient;
+    };
     const settings = {
       topics: testTopics(1),
       ingest: { ratePerKey: 5, eventTimeWindow: { notBeforeMs: Date.UTC(2000, 0, 1), maxFutureMs: 86_400_000 } },

@@ -39,7 +39,7 @@ describe("engine: ingest while the runner starts", () => {
     );
 
     engine = createEngine({
-      prisma: world.prisma,
+      db: world.db,
       kafka: world.kafka,
       redis: world.redis,
       registry: new Registry(),
@@ -82,7 +82,7 @@ describe("engine: ingest while the runner starts", () => {
 
   it("accepts events for a deploy it was never told about, without waiting for its next reconcile pass", async () => {
     const quiet = createEngine({
-      prisma: world.prisma,
+      db: world.db,
       kafka: world.kafka,
       redis: world.redis,
       registry: new Registry(),

@@ -20,11 +20,15 @@ import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from "../src/settings";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import { QUEUE_PREFIX } from "../src/queue/prefix";
 import { closeRedis, createRedis } from "../src/services/redis";
+import { type ControlDb, createControlDb } from "../src/services/control-db";
 import { chain, ingestNode, kafkaChain, type NodeSpec, windowCountGraph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
 
 export type World = {
+  /** Rows are made with Prisma, as the web app makes them. */
   prisma: PrismaClient;
+  /** What engines read them with. */
+  db: ControlDb;
   redis: Redis;
   kafka: Kafka;
   workspaceId: string;
@@ -35,8 +39,15 @@ export type World = {
   close(): Promise<void>;
 };
 
+/** The engine's control-plane database on a pool of its own (close it when done). */
+export function openControlDb(): { db: ControlDb; close(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString: testServices.databaseUrl, max: 4 });
+  return { db: createControlDb(pool), close: () => pool.end() };
+}
+
 export async function createWorld(): Promise<World> {
   const prisma = createPrismaClient(testServices.databaseUrl);
+  const control = openControlDb();
   const redis = createRedis(testServices.redisUrl, testLogger, "engine-test");
   await redis.connect();
   const kafka = createKafka({
@@ -49,6 +60,7 @@ export async function createWorld(): Promise<World> {
   const workspace = await prisma.workspace.create({ data: { name: slug, slug } });
   return {
     prisma,
+    db: control.db,
     redis,
     kafka,
     workspaceId: workspace.id,
@@ -83,6 +95,7 @@ export async function createWorld(): Promise<World> {
       await prisma.workspace.delete({ where: { id: workspace.id } }).catch(() => undefined);
       await prisma.user.delete({ where: { id: user.id } }).catch(() => undefined);
       await prisma.$disconnect();
+      await control.close();
       await closeRedis(redis);
       await kafka.close();
     },
@@ -284,15 +297,15 @@ export type RunningEngine = {
   stop(mode?: "drain" | "abort"): Promise<void>;
 };
 
-/** `prisma`: the control-plane client the engine uses (default the world's; a test may observe its queries). */
+/** `db`: the control-plane database the engine uses (default the world's; a test may observe its calls). */
 export async function startEngine(
   world: World,
   settings: Partial<EngineSettings> = {},
-  prisma: PrismaClient = world.prisma,
+  db: ControlDb = world.db,
 ): Promise<RunningEngine> {
   const registry = new Registry();
   const engine = createEngine({
-    prisma,
+    db,
     kafka: world.kafka,
     redis: world.redis,
     registry,
@@ -425,7 +438,7 @@ export async function listen<T>(channel: string): Promise<{ messages: T[]; close
 export type WorldFixture = {
   world: World;
   /** Starts an engine on the world; it is stopped after the suite's tests unless `stop` stopped it before. */
-  start(settings?: Partial<EngineSettings>, prisma?: PrismaClient): Promise<RunningEngine>;
+  start(settings?: Partial<EngineSettings>, db?: ControlDb): Promise<RunningEngine>;
   /** Stops an engine made by `start` now (`mode` default the fixture's). */
   stop(engine: RunningEngine, mode?: "drain" | "abort"): Promise<void>;
 };
@@ -439,8 +452,8 @@ export type WorldFixture = {
 export function useWorld(stopMode: "drain" | "abort" = "drain"): WorldFixture {
   const engines: RunningEngine[] = [];
   const t = {
-    async start(settings = {}, prisma) {
-      const engine = await startEngine(t.world, settings, prisma);
+    async start(settings = {}, db) {
+      const engine = await startEngine(t.world, settings, db);
       engines.push(engine);
       return engine;
     },

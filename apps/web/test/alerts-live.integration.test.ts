@@ -81,7 +81,7 @@ describe("firing alerts and the live alert stream", () => {
     const ac = new AbortController();
     const streams = await Promise.all(
       [f.users.viewer, f.users.admin].map(async (u) =>
-        (await callerFor(u).alert.live({ workspaceId: f.ws.id }, { signal: ac.signal }))[Symbol.asyncIterator](),
+        (await callerFor(u, ac.signal).alert.live({ workspaceId: f.ws.id }))[Symbol.asyncIterator](),
       ),
     );
     const nexts = streams.map((s) => s.next());

@@ -30,15 +30,19 @@ export async function addMember(workspaceId: string, user: TestUser, role: Role)
   return prisma.member.create({ data: { workspaceId, userId: user.id, role } });
 }
 
-export function callerFor(user: TestUser | null) {
-  return createCaller({
-    headers: new Headers(),
-    prisma,
-    user,
-    sessionId: user ? `test-session-${user.id}` : null,
-    token: null,
-    request: { ip: "127.0.0.1", userAgent: "vitest", origin: null },
-  });
+/** `signal`: aborting it ends the caller's subscriptions (as a browser closing the stream does). */
+export function callerFor(user: TestUser | null, signal?: AbortSignal) {
+  return createCaller(
+    {
+      headers: new Headers(),
+      prisma,
+      user,
+      sessionId: user ? `test-session-${user.id}` : null,
+      token: null,
+      request: { ip: "127.0.0.1", userAgent: "vitest", origin: null },
+    },
+    signal ? { signal } : {},
+  );
 }
 
 /** A workspace with one member of each role, plus another team's workspace. */

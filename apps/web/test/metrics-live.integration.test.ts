@@ -63,10 +63,7 @@ async function publishUntil<T>(p: Promise<T>, s: () => MetricsSnapshotV1): Promi
 describe("live metrics stream", () => {
   it("delivers runner snapshots, merging runners, within well under 2 s", async () => {
     const ac = new AbortController();
-    const stream = await callerFor(f.users.viewer).metrics.live(
-      { workspaceId: f.ws.id, pipelineId },
-      { signal: ac.signal },
-    );
+    const stream = await callerFor(f.users.viewer, ac.signal).metrics.live({ workspaceId: f.ws.id, pipelineId });
     const it = stream[Symbol.asyncIterator]();
     const first = await publishUntil(it.next(), () => snapshot("runner-a", 100));
     expect(first.value?.nodes.filter?.inPerSec).toBeGreaterThanOrEqual(100);
@@ -83,7 +80,7 @@ describe("live metrics stream", () => {
     const ac = new AbortController();
     const iterators = await Promise.all(
       Array.from({ length: 50 }, async () =>
-        (await callerFor(f.users.viewer).metrics.live({ workspaceId: f.ws.id, pipelineId }, { signal: ac.signal }))[
+        (await callerFor(f.users.viewer, ac.signal).metrics.live({ workspaceId: f.ws.id, pipelineId }))[
           Symbol.asyncIterator
         ](),
       ),

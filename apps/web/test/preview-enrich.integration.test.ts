@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PipelineGraph } from "@sluice/shared";
+import type { JsonValue, PipelineGraph } from "@sluice/shared";
 import { NOT_LOOKED_UP, PREVIEW_LOOKUP_LIMITS, readOnlyQuery } from "@/server/preview/preview-lookups";
 import { callerFor, prisma, teamFixture } from "./fixtures";
 
@@ -63,7 +63,7 @@ async function secret(value: string): Promise<string> {
 }
 
 /** http-ingest → enrich → map → kafka-sink. */
-function graph(lookup: Record<string, unknown>): PipelineGraph {
+function graph(lookup: { [key: string]: JsonValue }): PipelineGraph {
   return {
     nodes: [
       { id: "in", type: "http-ingest", typeVersion: 1, config: { pathKey: "web", apiKeyId: "k" }, position },
@@ -146,7 +146,7 @@ describe("preview of enrich nodes", () => {
   });
 
   it("says why when the lookup cannot be used, and every node downstream names the enrich node", async () => {
-    const cases: { lookup: () => Promise<Record<string, unknown>>; reason: RegExp }[] = [
+    const cases: { lookup: () => Promise<{ [key: string]: JsonValue }>; reason: RegExp }[] = [
       {
         lookup: async () => ({
           kind: "postgres",

@@ -4,7 +4,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PipelineGraph } from "@sluice/shared";
+import type { JsonValue, PipelineGraph } from "@sluice/shared";
 import {
   HOSTILE_EVENT,
   HOSTILE_EXPRESSIONS,
@@ -27,7 +27,7 @@ const position = { x: 0, y: 0 };
 
 /** kafka-source → the node under test, so sample events reach it unchanged. */
 function graphFor(hostile: Pick<HostileExpression, "kind" | "source">): PipelineGraph {
-  const node =
+  const node: { type: string; config: { [key: string]: JsonValue } } =
     hostile.kind === "predicate"
       ? { type: "filter", config: { condition: hostile.source } }
       : hostile.kind === "key"

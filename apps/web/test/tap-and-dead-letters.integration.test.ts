@@ -16,6 +16,7 @@ import {
   deployIngestToKafka,
   ownTopic,
   postIngest,
+  openControlDb,
   startEngine,
   waitRunning,
   type RunningEngine,
@@ -41,8 +42,10 @@ beforeAll(async () => {
     clientId: "tap-dlq-test",
     log: testLogger,
   });
+  const control = openControlDb();
   world = {
     prisma,
+    db: control.db,
     redis,
     kafka,
     workspaceId: f.ws.id,
@@ -56,6 +59,7 @@ beforeAll(async () => {
       if (topics.length > 0) await kafka.admin.deleteTopics(topics).catch(() => undefined);
       await closeRedis(redis);
       await kafka.close();
+      await control.close();
     },
   };
   running = await startEngine(world, {
@@ -72,10 +76,12 @@ afterAll(async () => {
 /** Reads a tap stream for `ms`, returning every event received. */
 async function tapFor(user: keyof Fixture["users"], pipelineId: string, nodeId: string, ms: number) {
   const ac = new AbortController();
-  const stream = await callerFor(f.users[user]).tap.live(
-    { workspaceId: f.ws.id, pipelineId, nodeId, port: "out" },
-    { signal: ac.signal },
-  );
+  const stream = await callerFor(f.users[user], ac.signal).tap.live({
+    workspaceId: f.ws.id,
+    pipelineId,
+    nodeId,
+    port: "out",
+  });
   const events: { at: number; event: unknown }[] = [];
   const started = Date.now();
   const timer = setTimeout(() => ac.abort(), ms);
@@ -160,10 +166,12 @@ describe("live tap of an ingest endpoint", () => {
     const ingest = await deployIngestToKafka(world, "ingest-tap");
     const { pipeline } = ingest;
     const ac = new AbortController();
-    const stream = await callerFor(f.users.admin).tap.live(
-      { workspaceId: f.ws.id, pipelineId: pipeline.id, nodeId: "ingest", port: "out" },
-      { signal: ac.signal },
-    );
+    const stream = await callerFor(f.users.admin, ac.signal).tap.live({
+      workspaceId: f.ws.id,
+      pipelineId: pipeline.id,
+      nodeId: "ingest",
+      port: "out",
+    });
     const first = stream[Symbol.asyncIterator]().next();
     let done = false;
     void first.finally(() => (done = true));
@@ -173,7 +181,7 @@ describe("live tap of an ingest endpoint", () => {
       expect(res.status).toBe(202);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const batch = (await first).value as { event: { id: string; receivedAt?: string } }[];
+    const batch = (await first).value as unknown as { event: { id: string; receivedAt?: string } }[];
     expect(batch[0]!.event.id).toMatch(/^t-\d+$/);
     expect(batch[0]!.event.receivedAt).toEqual(expect.any(String));
     ac.abort();

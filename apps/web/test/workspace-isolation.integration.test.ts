@@ -13,6 +13,7 @@ import {
   createApiKey,
   createPipeline,
   deploy,
+  openControlDb,
   ownTopic,
   readAll,
   startEngine,
@@ -35,6 +36,8 @@ const created: string[] = [];
 const EVENTS = 12;
 const extTopic = uniqueName("iso-ext");
 
+let control: ReturnType<typeof openControlDb>;
+
 function worldOf(
   workspace: { id: string; slug: string },
   userId: string,
@@ -48,7 +51,8 @@ beforeAll(async () => {
   const redis = createRedis(testServices.redisUrl, testLogger, "isolation-test");
   await redis.connect();
   kafka = createKafka({ brokers: testServices.kafkaBrokers.split(","), clientId: "isolation-test", log: testLogger });
-  const shared = { prisma, redis, kafka, secretKey: randomBytes(32).toString("base64") };
+  control = openControlDb();
+  const shared = { prisma, db: control.db, redis, kafka, secretKey: randomBytes(32).toString("base64") };
   a = worldOf(f.ws, f.users.owner.id, shared);
   b = worldOf(f.other, f.stranger.id, shared);
   // A topic on A's connection's cluster (the same broker here: the connection is what makes it A's).
@@ -68,6 +72,7 @@ afterAll(async () => {
   await kafka.admin.deleteTopics([...topics, ...created]).catch(() => undefined);
   await closeRedis(a.redis);
   await kafka.close();
+  await control.close();
 });
 
 async function post(pathKey: string, token: string, prefix: string): Promise<number> {

@@ -12,5 +12,15 @@ export {
 } from "./errors";
 export { ensureDatabase, migrateDatabase, type MigrateOptions, type MigrateResult } from "./migrate";
 export { defaultMigrationsDir } from "./migrations-folder";
-export { openSecret, sealSecret, secretHint, SecretKeyError } from "./security/secret-box";
-export { hashToken, hashesEqual, issueToken, tokenKind, type IssuedToken, type TokenKind } from "./security/tokens";
+export {
+  hashesEqual,
+  hashToken,
+  issueToken,
+  openSecret,
+  sealSecret,
+  secretHint,
+  SecretKeyError,
+  tokenKind,
+  type IssuedToken,
+  type TokenKind,
+} from "./security";

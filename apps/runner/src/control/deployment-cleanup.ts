@@ -1,6 +1,6 @@
 // Cleaning up after a stopped deployment: its stage queues and per-deployment keys in Redis.
 import type { Redis } from "ioredis";
-import type { PrismaClient } from "@sluice/db";
+import type { ControlDb } from "../services/control-db";
 import type { Logger } from "../log";
 import { deploymentHealthKey } from "@sluice/shared";
 import { removeStageQueue, stageQueueName, stageQueuesInRedis } from "../queue/stage-queue";
@@ -33,17 +33,13 @@ export async function removeDeploymentKeys(
  * stopped. `runsHere`: deployments this process runs (their queues are in use).
  */
 export async function sweepStoppedQueues(
-  deps: { prisma: PrismaClient; redis: Redis; log: Logger },
+  deps: { db: ControlDb; redis: Redis; log: Logger },
   runsHere: (deploymentId: string) => boolean,
 ): Promise<void> {
   const found = await stageQueuesInRedis(deps.redis);
   const ids = [...found.keys()].filter((id) => !runsHere(id));
   if (ids.length === 0) return;
-  const alive = await deps.prisma.deployment.findMany({
-    where: { id: { in: ids }, desiredState: "running" },
-    select: { id: true },
-  });
-  const keep = new Set(alive.map((d) => d.id));
+  const keep = await deps.db.desiredRunning(ids);
   for (const id of ids) {
     if (keep.has(id)) continue;
     // Refused (left for later) while any process still has a worker on the queue.
@@ -53,10 +49,7 @@ export async function sweepStoppedQueues(
     deps.log.info({ deploymentId: id, queues: removed.length }, "removed stage queues of a stopped deployment");
     // No process runs it any more: a row its crashed runner left as running is stopped now.
     if (removed.length === stageIds.length) {
-      await deps.prisma.deployment.updateMany({
-        where: { id, desiredState: "stopped", status: { not: "stopped" } },
-        data: { status: "stopped", stoppedAt: new Date(), statusReason: null, nodeStatus: {} },
-      });
+      await deps.db.markStopped(id);
     }
   }
 }

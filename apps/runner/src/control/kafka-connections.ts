@@ -1,6 +1,7 @@
 // Workspace Kafka connections: how a kafka-source or kafka-sink reaches a cluster other than Sluice's
 // own. Looked up by id *and* workspace, so a plan cannot borrow another workspace's connection.
-import { openSecret, type PrismaClient } from "@sluice/db";
+import { openSecret } from "@sluice/db/security";
+import type { ControlDb } from "../services/control-db";
 import { checkCluster, type KafkaOptions } from "@sluice/kafka";
 import { KafkaConnectionConfig, KafkaCredentials, kafkaClientSettings } from "@sluice/shared";
 
@@ -16,15 +17,12 @@ export function connectionOptions(
 }
 
 export async function loadConnection(
-  prisma: PrismaClient,
+  db: ControlDb,
   secretKey: string | undefined,
   workspaceId: string,
   connectionId: string,
 ): Promise<ConnectionOptions> {
-  const row = await prisma.kafkaConnection.findFirst({
-    where: { id: connectionId, workspaceId },
-    select: { config: true, credentials: true },
-  });
+  const row = await db.kafkaConnection(workspaceId, connectionId);
   if (!row) throw new Error(`Kafka connection ${connectionId} not found in the workspace`);
   let credentials: KafkaCredentials | undefined;
   if (row.credentials) {

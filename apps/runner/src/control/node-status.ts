@@ -2,7 +2,7 @@
 // status: the merge of every process's view (each publishes its own in Redis), written when it
 // changes. Only rows this process considers running or failing are touched, so a stop in progress wins.
 import type { Redis } from "ioredis";
-import type { PrismaClient } from "@sluice/db";
+import type { ControlDb } from "../services/control-db";
 import type { Logger } from "../log";
 import { deploymentHealthKey } from "@sluice/shared";
 import { mergeNodeStatus, type NodeStatus, pipelineHealth } from "../observe/node-health";
@@ -41,7 +41,7 @@ export async function mergedNodeStatus(
  * takes its view out of Redis instead.
  */
 export async function writeNodeStatus(
-  deps: { prisma: PrismaClient; redis: Redis; runnerId: string; log: Logger; freshMs: number },
+  deps: { db: ControlDb; redis: Redis; runnerId: string; log: Logger; freshMs: number },
   runtimes: ReadonlyMap<string, DeploymentRuntime>,
   written: Map<string, string>,
 ): Promise<void> {
@@ -56,11 +56,11 @@ export async function writeNodeStatus(
     if (written.get(id) === json) continue;
     written.set(id, json);
     const pipeline = pipelineHealth(nodeStatus);
-    await deps.prisma.deployment
-      .updateMany({
-        where: { id, status: { in: ["running", "failing"] } },
-        data: { status: pipeline.state, statusReason: pipeline.reason, nodeStatus },
-      })
+    await deps.db
+      .updateDeployment(id, { status: pipeline.state, statusReason: pipeline.reason, nodeStatus }, [
+        "running",
+        "failing",
+      ])
       .catch((err: unknown) => {
         written.delete(id);
         deps.log.warn({ err, deploymentId: id }, "node status write failed");

@@ -1,6 +1,5 @@
 // Which deployments this process should run, and the plan each one runs: the desired rows in Postgres,
 // compiled with the cluster's topic settings and the pipeline's own overrides.
-import type { PrismaClient } from "@sluice/db";
 import {
   compilePlan,
   foreignGroups,
@@ -12,20 +11,7 @@ import {
   type TopicSettings,
 } from "@sluice/shared";
 import type { DeploymentRuntime } from "./deployment-runtime";
-
-/** Deployments whose desired state is running (of `workspaceIds` only, when given), oldest first. */
-export function loadDesiredDeployments(prisma: PrismaClient, workspaceIds?: string[]) {
-  return prisma.deployment.findMany({
-    where: { desiredState: "running", ...(workspaceIds ? { workspaceId: { in: workspaceIds } } : {}) },
-    include: {
-      version: { select: { graph: true } },
-      workspace: { select: { slug: true, kafkaConnections: { select: { id: true } } } },
-    },
-    orderBy: { createdAt: "asc" },
-  });
-}
-
-export type DesiredDeployment = Awaited<ReturnType<typeof loadDesiredDeployments>>[number];
+import type { DesiredDeployment } from "../services/control-db";
 
 /**
  * Whether a pass starts `row` now: not when it runs here already, when its graph could not be planned

@@ -9,21 +9,22 @@
 // deployments), serial-passes.ts (passes never overlap). Starting one deployment is the function the
 // wiring passes in (deployment-runtime.ts's startDeployment with this process's dependencies).
 import type { Redis } from "ioredis";
-import type { PrismaClient } from "@sluice/db";
+import type { ControlDb, DeploymentStatusUpdate } from "../services/control-db";
 import { DEPLOYMENTS_CHANNEL, type Plan, type PipelineSettings, planNodeIds, type TopicSettings } from "@sluice/shared";
 import type { Logger } from "../log";
 import type { DeploymentRuntime, DeploymentSpec, IngestSource } from "./deployment-runtime";
 import { removeDeploymentKeys, sweepStoppedQueues } from "./deployment-cleanup";
 import { ingestSourcesOf, updateHandover } from "./handover";
 import { writeNodeStatus } from "./node-status";
-import { type DesiredDeployment, loadDesiredDeployments, planDeployment, shouldStart } from "./plan-deployment";
+import { planDeployment, shouldStart } from "./plan-deployment";
+import type { DesiredDeployment } from "../services/control-db";
 import { createSerialPasses } from "./serial-passes";
 import { type CatchUp, createCatchUp } from "./catch-up";
 import { NodeStartError } from "./kafka-connections";
 import { type NodeStatus, pipelineHealth } from "../observe/node-health";
 
 export type ReconcilerOptions = {
-  prisma: PrismaClient;
+  db: ControlDb;
   redis: Redis;
   /** A second connection for SUBSCRIBE (a subscribed connection cannot run commands). */
   subscriber: Redis;
@@ -91,9 +92,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let stopped = false;
   let passed = false;
 
-  const setStatus = (id: string, data: Parameters<PrismaClient["deployment"]["updateMany"]>[0]["data"]) =>
-    options.prisma.deployment
-      .updateMany({ where: { id }, data })
+  const setStatus = (id: string, data: DeploymentStatusUpdate) =>
+    options.db
+      .updateDeployment(id, data)
       .catch((err: unknown) => log.warn({ err, deploymentId: id }, "status write failed"));
 
   /** Drains a deployment no longer wanted, removes its queues when no process uses them, marks it stopped. */
@@ -123,8 +124,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     if (!planned.ok) {
       log.warn({ deploymentId: row.id, reason: planned.reason }, "deployment cannot be planned");
       await setStatus(row.id, { status: "failing", statusReason: planned.reason });
-      const fresh = await options.prisma.deployment.findUnique({ where: { id: row.id }, select: { updatedAt: true } });
-      if (fresh) unplannable.set(row.id, fresh.updatedAt);
+      const updatedAt = await options.db.deploymentUpdatedAt(row.id);
+      if (updatedAt) unplannable.set(row.id, updatedAt);
       return;
     }
     await startPlanned(row, planned.plan, settings);
@@ -187,7 +188,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   async function pass() {
-    const desired = await loadDesiredDeployments(options.prisma, options.workspaceIds);
+    const desired = await options.db.desiredDeployments(options.workspaceIds);
     const wanted = new Set(desired.map((d) => d.id));
     for (const id of backoff.keys()) if (!wanted.has(id)) backoff.delete(id);
     // 1. Stop what is no longer wanted, and wait: the new version must not start before the old drained.
@@ -224,7 +225,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       healthTimer = setInterval(() => {
         writing ??= writeNodeStatus(
           {
-            prisma: options.prisma,
+            db: options.db,
             redis: options.redis,
             runnerId: options.runnerId,
             log,
@@ -238,7 +239,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }, healthInterval);
       let sweeping: Promise<void> | undefined;
       const sweep = () => {
-        sweeping ??= sweepStoppedQueues({ prisma: options.prisma, redis: options.redis, log }, (id) => runtimes.has(id))
+        sweeping ??= sweepStoppedQueues({ db: options.db, redis: options.redis, log }, (id) => runtimes.has(id))
           .catch((err: unknown) => log.warn({ err }, "stage queue sweep failed"))
           .finally(() => (sweeping = undefined));
       };

@@ -8,7 +8,8 @@
 // (by the process that holds SLUICE_SECRET_KEY for the workspace); the timestamp in the signature
 // stays within receivers' usual 5-minute tolerance over the retries (1+2+4+8 s of backoff).
 import type { Redis } from "ioredis";
-import type { AlertEvent, AlertRule, PrismaClient } from "@sluice/db";
+import type { AlertEvent } from "@sluice/db";
+import type { AlertRuleRow, ControlDb } from "../services/control-db";
 import {
   alertsChannel,
   alertStateKey,
@@ -34,19 +35,7 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 `;
 
-type Rule = Pick<
-  AlertRule,
-  | "id"
-  | "workspaceId"
-  | "pipelineId"
-  | "name"
-  | "kind"
-  | "nodeId"
-  | "threshold"
-  | "forSeconds"
-  | "webhookUrl"
-  | "webhookSecretId"
->;
+type Rule = AlertRuleRow;
 
 /** The condition's current value and whether it holds, from a merged snapshot. */
 export function evaluateCondition(
@@ -113,7 +102,7 @@ export type AlertEvaluator = {
 };
 
 export function startAlertEvaluator(options: {
-  prisma: PrismaClient;
+  db: ControlDb;
   redis: Redis;
   reconciler: RunningDeployments;
   log: Logger;
@@ -155,10 +144,7 @@ export function startAlertEvaluator(options: {
   async function reloadRules() {
     const pipelineIds = [...new Set(options.reconciler.running().map((r) => r.spec.pipelineId))];
     loadedFor = pipelineIds.sort().join(",");
-    const rows =
-      pipelineIds.length === 0
-        ? []
-        : await options.prisma.alertRule.findMany({ where: { enabled: true, pipelineId: { in: pipelineIds } } });
+    const rows = pipelineIds.length === 0 ? [] : await options.db.enabledAlertRules(pipelineIds);
     rules = rows;
     const ids = new Set(rows.map((r) => r.id));
     for (const id of local.keys()) if (!ids.has(id)) local.delete(id);
@@ -186,15 +172,13 @@ export function startAlertEvaluator(options: {
     if (claimed !== 1) return;
     let event: AlertEvent;
     try {
-      event = await options.prisma.alertEvent.create({
-        data: {
-          ruleId: rule.id,
-          workspaceId: rule.workspaceId,
-          pipelineId: rule.pipelineId,
-          state,
-          value: Number.isFinite(value) ? value : null,
-          message: `${rule.name}: ${message}`,
-        },
+      event = await options.db.createAlertEvent({
+        ruleId: rule.id,
+        workspaceId: rule.workspaceId,
+        pipelineId: rule.pipelineId,
+        state,
+        value: Number.isFinite(value) ? value : null,
+        message: `${rule.name}: ${message}`,
       });
     } catch (err) {
       log.error({ err, ruleId: rule.id, state }, "alert event write failed");

@@ -1,16 +1,19 @@
 // The API key resolver that ingest and views share, against the real Postgres and Redis.
 import type { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, issueToken, type PrismaClient } from "@sluice/db";
 import { API_KEY_REVOKED_CHANNEL } from "@sluice/shared";
 import { eventually, testLogger, testServices, uniqueName } from "../../test/services";
 import { HttpError } from "../http/respond";
 import { type ApiKeys, createApiKeys } from "./api-keys";
+import { createControlDb } from "./control-db";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter";
 import { closeRedis, createRedis } from "./redis";
 
 describe("createApiKeys", () => {
   let prisma: PrismaClient;
+  let pool: pg.Pool;
   let redis: Redis;
   let subscriber: Redis;
   let apiKeys: ApiKeys;
@@ -61,7 +64,8 @@ describe("createApiKeys", () => {
     userId = user.id;
     limiter = createRateLimiter({ redis, log: testLogger });
     await limiter.start();
-    apiKeys = createApiKeys({ prisma, subscriber, limiter, log: testLogger });
+    pool = new pg.Pool({ connectionString: testServices.databaseUrl, max: 2 });
+    apiKeys = createApiKeys({ db: createControlDb(pool), subscriber, limiter, log: testLogger });
     await apiKeys.start();
   });
 
@@ -69,6 +73,7 @@ describe("createApiKeys", () => {
     await prisma.workspace.deleteMany({ where: { id: { in: workspaceIds } } });
     await prisma.user.delete({ where: { id: userId } }).catch(() => undefined);
     await prisma.$disconnect();
+    await pool.end();
     await closeRedis(subscriber);
     await limiter.close();
     await closeRedis(redis);
@@ -160,7 +165,12 @@ describe("createApiKeys", () => {
     const elsewhere = createRateLimiter({ redis, log: testLogger });
     try {
       await elsewhere.start();
-      const otherProcess = createApiKeys({ prisma, subscriber, limiter: elsewhere, log: testLogger });
+      const otherProcess = createApiKeys({
+        db: createControlDb(pool),
+        subscriber,
+        limiter: elsewhere,
+        log: testLogger,
+      });
       const keyC = { id: "key-c", workspaceId: ws };
       await apiKeys.rateLimit("ingest", 1)(keyC);
       await expect(otherProcess.rateLimit("ingest", 1)(keyC)).rejects.toMatchObject({ status: 429 });
@@ -172,8 +182,8 @@ describe("createApiKeys", () => {
   });
 
   it("answers 503 with Retry-After when Postgres cannot be asked", async () => {
-    const down = createPrismaClient("postgresql://root@127.0.0.1:1/sluice_nowhere");
-    const unreachable = createApiKeys({ prisma: down, subscriber, limiter, log: testLogger });
+    const down = new pg.Pool({ connectionString: "postgresql://root@127.0.0.1:1/sluice_nowhere" });
+    const unreachable = createApiKeys({ db: createControlDb(down), subscriber, limiter, log: testLogger });
     try {
       await expect(unreachable.ingestKey("some-key")).rejects.toMatchObject({
         status: 503,
@@ -183,7 +193,7 @@ describe("createApiKeys", () => {
       await expect(unreachable.tokenKey(issueToken("read").token)).rejects.toMatchObject({ status: 503 });
       await expect(unreachable.tokenKey(issueToken("read").token)).rejects.toMatchObject({ status: 503 });
     } finally {
-      await down.$disconnect();
+      await down.end();
     }
   });
 });

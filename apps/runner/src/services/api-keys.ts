@@ -3,7 +3,8 @@
 // resolver serves both, so caching, revocation, lastUsedAt and the per-key rate work the same way;
 // each route keeps its own scope rules (which keys it accepts, from where).
 import type { Redis } from "ioredis";
-import { hashToken, type PrismaClient } from "@sluice/db";
+import { hashToken } from "@sluice/db/security";
+import type { ControlDb } from "./control-db";
 import { API_KEY_REVOKED_CHANNEL, apiKeyRateKey } from "@sluice/shared";
 import { HttpError } from "../http/respond";
 import type { Logger } from "../log";
@@ -58,7 +59,7 @@ export type ApiKeys = {
 };
 
 export function createApiKeys(deps: {
-  prisma: PrismaClient;
+  db: ControlDb;
   /** Subscribed to API key revocations (the web app publishes the revoked key's hash). */
   subscriber: Redis;
   /** Counts requests per key across processes. */
@@ -78,39 +79,17 @@ export function createApiKeys(deps: {
   };
 
   return {
-    ingestKey: (id) =>
-      byId
-        .get(id, () =>
-          deps.prisma.apiKey.findFirst({
-            where: { id, revokedAt: null, scope: "ingest" },
-            select: {
-              id: true,
-              hash: true,
-              workspaceId: true,
-              pipelineId: true,
-              publishable: true,
-              allowedOrigins: true,
-            },
-          }),
-        )
-        .catch(unavailable),
+    ingestKey: (id) => byId.get(id, () => deps.db.ingestKey(id)).catch(unavailable),
     tokenKey(token) {
       const hash = hashToken(token);
-      return byHash
-        .get(hash, () =>
-          deps.prisma.apiKey.findUnique({
-            where: { hash },
-            select: { id: true, workspaceId: true, pipelineId: true, scope: true, revokedAt: true },
-          }),
-        )
-        .catch(unavailable);
+      return byHash.get(hash, () => deps.db.keyByHash(hash)).catch(unavailable);
     },
     touch(keyId) {
       const now = Date.now();
       if (now - (lastUsed.get(keyId) ?? 0) < LAST_USED_EVERY_MS) return;
       lastUsed.set(keyId, now);
-      void deps.prisma.apiKey
-        .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
+      void deps.db
+        .touchKey(keyId, new Date(now))
         .catch((err: unknown) => deps.log.warn({ err }, "lastUsedAt update failed"));
     },
     rateLimit(endpoint, ratePerKey) {

@@ -1,9 +1,10 @@
-// The runner's Postgres pool. Today only /healthz uses it; the reconcile loop will read deployments
-// through it (or through @sluice/db's client once the runner depends on that package).
+// The runner's Postgres pool: /healthz pings it, and the engine's control-plane statements run on it
+// (control-db.ts).
 import pg from "pg";
 import type { Logger } from "../log";
 
 export type Postgres = {
+  pool: pg.Pool;
   /** One round trip (`select 1`). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -27,6 +28,7 @@ export function createPostgres(url: string, log: Logger, options: PostgresOption
   // An idle client losing its server emits 'error' on the pool; unhandled, it would kill the process.
   pool.on("error", (err) => log.warn({ err, module: "postgres" }, "idle Postgres connection failed"));
   return {
+    pool,
     async ping() {
       await pool.query("select 1");
     },

@@ -7,7 +7,7 @@
 // restarted runner that has not started its deployments yet). Before a 401 for an unknown path, the
 // process catches up with Postgres once (control/catch-up.ts): a deploy it has not seen yet is found.
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { hashToken } from "@sluice/db";
+import { hashToken } from "@sluice/db/security";
 import type { KafkaProducer, OutgoingMessage } from "@sluice/kafka";
 import {
   defaultPartitionKey,

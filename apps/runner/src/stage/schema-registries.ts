@@ -1,6 +1,7 @@
 // Workspace schema registries: what kafka-source decodes Avro/Protobuf/JSON Schema records with and
 // kafka-sink registers its Avro schema with. Looked up by id *and* workspace, like Kafka connections.
-import { openSecret, type PrismaClient } from "@sluice/db";
+import { openSecret } from "@sluice/db/security";
+import type { ControlDb } from "../services/control-db";
 import { createRegistryClient, type RegistryClient, WireFormatError } from "@sluice/schema-registry";
 import {
   type EventRecord,
@@ -11,15 +12,12 @@ import {
 } from "@sluice/shared";
 
 export async function loadRegistry(
-  prisma: PrismaClient,
+  db: ControlDb,
   secretKey: string | undefined,
   workspaceId: string,
   registryId: string,
 ): Promise<RegistryClient> {
-  const row = await prisma.schemaRegistryConnection.findFirst({
-    where: { id: registryId, workspaceId },
-    select: { url: true, credentials: true },
-  });
+  const row = await db.schemaRegistry(workspaceId, registryId);
   if (!row) throw new Error(`schema registry ${registryId} not found in the workspace`);
   let auth: SchemaRegistryCredentials | undefined;
   if (row.credentials) {
