@@ -3,17 +3,18 @@
 // packages/kafka/src/consumer.integration.test.ts checks that the wrapper reports it): the feeder
 // replaces the consumer after a backoff and the stage goes on processing once joining works again.
 import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../src/wiring";
+import type { Engine } from "../src/wiring";
 import { startHttpServer, type HttpServer } from "../src/http/server";
 import {
   createApiKey,
   createPipeline,
   createWorld,
+  createWorldEngine,
   ownTopic,
   deploy,
   readAll,
+  testTopics,
   waitRunning,
   type World,
 } from "./engine-world";
@@ -42,21 +43,7 @@ describe("engine: a stage whose consumer fails", () => {
       { level: "info" },
       { write: (line: string) => void lines.push(JSON.parse(line) as { msg?: string }) },
     );
-    engine = createEngine({
-      db: world.db,
-      kafka: world.kafka,
-      redis: world.redis,
-      registry: new Registry(),
-      log,
-      runnerId: uniqueName("runner"),
-      secretKey: world.secretKey,
-      settings: {
-        workspaceIds: [world.workspaceId],
-        reconcileIntervalMs: 1000,
-        lagIntervalMs: 500,
-        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-      },
-    });
+    engine = createWorldEngine(world, { topics: testTopics(1) }, { log });
     await engine.start();
     http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: engine.routes, log: testLogger });
     const pipeline = await createPipeline(world, "consumer-error");

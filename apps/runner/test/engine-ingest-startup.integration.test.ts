@@ -4,11 +4,19 @@
 // path and 401 for an unknown one (the answer a wrong API key gets). A deploy this process has not
 // heard of (its notice went to another process first, or was lost) is found by catching up with
 // Postgres before answering: 202, not 401.
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../src/wiring";
+import type { Engine } from "../src/wiring";
 import { startHttpServer, type HttpServer } from "../src/http/server";
-import { createApiKey, createPipeline, createWorld, deploy, waitRunning, type World } from "./engine-world";
+import {
+  createApiKey,
+  createPipeline,
+  createWorld,
+  createWorldEngine,
+  deploy,
+  testTopics,
+  waitRunning,
+  type World,
+} from "./engine-world";
 import { ingestMapTo } from "./graphs";
 import { testLogger, uniqueName } from "./services";
 
@@ -38,21 +46,7 @@ describe("engine: ingest while the runner starts", () => {
       ingestMapTo(pathKey, key.id, { id: "out", type: "kafka-sink", config: { topic: `${pipeline.id}.external` } }),
     );
 
-    engine = createEngine({
-      db: world.db,
-      kafka: world.kafka,
-      redis: world.redis,
-      registry: new Registry(),
-      log: testLogger,
-      runnerId: uniqueName("runner"),
-      secretKey: world.secretKey,
-      settings: {
-        workspaceIds: [world.workspaceId],
-        reconcileIntervalMs: 1000,
-        lagIntervalMs: 500,
-        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-      },
-    });
+    engine = createWorldEngine(world, { topics: testTopics(1) });
     // HTTP first, like main.ts (health checks answer while the engine starts).
     http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: engine.routes, log: testLogger });
     const post = (path: string) =>
@@ -81,22 +75,8 @@ describe("engine: ingest while the runner starts", () => {
   });
 
   it("accepts events for a deploy it was never told about, without waiting for its next reconcile pass", async () => {
-    const quiet = createEngine({
-      db: world.db,
-      kafka: world.kafka,
-      redis: world.redis,
-      registry: new Registry(),
-      log: testLogger,
-      runnerId: uniqueName("runner"),
-      secretKey: world.secretKey,
-      settings: {
-        workspaceIds: [world.workspaceId],
-        // Its own timer would not find the deploy during this test.
-        reconcileIntervalMs: 600_000,
-        lagIntervalMs: 500,
-        topics: { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000 },
-      },
-    });
+    // Its own timer would not find the deploy during this test.
+    const quiet = createWorldEngine(world, { topics: testTopics(1), reconcileIntervalMs: 600_000 });
     const server = await startHttpServer({ host: "127.0.0.1", port: 0, routes: quiet.routes, log: testLogger });
     try {
       await quiet.start();

@@ -23,6 +23,7 @@ import { closeRedis, createRedis } from "../src/services/redis";
 import { type ControlDb, createControlDb } from "../src/services/control-db";
 import { chain, ingestNode, kafkaChain, type NodeSpec, windowCountGraph } from "./graphs";
 import { eventually, testLogger, testServices, uniqueName } from "./services";
+import type { Logger } from "../src/log";
 
 export type World = {
   /** Rows are made with Prisma, as the web app makes them. */
@@ -297,6 +298,27 @@ export type RunningEngine = {
   stop(mode?: "drain" | "abort"): Promise<void>;
 };
 
+/**
+ * An engine on the world, not started yet: the world's workspace only, reconciling every second.
+ * `db`: the control-plane database it uses (default the world's; a test may observe its calls).
+ */
+export function createWorldEngine(
+  world: World,
+  settings: Partial<EngineSettings> = {},
+  options: { db?: ControlDb; registry?: Registry; log?: Logger } = {},
+): Engine {
+  return createEngine({
+    db: options.db ?? world.db,
+    kafka: world.kafka,
+    redis: world.redis,
+    registry: options.registry ?? new Registry(),
+    log: options.log ?? testLogger,
+    runnerId: uniqueName("runner"),
+    secretKey: world.secretKey,
+    settings: { workspaceIds: [world.workspaceId], reconcileIntervalMs: 1000, lagIntervalMs: 500, ...settings },
+  });
+}
+
 /** `db`: the control-plane database the engine uses (default the world's; a test may observe its calls). */
 export async function startEngine(
   world: World,
@@ -304,16 +326,7 @@ export async function startEngine(
   db: ControlDb = world.db,
 ): Promise<RunningEngine> {
   const registry = new Registry();
-  const engine = createEngine({
-    db,
-    kafka: world.kafka,
-    redis: world.redis,
-    registry,
-    log: testLogger,
-    runnerId: uniqueName("runner"),
-    secretKey: world.secretKey,
-    settings: { workspaceIds: [world.workspaceId], reconcileIntervalMs: 1000, lagIntervalMs: 500, ...settings },
-  });
+  const engine = createWorldEngine(world, settings, { db, registry });
   await engine.start();
   const http = await startHttpServer({ host: "127.0.0.1", port: 0, routes: engine.routes, log: testLogger });
   return {

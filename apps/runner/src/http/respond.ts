@@ -12,6 +12,15 @@ export class HttpError extends Error {
   }
 }
 
+/** 503 + Retry-After for a path or view this runner may not have started yet (clients retry, not give up). */
+export const notStartedYet = (what: "path" | "view") =>
+  new HttpError(
+    503,
+    "starting",
+    `this runner is starting deployments and does not know this ${what} yet; retry shortly`,
+    { "retry-after": "1" },
+  );
+
 export function sendJson(
   res: ServerResponse,
   status: number,

@@ -19,7 +19,7 @@ import {
 import type { Logger } from "../log";
 import type { EngineMetrics } from "../observe/engine-metrics";
 import type { Plan } from "@sluice/shared";
-import { HttpError, sendJson } from "../http/respond";
+import { HttpError, notStartedYet, sendJson } from "../http/respond";
 import type { ApiKeys, IngestKey } from "../services/api-keys";
 import { tapOutputs } from "../observe/tap";
 import { browserAccess, preflight } from "./browser-access";
@@ -134,13 +134,7 @@ export function createIngest(deps: {
         // A restarted runner has not started its deployments yet, and a deploy another process already
         // runs may not have reached this one: a 401 would tell clients to give up.
         const answer = deps.ready() ? await deps.catchUp(() => deps.targets(pathKey).length > 0) : "pending";
-        if (answer === "pending")
-          throw new HttpError(
-            503,
-            "starting",
-            "this runner is starting deployments and does not know this path yet; retry shortly",
-            { "retry-after": "1" },
-          );
+        if (answer === "pending") throw notStartedYet("path");
         candidates = deps.targets(pathKey);
       }
       const header = req.headers["x-api-key"];

@@ -4,7 +4,7 @@
 // exist, so another workspace's view is simply 404. Read keys are server keys: browser requests
 // (with an Origin header) are refused, so a key is never embedded in a page.
 import type { Plan } from "@sluice/shared";
-import { HttpError, sendJson } from "../http/respond";
+import { HttpError, notStartedYet, sendJson } from "../http/respond";
 import type { ApiKeys } from "../services/api-keys";
 import type { Route } from "../http/router";
 import type { Logger } from "../log";
@@ -130,13 +130,7 @@ export function createViews(deps: {
       let view = visible();
       if (!view) {
         const answer = deps.ready() ? await deps.catchUp(() => visible() !== undefined) : "pending";
-        if (answer === "pending")
-          throw new HttpError(
-            503,
-            "starting",
-            "this runner is starting deployments and does not know this view yet; retry shortly",
-            { "retry-after": "1" },
-          );
+        if (answer === "pending") throw notStartedYet("view");
         view = visible();
         if (!view) throw new HttpError(404, "not_found", `no view "${viewName}" in this workspace's running pipelines`);
       }
