@@ -274,4 +274,51 @@ describe("views API", () => {
       for (const engine of limited) await setup.stop(engine);
     }
   });
+
+  it("serves a view of a deploy the engine was never told about, without waiting for its next pass", async () => {
+    const { world } = setup;
+    // Its own timer would not find the deploy during this test; the running engine above runs it too.
+    const quiet = await setup.start({ reconcileIntervalMs: 600_000, workspaceIds: [world.workspaceId] });
+    try {
+      const other = await createIngestPipeline(world, "views-late");
+      const pgSecret = await createSecret(world, testServices.databaseUrl);
+      const view = pageCountsView(pgSecret, table);
+      const counts = { ...view, config: { ...view.config, viewName: "late-counts" } };
+      await deploy(
+        world,
+        other.pipeline.id,
+        graph(
+          [
+            ingestNode(other),
+            {
+              id: "win",
+              type: "window",
+              config: {
+                kind: "tumbling",
+                size: "1m",
+                groupBy: [{ name: "page", expression: "event.props.page" }],
+                aggregations: [{ name: "events", function: "count" }],
+              },
+            },
+            counts,
+          ],
+          [
+            ["ingest", "win"],
+            ["win", "counts"],
+          ],
+        ),
+        { announce: false },
+      );
+      // Found (so the parameters are checked: `key` is required), not 404.
+      const res = await fetch(`${quiet.http.url}/v1/views/late-counts`, { headers: { "x-api-key": read.token } });
+      expect(await res.json()).toMatchObject({ error: "bad_request" });
+      expect(res.status).toBe(400);
+      const unknown = await fetch(`${quiet.http.url}/v1/views/never-deployed`, {
+        headers: { "x-api-key": read.token },
+      });
+      expect(unknown.status).toBe(404);
+    } finally {
+      await setup.stop(quiet);
+    }
+  });
 });
