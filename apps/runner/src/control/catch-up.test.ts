@@ -30,6 +30,18 @@ describe("catching up before answering not found", () => {
     expect(began).toBeGreaterThanOrEqual(asked);
   });
 
+  it("answers pending at once, without a pass, until the first pass completed", async () => {
+    let passes = 0;
+    const catchUp = createCatchUp(
+      async () => {
+        passes++;
+      },
+      { ready: () => false },
+    );
+    expect(await catchUp(() => false)).toBe("pending");
+    expect(passes).toBe(0);
+  });
+
   it("answers pending while the pass is still running after the cap", async () => {
     let release!: () => void;
     const catchUp = createCatchUp(() => new Promise<void>((r) => (release = r)), { capMs: 50, pollMs: 5 });

@@ -1,5 +1,6 @@
-// An ingest path or view this process does not know may still be a deployment it has not started: a
-// deploy whose announcement reached another engine process first (that one already reports it
+// An ingest path or view this process does not know may still be a deployment it has not started: one
+// of a runner that is starting (its first reconcile pass has not completed: "pending" at once, no extra
+// pass), a deploy whose announcement reached another engine process first (that one already reports it
 // running, so clients start sending), or one announced while this process was busy. Before answering
 // "not found", the process runs a reconcile pass that begins after the request and looks again while
 // that pass starts deployments. Passes asked for this way are at most one per `gapMs`, shared by every
@@ -14,8 +15,15 @@ export type CatchUp = (found: () => boolean) => Promise<CatchUpAnswer>;
 export function createCatchUp(
   /** Runs a pass that begins after the call (or shares one that has not begun) and resolves when it ran. */
   reconcile: () => Promise<void>,
-  options: { gapMs?: number; capMs?: number; pollMs?: number } = {},
+  options: {
+    /** False until the first pass completed (default always true). */
+    ready?: () => boolean;
+    gapMs?: number;
+    capMs?: number;
+    pollMs?: number;
+  } = {},
 ): CatchUp {
+  const ready = options.ready ?? (() => true);
   const gapMs = options.gapMs ?? 500;
   const capMs = options.capMs ?? 3000;
   const pollMs = options.pollMs ?? 25;
@@ -35,6 +43,7 @@ export function createCatchUp(
   }
 
   return async (found) => {
+    if (!ready()) return "pending";
     let done = false;
     const pass = freshPass().then(() => (done = true));
     const deadline = Date.now() + capMs;

@@ -51,11 +51,10 @@ export type Reconciler = {
   reconcile(): Promise<void>;
   running(): DeploymentRuntime[];
   /**
-   * True once a pass has completed (without failing as a whole): until then a deployment that should
-   * run here may not be started yet, so "not running" is not an answer (HTTP ingest says 503).
+   * Whether something not found here appears after a fresh pass (see catch-up.ts); "pending" until a
+   * pass has completed (without failing as a whole): until then a deployment that should run here may
+   * not be started yet, so "not running" is not an answer (HTTP ingest and views say 503).
    */
-  ready(): boolean;
-  /** Once ready: whether something not found here appears after a fresh pass (see catch-up.ts). */
   catchUp: CatchUp;
   /**
    * Where HTTP ingest may write: running deployments, deployments starting here whose topics are ready
@@ -211,7 +210,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     { skip: () => stopped, onError: (err) => log.error({ err }, "reconcile pass failed") },
   );
   const reconcile = () => passes.request();
-  const catchUp = createCatchUp(reconcile);
+  const catchUp = createCatchUp(reconcile, { ready: () => passed });
 
   return {
     async start() {
@@ -248,7 +247,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
     reconcile,
     running: () => [...runtimes.values()],
-    ready: () => passed,
     catchUp,
     ingestSources: () => ingestSourcesOf<IngestSource>([...runtimes.values(), ...starting.values()], handover),
     async stop(mode = "drain") {

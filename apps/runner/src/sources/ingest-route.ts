@@ -56,9 +56,10 @@ export function createIngest(deps: {
   producer: KafkaProducer;
   /** Running ingest endpoints with this path key (one per workspace at most). */
   targets(pathKey: string): IngestTarget[];
-  /** False until the engine's first reconcile pass completed: an unknown path key may be a deployment not started yet. */
-  ready(): boolean;
-  /** Afterwards: whether an unknown path key appears after a fresh reconcile pass (a deploy not seen here yet). */
+  /**
+   * Whether an unknown path key appears after a fresh reconcile pass (a deploy not seen here yet);
+   * "pending" until the engine's first pass completed, or while the pass still runs.
+   */
   catchUp(found: () => boolean): Promise<"found" | "absent" | "pending">;
   lagOf(topic: string): number;
   lagThreshold: number;
@@ -133,7 +134,7 @@ export function createIngest(deps: {
       if (candidates.length === 0) {
         // A restarted runner has not started its deployments yet, and a deploy another process already
         // runs may not have reached this one: a 401 would tell clients to give up.
-        const answer = deps.ready() ? await deps.catchUp(() => deps.targets(pathKey).length > 0) : "pending";
+        const answer = await deps.catchUp(() => deps.targets(pathKey).length > 0);
         if (answer === "pending") throw notStartedYet("path");
         candidates = deps.targets(pathKey);
       }

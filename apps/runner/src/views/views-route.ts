@@ -32,9 +32,10 @@ export function createViews(deps: {
   /** Accepted keys: read-scoped keys of the view's workspace (and pipeline, for a pipeline-scoped key). */
   apiKeys: ApiKeys;
   running(): ViewDeployment[];
-  /** False until the engine's first reconcile pass completed: an unknown view may be a deployment not started yet. */
-  ready(): boolean;
-  /** Afterwards: whether an unknown view appears after a fresh reconcile pass (a deploy not seen here yet). */
+  /**
+   * Whether an unknown view appears after a fresh reconcile pass (a deploy not seen here yet); "pending"
+   * until the engine's first pass completed, or while the pass still runs.
+   */
   catchUp(found: () => boolean): Promise<"found" | "absent" | "pending">;
   secret(workspaceId: string, secretId: string): Promise<string>;
   settings: ViewSettings;
@@ -129,7 +130,7 @@ export function createViews(deps: {
       };
       let view = visible();
       if (!view) {
-        const answer = deps.ready() ? await deps.catchUp(() => visible() !== undefined) : "pending";
+        const answer = await deps.catchUp(() => visible() !== undefined);
         if (answer === "pending") throw notStartedYet("view");
         view = visible();
         if (!view) throw new HttpError(404, "not_found", `no view "${viewName}" in this workspace's running pipelines`);
