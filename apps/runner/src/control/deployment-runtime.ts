@@ -31,7 +31,7 @@ import {
   type StageQueue,
 } from "../queue/stage-queue";
 import { createStagePool } from "../stage/stage-pool";
-import { buildFencedTopics, buildTopicKeys } from "../stage/stage-step";
+import { buildFencedTopics, buildTopicKeys, sendOnceTopics } from "../stage/stage-step";
 import { combineTargets as buildCombineTargets } from "../stage/combine";
 import { applyStartPosition } from "./start-position";
 import type { StartPosition } from "@sluice/db";
@@ -237,6 +237,10 @@ export async function startDeployment(
             log,
           )
         : undefined;
+      const sendOnce = sendOnceTopics(plan, stage);
+      // Checkpointed stages (stateful, or sending a stateful node's results once) run one batch per
+      // partition at a time, in offset order, and get ticks (so an outbox a dead sender left goes out).
+      const checkpointed = stage.stateful || sendOnce.size > 0;
       const name = stageQueueName(spec.deploymentId, stage.id);
       const concurrency = stage.stateful ? Math.max(deps.pool.concurrency, 1) : deps.pool.concurrency;
       const queue = await createStageQueue(name, deps.redis, deps.pool, log, deps.jobs);
@@ -254,6 +258,7 @@ export async function startDeployment(
             ...(combineTargets ? { combineTargets } : {}),
             ...(expectedPartitions ? { expectedPartitions } : {}),
             ...(decoder ? { decoder } : {}),
+            ...(sendOnce.size > 0 ? { sendOnce } : {}),
           },
           {
             producer: deps.producer,
@@ -275,12 +280,11 @@ export async function startDeployment(
         startFrom,
         queue,
         ...(decoder?.binary ? { binaryValues: true } : {}),
-        // Stateful stages keep one batch per partition in flight so state is applied in offset order.
         settings: rollingFeederSettings(
           stage,
-          stage.stateful ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings,
+          checkpointed ? { ...feederSettings, maxInFlightPerPartition: 1 } : feederSettings,
         ),
-        ...(stage.stateful ? { tickMs: deps.tickMs } : {}),
+        ...(checkpointed ? { tickMs: deps.tickMs } : {}),
         log,
       });
       // The feeders start together: each joins its consumer group, and while another process runs the

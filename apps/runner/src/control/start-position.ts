@@ -14,6 +14,7 @@ import type { Kafka } from "@sluice/kafka";
 import type { Logger } from "../log";
 import { keyPatterns, offsetsResetKeys, type Plan, type Stage, watermarkKey } from "@sluice/shared";
 import { deleteMatching } from "../services/redis-keys";
+import { sendOnceTopics } from "../stage/stage-step";
 
 const LEASE_MS = 60_000;
 
@@ -80,9 +81,12 @@ async function resetOffsets(
   }
 }
 
-/** Deletes every checkpoint and watermark of the plan's stateful stages (all partitions, all input topics). */
+/**
+ * Deletes every checkpoint and watermark of the plan's stateful stages and of the stages that send their
+ * results once (all partitions, all input topics).
+ */
 async function resetState(plan: Plan, redis: Redis): Promise<void> {
-  for (const stage of plan.stages.filter((s) => s.stateful)) {
+  for (const stage of plan.stages.filter((s) => s.stateful || sendOnceTopics(plan, s).size > 0)) {
     const head = stage.nodes[0]!.id;
     await deleteMatching(redis, keyPatterns.checkpoints(plan.pipelineId, head));
     await redis.del(watermarkKey(plan.pipelineId, head));

@@ -1,7 +1,8 @@
 // Runs one micro-batch (one job) through a stage's fused chain: decode the input records, run each
 // node on what reaches it, write sinks, send every output and dead-letter record to Kafka and wait
 // for the acks. Stateful stages checkpoint state, the last applied offset and what the head emitted
-// (an outbox) in one Lua script before sending it. Only after all that does the job
+// (an outbox) in one Lua script before sending it; a stage that sends a stateful node's results to a
+// user's topic checkpoints its offset and outbox the same way (sendOnceTopics). Only after all that does the job
 // complete, and only then does the feeder commit the offsets. Its parts: batch-input.ts (records to
 // events), fences.ts (fence numbers), bisect.ts (narrowing a failure down to its events),
 // dead-letters.ts (error-port records), checkpoint.ts (checkpoint and outbox), source-watermarks.ts
@@ -75,6 +76,8 @@ export type StageRuntime = {
   combineTargets?: ReadonlyMap<string, CombineTarget>;
   /** Per input topic, the partitions that had records to read when the stage started (carried in its watermark records). */
   expectedPartitions?: ReadonlyMap<string, readonly number[]>;
+  /** Input topics whose batches are checkpointed with an outbox so they are sent once (sendOnceTopics). */
+  sendOnce?: ReadonlySet<string>;
 };
 
 export type StepDeps = {
@@ -90,6 +93,27 @@ type Pending = { nodeId: string; events: EventRecord[] };
 /** Topics read by a stateful stage (their writers add fence numbers). */
 export function buildFencedTopics(plan: Plan): Set<string> {
   return new Set(plan.stages.filter((s) => s.stateful).flatMap((s) => s.inputTopics));
+}
+
+/**
+ * Input topics of `stage` that carry a stateful node's results (which have no fence numbers) into a
+ * stage that sends them out of Sluice with a kafka-sink on Sluice's cluster. A rebalance that moves such
+ * a partition while a batch is in flight makes its new owner read the batch again; the reader of the
+ * user's topic would see those window results (or dedup's events) twice. So these batches are
+ * checkpointed like a stateful stage's: an offset marker and an outbox of what the batch sends, written
+ * by compare-and-set, the outbox handed over to a live sender (runStageBatch). Their volume is the
+ * stateful node's output, and they run one batch per partition at a time.
+ */
+export function sendOnceTopics(plan: Plan, stage: Stage): Set<string> {
+  const sendsOut = stage.nodes.some(
+    (node) => node.type === "kafka-sink" && !(node.config as NodeConfig<"kafka-sink">).connectionId,
+  );
+  if (stage.stateful || !sendsOut) return new Set();
+  const results = new Set<string>();
+  for (const s of plan.stages.filter((s) => s.stateful))
+    for (const [port, route] of Object.entries(s.routes[s.nodes[0]!.id] ?? {}))
+      if (port !== "error" && route.topic) results.add(route.topic);
+  return new Set(stage.inputTopics.filter((t) => results.has(t) && !stage.deadLetterInputs.includes(t)));
 }
 
 export function buildTopicKeys(plan: Plan): Map<string, (event: EventRecord) => string> {
@@ -179,12 +203,14 @@ export async function runStageBatch(
   let watermark: number | null | undefined;
   let snapshot: unknown;
 
-  // Stateful stages: the checkpoint, and an outbox an earlier run checkpointed but may not have
-  // finished emitting (it crashed, or lost the race to this run): emit it first, exactly as it was.
+  // Stateful stages (and batches sent once, sendOnceTopics): the checkpoint, and an outbox an earlier
+  // run checkpointed but may not have finished emitting (it crashed, or lost the race to this run):
+  // emit it first, exactly as it was.
   let checkpoint: Checkpoint | undefined;
   const stateful = stage.stateful && runtime.runtimes.get(head.id)?.kind === "stateful";
+  const sendOnce = !stateful && (runtime.sendOnce?.has(batch.topic) ?? false);
   const keys = checkpointKeys(plan.pipelineId, head.id, batch.topic, batch.partition);
-  if (stateful) {
+  if (stateful || sendOnce) {
     let read = await readCheckpoint(deps.redis, keys);
     // The previous owner may still be sending it (a rebalance moved the partition): wait for it rather
     // than send every message a second time; then the checkpoint it wrote is read again.
@@ -458,7 +484,22 @@ export async function runStageBatch(
     };
     if (combining) for (const message of combining.messages()) out.push(message);
     for (const message of watermarkMessages(sourceHighs, runtime.watermarkTargets, source, now)) out.push(message);
-    if (out.length > 0) await deps.producer.send(out);
+    const last = batch.records.at(-1)?.o;
+    if (sendOnce && last !== undefined && BigInt(last) > skipThrough) {
+      // Sent once (sendOnceTopics): what this batch sends is checkpointed as an outbox with the offset
+      // marker, only if no other run (the partition's previous owner) checkpointed these records first.
+      const marker = newMarker(last);
+      const applied = await writeCheckpoint(deps.redis, keys, watermarkKey(plan.pipelineId, head.id), {
+        expected: checkpoint?.marker ?? "",
+        marker,
+        stored: { core: null, seen: {} },
+        partition: batch.partition,
+        watermark: "",
+        outbox: out,
+      });
+      if (!applied) throw new Error(`checkpoint of ${batch.topic}/${batch.partition} moved during the batch; retrying`);
+      if (out.length > 0) await sendOutbox(out, marker);
+    } else if (out.length > 0) await deps.producer.send(out);
   } else {
     // The plan keeps a stateful node alone in its stage: all it emits are topic records and dead
     // letters in `out`. Its state, the offset marker, the watermark and `out` (the outbox) are

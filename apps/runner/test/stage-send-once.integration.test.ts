@@ -1,0 +1,165 @@
+// A kafka-sink stage fed by a window (real kafka-sink runtime, real Redis checkpoint, real Kafka): when a
+// rebalance moves its partition with a batch in flight, the new owner reads the batch again from the
+// committed offset. Its window results must reach the user's topic once, not once per owner
+// (sendOnceTopics in stage-step.ts). Each case counts the user topic's records by its end offsets.
+import { checkpointKeys, compilePlan, keyPatterns, type Plan, type Stage, watermarkKey } from "@sluice/shared";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engineMetrics } from "../src/observe/engine-metrics";
+import { createNodeRuntime } from "../src/stage/executors";
+import { newMarker, readCheckpoint, writeCheckpoint } from "../src/stage/checkpoint";
+import {
+  buildFencedTopics,
+  buildTopicKeys,
+  runStageBatch,
+  sendOnceTopics,
+  type StageRuntime,
+  type StepDeps,
+} from "../src/stage/stage-step";
+import type { StageBatchV1 } from "../src/queue/batch-payload";
+import { deleteMatching } from "../src/services/redis-keys";
+import { createWorld, offsetSum, type World } from "./engine-world";
+import { kafkaChain, typeWindow } from "./graphs";
+import { testLogger, uniqueName } from "./services";
+
+describe("stage step: a window's results sent out of Sluice once", () => {
+  let world: World;
+  let deps: StepDeps;
+  const pipelines: string[] = [];
+
+  beforeAll(async () => {
+    world = await createWorld();
+    deps = {
+      producer: world.kafka.producer({ name: uniqueName("send-once") }),
+      redis: world.redis,
+      metrics: engineMetrics(new Registry()),
+      log: testLogger,
+    };
+  });
+
+  afterAll(async () => {
+    await deps?.producer.close();
+    for (const pipeline of pipelines) await deleteMatching(world.redis, keyPatterns.checkpoints(pipeline));
+    await world?.close();
+  });
+
+  /** kafka-source → window → kafka-sink; returns the sink's stage runtime (with or without send-once) and its topics. */
+  async function sinkStage(options: { sendOnce: boolean }) {
+    const pipelineId = uniqueName("send-once");
+    pipelines.push(pipelineId);
+    const compiled = compilePlan({
+      workspaceSlug: world.slug,
+      workspaceId: world.workspaceId,
+      pipelineId,
+      graph: kafkaChain(
+        `${pipelineId}.source`,
+        [typeWindow("0s", [{ name: "events", function: "count" }])],
+        `${pipelineId}.external`,
+      ),
+    });
+    if (!compiled.ok) throw new Error(compiled.reason);
+    const plan: Plan = compiled.plan;
+    const stage: Stage = plan.stages.find((s) => s.nodes.some((n) => n.type === "kafka-sink"))!;
+    expect(stage.nodes.map((n) => n.id)).toEqual(["sink"]);
+    const input = stage.inputTopics[0]!;
+    // The user's topic, in the workspace's namespace.
+    const external = (stage.nodes[0]!.config as { topic: string }).topic;
+    await world.kafka.admin.createTopics([input, external].map((topic) => ({ topic, partitions: 1 })));
+    const sink = await createNodeRuntime("kafka-sink", stage.nodes[0]!.config as never, {
+      workspaceId: world.workspaceId,
+      pipelineId,
+      nodeId: "sink",
+      log: testLogger,
+      secret: () => Promise.reject(new Error("none")),
+      kafka: () => Promise.reject(new Error("no Kafka connections")),
+    });
+    const sendOnce = sendOnceTopics(plan, stage);
+    expect([...sendOnce]).toEqual([input]);
+    const runtime: StageRuntime = {
+      plan,
+      stage,
+      runtimes: new Map([["sink", sink]]),
+      topicKey: buildTopicKeys(plan),
+      fencedTopics: buildFencedTopics(plan),
+      ...(options.sendOnce ? { sendOnce } : {}),
+    };
+    /** Window results at offsets `from`..`to` of the sink's input partition 0. */
+    const batch = (from: number, to: number): StageBatchV1 => ({
+      version: "v1",
+      topic: input,
+      partition: 0,
+      records: Array.from({ length: to - from + 1 }, (_, i) => {
+        const window = from + i;
+        const value = { windowId: `w${window}`, type: "click", events: window, revision: 0 };
+        return { o: String(window), k: "click", v: JSON.stringify(value) };
+      }),
+    });
+    const sent = async () => offsetSum(await world.kafka.admin.endOffsets([external]));
+    return { pipelineId, external, runtime, batch, sent, keys: checkpointKeys(pipelineId, "sink", input, 0) };
+  }
+
+  it("a batch read again by the partition's next owner is not sent again (and is without the guard)", async () => {
+    const guarded = await sinkStage({ sendOnce: true });
+    await runStageBatch(guarded.runtime, guarded.batch(0, 4), 1, false, deps);
+    // The previous owner's batch completed but its commit never happened: the next owner reads it again.
+    await runStageBatch(guarded.runtime, guarded.batch(0, 4), 1, false, deps);
+    expect(await guarded.sent()).toBe(5);
+    // It had committed through offset 2: the next owner's batch overlaps; only what is new goes out.
+    await runStageBatch(guarded.runtime, guarded.batch(3, 7), 1, false, deps);
+    expect(await guarded.sent()).toBe(8);
+    expect((await readCheckpoint(world.redis, guarded.keys)).checkpoint?.offset).toBe(7n);
+
+    // The same two batches without the guard: at-least-once, the user's topic sees them twice.
+    const plain = await sinkStage({ sendOnce: false });
+    await runStageBatch(plain.runtime, plain.batch(0, 4), 1, false, deps);
+    await runStageBatch(plain.runtime, plain.batch(0, 4), 1, false, deps);
+    expect(await plain.sent()).toBe(10);
+  });
+
+  it("two owners running the same batch at once send it once; the loser's retry skips it", async () => {
+    const { runtime, batch, sent } = await sinkStage({ sendOnce: true });
+    const runs = await Promise.allSettled([
+      runStageBatch(runtime, batch(0, 9), 1, false, deps),
+      runStageBatch(runtime, batch(0, 9), 1, false, deps),
+    ]);
+    // Either both read the marker before either checkpointed (one loses the compare-and-set), or the
+    // second found the first's checkpoint (and outbox) already and skipped its records.
+    for (const run of runs)
+      if (run.status === "rejected") expect(String(run.reason)).toContain("moved during the batch");
+    expect(runs.some((r) => r.status === "fulfilled")).toBe(true);
+    // The loser's job is retried, as the feeder would: it skips what the winner checkpointed.
+    await runStageBatch(runtime, batch(0, 9), 2, false, deps);
+    expect(await sent()).toBe(10);
+  });
+
+  it("sends the outbox a dead owner checkpointed but never sent, once, on the next tick", async () => {
+    const { pipelineId, external, runtime, batch, sent, keys } = await sinkStage({ sendOnce: true });
+    await runStageBatch(runtime, batch(0, 1), 1, false, deps);
+    // The previous owner checkpointed offsets 2..3 with their outbox and died before sending it.
+    const marker = newMarker("3");
+    const before = await readCheckpoint(world.redis, keys);
+    const outbox = [2, 3].map((i) => ({
+      topic: external,
+      key: "click",
+      value: JSON.stringify({ windowId: `w${i}`, type: "click", events: i, revision: 0 }),
+    }));
+    expect(
+      await writeCheckpoint(world.redis, keys, watermarkKey(pipelineId, "sink"), {
+        expected: before.checkpoint!.marker,
+        marker,
+        stored: { core: null, seen: {} },
+        partition: 0,
+        watermark: "",
+        outbox,
+        sender: "dead-owner",
+        leaseMs: 300,
+      }),
+    ).toBe(true);
+    // A tick (no records) once its lease expired, then the same records read again: sent once.
+    await runStageBatch(runtime, { ...batch(0, 0), records: [] }, 1, false, deps);
+    expect(await sent()).toBe(4);
+    expect((await readCheckpoint(world.redis, keys)).outbox).toBeUndefined();
+    await runStageBatch(runtime, batch(2, 3), 1, false, deps);
+    expect(await sent()).toBe(4);
+  });
+});
