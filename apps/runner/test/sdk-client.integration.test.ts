@@ -1,7 +1,8 @@
 // The JS SDK (packages/sdk) from Node against the real runner: events tracked with track/identify/page
 // land in a Postgres sink exactly once; a client that starts while the ingest endpoint is down keeps
-// its events and delivers them when it comes up; a wrong key is reported and not retried.
-import { createServer } from "node:net";
+// its events and delivers them when it comes up, and gives up on a request nobody answers; a wrong key is
+// reported and not retried.
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSdk } from "../../../packages/sdk/build";
@@ -167,6 +168,52 @@ describe("JS SDK against the runner's ingest", () => {
     } finally {
       await client.close();
       await late.close(100);
+    }
+  });
+
+  it("gives up on a request nobody answers and delivers its batch with the next one", async () => {
+    await sinkDb.query(`TRUNCATE ${table}`);
+    // In front of the runner, something that holds its first connection without ever answering (as an
+    // engine process killed right after the supervisor handed it the connection does) and passes the
+    // later ones through.
+    const engine = new URL(running.http.url);
+    const held: Socket[] = [];
+    const front = createServer((socket) => {
+      if (held.length === 0) {
+        held.push(socket);
+        socket.resume();
+        return;
+      }
+      const upstream = connect(Number(engine.port), engine.hostname);
+      const close = () => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on("error", close).on("close", close);
+      upstream.on("error", close).on("close", close);
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const client = createClient({
+      endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}/v1/ingest/${pathKey}`,
+      key: key.token,
+      requestTimeoutMs: 500,
+      retryBaseMs: 50,
+      retryMaxMs: 200,
+    });
+    try {
+      for (let i = 0; i < 10; i++) client.track("click", { amount: i });
+      await client.flush(); // unanswered: abandoned after 500 ms, kept for a retry
+      expect(held).toHaveLength(1);
+      expect(client.stats()).toMatchObject({ sent: 0, queued: 10 });
+      await eventually(() => expect(client.stats()).toMatchObject({ sent: 10, queued: 0, failed: 0 }), {
+        timeoutMs: 10_000,
+      });
+      await eventually(async () => expect(await rows()).toHaveLength(10), { timeoutMs: 30_000 });
+    } finally {
+      await client.close();
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
     }
   });
 

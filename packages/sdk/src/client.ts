@@ -35,6 +35,7 @@ export function createClient(options: ClientOptions): Client {
   const maxBytes = Math.min(options.maxBatchBytes ?? KEEPALIVE_BYTES, KEEPALIVE_BYTES);
   const retryBase = options.retryBaseMs ?? 500;
   const retryMax = options.retryMaxMs ?? 30_000;
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
   const sessionTimeout = (options.sessionTimeoutMinutes ?? 30) * 60_000;
   const globals = globalThis as Globals;
   const browser =
@@ -153,19 +154,25 @@ export function createClient(options: ClientOptions): Client {
         let status: number;
         let body: { rejected?: number; errors?: { message: string }[] } = {};
         let retryAfter: number | undefined;
+        // A request nobody answers (a server process that died holding the connection, a stalled
+        // proxy) would hold the queue for as long as the platform waits: give up and retry instead.
+        const abort = typeof AbortController === "function" ? new AbortController() : undefined;
+        const timer = setTimeout(() => abort?.abort(), requestTimeout);
         try {
           const response = await fetch(options.endpoint, {
             method: "POST",
             headers: { "content-type": "application/json", "x-api-key": options.key },
             body: JSON.stringify(batch),
             keepalive: true,
+            ...(abort ? { signal: abort.signal } : {}),
           });
           status = response.status;
           retryAfter = retryAfterMs(response.headers.get("retry-after"), Date.now());
           body = (await response.json().catch(() => ({}))) as typeof body;
         } catch {
-          status = 0; // network error, DNS, CORS refusal, offline
+          status = 0; // network error, DNS, CORS refusal, offline, timed out
         } finally {
+          clearTimeout(timer);
           inFlight = 0;
         }
         if (status === 0 || status === 408 || status === 429 || status >= 500) {

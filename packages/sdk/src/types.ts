@@ -42,6 +42,11 @@ export type ClientOptions = {
   retryBaseMs?: number;
   /** Longest retry delay in ms. Default 30,000. */
   retryMaxMs?: number;
+  /**
+   * Give up on a request not answered within this many ms and send its batch again later (same event
+   * ids). Default 10,000.
+   */
+  requestTimeoutMs?: number;
   /** Keep unsent events in localStorage so they survive a reload (browser only). Default false. */
   persist?: boolean;
   /** Attach page, referrer, user agent, locale and timezone to each event (browser only). Default true. */

@@ -4,30 +4,16 @@
 // each route keeps its own scope rules (which keys it accepts, from where).
 import type { Redis } from "ioredis";
 import { hashToken } from "@sluice/db/security";
-import type { ControlDb } from "./control-db";
+import type { ControlDb, IngestKeyRow, TokenKeyRow } from "./control-db";
 import { API_KEY_REVOKED_CHANNEL, apiKeyRateKey } from "@sluice/shared";
 import { HttpError } from "../http/respond";
 import type { Logger } from "../log";
 import type { RateLimiter } from "./rate-limiter";
 
 /** An ingest key as http-ingest endpoints check it (its hash is compared with the token's). */
-export type IngestKey = {
-  id: string;
-  hash: string;
-  workspaceId: string;
-  pipelineId: string | null;
-  publishable: boolean;
-  allowedOrigins: string[];
-};
-
+export type IngestKey = IngestKeyRow;
 /** The key a token is, whatever its scope and even when revoked: the caller decides what it may do. */
-type TokenKey = {
-  id: string;
-  workspaceId: string;
-  pipelineId: string | null;
-  scope: "ingest" | "read";
-  revokedAt: Date | null;
-};
+type TokenKey = TokenKeyRow;
 
 /** What a rate limit counts by: the key, within its workspace. */
 type RateLimitedKey = { id: string; workspaceId: string };

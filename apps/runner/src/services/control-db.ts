@@ -32,8 +32,13 @@ export type DeploymentStatusUpdate = Partial<
   Pick<Deployment, "status" | "statusReason" | "startedAt" | "stoppedAt"> & { nodeStatus: unknown }
 >;
 
-type IngestKeyRow = Pick<ApiKey, "id" | "hash" | "workspaceId" | "pipelineId" | "publishable" | "allowedOrigins">;
-type TokenKeyRow = Pick<ApiKey, "id" | "workspaceId" | "pipelineId" | "scope" | "revokedAt">;
+/** An ingest key as http-ingest endpoints check it (its hash is compared with the token's). */
+export type IngestKeyRow = Pick<
+  ApiKey,
+  "id" | "hash" | "workspaceId" | "pipelineId" | "publishable" | "allowedOrigins"
+>;
+/** The key a token is, whatever its scope and even when revoked. */
+export type TokenKeyRow = Pick<ApiKey, "id" | "workspaceId" | "pipelineId" | "scope" | "revokedAt">;
 export type AlertRuleRow = Pick<
   AlertRule,
   | "id"
