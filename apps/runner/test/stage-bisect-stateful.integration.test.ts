@@ -6,11 +6,12 @@ import { compilePlan, decodeDeadLetterHeaders, type EventRecord } from "@sluice/
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineMetrics } from "../src/observe/engine-metrics";
-import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
+import type { NodeRuntime } from "../src/stage/executors";
 import { buildFencedTopics, buildTopicKeys, runStageBatch, type StageRuntime } from "../src/stage/stage-step";
 import type { StageBatchV1 } from "../src/queue/batch-payload";
 import { createWorld, readAll, type World } from "./engine-world";
 import { graph } from "./graphs";
+import { planNodeRuntime } from "./stage-runtime";
 import { testLogger, uniqueName } from "./services";
 
 describe("stage step: bisecting at a stateful head", () => {
@@ -51,14 +52,7 @@ describe("stage step: bisecting at a stateful head", () => {
       [outTopic, dlqTopic, stage.inputTopics[0]!].map((topic) => ({ topic, partitions: 1 })),
     );
 
-    const real = await createNodeRuntime("dedup", stage.nodes[0]!.config as never, {
-      workspaceId: world.workspaceId,
-      pipelineId,
-      nodeId: "dedup",
-      log: testLogger,
-      secret: () => Promise.reject(new Error("none")),
-      kafka: () => Promise.reject(new Error("no Kafka connections")),
-    });
+    const real = await planNodeRuntime(stage.nodes[0]!, world.workspaceId, pipelineId);
     if (real.kind !== "stateful") throw new Error("dedup is stateful");
     // The real core, except that it throws on an event marked `boom` after applying those before it.
     const buggy: NodeRuntime = {

@@ -1,6 +1,6 @@
 // A single stage's runtime built straight from a compiled plan (no engine, no deployment rows), for
 // tests that drive a queue, pool or feeder by hand.
-import { compilePlan, workspaceTopicName } from "@sluice/shared";
+import { compilePlan, type PlanNode, workspaceTopicName } from "@sluice/shared";
 import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { buildTopicKeys, type StageRuntime } from "../src/stage/stage-step";
 import { graph } from "./graphs";
@@ -33,18 +33,18 @@ export async function mapToTopicStage(pipelineId: string, outName: string): Prom
   const plan = compiled.plan;
   const stage = plan.stages[0]!;
   const runtimes = new Map<string, NodeRuntime>();
-  for (const node of stage.nodes) {
-    runtimes.set(
-      node.id,
-      await createNodeRuntime(node.type, node.config, {
-        workspaceId: "ws",
-        pipelineId,
-        nodeId: node.id,
-        log: testLogger,
-        secret: () => Promise.reject(new Error("no secrets")),
-        kafka: () => Promise.reject(new Error("no Kafka connections")),
-      }),
-    );
-  }
+  for (const node of stage.nodes) runtimes.set(node.id, await planNodeRuntime(node, "ws", pipelineId));
   return { plan, stage, runtimes, topicKey: buildTopicKeys(plan) };
+}
+
+/** A plan node's runtime as an engine would create it, for a node that needs no secrets and no Kafka connection. */
+export function planNodeRuntime(node: PlanNode, workspaceId: string, pipelineId: string): Promise<NodeRuntime> {
+  return createNodeRuntime(node.type, node.config, {
+    workspaceId,
+    pipelineId,
+    nodeId: node.id,
+    log: testLogger,
+    secret: () => Promise.reject(new Error("no secrets")),
+    kafka: () => Promise.reject(new Error("no Kafka connections")),
+  });
 }

@@ -6,7 +6,6 @@ import { checkpointKeys, compilePlan, keyPatterns, type Plan, type Stage, waterm
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineMetrics } from "../src/observe/engine-metrics";
-import { createNodeRuntime } from "../src/stage/executors";
 import { newMarker, readCheckpoint, writeCheckpoint } from "../src/stage/checkpoint";
 import {
   buildFencedTopics,
@@ -20,6 +19,7 @@ import type { StageBatchV1 } from "../src/queue/batch-payload";
 import { deleteMatching } from "../src/services/redis-keys";
 import { createWorld, offsetSum, type World } from "./engine-world";
 import { kafkaChain, typeWindow } from "./graphs";
+import { planNodeRuntime } from "./stage-runtime";
 import { testLogger, uniqueName } from "./services";
 
 describe("stage step: a window's results sent out of Sluice once", () => {
@@ -65,14 +65,7 @@ describe("stage step: a window's results sent out of Sluice once", () => {
     // The user's topic, in the workspace's namespace.
     const external = (stage.nodes[0]!.config as { topic: string }).topic;
     await world.kafka.admin.createTopics([input, external].map((topic) => ({ topic, partitions: 1 })));
-    const sink = await createNodeRuntime("kafka-sink", stage.nodes[0]!.config as never, {
-      workspaceId: world.workspaceId,
-      pipelineId,
-      nodeId: "sink",
-      log: testLogger,
-      secret: () => Promise.reject(new Error("none")),
-      kafka: () => Promise.reject(new Error("no Kafka connections")),
-    });
+    const sink = await planNodeRuntime(stage.nodes[0]!, world.workspaceId, pipelineId);
     const sendOnce = sendOnceTopics(plan, stage);
     expect([...sendOnce]).toEqual([input]);
     const runtime: StageRuntime = {
