@@ -1,6 +1,7 @@
 // A single stage's runtime built straight from a compiled plan (no engine, no deployment rows), for
 // tests that drive a queue, pool or feeder by hand.
 import { compilePlan, type PlanNode, workspaceTopicName } from "@sluice/shared";
+import type { Kafka } from "@sluice/kafka";
 import { createNodeRuntime, type NodeRuntime } from "../src/stage/executors";
 import { buildTopicKeys, type StageRuntime } from "../src/stage/stage-step";
 import { graph } from "./graphs";
@@ -37,14 +38,22 @@ export async function mapToTopicStage(pipelineId: string, outName: string): Prom
   return { plan, stage, runtimes, topicKey: buildTopicKeys(plan) };
 }
 
-/** A plan node's runtime as an engine would create it, for a node that needs no secrets and no Kafka connection. */
-export function planNodeRuntime(node: PlanNode, workspaceId: string, pipelineId: string): Promise<NodeRuntime> {
+/**
+ * A plan node's runtime as an engine would create it, for a node that needs no secrets; `kafka`: the
+ * client its Kafka connections stand for (default: it has none).
+ */
+export function planNodeRuntime(
+  node: PlanNode,
+  workspaceId: string,
+  pipelineId: string,
+  kafka?: Kafka,
+): Promise<NodeRuntime> {
   return createNodeRuntime(node.type, node.config, {
     workspaceId,
     pipelineId,
     nodeId: node.id,
     log: testLogger,
     secret: () => Promise.reject(new Error("no secrets")),
-    kafka: () => Promise.reject(new Error("no Kafka connections")),
+    kafka: () => (kafka ? Promise.resolve(kafka) : Promise.reject(new Error("no Kafka connections"))),
   });
 }

@@ -18,7 +18,7 @@ import {
 import type { StageBatchV1 } from "../src/queue/batch-payload";
 import { deleteMatching } from "../src/services/redis-keys";
 import { createWorld, offsetSum, type World } from "./engine-world";
-import { kafkaChain, typeWindow } from "./graphs";
+import { chain, typeWindow } from "./graphs";
 import { planNodeRuntime } from "./stage-runtime";
 import { testLogger, uniqueName } from "./services";
 
@@ -43,19 +43,29 @@ describe("stage step: a window's results sent out of Sluice once", () => {
     await world?.close();
   });
 
-  /** kafka-source → window → kafka-sink; returns the sink's stage runtime (with or without send-once) and its topics. */
-  async function sinkStage(options: { sendOnce: boolean }) {
+  /**
+   * kafka-source → window → kafka-sink; returns the sink's stage runtime (with or without send-once) and its
+   * topics. `connection`: the kafka-sink writes through a workspace connection (to the same broker here).
+   */
+  async function sinkStage(options: { sendOnce: boolean; connection?: boolean }) {
     const pipelineId = uniqueName("send-once");
     pipelines.push(pipelineId);
     const compiled = compilePlan({
       workspaceSlug: world.slug,
       workspaceId: world.workspaceId,
       pipelineId,
-      graph: kafkaChain(
-        `${pipelineId}.source`,
-        [typeWindow("0s", [{ name: "events", function: "count" }])],
-        `${pipelineId}.external`,
-      ),
+      graph: chain([
+        { id: "src", type: "kafka-source", config: { topic: `${pipelineId}.source`, startPosition: "earliest" } },
+        typeWindow("0s", [{ name: "events", function: "count" }]),
+        {
+          id: "sink",
+          type: "kafka-sink",
+          config: {
+            topic: `${pipelineId}.external`,
+            ...(options.connection ? { connectionId: "test-connection" } : {}),
+          },
+        },
+      ]),
     });
     if (!compiled.ok) throw new Error(compiled.reason);
     const plan: Plan = compiled.plan;
@@ -65,7 +75,7 @@ describe("stage step: a window's results sent out of Sluice once", () => {
     // The user's topic, in the workspace's namespace.
     const external = (stage.nodes[0]!.config as { topic: string }).topic;
     await world.kafka.admin.createTopics([input, external].map((topic) => ({ topic, partitions: 1 })));
-    const sink = await planNodeRuntime(stage.nodes[0]!, world.workspaceId, pipelineId);
+    const sink = await planNodeRuntime(stage.nodes[0]!, world.workspaceId, pipelineId, world.kafka);
     const sendOnce = sendOnceTopics(plan, stage);
     expect([...sendOnce]).toEqual([input]);
     const runtime: StageRuntime = {
@@ -154,5 +164,44 @@ describe("stage step: a window's results sent out of Sluice once", () => {
     expect((await readCheckpoint(world.redis, keys)).outbox).toBeUndefined();
     await runStageBatch(runtime, batch(2, 3), 1, false, deps);
     expect(await sent()).toBe(4);
+  });
+
+  it("through a workspace connection: the sink's own producer sends the outbox, once", async () => {
+    const { pipelineId, external, runtime, batch, sent, keys } = await sinkStage({ sendOnce: true, connection: true });
+    // Sluice's own producer must not send any of it: closed, it would fail the batch.
+    const closed = world.kafka.producer({ name: uniqueName("closed") });
+    await closed.close();
+    const through = { ...deps, producer: closed };
+    // Two owners at once: the sink's messages wait for the checkpoint (the loser sends none of them).
+    await Promise.allSettled([
+      runStageBatch(runtime, batch(0, 4), 1, false, through),
+      runStageBatch(runtime, batch(0, 4), 1, false, through),
+    ]);
+    await runStageBatch(runtime, batch(0, 4), 2, false, through);
+    expect(await sent()).toBe(5);
+    // An outbox a dead owner left names the sink: its producer sends it on the next tick.
+    const before = await readCheckpoint(world.redis, keys);
+    const outbox = [5, 6].map((i) => ({
+      topic: external,
+      key: "click",
+      value: JSON.stringify({ windowId: `w${i}`, type: "click", events: i, revision: 0 }),
+      via: "sink",
+    }));
+    expect(
+      await writeCheckpoint(world.redis, keys, watermarkKey(pipelineId, "sink"), {
+        expected: before.checkpoint!.marker,
+        marker: newMarker("6"),
+        stored: { core: null, seen: {} },
+        partition: 0,
+        watermark: "",
+        outbox,
+        sender: "dead-owner",
+        leaseMs: 300,
+      }),
+    ).toBe(true);
+    await runStageBatch(runtime, { ...batch(0, 0), records: [] }, 1, false, through);
+    expect(await sent()).toBe(7);
+    await runStageBatch(runtime, batch(5, 7), 1, false, through);
+    expect(await sent()).toBe(8);
   });
 });

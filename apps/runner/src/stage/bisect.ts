@@ -1,14 +1,14 @@
 // Narrowing a failed batch down to the events that fail (on a batch's last attempt), and the results
 // of consecutive parts of a batch as one.
-import type { OutgoingMessage } from "@sluice/kafka";
+import type { OutboxMessage } from "./checkpoint";
 import type { CoreResult, EventRecord } from "@sluice/shared";
 import { isConnectionError } from "./transient-errors";
 
 /** Stable machine codes for failures the runner itself detects. */
 export const NODE_FAILED = "node.failed";
 
-/** A node's result: a core's, and for a sink the messages it produces (kafka-sink). */
-export type NodeResult = CoreResult & { produce?: OutgoingMessage[] };
+/** A node's result: a core's, and for a sink the messages it produces (kafka-sink; `via` itself: checkpoint.ts). */
+export type NodeResult = CoreResult & { produce?: OutboxMessage[] };
 
 /**
  * Bisects `events` after `error` failed them all: each half runs again; a half that fails is split

@@ -58,11 +58,13 @@ return 0
 export type StoredState = { core: unknown; seen: Record<string, number>; sources?: SourceWatermarks };
 const STATE_TAG = "sluice.checkpoint";
 export type Checkpoint = StoredState & { marker: string; offset: bigint };
+/** A message in an outbox: `via`, the node whose own producer sends it (a kafka-sink through a connection). */
+export type OutboxMessage = OutgoingMessage & { via?: string };
 /**
  * An outbox an earlier run checkpointed: its id (that run's marker), its messages and, while the lease
  * lives, the process sending it.
  */
-export type Outbox = { id: string; messages: OutgoingMessage[]; sender?: string };
+export type Outbox = { id: string; messages: OutboxMessage[]; sender?: string };
 
 export function readStoredState(text: string | null): StoredState {
   const parsed = text ? (JSON.parse(text) as unknown) : undefined;
@@ -95,13 +97,13 @@ export function reviveBinaryValue(key: string, value: unknown): unknown {
 }
 
 /** "<id>\n<the messages as JSON>" */
-export const encodeOutbox = (id: string, messages: OutgoingMessage[]) => `${id}\n${JSON.stringify(messages)}`;
+export const encodeOutbox = (id: string, messages: OutboxMessage[]) => `${id}\n${JSON.stringify(messages)}`;
 
 export function parseOutbox(text: string): Outbox {
   const newline = text.indexOf("\n");
   return {
     id: text.slice(0, newline),
-    messages: JSON.parse(text.slice(newline + 1), reviveBinaryValue) as OutgoingMessage[],
+    messages: JSON.parse(text.slice(newline + 1), reviveBinaryValue) as OutboxMessage[],
   };
 }
 
@@ -157,7 +159,7 @@ export async function writeCheckpoint(
     stored: StoredState;
     partition: number;
     watermark: string;
-    outbox: OutgoingMessage[];
+    outbox: OutboxMessage[];
     /** The sending process (default: this one) and its lease (tests set them). */
     sender?: string;
     leaseMs?: number;

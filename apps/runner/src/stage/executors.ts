@@ -88,14 +88,15 @@ const executors: { [K in NodeTypeId]: Executor<K> } = {
   "kafka-sink": async (config, ctx) => {
     const keys = kafkaSinkKeys(config);
     // On Sluice's cluster the messages go out with the batch; through a connection, with a producer of
-    // that cluster, acknowledged before write() returns (so still before the offsets are committed).
+    // that cluster, acknowledged before write() returns (so still before the offsets are committed), or
+    // when the batch is to be sent once (stage-step.ts, sendOnceTopics) by `send`, after its checkpoint.
     const producer = config.connectionId
       ? (await ctx.kafka(config.connectionId)).producer({ name: `sink-${ctx.nodeId}` })
       : undefined;
     const avro = config.valueFormat === "avro" ? await sinkAvro(config, ctx) : undefined;
     return {
       kind: "sink",
-      async write(batch, c) {
+      async write(batch, c, _source, options) {
         const result = keys(batch, c);
         const out = result.outputs["out"] ?? [];
         const errors = [...result.errors];
@@ -114,10 +115,18 @@ const executors: { [K in NodeTypeId]: Executor<K> } = {
           }
         }
         if (!producer) return { errors, produce };
+        if (options?.defer) return { errors, produce, ownProducer: true };
         if (produce.length > 0) await producer.send(produce);
         return { errors };
       },
-      ...(producer ? { close: () => producer.close() } : {}),
+      ...(producer
+        ? {
+            async send(messages: OutgoingMessage[]) {
+              if (messages.length > 0) await producer.send(messages);
+            },
+            close: () => producer.close(),
+          }
+        : {}),
     };
   },
 };

@@ -27,8 +27,13 @@ export type ExecutorContext = {
   log: Logger;
 };
 
-/** A sink's result: records it rejected, and Kafka messages to send with the batch (kafka-sink). */
-type SinkResult = Pick<CoreResult, "errors"> & { produce?: OutgoingMessage[] };
+/**
+ * A sink's result: records it rejected, and Kafka messages to send with the batch (kafka-sink). `ownProducer`:
+ * the messages are for the sink's own cluster (a workspace connection), to be sent by its `send`.
+ */
+type SinkResult = Pick<CoreResult, "errors"> & { produce?: OutgoingMessage[]; ownProducer?: boolean };
+/** `defer`: return Kafka messages for the caller to send (it checkpoints them first) instead of sending them. */
+type WriteOptions = { defer?: boolean };
 
 export type NodeRuntime =
   /** Driven outside stages (HTTP ingest, the generator loop). */
@@ -46,6 +51,13 @@ export type NodeRuntime =
    */
   | {
       kind: "sink";
-      write(batch: readonly EventRecord[], ctx: CoreContext, source: BatchSource): Promise<SinkResult>;
+      write(
+        batch: readonly EventRecord[],
+        ctx: CoreContext,
+        source: BatchSource,
+        options?: WriteOptions,
+      ): Promise<SinkResult>;
+      /** Sends messages a deferred write returned with `ownProducer` (kafka-sink through a connection). */
+      send?(messages: OutgoingMessage[]): Promise<void>;
       close?(): Promise<void>;
     };

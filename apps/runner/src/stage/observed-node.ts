@@ -23,9 +23,9 @@ export function observeNode(nodeId: string, runtime: NodeRuntime, health: NodeHe
   if (runtime.kind === "sink") {
     return {
       ...runtime,
-      async write(batch, ctx, source) {
+      async write(batch, ctx, source, options) {
         try {
-          const result = await runtime.write(batch, ctx, source);
+          const result = await runtime.write(batch, ctx, source, options);
           health.processed(nodeId, batch.length, result.errors);
           return result;
         } catch (error) {

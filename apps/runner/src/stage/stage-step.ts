@@ -46,6 +46,7 @@ import {
   type Checkpoint,
   clearOutbox,
   newMarker,
+  type OutboxMessage,
   outboxHandover,
   readCheckpoint,
   type StoredState,
@@ -97,7 +98,8 @@ export function buildFencedTopics(plan: Plan): Set<string> {
 
 /**
  * Input topics of `stage` that carry a stateful node's results (which have no fence numbers) into a
- * stage that sends them out of Sluice with a kafka-sink on Sluice's cluster. A rebalance that moves such
+ * stage that sends them out of Sluice with a kafka-sink (to Sluice's cluster or through a workspace
+ * connection). A rebalance that moves such
  * a partition while a batch is in flight makes its new owner read the batch again; the reader of the
  * user's topic would see those window results (or dedup's events) twice. So these batches are
  * checkpointed like a stateful stage's: an offset marker and an outbox of what the batch sends, written
@@ -105,10 +107,7 @@ export function buildFencedTopics(plan: Plan): Set<string> {
  * stateful node's output, and they run one batch per partition at a time.
  */
 export function sendOnceTopics(plan: Plan, stage: Stage): Set<string> {
-  const sendsOut = stage.nodes.some(
-    (node) => node.type === "kafka-sink" && !(node.config as NodeConfig<"kafka-sink">).connectionId,
-  );
-  if (stage.stateful || !sendsOut) return new Set();
+  if (stage.stateful || !stage.nodes.some((node) => node.type === "kafka-sink")) return new Set();
   const results = new Set<string>();
   for (const s of plan.stages.filter((s) => s.stateful))
     for (const [port, route] of Object.entries(s.routes[s.nodes[0]!.id] ?? {}))
@@ -164,7 +163,7 @@ export async function runStageBatch(
   const now = Date.now();
   const failedAt = new Date(now).toISOString();
   const head = stage.nodes[0]!;
-  const out: OutgoingMessage[] = [];
+  const out: OutboxMessage[] = [];
   // A plain Map, dropped with the batch: a WeakMap's entries cost the GC more (ephemerons).
   const origin = new Map<EventRecord, Origin>();
   const firstOffset = batch.records[0]?.o ?? "0";
@@ -290,9 +289,14 @@ export async function runStageBatch(
         };
         const run = async (subset: EventRecord[]): Promise<NodeResult> => {
           if (node.kind === "transform") return node.process(subset, ctx);
-          const written = await node.write(subset, ctx, sourceOf(subset));
+          // Sent once: a kafka-sink's messages are checkpointed in the outbox before they go out, also
+          // those for another cluster (tagged with the node whose producer sends them).
+          const written = await node.write(subset, ctx, sourceOf(subset), { defer: sendOnce });
           deps.metrics.stats.written(plan.pipelineId, nodeId, subset);
-          return { outputs: {}, errors: written.errors, ...(written.produce ? { produce: written.produce } : {}) };
+          const produce = written.ownProducer
+            ? written.produce?.map((message) => ({ ...message, via: nodeId }))
+            : written.produce;
+          return { outputs: {}, errors: written.errors, ...(produce ? { produce } : {}) };
         };
         try {
           result = await run(events);
@@ -467,9 +471,28 @@ export async function runStageBatch(
     }
   }
 
-  /** Sends checkpointed messages, then deletes their outbox (if it is still this one). */
-  async function sendOutbox(messages: OutgoingMessage[], id: string): Promise<void> {
-    if (messages.length > 0) await deps.producer.send(messages);
+  /**
+   * Sends checkpointed messages (to Sluice's cluster, or through the node they name: a kafka-sink's own
+   * connection), then deletes their outbox (if it is still this one).
+   */
+  async function sendOutbox(messages: OutboxMessage[], id: string): Promise<void> {
+    const byNode = new Map<string | undefined, OutgoingMessage[]>();
+    for (const { via, ...message } of messages) {
+      const group = byNode.get(via);
+      if (group) group.push(message);
+      else byNode.set(via, [message]);
+    }
+    await Promise.all(
+      [...byNode].map(([via, group]) => {
+        if (via === undefined) return deps.producer.send(group);
+        const sink = runtime.runtimes.get(via);
+        if (sink?.kind !== "sink" || !sink.send)
+          throw new Error(
+            `the outbox of ${batch.topic}/${batch.partition} names node ${via}, which sends nothing here`,
+          );
+        return sink.send(group);
+      }),
+    );
     await clearOutbox(deps.redis, keys, id);
   }
 
