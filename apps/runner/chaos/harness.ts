@@ -52,6 +52,8 @@ export type RunContext = {
   infra: ChaosInfra;
   /** Time (ms since epoch) of the latest accepted request. */
   lastAccepted(): number;
+  /** Events accepted so far. */
+  accepted(): number;
   /** Resolves at the first accepted request after `since` with the time it took; undefined if the stream ended first. */
   nextAccepted(since: number): Promise<number | undefined>;
   note(key: string, value: string | number): void;
@@ -61,6 +63,8 @@ export type RunOptions = {
   name: string;
   infra: ChaosInfra;
   stream: Omit<StreamSpec, "baseTime">;
+  /** Offer the stream at this rate (default: as fast as it is accepted). */
+  eventsPerSecond?: number;
   faults: Fault[];
   ingestLagThreshold?: number;
   /** The sinks' connection string (default: the scratch database). */
@@ -154,6 +158,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
     for (const r of runners) await untilIngestServes(r.url, pipeline.pathKey, pipeline.apiKey);
 
     let last = 0;
+    let acceptedSoFar = 0;
     const waiting: { since: number; resolve(ms: number | undefined): void }[] = [];
     // Set when the stream is fully accepted: a fault that asks for the next accepted event after
     // that (its service came back after the last request) gets "none" instead of waiting forever.
@@ -163,6 +168,7 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
       pipeline,
       infra,
       lastAccepted: () => last,
+      accepted: () => acceptedSoFar,
       nextAccepted: (since) =>
         new Promise((resolve) => (streamDone ? resolve(undefined) : waiting.push({ since, resolve }))),
       note: (key, value) => (figures[key] = value),
@@ -184,8 +190,10 @@ export async function runChaos(options: RunOptions): Promise<ScenarioResult> {
         apiKey: pipeline.apiKey,
         concurrency: 8,
         batch: 100,
+        ...(options.eventsPerSecond ? { eventsPerSecond: options.eventsPerSecond } : {}),
         onProgress(accepted) {
           last = Date.now();
+          acceptedSoFar = accepted;
           for (const w of waiting.splice(0)) {
             if (last > w.since) w.resolve(last - w.since);
             else waiting.push(w);

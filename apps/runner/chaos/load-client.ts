@@ -75,6 +75,8 @@ export type LoadOptions = {
   batch: number;
   /** Called after each accepted request with the number of events accepted so far. */
   onProgress?: (accepted: number) => void | Promise<void>;
+  /** Offer at most this many events a second (all workers together). Default: as fast as they are accepted. */
+  eventsPerSecond?: number;
   /** Stop retrying one request after this long (the scenario then fails). Default 300 s. */
   giveUpMs?: number;
 };
@@ -90,6 +92,7 @@ export async function sendStream(
   const result: LoadResult = { accepted: new Map(), requests: 0, statuses: {}, seconds: 0, longestRetryMs: 0 };
   const started = Date.now();
   let next = 0;
+  let offered = 0;
   const count = (status: string) => (result.statuses[status] = (result.statuses[status] ?? 0) + 1);
 
   const post = async (events: ChaosEvent[]) => {
@@ -142,6 +145,11 @@ export async function sendStream(
     for (let i = range.from; i < range.to; i++) if ((i % spec.users) % options.concurrency === w) mine.push(i);
     for (let k = 0; k < mine.length; k += options.batch) {
       const events = mine.slice(k, k + options.batch).map((i) => eventAt(spec, i, typeOf));
+      if (options.eventsPerSecond) {
+        const due = started + (offered / options.eventsPerSecond) * 1000;
+        offered += events.length;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
       await post(events);
       await options.onProgress?.(result.accepted.size);
     }
