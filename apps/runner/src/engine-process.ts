@@ -6,6 +6,7 @@
 //
 // Exit codes: 0 clean stop, 1 crash or unclean stop, 69 a service unreachable at start, 78 bad env or port.
 import cluster from "node:cluster";
+import { Socket } from "node:net";
 import { EXIT_CONFIG, EXIT_UNAVAILABLE, type RunnerEnv } from "./env";
 import { type HttpServer, startHttpServer } from "./http/server";
 import type { Route } from "./http/router";
@@ -99,21 +100,35 @@ export async function runEngineProcess(env: RunnerEnv, log: Logger): Promise<voi
   });
   // Feeders drain (finish and commit their batches) while workers still run.
   shutdown.register("workers", "engine", () => engine.stop("drain"));
-  const listen = (host: string, port: number, routes: Route[], variables: string): Promise<HttpServer> =>
-    startHttpServer({ host, port, routes, log }).catch(async (error: unknown) => {
+  const listen = (
+    host: string,
+    port: number,
+    routes: Route[],
+    variables: string,
+    exclusive = false,
+  ): Promise<HttpServer> =>
+    startHttpServer({ host, port, routes, log, exclusive }).catch(async (error: unknown) => {
       const code = (error as { code?: unknown }).code;
       if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
       process.stderr.write(`runner: cannot listen on ${host}:${port} (${String(code)}): fix ${variables}\n`);
       await shutdown.run(2000);
       process.exit(EXIT_CONFIG);
     });
-  // Ingest is public; health and metrics (every workspace's pipeline and node ids) only on the internal listener.
-  const server = await listen(env.RUNNER_HOST, env.RUNNER_PORT, engine.routes, "RUNNER_PORT or RUNNER_HOST");
+  // Ingest is public; health and metrics (every workspace's pipeline and node ids) only on the internal
+  // listener. Supervised, the supervisor accepts the public port's connections and hands them over (with
+  // the message); the server itself listens only on a loopback port of its own, nobody's to know.
+  const server = supervised
+    ? await listen("127.0.0.1", 0, engine.routes, "RUNNER_PORT or RUNNER_HOST", true)
+    : await listen(env.RUNNER_HOST, env.RUNNER_PORT, engine.routes, "RUNNER_PORT or RUNNER_HOST");
   shutdown.register("http", "http server", () => server.close());
   if (supervised) {
     // The supervisor serves the internal port for every process, asking each for its part.
-    process.on("message", (received: unknown) => {
+    process.on("message", (received: unknown, handle: unknown) => {
       const message = received as SupervisorMessage | undefined;
+      if (message?.type === WORKER_MESSAGE.connection) {
+        if (handle instanceof Socket) server.accept(handle);
+        return;
+      }
       if (message?.type !== WORKER_MESSAGE.ask) return;
       const answer = message.what === "health" ? checkHealth(probes) : metrics.registry.getMetricsAsJSON();
       void answer.then(
@@ -121,9 +136,10 @@ export async function runEngineProcess(env: RunnerEnv, log: Logger): Promise<voi
         (err: unknown) => log.warn({ err }, "cannot answer the supervisor"),
       );
     });
+    process.send?.({ type: WORKER_MESSAGE.accepting });
     await engine.start();
-    log.info({ url: server.url, version: RUNNER_VERSION }, "runner process ready");
-    process.send?.({ type: WORKER_MESSAGE.ready, url: server.url });
+    log.info({ version: RUNNER_VERSION }, "runner process ready");
+    process.send?.({ type: WORKER_MESSAGE.ready });
     return;
   }
   const internal = await listen(

@@ -5,6 +5,10 @@
 export const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 export const WORKER_MESSAGE = {
+  /** Engine process → supervisor: it takes connections of the public port from now on. */
+  accepting: "runner-process:accepting",
+  /** Supervisor → engine process: a connection of the public port (the socket rides with the message). */
+  connection: "runner-process:connection",
   /** Engine process → supervisor: HTTP served and the engine started. */
   ready: "runner-process:ready",
   /** Supervisor → engine process: send your health report or your metrics. */
@@ -13,8 +17,11 @@ export const WORKER_MESSAGE = {
   answer: "runner-process:answer",
 } as const;
 
-export type SupervisorMessage = { type: typeof WORKER_MESSAGE.ask; id: number; what: "health" | "metrics" };
+export type SupervisorMessage =
+  | { type: typeof WORKER_MESSAGE.ask; id: number; what: "health" | "metrics" }
+  | { type: typeof WORKER_MESSAGE.connection };
 
 export type WorkerMessage =
-  | { type: typeof WORKER_MESSAGE.ready; url: string }
+  | { type: typeof WORKER_MESSAGE.accepting }
+  | { type: typeof WORKER_MESSAGE.ready }
   | { type: typeof WORKER_MESSAGE.answer; id: number; value: unknown };

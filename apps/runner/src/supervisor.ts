@@ -1,6 +1,6 @@
 // The supervisor of a runner with RUNNER_PROCESSES > 1: the node:cluster primary. It forks the engine
-// processes (engine-process.ts), which share the public port (the primary hands connections out
-// round-robin) and, like separate runners, the consumer groups of every deployment; Kafka's group
+// processes (engine-process.ts), which share the public port and, like separate runners, the consumer
+// groups of every deployment; Kafka's group
 // protocol splits the partitions between them. Each has its own RUNNER_ID, `<RUNNER_ID>-<n>`, under
 // which it publishes its live metrics, node health and BullMQ workers, so the canvas adds them up as
 // it does for separate runners.
@@ -9,14 +9,22 @@
 // are ready and every service answers them), /metrics asks every process for its metrics and adds
 // them up (counters and histograms summed; lag gauges: the largest, sink freshness: the smallest)
 // together with its own process metrics, so process_cpu_* and process_resident_memory_bytes cover
-// the whole runner. A process that exits unasked is forked again (backoff 0.5 s doubling per exit
+// the whole runner. It also accepts the public port's connections and hands each to a process in turn
+// (the socket rides with an IPC message). Not node:cluster's round-robin, nor a plain send: both keep a
+// connection handed to a process until the process acknowledges it, and one handed to a process killed
+// in between was neither answered nor closed (clients waited for their own timeout; Node queues further
+// handles behind the unacknowledged one, and those too). Here each process has at most one connection on
+// its way (the next waits until the send completed), the supervisor keeps its own copy of that socket
+// until then, and closes it when the process exits: its client sees a reset and retries.
+// A process that exits unasked is forked again (backoff 0.5 s doubling per exit
 // within a minute, up to 30 s). SIGTERM or SIGINT: every process drains (SIGTERM), then it exits;
 // the same signal again kills them. The first process starts alone; the others once it is ready, so a bad
 // port or an unreachable service is reported once, with the exit code a single process would use.
 import cluster, { type Worker } from "node:cluster";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { EXIT_CONFIG, EXIT_UNAVAILABLE, type RunnerEnv } from "./env";
-import { type HttpServer, startHttpServer } from "./http/server";
+import { type HttpServer, serverUrl, startHttpServer } from "./http/server";
 import { sendJson } from "./http/respond";
 import type { Logger } from "./log";
 import { SHUTDOWN_TIMEOUT_MS, type SupervisorMessage, WORKER_MESSAGE, type WorkerMessage } from "./process-messages";
@@ -25,12 +33,18 @@ import { RUNNER_VERSION } from "./version";
 /** How long /healthz and /metrics wait for a process's answer. */
 const ASK_TIMEOUT_MS = 3000;
 const RESTART_BACKOFF_MS = { first: 500, max: 30_000, window: 60_000 };
+/** Connections held while no process takes them (all starting or restarting); beyond it they are closed. */
+const MAX_WAITING_CONNECTIONS = 1024;
 
 type Slot = {
   n: number;
   runnerId: string;
   worker?: Worker;
   ready: boolean;
+  /** It takes connections of the public port. */
+  accepting: boolean;
+  /** A connection on its way to it (sent, the send not completed yet). */
+  sending?: Socket;
   /** When it exited unasked, within the backoff window. */
   exits: number[];
   restart?: NodeJS.Timeout;
@@ -44,9 +58,9 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
     n: i + 1,
     runnerId: `${env.RUNNER_ID.slice(0, 124)}-${i + 1}`,
     ready: false,
+    accepting: false,
     exits: [],
   }));
-  let publicUrl: string | undefined;
   let everReady = false;
   let stopping = false;
   let announced = false;
@@ -56,7 +70,7 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
   // --- asking the processes (health, metrics) ---------------------------------------------------
   let nextId = 0;
   const pending = new Map<number, (value: unknown) => void>();
-  const ask = (slot: Slot, what: SupervisorMessage["what"]): Promise<unknown> =>
+  const ask = (slot: Slot, what: "health" | "metrics"): Promise<unknown> =>
     new Promise((resolve) => {
       const worker = slot.worker;
       if (!worker || !slot.ready || !worker.isConnected()) return resolve(undefined);
@@ -121,17 +135,61 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
     return { status: Object.values(checks).every((c) => c.ok) ? "ok" : "degraded", checks };
   }
 
+  // --- the public port --------------------------------------------------------------------------
+  // Accepted here, paused (nothing read), and sent to the processes that take connections in turn.
+  const waiting: Socket[] = [];
+  let turn = 0;
+  function dispatch() {
+    while (waiting.length > 0) {
+      const free = slots.filter((s) => s.accepting && !s.sending && s.worker?.isConnected());
+      if (free.length === 0) return;
+      send(free[turn++ % free.length]!, waiting.shift()!);
+    }
+  }
+  function send(slot: Slot, socket: Socket) {
+    slot.sending = socket;
+    // Sent or not, the supervisor's copy is closed: the process holds its own (a closed copy does not
+    // end the connection), or the send failed and the client gets a reset.
+    const sent = () => {
+      if (slot.sending === socket) slot.sending = undefined;
+      socket.destroy();
+      dispatch();
+    };
+    try {
+      slot.worker!.send(
+        { type: WORKER_MESSAGE.connection } satisfies SupervisorMessage,
+        socket,
+        { keepOpen: true },
+        sent,
+      );
+    } catch {
+      sent();
+    }
+  }
+  const publicServer: Server = createServer({ pauseOnConnect: true }, (socket) => {
+    // A client that resets before the handoff must not take the supervisor down.
+    socket.on("error", () => socket.destroy());
+    if (stopping || waiting.length >= MAX_WAITING_CONNECTIONS) socket.destroy();
+    else {
+      waiting.push(socket);
+      dispatch();
+    }
+  });
+
   // --- the processes --------------------------------------------------------------------------
   function fork(slot: Slot) {
     slot.restart = undefined;
     const worker = cluster.fork({ RUNNER_ID: slot.runnerId });
     slot.worker = worker;
     slot.ready = false;
+    slot.accepting = false;
     worker.on("message", (message: WorkerMessage) => {
       if (message?.type === WORKER_MESSAGE.answer) pending.get(message.id)?.(message.value);
-      else if (message?.type === WORKER_MESSAGE.ready) {
+      else if (message?.type === WORKER_MESSAGE.accepting) {
+        slot.accepting = true;
+        dispatch();
+      } else if (message?.type === WORKER_MESSAGE.ready) {
         slot.ready = true;
-        publicUrl = message.url;
         log.info(
           { process: slot.n, processRunnerId: slot.runnerId, processPid: worker.process.pid },
           "runner process ready",
@@ -152,7 +210,12 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
     if (slots.every((s) => s.ready) && internal && !announced) {
       announced = true;
       log.info(
-        { url: publicUrl, internalUrl: internal.url, version: RUNNER_VERSION, processes: count },
+        {
+          url: serverUrl(publicServer.address() as AddressInfo),
+          internalUrl: internal.url,
+          version: RUNNER_VERSION,
+          processes: count,
+        },
         "runner listening",
       );
     }
@@ -162,6 +225,11 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.ready = false;
+    slot.accepting = false;
+    // A connection on its way to the process that died: reset it rather than leave its client waiting.
+    slot.sending?.destroy();
+    slot.sending = undefined;
+    dispatch();
     if (stopping) {
       exitCodes.push(code);
       return;
@@ -198,6 +266,9 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
     stopping = true;
     stoppedBy = reason;
     log.info({ reason }, "runner stopping");
+    // No new connections; those already handed over are drained by their processes.
+    publicServer.close();
+    for (const socket of waiting.splice(0)) socket.destroy();
     const running = slots.flatMap((slot) => {
       clearTimeout(slot.restart);
       const worker = slot.worker;
@@ -260,6 +331,23 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
     if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
     process.stderr.write(
       `runner: cannot listen on ${env.RUNNER_INTERNAL_HOST}:${env.RUNNER_INTERNAL_PORT} (${String(code)}): fix RUNNER_INTERNAL_PORT or RUNNER_INTERNAL_HOST\n`,
+    );
+    process.exit(EXIT_CONFIG);
+  }
+  // The public port: a bad one is reported here, once, with the exit code a single process would use.
+  try {
+    await new Promise<void>((resolve, reject) => {
+      publicServer.once("error", reject);
+      publicServer.listen({ port: env.RUNNER_PORT, host: env.RUNNER_HOST }, () => {
+        publicServer.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
+    process.stderr.write(
+      `runner: cannot listen on ${env.RUNNER_HOST}:${env.RUNNER_PORT} (${String(code)}): fix RUNNER_PORT or RUNNER_HOST\n`,
     );
     process.exit(EXIT_CONFIG);
   }

@@ -136,8 +136,10 @@ describe("runner with RUNNER_PROCESSES=2", () => {
       );
       await waitRunning(w, deploymentId, 120_000);
 
-      // Every request is retried until it is accepted (a killed process drops its connections).
+      // Every request is retried until it is accepted (a killed process drops its connections). None may
+      // go unanswered: a connection handed to a process as it is killed must be reset, not left open.
       let sent = 0;
+      let unanswered = 0;
       const send = async (requests: number) => {
         for (let r = 0; r < requests; r++) {
           const events = Array.from({ length: 25 }, () => ({
@@ -146,8 +148,6 @@ describe("runner with RUNNER_PROCESSES=2", () => {
             userId: `u-${sent % 101}`,
           }));
           for (let attempt = 0; ; attempt++) {
-            // A connection the supervisor was handing to process 2 as it was killed is never answered
-            // (node:cluster's round-robin handoff; ENGINE.md "Known gaps"): like any client, give up and retry.
             const status = await fetch(`${listening.url}/v1/ingest/${pathKey}`, {
               method: "POST",
               body: JSON.stringify(events),
@@ -155,7 +155,10 @@ describe("runner with RUNNER_PROCESSES=2", () => {
               signal: AbortSignal.timeout(10_000),
             }).then(
               (res) => res.status,
-              () => 0,
+              (error: unknown) => {
+                if (error instanceof Error && error.name === "TimeoutError") unanswered++;
+                return 0;
+              },
             );
             if (status === 202) break;
             if (attempt > 600) throw new Error(`ingest keeps answering ${status}`);
@@ -245,6 +248,8 @@ describe("runner with RUNNER_PROCESSES=2", () => {
       expect(new Set(ids.rows.map((r) => r.event_id))).toEqual(
         new Set(Array.from({ length: sent }, (_, i) => `ev-${i}`)),
       );
+      // The kill reset the connections it cut; none waited for the client's timeout.
+      expect(unanswered).toBe(0);
       expect(restartedPid).not.toBe(firstPids[1]);
     } finally {
       await subscriber.quit().catch(() => subscriber.disconnect());

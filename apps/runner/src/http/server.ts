@@ -1,7 +1,7 @@
 // The runner's HTTP server on node:http: no framework, because ingest is a hot path and the surface
 // is a handful of routes. JSON errors everywhere, bounded bodies, bounded time per request.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "../log";
 import { readBody } from "./body";
 import { HttpError, sendJson } from "./respond";
@@ -19,12 +19,16 @@ export type HttpServerOptions = {
   requestTimeoutMs?: number;
   /** Idle keep-alive connections close after this. Default 5 s. */
   keepAliveTimeoutMs?: number;
+  /** Listen on its own even in a node:cluster worker (no port shared through the primary). */
+  exclusive?: boolean;
 };
 
 export type HttpServer = {
   /** e.g. http://127.0.0.1:4100 (a wildcard host is shown as localhost). */
   url: string;
   port: number;
+  /** Serves a connection accepted elsewhere (the supervisor's public port), as if it had accepted it. */
+  accept(socket: Socket): void;
   /** Stops accepting connections, lets running requests finish, then cuts what is left after `graceMs` (default 5 s). */
   close(graceMs?: number): Promise<void>;
 };
@@ -88,24 +92,54 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => {
+    server.listen({ port: options.port, host: options.host, exclusive: options.exclusive ?? false }, () => {
       server.off("error", reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
-  const wildcard = address.address === "0.0.0.0" || address.address === "::";
-  const host = wildcard ? "localhost" : address.family === "IPv6" ? `[${address.address}]` : address.address;
 
+  // Connections handed in (accept): the server's own count leaves them out, so closing waits for them here.
+  const handed = new Set<Socket>();
+  let closing = false;
+  let allHandedClosed: (() => void) | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: serverUrl(address),
     port: address.port,
+    accept(socket) {
+      if (closing) {
+        socket.destroy();
+        return;
+      }
+      handed.add(socket);
+      socket.once("close", () => {
+        handed.delete(socket);
+        if (handed.size === 0) allHandedClosed?.();
+      });
+      server.emit("connection", socket);
+      socket.resume();
+    },
     async close(graceMs = 5000) {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const handedClosed = new Promise<void>((resolve) => {
+        allHandedClosed = resolve;
+        if (handed.size === 0) resolve();
+      });
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+        for (const socket of handed) socket.destroy();
+      }, graceMs);
+      await Promise.all([closed, handedClosed]);
       clearTimeout(timer);
     },
   };
+}
+
+/** A listening address as a URL, e.g. http://127.0.0.1:4100 (a wildcard host is shown as localhost). */
+export function serverUrl(address: AddressInfo): string {
+  const wildcard = address.address === "0.0.0.0" || address.address === "::";
+  const host = wildcard ? "localhost" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
