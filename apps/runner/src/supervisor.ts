@@ -327,12 +327,12 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
       ],
     });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
-    process.stderr.write(
-      `runner: cannot listen on ${env.RUNNER_INTERNAL_HOST}:${env.RUNNER_INTERNAL_PORT} (${String(code)}): fix RUNNER_INTERNAL_PORT or RUNNER_INTERNAL_HOST\n`,
+    cannotListen(
+      error,
+      env.RUNNER_INTERNAL_HOST,
+      env.RUNNER_INTERNAL_PORT,
+      "RUNNER_INTERNAL_PORT or RUNNER_INTERNAL_HOST",
     );
-    process.exit(EXIT_CONFIG);
   }
   // The public port: a bad one is reported here, once, with the exit code a single process would use.
   try {
@@ -344,13 +344,16 @@ export async function supervise(env: RunnerEnv, count: number, log: Logger): Pro
       });
     });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
-    process.stderr.write(
-      `runner: cannot listen on ${env.RUNNER_HOST}:${env.RUNNER_PORT} (${String(code)}): fix RUNNER_PORT or RUNNER_HOST\n`,
-    );
-    process.exit(EXIT_CONFIG);
+    cannotListen(error, env.RUNNER_HOST, env.RUNNER_PORT, "RUNNER_PORT or RUNNER_HOST");
   }
   log.info({ processes: count, internalUrl: internal.url }, "runner starting its processes");
   fork(slots[0]!);
+}
+
+/** A port the runner cannot listen on is a configuration error: say which variables to fix and exit. */
+function cannotListen(error: unknown, host: string, port: number, variables: string): never {
+  const code = (error as { code?: unknown }).code;
+  if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
+  process.stderr.write(`runner: cannot listen on ${host}:${port} (${String(code)}): fix ${variables}\n`);
+  process.exit(EXIT_CONFIG);
 }

@@ -98,7 +98,32 @@ describe("stage step: a window's results sent out of Sluice once", () => {
       }),
     });
     const sent = async () => offsetSum(await world.kafka.admin.endOffsets([external]));
-    return { pipelineId, external, runtime, batch, sent, keys: checkpointKeys(pipelineId, "sink", input, 0) };
+    const keys = checkpointKeys(pipelineId, "sink", input, 0);
+    /**
+     * What a previous owner leaves when it dies after checkpointing `windows` (the last one is the marker's
+     * offset) with their outbox, before sending it; `via`: the node that sends it (through a connection).
+     */
+    const deadOwnerOutbox = async (windows: number[], via?: string) => {
+      const before = await readCheckpoint(world.redis, keys);
+      const outbox = windows.map((i) => ({
+        topic: external,
+        key: "click",
+        value: JSON.stringify({ windowId: `w${i}`, type: "click", events: i, revision: 0 }),
+        ...(via ? { via } : {}),
+      }));
+      const written = await writeCheckpoint(world.redis, keys, watermarkKey(pipelineId, "sink"), {
+        expected: before.checkpoint?.marker ?? "",
+        marker: newMarker(String(windows.at(-1))),
+        stored: { core: null, seen: {} },
+        partition: 0,
+        watermark: "",
+        outbox,
+        sender: "dead-owner",
+        leaseMs: 300,
+      });
+      expect(written).toBe(true);
+    };
+    return { runtime, batch, sent, keys, deadOwnerOutbox };
   }
 
   it("a batch read again by the partition's next owner is not sent again (and is without the guard)", async () => {
@@ -136,28 +161,10 @@ describe("stage step: a window's results sent out of Sluice once", () => {
   });
 
   it("sends the outbox a dead owner checkpointed but never sent, once, on the next tick", async () => {
-    const { pipelineId, external, runtime, batch, sent, keys } = await sinkStage({ sendOnce: true });
+    const { runtime, batch, sent, keys, deadOwnerOutbox } = await sinkStage({ sendOnce: true });
     await runStageBatch(runtime, batch(0, 1), 1, false, deps);
     // The previous owner checkpointed offsets 2..3 with their outbox and died before sending it.
-    const marker = newMarker("3");
-    const before = await readCheckpoint(world.redis, keys);
-    const outbox = [2, 3].map((i) => ({
-      topic: external,
-      key: "click",
-      value: JSON.stringify({ windowId: `w${i}`, type: "click", events: i, revision: 0 }),
-    }));
-    expect(
-      await writeCheckpoint(world.redis, keys, watermarkKey(pipelineId, "sink"), {
-        expected: before.checkpoint!.marker,
-        marker,
-        stored: { core: null, seen: {} },
-        partition: 0,
-        watermark: "",
-        outbox,
-        sender: "dead-owner",
-        leaseMs: 300,
-      }),
-    ).toBe(true);
+    await deadOwnerOutbox([2, 3]);
     // A tick (no records) once its lease expired, then the same records read again: sent once.
     await runStageBatch(runtime, { ...batch(0, 0), records: [] }, 1, false, deps);
     expect(await sent()).toBe(4);
@@ -167,7 +174,7 @@ describe("stage step: a window's results sent out of Sluice once", () => {
   });
 
   it("through a workspace connection: the sink's own producer sends the outbox, once", async () => {
-    const { pipelineId, external, runtime, batch, sent, keys } = await sinkStage({ sendOnce: true, connection: true });
+    const { runtime, batch, sent, deadOwnerOutbox } = await sinkStage({ sendOnce: true, connection: true });
     // Sluice's own producer must not send any of it: closed, it would fail the batch.
     const closed = world.kafka.producer({ name: uniqueName("closed") });
     await closed.close();
@@ -180,25 +187,7 @@ describe("stage step: a window's results sent out of Sluice once", () => {
     await runStageBatch(runtime, batch(0, 4), 2, false, through);
     expect(await sent()).toBe(5);
     // An outbox a dead owner left names the sink: its producer sends it on the next tick.
-    const before = await readCheckpoint(world.redis, keys);
-    const outbox = [5, 6].map((i) => ({
-      topic: external,
-      key: "click",
-      value: JSON.stringify({ windowId: `w${i}`, type: "click", events: i, revision: 0 }),
-      via: "sink",
-    }));
-    expect(
-      await writeCheckpoint(world.redis, keys, watermarkKey(pipelineId, "sink"), {
-        expected: before.checkpoint!.marker,
-        marker: newMarker("6"),
-        stored: { core: null, seen: {} },
-        partition: 0,
-        watermark: "",
-        outbox,
-        sender: "dead-owner",
-        leaseMs: 300,
-      }),
-    ).toBe(true);
+    await deadOwnerOutbox([5, 6], "sink");
     await runStageBatch(runtime, { ...batch(0, 0), records: [] }, 1, false, through);
     expect(await sent()).toBe(7);
     await runStageBatch(runtime, batch(5, 7), 1, false, through);

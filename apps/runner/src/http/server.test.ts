@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { sendJson, HttpError } from "./respond";
@@ -82,5 +83,48 @@ describe("http server", () => {
     expect(teapot.status).toBe(418);
     expect(teapot.headers.get("retry-after")).toBe("1");
     expect(await teapot.json()).toEqual({ error: "teapot", message: "short and stout" });
+  });
+});
+
+describe("http server: connections accepted elsewhere (the supervisor's public port)", () => {
+  it("serves a handed socket, and closing waits for its request before it returns", async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const server = await startHttpServer({
+      host: "127.0.0.1",
+      port: 0,
+      log: pino({ level: "silent" }),
+      routes: [
+        { method: "GET", path: "/fast", handler: ({ res }) => sendJson(res, 200, { ok: true }) },
+        {
+          method: "GET",
+          path: "/slow",
+          async handler({ res }) {
+            await slow;
+            sendJson(res, 200, { slow: true });
+          },
+        },
+      ],
+    });
+    // A front that accepts paused and hands every socket over, as the supervisor does.
+    const front = createServer({ pauseOnConnect: true }, (socket) => server.accept(socket));
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${url}/fast`)).json()).toEqual({ ok: true });
+      const pending = fetch(`${url}/slow`, { headers: { connection: "close" } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      let closed = false;
+      const closing = server.close(5000).then(() => (closed = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(closed).toBe(false);
+      release();
+      expect(await (await pending).json()).toEqual({ slow: true });
+      await closing;
+      expect(closed).toBe(true);
+    } finally {
+      release();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
   });
 });

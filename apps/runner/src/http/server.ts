@@ -116,6 +116,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         handed.delete(socket);
         if (handed.size === 0) allHandedClosed?.();
       });
+      // What the server does for a connection it accepts itself (http's default noDelay), then serve it.
+      socket.setNoDelay(true);
       server.emit("connection", socket);
       socket.resume();
     },
