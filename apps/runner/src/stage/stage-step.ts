@@ -476,23 +476,28 @@ export async function runStageBatch(
    * connection), then deletes their outbox (if it is still this one).
    */
   async function sendOutbox(messages: OutboxMessage[], id: string): Promise<void> {
-    const byNode = new Map<string | undefined, OutgoingMessage[]>();
-    for (const { via, ...message } of messages) {
-      const group = byNode.get(via);
-      if (group) group.push(message);
-      else byNode.set(via, [message]);
+    // A stateful head's outbox (all of dedup's events) names no node: sent as it is, no copy per message.
+    if (!messages.some((message) => message.via !== undefined)) {
+      if (messages.length > 0) await deps.producer.send(messages);
+    } else {
+      const byNode = new Map<string | undefined, OutgoingMessage[]>();
+      for (const { via, ...message } of messages) {
+        const group = byNode.get(via);
+        if (group) group.push(message);
+        else byNode.set(via, [message]);
+      }
+      await Promise.all(
+        [...byNode].map(([via, group]) => {
+          if (via === undefined) return deps.producer.send(group);
+          const sink = runtime.runtimes.get(via);
+          if (sink?.kind !== "sink" || !sink.send)
+            throw new Error(
+              `the outbox of ${batch.topic}/${batch.partition} names node ${via}, which sends nothing here`,
+            );
+          return sink.send(group);
+        }),
+      );
     }
-    await Promise.all(
-      [...byNode].map(([via, group]) => {
-        if (via === undefined) return deps.producer.send(group);
-        const sink = runtime.runtimes.get(via);
-        if (sink?.kind !== "sink" || !sink.send)
-          throw new Error(
-            `the outbox of ${batch.topic}/${batch.partition} names node ${via}, which sends nothing here`,
-          );
-        return sink.send(group);
-      }),
-    );
     await clearOutbox(deps.redis, keys, id);
   }
 
